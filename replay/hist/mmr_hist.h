@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmr_hist.h - a log-linear histogram of 64-bit values (latencies in ns,
+ * object lifetimes, sizes), in the manner of HdrHistogram: each power of
+ * two is split into MMR_HIST_SUB linear sub-buckets, so any recorded value
+ * is known to within 1/MMR_HIST_SUB of itself.  Fixed size, no allocation,
+ * mergeable; one writer at a time.
+ */
+#ifndef MMR_HIST_H
+#define MMR_HIST_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MMR_HIST_SUB_BITS 4
+#define MMR_HIST_SUB (1u << MMR_HIST_SUB_BITS)
+/* Values below MMR_HIST_SUB get a bucket each; then 16 per power of two. */
+#define MMR_HIST_BUCKETS ((64 - MMR_HIST_SUB_BITS + 1) * MMR_HIST_SUB)
+
+struct mmr_hist {
+	uint64_t count;
+	uint64_t sum; /* saturates at UINT64_MAX */
+	uint64_t min; /* UINT64_MAX while empty */
+	uint64_t max;
+	uint64_t buckets[MMR_HIST_BUCKETS];
+};
+
+/* Empty H. */
+void mmr_hist_init(struct mmr_hist *h);
+/* Record V once. */
+void mmr_hist_add(struct mmr_hist *h, uint64_t v);
+/* Record V N times. */
+void mmr_hist_add_n(struct mmr_hist *h, uint64_t v, uint64_t n);
+/* Add every value of SRC to DST. */
+void mmr_hist_merge(struct mmr_hist *dst, const struct mmr_hist *src);
+
+/* Bucket of V, and the smallest and largest value bucket B holds. */
+unsigned mmr_hist_bucket(uint64_t v);
+uint64_t mmr_hist_bucket_low(unsigned b);
+uint64_t mmr_hist_bucket_high(unsigned b);
+
+/*
+ * Value at percentile P (0..100): the upper bound of the bucket holding
+ * it, clamped to [min, max].  0 when H is empty.
+ */
+uint64_t mmr_hist_percentile(const struct mmr_hist *h, double p);
+/* Mean of the recorded values, 0 when empty. */
+double mmr_hist_mean(const struct mmr_hist *h);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMR_HIST_H */

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmr_trace.h - the .mmr trace format: one event model for every source
+ * (live capture, perf.data and trace.dat importers, synthetic workloads),
+ * a streaming writer with bounded memory, and a verifying reader.
+ *
+ * The on-disk layout is described in docs/trace-format.md.
+ */
+#ifndef MMR_TRACE_H
+#define MMR_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Allocator families: which kernel allocator an event belongs to. */
+enum mmr_family {
+	MMR_FAM_SLAB,       /* kmalloc, kmem_cache_alloc and their frees */
+	MMR_FAM_PAGE,       /* buddy allocator: mm_page_alloc / mm_page_free */
+	MMR_FAM_VMALLOC,    /* vmap areas */
+	MMR_FAM_PERCPU,     /* percpu allocator */
+	MMR_FAM_CMA,        /* contiguous memory allocator */
+	MMR_FAM_ZSMALLOC,   /* zsmalloc pools (zram, zswap) */
+	MMR_FAM_KVFREE_RCU, /* kvfree_rcu() deferred frees */
+	MMR_FAM_DMABUF,     /* dma-buf buffers and their kernel mappings */
+	MMR_FAM_COUNT
+};
+
+/*
+ * Operations.  Which fields an op uses is documented per op in
+ * docs/trace-format.md; "id" always names the object the op acts on.
+ */
+enum mmr_op {
+	MMR_OP_ALLOC,          /* object id comes to life */
+	MMR_OP_FREE,           /* object id dies */
+	MMR_OP_REALLOC,        /* id is the new object, aux the old one */
+	MMR_OP_MAP,            /* zsmalloc map of handle id */
+	MMR_OP_UNMAP,          /* zsmalloc unmap of handle id */
+	MMR_OP_RELEASE,        /* cma_release of pfn id */
+	MMR_OP_RELEASE_NOWAIT, /* cma_release_nowait: release from atomic context */
+	MMR_OP_KVFREE_RCU,     /* kvfree_rcu(id): the free is deferred past a grace period */
+	MMR_OP_VMAP,           /* kernel mapping of buffer id (dma-buf vmap) */
+	MMR_OP_VUNMAP,         /* its removal */
+	MMR_OP_ATTACH,         /* device attachment aux to buffer id */
+	MMR_OP_DETACH,         /* removal of attachment aux from buffer id */
+	MMR_OP_MOVE,           /* buffer id migrates (e.g. TTM move to another domain) */
+	MMR_OP_COMPACT,        /* pool-wide compaction request (zsmalloc) */
+	MMR_OP_PURGE,          /* lazy-free purge (vmalloc purge_vmap_area_lazy) */
+	MMR_OP_COUNT
+};
+
+/* Event flags. */
+enum mmr_event_flag {
+	MMR_EF_ATOMIC = 1u << 0,    /* issued from atomic context */
+	MMR_EF_HEADLESS = 1u << 1,  /* kvfree_rcu single-argument form (no rcu_head) */
+	MMR_EF_MAP_WRITE = 1u << 2, /* zsmalloc map for write (otherwise read) */
+	MMR_EF_NODE = 1u << 3,      /* allocation asked for a specific NUMA node */
+	MMR_EF_CACHE = 1u << 4,     /* slab: kmem_cache_alloc/free rather than kmalloc/kfree */
+	MMR_EF_BATCHED = 1u << 5,   /* page: freed through a batched path */
+};
+
+/*
+ * One allocator event.  Unused fields are zero, except node, which is -1
+ * when unknown.  Every field round-trips through the file exactly.
+ */
+struct mmr_event {
+	uint64_t ts_ns;       /* timestamp in the trace's clock, nanoseconds */
+	uint64_t id;          /* object: pointer, pfn, va, handle or buffer id */
+	uint64_t aux;         /* op-specific second value (realloc: old id; vmalloc alloc: alignment) */
+	uint64_t bytes_req;   /* bytes requested (or pages, for cma: see docs) */
+	uint64_t bytes_alloc; /* bytes actually handed out */
+	uint64_t call_site;   /* caller address; 0 when unknown */
+	uint32_t gfp;         /* gfp flags as the kernel printed them */
+	int32_t pid;          /* task id, 0 for kernel context */
+	uint32_t cpu;         /* CPU the event happened on */
+	int32_t node;         /* NUMA node, -1 when unknown */
+	uint16_t flags;       /* enum mmr_event_flag bits */
+	uint8_t family;       /* enum mmr_family */
+	uint8_t op;           /* enum mmr_op */
+	uint8_t order;        /* page order (page, cma) */
+};
+
+/* Short lowercase names ("slab", "kvfree_rcu", "release_nowait"); NULL when out of range. */
+const char *mmr_family_name(unsigned family);
+const char *mmr_op_name(unsigned op);
+/* Inverse lookups: return the enum value, or -1 when the name is unknown. */
+int mmr_family_from_name(const char *name);
+int mmr_op_from_name(const char *name);
+
+/* True for ops that bring an object to life (alloc, realloc's new id). */
+bool mmr_op_starts_object(unsigned op);
+/* True for ops that end an object's life (free, release, release_nowait, kvfree_rcu). */
+bool mmr_op_ends_object(unsigned op);
+
+/*
+ * Errors.  Every failing function fills one of these with a single line
+ * naming the file, the byte offset where it applies, and what was wrong:
+ * "trace.mmr: offset 4096: block checksum mismatch".
+ */
+struct mmr_error {
+	char msg[512];
+};
+
+/* Trace-wide metadata, stored in the file header (lost counts at the end). */
+struct mmr_meta {
+	const char *kernel_release; /* uname -r of the traced system, or "" */
+	const char *clock;          /* trace clock name: "local", "mono", "boot", "synthetic" */
+	const char *source;         /* how the trace was made: "capture", "workload slab-mix seed=1" */
+	const char *tool_version;   /* writer's version; filled in by the writer */
+	uint32_t nr_cpus;           /* CPUs of the traced system */
+	uint64_t start_realtime_ns; /* wall-clock time of the first event, ns since the epoch */
+	/* Per-CPU lost events (nr_cpus entries), NULL when unknown (a killed writer). */
+	const uint64_t *lost;
+};
+
+/* Per-block figures, as found in the file's index. */
+struct mmr_block_info {
+	uint64_t offset;      /* byte offset of the block header */
+	uint64_t nr_events;
+	uint64_t first_ts_ns; /* smallest timestamp in the block */
+	uint64_t last_ts_ns;  /* largest timestamp in the block */
+	uint32_t raw_size;    /* payload bytes before compression */
+	uint32_t stored_size; /* payload bytes on disk */
+};
+
+/* ---- Writer ---------------------------------------------------------- */
+
+struct mmr_writer;
+
+struct mmr_writer_opts {
+	uint32_t block_events; /* events per block; 0 picks the default (65536) */
+	int zstd_level;        /* 0 picks the default (3) */
+};
+
+/*
+ * Create PATH (truncating it) and write the header from META (lost is
+ * ignored: see mmr_writer_set_lost).  OPTS may be NULL.  Memory stays
+ * bounded by one block.  Returns NULL and fills ERR on failure.
+ */
+struct mmr_writer *mmr_writer_open(const char *path, const struct mmr_meta *meta,
+				   const struct mmr_writer_opts *opts, struct mmr_error *err);
+
+/*
+ * Append one event.  Events go out in blocks as they fill; a block on disk
+ * survives the writer being killed.  Returns 0, or -1 with ERR filled.
+ */
+int mmr_writer_write(struct mmr_writer *w, const struct mmr_event *ev, struct mmr_error *err);
+
+/* Name the symbol at a call-site address.  Returns 0, or -1 (ERR) when out of memory. */
+int mmr_writer_add_symbol(struct mmr_writer *w, uint64_t addr, const char *name,
+			  struct mmr_error *err);
+
+/* Name a task.  Returns 0, or -1 (ERR) when out of memory. */
+int mmr_writer_add_comm(struct mmr_writer *w, int32_t pid, const char *comm,
+			struct mmr_error *err);
+
+/* Record CPU's lost-event count, written when the writer is closed.  Returns 0 or -1 (ERR). */
+int mmr_writer_set_lost(struct mmr_writer *w, uint32_t cpu, uint64_t lost, struct mmr_error *err);
+
+/* Events written so far, and file bytes written so far. */
+uint64_t mmr_writer_events(const struct mmr_writer *w);
+uint64_t mmr_writer_bytes(const struct mmr_writer *w);
+
+/*
+ * Flush the last block, write lost counts, the index and the footer, mark
+ * the header complete and free W.  Returns 0, or -1 (ERR) when any write
+ * failed; W is freed either way.
+ */
+int mmr_writer_close(struct mmr_writer *w, struct mmr_error *err);
+
+/* ---- Reader ---------------------------------------------------------- */
+
+struct mmr_reader;
+
+/*
+ * Open and check a trace: header, footer, index and string tables.  A file
+ * whose writer never finished is recovered up to its last complete block
+ * (see mmr_reader_warning).  Returns NULL and fills ERR for anything
+ * missing, truncated, corrupt, of another version or not a trace at all.
+ */
+struct mmr_reader *mmr_reader_open(const char *path, struct mmr_error *err);
+
+/* The trace's metadata; valid until mmr_reader_close. */
+const struct mmr_meta *mmr_reader_meta(const struct mmr_reader *r);
+
+/* The blocks of the trace, in file order. */
+size_t mmr_reader_block_count(const struct mmr_reader *r);
+const struct mmr_block_info *mmr_reader_block(const struct mmr_reader *r, size_t i);
+
+/* Total events in the trace (sum over its blocks). */
+uint64_t mmr_reader_event_count(const struct mmr_reader *r);
+
+/*
+ * Position the reader at block I (0 rewinds).  Returns 0, or -1 (ERR)
+ * when I is out of range.
+ */
+int mmr_reader_seek_block(struct mmr_reader *r, size_t i, struct mmr_error *err);
+
+/*
+ * Decode the next block and point *EVS at its *N events (valid until the
+ * next call).  Returns 1 for a block, 0 at the end, -1 with ERR filled when
+ * the block is corrupt (checksum, sizes or encoding).
+ */
+int mmr_reader_next_block(struct mmr_reader *r, const struct mmr_event **evs, size_t *n,
+			  struct mmr_error *err);
+
+/* One event at a time, on top of mmr_reader_next_block: 1, 0 at the end, -1 (ERR). */
+int mmr_reader_next(struct mmr_reader *r, struct mmr_event *ev, struct mmr_error *err);
+
+/* Symbol of a call-site address, or NULL when the trace does not name it. */
+const char *mmr_reader_symbol(const struct mmr_reader *r, uint64_t addr);
+/* Comm of a pid, or NULL when the trace does not name it. */
+const char *mmr_reader_comm(const struct mmr_reader *r, int32_t pid);
+
+/*
+ * NULL for a trace that was closed properly; otherwise one line saying
+ * the writer did not finish and how many blocks (events) were recovered.
+ */
+const char *mmr_reader_warning(const struct mmr_reader *r);
+
+/* Free R and everything it returned. */
+void mmr_reader_close(struct mmr_reader *r);
+
+/* The version string the writer stores ("mmreplay 0.1.0"). */
+const char *mmr_tool_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMR_TRACE_H */
