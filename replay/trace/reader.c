@@ -1,1 +1,492 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: MIT */
+/*
+ * reader.c - the verifying .mmr reader.
+ *
+ * Nothing read from the file is trusted before it is checked: sizes are
+ * compared with the file's length before anything is allocated, every
+ * block's checksum is verified before its payload is decoded, and blocks
+ * must tile the file exactly as the index says.  Every failure names the
+ * file and the byte offset.  A file whose writer never finished (header
+ * state WRITING, no footer) is scanned block by block instead, and
+ * everything up to the first incomplete block is kept.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "trace_internal.h"
+
+struct rblock {
+	struct mmr_block_info info;
+	struct blk_hdr h;
+};
+
+struct mmr_reader {
+	char *path;
+	int fd;
+	uint64_t size;
+	uint64_t data_start;
+	struct meta_owned meta;
+	struct strtab names;
+	struct rblock *blocks; /* event blocks only */
+	size_t nblocks, cap_blocks;
+	uint64_t nevents;
+	size_t cur; /* next block for next_block() */
+	struct mmr_event *evs;
+	size_t cap_evs, pos, n; /* mmr_reader_next's view of the current block */
+	struct tbuf payload, raw;
+	char warning[640];
+};
+
+static int read_at(struct mmr_reader *r, void *buf, size_t len, uint64_t off,
+		   struct mmr_error *err)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t k = pread(r->fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			trace_err(err, r->path, off + done, "%s",
+				  k < 0 ? strerror(errno) : "unexpected end of file (truncated)");
+			return -1;
+		}
+		done += (size_t)k;
+	}
+	return 0;
+}
+
+/* Plausible sizes for a block of this type, checked before allocating. */
+static const char *blk_check_sizes(const struct blk_hdr *h)
+{
+	if (h->type < BLK_EVENTS || h->type > BLK_INDEX)
+		return "unknown block type";
+	if (h->codec != BLK_CODEC_RAW && h->codec != BLK_CODEC_ZSTD)
+		return "unknown block codec";
+	if (h->type == BLK_EVENTS &&
+	    (h->count == 0 || h->count > BLK_MAX_EVENTS ||
+	     h->raw_size > 64 + h->count * EVENT_MAX_RAW))
+		return "event block sizes are implausible";
+	if (h->raw_size > BLK_MAX_RAW || h->count > h->raw_size + 1ull)
+		return "block sizes are implausible";
+	if (h->type == BLK_EVENTS && h->first_ts > h->last_ts)
+		return "block's first timestamp is after its last";
+	return NULL;
+}
+
+/*
+ * Read the block at OFF, which must end by LIMIT.  With PAYLOAD, also read,
+ * verify and unpack its payload into r->raw.  Returns 0 or -1 (ERR).
+ */
+static int read_block(struct mmr_reader *r, uint64_t off, uint64_t limit, struct blk_hdr *h,
+		      bool payload, struct mmr_error *err)
+{
+	uint8_t hp[BLK_HDR_SIZE];
+	const char *why;
+	if (off > limit || limit - off < BLK_HDR_SIZE) {
+		trace_err(err, r->path, off, "block header runs past the end (truncated)");
+		return -1;
+	}
+	if (read_at(r, hp, sizeof(hp), off, err))
+		return -1;
+	if ((why = blk_parse_hdr(hp, h)) || (why = blk_check_sizes(h)))
+		goto bad;
+	if (h->stored_size > limit - off - BLK_HDR_SIZE) {
+		trace_err(err, r->path, off, "block payload of %u bytes runs past the end (truncated)",
+			  h->stored_size);
+		return -1;
+	}
+	if (!payload)
+		return 0;
+	tbuf_reset(&r->payload);
+	if (!tbuf_reserve(&r->payload, h->stored_size + 1u)) {
+		why = "out of memory";
+		goto bad;
+	}
+	if (read_at(r, r->payload.p, h->stored_size, off + BLK_HDR_SIZE, err))
+		return -1;
+	if (!blk_verify(hp, r->payload.p, h)) {
+		why = "block checksum mismatch (corrupt)";
+		goto bad;
+	}
+	if ((why = blk_unpack(h, r->payload.p, &r->raw)))
+		goto bad;
+	return 0;
+bad:
+	trace_err(err, r->path, off, "%s", why);
+	return -1;
+}
+
+static int add_event_block(struct mmr_reader *r, uint64_t off, const struct blk_hdr *h)
+{
+	if (r->nblocks == r->cap_blocks) {
+		size_t cap = r->cap_blocks ? 2 * r->cap_blocks : 16;
+		struct rblock *b = realloc(r->blocks, cap * sizeof(*b));
+		if (!b)
+			return -1;
+		r->blocks = b;
+		r->cap_blocks = cap;
+	}
+	r->blocks[r->nblocks++] = (struct rblock){
+		.info = {off, h->count, h->first_ts, h->last_ts, h->raw_size, h->stored_size},
+		.h = *h,
+	};
+	r->nevents += h->count;
+	return 0;
+}
+
+static const char *load_lost(struct mmr_reader *r, const struct blk_hdr *h)
+{
+	if (h->count != r->meta.pub.nr_cpus)
+		return "lost-event block does not match the header's cpu count";
+	free(r->meta.lost);
+	r->meta.lost = calloc(h->count ? h->count : 1, sizeof(uint64_t));
+	if (!r->meta.lost)
+		return "out of memory";
+	struct tcur c = {r->raw.p, r->raw.p + r->raw.len, false};
+	for (uint64_t i = 0; i < h->count; i++)
+		r->meta.lost[i] = tcur_varint(&c);
+	if (c.bad || c.p != c.end)
+		return "lost-event block is malformed";
+	r->meta.pub.lost = r->meta.lost;
+	return NULL;
+}
+
+/* Take in a verified block found at OFF: remember events, load names and lost counts. */
+static int accept_block(struct mmr_reader *r, uint64_t off, const struct blk_hdr *h,
+			struct mmr_error *err)
+{
+	const char *why = NULL;
+	if (h->type == BLK_EVENTS)
+		why = add_event_block(r, off, h) ? "out of memory" : NULL;
+	else if (h->type == BLK_STRINGS)
+		why = strtab_decode(&r->names, r->raw.p, r->raw.len, h->count);
+	else if (h->type == BLK_LOST)
+		why = load_lost(r, h);
+	if (why)
+		trace_err(err, r->path, off, "%s", why);
+	return why ? -1 : 0;
+}
+
+/* ---- opening ------------------------------------------------------- */
+
+static int read_header(struct mmr_reader *r, uint8_t *hdr, struct mmr_error *err)
+{
+	if (r->size < HDR_SIZE) {
+		if (r->size == 0)
+			trace_err(err, r->path, 0, "empty file, not a trace");
+		else
+			trace_err(err, r->path, 0, "file too short for a trace header (%llu bytes)",
+				  (unsigned long long)r->size);
+		return -1;
+	}
+	if (read_at(r, hdr, HDR_SIZE, 0, err))
+		return -1;
+	if (memcmp(hdr, TRACE_MAGIC, 8) != 0) {
+		trace_err(err, r->path, 0, "not an mmreplay trace (bad magic)");
+		return -1;
+	}
+	unsigned major = le16_get(hdr + HDR_OFF_MAJOR), minor = le16_get(hdr + HDR_OFF_MINOR);
+	if (major != TRACE_VERSION_MAJOR) {
+		trace_err(err, r->path, HDR_OFF_MAJOR,
+			  "unsupported format version %u.%u (this build reads %u.x)", major, minor,
+			  TRACE_VERSION_MAJOR);
+		return -1;
+	}
+	uint32_t state = le32_get(hdr + HDR_OFF_STATE);
+	if (state != HDR_STATE_WRITING && state != HDR_STATE_COMPLETE) {
+		trace_err(err, r->path, HDR_OFF_STATE, "bad header state %u (corrupt)", state);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_meta(struct mmr_reader *r, const uint8_t *hdr, struct mmr_error *err)
+{
+	uint32_t len = le32_get(hdr + HDR_OFF_META_LEN);
+	if (len > META_MAX_LEN || len > r->size - HDR_SIZE) {
+		trace_err(err, r->path, HDR_OFF_META_LEN,
+			  "metadata length %u runs past the end of the file (truncated or corrupt)",
+			  len);
+		return -1;
+	}
+	uint8_t *meta = malloc(len ? len : 1);
+	if (!meta) {
+		trace_err(err, r->path, HDR_SIZE, "out of memory");
+		return -1;
+	}
+	int rc = read_at(r, meta, len, HDR_SIZE, err);
+	if (!rc) {
+		const char *why = hdr_checksum(hdr, meta, len) != le64_get(hdr + HDR_OFF_META_SUM)
+			? "header checksum mismatch (corrupt)"
+			: meta_decode(&r->meta, meta, len);
+		if (why) {
+			trace_err(err, r->path, HDR_SIZE, "%s", why);
+			rc = -1;
+		}
+	}
+	r->data_start = HDR_SIZE + (uint64_t)len;
+	free(meta);
+	return rc;
+}
+
+/* The index offset from a valid footer, or 0 when there is none. */
+static uint64_t find_footer(struct mmr_reader *r)
+{
+	uint8_t f[FTR_SIZE];
+	if (r->size < r->data_start + FTR_SIZE ||
+	    read_at(r, f, sizeof(f), r->size - FTR_SIZE, NULL) ||
+	    memcmp(f, FTR_MAGIC, 8) != 0 || XXH64(f, 16, 0) != le64_get(f + 16))
+		return 0;
+	uint64_t off = le64_get(f + 8);
+	return off >= r->data_start && off < r->size - FTR_SIZE ? off : 0;
+}
+
+struct index_entry {
+	uint8_t type;
+	uint64_t offset, count, first_ts, last_ts;
+};
+
+static const char *decode_index(struct mmr_reader *r, const struct blk_hdr *h,
+				struct index_entry **out)
+{
+	if (h->count > r->size / BLK_HDR_SIZE)
+		return "index lists more blocks than the file can hold";
+	struct index_entry *ix = calloc(h->count ? h->count : 1, sizeof(*ix));
+	if (!ix)
+		return "out of memory";
+	struct tcur c = {r->raw.p, r->raw.p + r->raw.len, false};
+	uint64_t prev = 0;
+	for (uint64_t i = 0; i < h->count; i++) {
+		ix[i].type = (uint8_t)tcur_varint(&c);
+		ix[i].offset = prev += tcur_varint(&c);
+		ix[i].count = tcur_varint(&c);
+		ix[i].first_ts = tcur_varint(&c);
+		ix[i].last_ts = ix[i].first_ts + tcur_varint(&c);
+	}
+	*out = ix;
+	return c.bad || c.p != c.end ? "index block is malformed" : NULL;
+}
+
+/* Walk the blocks the index lists: they must tile [data_start, index_off). */
+static int open_indexed(struct mmr_reader *r, uint64_t index_off, struct mmr_error *err)
+{
+	struct blk_hdr h;
+	struct index_entry *ix = NULL;
+	uint64_t end = r->size - FTR_SIZE, off = r->data_start;
+	if (read_block(r, index_off, end, &h, true, err))
+		return -1;
+	const char *why = h.type != BLK_INDEX ? "footer does not point at the index"
+		: index_off + BLK_HDR_SIZE + h.stored_size != end ? "index does not end at the footer"
+		: decode_index(r, &h, &ix);
+	if (why) {
+		trace_err(err, r->path, index_off, "%s", why);
+		goto fail;
+	}
+	for (uint64_t i = 0; i < h.count; i++) {
+		struct blk_hdr bh;
+		bool events = ix[i].type == BLK_EVENTS;
+		if (ix[i].offset != off) {
+			trace_err(err, r->path, off, "index entry %llu points at offset %llu, "
+				  "but the previous block ends here", (unsigned long long)i,
+				  (unsigned long long)ix[i].offset);
+			goto fail;
+		}
+		if (read_block(r, off, index_off, &bh, !events, err))
+			goto fail;
+		if (bh.type != ix[i].type || bh.count != ix[i].count ||
+		    bh.first_ts != ix[i].first_ts || bh.last_ts != ix[i].last_ts) {
+			trace_err(err, r->path, off, "block header disagrees with the index (corrupt)");
+			goto fail;
+		}
+		if (accept_block(r, off, &bh, err))
+			goto fail;
+		off += BLK_HDR_SIZE + bh.stored_size;
+	}
+	if (off != index_off) {
+		trace_err(err, r->path, off, "%llu bytes between the last block and the index",
+			  (unsigned long long)(index_off - off));
+		goto fail;
+	}
+	free(ix);
+	return 0;
+fail:
+	free(ix);
+	return -1;
+}
+
+/* A killed writer's file: keep every block up to the first incomplete one. */
+static int open_recover(struct mmr_reader *r, struct mmr_error *err)
+{
+	uint64_t off = r->data_start;
+	struct blk_hdr h;
+	struct mmr_error why;
+	size_t blocks = 0;
+	while (off < r->size && read_block(r, off, r->size, &h, true, &why) == 0) {
+		if (h.type == BLK_INDEX)
+			break; /* killed while closing: everything before it is whole */
+		if (accept_block(r, off, &h, err))
+			return -1;
+		off += BLK_HDR_SIZE + h.stored_size;
+		blocks++;
+	}
+	snprintf(r->warning, sizeof(r->warning),
+		 "%s: the writer did not finish; recovered %zu blocks (%llu events), "
+		 "%llu bytes from offset %llu on discarded", r->path, blocks,
+		 (unsigned long long)r->nevents, (unsigned long long)(r->size - off),
+		 (unsigned long long)off);
+	return 0;
+}
+
+struct mmr_reader *mmr_reader_open(const char *path, struct mmr_error *err)
+{
+	struct mmr_reader *r = calloc(1, sizeof(*r));
+	uint8_t hdr[HDR_SIZE];
+	struct stat st;
+	if (r)
+		r->fd = -1;
+	if (!r || !(r->path = strdup(path)) || strtab_init(&r->names)) {
+		trace_err(err, path, 0, "out of memory");
+		goto fail;
+	}
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0 || fstat(r->fd, &st)) {
+		trace_err(err, path, 0, "cannot open: %s", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		trace_err(err, path, 0, "not a regular file");
+		goto fail;
+	}
+	r->size = (uint64_t)st.st_size;
+	if (read_header(r, hdr, err) || read_meta(r, hdr, err))
+		goto fail;
+	uint64_t index_off = find_footer(r);
+	if (index_off) {
+		if (open_indexed(r, index_off, err))
+			goto fail;
+	} else if (le32_get(hdr + HDR_OFF_STATE) == HDR_STATE_COMPLETE) {
+		trace_err(err, path, r->size, "footer missing or damaged: the file is truncated "
+			  "or corrupt at its end");
+		goto fail;
+	} else if (open_recover(r, err)) {
+		goto fail;
+	}
+	return r;
+fail:
+	mmr_reader_close(r);
+	return NULL;
+}
+
+/* ---- reading --------------------------------------------------------- */
+
+const struct mmr_meta *mmr_reader_meta(const struct mmr_reader *r)
+{
+	return &r->meta.pub;
+}
+
+size_t mmr_reader_block_count(const struct mmr_reader *r)
+{
+	return r->nblocks;
+}
+
+const struct mmr_block_info *mmr_reader_block(const struct mmr_reader *r, size_t i)
+{
+	return i < r->nblocks ? &r->blocks[i].info : NULL;
+}
+
+uint64_t mmr_reader_event_count(const struct mmr_reader *r)
+{
+	return r->nevents;
+}
+
+int mmr_reader_seek_block(struct mmr_reader *r, size_t i, struct mmr_error *err)
+{
+	if (i > r->nblocks) {
+		trace_err(err, r->path, r->size, "no block %zu: the trace has %zu", i, r->nblocks);
+		return -1;
+	}
+	r->cur = i;
+	r->pos = r->n = 0;
+	return 0;
+}
+
+int mmr_reader_next_block(struct mmr_reader *r, const struct mmr_event **evs, size_t *n,
+			  struct mmr_error *err)
+{
+	if (r->cur >= r->nblocks)
+		return 0;
+	const struct rblock *b = &r->blocks[r->cur];
+	struct blk_hdr h;
+	if (read_block(r, b->info.offset, r->size, &h, true, err))
+		return -1;
+	const char *why = NULL;
+	if (h.type != b->h.type || h.count != b->h.count || h.checksum != b->h.checksum)
+		why = "block changed since the trace was opened";
+	if (!why && b->info.nr_events > r->cap_evs) {
+		free(r->evs);
+		r->evs = malloc(b->info.nr_events * sizeof(*r->evs));
+		r->cap_evs = r->evs ? b->info.nr_events : 0;
+		why = r->evs ? NULL : "out of memory";
+	}
+	if (!why)
+		why = codec_decode(r->raw.p, r->raw.len, b->info.nr_events, r->evs);
+	if (why) {
+		trace_err(err, r->path, b->info.offset, "corrupt event block: %s", why);
+		return -1;
+	}
+	r->cur++;
+	*evs = r->evs;
+	*n = b->info.nr_events;
+	return 1;
+}
+
+int mmr_reader_next(struct mmr_reader *r, struct mmr_event *ev, struct mmr_error *err)
+{
+	while (r->pos == r->n) {
+		const struct mmr_event *evs;
+		size_t n;
+		int rc = mmr_reader_next_block(r, &evs, &n, err);
+		if (rc <= 0)
+			return rc;
+		r->pos = 0;
+		r->n = n;
+	}
+	*ev = r->evs[r->pos++];
+	return 1;
+}
+
+const char *mmr_reader_symbol(const struct mmr_reader *r, uint64_t addr)
+{
+	return strtab_get(&r->names, STR_SYMBOL, addr);
+}
+
+const char *mmr_reader_comm(const struct mmr_reader *r, int32_t pid)
+{
+	return strtab_get(&r->names, STR_COMM, (uint64_t)(uint32_t)pid);
+}
+
+const char *mmr_reader_warning(const struct mmr_reader *r)
+{
+	return r->warning[0] ? r->warning : NULL;
+}
+
+void mmr_reader_close(struct mmr_reader *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	meta_owned_free(&r->meta);
+	strtab_destroy(&r->names);
+	tbuf_free(&r->payload);
+	tbuf_free(&r->raw);
+	free(r->blocks);
+	free(r->evs);
+	free(r->path);
+	free(r);
+}
