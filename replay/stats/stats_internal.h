@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stats_internal.h - what stats.c accumulates, shared with the two
+ * writers (stats_json.c, stats_text.c).  Not installed, not public.
+ */
+#ifndef MMR_STATS_INTERNAL_H
+#define MMR_STATS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmr_hist.h"
+#include "mmr_idmap.h"
+#include "mmr_stats.h"
+
+#define STATS_PAGE_SIZE 4096ull
+/* How many call sites the reports list. */
+#define STATS_TOP_SITES 10
+/* Orders are a byte in the event model. */
+#define STATS_ORDERS 256
+/* No call site (record of an object whose site could not be stored). */
+#define STATS_NO_SITE UINT32_MAX
+
+/* One live object: just enough to account its end. */
+struct stats_obj {
+	uint64_t id;
+	uint64_t ts_ns;
+	uint64_t bytes; /* bytes_alloc; page family: 4096 << order */
+	uint32_t cpu;
+	uint32_t site; /* index into mmr_stats.sites */
+};
+
+/*
+ * One family.  Live objects sit in a dense array (swap-removed on free) and
+ * the map finds them by id, so memory follows the live set, not the trace.
+ */
+struct stats_family {
+	struct mmr_idmap map; /* id -> index into objs */
+	struct stats_obj *objs;
+	size_t nobjs, cap_objs;
+
+	uint64_t events;
+	uint64_t ops[MMR_OP_COUNT];
+	uint64_t allocs;           /* objects started (alloc, realloc's new id) */
+	uint64_t frees;            /* objects ended (ends_object ops, realloc's old id) */
+	uint64_t unmatched_frees;  /* ends whose object was not live */
+	uint64_t unmatched_allocs; /* starts of an id already live: its end was lost */
+	uint64_t cross_cpu_frees;  /* matched ends on another CPU than the start */
+	uint64_t bytes_req, bytes_alloc, bytes_freed;
+	uint64_t live_bytes;
+};
+
+/* One call site, over every family's object starts. */
+struct stats_site {
+	uint64_t addr;
+	uint64_t allocs, bytes_req, bytes_alloc;
+	uint64_t frees, cross_cpu_frees; /* matched ends of objects started here */
+};
+
+struct mmr_stats {
+	uint64_t events;
+	uint64_t first_ts_ns, last_ts_ns; /* smallest and largest timestamp */
+	struct stats_family fam[MMR_FAM_COUNT];
+	uint64_t slab_null_frees;    /* kfree(NULL) and the like */
+	uint64_t slab_failed_allocs; /* allocations that returned NULL */
+	uint64_t page_by_order[STATS_ORDERS];
+	struct mmr_hist lifetime; /* ns from start to end of matched objects */
+	struct mmr_idmap site_map; /* call-site address -> index into sites */
+	struct stats_site *sites;
+	size_t nsites, cap_sites;
+};
+
+/*
+ * Fill IDX with up to MAX indices of known (nonzero) call sites, most bytes
+ * allocated first, then most allocations, then lowest address.  Returns how many.
+ */
+size_t stats_top_sites(const struct mmr_stats *s, uint32_t *idx, size_t max);
+
+/* Live objects and bytes summed over the families. */
+uint64_t stats_live_objects(const struct mmr_stats *s);
+uint64_t stats_live_bytes(const struct mmr_stats *s);
+/* Matched ends on another CPU, summed over the families. */
+uint64_t stats_cross_cpu_frees(const struct mmr_stats *s);
+/* Timestamp span of the events, 0 when there are fewer than two. */
+uint64_t stats_duration_ns(const struct mmr_stats *s);
+
+/* 100 * (alloc - req) / alloc, and 0 when nothing was allocated. */
+double stats_frag_pct(uint64_t req, uint64_t alloc);
+
+#endif /* MMR_STATS_INTERNAL_H */
