@@ -62,11 +62,29 @@ int mmr_workload_param_index(const struct mmr_workload *wl, const char *name);
 void mmr_workload_defaults(const struct mmr_workload *wl, struct mmr_workload_config *cfg);
 
 /*
+ * Check CFG (cpus, ops, every param) against WL's limits without
+ * generating anything.  Returns 0, or -1 with ERR naming the option and
+ * its accepted range: "workload zram-swap: --incompressible-pct 150 out
+ * of range 0..100".
+ */
+int mmr_workload_check(const struct mmr_workload *wl, const struct mmr_workload_config *cfg,
+		       struct mmr_error *err);
+
+/*
  * Check CFG against WL's limits and run the generator.  Returns 0, or -1
  * with ERR naming the offending option or the write that failed.
  */
 int mmr_workload_generate(const struct mmr_workload *wl, const struct mmr_workload_config *cfg,
 			  struct mmr_writer *w, struct mmr_error *err);
+
+/*
+ * Check CFG, then create PATH and write WL's trace into it, with metadata
+ * naming the workload, seed, CPUs, ops and every param value (so the file
+ * says how to make it again).  OPTS may be NULL.  Returns 0, or -1 with
+ * ERR filled; a failed run removes PATH rather than leave half a trace.
+ */
+int mmr_workload_write(const struct mmr_workload *wl, const struct mmr_workload_config *cfg,
+		       const char *path, const struct mmr_writer_opts *opts, struct mmr_error *err);
 
 #ifdef __cplusplus
 }

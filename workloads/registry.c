@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "wl_internal.h"
 
@@ -54,7 +56,7 @@ void mmr_workload_defaults(const struct mmr_workload *wl, struct mmr_workload_co
 }
 
 /* Check cpus, ops and every param against its range; one line in ERR otherwise. */
-int wl_check_config(const struct mmr_workload *wl, const struct mmr_workload_config *cfg,
+int mmr_workload_check(const struct mmr_workload *wl, const struct mmr_workload_config *cfg,
 		    struct mmr_error *err)
 {
 	const char *name = wl ? wl->name : "(none)";
@@ -88,11 +90,60 @@ int wl_check_config(const struct mmr_workload *wl, const struct mmr_workload_con
 int mmr_workload_generate(const struct mmr_workload *wl, const struct mmr_workload_config *cfg,
 			  struct mmr_writer *w, struct mmr_error *err)
 {
-	if (wl_check_config(wl, cfg, err))
+	if (mmr_workload_check(wl, cfg, err))
 		return -1;
 	if (!w) {
 		snprintf(err->msg, sizeof(err->msg), "workload %s: no trace writer given", wl->name);
 		return -1;
 	}
 	return wl->generate(cfg, w, err);
+}
+
+/*
+ * The trace's "source" metadata: everything needed to make the same file
+ * again ("workload slab-mix seed=1 cpus=4 ops=1000000 --max-size 8192 ...").
+ */
+static void describe(const struct mmr_workload *wl, const struct mmr_workload_config *cfg,
+		     char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "workload %s seed=%" PRIu64 " cpus=%" PRIu32
+				    " ops=%" PRIu64, wl->name, cfg->seed, cfg->cpus, cfg->ops);
+	for (size_t i = 0; i < wl->nparams && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, " --%s %" PRIu64, wl->params[i].name,
+				      cfg->params[i]);
+}
+
+/* Remove what a failed run wrote, but only a regular file: never a device such as /dev/full. */
+static void remove_partial(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+		unlink(path);
+}
+
+/* Check CFG, then write WL's trace to PATH; a failed run leaves no file. */
+int mmr_workload_write(const struct mmr_workload *wl, const struct mmr_workload_config *cfg,
+		       const char *path, const struct mmr_writer_opts *opts, struct mmr_error *err)
+{
+	char source[1024];
+	if (mmr_workload_check(wl, cfg, err))
+		return -1;
+	describe(wl, cfg, source, sizeof(source));
+	struct mmr_meta meta = {
+		.kernel_release = "", .clock = "synthetic", .source = source, .nr_cpus = cfg->cpus,
+	};
+	struct mmr_writer *w = mmr_writer_open(path, &meta, opts, err);
+	if (!w)
+		return -1;
+	if (mmr_workload_generate(wl, cfg, w, err)) {
+		struct mmr_error ignored;
+		mmr_writer_close(w, &ignored);
+		remove_partial(path);
+		return -1;
+	}
+	if (mmr_writer_close(w, err)) {
+		remove_partial(path);
+		return -1;
+	}
+	return 0;
 }

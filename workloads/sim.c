@@ -85,7 +85,7 @@ int wl_sim_init(struct wl_sim *s, const struct mmr_workload *wl,
 		const struct mmr_workload_config *cfg, struct mmr_writer *w, struct mmr_error *err)
 {
 	*s = (struct wl_sim){.wl = wl, .w = w, .err = err};
-	if (wl_check_config(wl, cfg, err))
+	if (mmr_workload_check(wl, cfg, err))
 		return -1;
 	s->ops = cfg->ops;
 	s->cpus = cfg->cpus;

@@ -55,10 +55,6 @@ extern const struct mmr_workload wl_hugetlb_cma;
 extern const struct mmr_workload wl_fbdev_damage;
 extern const struct mmr_workload wl_slab_mix;
 
-/* Check CFG against WL's limits; fills ERR and returns -1 when it is off (registry.c). */
-int wl_check_config(const struct mmr_workload *wl, const struct mmr_workload_config *cfg,
-		    struct mmr_error *err);
-
 /* ---- PRNG and distributions (dist.c) --------------------------------- */
 
 /* xoshiro256**: fast, 256 bits of state, and the same stream on every machine. */

@@ -67,25 +67,18 @@ static void set_param(const char *wl, struct mmr_workload_config *cfg, const cha
 	cfg->params[i] = v;
 }
 
-/* Generate NAME into PATH the way the CLI does. */
+/* Generate NAME into PATH the way the CLI does, and check it holds exactly cfg->ops events. */
 static void generate(const char *name, const struct mmr_workload_config *cfg, const char *path)
 {
-	const struct mmr_workload *wl = mmr_workload_find(name);
-	char source[128];
-	snprintf(source, sizeof(source), "workload %s seed=%llu", name,
-		 (unsigned long long)cfg->seed);
-	struct mmr_meta meta = {
-		.kernel_release = "", .clock = "synthetic", .source = source, .nr_cpus = cfg->cpus,
-	};
 	struct mmr_error err = {{0}};
-	struct mmr_writer *w = mmr_writer_open(path, &meta, NULL, &err);
-	if (!w)
+	if (mmr_workload_write(mmr_workload_find(name), cfg, path, NULL, &err))
 		fail_msg("%s", err.msg);
-	if (mmr_workload_generate(wl, cfg, w, &err))
+	struct mmr_reader *r = mmr_reader_open(path, &err);
+	if (!r)
 		fail_msg("%s", err.msg);
-	assert_int_equal(mmr_writer_events(w), cfg->ops);
-	if (mmr_writer_close(w, &err))
-		fail_msg("%s", err.msg);
+	assert_int_equal(mmr_reader_event_count(r), cfg->ops);
+	assert_non_null(strstr(mmr_reader_meta(r)->source, name));
+	mmr_reader_close(r);
 }
 
 /* What a pass over a trace found. */

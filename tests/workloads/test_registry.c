@@ -6,11 +6,14 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -207,6 +210,72 @@ static void test_no_writer(void **state)
 	assert_true(strlen(err.msg) > 0);
 }
 
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* A config mmr_workload_write refuses creates no file at all. */
+static void test_write_bad_config_creates_nothing(void **state)
+{
+	(void)state;
+	const struct mmr_workload *wl = mmr_workload_find("slab-mix");
+	struct mmr_workload_config cfg = defaults(wl);
+	struct mmr_error err = {{0}};
+	unlink(trace_path);
+	cfg.ops = 0;
+	assert_int_equal(mmr_workload_write(wl, &cfg, trace_path, NULL, &err), -1);
+	assert_string_equal(err.msg, "workload slab-mix: --ops must be at least 1");
+	assert_false(exists(trace_path));
+}
+
+/*
+ * A write that fails part-way (here: the file-size limit, so writes return
+ * EFBIG) is reported and leaves no half-written trace behind.
+ */
+static void test_write_failure_removes_file(void **state)
+{
+	(void)state;
+	const struct mmr_workload *wl = mmr_workload_find("slab-mix");
+	struct mmr_workload_config cfg = defaults(wl);
+	struct mmr_error err = {{0}};
+	struct rlimit old, small;
+	cfg.ops = 2000000;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small = old;
+	small.rlim_cur = 200000;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	int rc = mmr_workload_write(wl, &cfg, trace_path, NULL, &err);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err.msg, trace_path));
+	assert_false(exists(trace_path));
+}
+
+/* A good run writes exactly the events asked for, and says how to make them again. */
+static void test_write_metadata(void **state)
+{
+	(void)state;
+	const struct mmr_workload *wl = mmr_workload_find("zram-swap");
+	struct mmr_workload_config cfg = defaults(wl);
+	struct mmr_error err = {{0}};
+	cfg.seed = 42;
+	cfg.cpus = 3;
+	cfg.ops = 5000;
+	assert_int_equal(mmr_workload_write(wl, &cfg, trace_path, NULL, &err), 0);
+	struct mmr_reader *r = mmr_reader_open(trace_path, &err);
+	assert_non_null(r);
+	assert_int_equal(mmr_reader_event_count(r), 5000);
+	const struct mmr_meta *m = mmr_reader_meta(r);
+	assert_string_equal(m->clock, "synthetic");
+	assert_int_equal(m->nr_cpus, 3);
+	assert_non_null(strstr(m->source, "workload zram-swap seed=42 cpus=3 ops=5000 --"));
+	assert_non_null(strstr(m->source, " --incompressible-pct "));
+	mmr_reader_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +283,9 @@ int main(void)
 		cmocka_unit_test(test_params),     cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_out_of_range), cmocka_unit_test(test_example_message),
 		cmocka_unit_test(test_no_writer),
+		cmocka_unit_test(test_write_bad_config_creates_nothing),
+		cmocka_unit_test(test_write_failure_removes_file),
+		cmocka_unit_test(test_write_metadata),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * args.c - option parsing, number parsing and the one-line messages every
+ * subcommand prints.  getopt's own messages are switched off (opterr = 0)
+ * because they span two lines and do not name the subcommand.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void vmsg(const char *cmd, const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "mmreplay%s%s: %s", cmd ? " " : "", cmd ? cmd : "", kind);
+	vfprintf(stderr, fmt, ap);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(cmd, "", fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, " (try 'mmreplay help %s')\n", cmd);
+	else
+		fprintf(stderr, " (try 'mmreplay --help')\n");
+	return CLI_USAGE;
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(cmd, "", fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_FAIL;
+}
+
+void cli_warn(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(cmd, "warning: ", fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_print_help(const struct cli_cmd *cmd)
+{
+	fputs(cmd->help, stdout);
+	return CLI_OK;
+}
+
+int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *out)
+{
+	const char *p = text;
+	char *end;
+	while (isspace((unsigned char)*p))
+		p++;
+	/* strtoull would quietly wrap "-1" to 2^64 - 1. */
+	if (*p == '\0' || *p == '-' || *p == '+')
+		return cli_usage(cmd, "bad number '%s' for %s: expected an unsigned integer", text, opt);
+	errno = 0;
+	unsigned long long v = strtoull(p, &end, 0);
+	if (end == p)
+		return cli_usage(cmd, "bad number '%s' for %s: expected an unsigned integer", text, opt);
+	uint64_t mult = 1;
+	switch (*end) {
+	case 'k': mult = 1000ull; end++; break;
+	case 'M': mult = 1000000ull; end++; break;
+	case 'G': mult = 1000000000ull; end++; break;
+	default: break;
+	}
+	if (*end != '\0')
+		return cli_usage(cmd, "bad number '%s' for %s: unexpected '%s'", text, opt, end);
+	if (errno == ERANGE || v > UINT64_MAX / mult)
+		return cli_usage(cmd, "bad number '%s' for %s: too large", text, opt);
+	*out = (uint64_t)v * mult;
+	return 0;
+}
+
+int cli_parse_range(const char *cmd, const char *opt, const char *text, uint64_t min,
+		    uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+	if (cli_parse_u64(cmd, opt, text, &v))
+		return CLI_USAGE;
+	if (v < min || v > max)
+		return cli_usage(cmd, "%s %s out of range %" PRIu64 "..%" PRIu64, opt, text, min, max);
+	*out = v;
+	return 0;
+}
+
+/* The option as the user typed it, without any "=value". */
+static const char *typed_option(char **argv, int idx, char *buf, size_t len)
+{
+	const char *arg = argv[idx];
+	size_t n = strcspn(arg, "=");
+	snprintf(buf, len, "%.*s", (int)n, arg);
+	return buf;
+}
+
+/*
+ * True when argv[IDX] is "--NAME=VALUE" for a long option that takes no
+ * value and reports as VAL: getopt's '?' for a flag given a value.
+ */
+static bool flag_given_value(char **argv, int idx, const struct option *longopts, int val)
+{
+	const char *arg = argv[idx];
+	size_t n = strcspn(arg, "=");
+	if (strncmp(arg, "--", 2) != 0 || arg[n] != '=')
+		return false;
+	for (const struct option *o = longopts; o && o->name; o++)
+		if (o->val == val && o->has_arg == no_argument && strncmp(o->name, arg + 2, n - 2) == 0)
+			return true;
+	return false;
+}
+
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, bool *first)
+{
+	char opts[128], name[128];
+	if (*first) {
+		optind = 0; /* glibc: 0 also resets getopt's internal state */
+		*first = false;
+	}
+	opterr = 0;
+	/* A leading ':' makes a missing value ':' rather than '?'. */
+	snprintf(opts, sizeof(opts), ":%s", shortopts);
+	int c = getopt_long(argc, argv, opts, longopts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	/*
+	 * getopt has moved past a long option (optopt 0 when unknown) but
+	 * stays inside a short option cluster ("-qz"), so argv[optind - 1] is
+	 * the offending word only for long options.
+	 */
+	int idx = optind > 0 && optind <= argc ? optind - 1 : 0;
+	bool is_long = strncmp(argv[idx], "--", 2) == 0;
+	if (c == ':' && is_long)
+		cli_usage(cmd, "option '%s' needs a value", typed_option(argv, idx, name, sizeof(name)));
+	else if (c == ':')
+		cli_usage(cmd, "option '-%c' needs a value", optopt);
+	else if (optopt && flag_given_value(argv, idx, longopts, optopt))
+		cli_usage(cmd, "option '%s' takes no value", typed_option(argv, idx, name, sizeof(name)));
+	else if (optopt)
+		cli_usage(cmd, "unknown option '-%c'", optopt);
+	else
+		cli_usage(cmd, "unknown option '%s'", typed_option(argv, idx, name, sizeof(name)));
+	return '?';
+}
+
+int cli_check_input(const char *cmd, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st))
+		return cli_usage(cmd, "cannot read '%s': %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return cli_usage(cmd, "cannot read '%s': is a directory", path);
+	if (!S_ISREG(st.st_mode))
+		return cli_usage(cmd, "cannot read '%s': not a regular file", path);
+	if (access(path, R_OK))
+		return cli_usage(cmd, "cannot read '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int cli_check_output(const char *cmd, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return cli_usage(cmd, "cannot write '%s': is a directory", path);
+	/* A trace is rewritten in place at close, which needs a seekable regular file. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return cli_usage(cmd, "cannot write '%s': not a regular file", path);
+	/* The directory part of PATH, "." when it has none. */
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st))
+		return cli_usage(cmd, "cannot write '%s': %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return cli_usage(cmd, "cannot write '%s': %s is not a directory", path, dir);
+	if (access(dir, W_OK | X_OK))
+		return cli_usage(cmd, "cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h - what the subcommands of the mmreplay binary share: the command
+ * table entry, the exit codes, and the helpers that keep every error one
+ * line in one format ("mmreplay stats: what (try 'mmreplay help stats')").
+ *
+ * Each subcommand lives in its own cmd_*.c file and is a thin layer over a
+ * stage library: it parses its arguments and calls the library.
+ */
+#ifndef MMR_CLI_H
+#define MMR_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit codes, documented in docs/cli.md. */
+enum {
+	CLI_OK = 0,
+	CLI_FAIL = 1,  /* the work failed: corrupt trace, I/O error, out of memory */
+	CLI_USAGE = 2, /* the command line was wrong: option, number, missing file */
+};
+
+struct cli_cmd {
+	const char *name;    /* "stats" */
+	const char *summary; /* one line for `mmreplay --help` */
+	const char *help;    /* usage and options, for `mmreplay help NAME` */
+	/* Run with argv[0] == name.  Returns an exit code. */
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct cli_cmd cli_cmd_stats;
+extern const struct cli_cmd cli_cmd_generate;
+extern const struct cli_cmd cli_cmd_list;
+
+/*
+ * Print "mmreplay CMD: MESSAGE (try 'mmreplay help CMD')" on stderr.
+ * Returns CLI_USAGE, so a caller can `return cli_usage(...)`.
+ */
+__attribute__((format(printf, 2, 3))) int cli_usage(const char *cmd, const char *fmt, ...);
+
+/* Print "mmreplay CMD: MESSAGE" on stderr.  Returns CLI_FAIL. */
+__attribute__((format(printf, 2, 3))) int cli_fail(const char *cmd, const char *fmt, ...);
+
+/* Print "mmreplay CMD: warning: MESSAGE" on stderr. */
+__attribute__((format(printf, 2, 3))) void cli_warn(const char *cmd, const char *fmt, ...);
+
+/* Print CMD's help text on stdout.  Returns CLI_OK. */
+int cli_print_help(const struct cli_cmd *cmd);
+
+/*
+ * Parse TEXT, the value of option OPT, as an unsigned count: decimal or
+ * 0x hex, with an optional k, M or G suffix (powers of 1000).  Returns 0,
+ * or reports "bad number" for OPT through cli_usage and returns CLI_USAGE.
+ */
+int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *out);
+
+/* As cli_parse_u64, also refusing values outside MIN..MAX. */
+int cli_parse_range(const char *cmd, const char *opt, const char *text, uint64_t min,
+		    uint64_t max, uint64_t *out);
+
+/*
+ * getopt_long with mmreplay's error messages.  Call with *first = true to
+ * start a fresh parse.  Returns the option's value, -1 at the end of the
+ * options, or '?' after reporting an unknown option or a missing value
+ * through cli_usage (the caller then returns CLI_USAGE).
+ */
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, bool *first);
+
+/*
+ * Check that PATH names a readable regular file.  Returns 0, or reports
+ * why not through cli_usage and returns CLI_USAGE.
+ */
+int cli_check_input(const char *cmd, const char *path);
+
+/*
+ * Check that PATH can be created or replaced: not a directory, in a
+ * directory that exists and is writable.  Returns 0, or reports why not
+ * through cli_usage and returns CLI_USAGE.
+ */
+int cli_check_output(const char *cmd, const char *path);
+
+#endif /* MMR_CLI_H */

@@ -1,0 +1,52 @@
+# fixtures.sh - shell functions that CLI tests run as their --setup, in the
+# test's scratch directory.  Sourced by run_cli_test.sh; $MMREPLAY is the binary.
+
+# gen WORKLOAD OPS FILE [ARGS...]: a synthetic trace, quietly.
+gen() {
+	local wl=$1 ops=$2 file=$3
+	shift 3
+	"$MMREPLAY" generate "$wl" -o "$file" --ops "$ops" -q "$@"
+}
+
+# size FILE: its length in bytes.
+size() { stat -c %s "$1"; }
+
+# poke FILE OFFSET BYTE: write BYTE (0..255) at OFFSET.
+poke() {
+	printf "$(printf '\\%03o' "$3")" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# flip FILE OFFSET: invert every bit of the byte at OFFSET (a negative OFFSET counts from the end).
+flip() {
+	local off=$2
+	[ "$off" -ge 0 ] || off=$(($(size "$1") + off))
+	local old
+	old=$(od -An -tu1 -j "$off" -N1 "$1" | tr -d ' ')
+	[ -n "$old" ] || { echo "flip: offset $off is past the end of $1" >&2; return 1; }
+	poke "$1" "$off" $((old ^ 255))
+}
+
+# trunc FILE BYTES: truncate FILE to BYTES (a negative BYTES removes that many from the end).
+trunc() {
+	local n=$2
+	[ "$n" -ge 0 ] || n=$(($(size "$1") + n))
+	truncate -s "$n" "$1"
+}
+
+# writing FILE: mark the header as still being written (state 1 at offset 12),
+# which is what a killed writer leaves; the header checksum does not cover it.
+writing() { poke "$1" 12 1; }
+
+# killed FILE: start a long generate into FILE, SIGKILL it once the file
+# holds several blocks, and check that it really was still running.
+killed() {
+	"$MMREPLAY" generate slab-mix -o "$1" --ops 1G -q &
+	local pid=$! i
+	for i in $(seq 600); do
+		[ -f "$1" ] && [ "$(size "$1")" -gt 600000 ] && break
+		sleep 0.05
+	done
+	kill -0 "$pid" || { echo "killed: the writer ended before it could be killed" >&2; return 1; }
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+}
