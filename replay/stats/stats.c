@@ -6,12 +6,15 @@
  *
  * Semantics (docs/stats-json.md has the full list):
  * - realloc is the free of aux followed by the allocation of id;
- * - a free with no live object is unmatched and changes no byte count
- *   (perf counts freed bytes only for allocations it saw);
+ * - a free with no live object is unmatched; for slab it still adds the
+ *   bytes of the pointer's last life, if it had one in the trace, to
+ *   bytes_freed, as perf kmem stat does, so the two agree on real traces
+ *   where the ring buffer lost events;
  * - a second start of a live id means the end was lost: the old object is
  *   dropped (never freed, never in a lifetime) and counted unmatched_allocs;
  * - slab ids are pointers, so id 0 is NULL: a slab start of 0 is a failed
- *   allocation and a slab end of 0 is kfree(NULL), both counted apart.
+ *   allocation (its bytes count as requested and allocated, as in perf;
+ *   no object starts) and a slab end of 0 is kfree(NULL), both counted apart.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +39,7 @@ void mmr_stats_free(struct mmr_stats *s)
 		return;
 	for (unsigned f = 0; f < MMR_FAM_COUNT; f++) {
 		mmr_idmap_destroy(&s->fam[f].map);
+		mmr_idmap_destroy(&s->fam[f].gone);
 		free(s->fam[f].objs);
 	}
 	mmr_idmap_destroy(&s->site_map);
@@ -149,15 +153,26 @@ static int start_object(struct mmr_stats *s, const struct mmr_event *ev, uint64_
 	return 0;
 }
 
-/* End object ID of EV's family, if it is live.  Cannot fail. */
-static void end_object(struct mmr_stats *s, const struct mmr_event *ev, uint64_t id)
+/* An end of ID with no live object: perf's rule for slab freed bytes (see the top). */
+static void end_unmatched(struct stats_family *f, const struct mmr_event *ev, uint64_t id)
+{
+	f->unmatched_frees++;
+	if (ev->family != MMR_FAM_SLAB)
+		return;
+	uint64_t *last = mmr_idmap_get(&f->gone, id);
+	if (last)
+		f->bytes_freed += *last;
+}
+
+/* End object ID of EV's family.  Returns 0, or -1 when out of memory. */
+static int end_object(struct mmr_stats *s, const struct mmr_event *ev, uint64_t id)
 {
 	struct stats_family *f = &s->fam[ev->family];
 	uint64_t idx;
 	f->frees++;
 	if (!mmr_idmap_del(&f->map, id, &idx)) {
-		f->unmatched_frees++;
-		return;
+		end_unmatched(f, ev, id);
+		return 0;
 	}
 	const struct stats_obj *o = &f->objs[idx];
 	struct stats_site *site = o->site != STATS_NO_SITE ? &s->sites[o->site] : NULL;
@@ -172,12 +187,14 @@ static void end_object(struct mmr_stats *s, const struct mmr_event *ev, uint64_t
 		if (site)
 			site->cross_cpu_frees++;
 	}
+	int rc = ev->family == MMR_FAM_SLAB ? mmr_idmap_put(&f->gone, id, o->bytes) : 0;
 	/* Keep the array dense: the last record moves into the hole. */
 	if (idx != --f->nobjs) {
 		f->objs[idx] = f->objs[f->nobjs];
 		*mmr_idmap_get(&f->map, f->objs[idx].id) = idx;
 	}
 	objs_maybe_shrink(f);
+	return rc;
 }
 
 int mmr_stats_add(struct mmr_stats *s, const struct mmr_event *ev)
@@ -196,10 +213,9 @@ int mmr_stats_add(struct mmr_stats *s, const struct mmr_event *ev)
 	f->ops[ev->op]++;
 
 	if (mmr_op_ends_object(ev->op)) {
-		if (slab && ev->id == 0)
-			s->slab_null_frees++;
-		else
-			end_object(s, ev, ev->id);
+		if (!slab || ev->id != 0)
+			return end_object(s, ev, ev->id);
+		s->slab_null_frees++;
 		return 0;
 	}
 	if (!mmr_op_starts_object(ev->op))
@@ -207,11 +223,13 @@ int mmr_stats_add(struct mmr_stats *s, const struct mmr_event *ev)
 	if (slab && ev->id == 0) {
 		/* A failed allocation; a failed krealloc leaves the old object alive. */
 		s->slab_failed_allocs++;
+		f->bytes_req += ev->bytes_req;
+		f->bytes_alloc += ev->bytes_alloc;
 		return 0;
 	}
 	/* krealloc(NULL, ...) frees nothing. */
-	if (ev->op == MMR_OP_REALLOC && ev->aux != 0)
-		end_object(s, ev, ev->aux);
+	if (ev->op == MMR_OP_REALLOC && ev->aux != 0 && end_object(s, ev, ev->aux))
+		return -1;
 	return start_object(s, ev, ev->id);
 }
 

@@ -36,6 +36,13 @@ struct stats_obj {
  */
 struct stats_family {
 	struct mmr_idmap map; /* id -> index into objs */
+	/*
+	 * Slab only: id -> bytes of its last life, for every pointer freed so
+	 * far.  perf kmem stat counts a free as freed bytes whenever its
+	 * pointer was ever allocated in the trace (a repeated free again), and
+	 * bytes_freed follows it so the two agree on the same events.
+	 */
+	struct mmr_idmap gone;
 	struct stats_obj *objs;
 	size_t nobjs, cap_objs;
 
