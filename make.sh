@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# make.sh - set up, build and run mmreplay on a fresh Debian machine.
+#
+#   ./make.sh demo   install missing packages, build, run the demo
+#   ./make.sh test   install missing packages, build, run every test, then
+#                    again under AddressSanitizer and UndefinedBehaviorSanitizer
+#   ./make.sh build  install missing packages and build (build/)
+#   ./make.sh deps   install missing packages only
+#
+# Packages come from Debian with apt-get (through sudo when not root); the
+# build is CMake with -Werror.  Environment: BUILD_DIR (default build),
+# JOBS (default: online CPUs), DEMO_DIR (default out/demo).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages the build and tests need (pkg-config names in CMakeLists.txt).
+PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev)
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-$(nproc)}
+
+say() { printf '==> %s\n' "$*"; }
+
+install_deps() {
+	local missing=() p
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	say "installing ${missing[*]}"
+	"${sudo[@]}" apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# build DIR [CMAKE ARGS...]
+build() {
+	local dir=$1
+	shift
+	say "building in $dir"
+	cmake -S . -B "$dir" -DMMR_WERROR=ON "$@" >/dev/null
+	cmake --build "$dir" -j "$JOBS"
+}
+
+run_tests() {
+	build "$BUILD_DIR"
+	say "tests"
+	ctest --test-dir "$BUILD_DIR" -j "$JOBS" --output-on-failure
+	build "$BUILD_DIR-asan" -DCMAKE_BUILD_TYPE=Debug -DMMR_SANITIZE=address,undefined
+	say "tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir "$BUILD_DIR-asan" -j "$JOBS" --output-on-failure
+}
+
+run_demo() {
+	build "$BUILD_DIR"
+	local out=${DEMO_DIR:-out/demo} mmr=$BUILD_DIR/cli/mmreplay
+	mkdir -p "$out"
+	say "generating the slab-mix workload into $out/slab-mix.mmr"
+	"$mmr" generate slab-mix -o "$out/slab-mix.mmr" --seed 1 --cpus 4 --ops 1M
+	say "its statistics (mmreplay stats $out/slab-mix.mmr)"
+	"$mmr" stats "$out/slab-mix.mmr"
+}
+
+case ${1:-} in
+demo) install_deps && run_demo ;;
+test) install_deps && run_tests ;;
+build) install_deps && build "$BUILD_DIR" ;;
+deps) install_deps ;;
+*)
+	echo "usage: ./make.sh demo|test|build|deps" >&2
+	exit 2
+	;;
+esac
