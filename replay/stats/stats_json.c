@@ -73,31 +73,37 @@ static void json_families(struct jctx *j, cJSON *root, const struct mmr_stats *s
 	}
 }
 
+/* The counters every family has: one list for slab, page and by_family alike. */
+static void json_family_counts(struct jctx *j, cJSON *o, const struct stats_family *f)
+{
+	j_u64(j, o, "allocs", f->allocs);
+	j_u64(j, o, "frees", f->frees);
+	j_u64(j, o, "unmatched_frees", f->unmatched_frees);
+	j_u64(j, o, "unmatched_allocs", f->unmatched_allocs);
+	j_u64(j, o, "cross_cpu_frees", f->cross_cpu_frees);
+	j_u64(j, o, "bytes_requested", f->bytes_req);
+	j_u64(j, o, "bytes_allocated", f->bytes_alloc);
+	j_u64(j, o, "bytes_freed", f->bytes_freed);
+	j_u64(j, o, "live_objects", f->nobjs);
+	j_u64(j, o, "live_bytes", f->live_bytes);
+}
+
 static void json_slab(struct jctx *j, cJSON *root, const struct mmr_stats *s)
 {
 	const struct stats_family *f = &s->fam[MMR_FAM_SLAB];
 	cJSON *o = j_obj(j, root, "slab");
-	j_u64(j, o, "allocs", f->allocs);
-	j_u64(j, o, "frees", f->frees);
-	j_u64(j, o, "bytes_requested", f->bytes_req);
-	j_u64(j, o, "bytes_allocated", f->bytes_alloc);
-	j_u64(j, o, "bytes_freed", f->bytes_freed);
+	json_family_counts(j, o, f);
 	j_fixed(j, o, "fragmentation_pct", stats_frag_pct(f->bytes_req, f->bytes_alloc), 3);
-	j_u64(j, o, "unmatched_frees", f->unmatched_frees);
-	j_u64(j, o, "unmatched_allocs", f->unmatched_allocs);
 	j_u64(j, o, "null_frees", s->slab_null_frees);
 	j_u64(j, o, "failed_allocs", s->slab_failed_allocs);
-	j_u64(j, o, "cross_cpu_frees", f->cross_cpu_frees);
-	j_u64(j, o, "live_objects", f->nobjs);
-	j_u64(j, o, "live_bytes", f->live_bytes);
 }
 
 static void json_page(struct jctx *j, cJSON *root, const struct mmr_stats *s)
 {
 	const struct stats_family *f = &s->fam[MMR_FAM_PAGE];
 	cJSON *o = j_obj(j, root, "page");
-	j_u64(j, o, "allocs", f->allocs);
-	j_u64(j, o, "frees", f->frees);
+	json_family_counts(j, o, f);
+	j_u64(j, o, "live_pages", f->live_bytes / STATS_PAGE_SIZE);
 	cJSON *orders = j_obj(j, o, "by_order");
 	for (unsigned k = 0; k < STATS_ORDERS; k++) {
 		char key[8];
@@ -106,11 +112,6 @@ static void json_page(struct jctx *j, cJSON *root, const struct mmr_stats *s)
 		snprintf(key, sizeof(key), "%u", k);
 		j_u64(j, orders, key, s->page_by_order[k]);
 	}
-	j_u64(j, o, "live_pages", f->live_bytes / STATS_PAGE_SIZE);
-	j_u64(j, o, "live_bytes", f->live_bytes);
-	j_u64(j, o, "unmatched_frees", f->unmatched_frees);
-	j_u64(j, o, "unmatched_allocs", f->unmatched_allocs);
-	j_u64(j, o, "cross_cpu_frees", f->cross_cpu_frees);
 }
 
 static void json_cross_cpu(struct jctx *j, cJSON *root, const struct mmr_stats *s)
@@ -202,16 +203,7 @@ static void json_by_family(struct jctx *j, cJSON *root, const struct mmr_stats *
 			continue;
 		cJSON *e = j_obj(j, o, mmr_family_name(i));
 		j_u64(j, e, "events", f->events);
-		j_u64(j, e, "allocs", f->allocs);
-		j_u64(j, e, "frees", f->frees);
-		j_u64(j, e, "unmatched_frees", f->unmatched_frees);
-		j_u64(j, e, "unmatched_allocs", f->unmatched_allocs);
-		j_u64(j, e, "cross_cpu_frees", f->cross_cpu_frees);
-		j_u64(j, e, "bytes_requested", f->bytes_req);
-		j_u64(j, e, "bytes_allocated", f->bytes_alloc);
-		j_u64(j, e, "bytes_freed", f->bytes_freed);
-		j_u64(j, e, "live_objects", f->nobjs);
-		j_u64(j, e, "live_bytes", f->live_bytes);
+		json_family_counts(j, e, f);
 	}
 }
 
