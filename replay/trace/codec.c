@@ -14,8 +14,12 @@
 
 #include "trace_internal.h"
 
+/* The kind varint: bit 0 backref, bits 1-4 the family, the op above them. */
+#define KIND_FAM_MASK 15u
+#define KIND_OP_SHIFT 5
+
 enum column {
-	C_KIND,     /* backref | family << 1 | op << 4 */
+	C_KIND,     /* backref | family << 1 | op << KIND_OP_SHIFT */
 	C_TS,       /* zigzag delta against the previous event */
 	C_CPU,
 	C_PID,      /* zigzag delta against the previous pid on that cpu */
@@ -141,11 +145,11 @@ int codec_encode(struct codec_state *cs, const struct mmr_event *ev, size_t n, s
 		return -1;
 	for (size_t i = 0; i < n && !rc; i++) {
 		const struct mmr_event *e = &ev[i];
-		unsigned fam = e->family & 7, mask = event_mask(e);
+		unsigned fam = e->family & KIND_FAM_MASK, mask = event_mask(e);
 		uint64_t key = id_key(e->id, fam), *last = mmr_idmap_get(&cs->ids, key);
 		bool backref = last && ev[*last].id == e->id && ev[*last].family == fam;
 
-		tbuf_put_varint(&cs->col[C_KIND], backref | fam << 1 | (uint64_t)e->op << 4);
+		tbuf_put_varint(&cs->col[C_KIND], backref | fam << 1 | (uint64_t)e->op << KIND_OP_SHIFT);
 		tbuf_put_varint(&cs->col[C_TS], zigzag((int64_t)(e->ts_ns - prev_ts)));
 		tbuf_put_varint(&cs->col[C_CPU], e->cpu);
 		tbuf_put_varint(&cs->col[C_PID],
@@ -236,11 +240,13 @@ static const char *decode_event(struct decoder *d, struct mmr_event *out, size_t
 {
 	struct mmr_event *e = &out[i];
 	uint64_t kind = tcur_varint(&d->col[C_KIND]);
-	unsigned fam = (kind >> 1) & 7;
-	if ((kind >> 4) >= MMR_OP_COUNT)
+	unsigned fam = (kind >> 1) & KIND_FAM_MASK;
+	if ((kind >> KIND_OP_SHIFT) >= MMR_OP_COUNT)
 		return "unknown op";
+	if (fam >= MMR_FAM_COUNT)
+		return "unknown family";
 	e->family = (uint8_t)fam;
-	e->op = (uint8_t)(kind >> 4);
+	e->op = (uint8_t)(kind >> KIND_OP_SHIFT);
 	e->ts_ns = *prev_ts + (uint64_t)unzigzag(tcur_varint(&d->col[C_TS]));
 	uint64_t cpu = tcur_varint(&d->col[C_CPU]);
 	if (cpu > UINT32_MAX)
@@ -285,7 +291,7 @@ static const char *decoder_init(struct decoder *d, const uint8_t *raw, size_t le
 const char *codec_decode(const uint8_t *raw, size_t len, size_t n, struct mmr_event *out)
 {
 	struct decoder d = {0};
-	uint64_t prev_ts = 0, prev_id[8] = {0};
+	uint64_t prev_ts = 0, prev_id[MMR_FAM_COUNT] = {0};
 	int32_t prev_pid[PID_SLOTS] = {0};
 	const char *why = decoder_init(&d, raw, len);
 

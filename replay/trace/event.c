@@ -13,6 +13,7 @@ static const char *const family_names[MMR_FAM_COUNT] = {
 	[MMR_FAM_ZSMALLOC] = "zsmalloc",
 	[MMR_FAM_KVFREE_RCU] = "kvfree_rcu",
 	[MMR_FAM_DMABUF] = "dmabuf",
+	[MMR_FAM_DMA] = "dma",
 };
 
 static const char *const op_names[MMR_OP_COUNT] = {
@@ -31,6 +32,9 @@ static const char *const op_names[MMR_OP_COUNT] = {
 	[MMR_OP_MOVE] = "move",
 	[MMR_OP_COMPACT] = "compact",
 	[MMR_OP_PURGE] = "purge",
+	[MMR_OP_ZONE_ALLOC] = "zone_alloc",
+	[MMR_OP_PCP_DRAIN] = "pcp_drain",
+	[MMR_OP_RCU_RECLAIM] = "rcu_reclaim",
 };
 
 const char *mmr_family_name(unsigned family)

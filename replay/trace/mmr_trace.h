@@ -27,6 +27,7 @@ enum mmr_family {
 	MMR_FAM_ZSMALLOC,   /* zsmalloc pools (zram, zswap) */
 	MMR_FAM_KVFREE_RCU, /* kvfree_rcu() deferred frees */
 	MMR_FAM_DMABUF,     /* dma-buf buffers and their kernel mappings */
+	MMR_FAM_DMA,        /* DMA API allocations: dma_alloc_* / dma_free_* */
 	MMR_FAM_COUNT
 };
 
@@ -50,6 +51,9 @@ enum mmr_op {
 	MMR_OP_MOVE,           /* buffer id migrates (e.g. TTM move to another domain) */
 	MMR_OP_COMPACT,        /* pool-wide compaction request (zsmalloc) */
 	MMR_OP_PURGE,          /* lazy-free purge (vmalloc purge_vmap_area_lazy) */
+	MMR_OP_ZONE_ALLOC,     /* page block taken from the buddy lists under zone->lock */
+	MMR_OP_PCP_DRAIN,      /* page block drained from a per-CPU list back to the buddy lists */
+	MMR_OP_RCU_RECLAIM,    /* kvfree_rcu batch freed after its grace period; aux = objects */
 	MMR_OP_COUNT
 };
 
