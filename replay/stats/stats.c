@@ -12,9 +12,10 @@
  *   where the ring buffer lost events;
  * - a second start of a live id means the end was lost: the old object is
  *   dropped (never freed, never in a lifetime) and counted unmatched_allocs;
+ * - an allocation flagged failed starts no object; its bytes count as
+ *   requested and allocated, as in perf;
  * - slab ids are pointers, so id 0 is NULL: a slab start of 0 is a failed
- *   allocation (its bytes count as requested and allocated, as in perf;
- *   no object starts) and a slab end of 0 is kfree(NULL), both counted apart.
+ *   allocation too, and a slab end of 0 is kfree(NULL), counted apart.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,9 +221,9 @@ int mmr_stats_add(struct mmr_stats *s, const struct mmr_event *ev)
 	}
 	if (!mmr_op_starts_object(ev->op))
 		return 0;
-	if (slab && ev->id == 0) {
-		/* A failed allocation; a failed krealloc leaves the old object alive. */
-		s->slab_failed_allocs++;
+	if ((ev->flags & MMR_EF_FAILED) || (slab && ev->id == 0)) {
+		/* A failed krealloc leaves the old object alive. */
+		f->failed_allocs++;
 		f->bytes_req += ev->bytes_req;
 		f->bytes_alloc += ev->bytes_alloc;
 		return 0;

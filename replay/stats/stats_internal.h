@@ -53,6 +53,7 @@ struct stats_family {
 	uint64_t unmatched_frees;  /* ends whose object was not live */
 	uint64_t unmatched_allocs; /* starts of an id already live: its end was lost */
 	uint64_t cross_cpu_frees;  /* matched ends on another CPU than the start */
+	uint64_t failed_allocs;    /* allocations that failed (flag failed; slab: pointer 0) */
 	uint64_t bytes_req, bytes_alloc, bytes_freed;
 	uint64_t live_bytes;
 };
@@ -69,7 +70,6 @@ struct mmr_stats {
 	uint64_t first_ts_ns, last_ts_ns; /* smallest and largest timestamp */
 	struct stats_family fam[MMR_FAM_COUNT];
 	uint64_t slab_null_frees;    /* kfree(NULL) and the like */
-	uint64_t slab_failed_allocs; /* allocations that returned NULL */
 	uint64_t page_by_order[STATS_ORDERS];
 	struct mmr_hist lifetime; /* ns from start to end of matched objects */
 	struct mmr_idmap site_map; /* call-site address -> index into sites */

@@ -80,6 +80,7 @@ static void json_family_counts(struct jctx *j, cJSON *o, const struct stats_fami
 	j_u64(j, o, "frees", f->frees);
 	j_u64(j, o, "unmatched_frees", f->unmatched_frees);
 	j_u64(j, o, "unmatched_allocs", f->unmatched_allocs);
+	j_u64(j, o, "failed_allocs", f->failed_allocs);
 	j_u64(j, o, "cross_cpu_frees", f->cross_cpu_frees);
 	j_u64(j, o, "bytes_requested", f->bytes_req);
 	j_u64(j, o, "bytes_allocated", f->bytes_alloc);
@@ -95,7 +96,6 @@ static void json_slab(struct jctx *j, cJSON *root, const struct mmr_stats *s)
 	json_family_counts(j, o, f);
 	j_fixed(j, o, "fragmentation_pct", stats_frag_pct(f->bytes_req, f->bytes_alloc), 3);
 	j_u64(j, o, "null_frees", s->slab_null_frees);
-	j_u64(j, o, "failed_allocs", s->slab_failed_allocs);
 }
 
 static void json_page(struct jctx *j, cJSON *root, const struct mmr_stats *s)

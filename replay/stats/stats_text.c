@@ -133,7 +133,7 @@ static void print_slab(FILE *f, const struct mmr_stats *s)
 	kv(f, "Unmatched frees / allocs:", "%s / %s", grp(a, sl->unmatched_frees),
 	   grp(b, sl->unmatched_allocs));
 	kv(f, "NULL frees / failed allocs:", "%s / %s", grp(a, s->slab_null_frees),
-	   grp(b, s->slab_failed_allocs));
+	   grp(b, s->fam[MMR_FAM_SLAB].failed_allocs));
 	kv(f, "Live at end:", "%s objects, %s bytes", grp(a, sl->nobjs), grp(b, sl->live_bytes));
 }
 

@@ -65,6 +65,7 @@ enum mmr_event_flag {
 	MMR_EF_NODE = 1u << 3,      /* allocation asked for a specific NUMA node */
 	MMR_EF_CACHE = 1u << 4,     /* slab: kmem_cache_alloc/free rather than kmalloc/kfree */
 	MMR_EF_BATCHED = 1u << 5,   /* page: freed through a batched path */
+	MMR_EF_FAILED = 1u << 6,    /* an allocation that failed: no object came to life */
 };
 
 /*

@@ -216,12 +216,19 @@ static void test_freed_bytes_follow_perf(void **state)
 	add(s, page_ev(80, 0, MMR_OP_ALLOC, 77, 1));
 	add(s, page_ev(90, 0, MMR_OP_FREE, 77, 1));
 	add(s, page_ev(95, 0, MMR_OP_FREE, 77, 1));
+	struct mmr_event failed = page_ev(96, 0, MMR_OP_ALLOC, UINT64_MAX, 2);
+	failed.flags = MMR_EF_FAILED; /* no page: counted, bytes too, but no object */
+	add(s, failed);
 	cJSON *j = to_json(s, NULL);
 	assert_jnum(j, "slab.bytes_freed", 64 + 64 + 32 + 32);
 	assert_jnum(j, "slab.unmatched_frees", 3);
 	assert_jnum(j, "slab.live_bytes", 0);
 	assert_jnum(j, "page.unmatched_frees", 1);
 	assert_jnum(j, "by_family.page.bytes_freed", 8192);
+	assert_jnum(j, "page.allocs", 1);
+	assert_jnum(j, "page.failed_allocs", 1);
+	assert_jnum(j, "page.bytes_allocated", 8192 + 16384);
+	assert_jnum(j, "page.live_objects", 0);
 	cJSON_Delete(j);
 	mmr_stats_free(s);
 }
