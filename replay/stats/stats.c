@@ -224,8 +224,8 @@ int mmr_stats_add(struct mmr_stats *s, const struct mmr_event *ev)
 	if ((ev->flags & MMR_EF_FAILED) || (slab && ev->id == 0)) {
 		/* A failed krealloc leaves the old object alive. */
 		f->failed_allocs++;
-		f->bytes_req += ev->bytes_req;
-		f->bytes_alloc += ev->bytes_alloc;
+		f->bytes_req += obj_req(ev);
+		f->bytes_alloc += obj_bytes(ev);
 		return 0;
 	}
 	/* krealloc(NULL, ...) frees nothing. */
