@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cap_internal.h - what the capture stage's files share.  Not public.
+ *
+ * Data flows one way: a source (live ring buffers, perf.data, trace.dat)
+ * hands raw tracepoint records to a sink (sink.c); the sink decodes them
+ * with the running or recorded kernel's event formats (tracepoints.c),
+ * names their call sites, puts them in timestamp order (merge.c) and
+ * writes them to the .mmr writer.
+ */
+#ifndef CAP_INTERNAL_H
+#define CAP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmr_capture.h"
+#include "mmr_idmap.h"
+#include "mmr_trace.h"
+
+struct tep_handle;
+struct tep_event;
+struct tep_format_field;
+
+/* ---- tracepoints.c: decoding one tracepoint record -------------------- */
+
+/* Fields a decoder may read; which ones exist depends on the kernel. */
+enum cap_field {
+	F_CALL_SITE, F_PTR, F_BYTES_REQ, F_BYTES_ALLOC, F_GFP, F_NODE,
+	F_PFN, F_PAGE, F_ORDER, F_PERCPU_REFILL,
+	F_ADDR, F_SIZE, F_ALIGN, F_FAILED, F_VA_START, F_START, F_END, F_NPURGED,
+	F_IS_ATOMIC, F_COUNT, F_ERRNO, F_DMA_ADDR, F_FLAGS,
+	F_RHP, F_OFFSET, F_NR_RECORDS, F_P,
+	F_COUNT_FIELDS
+};
+
+/* One recognised event of a tep handle: its decoder and its fields. */
+struct cap_event {
+	const struct cap_tp *tp;
+	struct tep_format_field *field[F_COUNT_FIELDS]; /* NULL when the kernel lacks it */
+	size_t min_size; /* the record must hold every field found */
+};
+
+/* How to turn one tracepoint's record into an mmr_event (tracepoints.c). */
+struct cap_tp {
+	struct mmr_capture_tracepoint pub;
+	/* Fill EV (family, op, fields) from DATA; return false to drop the record. */
+	bool (*decode)(const struct cap_event *ce, const uint8_t *data, struct mmr_event *ev);
+	uint64_t required; /* bits (1 << enum cap_field) of fields the decoder cannot do without */
+	uint16_t flags;    /* MMR_EF_* bits every event of this tracepoint carries */
+};
+
+/* The tracepoint table: count, and entry I. */
+size_t cap_tp_count(void);
+const struct cap_tp *cap_tp_get(size_t i);
+
+/* Read field F of DATA: 0 when the kernel lacks it; signed fields sign-extended. */
+uint64_t cap_field(const struct cap_event *ce, enum cap_field f, const uint8_t *data);
+/* True when the kernel's format has field F. */
+bool cap_has_field(const struct cap_event *ce, enum cap_field f);
+
+/* Bind TP to EVENT of a tep handle: look up its fields.  Returns 0, or -1 when a required one is missing. */
+int cap_event_bind(struct cap_event *ce, const struct cap_tp *tp, struct tep_event *event);
+
+/* ---- merge.c: timestamp order ------------------------------------------ */
+
+/*
+ * A min-heap of events by (timestamp, arrival), between the sources (each
+ * CPU in order, CPUs interleaved arbitrarily) and the writer, which wants
+ * the whole trace in timestamp order.  Sources say up to which timestamp
+ * nothing older can still come (cap_merge_flush); what is older than what
+ * was already written is written anyway and counted.
+ */
+struct cap_merge;
+
+struct cap_merge *cap_merge_new(struct mmr_writer *w);
+void cap_merge_free(struct cap_merge *m);
+/* Hold EV until it is flushed.  Returns 0, or -1 when out of memory (ERR). */
+int cap_merge_push(struct cap_merge *m, const struct mmr_event *ev, struct mmr_error *err);
+/* Write, in order, every held event with ts <= UNTIL.  Returns 0, or -1 (ERR) when a write fails. */
+int cap_merge_flush(struct cap_merge *m, uint64_t until, struct mmr_error *err);
+/* Events held now, and events written after a newer one had been. */
+size_t cap_merge_held(const struct cap_merge *m);
+uint64_t cap_merge_out_of_order(const struct cap_merge *m);
+
+/* ---- sink.c: records in, ordered events out ---------------------------- */
+
+struct cap_sink {
+	struct mmr_writer *w;
+	struct tep_handle *tep;     /* formats of the recorded kernel (not owned) */
+	struct cap_merge *merge;
+	struct mmr_idmap by_id;     /* tep event id -> index into ev */
+	struct cap_event *ev;
+	size_t nev;
+	struct mmr_idmap named;     /* call sites already named in the trace */
+	bool have_kallsyms;         /* tep holds the kernel's symbols */
+	const char *out_path;
+	uint64_t records, malformed;
+	uint64_t by_family[MMR_FAM_COUNT];
+	uint64_t events;
+};
+
+/*
+ * Create OUT with META and get ready to decode records of TEP's events of
+ * the families in FAMILIES (a mmr_capture_family mask).  Returns 0, or -1
+ * with ERR filled (no known tracepoint in TEP, or OUT cannot be created).
+ */
+int cap_sink_open(struct cap_sink *s, const char *out, const struct mmr_meta *meta,
+		  struct tep_handle *tep, unsigned families, struct mmr_error *err);
+
+/* Which of the capture tracepoints TEP has, as a bitmask over cap_tp indices. */
+uint64_t cap_sink_found(const struct cap_sink *s);
+
+/*
+ * Decode one raw record (common fields first, as in the ring buffer) taken
+ * at TS on CPU, and hold it for ordering.  Records of other events are
+ * counted and dropped.  Returns 0, or -1 with ERR on a write error.
+ */
+int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t ts, uint32_t cpu,
+		    struct mmr_error *err);
+
+/* Write every held event up to UNTIL (UINT64_MAX: all).  Returns 0 or -1 (ERR). */
+int cap_sink_flush(struct cap_sink *s, uint64_t until, struct mmr_error *err);
+
+/* Name task PID in the trace.  Returns 0 or -1 (ERR). */
+int cap_sink_comm(struct cap_sink *s, int32_t pid, const char *comm, struct mmr_error *err);
+
+/*
+ * Flush everything, record LOST[cpu] for NR_CPUS CPUs (LOST may be NULL),
+ * and close the trace.  Returns 0 or -1 (ERR); the sink is freed either way.
+ */
+int cap_sink_close(struct cap_sink *s, const uint64_t *lost, uint32_t nr_cpus, struct mmr_error *err);
+
+/* Free the sink and remove its half-written output (after an error). */
+void cap_sink_abort(struct cap_sink *s);
+
+#endif /* CAP_INTERNAL_H */

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmr_capture.h - getting real kernel events into .mmr traces: live
+ * capture from tracefs (libtracefs, libtraceevent), and importers for
+ * perf.data and trace-cmd trace.dat files.  Every source goes through the
+ * same tracepoint decoders, so the same tracepoints give the same events
+ * whichever way they came in.  See docs/capture.md.
+ */
+#ifndef MMR_CAPTURE_H
+#define MMR_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "mmr_trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Groups of tracepoints a capture can record (`-e slab,page`). */
+enum mmr_capture_family {
+	MMR_CAP_SLAB,    /* kmem:kmalloc, kmem:kfree, kmem:kmem_cache_alloc, ... */
+	MMR_CAP_PAGE,    /* kmem:mm_page_alloc, kmem:mm_page_free, ... */
+	MMR_CAP_VMALLOC, /* vmalloc:alloc_vmap_area, ... */
+	MMR_CAP_PERCPU,  /* percpu:percpu_alloc_percpu, percpu:percpu_free_percpu */
+	MMR_CAP_CMA,     /* cma:cma_alloc_finish, cma:cma_release */
+	MMR_CAP_DMA,     /* dma:dma_alloc*, dma:dma_free* */
+	MMR_CAP_RCU,     /* rcu:rcu_kvfree_callback, rcu:rcu_invoke_kfree_bulk_callback */
+	MMR_CAP_COUNT
+};
+
+/* All families, as a mask. */
+#define MMR_CAP_ALL ((1u << MMR_CAP_COUNT) - 1)
+/* What `capture` records without -e. */
+#define MMR_CAP_DEFAULT ((1u << MMR_CAP_SLAB) | (1u << MMR_CAP_PAGE) | (1u << MMR_CAP_VMALLOC))
+
+/* Family name ("slab"), or NULL when out of range. */
+const char *mmr_capture_family_name(unsigned fam);
+
+/*
+ * Parse a comma-separated family list ("slab,page" or "all") into *MASK.
+ * Returns 0, or -1 with ERR naming the unknown family.
+ */
+int mmr_capture_parse_families(const char *list, unsigned *mask, struct mmr_error *err);
+
+/* One tracepoint a family records. */
+struct mmr_capture_tracepoint {
+	const char *system, *event; /* "kmem", "kmalloc" */
+	unsigned family;            /* enum mmr_capture_family */
+	bool optional;              /* absent on many kernels: no warning when missing */
+};
+
+/* The tracepoints capture knows, in family order: count and I-th (NULL past the end). */
+size_t mmr_capture_tracepoint_count(void);
+const struct mmr_capture_tracepoint *mmr_capture_tracepoint_get(size_t i);
+
+/*
+ * Print, per family, which of its tracepoints the running kernel has, from
+ * tracefs.  Returns 0, or -1 with ERR when tracefs cannot be found or
+ * mounted.
+ */
+int mmr_capture_list_events(FILE *out, struct mmr_error *err);
+
+/* ---- live capture ------------------------------------------------------ */
+
+struct mmr_capture_opts {
+	const char *output;       /* .mmr file to write */
+	const char *trace_dat;    /* also write a trace-cmd trace.dat here; NULL: no */
+	unsigned families;        /* mask of enum mmr_capture_family; 0 picks MMR_CAP_DEFAULT */
+	double duration_s;        /* stop after this long; 0: until SIGINT or the command ends */
+	pid_t pid;                /* record only this process and its children; 0: all */
+	char *const *command;     /* run this (argv, NULL-terminated) and record around it; NULL: none */
+	bool follow_command;      /* with command: record only its process tree */
+	unsigned buffer_kb;       /* per-CPU ring buffer size; 0 keeps the kernel's default */
+	bool status;              /* a live one-line status on LOG (for a TTY) */
+	FILE *log;                /* warnings, status and the summary; NULL: stderr */
+};
+
+struct mmr_capture_summary {
+	uint64_t events;                  /* events written to the trace */
+	uint64_t by_family[MMR_FAM_COUNT];
+	uint64_t lost;                    /* events the kernel dropped, all CPUs */
+	uint64_t out_of_order;            /* events that came later than a newer one was written */
+	uint64_t file_bytes;              /* size of the .mmr file */
+	uint64_t dat_bytes;               /* size of the trace.dat, when written */
+	double seconds;                   /* wall time of the capture */
+	int command_status;               /* the command's exit status (shell style), -1 without one */
+};
+
+/*
+ * Record the chosen tracepoints into O->output, in a private tracefs
+ * instance that is removed on return, on SIGINT and on SIGTERM.  Prints
+ * warnings (missing tracepoints), the status line and a summary on O->log.
+ * Returns 0, or -1 with ERR filled (nothing to record, no permission,
+ * tracefs missing, I/O error).
+ */
+int mmr_capture_run(const struct mmr_capture_opts *o, struct mmr_capture_summary *sum,
+		    struct mmr_error *err);
+
+/* ---- importers --------------------------------------------------------- */
+
+enum mmr_import_type {
+	MMR_IMPORT_PERF,     /* perf.data from perf record -e kmem:... */
+	MMR_IMPORT_TRACEDAT, /* trace-cmd trace.dat */
+};
+
+struct mmr_import_summary {
+	enum mmr_import_type type;
+	uint64_t records;      /* tracepoint records read */
+	uint64_t events;       /* events written (records of tracepoints capture knows) */
+	uint64_t by_family[MMR_FAM_COUNT];
+	uint64_t lost;         /* events the recorder lost, as the input says */
+	uint64_t out_of_order;
+	uint64_t file_bytes;
+};
+
+/* Name of an input type ("perf.data", "trace.dat"). */
+const char *mmr_import_type_name(enum mmr_import_type type);
+
+/*
+ * Detect what FILE is from its first bytes.  Returns 0 with *TYPE set, or
+ * -1 with ERR saying what the file is not.
+ */
+int mmr_import_detect(const char *path, enum mmr_import_type *type, struct mmr_error *err);
+
+/*
+ * Convert IN (perf.data or trace.dat) into the .mmr trace OUT.  Returns 0,
+ * or -1 with ERR naming the file, the offset and what was wrong; OUT is
+ * then removed.
+ */
+int mmr_import(const char *in, const char *out, struct mmr_import_summary *sum,
+	       struct mmr_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMR_CAPTURE_H */

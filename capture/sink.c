@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sink.c - where every source's raw tracepoint records go: decoded with
+ * the recorded kernel's formats, call sites named, ordered by timestamp,
+ * written.  One sink serves live capture and both importers, which is
+ * what makes the same tracepoints give the same events from any of them.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <traceevent/event-parse.h>
+
+#include "cap_internal.h"
+
+/* Bind every capture tracepoint of FAMILIES that TEP knows. */
+static int bind_events(struct cap_sink *s, unsigned families, struct mmr_error *err)
+{
+	s->ev = calloc(cap_tp_count(), sizeof(*s->ev));
+	if (!s->ev || mmr_idmap_init(&s->by_id, cap_tp_count()) || mmr_idmap_init(&s->named, 1024))
+		goto oom;
+	for (size_t i = 0; i < cap_tp_count(); i++) {
+		const struct cap_tp *tp = cap_tp_get(i);
+		if (!(families & (1u << tp->pub.family)))
+			continue;
+		struct tep_event *e = tep_find_event_by_name(s->tep, tp->pub.system, tp->pub.event);
+		if (!e || cap_event_bind(&s->ev[s->nev], tp, e))
+			continue;
+		if (mmr_idmap_put(&s->by_id, (uint64_t)e->id, s->nev))
+			goto oom;
+		s->nev++;
+	}
+	if (s->nev == 0) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "no allocator tracepoint of the chosen families in the event formats");
+		return -1;
+	}
+	return 0;
+oom:
+	snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
+	return -1;
+}
+
+static void sink_release(struct cap_sink *s)
+{
+	cap_merge_free(s->merge);
+	mmr_idmap_destroy(&s->by_id);
+	mmr_idmap_destroy(&s->named);
+	free(s->ev);
+	s->merge = NULL;
+	s->ev = NULL;
+}
+
+int cap_sink_open(struct cap_sink *s, const char *out, const struct mmr_meta *meta,
+		  struct tep_handle *tep, unsigned families, struct mmr_error *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->tep = tep;
+	s->out_path = out;
+	if (bind_events(s, families, err))
+		goto fail;
+	s->w = mmr_writer_open(out, meta, NULL, err);
+	if (!s->w)
+		goto fail;
+	s->merge = cap_merge_new(s->w);
+	if (!s->merge) {
+		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
+		mmr_writer_close(s->w, &(struct mmr_error){{0}});
+		unlink(out);
+		goto fail;
+	}
+	return 0;
+fail:
+	sink_release(s);
+	return -1;
+}
+
+uint64_t cap_sink_found(const struct cap_sink *s)
+{
+	uint64_t mask = 0;
+	for (size_t i = 0; i < s->nev; i++)
+		for (size_t t = 0; t < cap_tp_count() && t < 64; t++)
+			if (cap_tp_get(t) == s->ev[i].tp)
+				mask |= 1ull << t;
+	return mask;
+}
+
+/* Name ADDR in the trace the first time it is seen, when the kernel's symbols are known. */
+static int name_site(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
+{
+	if (mmr_idmap_get(&s->named, addr))
+		return 0;
+	if (mmr_idmap_put(&s->named, addr, 1)) {
+		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
+		return -1;
+	}
+	const char *fn = tep_find_function(s->tep, addr);
+	if (!fn)
+		return 0;
+	char name[256];
+	snprintf(name, sizeof(name), "%s+0x%" PRIx64, fn,
+		 addr - (uint64_t)tep_find_function_address(s->tep, addr));
+	return mmr_writer_add_symbol(s->w, addr, name, err);
+}
+
+int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t ts, uint32_t cpu,
+		    struct mmr_error *err)
+{
+	struct tep_record rec = {.ts = ts, .data = (void *)data, .size = (int)size, .cpu = (int)cpu};
+	s->records++;
+	/* The common fields (type, flags, preempt count, pid) take the first 8 bytes. */
+	if (size < 8 || size > INT32_MAX) {
+		s->malformed++;
+		return 0;
+	}
+	uint64_t *idx = mmr_idmap_get(&s->by_id, (uint64_t)tep_data_type(s->tep, &rec));
+	if (!idx)
+		return 0;
+	const struct cap_event *ce = &s->ev[*idx];
+	if (size < ce->min_size) {
+		s->malformed++;
+		return 0;
+	}
+	struct mmr_event ev = {.ts_ns = ts, .cpu = cpu, .node = -1};
+	ev.pid = tep_data_pid(s->tep, &rec);
+	if (!ce->tp->decode(ce, data, &ev))
+		return 0;
+	ev.flags |= ce->tp->flags;
+	if (ev.call_site && name_site(s, ev.call_site, err))
+		return -1;
+	if (cap_merge_push(s->merge, &ev, err))
+		return -1;
+	s->by_family[ev.family]++;
+	s->events++;
+	return 0;
+}
+
+int cap_sink_flush(struct cap_sink *s, uint64_t until, struct mmr_error *err)
+{
+	return cap_merge_flush(s->merge, until, err);
+}
+
+int cap_sink_comm(struct cap_sink *s, int32_t pid, const char *comm, struct mmr_error *err)
+{
+	return mmr_writer_add_comm(s->w, pid, comm, err);
+}
+
+int cap_sink_close(struct cap_sink *s, const uint64_t *lost, uint32_t nr_cpus, struct mmr_error *err)
+{
+	int rc = cap_merge_flush(s->merge, UINT64_MAX, err);
+	for (uint32_t c = 0; !rc && lost && c < nr_cpus; c++)
+		rc = mmr_writer_set_lost(s->w, c, lost[c], err);
+	struct mmr_error cerr;
+	if (mmr_writer_close(s->w, &cerr) && !rc) {
+		*err = cerr;
+		rc = -1;
+	}
+	s->w = NULL;
+	sink_release(s);
+	return rc;
+}
+
+void cap_sink_abort(struct cap_sink *s)
+{
+	if (s->w) {
+		mmr_writer_close(s->w, &(struct mmr_error){{0}});
+		struct stat st;
+		if (lstat(s->out_path, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(s->out_path);
+	}
+	s->w = NULL;
+	sink_release(s);
+}
