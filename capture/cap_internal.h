@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #include "mmr_capture.h"
 #include "mmr_idmap.h"
@@ -134,5 +136,133 @@ int cap_sink_close(struct cap_sink *s, const uint64_t *lost, uint32_t nr_cpus, s
 
 /* Free the sink and remove its half-written output (after an error). */
 void cap_sink_abort(struct cap_sink *s);
+
+/* ---- instance.c: tracefs and the private instance ---------------------- */
+
+struct tracefs_instance;
+
+struct cap_instance {
+	struct tracefs_instance *inst;
+	char name[64]; /* "mmreplay-PID" */
+};
+
+/*
+ * The tracefs mount point, mounting tracefs when it is not mounted and we
+ * are root.  WRITE: also check that an instance can be created.  Returns
+ * the path, or NULL with ERR saying exactly what permission is missing.
+ */
+const char *cap_tracefs_dir(bool write, struct mmr_error *err);
+
+/* Remove instances of mmreplay runs that no longer exist, saying so on LOG.  Returns how many. */
+int cap_instance_remove_stale(FILE *log);
+
+/* Create this process's instance.  Returns 0, or -1 (ERR). */
+int cap_instance_create(struct cap_instance *ci, struct mmr_error *err);
+
+/*
+ * Tracing off, clock mono, no overwrite, BUFFER_KB per CPU (0: keep), and
+ * with PID > 0 only that process and the children it forks from now on.
+ * Returns 0, or -1 (ERR).
+ */
+int cap_instance_setup(struct cap_instance *ci, unsigned buffer_kb, pid_t pid, struct mmr_error *err);
+
+/*
+ * Enable every tracepoint of FAMILIES this kernel has; *ENABLED gets a
+ * bitmask over mmr_capture_tracepoint_get() indices.  Missing required
+ * tracepoints are one warning line on LOG.  Returns 0, or -1 (ERR) when
+ * nothing at all could be enabled.
+ */
+int cap_instance_enable(struct cap_instance *ci, unsigned families, uint64_t *enabled, FILE *log,
+			struct mmr_error *err);
+
+/* True when the running kernel has TP. */
+bool cap_tracepoint_exists(const struct mmr_capture_tracepoint *tp);
+
+/*
+ * Events the kernel lost on CPU of the instance so far: overruns, commit
+ * overruns and dropped events from per_cpu/cpuN/stats.  Returns 0, or -1
+ * when the stats cannot be read.
+ */
+int cap_instance_lost(struct cap_instance *ci, int cpu, uint64_t *lost);
+
+/*
+ * The whole of a file whose size stat cannot tell (/proc/kallsyms), NUL
+ * terminated, its length in *LEN.  NULL (and *LEN 0) when unreadable.
+ */
+char *cap_slurp(const char *path, size_t *len);
+
+/* Turn tracing off and remove the instance (safe to call twice). */
+void cap_instance_destroy(struct cap_instance *ci);
+
+/* ---- ring.c: the per-CPU ring buffers ----------------------------------- */
+
+struct tracefs_cpu;
+struct kbuffer;
+
+struct cap_ring {
+	int ncpus;                 /* possible CPUs */
+	struct tracefs_cpu **tcpu; /* NULL for a CPU without a buffer */
+	struct kbuffer *kbuf;
+	void *page;
+	int page_size;
+	uint64_t *missed;          /* per CPU: events the page headers say were lost */
+	FILE **spool;              /* per CPU: raw pages for trace.dat, or NULLs */
+	uint64_t pages, bytes;
+};
+
+/*
+ * Open every CPU's trace_pipe_raw of CI for non-blocking reads, parsing
+ * with TEP's formats; SPOOL keeps the raw pages (anonymous temporary
+ * files).  Returns 0, or -1 (ERR).
+ */
+int cap_ring_open(struct cap_ring *r, struct cap_instance *ci, struct tep_handle *tep, bool spool,
+		  struct mmr_error *err);
+
+/* Read every CPU until its buffer is empty, into S.  Returns the pages read, or -1 (ERR). */
+long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, struct mmr_error *err);
+
+void cap_ring_close(struct cap_ring *r);
+
+/* ---- tracedat.c: trace-cmd trace.dat v6 -------------------------------- */
+
+/*
+ * Write PATH as a trace.dat v6: the running kernel's headers, the formats
+ * of the ENABLED tracepoints (mask over mmr_capture_tracepoint_get()),
+ * kallsyms, printk formats, saved cmdlines, then R's spooled pages.
+ * *BYTES gets the file size.  Returns 0, or -1 (ERR) with PATH removed.
+ */
+int cap_tracedat_write(const char *path, struct cap_ring *r, uint64_t enabled, uint64_t *bytes,
+		       struct mmr_error *err);
+
+/* ---- command.c: the command a capture records around ------------------- */
+
+struct cap_command {
+	pid_t pid;        /* -1 once reaped */
+	int go_fd;        /* write end: tells the child to exec */
+	int status_fd;    /* read end: the exec's errno, or EOF on success */
+	const char *name; /* argv[0] */
+	int exit_status;  /* shell style (128 + signal), -1 until known */
+};
+
+/* Fork a child that will exec ARGV once started.  Returns 0, or -1 (ERR). */
+int cap_command_fork(struct cap_command *cmd, char *const *argv, struct mmr_error *err);
+
+/* Let the child exec.  Returns 0, or -1 (ERR) when the exec failed (the child is reaped). */
+int cap_command_start(struct cap_command *cmd, struct mmr_error *err);
+
+/* True once the child has exited (its status is then in exit_status). */
+bool cap_command_exited(struct cap_command *cmd);
+
+/* Wait for the child, sending SIGTERM first with TERMINATE, SIGKILL after a second. */
+void cap_command_reap(struct cap_command *cmd, bool terminate);
+
+/* ---- importers ---------------------------------------------------------- */
+
+/*
+ * Convert the trace-cmd trace.dat IN into the .mmr trace OUT through the
+ * sink.  Returns 0 with SUM filled, or -1 with ERR (OUT removed).
+ */
+int cap_import_tracedat(const char *in, const char *out, struct mmr_import_summary *sum,
+			struct mmr_error *err);
 
 #endif /* CAP_INTERNAL_H */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mmr_capture.h"
 #include "mmr_workload.h"
 
 static const char list_help[] =
@@ -16,6 +17,7 @@ static const char list_help[] =
 	"\n"
 	"Show what this build of mmreplay has.  WHAT is one of:\n"
 	"  workloads   the synthetic workloads of 'mmreplay generate'\n"
+	"  events      per capture family, the tracepoints and whether this kernel has them\n"
 	"\n"
 	"  -v, --verbose  also show each entry's options, defaults and ranges\n"
 	"  -h, --help     show this help\n";
@@ -38,11 +40,21 @@ static int list_workloads(bool verbose)
 	return CLI_OK;
 }
 
+static int list_events(bool verbose)
+{
+	struct mmr_error err;
+	(void)verbose;
+	if (mmr_capture_list_events(stdout, &err))
+		return cli_fail("list", "%s", err.msg);
+	return CLI_OK;
+}
+
 static const struct {
 	const char *what;
 	int (*list)(bool verbose);
 } listers[] = {
 	{"workloads", list_workloads},
+	{"events", list_events},
 };
 
 static int list_run(int argc, char **argv)
@@ -62,18 +74,18 @@ static int list_run(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return cli_usage("list", "nothing to list: say 'workloads'");
+		return cli_usage("list", "nothing to list: say 'workloads' or 'events'");
 	if (argc - optind > 1)
 		return cli_usage("list", "one thing at a time: unexpected '%s'", argv[optind + 1]);
 	for (size_t i = 0; i < sizeof(listers) / sizeof(listers[0]); i++)
 		if (strcmp(argv[optind], listers[i].what) == 0)
 			return listers[i].list(verbose);
-	return cli_usage("list", "cannot list '%s': say 'workloads'", argv[optind]);
+	return cli_usage("list", "cannot list '%s': say 'workloads' or 'events'", argv[optind]);
 }
 
 const struct cli_cmd cli_cmd_list = {
 	.name = "list",
-	.summary = "list what this build has (workloads)",
+	.summary = "list what this build has (workloads, events)",
 	.help = list_help,
 	.run = list_run,
 };

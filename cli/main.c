@@ -11,6 +11,7 @@
 #include "mmr_trace.h"
 
 static const struct cli_cmd *const commands[] = {
+	&cli_cmd_capture,
 	&cli_cmd_generate,
 	&cli_cmd_stats,
 	&cli_cmd_list,

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * capture.c - `mmreplay capture`: the live capture loop.
+ *
+ * Every POLL_NS the loop notes the time, drains every CPU's ring buffer
+ * into the sink, and lets the sink write everything older than that time
+ * minus MARGIN_NS: events committed before the drain started have all been
+ * read by then (the clock is CLOCK_MONOTONIC, the same as the trace's
+ * "mono"), and the margin covers an event still being written while its
+ * CPU was read.  So the trace comes out in timestamp order while memory
+ * stays bounded by a fraction of a second of events.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <traceevent/event-parse.h>
+#include <tracefs.h>
+
+#include "cap_internal.h"
+
+#define POLL_NS (20 * 1000 * 1000ull)
+#define MARGIN_NS (10 * 1000 * 1000ull)
+#define STATUS_NS (1000 * 1000 * 1000ull)
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct run {
+	const struct mmr_capture_opts *o;
+	FILE *log;
+	unsigned families;
+	struct cap_instance ci;
+	struct cap_ring ring;
+	struct cap_sink sink;
+	bool sink_open;
+	struct tep_handle *tep;
+	struct cap_command cmd;
+	bool have_cmd;
+	uint64_t enabled; /* tracepoints enabled, mask over mmr_capture_tracepoint_get() */
+	uint64_t t0;      /* CLOCK_MONOTONIC at the start of tracing */
+	uint64_t *lost;
+	struct sigaction old_int, old_term;
+};
+
+/* The event formats of the chosen families' systems, with the kernel's symbols. */
+static struct tep_handle *load_formats(unsigned families)
+{
+	const char *systems[MMR_CAP_COUNT * 4 + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < mmr_capture_tracepoint_count(); i++) {
+		const struct mmr_capture_tracepoint *tp = mmr_capture_tracepoint_get(i);
+		size_t s = 0;
+		if (!(families & (1u << tp->family)))
+			continue;
+		while (s < n && strcmp(systems[s], tp->system) != 0)
+			s++;
+		if (s == n && n < MMR_CAP_COUNT * 4)
+			systems[n++] = tp->system;
+	}
+	systems[n] = NULL;
+	struct tep_handle *tep = tracefs_local_events_system(NULL, systems);
+	size_t len;
+	char *kallsyms = tep ? cap_slurp("/proc/kallsyms", &len) : NULL;
+	/* Without symbols, call sites stay addresses: a loss of names, not of events. */
+	if (kallsyms)
+		tep_parse_kallsyms(tep, kallsyms);
+	free(kallsyms);
+	return tep;
+}
+
+static int open_sink(struct run *r, struct mmr_error *err)
+{
+	struct utsname u;
+	char source[256];
+	size_t len = (size_t)snprintf(source, sizeof(source), "capture -e");
+	for (unsigned f = 0; f < MMR_CAP_COUNT && len < sizeof(source); f++)
+		if (r->families & (1u << f))
+			len += (size_t)snprintf(source + len, sizeof(source) - len, "%s%s",
+						source[len - 1] == 'e' ? " " : ",", mmr_capture_family_name(f));
+	if (r->have_cmd && len < sizeof(source))
+		snprintf(source + len, sizeof(source) - len, " -- %s", r->cmd.name);
+	struct mmr_meta meta = {
+		.kernel_release = uname(&u) == 0 ? u.release : "",
+		.clock = "mono",
+		.source = source,
+		.nr_cpus = (uint32_t)r->ring.ncpus,
+		.start_realtime_ns = now_ns(CLOCK_REALTIME),
+	};
+	if (cap_sink_open(&r->sink, r->o->output, &meta, r->tep, r->families, err))
+		return -1;
+	r->sink_open = true;
+	return 0;
+}
+
+static int setup(struct run *r, struct mmr_error *err)
+{
+	const struct mmr_capture_opts *o = r->o;
+	if (!cap_tracefs_dir(true, err))
+		return -1;
+	cap_instance_remove_stale(r->log);
+	if (o->command) {
+		if (cap_command_fork(&r->cmd, o->command, err))
+			return -1;
+		r->have_cmd = true;
+	}
+	pid_t filter = o->pid > 0 ? o->pid : (o->command && o->follow_command ? r->cmd.pid : 0);
+	if (cap_instance_create(&r->ci, err) || cap_instance_setup(&r->ci, o->buffer_kb, filter, err))
+		return -1;
+	r->tep = load_formats(r->families);
+	if (!r->tep) {
+		snprintf(err->msg, sizeof(err->msg), "cannot read the kernel's event formats from tracefs");
+		return -1;
+	}
+	if (cap_instance_enable(&r->ci, r->families, &r->enabled, r->log, err) ||
+	    cap_ring_open(&r->ring, &r->ci, r->tep, o->trace_dat != NULL, err) || open_sink(r, err))
+		return -1;
+	if (r->have_cmd && cap_sink_comm(&r->sink, r->cmd.pid, r->cmd.name, err))
+		return -1;
+	return 0;
+}
+
+static void print_status(struct run *r, uint64_t now)
+{
+	double secs = (double)(now - r->t0) / 1e9;
+	uint64_t lost = 0;
+	for (int c = 0; c < r->ring.ncpus; c++)
+		lost += r->ring.missed[c];
+	fprintf(r->log, "\r\033[Kcapturing: %.1f s, %llu events (%.0f/s), %.1f MB written, lost %llu",
+		secs, (unsigned long long)r->sink.events, secs > 0 ? (double)r->sink.events / secs : 0.0,
+		(double)mmr_writer_bytes(r->sink.w) / 1e6, (unsigned long long)lost);
+	fflush(r->log);
+}
+
+/* True when the capture should end: a signal, the duration, or the command's exit. */
+static bool should_stop(struct run *r, uint64_t now)
+{
+	if (stop_signal)
+		return true;
+	if (r->o->duration_s > 0 && (double)(now - r->t0) >= r->o->duration_s * 1e9)
+		return true;
+	return r->have_cmd && cap_command_exited(&r->cmd);
+}
+
+static int loop(struct run *r, struct mmr_error *err)
+{
+	bool status = r->o->status;
+	uint64_t next_status = r->t0 + STATUS_NS;
+	for (;;) {
+		uint64_t round = now_ns(CLOCK_MONOTONIC);
+		if (should_stop(r, round))
+			break;
+		if (cap_ring_drain(&r->ring, &r->sink, err) < 0 ||
+		    cap_sink_flush(&r->sink, round > MARGIN_NS ? round - MARGIN_NS : 0, err))
+			return -1;
+		if (status && round >= next_status) {
+			print_status(r, round);
+			next_status = round + STATUS_NS;
+		}
+		/* A signal cuts the sleep short (no SA_RESTART), so Ctrl-C stops at once. */
+		nanosleep(&(struct timespec){0, (long)POLL_NS}, NULL);
+	}
+	if (status)
+		fprintf(r->log, "\r\033[K");
+	return 0;
+}
+
+/* Stop tracing, read what is left, and collect the per-CPU lost counts. */
+static int drain_rest(struct run *r, struct mmr_error *err)
+{
+	tracefs_trace_off(r->ci.inst);
+	while (true) {
+		long pages = cap_ring_drain(&r->ring, &r->sink, err);
+		if (pages < 0)
+			return -1;
+		if (pages == 0)
+			break;
+	}
+	r->lost = calloc((size_t)r->ring.ncpus, sizeof(*r->lost));
+	if (!r->lost) {
+		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
+		return -1;
+	}
+	for (int c = 0; c < r->ring.ncpus; c++) {
+		uint64_t kernel = 0;
+		/* The kernel's counters are exact; the page flags are what the reader saw. */
+		if (cap_instance_lost(&r->ci, c, &kernel) != 0)
+			kernel = 0;
+		r->lost[c] = kernel > r->ring.missed[c] ? kernel : r->ring.missed[c];
+	}
+	return 0;
+}
+
+/* Name the tasks the kernel remembers (saved_cmdlines: "pid comm" lines). */
+static int add_comms(struct run *r, struct mmr_error *err)
+{
+	char *text = tracefs_instance_file_read(NULL, "saved_cmdlines", NULL);
+	char *save = NULL;
+	int rc = 0;
+	for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line && !rc;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *comm;
+		long pid = strtol(line, &comm, 10);
+		if (pid > 0 && *comm == ' ' && comm[1])
+			rc = cap_sink_comm(&r->sink, (int32_t)pid, comm + 1, err);
+	}
+	free(text);
+	return rc;
+}
+
+static int finish(struct run *r, struct mmr_capture_summary *sum, struct mmr_error *err)
+{
+	if (drain_rest(r, err) || add_comms(r, err))
+		return -1;
+	sum->events = r->sink.events;
+	memcpy(sum->by_family, r->sink.by_family, sizeof(sum->by_family));
+	sum->out_of_order = cap_merge_out_of_order(r->sink.merge);
+	for (int c = 0; c < r->ring.ncpus; c++)
+		sum->lost += r->lost[c];
+	r->sink_open = false;
+	if (cap_sink_close(&r->sink, r->lost, (uint32_t)r->ring.ncpus, err))
+		return -1;
+	struct stat st;
+	if (stat(r->o->output, &st) == 0)
+		sum->file_bytes = (uint64_t)st.st_size;
+	if (r->o->trace_dat &&
+	    cap_tracedat_write(r->o->trace_dat, &r->ring, r->enabled, &sum->dat_bytes, err))
+		return -1;
+	return 0;
+}
+
+static void cleanup(struct run *r)
+{
+	if (r->sink_open)
+		cap_sink_abort(&r->sink);
+	cap_ring_close(&r->ring);
+	cap_instance_destroy(&r->ci);
+	if (r->have_cmd)
+		cap_command_reap(&r->cmd, true);
+	tep_free(r->tep);
+	free(r->lost);
+	sigaction(SIGINT, &r->old_int, NULL);
+	sigaction(SIGTERM, &r->old_term, NULL);
+}
+
+int mmr_capture_run(const struct mmr_capture_opts *o, struct mmr_capture_summary *sum,
+		    struct mmr_error *err)
+{
+	struct run r = {.o = o, .log = o->log ? o->log : stderr,
+			.families = o->families ? o->families : MMR_CAP_DEFAULT};
+	struct sigaction sa = {.sa_handler = on_signal};
+	int rc = -1;
+	memset(sum, 0, sizeof(*sum));
+	sum->command_status = -1;
+	stop_signal = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &r.old_int);
+	sigaction(SIGTERM, &sa, &r.old_term);
+	if (setup(&r, err) == 0) {
+		tracefs_trace_on(r.ci.inst);
+		r.t0 = now_ns(CLOCK_MONOTONIC);
+		if ((!r.have_cmd || cap_command_start(&r.cmd, err) == 0) && loop(&r, err) == 0 &&
+		    finish(&r, sum, err) == 0)
+			rc = 0;
+		sum->seconds = (double)(now_ns(CLOCK_MONOTONIC) - r.t0) / 1e9;
+	}
+	/* A command still running when the capture stops (signal, -d) is told to stop too. */
+	if (r.have_cmd) {
+		cap_command_reap(&r.cmd, !cap_command_exited(&r.cmd));
+		sum->command_status = r.cmd.exit_status;
+		r.have_cmd = false;
+	}
+	cleanup(&r);
+	return rc;
+}
