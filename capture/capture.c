@@ -91,10 +91,14 @@ static int open_sink(struct run *r, struct mmr_error *err)
 	struct utsname u;
 	char source[256];
 	size_t len = (size_t)snprintf(source, sizeof(source), "capture -e");
-	for (unsigned f = 0; f < MMR_CAP_COUNT && len < sizeof(source); f++)
-		if (r->families & (1u << f))
-			len += (size_t)snprintf(source + len, sizeof(source) - len, "%s%s",
-						source[len - 1] == 'e' ? " " : ",", mmr_capture_family_name(f));
+	const char *sep = " ";
+	for (unsigned f = 0; f < MMR_CAP_COUNT && len < sizeof(source); f++) {
+		if (!(r->families & (1u << f)))
+			continue;
+		len += (size_t)snprintf(source + len, sizeof(source) - len, "%s%s", sep,
+					mmr_capture_family_name(f));
+		sep = ",";
+	}
 	if (r->have_cmd && len < sizeof(source))
 		snprintf(source + len, sizeof(source) - len, " -- %s", r->cmd.name);
 	struct mmr_meta meta = {

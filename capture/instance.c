@@ -163,6 +163,15 @@ int cap_instance_setup(struct cap_instance *ci, unsigned buffer_kb, pid_t pid, s
 			 buffer_kb, strerror(errno));
 		return -1;
 	}
+	/*
+	 * The capture's own reading and writing allocates too; keep it out of
+	 * the trace (kernels since 5.8 have the notrace list).
+	 */
+	if (pid <= 0 && tracefs_file_exists(ci->inst, "set_event_notrace_pid")) {
+		snprintf(num, sizeof(num), "%d", (int)getpid());
+		if (set_file(ci, "set_event_notrace_pid", num, err))
+			return -1;
+	}
 	if (pid > 0) {
 		snprintf(num, sizeof(num), "%d", (int)pid);
 		if (set_file(ci, "set_event_pid", num, err))
@@ -269,7 +278,7 @@ int mmr_capture_list_events(FILE *out, struct mmr_error *err)
 		char name[128];
 		snprintf(name, sizeof(name), "%s:%s", tp->system, tp->event);
 		fprintf(out, "%-8s %-40s %s\n", mmr_capture_family_name(tp->family), name,
-			cap_tracepoint_exists(tp) ? "yes" : tp->optional ? "no (older kernels only)" : "no");
+			cap_tracepoint_exists(tp) ? "yes" : tp->optional ? "no (optional)" : "no");
 	}
 	return 0;
 }

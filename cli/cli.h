@@ -33,6 +33,7 @@ extern const struct cli_cmd cli_cmd_stats;
 extern const struct cli_cmd cli_cmd_generate;
 extern const struct cli_cmd cli_cmd_list;
 extern const struct cli_cmd cli_cmd_capture;
+extern const struct cli_cmd cli_cmd_dump;
 
 /*
  * Print "mmreplay CMD: MESSAGE (try 'mmreplay help CMD')" on stderr.

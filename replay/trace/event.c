@@ -37,6 +37,15 @@ static const char *const op_names[MMR_OP_COUNT] = {
 	[MMR_OP_RCU_RECLAIM] = "rcu_reclaim",
 };
 
+static const char *const flag_names[] = {
+	"atomic", "headless", "map_write", "node", "cache", "batched", "failed",
+};
+
+const char *mmr_event_flag_name(unsigned bit)
+{
+	return bit < sizeof(flag_names) / sizeof(flag_names[0]) ? flag_names[bit] : NULL;
+}
+
 const char *mmr_family_name(unsigned family)
 {
 	return family < MMR_FAM_COUNT ? family_names[family] : NULL;

@@ -92,6 +92,8 @@ struct mmr_event {
 /* Short lowercase names ("slab", "kvfree_rcu", "release_nowait"); NULL when out of range. */
 const char *mmr_family_name(unsigned family);
 const char *mmr_op_name(unsigned op);
+/* Name of flag bit BIT (MMR_EF_ATOMIC is bit 0: "atomic"); NULL past the last flag. */
+const char *mmr_event_flag_name(unsigned bit);
 /* Inverse lookups: return the enum value, or -1 when the name is unknown. */
 int mmr_family_from_name(const char *name);
 int mmr_op_from_name(const char *name);
