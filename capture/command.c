@@ -19,17 +19,22 @@
 
 #include "cap_internal.h"
 
-static void child_run(char *const *argv, int go_fd, int status_fd)
+/* In the child: wait for the go, exec, and on failure report errno and exit.  Never returns. */
+static _Noreturn void child_run(char *const *argv, int go_fd, int status_fd)
 {
 	char c;
+	/* The parent's handlers set its stop flag; the command gets the defaults. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	/* Wait until the parent has set up tracing; EOF means it gave up. */
 	if (read(go_fd, &c, 1) != 1)
 		_exit(127);
 	close(go_fd);
 	execvp(argv[0], argv);
 	int e = errno;
-	if (write(status_fd, &e, sizeof(e)) < 0)
-		_exit(127);
+	ssize_t n = write(status_fd, &e, sizeof(e));
+	(void)n; /* nothing more to do if even that fails: the exit status says 127 */
+	_exit(127);
 }
 
 int cap_command_fork(struct cap_command *cmd, char *const *argv, struct mmr_error *err)
