@@ -20,23 +20,16 @@
 
 const char *cap_tracefs_dir(bool write, struct mmr_error *err)
 {
-	const char *path = NULL;
-	int mounted = tracefs_tracing_dir_is_mounted(false, &path);
-	if (mounted != 1) {
-		if (geteuid() != 0) {
+	/* Finds the mount point, mounting tracefs first when it is not mounted and we may. */
+	const char *path = tracefs_tracing_dir();
+	if (!path) {
+		if (geteuid() != 0)
 			snprintf(err->msg, sizeof(err->msg),
 				 "tracefs is not mounted, and mounting it needs root "
 				 "(mount -t tracefs nodev /sys/kernel/tracing)");
-			return NULL;
-		}
-		if (tracefs_tracing_dir_is_mounted(true, &path) < 0 || !path) {
-			snprintf(err->msg, sizeof(err->msg), "cannot mount tracefs: %s", strerror(errno));
-			return NULL;
-		}
-	}
-	path = tracefs_tracing_dir();
-	if (!path) {
-		snprintf(err->msg, sizeof(err->msg), "cannot find tracefs");
+		else
+			snprintf(err->msg, sizeof(err->msg), "cannot find or mount tracefs: %s",
+				 strerror(errno));
 		return NULL;
 	}
 	char instances[4096];

@@ -13,7 +13,7 @@
 #   sigint      SIGINT in the middle: the .mmr is complete, and it and the
 #               trace.dat hold the same events (everything read was written)
 #   stale       an instance left by a killed run is removed
-#   duration    -d stops the capture; families other than the default work
+#   duration    -d stops the capture by itself; families other than the default work
 #   exec_fail   a command that cannot run is one error line, exit 1
 #   not_root    without root: one line saying what permission is missing
 set -u
@@ -70,7 +70,11 @@ sigint)
 	load=$!
 	"$mmr" capture -q -o t.mmr --trace-dat t.dat -e slab,page &
 	cap=$!
-	sleep 1.5
+	# Signal once the capture is well under way: its first blocks are on disk.
+	for _ in $(seq 600); do
+		[ "$(stat -c %s t.mmr 2>/dev/null || echo 0)" -gt 200000 ] && break
+		sleep 0.1
+	done
 	kill -INT $cap
 	wait $cap
 	rc=$?
@@ -83,7 +87,7 @@ sigint)
 	"$mmr" import t.dat -o imported.mmr -q || fail "import of the trace.dat failed"
 	"$mmr" dump t.mmr >a.txt && "$mmr" dump imported.mmr >b.txt
 	echo "$events events before SIGINT"
-	[ "$events" -gt 10000 ] || fail "only $events events in 1.5 s of load"
+	[ "$events" -gt 65536 ] || fail "only $events events, fewer than were on disk before SIGINT"
 	cmp -s a.txt b.txt || fail "the .mmr and the trace.dat hold different events"
 	[ -z "$(our_instances)" ] || fail "instance left behind after SIGINT: $(our_instances)"
 	;;
@@ -95,11 +99,10 @@ stale)
 		fail "removal not reported: $(cat err.txt)"
 	;;
 duration)
-	start=$(date +%s%N)
-	"$mmr" capture -q -o t.mmr -d 0.5 -e percpu,dma,vmalloc || fail "capture failed"
-	ms=$((($(date +%s%N) - start) / 1000000))
-	echo "capture -d 0.5 took $ms ms"
-	[ "$ms" -lt 10000 ] || fail "capture -d 0.5 ran $ms ms"
+	# The timeout only guards against a hang; it is not a measurement.
+	timeout 300 "$mmr" capture -q -o t.mmr -d 0.5 -e percpu,dma,vmalloc
+	rc=$?
+	[ $rc = 0 ] || fail "capture -d 0.5 exited $rc (124: it did not stop)"
 	"$mmr" stats --json t.mmr | grep -q '"source":[[:space:]]*"capture -e vmalloc,percpu,dma"' ||
 		fail "source metadata wrong: $("$mmr" stats --json t.mmr | grep source)"
 	;;
