@@ -14,7 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the build and tests need (pkg-config names in CMakeLists.txt).
-PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev)
+PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
+	libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd)
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 
