@@ -85,6 +85,18 @@ static int parse_page(struct cap_ring *r, int cpu, struct cap_sink *s, struct mm
 	return 0;
 }
 
+/*
+ * One page of TCPU into PAGE: a full page by splice, which moves it out of
+ * the ring buffer without a copy, else whatever partial page is left, so a
+ * drain still ends with the buffer empty.  Returns the bytes, or <= 0 when
+ * there is nothing.
+ */
+static int read_page(struct tracefs_cpu *tcpu, void *page)
+{
+	int n = tracefs_cpu_buffered_read(tcpu, page, true);
+	return n > 0 ? n : tracefs_cpu_read(tcpu, page, true);
+}
+
 long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, struct mmr_error *err)
 {
 	long pages = 0;
@@ -92,7 +104,7 @@ long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, struct mmr_error *er
 		if (!r->tcpu[c])
 			continue;
 		int n;
-		while ((n = tracefs_cpu_read(r->tcpu[c], r->page, true)) > 0) {
+		while ((n = read_page(r->tcpu[c], r->page)) > 0) {
 			pages++;
 			r->bytes += (uint64_t)n;
 			/* The spool keeps whole pages: trace.dat readers step through it page by page. */

@@ -250,6 +250,57 @@ static void test_merge_ties(void **state)
 	mmr_reader_close(r);
 }
 
+/*
+ * Three CPUs, each in order, pushed interleaved and flushed in steps: the
+ * trace is in timestamp order, equal timestamps by CPU, nothing counted late.
+ */
+static void test_merge_cpus(void **state)
+{
+	(void)state;
+	struct mmr_meta meta = {.clock = "mono", .source = "test", .nr_cpus = 3};
+	struct mmr_error err = {{0}};
+	struct mmr_writer *w = mmr_writer_open(out_path, &meta, NULL, &err);
+	assert_non_null(w);
+	struct cap_merge *m = cap_merge_new(w);
+	assert_non_null(m);
+	uint64_t ts[3] = {0, 0, 0}, rng = 12345;
+	for (uint64_t i = 0; i < 30000; i++) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t cpu = (uint32_t)(rng >> 40) % 3;
+		ts[cpu] += (rng >> 20) % 4; /* steps of 0..3: many ties within and across CPUs */
+		struct mmr_event e = {.ts_ns = ts[cpu], .cpu = cpu, .id = i, .node = -1};
+		assert_int_equal(cap_merge_push(m, &e, &err), 0);
+		if (i % 1000 == 999) {
+			uint64_t lo = ts[0] < ts[1] ? ts[0] : ts[1];
+			lo = lo < ts[2] ? lo : ts[2];
+			assert_int_equal(cap_merge_flush(m, lo > 5 ? lo - 5 : 0, &err), 0);
+		}
+	}
+	assert_int_equal(cap_merge_flush(m, UINT64_MAX, &err), 0);
+	assert_int_equal(cap_merge_held(m), 0);
+	assert_int_equal(cap_merge_out_of_order(m), 0);
+	cap_merge_free(m);
+	assert_int_equal(mmr_writer_close(w, &err), 0);
+	struct mmr_reader *r = mmr_reader_open(out_path, &err);
+	assert_non_null(r);
+	struct mmr_event prev = {0}, e;
+	uint64_t n = 0, last_id[3] = {0, 0, 0};
+	bool seen[3] = {false, false, false};
+	while (mmr_reader_next(r, &e, &err) == 1) {
+		if (n++) {
+			assert_true(e.ts_ns > prev.ts_ns || (e.ts_ns == prev.ts_ns && e.cpu >= prev.cpu));
+		}
+		/* Within a CPU, arrival order. */
+		if (seen[e.cpu])
+			assert_true(e.id > last_id[e.cpu]);
+		seen[e.cpu] = true;
+		last_id[e.cpu] = e.id;
+		prev = e;
+	}
+	assert_int_equal(n, 30000);
+	mmr_reader_close(r);
+}
+
 /* Families not asked for are not decoded; a tep with none of ours is an error. */
 static void test_families_filter(void **state)
 {
@@ -291,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_kmalloc_old_layout),
 		cmocka_unit_test(test_order_and_bad_records),
 		cmocka_unit_test(test_merge_ties),
+		cmocka_unit_test(test_merge_cpus),
 		cmocka_unit_test(test_families_filter),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
