@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mmr_trace.h"
 
 static void vmsg(const char *cmd, const char *kind, const char *fmt, va_list ap)
 {
@@ -197,4 +198,18 @@ int cli_check_output(const char *cmd, const char *path)
 	if (access(dir, W_OK | X_OK))
 		return cli_usage(cmd, "cannot write '%s': %s", path, strerror(errno));
 	return 0;
+}
+
+int cli_open_trace(const char *cmd, const char *path, struct mmr_reader **r)
+{
+	struct mmr_error err;
+	int rc = cli_check_input(cmd, path);
+	if (rc)
+		return rc;
+	*r = mmr_reader_open(path, &err);
+	if (!*r)
+		return cli_fail(cmd, "%s", err.msg);
+	if (mmr_reader_warning(*r))
+		cli_warn(cmd, "%s", mmr_reader_warning(*r));
+	return CLI_OK;
 }

@@ -76,6 +76,16 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
  */
 int cli_check_input(const char *cmd, const char *path);
 
+struct mmr_reader;
+
+/*
+ * Open the trace PATH for CMD: a missing or unreadable file is a usage
+ * error (CLI_USAGE), a corrupt one a failure (CLI_FAIL), both reported; a
+ * killed writer's file opens with its warning printed.  Returns CLI_OK
+ * with *R set, or the exit code.
+ */
+int cli_open_trace(const char *cmd, const char *path, struct mmr_reader **r);
+
 /*
  * Check that PATH can be created or replaced: not a directory, in a
  * directory that exists and is writable.  Returns 0, or reports why not

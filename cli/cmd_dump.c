@@ -74,14 +74,10 @@ static int dump_run(int argc, char **argv)
 		return cli_usage("dump", "no trace file given");
 	if (argc - optind > 1)
 		return cli_usage("dump", "one trace at a time: unexpected '%s'", argv[optind + 1]);
-	if ((rc = cli_check_input("dump", argv[optind])))
+	struct mmr_reader *r;
+	if ((rc = cli_open_trace("dump", argv[optind], &r)))
 		return rc;
 	struct mmr_error err;
-	struct mmr_reader *r = mmr_reader_open(argv[optind], &err);
-	if (!r)
-		return cli_fail("dump", "%s", err.msg);
-	if (mmr_reader_warning(r))
-		cli_warn("dump", "%s", mmr_reader_warning(r));
 	struct mmr_event ev;
 	uint64_t n = 0;
 	while (n < limit && (rc = mmr_reader_next(r, &ev, &err)) == 1) {

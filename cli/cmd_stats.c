@@ -45,16 +45,11 @@ static int stats_run(int argc, char **argv)
 	if (argc - optind > 1)
 		return cli_usage("stats", "one trace at a time: unexpected '%s'", argv[optind + 1]);
 	const char *path = argv[optind];
-	int rc = cli_check_input("stats", path);
+	struct mmr_reader *r;
+	int rc = cli_open_trace("stats", path, &r);
 	if (rc)
 		return rc;
-
 	struct mmr_error err;
-	struct mmr_reader *r = mmr_reader_open(path, &err);
-	if (!r)
-		return cli_fail("stats", "%s", err.msg);
-	if (mmr_reader_warning(r))
-		cli_warn("stats", "%s", mmr_reader_warning(r));
 	struct mmr_stats *s = mmr_stats_from_reader(r, &err);
 	if (!s) {
 		mmr_reader_close(r);
