@@ -50,3 +50,11 @@ killed() {
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null || true
 }
+
+# lines N COMMAND...: run COMMAND and fail unless it prints exactly N lines.
+lines() {
+	local n=$1 got
+	shift
+	got=$("$@" | wc -l)
+	[ "$got" = "$n" ] || { echo "lines: expected $n lines from '$*', got $got" >&2; return 1; }
+}
