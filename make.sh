@@ -13,8 +13,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages the build and tests need (pkg-config names in CMakeLists.txt).
-PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev)
+# Debian packages the build and tests need (pkg-config names in CMakeLists.txt);
+# linux-perf gives the perf.data import test a perf to record with and compare to.
+PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
+	libtracefs-dev libtraceevent-dev libtracecmd-dev linux-perf)
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 
