@@ -201,6 +201,8 @@ static int perf_read_attrs(struct cap_perf *p, const uint8_t *h)
 		return cap_perf_fail(p, 32, "%llu events: more than the %d this build reads",
 				     (unsigned long long)(size / attr_size), CAP_PERF_MAX_ATTRS);
 	p->nattrs = (size_t)(size / attr_size);
+	p->attrs_off = off;
+	p->attr_size = attr_size;
 	uint8_t *buf = malloc((size_t)size);
 	p->attrs = calloc(p->nattrs, sizeof(*p->attrs));
 	if (!buf || !p->attrs || mmr_idmap_init(&p->id_attr, 64)) {
@@ -401,6 +403,34 @@ void cap_perf_load_kallsyms(struct cap_perf *p)
 		cap_ksyms_attach(p->ksyms, p->tep);
 }
 
+/*
+ * Every recorded tracepoint must have its format, and every one the sink
+ * decodes must have bound: a format damaged past use would otherwise drop
+ * that event's records without a word.
+ */
+static int perf_check_events(struct cap_perf *p)
+{
+	uint64_t found = cap_sink_found(&p->sink);
+	for (size_t i = 0; i < p->nattrs; i++) {
+		const struct cap_perf_attr *a = &p->attrs[i];
+		uint64_t at = p->attrs_off + i * p->attr_size + 8;
+		if (a->type != PERF_TYPE_TRACEPOINT || !(a->sample_type & PERF_SAMPLE_RAW))
+			continue;
+		struct tep_event *e = a->config <= INT32_MAX ? tep_find_event(p->tep, (int)a->config) : NULL;
+		if (!e)
+			return cap_perf_fail(p, at, "tracepoint %llu was recorded but the tracing data has no format for it (corrupt)",
+					     (unsigned long long)a->config);
+		for (size_t t = 0; t < cap_tp_count() && t < 64; t++) {
+			const struct cap_tp *tp = cap_tp_get(t);
+			if (!strcmp(tp->pub.system, e->system) && !strcmp(tp->pub.event, e->name) &&
+			    !(found & (1ull << t)))
+				return cap_perf_fail(p, at, "the format of %s:%s lacks a field it needs (corrupt, or a kernel this build does not know)",
+						     e->system, e->name);
+		}
+	}
+	return 0;
+}
+
 /* The trace's metadata, then the sink. */
 static int perf_open_sink(struct cap_perf *p, const char *out)
 {
@@ -427,7 +457,7 @@ static int perf_open_sink(struct cap_perf *p, const char *out)
 	if (cap_sink_open(&p->sink, out, &meta, p->tep, MMR_CAP_ALL, p->err))
 		return -1;
 	p->sink_open = true;
-	return 0;
+	return perf_check_events(p);
 }
 
 /*

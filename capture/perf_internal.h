@@ -51,6 +51,7 @@ struct cap_perf {
 	uint64_t data_off, data_size;
 	struct cap_perf_attr *attrs;
 	size_t nattrs;
+	uint64_t attrs_off, attr_size; /* where the attrs section is, for error offsets */
 	struct mmr_idmap id_attr;  /* sample id -> index into attrs */
 	struct {
 		uint64_t id;

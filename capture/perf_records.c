@@ -487,8 +487,9 @@ static const uint8_t *perf_window(struct cap_perf *p, uint64_t off, size_t n)
 	if (off >= p->win_off && off + n <= p->win_off + p->win_len)
 		return p->win + (off - p->win_off);
 	if (!p->win) {
-		p->win = malloc(WIN_CAP);
-		p->win_cap = WIN_CAP;
+		/* A small file needs no 4 MiB: records are at most 64 KiB, plus an AUX header. */
+		p->win_cap = p->data_size < WIN_CAP ? (size_t)p->data_size + 64 : WIN_CAP;
+		p->win = malloc(p->win_cap);
 		if (!p->win) {
 			cap_perf_fail(p, off, "out of memory");
 			return NULL;

@@ -227,7 +227,7 @@ static int td_count(struct td_cur *c, const char *what, size_t min_each, uint64_
 		return -1;
 	if (*n > (c->len - c->pos) / min_each) {
 		c->pos -= 4;
-		return td_fail(c, "%s %llu does not fit in the %zu bytes left", what,
+		return td_fail(c, "%s %llu does not fit in the %zu bytes left (truncated or corrupt)", what,
 			       (unsigned long long)*n, c->len - c->pos - 4);
 	}
 	return 0;
