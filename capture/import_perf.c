@@ -98,7 +98,7 @@ static int perf_check_magic(struct cap_perf *p, const uint8_t *h, size_t n)
 	uint64_t hsize = cap_rd64(h + 8);
 	if (hsize == PERF_PIPE_HEADER_SIZE)
 		return cap_perf_fail(p, 8, "pipe-mode perf.data (perf record -o -): not supported; "
-				     "write it to a file with 'perf inject -o FILE' first");
+				     "record to a file, or convert it with 'perf inject -o FILE'");
 	if (hsize != PERF_HEADER_SIZE)
 		return cap_perf_fail(p, 8, "header size %llu, expected %d (corrupt, or a perf.data this build does not know)",
 				     (unsigned long long)hsize, PERF_HEADER_SIZE);
@@ -492,9 +492,8 @@ int cap_import_perf(const char *in, const char *out, struct mmr_import_summary *
 		    struct mmr_error *err)
 {
 	struct cap_perf p = {.file = in, .fd = -1, .err = err};
-	enum mmr_import_type type = sum->type;
 	memset(sum, 0, sizeof(*sum));
-	sum->type = type;
+	sum->type = MMR_IMPORT_PERF;
 	int rc = perf_read_head(&p);
 	if (!rc)
 		rc = perf_open_sink(&p, out);
