@@ -256,12 +256,70 @@ bool cap_command_exited(struct cap_command *cmd);
 /* Wait for the child, sending SIGTERM first with TERMINATE, SIGKILL after a second. */
 void cap_command_reap(struct cap_command *cmd, bool terminate);
 
-/* ---- importers ---------------------------------------------------------- */
+/* ---- kallsyms.c: the running kernel's code symbols ---------------------- */
+
+struct cap_ksyms;
 
 /*
- * Convert the trace-cmd trace.dat IN into the .mmr trace OUT through the
- * sink.  Returns 0 with SUM filled, or -1 with ERR (OUT removed).
+ * Read the code symbols of kallsyms text at PATH ("/proc/kallsyms").
+ * Returns the table, or NULL when the file cannot be read or memory runs
+ * out (symbols are a nicety: callers go on without names).
  */
+struct cap_ksyms *cap_ksyms_load(const char *path);
+void cap_ksyms_free(struct cap_ksyms *k);
+/* Symbols in the table. */
+size_t cap_ksyms_count(const struct cap_ksyms *k);
+/* Address of symbol NAME, or 0 when absent or hidden (kptr_restrict). */
+uint64_t cap_ksyms_addr(const struct cap_ksyms *k, const char *name);
+/*
+ * Make TEP name addresses from K (tep_find_function and friends).  K must
+ * outlive TEP's use.  Returns 0, or -1 when out of memory.
+ */
+int cap_ksyms_attach(struct cap_ksyms *k, struct tep_handle *tep);
+
+/* ---- import.c, tracing_data.c, import_*.c: reading recorded files ---- */
+
+/*
+ * Fill ERR with "FILE: offset OFF: " and the formatted message: the one
+ * error line every importer gives.
+ */
+__attribute__((format(printf, 4, 5))) void cap_errf(struct mmr_error *err, const char *file,
+						    uint64_t off, const char *fmt, ...);
+
+/* What a tracing data block said besides its event formats. */
+struct cap_tdata_info {
+	char version[8];        /* "0.6" (perf), "6" (trace-cmd) */
+	bool big_endian;        /* byte order of the recorded kernel */
+	bool has_cmdlines;      /* the block ends with saved cmdlines (0.6 on) */
+	uint8_t long_size;      /* 4 or 8 */
+	uint32_t page_size;
+	uint64_t nr_events;     /* event formats parsed, ftrace's included */
+	uint64_t kallsyms_size; /* bytes of kallsyms the block carried; 0: none */
+	size_t used;            /* bytes of the buffer the block took */
+};
+
+/*
+ * Parse the tracing data block at BUF[0..LEN) (layout in tracing_data.c)
+ * into a new libtraceevent handle: byte order, long and page size, the
+ * header_page format, every event format, and the kallsyms, printk
+ * formats and saved cmdlines it carries.  FILE and BASE, the file offset
+ * of BUF, only place error messages.  Returns the handle (tep_free it),
+ * or NULL with ERR "FILE: offset N: tracing data: what" when the block is
+ * truncated, malformed, of an unknown version, or memory runs out.
+ */
+struct tep_handle *cap_tracing_data_parse(const void *buf, size_t len, const char *file,
+					  uint64_t base, struct cap_tdata_info *info,
+					  struct mmr_error *err);
+
+/*
+ * Convert the perf.data file IN into the .mmr trace OUT (import_perf.c).
+ * Returns 0 with SUM filled, or -1 with ERR "IN: offset N: what"; OUT is
+ * then removed.
+ */
+int cap_import_perf(const char *in, const char *out, struct mmr_import_summary *sum,
+		    struct mmr_error *err);
+
+/* The same for a trace-cmd trace.dat (import_tracedat.c). */
 int cap_import_tracedat(const char *in, const char *out, struct mmr_import_summary *sum,
 			struct mmr_error *err);
 

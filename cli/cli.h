@@ -34,6 +34,7 @@ extern const struct cli_cmd cli_cmd_generate;
 extern const struct cli_cmd cli_cmd_list;
 extern const struct cli_cmd cli_cmd_capture;
 extern const struct cli_cmd cli_cmd_dump;
+extern const struct cli_cmd cli_cmd_import;
 
 /*
  * Print "mmreplay CMD: MESSAGE (try 'mmreplay help CMD')" on stderr.

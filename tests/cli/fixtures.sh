@@ -58,3 +58,25 @@ lines() {
 	got=$("$@" | wc -l)
 	[ "$got" = "$n" ] || { echo "lines: expected $n lines from '$*', got $got" >&2; return 1; }
 }
+# mkperf FILE [ARGS...]: a synthetic perf.data (tests/capture/mkperf.c, $MKPERF).
+mkperf() {
+	[ -n "${MKPERF:-}" ] || { echo "mkperf: \$MKPERF is not set" >&2; return 1; }
+	"$MKPERF" "$@"
+}
+
+# u64 FILE OFFSET: the little-endian u64 at OFFSET.
+u64() { od -An -tu8 -j "$2" -N8 "$1" | tr -d ' '; }
+
+# cut_in_data FILE: truncate a perf.data in the middle of its data section
+# (header: data offset at 40, data size at 48).
+cut_in_data() {
+	local off size
+	off=$(u64 "$1" 40) size=$(u64 "$1" 48)
+	truncate -s $((off + size / 2)) "$1"
+}
+
+# pipeperf FILE: the header perf record writes to a pipe (magic, size 16).
+pipeperf() { printf 'PERFILE2\020\0\0\0\0\0\0\0' >"$1"; }
+
+# tracedat FILE: the start of a trace-cmd trace.dat, cut after its version.
+tracedat() { printf '\027\010\104tracing6\0' >"$1"; }

@@ -3,17 +3,18 @@
 #
 #   run_cli_test.sh --bin BIN --workdir DIR --rc N [--stderr RE] [--stdout RE]
 #                   [--one-line 0|1] [--setup 'FIXTURE ARGS && ...']
-#                   [--stdout-to FILE] -- ARGS...
+#                   [--stdout-to FILE] [--absent FILE] -- ARGS...
 #
 # DIR is emptied and becomes the working directory.  SETUP runs first, in a
 # shell that has the fixture functions of fixtures.sh (gen, flip, poke,
 # writing, ...) and $MMREPLAY.  Then BIN runs with ARGS; its exit status must
 # be N (stdout goes to FILE, /dev/full say, when given), stderr must match the extended regex RE (and be exactly one line with
-# --one-line 1), and stdout must match its RE.  Sanitizer reports get exit
+# --one-line 1), stdout must match its RE, and the --absent FILE must not
+# exist afterwards (a failed command cleans up).  Sanitizer reports get exit
 # codes of their own so they can never pass for an expected failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-bin= workdir= rc_want= err_re= out_re= one_line= setup= out_to=stdout.txt
+bin= workdir= rc_want= err_re= out_re= one_line= setup= out_to=stdout.txt absent=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bin) bin=$2; shift 2 ;;
@@ -24,6 +25,7 @@ while [ $# -gt 0 ]; do
 	--one-line) one_line=$2; shift 2 ;;
 	--setup) setup=$2; shift 2 ;;
 	--stdout-to) [ -z "$2" ] || out_to=$2; shift 2 ;;
+	--absent) absent=$2; shift 2 ;;
 	--) shift; break ;;
 	*) echo "run_cli_test.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
@@ -62,6 +64,9 @@ if [ "$one_line" = 1 ] || [ "$one_line" = TRUE ]; then
 fi
 if [ -n "$out_re" ] && ! grep -Eq -- "$out_re" stdout.txt; then
 	say "stdout does not match /$out_re/"
+fi
+if [ -n "$absent" ] && [ -e "$absent" ]; then
+	say "$absent was left behind"
 fi
 if [ $fail != 0 ]; then
 	echo "--- command: $bin $*" >&2

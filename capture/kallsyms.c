@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kallsyms.c - the running kernel's code symbols, from /proc/kallsyms,
+ * served to libtraceevent through a function resolver.
+ *
+ * tep_parse_kallsyms() would do, but it scans every line with sscanf and
+ * copies every name: on a 120,000-symbol kernel that took a quarter of a
+ * perf.data import.  Here the text is read once, the names stay in it
+ * (NUL-terminated in place), and lookups bisect one sorted array.  Only
+ * code symbols are kept: call sites are code.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <traceevent/event-parse.h>
+
+#include "cap_internal.h"
+
+#define KSYMS_MAX_TEXT (256u << 20)
+
+struct ksym {
+	uint64_t addr;
+	const char *name;
+};
+
+struct cap_ksyms {
+	char *text;
+	struct ksym *v;
+	size_t n;
+};
+
+/* All of PATH, NUL-terminated (a /proc file: its size is not known up front).  NULL when unreadable. */
+static char *ksyms_slurp(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t n = 0, cap = 1u << 20;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (n + 1 == cap) {
+			char *nb = cap < KSYMS_MAX_TEXT ? realloc(buf, cap * 2) : NULL;
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			buf[n] = '\0';
+			close(fd);
+			*len = n;
+			return buf;
+		}
+		if (r < 0)
+			break;
+		n += (size_t)r;
+	}
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Is kallsyms type letter T a code symbol? */
+static bool ksym_is_code(char t)
+{
+	return t == 't' || t == 'T' || t == 'w' || t == 'W';
+}
+
+/* Split the text into code symbols: "ffffffff81000000 T _text [module]". */
+static int ksyms_parse(struct cap_ksyms *k, size_t len)
+{
+	size_t cap = len / 32 + 16;
+	k->v = malloc(cap * sizeof(*k->v));
+	if (!k->v)
+		return -1;
+	for (char *line = k->text; *line;) {
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		char *next = end ? end + 1 : line + strlen(line);
+		char *sp;
+		uint64_t addr = strtoull(line, &sp, 16);
+		/* " T name": type letter between single spaces. */
+		if (sp != line && sp[0] == ' ' && sp[1] && sp[2] == ' ' && ksym_is_code(sp[1]) && sp[3]) {
+			char *name = sp + 3;
+			name[strcspn(name, " \t")] = '\0'; /* drop "[module]" */
+			if (k->n == cap) {
+				struct ksym *nv = realloc(k->v, 2 * cap * sizeof(*nv));
+				if (!nv)
+					return -1;
+				k->v = nv;
+				cap *= 2;
+			}
+			k->v[k->n++] = (struct ksym){addr, name};
+		}
+		line = next;
+	}
+	qsort(k->v, k->n, sizeof(*k->v), ksym_cmp);
+	return 0;
+}
+
+struct cap_ksyms *cap_ksyms_load(const char *path)
+{
+	struct cap_ksyms *k = calloc(1, sizeof(*k));
+	size_t len = 0;
+	if (!k || !(k->text = ksyms_slurp(path, &len)) || ksyms_parse(k, len)) {
+		cap_ksyms_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void cap_ksyms_free(struct cap_ksyms *k)
+{
+	if (!k)
+		return;
+	free(k->v);
+	free(k->text);
+	free(k);
+}
+
+size_t cap_ksyms_count(const struct cap_ksyms *k)
+{
+	return k->n;
+}
+
+uint64_t cap_ksyms_addr(const struct cap_ksyms *k, const char *name)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (strcmp(k->v[i].name, name) == 0)
+			return k->v[i].addr;
+	return 0;
+}
+
+/*
+ * The resolver: the symbol whose code holds *ADDRP, which becomes the
+ * symbol's start.  An address past the last symbol has no symbol, as in
+ * libtraceevent's own table: the last one only marks an end.
+ */
+static char *ksyms_resolve(void *priv, unsigned long long *addrp, char **modp)
+{
+	const struct cap_ksyms *k = priv;
+	uint64_t addr = *addrp;
+	*modp = NULL;
+	if (k->n < 2 || addr < k->v[0].addr || addr >= k->v[k->n - 1].addr)
+		return NULL;
+	size_t lo = 0, hi = k->n - 1; /* v[lo].addr <= addr < v[hi].addr */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->v[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*addrp = k->v[lo].addr;
+	return (char *)k->v[lo].name;
+}
+
+int cap_ksyms_attach(struct cap_ksyms *k, struct tep_handle *tep)
+{
+	return tep_set_function_resolver(tep, ksyms_resolve, k);
+}

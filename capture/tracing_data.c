@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tracing_data.c - the "tracing data" block: the kernel's event formats as
+ * perf stores them (perf.data feature HEADER_TRACING_DATA) and as the first
+ * part of a trace-cmd trace.dat (version 6), read into a libtraceevent
+ * handle so the sink can decode raw records with the recorded kernel's own
+ * field layout.
+ *
+ * Layout, all sizes in the byte order the block declares:
+ *
+ *   0x17 0x08 0x44 "tracing"  version "0.6\0"  endian(1)  long size(1)
+ *   u32 page size
+ *   "header_page\0"  u64 size + text
+ *   "header_event\0" u64 size + text
+ *   u32 n, n x (u64 size + ftrace event format)
+ *   u32 n, n x (system name\0, u32 m, m x (u64 size + event format))
+ *   u32 size + kallsyms    u32 size + printk formats
+ *   (version >= 0.6) u64 size + saved cmdlines
+ *
+ * The block comes from a file we do not trust: every count and size is
+ * checked against what is left before it is used, so a truncated or
+ * hostile block is one error line, never an overrun or a huge allocation.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <traceevent/event-parse.h>
+
+#include "cap_internal.h"
+
+static const uint8_t td_magic[10] = {0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
+
+/* A read position in the block, and where errors go. */
+struct td_cur {
+	const uint8_t *buf;
+	size_t len, pos;
+	bool big;             /* the block's byte order */
+	const char *file;
+	uint64_t base;        /* file offset of buf[0] */
+	struct mmr_error *err;
+};
+
+__attribute__((format(printf, 2, 3))) static int td_fail(struct td_cur *c, const char *fmt, ...)
+{
+	char what[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	cap_errf(c->err, c->file, c->base + c->pos, "tracing data: %s", what);
+	return -1;
+}
+
+/* Check that N more bytes are there for WHAT. */
+static int td_need(struct td_cur *c, uint64_t n, const char *what)
+{
+	if (n <= c->len - c->pos)
+		return 0;
+	return td_fail(c, "truncated: %s needs %llu bytes, %zu left", what,
+		       (unsigned long long)n, c->len - c->pos);
+}
+
+static uint64_t td_num(const struct td_cur *c, size_t size)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < size; i++) {
+		uint8_t b = c->buf[c->pos + i];
+		v |= (uint64_t)b << (8 * (c->big ? size - 1 - i : i));
+	}
+	return v;
+}
+
+static int td_u32(struct td_cur *c, const char *what, uint64_t *v)
+{
+	if (td_need(c, 4, what))
+		return -1;
+	*v = td_num(c, 4);
+	c->pos += 4;
+	return 0;
+}
+
+static int td_u64(struct td_cur *c, const char *what, uint64_t *v)
+{
+	if (td_need(c, 8, what))
+		return -1;
+	*v = td_num(c, 8);
+	c->pos += 8;
+	return 0;
+}
+
+/* A NUL-terminated string of at most MAX bytes at the cursor; *S points into the block. */
+static int td_string(struct td_cur *c, size_t max, const char *what, const char **s)
+{
+	size_t left = c->len - c->pos, lim = left < max ? left : max;
+	const uint8_t *nul = memchr(c->buf + c->pos, 0, lim);
+	if (!nul)
+		return lim == left ? td_fail(c, "truncated: %s has no terminating NUL", what)
+				   : td_fail(c, "%s longer than %zu bytes", what, max);
+	*s = (const char *)c->buf + c->pos;
+	c->pos += (size_t)(nul - (c->buf + c->pos)) + 1;
+	return 0;
+}
+
+/*
+ * A size-prefixed text (SIZE_BYTES 4 or 8) copied out with a terminating
+ * NUL, as libtraceevent's parsers want C strings.  *TEXT is malloc'ed.
+ */
+static int td_text(struct td_cur *c, size_t size_bytes, const char *what, char **text, size_t *n)
+{
+	uint64_t size;
+	if ((size_bytes == 4 ? td_u32(c, what, &size) : td_u64(c, what, &size)) ||
+	    td_need(c, size, what))
+		return -1;
+	*text = malloc((size_t)size + 1);
+	if (!*text)
+		return td_fail(c, "out of memory reading %s of %llu bytes", what,
+			       (unsigned long long)size);
+	memcpy(*text, c->buf + c->pos, (size_t)size);
+	(*text)[size] = '\0';
+	*n = (size_t)size;
+	c->pos += (size_t)size;
+	return 0;
+}
+
+/* Magic, version, endianness, long size and page size. */
+static int td_preamble(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
+{
+	const char *ver;
+	uint64_t page;
+	if (td_need(c, sizeof(td_magic), "the magic"))
+		return -1;
+	if (memcmp(c->buf, td_magic, sizeof(td_magic)) != 0)
+		return td_fail(c, "bad magic (not a tracing data block)");
+	c->pos += sizeof(td_magic);
+	if (td_string(c, sizeof(info->version) - 1, "the version string", &ver))
+		return -1;
+	snprintf(info->version, sizeof(info->version), "%s", ver);
+	/* perf writes 0.5 or 0.6; trace-cmd 6 has this layout; 7 does not. */
+	if (strcmp(ver, "0.5") && strcmp(ver, "0.6") && strcmp(ver, "6")) {
+		c->pos -= strlen(ver) + 1;
+		return td_fail(c, "unsupported version '%s' (this build reads 0.5, 0.6 and 6)", ver);
+	}
+	info->has_cmdlines = strcmp(ver, "0.5") != 0;
+	if (td_need(c, 2, "endianness and long size"))
+		return -1;
+	uint8_t endian = c->buf[c->pos], lsize = c->buf[c->pos + 1];
+	if (endian > 1)
+		return td_fail(c, "endianness byte %u is neither 0 (little) nor 1 (big)", endian);
+	c->pos++;
+	if (lsize != 4 && lsize != 8)
+		return td_fail(c, "long size %u is neither 4 nor 8", lsize);
+	c->pos++;
+	c->big = endian == 1;
+	info->big_endian = c->big;
+	info->long_size = lsize;
+	if (td_u32(c, "the page size", &page))
+		return -1;
+	if (page < 1024 || page > (1u << 24) || (page & (page - 1))) {
+		c->pos -= 4;
+		return td_fail(c, "implausible page size %llu", (unsigned long long)page);
+	}
+	info->page_size = (uint32_t)page;
+	tep_set_file_bigendian(tep, c->big ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_long_size(tep, lsize);
+	tep_set_page_size(tep, (int)page);
+	return 0;
+}
+
+/* "header_page" and "header_event": the ring buffer's page and record headers. */
+static int td_headers(struct td_cur *c, struct tep_handle *tep, const struct cap_tdata_info *info)
+{
+	static const char *const labels[2] = {"header_page", "header_event"};
+	for (int i = 0; i < 2; i++) {
+		size_t at = c->pos, n;
+		const char *label;
+		char *text;
+		if (td_string(c, 32, labels[i], &label))
+			return -1;
+		if (strcmp(label, labels[i]) != 0) {
+			c->pos = at;
+			return td_fail(c, "expected '%s'", labels[i]);
+		}
+		if (td_text(c, 8, labels[i], &text, &n))
+			return -1;
+		/* header_event only describes the ring buffer's record encoding, which perf does not use. */
+		int rc = i == 0 ? tep_parse_header_page(tep, text, n, info->long_size) : 0;
+		free(text);
+		if (rc) {
+			c->pos = at;
+			return td_fail(c, "header_page does not parse");
+		}
+	}
+	return 0;
+}
+
+/* One event format of SYSTEM, the I-th of its kind. */
+static int td_event(struct td_cur *c, struct tep_handle *tep, const char *sys, uint64_t i,
+		    struct cap_tdata_info *info)
+{
+	size_t at = c->pos, n;
+	char *text, what[96];
+	snprintf(what, sizeof(what), "format %llu of system '%.40s'", (unsigned long long)i, sys);
+	if (td_text(c, 8, what, &text, &n))
+		return -1;
+	enum tep_errno rc = tep_parse_event(tep, text, n, sys);
+	free(text);
+	/*
+	 * A print format libtraceevent cannot follow still leaves the event
+	 * and its fields, which is all the decoders read.
+	 */
+	if (rc != 0 && rc != TEP_ERRNO__READ_PRINT_FAILED) {
+		char msg[128];
+		tep_strerror(tep, rc, msg, sizeof(msg));
+		c->pos = at;
+		return td_fail(c, "%s does not parse: %s", what, msg);
+	}
+	info->nr_events++;
+	return 0;
+}
+
+/* A count of items that take at least MIN_EACH bytes each: it cannot exceed what is left. */
+static int td_count(struct td_cur *c, const char *what, size_t min_each, uint64_t *n)
+{
+	if (td_u32(c, what, n))
+		return -1;
+	if (*n > (c->len - c->pos) / min_each) {
+		c->pos -= 4;
+		return td_fail(c, "%s %llu does not fit in the %zu bytes left (truncated or corrupt)", what,
+			       (unsigned long long)*n, c->len - c->pos - 4);
+	}
+	return 0;
+}
+
+/* The ftrace formats, then every system's. */
+static int td_formats(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
+{
+	uint64_t n;
+	if (td_count(c, "the count of ftrace formats", 8, &n))
+		return -1;
+	for (uint64_t i = 0; i < n; i++)
+		if (td_event(c, tep, "ftrace", i, info))
+			return -1;
+	uint64_t nsys;
+	if (td_count(c, "the count of event systems", 5, &nsys))
+		return -1;
+	for (uint64_t s = 0; s < nsys; s++) {
+		const char *sys;
+		uint64_t nev;
+		if (td_string(c, 256, "an event system name", &sys) ||
+		    td_count(c, "the count of the system's formats", 8, &nev))
+			return -1;
+		for (uint64_t i = 0; i < nev; i++)
+			if (td_event(c, tep, sys, i, info))
+				return -1;
+	}
+	return 0;
+}
+
+/* kallsyms, printk formats and (0.6 on) saved cmdlines: names for addresses and pids. */
+static int td_tables(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
+{
+	char *text;
+	size_t n, at = c->pos;
+	if (td_text(c, 4, "kallsyms", &text, &n))
+		return -1;
+	int rc = n ? tep_parse_kallsyms(tep, text) : 0;
+	free(text);
+	if (rc) {
+		c->pos = at;
+		return td_fail(c, "kallsyms do not parse");
+	}
+	info->kallsyms_size = n;
+	at = c->pos;
+	if (td_text(c, 4, "printk formats", &text, &n))
+		return -1;
+	rc = n ? tep_parse_printk_formats(tep, text) : 0;
+	free(text);
+	if (rc) {
+		c->pos = at;
+		return td_fail(c, "printk formats do not parse");
+	}
+	if (!info->has_cmdlines)
+		return 0;
+	at = c->pos;
+	if (td_text(c, 8, "saved cmdlines", &text, &n))
+		return -1;
+	rc = n ? tep_parse_saved_cmdlines(tep, text) : 0;
+	free(text);
+	if (rc) {
+		c->pos = at;
+		return td_fail(c, "saved cmdlines do not parse");
+	}
+	return 0;
+}
+
+struct tep_handle *cap_tracing_data_parse(const void *buf, size_t len, const char *file,
+					  uint64_t base, struct cap_tdata_info *info,
+					  struct mmr_error *err)
+{
+	struct td_cur c = {.buf = buf, .len = len, .file = file, .base = base, .err = err};
+	memset(info, 0, sizeof(*info));
+	struct tep_handle *tep = tep_alloc();
+	if (!tep) {
+		cap_errf(err, file, base, "tracing data: out of memory");
+		return NULL;
+	}
+	if (td_preamble(&c, tep, info) || td_headers(&c, tep, info) ||
+	    td_formats(&c, tep, info) || td_tables(&c, tep, info)) {
+		tep_free(tep);
+		return NULL;
+	}
+	info->used = c.pos;
+	return tep;
+}
