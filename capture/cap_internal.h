@@ -185,12 +185,6 @@ bool cap_tracepoint_exists(const struct mmr_capture_tracepoint *tp);
  */
 int cap_instance_lost(struct cap_instance *ci, int cpu, uint64_t *lost);
 
-/*
- * The whole of a file whose size stat cannot tell (/proc/kallsyms), NUL
- * terminated, its length in *LEN.  NULL (and *LEN 0) when unreadable.
- */
-char *cap_slurp(const char *path, size_t *len);
-
 /* Turn tracing off and remove the instance (safe to call twice). */
 void cap_instance_destroy(struct cap_instance *ci);
 
@@ -259,6 +253,13 @@ void cap_command_reap(struct cap_command *cmd, bool terminate);
 /* ---- kallsyms.c: the running kernel's code symbols ---------------------- */
 
 struct cap_ksyms;
+
+/*
+ * The whole of a file whose size stat cannot tell (/proc/kallsyms), NUL
+ * terminated, its length in *LEN.  NULL (and *LEN 0) when unreadable or
+ * past 256 MiB.
+ */
+char *cap_slurp(const char *path, size_t *len);
 
 /*
  * Read the code symbols of kallsyms text at PATH ("/proc/kallsyms").

@@ -54,6 +54,7 @@ struct run {
 	struct cap_sink sink;
 	bool sink_open;
 	struct tep_handle *tep;
+	struct cap_ksyms *ksyms; /* names the tep resolves call sites with; outlives it */
 	struct cap_command cmd;
 	bool have_cmd;
 	uint64_t enabled; /* tracepoints enabled, mask over mmr_capture_tracepoint_get() */
@@ -67,7 +68,7 @@ struct run {
  * families' tracepoints, with its symbols.  Only what is recorded is
  * parsed, which also keeps a sanitizer build's start-up short.
  */
-static struct tep_handle *load_formats(unsigned families)
+static struct tep_handle *load_formats(unsigned families, struct cap_ksyms **ksyms)
 {
 	struct tep_handle *tep = tep_alloc();
 	int size;
@@ -91,12 +92,10 @@ static struct tep_handle *load_formats(unsigned families)
 			tep_parse_event(tep, fmt, (unsigned long)size, tp->system);
 		free(fmt);
 	}
-	size_t len;
-	char *kallsyms = cap_slurp("/proc/kallsyms", &len);
 	/* Without symbols, call sites stay addresses: a loss of names, not of events. */
-	if (kallsyms)
-		tep_parse_kallsyms(tep, kallsyms);
-	free(kallsyms);
+	*ksyms = cap_ksyms_load("/proc/kallsyms");
+	if (*ksyms)
+		cap_ksyms_attach(*ksyms, tep);
 	return tep;
 }
 
@@ -142,7 +141,7 @@ static int setup(struct run *r, struct mmr_error *err)
 	pid_t filter = o->pid > 0 ? o->pid : (o->command && o->follow_command ? r->cmd.pid : 0);
 	if (cap_instance_create(&r->ci, err) || cap_instance_setup(&r->ci, o->buffer_kb, filter, err))
 		return -1;
-	r->tep = load_formats(r->families);
+	r->tep = load_formats(r->families, &r->ksyms);
 	if (!r->tep) {
 		snprintf(err->msg, sizeof(err->msg), "cannot read the kernel's event formats from tracefs");
 		return -1;
@@ -279,6 +278,7 @@ static void cleanup(struct run *r)
 	if (r->have_cmd)
 		cap_command_reap(&r->cmd, true);
 	tep_free(r->tep);
+	cap_ksyms_free(r->ksyms);
 	free(r->lost);
 	sigaction(SIGINT, &r->old_int, NULL);
 	sigaction(SIGTERM, &r->old_term, NULL);

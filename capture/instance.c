@@ -196,38 +196,6 @@ int cap_instance_lost(struct cap_instance *ci, int cpu, uint64_t *lost)
 	return 0;
 }
 
-char *cap_slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, k;
-	*len = 0;
-	if (!f)
-		return NULL;
-	do {
-		if (n + 65536 + 1 > cap) {
-			char *grown = realloc(buf, cap = (cap + 65536 + 1) * 2);
-			if (!grown) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = grown;
-		}
-		k = fread(buf + n, 1, 65536, f);
-		n += k;
-	} while (k > 0);
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 bool cap_tracepoint_exists(const struct mmr_capture_tracepoint *tp)
 {
 	return tracefs_event_file_exists(NULL, tp->system, tp->event, "format");

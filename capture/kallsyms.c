@@ -32,8 +32,7 @@ struct cap_ksyms {
 	size_t n;
 };
 
-/* All of PATH, NUL-terminated (a /proc file: its size is not known up front).  NULL when unreadable. */
-static char *ksyms_slurp(const char *path, size_t *len)
+char *cap_slurp(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -63,6 +62,7 @@ static char *ksyms_slurp(const char *path, size_t *len)
 	}
 	free(buf);
 	close(fd);
+	*len = 0;
 	return NULL;
 }
 
@@ -115,7 +115,7 @@ struct cap_ksyms *cap_ksyms_load(const char *path)
 {
 	struct cap_ksyms *k = calloc(1, sizeof(*k));
 	size_t len = 0;
-	if (!k || !(k->text = ksyms_slurp(path, &len)) || ksyms_parse(k, len)) {
+	if (!k || !(k->text = cap_slurp(path, &len)) || ksyms_parse(k, len)) {
 		cap_ksyms_free(k);
 		return NULL;
 	}
