@@ -192,6 +192,7 @@ void cap_instance_destroy(struct cap_instance *ci);
 
 struct tracefs_cpu;
 struct kbuffer;
+struct pollfd;
 
 struct cap_ring {
 	int ncpus;                 /* possible CPUs */
@@ -201,6 +202,8 @@ struct cap_ring {
 	int page_size;
 	uint64_t *missed;          /* per CPU: events the page headers say were lost */
 	FILE **spool;              /* per CPU: raw pages for trace.dat, or NULLs */
+	struct pollfd *poll;       /* per opened CPU: trace_pipe_raw, only to wait on */
+	int npoll;
 	uint64_t pages, bytes;
 };
 
@@ -211,6 +214,13 @@ struct cap_ring {
  */
 int cap_ring_open(struct cap_ring *r, struct cap_instance *ci, struct tep_handle *tep, bool spool,
 		  struct mmr_error *err);
+
+/*
+ * Sleep until some CPU's buffer is filling up (the instance's
+ * buffer_percent) or TIMEOUT_NS pass, whichever is first; a signal ends it
+ * early too.
+ */
+void cap_ring_wait(struct cap_ring *r, uint64_t timeout_ns);
 
 /* Read every CPU until its buffer is empty, into S.  Returns the pages read, or -1 (ERR). */
 long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, struct mmr_error *err);

@@ -193,12 +193,13 @@ static int loop(struct run *r, struct mmr_error *err)
 		}
 		/*
 		 * A busy round goes straight into the next: the buffers fill while we
-		 * sleep.  Otherwise sleep out the rest of the period; a signal cuts
-		 * the sleep short (no SA_RESTART), so Ctrl-C stops at once.
+		 * sleep.  Otherwise sleep out the rest of the period, or until a
+		 * buffer is a quarter full; a signal cuts the sleep short (no
+		 * SA_RESTART), so Ctrl-C stops at once.
 		 */
 		uint64_t done = now_ns(CLOCK_MONOTONIC);
 		if (pages < BUSY_PAGES && done < round + POLL_NS)
-			nanosleep(&(struct timespec){0, (long)(round + POLL_NS - done)}, NULL);
+			cap_ring_wait(&r->ring, round + POLL_NS - done);
 	}
 	if (status)
 		fprintf(r->log, "\r\033[K");

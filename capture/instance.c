@@ -151,6 +151,9 @@ int cap_instance_setup(struct cap_instance *ci, unsigned buffer_kb, pid_t pid, s
 			 ci->name);
 		return -1;
 	}
+	/* Wake the reader's poll when a buffer is a quarter full (kernels since 5.1). */
+	if (tracefs_file_exists(ci->inst, "buffer_percent") && set_file(ci, "buffer_percent", "25", err))
+		return -1;
 	if (buffer_kb && tracefs_instance_set_buffer_size(ci->inst, buffer_kb, -1) < 0) {
 		snprintf(err->msg, sizeof(err->msg), "cannot set the ring buffer to %u KiB per CPU: %s",
 			 buffer_kb, strerror(errno));

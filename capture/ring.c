@@ -10,9 +10,12 @@
  * is what lets the capture loop write events in order while it runs.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <kbuffer.h>
@@ -30,8 +33,9 @@ int cap_ring_open(struct cap_ring *r, struct cap_instance *ci, struct tep_handle
 	r->tcpu = calloc((size_t)r->ncpus, sizeof(*r->tcpu));
 	r->missed = calloc((size_t)r->ncpus, sizeof(*r->missed));
 	r->spool = calloc((size_t)r->ncpus, sizeof(*r->spool));
+	r->poll = calloc((size_t)r->ncpus, sizeof(*r->poll));
 	r->kbuf = tep_kbuffer(tep);
-	if (!r->tcpu || !r->missed || !r->spool || !r->kbuf) {
+	if (!r->tcpu || !r->missed || !r->spool || !r->poll || !r->kbuf) {
 		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
 		goto fail;
 	}
@@ -42,6 +46,12 @@ int cap_ring_open(struct cap_ring *r, struct cap_instance *ci, struct tep_handle
 		if (!r->tcpu[c])
 			continue;
 		opened++;
+		char file[64];
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/trace_pipe_raw", c);
+		/* Only waited on; a CPU that cannot be is still read every period. */
+		int fd = tracefs_instance_file_open(ci->inst, file, O_RDONLY | O_NONBLOCK);
+		if (fd >= 0)
+			r->poll[r->npoll++] = (struct pollfd){.fd = fd, .events = POLLIN};
 		if (r->page_size == 0)
 			r->page_size = tracefs_cpu_read_size(r->tcpu[c]);
 		if (spool && !(r->spool[c] = tmpfile())) {
@@ -123,8 +133,19 @@ long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, struct mmr_error *er
 	return pages;
 }
 
+void cap_ring_wait(struct cap_ring *r, uint64_t timeout_ns)
+{
+	int ms = (int)((timeout_ns + 999999) / 1000000);
+	if (r->npoll == 0)
+		nanosleep(&(struct timespec){0, (long)timeout_ns}, NULL);
+	else
+		poll(r->poll, (nfds_t)r->npoll, ms);
+}
+
 void cap_ring_close(struct cap_ring *r)
 {
+	for (int i = 0; i < r->npoll; i++)
+		close(r->poll[i].fd);
 	for (int c = 0; r->tcpu && c < r->ncpus; c++)
 		if (r->tcpu[c])
 			tracefs_cpu_close(r->tcpu[c]);
@@ -136,6 +157,7 @@ void cap_ring_close(struct cap_ring *r)
 	free(r->tcpu);
 	free(r->missed);
 	free(r->spool);
+	free(r->poll);
 	free(r->page);
 	memset(r, 0, sizeof(*r));
 }
