@@ -88,11 +88,14 @@ uint64_t cap_merge_out_of_order(const struct cap_merge *m);
 
 /* ---- sink.c: records in, ordered events out ---------------------------- */
 
+/* Event ids are the u16 common_type of every record. */
+#define CAP_EVENT_IDS 65536u
+
 struct cap_sink {
 	struct mmr_writer *w;
 	struct tep_handle *tep;     /* formats of the recorded kernel (not owned) */
 	struct cap_merge *merge;
-	struct mmr_idmap by_id;     /* tep event id -> index into ev */
+	uint8_t *slot;              /* tep event id -> 1 + index into ev, 0: not ours */
 	struct cap_event *ev;
 	size_t nev;
 	struct mmr_idmap named;     /* call sites already named in the trace */

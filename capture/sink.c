@@ -20,18 +20,17 @@
 static int bind_events(struct cap_sink *s, unsigned families, struct mmr_error *err)
 {
 	s->ev = calloc(cap_tp_count(), sizeof(*s->ev));
-	if (!s->ev || mmr_idmap_init(&s->by_id, cap_tp_count()) || mmr_idmap_init(&s->named, 1024))
+	s->slot = calloc(CAP_EVENT_IDS, sizeof(*s->slot));
+	if (!s->ev || !s->slot || mmr_idmap_init(&s->named, 1024))
 		goto oom;
 	for (size_t i = 0; i < cap_tp_count(); i++) {
 		const struct cap_tp *tp = cap_tp_get(i);
 		if (!(families & (1u << tp->pub.family)))
 			continue;
 		struct tep_event *e = tep_find_event_by_name(s->tep, tp->pub.system, tp->pub.event);
-		if (!e || cap_event_bind(&s->ev[s->nev], tp, e))
+		if (!e || e->id < 0 || e->id >= (int)CAP_EVENT_IDS || cap_event_bind(&s->ev[s->nev], tp, e))
 			continue;
-		if (mmr_idmap_put(&s->by_id, (uint64_t)e->id, s->nev))
-			goto oom;
-		s->nev++;
+		s->slot[e->id] = (uint8_t)++s->nev;
 	}
 	if (s->nev == 0) {
 		snprintf(err->msg, sizeof(err->msg),
@@ -47,7 +46,8 @@ oom:
 static void sink_release(struct cap_sink *s)
 {
 	cap_merge_free(s->merge);
-	mmr_idmap_destroy(&s->by_id);
+	free(s->slot);
+	s->slot = NULL;
 	mmr_idmap_destroy(&s->named);
 	free(s->ev);
 	s->merge = NULL;
@@ -116,10 +116,10 @@ int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t 
 		s->malformed++;
 		return 0;
 	}
-	uint64_t *idx = mmr_idmap_get(&s->by_id, (uint64_t)tep_data_type(s->tep, &rec));
-	if (!idx)
+	int type = tep_data_type(s->tep, &rec);
+	if (type < 0 || type >= (int)CAP_EVENT_IDS || !s->slot[type])
 		return 0;
-	const struct cap_event *ce = &s->ev[*idx];
+	const struct cap_event *ce = &s->ev[s->slot[type] - 1];
 	if (size < ce->min_size) {
 		s->malformed++;
 		return 0;
