@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "mmr_capture.h"
@@ -56,6 +57,9 @@ struct cap_tp {
 /* The tracepoint table: count, and entry I. */
 size_t cap_tp_count(void);
 const struct cap_tp *cap_tp_get(size_t i);
+
+/* The capture tracepoint SYSTEM:EVENT, or NULL when it is not one. */
+const struct cap_tp *cap_tp_find(const char *system, const char *event);
 
 /* Read field F of DATA: 0 when the kernel lacks it; signed fields sign-extended. */
 uint64_t cap_field(const struct cap_event *ce, enum cap_field f, const uint8_t *data);
@@ -116,6 +120,14 @@ int cap_sink_open(struct cap_sink *s, const char *out, const struct mmr_meta *me
 
 /* Which of the capture tracepoints TEP has, as a bitmask over cap_tp indices. */
 uint64_t cap_sink_found(const struct cap_sink *s);
+
+/*
+ * True when the sink can take E's records: E is not a capture tracepoint,
+ * or it is and its format had every field its decoder needs.  Importers
+ * refuse a file whose recorded tracepoint fails this, rather than drop its
+ * records without a word.
+ */
+bool cap_sink_usable(const struct cap_sink *s, const struct tep_event *e);
 
 /*
  * Decode one raw record (common fields first, as in the ring buffer) taken
@@ -262,6 +274,31 @@ bool cap_command_exited(struct cap_command *cmd);
 
 /* Wait for the child, sending SIGTERM first with TERMINATE, SIGKILL after a second. */
 void cap_command_reap(struct cap_command *cmd, bool terminate);
+
+/*
+ * Unaligned native-endian reads of recorded files (perf.data, trace.dat):
+ * the importers refuse files of the other byte order up front.
+ */
+static inline uint16_t cap_rd16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t cap_rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t cap_rd64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
 
 /* ---- kallsyms.c: the running kernel's code symbols ---------------------- */
 

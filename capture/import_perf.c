@@ -410,7 +410,6 @@ void cap_perf_load_kallsyms(struct cap_perf *p)
  */
 static int perf_check_events(struct cap_perf *p)
 {
-	uint64_t found = cap_sink_found(&p->sink);
 	for (size_t i = 0; i < p->nattrs; i++) {
 		const struct cap_perf_attr *a = &p->attrs[i];
 		uint64_t at = p->attrs_off + i * p->attr_size + 8;
@@ -420,13 +419,9 @@ static int perf_check_events(struct cap_perf *p)
 		if (!e)
 			return cap_perf_fail(p, at, "tracepoint %llu was recorded but the tracing data has no format for it (corrupt)",
 					     (unsigned long long)a->config);
-		for (size_t t = 0; t < cap_tp_count() && t < 64; t++) {
-			const struct cap_tp *tp = cap_tp_get(t);
-			if (!strcmp(tp->pub.system, e->system) && !strcmp(tp->pub.event, e->name) &&
-			    !(found & (1ull << t)))
-				return cap_perf_fail(p, at, "the format of %s:%s lacks a field it needs (corrupt, or a kernel this build does not know)",
-						     e->system, e->name);
-		}
+		if (!cap_sink_usable(&p->sink, e))
+			return cap_perf_fail(p, at, "the format of %s:%s lacks a field it needs (corrupt, or a kernel this build does not know)",
+					     e->system, e->name);
 	}
 	return 0;
 }

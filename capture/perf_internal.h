@@ -96,28 +96,6 @@ struct cap_perf {
 	size_t zlen, zcap;
 };
 
-/* Little helpers: perf.data's fields are native-endian, possibly unaligned. */
-static inline uint16_t cap_rd16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint32_t cap_rd32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint64_t cap_rd64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* Fill P's error with "FILE: offset OFF: what" and return -1. */
 __attribute__((format(printf, 3, 4))) int cap_perf_fail(struct cap_perf *p, uint64_t off,
 							const char *fmt, ...);

@@ -88,6 +88,13 @@ uint64_t cap_sink_found(const struct cap_sink *s)
 	return mask;
 }
 
+bool cap_sink_usable(const struct cap_sink *s, const struct tep_event *e)
+{
+	if (!cap_tp_find(e->system, e->name))
+		return true;
+	return e->id >= 0 && e->id < (int)CAP_EVENT_IDS && s->slot[e->id] != 0;
+}
+
 /* Name ADDR in the trace the first time it is seen, when the kernel's symbols are known. */
 static int name_site(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
 {

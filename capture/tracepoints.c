@@ -316,6 +316,14 @@ const struct cap_tp *cap_tp_get(size_t i)
 	return i < NTP ? &table[i] : NULL;
 }
 
+const struct cap_tp *cap_tp_find(const char *system, const char *event)
+{
+	for (size_t i = 0; i < NTP; i++)
+		if (strcmp(table[i].pub.system, system) == 0 && strcmp(table[i].pub.event, event) == 0)
+			return &table[i];
+	return NULL;
+}
+
 size_t mmr_capture_tracepoint_count(void)
 {
 	return NTP;

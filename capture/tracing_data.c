@@ -168,6 +168,21 @@ static int td_preamble(struct td_cur *c, struct tep_handle *tep, struct cap_tdat
 	return 0;
 }
 
+/*
+ * True when TEXT[0..N) is what the kernel prints in a format file: tabs,
+ * newlines and printable ASCII.  libtraceevent's parser trusts its input
+ * (a stray 0xff in a print format crashes it), so binary damage stops here.
+ */
+static bool td_plain_text(const char *text, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		if (ch != '\t' && ch != '\n' && (ch < 0x20 || ch > 0x7e))
+			return false;
+	}
+	return true;
+}
+
 /* "header_page" and "header_event": the ring buffer's page and record headers. */
 static int td_headers(struct td_cur *c, struct tep_handle *tep, const struct cap_tdata_info *info)
 {
@@ -184,6 +199,11 @@ static int td_headers(struct td_cur *c, struct tep_handle *tep, const struct cap
 		}
 		if (td_text(c, 8, labels[i], &text, &n))
 			return -1;
+		if (!td_plain_text(text, n)) {
+			free(text);
+			c->pos = at;
+			return td_fail(c, "%s is not text (corrupt)", labels[i]);
+		}
 		/* header_event only describes the ring buffer's record encoding, which perf does not use. */
 		int rc = i == 0 ? tep_parse_header_page(tep, text, n, info->long_size) : 0;
 		free(text);
@@ -204,6 +224,11 @@ static int td_event(struct td_cur *c, struct tep_handle *tep, const char *sys, u
 	snprintf(what, sizeof(what), "format %llu of system '%.40s'", (unsigned long long)i, sys);
 	if (td_text(c, 8, what, &text, &n))
 		return -1;
+	if (!td_plain_text(text, n)) {
+		free(text);
+		c->pos = at;
+		return td_fail(c, "%s is not text (corrupt)", what);
+	}
 	enum tep_errno rc = tep_parse_event(tep, text, n, sys);
 	free(text);
 	/*

@@ -10,6 +10,9 @@
 #               and the top-level event enables are as they were
 #   tracedat    --trace-dat opens in trace-cmd report with the same number of
 #               events as the .mmr, and importing it gives the same events
+#   dat_corrupt a captured trace.dat damaged in its header (page size, the
+#               header_page text, an event format, the CPU table) or cut short:
+#               each import is one error line, exit 1, no output left
 #   sigint      SIGINT in the middle: the .mmr is complete, and it and the
 #               trace.dat hold the same events (everything read was written)
 #   stale       an instance left by a killed run is removed
@@ -64,6 +67,29 @@ tracedat)
 	"$mmr" import t.dat -o imported.mmr -q || fail "import of the trace.dat failed"
 	"$mmr" dump t.mmr >a.txt && "$mmr" dump imported.mmr >b.txt
 	cmp -s a.txt b.txt || fail "imported trace.dat differs from the capture: $(diff a.txt b.txt | head -4)"
+	;;
+dat_corrupt)
+	"$mmr" capture -q -o t.mmr --trace-dat t.dat -e slab -- sh -c "$workload" || fail "capture failed"
+	size=$(stat -c %s t.dat)
+	# Where things are: the page size at 14, header_page's text from 34, the
+	# first event format just after the ftrace formats, the CPU table before
+	# the first page boundary past the header.
+	fmt=$(grep -abo 'name: kmalloc' t.dat | head -1 | cut -d: -f1)
+	table=$(grep -abo flyrecord t.dat | head -1 | cut -d: -f1)
+	for spot in 14 40 $((fmt + 40)) $((table + 14)) cut; do
+		cp t.dat bad.dat
+		if [ $spot = cut ]; then
+			truncate -s $((size / 2)) bad.dat
+		else
+			printf '\377\377\377\177' | dd of=bad.dat bs=1 seek=$spot conv=notrunc status=none
+		fi
+		"$mmr" import bad.dat -o out.mmr 2>err.txt
+		rc=$?
+		echo "damage at $spot: exit $rc: $(cat err.txt)"
+		[ $rc = 1 ] || fail "import of a trace.dat damaged at $spot exited $rc"
+		[ "$(wc -l <err.txt)" = 1 ] || fail "damage at $spot: expected one error line"
+		[ ! -e out.mmr ] || fail "damage at $spot: output left behind"
+	done
 	;;
 sigint)
 	(while :; do ls -R /usr/share/doc >/dev/null; done) &
