@@ -247,11 +247,12 @@ void cap_ring_close(struct cap_ring *r);
 /*
  * Write PATH as a trace.dat v6: the running kernel's headers, the formats
  * of the ENABLED tracepoints (mask over mmr_capture_tracepoint_get()),
- * kallsyms, printk formats, saved cmdlines, then R's spooled pages.
- * *BYTES gets the file size.  Returns 0, or -1 (ERR) with PATH removed.
+ * kallsyms, printk formats, the saved CMDLINES text (NULL: none), then
+ * R's spooled pages.  *BYTES gets the file size.  Returns 0, or -1 (ERR)
+ * with PATH removed.
  */
-int cap_tracedat_write(const char *path, struct cap_ring *r, uint64_t enabled, uint64_t *bytes,
-		       struct mmr_error *err);
+int cap_tracedat_write(const char *path, struct cap_ring *r, uint64_t enabled, const char *cmdlines,
+		       uint64_t *bytes, struct mmr_error *err);
 
 /* ---- command.c: the command a capture records around ------------------- */
 

@@ -60,6 +60,7 @@ struct run {
 	uint64_t enabled; /* tracepoints enabled, mask over mmr_capture_tracepoint_get() */
 	uint64_t t0;      /* CLOCK_MONOTONIC at the start of tracing */
 	uint64_t *lost;
+	char *cmdlines; /* the kernel's saved_cmdlines at the end, or NULL */
 	struct sigaction old_int, old_term;
 };
 
@@ -232,10 +233,15 @@ static int drain_rest(struct run *r, struct mmr_error *err)
 	return 0;
 }
 
-/* Name the tasks the kernel remembers (saved_cmdlines: "pid comm" lines). */
+/*
+ * Name the tasks the kernel remembers (saved_cmdlines: "pid comm" lines).
+ * One snapshot serves the .mmr and the trace.dat: the kernel's list keeps
+ * changing while other tasks run, and two reads could name a pid apart.
+ */
 static int add_comms(struct run *r, struct mmr_error *err)
 {
-	char *text = tracefs_instance_file_read(NULL, "saved_cmdlines", NULL);
+	r->cmdlines = tracefs_instance_file_read(NULL, "saved_cmdlines", NULL);
+	char *text = r->cmdlines ? strdup(r->cmdlines) : NULL;
 	char *save = NULL;
 	int rc = 0;
 	for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line && !rc;
@@ -265,7 +271,7 @@ static int finish(struct run *r, struct mmr_capture_summary *sum, struct mmr_err
 	if (stat(r->o->output, &st) == 0)
 		sum->file_bytes = (uint64_t)st.st_size;
 	if (r->o->trace_dat &&
-	    cap_tracedat_write(r->o->trace_dat, &r->ring, r->enabled, &sum->dat_bytes, err))
+	    cap_tracedat_write(r->o->trace_dat, &r->ring, r->enabled, r->cmdlines, &sum->dat_bytes, err))
 		return -1;
 	return 0;
 }
@@ -281,6 +287,7 @@ static void cleanup(struct run *r)
 	tep_free(r->tep);
 	cap_ksyms_free(r->ksyms);
 	free(r->lost);
+	free(r->cmdlines);
 	sigaction(SIGINT, &r->old_int, NULL);
 	sigaction(SIGTERM, &r->old_term, NULL);
 }

@@ -144,7 +144,8 @@ static void put_event_formats(struct dat *d, uint64_t enabled)
 }
 
 /* The header: everything before the CPU data. */
-static void put_header(struct dat *d, int page_size, int ncpus, uint64_t enabled)
+static void put_header(struct dat *d, int page_size, int ncpus, uint64_t enabled,
+		       const char *cmdlines)
 {
 	static const uint8_t magic[] = {0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
 	size_t ksize = 0;
@@ -165,10 +166,9 @@ static void put_header(struct dat *d, int page_size, int ncpus, uint64_t enabled
 	put_u32(d, (uint32_t)size);
 	put(d, printk, (size_t)size);
 	free(printk);
-	char *cmdlines = top_file("saved_cmdlines", &size);
-	put_u64(d, (uint64_t)size);
-	put(d, cmdlines, (size_t)size);
-	free(cmdlines);
+	size_t clen = cmdlines ? strlen(cmdlines) : 0;
+	put_u64(d, (uint64_t)clen);
+	put(d, cmdlines, clen);
 	put_u32(d, (uint32_t)ncpus);
 	put(d, "options  ", 10);
 	put_u16(d, 0); /* no options */
@@ -199,15 +199,15 @@ static uint64_t spool_size(FILE *f)
 	return end > 0 ? (uint64_t)end : 0;
 }
 
-int cap_tracedat_write(const char *path, struct cap_ring *r, uint64_t enabled, uint64_t *bytes,
-		       struct mmr_error *err)
+int cap_tracedat_write(const char *path, struct cap_ring *r, uint64_t enabled, const char *cmdlines,
+		       uint64_t *bytes, struct mmr_error *err)
 {
 	struct dat d = {.f = fopen(path, "wb"), .path = path, .err = err};
 	if (!d.f) {
 		snprintf(err->msg, sizeof(err->msg), "%s: cannot create: %s", path, strerror(errno));
 		return -1;
 	}
-	put_header(&d, r->page_size, r->ncpus, enabled);
+	put_header(&d, r->page_size, r->ncpus, enabled, cmdlines);
 	/* The CPU table, then padding to the first page boundary after it. */
 	uint64_t pos = (uint64_t)ftello(d.f) + 16ull * (uint64_t)r->ncpus;
 	uint64_t ps = (uint64_t)r->page_size;
