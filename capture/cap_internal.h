@@ -331,13 +331,6 @@ int cap_ksyms_attach(struct cap_ksyms *k, struct tep_handle *tep);
 
 /* ---- import.c, tracing_data.c, import_*.c: reading recorded files ---- */
 
-/*
- * Fill ERR with "FILE: offset OFF: " and the formatted message: the one
- * error line every importer gives.
- */
-__attribute__((format(printf, 4, 5))) void cap_errf(struct mmr_error *err, const char *file,
-						    uint64_t off, const char *fmt, ...);
-
 /* What a tracing data block said besides its event formats. */
 struct cap_tdata_info {
 	char version[8];        /* "0.6" (perf), "6" (trace-cmd) */

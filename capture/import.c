@@ -7,26 +7,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cap_internal.h"
-
-void cap_errf(struct mmr_error *err, const char *file, uint64_t off, const char *fmt, ...)
-{
-	if (!err)
-		return;
-	int n = snprintf(err->msg, sizeof(err->msg), "%s: offset %llu: ", file,
-			 (unsigned long long)off);
-	if (n < 0 || (size_t)n >= sizeof(err->msg))
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->msg + n, sizeof(err->msg) - (size_t)n, fmt, ap);
-	va_end(ap);
-}
 
 const char *mmr_import_type_name(enum mmr_import_type type)
 {
@@ -52,18 +37,18 @@ int mmr_import_detect(const char *path, enum mmr_import_type *type, struct mmr_e
 	unsigned char head[16];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		cap_errf(err, path, 0, "cannot open: %s", strerror(errno));
+		mmr_error_at(err, path, 0, "cannot open: %s", strerror(errno));
 		return -1;
 	}
 	ssize_t n = pread(fd, head, sizeof(head), 0);
 	int saved = errno;
 	close(fd);
 	if (n < 0) {
-		cap_errf(err, path, 0, "cannot read: %s", strerror(saved));
+		mmr_error_at(err, path, 0, "cannot read: %s", strerror(saved));
 		return -1;
 	}
 	if (n == 0) {
-		cap_errf(err, path, 0, "empty file, neither perf.data nor trace.dat");
+		mmr_error_at(err, path, 0, "empty file, neither perf.data nor trace.dat");
 		return -1;
 	}
 	if (n >= 8 && (!memcmp(head, perf_magic, 8) || !memcmp(head, perf_magic_swapped, 8) ||
@@ -76,9 +61,9 @@ int mmr_import_detect(const char *path, enum mmr_import_type *type, struct mmr_e
 		return 0;
 	}
 	if (n >= 8 && !memcmp(head, "MMRTRACE", 8))
-		cap_errf(err, path, 0, "an mmreplay trace already, not perf.data or trace.dat");
+		mmr_error_at(err, path, 0, "an mmreplay trace already, not perf.data or trace.dat");
 	else
-		cap_errf(err, path, 0, "neither perf.data nor trace.dat (unknown magic)");
+		mmr_error_at(err, path, 0, "neither perf.data nor trace.dat (unknown magic)");
 	return -1;
 }
 

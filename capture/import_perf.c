@@ -48,7 +48,7 @@ int cap_perf_fail(struct cap_perf *p, uint64_t off, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	cap_errf(p->err, p->file, off, "%s", what);
+	mmr_error_at(p->err, p->file, off, "%s", what);
 	return -1;
 }
 

@@ -38,7 +38,7 @@ static int cur_need(struct dat_cur *c, uint64_t n, const char *what)
 {
 	if (n <= c->len - c->pos)
 		return 0;
-	cap_errf(c->err, c->file, c->pos, "truncated in %s: %llu bytes needed, %zu left", what,
+	mmr_error_at(c->err, c->file, c->pos, "truncated in %s: %llu bytes needed, %zu left", what,
 		 (unsigned long long)n, c->len - c->pos);
 	return -1;
 }
@@ -50,7 +50,7 @@ static int check_v6_tail(struct dat_cur *c, uint32_t page_size)
 		return -1;
 	uint32_t cpus = cap_rd32(c->buf + c->pos);
 	if (cpus < 1 || cpus > 65536) {
-		cap_errf(c->err, c->file, c->pos, "CPU count %u out of range 1..65536 (corrupt)", cpus);
+		mmr_error_at(c->err, c->file, c->pos, "CPU count %u out of range 1..65536 (corrupt)", cpus);
 		return -1;
 	}
 	c->pos += 4;
@@ -77,7 +77,7 @@ static int check_v6_tail(struct dat_cur *c, uint32_t page_size)
 			return -1;
 	}
 	if (memcmp(c->buf + c->pos, "flyrecord", 10) != 0) {
-		cap_errf(c->err, c->file, c->pos, "no flyrecord data (a latency trace, or corrupt)");
+		mmr_error_at(c->err, c->file, c->pos, "no flyrecord data (a latency trace, or corrupt)");
 		return -1;
 	}
 	c->pos += 10;
@@ -86,7 +86,7 @@ static int check_v6_tail(struct dat_cur *c, uint32_t page_size)
 	for (uint32_t i = 0; i < cpus; i++, c->pos += 16) {
 		uint64_t off = cap_rd64(c->buf + c->pos), size = cap_rd64(c->buf + c->pos + 8);
 		if (size && (off > c->len || size > c->len - off || off % page_size)) {
-			cap_errf(c->err, c->file, c->pos, "CPU %u's data (%llu bytes at %llu) is not within "
+			mmr_error_at(c->err, c->file, c->pos, "CPU %u's data (%llu bytes at %llu) is not within "
 				 "the file or not page aligned (corrupt or truncated)", i,
 				 (unsigned long long)size, (unsigned long long)off);
 			return -1;
@@ -103,7 +103,7 @@ static int check_header(struct dat_cur *c)
 	const char *version = (const char *)c->buf + 10;
 	bool v6 = memcmp(version, "6", 2) == 0, v7 = memcmp(version, "7", 2) == 0;
 	if (!v6 && !v7) {
-		cap_errf(c->err, c->file, 10, "trace.dat version '%.4s' is not 6 or 7", version);
+		mmr_error_at(c->err, c->file, 10, "trace.dat version '%.4s' is not 6 or 7", version);
 		return -1;
 	}
 	c->pos = 12;
@@ -112,12 +112,12 @@ static int check_header(struct dat_cur *c)
 	uint8_t big = c->buf[12], lsize = c->buf[13];
 	uint32_t page = cap_rd32(c->buf + 14);
 	if (big > 1 || (lsize != 4 && lsize != 8) || page < 4096 || page > (1u << 20) || (page & (page - 1))) {
-		cap_errf(c->err, c->file, 12, "bad header: endian %u, long size %u, page size %u (corrupt)",
+		mmr_error_at(c->err, c->file, 12, "bad header: endian %u, long size %u, page size %u (corrupt)",
 			 big, lsize, page);
 		return -1;
 	}
 	if (big) {
-		cap_errf(c->err, c->file, 12, "big-endian trace.dat files are not supported");
+		mmr_error_at(c->err, c->file, 12, "big-endian trace.dat files are not supported");
 		return -1;
 	}
 	if (v7)
@@ -130,7 +130,7 @@ static int check_header(struct dat_cur *c)
 	bool page_ok = tep_get_header_page_size(tep) > 0 && tep_get_header_timestamp_size(tep) > 0;
 	tep_free(tep);
 	if (!page_ok) {
-		cap_errf(c->err, c->file, 12, "header_page does not describe a ring-buffer page (corrupt)");
+		mmr_error_at(c->err, c->file, 12, "header_page does not describe a ring-buffer page (corrupt)");
 		return -1;
 	}
 	c->pos = info.used;
@@ -143,7 +143,7 @@ static int precheck(const char *in, struct mmr_error *err)
 	struct stat st;
 	int fd = open(in, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		cap_errf(err, in, 0, "cannot open: %s", strerror(errno));
+		mmr_error_at(err, in, 0, "cannot open: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -152,7 +152,7 @@ static int precheck(const char *in, struct mmr_error *err)
 	void *map = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
 	close(fd);
 	if (map == MAP_FAILED) {
-		cap_errf(err, in, 0, len ? "cannot map: %s" : "empty file", strerror(errno));
+		mmr_error_at(err, in, 0, len ? "cannot map: %s" : "empty file", strerror(errno));
 		return -1;
 	}
 	struct dat_cur c = {.buf = map, .len = len, .file = in, .err = err};
@@ -184,9 +184,9 @@ static int check_type(struct dat_import *im, struct tep_record *rec)
 	im->checked[type] = 1;
 	struct tep_event *e = tep_find_event(im->sink.tep, type);
 	if (!e)
-		cap_errf(im->err, im->in, rec->offset, "a record of event id %d, which has no format in the file (corrupt)", type);
+		mmr_error_at(im->err, im->in, rec->offset, "a record of event id %d, which has no format in the file (corrupt)", type);
 	else if (!cap_sink_usable(&im->sink, e))
-		cap_errf(im->err, im->in, rec->offset, "the format of %s:%s lacks a field it needs (corrupt, or a kernel this build does not know)",
+		mmr_error_at(im->err, im->in, rec->offset, "the format of %s:%s lacks a field it needs (corrupt, or a kernel this build does not know)",
 			 e->system, e->name);
 	return e && cap_sink_usable(&im->sink, e) ? 0 : -1;
 }

@@ -49,7 +49,7 @@ __attribute__((format(printf, 2, 3))) static int td_fail(struct td_cur *c, const
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	cap_errf(c->err, c->file, c->base + c->pos, "tracing data: %s", what);
+	mmr_error_at(c->err, c->file, c->base + c->pos, "tracing data: %s", what);
 	return -1;
 }
 
@@ -328,7 +328,7 @@ struct tep_handle *cap_tracing_data_parse(const void *buf, size_t len, const cha
 	memset(info, 0, sizeof(*info));
 	struct tep_handle *tep = tep_alloc();
 	if (!tep) {
-		cap_errf(err, file, base, "tracing data: out of memory");
+		mmr_error_at(err, file, base, "tracing data: out of memory");
 		return NULL;
 	}
 	if (td_preamble(&c, tep, info) || td_headers(&c, tep, info) ||

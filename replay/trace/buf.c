@@ -84,7 +84,7 @@ bool tcur_bytes(struct tcur *c, size_t n, const uint8_t **out)
 	return true;
 }
 
-void trace_err(struct mmr_error *err, const char *path, uint64_t off, const char *fmt, ...)
+void mmr_error_at(struct mmr_error *err, const char *path, uint64_t off, const char *fmt, ...)
 {
 	if (!err)
 		return;

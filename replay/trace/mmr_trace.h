@@ -112,6 +112,14 @@ struct mmr_error {
 	char msg[512];
 };
 
+/*
+ * Fill ERR (when not NULL) with "PATH: offset OFF: " and the formatted
+ * message: the one error line every reader of a file gives, the .mmr
+ * reader and the importers alike.
+ */
+void mmr_error_at(struct mmr_error *err, const char *path, uint64_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Trace-wide metadata, stored in the file header (lost counts at the end). */
 struct mmr_meta {
 	const char *kernel_release; /* uname -r of the traced system, or "" */

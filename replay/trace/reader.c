@@ -51,7 +51,7 @@ static int read_at(struct mmr_reader *r, void *buf, size_t len, uint64_t off,
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			trace_err(err, r->path, off + done, "%s",
+			mmr_error_at(err, r->path, off + done, "%s",
 				  k < 0 ? strerror(errno) : "unexpected end of file (truncated)");
 			return -1;
 		}
@@ -88,7 +88,7 @@ static int read_block(struct mmr_reader *r, uint64_t off, uint64_t limit, struct
 	uint8_t hp[BLK_HDR_SIZE];
 	const char *why;
 	if (off > limit || limit - off < BLK_HDR_SIZE) {
-		trace_err(err, r->path, off, "block header runs past the end (truncated)");
+		mmr_error_at(err, r->path, off, "block header runs past the end (truncated)");
 		return -1;
 	}
 	if (read_at(r, hp, sizeof(hp), off, err))
@@ -96,7 +96,7 @@ static int read_block(struct mmr_reader *r, uint64_t off, uint64_t limit, struct
 	if ((why = blk_parse_hdr(hp, h)) || (why = blk_check_sizes(h)))
 		goto bad;
 	if (h->stored_size > limit - off - BLK_HDR_SIZE) {
-		trace_err(err, r->path, off, "block payload of %u bytes runs past the end (truncated)",
+		mmr_error_at(err, r->path, off, "block payload of %u bytes runs past the end (truncated)",
 			  h->stored_size);
 		return -1;
 	}
@@ -117,7 +117,7 @@ static int read_block(struct mmr_reader *r, uint64_t off, uint64_t limit, struct
 		goto bad;
 	return 0;
 bad:
-	trace_err(err, r->path, off, "%s", why);
+	mmr_error_at(err, r->path, off, "%s", why);
 	return -1;
 }
 
@@ -168,7 +168,7 @@ static int accept_block(struct mmr_reader *r, uint64_t off, const struct blk_hdr
 	else if (h->type == BLK_LOST)
 		why = load_lost(r, h);
 	if (why)
-		trace_err(err, r->path, off, "%s", why);
+		mmr_error_at(err, r->path, off, "%s", why);
 	return why ? -1 : 0;
 }
 
@@ -178,28 +178,28 @@ static int read_header(struct mmr_reader *r, uint8_t *hdr, struct mmr_error *err
 {
 	if (r->size < HDR_SIZE) {
 		if (r->size == 0)
-			trace_err(err, r->path, 0, "empty file, not a trace");
+			mmr_error_at(err, r->path, 0, "empty file, not a trace");
 		else
-			trace_err(err, r->path, 0, "file too short for a trace header (%llu bytes)",
+			mmr_error_at(err, r->path, 0, "file too short for a trace header (%llu bytes)",
 				  (unsigned long long)r->size);
 		return -1;
 	}
 	if (read_at(r, hdr, HDR_SIZE, 0, err))
 		return -1;
 	if (memcmp(hdr, TRACE_MAGIC, 8) != 0) {
-		trace_err(err, r->path, 0, "not an mmreplay trace (bad magic)");
+		mmr_error_at(err, r->path, 0, "not an mmreplay trace (bad magic)");
 		return -1;
 	}
 	unsigned major = le16_get(hdr + HDR_OFF_MAJOR), minor = le16_get(hdr + HDR_OFF_MINOR);
 	if (major != TRACE_VERSION_MAJOR) {
-		trace_err(err, r->path, HDR_OFF_MAJOR,
+		mmr_error_at(err, r->path, HDR_OFF_MAJOR,
 			  "unsupported format version %u.%u (this build reads %u.x)", major, minor,
 			  TRACE_VERSION_MAJOR);
 		return -1;
 	}
 	uint32_t state = le32_get(hdr + HDR_OFF_STATE);
 	if (state != HDR_STATE_WRITING && state != HDR_STATE_COMPLETE) {
-		trace_err(err, r->path, HDR_OFF_STATE, "bad header state %u (corrupt)", state);
+		mmr_error_at(err, r->path, HDR_OFF_STATE, "bad header state %u (corrupt)", state);
 		return -1;
 	}
 	return 0;
@@ -209,14 +209,14 @@ static int read_meta(struct mmr_reader *r, const uint8_t *hdr, struct mmr_error 
 {
 	uint32_t len = le32_get(hdr + HDR_OFF_META_LEN);
 	if (len > META_MAX_LEN || len > r->size - HDR_SIZE) {
-		trace_err(err, r->path, HDR_OFF_META_LEN,
+		mmr_error_at(err, r->path, HDR_OFF_META_LEN,
 			  "metadata length %u runs past the end of the file (truncated or corrupt)",
 			  len);
 		return -1;
 	}
 	uint8_t *meta = malloc(len ? len : 1);
 	if (!meta) {
-		trace_err(err, r->path, HDR_SIZE, "out of memory");
+		mmr_error_at(err, r->path, HDR_SIZE, "out of memory");
 		return -1;
 	}
 	int rc = read_at(r, meta, len, HDR_SIZE, err);
@@ -225,7 +225,7 @@ static int read_meta(struct mmr_reader *r, const uint8_t *hdr, struct mmr_error 
 			? "header checksum mismatch (corrupt)"
 			: meta_decode(&r->meta, meta, len);
 		if (why) {
-			trace_err(err, r->path, HDR_SIZE, "%s", why);
+			mmr_error_at(err, r->path, HDR_SIZE, "%s", why);
 			rc = -1;
 		}
 	}
@@ -284,14 +284,14 @@ static int open_indexed(struct mmr_reader *r, uint64_t index_off, struct mmr_err
 		: index_off + BLK_HDR_SIZE + h.stored_size != end ? "index does not end at the footer"
 		: decode_index(r, &h, &ix);
 	if (why) {
-		trace_err(err, r->path, index_off, "%s", why);
+		mmr_error_at(err, r->path, index_off, "%s", why);
 		goto fail;
 	}
 	for (uint64_t i = 0; i < h.count; i++) {
 		struct blk_hdr bh;
 		bool events = ix[i].type == BLK_EVENTS;
 		if (ix[i].offset != off) {
-			trace_err(err, r->path, off, "index entry %llu points at offset %llu, "
+			mmr_error_at(err, r->path, off, "index entry %llu points at offset %llu, "
 				  "but the previous block ends here", (unsigned long long)i,
 				  (unsigned long long)ix[i].offset);
 			goto fail;
@@ -300,7 +300,7 @@ static int open_indexed(struct mmr_reader *r, uint64_t index_off, struct mmr_err
 			goto fail;
 		if (bh.type != ix[i].type || bh.count != ix[i].count ||
 		    bh.first_ts != ix[i].first_ts || bh.last_ts != ix[i].last_ts) {
-			trace_err(err, r->path, off, "block header disagrees with the index (corrupt)");
+			mmr_error_at(err, r->path, off, "block header disagrees with the index (corrupt)");
 			goto fail;
 		}
 		if (accept_block(r, off, &bh, err))
@@ -308,7 +308,7 @@ static int open_indexed(struct mmr_reader *r, uint64_t index_off, struct mmr_err
 		off += BLK_HDR_SIZE + bh.stored_size;
 	}
 	if (off != index_off) {
-		trace_err(err, r->path, off, "%llu bytes between the last block and the index",
+		mmr_error_at(err, r->path, off, "%llu bytes between the last block and the index",
 			  (unsigned long long)(index_off - off));
 		goto fail;
 	}
@@ -350,16 +350,16 @@ struct mmr_reader *mmr_reader_open(const char *path, struct mmr_error *err)
 	if (r)
 		r->fd = -1;
 	if (!r || !(r->path = strdup(path)) || strtab_init(&r->names)) {
-		trace_err(err, path, 0, "out of memory");
+		mmr_error_at(err, path, 0, "out of memory");
 		goto fail;
 	}
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0 || fstat(r->fd, &st)) {
-		trace_err(err, path, 0, "cannot open: %s", strerror(errno));
+		mmr_error_at(err, path, 0, "cannot open: %s", strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		trace_err(err, path, 0, "not a regular file");
+		mmr_error_at(err, path, 0, "not a regular file");
 		goto fail;
 	}
 	r->size = (uint64_t)st.st_size;
@@ -370,7 +370,7 @@ struct mmr_reader *mmr_reader_open(const char *path, struct mmr_error *err)
 		if (open_indexed(r, index_off, err))
 			goto fail;
 	} else if (le32_get(hdr + HDR_OFF_STATE) == HDR_STATE_COMPLETE) {
-		trace_err(err, path, r->size, "footer missing or damaged: the file is truncated "
+		mmr_error_at(err, path, r->size, "footer missing or damaged: the file is truncated "
 			  "or corrupt at its end");
 		goto fail;
 	} else if (open_recover(r, err)) {
@@ -407,7 +407,7 @@ uint64_t mmr_reader_event_count(const struct mmr_reader *r)
 int mmr_reader_seek_block(struct mmr_reader *r, size_t i, struct mmr_error *err)
 {
 	if (i > r->nblocks) {
-		trace_err(err, r->path, r->size, "no block %zu: the trace has %zu", i, r->nblocks);
+		mmr_error_at(err, r->path, r->size, "no block %zu: the trace has %zu", i, r->nblocks);
 		return -1;
 	}
 	r->cur = i;
@@ -436,7 +436,7 @@ int mmr_reader_next_block(struct mmr_reader *r, const struct mmr_event **evs, si
 	if (!why)
 		why = codec_decode(r->raw.p, r->raw.len, b->info.nr_events, r->evs);
 	if (why) {
-		trace_err(err, r->path, b->info.offset, "corrupt event block: %s", why);
+		mmr_error_at(err, r->path, b->info.offset, "corrupt event block: %s", why);
 		return -1;
 	}
 	r->cur++;

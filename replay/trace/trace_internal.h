@@ -155,11 +155,6 @@ uint64_t tcur_varint(struct tcur *c);
 /* Point *OUT at the next N bytes; false when fewer remain. */
 bool tcur_bytes(struct tcur *c, size_t n, const uint8_t **out);
 
-/* ---- errors ----------------------------------------------------------- */
-
-/* Fill ERR with "PATH: offset OFF: what". */
-void trace_err(struct mmr_error *err, const char *path, uint64_t off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* ---- block framing (block.c) ------------------------------------------ */
 

@@ -51,7 +51,7 @@ static int write_all(struct mmr_writer *w, const uint8_t *p, size_t len, struct 
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			trace_err(err, w->path, at, "write failed: %s",
+			mmr_error_at(err, w->path, at, "write failed: %s",
 				  k < 0 ? strerror(errno) : "no space written");
 			return -1;
 		}
@@ -81,7 +81,7 @@ static int write_block(struct mmr_writer *w, struct blk_hdr *h, const struct tbu
 	w->index[w->nindex++] = (struct index_entry){w->off, *h};
 	return write_all(w, w->framed.p, w->framed.len, err);
 oom:
-	trace_err(err, w->path, w->off, "out of memory framing a block");
+	mmr_error_at(err, w->path, w->off, "out of memory framing a block");
 	return -1;
 }
 
@@ -110,7 +110,7 @@ static int flush_events(struct mmr_writer *w, struct mmr_error *err)
 	}
 	tbuf_reset(&w->raw);
 	if (codec_encode(w->cs, w->evs, w->n, &w->raw)) {
-		trace_err(err, w->path, w->off, "out of memory encoding a block");
+		mmr_error_at(err, w->path, w->off, "out of memory encoding a block");
 		return -1;
 	}
 	w->n = 0;
@@ -126,7 +126,7 @@ static int write_header(struct mmr_writer *w, const struct mmr_meta *meta, struc
 	meta_encode(&b, meta);
 	if (b.oom) {
 		tbuf_free(&b);
-		trace_err(err, w->path, 0, "out of memory writing the header");
+		mmr_error_at(err, w->path, 0, "out of memory writing the header");
 		return -1;
 	}
 	memset(b.p + 8, 0, HDR_SIZE - 8);
@@ -161,7 +161,7 @@ struct mmr_writer *mmr_writer_open(const char *path, const struct mmr_meta *meta
 {
 	struct mmr_writer *w = calloc(1, sizeof(*w));
 	if (!w) {
-		trace_err(err, path, 0, "out of memory");
+		mmr_error_at(err, path, 0, "out of memory");
 		return NULL;
 	}
 	w->fd = -1;
@@ -175,12 +175,12 @@ struct mmr_writer *mmr_writer_open(const char *path, const struct mmr_meta *meta
 	w->cs = codec_new(w->max);
 	w->lost = calloc(meta->nr_cpus ? meta->nr_cpus : 1, sizeof(*w->lost));
 	if (!w->path || !w->evs || !w->cs || !w->lost || strtab_init(&w->names)) {
-		trace_err(err, path, 0, "out of memory");
+		mmr_error_at(err, path, 0, "out of memory");
 		goto fail;
 	}
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
-		trace_err(err, path, 0, "cannot create: %s", strerror(errno));
+		mmr_error_at(err, path, 0, "cannot create: %s", strerror(errno));
 		goto fail;
 	}
 	if (write_header(w, meta, err))
@@ -194,7 +194,7 @@ fail:
 int mmr_writer_write(struct mmr_writer *w, const struct mmr_event *ev, struct mmr_error *err)
 {
 	if (ev->family >= MMR_FAM_COUNT || ev->op >= MMR_OP_COUNT) {
-		trace_err(err, w->path, w->off, "event %llu has unknown family %u or op %u",
+		mmr_error_at(err, w->path, w->off, "event %llu has unknown family %u or op %u",
 			  (unsigned long long)w->events, ev->family, ev->op);
 		return -1;
 	}
@@ -212,7 +212,7 @@ static int add_name(struct mmr_writer *w, enum strtab_kind kind, uint64_t key, c
 		w->nnew_names++;
 	}
 	if (changed < 0 || w->new_names.oom) {
-		trace_err(err, w->path, w->off, "out of memory adding a name");
+		mmr_error_at(err, w->path, w->off, "out of memory adding a name");
 		return -1;
 	}
 	return 0;
@@ -233,7 +233,7 @@ int mmr_writer_add_comm(struct mmr_writer *w, int32_t pid, const char *comm,
 int mmr_writer_set_lost(struct mmr_writer *w, uint32_t cpu, uint64_t lost, struct mmr_error *err)
 {
 	if (cpu >= w->nr_cpus) {
-		trace_err(err, w->path, w->off, "lost count for cpu %u, but the trace has %u cpus",
+		mmr_error_at(err, w->path, w->off, "lost count for cpu %u, but the trace has %u cpus",
 			  cpu, w->nr_cpus);
 		return -1;
 	}
@@ -284,7 +284,7 @@ static int write_tail(struct mmr_writer *w, struct mmr_error *err)
 	uint8_t state[4];
 	le32_put(state, HDR_STATE_COMPLETE);
 	if (pwrite(w->fd, state, 4, HDR_OFF_STATE) != 4) {
-		trace_err(err, w->path, HDR_OFF_STATE, "cannot mark the trace complete: %s",
+		mmr_error_at(err, w->path, HDR_OFF_STATE, "cannot mark the trace complete: %s",
 			  strerror(errno));
 		return -1;
 	}
@@ -297,7 +297,7 @@ int mmr_writer_close(struct mmr_writer *w, struct mmr_error *err)
 	if (!rc)
 		rc = write_tail(w, err);
 	if (!rc && close(w->fd)) {
-		trace_err(err, w->path, w->off, "close failed: %s", strerror(errno));
+		mmr_error_at(err, w->path, w->off, "close failed: %s", strerror(errno));
 		rc = -1;
 	}
 	w->fd = -1;
