@@ -2,7 +2,7 @@
 /*
  * test_hist.c - the log-linear histogram: bucket bounds tile the whole
  * 64-bit range, every value lands in a bucket that holds it, the error is
- * within 1/16, percentiles of known data, add_n, merge, saturation.
+ * within 1/128, percentiles of known data, add_n, merge, saturation.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -38,7 +38,7 @@ static uint64_t rng_value(uint64_t *st)
 static void test_bounds_tile_the_range(void **state)
 {
 	(void)state;
-	assert_int_equal(MMR_HIST_BUCKETS, 976);
+	assert_int_equal(MMR_HIST_BUCKETS, 7424); /* 58 powers of two past the first 128 values, 128 each */
 	assert_int_equal(mmr_hist_bucket_low(0), 0);
 	assert_true(mmr_hist_bucket_high(MMR_HIST_BUCKETS - 1) == UINT64_MAX);
 	for (unsigned b = 0; b < MMR_HIST_BUCKETS; b++) {
@@ -51,7 +51,7 @@ static void test_bounds_tile_the_range(void **state)
 		if (b < MMR_HIST_SUB)
 			assert_true(lo == b && hi == b); /* small values are exact */
 		else
-			assert_true((hi - lo) <= lo / MMR_HIST_SUB); /* width within 1/16 */
+			assert_true((hi - lo) <= lo / MMR_HIST_SUB); /* width within 1/128 */
 	}
 }
 
@@ -62,9 +62,9 @@ static void check_value(uint64_t v)
 	uint64_t lo = mmr_hist_bucket_low(b), hi = mmr_hist_bucket_high(b);
 	assert_true(lo <= v);
 	assert_true(v <= hi);
-	/* Reporting the bucket's upper bound is off by less than v/16. */
+	/* Reporting the bucket's upper bound is off by less than v/128. */
 	if (v)
-		assert_true((double)(hi - v) / (double)v <= 1.0 / 16);
+		assert_true((double)(hi - v) / (double)v <= 1.0 / MMR_HIST_SUB);
 }
 
 static void test_values_land_in_their_bucket(void **state)
@@ -84,13 +84,13 @@ static void test_values_land_in_their_bucket(void **state)
 	check_value(UINT64_MAX - 1);
 	for (int i = 0; i < 200000; i++)
 		check_value(rng_value(&st));
-	/* Known buckets: one value each below 32, then two per bucket up to 64. */
-	assert_int_equal(mmr_hist_bucket(15), 15);
-	assert_int_equal(mmr_hist_bucket(16), 16);
-	assert_int_equal(mmr_hist_bucket(31), 31);
-	assert_int_equal(mmr_hist_bucket(32), 32);
-	assert_int_equal(mmr_hist_bucket(33), 32);
-	assert_int_equal(mmr_hist_bucket(34), 33);
+	/* Known buckets: one value each below 256, then two per bucket up to 512. */
+	assert_int_equal(mmr_hist_bucket(127), 127);
+	assert_int_equal(mmr_hist_bucket(128), 128);
+	assert_int_equal(mmr_hist_bucket(255), 255);
+	assert_int_equal(mmr_hist_bucket(256), 256);
+	assert_int_equal(mmr_hist_bucket(257), 256);
+	assert_int_equal(mmr_hist_bucket(258), 257);
 	assert_int_equal(mmr_hist_bucket(UINT64_MAX), MMR_HIST_BUCKETS - 1);
 }
 
@@ -119,11 +119,11 @@ static void test_percentiles_known_data(void **state)
 	assert_int_equal(h->max, 1000);
 	assert_int_equal(h->sum, 500500);
 	assert_true(mmr_hist_mean(h) == 500.5);
-	/* Value 500 sits in [496, 511], 900 in [896, 927], 990 in [960, 991]. */
-	assert_int_equal(mmr_hist_percentile(h, 50), 511);
-	assert_int_equal(mmr_hist_percentile(h, 90), 927);
+	/* Value 500 sits in [500, 501], 900 in [900, 903], 990 in [988, 991]. */
+	assert_int_equal(mmr_hist_percentile(h, 50), 501);
+	assert_int_equal(mmr_hist_percentile(h, 90), 903);
 	assert_int_equal(mmr_hist_percentile(h, 99), 991);
-	/* 1000 sits in [992, 1023]: clamped to the max. */
+	/* 1000 sits in [1000, 1003]: clamped to the max. */
 	assert_int_equal(mmr_hist_percentile(h, 100), 1000);
 	assert_int_equal(mmr_hist_percentile(h, 150), 1000);
 	assert_int_equal(mmr_hist_percentile(h, 0), 1);
@@ -171,7 +171,7 @@ static void test_percentile_error_bound(void **state)
 		size_t rank = (size_t)ceil(ps[i] * N / 100.0); /* 1-based, as the header defines */
 		uint64_t exact = v[rank - 1], got = mmr_hist_percentile(h, ps[i]);
 		assert_true(got >= exact);
-		assert_true((double)(got - exact) <= (double)exact / 16);
+		assert_true((double)(got - exact) <= (double)exact / MMR_HIST_SUB);
 	}
 	free(v);
 	free(h);

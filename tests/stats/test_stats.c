@@ -163,8 +163,8 @@ static void test_slab_basic(void **state)
 	assert_jnum(j, "lifetime_ns.count", 2);
 	assert_jnum(j, "lifetime_ns.min", 1000);
 	assert_jnum(j, "lifetime_ns.max", 2000);
-	assert_jnum(j, "lifetime_ns.p50", 1023); /* the top of 1000's bucket, [992, 1023] */
-	assert_jnum(j, "lifetime_ns.p99", 2000); /* 2000's bucket tops at 2047: clamped to max */
+	assert_jnum(j, "lifetime_ns.p50", 1003); /* the top of 1000's bucket, [1000, 1003] */
+	assert_jnum(j, "lifetime_ns.p99", 2000); /* 2000's bucket tops at 2007: clamped to max */
 	assert_jnum(j, "lifetime_ns.mean", 1500);
 	assert_jnum(j, "live.objects", 1);
 	assert_jnum(j, "live.bytes", 64);
