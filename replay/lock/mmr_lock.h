@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmr_lock.h - the instrumented locks every engine takes: spinlock, mutex,
+ * rwlock and bit spinlock, each created with the kernel's own lock name
+ * ("free_vmap_area_lock", "cma->lock", "pool->migrate_lock", "zone->lock").
+ *
+ * Locks of one name form a class; per class, summed over every instance
+ * and thread: acquisitions, contended acquisitions (the first try failed),
+ * time waiting and time held (total, max and a histogram), readers and
+ * writers apart for rwlocks.  That is the contention report.
+ *
+ * Built as a shared library so that the mmreplay binary and every engine
+ * plugin it loads share one set of classes.
+ */
+#ifndef MMR_LOCK_H
+#define MMR_LOCK_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmr_hist.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum mmr_lock_kind {
+	MMR_LOCK_SPIN,   /* spinlock_t: spins, then yields when the wait grows */
+	MMR_LOCK_MUTEX,  /* struct mutex: sleeps */
+	MMR_LOCK_RWLOCK, /* rwlock_t: spinning, readers share; a waiting writer holds off new readers */
+	MMR_LOCK_BIT,    /* bit_spin_lock: one bit of a word, as zsmalloc's handle pin bit */
+	MMR_LOCK_KINDS
+};
+
+/* "spinlock", "mutex", "rwlock", "bit_spinlock"; NULL when out of range. */
+const char *mmr_lock_kind_name(enum mmr_lock_kind kind);
+
+/* All locks of one name.  Opaque; created once, never freed. */
+struct mmr_lock_class;
+
+/*
+ * The class NAME of KIND, created on first use (thread-safe).  Returns
+ * NULL when NAME already names a class of another kind, or when memory
+ * runs out.
+ */
+struct mmr_lock_class *mmr_lock_class_get(const char *name, enum mmr_lock_kind kind);
+
+/* ---- spinlock ------------------------------------------------------------ */
+
+struct mmr_spinlock {
+	atomic_uint v;
+	struct mmr_lock_class *cls;
+};
+
+/* Unlocked, in class NAME.  Returns 0, or -1 when the class cannot be had (see above). */
+int mmr_spin_init(struct mmr_spinlock *l, const char *name);
+void mmr_spin_lock(struct mmr_spinlock *l);
+/* True when taken; a failed trylock counts as neither acquisition nor contention. */
+bool mmr_spin_trylock(struct mmr_spinlock *l);
+void mmr_spin_unlock(struct mmr_spinlock *l);
+
+/* ---- mutex --------------------------------------------------------------- */
+
+struct mmr_mutex {
+	pthread_mutex_t m;
+	struct mmr_lock_class *cls;
+};
+
+int mmr_mutex_init(struct mmr_mutex *l, const char *name);
+void mmr_mutex_destroy(struct mmr_mutex *l);
+void mmr_mutex_lock(struct mmr_mutex *l);
+bool mmr_mutex_trylock(struct mmr_mutex *l);
+void mmr_mutex_unlock(struct mmr_mutex *l);
+
+/* ---- rwlock -------------------------------------------------------------- */
+
+struct mmr_rwlock {
+	atomic_uint v; /* readers count, writer and writer-waiting bits */
+	struct mmr_lock_class *cls;
+};
+
+int mmr_rwlock_init(struct mmr_rwlock *l, const char *name);
+void mmr_read_lock(struct mmr_rwlock *l);
+bool mmr_read_trylock(struct mmr_rwlock *l);
+void mmr_read_unlock(struct mmr_rwlock *l);
+void mmr_write_lock(struct mmr_rwlock *l);
+/* For a writer that backs off when the lock is busy (zsmalloc compaction). */
+bool mmr_write_trylock(struct mmr_rwlock *l);
+/* True when some thread waits for or holds the lock besides the caller's own hold. */
+bool mmr_rwlock_is_contended(struct mmr_rwlock *l);
+void mmr_write_unlock(struct mmr_rwlock *l);
+
+/* ---- bit spinlock -------------------------------------------------------- */
+
+/* Take bit BIT of *WORD as a spinlock of class CLS (other bits are left alone). */
+void mmr_bit_lock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cls);
+bool mmr_bit_trylock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cls);
+void mmr_bit_unlock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cls);
+
+/* ---- statistics ---------------------------------------------------------- */
+
+/* One side of a class: exclusive holders (all kinds), or an rwlock's readers. */
+struct mmr_lock_side {
+	uint64_t acquisitions;
+	uint64_t contended;       /* acquisitions whose first try failed */
+	uint64_t wait_ns_total, wait_ns_max;
+	uint64_t hold_ns_total, hold_ns_max;
+	struct mmr_hist wait;     /* ns from the first try to acquisition, contended ones only */
+	struct mmr_hist hold;     /* ns from acquisition to release */
+};
+
+enum { MMR_LOCK_EXCL, MMR_LOCK_READ, MMR_LOCK_SIDES };
+
+struct mmr_lock_stats {
+	char name[64];
+	enum mmr_lock_kind kind;
+	struct mmr_lock_side side[MMR_LOCK_SIDES]; /* READ only for rwlocks */
+};
+
+/*
+ * Every class's statistics, summed over threads, in *N entries (free()
+ * the array).  Call while no thread takes a lock (after a replay).
+ * Returns NULL with *N = 0 when there are no classes or memory runs out.
+ */
+struct mmr_lock_stats *mmr_lock_stats_collect(size_t *n);
+
+/* Zero every class's statistics (between repeats); same quiescence rule. */
+void mmr_lock_stats_reset(void);
+
+/*
+ * Time waits and holds (the default) or only count acquisitions and
+ * contention (the replay's --no-timing).  Set before threads start.
+ */
+void mmr_lock_set_timing(bool on);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMR_LOCK_H */
