@@ -50,6 +50,17 @@ uint64_t mmr_hist_percentile(const struct mmr_hist *h, double p);
 /* Mean of the recorded values, 0 when empty. */
 double mmr_hist_mean(const struct mmr_hist *h);
 
+struct mmr_json;
+struct cJSON;
+
+/*
+ * Add H's non-empty buckets to the JSON object PARENT as array KEY of
+ * {"low", "high", "count"}, bounds multiplied by SCALE (1: as recorded;
+ * ns per tick for a histogram of clock ticks) and rounded.
+ */
+void mmr_hist_json(struct mmr_json *j, struct cJSON *parent, const char *key,
+		   const struct mmr_hist *h, double scale);
+
 #ifdef __cplusplus
 }
 #endif

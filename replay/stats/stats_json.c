@@ -12,244 +12,185 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <cjson/cJSON.h>
+#include "mmr_json.h"
 
 #include "stats_internal.h"
 
-/* Building state: one failed allocation anywhere fails the document. */
-struct jctx {
-	bool ok;
-};
-
-static cJSON *j_check(struct jctx *j, cJSON *item)
-{
-	if (!item)
-		j->ok = false;
-	return item;
-}
-
-static cJSON *j_obj(struct jctx *j, cJSON *parent, const char *key)
-{
-	return j_check(j, cJSON_AddObjectToObject(parent, key));
-}
-
-static void j_u64(struct jctx *j, cJSON *o, const char *key, uint64_t v)
-{
-	char buf[24];
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	j_check(j, cJSON_AddRawToObject(o, key, buf));
-}
-
-/* A double with a fixed number of decimals: stable text for diffs. */
-static void j_fixed(struct jctx *j, cJSON *o, const char *key, double v, int decimals)
-{
-	char buf[64];
-	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
-	j_check(j, cJSON_AddRawToObject(o, key, buf));
-}
-
-/* A string, or null when S is NULL. */
-static void j_str(struct jctx *j, cJSON *o, const char *key, const char *str)
-{
-	j_check(j, str ? cJSON_AddStringToObject(o, key, str) : cJSON_AddNullToObject(o, key));
-}
-
-static void j_null(struct jctx *j, cJSON *o, const char *key)
-{
-	j_check(j, cJSON_AddNullToObject(o, key));
-}
-
 /* "families": {family: {op: count}} for the families and ops that occur. */
-static void json_families(struct jctx *j, cJSON *root, const struct mmr_stats *s)
+static void json_families(struct mmr_json *j, cJSON *root, const struct mmr_stats *s)
 {
-	cJSON *fams = j_obj(j, root, "families");
+	cJSON *fams = mmr_json_obj(j, root, "families");
 	for (unsigned f = 0; f < MMR_FAM_COUNT; f++) {
 		if (!s->fam[f].events)
 			continue;
-		cJSON *ops = j_obj(j, fams, mmr_family_name(f));
+		cJSON *ops = mmr_json_obj(j, fams, mmr_family_name(f));
 		for (unsigned op = 0; op < MMR_OP_COUNT; op++)
 			if (s->fam[f].ops[op])
-				j_u64(j, ops, mmr_op_name(op), s->fam[f].ops[op]);
+				mmr_json_u64(j, ops, mmr_op_name(op), s->fam[f].ops[op]);
 	}
 }
 
 /* The counters every family has: one list for slab, page and by_family alike. */
-static void json_family_counts(struct jctx *j, cJSON *o, const struct stats_family *f)
+static void json_family_counts(struct mmr_json *j, cJSON *o, const struct stats_family *f)
 {
-	j_u64(j, o, "allocs", f->allocs);
-	j_u64(j, o, "frees", f->frees);
-	j_u64(j, o, "unmatched_frees", f->unmatched_frees);
-	j_u64(j, o, "unmatched_allocs", f->unmatched_allocs);
-	j_u64(j, o, "failed_allocs", f->failed_allocs);
-	j_u64(j, o, "cross_cpu_frees", f->cross_cpu_frees);
-	j_u64(j, o, "bytes_requested", f->bytes_req);
-	j_u64(j, o, "bytes_allocated", f->bytes_alloc);
-	j_u64(j, o, "bytes_freed", f->bytes_freed);
-	j_u64(j, o, "live_objects", f->nobjs);
-	j_u64(j, o, "live_bytes", f->live_bytes);
+	mmr_json_u64(j, o, "allocs", f->allocs);
+	mmr_json_u64(j, o, "frees", f->frees);
+	mmr_json_u64(j, o, "unmatched_frees", f->unmatched_frees);
+	mmr_json_u64(j, o, "unmatched_allocs", f->unmatched_allocs);
+	mmr_json_u64(j, o, "failed_allocs", f->failed_allocs);
+	mmr_json_u64(j, o, "cross_cpu_frees", f->cross_cpu_frees);
+	mmr_json_u64(j, o, "bytes_requested", f->bytes_req);
+	mmr_json_u64(j, o, "bytes_allocated", f->bytes_alloc);
+	mmr_json_u64(j, o, "bytes_freed", f->bytes_freed);
+	mmr_json_u64(j, o, "live_objects", f->nobjs);
+	mmr_json_u64(j, o, "live_bytes", f->live_bytes);
 }
 
-static void json_slab(struct jctx *j, cJSON *root, const struct mmr_stats *s)
+static void json_slab(struct mmr_json *j, cJSON *root, const struct mmr_stats *s)
 {
 	const struct stats_family *f = &s->fam[MMR_FAM_SLAB];
-	cJSON *o = j_obj(j, root, "slab");
+	cJSON *o = mmr_json_obj(j, root, "slab");
 	json_family_counts(j, o, f);
-	j_fixed(j, o, "fragmentation_pct", stats_frag_pct(f->bytes_req, f->bytes_alloc), 3);
-	j_u64(j, o, "null_frees", s->slab_null_frees);
+	mmr_json_fixed(j, o, "fragmentation_pct", stats_frag_pct(f->bytes_req, f->bytes_alloc), 3);
+	mmr_json_u64(j, o, "null_frees", s->slab_null_frees);
 }
 
-static void json_page(struct jctx *j, cJSON *root, const struct mmr_stats *s)
+static void json_page(struct mmr_json *j, cJSON *root, const struct mmr_stats *s)
 {
 	const struct stats_family *f = &s->fam[MMR_FAM_PAGE];
-	cJSON *o = j_obj(j, root, "page");
+	cJSON *o = mmr_json_obj(j, root, "page");
 	json_family_counts(j, o, f);
-	j_u64(j, o, "live_pages", f->live_bytes / STATS_PAGE_SIZE);
-	cJSON *orders = j_obj(j, o, "by_order");
+	mmr_json_u64(j, o, "live_pages", f->live_bytes / STATS_PAGE_SIZE);
+	cJSON *orders = mmr_json_obj(j, o, "by_order");
 	for (unsigned k = 0; k < STATS_ORDERS; k++) {
 		char key[8];
 		if (!s->page_by_order[k])
 			continue;
 		snprintf(key, sizeof(key), "%u", k);
-		j_u64(j, orders, key, s->page_by_order[k]);
+		mmr_json_u64(j, orders, key, s->page_by_order[k]);
 	}
 }
 
-static void json_cross_cpu(struct jctx *j, cJSON *root, const struct mmr_stats *s)
+static void json_cross_cpu(struct mmr_json *j, cJSON *root, const struct mmr_stats *s)
 {
-	j_u64(j, root, "cross_cpu_frees", stats_cross_cpu_frees(s));
-	cJSON *o = j_obj(j, root, "cross_cpu_frees_by_family");
+	mmr_json_u64(j, root, "cross_cpu_frees", stats_cross_cpu_frees(s));
+	cJSON *o = mmr_json_obj(j, root, "cross_cpu_frees_by_family");
 	for (unsigned f = 0; f < MMR_FAM_COUNT; f++)
 		if (s->fam[f].events)
-			j_u64(j, o, mmr_family_name(f), s->fam[f].cross_cpu_frees);
+			mmr_json_u64(j, o, mmr_family_name(f), s->fam[f].cross_cpu_frees);
 }
 
-static void json_lifetime(struct jctx *j, cJSON *root, const struct mmr_stats *s)
+static void json_lifetime(struct mmr_json *j, cJSON *root, const struct mmr_stats *s)
 {
 	const struct mmr_hist *h = &s->lifetime;
 	static const struct {
 		const char *key;
 		double p;
 	} pcts[] = {{"p50", 50}, {"p90", 90}, {"p99", 99}};
-	cJSON *o = j_obj(j, root, "lifetime_ns");
+	cJSON *o = mmr_json_obj(j, root, "lifetime_ns");
 
-	j_u64(j, o, "count", h->count);
+	mmr_json_u64(j, o, "count", h->count);
 	if (h->count)
-		j_u64(j, o, "min", h->min);
+		mmr_json_u64(j, o, "min", h->min);
 	else
-		j_null(j, o, "min");
+		mmr_json_null(j, o, "min");
 	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
 		if (h->count)
-			j_u64(j, o, pcts[i].key, mmr_hist_percentile(h, pcts[i].p));
+			mmr_json_u64(j, o, pcts[i].key, mmr_hist_percentile(h, pcts[i].p));
 		else
-			j_null(j, o, pcts[i].key);
+			mmr_json_null(j, o, pcts[i].key);
 	}
 	if (h->count) {
-		j_u64(j, o, "max", h->max);
-		j_fixed(j, o, "mean", mmr_hist_mean(h), 1);
+		mmr_json_u64(j, o, "max", h->max);
+		mmr_json_fixed(j, o, "mean", mmr_hist_mean(h), 1);
 	} else {
-		j_null(j, o, "max");
-		j_null(j, o, "mean");
+		mmr_json_null(j, o, "max");
+		mmr_json_null(j, o, "mean");
 	}
-	cJSON *buckets = j_check(j, cJSON_AddArrayToObject(o, "buckets"));
-	for (unsigned b = 0; h->count && b < MMR_HIST_BUCKETS; b++) {
-		if (!h->buckets[b])
-			continue;
-		cJSON *e = j_check(j, cJSON_CreateObject());
-		if (!e || !cJSON_AddItemToArray(buckets, e)) {
-			cJSON_Delete(e);
-			j->ok = false;
-			return;
-		}
-		j_u64(j, e, "low", mmr_hist_bucket_low(b));
-		j_u64(j, e, "high", mmr_hist_bucket_high(b));
-		j_u64(j, e, "count", h->buckets[b]);
-	}
+	mmr_hist_json(j, o, "buckets", h, 1.0);
 }
 
-static void json_sites(struct jctx *j, cJSON *root, const struct mmr_stats *s,
+static void json_sites(struct mmr_json *j, cJSON *root, const struct mmr_stats *s,
 		       const struct mmr_reader *r)
 {
 	uint32_t idx[STATS_TOP_SITES];
 	size_t n = stats_top_sites(s, idx, STATS_TOP_SITES);
-	cJSON *arr = j_check(j, cJSON_AddArrayToObject(root, "top_call_sites"));
+	cJSON *arr = mmr_json_arr(j, root, "top_call_sites");
 
 	for (size_t i = 0; i < n; i++) {
 		const struct stats_site *site = &s->sites[idx[i]];
 		char hex[24];
-		cJSON *e = j_check(j, cJSON_CreateObject());
-		if (!e || !cJSON_AddItemToArray(arr, e)) {
-			cJSON_Delete(e);
-			j->ok = false;
+		cJSON *e = mmr_json_push_obj(j, arr);
+		if (!e)
 			return;
-		}
 		snprintf(hex, sizeof(hex), "0x%" PRIx64, site->addr);
-		j_str(j, e, "call_site", hex);
-		j_str(j, e, "symbol", r ? mmr_reader_symbol(r, site->addr) : NULL);
-		j_u64(j, e, "allocs", site->allocs);
-		j_u64(j, e, "bytes_requested", site->bytes_req);
-		j_u64(j, e, "bytes_allocated", site->bytes_alloc);
-		j_fixed(j, e, "fragmentation_pct", stats_frag_pct(site->bytes_req, site->bytes_alloc), 3);
-		j_u64(j, e, "frees", site->frees);
-		j_u64(j, e, "cross_cpu_frees", site->cross_cpu_frees);
+		mmr_json_str(j, e, "call_site", hex);
+		mmr_json_str(j, e, "symbol", r ? mmr_reader_symbol(r, site->addr) : NULL);
+		mmr_json_u64(j, e, "allocs", site->allocs);
+		mmr_json_u64(j, e, "bytes_requested", site->bytes_req);
+		mmr_json_u64(j, e, "bytes_allocated", site->bytes_alloc);
+		mmr_json_fixed(j, e, "fragmentation_pct", stats_frag_pct(site->bytes_req, site->bytes_alloc), 3);
+		mmr_json_u64(j, e, "frees", site->frees);
+		mmr_json_u64(j, e, "cross_cpu_frees", site->cross_cpu_frees);
 	}
 }
 
-static void json_by_family(struct jctx *j, cJSON *root, const struct mmr_stats *s)
+static void json_by_family(struct mmr_json *j, cJSON *root, const struct mmr_stats *s)
 {
-	cJSON *o = j_obj(j, root, "by_family");
+	cJSON *o = mmr_json_obj(j, root, "by_family");
 	for (unsigned i = 0; i < MMR_FAM_COUNT; i++) {
 		const struct stats_family *f = &s->fam[i];
 		if (!f->events)
 			continue;
-		cJSON *e = j_obj(j, o, mmr_family_name(i));
-		j_u64(j, e, "events", f->events);
+		cJSON *e = mmr_json_obj(j, o, mmr_family_name(i));
+		mmr_json_u64(j, e, "events", f->events);
 		json_family_counts(j, e, f);
 	}
 }
 
-static void json_trace(struct jctx *j, cJSON *root, const struct mmr_reader *r)
+static void json_trace(struct mmr_json *j, cJSON *root, const struct mmr_reader *r)
 {
 	if (!r) {
-		j_null(j, root, "trace");
+		mmr_json_null(j, root, "trace");
 		return;
 	}
 	const struct mmr_meta *m = mmr_reader_meta(r);
-	cJSON *o = j_obj(j, root, "trace");
-	j_str(j, o, "kernel_release", m->kernel_release);
-	j_str(j, o, "clock", m->clock);
-	j_str(j, o, "source", m->source);
-	j_str(j, o, "tool_version", m->tool_version);
-	j_u64(j, o, "nr_cpus", m->nr_cpus);
-	j_u64(j, o, "start_realtime_ns", m->start_realtime_ns);
+	cJSON *o = mmr_json_obj(j, root, "trace");
+	mmr_json_str(j, o, "kernel_release", m->kernel_release);
+	mmr_json_str(j, o, "clock", m->clock);
+	mmr_json_str(j, o, "source", m->source);
+	mmr_json_str(j, o, "tool_version", m->tool_version);
+	mmr_json_u64(j, o, "nr_cpus", m->nr_cpus);
+	mmr_json_u64(j, o, "start_realtime_ns", m->start_realtime_ns);
 	if (m->lost) {
 		uint64_t lost = 0;
 		for (uint32_t c = 0; c < m->nr_cpus; c++)
 			lost += m->lost[c];
-		j_u64(j, o, "lost_events", lost);
+		mmr_json_u64(j, o, "lost_events", lost);
 	} else {
-		j_null(j, o, "lost_events");
+		mmr_json_null(j, o, "lost_events");
 	}
-	j_u64(j, o, "blocks", mmr_reader_block_count(r));
-	j_u64(j, o, "trace_events", mmr_reader_event_count(r));
-	j_str(j, o, "warning", mmr_reader_warning(r));
+	mmr_json_u64(j, o, "blocks", mmr_reader_block_count(r));
+	mmr_json_u64(j, o, "trace_events", mmr_reader_event_count(r));
+	mmr_json_str(j, o, "warning", mmr_reader_warning(r));
 }
 
 char *mmr_stats_json(const struct mmr_stats *s, const struct mmr_reader *r)
 {
-	struct jctx j = {.ok = true};
-	cJSON *root = j_check(&j, cJSON_CreateObject());
+	struct mmr_json j = {.ok = true};
+	cJSON *root = mmr_json_check(&j, cJSON_CreateObject());
 	if (!root)
 		return NULL;
-	j_u64(&j, root, "events", s->events);
-	j_u64(&j, root, "duration_ns", stats_duration_ns(s));
+	mmr_json_u64(&j, root, "events", s->events);
+	mmr_json_u64(&j, root, "duration_ns", stats_duration_ns(s));
 	json_families(&j, root, s);
 	json_slab(&j, root, s);
 	json_page(&j, root, s);
 	json_cross_cpu(&j, root, s);
 	json_lifetime(&j, root, s);
-	cJSON *live = j_obj(&j, root, "live");
-	j_u64(&j, live, "objects", stats_live_objects(s));
-	j_u64(&j, live, "bytes", stats_live_bytes(s));
+	cJSON *live = mmr_json_obj(&j, root, "live");
+	mmr_json_u64(&j, live, "objects", stats_live_objects(s));
+	mmr_json_u64(&j, live, "bytes", stats_live_bytes(s));
 	json_sites(&j, root, s, r);
 	json_by_family(&j, root, s);
 	json_trace(&j, root, r);
