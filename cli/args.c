@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mmr_replay.h"
 #include "mmr_trace.h"
 
 static void vmsg(const char *cmd, const char *kind, const char *fmt, va_list ap)
@@ -212,4 +213,15 @@ int cli_open_trace(const char *cmd, const char *path, struct mmr_reader **r)
 	if (mmr_reader_warning(*r))
 		cli_warn(cmd, "%s", mmr_reader_warning(*r));
 	return CLI_OK;
+}
+
+char *cli_engine_path(const char *extra)
+{
+	const char *env = getenv("MMREPLAY_ENGINE_PATH"), *dir = mmr_engines_default_dir();
+	size_t n = strlen(dir) + (extra ? strlen(extra) + 1 : 0) + (env ? strlen(env) + 1 : 0) + 1;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s%s%s%s%s", extra ? extra : "", extra ? ":" : "", env ? env : "",
+			 env ? ":" : "", dir);
+	return p;
 }

@@ -34,6 +34,7 @@ extern const struct cli_cmd cli_cmd_generate;
 extern const struct cli_cmd cli_cmd_list;
 extern const struct cli_cmd cli_cmd_capture;
 extern const struct cli_cmd cli_cmd_dump;
+extern const struct cli_cmd cli_cmd_replay;
 extern const struct cli_cmd cli_cmd_import;
 
 /*
@@ -93,5 +94,12 @@ int cli_open_trace(const char *cmd, const char *path, struct mmr_reader **r);
  * through cli_usage and returns CLI_USAGE.
  */
 int cli_check_output(const char *cmd, const char *path);
+
+/*
+ * The engine search path: EXTRA (--engine-path, may be NULL), then
+ * $MMREPLAY_ENGINE_PATH, then this build's engine directory, joined by
+ * ':' (free() it).  NULL when out of memory.
+ */
+char *cli_engine_path(const char *extra);
 
 #endif /* MMR_CLI_H */

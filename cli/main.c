@@ -13,6 +13,7 @@
 static const struct cli_cmd *const commands[] = {
 	&cli_cmd_capture,
 	&cli_cmd_generate,
+	&cli_cmd_replay,
 	&cli_cmd_import,
 	&cli_cmd_stats,
 	&cli_cmd_dump,

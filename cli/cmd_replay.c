@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_replay.c - `mmreplay replay TRACE -e ENGINE[,ENGINE...] -o DIR`:
+ * replay a trace against each engine in turn and write its results.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mmr_replay.h"
+
+#define MAX_OPTS 64
+#define MAX_ENGINES 16
+
+static const char replay_help[] =
+	"usage: mmreplay replay TRACE -e ENGINE[,ENGINE...] -o RESULTS_DIR [-t THREADS]\n"
+	"                       [--map cpu|pid|hash] [--pin] [--pace asap|original|xFACTOR]\n"
+	"                       [--repeat N] [--as FAMILY] [--engine-opt KEY=VALUE...]\n"
+	"                       [--no-timing] [--engine-path PATH] [--watchdog SECONDS] [-q]\n"
+	"\n"
+	"Replay a trace's events on threads against each engine ('mmreplay list engines'),\n"
+	"timing every call, and write RESULTS_DIR/ENGINE/results.json and .dat files\n"
+	"(docs/results-json.md); print a summary per engine.\n"
+	"\n"
+	"  -e, --engine LIST     engines to replay against, one after the other\n"
+	"  -o, --output DIR      results directory (created)\n"
+	"  -t, --threads N       replay threads (default: one per CPU, or task, of the trace)\n"
+	"  -m, --map KIND        cpu: a thread per trace CPU (default); pid: per task;\n"
+	"                        hash: objects spread by id\n"
+	"      --pin             pin replay thread i to online CPU i\n"
+	"  -p, --pace MODE       asap (default), original (the trace's timing), or xF\n"
+	"                        (the trace's timing F times faster: x2, x0.5)\n"
+	"  -r, --repeat N        N fresh runs (default 1): means and 95% intervals\n"
+	"      --as FAMILY       replay events of families the engine lacks as FAMILY\n"
+	"  -O, --engine-opt K=V  an engine option (see 'mmreplay list engines -v'); repeatable\n"
+	"      --no-timing       throughput only: no clock around each call\n"
+	"      --engine-path P   also load engines from P (directories or .so files, ':'-separated)\n"
+	"      --watchdog SECS   abort when no thread moves for SECS (default 30); exit 3\n"
+	"  -q, --quiet           no progress line and no summary\n";
+
+struct replay_args {
+	struct mmr_replay_opts o;
+	const char *engines, *out, *engine_path;
+	const char *keys[MAX_OPTS], *values[MAX_OPTS];
+	char *opt_copy[MAX_OPTS];
+	size_t nopts;
+	bool quiet, help;
+};
+
+enum { OPT_PIN = 256, OPT_AS, OPT_NO_TIMING, OPT_ENGINE_PATH, OPT_WATCHDOG };
+
+static int parse_pace(const char *text, struct mmr_replay_opts *o)
+{
+	char *end;
+	if (strcmp(text, "asap") == 0) {
+		o->pace = MMR_PACE_ASAP;
+		return 0;
+	}
+	o->pace = MMR_PACE_ORIGINAL;
+	o->pace_factor = 1.0;
+	if (strcmp(text, "original") == 0)
+		return 0;
+	if (text[0] == 'x') {
+		errno = 0;
+		o->pace_factor = strtod(text + 1, &end);
+		if (end != text + 1 && *end == '\0' && errno == 0 && isfinite(o->pace_factor) && o->pace_factor > 0)
+			return 0;
+	}
+	return cli_usage("replay", "bad pace '%s': asap, original or xFACTOR (x2, x0.5)", text);
+}
+
+static int parse_map(const char *text, enum mmr_replay_map *map)
+{
+	static const char *const names[] = {"cpu", "pid", "hash"};
+	for (unsigned i = 0; i < 3; i++)
+		if (strcmp(text, names[i]) == 0) {
+			*map = (enum mmr_replay_map)i;
+			return 0;
+		}
+	return cli_usage("replay", "bad map '%s': cpu, pid or hash", text);
+}
+
+static int add_opt(struct replay_args *a, const char *text)
+{
+	const char *eq = strchr(text, '=');
+	if (!eq || eq == text)
+		return cli_usage("replay", "bad engine option '%s': expected KEY=VALUE", text);
+	if (a->nopts == MAX_OPTS)
+		return cli_usage("replay", "more than %d engine options", MAX_OPTS);
+	char *key = strndup(text, (size_t)(eq - text));
+	if (!key)
+		return cli_fail("replay", "out of memory");
+	a->opt_copy[a->nopts] = key;
+	a->keys[a->nopts] = key;
+	a->values[a->nopts++] = eq + 1;
+	return 0;
+}
+
+static int parse_option(struct replay_args *a, int c)
+{
+	uint64_t v;
+	double secs;
+	char *end;
+	switch (c) {
+	case 'e': a->engines = optarg; return 0;
+	case 'o': a->out = optarg; return 0;
+	case 'q': a->quiet = true; return 0;
+	case 'h': a->help = true; return 0;
+	case OPT_PIN: a->o.pin = true; return 0;
+	case OPT_NO_TIMING: a->o.timing = false; return 0;
+	case OPT_ENGINE_PATH: a->engine_path = optarg; return 0;
+	case 'm': return parse_map(optarg, &a->o.map);
+	case 'p': return parse_pace(optarg, &a->o);
+	case 'O': return add_opt(a, optarg);
+	case 't':
+		if (cli_parse_range("replay", "--threads", optarg, 1, 1024, &v))
+			return CLI_USAGE;
+		a->o.threads = (unsigned)v;
+		return 0;
+	case 'r':
+		if (cli_parse_range("replay", "--repeat", optarg, 1, 1000, &v))
+			return CLI_USAGE;
+		a->o.repeat = (unsigned)v;
+		return 0;
+	case OPT_AS:
+		if ((a->o.as_family = mmr_family_from_name(optarg)) < 0)
+			return cli_usage("replay", "unknown family '%s' for --as", optarg);
+		return 0;
+	case OPT_WATCHDOG:
+		secs = strtod(optarg, &end);
+		if (end == optarg || *end || !isfinite(secs) || secs <= 0)
+			return cli_usage("replay", "bad --watchdog '%s': expected seconds > 0", optarg);
+		a->o.watchdog_s = secs;
+		return 0;
+	default:
+		return CLI_USAGE;
+	}
+}
+
+static int parse_args(int argc, char **argv, struct replay_args *a)
+{
+	static const struct option longopts[] = {
+		{"engine", required_argument, NULL, 'e'},   {"output", required_argument, NULL, 'o'},
+		{"threads", required_argument, NULL, 't'},  {"map", required_argument, NULL, 'm'},
+		{"pin", no_argument, NULL, OPT_PIN},        {"pace", required_argument, NULL, 'p'},
+		{"repeat", required_argument, NULL, 'r'},   {"as", required_argument, NULL, OPT_AS},
+		{"engine-opt", required_argument, NULL, 'O'}, {"no-timing", no_argument, NULL, OPT_NO_TIMING},
+		{"engine-path", required_argument, NULL, OPT_ENGINE_PATH},
+		{"watchdog", required_argument, NULL, OPT_WATCHDOG},
+		{"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	bool first = true;
+	int c, rc = 0;
+	while (!rc && (c = cli_getopt("replay", argc, argv, "e:o:t:m:p:r:O:qh", longopts, &first)) != -1)
+		rc = parse_option(a, c);
+	if (rc || a->help)
+		return rc;
+	if (optind >= argc)
+		return cli_usage("replay", "no trace file given");
+	if (argc - optind > 1)
+		return cli_usage("replay", "one trace at a time: unexpected '%s'", argv[optind + 1]);
+	a->o.trace = argv[optind];
+	if (!a->engines)
+		return cli_usage("replay", "no engine given: -e ENGINE (see 'mmreplay list engines')");
+	if (!a->out)
+		return cli_usage("replay", "no results directory given: -o RESULTS_DIR");
+	return cli_check_input("replay", a->o.trace);
+}
+
+/* Resolve the -e list in C.  Returns 0, or CLI_USAGE after naming the unknown engine. */
+static int pick_engines(const struct mmr_engine_catalog *c, const char *list,
+			const struct mmr_engine_ops **out, size_t *n)
+{
+	char *copy = strdup(list), *save = NULL;
+	int rc = copy ? 0 : cli_fail("replay", "out of memory");
+	*n = 0;
+	for (char *name = copy ? strtok_r(copy, ",", &save) : NULL; name && !rc;
+	     name = strtok_r(NULL, ",", &save)) {
+		const struct mmr_engine_ops *e = mmr_engines_find(c, name);
+		if (!e)
+			rc = cli_usage("replay", "unknown engine '%s' (see 'mmreplay list engines')", name);
+		else if (*n == MAX_ENGINES)
+			rc = cli_usage("replay", "more than %d engines", MAX_ENGINES);
+		else
+			out[(*n)++] = e;
+	}
+	free(copy);
+	if (!rc && *n == 0)
+		rc = cli_usage("replay", "no engine given: -e ENGINE");
+	return rc;
+}
+
+/* Every --engine-opt key must belong to some chosen engine. */
+static int check_opt_keys(const struct replay_args *a, const struct mmr_engine_ops *const *e, size_t n)
+{
+	for (size_t i = 0; i < a->nopts; i++) {
+		bool known = false;
+		for (size_t k = 0; k < n && !known; k++)
+			for (const struct mmr_engine_param *p = e[k]->params; p && p->key && !known; p++)
+				known = strcmp(p->key, a->keys[i]) == 0;
+		if (!known)
+			return cli_usage("replay", "no chosen engine takes option '%s' (see 'mmreplay list engines -v')",
+					 a->keys[i]);
+	}
+	return 0;
+}
+
+/* Replay against E with the options it declares.  Returns an exit code. */
+static int replay_one(struct replay_args *a, const struct mmr_engine_ops *e)
+{
+	const char *keys[MAX_OPTS], *values[MAX_OPTS];
+	struct mmr_replay_opts o = a->o;
+	struct mmr_error err;
+	o.engine = e;
+	o.nopts = 0;
+	for (size_t i = 0; i < a->nopts; i++)
+		for (const struct mmr_engine_param *p = e->params; p && p->key; p++)
+			if (strcmp(p->key, a->keys[i]) == 0) {
+				keys[o.nopts] = a->keys[i];
+				values[o.nopts++] = a->values[i];
+			}
+	o.opt_keys = keys;
+	o.opt_values = values;
+	struct mmr_replay_result *r = mmr_replay_run(&o, &err);
+	if (!r)
+		return cli_fail("replay", "%s", err.msg);
+	int rc = mmr_replay_write(r, a->out, &err) ? cli_fail("replay", "%s", err.msg) : CLI_OK;
+	if (!a->quiet) {
+		mmr_replay_print(r, stdout);
+		printf("results in %s/%s/\n\n", a->out, e->name);
+	}
+	mmr_replay_result_free(r);
+	return rc;
+}
+
+/* Load the engines, check the -e list and options, replay against each.  Returns an exit code. */
+static int replay_engines(struct replay_args *a)
+{
+	const struct mmr_engine_ops *engines[MAX_ENGINES];
+	size_t n = 0;
+	char *path = cli_engine_path(a->engine_path);
+	struct mmr_engine_catalog *cat = path ? mmr_engines_load(path, stderr) : NULL;
+	int rc = cat ? pick_engines(cat, a->engines, engines, &n) : cli_fail("replay", "out of memory");
+	if (!rc)
+		rc = check_opt_keys(a, engines, n);
+	a->o.progress = !a->quiet && isatty(STDERR_FILENO);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = replay_one(a, engines[i]);
+	mmr_engines_free(cat);
+	free(path);
+	return rc;
+}
+
+static int replay_run(int argc, char **argv)
+{
+	struct replay_args a = {.o = {.timing = true, .as_family = -1, .pace_factor = 1.0}};
+	int rc = parse_args(argc, argv, &a);
+	if (!rc)
+		rc = a.help ? cli_print_help(&cli_cmd_replay) : replay_engines(&a);
+	for (size_t i = 0; i < a.nopts; i++)
+		free(a.opt_copy[i]);
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_replay = {
+	.name = "replay",
+	.summary = "replay a trace against engines on threads, timing every call",
+	.help = replay_help,
+	.run = replay_run,
+};

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmr_engine.h - the interface between the replay runner and an allocator
+ * engine: a model of one kernel allocator variant, or a real allocator.
+ *
+ * An engine is a shared object in the engine directory exporting
+ *
+ *     const struct mmr_engine_ops *const mmr_engines[];
+ *
+ * a NULL-terminated list (a family's variants may share one object, each
+ * variant in its own .c file).  The runner dlopen()s it, checks .abi, and
+ * calls create once per run, thread_init on every replay thread, the op
+ * functions from the trace's events, the workers beside them, then
+ * report and destroy.  docs/engines.md walks through a minimal engine.
+ *
+ * Engines take locks only through mmr_lock.h, with the kernel's names, so
+ * that their contention shows up in the results.
+ */
+#ifndef MMR_ENGINE_H
+#define MMR_ENGINE_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mmr_trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever this header changes incompatibly; a plugin built for another is refused. */
+#define MMR_ENGINE_ABI 1
+
+/* The symbol every engine object exports. */
+#define MMR_ENGINE_SYMBOL "mmr_engines"
+
+/* One replayed event, as an engine call sees it. */
+struct mmr_call {
+	uint64_t handle;      /* in: the object's handle (all but alloc); out: alloc and realloc set it */
+	uint64_t aux_handle;  /* realloc: the old object's handle; attach/detach: the attachment's */
+	uint64_t size;        /* bytes requested (page and cma: bytes of the block) */
+	uint64_t bytes_alloc; /* bytes the traced allocator handed out (0 when unknown) */
+	uint64_t aux;         /* the event's aux value (vmalloc alloc: alignment, purge: areas) */
+	uint64_t call_site;   /* caller address in the trace, 0 when unknown */
+	uint32_t slot;        /* dense object number, below mmr_engine_env.slots; UINT32_MAX: none */
+	uint32_t gfp;
+	int32_t node;         /* NUMA node asked for, -1 when none */
+	uint16_t flags;       /* MMR_EF_* */
+	uint8_t order;        /* page order (page, cma) */
+	uint8_t family;       /* the event's family, after --as */
+};
+
+/*
+ * An op function: 0 on success, -1 when the engine could not do it (an
+ * allocation failure: counted per op in the results, never fatal).
+ */
+typedef int (*mmr_engine_op_fn)(void *thread, struct mmr_call *op);
+
+/* An option an engine takes as --engine-opt KEY=VALUE. */
+struct mmr_engine_param {
+	const char *key;
+	const char *def;  /* default, as text */
+	const char *help; /* one line */
+};
+
+/* What the runner tells create about the run. */
+struct mmr_engine_env {
+	unsigned threads;     /* replay threads */
+	unsigned online_cpus;
+	uint32_t slots;       /* objects (lifetimes) in the replayed trace */
+	/* The --engine-opt values, parallel arrays of NOPTS; only keys the engine declares. */
+	size_t nopts;
+	const char *const *keys;
+	const char *const *values;
+};
+
+/* Engine-specific figures for the results ("purges": 12), through the runner's callbacks. */
+struct mmr_report {
+	void *ctx;
+	void (*u64)(void *ctx, const char *key, uint64_t value);
+	void (*f64)(void *ctx, const char *key, double value);
+};
+
+struct mmr_engine_ops {
+	uint32_t abi;            /* MMR_ENGINE_ABI */
+	const char *name;        /* "vmalloc-nodes": what -e names */
+	const char *description; /* one line for `mmreplay list engines` */
+	uint32_t families;       /* (1u << MMR_FAM_*) of every family it replays */
+	const struct mmr_engine_param *params; /* NULL-terminated by key, or NULL */
+
+	/* The engine for one run; NULL with ERR filled on failure (bad option value). */
+	void *(*create)(const struct mmr_engine_env *env, struct mmr_error *err);
+	/* Free everything, objects still allocated included. */
+	void (*destroy)(void *engine);
+	/* Per replay thread TID (0..threads-1): its context for the op calls; NULL means ENGINE. */
+	void *(*thread_init)(void *engine, unsigned tid);
+	void (*thread_exit)(void *thread);
+
+	/* Indexed by enum mmr_op; NULL: the engine does not do that op and such events are skipped. */
+	mmr_engine_op_fn op[MMR_OP_COUNT];
+
+	/* Background workers (purge, compaction, RCU reclaim): how many, and the body of one. */
+	unsigned (*workers)(void *engine);
+	/* Run until *STOP is true; the runner starts them before the replay and stops them after. */
+	void (*worker)(void *engine, unsigned idx, const atomic_bool *stop);
+
+	/* Bytes the engine holds now (its footprint), or NULL when it cannot say. */
+	uint64_t (*footprint)(void *engine);
+	/* Engine-specific figures after the run, or NULL. */
+	void (*report)(void *engine, const struct mmr_report *r);
+};
+
+/*
+ * The value of option KEY in ENV, or NULL when it was not given (the
+ * engine then uses the default it declared).
+ */
+static inline const char *mmr_engine_opt(const struct mmr_engine_env *env, const char *key)
+{
+	for (size_t i = 0; i < env->nopts; i++) {
+		const char *k = env->keys[i], *q = key;
+		while (*k && *k == *q)
+			k++, q++;
+		if (*k == '\0' && *q == '\0')
+			return env->values[i];
+	}
+	return NULL;
+}
+
+/*
+ * Option KEY as an unsigned number (decimal or 0x hex), DEF when absent.
+ * Returns 0, or -1 with ERR naming the option when its value is not a
+ * number.
+ */
+static inline int mmr_engine_opt_u64(const struct mmr_engine_env *env, const char *key,
+				     uint64_t def, uint64_t *out, struct mmr_error *err)
+{
+	const char *v = mmr_engine_opt(env, key);
+	char *end;
+	if (!v) {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 0);
+	if (*v == '\0' || *v == '-' || *end != '\0' || errno == ERANGE) {
+		snprintf(err->msg, sizeof(err->msg), "engine option %s=%s: not an unsigned number", key, v);
+		return -1;
+	}
+	*out = (uint64_t)n;
+	return 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMR_ENGINE_H */

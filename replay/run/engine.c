@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c - finding engine plugins: shared objects that export
+ * mmr_engines[], loaded with dlopen from the build's engine directory,
+ * MMREPLAY_ENGINE_PATH, or a file or directory the user names.
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "run_internal.h"
+
+#ifndef MMR_ENGINE_DIR
+#define MMR_ENGINE_DIR "engines"
+#endif
+
+struct entry {
+	const struct mmr_engine_ops *ops;
+	char *file;
+};
+
+struct mmr_engine_catalog {
+	struct entry *v;
+	size_t n, cap;
+	void **handles; /* dlopen handles, closed with the catalog */
+	size_t nhandles;
+};
+
+const char *mmr_engines_default_dir(void)
+{
+	return MMR_ENGINE_DIR;
+}
+
+static int add_entry(struct mmr_engine_catalog *c, const struct mmr_engine_ops *ops, const char *file)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].ops->name, ops->name) == 0)
+			return 0; /* the first of a name wins: earlier directories come first */
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct entry *v = realloc(c->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		c->v = v;
+		c->cap = cap;
+	}
+	char *copy = strdup(file);
+	if (!copy)
+		return -1;
+	c->v[c->n++] = (struct entry){ops, copy};
+	return 0;
+}
+
+/* Check every engine of LIST; fill ERR for the first that is wrong. */
+static int check_list(const struct mmr_engine_ops *const *list, const char *file, struct mmr_error *err)
+{
+	if (!list || !list[0]) {
+		snprintf(err->msg, sizeof(err->msg), "%s: its %s list is empty", file, MMR_ENGINE_SYMBOL);
+		return -1;
+	}
+	for (size_t i = 0; list[i]; i++) {
+		const struct mmr_engine_ops *e = list[i];
+		if (e->abi != MMR_ENGINE_ABI) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "%s: engine built for engine ABI %u, this mmreplay speaks ABI %u: rebuild it",
+				 file, e->abi, MMR_ENGINE_ABI);
+			return -1;
+		}
+		if (!e->name || !e->create || !e->destroy || !e->op[MMR_OP_ALLOC] || !e->families) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "%s: engine '%s' lacks a name, create, destroy, an alloc op or families", file,
+				 e->name ? e->name : "?");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int mmr_engines_add_file(struct mmr_engine_catalog *c, const char *file, struct mmr_error *err)
+{
+	void *h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(err->msg, sizeof(err->msg), "%s: cannot load: %s", file, dlerror());
+		return -1;
+	}
+	const struct mmr_engine_ops *const *list = dlsym(h, MMR_ENGINE_SYMBOL);
+	if (!list) {
+		snprintf(err->msg, sizeof(err->msg), "%s: no %s symbol: not an mmreplay engine", file,
+			 MMR_ENGINE_SYMBOL);
+		dlclose(h);
+		return -1;
+	}
+	void **hs = realloc(c->handles, (c->nhandles + 1) * sizeof(*hs));
+	if (!hs || check_list(list, file, err)) {
+		if (!hs)
+			snprintf(err->msg, sizeof(err->msg), "engines: out of memory");
+		else
+			c->handles = hs;
+		dlclose(h);
+		return -1;
+	}
+	c->handles = hs;
+	c->handles[c->nhandles++] = h;
+	for (size_t i = 0; list[i]; i++)
+		if (add_entry(c, list[i], file)) {
+			snprintf(err->msg, sizeof(err->msg), "engines: out of memory");
+			return -1;
+		}
+	return 0;
+}
+
+static bool is_object(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 3 && strcmp(name + n - 3, ".so") == 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Every .so of DIR, in name order; failures go to WARN. */
+static void load_dir(struct mmr_engine_catalog *c, const char *dir, FILE *warn)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, by_name);
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		struct mmr_error err;
+		if (is_object(names[i]->d_name)) {
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+			if (mmr_engines_add_file(c, path, &err) && warn)
+				fprintf(warn, "mmreplay: warning: %s\n", err.msg);
+		}
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+}
+
+struct mmr_engine_catalog *mmr_engines_load(const char *path, FILE *warn)
+{
+	struct mmr_engine_catalog *c = calloc(1, sizeof(*c));
+	char *copy = path ? strdup(path) : NULL;
+	if (!c || (path && !copy)) {
+		free(c);
+		free(copy);
+		return NULL;
+	}
+	char *save = NULL;
+	for (char *p = copy ? strtok_r(copy, ":", &save) : NULL; p; p = strtok_r(NULL, ":", &save)) {
+		struct stat st;
+		struct mmr_error err;
+		if (stat(p, &st) != 0)
+			continue; /* a missing directory on the path is not an error */
+		if (S_ISDIR(st.st_mode))
+			load_dir(c, p, warn);
+		else if (mmr_engines_add_file(c, p, &err) && warn)
+			fprintf(warn, "mmreplay: warning: %s\n", err.msg);
+	}
+	free(copy);
+	return c;
+}
+
+void mmr_engines_free(struct mmr_engine_catalog *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].file);
+	/* Objects stay loaded until exit, so a sanitizer build's leak report can still name engine code. */
+	free(c->handles);
+	free(c->v);
+	free(c);
+}
+
+size_t mmr_engines_count(const struct mmr_engine_catalog *c)
+{
+	return c->n;
+}
+
+const struct mmr_engine_ops *mmr_engines_get(const struct mmr_engine_catalog *c, size_t i,
+					     const char **file)
+{
+	if (i >= c->n)
+		return NULL;
+	if (file)
+		*file = c->v[i].file;
+	return c->v[i].ops;
+}
+
+const struct mmr_engine_ops *mmr_engines_find(const struct mmr_engine_catalog *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].ops->name, name) == 0)
+			return c->v[i].ops;
+	return NULL;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmr_replay.h - replay a trace against an engine on many threads and
+ * measure it: per-op latency histograms, throughput, lock contention,
+ * memory.  The results schema is docs/results-json.md.
+ */
+#ifndef MMR_REPLAY_H
+#define MMR_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mmr_engine.h"
+#include "mmr_trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- engines: finding and loading plugins ------------------------------ */
+
+struct mmr_engine_catalog;
+
+/*
+ * Load every engine object in the directories of PATH (colon-separated;
+ * a file names one object).  Objects that fail to load (no engine symbol,
+ * another ABI) are reported on WARN, one line each, when WARN is not NULL,
+ * and left out.  Returns the catalog, or NULL when memory runs out.
+ */
+struct mmr_engine_catalog *mmr_engines_load(const char *path, FILE *warn);
+void mmr_engines_free(struct mmr_engine_catalog *c);
+
+/* Engines in the catalog, and the I-th with the file it came from. */
+size_t mmr_engines_count(const struct mmr_engine_catalog *c);
+const struct mmr_engine_ops *mmr_engines_get(const struct mmr_engine_catalog *c, size_t i,
+					     const char **file);
+
+/* The engine called NAME, or NULL. */
+const struct mmr_engine_ops *mmr_engines_find(const struct mmr_engine_catalog *c, const char *name);
+
+/*
+ * Load the one object FILE and check it.  Returns 0, or -1 with ERR naming
+ * FILE and what is wrong (cannot load, no mmr_engines symbol, ABI).
+ */
+int mmr_engines_add_file(struct mmr_engine_catalog *c, const char *file, struct mmr_error *err);
+
+/* The engine directory of this build, where `list engines` and -e look first. */
+const char *mmr_engines_default_dir(void);
+
+/* ---- the runner ---------------------------------------------------------- */
+
+enum mmr_replay_map {
+	MMR_MAP_CPU,  /* one thread per CPU of the trace (default) */
+	MMR_MAP_PID,  /* one thread per task */
+	MMR_MAP_HASH, /* objects spread by a hash of their id */
+};
+
+enum mmr_replay_pace {
+	MMR_PACE_ASAP,     /* as fast as the engine goes */
+	MMR_PACE_ORIGINAL, /* the trace's own times, scaled by pace_factor */
+};
+
+struct mmr_replay_opts {
+	const char *trace;                   /* the .mmr file */
+	const struct mmr_engine_ops *engine;
+	unsigned threads;                    /* 0: as many as the mapping gives (up to 256) */
+	enum mmr_replay_map map;
+	bool pin;                            /* pin thread i to online CPU i mod online */
+	enum mmr_replay_pace pace;
+	double pace_factor;                  /* original: 1; x2 replays twice as fast */
+	unsigned repeat;                     /* fresh runs; 0 means 1 */
+	int as_family;                       /* -1, or the family other families' events become */
+	size_t nopts;                        /* --engine-opt key=value, parallel arrays */
+	const char *const *opt_keys;
+	const char *const *opt_values;
+	bool timing;                         /* time every call (default); off: throughput only */
+	double watchdog_s;                   /* no progress for this long aborts; 0: 30 s */
+	bool progress;                       /* a progress line on LOG */
+	FILE *log;                           /* progress and notes; NULL: stderr */
+};
+
+struct mmr_replay_result;
+
+/*
+ * Replay O->trace against O->engine.  Returns the results, or NULL with
+ * ERR filled (unreadable trace, nothing the engine can replay, engine
+ * create failure, out of memory).  A stuck replay never returns: the
+ * watchdog prints which thread waits on what and exits the process with
+ * status 3.
+ */
+struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct mmr_error *err);
+
+/*
+ * Write DIR/ENGINE/results.json and the .dat files of R (creating the
+ * directories).  Returns 0, or -1 with ERR.
+ */
+int mmr_replay_write(const struct mmr_replay_result *r, const char *dir, struct mmr_error *err);
+
+/* The summary table: per-op percentiles, then locks by total wait. */
+void mmr_replay_print(const struct mmr_replay_result *r, FILE *f);
+
+void mmr_replay_result_free(struct mmr_replay_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMR_REPLAY_H */

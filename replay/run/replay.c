@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * replay.c - mmr_replay_run: plan the trace once, run it REPEAT times on
+ * fresh engines, and gather each run's figures into one result.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "mmr_clock.h"
+#include "mmr_lock.h"
+#include "run_internal.h"
+
+double rp_latency_ns(const struct mmr_replay_result *r, const struct mmr_hist *h, double p)
+{
+	if (!h->count)
+		return 0;
+	double ns = (double)mmr_hist_percentile(h, p) * r->tick_ns - r->timer_overhead_ns;
+	return ns > 0 ? ns : 0;
+}
+
+/* Add SRC's figures to DST. */
+static void merge_ophist(struct rp_ophist *dst, const struct rp_ophist *src)
+{
+	dst->count += src->count;
+	dst->failed += src->failed;
+	dst->orphaned += src->orphaned;
+	mmr_hist_merge(&dst->lat, &src->lat);
+	for (unsigned c = 0; c < RP_SIZECLASSES; c++) {
+		if (!src->by_size[c])
+			continue;
+		if (!dst->by_size[c] && (dst->by_size[c] = malloc(sizeof(struct mmr_hist))))
+			mmr_hist_init(dst->by_size[c]);
+		if (dst->by_size[c])
+			mmr_hist_merge(dst->by_size[c], src->by_size[c]);
+	}
+}
+
+/* The lock classes of one run, added to R's by name. */
+static int merge_locks(struct mmr_replay_result *r)
+{
+	size_t n;
+	struct mmr_lock_stats *s = mmr_lock_stats_collect(&n);
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < r->nlocks && strcmp(r->locks[j].name, s[i].name) != 0)
+			j++;
+		if (j == r->nlocks) {
+			struct mmr_lock_stats *grown = realloc(r->locks, (r->nlocks + 1) * sizeof(*grown));
+			if (!grown) {
+				free(s);
+				return -1;
+			}
+			r->locks = grown;
+			r->locks[r->nlocks++] = s[i];
+			continue;
+		}
+		for (unsigned k = 0; k < MMR_LOCK_SIDES; k++) {
+			struct mmr_lock_side *d = &r->locks[j].side[k];
+			const struct mmr_lock_side *e = &s[i].side[k];
+			d->acquisitions += e->acquisitions;
+			d->contended += e->contended;
+			d->wait_ns_total += e->wait_ns_total;
+			d->hold_ns_total += e->hold_ns_total;
+			d->wait_ns_max = e->wait_ns_max > d->wait_ns_max ? e->wait_ns_max : d->wait_ns_max;
+			d->hold_ns_max = e->hold_ns_max > d->hold_ns_max ? e->hold_ns_max : d->hold_ns_max;
+			mmr_hist_merge(&d->wait, &e->wait);
+			mmr_hist_merge(&d->hold, &e->hold);
+		}
+	}
+	free(s);
+	return 0;
+}
+
+static void report_u64(void *ctx, const char *key, uint64_t v)
+{
+	struct mmr_replay_result *r = ctx;
+	if (r->nreport < RP_MAX_REPORT) {
+		struct rp_kv *kv = &r->report[r->nreport++];
+		snprintf(kv->key, sizeof(kv->key), "%s", key);
+		kv->value = (double)v;
+		kv->integer = true;
+	}
+}
+
+static void report_f64(void *ctx, const char *key, double v)
+{
+	struct mmr_replay_result *r = ctx;
+	if (r->nreport < RP_MAX_REPORT) {
+		struct rp_kv *kv = &r->report[r->nreport++];
+		snprintf(kv->key, sizeof(kv->key), "%s", key);
+		kv->value = v;
+		kv->integer = false;
+	}
+}
+
+/* Everything about one finished run, then its engine destroyed.  Returns 0 or -1. */
+static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall_ticks)
+{
+	const struct mmr_engine_ops *e = run->o->engine;
+	struct rp_runstat *rs = &r->runs[r->nruns++];
+	/* Histograms are 59 KB each: off the stack. */
+	struct rp_ophist *merged = calloc(MMR_OP_COUNT, sizeof(*merged));
+	uint64_t ops = 0;
+	if (!merged) {
+		e->destroy(run->engine);
+		run->engine = NULL;
+		return -1;
+	}
+	rs->wall_ns = (uint64_t)((double)wall_ticks * r->tick_ns);
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
+		mmr_hist_init(&merged[k].lat);
+		for (unsigned i = 0; i < run->plan->nthreads; i++)
+			merge_ophist(&merged[k], &run->threads[i].ops[k]);
+		rs->count[k] = merged[k].count;
+		rs->p50_ticks[k] = mmr_hist_percentile(&merged[k].lat, 50);
+		rs->p99_ticks[k] = mmr_hist_percentile(&merged[k].lat, 99);
+		ops += merged[k].count;
+		merge_ophist(&r->ops[k], &merged[k]);
+		for (unsigned c = 0; c < RP_SIZECLASSES; c++)
+			free(merged[k].by_size[c]);
+	}
+	free(merged);
+	rs->ops_per_s = rs->wall_ns ? (double)ops * 1e9 / (double)rs->wall_ns : 0;
+	r->have_footprint = e->footprint != NULL;
+	r->footprint_bytes = rs->footprint_bytes = e->footprint ? e->footprint(run->engine) : 0;
+	r->nreport = 0;
+	if (e->report)
+		e->report(run->engine, &(struct mmr_report){r, report_u64, report_f64});
+	rp_free_live(run);
+	e->destroy(run->engine);
+	run->engine = NULL;
+	return merge_locks(r);
+}
+
+/* The result's fixed part: what ran, on what, how timed. */
+static struct mmr_replay_result *result_new(const struct mmr_replay_opts *o, const struct rp_plan *p,
+					    unsigned repeats)
+{
+	struct mmr_replay_result *r = calloc(1, sizeof(*r));
+	if (!r || !(r->runs = calloc(repeats, sizeof(*r->runs)))) {
+		free(r);
+		return NULL;
+	}
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	snprintf(r->engine, sizeof(r->engine), "%s", o->engine->name);
+	snprintf(r->trace, sizeof(r->trace), "%s", o->trace);
+	snprintf(r->clock, sizeof(r->clock), "%s", mmr_clock_name());
+	r->threads = p->nthreads;
+	r->online_cpus = online > 0 ? (unsigned)online : 1;
+	r->timing = o->timing;
+	r->pinned = o->pin;
+	r->map = o->map;
+	r->pace = o->pace;
+	r->pace_factor = o->pace_factor;
+	r->tick_ns = 1e9 / mmr_clock_hz();
+	r->timer_overhead_ns = o->timing ? mmr_clock_overhead_ns() : 0;
+	r->events = p->events;
+	r->replayed = p->ops;
+	r->nslots = p->nslots;
+	r->span_ns = p->span_ns;
+	r->trace_cpus = p->trace_cpus;
+	r->skip = p->skip;
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
+		mmr_hist_init(&r->ops[k].lat);
+	return r;
+}
+
+/* Only the --engine-opt keys the engine declares; another is an error naming them. */
+static int check_opts(const struct mmr_replay_opts *o, struct mmr_error *err)
+{
+	for (size_t i = 0; i < o->nopts; i++) {
+		const struct mmr_engine_param *p = o->engine->params;
+		while (p && p->key && strcmp(p->key, o->opt_keys[i]) != 0)
+			p++;
+		if (p && p->key)
+			continue;
+		size_t n = (size_t)snprintf(err->msg, sizeof(err->msg), "engine %s has no option '%s' (it takes:",
+					    o->engine->name, o->opt_keys[i]);
+		for (p = o->engine->params; p && p->key && n < sizeof(err->msg); p++)
+			n += (size_t)snprintf(err->msg + n, sizeof(err->msg) - n, " %s", p->key);
+		if (n < sizeof(err->msg))
+			snprintf(err->msg + n, sizeof(err->msg) - n, "%s)", o->engine->params && o->engine->params->key ? "" : " none");
+		return -1;
+	}
+	return 0;
+}
+
+static int run_all(struct mmr_replay_result *r, const struct mmr_replay_opts *o,
+		   const struct rp_plan *plan, unsigned repeats, struct mmr_error *err)
+{
+	struct mmr_engine_env env = {
+		.threads = plan->nthreads, .online_cpus = r->online_cpus, .slots = plan->nslots,
+		.nopts = o->nopts, .keys = o->opt_keys, .values = o->opt_values,
+	};
+	mmr_lock_set_timing(o->timing);
+	for (unsigned k = 0; k < repeats; k++) {
+		struct rp_run run;
+		uint64_t wall;
+		mmr_lock_stats_reset();
+		int rc = rp_run_init(&run, o, plan, err);
+		if (rc == 0)
+			rc = rp_run_once(&run, &env, &wall, err);
+		if (rc == 0 && gather(r, &run, wall)) {
+			snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
+			rc = -1;
+		}
+		rp_run_free(&run);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct mmr_error *err)
+{
+	struct rp_plan plan;
+	unsigned repeats = o->repeat ? o->repeat : 1;
+	if (check_opts(o, err))
+		return NULL;
+	mmr_clock_init();
+	struct mmr_reader *rd = mmr_reader_open(o->trace, err);
+	if (!rd)
+		return NULL;
+	int rc = rp_plan_build(rd, o->engine, o, &plan, err);
+	mmr_reader_close(rd);
+	if (rc)
+		return NULL;
+	struct mmr_replay_result *r = result_new(o, &plan, repeats);
+	if (!r) {
+		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
+	} else if (run_all(r, o, &plan, repeats, err)) {
+		mmr_replay_result_free(r);
+		r = NULL;
+	}
+	rp_plan_free(&plan);
+	struct rusage ru;
+	if (r && getrusage(RUSAGE_SELF, &ru) == 0)
+		r->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
+	return r;
+}
+
+void mmr_replay_result_free(struct mmr_replay_result *r)
+{
+	if (!r)
+		return;
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
+		for (unsigned c = 0; c < RP_SIZECLASSES; c++)
+			free(r->ops[k].by_size[c]);
+	free(r->runs);
+	free(r->locks);
+	free(r);
+}

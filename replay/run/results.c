@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * results.c - RESULTS_DIR/ENGINE/results.json (schema: docs/results-json.md)
+ * and the gnuplot-ready .dat files beside it.
+ *
+ * Latencies are stored as clock ticks; every figure written here is in ns
+ * with the timer's own cost (timer_overhead_ns) taken off, and the file
+ * says so.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mmr_json.h"
+#include "mmr_lock.h"
+#include "run_internal.h"
+
+static const struct {
+	const char *key;
+	double p;
+} pcts[] = {{"p50_ns", 50}, {"p90_ns", 90}, {"p99_ns", 99}, {"p999_ns", 99.9}, {"p9999_ns", 99.99}};
+
+#define NPCTS (sizeof(pcts) / sizeof(pcts[0]))
+
+/* Two-sided 95% Student t quantiles for 1..30 degrees of freedom; 1.96 beyond. */
+static double t95(unsigned df)
+{
+	static const double t[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+				   2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+				   2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+	return df >= 1 && df <= 30 ? t[df - 1] : 1.96;
+}
+
+/* {mean, stddev, ci95_low, ci95_high} of N values; the interval is null for one run. */
+static void json_spread(struct mmr_json *j, cJSON *parent, const char *key, const double *v, unsigned n)
+{
+	cJSON *o = mmr_json_obj(j, parent, key);
+	double mean = 0, var = 0;
+	for (unsigned i = 0; i < n; i++)
+		mean += v[i] / n;
+	for (unsigned i = 0; n > 1 && i < n; i++)
+		var += (v[i] - mean) * (v[i] - mean) / (n - 1);
+	double sd = sqrt(var), half = n > 1 ? t95(n - 1) * sd / sqrt(n) : NAN;
+	mmr_json_fixed(j, o, "mean", mean, 1);
+	mmr_json_fixed(j, o, "stddev", n > 1 ? sd : NAN, 1);
+	mmr_json_fixed(j, o, "ci95_low", mean - half, 1);
+	mmr_json_fixed(j, o, "ci95_high", mean + half, 1);
+}
+
+static void json_op(struct mmr_json *j, cJSON *ops, const struct mmr_replay_result *r, unsigned k)
+{
+	const struct rp_ophist *h = &r->ops[k];
+	cJSON *o = mmr_json_obj(j, ops, mmr_op_name(k));
+	mmr_json_u64(j, o, "count", h->count);
+	mmr_json_u64(j, o, "failed", h->failed);
+	mmr_json_u64(j, o, "orphaned", h->orphaned);
+	if (!r->timing || !h->lat.count) {
+		for (size_t i = 0; i < NPCTS; i++)
+			mmr_json_null(j, o, pcts[i].key);
+		mmr_json_null(j, o, "max_ns");
+		mmr_json_null(j, o, "mean_ns");
+		return;
+	}
+	for (size_t i = 0; i < NPCTS; i++)
+		mmr_json_fixed(j, o, pcts[i].key, rp_latency_ns(r, &h->lat, pcts[i].p), 1);
+	mmr_json_fixed(j, o, "max_ns", rp_latency_ns(r, &h->lat, 100), 1);
+	double mean = mmr_hist_mean(&h->lat) * r->tick_ns - r->timer_overhead_ns;
+	mmr_json_fixed(j, o, "mean_ns", mean > 0 ? mean : 0, 1);
+	mmr_hist_json(j, o, "histogram", &h->lat, r->tick_ns);
+	cJSON *bs = mmr_json_arr(j, o, "by_size");
+	for (unsigned c = 0; c < RP_SIZECLASSES; c++) {
+		const struct mmr_hist *sh = h->by_size[c];
+		cJSON *e = sh && sh->count ? mmr_json_push_obj(j, bs) : NULL;
+		if (!e)
+			continue;
+		mmr_json_u64(j, e, "size_up_to", c ? 1ull << c : 1);
+		mmr_json_u64(j, e, "count", sh->count);
+		mmr_json_fixed(j, e, "p50_ns", rp_latency_ns(r, sh, 50), 1);
+		mmr_json_fixed(j, e, "p99_ns", rp_latency_ns(r, sh, 99), 1);
+	}
+}
+
+static void json_locks(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
+{
+	cJSON *arr = mmr_json_arr(j, root, "locks");
+	for (size_t i = 0; i < r->nlocks; i++) {
+		const struct mmr_lock_stats *l = &r->locks[i];
+		for (unsigned s = 0; s < MMR_LOCK_SIDES; s++) {
+			const struct mmr_lock_side *d = &l->side[s];
+			if (s == MMR_LOCK_READ && l->kind != MMR_LOCK_RWLOCK)
+				continue;
+			cJSON *e = mmr_json_push_obj(j, arr);
+			mmr_json_str(j, e, "name", l->name);
+			mmr_json_str(j, e, "kind", mmr_lock_kind_name(l->kind));
+			mmr_json_str(j, e, "side", l->kind != MMR_LOCK_RWLOCK ? "exclusive" : s ? "read" : "write");
+			mmr_json_u64(j, e, "acquisitions", d->acquisitions);
+			mmr_json_u64(j, e, "contended", d->contended);
+			mmr_json_u64(j, e, "wait_ns_total", d->wait_ns_total);
+			mmr_json_u64(j, e, "wait_ns_max", d->wait_ns_max);
+			mmr_json_u64(j, e, "hold_ns_total", d->hold_ns_total);
+			mmr_json_u64(j, e, "hold_ns_max", d->hold_ns_max);
+			mmr_hist_json(j, e, "wait_histogram", &d->wait, 1.0);
+			mmr_hist_json(j, e, "hold_histogram", &d->hold, 1.0);
+		}
+	}
+}
+
+static void json_skips(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
+{
+	const struct rp_skips *s = &r->skip;
+	cJSON *o = mmr_json_obj(j, root, "skipped");
+	cJSON *fam = mmr_json_obj(j, o, "by_family");
+	for (unsigned f = 0; f < MMR_FAM_COUNT; f++)
+		if (s->family[f])
+			mmr_json_u64(j, fam, mmr_family_name(f), s->family[f]);
+	cJSON *op = mmr_json_obj(j, o, "by_op");
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
+		if (s->op[k])
+			mmr_json_u64(j, op, mmr_op_name(k), s->op[k]);
+	mmr_json_u64(j, o, "unknown_frees", s->unknown_frees);
+	mmr_json_u64(j, o, "double_frees", s->double_frees);
+	mmr_json_u64(j, o, "unknown_uses", s->unknown_uses);
+	mmr_json_u64(j, o, "live_reuse", s->live_reuse);
+	mmr_json_u64(j, o, "failed_allocs", s->failed_allocs);
+}
+
+static void json_repeats(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
+{
+	cJSON *arr = mmr_json_arr(j, root, "repeats");
+	double *v = calloc(r->nruns ? r->nruns : 1, sizeof(*v));
+	for (unsigned i = 0; i < r->nruns; i++) {
+		const struct rp_runstat *rs = &r->runs[i];
+		cJSON *e = mmr_json_push_obj(j, arr);
+		mmr_json_u64(j, e, "wall_ns", rs->wall_ns);
+		mmr_json_fixed(j, e, "throughput_ops_s", rs->ops_per_s, 1);
+		cJSON *ops = mmr_json_obj(j, e, "ops");
+		for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
+			if (!rs->count[k])
+				continue;
+			cJSON *o = mmr_json_obj(j, ops, mmr_op_name(k));
+			mmr_json_u64(j, o, "count", rs->count[k]);
+			mmr_json_fixed(j, o, "p50_ns", r->timing ? (double)rs->p50_ticks[k] * r->tick_ns - r->timer_overhead_ns : NAN, 1);
+			mmr_json_fixed(j, o, "p99_ns", r->timing ? (double)rs->p99_ticks[k] * r->tick_ns - r->timer_overhead_ns : NAN, 1);
+		}
+	}
+	if (!v) {
+		j->ok = false;
+		return;
+	}
+	cJSON *st = mmr_json_obj(j, root, "repeat_stats");
+	for (unsigned i = 0; i < r->nruns; i++)
+		v[i] = r->runs[i].ops_per_s;
+	json_spread(j, st, "throughput_ops_s", v, r->nruns);
+	for (unsigned k = 0; r->timing && k < MMR_OP_COUNT; k++) {
+		if (!r->ops[k].count)
+			continue;
+		cJSON *o = mmr_json_obj(j, st, mmr_op_name(k));
+		for (unsigned i = 0; i < r->nruns; i++)
+			v[i] = (double)r->runs[i].p50_ticks[k] * r->tick_ns - r->timer_overhead_ns;
+		json_spread(j, o, "p50_ns", v, r->nruns);
+		for (unsigned i = 0; i < r->nruns; i++)
+			v[i] = (double)r->runs[i].p99_ticks[k] * r->tick_ns - r->timer_overhead_ns;
+		json_spread(j, o, "p99_ns", v, r->nruns);
+	}
+	free(v);
+}
+
+/* Mean wall time and throughput over the runs. */
+static void run_means(const struct mmr_replay_result *r, double *wall, double *tput)
+{
+	*wall = *tput = 0;
+	for (unsigned i = 0; i < r->nruns; i++) {
+		*wall += (double)r->runs[i].wall_ns / r->nruns;
+		*tput += r->runs[i].ops_per_s / r->nruns;
+	}
+}
+
+static void json_head(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
+{
+	static const char *const maps[] = {"cpu", "pid", "hash"};
+	double wall, tput;
+	uint64_t skipped = r->events - r->replayed;
+	run_means(r, &wall, &tput);
+	mmr_json_str(j, root, "engine", r->engine);
+	mmr_json_str(j, root, "trace", r->trace);
+	mmr_json_u64(j, root, "threads", r->threads);
+	mmr_json_u64(j, root, "online_cpus", r->online_cpus);
+	mmr_json_bool(j, root, "oversubscribed", r->threads > r->online_cpus);
+	mmr_json_str(j, root, "map", maps[r->map]);
+	mmr_json_bool(j, root, "pinned", r->pinned);
+	mmr_json_str(j, root, "pace", r->pace == MMR_PACE_ASAP ? "asap" : "original");
+	mmr_json_fixed(j, root, "pace_factor", r->pace == MMR_PACE_ASAP ? NAN : r->pace_factor, 3);
+	mmr_json_bool(j, root, "timing", r->timing);
+	mmr_json_str(j, root, "clock", r->clock);
+	mmr_json_fixed(j, root, "timer_overhead_ns", r->timer_overhead_ns, 1);
+	mmr_json_bool(j, root, "latencies_exclude_timer_overhead", true);
+	mmr_json_u64(j, root, "trace_events", r->events);
+	mmr_json_u64(j, root, "trace_cpus", r->trace_cpus);
+	mmr_json_u64(j, root, "trace_span_ns", r->span_ns);
+	mmr_json_u64(j, root, "objects", r->nslots);
+	mmr_json_u64(j, root, "replayed_events", r->replayed);
+	mmr_json_u64(j, root, "skipped_events", skipped);
+	mmr_json_u64(j, root, "runs", r->nruns);
+	mmr_json_u64(j, root, "wall_ns", (uint64_t)llround(wall));
+	mmr_json_fixed(j, root, "throughput_ops_s", tput, 1);
+}
+
+/* The whole document as text (free()), or NULL when out of memory. */
+static char *results_json(const struct mmr_replay_result *r)
+{
+	struct mmr_json j = {.ok = true};
+	cJSON *root = mmr_json_check(&j, cJSON_CreateObject());
+	if (!root)
+		return NULL;
+	json_head(&j, root, r);
+	json_skips(&j, root, r);
+	cJSON *ops = mmr_json_obj(&j, root, "ops");
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
+		if (r->ops[k].count || r->ops[k].orphaned)
+			json_op(&j, ops, r, k);
+	json_locks(&j, root, r);
+	cJSON *mem = mmr_json_obj(&j, root, "memory");
+	if (r->have_footprint)
+		mmr_json_u64(&j, mem, "footprint_bytes", r->footprint_bytes);
+	else
+		mmr_json_null(&j, mem, "footprint_bytes");
+	mmr_json_u64(&j, mem, "peak_rss_bytes", r->peak_rss_bytes);
+	cJSON *eng = mmr_json_obj(&j, root, "engine_report");
+	for (size_t i = 0; i < r->nreport; i++) {
+		if (r->report[i].integer)
+			mmr_json_u64(&j, eng, r->report[i].key, (uint64_t)r->report[i].value);
+		else
+			mmr_json_fixed(&j, eng, r->report[i].key, r->report[i].value, 3);
+	}
+	json_repeats(&j, root, r);
+	char *text = j.ok ? cJSON_Print(root) : NULL;
+	cJSON_Delete(root);
+	return text;
+}
+
+/* mkdir -p PATH.  Returns 0, or -1 with errno set. */
+static int make_dir(const char *path)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+/* Write TEXT to DIR/NAME.  Returns 0, or -1 with ERR. */
+static int write_file(const char *dir, const char *name, const char *text, struct mmr_error *err)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		snprintf(err->msg, sizeof(err->msg), "%s: cannot write: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	return 0;
+}
+
+int mmr_replay_write(const struct mmr_replay_result *r, const char *dir, struct mmr_error *err)
+{
+	char sub[4096];
+	snprintf(sub, sizeof(sub), "%s/%s", dir, r->engine);
+	if (make_dir(sub)) {
+		snprintf(err->msg, sizeof(err->msg), "%s: cannot create: %s", sub, strerror(errno));
+		return -1;
+	}
+	char *text = results_json(r);
+	if (!text) {
+		snprintf(err->msg, sizeof(err->msg), "replay: out of memory writing results");
+		return -1;
+	}
+	int rc = write_file(sub, "results.json", text, err);
+	free(text);
+	return rc ? rc : rp_write_dat(r, sub, err);
+}

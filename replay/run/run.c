@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run.c - one replay: the engine created, its workers started, every
+ * thread's stream replayed against it with each call timed, then the
+ * figures merged.
+ *
+ * The hot loop does as little as it can: index the slot arrays, maybe wait
+ * for another thread's op on the same object (an acquire load), read the
+ * clock, call, read the clock, add to a per-thread histogram, maybe
+ * publish (a release store).  Nothing is shared between threads but the
+ * slots that the trace itself shares.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmr_clock.h"
+#include "run_internal.h"
+
+/* Spins before a waiting thread starts yielding the CPU to the one it waits for. */
+#define WAIT_SPINS 256
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Wait until slot S has completed SEQ ops.  Spins a little, then yields:
+ * with more threads than CPUs the thread we wait for may need our CPU.
+ */
+static void wait_slot(struct rp_thread *t, uint32_t s, uint32_t seq)
+{
+	atomic_uint *d = &t->run->done[s];
+	if (atomic_load_explicit(d, memory_order_acquire) >= seq)
+		return;
+	atomic_store_explicit(&t->wait_slot, s, memory_order_relaxed);
+	atomic_store_explicit(&t->wait_seq, seq, memory_order_relaxed);
+	atomic_store_explicit(&t->state, RS_WAIT, memory_order_relaxed);
+	for (unsigned i = 0; atomic_load_explicit(d, memory_order_acquire) < seq; i++) {
+		if (i < WAIT_SPINS)
+			cpu_relax();
+		else
+			sched_yield();
+	}
+	atomic_store_explicit(&t->state, RS_RUN, memory_order_relaxed);
+}
+
+/* Sleep until the op's trace time, scaled, has come (--pace original). */
+static void pace(struct rp_thread *t, const struct rp_op *op)
+{
+	const struct mmr_replay_opts *o = t->run->o;
+	uint64_t due = t->run->start_mono_ns + (uint64_t)((double)op->ts / o->pace_factor);
+	uint64_t now = mono_ns();
+	if (due <= now)
+		return;
+	atomic_store_explicit(&t->state, RS_PACE, memory_order_relaxed);
+	struct timespec ts = {(time_t)(due / 1000000000ull), (long)(due % 1000000000ull)};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+	atomic_store_explicit(&t->state, RS_RUN, memory_order_relaxed);
+}
+
+/* The engine call's arguments for OP. */
+static void fill(const struct rp_run *run, const struct rp_op *op, struct mmr_call *m)
+{
+	*m = (struct mmr_call){
+		.size = op->size, .bytes_alloc = op->bytes_alloc, .aux = op->aux,
+		.call_site = op->call_site, .slot = op->slot, .gfp = op->gfp, .node = op->node,
+		.flags = op->flags, .order = op->order, .family = op->family,
+	};
+	bool starts = mmr_op_starts_object(op->op);
+	if (op->slot != RP_NO_SLOT && !starts)
+		m->handle = run->handles[op->slot];
+	if (op->aux_slot != RP_NO_SLOT)
+		m->aux_handle = run->handles[op->aux_slot];
+}
+
+static void record(struct rp_thread *t, const struct rp_op *op, uint64_t ticks)
+{
+	struct rp_ophist *h = &t->ops[op->op];
+	mmr_hist_add(&h->lat, ticks);
+	if (op->op != MMR_OP_ALLOC && op->op != MMR_OP_FREE)
+		return;
+	unsigned c = op->sizeclass < RP_SIZECLASSES ? op->sizeclass : RP_SIZECLASSES - 1;
+	if (!h->by_size[c] && (h->by_size[c] = malloc(sizeof(struct mmr_hist))))
+		mmr_hist_init(h->by_size[c]);
+	if (h->by_size[c])
+		mmr_hist_add(h->by_size[c], ticks);
+}
+
+/* Replay one op.  The object of a failed allocation gets no further calls. */
+static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op_fn fn, bool timing)
+{
+	struct rp_run *run = t->run;
+	struct mmr_call m;
+	if (op->sync & RP_WAIT)
+		wait_slot(t, op->slot, op->seq);
+	if (op->sync & RP_AUX_WAIT)
+		wait_slot(t, op->aux_slot, op->aux_seq);
+	fill(run, op, &m);
+	bool starts = mmr_op_starts_object(op->op);
+	bool orphan = op->slot != RP_NO_SLOT && !starts && m.handle == 0;
+	if (orphan) {
+		t->ops[op->op].orphaned++;
+	} else {
+		atomic_store_explicit(&t->cur_op, op->op, memory_order_relaxed);
+		uint64_t t0 = timing ? mmr_clock_ticks() : 0;
+		int rc = fn(t->ctx, &m);
+		uint64_t t1 = timing ? mmr_clock_ticks() : 0;
+		t->ops[op->op].count++;
+		if (rc)
+			t->ops[op->op].failed++;
+		if (timing)
+			record(t, op, t1 - t0);
+		if (starts)
+			run->handles[op->slot] = rc ? 0 : m.handle;
+	}
+	if (op->sync & RP_PUBLISH)
+		atomic_store_explicit(&run->done[op->slot], op->seq + 1, memory_order_release);
+	if (op->sync & RP_AUX_PUBLISH)
+		atomic_store_explicit(&run->done[op->aux_slot], op->aux_seq + 1, memory_order_release);
+}
+
+static void pin(unsigned tid)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET((int)(tid % (unsigned)(online > 0 ? online : 1)), &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *thread_main(void *arg)
+{
+	struct rp_thread *t = arg;
+	struct rp_run *run = t->run;
+	const struct mmr_engine_ops *e = run->o->engine;
+	const struct rp_stream *st = &run->plan->streams[t->tid];
+	bool timing = run->o->timing, paced = run->o->pace == MMR_PACE_ORIGINAL;
+	if (run->o->pin)
+		pin(t->tid);
+	t->ctx = e->thread_init ? e->thread_init(run->engine, t->tid) : NULL;
+	if (!t->ctx)
+		t->ctx = run->engine;
+	atomic_fetch_add(&run->ready, 1);
+	while (!atomic_load_explicit(&run->go, memory_order_acquire))
+		sched_yield();
+	atomic_store_explicit(&t->state, RS_RUN, memory_order_relaxed);
+	for (size_t i = 0; i < st->n; i++) {
+		const struct rp_op *op = &st->ops[i];
+		if (paced)
+			pace(t, op);
+		replay_op(t, op, e->op[op->op], timing);
+		atomic_store_explicit(&t->done, i + 1, memory_order_relaxed);
+	}
+	t->end_ticks = mmr_clock_ticks();
+	if (e->thread_exit && t->ctx != run->engine)
+		e->thread_exit(t->ctx);
+	atomic_store_explicit(&t->state, RS_DONE, memory_order_release);
+	return NULL;
+}
+
+struct worker_arg {
+	struct rp_run *run;
+	unsigned idx;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker_arg *w = arg;
+	w->run->o->engine->worker(w->run->engine, w->idx, &w->run->stop_workers);
+	free(w);
+	return NULL;
+}
+
+/* Start the engine's background workers.  Returns 0, or -1 (ERR). */
+static int start_workers(struct rp_run *run, struct mmr_error *err)
+{
+	const struct mmr_engine_ops *e = run->o->engine;
+	unsigned n = e->workers && e->worker ? e->workers(run->engine) : 0;
+	if (n == 0)
+		return 0;
+	run->workers = calloc(n, sizeof(*run->workers));
+	if (!run->workers)
+		goto fail;
+	for (unsigned i = 0; i < n; i++) {
+		struct worker_arg *w = malloc(sizeof(*w));
+		if (!w)
+			goto fail;
+		*w = (struct worker_arg){run, i};
+		if (pthread_create(&run->workers[i], NULL, worker_main, w)) {
+			free(w);
+			goto fail;
+		}
+		run->nworkers++;
+	}
+	return 0;
+fail:
+	snprintf(err->msg, sizeof(err->msg), "replay: cannot start the engine's workers");
+	return -1;
+}
+
+static void stop_workers(struct rp_run *run)
+{
+	atomic_store(&run->stop_workers, true);
+	for (unsigned i = 0; i < run->nworkers; i++)
+		pthread_join(run->workers[i], NULL);
+	free(run->workers);
+	run->workers = NULL;
+	run->nworkers = 0;
+}
+
+/* Start the replay threads, wait until all are ready, let them go.  Returns 0 or -1 (ERR). */
+static int start_threads(struct rp_run *run, struct mmr_error *err)
+{
+	unsigned n = run->plan->nthreads;
+	for (unsigned i = 0; i < n; i++) {
+		struct rp_thread *t = &run->threads[i];
+		if (pthread_create(&t->th, NULL, thread_main, t)) {
+			snprintf(err->msg, sizeof(err->msg), "replay: cannot start thread %u", i);
+			atomic_store(&run->go, true); /* release those already waiting */
+			return -1;
+		}
+		t->started = true;
+	}
+	while (atomic_load(&run->ready) < n)
+		sched_yield();
+	run->start_mono_ns = mono_ns();
+	run->start_ticks = mmr_clock_ticks();
+	atomic_store_explicit(&run->go, true, memory_order_release);
+	return 0;
+}
+
+/* Allocate the run's arrays for PLAN.  Returns 0, or -1 (ERR). */
+int rp_run_init(struct rp_run *run, const struct mmr_replay_opts *o, const struct rp_plan *plan,
+		struct mmr_error *err)
+{
+	memset(run, 0, sizeof(*run));
+	run->o = o;
+	run->plan = plan;
+	size_t slots = plan->nslots ? plan->nslots : 1;
+	run->handles = calloc(slots, sizeof(*run->handles));
+	run->done = calloc(slots, sizeof(*run->done));
+	run->threads = calloc(plan->nthreads, sizeof(*run->threads));
+	bool ok = run->handles && run->done && run->threads;
+	for (unsigned i = 0; ok && i < plan->nthreads; i++) {
+		struct rp_thread *t = &run->threads[i];
+		t->run = run;
+		t->tid = i;
+		t->ops = calloc(MMR_OP_COUNT, sizeof(*t->ops));
+		ok = t->ops != NULL;
+		for (unsigned k = 0; ok && k < MMR_OP_COUNT; k++)
+			mmr_hist_init(&t->ops[k].lat);
+	}
+	if (!ok)
+		snprintf(err->msg, sizeof(err->msg), "replay: out of memory for %u threads", plan->nthreads);
+	return ok ? 0 : -1;
+}
+
+void rp_run_free(struct rp_run *run)
+{
+	for (unsigned i = 0; run->threads && i < run->plan->nthreads; i++) {
+		struct rp_ophist *h = run->threads[i].ops;
+		for (unsigned k = 0; h && k < MMR_OP_COUNT; k++)
+			for (unsigned c = 0; c < RP_SIZECLASSES; c++)
+				free(h[k].by_size[c]);
+		free(h);
+	}
+	free(run->threads);
+	free(run->handles);
+	free(run->done);
+}
+
+/*
+ * Free what the trace leaves allocated, untimed, after the replay: the
+ * engine ends with nothing of the trace's, as a real workload would once
+ * it exits, and a sanitizer build sees no leaks.
+ */
+void rp_free_live(struct rp_run *run)
+{
+	const struct mmr_engine_ops *e = run->o->engine;
+	const struct rp_plan *p = run->plan;
+	if (!e->op[MMR_OP_FREE] || !p->nlive_end)
+		return;
+	/* As replay thread 0 would: the engine gets the thread context it expects. */
+	void *ctx = e->thread_init ? e->thread_init(run->engine, 0) : NULL;
+	if (!ctx)
+		ctx = run->engine;
+	for (size_t i = 0; i < p->nlive_end; i++) {
+		uint32_t s = p->live_end[i].slot;
+		struct mmr_call m = {.handle = run->handles[s], .slot = s, .node = -1,
+				   .family = p->live_end[i].family};
+		if (m.handle)
+			e->op[MMR_OP_FREE](ctx, &m);
+	}
+	if (e->thread_exit && ctx != run->engine)
+		e->thread_exit(ctx);
+}
+
+/*
+ * Run the plan once against a fresh engine; the engine is left for the
+ * caller to read (footprint, report) and destroy.  Returns 0 or -1 (ERR).
+ */
+int rp_run_once(struct rp_run *run, const struct mmr_engine_env *env, uint64_t *wall_ticks,
+		struct mmr_error *err)
+{
+	const struct mmr_engine_ops *e = run->o->engine;
+	run->engine = e->create(env, err);
+	if (!run->engine)
+		return -1;
+	if (start_workers(run, err))
+		goto fail;
+	int rc = start_threads(run, err);
+	if (rc == 0)
+		rp_monitor(run, run->o->progress, run->o->watchdog_s, run->o->log ? run->o->log : stderr);
+	uint64_t end = run->start_ticks;
+	for (unsigned i = 0; i < run->plan->nthreads; i++) {
+		struct rp_thread *t = &run->threads[i];
+		if (!t->started)
+			continue;
+		pthread_join(t->th, NULL);
+		if (t->end_ticks > end)
+			end = t->end_ticks;
+	}
+	stop_workers(run);
+	*wall_ticks = end - run->start_ticks;
+	if (rc == 0)
+		return 0;
+fail:
+	stop_workers(run);
+	e->destroy(run->engine);
+	run->engine = NULL;
+	return -1;
+}
