@@ -14,9 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the build and tests need (pkg-config names in CMakeLists.txt);
-# trace-cmd and linux-perf are the references the capture and import tests check against.
+# trace-cmd and linux-perf are the references the capture and import tests check against;
+# python3 reads JSON results in the CLI tests.
 PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
-	libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd linux-perf)
+	libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd linux-perf python3)
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 

@@ -34,11 +34,16 @@ void mmr_clock_init(void);
 static inline uint64_t mmr_clock_ticks(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
-	if (mmr_clock_tsc) {
-		/* lfence: earlier instructions finish before the counter is read. */
-		_mm_lfence();
+	/*
+	 * Not serialized (no lfence, no rdtscp): a fence makes the CPU finish
+	 * every earlier load first, which on the replay's streaming loop
+	 * tripled the cost of timing a call (BENCHMARKS.md).  The price is that
+	 * a call shorter than the out-of-order window is timed to within a few
+	 * tens of instructions; the timer's own cost, measured the same way, is
+	 * taken off every figure.
+	 */
+	if (mmr_clock_tsc)
 		return __rdtsc();
-	}
 #endif
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);

@@ -25,14 +25,14 @@ static FILE *open_dat(const char *dir, const char *name, struct mmr_error *err)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 	if (!f)
-		snprintf(err->msg, sizeof(err->msg), "%s: cannot write: %s", path, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write: %s", path, strerror(errno));
 	return f;
 }
 
 static int close_dat(FILE *f, const char *dir, const char *name, struct mmr_error *err)
 {
 	if (ferror(f) | (fclose(f) != 0)) {
-		snprintf(err->msg, sizeof(err->msg), "%s/%s: write failed", dir, name);
+		snprintf(err->msg, sizeof(err->msg), "%.400s/%s: write failed", dir, name);
 		return -1;
 	}
 	return 0;

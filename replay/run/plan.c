@@ -35,6 +35,9 @@ struct planner {
 	uint32_t *seq;
 	uint8_t *family;        /* per slot */
 	size_t cap_slots;
+	/* Objects whose address was allocated again while live: they never end. */
+	struct rp_live *abandoned;
+	size_t nabandoned, cap_abandoned;
 	uint64_t first_ts, last_ts;
 	bool any;
 };
@@ -157,6 +160,7 @@ static long append(struct planner *pl, uint32_t t, const struct mmr_event *ev, u
 		.call_site = ev->call_site, .slot = RP_NO_SLOT, .aux_slot = RP_NO_SLOT,
 		.gfp = ev->gfp, .node = ev->node, .flags = ev->flags, .op = ev->op,
 		.family = family, .order = ev->order, .sizeclass = size_class(ev->bytes_req),
+		.sync = mmr_op_starts_object(ev->op) ? RP_STARTS : 0,
 	};
 	pl->p->ops++;
 	pl->p->ops_by[ev->op]++;
@@ -185,6 +189,26 @@ static int end_object(struct planner *pl, unsigned family, uint64_t id, uint32_t
 	}
 	chain(pl, (uint32_t)slot, t, i, aux);
 	return mmr_idmap_put(&pl->ended, key, 1) ? -1 : 1;
+}
+
+/*
+ * The live object in slot S was allocated again at its address: its free
+ * was lost, it stays allocated through the replay and is freed after it.
+ * Returns 0, or -1 when out of memory.
+ */
+static int abandon(struct planner *pl, uint32_t s)
+{
+	if (pl->nabandoned == pl->cap_abandoned) {
+		size_t cap = pl->cap_abandoned ? pl->cap_abandoned * 2 : 64;
+		struct rp_live *v = realloc(pl->abandoned, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		pl->abandoned = v;
+		pl->cap_abandoned = cap;
+	}
+	pl->abandoned[pl->nabandoned++] = (struct rp_live){s, pl->family[s]};
+	pl->p->skip.live_reuse++;
+	return 0;
 }
 
 /* Whether EV can be replayed at all; counts it when not. */
@@ -252,8 +276,9 @@ static int plan_event(struct planner *pl, const struct mmr_event *ev)
 	/* realloc: the old object ends in the same op (krealloc(NULL) has none). */
 	if (ev->op == MMR_OP_REALLOC && ev->aux && end_object(pl, family, ev->aux, th, (size_t)i, true) < 0)
 		return -1;
-	if (mmr_idmap_get(&pl->live, key))
-		pl->p->skip.live_reuse++; /* the old object's free was lost: it stays allocated */
+	uint64_t *old = mmr_idmap_get(&pl->live, key);
+	if (old && abandon(pl, (uint32_t)*old))
+		return -1;
 	uint32_t s = new_slot(pl, family);
 	if (s == RP_NO_SLOT || mmr_idmap_put(&pl->live, key, s))
 		return -1;
@@ -296,16 +321,19 @@ static void planner_free(struct planner *pl)
 	free(pl->last_index);
 	free(pl->seq);
 	free(pl->family);
+	free(pl->abandoned);
 }
 
-/* The objects still live when the trace ends.  Returns 0, or -1 when out of memory. */
+/* The objects still live when the trace ends, abandoned ones too.  Returns 0, or -1 when out of memory. */
 static int collect_live(struct planner *pl)
 {
-	size_t pos = 0, n = 0;
+	size_t pos = 0, n = pl->nabandoned;
 	uint64_t key, slot;
-	pl->p->live_end = malloc((pl->live.len ? pl->live.len : 1) * sizeof(*pl->p->live_end));
+	pl->p->live_end = malloc((pl->live.len + n + 1) * sizeof(*pl->p->live_end));
 	if (!pl->p->live_end)
 		return -1;
+	if (n)
+		memcpy(pl->p->live_end, pl->abandoned, n * sizeof(*pl->abandoned));
 	while (mmr_idmap_next(&pl->live, &pos, &key, &slot))
 		pl->p->live_end[n++] = (struct rp_live){(uint32_t)slot, pl->family[slot]};
 	pl->p->nlive_end = n;

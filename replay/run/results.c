@@ -264,7 +264,7 @@ static int write_file(const char *dir, const char *name, const char *text, struc
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-		snprintf(err->msg, sizeof(err->msg), "%s: cannot write: %s", path, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write: %s", path, strerror(errno));
 		if (f)
 			fclose(f);
 		return -1;
@@ -277,7 +277,7 @@ int mmr_replay_write(const struct mmr_replay_result *r, const char *dir, struct 
 	char sub[4096];
 	snprintf(sub, sizeof(sub), "%s/%s", dir, r->engine);
 	if (make_dir(sub)) {
-		snprintf(err->msg, sizeof(err->msg), "%s: cannot create: %s", sub, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot create: %s", sub, strerror(errno));
 		return -1;
 	}
 	char *text = results_json(r);

@@ -31,6 +31,7 @@ enum rp_op_flag {
 	RP_PUBLISH = 1u << 1,  /* the slot's next op runs on another thread: publish completion */
 	RP_AUX_WAIT = 1u << 2, /* as RP_WAIT, for aux_slot */
 	RP_AUX_PUBLISH = 1u << 3,
+	RP_STARTS = 1u << 4,   /* the op starts its slot's object (alloc, realloc) */
 };
 
 /* One op of a thread's stream: an event, resolved to slots. */
@@ -120,6 +121,7 @@ struct rp_thread {
 	atomic_uint cur_op;           /* what a stuck thread is doing */
 	atomic_uint wait_slot, wait_seq;
 	uint64_t end_ticks;
+	uint64_t warm;                /* what warming the stream read: kept so it is not optimized away */
 };
 
 struct rp_run {

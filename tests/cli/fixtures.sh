@@ -80,3 +80,16 @@ pipeperf() { printf 'PERFILE2\020\0\0\0\0\0\0\0' >"$1"; }
 
 # tracedat FILE: the start of a trace-cmd trace.dat, cut after its version.
 tracedat() { printf '\027\010\104tracing6\0' >"$1"; }
+
+# json FILE EXPR: evaluate the Python expression EXPR with the JSON document
+# of FILE as d, and fail unless it is true ("d['threads'] == 2").
+json() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = eval(sys.argv[2], {"d": d})
+if not ok:
+    print("json: false:", sys.argv[2], file=sys.stderr)
+    sys.exit(1)
+PY
+}

@@ -3,7 +3,7 @@
 #
 #   run_cli_test.sh --bin BIN --workdir DIR --rc N [--stderr RE] [--stdout RE]
 #                   [--one-line 0|1] [--setup 'FIXTURE ARGS && ...']
-#                   [--stdout-to FILE] [--absent FILE] -- ARGS...
+#                   [--stdout-to FILE] [--absent FILE] [--check 'FIXTURE ...'] -- ARGS...
 #
 # DIR is emptied and becomes the working directory.  SETUP runs first, in a
 # shell that has the fixture functions of fixtures.sh (gen, flip, poke,
@@ -14,7 +14,7 @@
 # codes of their own so they can never pass for an expected failure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-bin= workdir= rc_want= err_re= out_re= one_line= setup= out_to=stdout.txt absent=
+bin= workdir= rc_want= err_re= out_re= one_line= setup= out_to=stdout.txt absent= check=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bin) bin=$2; shift 2 ;;
@@ -26,6 +26,7 @@ while [ $# -gt 0 ]; do
 	--setup) setup=$2; shift 2 ;;
 	--stdout-to) [ -z "$2" ] || out_to=$2; shift 2 ;;
 	--absent) absent=$2; shift 2 ;;
+	--check) check=$2; shift 2 ;;
 	--) shift; break ;;
 	*) echo "run_cli_test.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
@@ -64,6 +65,9 @@ if [ "$one_line" = 1 ] || [ "$one_line" = TRUE ]; then
 fi
 if [ -n "$out_re" ] && ! grep -Eq -- "$out_re" stdout.txt; then
 	say "stdout does not match /$out_re/"
+fi
+if [ -n "$check" ] && ! bash -c "set -e; . '$here/fixtures.sh'; $check" >check.log 2>&1; then
+	say "check failed: $check: $(tail -n 5 check.log)"
 fi
 if [ -n "$absent" ] && [ -e "$absent" ]; then
 	say "$absent was left behind"

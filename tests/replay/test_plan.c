@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_plan.c - the replay planner on hand-built traces: which ops go to
+ * which thread, where the cross-thread waits go, and how every event that
+ * cannot be replayed is counted.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "run_internal.h"
+
+static char path[256];
+
+/* The cross-thread bits of an op's sync flags. */
+#define XSYNC(op) ((op).sync & (RP_WAIT | RP_PUBLISH | RP_AUX_WAIT | RP_AUX_PUBLISH))
+
+static int any_op(void *thread, struct mmr_call *c)
+{
+	(void)thread;
+	c->handle = 1;
+	return 0;
+}
+
+static void *no_create(const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	(void)env;
+	(void)err;
+	return NULL;
+}
+
+static void no_destroy(void *e)
+{
+	(void)e;
+}
+
+/* A slab engine with alloc, free and realloc; no map. */
+static const struct mmr_engine_ops slab_engine = {
+	.abi = MMR_ENGINE_ABI, .name = "t", .families = 1u << MMR_FAM_SLAB,
+	.create = no_create, .destroy = no_destroy,
+	.op = {[MMR_OP_ALLOC] = any_op, [MMR_OP_FREE] = any_op, [MMR_OP_REALLOC] = any_op},
+};
+
+static struct mmr_event ev(uint64_t ts, uint32_t cpu, unsigned fam, unsigned op, uint64_t id)
+{
+	return (struct mmr_event){.ts_ns = ts, .cpu = cpu, .pid = (int32_t)(100 + cpu), .family = (uint8_t)fam,
+				  .op = (uint8_t)op, .id = id, .bytes_req = 64, .node = -1};
+}
+
+static void write_events(const struct mmr_event *e, size_t n)
+{
+	struct mmr_meta meta = {.clock = "mono", .source = "test_plan", .nr_cpus = 4};
+	struct mmr_error err = {{0}};
+	struct mmr_writer *w = mmr_writer_open(path, &meta, NULL, &err);
+	assert_non_null(w);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(mmr_writer_write(w, &e[i], &err), 0);
+	assert_int_equal(mmr_writer_close(w, &err), 0);
+}
+
+static int plan(const struct mmr_engine_ops *eng, struct mmr_replay_opts *o, struct rp_plan *p,
+		struct mmr_error *err)
+{
+	struct mmr_reader *r = mmr_reader_open(path, err);
+	assert_non_null(r);
+	o->trace = path;
+	o->engine = eng;
+	int rc = rp_plan_build(r, eng, o, p, err);
+	mmr_reader_close(r);
+	return rc;
+}
+
+/*
+ * A on cpu0 allocated, freed on cpu1: the free waits, the alloc publishes.
+ * B allocated and freed on cpu0: no sync at all.
+ */
+static void test_cross_thread_dependency(void **state)
+{
+	(void)state;
+	struct mmr_event e[] = {
+		ev(10, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0xa0), ev(20, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0xb0),
+		ev(30, 1, MMR_FAM_SLAB, MMR_OP_FREE, 0xa0), ev(40, 0, MMR_FAM_SLAB, MMR_OP_FREE, 0xb0),
+	};
+	write_events(e, 4);
+	struct mmr_replay_opts o = {.as_family = -1, .map = MMR_MAP_CPU};
+	struct rp_plan p;
+	struct mmr_error err = {{0}};
+	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
+	assert_int_equal(p.nthreads, 2);
+	assert_int_equal(p.nslots, 2);
+	assert_int_equal(p.ops, 4);
+	const struct rp_stream *t0 = &p.streams[0], *t1 = &p.streams[1];
+	assert_int_equal(t0->n, 3);
+	assert_int_equal(t1->n, 1);
+	assert_int_equal(XSYNC(t0->ops[0]), RP_PUBLISH);  /* A's alloc */
+	assert_int_equal(XSYNC(t0->ops[1]), 0);           /* B's alloc */
+	assert_int_equal(XSYNC(t0->ops[2]), 0);           /* B's free, same thread */
+	assert_int_equal(XSYNC(t1->ops[0]), RP_WAIT);     /* A's free on the other CPU */
+	assert_int_equal(t1->ops[0].slot, t0->ops[0].slot);
+	assert_int_equal(t1->ops[0].seq, 1);
+	assert_int_equal(t1->ops[0].ts, 20);
+	assert_true(t0->ops[0].sync & RP_STARTS);
+	assert_false(t1->ops[0].sync & RP_STARTS);            /* ns since the first replayed event */
+	assert_int_equal(p.nlive_end, 0);
+	rp_plan_free(&p);
+
+	/* Folded onto one thread, nothing waits. */
+	o.threads = 1;
+	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
+	assert_int_equal(p.streams[0].n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(XSYNC(p.streams[0].ops[i]), 0);
+	rp_plan_free(&p);
+}
+
+/* Everything that cannot be replayed is counted, each for its reason. */
+static void test_skips_counted(void **state)
+{
+	(void)state;
+	struct mmr_event e[12];
+	size_t n = 0;
+	e[n++] = ev(1, 0, MMR_FAM_SLAB, MMR_OP_FREE, 0x10);     /* allocated before the trace */
+	e[n++] = ev(2, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0x20);
+	e[n++] = ev(3, 0, MMR_FAM_SLAB, MMR_OP_FREE, 0x20);
+	e[n++] = ev(4, 1, MMR_FAM_SLAB, MMR_OP_FREE, 0x20);     /* double free */
+	e[n++] = ev(5, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0x30);
+	e[n++] = ev(6, 1, MMR_FAM_SLAB, MMR_OP_ALLOC, 0x30);    /* reuse of a live address */
+	e[n++] = ev(7, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0);       /* failed kmalloc */
+	e[n++] = ev(8, 0, MMR_FAM_PAGE, MMR_OP_ALLOC, 0x99);    /* a family the engine lacks */
+	e[n++] = ev(9, 0, MMR_FAM_SLAB, MMR_OP_MAP, 0x30);      /* an op the engine lacks */
+	struct mmr_event vm = ev(10, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0x40);
+	vm.flags = MMR_EF_FAILED;
+	e[n++] = vm;
+	write_events(e, n);
+	struct mmr_replay_opts o = {.as_family = -1};
+	struct rp_plan p;
+	struct mmr_error err = {{0}};
+	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
+	assert_int_equal(p.events, n);
+	assert_int_equal(p.skip.unknown_frees, 1);
+	assert_int_equal(p.skip.double_frees, 1);
+	assert_int_equal(p.skip.live_reuse, 1);
+	assert_int_equal(p.skip.failed_allocs, 2);
+	assert_int_equal(p.skip.family[MMR_FAM_PAGE], 1);
+	assert_int_equal(p.skip.op[MMR_OP_MAP], 1);
+	assert_int_equal(p.ops, 4); /* alloc 0x20, free 0x20, alloc 0x30 twice */
+	assert_int_equal(p.nslots, 3);
+	/* Both lives of 0x30 are still allocated at the end: the runner frees them. */
+	assert_int_equal(p.nlive_end, 2);
+	rp_plan_free(&p);
+
+	/* --as slab takes the page event too. */
+	o.as_family = MMR_FAM_SLAB;
+	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
+	assert_int_equal(p.skip.family[MMR_FAM_PAGE], 0);
+	assert_int_equal(p.ops, 5);
+	rp_plan_free(&p);
+}
+
+/* A realloc ends the old object and starts the new one in the same op, on both slots. */
+static void test_realloc_two_slots(void **state)
+{
+	(void)state;
+	struct mmr_event re = ev(20, 1, MMR_FAM_SLAB, MMR_OP_REALLOC, 0x200);
+	re.aux = 0x100;
+	struct mmr_event e[] = {ev(10, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0x100), re,
+				ev(30, 0, MMR_FAM_SLAB, MMR_OP_FREE, 0x200)};
+	write_events(e, 3);
+	struct mmr_replay_opts o = {.as_family = -1};
+	struct rp_plan p;
+	struct mmr_error err = {{0}};
+	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
+	const struct rp_op *a = &p.streams[0].ops[0], *r = &p.streams[1].ops[0], *f = &p.streams[0].ops[1];
+	assert_int_equal(r->aux_slot, a->slot);
+	assert_int_equal(r->aux_seq, 1);
+	assert_true(r->sync & RP_AUX_WAIT);
+	assert_true(a->sync & RP_PUBLISH);
+	assert_true(r->sync & RP_PUBLISH); /* the new object is freed on cpu0 */
+	assert_int_equal(f->slot, r->slot);
+	assert_true(f->sync & RP_WAIT);
+	rp_plan_free(&p);
+}
+
+/* Mapping by task and by hash, and the error when nothing can be replayed. */
+static void test_maps_and_nothing(void **state)
+{
+	(void)state;
+	struct mmr_event e[6];
+	for (int i = 0; i < 6; i++) {
+		e[i] = ev((uint64_t)i, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0x1000 + (uint64_t)i * 64);
+		e[i].pid = 7 + i % 3; /* three tasks on one CPU */
+	}
+	write_events(e, 6);
+	struct mmr_replay_opts o = {.as_family = -1, .map = MMR_MAP_PID};
+	struct rp_plan p;
+	struct mmr_error err = {{0}};
+	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
+	assert_int_equal(p.nthreads, 3);
+	for (unsigned t = 0; t < 3; t++)
+		assert_int_equal(p.streams[t].n, 2);
+	rp_plan_free(&p);
+	o.map = MMR_MAP_HASH;
+	o.threads = 4;
+	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
+	size_t total = 0;
+	for (unsigned t = 0; t < 4; t++)
+		total += p.streams[t].n;
+	assert_int_equal(total, 6);
+	rp_plan_free(&p);
+
+	static const struct mmr_engine_ops vm_engine = {
+		.abi = MMR_ENGINE_ABI, .name = "vm", .families = 1u << MMR_FAM_VMALLOC,
+		.create = no_create, .destroy = no_destroy, .op = {[MMR_OP_ALLOC] = any_op},
+	};
+	o.map = MMR_MAP_CPU;
+	o.threads = 0;
+	assert_int_equal(plan(&vm_engine, &o, &p, &err), -1);
+	assert_non_null(strstr(err.msg, "no event engine vm can replay: it takes vmalloc events"));
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(path, sizeof(path), "%s/test_plan.%d.mmr", P_tmpdir, (int)getpid());
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(path);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cross_thread_dependency),
+		cmocka_unit_test(test_skips_counted),
+		cmocka_unit_test(test_realloc_two_slots),
+		cmocka_unit_test(test_maps_and_nothing),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
