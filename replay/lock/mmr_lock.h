@@ -42,11 +42,19 @@ const char *mmr_lock_kind_name(enum mmr_lock_kind kind);
 struct mmr_lock_class;
 
 /*
- * The class NAME of KIND, created on first use (thread-safe).  Returns
- * NULL when NAME already names a class of another kind, or when memory
- * runs out.
+ * The class NAME of KIND, created on first use (thread-safe; finding an
+ * existing class takes no lock).  Returns NULL when NAME already names a
+ * class of another kind, when NAME is NULL, empty or longer than 63 bytes
+ * (struct mmr_lock_stats holds 63), or when memory runs out.
  */
 struct mmr_lock_class *mmr_lock_class_get(const char *name, enum mmr_lock_kind kind);
+
+/*
+ * How many threads wait for a lock of class CLS right now: their first
+ * try failed and they have not acquired it yet.  A gauge for monitors and
+ * for tests that script contention; it never enters the statistics.
+ */
+unsigned mmr_lock_class_waiting(const struct mmr_lock_class *cls);
 
 /* ---- spinlock ------------------------------------------------------------ */
 
@@ -55,11 +63,18 @@ struct mmr_spinlock {
 	struct mmr_lock_class *cls;
 };
 
+/*
+ * Every lock is released by the thread that took it, as in the kernel;
+ * hold times are matched to acquisitions per thread.
+ */
+
 /* Unlocked, in class NAME.  Returns 0, or -1 when the class cannot be had (see above). */
 int mmr_spin_init(struct mmr_spinlock *l, const char *name);
+/* Take L, spinning (then yielding) while another thread holds it. */
 void mmr_spin_lock(struct mmr_spinlock *l);
 /* True when taken; a failed trylock counts as neither acquisition nor contention. */
 bool mmr_spin_trylock(struct mmr_spinlock *l);
+/* Release L. */
 void mmr_spin_unlock(struct mmr_spinlock *l);
 
 /* ---- mutex --------------------------------------------------------------- */
@@ -69,10 +84,15 @@ struct mmr_mutex {
 	struct mmr_lock_class *cls;
 };
 
+/* Unlocked, in class NAME (adaptive where the C library has it).  0, or -1 as mmr_spin_init. */
 int mmr_mutex_init(struct mmr_mutex *l, const char *name);
+/* Free what mmr_mutex_init set up; L must be unlocked. */
 void mmr_mutex_destroy(struct mmr_mutex *l);
+/* Take L, sleeping while another thread holds it. */
 void mmr_mutex_lock(struct mmr_mutex *l);
+/* True when taken; a failed trylock is not counted. */
 bool mmr_mutex_trylock(struct mmr_mutex *l);
+/* Release L. */
 void mmr_mutex_unlock(struct mmr_mutex *l);
 
 /* ---- rwlock -------------------------------------------------------------- */
@@ -82,22 +102,42 @@ struct mmr_rwlock {
 	struct mmr_lock_class *cls;
 };
 
+/*
+ * Limits of the one-word lock: at most 2047 readers holding it, 1023
+ * threads waiting to read and 1023 waiting to write, at once.
+ */
+
+/* Unlocked, in class NAME.  0, or -1 as mmr_spin_init. */
 int mmr_rwlock_init(struct mmr_rwlock *l, const char *name);
+/* Take L shared; waits while a writer holds it or waits for it. */
 void mmr_read_lock(struct mmr_rwlock *l);
+/* True when taken shared (fails while a writer holds or waits); a failure is not counted. */
 bool mmr_read_trylock(struct mmr_rwlock *l);
+/* Release a shared hold of L. */
 void mmr_read_unlock(struct mmr_rwlock *l);
+/* Take L exclusive; waits for every reader and writer to leave. */
 void mmr_write_lock(struct mmr_rwlock *l);
-/* For a writer that backs off when the lock is busy (zsmalloc compaction). */
+/* For a writer that backs off when the lock is busy (zsmalloc compaction): never waits. */
 bool mmr_write_trylock(struct mmr_rwlock *l);
-/* True when some thread waits for or holds the lock besides the caller's own hold. */
+/*
+ * For a holder of L (read or write, once): true when some thread waits for
+ * or holds the lock besides the caller's own hold.
+ */
 bool mmr_rwlock_is_contended(struct mmr_rwlock *l);
+/* Release the exclusive hold of L. */
 void mmr_write_unlock(struct mmr_rwlock *l);
 
 /* ---- bit spinlock -------------------------------------------------------- */
 
-/* Take bit BIT of *WORD as a spinlock of class CLS (other bits are left alone). */
+/*
+ * Take bit BIT of *WORD as a spinlock of class CLS (other bits are left
+ * alone).  CLS is a class of kind MMR_LOCK_BIT, never NULL; BIT is below
+ * the width of unsigned long.
+ */
 void mmr_bit_lock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cls);
+/* True when the bit was clear and is now taken; a failure is not counted. */
 bool mmr_bit_trylock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cls);
+/* Clear bit BIT of *WORD (taken by this thread), leaving the other bits alone. */
 void mmr_bit_unlock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cls);
 
 /* ---- statistics ---------------------------------------------------------- */
@@ -127,7 +167,7 @@ struct mmr_lock_stats {
  */
 struct mmr_lock_stats *mmr_lock_stats_collect(size_t *n);
 
-/* Zero every class's statistics (between repeats); same quiescence rule. */
+/* Zero every class's statistics (between repeats); same quiescence rule, and no lock held. */
 void mmr_lock_stats_reset(void);
 
 /*

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_lock_registry.c - classes and the statistics around them: one
+ * class per name, kind mismatches and bad names refused, concurrent
+ * creation, counts that survive their thread's exit, reset of live and
+ * exited threads' counts, collect's fields.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lock_script.h"
+
+static void test_kind_names(void **state)
+{
+	(void)state;
+	assert_string_equal(mmr_lock_kind_name(MMR_LOCK_SPIN), "spinlock");
+	assert_string_equal(mmr_lock_kind_name(MMR_LOCK_MUTEX), "mutex");
+	assert_string_equal(mmr_lock_kind_name(MMR_LOCK_RWLOCK), "rwlock");
+	assert_string_equal(mmr_lock_kind_name(MMR_LOCK_BIT), "bit_spinlock");
+	assert_null(mmr_lock_kind_name(MMR_LOCK_KINDS));
+}
+
+/* One class per name; another kind under that name is refused, by class_get and by every init. */
+static void test_kind_mismatch(void **state)
+{
+	(void)state;
+	struct mmr_lock_class *c = mmr_lock_class_get("zone->lock", MMR_LOCK_SPIN);
+	assert_non_null(c);
+	assert_ptr_equal(mmr_lock_class_get("zone->lock", MMR_LOCK_SPIN), c);
+	assert_null(mmr_lock_class_get("zone->lock", MMR_LOCK_MUTEX));
+	assert_null(mmr_lock_class_get("zone->lock", MMR_LOCK_RWLOCK));
+	assert_null(mmr_lock_class_get("zone->lock", MMR_LOCK_BIT));
+
+	struct mmr_spinlock s;
+	assert_int_equal(mmr_spin_init(&s, "zone->lock"), 0);
+	assert_ptr_equal(s.cls, c);
+	struct mmr_mutex m;
+	assert_int_equal(mmr_mutex_init(&m, "zone->lock"), -1);
+	struct mmr_rwlock rw;
+	assert_int_equal(mmr_rwlock_init(&rw, "zone->lock"), -1);
+	assert_int_equal(mmr_mutex_init(&m, "cma->lock"), 0);
+	mmr_mutex_destroy(&m);
+	assert_int_equal(mmr_spin_init(&s, "cma->lock"), -1);
+	assert_int_equal(mmr_rwlock_init(&rw, "pool->migrate_lock"), 0);
+	assert_int_equal(mmr_spin_init(&s, "pool->migrate_lock"), -1);
+}
+
+static void test_bad_names(void **state)
+{
+	(void)state;
+	char name[80];
+	memset(name, 'n', sizeof(name));
+	name[63] = '\0';
+	assert_non_null(mmr_lock_class_get(name, MMR_LOCK_SPIN)); /* 63 bytes: the longest */
+	name[63] = 'n';
+	name[64] = '\0';
+	assert_null(mmr_lock_class_get(name, MMR_LOCK_SPIN));
+	assert_null(mmr_lock_class_get("", MMR_LOCK_SPIN));
+	assert_null(mmr_lock_class_get(NULL, MMR_LOCK_SPIN));
+	assert_null(mmr_lock_class_get("bad kind", MMR_LOCK_KINDS));
+}
+
+enum { NAMES = 100, GETTERS = 4 }; /* past 32 and 64 classes: the table grows twice */
+
+struct getter {
+	unsigned first;
+	struct mmr_lock_class *got[NAMES];
+};
+
+/* Get every name, starting at a different one per thread, so creations race with lookups and growth. */
+static void *getter_main(void *arg)
+{
+	struct getter *g = arg;
+	for (unsigned i = 0; i < NAMES; i++) {
+		unsigned k = (g->first + i) % NAMES;
+		char name[32];
+		snprintf(name, sizeof(name), "race.%u", k);
+		g->got[k] = mmr_lock_class_get(name, (enum mmr_lock_kind)(k % MMR_LOCK_KINDS));
+	}
+	return NULL;
+}
+
+/* Threads creating the same 100 classes at once all get the same class per name. */
+static void test_concurrent_get(void **state)
+{
+	(void)state;
+	static struct getter g[GETTERS];
+	pthread_t t[GETTERS];
+	for (unsigned i = 0; i < GETTERS; i++) {
+		g[i].first = i * NAMES / GETTERS;
+		t[i] = script_start(getter_main, &g[i]);
+	}
+	for (unsigned i = 0; i < GETTERS; i++)
+		script_join(t[i]);
+	for (unsigned k = 0; k < NAMES; k++) {
+		assert_non_null(g[0].got[k]);
+		for (unsigned i = 1; i < GETTERS; i++)
+			assert_ptr_equal(g[i].got[k], g[0].got[k]);
+	}
+	size_t n;
+	struct mmr_lock_stats *all = mmr_lock_stats_collect(&n);
+	assert_non_null(all);
+	unsigned found = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned k;
+		if (sscanf(all[i].name, "race.%u", &k) == 1) {
+			found++;
+			assert_int_equal(all[i].kind, k % MMR_LOCK_KINDS);
+		}
+	}
+	assert_int_equal(found, NAMES);
+	free(all);
+}
+
+struct worker {
+	struct mmr_spinlock *l;
+	struct mmr_rwlock *rw;
+	unsigned n;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	for (unsigned i = 0; i < w->n; i++) {
+		mmr_spin_lock(w->l);
+		mmr_spin_unlock(w->l);
+		mmr_read_lock(w->rw);
+		mmr_read_unlock(w->rw);
+	}
+	return NULL;
+}
+
+static void assert_counts(const char *name, unsigned side, uint64_t acquisitions)
+{
+	struct mmr_lock_stats *st = script_stats(name);
+	assert_int_equal(st->side[side].acquisitions, acquisitions);
+	assert_int_equal(st->side[side].hold.count, acquisitions);
+	assert_int_equal(st->side[side].contended, 0);
+	free(st);
+}
+
+/* What exited threads counted is still collected, added to live threads' counts, until reset. */
+static void test_exited_threads_and_reset(void **state)
+{
+	(void)state;
+	struct mmr_spinlock l;
+	struct mmr_rwlock rw;
+	assert_int_equal(mmr_spin_init(&l, "exit.spin"), 0);
+	assert_int_equal(mmr_rwlock_init(&rw, "exit.rw"), 0);
+	mmr_lock_stats_reset();
+
+	struct worker w = { &l, &rw, 10 };
+	script_join(script_start(worker_main, &w));
+	assert_counts("exit.spin", MMR_LOCK_EXCL, 10);
+	assert_counts("exit.rw", MMR_LOCK_READ, 10);
+	assert_counts("exit.rw", MMR_LOCK_EXCL, 0);
+
+	w.n = 7;
+	script_join(script_start(worker_main, &w)); /* a second exited thread adds to the first */
+	w.n = 3;
+	worker_main(&w); /* and the live main thread to both */
+	assert_counts("exit.spin", MMR_LOCK_EXCL, 20);
+	assert_counts("exit.rw", MMR_LOCK_READ, 20);
+
+	mmr_lock_stats_reset(); /* zeroes the exited threads' totals and the live thread's block */
+	struct mmr_lock_stats *st = script_stats("exit.spin");
+	script_assert_side_empty(&st->side[MMR_LOCK_EXCL]);
+	free(st);
+	st = script_stats("exit.rw");
+	script_assert_side_empty(&st->side[MMR_LOCK_EXCL]);
+	script_assert_side_empty(&st->side[MMR_LOCK_READ]);
+	free(st);
+
+	w.n = 2;
+	worker_main(&w);
+	script_join(script_start(worker_main, &w));
+	assert_counts("exit.spin", MMR_LOCK_EXCL, 4);
+	assert_counts("exit.rw", MMR_LOCK_READ, 4);
+}
+
+/* collect gives every class, with its name and kind, in one array. */
+static void test_collect_lists_every_class(void **state)
+{
+	(void)state;
+	assert_non_null(mmr_lock_class_get("collect.bit", MMR_LOCK_BIT));
+	size_t n = 0;
+	struct mmr_lock_stats *all = mmr_lock_stats_collect(&n);
+	assert_non_null(all);
+	bool seen_bit = false, seen_zone = false;
+	for (size_t i = 0; i < n; i++) {
+		assert_true(strlen(all[i].name) > 0);
+		if (strcmp(all[i].name, "collect.bit") == 0) {
+			seen_bit = true;
+			assert_int_equal(all[i].kind, MMR_LOCK_BIT);
+			script_assert_side_empty(&all[i].side[MMR_LOCK_EXCL]);
+		}
+		if (strcmp(all[i].name, "zone->lock") == 0) {
+			seen_zone = true;
+			assert_int_equal(all[i].kind, MMR_LOCK_SPIN);
+		}
+	}
+	assert_true(seen_bit);
+	assert_true(seen_zone);
+	free(all);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kind_names),
+		cmocka_unit_test(test_kind_mismatch),
+		cmocka_unit_test(test_bad_names),
+		cmocka_unit_test(test_concurrent_get),
+		cmocka_unit_test(test_exited_threads_and_reset),
+		cmocka_unit_test(test_collect_lists_every_class),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
