@@ -53,16 +53,20 @@ static size_t nonzero(uint64_t size)
 	return size ? (size_t)size : 1;
 }
 
-static int libc_alloc(void *thread, struct mmr_call *op)
+/* The new object P of OP, or a failure when there is none. */
+static int handed_out(const struct libc_engine *e, struct mmr_call *op, void *p)
 {
-	struct libc_engine *e = thread;
-	void *p = malloc(nonzero(op->size));
 	if (!p)
 		return -1;
 	if (e->touch)
 		memset(p, 0xa5, nonzero(op->size));
 	op->handle = (uint64_t)(uintptr_t)p;
 	return 0;
+}
+
+static int libc_alloc(void *thread, struct mmr_call *op)
+{
+	return handed_out(thread, op, malloc(nonzero(op->size)));
 }
 
 static int libc_free(void *thread, struct mmr_call *op)
@@ -74,14 +78,7 @@ static int libc_free(void *thread, struct mmr_call *op)
 
 static int libc_realloc(void *thread, struct mmr_call *op)
 {
-	struct libc_engine *e = thread;
-	void *p = realloc((void *)(uintptr_t)op->aux_handle, nonzero(op->size));
-	if (!p)
-		return -1;
-	if (e->touch)
-		memset(p, 0xa5, nonzero(op->size));
-	op->handle = (uint64_t)(uintptr_t)p;
-	return 0;
+	return handed_out(thread, op, realloc((void *)(uintptr_t)op->aux_handle, nonzero(op->size)));
 }
 
 static uint64_t libc_footprint(void *engine)
