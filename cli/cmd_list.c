@@ -79,7 +79,9 @@ static int list_engines(bool verbose)
 		const struct mmr_engine_ops *e = mmr_engines_get(c, i, &file);
 		printf("%-20s ", e->name);
 		print_families(e->families);
-		printf(" %s\n", e->description ? e->description : "");
+		const char *why = e->unavailable ? e->unavailable() : NULL;
+		printf(" %s%s%s%s\n", e->description ? e->description : "", why ? " (unavailable: " : "",
+		       why ? why : "", why ? ")" : "");
 		if (!verbose)
 			continue;
 		printf("%-20s file %s\n", "", file);

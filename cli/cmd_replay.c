@@ -182,8 +182,11 @@ static int pick_engines(const struct mmr_engine_catalog *c, const char *list,
 	for (char *name = copy ? strtok_r(copy, ",", &save) : NULL; name && !rc;
 	     name = strtok_r(NULL, ",", &save)) {
 		const struct mmr_engine_ops *e = mmr_engines_find(c, name);
+		const char *why = e && e->unavailable ? e->unavailable() : NULL;
 		if (!e)
 			rc = cli_usage("replay", "unknown engine '%s' (see 'mmreplay list engines')", name);
+		else if (why)
+			rc = cli_fail("replay", "engine %s is not available here: %s", name, why);
 		else if (*n == MAX_ENGINES)
 			rc = cli_usage("replay", "more than %d engines", MAX_ENGINES);
 		else

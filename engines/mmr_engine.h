@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever this header changes incompatibly; a plugin built for another is refused. */
-#define MMR_ENGINE_ABI 1
+#define MMR_ENGINE_ABI 2
 
 /* The symbol every engine object exports. */
 #define MMR_ENGINE_SYMBOL "mmr_engines"
@@ -113,6 +113,14 @@ struct mmr_engine_ops {
 	uint64_t (*footprint)(void *engine);
 	/* Engine-specific figures after the run, or NULL. */
 	void (*report)(void *engine, const struct mmr_report *r);
+
+	/*
+	 * NULL when the engine can run here; otherwise one line saying why
+	 * not ("libjemalloc.so.2 not found: install libjemalloc2").  The
+	 * engine is still listed, marked with the reason, and refused by -e.
+	 * May be NULL: always available.
+	 */
+	const char *(*unavailable)(void);
 };
 
 /*

@@ -5,33 +5,30 @@
  * no mmreplay locks; glibc's own arena locking shows as latency.
  *
  * Options:
- *   touch=0|1 (default 0)  write every byte of each allocation, so its pages
- *                          are really used rather than only reserved
+ *   touch=none|ends|line|all (default ends)  what of each object to write
+ *                          before handing it out (mmr_touch.h)
  */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mmr_engine.h"
+#include "mmr_touch.h"
 
 struct libc_engine {
-	bool touch;
+	enum mmr_touch touch;
 };
 
 static const struct mmr_engine_param libc_params[] = {
-	{"touch", "0", "write every byte of each allocation (1) or not (0)"},
+	MMR_TOUCH_PARAM,
 	{NULL, NULL, NULL},
 };
 
 static void *libc_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
-	uint64_t touch;
-	if (mmr_engine_opt_u64(env, "touch", 0, &touch, err))
+	enum mmr_touch touch;
+	if (mmr_touch_opt(env, &touch, err))
 		return NULL;
-	if (touch > 1) {
-		snprintf(err->msg, sizeof(err->msg), "engine option touch=%llu: 0 or 1", (unsigned long long)touch);
-		return NULL;
-	}
 	struct libc_engine *e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err->msg, sizeof(err->msg), "libc engine: out of memory");
@@ -58,8 +55,7 @@ static int handed_out(const struct libc_engine *e, struct mmr_call *op, void *p)
 {
 	if (!p)
 		return -1;
-	if (e->touch)
-		memset(p, 0xa5, nonzero(op->size));
+	mmr_touch(e->touch, p, nonzero(op->size));
 	op->handle = (uint64_t)(uintptr_t)p;
 	return 0;
 }

@@ -218,6 +218,11 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 {
 	struct rp_plan plan;
 	unsigned repeats = o->repeat ? o->repeat : 1;
+	const char *why = o->engine->unavailable ? o->engine->unavailable() : NULL;
+	if (why) {
+		snprintf(err->msg, sizeof(err->msg), "engine %s is not available here: %s", o->engine->name, why);
+		return NULL;
+	}
 	if (check_opts(o, err))
 		return NULL;
 	mmr_clock_init();
