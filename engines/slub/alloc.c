@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * alloc.c - the object paths of the SLUB model: the lockless fast path on
+ * the thread's active slab, the slow path that takes remote frees, a
+ * partial slab or a new one, and frees that go to another slab.
+ *
+ * A slab's word (slub.h) counts in "inuse" every object not on the word's
+ * own free list: for a frozen slab that includes the owner's private
+ * list, so a frozen slab is "full" in the word until the owner gives its
+ * private list back.
+ */
+#include <stdlib.h>
+
+#include "slub.h"
+
+static bool cas(struct slub_slab *slab, uint64_t *w, uint64_t next)
+{
+	return atomic_compare_exchange_weak_explicit(&slab->word, w, next, memory_order_acq_rel,
+						     memory_order_acquire);
+}
+
+/* Add SLAB to its node's partial list.  Under n->list_lock. */
+static void partial_add(struct slub_node *n, struct slub_slab *slab)
+{
+	slab->prev = NULL;
+	slab->next = n->partial;
+	if (n->partial)
+		n->partial->prev = slab;
+	n->partial = slab;
+	slab->on_partial = true;
+	n->nr_partial++;
+}
+
+/* Take SLAB off its node's partial list.  Under n->list_lock. */
+static void partial_del(struct slub_node *n, struct slub_slab *slab)
+{
+	if (slab->prev)
+		slab->prev->next = slab->next;
+	else
+		n->partial = slab->next;
+	if (slab->next)
+		slab->next->prev = slab->prev;
+	slab->on_partial = false;
+	n->nr_partial--;
+}
+
+/*
+ * Freeze a partial slab for CS: its whole free list becomes the thread's
+ * private list.  Under n->list_lock, which every unfrozen slab's changes
+ * hold, so the compare-and-swap meets only frees pushing onto a frozen one.
+ */
+static void freeze(struct slub_cpu_slab *cs, struct slub_slab *slab)
+{
+	uint64_t w = atomic_load_explicit(&slab->word, memory_order_acquire);
+	while (!cas(slab, &w, SW_MAKE(SLUB_NONE, slab->cache->objects, 1, SW_TAG(w) + 1)))
+		;
+	cs->slab = slab;
+	cs->freelist = (uint16_t)SW_HEAD(w);
+}
+
+/*
+ * CS's active slab has no private free object: take what other threads
+ * freed onto it, or unfreeze it as full.  Returns true when objects came.
+ */
+static bool refill_or_unfreeze(struct slub_cpu_slab *cs)
+{
+	struct slub_slab *slab = cs->slab;
+	uint64_t w = atomic_load_explicit(&slab->word, memory_order_acquire);
+	for (;;) {
+		bool some = SW_HEAD(w) != SLUB_NONE;
+		uint64_t next = SW_MAKE(SLUB_NONE, slab->cache->objects, some, SW_TAG(w) + 1);
+		if (cas(slab, &w, next)) {
+			if (some) {
+				cs->freelist = (uint16_t)SW_HEAD(w);
+				return true;
+			}
+			cs->slab = NULL; /* full and nobody's: a free will put it on the partial list */
+			return false;
+		}
+	}
+}
+
+/* The slow path: remote frees, else a partial slab, else a new one.  Returns false when out of pages. */
+static bool slow_path(struct slub_cpu *cpu, struct slub_cache *c, struct slub_cpu_slab *cs)
+{
+	cpu->n.slow_allocs++;
+	if (cs->slab && refill_or_unfreeze(cs))
+		return true;
+	struct slub_node *n = &c->node;
+	mmr_spin_lock(&n->list_lock);
+	struct slub_slab *slab = n->partial;
+	if (slab) {
+		partial_del(n, slab);
+		freeze(cs, slab);
+	}
+	mmr_spin_unlock(&n->list_lock);
+	if (slab)
+		return true;
+	slab = slub_slab_new(cpu, c);
+	if (!slab)
+		return false;
+	cs->slab = slab;
+	cs->freelist = 0;
+	return true;
+}
+
+void *slub_alloc(struct slub_cpu *cpu, struct slub_cache *c)
+{
+	struct slub_cpu_slab *cs = &cpu->active[c->id];
+	if (cs->freelist == SLUB_NONE) {
+		if (!slow_path(cpu, c, cs)) {
+			cpu->n.failed++;
+			return NULL;
+		}
+	} else {
+		cpu->n.fast_allocs++;
+	}
+	uint32_t i = cs->freelist;
+	cs->freelist = slub_next(cs->slab, i);
+	return slub_obj(cs->slab, i);
+}
+
+/*
+ * A free to a slab nobody has frozen: under n->list_lock, moving it between
+ * lists as it fills.  Returns false, having done nothing, when the slab was
+ * frozen by another thread before the lock was had: the caller frees onto
+ * the frozen slab instead.
+ */
+static bool locked_free(struct slub_cpu *cpu, struct slub_slab *slab, uint32_t i)
+{
+	struct slub_cache *c = slab->cache;
+	struct slub_node *n = &c->node;
+	struct slub_slab *discard = NULL;
+	mmr_spin_lock(&n->list_lock);
+	uint64_t w = atomic_load_explicit(&slab->word, memory_order_acquire);
+	do {
+		if (SW_FROZEN(w)) {
+			mmr_spin_unlock(&n->list_lock);
+			return false;
+		}
+		slub_set_next(slab, i, (uint16_t)SW_HEAD(w));
+	} while (!cas(slab, &w, SW_MAKE(i, SW_INUSE(w) - 1, 0, SW_TAG(w) + 1)));
+	/* An unfrozen slab off the list was full: it has a free object now. */
+	if (!slab->on_partial)
+		partial_add(n, slab);
+	/* An empty slab goes back to the page model once the node keeps enough partial ones. */
+	if (SW_INUSE(w) == 1 && n->nr_partial > cpu->s->min_partial) {
+		partial_del(n, slab);
+		discard = slab;
+	}
+	mmr_spin_unlock(&n->list_lock);
+	cpu->n.locked_frees++;
+	if (discard)
+		slub_slab_discard(cpu, discard);
+	return true;
+}
+
+/* Onto a slab another thread has frozen, without a lock.  False when it is not frozen (any more). */
+static bool remote_free(struct slub_cpu *cpu, struct slub_slab *slab, uint32_t i)
+{
+	uint64_t w = atomic_load_explicit(&slab->word, memory_order_acquire);
+	while (SW_FROZEN(w)) {
+		slub_set_next(slab, i, (uint16_t)SW_HEAD(w));
+		if (cas(slab, &w, SW_MAKE(i, SW_INUSE(w) - 1, 1, SW_TAG(w) + 1))) {
+			cpu->n.remote_frees++;
+			return true;
+		}
+	}
+	return false;
+}
+
+void slub_free(struct slub_cpu *cpu, void *obj)
+{
+	struct slub_slab *slab = slub_slab_of(cpu->s, obj);
+	struct slub_cpu_slab *cs = &cpu->active[slab->cache->id];
+	uint32_t i = slub_index(slab, obj);
+	if (cs->slab == slab) {
+		slub_set_next(slab, i, cs->freelist);
+		cs->freelist = (uint16_t)i;
+		cpu->n.fast_frees++;
+		return;
+	}
+	/* The slab may freeze or unfreeze under us: try the way its state says until one takes. */
+	while (!remote_free(cpu, slab, i) && !locked_free(cpu, slab, i))
+		;
+}
+
+/*
+ * Give CS's slab back: its private free objects onto the slab's list and
+ * the slab unfrozen in one compare-and-swap (remote frees may still push
+ * onto it until then), then onto the partial list, or back to the page
+ * model when empty and the node has partial slabs enough.  Under
+ * n->list_lock, as every change to an unfrozen slab is.
+ */
+static void deactivate(struct slub_cpu *cpu, struct slub_cpu_slab *cs)
+{
+	struct slub_slab *slab = cs->slab;
+	struct slub_cache *c = slab->cache;
+	struct slub_node *n = &c->node;
+	uint32_t k = 0, last = SLUB_NONE;
+	for (uint32_t i = cs->freelist; i != SLUB_NONE; i = slub_next(slab, i), k++)
+		last = i;
+	mmr_spin_lock(&n->list_lock);
+	uint64_t w = atomic_load_explicit(&slab->word, memory_order_acquire);
+	uint32_t head;
+	do {
+		if (k)
+			slub_set_next(slab, last, (uint16_t)SW_HEAD(w));
+		head = k ? cs->freelist : SW_HEAD(w);
+	} while (!cas(slab, &w, SW_MAKE(head, SW_INUSE(w) - k, 0, SW_TAG(w) + 1)));
+	uint32_t inuse = SW_INUSE(w) - k;
+	bool discard = inuse == 0 && n->nr_partial >= cpu->s->min_partial;
+	if (inuse < c->objects && !discard)
+		partial_add(n, slab);
+	mmr_spin_unlock(&n->list_lock);
+	cs->slab = NULL;
+	cs->freelist = SLUB_NONE;
+	if (discard)
+		slub_slab_discard(cpu, slab);
+}
+
+void slub_flush_cpu(struct slub_cpu *cpu)
+{
+	for (unsigned k = 0; k < SLUB_MAX_CACHES; k++)
+		if (cpu->active[k].slab)
+			deactivate(cpu, &cpu->active[k]);
+}

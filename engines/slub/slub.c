@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * slub.c - the `slub` engine: slab traces replayed into the SLUB model
+ * (slub.h), its slabs and large kmallocs taken from a page-model zone with
+ * per-CPU lists, so that zone->lock shows beside n->list_lock.
+ *
+ * kmalloc goes to the kmalloc-N cache of its size class; kmem_cache_alloc
+ * (events with the cache flag) to a cache of the trace's object size, and
+ * of its call site too with cache_by_site=1.  Past 8 KiB a kmalloc takes
+ * pages straight from the zone, as the kernel's large kmalloc does.
+ *
+ * Options: zone_mb (4096), min_partial (5), cache_by_site (0), touch (ends).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "slub.h"
+
+static const struct mmr_engine_param slub_params[] = {
+	{"zone_mb", "4096", "size of the page-model zone the slabs come from, in MiB"},
+	{"min_partial", "5", "partial slabs a node keeps before empty ones go back to the page model"},
+	{"cache_by_site", "0", "1: kmem_cache_alloc caches keyed by object size and call site, 0: by size"},
+	MMR_TOUCH_PARAM,
+	{NULL, NULL, NULL},
+};
+
+static int read_opts(struct slub *s, const struct mmr_engine_env *env, uint64_t *zone_mb, struct mmr_error *err)
+{
+	uint64_t min_partial, by_site;
+	if (mmr_engine_opt_u64(env, "zone_mb", 4096, zone_mb, err) ||
+	    mmr_engine_opt_u64(env, "min_partial", 5, &min_partial, err) ||
+	    mmr_engine_opt_u64(env, "cache_by_site", 0, &by_site, err) || mmr_touch_opt(env, &s->touch, err))
+		return -1;
+	if (*zone_mb < 16 || *zone_mb > (1u << 20) || by_site > 1 || min_partial > 1000) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "slub: zone_mb 16..1048576, cache_by_site 0 or 1, min_partial 0..1000");
+		return -1;
+	}
+	s->min_partial = (unsigned)min_partial;
+	s->by_site = by_site;
+	return 0;
+}
+
+static void slub_destroy(void *engine);
+
+static void *slub_create(const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	struct slub *s = calloc(1, sizeof(*s));
+	uint64_t zone_mb;
+	if (!s) {
+		snprintf(err->msg, sizeof(err->msg), "slub: out of memory");
+		return NULL;
+	}
+	s->threads = env->threads;
+	if (read_opts(s, env, &zone_mb, err)) {
+		free(s);
+		return NULL;
+	}
+	struct mmr_zone_cfg cfg = {.pages = zone_mb * (1024 * 1024 / MMR_PAGE_SIZE), .backed = true,
+				   .pcp = true, .cpus = env->threads, .pcp_max_order = 3};
+	err->msg[0] = '\0';
+	s->zone = mmr_zone_create(&cfg, err);
+	s->slab_of = calloc(cfg.pages, sizeof(*s->slab_of));
+	s->large_order = calloc(cfg.pages, 1);
+	if (!s->zone || !s->slab_of || !s->large_order || mmr_mutex_init(&s->slab_mutex, "slab_mutex")) {
+		if (!err->msg[0])
+			snprintf(err->msg, sizeof(err->msg), "slub: out of memory for a %llu MiB zone",
+				 (unsigned long long)zone_mb);
+		slub_destroy(s);
+		return NULL;
+	}
+	s->base = mmr_page_address(s->zone, 0);
+	return s;
+}
+
+/* Every slab still standing, found through the frame map, freed with its pages. */
+static void free_slabs(struct slub *s)
+{
+	struct mmr_zone_stats st;
+	mmr_zone_stats(s->zone, &st);
+	for (uint64_t f = 0; f < st.pages; f++) {
+		struct slub_slab *slab = s->slab_of[f];
+		if (!slab || slab->pfn != f)
+			continue;
+		for (uint64_t g = 0; g < (1ull << slab->cache->order); g++)
+			s->slab_of[f + g] = NULL;
+		free(slab);
+	}
+}
+
+static void slub_destroy(void *engine)
+{
+	struct slub *s = engine;
+	if (s->zone && s->slab_of)
+		free_slabs(s);
+	for (unsigned i = 0; i < SLUB_MAX_CACHES; i++)
+		free(atomic_load(&s->caches[i]));
+	mmr_mutex_destroy(&s->slab_mutex);
+	if (s->zone)
+		mmr_zone_destroy(s->zone);
+	free(s->slab_of);
+	free(s->large_order);
+	free(s);
+}
+
+static void *slub_thread_init(void *engine, unsigned tid)
+{
+	struct slub_cpu *cpu = calloc(1, sizeof(*cpu));
+	if (!cpu)
+		return NULL;
+	cpu->active = malloc(SLUB_MAX_CACHES * sizeof(*cpu->active));
+	if (!cpu->active) {
+		free(cpu);
+		return NULL;
+	}
+	for (unsigned k = 0; k < SLUB_MAX_CACHES; k++)
+		cpu->active[k] = (struct slub_cpu_slab){NULL, SLUB_NONE, 0};
+	cpu->s = engine;
+	cpu->cpu = tid;
+	return cpu;
+}
+
+static void slub_thread_exit(void *thread)
+{
+	struct slub_cpu *cpu = thread;
+	struct slub *s = cpu->s;
+	slub_flush_cpu(cpu);
+	const uint64_t *n = (const uint64_t *)&cpu->n;
+	for (size_t i = 0; i < sizeof(cpu->n) / sizeof(uint64_t); i++)
+		atomic_fetch_add(&s->totals[i], n[i]);
+	free(cpu->active);
+	free(cpu);
+}
+
+/* Pages for a kmalloc past 8 KiB, straight from the zone.  NULL when there are none. */
+static void *large_alloc(struct slub_cpu *cpu, uint64_t size)
+{
+	struct slub *s = cpu->s;
+	uint64_t pages = (size + MMR_PAGE_SIZE - 1) / MMR_PAGE_SIZE;
+	unsigned order = 0;
+	while ((1ull << order) < pages)
+		order++;
+	uint64_t pfn = order < 64 ? mmr_pages_alloc(s->zone, cpu->cpu, order, MMR_MT_UNMOVABLE, 0) : MMR_NO_PAGE;
+	if (pfn == MMR_NO_PAGE) {
+		cpu->n.failed++;
+		return NULL;
+	}
+	s->large_order[pfn] = (uint8_t)(order + 1);
+	cpu->n.large_allocs++;
+	return mmr_page_address(s->zone, pfn);
+}
+
+/* An object of the call's size: kmalloc's size class, or the cache the event names. */
+static void *alloc_for(struct slub_cpu *cpu, const struct mmr_call *call)
+{
+	struct slub *s = cpu->s;
+	bool cache = call->flags & MMR_EF_CACHE;
+	uint64_t size = cache && call->bytes_alloc ? call->bytes_alloc : call->size;
+	uint32_t cls = cache ? (size <= SLUB_KMALLOC_MAX ? (uint32_t)size : 0) : slub_kmalloc_size(size ? size : 1);
+	if (!cls)
+		return large_alloc(cpu, size);
+	struct slub_cache *c = slub_cache_get(s, cls, cache && s->by_site ? call->call_site : 0);
+	return c ? slub_alloc(cpu, c) : NULL;
+}
+
+/* Bytes the object at P can hold: its cache's size, or its large allocation's pages. */
+static uint64_t capacity(const struct slub *s, const void *p)
+{
+	uint64_t pfn = (uint64_t)((const uint8_t *)p - s->base) / MMR_PAGE_SIZE;
+	if (s->large_order[pfn])
+		return (uint64_t)MMR_PAGE_SIZE << (s->large_order[pfn] - 1);
+	return s->slab_of[pfn]->cache->size;
+}
+
+static void free_object(struct slub_cpu *cpu, void *p)
+{
+	struct slub *s = cpu->s;
+	uint64_t pfn = (uint64_t)((uint8_t *)p - s->base) / MMR_PAGE_SIZE;
+	if (s->large_order[pfn]) {
+		unsigned order = s->large_order[pfn] - 1u;
+		s->large_order[pfn] = 0;
+		mmr_pages_free(s->zone, cpu->cpu, pfn, order);
+		return;
+	}
+	slub_free(cpu, p);
+}
+
+static int slub_op_alloc(void *thread, struct mmr_call *call)
+{
+	struct slub_cpu *cpu = thread;
+	void *p = alloc_for(cpu, call);
+	if (!p)
+		return -1;
+	mmr_touch(cpu->s->touch, p, call->size ? call->size : 1);
+	call->handle = (uint64_t)(uintptr_t)p;
+	return 0;
+}
+
+static int slub_op_free(void *thread, struct mmr_call *call)
+{
+	free_object(thread, (void *)(uintptr_t)call->handle);
+	return 0;
+}
+
+/* krealloc: a new object of the new size, the old one's bytes copied, the old one freed. */
+static int slub_op_realloc(void *thread, struct mmr_call *call)
+{
+	struct slub_cpu *cpu = thread;
+	void *old = (void *)(uintptr_t)call->aux_handle;
+	if (slub_op_alloc(thread, call))
+		return -1;
+	if (old) {
+		uint64_t keep = capacity(cpu->s, old);
+		memcpy((void *)(uintptr_t)call->handle, old, keep < call->size ? keep : call->size);
+		free_object(cpu, old);
+	}
+	return 0;
+}
+
+/* Pages the model holds: what the zone has handed out. */
+static uint64_t slub_footprint(void *engine)
+{
+	struct slub *s = engine;
+	struct mmr_zone_stats st;
+	mmr_zone_stats(s->zone, &st);
+	return (st.pages - st.free_pages - st.pcp_pages) * MMR_PAGE_SIZE;
+}
+
+static void slub_report(void *engine, const struct mmr_report *r)
+{
+	static const char *const names[] = {"fast_allocs", "fast_frees", "slow_allocs", "remote_frees",
+					    "locked_frees", "slabs_new", "slabs_freed", "large_allocs", "failed"};
+	struct slub *s = engine;
+	struct mmr_zone_stats st;
+	unsigned caches = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		r->u64(r->ctx, names[i], atomic_load(&s->totals[i]));
+	for (unsigned i = 0; i < SLUB_MAX_CACHES; i++)
+		caches += atomic_load(&s->caches[i]) != NULL;
+	r->u64(r->ctx, "caches", caches);
+	mmr_zone_stats(s->zone, &st);
+	r->u64(r->ctx, "zone_lock_acquisitions", st.zone_lock_acquisitions);
+	r->u64(r->ctx, "pcp_refills", st.refills);
+	r->u64(r->ctx, "pcp_drains", st.drains);
+}
+
+static const struct mmr_engine_ops slub_ops = {
+	.abi = MMR_ENGINE_ABI,
+	.name = "slub",
+	.description = "SLUB model: per-CPU slabs with a lockless fast path, partial lists under n->list_lock",
+	.families = 1u << MMR_FAM_SLAB,
+	.params = slub_params,
+	.create = slub_create,
+	.destroy = slub_destroy,
+	.thread_init = slub_thread_init,
+	.thread_exit = slub_thread_exit,
+	.op = {[MMR_OP_ALLOC] = slub_op_alloc, [MMR_OP_FREE] = slub_op_free, [MMR_OP_REALLOC] = slub_op_realloc},
+	.footprint = slub_footprint,
+	.report = slub_report,
+};
+
+const struct mmr_engine_ops *const mmr_engines[] = {&slub_ops, NULL};
