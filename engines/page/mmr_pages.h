@@ -11,7 +11,7 @@
  * small orders without the zone lock and refill from, or drain to, the
  * buddy lists in batches.  "CPU" here is the replay thread: each thread
  * owns its pcp lists and touches no other's, as a CPU with interrupts off
- * does.  Optionally the zone is backed by real memory, so that a page
+ * does; a set of pcp lists (a CPU number) is used by one thread at a time.  Optionally the zone is backed by real memory, so that a page
  * frame has an address the engine can write.
  *
  * Built as a static, position-independent library linked into every
@@ -50,8 +50,15 @@ struct mmr_zone_cfg {
 	unsigned cpus;          /* per-CPU list sets (replay threads); at least 1 */
 	unsigned pcp_high;      /* pages a CPU's lists hold before draining; 0 picks the kernel-like default */
 	unsigned pcp_batch;     /* pages moved per refill or drain; 0 picks the kernel-like default */
-	unsigned pcp_max_order; /* orders <= this use the pcp lists; the kernel's PAGE_ALLOC_COSTLY_ORDER is 3 */
-	/* Watermarks in free pages, checked on the buddy path; 0s pick kernel-like defaults from pages. */
+	unsigned pcp_orders;    /* orders below this use the pcp lists; 0 picks 4 (orders 0..3: the kernel's
+	                         * PAGE_ALLOC_COSTLY_ORDER is 3) */
+	/*
+	 * Watermarks in free pages, checked on the buddy path: an allocation
+	 * that would leave fewer than min fails (half of min with
+	 * MMR_PAGES_HIGH), one that leaves fewer than low is counted.  All
+	 * three 0 picks kernel-like defaults from pages; to run with none,
+	 * give high alone.
+	 */
 	uint64_t wmark_min, wmark_low, wmark_high;
 };
 
@@ -63,6 +70,9 @@ struct mmr_zone;
  */
 struct mmr_zone *mmr_zone_create(const struct mmr_zone_cfg *cfg, struct mmr_error *err);
 void mmr_zone_destroy(struct mmr_zone *z);
+
+/* The zone's configuration as it runs, the defaults filled in. */
+const struct mmr_zone_cfg *mmr_zone_cfg(const struct mmr_zone *z);
 
 /* Flags for mmr_pages_alloc. */
 enum mmr_pages_flag {
@@ -86,11 +96,21 @@ uint64_t mmr_pages_alloc(struct mmr_zone *z, unsigned cpu, unsigned order, unsig
 			 unsigned flags);
 
 /*
- * Give back the 2^ORDER frames at PFN that mmr_pages_alloc handed out,
- * from thread CPU: to CPU's pcp list (draining a batch when it passes
- * high), or straight to the buddy lists, merging with free buddies.
+ * Give back the block at PFN that mmr_pages_alloc handed out, from thread
+ * CPU: to CPU's pcp list (draining a batch when it passes high), or
+ * straight to the buddy lists, merging with free buddies.  ORDER should be
+ * the order it was allocated with; the block's own order is used, and a
+ * different ORDER is counted (order_mismatch).  A PFN that is not an
+ * allocated block (a double free) is counted in bad_frees and ignored.
  */
 void mmr_pages_free(struct mmr_zone *z, unsigned cpu, uint64_t pfn, unsigned order);
+
+/*
+ * Give every block on CPU's pcp lists back to the buddy lists, under
+ * zone->lock (what the kernel does before it takes a contiguous range).
+ * Only the thread that uses CPU's lists may call it.
+ */
+void mmr_pages_drain(struct mmr_zone *z, unsigned cpu);
 
 /*
  * COUNT contiguous frames from PFN, of any alignment, taken out of the
@@ -112,11 +132,16 @@ struct mmr_zone_stats {
 	uint64_t pages, free_pages;       /* in the buddy lists; pcp-held pages are not free here */
 	uint64_t pcp_pages;               /* held on pcp lists, all CPUs */
 	uint64_t allocs, frees, failed;   /* mmr_pages_alloc / free calls, and failed allocs */
-	uint64_t pcp_hits;                /* allocations served from a pcp list */
-	uint64_t refills, drains;         /* batch moves between the pcp lists and the buddy lists */
-	uint64_t zone_lock_acquisitions;  /* times this zone took zone->lock */
+	uint64_t pcp_hits;                /* allocations served from a pcp list without zone->lock */
+	uint64_t refills, drains;         /* batch moves between the pcp lists and the buddy lists (a
+	                                   * refill may drain first to stay within high: one refill) */
+	uint64_t direct;                  /* calls that took zone->lock for themselves: buddy-path
+	                                   * allocs and frees, mmr_pages_drain, ranges */
+	uint64_t zone_lock_acquisitions;  /* times this zone took zone->lock: refills + drains + direct */
 	uint64_t splits, merges;          /* buddy splits and merges */
 	uint64_t below_low;               /* buddy-path allocations that found free pages below low */
+	uint64_t fallbacks;               /* buddy allocations served from another migratetype */
+	uint64_t bad_frees, order_mismatch; /* frees of no allocated block; frees given another order */
 	uint64_t by_order_free[16];       /* free blocks per order (first 16 orders) */
 };
 

@@ -46,8 +46,8 @@ static void partial_del(struct slub_node *n, struct slub_slab *slab)
 
 /*
  * Freeze a partial slab for CS: its whole free list becomes the thread's
- * private list.  Under n->list_lock, which every unfrozen slab's changes
- * hold, so the compare-and-swap meets only frees pushing onto a frozen one.
+ * private list.  Under n->list_lock; lockless frees may still push onto
+ * the word, so the compare-and-swap retries.
  */
 static void freeze(struct slub_cpu_slab *cs, struct slub_slab *slab)
 {
@@ -121,52 +121,52 @@ void *slub_alloc(struct slub_cpu *cpu, struct slub_cache *c)
 }
 
 /*
- * A free to a slab nobody has frozen: under n->list_lock, moving it between
- * lists as it fills.  Returns false, having done nothing, when the slab was
- * frozen by another thread before the lock was had: the caller frees onto
- * the frozen slab instead.
+ * A free to a slab that is not the thread's active one.  It pushes the
+ * object onto the slab's word with a compare-and-swap and takes no lock,
+ * as the kernel's free does, unless the slab is nobody's and changes
+ * lists: it was full (so on no list, and now has a free object) or this
+ * is its last object (so it may go back to the page model).  Those take
+ * n->list_lock before the compare-and-swap, so that a slab's list and its
+ * word change together; freezing a partial slab holds the lock too.
  */
-static bool locked_free(struct slub_cpu *cpu, struct slub_slab *slab, uint32_t i)
+static void slab_free(struct slub_cpu *cpu, struct slub_slab *slab, uint32_t i)
 {
-	struct slub_cache *c = slab->cache;
-	struct slub_node *n = &c->node;
-	struct slub_slab *discard = NULL;
-	mmr_spin_lock(&n->list_lock);
+	struct slub_node *n = &slab->cache->node;
+	bool locked = false;
 	uint64_t w = atomic_load_explicit(&slab->word, memory_order_acquire);
-	do {
-		if (SW_FROZEN(w)) {
-			mmr_spin_unlock(&n->list_lock);
-			return false;
+	for (;;) {
+		bool frozen = SW_FROZEN(w);
+		bool moves = !frozen && (SW_HEAD(w) == SLUB_NONE || SW_INUSE(w) == 1);
+		if (moves && !locked) {
+			mmr_spin_lock(&n->list_lock);
+			locked = true;
+			w = atomic_load_explicit(&slab->word, memory_order_acquire);
+			continue;
 		}
 		slub_set_next(slab, i, (uint16_t)SW_HEAD(w));
-	} while (!cas(slab, &w, SW_MAKE(i, SW_INUSE(w) - 1, 0, SW_TAG(w) + 1)));
-	/* An unfrozen slab off the list was full: it has a free object now. */
-	if (!slab->on_partial)
-		partial_add(n, slab);
-	/* An empty slab goes back to the page model once the node keeps enough partial ones. */
-	if (SW_INUSE(w) == 1 && n->nr_partial > cpu->s->min_partial) {
-		partial_del(n, slab);
-		discard = slab;
+		if (cas(slab, &w, SW_MAKE(i, SW_INUSE(w) - 1, frozen, SW_TAG(w) + 1)))
+			break;
+	}
+	if (SW_FROZEN(w))
+		cpu->n.remote_frees++;
+	else if (!locked)
+		cpu->n.lockless_frees++;
+	if (!locked)
+		return;
+	struct slub_slab *discard = NULL;
+	if (!SW_FROZEN(w)) {
+		if (!slab->on_partial)
+			partial_add(n, slab);
+		/* An empty slab goes back to the page model once the node keeps enough partial ones. */
+		if (SW_INUSE(w) == 1 && n->nr_partial > cpu->s->min_partial) {
+			partial_del(n, slab);
+			discard = slab;
+		}
+		cpu->n.locked_frees++;
 	}
 	mmr_spin_unlock(&n->list_lock);
-	cpu->n.locked_frees++;
 	if (discard)
 		slub_slab_discard(cpu, discard);
-	return true;
-}
-
-/* Onto a slab another thread has frozen, without a lock.  False when it is not frozen (any more). */
-static bool remote_free(struct slub_cpu *cpu, struct slub_slab *slab, uint32_t i)
-{
-	uint64_t w = atomic_load_explicit(&slab->word, memory_order_acquire);
-	while (SW_FROZEN(w)) {
-		slub_set_next(slab, i, (uint16_t)SW_HEAD(w));
-		if (cas(slab, &w, SW_MAKE(i, SW_INUSE(w) - 1, 1, SW_TAG(w) + 1))) {
-			cpu->n.remote_frees++;
-			return true;
-		}
-	}
-	return false;
 }
 
 void slub_free(struct slub_cpu *cpu, void *obj)
@@ -180,9 +180,7 @@ void slub_free(struct slub_cpu *cpu, void *obj)
 		cpu->n.fast_frees++;
 		return;
 	}
-	/* The slab may freeze or unfreeze under us: try the way its state says until one takes. */
-	while (!remote_free(cpu, slab, i) && !locked_free(cpu, slab, i))
-		;
+	slab_free(cpu, slab, i);
 }
 
 /*

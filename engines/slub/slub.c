@@ -57,7 +57,7 @@ static void *slub_create(const struct mmr_engine_env *env, struct mmr_error *err
 		return NULL;
 	}
 	struct mmr_zone_cfg cfg = {.pages = zone_mb * (1024 * 1024 / MMR_PAGE_SIZE), .backed = true,
-				   .pcp = true, .cpus = env->threads, .pcp_max_order = 3};
+				   .pcp = true, .cpus = env->threads, .pcp_orders = 4};
 	err->msg[0] = '\0';
 	s->zone = mmr_zone_create(&cfg, err);
 	s->slab_of = calloc(cfg.pages, sizeof(*s->slab_of));
@@ -229,7 +229,7 @@ static uint64_t slub_footprint(void *engine)
 static void slub_report(void *engine, const struct mmr_report *r)
 {
 	static const char *const names[] = {"fast_allocs", "fast_frees", "slow_allocs", "remote_frees",
-					    "locked_frees", "slabs_new", "slabs_freed", "large_allocs", "failed"};
+					    "lockless_frees", "locked_frees", "slabs_new", "slabs_freed", "large_allocs", "failed"};
 	struct slub *s = engine;
 	struct mmr_zone_stats st;
 	unsigned caches = 0;

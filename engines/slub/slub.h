@@ -14,12 +14,13 @@
  * - the active slab is "frozen": frees from other threads go onto its own
  *   free list with a compare-and-swap, and the owner takes them when its
  *   private list runs dry;
- * - per node partial lists under "n->list_lock": a slab that had a free
- *   object and is no thread's active slab.  A free to such a slab takes
- *   n->list_lock (a simplification: the kernel frees there lockless
- *   unless the slab moves between lists), and moves the slab to the
- *   partial list when it was full, or gives an empty slab's pages back
- *   when the node already holds min_partial partial slabs.
+ * - per node partial lists under "n->list_lock": a slab that has a free
+ *   object and is no thread's active slab.  A free to such a slab is a
+ *   compare-and-swap on its word, lockless, unless the slab moves between
+ *   lists: a full slab (on no list) goes onto the partial list, an empty
+ *   one back to the page model when the node already holds min_partial
+ *   partial slabs; those take n->list_lock.  (The kernel's per-CPU partial
+ *   lists, which defer even that, are not modelled.)
  */
 #ifndef SLUB_H
 #define SLUB_H
@@ -87,7 +88,7 @@ struct slub;
 
 /* Counters a thread keeps to itself and adds to the engine's when it goes. */
 struct slub_counts {
-	uint64_t fast_allocs, fast_frees, slow_allocs, remote_frees, locked_frees;
+	uint64_t fast_allocs, fast_frees, slow_allocs, remote_frees, lockless_frees, locked_frees;
 	uint64_t slabs_new, slabs_freed, large_allocs, failed;
 };
 

@@ -44,6 +44,9 @@ static int merge_locks(struct mmr_replay_result *r)
 	size_t n;
 	struct mmr_lock_stats *s = mmr_lock_stats_collect(&n);
 	for (size_t i = 0; i < n; i++) {
+		/* Classes live as long as the process: one this run never took is another engine's. */
+		if (!s[i].side[MMR_LOCK_EXCL].acquisitions && !s[i].side[MMR_LOCK_READ].acquisitions)
+			continue;
 		size_t j = 0;
 		while (j < r->nlocks && strcmp(r->locks[j].name, s[i].name) != 0)
 			j++;
@@ -129,10 +132,12 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
 	r->nreport = 0;
 	if (e->report)
 		e->report(run->engine, &(struct mmr_report){r, report_u64, report_f64});
+	/* The locks as the replay left them: the untimed clean-up below is no part of it. */
+	int rc = merge_locks(r);
 	rp_free_live(run);
 	e->destroy(run->engine);
 	run->engine = NULL;
-	return merge_locks(r);
+	return rc;
 }
 
 /* The result's fixed part: what ran, on what, how timed. */

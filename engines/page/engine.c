@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c - the page engines' common part: page family events replayed
+ * on one zone of the page model, each replay thread a CPU.  The handle of
+ * a block is its first frame number plus one (a handle is never 0).
+ *
+ * The trace's gfp flags choose the migratetype (__GFP_MOVABLE,
+ * __GFP_RECLAIMABLE) and whether the allocation may dip into the reserve
+ * below the min watermark (__GFP_HIGH, or an atomic caller).
+ */
+#include <stdlib.h>
+
+#include "page_engine.h"
+
+/* Kernel gfp bits the model reads (stable since 4.x). */
+#define GFP_MOVABLE_BIT 0x08u
+#define GFP_RECLAIMABLE_BIT 0x10u
+#define GFP_HIGH_BIT 0x20u
+
+struct page_engine;
+
+struct page_thread {
+	struct page_engine *e;
+	unsigned cpu;
+} __attribute__((aligned(64)));
+
+struct page_engine {
+	struct mmr_zone *zone;
+	unsigned threads;
+	struct page_thread *thread;
+};
+
+void *page_engine_create(const struct mmr_engine_env *env, struct mmr_zone_cfg *cfg, struct mmr_error *err)
+{
+	uint64_t mb, max_order;
+	if (mmr_engine_opt_u64(env, "zone_mb", 4096, &mb, err) || mmr_engine_opt_u64(env, "max_order", 11, &max_order, err))
+		return NULL;
+	if (mb == 0 || mb > (1ull << 24) || max_order == 0 || max_order > 16) {
+		snprintf(err->msg, sizeof(err->msg), "engine option %s: out of range",
+			 mb == 0 || mb > (1ull << 24) ? "zone_mb (1..16777216)" : "max_order (1..16)");
+		return NULL;
+	}
+	cfg->pages = mb * (1024 * 1024 / MMR_PAGE_SIZE);
+	cfg->max_order = (unsigned)max_order;
+	cfg->cpus = env->threads;
+	struct page_engine *e = calloc(1, sizeof(*e));
+	struct page_thread *t = aligned_alloc(64, env->threads * sizeof(*t));
+	if (!e || !t) {
+		snprintf(err->msg, sizeof(err->msg), "page engine: out of memory");
+		free(e);
+		free(t);
+		return NULL;
+	}
+	err->msg[0] = '\0';
+	e->zone = mmr_zone_create(cfg, err);
+	if (!e->zone) {
+		free(e);
+		free(t);
+		return NULL;
+	}
+	e->threads = env->threads;
+	e->thread = t;
+	for (unsigned i = 0; i < env->threads; i++)
+		t[i] = (struct page_thread){.e = e, .cpu = i};
+	return e;
+}
+
+void page_engine_destroy(void *engine)
+{
+	struct page_engine *e = engine;
+	mmr_zone_destroy(e->zone);
+	free(e->thread);
+	free(e);
+}
+
+void *page_engine_thread_init(void *engine, unsigned tid)
+{
+	struct page_engine *e = engine;
+	return &e->thread[tid % e->threads];
+}
+
+int page_engine_alloc(void *thread, struct mmr_call *op)
+{
+	struct page_thread *t = thread;
+	unsigned mt = op->gfp & GFP_MOVABLE_BIT ? MMR_MT_MOVABLE
+		: op->gfp & GFP_RECLAIMABLE_BIT ? MMR_MT_RECLAIMABLE : MMR_MT_UNMOVABLE;
+	unsigned flags = (op->gfp & GFP_HIGH_BIT) || (op->flags & MMR_EF_ATOMIC) ? MMR_PAGES_HIGH : 0;
+	uint64_t pfn = mmr_pages_alloc(t->e->zone, t->cpu, op->order, mt, flags);
+	if (pfn == MMR_NO_PAGE)
+		return -1;
+	op->handle = pfn + 1;
+	return 0;
+}
+
+int page_engine_free(void *thread, struct mmr_call *op)
+{
+	struct page_thread *t = thread;
+	mmr_pages_free(t->e->zone, t->cpu, op->handle - 1, op->order);
+	return 0;
+}
+
+uint64_t page_engine_footprint(void *engine)
+{
+	struct page_engine *e = engine;
+	struct mmr_zone_stats st;
+	mmr_zone_stats(e->zone, &st);
+	return (st.pages - st.free_pages) * MMR_PAGE_SIZE;
+}
+
+void page_engine_report(void *engine, const struct mmr_report *r)
+{
+	struct page_engine *e = engine;
+	const struct mmr_zone_cfg *c = mmr_zone_cfg(e->zone);
+	struct mmr_zone_stats st;
+	struct mmr_error err;
+	mmr_zone_stats(e->zone, &st);
+	uint64_t ops = st.allocs + st.frees;
+	r->u64(r->ctx, "zone_pages", st.pages);
+	r->u64(r->ctx, "free_pages", st.free_pages);
+	r->u64(r->ctx, "pcp_pages", st.pcp_pages);
+	r->u64(r->ctx, "page_allocs", st.allocs);
+	r->u64(r->ctx, "page_frees", st.frees);
+	r->u64(r->ctx, "failed_allocs", st.failed);
+	r->u64(r->ctx, "pcp_hits", st.pcp_hits);
+	r->u64(r->ctx, "refills", st.refills);
+	r->u64(r->ctx, "drains", st.drains);
+	r->u64(r->ctx, "direct_lock_calls", st.direct);
+	r->u64(r->ctx, "zone_lock_acquisitions", st.zone_lock_acquisitions);
+	r->f64(r->ctx, "zone_lock_per_1000_ops", ops ? 1000.0 * (double)st.zone_lock_acquisitions / (double)ops : 0);
+	r->u64(r->ctx, "splits", st.splits);
+	r->u64(r->ctx, "merges", st.merges);
+	r->u64(r->ctx, "fallbacks", st.fallbacks);
+	r->u64(r->ctx, "below_low_wmark", st.below_low);
+	r->u64(r->ctx, "bad_frees", st.bad_frees);
+	r->u64(r->ctx, "order_mismatch_frees", st.order_mismatch);
+	if (c->pcp) {
+		r->u64(r->ctx, "pcp_high", c->pcp_high);
+		r->u64(r->ctx, "pcp_batch", c->pcp_batch);
+	}
+	r->u64(r->ctx, "wmark_min", c->wmark_min);
+	r->u64(r->ctx, "wmark_low", c->wmark_low);
+	r->u64(r->ctx, "wmark_high", c->wmark_high);
+	r->u64(r->ctx, "zone_check_ok", mmr_zone_check(e->zone, &err) == 0);
+}
+
+const struct mmr_engine_ops *const mmr_engines[] = {&page_zonelock_ops, &page_pcp_ops, NULL};

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page_engine.h - what the page engines' variants share: the engine over
+ * one zone of the page model, and the options every variant takes.  A
+ * variant (variant_*.c) only says how it sets up the zone, so the diff
+ * between two variants is one file.
+ */
+#ifndef PAGE_ENGINE_H
+#define PAGE_ENGINE_H
+
+#include "mmr_engine.h"
+#include "mmr_pages.h"
+
+/* Options of every page variant, for the start of a variant's params[]. */
+#define PAGE_ENGINE_PARAMS                                                                   \
+	{"zone_mb", "4096", "size of the zone in MiB (frame numbers only: no memory behind them)"}, \
+	{"max_order", "11", "orders 0 .. max_order-1, as the kernel's NR_PAGE_ORDERS"}
+
+/*
+ * The engine for ENV over a zone set up as CFG says, after the common
+ * options fill in its size and orders (and one pcp set per replay thread).
+ * Returns NULL with ERR on a bad option or when memory runs out.
+ */
+void *page_engine_create(const struct mmr_engine_env *env, struct mmr_zone_cfg *cfg, struct mmr_error *err);
+
+/* The members of a page variant's mmr_engine_ops besides name, description, params and create. */
+#define PAGE_ENGINE_OPS                                                                        \
+	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_PAGE, .destroy = page_engine_destroy,       \
+	.thread_init = page_engine_thread_init,                                                      \
+	.op = {[MMR_OP_ALLOC] = page_engine_alloc, [MMR_OP_FREE] = page_engine_free},                 \
+	.footprint = page_engine_footprint, .report = page_engine_report
+
+void page_engine_destroy(void *engine);
+void *page_engine_thread_init(void *engine, unsigned tid);
+int page_engine_alloc(void *thread, struct mmr_call *op);
+int page_engine_free(void *thread, struct mmr_call *op);
+uint64_t page_engine_footprint(void *engine);
+void page_engine_report(void *engine, const struct mmr_report *r);
+
+extern const struct mmr_engine_ops page_zonelock_ops, page_pcp_ops;
+
+#endif /* PAGE_ENGINE_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * variant_pcp.c - page-pcp: per-CPU page lists in front of the buddy
+ * lists, as the kernel has them.  Blocks up to pcp_max_order come from and
+ * go to the replay thread's own lists with no lock; zone->lock is taken
+ * once per batch, to refill an empty list or drain a CPU that holds more
+ * than high pages.
+ *
+ * Options: zone_mb (4096), max_order (11), pcp_high (6 x batch),
+ * pcp_batch (the kernel's formula: 63 for zones of 1 GiB and more),
+ * pcp_max_order (3, PAGE_ALLOC_COSTLY_ORDER).
+ */
+#include "page_engine.h"
+
+static const struct mmr_engine_param pcp_params[] = {
+	PAGE_ENGINE_PARAMS,
+	{"pcp_high", "0", "pages a CPU's lists hold before a batch drains; 0: 6 x pcp_batch"},
+	{"pcp_batch", "0", "pages per refill or drain; 0: the kernel's zone_batchsize formula"},
+	{"pcp_max_order", "3", "orders up to this use the per-CPU lists"},
+	{NULL, NULL, NULL},
+};
+
+static void *pcp_create(const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	uint64_t high, batch, max_order;
+	if (mmr_engine_opt_u64(env, "pcp_high", 0, &high, err) || mmr_engine_opt_u64(env, "pcp_batch", 0, &batch, err) ||
+	    mmr_engine_opt_u64(env, "pcp_max_order", 3, &max_order, err))
+		return NULL;
+	if (high > UINT32_MAX || batch > UINT32_MAX || max_order > 15) {
+		snprintf(err->msg, sizeof(err->msg), "engine option %s: out of range",
+			 max_order > 15 ? "pcp_max_order (0..15)" : "pcp_high or pcp_batch (below 2^32)");
+		return NULL;
+	}
+	struct mmr_zone_cfg cfg = {.pcp = true, .pcp_high = (unsigned)high, .pcp_batch = (unsigned)batch,
+				   .pcp_orders = (unsigned)max_order + 1};
+	return page_engine_create(env, &cfg, err);
+}
+
+const struct mmr_engine_ops page_pcp_ops = {
+	PAGE_ENGINE_OPS,
+	.name = "page-pcp",
+	.description = "buddy allocator model with per-CPU page lists (high, batch): zone->lock once per batch",
+	.params = pcp_params,
+	.create = pcp_create,
+};
