@@ -17,9 +17,11 @@ cd "$(dirname "$0")"
 
 # Debian packages the build and tests need (pkg-config names in CMakeLists.txt);
 # trace-cmd and linux-perf are the references the capture and import tests check against;
-# python3 reads JSON results in the CLI tests.
+# python3 reads JSON results in the CLI tests; the jemalloc, mimalloc and tcmalloc
+# engines load their libraries at run time (runtime packages only, no -dev).
 PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
-	libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd linux-perf python3)
+	libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd linux-perf python3
+	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4)
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 
