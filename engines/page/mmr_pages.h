@@ -45,7 +45,9 @@ enum mmr_migratetype {
 struct mmr_zone_cfg {
 	uint64_t pages;         /* frames in the zone; 0 picks 1 GiB of 4 KiB pages */
 	unsigned max_order;     /* largest order + 1 (the kernel's NR_PAGE_ORDERS); 0 picks 11 */
-	bool backed;            /* give frames real memory (mmr_page_address) */
+	bool backed;            /* give frames real memory (mmr_page_address), huge pages where it can */
+	bool prefault;          /* with backed: fault all of it in at create, as the kernel's direct map is
+	                         * always mapped (else the first use of a frame pays a page fault) */
 	bool pcp;               /* per-CPU lists on */
 	unsigned cpus;          /* per-CPU list sets (replay threads); at least 1 */
 	unsigned pcp_high;      /* pages a CPU's lists hold before draining; 0 picks the kernel-like default */

@@ -101,6 +101,11 @@ static int zone_alloc_parts(struct mmr_zone *z, struct mmr_error *err)
 			snprintf(err->msg, sizeof(err->msg), "page zone: cannot map %zu bytes of memory", z->mem_bytes);
 			return -1;
 		}
+		/* The kernel's direct map uses huge pages; asking for them also makes prefaulting quick. */
+		madvise(z->mem, z->mem_bytes, MADV_HUGEPAGE);
+		if (c->prefault)
+			for (size_t off = 0; off < z->mem_bytes; off += MMR_PAGE_SIZE)
+				((volatile uint8_t *)z->mem)[off] = 0;
 	}
 	if (mmr_spin_init(&z->lock, "zone->lock")) {
 		snprintf(err->msg, sizeof(err->msg), "page zone: cannot create lock class zone->lock");

@@ -17,7 +17,8 @@
 #include "slub.h"
 
 static const struct mmr_engine_param slub_params[] = {
-	{"zone_mb", "4096", "size of the page-model zone the slabs come from, in MiB"},
+	{"zone_mb", "1024", "size of the page-model zone the slabs come from, in MiB"},
+	{"prefault", "0", "1: fault the zone in before the replay, as the kernel direct map always is (1 GiB: about 2 s); 0: on first touch, in huge pages"},
 	{"min_partial", "5", "partial slabs a node keeps before empty ones go back to the page model"},
 	{"cache_by_site", "0", "1: kmem_cache_alloc caches keyed by object size and call site, 0: by size"},
 	MMR_TOUCH_PARAM,
@@ -26,16 +27,18 @@ static const struct mmr_engine_param slub_params[] = {
 
 static int read_opts(struct slub *s, const struct mmr_engine_env *env, uint64_t *zone_mb, struct mmr_error *err)
 {
-	uint64_t min_partial, by_site;
-	if (mmr_engine_opt_u64(env, "zone_mb", 4096, zone_mb, err) ||
+	uint64_t min_partial, by_site, prefault;
+	if (mmr_engine_opt_u64(env, "zone_mb", 1024, zone_mb, err) ||
+	    mmr_engine_opt_u64(env, "prefault", 0, &prefault, err) ||
 	    mmr_engine_opt_u64(env, "min_partial", 5, &min_partial, err) ||
 	    mmr_engine_opt_u64(env, "cache_by_site", 0, &by_site, err) || mmr_touch_opt(env, &s->touch, err))
 		return -1;
-	if (*zone_mb < 16 || *zone_mb > (1u << 20) || by_site > 1 || min_partial > 1000) {
+	if (*zone_mb < 16 || *zone_mb > (1u << 20) || by_site > 1 || prefault > 1 || min_partial > 1000) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "slub: zone_mb 16..1048576, cache_by_site 0 or 1, min_partial 0..1000");
+			 "slub: zone_mb 16..1048576, cache_by_site and prefault 0 or 1, min_partial 0..1000");
 		return -1;
 	}
+	s->prefault = prefault;
 	s->min_partial = (unsigned)min_partial;
 	s->by_site = by_site;
 	return 0;
@@ -56,7 +59,7 @@ static void *slub_create(const struct mmr_engine_env *env, struct mmr_error *err
 		free(s);
 		return NULL;
 	}
-	struct mmr_zone_cfg cfg = {.pages = zone_mb * (1024 * 1024 / MMR_PAGE_SIZE), .backed = true,
+	struct mmr_zone_cfg cfg = {.pages = zone_mb * (1024 * 1024 / MMR_PAGE_SIZE), .backed = true, .prefault = s->prefault,
 				   .pcp = true, .cpus = env->threads, .pcp_orders = 4};
 	err->msg[0] = '\0';
 	s->zone = mmr_zone_create(&cfg, err);

@@ -108,6 +108,7 @@ struct slub {
 	struct mmr_mutex slab_mutex;  /* "slab_mutex": creating caches */
 	enum mmr_touch touch;
 	bool by_site;
+	bool prefault;
 	unsigned min_partial;
 	unsigned threads;
 	/* struct slub_counts as words, added to as threads leave. */
