@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "mmr_dlib.h"
 #include "mmr_engine.h"
 #include "mmr_touch.h"
 
@@ -22,13 +21,14 @@ struct mmr_ualloc {
 };
 
 /*
- * The engine for a run over LIB (NAME for messages): NULL with ERR filled
- * when the library cannot be used or an option is wrong.
+ * The engine for a run of allocator NAME, whose library could not be
+ * loaded when WHY is not NULL (mmr_dlib_load's answer; NULL for the
+ * process's own allocator): NULL with ERR filled then, or when an option
+ * is wrong.
  */
-static inline void *mmr_ualloc_create(struct mmr_dlib *lib, const char *name,
-				      const struct mmr_engine_env *env, struct mmr_error *err)
+static inline void *mmr_ualloc_create(const char *why, const char *name, const struct mmr_engine_env *env,
+				      struct mmr_error *err)
 {
-	const char *why = mmr_dlib_load(lib);
 	if (why) {
 		snprintf(err->msg, sizeof(err->msg), "%s engine: %s", name, why);
 		return NULL;

@@ -8,6 +8,7 @@
  * __GFP_RECLAIMABLE) and whether the allocation may dip into the reserve
  * below the min watermark (__GFP_HIGH, or an atomic caller).
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "page_engine.h"
@@ -107,6 +108,30 @@ uint64_t page_engine_footprint(void *engine)
 	return (st.pages - st.free_pages) * MMR_PAGE_SIZE;
 }
 
+/* The zone's figures the report gives, by name. */
+static const struct {
+	const char *key;
+	size_t off;
+} report_stats[] = {
+	{"zone_pages", offsetof(struct mmr_zone_stats, pages)},
+	{"free_pages", offsetof(struct mmr_zone_stats, free_pages)},
+	{"pcp_pages", offsetof(struct mmr_zone_stats, pcp_pages)},
+	{"page_allocs", offsetof(struct mmr_zone_stats, allocs)},
+	{"page_frees", offsetof(struct mmr_zone_stats, frees)},
+	{"failed_allocs", offsetof(struct mmr_zone_stats, failed)},
+	{"pcp_hits", offsetof(struct mmr_zone_stats, pcp_hits)},
+	{"refills", offsetof(struct mmr_zone_stats, refills)},
+	{"drains", offsetof(struct mmr_zone_stats, drains)},
+	{"direct_lock_calls", offsetof(struct mmr_zone_stats, direct)},
+	{"zone_lock_acquisitions", offsetof(struct mmr_zone_stats, zone_lock_acquisitions)},
+	{"splits", offsetof(struct mmr_zone_stats, splits)},
+	{"merges", offsetof(struct mmr_zone_stats, merges)},
+	{"fallbacks", offsetof(struct mmr_zone_stats, fallbacks)},
+	{"below_low_wmark", offsetof(struct mmr_zone_stats, below_low)},
+	{"bad_frees", offsetof(struct mmr_zone_stats, bad_frees)},
+	{"order_mismatch_frees", offsetof(struct mmr_zone_stats, order_mismatch)},
+};
+
 void page_engine_report(void *engine, const struct mmr_report *r)
 {
 	struct page_engine *e = engine;
@@ -114,25 +139,10 @@ void page_engine_report(void *engine, const struct mmr_report *r)
 	struct mmr_zone_stats st;
 	struct mmr_error err;
 	mmr_zone_stats(e->zone, &st);
+	for (size_t i = 0; i < sizeof(report_stats) / sizeof(report_stats[0]); i++)
+		r->u64(r->ctx, report_stats[i].key, *(const uint64_t *)((const char *)&st + report_stats[i].off));
 	uint64_t ops = st.allocs + st.frees;
-	r->u64(r->ctx, "zone_pages", st.pages);
-	r->u64(r->ctx, "free_pages", st.free_pages);
-	r->u64(r->ctx, "pcp_pages", st.pcp_pages);
-	r->u64(r->ctx, "page_allocs", st.allocs);
-	r->u64(r->ctx, "page_frees", st.frees);
-	r->u64(r->ctx, "failed_allocs", st.failed);
-	r->u64(r->ctx, "pcp_hits", st.pcp_hits);
-	r->u64(r->ctx, "refills", st.refills);
-	r->u64(r->ctx, "drains", st.drains);
-	r->u64(r->ctx, "direct_lock_calls", st.direct);
-	r->u64(r->ctx, "zone_lock_acquisitions", st.zone_lock_acquisitions);
 	r->f64(r->ctx, "zone_lock_per_1000_ops", ops ? 1000.0 * (double)st.zone_lock_acquisitions / (double)ops : 0);
-	r->u64(r->ctx, "splits", st.splits);
-	r->u64(r->ctx, "merges", st.merges);
-	r->u64(r->ctx, "fallbacks", st.fallbacks);
-	r->u64(r->ctx, "below_low_wmark", st.below_low);
-	r->u64(r->ctx, "bad_frees", st.bad_frees);
-	r->u64(r->ctx, "order_mismatch_frees", st.order_mismatch);
 	if (c->pcp) {
 		r->u64(r->ctx, "pcp_high", c->pcp_high);
 		r->u64(r->ctx, "pcp_batch", c->pcp_batch);
