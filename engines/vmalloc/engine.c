@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c - the vmalloc engines' common part: the range, the nodes and
+ * their busy and lazy lists, the alloc and free paths, the report.  The
+ * handle of an area is its descriptor's address.
+ *
+ * An allocation asks the variant first (vmalloc-nodes: the pool of its
+ * CPU's node), else takes the lowest fit from the free space under
+ * free_vmap_area_lock; when nothing fits it purges everything, pools
+ * included, and tries once more, as the kernel does before it fails.
+ * The area joins the busy list of the node its address falls in.  A free
+ * takes it off that list and puts it on a lazy list: the node it was
+ * asked from when it has one, else its address's node.  Its address stays
+ * taken until a purge.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vmalloc.h"
+
+/* x86_64's vmalloc range with 4-level page tables: 32 TiB from 0xffffc90000000000. */
+#define VM_START 0xffffc90000000000ull
+#define VM_SIZE (32ull << 40)
+
+const struct mmr_engine_param vm_params[] = {
+	{"nodes", "0", "vmap nodes; 0: one per replay thread"},
+	{"lazy_max_pages", "0", "lazily freed pages that start a purge; 0: the kernel's 32 MiB x fls(threads)"},
+	{"flush_ns", "5000", "busy work per purge for the TLB flush, ns (the seed gives no figure)"},
+	{"zone_pages", "16", "addresses interleave over the nodes in runs of this many pages"},
+	{"pool_max", "0", "vmalloc-nodes: areas a pool keeps at most; 0: no limit, as the seed patch"},
+	{NULL, NULL, NULL},
+};
+
+uint64_t vm_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void vm_busy_ns(uint64_t ns)
+{
+	uint64_t end = vm_now_ns() + ns;
+	while (ns && vm_now_ns() < end)
+		;
+}
+
+void vm_list_add(struct vm_list *l, struct vm_area *va)
+{
+	va->next = NULL;
+	va->prev = l->tail;
+	if (l->tail)
+		l->tail->next = va;
+	else
+		l->head = va;
+	l->tail = va;
+	l->len++;
+}
+
+void vm_list_del(struct vm_list *l, struct vm_area *va)
+{
+	if (va->prev)
+		va->prev->next = va->next;
+	else
+		l->head = va->next;
+	if (va->next)
+		va->next->prev = va->prev;
+	else
+		l->tail = va->prev;
+	va->prev = va->next = NULL;
+	l->len--;
+}
+
+void vm_list_splice(struct vm_list *to, struct vm_list *from)
+{
+	if (!from->head)
+		return;
+	if (to->tail) {
+		to->tail->next = from->head;
+		from->head->prev = to->tail;
+	} else {
+		to->head = from->head;
+	}
+	to->tail = from->tail;
+	to->len += from->len;
+	*from = (struct vm_list){0};
+}
+
+static void free_list(struct vm_list *l)
+{
+	for (struct vm_area *va = l->head, *next; va; va = next) {
+		next = va->next;
+		free(va);
+	}
+	*l = (struct vm_list){0};
+}
+
+void vm_reclaim(struct vm_engine *e, struct vm_list *to_free)
+{
+	if (!to_free->head)
+		return;
+	atomic_fetch_add_explicit(&e->n.to_free, to_free->len, memory_order_relaxed);
+	mmr_spin_lock(&e->free_lock);
+	for (struct vm_area *va = to_free->head; va; va = va->next)
+		vs_free(&e->space, va->start, va->end); /* out of memory leaves the range taken: never reused */
+	mmr_spin_unlock(&e->free_lock);
+	free_list(to_free);
+}
+
+/* The options into E; -1 with ERR for a value out of range. */
+static int read_opts(struct vm_engine *e, const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	uint64_t nodes, lazy, zone;
+	if (mmr_engine_opt_u64(env, "nodes", 0, &nodes, err) || mmr_engine_opt_u64(env, "lazy_max_pages", 0, &lazy, err) ||
+	    mmr_engine_opt_u64(env, "flush_ns", 5000, &e->flush_ns, err) ||
+	    mmr_engine_opt_u64(env, "zone_pages", 16, &zone, err) || mmr_engine_opt_u64(env, "pool_max", 0, &e->pool_max, err))
+		return -1;
+	if (nodes > 1024 || zone == 0 || zone > (1u << 20) || e->flush_ns > 1000000000ull || lazy > (1ull << 32)) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "vmalloc: nodes 0..1024, zone_pages 1..1048576, flush_ns up to 1e9, lazy_max_pages up to 2^32");
+		return -1;
+	}
+	unsigned fls = 0;
+	for (unsigned t = env->threads; t; t >>= 1)
+		fls++;
+	e->nr_nodes = nodes ? (unsigned)nodes : env->threads;
+	e->lazy_max = lazy ? lazy : fls * ((32ull << 20) / VM_PAGE);
+	e->zone_bytes = zone * VM_PAGE;
+	return 0;
+}
+
+static int init_locks(struct vm_engine *e)
+{
+	int rc = mmr_spin_init(&e->free_lock, "free_vmap_area_lock") | mmr_mutex_init(&e->purge_lock, "vmap_purge_lock");
+	for (unsigned i = 0; i < e->nr_nodes; i++) {
+		struct vm_node *vn = &e->nodes[i];
+		rc |= mmr_spin_init(&vn->busy_lock, "vn->busy.lock") | mmr_spin_init(&vn->lazy_lock, "vn->lazy.lock") |
+		      mmr_spin_init(&vn->pool_lock, "vn->pool_lock");
+	}
+	pthread_mutex_init(&e->wq_mu, NULL);
+	pthread_cond_init(&e->wq_cv, NULL);
+	return rc;
+}
+
+void *vm_engine_create(const struct vm_variant *v, const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	struct vm_engine *e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err->msg, sizeof(err->msg), "vmalloc: out of memory");
+		return NULL;
+	}
+	e->v = v;
+	e->vstart = VM_START;
+	e->vend = VM_START + VM_SIZE;
+	if (read_opts(e, env, err)) {
+		free(e);
+		return NULL;
+	}
+	e->nr_helpers = e->nr_nodes - 1;
+	e->nr_threads = env->threads;
+	e->nodes = aligned_alloc(64, e->nr_nodes * sizeof(*e->nodes));
+	e->helpers = calloc(e->nr_helpers + 1, sizeof(*e->helpers));
+	e->threads = calloc(e->nr_threads, sizeof(*e->threads));
+	if (!e->nodes || !e->helpers || !e->threads || vs_init(&e->space, e->vstart, e->vend)) {
+		snprintf(err->msg, sizeof(err->msg), "vmalloc: out of memory for %u nodes", e->nr_nodes);
+		free(e->nodes);
+		free(e->helpers);
+		free(e->threads);
+		free(e);
+		return NULL;
+	}
+	for (unsigned t = 0; t < e->nr_threads; t++)
+		e->threads[t] = (struct vm_thread){e, t};
+	memset(e->nodes, 0, e->nr_nodes * sizeof(*e->nodes));
+	for (unsigned h = 0; h < e->nr_helpers; h++)
+		e->helpers[h].node = -1;
+	if (init_locks(e)) {
+		snprintf(err->msg, sizeof(err->msg), "vmalloc: cannot create its lock classes");
+		vm_engine_destroy(e);
+		return NULL;
+	}
+	return e;
+}
+
+void vm_engine_destroy(void *engine)
+{
+	struct vm_engine *e = engine;
+	for (unsigned i = 0; i < e->nr_nodes; i++) {
+		struct vm_node *vn = &e->nodes[i];
+		free_list(&vn->busy);
+		free_list(&vn->lazy);
+		free_list(&vn->purge);
+		for (unsigned p = 0; p < VM_POOL_PAGES; p++)
+			free_list(&vn->pool[p].list);
+	}
+	vs_destroy(&e->space);
+	mmr_mutex_destroy(&e->purge_lock);
+	pthread_cond_destroy(&e->wq_cv);
+	pthread_mutex_destroy(&e->wq_mu);
+	free(e->nodes);
+	free(e->helpers);
+	free(e->threads);
+	free(e);
+}
+
+void *vm_engine_thread_init(void *engine, unsigned tid)
+{
+	struct vm_engine *e = engine;
+	return &e->threads[tid % e->nr_threads];
+}
+
+/* An area from the free space, purging everything once when none fits. */
+static uint64_t global_alloc(struct vm_engine *e, uint64_t size, uint64_t align)
+{
+	for (int purged = 0;; purged++) {
+		mmr_spin_lock(&e->free_lock);
+		uint64_t addr = vs_alloc(&e->space, size, align);
+		mmr_spin_unlock(&e->free_lock);
+		if (addr != VM_NONE || purged)
+			return addr;
+		atomic_fetch_add_explicit(&e->n.sync_purges, 1, memory_order_relaxed);
+		vm_purge(e, true);
+	}
+}
+
+int vm_engine_alloc(void *thread, struct mmr_call *op)
+{
+	struct vm_thread *t = thread;
+	struct vm_engine *e = t->e;
+	/* The area holds the request rounded to pages and its guard page, as the trace's bytes_alloc says. */
+	uint64_t size = op->bytes_alloc ? op->bytes_alloc : ((op->size + VM_PAGE - 1) & ~(VM_PAGE - 1)) + VM_PAGE;
+	uint64_t align = op->aux > VM_PAGE ? op->aux : VM_PAGE;
+	uint32_t vn_id = 0;
+	atomic_fetch_add_explicit(&e->n.allocs, 1, memory_order_relaxed);
+	if (align & (align - 1))
+		align = VM_PAGE; /* not a power of two: the trace's field is not an alignment */
+	size = (size + VM_PAGE - 1) & ~(VM_PAGE - 1);
+	struct vm_area *va = e->v->node_alloc(e, t->cpu, size, align, &vn_id);
+	if (!va) {
+		uint64_t addr = (va = malloc(sizeof(*va))) ? global_alloc(e, size, align) : VM_NONE;
+		if (addr == VM_NONE) {
+			free(va);
+			atomic_fetch_add_explicit(&e->n.failed, 1, memory_order_relaxed);
+			return -1;
+		}
+		atomic_fetch_add_explicit(&e->n.global_allocs, 1, memory_order_relaxed);
+		*va = (struct vm_area){.start = addr, .end = addr + size};
+	}
+	va->vn_id = vn_id;
+	struct vm_node *vn = vm_addr_node(e, va->start);
+	mmr_spin_lock(&vn->busy_lock);
+	vm_list_add(&vn->busy, va);
+	mmr_spin_unlock(&vn->busy_lock);
+	op->handle = (uint64_t)(uintptr_t)va;
+	return 0;
+}
+
+int vm_engine_free(void *thread, struct mmr_call *op)
+{
+	struct vm_thread *t = thread;
+	struct vm_engine *e = t->e;
+	struct vm_area *va = (struct vm_area *)(uintptr_t)op->handle;
+	struct vm_node *vn = vm_addr_node(e, va->start);
+	atomic_fetch_add_explicit(&e->n.frees, 1, memory_order_relaxed);
+	mmr_spin_lock(&vn->busy_lock);
+	vm_list_del(&vn->busy, va);
+	mmr_spin_unlock(&vn->busy_lock);
+	uint64_t pages = (va->end - va->start) / VM_PAGE;
+	uint64_t lazy = atomic_fetch_add_explicit(&e->lazy_pages, pages, memory_order_relaxed) + pages;
+	/* Back to the node it was asked from, so that its pool fills with what that CPU uses. */
+	struct vm_node *to = va->vn_id ? vm_id_node(e, va->vn_id) : vn;
+	mmr_spin_lock(&to->lazy_lock);
+	vm_list_add(&to->lazy, va);
+	mmr_spin_unlock(&to->lazy_lock);
+	if (lazy > e->lazy_max)
+		vm_purge_request(e);
+	return 0;
+}
