@@ -9,6 +9,7 @@
  * free block again.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -253,13 +254,59 @@ static void test_pool_reuse(void **state)
 	vm_nodes_ops.destroy(e);
 }
 
+static bool helper_alive(struct vm_engine *e)
+{
+	pthread_mutex_lock(&e->wq_mu);
+	bool alive = e->helpers[0].alive;
+	pthread_mutex_unlock(&e->wq_mu);
+	return alive;
+}
+
+/* Lazy pages several times the limit: the purge hands a node to a helper worker. */
+static void test_purge_helpers(void **state)
+{
+	(void)state;
+	const char *keys[] = {"lazy_max_pages"}, *values[] = {"16"};
+	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .slots = 64, .nopts = 1, .keys = keys, .values = values};
+	struct mmr_error err = {{0}};
+	struct vm_engine *e = vm_global_ops.create(&env, &err);
+	assert_non_null(e);
+	assert_int_equal(vm_global_ops.workers(e), 2);
+	/* 2 x 20 frees of 2 pages (one and its guard), on both nodes' lists, with no worker yet to purge. */
+	for (unsigned cpu = 0; cpu < 2; cpu++) {
+		void *ctx = vm_global_ops.thread_init(e, cpu);
+		for (int i = 0; i < 20; i++) {
+			struct mmr_call c = {.size = VM_PAGE, .aux = VM_PAGE};
+			assert_int_equal(vm_global_ops.op[MMR_OP_ALLOC](ctx, &c), 0);
+			assert_int_equal(vm_global_ops.op[MMR_OP_FREE](ctx, &c), 0);
+		}
+	}
+	assert_int_equal(atomic_load(&e->lazy_pages), 80);
+	atomic_bool stop = false;
+	struct worker_arg helper = {&vm_global_ops, e, 1, &stop}, drain = {&vm_global_ops, e, 0, &stop};
+	pthread_t ht, dt;
+	pthread_create(&ht, NULL, worker, &helper);
+	while (!helper_alive(e))
+		sched_yield();
+	pthread_create(&dt, NULL, worker, &drain);
+	while (atomic_load(&e->lazy_pages) > 0)
+		sched_yield();
+	atomic_store(&stop, true);
+	pthread_join(dt, NULL);
+	pthread_join(ht, NULL);
+	assert_int_equal(e->n.helper_purges, 1);
+	assert_int_equal(e->n.areas_purged, 40);
+	check_ok(e);
+	vm_global_ops.destroy(e);
+}
+
 int main(void)
 {
 	atomic_init(&errors, 0);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_space_lowest_fit), cmocka_unit_test(test_space_alignment),
 		cmocka_unit_test(test_global),           cmocka_unit_test(test_nodes),
-		cmocka_unit_test(test_pool_reuse),
+		cmocka_unit_test(test_pool_reuse),       cmocka_unit_test(test_purge_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
