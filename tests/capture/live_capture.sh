@@ -48,11 +48,18 @@ command)
 	[ -z "$(our_instances)" ] || fail "instance left behind: $(our_instances)"
 	kmalloc=$(count t.mmr '$5 == "slab" && $6 == "alloc" && !/ cache/')
 	kfree=$(count t.mmr '$5 == "slab" && $6 == "free" && !/ cache/')
-	others=$(count t.mmr '$4 != "sh" && $4 != "ls" && $4 != "cat" && $4 != "cp" && $4 != "rm" && $4 != "seq"')
-	echo "kmalloc $kmalloc kfree $kfree from the workload, $others from other tasks"
+	# A task the kernel did not name (saved_cmdlines is best effort: it gives up
+	# on contention, docs/capture.md) shows as "-": it cannot be told apart, so
+	# only named tasks other than the workload's fail the test, and unnamed
+	# events must stay a small share.
+	others=$(count t.mmr '$4 != "sh" && $4 != "ls" && $4 != "cat" && $4 != "cp" && $4 != "rm" && $4 != "seq" && $4 != "-"')
+	unnamed=$(count t.mmr '$4 == "-"')
+	total=$("$mmr" dump t.mmr | wc -l)
+	echo "kmalloc $kmalloc kfree $kfree from the workload, $others from other tasks, $unnamed of $total unnamed"
 	[ "$kmalloc" -ge 1000 ] || fail "only $kmalloc kmalloc events"
 	[ "$kfree" -ge 1000 ] || fail "only $kfree kfree events"
 	[ "$others" = 0 ] || fail "-F let in $others events of other tasks"
+	[ $((unnamed * 4)) -le "$total" ] || fail "$unnamed of $total events from tasks the kernel did not name"
 	"$mmr" stats --json t.mmr | grep -q '"lost_events":[[:space:]]*0,' || fail "lost events not recorded as 0"
 	;;
 tracedat)
