@@ -103,14 +103,15 @@ void *cma_create(const struct mmr_engine_env *env, const struct cma_variant *v, 
 		free(c);
 		return NULL;
 	}
+	unsigned threads = env->threads ? env->threads : 1;
 	c->bitmap = calloc((c->nbits + 63) / 64, sizeof(*c->bitmap));
-	if (!c->bitmap || make_threads(c, env->threads ? env->threads : 1) ||
-	    make_zone(c, env->threads ? env->threads : 1, err)) {
-		if (!c->zone && !err->msg[0])
-			snprintf(err->msg, sizeof(err->msg), "cma: out of memory for a %llu-page area",
-				 (unsigned long long)c->pages);
-		else if (c->zone || !err->msg[0])
-			snprintf(err->msg, sizeof(err->msg), "cma: out of memory");
+	if (!c->bitmap || make_threads(c, threads)) {
+		snprintf(err->msg, sizeof(err->msg), "cma: out of memory for a %llu-page area",
+			 (unsigned long long)c->pages);
+		cma_destroy(c);
+		return NULL;
+	}
+	if (make_zone(c, threads, err)) { /* ERR says why */
 		cma_destroy(c);
 		return NULL;
 	}
