@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * alloc.c - cma_alloc and cma_release on the page model.
+ *
+ * An allocation searches the bitmap under cma->lock, sets the bits it
+ * found, and drops the lock before the slow part, the migration, as the
+ * kernel does: the lock guards the bitmap only.  A range whose migration
+ * fails gets its bits cleared (under the lock) and the search goes on
+ * past it.  Normal mode drains the calling CPU's pcp lists before each
+ * migration and, when a whole search met only busy ranges, searches again
+ * up to `retries` times; fail-fast mode does neither and starts each
+ * search where the last range failed, wrapping around (seed 001's
+ * CMA_ALLOC_FAIL_FAST with the last failed pfn cached).
+ */
+#include <sched.h>
+#include <time.h>
+
+#include "cma.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* xorshift64: cheap per-thread randomness for the unmovable-page draws. */
+static uint64_t rnd(struct cma_thread *t)
+{
+	uint64_t x = t->rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return t->rng = x;
+}
+
+/*
+ * The rest of the system's page users on this CPU: one movable order-0
+ * page allocated and the oldest of the CPU's ring given back (to its pcp
+ * list), per cma_alloc.  Their pages land anywhere in the zone, the area
+ * included, and are what a migration finds busy.
+ */
+static void churn(struct cma_thread *t)
+{
+	struct cma *c = t->c;
+	if (!c->movable_pages)
+		return;
+	uint64_t *slot = &t->ring[t->ring_head];
+	if (t->ring_len == c->movable_pages)
+		mmr_pages_free(c->zone, t->cpu, *slot - 1, 0);
+	else
+		t->ring_len++;
+	uint64_t pfn = mmr_pages_alloc(c->zone, t->cpu, 0, MMR_MT_MOVABLE, 0);
+	if (pfn == MMR_NO_PAGE) {
+		t->n.movable_failures++;
+		t->ring_len--;
+		return;
+	}
+	*slot = pfn + 1;
+	t->ring_head = (t->ring_head + 1) % c->movable_pages;
+}
+
+/* Busy-wait NS: the copying a migration does, on the CPU, with no lock held. */
+static void spin_ns(uint64_t ns)
+{
+	uint64_t end = now_ns() + ns;
+	while (now_ns() < end)
+		;
+}
+
+/*
+ * alloc_contig_range's stand-in: the frames [pfn, pfn + count) taken out of
+ * the page model.  Returns 0, or -1 when an unmovable page or a busy frame
+ * (another user's, or on a pcp list) stops it; counted on T.
+ */
+static int migrate(struct cma_thread *t, uint64_t pfn, uint64_t count)
+{
+	struct cma *c = t->c;
+	if (c->unmovable_ppm) {
+		const uint64_t pb = 512; /* pageblock: 2 MiB */
+		for (uint64_t b = pfn / pb; b <= (pfn + count - 1) / pb; b++)
+			if (rnd(t) % 1000000 < c->unmovable_ppm) {
+				t->n.unmovable_failures++;
+				return -1;
+			}
+	}
+	if (!c->fail_fast) {
+		/* Normal mode empties this CPU's pcp lists first, so its own freed pages are no obstacle. */
+		mmr_pages_drain(c->zone, t->cpu);
+		t->n.drains++;
+	}
+	if (mmr_pages_take_range(c->zone, pfn, count)) {
+		t->n.busy_failures++;
+		return -1;
+	}
+	if (c->migrate_ns)
+		spin_ns(count * c->migrate_ns);
+	t->n.migrated_pages += count;
+	return 0;
+}
+
+/*
+ * One pass over the bits [from, before) as starting points: 0 with *BIT
+ * the range allocated, 1 when a range failed migration and no other was
+ * found, -1 when no free range was found at all.
+ */
+static int search(struct cma_thread *t, uint64_t from, uint64_t before, uint64_t len, uint64_t mask,
+		  uint64_t *bit)
+{
+	struct cma *c = t->c;
+	int busy = -1;
+	for (;;) {
+		cma_lock(c);
+		uint64_t i = cma_bitmap_find(c->bitmap, c->nbits, from, before, len, mask);
+		if (i != UINT64_MAX)
+			cma_bitmap_set(c->bitmap, i, len);
+		cma_unlock(c);
+		if (i == UINT64_MAX)
+			return busy;
+		uint64_t pfn = i << c->order_per_bit;
+		if (migrate(t, pfn, len << c->order_per_bit) == 0) {
+			*bit = i;
+			return 0;
+		}
+		t->n.migrate_failures++;
+		cma_lock(c);
+		cma_bitmap_clear(c->bitmap, i, len);
+		cma_unlock(c);
+		if (c->fail_fast)
+			atomic_store_explicit(&c->last_failed, i, memory_order_relaxed);
+		busy = 1;
+		from = i + mask + 1;
+	}
+}
+
+/* cma_alloc of COUNT pages aligned to 2^ALIGN pages: the first bit, or UINT64_MAX. */
+static uint64_t cma_alloc(struct cma_thread *t, uint64_t count, unsigned align)
+{
+	struct cma *c = t->c;
+	uint64_t len = (count + (1ull << c->order_per_bit) - 1) >> c->order_per_bit;
+	uint64_t mask = align > c->order_per_bit ? (1ull << (align - c->order_per_bit)) - 1 : 0;
+	uint64_t bit;
+	if (c->fail_fast) {
+		uint64_t start = atomic_load_explicit(&c->last_failed, memory_order_relaxed) & ~mask;
+		if (search(t, start, c->nbits, len, mask, &bit) == 0 || (start && search(t, 0, start, len, mask, &bit) == 0))
+			return bit;
+		return UINT64_MAX;
+	}
+	for (unsigned attempt = 0;; attempt++) {
+		int rc = search(t, 0, c->nbits, len, mask, &bit);
+		if (rc == 0)
+			return bit;
+		/* A full area stays full however often it is searched; busy ranges may clear. */
+		if (rc < 0 || attempt == c->retries)
+			return UINT64_MAX;
+		t->n.retries++;
+		sched_yield();
+	}
+}
+
+int cma_op_alloc(void *thread, struct mmr_call *op)
+{
+	struct cma_thread *t = thread;
+	struct cma *c = t->c;
+	uint64_t count = op->size ? (op->size + MMR_PAGE_SIZE - 1) / MMR_PAGE_SIZE : 1ull << op->order;
+	uint64_t t0 = now_ns();
+	bool waited = false;
+	churn(t);
+	if (atomic_load_explicit(&c->delayed, memory_order_acquire)) {
+		uint64_t before = t->n.flush_waits;
+		cma_wq_flush(c, t);
+		waited = t->n.flush_waits != before;
+	}
+	uint64_t bit = count <= c->pages ? cma_alloc(t, count, op->order) : UINT64_MAX;
+	mmr_hist_add(waited ? t->alloc_waited : t->alloc_nowait, now_ns() - t0);
+	if (bit == UINT64_MAX) {
+		t->n.alloc_failures++;
+		return -1;
+	}
+	t->n.allocs++;
+	op->handle = (bit << c->order_per_bit) + 1;
+	return 0;
+}
+
+/* The pages of a release: from the call's bytes, else its order. */
+static uint64_t release_count(const struct mmr_call *op)
+{
+	return op->size ? (op->size + MMR_PAGE_SIZE - 1) / MMR_PAGE_SIZE : 1ull << op->order;
+}
+
+/* The bits of the range at PFN of COUNT pages. */
+static void range_bits(const struct cma *c, uint64_t pfn, uint64_t count, uint64_t *bit, uint64_t *len)
+{
+	*bit = pfn >> c->order_per_bit;
+	*len = (count + (1ull << c->order_per_bit) - 1) >> c->order_per_bit;
+}
+
+/*
+ * cma_release: frames back to the page model, then the bits cleared, so
+ * that a search that finds the bits clear finds the frames free.  An
+ * ATOMIC caller with a mutex try-locks first: a failed try is where the
+ * kernel would have slept in atomic context.
+ */
+static void release(struct cma_thread *t, uint64_t pfn, uint64_t count, bool atomic)
+{
+	struct cma *c = t->c;
+	uint64_t bit, len;
+	range_bits(c, pfn, count, &bit, &len);
+	mmr_pages_free_range(c->zone, pfn, count);
+	t->n.releases++;
+	t->n.atomic_releases += atomic;
+	if (c->v.lockless_clear) {
+		cma_bitmap_clear(c->bitmap, bit, len);
+		return;
+	}
+	if (atomic && !c->v.spinlock && !cma_trylock(c)) {
+		t->n.atomic_sleeps++;
+		cma_lock(c);
+	} else if (!atomic || c->v.spinlock) {
+		cma_lock(c);
+	}
+	cma_bitmap_clear(c->bitmap, bit, len);
+	cma_unlock(c);
+}
+
+int cma_op_release(void *thread, struct mmr_call *op)
+{
+	struct cma_thread *t = thread;
+	release(t, op->handle - 1, release_count(op), op->flags & MMR_EF_ATOMIC);
+	return 0;
+}
+
+/*
+ * cma_release_nowait.  cma-nowait frees all pages but the first at once
+ * (the first holds the work item, as the patch keeps it in the page) and
+ * queues the rest of the release; the area is flagged so that every later
+ * cma_alloc flushes the queue first.  The other variants release in place,
+ * as an atomic caller.
+ */
+int cma_op_release_nowait(void *thread, struct mmr_call *op)
+{
+	struct cma_thread *t = thread;
+	struct cma *c = t->c;
+	uint64_t pfn = op->handle - 1, count = release_count(op);
+	if (!c->v.nowait) {
+		release(t, pfn, count, true);
+		return 0;
+	}
+	struct cma_work *w = malloc(sizeof(*w));
+	if (!w) { /* no memory for the item: release in place, as an atomic caller */
+		release(t, pfn, count, true);
+		return 0;
+	}
+	if (count > 1)
+		mmr_pages_free_range(c->zone, pfn + 1, count - 1);
+	*w = (struct cma_work){.pfn = pfn, .count = count};
+	if (!atomic_load_explicit(&c->delayed, memory_order_relaxed))
+		atomic_store_explicit(&c->delayed, true, memory_order_release);
+	t->n.delayed_releases++;
+	t->n.atomic_releases++;
+	cma_wq_queue(c, w);
+	return 0;
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cma.h - what the CMA engines share: one contiguous memory area over a
+ * range of the page model's zone, its allocation bitmap under cma->lock,
+ * and the allocation and release paths whose locking the variants
+ * (variant_*.c) choose.  A variant only fills a struct cma_variant and
+ * its ops table, so the diff between two variants is one file.
+ *
+ * The model, after seed 000 (cma_release_nowait) and the CMA half of seed
+ * 001 (allocation modes):
+ *  - cma_alloc finds the next zero run in the bitmap under cma->lock, sets
+ *    it, drops the lock and "migrates" the range: takes its frames out of
+ *    the page model (mmr_pages_take_range).  A frame that some other page
+ *    user holds or that sits on a per-CPU list fails the range, as does
+ *    an unmovable page (a per-pageblock chance); the bits are cleared
+ *    again and the search moves on past the range.
+ *  - cma_release gives the frames back to the page model and clears the
+ *    bits.  Releases from atomic context (op release_nowait, or the
+ *    atomic flag) must not sleep: with a mutex the model try-locks first
+ *    and counts a failed try as a sleep in atomic context.
+ */
+#ifndef CMA_H
+#define CMA_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmr_engine.h"
+#include "mmr_hist.h"
+#include "mmr_lock.h"
+#include "mmr_pages.h"
+
+/* How a variant locks and releases; the rest of the engine is common. */
+struct cma_variant {
+	bool spinlock;       /* cma->lock is a spinlock (v2 of the patch); else a mutex */
+	bool lockless_clear; /* release clears its bits with atomic ops, without cma->lock */
+	bool nowait;         /* release_nowait defers the bitmap clear to the workqueue */
+};
+
+/* Counters of one replay thread (or of the workqueue worker), summed by the report. */
+struct cma_counts {
+	uint64_t allocs, alloc_failures, retries, migrate_failures, busy_failures, unmovable_failures;
+	uint64_t drains, flushes, flush_waits, flush_wait_ns, flush_wait_ns_max;
+	uint64_t releases, atomic_releases, atomic_sleeps, delayed_releases, deferred_done;
+	uint64_t movable_failures, migrated_pages;
+};
+
+/* A delayed release waiting for the workqueue: a node of a lock-free stack. */
+struct cma_work {
+	struct cma_work *next;
+	uint64_t pfn, count;
+};
+
+struct cma;
+
+/* A replay thread: its CPU in the page model, its movable pages and its figures. */
+struct cma_thread {
+	struct cma *c;
+	unsigned cpu;
+	uint64_t rng;
+	uint64_t *ring;          /* movable pages this CPU's "other users" hold, oldest first */
+	unsigned ring_len, ring_head;
+	struct cma_counts n;
+	struct mmr_hist *alloc_waited, *alloc_nowait; /* alloc latency with and without a flush wait */
+} __attribute__((aligned(64)));
+
+struct cma {
+	struct cma_variant v;
+	struct mmr_zone *zone;
+	uint64_t pages;          /* the area: frames [0, pages) of the zone */
+	unsigned order_per_bit;
+	uint64_t nbits;
+	atomic_ulong *bitmap;    /* atomics so that the lockless clear and the locked search can meet */
+	union {
+		struct mmr_mutex mutex;
+		struct mmr_spinlock spin;
+	} lock;                  /* "cma->lock" */
+	bool fail_fast;
+	unsigned retries;        /* normal mode: searches again after busy ranges */
+	uint64_t migrate_ns;     /* busy-wait per migrated page */
+	uint32_t unmovable_ppm;  /* chance per pageblock per try that it holds an unmovable page */
+	unsigned movable_pages;  /* order-0 movable pages each thread's other users keep */
+	atomic_uint_fast64_t last_failed;  /* fail-fast: bit where the last range failed */
+	atomic_bool delayed;     /* CMA_DELAYED_RELEASE: the area has seen a release_nowait */
+	/* The workqueue: pushed by release_nowait, popped by the worker. */
+	_Atomic(struct cma_work *) wq_head;
+	atomic_uint_fast64_t wq_queued, wq_done;
+	unsigned threads;
+	struct cma_thread *thread; /* threads + 1: the last is the worker's */
+};
+
+/* Options every variant takes, for its params[]. */
+#define CMA_PARAMS                                                                                          \
+	{"pages", "2097152", "pages in the CMA area (2097152: 8 GiB, hugetlb-cma's 8 gigantic pages)"},        \
+	{"order_per_bit", "0", "pages per bitmap bit, as a power of two"},                                      \
+	{"mode", "normal", "normal (drain this CPU's pcp lists, retry) or fail-fast (no drain, no retry, "      \
+			   "resume at the last failed pfn)"},                                                   \
+	{"retries", "5", "normal mode: whole-area searches after one that met only busy ranges"},             \
+	{"migrate_ns", "0", "busy-wait per page migrated (0: only the page model's bookkeeping)"},             \
+	{"unmovable_ppm", "0", "chance per million that a pageblock holds an unmovable page, per try"},       \
+	{"movable_pages", "16", "order-0 movable pages other page users keep per CPU (0: none)"},              \
+	{NULL, NULL, NULL}
+
+/*
+ * The engine for ENV with variant V's locking.  Returns NULL with ERR
+ * (one line) on a bad option value or when memory runs out.
+ */
+void *cma_create(const struct mmr_engine_env *env, const struct cma_variant *v, struct mmr_error *err);
+/* Frees everything; delayed releases still queued are done first. */
+void cma_destroy(void *engine);
+/* Replay thread TID's context (CPU TID modulo the threads). */
+void *cma_thread_init(void *engine, unsigned tid);
+/* cma_alloc of the call's size, aligned to its order: 0 and handle = first pfn + 1, or -1 when full. */
+int cma_op_alloc(void *thread, struct mmr_call *op);
+/* cma_release of the call's handle and size; atomic when the call is flagged so.  Returns 0. */
+int cma_op_release(void *thread, struct mmr_call *op);
+/* An atomic-context release: deferred through the workqueue by cma-nowait, else cma_op_release. */
+int cma_op_release_nowait(void *thread, struct mmr_call *op);
+/* Bytes of the area allocated now. */
+uint64_t cma_footprint(void *engine);
+/* The engine's figures: counters summed over threads, bitmap use, alloc latency split by flush. */
+void cma_report(void *engine, const struct mmr_report *r);
+
+/* The workqueue worker (cma-nowait): one, running delayed releases until *STOP. */
+unsigned cma_workers(void *engine);
+void cma_worker(void *engine, unsigned idx, const atomic_bool *stop);
+
+/* Queue the second half of a delayed release; safe from any thread, never sleeps. */
+void cma_wq_queue(struct cma *c, struct cma_work *w);
+/* Run every queued item now on thread T's counters; returns how many ran. */
+uint64_t cma_wq_run(struct cma *c, struct cma_thread *t);
+/* flush_workqueue: wait until every item queued before the call has run; counted on T. */
+void cma_wq_flush(struct cma *c, struct cma_thread *t);
+
+/* cma->lock, whichever kind the variant chose. */
+void cma_lock(struct cma *c);
+void cma_unlock(struct cma *c);
+/* For atomic callers: true when taken without waiting. */
+bool cma_trylock(struct cma *c);
+
+/* ---- bitmap.c: the allocation bitmap, one bit per 2^order_per_bit pages --- */
+
+/*
+ * The first bit I, aligned to MASK + 1, with FROM <= I < BEFORE and bits
+ * [I, I + LEN) all zero and within NBITS.  Returns UINT64_MAX when none.
+ * Callers hold cma->lock, so no other search or set runs, but a lockless
+ * clear may: a bit seen set may be clear by now, which only loses a chance.
+ */
+uint64_t cma_bitmap_find(atomic_ulong *bm, uint64_t nbits, uint64_t from, uint64_t before, uint64_t len,
+			 uint64_t mask);
+/* Set bits [I, I + LEN). */
+void cma_bitmap_set(atomic_ulong *bm, uint64_t i, uint64_t len);
+/* Clear bits [I, I + LEN), with release order (the frames were freed before). */
+void cma_bitmap_clear(atomic_ulong *bm, uint64_t i, uint64_t len);
+/* Whether bit I is set. */
+bool cma_bitmap_test(atomic_ulong *bm, uint64_t i);
+/* Bits set among the first NBITS. */
+uint64_t cma_bitmap_weight(atomic_ulong *bm, uint64_t nbits);
+
+#define CMA_ENGINE_OPS                                                                            \
+	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_CMA, .destroy = cma_destroy,              \
+	.thread_init = cma_thread_init,                                                            \
+	.op = {[MMR_OP_ALLOC] = cma_op_alloc, [MMR_OP_RELEASE] = cma_op_release,                  \
+	       [MMR_OP_RELEASE_NOWAIT] = cma_op_release_nowait},                                   \
+	.footprint = cma_footprint, .report = cma_report
+
+extern const struct mmr_engine_ops cma_mutex_ops, cma_nowait_ops, cma_spinlock_ops, cma_lockless_clear_ops;
+
+#endif /* CMA_H */

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c - the CMA engines' life: options, the zone the area lives in,
+ * the per-thread contexts, cma->lock of the variant's kind, the report.
+ * The allocation and release paths are in alloc.c, the workqueue of
+ * cma-nowait in workqueue.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cma.h"
+
+/* Area size limits: one bitmap bit at least, and frame numbers that fit the page model. */
+#define CMA_MAX_PAGES (1ull << 31)
+
+/* Options into C; -1 with ERR naming the first bad one. */
+static int read_opts(struct cma *c, const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	uint64_t pages, opb, retries, mig, ppm, movable;
+	if (mmr_engine_opt_u64(env, "pages", 2097152, &pages, err) ||
+	    mmr_engine_opt_u64(env, "order_per_bit", 0, &opb, err) ||
+	    mmr_engine_opt_u64(env, "retries", 5, &retries, err) ||
+	    mmr_engine_opt_u64(env, "migrate_ns", 0, &mig, err) ||
+	    mmr_engine_opt_u64(env, "unmovable_ppm", 0, &ppm, err) ||
+	    mmr_engine_opt_u64(env, "movable_pages", 16, &movable, err))
+		return -1;
+	const char *mode = mmr_engine_opt(env, "mode");
+	const char *bad = pages < 1 || pages > CMA_MAX_PAGES ? "pages: 1..2147483648"
+		: opb > 20 ? "order_per_bit: 0..20"
+		: pages >> opb == 0 ? "pages: fewer than one bitmap bit (2^order_per_bit)"
+		: retries > 1000 ? "retries: 0..1000"
+		: mig > 1000000 ? "migrate_ns: 0..1000000"
+		: ppm > 1000000 ? "unmovable_ppm: 0..1000000"
+		: movable > 4096 ? "movable_pages: 0..4096"
+		: mode && strcmp(mode, "normal") && strcmp(mode, "fail-fast") ? "mode: normal or fail-fast" : NULL;
+	if (bad) {
+		snprintf(err->msg, sizeof(err->msg), "cma: engine option %s", bad);
+		return -1;
+	}
+	c->pages = pages;
+	c->order_per_bit = (unsigned)opb;
+	c->nbits = pages >> opb; /* a partial last bit's pages are not managed, as in the kernel */
+	c->retries = (unsigned)retries;
+	c->migrate_ns = mig;
+	c->unmovable_ppm = (uint32_t)ppm;
+	c->movable_pages = (unsigned)movable;
+	c->fail_fast = mode && !strcmp(mode, "fail-fast");
+	return 0;
+}
+
+/* The zone: the area at its start and room beyond it for the other page users' pages. */
+static int make_zone(struct cma *c, unsigned cpus, struct mmr_error *err)
+{
+	uint64_t extra = c->pages / 8 > 8192 ? c->pages / 8 : 8192;
+	/* No watermarks (high alone): the area's frames are all usable, as CMA pageblocks are. */
+	struct mmr_zone_cfg cfg = {.pages = c->pages + extra, .pcp = true, .cpus = cpus, .wmark_high = 1};
+	err->msg[0] = '\0';
+	c->zone = mmr_zone_create(&cfg, err);
+	return c->zone ? 0 : -1;
+}
+
+static int make_threads(struct cma *c, unsigned threads)
+{
+	c->threads = threads;
+	c->thread = aligned_alloc(64, (threads + 1) * sizeof(*c->thread));
+	if (!c->thread)
+		return -1;
+	memset(c->thread, 0, (threads + 1) * sizeof(*c->thread));
+	for (unsigned i = 0; i <= threads; i++) {
+		struct cma_thread *t = &c->thread[i];
+		t->c = c;
+		t->cpu = i < threads ? i : 0; /* the worker never touches pcp lists */
+		t->rng = 0x9e3779b97f4a7c15ull * (i + 1);
+		t->ring = calloc(c->movable_pages ? c->movable_pages : 1, sizeof(*t->ring));
+		t->alloc_waited = malloc(sizeof(*t->alloc_waited));
+		t->alloc_nowait = malloc(sizeof(*t->alloc_nowait));
+		if (!t->ring || !t->alloc_waited || !t->alloc_nowait)
+			return -1;
+		mmr_hist_init(t->alloc_waited);
+		mmr_hist_init(t->alloc_nowait);
+	}
+	return 0;
+}
+
+void *cma_create(const struct mmr_engine_env *env, const struct cma_variant *v, struct mmr_error *err)
+{
+	struct cma *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err->msg, sizeof(err->msg), "cma: out of memory");
+		return NULL;
+	}
+	c->v = *v;
+	if (read_opts(c, env, err)) {
+		free(c);
+		return NULL;
+	}
+	int lrc = v->spinlock ? mmr_spin_init(&c->lock.spin, "cma->lock") : mmr_mutex_init(&c->lock.mutex, "cma->lock");
+	if (lrc) {
+		/* One class per name and kind: a spinlock and a mutex variant cannot share a process. */
+		snprintf(err->msg, sizeof(err->msg),
+			 "cma: cannot create lock class cma->lock as a %s (an engine before it in this run made it a %s): "
+			 "replay it on its own", v->spinlock ? "spinlock" : "mutex", v->spinlock ? "mutex" : "spinlock");
+		free(c);
+		return NULL;
+	}
+	unsigned threads = env->threads ? env->threads : 1;
+	c->bitmap = calloc((c->nbits + 63) / 64, sizeof(*c->bitmap));
+	if (!c->bitmap || make_threads(c, threads)) {
+		snprintf(err->msg, sizeof(err->msg), "cma: out of memory for a %llu-page area",
+			 (unsigned long long)c->pages);
+		cma_destroy(c);
+		return NULL;
+	}
+	if (make_zone(c, threads, err)) { /* ERR says why */
+		cma_destroy(c);
+		return NULL;
+	}
+	return c;
+}
+
+void cma_destroy(void *engine)
+{
+	struct cma *c = engine;
+	if (c->thread) {
+		cma_wq_run(c, &c->thread[c->threads]);
+		for (unsigned i = 0; i <= c->threads; i++) {
+			free(c->thread[i].ring);
+			free(c->thread[i].alloc_waited);
+			free(c->thread[i].alloc_nowait);
+		}
+	}
+	if (!c->v.spinlock && c->lock.mutex.cls)
+		mmr_mutex_destroy(&c->lock.mutex);
+	mmr_zone_destroy(c->zone);
+	free(c->thread);
+	free(c->bitmap);
+	free(c);
+}
+
+void *cma_thread_init(void *engine, unsigned tid)
+{
+	struct cma *c = engine;
+	return &c->thread[tid % c->threads];
+}
+
+void cma_lock(struct cma *c)
+{
+	if (c->v.spinlock)
+		mmr_spin_lock(&c->lock.spin);
+	else
+		mmr_mutex_lock(&c->lock.mutex);
+}
+
+void cma_unlock(struct cma *c)
+{
+	if (c->v.spinlock)
+		mmr_spin_unlock(&c->lock.spin);
+	else
+		mmr_mutex_unlock(&c->lock.mutex);
+}
+
+bool cma_trylock(struct cma *c)
+{
+	return c->v.spinlock ? mmr_spin_trylock(&c->lock.spin) : mmr_mutex_trylock(&c->lock.mutex);
+}
+
+uint64_t cma_footprint(void *engine)
+{
+	struct cma *c = engine;
+	return (cma_bitmap_weight(c->bitmap, c->nbits) << c->order_per_bit) * MMR_PAGE_SIZE;
+}
+
+/* The counters by name, summed over threads and the worker. */
+static const struct {
+	const char *key;
+	size_t off;
+} counts[] = {
+#define C(k) {#k, offsetof(struct cma_counts, k)}
+	C(allocs), C(alloc_failures), C(retries), C(migrate_failures), C(busy_failures), C(unmovable_failures),
+	C(drains), C(flushes), C(flush_waits), C(flush_wait_ns), C(releases), C(atomic_releases),
+	C(atomic_sleeps), C(delayed_releases), C(deferred_done), C(movable_failures), C(migrated_pages),
+#undef C
+};
+
+void cma_report(void *engine, const struct mmr_report *r)
+{
+	struct cma *c = engine;
+	struct mmr_hist waited, nowait;
+	struct mmr_zone_stats st;
+	struct mmr_error err;
+	uint64_t wait_max = 0;
+	mmr_hist_init(&waited);
+	mmr_hist_init(&nowait);
+	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i <= c->threads; i++)
+			sum += *(const uint64_t *)((const char *)&c->thread[i].n + counts[k].off);
+		r->u64(r->ctx, counts[k].key, sum);
+	}
+	for (unsigned i = 0; i <= c->threads; i++) {
+		mmr_hist_merge(&waited, c->thread[i].alloc_waited);
+		mmr_hist_merge(&nowait, c->thread[i].alloc_nowait);
+		if (c->thread[i].n.flush_wait_ns_max > wait_max)
+			wait_max = c->thread[i].n.flush_wait_ns_max;
+	}
+	r->u64(r->ctx, "flush_wait_ns_max", wait_max);
+	r->u64(r->ctx, "allocs_after_flush_wait", waited.count);
+	r->f64(r->ctx, "alloc_p99_ns_flush_wait", waited.count ? (double)mmr_hist_percentile(&waited, 99) : 0);
+	r->f64(r->ctx, "alloc_p99_ns_no_flush_wait", nowait.count ? (double)mmr_hist_percentile(&nowait, 99) : 0);
+	r->u64(r->ctx, "area_pages", c->pages);
+	r->u64(r->ctx, "order_per_bit", c->order_per_bit);
+	r->u64(r->ctx, "fail_fast", c->fail_fast);
+	r->u64(r->ctx, "delayed_release_flag", atomic_load(&c->delayed));
+	r->u64(r->ctx, "bitmap_pages_in_use", cma_bitmap_weight(c->bitmap, c->nbits) << c->order_per_bit);
+	r->u64(r->ctx, "workqueue_pending", atomic_load(&c->wq_queued) - atomic_load(&c->wq_done));
+	mmr_zone_stats(c->zone, &st);
+	r->u64(r->ctx, "zone_pages", st.pages);
+	r->u64(r->ctx, "zone_free_pages", st.free_pages);
+	r->u64(r->ctx, "zone_pcp_pages", st.pcp_pages);
+	r->u64(r->ctx, "zone_lock_acquisitions", st.zone_lock_acquisitions);
+	r->u64(r->ctx, "zone_check_ok", mmr_zone_check(c->zone, &err) == 0);
+}
+
+const struct mmr_engine_ops *const mmr_engines[] = {&cma_mutex_ops, &cma_nowait_ops, &cma_spinlock_ops,
+						    &cma_lockless_clear_ops, NULL};

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * workqueue.c - cma-nowait's workqueue: one global queue, one worker (the
+ * engine's background thread), as the patch queues the rest of a
+ * cma_release_nowait on system_wq.  Queueing must not sleep, since the
+ * caller is atomic, so the queue is a lock-free stack: the kernel's
+ * queue_work takes only a raw spinlock for a moment, and a CAS is the
+ * nearest userspace equivalent that adds no lock class of its own.
+ *
+ * Completion is counted (wq_queued, wq_done), which is what flush needs:
+ * flush_workqueue waits for the items queued before it, not for an empty
+ * queue forever.
+ */
+#include <sched.h>
+#include <time.h>
+
+#include "cma.h"
+
+/* How long the idle worker sleeps between looks at the queue: a kworker's wake-up, roughly. */
+#define CMA_WQ_IDLE_NS 50000
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void cma_wq_queue(struct cma *c, struct cma_work *w)
+{
+	/* Count first: a flush that sees the item pushed must also see it counted. */
+	atomic_fetch_add_explicit(&c->wq_queued, 1, memory_order_seq_cst);
+	struct cma_work *head = atomic_load_explicit(&c->wq_head, memory_order_relaxed);
+	do
+		w->next = head;
+	while (!atomic_compare_exchange_weak_explicit(&c->wq_head, &head, w, memory_order_release,
+						      memory_order_relaxed));
+}
+
+/*
+ * The deferred half of a release: the first page back to the page model,
+ * then the bits cleared under cma->lock (the worker may sleep on it).
+ */
+static void run_one(struct cma *c, struct cma_thread *t, struct cma_work *w)
+{
+	uint64_t bit = w->pfn >> c->order_per_bit;
+	uint64_t len = (w->count + (1ull << c->order_per_bit) - 1) >> c->order_per_bit;
+	mmr_pages_free_range(c->zone, w->pfn, 1);
+	cma_lock(c);
+	cma_bitmap_clear(c->bitmap, bit, len);
+	cma_unlock(c);
+	t->n.deferred_done++;
+}
+
+uint64_t cma_wq_run(struct cma *c, struct cma_thread *t)
+{
+	uint64_t n = 0;
+	struct cma_work *w;
+	while ((w = atomic_exchange_explicit(&c->wq_head, NULL, memory_order_acquire))) {
+		while (w) {
+			struct cma_work *next = w->next;
+			run_one(c, t, w);
+			free(w);
+			n++;
+			w = next;
+		}
+	}
+	if (n)
+		atomic_fetch_add_explicit(&c->wq_done, n, memory_order_release);
+	return n;
+}
+
+void cma_wq_flush(struct cma *c, struct cma_thread *t)
+{
+	uint64_t target = atomic_load_explicit(&c->wq_queued, memory_order_seq_cst);
+	t->n.flushes++;
+	if (atomic_load_explicit(&c->wq_done, memory_order_acquire) >= target)
+		return;
+	/* Work is pending: wait for the worker, as flush_workqueue sleeps until it is done. */
+	uint64_t t0 = now_ns();
+	while (atomic_load_explicit(&c->wq_done, memory_order_acquire) < target)
+		sched_yield();
+	uint64_t waited = now_ns() - t0;
+	t->n.flush_waits++;
+	t->n.flush_wait_ns += waited;
+	if (waited > t->n.flush_wait_ns_max)
+		t->n.flush_wait_ns_max = waited;
+}
+
+unsigned cma_workers(void *engine)
+{
+	struct cma *c = engine;
+	return c->v.nowait ? 1 : 0;
+}
+
+void cma_worker(void *engine, unsigned idx, const atomic_bool *stop)
+{
+	struct cma *c = engine;
+	struct cma_thread *t = &c->thread[c->threads];
+	(void)idx;
+	while (!atomic_load_explicit(stop, memory_order_acquire)) {
+		if (cma_wq_run(c, t) == 0)
+			nanosleep(&(struct timespec){0, CMA_WQ_IDLE_NS}, NULL);
+	}
+	/* Nothing queued is left behind: the report's bitmap is the replay's end state. */
+	cma_wq_run(c, t);
+}

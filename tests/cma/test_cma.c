@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cma.c - the CMA engines' invariants, driven through their own op
+ * functions: after random allocations and releases on two threads the
+ * bitmap is exactly the set of live allocations, none overlapping; with
+ * cma-nowait an allocation right after a delayed release finds the space
+ * (the flush works); fail-fast resumes at the cached failed pfn where
+ * normal mode starts over; an atomic release that meets a held mutex is
+ * counted as a sleep, and is not with the spinlock or the lockless clear.
+ *
+ * A spinlock and a mutex cannot share the lock class "cma->lock" in one
+ * process, so the binary runs the mutex variants by default and
+ * cma-spinlock when given the argument "spinlock" (two ctest entries).
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cma.h"
+
+#define PAGES 4096u
+#define CHUNK 512u /* order 9 */
+
+/* Engine with OPS and options "k=v" strings (NULL-terminated), on THREADS threads. */
+static struct cma *make(const struct mmr_engine_ops *ops, unsigned threads, const char *const *kv)
+{
+	const char *keys[16], *values[16];
+	char buf[16][64];
+	size_t n = 0;
+	for (; kv && kv[n]; n++) {
+		snprintf(buf[n], sizeof(buf[n]), "%s", kv[n]);
+		char *eq = strchr(buf[n], '=');
+		*eq = '\0';
+		keys[n] = buf[n];
+		values[n] = eq + 1;
+	}
+	struct mmr_engine_env env = {.threads = threads, .online_cpus = 2, .nopts = n, .keys = keys, .values = values};
+	struct mmr_error err = {{0}};
+	struct cma *c = ops->create(&env, &err);
+	if (!c)
+		fail_msg("%s", err.msg);
+	return c;
+}
+
+/* One figure of the engine's report. */
+struct want {
+	const char *key;
+	uint64_t value;
+	bool found;
+};
+
+static void want_u64(void *ctx, const char *key, uint64_t v)
+{
+	struct want *w = ctx;
+	if (!strcmp(key, w->key)) {
+		w->value = v;
+		w->found = true;
+	}
+}
+
+static void want_f64(void *ctx, const char *key, double v)
+{
+	(void)ctx, (void)key, (void)v;
+}
+
+static uint64_t figure(struct cma *c, const char *key)
+{
+	struct want w = {.key = key};
+	cma_report(c, &(struct mmr_report){&w, want_u64, want_f64});
+	if (!w.found)
+		fail_msg("no figure %s in the report", key);
+	return w.value;
+}
+
+static uint64_t alloc_pages(const struct mmr_engine_ops *ops, struct cma *c, unsigned tid, unsigned order)
+{
+	struct mmr_call m = {.size = (uint64_t)MMR_PAGE_SIZE << order, .order = (uint8_t)order, .node = -1};
+	if (ops->op[MMR_OP_ALLOC](cma_thread_init(c, tid), &m))
+		return MMR_NO_PAGE;
+	return m.handle - 1;
+}
+
+static void release_pages(const struct mmr_engine_ops *ops, struct cma *c, unsigned tid, uint64_t pfn,
+			  unsigned order, enum mmr_op how, uint16_t flags)
+{
+	struct mmr_call m = {.handle = pfn + 1, .size = (uint64_t)MMR_PAGE_SIZE << order, .order = (uint8_t)order,
+			     .flags = flags, .node = -1};
+	ops->op[how](cma_thread_init(c, tid), &m);
+}
+
+/* The workqueue worker of cma-nowait on a thread of its own, as the runner starts it. */
+struct worker {
+	struct cma *c;
+	atomic_bool stop;
+	pthread_t tid;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	cma_worker(w->c, 0, &w->stop);
+	return NULL;
+}
+
+static void worker_start(struct worker *w, struct cma *c)
+{
+	w->c = c;
+	atomic_init(&w->stop, false);
+	assert_int_equal(pthread_create(&w->tid, NULL, worker_main, w), 0);
+}
+
+static void worker_stop(struct worker *w)
+{
+	atomic_store(&w->stop, true);
+	pthread_join(w->tid, NULL);
+}
+
+/* ---- the bitmap is the set of live allocations ----------------------------- */
+
+struct live {
+	uint64_t pfn;
+	unsigned order;
+};
+
+struct churn {
+	const struct mmr_engine_ops *ops;
+	struct cma *c;
+	unsigned tid, steps;
+	uint32_t seed;
+	struct live held[64];
+	size_t n;
+};
+
+static uint32_t next_rand(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* Random allocations of orders 4..8 and releases of the thread's own, a third of them atomic. */
+static void *churn_main(void *arg)
+{
+	struct churn *ch = arg;
+	for (unsigned i = 0; i < ch->steps; i++) {
+		uint32_t r = next_rand(&ch->seed);
+		if (ch->n && (r % 8 < 3 || ch->n == 64)) {
+			size_t k = (r >> 8) % ch->n;
+			struct live l = ch->held[k];
+			ch->held[k] = ch->held[--ch->n];
+			enum mmr_op how = (r >> 16) % 3 == 0 ? MMR_OP_RELEASE_NOWAIT : MMR_OP_RELEASE;
+			release_pages(ch->ops, ch->c, ch->tid, l.pfn, l.order, how, how == MMR_OP_RELEASE_NOWAIT);
+			continue;
+		}
+		unsigned order = 4 + (r >> 4) % 5;
+		uint64_t pfn = alloc_pages(ch->ops, ch->c, ch->tid, order);
+		if (pfn != MMR_NO_PAGE)
+			ch->held[ch->n++] = (struct live){pfn, order};
+	}
+	return NULL;
+}
+
+/* At a quiescent point: every bit set iff a live allocation covers it, and none overlap. */
+static void check_bitmap(struct cma *c, struct churn *ch, unsigned threads)
+{
+	static uint8_t cover[PAGES];
+	memset(cover, 0, sizeof(cover));
+	unsigned overlaps = 0, misaligned = 0, mismatched = 0;
+	for (unsigned t = 0; t < threads; t++)
+		for (size_t k = 0; k < ch[t].n; k++) {
+			struct live l = ch[t].held[k];
+			misaligned += l.pfn % (1ull << l.order) != 0 || l.pfn + (1ull << l.order) > PAGES;
+			for (uint64_t p = l.pfn; p < l.pfn + (1ull << l.order) && p < PAGES; p++)
+				overlaps += cover[p]++ != 0;
+		}
+	for (uint64_t p = 0; p < PAGES; p++)
+		mismatched += cma_bitmap_test(c->bitmap, p) != (cover[p] != 0);
+	assert_int_equal(overlaps, 0);
+	assert_int_equal(misaligned, 0);
+	assert_int_equal(mismatched, 0);
+	struct mmr_error err = {{0}};
+	if (mmr_zone_check(c->zone, &err))
+		fail_msg("%s", err.msg);
+}
+
+static void run_bitmap(const struct mmr_engine_ops *ops, const char *mode)
+{
+	char m[32];
+	snprintf(m, sizeof(m), "mode=%s", mode);
+	const char *kv[] = {"pages=4096", "movable_pages=8", m, NULL};
+	struct cma *c = make(ops, 2, kv);
+	struct churn ch[2];
+	for (unsigned t = 0; t < 2; t++)
+		ch[t] = (struct churn){.ops = ops, .c = c, .tid = t, .steps = 3000, .seed = 0x9e3779b9u * (t + 7)};
+	for (unsigned round = 0; round < 4; round++) {
+		struct worker w;
+		pthread_t tid[2];
+		if (ops->workers && ops->workers(c))
+			worker_start(&w, c);
+		for (unsigned t = 0; t < 2; t++)
+			assert_int_equal(pthread_create(&tid[t], NULL, churn_main, &ch[t]), 0);
+		for (unsigned t = 0; t < 2; t++)
+			pthread_join(tid[t], NULL);
+		if (ops->workers && ops->workers(c))
+			worker_stop(&w); /* runs what is still queued: the quiescent point */
+		check_bitmap(c, ch, 2);
+	}
+	assert_true(figure(c, "allocs") > 100);
+	assert_int_equal(figure(c, "bitmap_pages_in_use") == 0, ch[0].n + ch[1].n == 0);
+	cma_destroy(c);
+}
+
+/* ---- cma-nowait: the flush makes a just-released range allocatable -------------- */
+
+static void nowait_flush(void **state)
+{
+	(void)state;
+	/* One chunk and no other page users: the only range there is, is the one just released. */
+	const char *kv[] = {"pages=512", "movable_pages=0", NULL};
+	struct cma *c = make(&cma_nowait_ops, 1, kv);
+	struct worker w;
+	worker_start(&w, c);
+	unsigned failed = 0;
+	for (unsigned i = 0; i < 200; i++) {
+		uint64_t pfn = alloc_pages(&cma_nowait_ops, c, 0, 9);
+		failed += pfn != 0;
+		if (pfn == 0)
+			release_pages(&cma_nowait_ops, c, 0, pfn, 9, MMR_OP_RELEASE_NOWAIT, MMR_EF_ATOMIC);
+	}
+	worker_stop(&w);
+	assert_int_equal(failed, 0);
+	assert_int_equal(figure(c, "delayed_releases"), 200);
+	assert_int_equal(figure(c, "deferred_done"), 200);
+	assert_int_equal(figure(c, "flushes"), 199); /* every alloc after the first delayed release */
+	assert_int_equal(figure(c, "atomic_sleeps"), 0);
+	assert_int_equal(figure(c, "bitmap_pages_in_use"), 0);
+	cma_destroy(c);
+}
+
+/* ---- fail-fast resumes at the cached pfn -------------------------------------- */
+
+/*
+ * Chunk 2 holds a page some other user has; allocations take chunks 0, 1,
+ * then fail on 2 and take 3.  With chunk 0 released and the page gone
+ * again, fail-fast looks at 2 first; normal mode starts at 0.
+ */
+static uint64_t after_failure(const struct mmr_engine_ops *ops, const char *mode)
+{
+	const char *kv[] = {"pages=4096", "movable_pages=0", mode, NULL};
+	struct cma *c = make(ops, 1, kv);
+	const uint64_t blocker = 2 * CHUNK + 5;
+	assert_int_equal(mmr_pages_take_range(c->zone, blocker, 1), 0);
+	assert_int_equal(alloc_pages(ops, c, 0, 9), 0);
+	assert_int_equal(alloc_pages(ops, c, 0, 9), CHUNK);
+	assert_int_equal(alloc_pages(ops, c, 0, 9), 3 * CHUNK);
+	assert_int_equal(figure(c, "migrate_failures"), 1);
+	release_pages(ops, c, 0, 0, 9, MMR_OP_RELEASE, 0);
+	mmr_pages_free_range(c->zone, blocker, 1);
+	uint64_t got = alloc_pages(ops, c, 0, 9);
+	cma_destroy(c);
+	return got;
+}
+
+static void fail_fast_resumes(void **state)
+{
+	(void)state;
+	assert_int_equal(after_failure(&cma_mutex_ops, "mode=fail-fast"), 2 * CHUNK);
+	assert_int_equal(after_failure(&cma_mutex_ops, "mode=normal"), 0);
+}
+
+/* ---- atomic releases against a held cma->lock --------------------------------- */
+
+struct releaser {
+	const struct mmr_engine_ops *ops;
+	struct cma *c;
+	uint64_t pfn;
+	atomic_bool done;
+};
+
+static void *releaser_main(void *arg)
+{
+	struct releaser *r = arg;
+	release_pages(r->ops, r->c, 1, r->pfn, 9, MMR_OP_RELEASE_NOWAIT, MMR_EF_ATOMIC);
+	atomic_store(&r->done, true);
+	return NULL;
+}
+
+/*
+ * Thread 1 releases from atomic context while this thread holds cma->lock.
+ * A mutex variant's release waits for it and counts a sleep; a spinlock
+ * variant's spins (no sleep); the lockless clear finishes while the lock
+ * is still held.  Returns the atomic_sleeps figure.
+ */
+static uint64_t release_under_held_lock(const struct mmr_engine_ops *ops, enum mmr_lock_kind kind)
+{
+	const char *kv[] = {"pages=1024", "movable_pages=0", NULL};
+	struct cma *c = make(ops, 2, kv);
+	struct releaser r = {.ops = ops, .c = c, .pfn = alloc_pages(ops, c, 0, 9)};
+	atomic_init(&r.done, false);
+	assert_int_equal(r.pfn, 0);
+	struct mmr_lock_class *cls = mmr_lock_class_get("cma->lock", kind);
+	assert_non_null(cls);
+	pthread_t tid;
+	cma_lock(c);
+	assert_int_equal(pthread_create(&tid, NULL, releaser_main, &r), 0);
+	if (ops == &cma_lockless_clear_ops) {
+		/* It finishes without the lock; had it taken it, it would be waiting instead. */
+		while (!atomic_load(&r.done) && mmr_lock_class_waiting(cls) == 0)
+			sched_yield();
+		assert_true(atomic_load(&r.done));
+	} else {
+		while (mmr_lock_class_waiting(cls) == 0)
+			sched_yield(); /* until the release waits for the lock */
+		assert_false(atomic_load(&r.done));
+	}
+	cma_unlock(c);
+	pthread_join(tid, NULL);
+	uint64_t sleeps = figure(c, "atomic_sleeps");
+	assert_int_equal(figure(c, "bitmap_pages_in_use"), 0);
+	cma_destroy(c);
+	return sleeps;
+}
+
+static void atomic_sleeps_mutex(void **state)
+{
+	(void)state;
+	assert_int_equal(release_under_held_lock(&cma_mutex_ops, MMR_LOCK_MUTEX), 1);
+	assert_int_equal(release_under_held_lock(&cma_lockless_clear_ops, MMR_LOCK_MUTEX), 0);
+}
+
+static void atomic_sleeps_spinlock(void **state)
+{
+	(void)state;
+	assert_int_equal(release_under_held_lock(&cma_spinlock_ops, MMR_LOCK_SPIN), 0);
+}
+
+static void bitmap_mutex(void **state)
+{
+	(void)state;
+	run_bitmap(&cma_mutex_ops, "normal");
+	run_bitmap(&cma_mutex_ops, "fail-fast");
+}
+
+static void bitmap_nowait(void **state)
+{
+	(void)state;
+	run_bitmap(&cma_nowait_ops, "normal");
+	run_bitmap(&cma_nowait_ops, "fail-fast");
+}
+
+static void bitmap_lockless(void **state)
+{
+	(void)state;
+	run_bitmap(&cma_lockless_clear_ops, "normal");
+	run_bitmap(&cma_lockless_clear_ops, "fail-fast");
+}
+
+static void bitmap_spinlock(void **state)
+{
+	(void)state;
+	run_bitmap(&cma_spinlock_ops, "normal");
+	run_bitmap(&cma_spinlock_ops, "fail-fast");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "spinlock")) {
+		const struct CMUnitTest spin[] = {
+			cmocka_unit_test(bitmap_spinlock),
+			cmocka_unit_test(atomic_sleeps_spinlock),
+		};
+		return cmocka_run_group_tests_name("cma_spinlock", spin, NULL, NULL);
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bitmap_mutex),
+		cmocka_unit_test(bitmap_nowait),
+		cmocka_unit_test(bitmap_lockless),
+		cmocka_unit_test(nowait_flush),
+		cmocka_unit_test(fail_fast_resumes),
+		cmocka_unit_test(atomic_sleeps_mutex),
+	};
+	return cmocka_run_group_tests_name("cma", tests, NULL, NULL);
+}
