@@ -7,8 +7,7 @@
 # --ops 20000 --nowait-pct 50` (8 gigantic pages of order 18, half the
 # releases atomic).  Each of the comma-separated ENGINES (default the four
 # cma-* variants) replays it on 1 and 2 threads, 3 runs each (--repeat 3),
-# each engine in an mmreplay run of its own (cma->lock is a mutex in three
-# variants and a spinlock in the fourth).  Extra replay arguments, e.g.
+# each engine in an mmreplay run of its own.  Extra replay arguments, e.g.
 # engine options, come from $CMA_OPTS ("-O migrate_ns=1 -O mode=fail-fast").
 #
 # Prints one table row per engine and thread count: the calls of the runs

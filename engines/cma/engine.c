@@ -96,10 +96,7 @@ void *cma_create(const struct mmr_engine_env *env, const struct cma_variant *v, 
 	}
 	int lrc = v->spinlock ? mmr_spin_init(&c->lock.spin, "cma->lock") : mmr_mutex_init(&c->lock.mutex, "cma->lock");
 	if (lrc) {
-		/* One class per name and kind: a spinlock and a mutex variant cannot share a process. */
-		snprintf(err->msg, sizeof(err->msg),
-			 "cma: cannot create lock class cma->lock as a %s (an engine before it in this run made it a %s): "
-			 "replay it on its own", v->spinlock ? "spinlock" : "mutex", v->spinlock ? "mutex" : "spinlock");
+		snprintf(err->msg, sizeof(err->msg), "cma: cannot create lock class cma->lock: out of memory");
 		free(c);
 		return NULL;
 	}

@@ -65,8 +65,8 @@ static size_t name_hash(const char *name)
 	return (size_t)(h ^ (h >> 29));
 }
 
-/* The class NAME in T, or NULL; safe without the registry lock. */
-static struct mmr_lock_class *table_find(const struct class_table *t, const char *name)
+/* The class NAME of KIND in T, or NULL; safe without the registry lock. */
+static struct mmr_lock_class *table_find(const struct class_table *t, const char *name, enum mmr_lock_kind kind)
 {
 	if (!t)
 		return NULL;
@@ -74,7 +74,7 @@ static struct mmr_lock_class *table_find(const struct class_table *t, const char
 		struct mmr_lock_class *c = atomic_load_explicit(&t->slot[i], memory_order_acquire);
 		if (!c)
 			return NULL;
-		if (strcmp(c->name, name) == 0)
+		if (c->kind == kind && strcmp(c->name, name) == 0)
 			return c;
 	}
 }
@@ -118,7 +118,7 @@ static int registry_reserve(void)
 /* Create class NAME of KIND, or find it when another thread just did; under the registry lock. */
 static struct mmr_lock_class *class_create(const char *name, enum mmr_lock_kind kind)
 {
-	struct mmr_lock_class *c = table_find(atomic_load_explicit(&table, memory_order_relaxed), name);
+	struct mmr_lock_class *c = table_find(atomic_load_explicit(&table, memory_order_relaxed), name, kind);
 	if (c)
 		return c;
 	if (registry_reserve() != 0)
@@ -137,14 +137,19 @@ static struct mmr_lock_class *class_create(const char *name, enum mmr_lock_kind 
 	return c;
 }
 
-/** The class NAME of KIND, created on first use; NULL on a kind mismatch, a bad name or no memory. */
+/**
+ * The class NAME of KIND, created on first use; NULL on a bad name or no
+ * memory.  A name may have a class of each kind: the variants of one
+ * family (cma->lock a mutex in one, a spinlock in another) run in one
+ * process, and each run reports only the classes it took.
+ */
 struct mmr_lock_class *mmr_lock_class_get(const char *name, enum mmr_lock_kind kind)
 {
 	if (!name || !*name || strlen(name) >= LOCK_NAME_MAX || (unsigned)kind >= MMR_LOCK_KINDS)
 		return NULL;
 	/* Every lock has a class, so this runs before any lock is timed; only the first call calibrates. */
 	mmr_clock_init();
-	struct mmr_lock_class *c = table_find(atomic_load_explicit(&table, memory_order_acquire), name);
+	struct mmr_lock_class *c = table_find(atomic_load_explicit(&table, memory_order_acquire), name, kind);
 	if (!c) {
 		pthread_mutex_lock(&mmr_lock_registry);
 		c = class_create(name, kind);
@@ -152,7 +157,7 @@ struct mmr_lock_class *mmr_lock_class_get(const char *name, enum mmr_lock_kind k
 		if (!c)
 			return NULL;
 	}
-	return c->kind == kind ? c : NULL;
+	return c;
 }
 
 /** Threads now waiting for a lock of class CLS. */

@@ -43,9 +43,10 @@ struct mmr_lock_class;
 
 /*
  * The class NAME of KIND, created on first use (thread-safe; finding an
- * existing class takes no lock).  Returns NULL when NAME already names a
- * class of another kind, when NAME is NULL, empty or longer than 63 bytes
- * (struct mmr_lock_stats holds 63), or when memory runs out.
+ * existing class takes no lock).  One name may have a class of each kind
+ * (cma->lock is a mutex in one variant, a spinlock in another).  Returns
+ * NULL when NAME is NULL, empty or longer than 63 bytes (struct
+ * mmr_lock_stats holds 63), or when memory runs out.
  */
 struct mmr_lock_class *mmr_lock_class_get(const char *name, enum mmr_lock_kind kind);
 

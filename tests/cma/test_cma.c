@@ -8,9 +8,9 @@
  * normal mode starts over; an atomic release that meets a held mutex is
  * counted as a sleep, and is not with the spinlock or the lockless clear.
  *
- * A spinlock and a mutex cannot share the lock class "cma->lock" in one
- * process, so the binary runs the mutex variants by default and
- * cma-spinlock when given the argument "spinlock" (two ctest entries).
+ * The binary runs the mutex variants by default and cma-spinlock when
+ * given the argument "spinlock" (two ctest entries, which ctest can run
+ * side by side).
  */
 #include <pthread.h>
 #include <sched.h>
