@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * buffer.c - what every variant does to a buffer: build and tear down its
+ * kernel mapping (a page-table cost per page), account a use of the
+ * mapping (a frame of the damage worker), copy the damage for real, and
+ * move the buffer between domains under its reservation lock.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dmabuf.h"
+
+uint64_t db_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void db_busy_ns(uint64_t ns)
+{
+	uint64_t end = db_now_ns() + ns;
+	while (ns && db_now_ns() < end)
+		;
+}
+
+static uint64_t pages_of(const struct db_buf *b)
+{
+	return (b->size + DB_PAGE - 1) / DB_PAGE;
+}
+
+int db_map(struct db_engine *e, struct db_buf *b)
+{
+	if (b->mapped)
+		return 0;
+	/* The buffer's memory: made when first mapped, as only mapped buffers are ever written here. */
+	if (!b->pages) {
+		if (!(b->pages = malloc(b->size ? b->size : 1)))
+			return -1;
+		atomic_fetch_add_explicit(&e->n.mem_bytes, b->size, memory_order_relaxed);
+	}
+	db_busy_ns(pages_of(b) * e->vmap_ns_per_page);
+	b->mapped = true;
+	atomic_fetch_add_explicit(&e->n.maps_built, 1, memory_order_relaxed);
+	return 0;
+}
+
+void db_unmap(struct db_engine *e, struct db_buf *b)
+{
+	if (!b->mapped)
+		return;
+	db_busy_ns(pages_of(b) * e->vunmap_ns_per_page);
+	b->mapped = false;
+	atomic_fetch_add_explicit(&e->n.maps_torn, 1, memory_order_relaxed);
+}
+
+void db_use_begin(struct db_buf *b, uint64_t t0)
+{
+	b->vmap_count++;
+	b->frame_t0 = t0;
+	b->mapped_domain = b->domain;
+}
+
+void db_use_end(struct db_engine *e, struct db_buf *b)
+{
+	b->vmap_count--;
+	/* A buffer that moved while its mapping was in use was read through a stale mapping. */
+	if (b->domain != b->mapped_domain)
+		atomic_fetch_add_explicit(&e->n.moved_while_mapped, 1, memory_order_relaxed);
+	uint64_t ns = db_now_ns() - b->frame_t0;
+	atomic_fetch_add_explicit(&e->n.frames, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->n.frame_ns_total, ns, memory_order_relaxed);
+	db_max(&e->n.frame_ns_max, ns);
+	if (ns > e->frame_ns)
+		atomic_fetch_add_explicit(&e->n.missed_frames, 1, memory_order_relaxed);
+}
+
+void db_copy(struct db_engine *e, struct db_buf *b)
+{
+	uint64_t n = e->copy_bytes < b->size ? e->copy_bytes : b->size;
+	if (!b->pages || !n)
+		return;
+	memcpy(b->pages, e->shadow, n);
+	atomic_fetch_add_explicit(&e->n.copy_bytes, n, memory_order_relaxed);
+}
+
+int db_move(struct db_engine *e, struct db_buf *b)
+{
+	mmr_mutex_lock(&b->resv);
+	if (b->pin) {
+		mmr_mutex_unlock(&b->resv);
+		return -1;
+	}
+	/* A cached mapping nobody uses goes with the old placement. */
+	if (b->mapped && !b->vmap_count)
+		db_unmap(e, b);
+	db_busy_ns(pages_of(b) * e->move_ns_per_page);
+	b->domain = (b->domain + 1) % DB_DOMAINS;
+	if (b->pin)
+		atomic_fetch_add_explicit(&e->n.moved_while_pinned, 1, memory_order_relaxed);
+	mmr_mutex_unlock(&b->resv);
+	return 0;
+}
+
+void db_put(struct db_engine *e, struct db_buf *b)
+{
+	if (atomic_fetch_sub(&b->refs, 1) != 1)
+		return;
+	if (b->pages)
+		atomic_fetch_sub_explicit(&e->n.mem_bytes, b->size, memory_order_relaxed);
+	mmr_mutex_destroy(&b->resv);
+	free(b->pending);
+	free(b->pages);
+	free(b);
+}

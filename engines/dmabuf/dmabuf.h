@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmabuf.h - the dma-buf model shared by its files and its four variants.
+ *
+ * After the dma-buf half of seed 001 (dri-devel, Dec 2020: who takes the
+ * reservation lock around vmap, and who pins), read for understanding:
+ * - a buffer has a reservation lock ("dma_resv", a sleeping lock), a pin
+ *   count, a placement domain (vram, gtt, system), attachments and a
+ *   kernel mapping with a use count;
+ * - a move (the trace's TTM moves, and an evictor worker under memory
+ *   pressure) takes the reservation lock and moves the buffer to another
+ *   domain, unless it is pinned: then the eviction fails;
+ * - the damage worker (fbdev emulation) vmaps the framebuffer, copies the
+ *   damage into it for real, and vunmaps it, once per frame;
+ * - the variants (variant_*.c) differ only in vmap and vunmap: who takes
+ *   the lock, for how long, and whether the buffer is pinned meanwhile.
+ */
+#ifndef DMABUF_H
+#define DMABUF_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmr_engine.h"
+#include "mmr_lock.h"
+
+#define DB_PAGE 4096ull
+
+enum db_domain { DB_SYSTEM, DB_GTT, DB_VRAM, DB_DOMAINS };
+
+struct db_buf {
+	uint64_t size;
+	struct mmr_mutex resv;      /* "dma_resv" */
+	/* Under resv: */
+	unsigned pin;               /* pins: vmap-pin's vmaps, attach-pin's attachments */
+	unsigned attachments;
+	unsigned vmap_count;        /* mappings in use */
+	bool mapped;                /* the kernel mapping exists (in use, or cached) */
+	enum db_domain domain;
+	uint8_t *pages;             /* the buffer's memory, made on its first mapping */
+	/* The vmap in progress, for the frame and the moved-while-mapped check. */
+	uint64_t frame_t0;
+	enum db_domain mapped_domain;
+	atomic_uint refs;           /* the trace's reference and the evictor's while it works */
+	atomic_uint holder;         /* replay thread holding resv from vmap to vunmap, plus one; 0: none */
+	/*
+	 * Ops put off while a caller holds resv from vmap to vunmap (MMR_OP_*).
+	 * The trace orders a buffer's ops, and the replay keeps that order: an
+	 * op the trace puts between a vmap and its vunmap must finish before
+	 * the vunmap starts, yet under the proposed contract it would wait for
+	 * the lock until after the vunmap.  Blocking would deadlock the replay,
+	 * so such an op is queued here and run by the vunmap once it has let
+	 * the lock go: what the task would have done after its wait.  The
+	 * replay's order makes the queue single-writer at any time.
+	 */
+	unsigned *pending;
+	unsigned npending, cap_pending;
+	unsigned slot;              /* index in the engine's live list, under live_mu */
+};
+
+struct db_engine;
+
+/* One replay thread. */
+struct db_thread {
+	struct db_engine *e;
+	unsigned tid;
+};
+
+/* What a variant decides. */
+struct db_variant {
+	/* Map B for use by T; 0, or -1 when it cannot (counted as a failed vmap). */
+	int (*vmap)(struct db_thread *t, struct db_buf *b);
+	/* End T's use of B's mapping (the damage copy happens just before). */
+	int (*vunmap)(struct db_thread *t, struct db_buf *b);
+	/* Attachments pin the buffer (drm_prime's default). */
+	bool pin_at_attach;
+	/* The caller holds resv from vmap to vunmap (the proposed contract). */
+	bool caller_holds_lock;
+};
+
+extern const struct db_variant db_vmap_pin, db_vmap_locked, db_vmap_cached, db_attach_pin;
+
+/* Counters, bumped by any thread. */
+struct db_counts {
+	atomic_ullong vmaps, vunmaps, maps_built, maps_torn, cache_hits;
+	atomic_ullong frames, missed_frames, frame_ns_total, frame_ns_max;
+	atomic_ullong moves, move_failures, evictions, eviction_failures, eviction_ns_total, eviction_ns_max;
+	atomic_ullong moved_while_mapped, moved_while_pinned, bad_frees, copy_bytes, mem_bytes;
+	atomic_ullong vunmap_other_thread, deferred_ops;
+};
+
+struct db_engine {
+	const struct db_variant *v;
+	uint64_t vmap_ns_per_page, vunmap_ns_per_page, move_ns_per_page;
+	uint64_t copy_bytes, frame_ns, evict_us;
+	uint8_t *shadow;             /* the fbdev shadow buffer the damage is copied from */
+	unsigned nr_threads;
+	struct db_thread *threads;
+	/* Live buffers, for the evictor: machinery, not a kernel lock, so not instrumented. */
+	pthread_mutex_t live_mu;
+	struct db_buf **live;
+	unsigned nlive, cap_live;
+	struct db_counts n;
+};
+
+/* ---- buffer.c ------------------------------------------------------------- */
+
+/* Busy-wait NS nanoseconds: modelled work (page-table setup, a copy between domains). */
+void db_busy_ns(uint64_t ns);
+uint64_t db_now_ns(void);
+static inline void db_max(atomic_ullong *m, uint64_t v)
+{
+	uint64_t old = atomic_load_explicit(m, memory_order_relaxed);
+	while (v > old && !atomic_compare_exchange_weak_explicit(m, &old, v, memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+/* Build B's kernel mapping if it has none (the page-table cost per page).  Under resv.  -1: no memory. */
+int db_map(struct db_engine *e, struct db_buf *b);
+/* Tear B's kernel mapping down.  Under resv. */
+void db_unmap(struct db_engine *e, struct db_buf *b);
+/* A use of the mapping begins (T0 = its vmap's start) and ends.  Under resv or a pin. */
+void db_use_begin(struct db_buf *b, uint64_t t0);
+void db_use_end(struct db_engine *e, struct db_buf *b);
+/* The damage copy into B's mapping: real memcpy from the shadow buffer. */
+void db_copy(struct db_engine *e, struct db_buf *b);
+/*
+ * Move B to another domain under its reservation lock, unless pinned.
+ * Returns 0 when it moved, -1 when pinned (an eviction failure).
+ */
+int db_move(struct db_engine *e, struct db_buf *b);
+/* Drop a reference; the last one frees B. */
+void db_put(struct db_engine *e, struct db_buf *b);
+
+/* ---- engine.c -------------------------------------------------------------- */
+
+/* Run the ops put off while B's lock was held across its mapping's use (after the unlock). */
+void db_run_deferred(struct db_thread *t, struct db_buf *b);
+
+void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
+void db_destroy(void *engine);
+void *db_thread_init(void *engine, unsigned tid);
+int db_op_alloc(void *thread, struct mmr_call *op);
+int db_op_free(void *thread, struct mmr_call *op);
+int db_op_attach(void *thread, struct mmr_call *op);
+int db_op_detach(void *thread, struct mmr_call *op);
+int db_op_vmap(void *thread, struct mmr_call *op);
+int db_op_vunmap(void *thread, struct mmr_call *op);
+int db_op_move(void *thread, struct mmr_call *op);
+unsigned db_workers(void *engine);
+void db_evictor(void *engine, unsigned idx, const atomic_bool *stop);
+uint64_t db_footprint(void *engine);
+void db_report(void *engine, const struct mmr_report *r);
+
+extern const struct mmr_engine_param db_params[];
+
+/* The members of a dma-buf variant's mmr_engine_ops besides name, description and create. */
+#define DB_ENGINE_OPS                                                                                 \
+	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_DMABUF, .params = db_params,                        \
+	.destroy = db_destroy, .thread_init = db_thread_init,                                                 \
+	.op = {[MMR_OP_ALLOC] = db_op_alloc, [MMR_OP_FREE] = db_op_free, [MMR_OP_ATTACH] = db_op_attach,       \
+	       [MMR_OP_DETACH] = db_op_detach, [MMR_OP_VMAP] = db_op_vmap, [MMR_OP_VUNMAP] = db_op_vunmap,     \
+	       [MMR_OP_MOVE] = db_op_move},                                                                    \
+	.workers = db_workers, .worker = db_evictor, .footprint = db_footprint, .report = db_report
+
+#endif /* DMABUF_H */

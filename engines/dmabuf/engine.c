@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c - the dma-buf engines' common part: buffers' lives, attach and
+ * detach, the trace's moves, the evictor worker and the report.  A
+ * buffer's handle is its descriptor's address.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dmabuf.h"
+
+const struct mmr_engine_param db_params[] = {
+	{"vmap_ns_per_page", "10", "page-table setup per page when a mapping is built, ns"},
+	{"vunmap_ns_per_page", "5", "teardown per page (with its TLB flush share), ns"},
+	{"move_ns_per_page", "50", "copy between domains per page of a move, ns"},
+	{"copy_kib", "2048", "damage copied per frame, KiB: real memcpy from a shadow buffer"},
+	{"frame_us", "16667", "the damage worker's deadline per frame (60 Hz), us"},
+	{"evict_us", "1000", "the evictor tries to move a random buffer this often, us; 0: no evictor"},
+	{NULL, NULL, NULL},
+};
+
+static int read_opts(struct db_engine *e, const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	uint64_t copy_kib, frame_us;
+	if (mmr_engine_opt_u64(env, "vmap_ns_per_page", 10, &e->vmap_ns_per_page, err) ||
+	    mmr_engine_opt_u64(env, "vunmap_ns_per_page", 5, &e->vunmap_ns_per_page, err) ||
+	    mmr_engine_opt_u64(env, "move_ns_per_page", 50, &e->move_ns_per_page, err) ||
+	    mmr_engine_opt_u64(env, "copy_kib", 2048, &copy_kib, err) ||
+	    mmr_engine_opt_u64(env, "frame_us", 16667, &frame_us, err) ||
+	    mmr_engine_opt_u64(env, "evict_us", 1000, &e->evict_us, err))
+		return -1;
+	if (e->vmap_ns_per_page > 1000000 || e->vunmap_ns_per_page > 1000000 || e->move_ns_per_page > 1000000 ||
+	    copy_kib > (1u << 20) || frame_us == 0 || frame_us > 10000000 || e->evict_us > 10000000) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "dmabuf: per-page costs up to 1000000 ns, copy_kib up to 1048576, frame_us 1..10000000, "
+			 "evict_us up to 10000000");
+		return -1;
+	}
+	e->copy_bytes = copy_kib * 1024;
+	e->frame_ns = frame_us * 1000;
+	return 0;
+}
+
+void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	struct db_engine *e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err->msg, sizeof(err->msg), "dmabuf: out of memory");
+		return NULL;
+	}
+	e->v = v;
+	if (read_opts(e, env, err)) {
+		free(e);
+		return NULL;
+	}
+	e->nr_threads = env->threads ? env->threads : 1;
+	e->threads = calloc(e->nr_threads, sizeof(*e->threads));
+	e->shadow = malloc(e->copy_bytes ? e->copy_bytes : 1);
+	if (!e->threads || !e->shadow) {
+		snprintf(err->msg, sizeof(err->msg), "dmabuf: out of memory");
+		free(e->threads);
+		free(e->shadow);
+		free(e);
+		return NULL;
+	}
+	memset(e->shadow, 0x5a, e->copy_bytes);
+	for (unsigned t = 0; t < e->nr_threads; t++)
+		e->threads[t] = (struct db_thread){.e = e, .tid = t};
+	pthread_mutex_init(&e->live_mu, NULL);
+	return e;
+}
+
+void db_destroy(void *engine)
+{
+	struct db_engine *e = engine;
+	for (unsigned i = 0; i < e->nlive; i++)
+		db_put(e, e->live[i]);
+	pthread_mutex_destroy(&e->live_mu);
+	free(e->live);
+	free(e->threads);
+	free(e->shadow);
+	free(e);
+}
+
+void *db_thread_init(void *engine, unsigned tid)
+{
+	struct db_engine *e = engine;
+	return &e->threads[tid % e->nr_threads];
+}
+
+static int live_add(struct db_engine *e, struct db_buf *b)
+{
+	int rc = 0;
+	pthread_mutex_lock(&e->live_mu);
+	if (e->nlive == e->cap_live) {
+		unsigned cap = e->cap_live ? e->cap_live * 2 : 64;
+		struct db_buf **a = realloc(e->live, cap * sizeof(*a));
+		if (a) {
+			e->live = a;
+			e->cap_live = cap;
+		}
+	}
+	if (e->nlive < e->cap_live) {
+		b->slot = e->nlive;
+		e->live[e->nlive++] = b;
+	} else {
+		rc = -1;
+	}
+	pthread_mutex_unlock(&e->live_mu);
+	return rc;
+}
+
+static void live_del(struct db_engine *e, struct db_buf *b)
+{
+	pthread_mutex_lock(&e->live_mu);
+	struct db_buf *last = e->live[--e->nlive];
+	e->live[b->slot] = last;
+	last->slot = b->slot;
+	pthread_mutex_unlock(&e->live_mu);
+}
+
+/* True when a caller holds B's lock across its mapping's use: OP is queued for its vunmap. */
+static bool defer(struct db_thread *t, unsigned op, struct db_buf *b)
+{
+	if (!atomic_load_explicit(&b->holder, memory_order_relaxed))
+		return false;
+	if (b->npending == b->cap_pending) {
+		unsigned cap = b->cap_pending ? b->cap_pending * 2 : 8;
+		unsigned *p = realloc(b->pending, cap * sizeof(*p));
+		if (!p)
+			return false; /* no room to wait in: the op runs now, inside the holder's section */
+		b->pending = p;
+		b->cap_pending = cap;
+	}
+	b->pending[b->npending++] = op;
+	atomic_fetch_add_explicit(&t->e->n.deferred_ops, 1, memory_order_relaxed);
+	return true;
+}
+
+static void do_free(struct db_thread *t, struct db_buf *b);
+static void do_attach(struct db_thread *t, struct db_buf *b, bool attach);
+static int do_move(struct db_thread *t, struct db_buf *b);
+
+void db_run_deferred(struct db_thread *t, struct db_buf *b)
+{
+	unsigned n = b->npending;
+	b->npending = 0;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned op = b->pending[i];
+		if (op == MMR_OP_FREE) {
+			do_free(t, b); /* the trace's last op on B */
+			return;
+		}
+		if (op == MMR_OP_MOVE)
+			do_move(t, b);
+		else
+			do_attach(t, b, op == MMR_OP_ATTACH);
+	}
+}
+
+int db_op_alloc(void *thread, struct mmr_call *op)
+{
+	struct db_thread *t = thread;
+	struct db_buf *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -1;
+	b->size = (op->size + DB_PAGE - 1) & ~(DB_PAGE - 1);
+	b->domain = DB_SYSTEM;
+	atomic_init(&b->refs, 1);
+	if (mmr_mutex_init(&b->resv, "dma_resv") || live_add(t->e, b)) {
+		free(b);
+		return -1;
+	}
+	op->handle = (uint64_t)(uintptr_t)b;
+	return 0;
+}
+
+static void do_free(struct db_thread *t, struct db_buf *b)
+{
+	live_del(t->e, b);
+	mmr_mutex_lock(&b->resv);
+	bool busy = b->vmap_count || b->attachments;
+	mmr_mutex_unlock(&b->resv);
+	if (busy)
+		atomic_fetch_add_explicit(&t->e->n.bad_frees, 1, memory_order_relaxed);
+	db_put(t->e, b);
+}
+
+int db_op_free(void *thread, struct mmr_call *op)
+{
+	struct db_buf *b = (struct db_buf *)(uintptr_t)op->handle;
+	if (!defer(thread, MMR_OP_FREE, b))
+		do_free(thread, b);
+	return 0;
+}
+
+/* An importer attaches (ATTACH) or detaches; with attach-pin its attachment pins the buffer. */
+static void do_attach(struct db_thread *t, struct db_buf *b, bool attach)
+{
+	bool pins = t->e->v->pin_at_attach;
+	mmr_mutex_lock(&b->resv);
+	if (attach) {
+		b->attachments++;
+		b->pin += pins;
+	} else if (b->attachments) {
+		b->attachments--;
+		b->pin -= pins;
+	}
+	mmr_mutex_unlock(&b->resv);
+}
+
+int db_op_attach(void *thread, struct mmr_call *op)
+{
+	struct db_buf *b = (struct db_buf *)(uintptr_t)op->handle;
+	if (!defer(thread, MMR_OP_ATTACH, b))
+		do_attach(thread, b, true);
+	return 0;
+}
+
+int db_op_detach(void *thread, struct mmr_call *op)
+{
+	struct db_buf *b = (struct db_buf *)(uintptr_t)op->handle;
+	if (!defer(thread, MMR_OP_DETACH, b))
+		do_attach(thread, b, false);
+	return 0;
+}
+
+int db_op_vmap(void *thread, struct mmr_call *op)
+{
+	struct db_thread *t = thread;
+	atomic_fetch_add_explicit(&t->e->n.vmaps, 1, memory_order_relaxed);
+	return t->e->v->vmap(t, (struct db_buf *)(uintptr_t)op->handle);
+}
+
+int db_op_vunmap(void *thread, struct mmr_call *op)
+{
+	struct db_thread *t = thread;
+	atomic_fetch_add_explicit(&t->e->n.vunmaps, 1, memory_order_relaxed);
+	return t->e->v->vunmap(t, (struct db_buf *)(uintptr_t)op->handle);
+}
+
+static int do_move(struct db_thread *t, struct db_buf *b)
+{
+	int rc = db_move(t->e, b);
+	atomic_fetch_add_explicit(rc ? &t->e->n.move_failures : &t->e->n.moves, 1, memory_order_relaxed);
+	return rc;
+}
+
+/* A move from the trace (TTM moving a buffer): fails, and is counted, when the buffer is pinned. */
+int db_op_move(void *thread, struct mmr_call *op)
+{
+	struct db_buf *b = (struct db_buf *)(uintptr_t)op->handle;
+	return defer(thread, MMR_OP_MOVE, b) ? 0 : do_move(thread, b);
+}
+
+unsigned db_workers(void *engine)
+{
+	struct db_engine *e = engine;
+	return e->evict_us ? 1 : 0;
+}
+
+/* A live buffer at random, with a reference taken; NULL when there is none. */
+static struct db_buf *pick(struct db_engine *e, uint64_t *rng)
+{
+	*rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+	pthread_mutex_lock(&e->live_mu);
+	struct db_buf *b = e->nlive ? e->live[(*rng >> 33) % e->nlive] : NULL;
+	if (b)
+		atomic_fetch_add(&b->refs, 1);
+	pthread_mutex_unlock(&e->live_mu);
+	return b;
+}
+
+/* Memory pressure: every evict_us, try to move a random buffer out of its domain. */
+void db_evictor(void *engine, unsigned idx, const atomic_bool *stop)
+{
+	struct db_engine *e = engine;
+	uint64_t rng = 0x2545f4914f6cdd1dull + idx;
+	struct timespec gap = {(time_t)(e->evict_us / 1000000), (long)(e->evict_us % 1000000) * 1000};
+	while (!atomic_load(stop)) {
+		nanosleep(&gap, NULL);
+		struct db_buf *b = pick(e, &rng);
+		if (!b)
+			continue;
+		uint64_t t0 = db_now_ns();
+		int rc = db_move(e, b);
+		uint64_t ns = db_now_ns() - t0;
+		db_put(e, b);
+		atomic_fetch_add_explicit(rc ? &e->n.eviction_failures : &e->n.evictions, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&e->n.eviction_ns_total, ns, memory_order_relaxed);
+		db_max(&e->n.eviction_ns_max, ns);
+	}
+}
+
+uint64_t db_footprint(void *engine)
+{
+	struct db_engine *e = engine;
+	return atomic_load(&e->n.mem_bytes);
+}
+
+void db_report(void *engine, const struct mmr_report *r)
+{
+	struct db_engine *e = engine;
+	struct db_counts *n = &e->n;
+	unsigned mapped = 0;
+	pthread_mutex_lock(&e->live_mu);
+	unsigned live = e->nlive;
+	for (unsigned i = 0; i < live; i++)
+		mapped += e->live[i]->vmap_count;
+	pthread_mutex_unlock(&e->live_mu);
+	const struct {
+		const char *key;
+		atomic_ullong *v;
+	} u[] = {
+		{"vmaps", &n->vmaps}, {"vunmaps", &n->vunmaps}, {"maps_built", &n->maps_built},
+		{"maps_torn", &n->maps_torn}, {"cache_hits", &n->cache_hits}, {"frames", &n->frames},
+		{"missed_frames", &n->missed_frames}, {"frame_ns_max", &n->frame_ns_max}, {"moves", &n->moves},
+		{"move_failures", &n->move_failures}, {"evictions", &n->evictions},
+		{"eviction_failures", &n->eviction_failures}, {"eviction_ns_max", &n->eviction_ns_max},
+		{"moved_while_mapped", &n->moved_while_mapped}, {"moved_while_pinned", &n->moved_while_pinned},
+		{"bad_frees", &n->bad_frees}, {"vunmap_other_thread", &n->vunmap_other_thread},
+		{"deferred_ops", &n->deferred_ops},
+		{"copy_bytes", &n->copy_bytes},
+	};
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		r->u64(r->ctx, u[i].key, atomic_load(u[i].v));
+	uint64_t frames = atomic_load(&n->frames), tries = atomic_load(&n->evictions) + atomic_load(&n->eviction_failures);
+	r->f64(r->ctx, "frame_ns_mean", frames ? (double)atomic_load(&n->frame_ns_total) / (double)frames : 0);
+	r->f64(r->ctx, "eviction_ns_mean", tries ? (double)atomic_load(&n->eviction_ns_total) / (double)tries : 0);
+	r->u64(r->ctx, "live_buffers", live);
+	r->u64(r->ctx, "mappings_in_use", mapped);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * variant_attach_pin.c - dmabuf-attach-pin, drm_prime's default: an
+ * attachment pins the buffer, so vmap itself only takes the reservation
+ * lock to build the mapping and pins nothing.  A buffer vmapped while no
+ * importer is attached is not pinned at all: a move during the copy goes
+ * through, and the report counts it (moved_while_mapped), the hazard the
+ * thread points at.
+ */
+#include "dmabuf.h"
+
+static int attach_vmap(struct db_thread *t, struct db_buf *b)
+{
+	uint64_t t0 = db_now_ns();
+	mmr_mutex_lock(&b->resv);
+	int rc = db_map(t->e, b);
+	if (!rc)
+		db_use_begin(b, t0);
+	mmr_mutex_unlock(&b->resv);
+	return rc;
+}
+
+static int attach_vunmap(struct db_thread *t, struct db_buf *b)
+{
+	db_copy(t->e, b);
+	mmr_mutex_lock(&b->resv);
+	db_unmap(t->e, b);
+	db_use_end(t->e, b);
+	mmr_mutex_unlock(&b->resv);
+	return 0;
+}
+
+const struct db_variant db_attach_pin = {.vmap = attach_vmap, .vunmap = attach_vunmap, .pin_at_attach = true};
+
+static void *attach_create(const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	return db_create(&db_attach_pin, env, err);
+}
+
+const struct mmr_engine_ops db_attach_pin_ops = {
+	DB_ENGINE_OPS,
+	.name = "dmabuf-attach-pin",
+	.description = "dma-buf model, drm_prime's default: attachments pin; vmap only locks to map",
+	.create = attach_create,
+};

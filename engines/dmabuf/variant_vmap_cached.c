@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * variant_vmap_cached.c - dmabuf-vmap-cached, Daniel Vetter's "V2 ...
+ * should have some caching in exporters": the caller holds the
+ * reservation lock across vmap, use and vunmap as in the proposed
+ * contract, but the exporter keeps the kernel mapping after vunmap and
+ * reuses it at the next vmap; only a move tears it down.  vmap and vunmap
+ * of a buffer must come from one replay thread.
+ */
+#include "dmabuf.h"
+
+static int cached_vmap(struct db_thread *t, struct db_buf *b)
+{
+	uint64_t t0 = db_now_ns();
+	mmr_mutex_lock(&b->resv);
+	if (b->mapped) {
+		atomic_fetch_add_explicit(&t->e->n.cache_hits, 1, memory_order_relaxed);
+	} else if (db_map(t->e, b)) {
+		mmr_mutex_unlock(&b->resv);
+		return -1;
+	}
+	atomic_store_explicit(&b->holder, t->tid + 1, memory_order_relaxed);
+	db_use_begin(b, t0);
+	return 0;
+}
+
+static int cached_vunmap(struct db_thread *t, struct db_buf *b)
+{
+	if (atomic_load_explicit(&b->holder, memory_order_relaxed) != t->tid + 1) {
+		atomic_fetch_add_explicit(&t->e->n.vunmap_other_thread, 1, memory_order_relaxed);
+		return -1;
+	}
+	db_copy(t->e, b);
+	db_use_end(t->e, b);
+	atomic_store_explicit(&b->holder, 0, memory_order_relaxed);
+	mmr_mutex_unlock(&b->resv);
+	db_run_deferred(t, b);
+	return 0;
+}
+
+const struct db_variant db_vmap_cached = {.vmap = cached_vmap, .vunmap = cached_vunmap, .caller_holds_lock = true};
+
+static void *cached_create(const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	return db_create(&db_vmap_cached, env, err);
+}
+
+const struct mmr_engine_ops db_vmap_cached_ops = {
+	DB_ENGINE_OPS,
+	.name = "dmabuf-vmap-cached",
+	.description = "dma-buf model: caller holds dma_resv for vmap; the exporter caches the mapping until a move",
+	.create = cached_create,
+};

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * variant_vmap_pin.c - dmabuf-vmap-pin, the old de-facto rule (Daniel
+ * Vetter in the thread): vmap takes the reservation lock itself and pins
+ * the buffer while it is mapped; vunmap unpins.  The copy runs unlocked
+ * but pinned, so a move meanwhile fails instead of waiting.
+ */
+#include "dmabuf.h"
+
+static int pin_vmap(struct db_thread *t, struct db_buf *b)
+{
+	uint64_t t0 = db_now_ns();
+	mmr_mutex_lock(&b->resv);
+	int rc = db_map(t->e, b);
+	if (!rc) {
+		b->pin++;
+		db_use_begin(b, t0);
+	}
+	mmr_mutex_unlock(&b->resv);
+	return rc;
+}
+
+static int pin_vunmap(struct db_thread *t, struct db_buf *b)
+{
+	db_copy(t->e, b);
+	mmr_mutex_lock(&b->resv);
+	db_unmap(t->e, b);
+	b->pin--;
+	db_use_end(t->e, b);
+	mmr_mutex_unlock(&b->resv);
+	return 0;
+}
+
+const struct db_variant db_vmap_pin = {.vmap = pin_vmap, .vunmap = pin_vunmap};
+
+static void *pin_create(const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	return db_create(&db_vmap_pin, env, err);
+}
+
+const struct mmr_engine_ops db_vmap_pin_ops = {
+	DB_ENGINE_OPS,
+	.name = "dmabuf-vmap-pin",
+	.description = "dma-buf model, old rule: vmap locks dma_resv itself and pins while mapped",
+	.create = pin_create,
+};
