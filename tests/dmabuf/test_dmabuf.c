@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_dmabuf.c - the dma-buf model's promises: a buffer never moves
+ * while pinned, nor, under the rules that lock or pin, while its mapping
+ * is in use; the mapping count returns to zero; and where each rule
+ * differs (a move during a vmap fails under vmap-pin, waits under
+ * vmap-locked, goes through under attach-pin with no attachment).  The
+ * concurrent case runs a damage worker, a thread moving and attaching,
+ * and the evictor at once.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dmabuf.h"
+
+extern const struct mmr_engine_ops db_vmap_pin_ops, db_vmap_locked_ops, db_vmap_cached_ops, db_attach_pin_ops;
+
+static const struct mmr_engine_ops *const all[] = {&db_vmap_pin_ops, &db_vmap_locked_ops, &db_vmap_cached_ops,
+						   &db_attach_pin_ops};
+
+static struct db_engine *make(const struct mmr_engine_ops *ops, const char *evict_us)
+{
+	const char *keys[] = {"evict_us", "copy_kib", "vmap_ns_per_page"}, *values[] = {evict_us, "64", "0"};
+	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .slots = 64, .nopts = 3, .keys = keys, .values = values};
+	struct mmr_error err = {{0}};
+	struct db_engine *e = ops->create(&env, &err);
+	if (!e)
+		fail_msg("%s", err.msg);
+	return e;
+}
+
+static uint64_t new_buf(const struct mmr_engine_ops *ops, void *ctx, uint64_t size)
+{
+	struct mmr_call c = {.size = size};
+	assert_int_equal(ops->op[MMR_OP_ALLOC](ctx, &c), 0);
+	return c.handle;
+}
+
+static int call(const struct mmr_engine_ops *ops, void *ctx, unsigned op, uint64_t h)
+{
+	struct mmr_call c = {.handle = h};
+	return ops->op[op](ctx, &c);
+}
+
+/* A move during a vmap, by rule: fails (pinned), waits for the vunmap, or goes through. */
+static void test_move_during_vmap(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const struct mmr_engine_ops *ops = all[i];
+		struct db_engine *e = make(ops, "0");
+		void *ctx = ops->thread_init(e, 0);
+		uint64_t fb = new_buf(ops, ctx, 1 << 20);
+		assert_int_equal(call(ops, ctx, MMR_OP_VMAP, fb), 0);
+		int moved = call(ops, ctx, MMR_OP_MOVE, fb);
+		assert_int_equal(call(ops, ctx, MMR_OP_VUNMAP, fb), 0);
+		if (ops == &db_vmap_pin_ops) {
+			assert_int_equal(moved, -1);
+			assert_int_equal(atomic_load(&e->n.move_failures), 1);
+		} else {
+			assert_int_equal(moved, 0);
+			assert_int_equal(atomic_load(&e->n.moves), 1);
+		}
+		/* Only attach-pin lets the move happen under the mapping in use. */
+		assert_int_equal(atomic_load(&e->n.moved_while_mapped), ops == &db_attach_pin_ops);
+		assert_int_equal(atomic_load(&e->n.deferred_ops), ops == &db_vmap_locked_ops || ops == &db_vmap_cached_ops);
+		/* With an attachment, attach-pin's buffer is pinned and the move fails. */
+		if (ops == &db_attach_pin_ops) {
+			assert_int_equal(call(ops, ctx, MMR_OP_ATTACH, fb), 0);
+			assert_int_equal(call(ops, ctx, MMR_OP_MOVE, fb), -1);
+			assert_int_equal(call(ops, ctx, MMR_OP_DETACH, fb), 0);
+		}
+		call(ops, ctx, MMR_OP_FREE, fb);
+		assert_int_equal(atomic_load(&e->n.bad_frees), 0);
+		ops->destroy(e);
+	}
+}
+
+/* The cached rule keeps the mapping over vunmap and builds it again only after a move. */
+static void test_cache(void **state)
+{
+	(void)state;
+	const struct mmr_engine_ops *ops = &db_vmap_cached_ops;
+	struct db_engine *e = make(ops, "0");
+	void *ctx = ops->thread_init(e, 0);
+	uint64_t fb = new_buf(ops, ctx, 1 << 20);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(call(ops, ctx, MMR_OP_VMAP, fb), 0);
+		assert_int_equal(call(ops, ctx, MMR_OP_VUNMAP, fb), 0);
+	}
+	assert_int_equal(atomic_load(&e->n.maps_built), 1);
+	assert_int_equal(atomic_load(&e->n.cache_hits), 2);
+	assert_int_equal(call(ops, ctx, MMR_OP_MOVE, fb), 0);
+	assert_int_equal(atomic_load(&e->n.maps_torn), 1);
+	assert_int_equal(call(ops, ctx, MMR_OP_VMAP, fb), 0);
+	assert_int_equal(call(ops, ctx, MMR_OP_VUNMAP, fb), 0);
+	assert_int_equal(atomic_load(&e->n.maps_built), 2);
+	call(ops, ctx, MMR_OP_FREE, fb);
+	ops->destroy(e);
+}
+
+/* ---- concurrent: damage worker, a mover, the evictor ------------------------- */
+
+struct run {
+	const struct mmr_engine_ops *ops;
+	struct db_engine *e;
+	uint64_t fb;
+	atomic_bool done;
+	atomic_uint fb_moved; /* moves of the framebuffer that went through */
+	atomic_bool mover_started;
+};
+
+static void *damage_worker(void *arg)
+{
+	struct run *r = arg;
+	void *ctx = r->ops->thread_init(r->e, 0);
+	while (!atomic_load(&r->mover_started))
+		sched_yield();
+	for (int i = 0; i < 400; i++) {
+		r->ops->op[MMR_OP_VMAP](ctx, &(struct mmr_call){.handle = r->fb});
+		r->ops->op[MMR_OP_VUNMAP](ctx, &(struct mmr_call){.handle = r->fb});
+	}
+	atomic_store(&r->done, true);
+	return NULL;
+}
+
+/* Moves the framebuffer behind the worker's back, and churns buffers of its own with attachments. */
+static void *mover(void *arg)
+{
+	struct run *r = arg;
+	void *ctx = r->ops->thread_init(r->e, 1);
+	uint64_t mine[4] = {0};
+	atomic_store(&r->mover_started, true);
+	/* On past the worker's end, so that some moves find the framebuffer idle whatever the timing. */
+	unsigned after = 0;
+	for (unsigned i = 0; !atomic_load(&r->done) || ++after <= 50; i++) {
+		if (db_move(r->e, (struct db_buf *)(uintptr_t)r->fb) == 0)
+			atomic_fetch_add(&r->fb_moved, 1);
+		uint64_t *h = &mine[i % 4];
+		if (!*h) {
+			struct mmr_call c = {.size = 65536};
+			if (r->ops->op[MMR_OP_ALLOC](ctx, &c) == 0)
+				*h = c.handle;
+		} else if (i % 3 == 0) {
+			r->ops->op[MMR_OP_ATTACH](ctx, &(struct mmr_call){.handle = *h});
+			r->ops->op[MMR_OP_MOVE](ctx, &(struct mmr_call){.handle = *h});
+			r->ops->op[MMR_OP_DETACH](ctx, &(struct mmr_call){.handle = *h});
+		} else {
+			r->ops->op[MMR_OP_FREE](ctx, &(struct mmr_call){.handle = *h});
+			*h = 0;
+		}
+	}
+	for (int k = 0; k < 4; k++)
+		if (mine[k])
+			r->ops->op[MMR_OP_FREE](ctx, &(struct mmr_call){.handle = mine[k]});
+	return NULL;
+}
+
+struct ev_arg {
+	const struct mmr_engine_ops *ops;
+	void *e;
+	atomic_bool *stop;
+};
+
+static void *evictor(void *arg)
+{
+	struct ev_arg *a = arg;
+	a->ops->worker(a->e, 0, a->stop);
+	return NULL;
+}
+
+static void run_concurrent(const struct mmr_engine_ops *ops)
+{
+	static struct run r;
+	r = (struct run){.ops = ops, .e = make(ops, "50")};
+	atomic_init(&r.done, false);
+	atomic_init(&r.fb_moved, 0);
+	atomic_init(&r.mover_started, false);
+	void *ctx = ops->thread_init(r.e, 0);
+	r.fb = new_buf(ops, ctx, 1 << 20);
+	atomic_bool stop = false;
+	struct ev_arg ev = {ops, r.e, &stop};
+	pthread_t w, d, m;
+	assert_int_equal(ops->workers(r.e), 1);
+	pthread_create(&w, NULL, evictor, &ev);
+	pthread_create(&d, NULL, damage_worker, &r);
+	pthread_create(&m, NULL, mover, &r);
+	pthread_join(d, NULL);
+	pthread_join(m, NULL);
+	atomic_store(&stop, true);
+	pthread_join(w, NULL);
+	struct db_counts *n = &r.e->n;
+	assert_int_equal(atomic_load(&n->moved_while_pinned), 0);
+	if (ops != &db_attach_pin_ops)
+		assert_int_equal(atomic_load(&n->moved_while_mapped), 0);
+	assert_int_equal(atomic_load(&n->frames), 400);
+	assert_int_equal(atomic_load(&n->bad_frees), 0);
+	assert_true(atomic_load(&r.fb_moved) > 0);
+	struct db_buf *fb = (struct db_buf *)(uintptr_t)r.fb;
+	assert_int_equal(fb->vmap_count, 0);
+	assert_int_equal(fb->pin, 0);
+	call(ops, ctx, MMR_OP_FREE, r.fb);
+	ops->destroy(r.e);
+}
+
+static void test_concurrent_pin(void **state) { (void)state; run_concurrent(&db_vmap_pin_ops); }
+static void test_concurrent_locked(void **state) { (void)state; run_concurrent(&db_vmap_locked_ops); }
+static void test_concurrent_cached(void **state) { (void)state; run_concurrent(&db_vmap_cached_ops); }
+static void test_concurrent_attach(void **state) { (void)state; run_concurrent(&db_attach_pin_ops); }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_move_during_vmap),  cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_concurrent_pin),    cmocka_unit_test(test_concurrent_locked),
+		cmocka_unit_test(test_concurrent_cached), cmocka_unit_test(test_concurrent_attach),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
