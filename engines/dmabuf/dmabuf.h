@@ -88,7 +88,7 @@ struct db_counts {
 	atomic_ullong frames, missed_frames, frame_ns_total, frame_ns_max;
 	atomic_ullong moves, move_failures, evictions, eviction_failures, eviction_ns_total, eviction_ns_max;
 	atomic_ullong moved_while_mapped, moved_while_pinned, bad_frees, copy_bytes, mem_bytes;
-	atomic_ullong vunmap_other_thread, deferred_ops;
+	atomic_ullong vunmap_other_thread, deferred_ops, deferred_ns;
 };
 
 struct db_engine {
