@@ -135,7 +135,7 @@ void kr_engine_destroy(void *engine)
 {
 	struct kr_engine *e = engine;
 	kr_drain_all(e);
-	kr_rcu_barrier(); /* the callrcu baseline's callbacks, still queued */
+	kr_wait_reclaimed(e); /* the callrcu baseline's callbacks, still queued */
 	for (unsigned i = 0; i < e->ncpu; i++) {
 		struct kr_cpu *c = &e->cpus[i];
 		for (uint64_t k = 0; k < c->pool_n; k++)
@@ -188,8 +188,16 @@ void kr_obj_free(struct kr_engine *e, void *obj)
 		memset(obj, KR_POISON, size);
 	free(h);
 	atomic_fetch_sub_explicit(&e->n.live_bytes, size, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&e->n.waiting, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->n.freed, 1, memory_order_relaxed);
+	/* Last: once waiting reaches 0 the engine may be destroyed (kr_wait_reclaimed). */
+	atomic_fetch_sub_explicit(&e->n.waiting, 1, memory_order_release);
+}
+
+void kr_wait_reclaimed(struct kr_engine *e)
+{
+	struct timespec ts = {0, 100000};
+	while (atomic_load_explicit(&e->n.waiting, memory_order_acquire))
+		nanosleep(&ts, NULL);
 }
 
 /* Take CPU's on_cpu, counting the times another thread was on it. */

@@ -59,8 +59,6 @@ void kr_rcu_synchronize(void);
 void kr_rcu_call(struct kr_rcu_head *head, void (*func)(struct kr_rcu_head *head));
 /* A callback's first call: what was written before kr_rcu_call is visible (TSan). */
 void kr_rcu_cb_enter(struct kr_rcu_head *head);
-/* Wait until every callback queued so far has run. */
-void kr_rcu_barrier(void);
 
 /* ---- objects ---------------------------------------------------------------- */
 
@@ -200,6 +198,11 @@ void kr_engine_thread_exit(void *thread);
 int kr_engine_alloc(void *thread, struct mmr_call *op);
 /* Free OBJ now (poisoned first with poison=1) and count it; its grace period is over. */
 void kr_obj_free(struct kr_engine *e, void *obj);
+/*
+ * Wait until every object handed to kvfree_rcu() has been freed (callrcu's
+ * callbacks have run): rcu_barrier() by our own count, see rcu.c.
+ */
+void kr_wait_reclaimed(struct kr_engine *e);
 /* A page from the page model on CPU's pcp set, as a thread running on CPU (FLAGS: MMR_PAGES_*). */
 uint64_t kr_cpu_page_alloc(struct kr_engine *e, unsigned cpu, unsigned flags);
 /* Give PFN back to the page model on CPU's pcp set. */

@@ -226,6 +226,6 @@ void kr_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
 		while (drain_cpu(e, idx, true))
 			;
 	else
-		kr_rcu_barrier(); /* callrcu: every queued callback runs */
+		kr_wait_reclaimed(e); /* callrcu: every queued callback has run */
 	kr_rcu_unregister();
 }

@@ -228,7 +228,7 @@ static void run_readers_and_writers(const struct mmr_engine_ops *ops)
 	pthread_join(rd, NULL);
 	workers_stop(&w);
 	kr_drain_all(s.e);
-	kr_rcu_barrier();
+	kr_wait_reclaimed(s.e);
 	struct kr_cpu_counts t = kr_cpu_totals(s.e);
 	assert_int_equal(atomic_load(&s.failures), 0);
 	assert_int_equal(atomic_load(&s.violations), 0);
@@ -340,7 +340,7 @@ static void run_reader_first(const struct mmr_engine_ops *ops, bool headless)
 	pthread_join(dt, NULL);
 	assert_true(atomic_load(&h.ok_inside));
 	assert_true(atomic_load(&d.done));
-	kr_rcu_barrier();
+	kr_wait_reclaimed(e);
 	assert_int_equal(atomic_load(&e->n.freed), 1);
 	kr_engine_thread_exit(t);
 	kr_engine_destroy(e);
