@@ -21,7 +21,7 @@ cd "$(dirname "$0")"
 # engines load their libraries at run time (runtime packages only, no -dev).
 PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
 	libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd linux-perf python3
-	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4)
+	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev)
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 

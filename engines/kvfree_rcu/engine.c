@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c - the kvfree_rcu engines' common part: options, the zone the
+ * block pages come from, per-CPU state, objects, and the helpers that
+ * use a CPU's pcp set "on that CPU".
+ *
+ * The handle of an object is its address.  An allocation is a real
+ * malloc() of the trace's size (at least the 16 bytes of an rcu_head)
+ * behind a hidden header (kvfree_rcu.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kvfree_rcu.h"
+
+const struct mmr_engine_param kr_params[] = {
+	{"drain_ms", "20", "a CPU's batch goes to RCU this long after its first object (the 2020 KFREE_DRAIN_JIFFIES, HZ/50)"},
+	{"flush_blocks", "0", "also hand a CPU's batch over as soon as it has this many full blocks; 0: only after drain_ms"},
+	{"zone_pages", "65536", "frames in the page model's zone the block pages come from (small: pages run out)"},
+	{"pcp_high", "0", "pages a CPU's pcp lists hold before draining; 0: the page model's default"},
+	{"pcp_batch", "0", "pages per pcp refill or drain; 0: the page model's default"},
+	{"pool_pages", "200", "kvfree-rcu-pool: pages a CPU's pool is filled to (the thread: 100 to 400)"},
+	{"pool_low", "50", "kvfree-rcu-pool: the watermark; below it the refill worker fills the pool"},
+	{"pool_trim_ms", "1000", "kvfree-rcu-pool: a pool not taken from this long is trimmed to pool_low"},
+	{"poison", "0", "1: write 0x6b over an object before freeing it (use-after-free shows)"},
+	{NULL, NULL, NULL},
+};
+
+uint64_t kr_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void kr_peak(atomic_ullong *peak, uint64_t v)
+{
+	uint64_t old = atomic_load_explicit(peak, memory_order_relaxed);
+	while (v > old && !atomic_compare_exchange_weak_explicit(peak, &old, v, memory_order_relaxed,
+								  memory_order_relaxed))
+		;
+}
+
+/* The options into E and CFG; -1 with ERR for a value out of range. */
+static int read_opts(struct kr_engine *e, struct mmr_zone_cfg *cfg, const struct mmr_engine_env *env,
+		     struct mmr_error *err)
+{
+	uint64_t drain, zone, high, batch, trim, poison;
+	if (mmr_engine_opt_u64(env, "drain_ms", 20, &drain, err) ||
+	    mmr_engine_opt_u64(env, "flush_blocks", 0, &e->flush_blocks, err) ||
+	    mmr_engine_opt_u64(env, "zone_pages", 65536, &zone, err) ||
+	    mmr_engine_opt_u64(env, "pcp_high", 0, &high, err) || mmr_engine_opt_u64(env, "pcp_batch", 0, &batch, err) ||
+	    mmr_engine_opt_u64(env, "pool_pages", 200, &e->pool_pages, err) ||
+	    mmr_engine_opt_u64(env, "pool_low", 50, &e->pool_low, err) ||
+	    mmr_engine_opt_u64(env, "pool_trim_ms", 1000, &trim, err) || mmr_engine_opt_u64(env, "poison", 0, &poison, err))
+		return -1;
+	const char *bad = drain > 60000 ? "drain_ms up to 60000"
+		: zone < 64 || zone > (1ull << 24) ? "zone_pages 64..16777216"
+		: high > (1u << 20) || batch > (1u << 20) ? "pcp_high and pcp_batch up to 1048576"
+		: e->pool_pages > (1u << 20) ? "pool_pages up to 1048576"
+		: e->pool_low > e->pool_pages ? "pool_low above pool_pages"
+		: trim > 3600000 ? "pool_trim_ms up to 3600000"
+		: poison > 1 ? "poison 0 or 1" : NULL;
+	if (bad) {
+		snprintf(err->msg, sizeof(err->msg), "kvfree_rcu: %s", bad);
+		return -1;
+	}
+	e->drain_ns = drain * 1000000ull;
+	e->trim_ns = trim * 1000000ull;
+	e->poison = poison;
+	/* The monitors look four times per drain delay: a batch goes at most a quarter late. */
+	e->tick_ns = e->drain_ns / 4;
+	if (e->tick_ns < 200000)
+		e->tick_ns = 200000;
+	if (e->tick_ns > 5000000)
+		e->tick_ns = 5000000;
+	*cfg = (struct mmr_zone_cfg){.pages = zone, .backed = true, .pcp = true, .cpus = env->threads,
+				     .pcp_high = (unsigned)high, .pcp_batch = (unsigned)batch};
+	return 0;
+}
+
+static int init_cpus(struct kr_engine *e)
+{
+	int rc = 0;
+	for (unsigned i = 0; i < e->ncpu; i++) {
+		struct kr_cpu *c = &e->cpus[i];
+		rc |= mmr_spin_init(&c->lock, "krcp->lock");
+		rc |= pthread_mutex_init(&c->on_cpu, NULL);
+		if (e->v == &kr_pool_variant && e->pool_pages &&
+		    !(c->pool = calloc(e->pool_pages, sizeof(*c->pool))))
+			rc = -1;
+	}
+	return rc;
+}
+
+void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	struct mmr_zone_cfg cfg;
+	struct kr_engine *e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err->msg, sizeof(err->msg), "kvfree_rcu: out of memory");
+		return NULL;
+	}
+	e->v = v;
+	e->ncpu = env->threads ? env->threads : 1;
+	if (read_opts(e, &cfg, env, err)) {
+		free(e);
+		return NULL;
+	}
+	cfg.cpus = e->ncpu;
+	e->cpus = aligned_alloc(64, e->ncpu * sizeof(*e->cpus));
+	if (e->cpus)
+		memset(e->cpus, 0, e->ncpu * sizeof(*e->cpus));
+	if (!e->cpus || !(e->zone = mmr_zone_create(&cfg, err)) || init_cpus(e) ||
+	    pthread_mutex_init(&e->wq_mu, NULL) || pthread_cond_init(&e->wq_cv, NULL)) {
+		if (!err->msg[0])
+			snprintf(err->msg, sizeof(err->msg), "kvfree_rcu: out of memory");
+		if (e->zone)
+			mmr_zone_destroy(e->zone);
+		if (e->cpus)
+			for (unsigned i = 0; i < e->ncpu; i++)
+				free(e->cpus[i].pool);
+		free(e->cpus);
+		free(e);
+		return NULL;
+	}
+	e->start_ns = kr_now_ns();
+	e->sample_ns = 100000000ull; /* 100 ms, doubled whenever the samples fill */
+	e->next_sample_ns = e->start_ns;
+	return e;
+}
+
+void kr_engine_destroy(void *engine)
+{
+	struct kr_engine *e = engine;
+	kr_drain_all(e);
+	kr_wait_reclaimed(e); /* the callrcu baseline's callbacks, still queued */
+	for (unsigned i = 0; i < e->ncpu; i++) {
+		struct kr_cpu *c = &e->cpus[i];
+		for (uint64_t k = 0; k < c->pool_n; k++)
+			kr_cpu_page_free(e, i, c->pool[k]);
+		free(c->pool);
+		pthread_mutex_destroy(&c->on_cpu);
+	}
+	pthread_cond_destroy(&e->wq_cv);
+	pthread_mutex_destroy(&e->wq_mu);
+	mmr_zone_destroy(e->zone);
+	free(e->cpus);
+	free(e);
+}
+
+void *kr_engine_thread_init(void *engine, unsigned tid)
+{
+	struct kr_engine *e = engine;
+	struct kr_thread *t = malloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	*t = (struct kr_thread){e, tid % e->ncpu};
+	kr_rcu_register();
+	return t;
+}
+
+void kr_engine_thread_exit(void *thread)
+{
+	kr_rcu_unregister();
+	free(thread);
+}
+
+int kr_engine_alloc(void *thread, struct mmr_call *op)
+{
+	struct kr_thread *t = thread;
+	uint64_t size = op->size > KR_MIN_OBJ ? op->size : KR_MIN_OBJ;
+	struct kr_obj_hdr *h = malloc(sizeof(*h) + size);
+	if (!h)
+		return -1;
+	*h = (struct kr_obj_hdr){.e = t->e, .size = size};
+	atomic_fetch_add_explicit(&t->e->n.live_bytes, size, memory_order_relaxed);
+	op->handle = (uint64_t)(uintptr_t)(h + 1);
+	return 0;
+}
+
+void kr_obj_free(struct kr_engine *e, void *obj)
+{
+	struct kr_obj_hdr *h = (struct kr_obj_hdr *)obj - 1;
+	uint64_t size = h->size;
+	if (e->poison)
+		memset(obj, KR_POISON, size);
+	free(h);
+	atomic_fetch_sub_explicit(&e->n.live_bytes, size, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->n.freed, 1, memory_order_relaxed);
+	/* Last: once waiting reaches 0 the engine may be destroyed (kr_wait_reclaimed). */
+	atomic_fetch_sub_explicit(&e->n.waiting, 1, memory_order_release);
+}
+
+void kr_wait_reclaimed(struct kr_engine *e)
+{
+	struct timespec ts = {0, 100000};
+	while (atomic_load_explicit(&e->n.waiting, memory_order_acquire))
+		nanosleep(&ts, NULL);
+}
+
+/* Take CPU's on_cpu, counting the times another thread was on it. */
+static void enter_cpu(struct kr_cpu *c)
+{
+	if (pthread_mutex_trylock(&c->on_cpu) == 0)
+		return;
+	atomic_fetch_add_explicit(&c->on_cpu_waits, 1, memory_order_relaxed);
+	pthread_mutex_lock(&c->on_cpu);
+}
+
+uint64_t kr_cpu_page_alloc(struct kr_engine *e, unsigned cpu, unsigned flags)
+{
+	struct kr_cpu *c = &e->cpus[cpu];
+	enter_cpu(c);
+	uint64_t pfn = mmr_pages_alloc(e->zone, cpu, 0, MMR_MT_UNMOVABLE, flags);
+	pthread_mutex_unlock(&c->on_cpu);
+	return pfn;
+}
+
+void kr_cpu_page_free(struct kr_engine *e, unsigned cpu, uint64_t pfn)
+{
+	struct kr_cpu *c = &e->cpus[cpu];
+	enter_cpu(c);
+	mmr_pages_free(e->zone, cpu, pfn, 0);
+	pthread_mutex_unlock(&c->on_cpu);
+}
+
+void kr_refill_request(struct kr_engine *e, unsigned cpu)
+{
+	struct kr_cpu *c = &e->cpus[cpu];
+	if (atomic_load_explicit(&c->need_refill, memory_order_relaxed) ||
+	    atomic_exchange_explicit(&c->need_refill, true, memory_order_acq_rel))
+		return;
+	pthread_mutex_lock(&e->wq_mu);
+	pthread_cond_signal(&e->wq_cv);
+	pthread_mutex_unlock(&e->wq_mu);
+}

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kvfree_rcu.h - the kvfree_rcu() model shared by its files and its five
+ * variants.
+ *
+ * The design, after the kernel's kernel/rcu/tree.c of autumn 2020 that the
+ * seed thread (003) argues about (read for understanding only):
+ * - objects are real allocations; kvfree_rcu(ptr) must not free ptr
+ *   before a grace period that began after the call has ended.  Grace
+ *   periods are real: liburcu's membarrier flavour (rcu.c);
+ * - each CPU (replay thread) has a krcp under the spinlock "krcp->lock":
+ *   a chain of bulk blocks, each one page from the page model holding a
+ *   small header and then pointers, and a list of objects linked through
+ *   their own rcu_head (the two-argument fallback);
+ * - a monitor per CPU (queue.c) hands the CPU's chain to RCU after
+ *   drain_ms, or early when flush_blocks blocks are full, waits for the
+ *   grace period and frees every pointer of a block at once, then gives
+ *   the block page back;
+ * - when no block page can be had, the two-argument form links the
+ *   object's rcu_head; the one-argument form calls synchronize_rcu() and
+ *   frees the object itself, blocking the caller;
+ * - the variants differ in one thing, where a block page comes from and
+ *   where it goes after the grace period (struct kr_variant, one
+ *   variant_*.c each); the baselines (callrcu, sync) replace the whole
+ *   call instead.
+ */
+#ifndef KVFREE_RCU_H
+#define KVFREE_RCU_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmr_engine.h"
+#include "mmr_lock.h"
+#include "mmr_pages.h"
+
+/* ---- rcu.c: liburcu, with what ThreadSanitizer cannot see made explicit ---- */
+
+/* A callback's link, as liburcu's struct rcu_head: 16 bytes at the start of an object. */
+struct kr_rcu_head {
+	void *next;
+	void (*func)(struct kr_rcu_head *head);
+};
+
+/* Make this thread an RCU reader (liburcu needs it before kr_rcu_read_lock). */
+void kr_rcu_register(void);
+void kr_rcu_unregister(void);
+/* A read-side critical section; nests. */
+void kr_rcu_read_lock(void);
+void kr_rcu_read_unlock(void);
+/* Wait for a full grace period: every read-side section begun before the call has ended. */
+void kr_rcu_synchronize(void);
+/*
+ * FUNC(HEAD) after a grace period, on liburcu's callback thread; FUNC must
+ * begin with kr_rcu_cb_enter(HEAD).
+ */
+void kr_rcu_call(struct kr_rcu_head *head, void (*func)(struct kr_rcu_head *head));
+/* A callback's first call: what was written before kr_rcu_call is visible (TSan). */
+void kr_rcu_cb_enter(struct kr_rcu_head *head);
+
+/* ---- objects ---------------------------------------------------------------- */
+
+/*
+ * A hidden header in front of every object (as malloc keeps its own): the
+ * engine and the time of the kvfree_rcu() call, for callbacks that get
+ * nothing but the rcu_head.  The object the trace sees starts after it,
+ * at least 16 bytes so that its rcu_head fits.
+ */
+struct kr_obj_hdr {
+	struct kr_engine *e;
+	uint64_t size;
+	uint64_t queued_ns;
+	uint64_t pad;
+};
+
+#define KR_MIN_OBJ 16u
+#define KR_POISON 0x6b /* written over a freed object with poison=1, as SLUB's POISON_FREE */
+
+/* ---- blocks --------------------------------------------------------------- */
+
+/* A bulk block: the page itself, a header and then pointers. */
+struct kr_block {
+	uint64_t pfn;
+	struct kr_block *next;
+	uint64_t nr;
+	void *ptrs[];
+};
+
+#define KR_BLOCK_MAX ((MMR_PAGE_SIZE - sizeof(struct kr_block)) / sizeof(void *))
+
+/* A batch handed to RCU: the blocks and the rcu_head list of one CPU. */
+struct kr_batch {
+	struct kr_block *blocks;
+	struct kr_rcu_head *head; /* linked through next */
+	uint64_t nblocks, nobjs;
+};
+
+/* Counters of one CPU, bumped under its krcp->lock. */
+struct kr_cpu_counts {
+	uint64_t calls, headless, block_pages, page_failures, fb_head, fb_sync;
+};
+
+/* One CPU's kvfree_rcu state: the kernel's struct kfree_rcu_cpu. */
+struct kr_cpu {
+	struct mmr_spinlock lock;     /* "krcp->lock" */
+	struct kr_batch cur;          /* being filled; its first block is the one in use */
+	uint64_t first_ns;            /* when cur got its first object; 0: empty */
+	atomic_bool flush;            /* flush_blocks reached: the monitor goes now */
+	struct kr_cpu_counts n;
+	/* The RCU-owned page pool (kvfree-rcu-pool), under lock. */
+	uint64_t *pool;
+	uint64_t pool_n;
+	uint64_t pool_last_take_ns;
+	atomic_bool need_refill;      /* asked of the refill worker */
+	/*
+	 * Being on this CPU: a thread holds it while it uses this CPU's pcp
+	 * set (the replay thread taking a block page, the CPU's workers
+	 * allocating or freeing pages "on that CPU").  It stands for the
+	 * CPU's exclusivity, not a kernel lock, so it stays out of the lock
+	 * report; on_cpu_waits counts the times it was busy.
+	 */
+	pthread_mutex_t on_cpu;
+	atomic_ullong on_cpu_waits;
+} __attribute__((aligned(64)));
+
+struct kr_engine;
+
+/* What a variant decides: where a block page comes from and where it goes. */
+struct kr_variant {
+	const char *name;
+	/*
+	 * A block page for CPU, under its krcp->lock on its replay thread:
+	 * the first frame, or MMR_NO_PAGE (the call falls back).  NULL: the
+	 * variant replaces the whole call (call below).
+	 */
+	uint64_t (*get_page)(struct kr_engine *e, unsigned cpu);
+	/* Give back a block page after its grace period, on CPU's monitor (no lock held). */
+	void (*put_page)(struct kr_engine *e, unsigned cpu, uint64_t pfn);
+	/* The refill worker's round over every CPU; NULL: no refill worker. */
+	void (*refill)(struct kr_engine *e);
+	/* The baselines: the whole kvfree_rcu(OBJ) call.  NULL for the block variants. */
+	void (*call)(struct kr_engine *e, unsigned cpu, void *obj, bool headless);
+};
+
+extern const struct kr_variant kr_nowait_variant, kr_lockless_variant, kr_pool_variant,
+	kr_callrcu_variant, kr_sync_variant;
+
+/* Engine-wide counters, bumped by any thread. */
+struct kr_counts {
+	atomic_ullong waiting, waiting_peak;  /* objects handed to kvfree_rcu() and not yet freed */
+	atomic_ullong block_pages, block_pages_peak;
+	atomic_ullong pool_pages, pool_pages_peak;
+	atomic_ullong freed, live_bytes;
+	atomic_ullong gp_batches, gp_ns_total, gp_ns_max; /* hand-off to reclaim, per batch */
+	atomic_ullong refills, refill_pages, trims, trimmed_pages, early_flushes;
+	atomic_ullong baseline_calls, baseline_headless; /* callrcu and sync count here */
+};
+
+#define KR_SAMPLES 16
+
+struct kr_engine {
+	const struct kr_variant *v;
+	unsigned ncpu;
+	struct kr_cpu *cpus;
+	struct mmr_zone *zone;
+	uint64_t drain_ns, flush_blocks, tick_ns;
+	uint64_t pool_pages, pool_low, trim_ns;
+	bool poison;
+	/* The refill worker sleeps here until a CPU asks (machinery, not a kernel lock). */
+	pthread_mutex_t wq_mu;
+	pthread_cond_t wq_cv;
+	/* Objects waiting, sampled by monitor 0; the interval doubles when the array fills. */
+	uint64_t samples[KR_SAMPLES];
+	unsigned nsamples;
+	uint64_t sample_ns, next_sample_ns, start_ns;
+	struct kr_counts n;
+};
+
+/* A replay thread's context: its CPU. */
+struct kr_thread {
+	struct kr_engine *e;
+	unsigned cpu;
+};
+
+/* ---- engine.c -------------------------------------------------------------- */
+
+extern const struct mmr_engine_param kr_params[];
+uint64_t kr_now_ns(void);
+/* Raise *PEAK to V when V is larger. */
+void kr_peak(atomic_ullong *peak, uint64_t v);
+/* The engine with variant V for ENV; NULL with ERR on a bad option or no memory. */
+void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
+void kr_engine_destroy(void *engine);
+void *kr_engine_thread_init(void *engine, unsigned tid);
+void kr_engine_thread_exit(void *thread);
+int kr_engine_alloc(void *thread, struct mmr_call *op);
+/* Free OBJ now (poisoned first with poison=1) and count it; its grace period is over. */
+void kr_obj_free(struct kr_engine *e, void *obj);
+/*
+ * Wait until every object handed to kvfree_rcu() has been freed (callrcu's
+ * callbacks have run): rcu_barrier() by our own count, see rcu.c.
+ */
+void kr_wait_reclaimed(struct kr_engine *e);
+/* A page from the page model on CPU's pcp set, as a thread running on CPU (FLAGS: MMR_PAGES_*). */
+uint64_t kr_cpu_page_alloc(struct kr_engine *e, unsigned cpu, unsigned flags);
+/* Give PFN back to the page model on CPU's pcp set. */
+void kr_cpu_page_free(struct kr_engine *e, unsigned cpu, uint64_t pfn);
+/* Ask the refill worker to look at CPU (once until it has). */
+void kr_refill_request(struct kr_engine *e, unsigned cpu);
+
+/* ---- queue.c ------------------------------------------------------------- */
+
+/* kvfree_rcu(OBJ) on THREAD's CPU, HEADLESS for the one-argument form. */
+void kr_kvfree(struct kr_thread *t, void *obj, bool headless);
+int kr_engine_kvfree_rcu(void *thread, struct mmr_call *op);
+int kr_engine_free(void *thread, struct mmr_call *op);
+unsigned kr_engine_workers(void *engine);
+void kr_engine_worker(void *engine, unsigned idx, const atomic_bool *stop);
+/* Hand every CPU's batch to RCU and reclaim it, on this thread (destroy, tests). */
+void kr_drain_all(struct kr_engine *e);
+
+/* ---- report.c ---------------------------------------------------------------- */
+
+uint64_t kr_engine_footprint(void *engine);
+void kr_engine_report(void *engine, const struct mmr_report *r);
+/* Sum of every CPU's counters (call with no replay thread inside). */
+struct kr_cpu_counts kr_cpu_totals(const struct kr_engine *e);
+/* Record a sample of the waiting objects when one is due (monitor 0). */
+void kr_sample(struct kr_engine *e, uint64_t now);
+
+/* The members of a kvfree_rcu variant's mmr_engine_ops besides name, description and create. */
+#define KR_ENGINE_OPS                                                                               \
+	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_KVFREE_RCU, .params = kr_params,              \
+	.destroy = kr_engine_destroy, .thread_init = kr_engine_thread_init,                              \
+	.thread_exit = kr_engine_thread_exit,                                                            \
+	.op = {[MMR_OP_ALLOC] = kr_engine_alloc, [MMR_OP_KVFREE_RCU] = kr_engine_kvfree_rcu,             \
+	       [MMR_OP_FREE] = kr_engine_free},                                                          \
+	.workers = kr_engine_workers, .worker = kr_engine_worker, .footprint = kr_engine_footprint,      \
+	.report = kr_engine_report
+
+#endif /* KVFREE_RCU_H */

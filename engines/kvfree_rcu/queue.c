@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * queue.c - kvfree_rcu() itself and the monitors that reclaim.
+ *
+ * A call takes its CPU's krcp->lock and stores the pointer in the CPU's
+ * current block; when that is full (or there is none) it asks the variant
+ * for a page, under the lock, as the 2020 kernel did (the nesting of
+ * zone->lock inside krcp->lock that the thread is about).  Without a page
+ * the two-argument form links the object's rcu_head onto the CPU's list;
+ * the one-argument form drops the lock, waits for a grace period itself
+ * and frees the object.
+ *
+ * Monitor I (a worker thread standing for CPU I's monitor_work and
+ * kfree_rcu_work) wakes every tick (a quarter of drain_ms, 0.2 to 5 ms).
+ * When CPU I's batch is drain_ms old, or flush_blocks blocks are full, it
+ * takes the batch under krcp->lock, waits for a grace period with
+ * synchronize_rcu() and frees every object, then gives the block pages
+ * back.  synchronize_rcu() in the worker rather than call_rcu(): the
+ * reclaim then runs on a thread that stands for CPU I, so its page frees
+ * go to CPU I's pcp set as the kernel's per-CPU work does, the grace
+ * period's length is measured where it is waited for, and one batch per
+ * CPU is in flight at a time (the kernel allowed two, KFREE_N_BATCHES).
+ *
+ * Worker ncpu, for the variants that have one, is the refill worker.
+ */
+#include <time.h>
+
+#include "kvfree_rcu.h"
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
+	nanosleep(&ts, NULL);
+}
+
+/* Store OBJ in C's current block; false when there is no room. */
+static bool block_add(struct kr_cpu *c, void *obj)
+{
+	struct kr_block *b = c->cur.blocks;
+	if (!b || b->nr == KR_BLOCK_MAX)
+		return false;
+	b->ptrs[b->nr++] = obj;
+	c->cur.nobjs++;
+	return true;
+}
+
+/* A new block at the head of C's chain on page PFN. */
+static void block_push(struct kr_engine *e, struct kr_cpu *c, uint64_t pfn)
+{
+	struct kr_block *b = mmr_page_address(e->zone, pfn);
+	b->pfn = pfn;
+	b->nr = 0;
+	b->next = c->cur.blocks;
+	c->cur.blocks = b;
+	c->cur.nblocks++;
+	kr_peak(&e->n.block_pages_peak, atomic_fetch_add_explicit(&e->n.block_pages, 1, memory_order_relaxed) + 1);
+	if (e->flush_blocks && c->cur.nblocks > e->flush_blocks)
+		atomic_store_explicit(&c->flush, true, memory_order_relaxed);
+}
+
+/* Under C's lock: store OBJ in a block, or link its rcu_head.  False: the caller must wait itself. */
+static bool queue_locked(struct kr_engine *e, unsigned cpu, struct kr_cpu *c, void *obj, bool headless)
+{
+	if (!block_add(c, obj)) {
+		uint64_t pfn = e->v->get_page(e, cpu);
+		if (pfn != MMR_NO_PAGE) {
+			c->n.block_pages++;
+			block_push(e, c, pfn);
+			block_add(c, obj);
+		} else {
+			c->n.page_failures++;
+			if (headless) {
+				c->n.fb_sync++;
+				return false;
+			}
+			struct kr_rcu_head *h = obj;
+			h->next = c->cur.head;
+			c->cur.head = h;
+			c->cur.nobjs++;
+			c->n.fb_head++;
+		}
+	}
+	if (!c->first_ns)
+		c->first_ns = kr_now_ns();
+	return true;
+}
+
+void kr_kvfree(struct kr_thread *t, void *obj, bool headless)
+{
+	struct kr_engine *e = t->e;
+	kr_peak(&e->n.waiting_peak, atomic_fetch_add_explicit(&e->n.waiting, 1, memory_order_relaxed) + 1);
+	if (e->v->call) {
+		e->v->call(e, t->cpu, obj, headless);
+		return;
+	}
+	struct kr_cpu *c = &e->cpus[t->cpu];
+	mmr_spin_lock(&c->lock);
+	c->n.calls++;
+	c->n.headless += headless;
+	bool queued = queue_locked(e, t->cpu, c, obj, headless);
+	mmr_spin_unlock(&c->lock);
+	if (!queued) {
+		kr_rcu_synchronize();
+		kr_obj_free(e, obj);
+	}
+}
+
+int kr_engine_kvfree_rcu(void *thread, struct mmr_call *op)
+{
+	kr_kvfree(thread, (void *)(uintptr_t)op->handle, op->flags & MMR_EF_HEADLESS);
+	return 0;
+}
+
+/* A plain free of a real slab trace replayed --as kvfree_rcu: the two-argument form. */
+int kr_engine_free(void *thread, struct mmr_call *op)
+{
+	kr_kvfree(thread, (void *)(uintptr_t)op->handle, false);
+	return 0;
+}
+
+/* Take CPU C's batch when it is due (or at once with FORCE); false when there is none. */
+static bool take_batch(struct kr_engine *e, struct kr_cpu *c, bool force, struct kr_batch *out)
+{
+	bool early = atomic_load_explicit(&c->flush, memory_order_relaxed);
+	mmr_spin_lock(&c->lock);
+	uint64_t first = c->first_ns;
+	bool due = first && (force || early || kr_now_ns() - first >= e->drain_ns);
+	if (due) {
+		*out = c->cur;
+		c->cur = (struct kr_batch){0};
+		c->first_ns = 0;
+		atomic_store_explicit(&c->flush, false, memory_order_relaxed);
+	}
+	mmr_spin_unlock(&c->lock);
+	if (due && early && !force)
+		atomic_fetch_add_explicit(&e->n.early_flushes, 1, memory_order_relaxed);
+	return due;
+}
+
+/* After the grace period: free every object of B at once, then give its pages back. */
+static void reclaim(struct kr_engine *e, unsigned cpu, struct kr_batch *b)
+{
+	for (struct kr_block *blk = b->blocks, *next; blk; blk = next) {
+		next = blk->next;
+		for (uint64_t i = 0; i < blk->nr; i++)
+			kr_obj_free(e, blk->ptrs[i]);
+		atomic_fetch_sub_explicit(&e->n.block_pages, 1, memory_order_relaxed);
+		e->v->put_page(e, cpu, blk->pfn);
+	}
+	for (struct kr_rcu_head *h = b->head, *next; h; h = next) {
+		next = h->next;
+		kr_obj_free(e, h);
+	}
+}
+
+/* Hand CPU's batch to RCU and reclaim it; false when there was nothing due. */
+static bool drain_cpu(struct kr_engine *e, unsigned cpu, bool force)
+{
+	struct kr_batch b;
+	if (!take_batch(e, &e->cpus[cpu], force, &b))
+		return false;
+	uint64_t t0 = kr_now_ns();
+	kr_rcu_synchronize();
+	uint64_t gp = kr_now_ns() - t0;
+	atomic_fetch_add_explicit(&e->n.gp_batches, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->n.gp_ns_total, gp, memory_order_relaxed);
+	kr_peak(&e->n.gp_ns_max, gp);
+	reclaim(e, cpu, &b);
+	return true;
+}
+
+void kr_drain_all(struct kr_engine *e)
+{
+	for (unsigned i = 0; i < e->ncpu; i++)
+		while (drain_cpu(e, i, true))
+			;
+}
+
+unsigned kr_engine_workers(void *engine)
+{
+	struct kr_engine *e = engine;
+	if (e->v->call)
+		return 1; /* the baselines keep a monitor for the samples only */
+	return e->ncpu + (e->v->refill ? 1 : 0);
+}
+
+/* The refill worker: sleeps until a CPU asks or a tick passes, then does the variant's round. */
+static void refill_worker(struct kr_engine *e, const atomic_bool *stop)
+{
+	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
+		e->v->refill(e);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t ns = (uint64_t)ts.tv_nsec + e->tick_ns;
+		ts.tv_sec += (time_t)(ns / 1000000000ull);
+		ts.tv_nsec = (long)(ns % 1000000000ull);
+		pthread_mutex_lock(&e->wq_mu);
+		bool asked = false;
+		for (unsigned i = 0; i < e->ncpu && !asked; i++)
+			asked = atomic_load_explicit(&e->cpus[i].need_refill, memory_order_relaxed);
+		if (!asked)
+			pthread_cond_timedwait(&e->wq_cv, &e->wq_mu, &ts);
+		pthread_mutex_unlock(&e->wq_mu);
+	}
+}
+
+void kr_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
+{
+	struct kr_engine *e = engine;
+	kr_rcu_register();
+	if (idx == e->ncpu || (e->v->call && idx > 0)) {
+		if (e->v->refill)
+			refill_worker(e, stop);
+		kr_rcu_unregister();
+		return;
+	}
+	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
+		if (idx == 0)
+			kr_sample(e, kr_now_ns());
+		if (!e->v->call && drain_cpu(e, idx, false))
+			continue;
+		sleep_ns(e->tick_ns);
+	}
+	/* The run is over: what is queued goes now, so that the report sees it reclaimed. */
+	if (!e->v->call)
+		while (drain_cpu(e, idx, true))
+			;
+	else
+		kr_wait_reclaimed(e); /* callrcu: every queued callback has run */
+	kr_rcu_unregister();
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.c - what a kvfree_rcu engine says after a run: calls and the
+ * fallbacks they took (also per 1000 calls), block and pool pages,
+ * objects waiting for a grace period (peak and samples over time), the
+ * time from hand-off to reclaim, and the zone's figures.
+ */
+#include "kvfree_rcu.h"
+
+static uint64_t load(const atomic_ullong *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+struct kr_cpu_counts kr_cpu_totals(const struct kr_engine *e)
+{
+	struct kr_cpu_counts t = {0};
+	for (unsigned i = 0; i < e->ncpu; i++) {
+		const struct kr_cpu_counts *n = &e->cpus[i].n;
+		t.calls += n->calls;
+		t.headless += n->headless;
+		t.block_pages += n->block_pages;
+		t.page_failures += n->page_failures;
+		t.fb_head += n->fb_head;
+		t.fb_sync += n->fb_sync;
+	}
+	/* The baselines keep no per-CPU state: their calls are counted engine-wide. */
+	t.calls += load(&e->n.baseline_calls);
+	t.headless += load(&e->n.baseline_headless);
+	if (e->v == &kr_sync_variant)
+		t.fb_sync += load(&e->n.baseline_calls);
+	return t;
+}
+
+void kr_sample(struct kr_engine *e, uint64_t now)
+{
+	if (now < e->next_sample_ns)
+		return;
+	if (e->nsamples == KR_SAMPLES) {
+		/* Keep every other sample and sample half as often: any run length fits. */
+		for (unsigned i = 0; i < KR_SAMPLES / 2; i++)
+			e->samples[i] = e->samples[2 * i];
+		e->nsamples = KR_SAMPLES / 2;
+		e->sample_ns *= 2;
+	}
+	e->samples[e->nsamples++] = load(&e->n.waiting);
+	e->next_sample_ns = e->start_ns + e->nsamples * e->sample_ns;
+}
+
+uint64_t kr_engine_footprint(void *engine)
+{
+	struct kr_engine *e = engine;
+	return load(&e->n.live_bytes) + (load(&e->n.block_pages) + load(&e->n.pool_pages)) * MMR_PAGE_SIZE;
+}
+
+static double per_1000(uint64_t n, uint64_t calls)
+{
+	return calls ? 1000.0 * (double)n / (double)calls : 0.0;
+}
+
+static void report_zone(struct kr_engine *e, const struct mmr_report *r)
+{
+	struct mmr_zone_stats st;
+	mmr_zone_stats(e->zone, &st);
+	const struct mmr_zone_cfg *cfg = mmr_zone_cfg(e->zone);
+	r->u64(r->ctx, "zone_pages", cfg->pages);
+	r->u64(r->ctx, "pcp_high", cfg->pcp_high);
+	r->u64(r->ctx, "pcp_batch", cfg->pcp_batch);
+	r->u64(r->ctx, "zone_allocs", st.allocs);
+	r->u64(r->ctx, "zone_failed", st.failed);
+	r->u64(r->ctx, "zone_pcp_hits", st.pcp_hits);
+	r->u64(r->ctx, "zone_pcp_refills", st.refills);
+	r->u64(r->ctx, "zone_lock_acquisitions", st.zone_lock_acquisitions);
+	uint64_t waits = 0;
+	for (unsigned i = 0; i < e->ncpu; i++)
+		waits += load(&e->cpus[i].on_cpu_waits);
+	r->u64(r->ctx, "on_cpu_waits", waits);
+}
+
+void kr_engine_report(void *engine, const struct mmr_report *r)
+{
+	struct kr_engine *e = engine;
+	struct kr_cpu_counts t = kr_cpu_totals(e);
+	struct kr_counts *n = &e->n;
+	const struct {
+		const char *key;
+		uint64_t v;
+	} u[] = {
+		{"calls", t.calls}, {"calls_headless", t.headless}, {"block_pages_taken", t.block_pages},
+		{"page_failures", t.page_failures}, {"fallback_rcu_head", t.fb_head}, {"fallback_sync", t.fb_sync},
+		{"block_pages_peak", load(&n->block_pages_peak)}, {"block_pages_now", load(&n->block_pages)},
+		{"pool_pages_peak", load(&n->pool_pages_peak)}, {"pool_pages_now", load(&n->pool_pages)},
+		{"waiting_peak", load(&n->waiting_peak)}, {"waiting_now", load(&n->waiting)},
+		{"objects_freed", load(&n->freed)}, {"gp_batches", load(&n->gp_batches)},
+		{"gp_ns_max", load(&n->gp_ns_max)}, {"refills", load(&n->refills)},
+		{"refill_pages", load(&n->refill_pages)}, {"trims", load(&n->trims)},
+		{"trimmed_pages", load(&n->trimmed_pages)}, {"early_flushes", load(&n->early_flushes)},
+		{"block_capacity", KR_BLOCK_MAX}, {"drain_ms", e->drain_ns / 1000000},
+		{"waiting_sample_ms", e->sample_ns / 1000000}, {"waiting_samples", e->nsamples},
+	};
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		r->u64(r->ctx, u[i].key, u[i].v);
+	uint64_t b = load(&n->gp_batches);
+	r->f64(r->ctx, "gp_ns_mean", b ? (double)load(&n->gp_ns_total) / (double)b : 0.0);
+	r->f64(r->ctx, "fallback_rcu_head_per_1000", per_1000(t.fb_head, t.calls));
+	r->f64(r->ctx, "fallback_sync_per_1000", per_1000(t.fb_sync, t.calls));
+	r->f64(r->ctx, "fallbacks_per_1000", per_1000(t.fb_head + t.fb_sync, t.calls));
+	for (unsigned i = 0; i < e->nsamples; i++) {
+		char key[32];
+		snprintf(key, sizeof(key), "waiting_sample_%02u", i);
+		r->u64(r->ctx, key, e->samples[i]);
+	}
+	report_zone(e, r);
+}

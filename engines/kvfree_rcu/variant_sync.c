@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * variant_sync.c - kvfree-rcu-sync, a baseline: every call waits for a
+ * grace period with synchronize_rcu() and then frees the object, the
+ * one-argument form's fallback taken every time (the caller blocks).
+ */
+#include "kvfree_rcu.h"
+
+static void sync_call(struct kr_engine *e, unsigned cpu, void *obj, bool headless)
+{
+	(void)cpu;
+	atomic_fetch_add_explicit(&e->n.baseline_calls, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->n.baseline_headless, headless, memory_order_relaxed);
+	uint64_t t0 = kr_now_ns();
+	kr_rcu_synchronize();
+	uint64_t gp = kr_now_ns() - t0;
+	atomic_fetch_add_explicit(&e->n.gp_batches, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->n.gp_ns_total, gp, memory_order_relaxed);
+	kr_peak(&e->n.gp_ns_max, gp);
+	kr_obj_free(e, obj);
+}
+
+const struct kr_variant kr_sync_variant = {
+	.name = "sync",
+	.call = sync_call,
+};
+
+static void *sync_create(const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	return kr_engine_create(&kr_sync_variant, env, err);
+}
+
+const struct mmr_engine_ops kr_sync_ops = {
+	KR_ENGINE_OPS,
+	.name = "kvfree-rcu-sync",
+	.description = "kvfree_rcu baseline: synchronize_rcu() then free, on every call",
+	.create = sync_create,
+};

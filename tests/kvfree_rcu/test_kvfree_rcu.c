@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_kvfree_rcu.c - the kvfree_rcu model's promises, for each of its
+ * five engines:
+ * - no object is freed before a grace period that began after its
+ *   kvfree_rcu() call: a reader thread in read-side sections checks the
+ *   magic of objects it found published, while two threads replace and
+ *   kvfree_rcu() them with the monitors running (freed objects are
+ *   poisoned, so an early free shows as a broken magic);
+ * - the same, step by step: while a reader holds a section begun before
+ *   the call, the reclaim cannot have freed the object;
+ * - every object is eventually freed, none twice (counts; ASan sees the
+ *   rest);
+ * - when block pages run out (a tiny zone, an empty pcp list, an empty
+ *   pool) the fallbacks are taken and counted, and the refill brings pages
+ *   back.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "kvfree_rcu.h"
+
+extern const struct mmr_engine_ops kr_nowait_ops, kr_lockless_ops, kr_pool_ops, kr_callrcu_ops, kr_sync_ops;
+
+#define MAGIC 0x5afe0b1ec7ull
+#define OBJ_SIZE 64u
+#define WORDS (OBJ_SIZE / 8)
+#define FIRST 2u /* words 0 and 1 are the rcu_head the engine may link */
+
+/* An engine of OPS for THREADS threads with options KV ("key", "value", ..., NULL). */
+static struct kr_engine *make(const struct mmr_engine_ops *ops, unsigned threads, const char *const *kv)
+{
+	const char *keys[16], *values[16];
+	size_t n = 0;
+	for (; kv && kv[2 * n]; n++) {
+		keys[n] = kv[2 * n];
+		values[n] = kv[2 * n + 1];
+	}
+	struct mmr_engine_env env = {.threads = threads, .online_cpus = 2, .nopts = n, .keys = keys, .values = values};
+	struct mmr_error err = {0};
+	struct kr_engine *e = ops->create(&env, &err);
+	if (!e)
+		fail_msg("create %s: %s", ops->name, err.msg);
+	return e;
+}
+
+/*
+ * An object: word FIRST its serial, the rest the magic mixed with it, so
+ * that neither a poisoned object nor a new one at the same address (malloc
+ * reuses a freed chunk at once) passes for the one a reader found.
+ */
+static atomic_ullong serials = 1;
+
+static void *obj_new(void *thread)
+{
+	struct mmr_call c = {.size = OBJ_SIZE};
+	assert_int_equal(kr_engine_alloc(thread, &c), 0);
+	uint64_t *w = (uint64_t *)(uintptr_t)c.handle, serial = atomic_fetch_add(&serials, 1);
+	w[FIRST] = serial;
+	for (unsigned i = FIRST + 1; i < WORDS; i++)
+		w[i] = MAGIC ^ serial;
+	return w;
+}
+
+/* The object W, found with serial SERIAL, is intact. */
+static bool obj_same(const uint64_t *w, uint64_t serial)
+{
+	if (w[FIRST] != serial)
+		return false;
+	for (unsigned i = FIRST + 1; i < WORDS; i++)
+		if (w[i] != (MAGIC ^ serial))
+			return false;
+	return true;
+}
+
+static bool obj_ok(const uint64_t *w)
+{
+	return obj_same(w, w[FIRST]);
+}
+
+/* ---- the engine's workers on their own threads, as the runner starts them ---- */
+
+struct workers;
+
+struct worker_arg {
+	struct workers *w;
+	unsigned idx;
+};
+
+struct workers {
+	struct kr_engine *e;
+	const struct mmr_engine_ops *ops;
+	atomic_bool stop;
+	unsigned n;
+	pthread_t th[8];
+	struct worker_arg arg[8];
+};
+
+static void *worker_main(void *p)
+{
+	struct worker_arg *a = p;
+	a->w->ops->worker(a->w->e, a->idx, &a->w->stop);
+	return NULL;
+}
+
+static void workers_start(struct workers *w, const struct mmr_engine_ops *ops, struct kr_engine *e)
+{
+	w->e = e;
+	w->ops = ops;
+	atomic_init(&w->stop, false);
+	w->n = ops->workers(e);
+	assert_true(w->n <= 8);
+	for (unsigned i = 0; i < w->n; i++) {
+		w->arg[i].w = w;
+		w->arg[i].idx = i;
+		assert_int_equal(pthread_create(&w->th[i], NULL, worker_main, &w->arg[i]), 0);
+	}
+}
+
+static void workers_stop(struct workers *w)
+{
+	atomic_store(&w->stop, true);
+	for (unsigned i = 0; i < w->n; i++)
+		pthread_join(w->th[i], NULL);
+}
+
+/* ---- concurrent: readers never see a freed object -------------------------------- */
+
+#define SLOTS 16u
+#define ITERS 6000u
+
+struct shared {
+	struct kr_engine *e;
+	_Atomic(uint64_t *) slot[2][SLOTS];
+	atomic_uint writers_left;
+	atomic_bool reading; /* the reader is in its loop: the writers start then */
+	atomic_ullong violations, reads, calls, failures;
+};
+
+struct writer_ctx {
+	struct shared *s;
+	unsigned tid;
+};
+
+static void *writer_main(void *p)
+{
+	struct writer_ctx *a = p;
+	struct shared *s = a->s;
+	struct kr_thread *t = kr_engine_thread_init(s->e, a->tid);
+	if (!t) {
+		atomic_fetch_add(&s->failures, 1);
+		atomic_fetch_sub(&s->writers_left, 1);
+		return NULL;
+	}
+	uint32_t seed = 77 + a->tid;
+	while (!atomic_load(&s->reading))
+		sched_yield();
+	for (unsigned i = 0; i < ITERS + SLOTS; i++) {
+		if (i % 64 == 0)
+			sched_yield(); /* let the reader in between, even where calls do not wait */
+		unsigned k = i % SLOTS;
+		uint64_t *nw = i < ITERS ? obj_new(t) : NULL;
+		uint64_t *old = atomic_exchange_explicit(&s->slot[a->tid][k], nw, memory_order_acq_rel);
+		seed = seed * 1103515245u + 12345u;
+		if (old) {
+			kr_kvfree(t, old, (seed >> 16) % 4 == 0);
+			atomic_fetch_add(&s->calls, 1);
+		}
+	}
+	kr_engine_thread_exit(t);
+	atomic_fetch_sub(&s->writers_left, 1);
+	return NULL;
+}
+
+static void *reader_main(void *p)
+{
+	struct shared *s = p;
+	kr_rcu_register();
+	atomic_store(&s->reading, true);
+	while (atomic_load(&s->writers_left)) {
+		kr_rcu_read_lock();
+		for (unsigned w = 0; w < 2; w++)
+			for (unsigned k = 0; k < SLOTS; k++) {
+				uint64_t *o = atomic_load_explicit(&s->slot[w][k], memory_order_acquire);
+				if (!o)
+					continue;
+				/* Read it twice, a little apart: a free in between shows (poison or a new serial). */
+				uint64_t serial = o[FIRST];
+				if (!obj_same(o, serial))
+					atomic_fetch_add(&s->violations, 1);
+				sched_yield();
+				if (!obj_same(o, serial))
+					atomic_fetch_add(&s->violations, 1);
+				atomic_fetch_add_explicit(&s->reads, 1, memory_order_relaxed);
+			}
+		kr_rcu_read_unlock();
+	}
+	kr_rcu_unregister();
+	return NULL;
+}
+
+static void run_readers_and_writers(const struct mmr_engine_ops *ops)
+{
+	static const char *const kv[] = {"poison", "1", "drain_ms", "2", "pcp_high", "24", "pcp_batch", "4",
+					 "pool_pages", "8", "pool_low", "2", NULL};
+	struct shared s = {.e = make(ops, 2, kv)};
+	atomic_init(&s.writers_left, 2);
+	struct workers w;
+	workers_start(&w, ops, s.e);
+	pthread_t rd, wr[2];
+	struct writer_ctx wa[2] = {{&s, 0}, {&s, 1}};
+	assert_int_equal(pthread_create(&rd, NULL, reader_main, &s), 0);
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&wr[i], NULL, writer_main, &wa[i]), 0);
+	for (unsigned i = 0; i < 2; i++)
+		pthread_join(wr[i], NULL);
+	pthread_join(rd, NULL);
+	workers_stop(&w);
+	kr_drain_all(s.e);
+	kr_wait_reclaimed(s.e);
+	struct kr_cpu_counts t = kr_cpu_totals(s.e);
+	assert_int_equal(atomic_load(&s.failures), 0);
+	assert_int_equal(atomic_load(&s.violations), 0);
+	assert_true(atomic_load(&s.reads) > 0);
+	assert_int_equal(t.calls, 2 * ITERS);
+	assert_int_equal(atomic_load(&s.calls), 2 * ITERS);
+	/* Every object freed once: none left waiting, none freed twice (the count would pass the calls). */
+	assert_int_equal(atomic_load(&s.e->n.freed), 2 * ITERS);
+	assert_int_equal(atomic_load(&s.e->n.waiting), 0);
+	assert_int_equal(atomic_load(&s.e->n.live_bytes), 0);
+	assert_int_equal(atomic_load(&s.e->n.block_pages), 0);
+	kr_engine_destroy(s.e);
+}
+
+static void test_readers_nowait(void **state)
+{
+	(void)state;
+	run_readers_and_writers(&kr_nowait_ops);
+}
+
+static void test_readers_lockless(void **state)
+{
+	(void)state;
+	run_readers_and_writers(&kr_lockless_ops);
+}
+
+static void test_readers_pool(void **state)
+{
+	(void)state;
+	run_readers_and_writers(&kr_pool_ops);
+}
+
+static void test_readers_callrcu(void **state)
+{
+	(void)state;
+	run_readers_and_writers(&kr_callrcu_ops);
+}
+
+static void test_readers_sync(void **state)
+{
+	(void)state;
+	run_readers_and_writers(&kr_sync_ops);
+}
+
+/* ---- step by step: the reclaim waits for a reader that came first ---------------- */
+
+struct holder {
+	uint64_t *obj;
+	atomic_int phase; /* 1: inside its section; 2: told to leave; 3: left */
+	atomic_bool ok_inside;
+};
+
+static void *holder_main(void *p)
+{
+	struct holder *h = p;
+	kr_rcu_register();
+	kr_rcu_read_lock();
+	atomic_store(&h->phase, 1);
+	while (atomic_load(&h->phase) != 2)
+		sched_yield();
+	atomic_store(&h->ok_inside, obj_ok(h->obj));
+	kr_rcu_read_unlock();
+	atomic_store(&h->phase, 3);
+	kr_rcu_unregister();
+	return NULL;
+}
+
+struct drainer {
+	struct kr_engine *e;
+	atomic_bool done;
+};
+
+static void *drainer_main(void *p)
+{
+	struct drainer *d = p;
+	kr_rcu_register();
+	kr_drain_all(d->e);
+	atomic_store(&d->done, true);
+	kr_rcu_unregister();
+	return NULL;
+}
+
+/*
+ * A reader enters its section; the object is kvfree_rcu()'d and a reclaim
+ * started; however long the reclaim is given, the object stays unfreed
+ * until the reader leaves, and is freed after.
+ */
+static void run_reader_first(const struct mmr_engine_ops *ops, bool headless)
+{
+	static const char *const kv[] = {"poison", "1", "drain_ms", "60000", NULL};
+	struct kr_engine *e = make(ops, 1, kv);
+	struct kr_thread *t = kr_engine_thread_init(e, 0);
+	struct holder h = {.obj = obj_new(t)};
+	pthread_t ht, dt;
+	assert_int_equal(pthread_create(&ht, NULL, holder_main, &h), 0);
+	while (atomic_load(&h.phase) != 1)
+		sched_yield();
+	kr_kvfree(t, h.obj, headless);
+	struct drainer d = {.e = e};
+	assert_int_equal(pthread_create(&dt, NULL, drainer_main, &d), 0);
+	for (int i = 0; i < 200; i++) { /* give a wrong reclaim every chance to free early */
+		assert_int_equal(atomic_load(&e->n.freed), 0);
+		struct timespec ts = {0, 100000};
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(atomic_load(&e->n.freed), 0);
+	atomic_store(&h.phase, 2);
+	pthread_join(ht, NULL);
+	pthread_join(dt, NULL);
+	assert_true(atomic_load(&h.ok_inside));
+	assert_true(atomic_load(&d.done));
+	kr_wait_reclaimed(e);
+	assert_int_equal(atomic_load(&e->n.freed), 1);
+	kr_engine_thread_exit(t);
+	kr_engine_destroy(e);
+}
+
+static void test_reader_first_blocks(void **state)
+{
+	(void)state;
+	run_reader_first(&kr_nowait_ops, false);
+	run_reader_first(&kr_nowait_ops, true);
+	run_reader_first(&kr_lockless_ops, false); /* empty pcp list: the rcu_head fallback */
+	run_reader_first(&kr_pool_ops, false);
+	run_reader_first(&kr_callrcu_ops, false);
+}
+
+/* ---- fallbacks when block pages run out ---------------------------------------------- */
+
+/* N kvfree_rcu() calls on T, every HEADLESS_EVERYth headless (0: none). */
+static void flood(struct kr_thread *t, unsigned n, unsigned headless_every)
+{
+	for (unsigned i = 0; i < n; i++)
+		kr_kvfree(t, obj_new(t), headless_every && i % headless_every == 0);
+}
+
+static void finish(struct kr_engine *e, struct kr_thread *t, uint64_t calls)
+{
+	kr_drain_all(e);
+	assert_int_equal(atomic_load(&e->n.freed), calls);
+	assert_int_equal(atomic_load(&e->n.waiting), 0);
+	kr_engine_thread_exit(t);
+	kr_engine_destroy(e);
+}
+
+/* nowait: a 64-page zone runs dry at its min watermark; both fallbacks are taken. */
+static void test_fallback_nowait_tiny_zone(void **state)
+{
+	(void)state;
+	static const char *const kv[] = {"zone_pages", "64", "drain_ms", "60000", NULL};
+	struct kr_engine *e = make(&kr_nowait_ops, 1, kv);
+	struct kr_thread *t = kr_engine_thread_init(e, 0);
+	unsigned n = 80 * (unsigned)KR_BLOCK_MAX;
+	flood(t, n, 4);
+	struct kr_cpu_counts c = kr_cpu_totals(e);
+	assert_int_equal(c.calls, n);
+	assert_true(c.block_pages > 0 && c.block_pages < 64);
+	assert_true(c.page_failures > 0);
+	assert_true(c.fb_head > 0);
+	assert_true(c.fb_sync > 0);
+	assert_int_equal(c.fb_head + c.fb_sync, c.page_failures);
+	finish(e, t, n);
+}
+
+/* lockless: the pcp list starts empty, so the first call falls back and asks for a refill. */
+static void test_fallback_lockless_refill(void **state)
+{
+	(void)state;
+	static const char *const kv[] = {"drain_ms", "60000", NULL};
+	struct kr_engine *e = make(&kr_lockless_ops, 1, kv);
+	struct kr_thread *t = kr_engine_thread_init(e, 0);
+	flood(t, 10, 0);
+	struct kr_cpu_counts c = kr_cpu_totals(e);
+	assert_int_equal(c.block_pages, 0);
+	assert_int_equal(c.fb_head, 10);
+	assert_true(atomic_load(&e->cpus[0].need_refill));
+	e->v->refill(e); /* the worker's round, here */
+	assert_false(atomic_load(&e->cpus[0].need_refill));
+	assert_int_equal(atomic_load(&e->n.refill_pages), 1);
+	flood(t, 10, 2);
+	c = kr_cpu_totals(e);
+	assert_int_equal(c.block_pages, 1);
+	assert_int_equal(c.fb_head, 10);
+	assert_int_equal(c.fb_sync, 0);
+	finish(e, t, 20);
+}
+
+/* pool: four pages, then fallbacks; the refill fills it back. */
+static void test_fallback_pool_empty(void **state)
+{
+	(void)state;
+	static const char *const kv[] = {"drain_ms", "60000", "pool_pages", "4", "pool_low", "1", NULL};
+	struct kr_engine *e = make(&kr_pool_ops, 1, kv);
+	struct kr_thread *t = kr_engine_thread_init(e, 0);
+	assert_int_equal(e->cpus[0].pool_n, 4);
+	unsigned n = 5 * (unsigned)KR_BLOCK_MAX;
+	flood(t, n, 0);
+	struct kr_cpu_counts c = kr_cpu_totals(e);
+	assert_int_equal(c.block_pages, 4);
+	assert_int_equal(c.fb_head, KR_BLOCK_MAX);
+	assert_int_equal(e->cpus[0].pool_n, 0);
+	assert_true(atomic_load(&e->cpus[0].need_refill));
+	e->v->refill(e);
+	assert_int_equal(e->cpus[0].pool_n, 4);
+	kr_drain_all(e); /* the four block pages come back, to a full pool: the page allocator takes them */
+	assert_int_equal(e->cpus[0].pool_n, 4);
+	assert_int_equal(atomic_load(&e->n.pool_pages), 4);
+	finish(e, t, n);
+}
+
+/* Bad options: one error line naming the limit. */
+static void test_bad_options(void **state)
+{
+	(void)state;
+	const char *keys[] = {"pool_low"}, *values[] = {"500"};
+	struct mmr_engine_env env = {.threads = 1, .nopts = 1, .keys = keys, .values = values};
+	struct mmr_error err = {0};
+	assert_null(kr_pool_ops.create(&env, &err));
+	assert_non_null(strstr(err.msg, "pool_low above pool_pages"));
+	values[0] = "lots";
+	memset(&err, 0, sizeof(err));
+	assert_null(kr_pool_ops.create(&env, &err));
+	assert_non_null(strstr(err.msg, "not an unsigned number"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_readers_nowait),
+		cmocka_unit_test(test_readers_lockless),
+		cmocka_unit_test(test_readers_pool),
+		cmocka_unit_test(test_readers_callrcu),
+		cmocka_unit_test(test_readers_sync),
+		cmocka_unit_test(test_reader_first_blocks),
+		cmocka_unit_test(test_fallback_nowait_tiny_zone),
+		cmocka_unit_test(test_fallback_lockless_refill),
+		cmocka_unit_test(test_fallback_pool_empty),
+		cmocka_unit_test(test_bad_options),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
