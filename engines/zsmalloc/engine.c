@@ -138,6 +138,9 @@ void zs_engine_destroy(void *engine)
 			continue;
 		for (unsigned idx = 0; idx < z->class->objs_per_zspage; idx++)
 			free(zs_obj_handle(p, z, idx));
+		/* Its other frames may come later (page migration reorders them): forget them all first. */
+		for (unsigned i = 0; i < z->class->pages_per_zspage; i++)
+			p->owner[z->pfn[i]] = NULL;
 		free(z);
 	}
 	for (unsigned t = 0; p->threads && t <= p->nr_threads; t++)

@@ -66,7 +66,7 @@ static uint64_t pin_compact_class(struct zs_pool *p, struct zs_class *c, unsigne
 	uint64_t freed = 0;
 	zs_class_lock(p, c);
 	uint64_t t = zs_now_ns(), budget = c->zspages; /* a pinned object must not keep us looping */
-	struct zs_zspage *src, *dst = NULL;
+	struct zs_zspage *src = NULL, *dst = NULL;
 	while (budget-- && (src = zs_isolate_zspage(c, true))) {
 		if (!zs_can_compact(c))
 			break;
