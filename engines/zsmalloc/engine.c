@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.c - the zsmalloc engines' common part: options, the pool and its
+ * size classes, the replay ops and the report.  The handle the runner
+ * keeps for an object is its zs_handle's address.
+ *
+ * A MAP event maps the object and touches its bytes for real: a write map
+ * fills them with a pattern of the handle and a write counter, a read map
+ * checks they still hold the last one written (mismatches are reported).
+ * The mapping is held until the thread's UNMAP of that handle; any other
+ * op on the thread first unmaps it (a compact event would otherwise wait
+ * on the thread's own mapping), as does the thread's exit.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "zsmalloc.h"
+
+const struct mmr_engine_param zs_params[] = {
+	{"interval_us", "10000", "time between the compaction worker's passes, us"},
+	{"migrate_pages", "16", "pages the worker migrates per pass (page migration rate = this / interval)"},
+	{"zone_mb", "1024", "size of the backed page zone the zspages come from, MiB"},
+	{NULL, NULL, NULL},
+};
+
+/* Pages per zspage for objects of SIZE: the fewest that waste the least, as zsmalloc picks. */
+static unsigned pages_per_zspage(unsigned size)
+{
+	unsigned best = 1, best_used = 0;
+	for (unsigned i = 1; i <= ZS_MAX_PAGES; i++) {
+		unsigned bytes = i * ZS_PAGE, used = (bytes - bytes % size) * 100 / bytes;
+		if (used > best_used) {
+			best_used = used;
+			best = i;
+		}
+	}
+	return best;
+}
+
+/* The classes, merged where zspages would be alike, each lower size pointing to the class above. */
+static int init_classes(struct zs_pool *p)
+{
+	p->classes = aligned_alloc(64, ZS_NR_CLASSES * sizeof(*p->classes));
+	if (!p->classes)
+		return -1;
+	memset(p->classes, 0, ZS_NR_CLASSES * sizeof(*p->classes));
+	struct zs_class *prev = NULL;
+	for (unsigned i = ZS_NR_CLASSES; i--;) {
+		unsigned size = ZS_MIN_SIZE + i * ZS_STEP;
+		unsigned pages = pages_per_zspage(size), objs = pages * ZS_PAGE / size;
+		if (prev && prev->pages_per_zspage == pages && prev->objs_per_zspage == objs) {
+			p->size_class[i] = prev;
+			continue;
+		}
+		struct zs_class *c = &p->classes[p->nr_classes++];
+		*c = (struct zs_class){.size = size, .objs_per_zspage = objs, .pages_per_zspage = pages, .index = i,
+				       .huge = objs == 1};
+		if (mmr_spin_init(&c->lock, "class->lock"))
+			return -1;
+		p->size_class[i] = prev = c;
+	}
+	return 0;
+}
+
+/* The options into P; -1 with ERR on a value out of range. */
+static int read_opts(struct zs_pool *p, const struct mmr_engine_env *env, uint64_t *zone_mb, struct mmr_error *err)
+{
+	uint64_t us;
+	if (mmr_engine_opt_u64(env, "interval_us", 10000, &us, err) ||
+	    mmr_engine_opt_u64(env, "migrate_pages", 16, &p->migrate_pages, err) ||
+	    mmr_engine_opt_u64(env, "zone_mb", 1024, zone_mb, err))
+		return -1;
+	if (us == 0 || us > 60000000ull || p->migrate_pages > 65536 || *zone_mb < 4 || *zone_mb > 65536) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "zsmalloc: interval_us 1..60000000, migrate_pages 0..65536, zone_mb 4..65536");
+		return -1;
+	}
+	p->interval_ns = us * 1000;
+	return 0;
+}
+
+static int init_pool(struct zs_pool *p, const struct mmr_engine_env *env, uint64_t zone_mb, struct mmr_error *err)
+{
+	/* One pcp list set per replay thread, and one for the worker's CPU. */
+	struct mmr_zone_cfg zc = {.pages = zone_mb * (1u << 20) / ZS_PAGE, .backed = true, .pcp = true,
+				  .cpus = env->threads + 1};
+	p->zone = mmr_zone_create(&zc, err);
+	if (!p->zone)
+		return -1;
+	p->nr_pfns = zc.pages;
+	p->nr_threads = env->threads;
+	p->owner = calloc(p->nr_pfns, sizeof(*p->owner));
+	p->threads = calloc(p->nr_threads + 1, sizeof(*p->threads));
+	if (!p->owner || !p->threads || init_classes(p))
+		goto nomem;
+	for (unsigned t = 0; t <= p->nr_threads; t++) {
+		p->threads[t] = (struct zs_thread){.pool = p, .cpu = t, .buf = aligned_alloc(64, ZS_PAGE)};
+		if (!p->threads[t].buf)
+			goto nomem;
+	}
+	p->pin_class = mmr_lock_class_get("handle pin bit", MMR_LOCK_BIT);
+	if (!p->pin_class || mmr_rwlock_init(&p->migrate_lock, "pool->migrate_lock")) {
+		snprintf(err->msg, sizeof(err->msg), "zsmalloc: cannot create its lock classes");
+		return -1;
+	}
+	return 0;
+nomem:
+	snprintf(err->msg, sizeof(err->msg), "zsmalloc: out of memory");
+	return -1;
+}
+
+void *zs_engine_create(const struct zs_variant *v, const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	struct zs_pool *p = calloc(1, sizeof(*p));
+	uint64_t zone_mb;
+	if (!p) {
+		snprintf(err->msg, sizeof(err->msg), "zsmalloc: out of memory");
+		return NULL;
+	}
+	p->v = v;
+	pthread_mutex_init(&p->stats_mu, NULL);
+	mmr_hist_init(&p->pause);
+	mmr_hist_init(&p->pass);
+	if (read_opts(p, env, &zone_mb, err) || init_pool(p, env, zone_mb, err)) {
+		zs_engine_destroy(p);
+		return NULL;
+	}
+	return p;
+}
+
+void zs_engine_destroy(void *engine)
+{
+	struct zs_pool *p = engine;
+	/* Every zspage is reachable from a list or an owner entry: free each once, by its first frame. */
+	for (uint64_t pfn = 0; p->owner && pfn < p->nr_pfns; pfn++) {
+		struct zs_zspage *z = p->owner[pfn];
+		if (!z || z->pfn[0] != pfn)
+			continue;
+		for (unsigned idx = 0; idx < z->class->objs_per_zspage; idx++)
+			free(zs_obj_handle(p, z, idx));
+		/* Its other frames may come later (page migration reorders them): forget them all first. */
+		for (unsigned i = 0; i < z->class->pages_per_zspage; i++)
+			p->owner[z->pfn[i]] = NULL;
+		free(z);
+	}
+	for (unsigned t = 0; p->threads && t <= p->nr_threads; t++)
+		free(p->threads[t].buf);
+	if (p->zone)
+		mmr_zone_destroy(p->zone);
+	pthread_mutex_destroy(&p->stats_mu);
+	free(p->owner);
+	free(p->threads);
+	free(p->classes);
+	free(p);
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ops.c - the zsmalloc engines' replay ops, footprint and report.  See
+ * engine.c for what a MAP event does with the bytes.
+ */
+#include "zsmalloc.h"
+
+void *zs_engine_thread_init(void *engine, unsigned tid)
+{
+	struct zs_pool *p = engine;
+	return &p->threads[tid % p->nr_threads];
+}
+
+/* Unmap what thread T still holds mapped (before any op but the matching unmap). */
+static void unmap_pending(struct zs_thread *t)
+{
+	if (!t->mapped)
+		return;
+	atomic_fetch_add_explicit(&t->pool->n.implicit_unmaps, 1, memory_order_relaxed);
+	zs_unmap_object(t);
+}
+
+void zs_engine_thread_exit(void *thread)
+{
+	unmap_pending(thread);
+}
+
+int zs_engine_alloc(void *thread, struct mmr_call *op)
+{
+	struct zs_thread *t = thread;
+	struct zs_pool *p = t->pool;
+	unmap_pending(t);
+	atomic_fetch_add_explicit(&p->n.mallocs, 1, memory_order_relaxed);
+	struct zs_handle *h = op->size <= ZS_PAGE ? zs_malloc(p, t->cpu, (uint32_t)op->size) : NULL;
+	if (!h) {
+		atomic_fetch_add_explicit(&p->n.failed, 1, memory_order_relaxed);
+		return -1;
+	}
+	op->handle = (uint64_t)(uintptr_t)h;
+	return 0;
+}
+
+int zs_engine_free(void *thread, struct mmr_call *op)
+{
+	struct zs_thread *t = thread;
+	unmap_pending(t);
+	atomic_fetch_add_explicit(&t->pool->n.frees, 1, memory_order_relaxed);
+	zs_free(t->pool, t->cpu, (struct zs_handle *)(uintptr_t)op->handle);
+	return 0;
+}
+
+int zs_engine_map(void *thread, struct mmr_call *op)
+{
+	struct zs_thread *t = thread;
+	struct zs_pool *p = t->pool;
+	struct zs_handle *h = (struct zs_handle *)(uintptr_t)op->handle;
+	bool write = op->flags & MMR_EF_MAP_WRITE;
+	unmap_pending(t);
+	uint8_t *bytes = zs_map_object(t, h, write);
+	if (write) {
+		zs_pattern_fill(bytes, h->size, h, ++h->version);
+	} else if (h->version) {
+		bool ok = zs_pattern_check(bytes, h->size, h, h->version);
+		atomic_fetch_add_explicit(ok ? &p->n.verified : &p->n.mismatches, 1, memory_order_relaxed);
+	}
+	return 0;
+}
+
+int zs_engine_unmap(void *thread, struct mmr_call *op)
+{
+	struct zs_thread *t = thread;
+	if (t->mapped && t->mapped == (struct zs_handle *)(uintptr_t)op->handle)
+		zs_unmap_object(t);
+	else
+		atomic_fetch_add_explicit(&t->pool->n.unmatched_unmaps, 1, memory_order_relaxed);
+	return 0;
+}
+
+int zs_engine_compact(void *thread, struct mmr_call *op)
+{
+	struct zs_thread *t = thread;
+	(void)op;
+	unmap_pending(t);
+	zs_compact(t->pool, t->cpu);
+	return 0;
+}
+
+uint64_t zs_engine_footprint(void *engine)
+{
+	struct zs_pool *p = engine;
+	struct mmr_zone_stats st;
+	mmr_zone_stats(p->zone, &st);
+	return (st.pages - st.free_pages - st.pcp_pages) * ZS_PAGE;
+}
+
+static void report_hist(const struct mmr_report *r, const char *key, const struct mmr_hist *h)
+{
+	char k[64];
+	snprintf(k, sizeof(k), "%s_p50_ns", key);
+	r->u64(r->ctx, k, mmr_hist_percentile(h, 50));
+	snprintf(k, sizeof(k), "%s_p99_ns", key);
+	r->u64(r->ctx, k, mmr_hist_percentile(h, 99));
+	snprintf(k, sizeof(k), "%s_max_ns", key);
+	r->u64(r->ctx, k, mmr_hist_percentile(h, 100));
+	snprintf(k, sizeof(k), "%s_count", key);
+	r->u64(r->ctx, k, h->count);
+}
+
+void zs_engine_report(void *engine, const struct mmr_report *r)
+{
+	struct zs_pool *p = engine;
+	const struct zs_counts *n = &p->n;
+	struct {
+		const char *key;
+		const atomic_ullong *v;
+	} c[] = {
+		{"mallocs", &n->mallocs}, {"failed", &n->failed}, {"frees", &n->frees}, {"maps", &n->maps},
+		{"unmaps", &n->unmaps}, {"spanning_maps", &n->spans}, {"verified", &n->verified},
+		{"mismatches", &n->mismatches}, {"unmatched_unmaps", &n->unmatched_unmaps},
+		{"implicit_unmaps", &n->implicit_unmaps}, {"compactions", &n->compactions}, {"passes", &n->passes},
+		{"pages_freed", &n->pages_freed}, {"objs_moved", &n->objs_moved}, {"backoffs", &n->backoffs},
+		{"pin_busy", &n->pin_busy}, {"migrations", &n->migrations}, {"migrate_backoffs", &n->migrate_backoffs},
+		{"zspages_alloc", &n->zspages_alloc}, {"zspages_freed", &n->zspages_freed},
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		r->u64(r->ctx, c[i].key, atomic_load(c[i].v));
+	uint64_t freed = atomic_load(&n->pages_freed), cns = atomic_load(&n->compact_ns);
+	r->u64(r->ctx, "classes", p->nr_classes);
+	r->f64(r->ctx, "compact_s", cns / 1e9);
+	r->f64(r->ctx, "worker_s", p->worker_ns / 1e9);
+	r->f64(r->ctx, "pages_freed_per_s", p->worker_ns ? freed / (p->worker_ns / 1e9) : 0.0);
+	r->f64(r->ctx, "pages_freed_per_compact_s", cns ? freed / (cns / 1e9) : 0.0);
+	report_hist(r, "pause", &p->pause);
+	report_hist(r, "pass", &p->pass);
+	struct mmr_error err = {{0}};
+	r->u64(r->ctx, "check_ok", zs_pool_check(p, NULL, 0, &err) == 0);
+	if (err.msg[0])
+		fprintf(stderr, "zsmalloc: check: %s\n", err.msg);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.c - the compaction and migration worker: every interval_us it
+ * compacts every class (kcompactd or the shrinker calling zs_compact) and
+ * migrates migrate_pages pages, each of a zspage taken off its list
+ * (isolated) under class->lock, moved to a new frame by the variant, put
+ * back, as page migration does with zsmalloc's movable pages.  Its pages
+ * come from and go to the worker's own pcp lists (the CPU after the
+ * replay threads').
+ */
+#include <time.h>
+
+#include "zsmalloc.h"
+
+unsigned zs_engine_workers(void *engine)
+{
+	(void)engine;
+	return 1;
+}
+
+/* Migrate one page of some zspage; the class cursor walks the classes. */
+static void migrate_one(struct zs_pool *p, unsigned cpu)
+{
+	struct zs_class *c = NULL;
+	struct zs_zspage *z = NULL;
+	unsigned pick = p->mig_cursor;
+	for (unsigned tries = 0; !z && tries < p->nr_classes; tries++) {
+		c = &p->classes[p->mig_cursor++ % p->nr_classes];
+		zs_class_lock(p, c);
+		z = zs_isolate_for_migration(c, pick);
+		zs_class_unlock(p, c);
+	}
+	if (!z)
+		return;
+	unsigned page_i = pick % c->pages_per_zspage;
+	uint64_t old = z->pfn[page_i]; /* only the migrator changes an isolated zspage's frames */
+	uint64_t new_pfn = mmr_pages_alloc(p->zone, cpu, 0, MMR_MT_MOVABLE, 0);
+	if (new_pfn != MMR_NO_PAGE) {
+		bool ok = p->v->migrate_page(p, z, page_i, new_pfn) == 0;
+		mmr_pages_free(p->zone, cpu, ok ? old : new_pfn, 0);
+		atomic_fetch_add_explicit(ok ? &p->n.migrations : &p->n.migrate_backoffs, 1, memory_order_relaxed);
+	}
+	zs_class_lock(p, c);
+	z->isolated = false;
+	if (z->inuse == 0)
+		zs_free_zspage(p, c, z, cpu); /* its last object was freed while it was away */
+	else
+		zs_putback_zspage(c, z);
+	zs_class_unlock(p, c);
+}
+
+void zs_worker_pass(struct zs_pool *p)
+{
+	unsigned cpu = p->nr_threads;
+	uint64_t t0 = zs_now_ns();
+	zs_compact(p, cpu);
+	for (uint64_t i = 0; i < p->migrate_pages; i++)
+		migrate_one(p, cpu);
+	uint64_t ns = zs_now_ns() - t0;
+	pthread_mutex_lock(&p->stats_mu);
+	mmr_hist_add(&p->pass, ns);
+	pthread_mutex_unlock(&p->stats_mu);
+	atomic_fetch_add_explicit(&p->n.passes, 1, memory_order_relaxed);
+}
+
+void zs_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
+{
+	struct zs_pool *p = engine;
+	(void)idx;
+	uint64_t start = zs_now_ns();
+	while (!atomic_load(stop)) {
+		/* Sleep in slices of at most a millisecond so that a stop is seen soon. */
+		for (uint64_t slept = 0; slept < p->interval_ns && !atomic_load(stop);) {
+			uint64_t s = p->interval_ns - slept < 1000000 ? p->interval_ns - slept : 1000000;
+			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = (long)s}, NULL);
+			slept += s;
+		}
+		if (!atomic_load(stop))
+			zs_worker_pass(p);
+	}
+	p->worker_ns = zs_now_ns() - start;
+}

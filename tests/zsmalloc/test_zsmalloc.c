@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_zsmalloc.c - the zsmalloc model's invariants, for both variants: on
+ * two threads allocating, writing, reading and freeing objects while the
+ * compaction and migration worker runs beside them, every handle maps to
+ * the bytes last written to it (checked against the test's own write
+ * counts); afterwards every live handle names its own object slot, no
+ * other object is allocated, and the pages the zspages hold are the pages
+ * the zone handed out.  The lock order is asserted inside the model in
+ * debug builds; a test shows the assertion catches a wrong order.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "zsmalloc.h"
+
+extern const struct mmr_engine_ops zs_pinbit_ops, zs_migrate_lock_ops;
+
+#define NTHREADS 2
+#define SLOTS 700
+#define ITERS 12000
+
+static uint32_t next_rand(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* Sizes as zram's: mostly compressed pages of a few hundred bytes to 3 KiB, some whole pages. */
+static uint32_t pick_size(uint32_t r)
+{
+	if (r % 10 == 0)
+		return ZS_PAGE;
+	return 20 + (r >> 8) % 3200;
+}
+
+struct tworker {
+	const struct mmr_engine_ops *ops;
+	void *engine;
+	atomic_bool stop;
+};
+
+static void *run_worker(void *arg)
+{
+	struct tworker *w = arg;
+	w->ops->worker(w->engine, 0, &w->stop);
+	return NULL;
+}
+
+struct tthread {
+	const struct mmr_engine_ops *ops;
+	struct zs_pool *pool;
+	unsigned tid;
+	struct zs_handle *h[SLOTS];
+	uint32_t version[SLOTS]; /* the test's own count of writes per slot */
+	atomic_uint *failures;
+};
+
+/* Map slot I for read through the API and compare with the test's own version; false on a mismatch. */
+static bool bytes_ok(struct zs_thread *zt, struct zs_handle *h, uint32_t version)
+{
+	const uint8_t *b = zs_map_object(zt, h, false);
+	bool ok = zs_pattern_check(b, h->size, h, version);
+	zs_unmap_object(zt);
+	return ok;
+}
+
+/* One step on slot I: allocate and write it, rewrite it, read it, or free it. */
+static void step(struct tthread *t, struct zs_thread *zt, unsigned i, uint32_t r)
+{
+	struct mmr_call op = {.handle = (uint64_t)(uintptr_t)t->h[i]};
+	if (!t->h[i]) {
+		op.size = pick_size(r);
+		if (t->ops->op[MMR_OP_ALLOC](zt, &op)) {
+			atomic_fetch_add(t->failures, 1);
+			return;
+		}
+		t->h[i] = (struct zs_handle *)(uintptr_t)op.handle;
+	}
+	if (r % 7 == 0 || t->version[i] == 0) {
+		op.flags = MMR_EF_MAP_WRITE;
+		t->ops->op[MMR_OP_MAP](zt, &op);
+		t->ops->op[MMR_OP_UNMAP](zt, &op);
+		t->version[i]++;
+	} else if (!bytes_ok(zt, t->h[i], t->version[i])) {
+		atomic_fetch_add(t->failures, 1);
+	}
+	if (r % 5 == 0) {
+		t->ops->op[MMR_OP_FREE](zt, &op);
+		t->h[i] = NULL;
+		t->version[i] = 0;
+	}
+}
+
+static void *run_thread(void *arg)
+{
+	struct tthread *t = arg;
+	struct zs_thread *zt = t->ops->thread_init(t->pool, t->tid);
+	uint32_t seed = 0x9e3779b9u * (t->tid + 1);
+	for (unsigned it = 0; it < ITERS; it++) {
+		uint32_t r = next_rand(&seed);
+		step(t, zt, r % SLOTS, r >> 10);
+		if (it % 1500 == 1499) {
+			/* Let a worker pass happen between our steps: compaction meets live maps and frees. */
+			unsigned long long passes = atomic_load(&t->pool->n.passes);
+			while (atomic_load(&t->pool->n.passes) == passes)
+				sched_yield();
+			struct mmr_call op = {0};
+			t->ops->op[MMR_OP_COMPACT](zt, &op);
+		}
+	}
+	t->ops->thread_exit(zt);
+	return NULL;
+}
+
+/* The handles of all threads still alive, into OUT; returns how many. */
+static size_t collect(struct tthread *th, struct zs_handle **out)
+{
+	size_t n = 0;
+	for (unsigned k = 0; k < NTHREADS; k++)
+		for (unsigned i = 0; i < SLOTS; i++)
+			if (th[k].h[i])
+				out[n++] = th[k].h[i];
+	return n;
+}
+
+static void check_pool(struct zs_pool *p, struct tthread *th)
+{
+	static struct zs_handle *live[NTHREADS * SLOTS];
+	struct mmr_error err = {{0}};
+	size_t n = collect(th, live);
+	if (zs_pool_check(p, live, n, &err))
+		fail_msg("%s", err.msg);
+	struct zs_thread *zt = &p->threads[0];
+	for (unsigned k = 0; k < NTHREADS; k++)
+		for (unsigned i = 0; i < SLOTS; i++)
+			if (th[k].h[i])
+				assert_true(bytes_ok(zt, th[k].h[i], th[k].version[i]));
+}
+
+static void concurrent(const struct mmr_engine_ops *ops)
+{
+	const char *keys[] = {"interval_us", "migrate_pages", "zone_mb"};
+	const char *vals[] = {"200", "64", "64"};
+	struct mmr_engine_env env = {.threads = NTHREADS, .online_cpus = 2, .nopts = 3, .keys = keys, .values = vals};
+	struct mmr_error err = {{0}};
+	struct zs_pool *p = ops->create(&env, &err);
+	assert_non_null(p);
+	static struct tthread th[NTHREADS];
+	atomic_uint failures = 0;
+	struct tworker w = {.ops = ops, .engine = p};
+	pthread_t wt, rt[NTHREADS];
+	assert_int_equal(pthread_create(&wt, NULL, run_worker, &w), 0);
+	for (unsigned k = 0; k < NTHREADS; k++) {
+		memset(&th[k], 0, sizeof(th[k]));
+		th[k] = (struct tthread){.ops = ops, .pool = p, .tid = k, .failures = &failures};
+		assert_int_equal(pthread_create(&rt[k], NULL, run_thread, &th[k]), 0);
+	}
+	for (unsigned k = 0; k < NTHREADS; k++)
+		pthread_join(rt[k], NULL);
+	atomic_store(&w.stop, true);
+	pthread_join(wt, NULL);
+	assert_int_equal(atomic_load(&failures), 0);
+	assert_int_equal(atomic_load(&p->n.mismatches), 0);
+	assert_true(atomic_load(&p->n.passes) > 0);
+	check_pool(p, th);
+
+	/* Free three in four: sparse zspages that a compaction must empty, moving objects. */
+	uint64_t moved = atomic_load(&p->n.objs_moved);
+	for (unsigned k = 0; k < NTHREADS; k++)
+		for (unsigned i = 0; i < SLOTS; i++)
+			if (th[k].h[i] && i % 4) {
+				zs_free(p, 0, th[k].h[i]);
+				th[k].h[i] = NULL;
+			}
+	assert_true(zs_compact(p, 0) > 0);
+	assert_true(atomic_load(&p->n.objs_moved) > moved);
+	check_pool(p, th);
+	assert_int_equal(zs_ld_violations, 0);
+	ops->destroy(p);
+}
+
+static void test_pinbit_concurrent(void **state)
+{
+	(void)state;
+	concurrent(&zs_pinbit_ops);
+}
+
+static void test_migrate_lock_concurrent(void **state)
+{
+	(void)state;
+	concurrent(&zs_migrate_lock_ops);
+}
+
+/* Every size from 1 byte to a page has a class that holds it with its header; zspages of 1..4 pages. */
+static void test_classes(void **state)
+{
+	(void)state;
+	struct mmr_engine_env env = {.threads = 1, .online_cpus = 1};
+	struct mmr_error err = {{0}};
+	struct zs_pool *p = zs_pinbit_ops.create(&env, &err);
+	assert_non_null(p);
+	assert_true(p->nr_classes > 1 && p->nr_classes < ZS_NR_CLASSES);
+	for (unsigned i = 0; i < p->nr_classes; i++) {
+		struct zs_class *c = &p->classes[i];
+		assert_in_range(c->pages_per_zspage, 1, ZS_MAX_PAGES);
+		assert_int_equal(c->objs_per_zspage, c->pages_per_zspage * ZS_PAGE / c->size);
+	}
+	struct zs_handle *h[ZS_PAGE];
+	for (uint32_t size = 1; size <= ZS_PAGE; size++) {
+		h[size - 1] = zs_malloc(p, 0, size);
+		assert_non_null(h[size - 1]);
+		struct zs_class *c = zs_handle_zspage(p, h[size - 1])->class;
+		assert_true(c->huge ? c->size >= size : c->size >= size + ZS_HANDLE_SIZE);
+	}
+	assert_null(zs_malloc(p, 0, 0));
+	assert_null(zs_malloc(p, 0, ZS_PAGE + 1));
+	assert_int_equal(zs_pool_check(p, h, ZS_PAGE, &err), 0);
+	for (uint32_t size = 1; size <= ZS_PAGE; size++)
+		zs_free(p, 0, h[size - 1]);
+	assert_int_equal(zs_pool_check(p, NULL, 0, &err), 0);
+	assert_int_equal(zs_engine_footprint(p), 0); /* every page back */
+	zs_pinbit_ops.destroy(p);
+}
+
+/* The debug build's order check fires on a lock taken out of order (and not on a nested one). */
+static void test_lock_order_check(void **state)
+{
+	(void)state;
+#ifdef NDEBUG
+	skip();
+#else
+	unsigned before = atomic_load(&zs_ld_violations);
+	zs_ld_fatal = false;
+	zs_ld_acquire(2, false);
+	zs_ld_acquire(2, true); /* nested: allowed */
+	assert_int_equal(atomic_load(&zs_ld_violations), before);
+	zs_ld_acquire(1, false); /* lower rank under a higher one */
+	assert_int_equal(atomic_load(&zs_ld_violations), before + 1);
+	zs_ld_release(1);
+	zs_ld_release(2);
+	zs_ld_release(2);
+	zs_ld_fatal = true;
+	atomic_store(&zs_ld_violations, before);
+#endif
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classes),
+		cmocka_unit_test(test_lock_order_check),
+		cmocka_unit_test(test_pinbit_concurrent),
+		cmocka_unit_test(test_migrate_lock_concurrent),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
