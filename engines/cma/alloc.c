@@ -17,13 +17,6 @@
 
 #include "cma.h"
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* xorshift64: cheap per-thread randomness for the unmovable-page draws. */
 static uint64_t rnd(struct cma_thread *t)
 {
@@ -63,8 +56,8 @@ static void churn(struct cma_thread *t)
 /* Busy-wait NS: the copying a migration does, on the CPU, with no lock held. */
 static void spin_ns(uint64_t ns)
 {
-	uint64_t end = now_ns() + ns;
-	while (now_ns() < end)
+	uint64_t end = mmr_now_ns() + ns;
+	while (mmr_now_ns() < end)
 		;
 }
 
@@ -163,7 +156,7 @@ int cma_op_alloc(void *thread, struct mmr_call *op)
 	struct cma_thread *t = thread;
 	struct cma *c = t->c;
 	uint64_t count = op->size ? (op->size + MMR_PAGE_SIZE - 1) / MMR_PAGE_SIZE : 1ull << op->order;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mmr_now_ns();
 	bool waited = false;
 	churn(t);
 	if (atomic_load_explicit(&c->delayed, memory_order_acquire)) {
@@ -172,7 +165,7 @@ int cma_op_alloc(void *thread, struct mmr_call *op)
 		waited = t->n.flush_waits != before;
 	}
 	uint64_t bit = count <= c->pages ? cma_alloc(t, count, op->order) : UINT64_MAX;
-	mmr_hist_add(waited ? t->alloc_waited : t->alloc_nowait, now_ns() - t0);
+	mmr_hist_add(waited ? t->alloc_waited : t->alloc_nowait, mmr_now_ns() - t0);
 	if (bit == UINT64_MAX) {
 		t->n.alloc_failures++;
 		return -1;

@@ -29,6 +29,7 @@
 #include "mmr_engine.h"
 #include "mmr_hist.h"
 #include "mmr_lock.h"
+#include "mmr_time.h"
 #include "mmr_pages.h"
 
 /* How a variant locks and releases; the rest of the engine is common. */

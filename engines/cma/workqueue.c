@@ -19,13 +19,6 @@
 /* How long the idle worker sleeps between looks at the queue: a kworker's wake-up, roughly. */
 #define CMA_WQ_IDLE_NS 50000
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void cma_wq_queue(struct cma *c, struct cma_work *w)
 {
 	/* Count first: a flush that sees the item pushed must also see it counted. */
@@ -77,10 +70,10 @@ void cma_wq_flush(struct cma *c, struct cma_thread *t)
 	if (atomic_load_explicit(&c->wq_done, memory_order_acquire) >= target)
 		return;
 	/* Work is pending: wait for the worker, as flush_workqueue sleeps until it is done. */
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mmr_now_ns();
 	while (atomic_load_explicit(&c->wq_done, memory_order_acquire) < target)
 		sched_yield();
-	uint64_t waited = now_ns() - t0;
+	uint64_t waited = mmr_now_ns() - t0;
 	t->n.flush_waits++;
 	t->n.flush_wait_ns += waited;
 	if (waited > t->n.flush_wait_ns_max)

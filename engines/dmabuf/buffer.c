@@ -11,20 +11,6 @@
 
 #include "dmabuf.h"
 
-uint64_t db_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void db_busy_ns(uint64_t ns)
-{
-	uint64_t end = db_now_ns() + ns;
-	while (ns && db_now_ns() < end)
-		;
-}
-
 static uint64_t pages_of(const struct db_buf *b)
 {
 	return (b->size + DB_PAGE - 1) / DB_PAGE;
@@ -40,7 +26,7 @@ int db_map(struct db_engine *e, struct db_buf *b)
 			return -1;
 		atomic_fetch_add_explicit(&e->n.mem_bytes, b->size, memory_order_relaxed);
 	}
-	db_busy_ns(pages_of(b) * e->vmap_ns_per_page);
+	mmr_busy_ns(pages_of(b) * e->vmap_ns_per_page);
 	b->mapped = true;
 	atomic_fetch_add_explicit(&e->n.maps_built, 1, memory_order_relaxed);
 	return 0;
@@ -50,7 +36,7 @@ void db_unmap(struct db_engine *e, struct db_buf *b)
 {
 	if (!b->mapped)
 		return;
-	db_busy_ns(pages_of(b) * e->vunmap_ns_per_page);
+	mmr_busy_ns(pages_of(b) * e->vunmap_ns_per_page);
 	b->mapped = false;
 	atomic_fetch_add_explicit(&e->n.maps_torn, 1, memory_order_relaxed);
 }
@@ -68,10 +54,10 @@ void db_use_end(struct db_engine *e, struct db_buf *b)
 	/* A buffer that moved while its mapping was in use was read through a stale mapping. */
 	if (b->domain != b->mapped_domain)
 		atomic_fetch_add_explicit(&e->n.moved_while_mapped, 1, memory_order_relaxed);
-	uint64_t ns = db_now_ns() - b->frame_t0;
+	uint64_t ns = mmr_now_ns() - b->frame_t0;
 	atomic_fetch_add_explicit(&e->n.frames, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->n.frame_ns_total, ns, memory_order_relaxed);
-	db_max(&e->n.frame_ns_max, ns);
+	mmr_max_u64(&e->n.frame_ns_max, ns);
 	if (ns > e->frame_ns)
 		atomic_fetch_add_explicit(&e->n.missed_frames, 1, memory_order_relaxed);
 }
@@ -95,7 +81,7 @@ int db_move(struct db_engine *e, struct db_buf *b)
 	/* A cached mapping nobody uses goes with the old placement. */
 	if (b->mapped && !b->vmap_count)
 		db_unmap(e, b);
-	db_busy_ns(pages_of(b) * e->move_ns_per_page);
+	mmr_busy_ns(pages_of(b) * e->move_ns_per_page);
 	b->domain = (b->domain + 1) % DB_DOMAINS;
 	if (b->pin)
 		atomic_fetch_add_explicit(&e->n.moved_while_pinned, 1, memory_order_relaxed);

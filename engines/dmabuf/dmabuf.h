@@ -25,6 +25,7 @@
 
 #include "mmr_engine.h"
 #include "mmr_lock.h"
+#include "mmr_time.h"
 
 #define DB_PAGE 4096ull
 
@@ -107,15 +108,6 @@ struct db_engine {
 
 /* ---- buffer.c ------------------------------------------------------------- */
 
-/* Busy-wait NS nanoseconds: modelled work (page-table setup, a copy between domains). */
-void db_busy_ns(uint64_t ns);
-uint64_t db_now_ns(void);
-static inline void db_max(atomic_ullong *m, uint64_t v)
-{
-	uint64_t old = atomic_load_explicit(m, memory_order_relaxed);
-	while (v > old && !atomic_compare_exchange_weak_explicit(m, &old, v, memory_order_relaxed, memory_order_relaxed))
-		;
-}
 
 /* Build B's kernel mapping if it has none (the page-table cost per page).  Under resv.  -1: no memory. */
 int db_map(struct db_engine *e, struct db_buf *b);

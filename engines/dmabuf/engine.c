@@ -148,7 +148,7 @@ void db_run_deferred(struct db_thread *t, struct db_buf *b)
 	if (!n)
 		return;
 	/* Timed inside the vunmap that runs them: the report says how much of it was theirs. */
-	uint64_t t0 = db_now_ns();
+	uint64_t t0 = mmr_now_ns();
 	b->npending = 0;
 	for (unsigned i = 0; i < n; i++) {
 		unsigned op = b->pending[i];
@@ -161,7 +161,7 @@ void db_run_deferred(struct db_thread *t, struct db_buf *b)
 		else
 			do_attach(t, b, op == MMR_OP_ATTACH);
 	}
-	atomic_fetch_add_explicit(&t->e->n.deferred_ns, db_now_ns() - t0, memory_order_relaxed);
+	atomic_fetch_add_explicit(&t->e->n.deferred_ns, mmr_now_ns() - t0, memory_order_relaxed);
 }
 
 int db_op_alloc(void *thread, struct mmr_call *op)
@@ -288,13 +288,13 @@ void db_evictor(void *engine, unsigned idx, const atomic_bool *stop)
 		struct db_buf *b = pick(e, &rng);
 		if (!b)
 			continue;
-		uint64_t t0 = db_now_ns();
+		uint64_t t0 = mmr_now_ns();
 		int rc = db_move(e, b);
-		uint64_t ns = db_now_ns() - t0;
+		uint64_t ns = mmr_now_ns() - t0;
 		db_put(e, b);
 		atomic_fetch_add_explicit(rc ? &e->n.eviction_failures : &e->n.evictions, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&e->n.eviction_ns_total, ns, memory_order_relaxed);
-		db_max(&e->n.eviction_ns_max, ns);
+		mmr_max_u64(&e->n.eviction_ns_max, ns);
 	}
 }
 

@@ -11,7 +11,7 @@
 
 static int attach_vmap(struct db_thread *t, struct db_buf *b)
 {
-	uint64_t t0 = db_now_ns();
+	uint64_t t0 = mmr_now_ns();
 	mmr_mutex_lock(&b->resv);
 	int rc = db_map(t->e, b);
 	if (!rc)

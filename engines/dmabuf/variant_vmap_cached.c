@@ -11,7 +11,7 @@
 
 static int cached_vmap(struct db_thread *t, struct db_buf *b)
 {
-	uint64_t t0 = db_now_ns();
+	uint64_t t0 = mmr_now_ns();
 	mmr_mutex_lock(&b->resv);
 	if (b->mapped) {
 		atomic_fetch_add_explicit(&t->e->n.cache_hits, 1, memory_order_relaxed);

@@ -18,6 +18,7 @@
 
 #include "mmr_engine.h"
 #include "mmr_lock.h"
+#include "mmr_time.h"
 
 struct example {
 	struct mmr_spinlock spin;
@@ -82,18 +83,6 @@ static void unlock(struct example *e)
 		mmr_spin_unlock(&e->spin);
 }
 
-/* Spin for NS nanoseconds: the model's work while it holds the lock. */
-static void busy(uint64_t ns)
-{
-	struct timespec t0, t;
-	if (!ns)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	while ((uint64_t)(t.tv_sec - t0.tv_sec) * 1000000000ull + (uint64_t)(t.tv_nsec - t0.tv_nsec) < ns);
-}
-
 /* What sits before each object: its size, for the free. */
 struct header {
 	uint64_t size;
@@ -113,7 +102,7 @@ static int example_alloc(void *thread, struct mmr_call *op)
 	e->live_bytes += size;
 	if (e->live_bytes > e->peak_bytes)
 		e->peak_bytes = e->live_bytes;
-	busy(e->hold_ns);
+	mmr_busy_ns(e->hold_ns);
 	unlock(e);
 	op->handle = (uint64_t)(uintptr_t)p;
 	return 0;
@@ -128,7 +117,7 @@ static int example_free(void *thread, struct mmr_call *op)
 	lock(e);
 	e->live_objects--;
 	e->live_bytes -= size;
-	busy(e->hold_ns);
+	mmr_busy_ns(e->hold_ns);
 	unlock(e);
 	return 0;
 }

@@ -27,21 +27,6 @@ const struct mmr_engine_param kr_params[] = {
 	{NULL, NULL, NULL},
 };
 
-uint64_t kr_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void kr_peak(atomic_ullong *peak, uint64_t v)
-{
-	uint64_t old = atomic_load_explicit(peak, memory_order_relaxed);
-	while (v > old && !atomic_compare_exchange_weak_explicit(peak, &old, v, memory_order_relaxed,
-								  memory_order_relaxed))
-		;
-}
-
 /* The options into E and CFG; -1 with ERR for a value out of range. */
 static int read_opts(struct kr_engine *e, struct mmr_zone_cfg *cfg, const struct mmr_engine_env *env,
 		     struct mmr_error *err)
@@ -125,7 +110,7 @@ void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *
 		free(e);
 		return NULL;
 	}
-	e->start_ns = kr_now_ns();
+	e->start_ns = mmr_now_ns();
 	e->sample_ns = 100000000ull; /* 100 ms, doubled whenever the samples fill */
 	e->next_sample_ns = e->start_ns;
 	return e;

@@ -34,6 +34,7 @@
 
 #include "mmr_engine.h"
 #include "mmr_lock.h"
+#include "mmr_time.h"
 #include "mmr_pages.h"
 
 /* ---- rcu.c: liburcu, with what ThreadSanitizer cannot see made explicit ---- */
@@ -187,9 +188,6 @@ struct kr_thread {
 /* ---- engine.c -------------------------------------------------------------- */
 
 extern const struct mmr_engine_param kr_params[];
-uint64_t kr_now_ns(void);
-/* Raise *PEAK to V when V is larger. */
-void kr_peak(atomic_ullong *peak, uint64_t v);
 /* The engine with variant V for ENV; NULL with ERR on a bad option or no memory. */
 void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
 void kr_engine_destroy(void *engine);

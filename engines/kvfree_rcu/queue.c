@@ -53,7 +53,7 @@ static void block_push(struct kr_engine *e, struct kr_cpu *c, uint64_t pfn)
 	b->next = c->cur.blocks;
 	c->cur.blocks = b;
 	c->cur.nblocks++;
-	kr_peak(&e->n.block_pages_peak, atomic_fetch_add_explicit(&e->n.block_pages, 1, memory_order_relaxed) + 1);
+	mmr_max_u64(&e->n.block_pages_peak, atomic_fetch_add_explicit(&e->n.block_pages, 1, memory_order_relaxed) + 1);
 	if (e->flush_blocks && c->cur.nblocks > e->flush_blocks)
 		atomic_store_explicit(&c->flush, true, memory_order_relaxed);
 }
@@ -81,14 +81,14 @@ static bool queue_locked(struct kr_engine *e, unsigned cpu, struct kr_cpu *c, vo
 		}
 	}
 	if (!c->first_ns)
-		c->first_ns = kr_now_ns();
+		c->first_ns = mmr_now_ns();
 	return true;
 }
 
 void kr_kvfree(struct kr_thread *t, void *obj, bool headless)
 {
 	struct kr_engine *e = t->e;
-	kr_peak(&e->n.waiting_peak, atomic_fetch_add_explicit(&e->n.waiting, 1, memory_order_relaxed) + 1);
+	mmr_max_u64(&e->n.waiting_peak, atomic_fetch_add_explicit(&e->n.waiting, 1, memory_order_relaxed) + 1);
 	if (e->v->call) {
 		e->v->call(e, t->cpu, obj, headless);
 		return;
@@ -124,7 +124,7 @@ static bool take_batch(struct kr_engine *e, struct kr_cpu *c, bool force, struct
 	bool early = atomic_load_explicit(&c->flush, memory_order_relaxed);
 	mmr_spin_lock(&c->lock);
 	uint64_t first = c->first_ns;
-	bool due = first && (force || early || kr_now_ns() - first >= e->drain_ns);
+	bool due = first && (force || early || mmr_now_ns() - first >= e->drain_ns);
 	if (due) {
 		*out = c->cur;
 		c->cur = (struct kr_batch){0};
@@ -159,12 +159,12 @@ static bool drain_cpu(struct kr_engine *e, unsigned cpu, bool force)
 	struct kr_batch b;
 	if (!take_batch(e, &e->cpus[cpu], force, &b))
 		return false;
-	uint64_t t0 = kr_now_ns();
+	uint64_t t0 = mmr_now_ns();
 	kr_rcu_synchronize();
-	uint64_t gp = kr_now_ns() - t0;
+	uint64_t gp = mmr_now_ns() - t0;
 	atomic_fetch_add_explicit(&e->n.gp_batches, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->n.gp_ns_total, gp, memory_order_relaxed);
-	kr_peak(&e->n.gp_ns_max, gp);
+	mmr_max_u64(&e->n.gp_ns_max, gp);
 	reclaim(e, cpu, &b);
 	return true;
 }
@@ -216,7 +216,7 @@ void kr_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
 	}
 	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
 		if (idx == 0)
-			kr_sample(e, kr_now_ns());
+			kr_sample(e, mmr_now_ns());
 		if (!e->v->call && drain_cpu(e, idx, false))
 			continue;
 		sleep_ns(e->tick_ns);

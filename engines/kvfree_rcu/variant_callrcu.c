@@ -14,10 +14,10 @@ static void callrcu_cb(struct kr_rcu_head *head)
 	kr_rcu_cb_enter(head);
 	struct kr_obj_hdr *h = (struct kr_obj_hdr *)head - 1;
 	struct kr_engine *e = h->e;
-	uint64_t gp = kr_now_ns() - h->queued_ns;
+	uint64_t gp = mmr_now_ns() - h->queued_ns;
 	atomic_fetch_add_explicit(&e->n.gp_batches, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->n.gp_ns_total, gp, memory_order_relaxed);
-	kr_peak(&e->n.gp_ns_max, gp);
+	mmr_max_u64(&e->n.gp_ns_max, gp);
 	kr_obj_free(e, head);
 }
 
@@ -27,7 +27,7 @@ static void callrcu_call(struct kr_engine *e, unsigned cpu, void *obj, bool head
 	struct kr_obj_hdr *h = (struct kr_obj_hdr *)obj - 1;
 	atomic_fetch_add_explicit(&e->n.baseline_calls, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->n.baseline_headless, headless, memory_order_relaxed);
-	h->queued_ns = kr_now_ns();
+	h->queued_ns = mmr_now_ns();
 	kr_rcu_call(obj, callrcu_cb);
 }
 

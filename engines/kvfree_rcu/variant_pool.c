@@ -16,7 +16,7 @@
 static void count_pool(struct kr_engine *e, int64_t d)
 {
 	uint64_t now = atomic_fetch_add_explicit(&e->n.pool_pages, (uint64_t)d, memory_order_relaxed) + (uint64_t)d;
-	kr_peak(&e->n.pool_pages_peak, now);
+	mmr_max_u64(&e->n.pool_pages_peak, now);
 }
 
 static uint64_t pool_get_page(struct kr_engine *e, unsigned cpu)
@@ -26,7 +26,7 @@ static uint64_t pool_get_page(struct kr_engine *e, unsigned cpu)
 	if (c->pool_n) {
 		pfn = c->pool[--c->pool_n];
 		count_pool(e, -1);
-		c->pool_last_take_ns = kr_now_ns();
+		c->pool_last_take_ns = mmr_now_ns();
 	}
 	if (c->pool_n < e->pool_low || pfn == MMR_NO_PAGE)
 		kr_refill_request(e, cpu);
@@ -100,7 +100,7 @@ static void pool_trim(struct kr_engine *e, unsigned cpu, uint64_t now)
 
 static void pool_refill(struct kr_engine *e)
 {
-	uint64_t now = kr_now_ns();
+	uint64_t now = mmr_now_ns();
 	for (unsigned i = 0; i < e->ncpu; i++) {
 		if (atomic_exchange_explicit(&e->cpus[i].need_refill, false, memory_order_acq_rel))
 			pool_fill(e, i);
@@ -123,7 +123,7 @@ static void *pool_create(const struct mmr_engine_env *env, struct mmr_error *err
 		return NULL;
 	for (unsigned i = 0; i < e->ncpu; i++) {
 		pool_fill(e, i);
-		e->cpus[i].pool_last_take_ns = kr_now_ns();
+		e->cpus[i].pool_last_take_ns = mmr_now_ns();
 	}
 	atomic_store(&e->n.refills, 0);
 	atomic_store(&e->n.refill_pages, 0);

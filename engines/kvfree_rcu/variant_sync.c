@@ -11,12 +11,12 @@ static void sync_call(struct kr_engine *e, unsigned cpu, void *obj, bool headles
 	(void)cpu;
 	atomic_fetch_add_explicit(&e->n.baseline_calls, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->n.baseline_headless, headless, memory_order_relaxed);
-	uint64_t t0 = kr_now_ns();
+	uint64_t t0 = mmr_now_ns();
 	kr_rcu_synchronize();
-	uint64_t gp = kr_now_ns() - t0;
+	uint64_t gp = mmr_now_ns() - t0;
 	atomic_fetch_add_explicit(&e->n.gp_batches, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->n.gp_ns_total, gp, memory_order_relaxed);
-	kr_peak(&e->n.gp_ns_max, gp);
+	mmr_max_u64(&e->n.gp_ns_max, gp);
 	kr_obj_free(e, obj);
 }
 

@@ -32,20 +32,6 @@ const struct mmr_engine_param vm_params[] = {
 	{NULL, NULL, NULL},
 };
 
-uint64_t vm_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void vm_busy_ns(uint64_t ns)
-{
-	uint64_t end = vm_now_ns() + ns;
-	while (ns && vm_now_ns() < end)
-		;
-}
-
 void vm_list_add(struct vm_list *l, struct vm_area *va)
 {
 	va->next = NULL;

@@ -96,10 +96,10 @@ static unsigned collect_lazy(struct vm_engine *e, bool full)
 void vm_purge(struct vm_engine *e, bool full)
 {
 	mmr_mutex_lock(&e->purge_lock);
-	uint64_t t0 = vm_now_ns();
+	uint64_t t0 = mmr_now_ns();
 	unsigned nodes = collect_lazy(e, full);
 	if (nodes) {
-		vm_busy_ns(e->flush_ns); /* one TLB flush covers every node's areas */
+		mmr_busy_ns(e->flush_ns); /* one TLB flush covers every node's areas */
 		uint64_t helpers = atomic_load_explicit(&e->lazy_pages, memory_order_relaxed) / e->lazy_max;
 		helpers = (helpers < 1 ? 1 : helpers > nodes ? nodes : helpers) - 1;
 		uint64_t areas = 0;
@@ -118,7 +118,7 @@ void vm_purge(struct vm_engine *e, bool full)
 		wait_helpers(e);
 		e->n.areas_purged += areas;
 	}
-	uint64_t ns = vm_now_ns() - t0;
+	uint64_t ns = mmr_now_ns() - t0;
 	e->n.purges++;
 	e->n.purge_ns_total += ns;
 	if (ns > e->n.purge_ns_max)

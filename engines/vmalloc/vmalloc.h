@@ -29,6 +29,7 @@
 
 #include "mmr_engine.h"
 #include "mmr_lock.h"
+#include "mmr_time.h"
 
 #define VM_PAGE 4096ull
 #define VM_POOL_PAGES 256u /* pools hold areas of 1..256 pages (the seed's MAX_VA_SIZE_PAGES) */
@@ -176,9 +177,6 @@ static inline struct vm_node *vm_id_node(const struct vm_engine *e, uint32_t vn_
 void *vm_engine_create(const struct vm_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
 /* Give every area in TO_FREE back to the free space (under free_vmap_area_lock) and free them. */
 void vm_reclaim(struct vm_engine *e, struct vm_list *to_free);
-/* Busy-wait NS nanoseconds: modelled work (a TLB flush). */
-void vm_busy_ns(uint64_t ns);
-uint64_t vm_now_ns(void);
 
 /*
  * Check the model when no thread is inside: busy, lazy and pool areas and

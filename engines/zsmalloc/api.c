@@ -11,13 +11,6 @@
 
 #include "zsmalloc.h"
 
-uint64_t zs_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* The class for an object of SIZE bytes, its handle header included. */
 static struct zs_class *class_for(struct zs_pool *p, uint32_t size)
 {
@@ -170,12 +163,12 @@ void zs_note_pause(struct zs_pool *p, uint64_t ns)
 
 uint64_t zs_compact(struct zs_pool *p, unsigned cpu)
 {
-	uint64_t t0 = zs_now_ns(), freed = 0;
+	uint64_t t0 = mmr_now_ns(), freed = 0;
 	/* Largest classes first, as zs_compact walks them. */
 	for (unsigned i = p->nr_classes; i--;)
 		freed += p->v->compact_class(p, &p->classes[i], cpu);
 	atomic_fetch_add_explicit(&p->n.pages_freed, freed, memory_order_relaxed);
-	atomic_fetch_add_explicit(&p->n.compact_ns, zs_now_ns() - t0, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->n.compact_ns, mmr_now_ns() - t0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->n.compactions, 1, memory_order_relaxed);
 	return freed;
 }

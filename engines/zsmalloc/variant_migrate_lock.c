@@ -90,7 +90,7 @@ static uint64_t ml_compact_class(struct zs_pool *p, struct zs_class *c, unsigned
 {
 	uint64_t freed = 0;
 	migrate_write(p);
-	uint64_t t = zs_now_ns();
+	uint64_t t = mmr_now_ns();
 	zs_class_lock(p, c);
 	uint64_t budget = c->zspages; /* as the pin bit variant, for a like comparison */
 	struct zs_zspage *src;
@@ -107,26 +107,26 @@ static uint64_t ml_compact_class(struct zs_pool *p, struct zs_class *c, unsigned
 			break;
 		zs_class_unlock(p, c);
 		migrate_write_unlock(p);
-		zs_note_pause(p, zs_now_ns() - t);
+		zs_note_pause(p, mmr_now_ns() - t);
 		migrate_write(p);
-		t = zs_now_ns();
+		t = mmr_now_ns();
 		zs_class_lock(p, c);
 	}
 	zs_class_unlock(p, c);
 	migrate_write_unlock(p);
-	zs_note_pause(p, zs_now_ns() - t);
+	zs_note_pause(p, mmr_now_ns() - t);
 	return freed;
 }
 
 static int ml_migrate_page(struct zs_pool *p, struct zs_zspage *z, unsigned page_i, uint64_t new_pfn)
 {
 	migrate_write(p); /* no map or free is finding a zspage now */
-	uint64_t t = zs_now_ns();
+	uint64_t t = mmr_now_ns();
 	zs_class_lock(p, z->class);
 	zs_zspage_write_lock(p, z, false); /* nor holding an object of this one mapped */
 	zs_move_page(p, z, page_i, new_pfn);
 	migrate_write_unlock(p);
-	zs_note_pause(p, zs_now_ns() - t);
+	zs_note_pause(p, mmr_now_ns() - t);
 	zs_class_unlock(p, z->class);
 	zs_zspage_write_unlock(p, z);
 	return 0;

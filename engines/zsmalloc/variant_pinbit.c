@@ -65,7 +65,7 @@ static uint64_t pin_compact_class(struct zs_pool *p, struct zs_class *c, unsigne
 {
 	uint64_t freed = 0;
 	zs_class_lock(p, c);
-	uint64_t t = zs_now_ns(), budget = c->zspages; /* a pinned object must not keep us looping */
+	uint64_t t = mmr_now_ns(), budget = c->zspages; /* a pinned object must not keep us looping */
 	struct zs_zspage *src = NULL, *dst = NULL;
 	while (budget-- && (src = zs_isolate_zspage(c, true))) {
 		if (!zs_can_compact(c))
@@ -85,14 +85,14 @@ static uint64_t pin_compact_class(struct zs_pool *p, struct zs_class *c, unsigne
 		}
 		src = NULL;
 		zs_class_unlock(p, c);
-		zs_note_pause(p, zs_now_ns() - t);
+		zs_note_pause(p, mmr_now_ns() - t);
 		zs_class_lock(p, c);
-		t = zs_now_ns();
+		t = mmr_now_ns();
 	}
 	if (src)
 		zs_putback_zspage(c, src);
 	zs_class_unlock(p, c);
-	zs_note_pause(p, zs_now_ns() - t);
+	zs_note_pause(p, mmr_now_ns() - t);
 	return freed;
 }
 
@@ -101,7 +101,7 @@ static int pin_migrate_page(struct zs_pool *p, struct zs_zspage *z, unsigned pag
 	struct zs_handle *hs[ZS_PAGE / ZS_MIN_SIZE + 1];
 	zs_zspage_write_lock(p, z, false); /* no map or free inside the zspage */
 	zs_class_lock(p, z->class);
-	uint64_t t = zs_now_ns();
+	uint64_t t = mmr_now_ns();
 	unsigned n = zs_page_handles(p, z, page_i, hs), pinned = 0;
 	while (pinned < n && mmr_bit_trylock(&hs[pinned]->obj, ZS_PIN_BIT, p->pin_class))
 		zs_ld_acquired(R_PIN), pinned++;
@@ -112,7 +112,7 @@ static int pin_migrate_page(struct zs_pool *p, struct zs_zspage *z, unsigned pag
 		unpin(p, hs[pinned]);
 	zs_class_unlock(p, z->class);
 	zs_zspage_write_unlock(p, z);
-	zs_note_pause(p, zs_now_ns() - t);
+	zs_note_pause(p, mmr_now_ns() - t);
 	return ok ? 0 : -1;
 }
 

@@ -52,11 +52,11 @@ static void migrate_one(struct zs_pool *p, unsigned cpu)
 void zs_worker_pass(struct zs_pool *p)
 {
 	unsigned cpu = p->nr_threads;
-	uint64_t t0 = zs_now_ns();
+	uint64_t t0 = mmr_now_ns();
 	zs_compact(p, cpu);
 	for (uint64_t i = 0; i < p->migrate_pages; i++)
 		migrate_one(p, cpu);
-	uint64_t ns = zs_now_ns() - t0;
+	uint64_t ns = mmr_now_ns() - t0;
 	pthread_mutex_lock(&p->stats_mu);
 	mmr_hist_add(&p->pass, ns);
 	pthread_mutex_unlock(&p->stats_mu);
@@ -67,7 +67,7 @@ void zs_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
 {
 	struct zs_pool *p = engine;
 	(void)idx;
-	uint64_t start = zs_now_ns();
+	uint64_t start = mmr_now_ns();
 	while (!atomic_load(stop)) {
 		/* Sleep in slices of at most a millisecond so that a stop is seen soon. */
 		for (uint64_t slept = 0; slept < p->interval_ns && !atomic_load(stop);) {
@@ -78,5 +78,5 @@ void zs_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
 		if (!atomic_load(stop))
 			zs_worker_pass(p);
 	}
-	p->worker_ns = zs_now_ns() - start;
+	p->worker_ns = mmr_now_ns() - start;
 }

@@ -38,6 +38,7 @@
 #include "mmr_engine.h"
 #include "mmr_hist.h"
 #include "mmr_lock.h"
+#include "mmr_time.h"
 #include "mmr_pages.h"
 
 #define ZS_PAGE 4096u
@@ -242,7 +243,6 @@ void zs_unmap_object(struct zs_thread *t);
 uint64_t zs_compact(struct zs_pool *p, unsigned cpu);
 /* Record one exclusive stretch of compaction of NS nanoseconds (the pause readers see). */
 void zs_note_pause(struct zs_pool *p, uint64_t ns);
-uint64_t zs_now_ns(void);
 
 /* Fill LEN bytes at DST with the pattern of H's write VERSION. */
 void zs_pattern_fill(uint8_t *dst, uint32_t len, const struct zs_handle *h, uint32_t version);
