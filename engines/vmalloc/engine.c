@@ -29,6 +29,7 @@ const struct mmr_engine_param vm_params[] = {
 	{"flush_ns", "5000", "busy work per purge for the TLB flush, ns (the seed gives no figure)"},
 	{"zone_pages", "16", "addresses interleave over the nodes in runs of this many pages"},
 	{"pool_max", "0", "vmalloc-nodes: areas a pool keeps at most; 0: no limit, as the seed patch"},
+	{"purge_sync", "0", "1: the free that passes lazy_max_pages purges at once itself (repeatable runs); 0: the drain worker does"},
 	{NULL, NULL, NULL},
 };
 
@@ -97,16 +98,18 @@ void vm_reclaim(struct vm_engine *e, struct vm_list *to_free)
 /* The options into E; -1 with ERR for a value out of range. */
 static int read_opts(struct vm_engine *e, const struct mmr_engine_env *env, struct mmr_error *err)
 {
-	uint64_t nodes, lazy, zone;
+	uint64_t nodes, lazy, zone, sync;
 	if (mmr_engine_opt_u64(env, "nodes", 0, &nodes, err) || mmr_engine_opt_u64(env, "lazy_max_pages", 0, &lazy, err) ||
 	    mmr_engine_opt_u64(env, "flush_ns", 5000, &e->flush_ns, err) ||
-	    mmr_engine_opt_u64(env, "zone_pages", 16, &zone, err) || mmr_engine_opt_u64(env, "pool_max", 0, &e->pool_max, err))
+	    mmr_engine_opt_u64(env, "zone_pages", 16, &zone, err) || mmr_engine_opt_u64(env, "pool_max", 0, &e->pool_max, err) ||
+	    mmr_engine_opt_u64(env, "purge_sync", 0, &sync, err))
 		return -1;
-	if (nodes > 1024 || zone == 0 || zone > (1u << 20) || e->flush_ns > 1000000000ull || lazy > (1ull << 32)) {
+	if (nodes > 1024 || zone == 0 || zone > (1u << 20) || e->flush_ns > 1000000000ull || lazy > (1ull << 32) || sync > 1) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "vmalloc: nodes 0..1024, zone_pages 1..1048576, flush_ns up to 1e9, lazy_max_pages up to 2^32");
+			 "vmalloc: nodes 0..1024, zone_pages 1..1048576, flush_ns up to 1e9, lazy_max_pages up to 2^32, purge_sync 0 or 1");
 		return -1;
 	}
+	e->purge_sync = sync;
 	unsigned fls = 0;
 	for (unsigned t = env->threads; t; t >>= 1)
 		fls++;
@@ -259,7 +262,11 @@ int vm_engine_free(void *thread, struct mmr_call *op)
 	mmr_spin_lock(&to->lazy_lock);
 	vm_list_add(&to->lazy, va);
 	mmr_spin_unlock(&to->lazy_lock);
-	if (lazy > e->lazy_max)
-		vm_purge_request(e);
+	if (lazy > e->lazy_max) {
+		if (e->purge_sync)
+			vm_purge(e, false);
+		else
+			vm_purge_request(e);
+	}
 	return 0;
 }

@@ -148,6 +148,7 @@ struct vm_engine {
 	uint64_t lazy_max;             /* pages */
 	uint64_t flush_ns;             /* cost of one TLB flush */
 	uint64_t pool_max;             /* areas per pool, 0: no limit */
+	bool purge_sync;               /* the free past the limit purges itself, not the worker */
 	struct mmr_mutex purge_lock;   /* "vmap_purge_lock" */
 	/* The workqueue: worker 0 runs the purge, the others help it (purge.c). */
 	pthread_mutex_t wq_mu;
