@@ -20,7 +20,7 @@ cd "$(dirname "$0")"
 # python3 reads JSON results in the CLI tests; the jemalloc, mimalloc and tcmalloc
 # engines load their libraries at run time (runtime packages only, no -dev).
 PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
-	libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd linux-perf python3
+	libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd linux-perf python3 gnuplot-nox
 	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev)
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}

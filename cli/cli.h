@@ -36,6 +36,7 @@ extern const struct cli_cmd cli_cmd_capture;
 extern const struct cli_cmd cli_cmd_dump;
 extern const struct cli_cmd cli_cmd_replay;
 extern const struct cli_cmd cli_cmd_import;
+extern const struct cli_cmd cli_cmd_plot;
 
 /*
  * Print "mmreplay CMD: MESSAGE (try 'mmreplay help CMD')" on stderr.

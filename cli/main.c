@@ -20,6 +20,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_stats,
 	&cli_cmd_dump,
 	&cli_cmd_list,
+	&cli_cmd_plot,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -94,7 +94,8 @@ static int write_locks(const struct mmr_replay_result *r, const char *dir, struc
 			const struct mmr_lock_side *d = &l[i].side[s];
 			if (s == MMR_LOCK_READ && l[i].kind != MMR_LOCK_RWLOCK)
 				continue;
-			fprintf(f, "%s %s %llu %llu %llu %llu %llu %llu\n", l[i].name,
+			/* Quoted: some kernel lock names have spaces ("handle pin bit"); gnuplot reads it as one column. */
+			fprintf(f, "\"%s\" %s %llu %llu %llu %llu %llu %llu\n", l[i].name,
 				l[i].kind != MMR_LOCK_RWLOCK ? "exclusive" : s ? "read" : "write",
 				(unsigned long long)d->acquisitions, (unsigned long long)d->contended,
 				(unsigned long long)d->wait_ns_total, (unsigned long long)d->wait_ns_max,

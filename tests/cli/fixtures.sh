@@ -93,3 +93,27 @@ if not ok:
     sys.exit(1)
 PY
 }
+
+# plots_ok DIR COUNT: DIR holds at least COUNT plots, every .png a PNG of
+# 900x560 pixels (its IHDR), every .svg well-formed XML with an <svg> root.
+plots_ok() {
+	python3 - "$1" "$2" <<'PY'
+import glob, struct, sys
+import xml.etree.ElementTree as ET
+d, want = sys.argv[1], int(sys.argv[2])
+pngs, svgs = glob.glob(d + "/plot_*.png"), glob.glob(d + "/plot_*.svg")
+for p in pngs:
+    head = open(p, "rb").read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        sys.exit(f"plots_ok: {p}: not a PNG")
+    w, h = struct.unpack(">II", head[16:24])
+    if (w, h) != (900, 560):
+        sys.exit(f"plots_ok: {p}: {w}x{h}, not 900x560")
+for s in svgs:
+    root = ET.parse(s).getroot()
+    if not root.tag.endswith("svg"):
+        sys.exit(f"plots_ok: {s}: root is {root.tag}")
+if len(pngs) + len(svgs) < want:
+    sys.exit(f"plots_ok: {len(pngs) + len(svgs)} plots in {d}, want {want}")
+PY
+}
