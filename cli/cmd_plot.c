@@ -238,11 +238,13 @@ static char **results_dirs(const char *dir, size_t *n)
 				break;
 			v = g;
 		}
-		v[(*n)++] = strdup(path);
+		if ((v[*n] = strdup(path)))
+			(*n)++;
 	}
 	if (d)
 		closedir(d);
-	qsort(v, *n, sizeof(*v), by_name);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), by_name);
 	return v;
 }
 
