@@ -109,6 +109,23 @@ static void test_cache(void **state)
 	ops->destroy(e);
 }
 
+/* Under the rules where the caller holds the lock, vunmap must come from the thread that vmapped. */
+static void test_vunmap_other_thread(void **state)
+{
+	(void)state;
+	const struct mmr_engine_ops *ops = &db_vmap_locked_ops;
+	struct db_engine *e = make(ops, "0");
+	void *t0 = ops->thread_init(e, 0), *t1 = ops->thread_init(e, 1);
+	uint64_t fb = new_buf(ops, t0, 1 << 20);
+	assert_int_equal(call(ops, t0, MMR_OP_VMAP, fb), 0);
+	assert_int_equal(call(ops, t1, MMR_OP_VUNMAP, fb), -1);
+	assert_int_equal(atomic_load(&e->n.vunmap_other_thread), 1);
+	assert_int_equal(call(ops, t0, MMR_OP_VUNMAP, fb), 0);
+	assert_int_equal(((struct db_buf *)(uintptr_t)fb)->vmap_count, 0);
+	call(ops, t0, MMR_OP_FREE, fb);
+	ops->destroy(e);
+}
+
 /* ---- concurrent: damage worker, a mover, the evictor ------------------------- */
 
 struct run {
@@ -222,6 +239,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_move_during_vmap),  cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_vunmap_other_thread),
 		cmocka_unit_test(test_concurrent_pin),    cmocka_unit_test(test_concurrent_locked),
 		cmocka_unit_test(test_concurrent_cached), cmocka_unit_test(test_concurrent_attach),
 	};
