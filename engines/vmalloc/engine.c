@@ -150,7 +150,7 @@ void *vm_engine_create(const struct vm_variant *v, const struct mmr_engine_env *
 	e->nr_threads = env->threads;
 	e->nodes = aligned_alloc(64, e->nr_nodes * sizeof(*e->nodes));
 	e->helpers = calloc(e->nr_helpers + 1, sizeof(*e->helpers));
-	e->threads = calloc(e->nr_threads, sizeof(*e->threads));
+	e->threads = aligned_alloc(64, e->nr_threads * sizeof(*e->threads));
 	if (!e->nodes || !e->helpers || !e->threads || vs_init(&e->space, e->vstart, e->vend)) {
 		snprintf(err->msg, sizeof(err->msg), "vmalloc: out of memory for %u nodes", e->nr_nodes);
 		free(e->nodes);
@@ -160,7 +160,7 @@ void *vm_engine_create(const struct vm_variant *v, const struct mmr_engine_env *
 		return NULL;
 	}
 	for (unsigned t = 0; t < e->nr_threads; t++)
-		e->threads[t] = (struct vm_thread){e, t};
+		e->threads[t] = (struct vm_thread){.e = e, .cpu = t};
 	memset(e->nodes, 0, e->nr_nodes * sizeof(*e->nodes));
 	for (unsigned h = 0; h < e->nr_helpers; h++)
 		e->helpers[h].node = -1;
@@ -221,19 +221,19 @@ int vm_engine_alloc(void *thread, struct mmr_call *op)
 	uint64_t size = op->bytes_alloc ? op->bytes_alloc : ((op->size + VM_PAGE - 1) & ~(VM_PAGE - 1)) + VM_PAGE;
 	uint64_t align = op->aux > VM_PAGE ? op->aux : VM_PAGE;
 	uint32_t vn_id = 0;
-	atomic_fetch_add_explicit(&e->n.allocs, 1, memory_order_relaxed);
+	t->n.allocs++;
 	if (align & (align - 1))
 		align = VM_PAGE; /* not a power of two: the trace's field is not an alignment */
 	size = (size + VM_PAGE - 1) & ~(VM_PAGE - 1);
-	struct vm_area *va = e->v->node_alloc(e, t->cpu, size, align, &vn_id);
+	struct vm_area *va = e->v->node_alloc(t, size, align, &vn_id);
 	if (!va) {
 		uint64_t addr = (va = malloc(sizeof(*va))) ? global_alloc(e, size, align) : VM_NONE;
 		if (addr == VM_NONE) {
 			free(va);
-			atomic_fetch_add_explicit(&e->n.failed, 1, memory_order_relaxed);
+			t->n.failed++;
 			return -1;
 		}
-		atomic_fetch_add_explicit(&e->n.global_allocs, 1, memory_order_relaxed);
+		t->n.global_allocs++;
 		*va = (struct vm_area){.start = addr, .end = addr + size};
 	}
 	va->vn_id = vn_id;
@@ -251,7 +251,7 @@ int vm_engine_free(void *thread, struct mmr_call *op)
 	struct vm_engine *e = t->e;
 	struct vm_area *va = (struct vm_area *)(uintptr_t)op->handle;
 	struct vm_node *vn = vm_addr_node(e, va->start);
-	atomic_fetch_add_explicit(&e->n.frees, 1, memory_order_relaxed);
+	t->n.frees++;
 	mmr_spin_lock(&vn->busy_lock);
 	vm_list_del(&vn->busy, va);
 	mmr_spin_unlock(&vn->busy_lock);

@@ -39,18 +39,34 @@ static uint64_t load(atomic_ullong *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+struct vm_op_counts vm_op_counts(const struct vm_engine *e)
+{
+	struct vm_op_counts s = {0};
+	for (unsigned i = 0; i < e->nr_threads; i++) {
+		const struct vm_op_counts *t = &e->threads[i].n;
+		s.allocs += t->allocs;
+		s.frees += t->frees;
+		s.failed += t->failed;
+		s.global_allocs += t->global_allocs;
+		s.pool_hits += t->pool_hits;
+		s.pool_misses += t->pool_misses;
+	}
+	return s;
+}
+
 void vm_engine_report(void *engine, const struct mmr_report *r)
 {
 	struct vm_engine *e = engine;
 	struct vm_counts *n = &e->n;
 	struct vm_census c = census(e);
+	struct vm_op_counts o = vm_op_counts(e);
 	const struct {
 		const char *key;
 		uint64_t v;
 	} u[] = {
-		{"allocs", load(&n->allocs)}, {"frees", load(&n->frees)}, {"failed", load(&n->failed)},
-		{"pool_hits", load(&n->pool_hits)}, {"pool_misses", load(&n->pool_misses)},
-		{"global_allocs", load(&n->global_allocs)}, {"sync_purges", load(&n->sync_purges)},
+		{"allocs", o.allocs}, {"frees", o.frees}, {"failed", o.failed},
+		{"pool_hits", o.pool_hits}, {"pool_misses", o.pool_misses},
+		{"global_allocs", o.global_allocs}, {"sync_purges", load(&n->sync_purges)},
 		{"purge_requests", load(&n->purge_requests)}, {"purges", n->purges},
 		{"purge_ns_total", n->purge_ns_total}, {"purge_ns_max", n->purge_ns_max},
 		{"areas_purged", n->areas_purged}, {"helper_purges", n->helper_purges},

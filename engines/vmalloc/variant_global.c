@@ -8,10 +8,9 @@
  */
 #include "vmalloc.h"
 
-static struct vm_area *global_node_alloc(struct vm_engine *e, unsigned cpu, uint64_t size, uint64_t align,
-					 uint32_t *vn_id)
+static struct vm_area *global_node_alloc(struct vm_thread *t, uint64_t size, uint64_t align, uint32_t *vn_id)
 {
-	(void)e, (void)cpu, (void)size, (void)align;
+	(void)t, (void)size, (void)align;
 	*vn_id = 0;
 	return NULL;
 }

@@ -25,9 +25,10 @@ static struct vm_pool *pool_of(struct vm_node *vn, uint64_t size)
 	return pages >= 1 && pages <= VM_POOL_PAGES ? &vn->pool[pages - 1] : NULL;
 }
 
-static struct vm_area *nodes_node_alloc(struct vm_engine *e, unsigned cpu, uint64_t size, uint64_t align,
-					uint32_t *vn_id)
+static struct vm_area *nodes_node_alloc(struct vm_thread *t, uint64_t size, uint64_t align, uint32_t *vn_id)
 {
+	struct vm_engine *e = t->e;
+	unsigned cpu = t->cpu;
 	*vn_id = 0;
 	if (e->nr_nodes == 1)
 		return NULL; /* one node: the patch goes to the free space and marks no node */
@@ -48,7 +49,10 @@ static struct vm_area *nodes_node_alloc(struct vm_engine *e, unsigned cpu, uint6
 		vm_list_add(&pool->list, head);
 	}
 	mmr_spin_unlock(&vn->pool_lock);
-	atomic_fetch_add_explicit(va ? &e->n.pool_hits : &e->n.pool_misses, 1, memory_order_relaxed);
+	if (va)
+		t->n.pool_hits++;
+	else
+		t->n.pool_misses++;
 	return va;
 }
 

@@ -96,16 +96,16 @@ struct vm_node {
 } __attribute__((aligned(64)));
 
 struct vm_engine;
+struct vm_thread;
 
 /* What a variant decides; the rest of the model is common. */
 struct vm_variant {
 	/*
-	 * An area of SIZE bytes aligned to ALIGN for thread CPU without
+	 * An area of SIZE bytes aligned to ALIGN for replay thread T without
 	 * touching the free space, or NULL; *VN_ID says which node the area
 	 * counts as asked from (0: none), also when it returns NULL.
 	 */
-	struct vm_area *(*node_alloc)(struct vm_engine *e, unsigned cpu, uint64_t size, uint64_t align,
-				      uint32_t *vn_id);
+	struct vm_area *(*node_alloc)(struct vm_thread *t, uint64_t size, uint64_t align, uint32_t *vn_id);
 	/* At purge: keep VA, purged from node VN, in VN's pools instead of freeing it.  True when kept. */
 	bool (*pool_add)(struct vm_engine *e, struct vm_node *vn, struct vm_area *va);
 	/* At purge, before the lazy areas: move part of VN's pools (all with FULL) onto TO_FREE. */
@@ -114,20 +114,29 @@ struct vm_variant {
 
 extern const struct vm_variant vm_global_variant, vm_nodes_variant;
 
-/* Counters; the atomics are bumped by any thread. */
+/* Counters of the purge side, bumped by any thread (per purge or per area purged: rarely). */
 struct vm_counts {
-	atomic_ullong allocs, pool_hits, pool_misses, global_allocs, failed, sync_purges;
-	atomic_ullong frees, purge_requests;
+	atomic_ullong sync_purges, purge_requests;
 	atomic_ullong to_pool, to_free, cross_node_pool, decayed;
 	/* Under vmap_purge_lock. */
 	uint64_t purges, purge_ns_total, purge_ns_max, areas_purged, helper_purges;
+};
+
+/*
+ * Per-op counts, kept by each replay thread on its own cache line: a
+ * counter shared by the threads would bounce between CPUs on every call
+ * and add contention the model does not have.
+ */
+struct vm_op_counts {
+	uint64_t allocs, frees, failed, global_allocs, pool_hits, pool_misses;
 };
 
 /* A replay thread is a CPU: its number picks its node. */
 struct vm_thread {
 	struct vm_engine *e;
 	unsigned cpu;
-};
+	struct vm_op_counts n;
+} __attribute__((aligned(64)));
 
 struct vm_helper {
 	int node;        /* node to purge, -1: none */
@@ -185,6 +194,9 @@ void vm_reclaim(struct vm_engine *e, struct vm_list *to_free);
  * areas of its size only.  Returns 0, or -1 with ERR.
  */
 int vm_engine_check(struct vm_engine *e, struct mmr_error *err);
+
+/* The replay threads' per-op counts, summed.  Exact when no thread is inside. */
+struct vm_op_counts vm_op_counts(const struct vm_engine *e);
 
 /* ---- purge.c -------------------------------------------------------------- */
 

@@ -250,7 +250,7 @@ static void test_pool_reuse(void **state)
 	struct mmr_call b = {.size = 3 * VM_PAGE, .aux = VM_PAGE};
 	assert_int_equal(vm_nodes_ops.op[MMR_OP_ALLOC](cpu1, &b), 0);
 	assert_int_equal(((const struct vm_area *)(uintptr_t)b.handle)->start, start);
-	assert_int_equal(atomic_load(&e->n.pool_hits), 1);
+	assert_int_equal(vm_op_counts(e).pool_hits, 1);
 	vm_nodes_ops.destroy(e);
 }
 
