@@ -21,6 +21,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_dump,
 	&cli_cmd_list,
 	&cli_cmd_plot,
+	&cli_cmd_compare,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

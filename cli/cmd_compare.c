@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_compare.c - `mmreplay compare RESULTS_DIR... -o REPORT_DIR`: the
+ * comparison report of several engines' replays of one trace (the work
+ * is plots/compare.c).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "mmr_report.h"
+
+static const char compare_help[] =
+	"usage: mmreplay compare RESULTS_DIR... -o REPORT_DIR [--baseline ENGINE] [--no-plots]\n"
+	"\n"
+	"Compare engines that replayed the same trace: per op, p50, p90, p99,\n"
+	"p99.9, max and calls/s of every engine with the change against the\n"
+	"baseline, whether each change is significant (from the runs of\n"
+	"`replay --repeat N`), lock contention side by side, throughput and\n"
+	"memory, overlaid plots, and one verdict line per engine.  Writes\n"
+	"REPORT_DIR/report.md and a self-contained REPORT_DIR/report.html.\n"
+	"Each RESULTS_DIR is one engine's results or the -o directory of a\n"
+	"replay; results of different traces are refused.\n"
+	"\n"
+	"  -o, --output DIR       the report directory (required; created)\n"
+	"  -b, --baseline ENGINE  the engine the others are compared with\n"
+	"                         (default: the first found)\n"
+	"      --no-plots         tables and verdicts only (no gnuplot needed)\n"
+	"  -q, --quiet            do not print the verdict lines\n"
+	"  -h, --help             show this help\n";
+
+static int compare_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"baseline", required_argument, NULL, 'b'},
+		{"no-plots", no_argument, NULL, 'P'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	bool first = true, quiet = false;
+	struct mmr_compare_opts o = {.plots = true};
+	int c;
+	while ((c = cli_getopt("compare", argc, argv, "o:b:qh", longopts, &first)) != -1) {
+		switch (c) {
+		case 'o': o.outdir = optarg; break;
+		case 'b': o.baseline = optarg; break;
+		case 'P': o.plots = false; break;
+		case 'q': quiet = true; break;
+		case 'h': return cli_print_help(&cli_cmd_compare);
+		default: return CLI_USAGE;
+		}
+	}
+	if (!o.outdir)
+		return cli_usage("compare", "no report directory given (-o REPORT_DIR)");
+	if (optind >= argc)
+		return cli_usage("compare", "no results directories given");
+	for (int i = optind; i < argc; i++) {
+		struct stat st;
+		if (stat(argv[i], &st) != 0 || !S_ISDIR(st.st_mode))
+			return cli_usage("compare", "'%s' is not a directory", argv[i]);
+	}
+	o.dirs = (const char *const *)&argv[optind];
+	o.ndirs = (size_t)(argc - optind);
+	struct mmr_compare_result res;
+	struct mmr_error err;
+	if (mmr_compare(&o, &res, &err))
+		return cli_fail("compare", "%s", err.msg);
+	if (!quiet)
+		for (size_t i = 0; i < res.nverdicts; i++)
+			printf("%s\n", res.verdicts[i].text);
+	printf("report of %u engines on %s: %s/report.html (and report.md)\n", res.engines, res.trace, o.outdir);
+	mmr_compare_result_free(&res);
+	return CLI_OK;
+}
+
+const struct cli_cmd cli_cmd_compare = {
+	.name = "compare",
+	.summary = "compare engines' results of one trace: tables, significance, plots, verdicts",
+	.help = compare_help,
+	.run = compare_run,
+};

@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * compare.c - mmr_compare: several engines' replays of one trace, side by
+ * side against a baseline, with the changes that the run-to-run noise
+ * cannot explain marked as such, and a few plain verdict lines.
+ *
+ * The percentage shown is the change of the headline figure (the one the
+ * engine's own results.json gives, over all its runs); whether it is
+ * significant is decided on the per-run figures (signif.c), because one
+ * merged histogram cannot say how much a p99 moves from run to run.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "report.h"
+
+/* A change against the baseline: in percent, and whether it is more than noise. */
+struct change {
+	double pct; /* NAN when there is nothing to compare */
+	struct mmr_signif sig;
+};
+
+static struct change change_of(double base, const double *base_runs, unsigned nb, double v, const double *runs,
+			       unsigned n)
+{
+	struct change c = {.pct = NAN};
+	if (isfinite(base) && isfinite(v))
+		c.pct = base > 0 ? (v - base) / base * 100 : v == base ? 0 : NAN;
+	mmr_signif_test(base_runs ? base_runs : &base, base_runs ? nb : 0, runs ? runs : &v, runs ? n : 0, &c.sig);
+	return c;
+}
+
+/* Engine I's change in op K's statistic S. */
+static struct change op_change(const struct rpt_cmp *c, size_t i, unsigned k, unsigned s)
+{
+	const struct mmr_results *b = &c->res[0], *r = &c->res[i];
+	return change_of(b->ops[k].stat[s], b->ops[k].runs[s], b->nruns, r->ops[k].stat[s], r->ops[k].runs[s], r->nruns);
+}
+
+static struct change tput_change(const struct rpt_cmp *c, size_t i)
+{
+	const struct mmr_results *b = &c->res[0], *r = &c->res[i];
+	return change_of(b->throughput, b->run_throughput, b->nruns, r->throughput, r->run_throughput, r->nruns);
+}
+
+static const char *sig_short(enum mmr_sig s)
+{
+	return s == MMR_SIG_YES ? ", sig." : s == MMR_SIG_NO ? ", n.s." : "";
+}
+
+static const char *sig_long(const struct mmr_signif *s)
+{
+	if (s->sig != MMR_SIG_UNKNOWN)
+		return s->sig == MMR_SIG_YES ? "significant" : "not significant";
+	return !s->na || !s->nb ? "no per-run figures: no significance" : "single run: no significance";
+}
+
+/* "+3.2%" or "-87%": one decimal only where it matters. */
+static void pct_text(char *buf, size_t n, double pct)
+{
+	if (!isfinite(pct))
+		snprintf(buf, n, "n/a");
+	else
+		snprintf(buf, n, fabs(pct) >= 9.95 ? "%+.0f%%" : "%+.1f%%", pct);
+}
+
+/* A figure and, off the baseline row, its change: "1.20 us (-12.3%, sig.)". */
+static void figure_cell(struct rpt_cmp *c, struct rpt_table *t, long row, size_t col, const char *value,
+			const struct change *ch)
+{
+	char p[32];
+	if (!ch || !isfinite(ch->pct)) {
+		rpt_cell(&c->doc, t, row, col, "%s", value);
+		return;
+	}
+	pct_text(p, sizeof(p), ch->pct);
+	rpt_cell(&c->doc, t, row, col, "%s (%s%s)", value, p, sig_short(ch->sig.sig));
+}
+
+static const char *legend_fmt =
+	"Change against %s in parentheses. sig.: the 95%% confidence interval of the difference of the per-run "
+	"figures (Welch) excludes 0; n.s.: it does not; no mark: fewer than two runs on a side, so no "
+	"significance can be claimed (replay with --repeat N).";
+
+/* Per op: calls, p50..max and calls per second, every engine. */
+static void op_tables(struct rpt_cmp *c)
+{
+	struct rpt_section *s = rpt_section(&c->doc, "Latency per op");
+	static const char *const head[] = {"engine", "calls", "p50", "p90", "p99", "p99.9", "max", "calls/s"};
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
+		size_t with = 0;
+		for (size_t i = 0; i < c->n; i++)
+			with += c->res[i].ops[k].present;
+		if (!with)
+			continue;
+		char cap[96], v[48];
+		snprintf(cap, sizeof(cap), "%s", mmr_op_name(k));
+		struct rpt_table *t = rpt_table(&c->doc, s, cap, 8, head);
+		for (size_t i = 0; i < c->n; i++) {
+			const struct mmr_results *r = &c->res[i];
+			const struct mmr_results_op *op = &r->ops[k];
+			long row = rpt_row(&c->doc, t);
+			rpt_cell(&c->doc, t, row, 0, "%s", r->engine);
+			if (!op->present) {
+				rpt_cell(&c->doc, t, row, 1, "not replayed");
+				continue;
+			}
+			rpt_cell(&c->doc, t, row, 1, "%llu", (unsigned long long)op->count);
+			for (unsigned st = 0; st < MMR_STAT_COUNT; st++) {
+				struct change ch = op_change(c, i, k, st);
+				rpt_ns(v, sizeof(v), op->stat[st]);
+				figure_cell(c, t, row, 2 + st, v, i && c->res[0].ops[k].present ? &ch : NULL);
+			}
+			double per_s = r->nruns && r->wall_ns > 0 ? (double)op->count / r->nruns / (r->wall_ns / 1e9) : NAN;
+			rpt_cell(&c->doc, t, row, 7, isfinite(per_s) ? "%.0f" : "-", per_s);
+		}
+		rpt_legend(&c->doc, t, legend_fmt, c->res[0].engine);
+	}
+}
+
+/* Throughput with its 95% interval, and footprint, every engine. */
+static void whole_table(struct rpt_cmp *c)
+{
+	struct rpt_section *s = rpt_section(&c->doc, "Throughput and memory");
+	static const char *const head[] = {"engine", "runs", "ops/s (mean)", "footprint", "peak RSS"};
+	struct rpt_table *t = rpt_table(&c->doc, s, "throughput and memory", 5, head);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct mmr_results *r = &c->res[i];
+		struct change ch = tput_change(c, i);
+		char v[64];
+		long row = rpt_row(&c->doc, t);
+		rpt_cell(&c->doc, t, row, 0, "%s", r->engine);
+		rpt_cell(&c->doc, t, row, 1, "%u", r->nruns);
+		snprintf(v, sizeof(v), isfinite(r->throughput) ? "%.0f" : "-", r->throughput);
+		figure_cell(c, t, row, 2, v, i ? &ch : NULL);
+		rpt_cell(&c->doc, t, row, 3, isfinite(r->footprint_bytes) ? "%.1f MiB" : "not reported",
+			 r->footprint_bytes / 1048576.0);
+		rpt_cell(&c->doc, t, row, 4, isfinite(r->peak_rss_bytes) ? "%.1f MiB" : "-", r->peak_rss_bytes / 1048576.0);
+	}
+	rpt_legend(&c->doc, t, legend_fmt, c->res[0].engine);
+}
+
+/* Whether engine R has lock NAME/SIDE; its row or NULL. */
+static const struct mmr_results_lock *find_lock(const struct mmr_results *r, const char *name, const char *side)
+{
+	for (size_t l = 0; l < r->nlocks; l++)
+		if (!strcmp(r->locks[l].name, name) && !strcmp(r->locks[l].side, side))
+			return &r->locks[l];
+	return NULL;
+}
+
+/* Every lock any engine took, a column per engine. */
+static void lock_table(struct rpt_cmp *c)
+{
+	struct rpt_section *s = rpt_section(&c->doc, "Lock contention");
+	const char **head = calloc(c->n + 1, sizeof(*head));
+	if (!head) {
+		c->doc.oom = true;
+		return;
+	}
+	head[0] = "lock (side)";
+	for (size_t i = 0; i < c->n; i++)
+		head[i + 1] = c->res[i].engine;
+	struct rpt_table *t = rpt_table(&c->doc, s, "acquisitions, share contended, total wait", c->n + 1, head);
+	free(head);
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t l = 0; l < c->res[i].nlocks; l++) {
+			const struct mmr_results_lock *lk = &c->res[i].locks[l];
+			size_t first = 0;
+			while (!find_lock(&c->res[first], lk->name, lk->side))
+				first++;
+			if (first != i)
+				continue; /* an earlier engine's row has it */
+			long row = rpt_row(&c->doc, t);
+			rpt_cell(&c->doc, t, row, 0, "%s (%s)", lk->name, lk->side);
+			for (size_t e = 0; e < c->n; e++) {
+				const struct mmr_results_lock *x = find_lock(&c->res[e], lk->name, lk->side);
+				char w[32];
+				rpt_ns(w, sizeof(w), x ? (double)x->wait_ns_total : NAN);
+				if (x)
+					rpt_cell(&c->doc, t, row, e + 1, "%llu, %.1f%%, %s", (unsigned long long)x->acquisitions,
+						 x->acquisitions ? 100.0 * (double)x->contended / (double)x->acquisitions : 0.0, w);
+				else
+					rpt_cell(&c->doc, t, row, e + 1, "not taken");
+			}
+		}
+	if (t && t->nrows == 1)
+		rpt_para(&c->doc, s, "No engine took an instrumented lock.");
+}
+
+/* The tests behind every "sig." mark: difference, its interval, the U test. */
+static void signif_table(struct rpt_cmp *c)
+{
+	struct rpt_section *s = rpt_section(&c->doc, "Significance");
+	static const char *const head[] = {"engine", "figure", "runs", "difference", "95% CI", "Mann-Whitney p", "verdict"};
+	struct rpt_table *t = rpt_table(&c->doc, s, "per-run figures against the baseline", 7, head);
+	for (size_t i = 1; i < c->n; i++)
+		for (unsigned k = 0; k <= MMR_OP_COUNT; k++)
+			for (unsigned st = 0; st < (k < MMR_OP_COUNT ? MMR_STAT_COUNT : 1u); st++) {
+				bool whole = k == MMR_OP_COUNT;
+				if (!whole && (!c->res[0].ops[k].present || !c->res[i].ops[k].present))
+					continue;
+				struct change ch = whole ? tput_change(c, i) : op_change(c, i, k, st);
+				char d[48], lo[32], hi[32];
+				long row = rpt_row(&c->doc, t);
+				rpt_cell(&c->doc, t, row, 0, "%s", c->res[i].engine);
+				if (whole)
+					rpt_cell(&c->doc, t, row, 1, "throughput");
+				else
+					rpt_cell(&c->doc, t, row, 1, "%s %s", mmr_op_name(k), mmr_stat_name(st));
+				rpt_cell(&c->doc, t, row, 2, "%u vs %u", ch.sig.nb, ch.sig.na);
+				if (whole) {
+					snprintf(d, sizeof(d), "%+.0f ops/s", ch.sig.diff);
+					snprintf(lo, sizeof(lo), "%.0f", ch.sig.ci_low);
+					snprintf(hi, sizeof(hi), "%.0f", ch.sig.ci_high);
+				} else {
+					rpt_ns(d + 1, sizeof(d) - 1, fabs(ch.sig.diff));
+					d[0] = ch.sig.diff < 0 ? '-' : '+';
+					rpt_ns(lo, sizeof(lo), ch.sig.ci_low);
+					rpt_ns(hi, sizeof(hi), ch.sig.ci_high);
+				}
+				rpt_cell(&c->doc, t, row, 3, "%s", isfinite(ch.sig.diff) ? d : "-");
+				rpt_cell(&c->doc, t, row, 4, isfinite(ch.sig.ci_low) ? "%s .. %s" : "-", lo, hi);
+				rpt_cell(&c->doc, t, row, 5, isfinite(ch.sig.mw_p) ? "%.3f" : "-", ch.sig.mw_p);
+				rpt_cell(&c->doc, t, row, 6, "%s", sig_long(&ch.sig));
+			}
+	rpt_legend(&c->doc, t,
+		   "Difference of the per-run means (engine minus %s). The verdict follows the interval; the U "
+		   "test's p is given for reference (with fewer than 4 runs a side it cannot go below 0.05).",
+		   c->res[0].engine);
+}
+
+/* One verdict item: "release p99", "-87%", "significant". */
+struct item {
+	char what[64], pct[32];
+	const char *sig;
+	double weight;
+};
+
+static int by_weight(const void *a, const void *b)
+{
+	double x = ((const struct item *)a)->weight, y = ((const struct item *)b)->weight;
+	return (x < y) - (x > y);
+}
+
+/* How much a change should count in ranking the verdicts: big and real first. */
+static double weight_of(const struct change *ch)
+{
+	double w = fabs(ch->pct);
+	return ch->sig.sig == MMR_SIG_YES ? w : ch->sig.sig == MMR_SIG_UNKNOWN ? w / 2 : w / 10;
+}
+
+static void set_item(struct item *it, const char *what, const struct change *ch)
+{
+	snprintf(it->what, sizeof(it->what), "%s", what);
+	pct_text(it->pct, sizeof(it->pct), ch->pct);
+	it->sig = sig_long(&ch->sig);
+	it->weight = weight_of(ch);
+}
+
+/*
+ * Engine I's line: its three weightiest p99 changes, then throughput,
+ * "cma-spinlock: release p99 -87% vs cma-mutex (significant); alloc p99 +3% (not significant)".
+ */
+static void verdict_for(struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
+{
+	struct item items[MMR_OP_COUNT + 1];
+	size_t n = 0, len;
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
+		struct change ch = op_change(c, i, k, MMR_STAT_P99);
+		char what[64];
+		if (!c->res[0].ops[k].present || !c->res[i].ops[k].present || !isfinite(ch.pct))
+			continue;
+		snprintf(what, sizeof(what), "%s p99", mmr_op_name(k));
+		set_item(&items[n++], what, &ch);
+	}
+	qsort(items, n, sizeof(items[0]), by_weight);
+	n = n < 3 ? n : 3;
+	struct change tp = tput_change(c, i);
+	if (isfinite(tp.pct))
+		set_item(&items[n++], "throughput", &tp);
+	len = (size_t)snprintf(v->text, sizeof(v->text), "%s:", c->res[i].engine);
+	v->weight = 0;
+	for (size_t j = 0; j < n && len < sizeof(v->text); j++) {
+		len += (size_t)snprintf(v->text + len, sizeof(v->text) - len, "%s %s %s%s%s (%s)", j ? ";" : "",
+					items[j].what, items[j].pct, j ? "" : " vs ", j ? "" : c->res[0].engine,
+					items[j].sig);
+		v->weight = items[j].weight > v->weight ? items[j].weight : v->weight;
+	}
+	if (!n)
+		snprintf(v->text + len, sizeof(v->text) - len, " nothing to compare with %s", c->res[0].engine);
+}
+
+static int by_verdict_weight(const void *a, const void *b)
+{
+	double x = ((const struct mmr_verdict *)a)->weight, y = ((const struct mmr_verdict *)b)->weight;
+	return (x < y) - (x > y);
+}
+
+/* The verdict lines, weightiest first, into the document and RES. */
+static void verdicts(struct rpt_cmp *c, struct mmr_compare_result *res)
+{
+	struct mmr_verdict *v = calloc(c->n, sizeof(*v));
+	if (!v) {
+		c->doc.oom = true;
+		return;
+	}
+	for (size_t i = 1; i < c->n; i++)
+		verdict_for(c, i, &v[i - 1]);
+	qsort(v, c->n - 1, sizeof(*v), by_verdict_weight);
+	for (size_t i = 0; i + 1 < c->n; i++)
+		rpt_verdict(&c->doc, "%s", v[i].text);
+	if (res) {
+		res->verdicts = v;
+		res->nverdicts = c->n - 1;
+	} else {
+		free(v);
+	}
+}
+
+/* Load every engine under O->dirs into C.  Returns 0, or -1 with ERR. */
+static int load_all(struct rpt_cmp *c, struct mmr_error *err)
+{
+	for (size_t d = 0; d < c->o->ndirs; d++) {
+		size_t n;
+		char **dirs = mmr_results_dirs(c->o->dirs[d], &n);
+		if (!n) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s: no results.json in it or in its subdirectories",
+				 c->o->dirs[d]);
+			return -1;
+		}
+		struct mmr_results *g = realloc(c->res, (c->n + n) * sizeof(*g));
+		if (!g) {
+			mmr_results_dirs_free(dirs, n);
+			snprintf(err->msg, sizeof(err->msg), "compare: out of memory");
+			return -1;
+		}
+		c->res = g;
+		int rc = 0;
+		for (size_t i = 0; i < n && !rc; i++)
+			if (!(rc = mmr_results_load(dirs[i], &c->res[c->n], err)))
+				c->n++;
+		mmr_results_dirs_free(dirs, n);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+/* One trace, distinct engines, at least two, the baseline first.  Returns 0, or -1 with ERR. */
+static int check_all(struct rpt_cmp *c, struct mmr_error *err)
+{
+	const struct mmr_results *a = &c->res[0];
+	for (size_t i = 1; i < c->n; i++) {
+		const struct mmr_results *b = &c->res[i];
+		if (strcmp(mmr_results_trace_name(a), mmr_results_trace_name(b)) || a->trace_events != b->trace_events) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "results of different traces: %.60s replayed %.120s (%llu events), %.60s replayed %.120s "
+				 "(%llu events): compare replays of one trace", a->engine, mmr_results_trace_name(a),
+				 (unsigned long long)a->trace_events, b->engine, mmr_results_trace_name(b),
+				 (unsigned long long)b->trace_events);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(c->res[j].engine, b->engine)) {
+				snprintf(err->msg, sizeof(err->msg), "engine %.60s appears twice (%.200s and %.200s)",
+					 b->engine, c->res[j].dir, b->dir);
+				return -1;
+			}
+	}
+	if (c->n < 2) {
+		snprintf(err->msg, sizeof(err->msg), "only one engine (%.60s) to compare: give two or more", a->engine);
+		return -1;
+	}
+	size_t base = 0;
+	while (c->o->baseline && base < c->n && strcmp(c->res[base].engine, c->o->baseline))
+		base++;
+	if (base == c->n) {
+		snprintf(err->msg, sizeof(err->msg), "baseline engine '%.60s' is not among the results", c->o->baseline);
+		return -1;
+	}
+	struct mmr_results first = c->res[base];
+	memmove(&c->res[1], &c->res[0], base * sizeof(first));
+	c->res[0] = first;
+	return 0;
+}
+
+/* Title and the paragraphs that say what was compared, and how far to trust it. */
+static void intro(struct rpt_cmp *c, FILE *warn)
+{
+	const struct mmr_results *b = &c->res[0];
+	char t[512];
+	snprintf(t, sizeof(t), "%s", c->o->title ? c->o->title : "");
+	if (!c->o->title)
+		snprintf(t, sizeof(t), "mmreplay: %zu engines on %s", c->n, mmr_results_trace_name(b));
+	c->doc.title = strdup(t);
+	c->doc.oom |= !c->doc.title;
+	rpt_intro(&c->doc, "Trace %s (%llu events), replayed on %u threads on a machine with %u online CPUs%s%s. "
+		  "Baseline: %s.", b->trace, (unsigned long long)b->trace_events, b->threads, b->online_cpus,
+		  b->kernel[0] ? ", Linux " : "", b->kernel, b->engine);
+	if (b->cpu_model[0])
+		rpt_intro(&c->doc, "CPU: %s.", b->cpu_model);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct mmr_results *r = &c->res[i];
+		if (r->threads != b->threads) {
+			fprintf(warn, "mmreplay compare: warning: %s ran on %u threads, %s on %u\n", r->engine, r->threads,
+				b->engine, b->threads);
+			rpt_intro(&c->doc, "Warning: %s ran on %u threads, the baseline on %u.", r->engine, r->threads,
+				  b->threads);
+		}
+		if (r->threads > r->online_cpus)
+			rpt_intro(&c->doc, "%s: %u threads on %u CPUs is oversubscribed: threads waited for a CPU, which "
+				  "inflates latencies and lock contention.", r->engine, r->threads, r->online_cpus);
+		if (r->notes[0])
+			rpt_intro(&c->doc, "%s's results lack: %s.", r->engine, r->notes);
+		if (r->nruns < 2 && i == 0)
+			rpt_intro(&c->doc, "The baseline has a single run: no difference can be called significant "
+				  "(replay with --repeat N, 5 or more).");
+	}
+}
+
+/* report.md and report.html into O->outdir.  Returns 0, or -1 with ERR. */
+static int write_reports(struct rpt_cmp *c, struct mmr_error *err)
+{
+	static const char *const names[] = {"report.md", "report.html"};
+	for (int h = 0; h < 2; h++) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/%s", c->o->outdir, names[h]);
+		FILE *f = fopen(path, "w");
+		int rc = !f ? -1 : h ? rpt_write_html(&c->doc, c->o->outdir, f) : rpt_write_md(&c->doc, f);
+		int e = errno;
+		if (f && fclose(f) != 0 && !rc) {
+			rc = -1;
+			e = errno;
+		}
+		if (rc) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write: %s", path, strerror(e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* mkdir OUTDIR and OUTDIR/SUB.  Returns 0, or -1 with ERR. */
+static int make_dirs(const char *outdir, struct mmr_error *err)
+{
+	static const char *const subs[] = {"", "/plots", "/data"};
+	for (int i = 0; i < 3; i++) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s%s", outdir, subs[i]);
+		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s: cannot create: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int mmr_compare(const struct mmr_compare_opts *o, struct mmr_compare_result *res, struct mmr_error *err)
+{
+	struct rpt_cmp c = {.o = o};
+	struct mmr_gnuplot g = {.png = true};
+	if (res)
+		memset(res, 0, sizeof(*res));
+	int rc = load_all(&c, err);
+	if (!rc)
+		rc = check_all(&c, err);
+	if (!rc && o->plots)
+		rc = mmr_gnuplot_init(&g, err);
+	if (!rc)
+		rc = make_dirs(o->outdir, err);
+	if (!rc) {
+		intro(&c, o->warn ? o->warn : stderr);
+		verdicts(&c, res);
+		op_tables(&c);
+		whole_table(&c);
+		lock_table(&c);
+		if (o->plots)
+			c.plots = rpt_section(&c.doc, "Plots");
+		signif_table(&c);
+		if (o->plots)
+			rc = rpt_compare_plots(&c, &g, err);
+	}
+	if (!rc && c.doc.oom) {
+		snprintf(err->msg, sizeof(err->msg), "compare: out of memory");
+		rc = -1;
+	}
+	if (!rc)
+		rc = write_reports(&c, err);
+	if (!rc && res) {
+		res->engines = (unsigned)c.n;
+		snprintf(res->trace, sizeof(res->trace), "%s", mmr_results_trace_name(&c.res[0]));
+	}
+	if (rc && res)
+		mmr_compare_result_free(res);
+	for (size_t i = 0; i < c.n; i++)
+		mmr_results_free(&c.res[i]);
+	free(c.res);
+	rpt_doc_free(&c.doc);
+	return rc;
+}
+
+void mmr_compare_result_free(struct mmr_compare_result *res)
+{
+	free(res->verdicts);
+	res->verdicts = NULL;
+	res->nverdicts = 0;
+}

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmr_report.h - from results directories to pictures and verdicts: the
+ * gnuplot runner, the results.json reader, the significance tests, and
+ * the comparison report (report.md and a self-contained report.html).
+ *
+ * The plots themselves are gnuplot scripts beside this file, one per plot
+ * kind; the C side finds data, writes the small .dat files a comparison
+ * needs and runs gnuplot.  Every function that can fail fills a
+ * struct mmr_error with one line: what, where and why.
+ */
+#ifndef MMR_REPORT_H
+#define MMR_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mmr_trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- gnuplot.c: running the plot scripts --------------------------------- */
+
+struct mmr_gnuplot {
+	const char *binary;  /* MMREPLAY_GNUPLOT, or "gnuplot" found on PATH */
+	const char *scripts; /* MMREPLAY_PLOTS_DIR, or this build's plots/ */
+	bool png, svg;       /* formats to draw; png when neither is set */
+	unsigned made;       /* files written so far */
+};
+
+/* One variable a script reads, set with gnuplot -e (the value single-quoted). */
+struct mmr_gnuplot_var {
+	const char *name, *value;
+};
+
+/*
+ * Find gnuplot and the plot scripts for G.  Returns 0, or -1 with ERR
+ * naming what is missing (gnuplot: the Debian package gnuplot-nox;
+ * scripts: MMREPLAY_PLOTS_DIR).
+ */
+int mmr_gnuplot_init(struct mmr_gnuplot *g, struct mmr_error *err);
+
+/*
+ * Run SCRIPT (a file in G's scripts) once per format, writing OUT.png
+ * and/or OUT.svg titled TITLE; the script also gets dir, out, title,
+ * term and the NVARS VARS.  gnuplot's own messages go to stderr.
+ * Returns 0, or -1 with ERR naming the script and the file it failed on.
+ */
+int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out, const char *title,
+		     const struct mmr_gnuplot_var *vars, size_t nvars, struct mmr_error *err);
+
+/* ---- results.c: one engine's results.json -------------------------------- */
+
+/* The latency figures a comparison looks at, in table order. */
+enum mmr_stat { MMR_STAT_P50, MMR_STAT_P90, MMR_STAT_P99, MMR_STAT_P999, MMR_STAT_MAX, MMR_STAT_COUNT };
+
+/* "p50", "p90", "p99", "p99.9", "max". */
+const char *mmr_stat_name(enum mmr_stat s);
+
+struct mmr_results_op {
+	bool present;
+	uint64_t count, failed;
+	double stat[MMR_STAT_COUNT];  /* ns over all runs; NAN when not timed */
+	double *runs[MMR_STAT_COUNT]; /* per run (nruns of them, NAN where a run lacks it); NULL: none */
+};
+
+struct mmr_results_lock {
+	char name[96], side[12];
+	uint64_t acquisitions, contended, wait_ns_total, wait_ns_max;
+};
+
+struct mmr_results {
+	char dir[1024];
+	char engine[64];
+	char trace[1024];
+	uint64_t trace_events;
+	unsigned threads, online_cpus, nruns;
+	bool timing;
+	double wall_ns, throughput;   /* means over the runs */
+	double *run_throughput;       /* nruns of them, or NULL */
+	struct mmr_results_op ops[MMR_OP_COUNT];
+	struct mmr_results_lock *locks;
+	size_t nlocks;
+	double footprint_bytes, peak_rss_bytes; /* NAN when unknown */
+	char kernel[96], cpu_model[128];        /* "" when the file does not say */
+	char notes[256];                        /* optional parts missing, for the report */
+};
+
+/*
+ * Read DIR/results.json into R.  Returns 0, or -1 with ERR (unreadable,
+ * not JSON, a required key missing or of the wrong type: named).
+ * Optional parts that are missing (repeats, locks) leave R's fields
+ * empty and are listed in R->notes.
+ */
+int mmr_results_load(const char *dir, struct mmr_results *r, struct mmr_error *err);
+void mmr_results_free(struct mmr_results *r);
+
+/*
+ * The engine results under DIR: DIR itself when it holds results.json,
+ * else its subdirectories that do, sorted by name.  Returns a malloc'd
+ * array of malloc'd paths (*N of them; NULL with *N = 0 when none).
+ */
+char **mmr_results_dirs(const char *dir, size_t *n);
+void mmr_results_dirs_free(char **dirs, size_t n);
+
+/* The trace's file name without its directories. */
+const char *mmr_results_trace_name(const struct mmr_results *r);
+
+/* ---- plot.c: one engine's plots ------------------------------------------ */
+
+/*
+ * Every plot of one engine's results DIR (per op: histogram, percentile
+ * spectrum, CDF; lock contention; timeline and footprint when their
+ * .dat files are there) into OUTDIR, created if missing.  Returns 0, or
+ * -1 with ERR.
+ */
+int mmr_plot_results(struct mmr_gnuplot *g, const char *dir, const char *outdir, struct mmr_error *err);
+
+/* ---- signif.c: is a difference real? ------------------------------------- */
+
+enum mmr_sig { MMR_SIG_UNKNOWN, MMR_SIG_NO, MMR_SIG_YES };
+
+struct mmr_signif {
+	unsigned na, nb;           /* finite values used */
+	double diff;               /* mean(b) - mean(a) */
+	double ci_low, ci_high;    /* its 95% confidence interval (Welch); NAN when unknown */
+	double mw_p;               /* two-sided Mann-Whitney U p-value; NAN when unknown */
+	enum mmr_sig sig;          /* YES: the interval excludes 0; UNKNOWN: fewer than 2 runs a side */
+};
+
+/* Compare per-run figures B against baseline A (NAN entries are left out). */
+void mmr_signif_test(const double *a, unsigned na, const double *b, unsigned nb, struct mmr_signif *s);
+
+/*
+ * The two-sided p-value of the Mann-Whitney U test of A against B: exact
+ * for up to 20 values without ties, else the normal approximation with a
+ * tie correction.  NAN when either side is empty.
+ */
+double mmr_mann_whitney_p(const double *a, unsigned na, const double *b, unsigned nb);
+
+/* ---- compare.c: the comparison report ------------------------------------- */
+
+struct mmr_compare_opts {
+	const char *const *dirs; /* results directories (an engine's, or a replay's -o) */
+	size_t ndirs;
+	const char *baseline;    /* engine name, or NULL: the first */
+	const char *outdir;      /* REPORT_DIR, created if missing */
+	const char *title;       /* heading, or NULL for one made from the trace */
+	bool plots;              /* draw the overlays (needs gnuplot) */
+	FILE *warn;              /* warnings (threads differ...); NULL: stderr */
+};
+
+/* One verdict line, and how much it matters (largest change that counts). */
+struct mmr_verdict {
+	char text[512];
+	double weight;
+};
+
+struct mmr_compare_result {
+	struct mmr_verdict *verdicts;
+	size_t nverdicts;
+	unsigned engines;
+	char trace[256];
+};
+
+/*
+ * Compare the engines of O->dirs (all replays of one trace; the first
+ * engine, or O->baseline, is the baseline) into O->outdir: report.md,
+ * report.html (plots embedded), plots/ and data/.  Fills RES (free with
+ * mmr_compare_result_free) when not NULL.  Returns 0, or -1 with ERR
+ * (fewer than two engines, different traces, unreadable results,
+ * gnuplot failures).
+ */
+int mmr_compare(const struct mmr_compare_opts *o, struct mmr_compare_result *res, struct mmr_error *err);
+void mmr_compare_result_free(struct mmr_compare_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMR_REPORT_H */

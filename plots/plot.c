@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plot.c - every plot of one engine's results: which .dat file feeds
+ * which script, what the file is called, how it is titled.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mmr_report.h"
+
+/* Whether PATH has a data line (not only its # header). */
+static bool has_rows(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	bool rows = false;
+	while (f && !rows && fgets(line, sizeof(line), f))
+		rows = line[0] != '#' && line[0] != '\n';
+	if (f)
+		fclose(f);
+	return rows;
+}
+
+/* The title every plot of R carries: engine, trace, threads and machine. */
+static void plot_title(const struct mmr_results *r, char *buf, size_t n)
+{
+	int len = snprintf(buf, n, "%s, trace %s, %u threads on %u CPUs", r->engine, mmr_results_trace_name(r),
+			   r->threads, r->online_cpus);
+	if (r->kernel[0] && len > 0 && (size_t)len < n)
+		snprintf(buf + len, n - (size_t)len, ", Linux %s", r->kernel);
+}
+
+/* SCRIPT on DIR/DATA into OUTDIR/NAME, titled "WHAT: TITLE"; nothing when DATA has no rows. */
+static int draw(struct mmr_gnuplot *g, const char *dir, const char *data, const char *outdir, const char *name,
+		const char *script, const char *what, const char *title, struct mmr_error *err)
+{
+	char in[PATH_MAX], out[PATH_MAX], t[1536];
+	int a = snprintf(in, sizeof(in), "%s/%s", dir, data), b = snprintf(out, sizeof(out), "%s/%s", outdir, name);
+	if (a < 0 || b < 0 || (size_t)a >= sizeof(in) || (size_t)b >= sizeof(out)) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: path too long", outdir);
+		return -1;
+	}
+	if (!has_rows(in))
+		return 0;
+	snprintf(t, sizeof(t), "%s: %s", what, title);
+	struct mmr_gnuplot_var v = {"data", in};
+	return mmr_gnuplot_draw(g, script, out, t, &v, 1, err);
+}
+
+int mmr_plot_results(struct mmr_gnuplot *g, const char *dir, const char *outdir, struct mmr_error *err)
+{
+	static const struct {
+		const char *script, *data, *name, *what;
+	} per_op[] = {
+		{"hist.gp", "hist", "hist", "latency histogram"},
+		{"percentiles.gp", "percentiles", "percentiles", "percentile spectrum"},
+		{"cdf.gp", "hist", "cdf", "latency CDF"},
+	}, whole[] = {
+		{"locks.gp", "locks.dat", "plot_locks", "lock contention"},
+		{"timeline.gp", "timeline.dat", "plot_timeline", "throughput and live memory over the replay"},
+		{"footprint.gp", "footprint.dat", "plot_footprint", "memory footprint"},
+	};
+	struct mmr_results r;
+	char title[1280], data[64], name[64];
+	if (mmr_results_load(dir, &r, err))
+		return -1;
+	plot_title(&r, title, sizeof(title));
+	mmr_results_free(&r);
+	if (mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot create: %s", outdir, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	for (unsigned op = 0; op < MMR_OP_COUNT && !rc; op++)
+		for (size_t k = 0; k < sizeof(per_op) / sizeof(per_op[0]) && !rc; k++) {
+			char what[96];
+			snprintf(data, sizeof(data), "%s_%s.dat", per_op[k].data, mmr_op_name(op));
+			snprintf(name, sizeof(name), "plot_%s_%s", per_op[k].name, mmr_op_name(op));
+			snprintf(what, sizeof(what), "%s %s", mmr_op_name(op), per_op[k].what);
+			rc = draw(g, dir, data, outdir, name, per_op[k].script, what, title, err);
+		}
+	for (size_t k = 0; k < sizeof(whole) / sizeof(whole[0]) && !rc; k++)
+		rc = draw(g, dir, whole[k].data, outdir, whole[k].name, whole[k].script, whole[k].what, title, err);
+	return rc;
+}

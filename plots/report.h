@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.h - the comparison report as a document model, shared by the
+ * code that fills it (compare.c, compare_plots.c) and the two renderers
+ * (report_md.c, report_html.c), so Markdown and HTML always say the same
+ * thing.  Not public.
+ */
+#ifndef MMR_REPORT_INTERNAL_H
+#define MMR_REPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "mmr_report.h"
+
+/* A table: row 0 is the header; cells are owned strings. */
+struct rpt_table {
+	char *caption;
+	char *legend;   /* a line under the table, or NULL */
+	size_t ncols, nrows;
+	char **cells;   /* nrows * ncols */
+};
+
+/* A plot, PNG, relative to the report directory. */
+struct rpt_figure {
+	char *file;     /* plots/NAME.png */
+	char *caption;
+};
+
+/* A section: a heading, then paragraphs, then tables and figures in that order. */
+struct rpt_section {
+	char *heading;
+	char **paras;
+	size_t nparas;
+	struct rpt_table **tables; /* pointers: a table stays put while more are added */
+	size_t ntables;
+	struct rpt_figure *figures;
+	size_t nfigures;
+};
+
+struct rpt_doc {
+	char *title;
+	char **intro;   /* paragraphs under the title */
+	size_t nintro;
+	char **verdicts;
+	size_t nverdicts;
+	struct rpt_section **sections;
+	size_t nsections;
+	bool oom;       /* set by any builder below that ran out of memory */
+};
+
+/* ---- report.c: building the model (every function notes failure in D->oom) ---- */
+
+__attribute__((format(printf, 2, 3))) void rpt_intro(struct rpt_doc *d, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void rpt_verdict(struct rpt_doc *d, const char *fmt, ...);
+/* A new section, or NULL (out of memory, noted). */
+struct rpt_section *rpt_section(struct rpt_doc *d, const char *heading);
+__attribute__((format(printf, 3, 4))) void rpt_para(struct rpt_doc *d, struct rpt_section *s, const char *fmt, ...);
+/* A new table of NCOLS columns with the header row from HEADER; NULL when out of memory. */
+struct rpt_table *rpt_table(struct rpt_doc *d, struct rpt_section *s, const char *caption, size_t ncols,
+			    const char *const *header);
+/* A new row; its cells start empty.  Returns the row's index, or -1 when out of memory. */
+long rpt_row(struct rpt_doc *d, struct rpt_table *t);
+__attribute__((format(printf, 5, 6))) void rpt_cell(struct rpt_doc *d, struct rpt_table *t, long row, size_t col,
+						     const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void rpt_legend(struct rpt_doc *d, struct rpt_table *t, const char *fmt, ...);
+void rpt_figure(struct rpt_doc *d, struct rpt_section *s, const char *file, const char *caption);
+void rpt_doc_free(struct rpt_doc *d);
+
+/* Latency as people read it: "812 ns", "8.12 us", "8.12 ms", "1.23 s"; "-" for NAN. */
+void rpt_ns(char *buf, size_t n, double ns);
+
+/* ---- report_md.c, report_html.c: rendering --------------------------------- */
+
+/* Write D to F as Markdown.  Returns 0, or -1 on a write error (errno). */
+int rpt_write_md(const struct rpt_doc *d, FILE *f);
+/* Write D to F as one HTML page, the figures read from DIR and embedded.  Returns 0 or -1 (errno). */
+int rpt_write_html(const struct rpt_doc *d, const char *dir, FILE *f);
+
+/* ---- compare_plots.c: the overlays ------------------------------------------ */
+
+struct rpt_cmp;
+
+/* Draw the comparison's plots into OUTDIR/plots (data in OUTDIR/data) and add them to D.  0 or -1 (ERR). */
+int rpt_compare_plots(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *err);
+
+/* What compare.c and compare_plots.c share: the loaded engines, baseline first. */
+struct rpt_cmp {
+	const struct mmr_compare_opts *o;
+	struct mmr_results *res;
+	size_t n;
+	struct rpt_doc doc;
+	struct rpt_section *plots; /* where the figures go */
+	char ncols[16];            /* columns of the per-engine tables in data/, as text for gnuplot */
+};
+
+#endif /* MMR_REPORT_INTERNAL_H */

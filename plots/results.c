@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * results.c - reading back what `mmreplay replay` wrote (results.json,
+ * docs/results-json.md) for plots and comparisons, and finding the
+ * results directories under a path.
+ *
+ * The reader is strict about the keys a comparison cannot do without
+ * (engine, trace, threads, ops) and lenient about the rest: a file from
+ * an older mmreplay, or one edited by hand, still compares, and the
+ * report says what it lacked.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "mmr_report.h"
+
+static const char *const stat_keys[MMR_STAT_COUNT] = {"p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns"};
+static const char *const stat_names[MMR_STAT_COUNT] = {"p50", "p90", "p99", "p99.9", "max"};
+
+const char *mmr_stat_name(enum mmr_stat s)
+{
+	return s < MMR_STAT_COUNT ? stat_names[s] : "?";
+}
+
+/* The whole file as a string (free()), or NULL with errno set. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	while (buf) {
+		len += fread(buf + len, 1, cap - len - 1, f);
+		if (len < cap - 1)
+			break;
+		char *g = realloc(buf, cap *= 2);
+		if (!g) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf = g;
+		}
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (buf && bad) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	if (buf)
+		buf[len] = '\0';
+	else
+		errno = ENOMEM;
+	return buf;
+}
+
+/* A number member, or NAN when missing or not a number (null with --no-timing). */
+static double num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static uint64_t count(const cJSON *o, const char *key)
+{
+	double v = num(o, key);
+	return isfinite(v) && v > 0 ? (uint64_t)v : 0;
+}
+
+static void note(struct mmr_results *r, const char *what)
+{
+	size_t n = strlen(r->notes);
+	snprintf(r->notes + n, sizeof(r->notes) - n, "%s%s", n ? "; " : "", what);
+}
+
+/* Per-run figures from repeats[]: each op's stats and the throughput.  Returns 0 or -1 (memory). */
+static int load_repeats(struct mmr_results *r, const cJSON *reps)
+{
+	unsigned n = (unsigned)cJSON_GetArraySize(reps);
+	if (!cJSON_IsArray(reps) || !n) {
+		note(r, "no per-run figures (repeats)");
+		return 0;
+	}
+	r->nruns = n;
+	if (!(r->run_throughput = calloc(n, sizeof(double))))
+		return -1;
+	bool partial = false;
+	for (unsigned i = 0; i < n; i++) {
+		const cJSON *run = cJSON_GetArrayItem(reps, (int)i);
+		r->run_throughput[i] = num(run, "throughput_ops_s");
+		const cJSON *ops = cJSON_GetObjectItemCaseSensitive(run, "ops");
+		for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
+			struct mmr_results_op *op = &r->ops[k];
+			const cJSON *o = cJSON_GetObjectItemCaseSensitive(ops, mmr_op_name(k));
+			if (!op->present)
+				continue;
+			for (unsigned s = 0; s < MMR_STAT_COUNT; s++) {
+				if (!op->runs[s] && !(op->runs[s] = calloc(n, sizeof(double))))
+					return -1;
+				op->runs[s][i] = num(o, stat_keys[s]);
+				partial |= r->timing && !isfinite(op->runs[s][i]);
+			}
+		}
+	}
+	if (partial)
+		note(r, "some per-run latency figures missing");
+	return 0;
+}
+
+static int load_locks(struct mmr_results *r, const cJSON *locks)
+{
+	if (!cJSON_IsArray(locks)) {
+		note(r, "no lock table");
+		return 0;
+	}
+	size_t n = (size_t)cJSON_GetArraySize(locks);
+	if (n && !(r->locks = calloc(n, sizeof(*r->locks))))
+		return -1;
+	const cJSON *l;
+	cJSON_ArrayForEach(l, locks)
+	{
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(l, "name");
+		const cJSON *side = cJSON_GetObjectItemCaseSensitive(l, "side");
+		if (!cJSON_IsString(name))
+			continue;
+		struct mmr_results_lock *d = &r->locks[r->nlocks++];
+		snprintf(d->name, sizeof(d->name), "%s", name->valuestring);
+		snprintf(d->side, sizeof(d->side), "%s", cJSON_IsString(side) ? side->valuestring : "exclusive");
+		d->acquisitions = count(l, "acquisitions");
+		d->contended = count(l, "contended");
+		d->wait_ns_total = count(l, "wait_ns_total");
+		d->wait_ns_max = count(l, "wait_ns_max");
+	}
+	return 0;
+}
+
+static void copy_str(char *dst, size_t n, const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+/* The keys every comparison needs.  Returns 0, or -1 with ERR naming the first missing one. */
+static int load_head(struct mmr_results *r, const cJSON *d, const char *path, struct mmr_error *err)
+{
+	static const char *const need[] = {"engine", "trace", "threads", "online_cpus", "ops"};
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, need[i]);
+		bool ok = i < 2 ? cJSON_IsString(v) : i < 4 ? cJSON_IsNumber(v) : cJSON_IsObject(v);
+		if (!ok) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s: not a replay's results ('%s' missing or not a%s)",
+				 path, need[i], i < 2 ? " string" : i < 4 ? " number" : "n object");
+			return -1;
+		}
+	}
+	copy_str(r->engine, sizeof(r->engine), d, "engine");
+	copy_str(r->trace, sizeof(r->trace), d, "trace");
+	r->threads = (unsigned)count(d, "threads");
+	r->online_cpus = (unsigned)count(d, "online_cpus");
+	r->trace_events = count(d, "trace_events");
+	r->timing = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(d, "timing"));
+	r->wall_ns = num(d, "wall_ns");
+	r->throughput = num(d, "throughput_ops_s");
+	const cJSON *mem = cJSON_GetObjectItemCaseSensitive(d, "memory");
+	r->footprint_bytes = num(mem, "footprint_bytes");
+	r->peak_rss_bytes = num(mem, "peak_rss_bytes");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(d, "machine");
+	copy_str(r->kernel, sizeof(r->kernel), m, "kernel");
+	copy_str(r->cpu_model, sizeof(r->cpu_model), m, "cpu_model");
+	return 0;
+}
+
+static void load_ops(struct mmr_results *r, const cJSON *ops)
+{
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(ops, mmr_op_name(k));
+		struct mmr_results_op *op = &r->ops[k];
+		if (!cJSON_IsObject(o) || !count(o, "count"))
+			continue;
+		op->present = true;
+		op->count = count(o, "count");
+		op->failed = count(o, "failed");
+		for (unsigned s = 0; s < MMR_STAT_COUNT; s++)
+			op->stat[s] = num(o, stat_keys[s]);
+	}
+}
+
+int mmr_results_load(const char *dir, struct mmr_results *r, struct mmr_error *err)
+{
+	char path[PATH_MAX];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->dir, sizeof(r->dir), "%s", dir);
+	int n = snprintf(path, sizeof(path), "%s/results.json", dir);
+	char *text = n > 0 && (size_t)n < sizeof(path) ? slurp(path) : NULL;
+	if (!text) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s/results.json: cannot read: %s", dir, strerror(errno));
+		return -1;
+	}
+	cJSON *d = cJSON_Parse(text);
+	free(text);
+	if (!d) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: not JSON (a truncated or hand-edited file?)", path);
+		return -1;
+	}
+	int rc = load_head(r, d, path, err);
+	if (!rc) {
+		load_ops(r, cJSON_GetObjectItemCaseSensitive(d, "ops"));
+		if (load_repeats(r, cJSON_GetObjectItemCaseSensitive(d, "repeats")) ||
+		    load_locks(r, cJSON_GetObjectItemCaseSensitive(d, "locks"))) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s: out of memory", path);
+			rc = -1;
+		}
+	}
+	cJSON_Delete(d);
+	if (rc)
+		mmr_results_free(r);
+	return rc;
+}
+
+void mmr_results_free(struct mmr_results *r)
+{
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
+		for (unsigned s = 0; s < MMR_STAT_COUNT; s++) {
+			free(r->ops[k].runs[s]);
+			r->ops[k].runs[s] = NULL;
+		}
+	free(r->run_throughput);
+	free(r->locks);
+	r->run_throughput = NULL;
+	r->locks = NULL;
+	r->nlocks = 0;
+}
+
+const char *mmr_results_trace_name(const struct mmr_results *r)
+{
+	const char *base = strrchr(r->trace, '/');
+	return base ? base + 1 : r->trace;
+}
+
+/* Whether DIR holds one engine's results. */
+static bool is_results(const char *dir)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/results.json", dir);
+	return n > 0 && (size_t)n < sizeof(path) && access(path, R_OK) == 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Append a copy of PATH to *V.  Returns false when out of memory. */
+static bool push(char ***v, size_t *n, size_t *cap, const char *path)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		char **g = realloc(*v, c * sizeof(*g));
+		if (!g)
+			return false;
+		*v = g;
+		*cap = c;
+	}
+	return ((*v)[*n] = strdup(path)) && ++*n;
+}
+
+char **mmr_results_dirs(const char *dir, size_t *n)
+{
+	char **v = NULL, path[PATH_MAX];
+	size_t cap = 0;
+	*n = 0;
+	if (is_results(dir)) {
+		push(&v, n, &cap, dir);
+		return v;
+	}
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		int len = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] == '.' || len < 0 || (size_t)len >= sizeof(path) || !is_results(path))
+			continue;
+		if (!push(&v, n, &cap, path))
+			break;
+	}
+	if (d)
+		closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), by_name);
+	return v;
+}
+
+void mmr_results_dirs_free(char **dirs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
+}
