@@ -206,6 +206,8 @@ static void signif_table(struct rpt_cmp *c)
 					continue;
 				struct change ch = whole ? tput_change(c, i) : op_change(c, i, k, st);
 				char d[48], lo[32], hi[32];
+				if (!ch.sig.na && !ch.sig.nb)
+					continue; /* no per-run figure of this kind on either side */
 				long row = rpt_row(&c->doc, t);
 				rpt_cell(&c->doc, t, row, 0, "%s", c->res[i].engine);
 				if (whole)

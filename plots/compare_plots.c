@@ -172,6 +172,8 @@ static int lock_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error 
 					seen = !strcmp(c->res[j].locks[m].name, lk->name) && !strcmp(c->res[j].locks[m].side, lk->side);
 			if (seen)
 				continue;
+			if (!lk->wait_ns_total)
+				continue; /* the table says it was never waited on; a bar of 0 says nothing */
 			fprintf(f, "\"%s (%s)\"", lk->name, lk->side);
 			for (size_t e = 0; e < c->n; e++) {
 				double ms = 0;

@@ -94,14 +94,19 @@ if not ok:
 PY
 }
 
-# plots_ok DIR COUNT: DIR holds at least COUNT plots, every .png a PNG of
-# 900x560 pixels (its IHDR), every .svg well-formed XML with an <svg> root.
+# fake DIR ENGINE [ARGS...]: a results.json written by hand with known
+# numbers (fake_results.py explains the arguments).
+fake() { python3 "$(dirname "${BASH_SOURCE[0]}")/fake_results.py" "$@"; }
+
+# plots_ok DIR COUNT [PREFIX]: DIR holds at least COUNT plots named PREFIX*
+# (default plot_), every .png a PNG of 900x560 pixels (its IHDR), every
+# .svg well-formed XML with an <svg> root.
 plots_ok() {
-	python3 - "$1" "$2" <<'PY'
+	python3 - "$1" "$2" "${3-plot_}" <<'PY'
 import glob, struct, sys
 import xml.etree.ElementTree as ET
-d, want = sys.argv[1], int(sys.argv[2])
-pngs, svgs = glob.glob(d + "/plot_*.png"), glob.glob(d + "/plot_*.svg")
+d, want, pre = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+pngs, svgs = glob.glob(d + "/" + pre + "*.png"), glob.glob(d + "/" + pre + "*.svg")
 for p in pngs:
     head = open(p, "rb").read(24)
     if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
