@@ -38,6 +38,7 @@ extern const struct cli_cmd cli_cmd_replay;
 extern const struct cli_cmd cli_cmd_import;
 extern const struct cli_cmd cli_cmd_plot;
 extern const struct cli_cmd cli_cmd_compare;
+extern const struct cli_cmd cli_cmd_sweep;
 
 /*
  * Print "mmreplay CMD: MESSAGE (try 'mmreplay help CMD')" on stderr.

@@ -425,43 +425,6 @@ static void intro(struct rpt_cmp *c, FILE *warn)
 	}
 }
 
-/* report.md and report.html into O->outdir.  Returns 0, or -1 with ERR. */
-static int write_reports(struct rpt_cmp *c, struct mmr_error *err)
-{
-	static const char *const names[] = {"report.md", "report.html"};
-	for (int h = 0; h < 2; h++) {
-		char path[4200];
-		snprintf(path, sizeof(path), "%s/%s", c->o->outdir, names[h]);
-		FILE *f = fopen(path, "w");
-		int rc = !f ? -1 : h ? rpt_write_html(&c->doc, c->o->outdir, f) : rpt_write_md(&c->doc, f);
-		int e = errno;
-		if (f && fclose(f) != 0 && !rc) {
-			rc = -1;
-			e = errno;
-		}
-		if (rc) {
-			snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write: %s", path, strerror(e));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* mkdir OUTDIR and OUTDIR/SUB.  Returns 0, or -1 with ERR. */
-static int make_dirs(const char *outdir, struct mmr_error *err)
-{
-	static const char *const subs[] = {"", "/plots", "/data"};
-	for (int i = 0; i < 3; i++) {
-		char path[4200];
-		snprintf(path, sizeof(path), "%s%s", outdir, subs[i]);
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-			snprintf(err->msg, sizeof(err->msg), "%.400s: cannot create: %s", path, strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
-}
-
 int mmr_compare(const struct mmr_compare_opts *o, struct mmr_compare_result *res, struct mmr_error *err)
 {
 	struct rpt_cmp c = {.o = o};
@@ -474,7 +437,7 @@ int mmr_compare(const struct mmr_compare_opts *o, struct mmr_compare_result *res
 	if (!rc && o->plots)
 		rc = mmr_gnuplot_init(&g, err);
 	if (!rc)
-		rc = make_dirs(o->outdir, err);
+		rc = rpt_make_dirs(o->outdir, err);
 	if (!rc) {
 		intro(&c, o->warn ? o->warn : stderr);
 		verdicts(&c, res);
@@ -487,12 +450,8 @@ int mmr_compare(const struct mmr_compare_opts *o, struct mmr_compare_result *res
 		if (o->plots)
 			rc = rpt_compare_plots(&c, &g, err);
 	}
-	if (!rc && c.doc.oom) {
-		snprintf(err->msg, sizeof(err->msg), "compare: out of memory");
-		rc = -1;
-	}
 	if (!rc)
-		rc = write_reports(&c, err);
+		rc = rpt_write_all(&c.doc, o->outdir, err);
 	if (!rc && res) {
 		res->engines = (unsigned)c.n;
 		snprintf(res->trace, sizeof(res->trace), "%s", mmr_results_trace_name(&c.res[0]));

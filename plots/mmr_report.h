@@ -178,6 +178,27 @@ struct mmr_compare_result {
 int mmr_compare(const struct mmr_compare_opts *o, struct mmr_compare_result *res, struct mmr_error *err);
 void mmr_compare_result_free(struct mmr_compare_result *res);
 
+/* ---- sweep.c: one trace at several thread counts ------------------------- */
+
+struct mmr_sweep_opts {
+	const unsigned *threads;  /* the thread counts, ascending */
+	const char *const *dirs;  /* per thread count: the replay's -o directory */
+	size_t n;
+	const char *outdir;       /* the sweep's report directory (created) */
+	const char *baseline;     /* engine name, or NULL: the first */
+	FILE *warn;               /* NULL: stderr */
+};
+
+/*
+ * The sweep report in O->outdir: throughput and p99 per op against
+ * threads, one line per engine (tables, plots, data/), and with two or
+ * more engines the comparison report of each thread count in
+ * DIRS[i]/report, linked and its verdicts repeated.  RES (when not NULL)
+ * gets every verdict, prefixed with its thread count.  Returns 0, or -1
+ * with ERR.
+ */
+int mmr_sweep_report(const struct mmr_sweep_opts *o, struct mmr_compare_result *res, struct mmr_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,11 +5,13 @@
  * to pass up, marks it out of memory once; the writer checks that flag
  * before anything reaches a file.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "report.h"
 
@@ -168,6 +170,15 @@ void rpt_figure(struct rpt_doc *d, struct rpt_section *s, const char *file, cons
 		d->oom = true;
 }
 
+void rpt_link(struct rpt_doc *d, struct rpt_section *s, const char *href, const char *text)
+{
+	struct rpt_figure *f = NULL;
+	if (s)
+		PUSH(d, s->links, s->nlinks, f);
+	if (f && (!(f->file = strdup(href)) || !(f->caption = strdup(text))))
+		d->oom = true;
+}
+
 static void free_strs(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -193,6 +204,11 @@ void rpt_doc_free(struct rpt_doc *d)
 			free(s->figures[f].caption);
 		}
 		free(s->figures);
+		for (size_t l = 0; l < s->nlinks; l++) {
+			free(s->links[l].file);
+			free(s->links[l].caption);
+		}
+		free(s->links);
 		free(s);
 	}
 	free(d->sections);
@@ -216,4 +232,43 @@ void rpt_ns(char *buf, size_t n, double ns)
 		snprintf(buf, n, "%s%.3g ms", sign, a / 1e6);
 	else
 		snprintf(buf, n, "%s%.3g s", sign, a / 1e9);
+}
+
+int rpt_write_all(const struct rpt_doc *d, const char *dir, struct mmr_error *err)
+{
+	static const char *const names[] = {"report.md", "report.html"};
+	if (d->oom) {
+		snprintf(err->msg, sizeof(err->msg), "report: out of memory");
+		return -1;
+	}
+	for (int h = 0; h < 2; h++) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/%s", dir, names[h]);
+		FILE *f = fopen(path, "w");
+		int rc = !f ? -1 : h ? rpt_write_html(d, dir, f) : rpt_write_md(d, f);
+		int e = errno;
+		if (f && fclose(f) != 0 && !rc) {
+			rc = -1;
+			e = errno;
+		}
+		if (rc) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write: %s", path, strerror(e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int rpt_make_dirs(const char *dir, struct mmr_error *err)
+{
+	static const char *const subs[] = {"", "/plots", "/data"};
+	for (int i = 0; i < 3; i++) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s%s", dir, subs[i]);
+		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s: cannot create: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }

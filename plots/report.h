@@ -37,6 +37,8 @@ struct rpt_section {
 	size_t ntables;
 	struct rpt_figure *figures;
 	size_t nfigures;
+	struct rpt_figure *links;  /* file: the target, relative; caption: its text */
+	size_t nlinks;
 };
 
 struct rpt_doc {
@@ -66,6 +68,8 @@ __attribute__((format(printf, 5, 6))) void rpt_cell(struct rpt_doc *d, struct rp
 						     const char *fmt, ...);
 __attribute__((format(printf, 3, 4))) void rpt_legend(struct rpt_doc *d, struct rpt_table *t, const char *fmt, ...);
 void rpt_figure(struct rpt_doc *d, struct rpt_section *s, const char *file, const char *caption);
+/* A link to another page (HREF relative to the report), listed after the figures. */
+void rpt_link(struct rpt_doc *d, struct rpt_section *s, const char *href, const char *text);
 void rpt_doc_free(struct rpt_doc *d);
 
 /* Latency as people read it: "812 ns", "8.12 us", "8.12 ms", "1.23 s"; "-" for NAN. */
@@ -77,6 +81,10 @@ void rpt_ns(char *buf, size_t n, double ns);
 int rpt_write_md(const struct rpt_doc *d, FILE *f);
 /* Write D to F as one HTML page, the figures read from DIR and embedded.  Returns 0 or -1 (errno). */
 int rpt_write_html(const struct rpt_doc *d, const char *dir, FILE *f);
+/* DIR/report.md and DIR/report.html.  Returns 0, or -1 with ERR (out of memory noted in D, a write error). */
+int rpt_write_all(const struct rpt_doc *d, const char *dir, struct mmr_error *err);
+/* mkdir DIR, DIR/plots and DIR/data (those that exist are fine).  Returns 0, or -1 with ERR. */
+int rpt_make_dirs(const char *dir, struct mmr_error *err);
 
 /* ---- compare_plots.c: the overlays ------------------------------------------ */
 

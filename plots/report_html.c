@@ -104,6 +104,13 @@ static int section(FILE *f, const struct rpt_section *s, const char *dir)
 		text(f, s->figures[g].caption);
 		fputs("</figcaption></figure>\n", f);
 	}
+	for (size_t l = 0; l < s->nlinks; l++) {
+		fputs(l ? "<li><a href=\"" : "<ul class=\"links\">\n<li><a href=\"", f);
+		text(f, s->links[l].file);
+		fputs("\">", f);
+		text(f, s->links[l].caption);
+		fputs(l + 1 == s->nlinks ? "</a></li>\n</ul>\n" : "</a></li>\n", f);
+	}
 	return 0;
 }
 

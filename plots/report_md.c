@@ -61,6 +61,10 @@ int rpt_write_md(const struct rpt_doc *d, FILE *f)
 			table(f, s->tables[t]);
 		for (size_t g = 0; g < s->nfigures; g++)
 			fprintf(f, "![%s](%s)\n\n", s->figures[g].caption, s->figures[g].file);
+		for (size_t l = 0; l < s->nlinks; l++)
+			fprintf(f, "- [%s](%s)\n", s->links[l].caption, s->links[l].file);
+		if (s->nlinks)
+			fputc('\n', f);
 	}
 	if (ferror(f)) {
 		errno = errno ? errno : EIO;
