@@ -19,7 +19,7 @@
 static const char replay_help[] =
 	"usage: mmreplay replay TRACE -e ENGINE[,ENGINE...] -o RESULTS_DIR [-t THREADS]\n"
 	"                       [--map cpu|pid|hash] [--pin] [--pace asap|original|xFACTOR]\n"
-	"                       [--repeat N] [--as FAMILY] [--engine-opt KEY=VALUE...]\n"
+	"                       [--repeat N] [--as FAMILY] [--events N] [--engine-opt KEY=VALUE...]\n"
 	"                       [--no-timing] [--engine-path PATH] [--watchdog SECONDS] [-q]\n"
 	"\n"
 	"Replay a trace's events on threads against each engine ('mmreplay list engines'),\n"
@@ -36,6 +36,7 @@ static const char replay_help[] =
 	"                        (the trace's timing F times faster: x2, x0.5)\n"
 	"  -r, --repeat N        N fresh runs (default 1): means and 95% intervals\n"
 	"      --as FAMILY       replay events of families the engine lacks as FAMILY\n"
+	"  -n, --events N        replay only the trace's first N events (a quick look)\n"
 	"  -O, --engine-opt K=V  an engine option (see 'mmreplay list engines -v'); repeatable\n"
 	"      --no-timing       throughput only: no clock around each call\n"
 	"      --engine-path P   also load engines from P (directories or .so files, ':'-separated)\n"
@@ -126,6 +127,8 @@ static int parse_option(struct replay_args *a, int c)
 			return CLI_USAGE;
 		a->o.repeat = (unsigned)v;
 		return 0;
+	case 'n':
+		return cli_parse_range("replay", "--events", optarg, 1, UINT64_MAX, &a->o.max_events) ? CLI_USAGE : 0;
 	case OPT_AS:
 		if ((a->o.as_family = mmr_family_from_name(optarg)) < 0)
 			return cli_usage("replay", "unknown family '%s' for --as", optarg);
@@ -151,12 +154,13 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		{"engine-opt", required_argument, NULL, 'O'}, {"no-timing", no_argument, NULL, OPT_NO_TIMING},
 		{"engine-path", required_argument, NULL, OPT_ENGINE_PATH},
 		{"watchdog", required_argument, NULL, OPT_WATCHDOG},
+		{"events", required_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	bool first = true;
 	int c, rc = 0;
-	while (!rc && (c = cli_getopt("replay", argc, argv, "e:o:t:m:p:r:O:qh", longopts, &first)) != -1)
+	while (!rc && (c = cli_getopt("replay", argc, argv, "e:o:t:m:p:r:n:O:qh", longopts, &first)) != -1)
 		rc = parse_option(a, c);
 	if (rc || a->help)
 		return rc;

@@ -375,11 +375,12 @@ static int plan_events(struct planner *pl, struct mmr_reader *r, struct mmr_erro
 {
 	const struct mmr_event *evs;
 	size_t k;
-	int rc;
+	int rc = 0;
 	if (mmr_reader_seek_block(r, 0, err))
 		return -1;
-	while ((rc = mmr_reader_next_block(r, &evs, &k, err)) == 1) {
-		for (size_t i = 0; i < k; i++) {
+	uint64_t limit = pl->o->max_events ? pl->o->max_events : UINT64_MAX;
+	while (pl->p->events < limit && (rc = mmr_reader_next_block(r, &evs, &k, err)) == 1) {
+		for (size_t i = 0; i < k && pl->p->events < limit; i++) {
 			pl->p->events++;
 			if (plan_event(pl, &evs[i])) {
 				snprintf(err->msg, sizeof(err->msg), "replay: out of memory planning event %llu",
