@@ -19,26 +19,46 @@ cd "$(dirname "$0")"
 # trace-cmd and linux-perf are the references the capture and import tests check against;
 # python3 reads JSON results in the CLI tests; the jemalloc, mimalloc and tcmalloc
 # engines load their libraries at run time (runtime packages only, no -dev).
+# OPTIONAL_PACKAGES are installed when apt can and left out, with one line
+# saying so, when it cannot: chromium, the headless browser that checks that
+# mmreplay compare's report.html renders (tests/cli/html_check.sh; its tests
+# are skipped without it).
 PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
 	libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd linux-perf python3 gnuplot-nox
 	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev)
+OPTIONAL_PACKAGES=(chromium)
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 
 say() { printf '==> %s\n' "$*"; }
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+
 install_deps() {
-	local missing=() p
+	local missing=() optional=() p updated=0
 	for p in "${PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
+		installed "$p" || missing+=("$p")
 	done
-	[ ${#missing[@]} -eq 0 ] && return 0
+	for p in "${OPTIONAL_PACKAGES[@]}"; do
+		installed "$p" || optional+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ] && return 0
 	local sudo=()
 	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
-	say "installing ${missing[*]}"
-	"${sudo[@]}" apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	if [ ${#missing[@]} -gt 0 ]; then
+		say "installing ${missing[*]}"
+		"${sudo[@]}" apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+		updated=1
+	fi
+	if [ ${#optional[@]} -gt 0 ]; then
+		say "installing optional ${optional[*]}"
+		if ! { { [ $updated = 1 ] || "${sudo[@]}" apt-get update -qq; } &&
+			DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+				"${optional[@]}"; } >/dev/null 2>&1; then
+			say "could not install optional ${optional[*]}; going on without (the tests that need it are skipped)"
+		fi
+	fi
 }
 
 # build DIR [CMAKE ARGS...]

@@ -122,3 +122,26 @@ if len(pngs) + len(svgs) < want:
     sys.exit(f"plots_ok: {len(pngs) + len(svgs)} plots in {d}, want {want}")
 PY
 }
+
+# html_renders FILE: headless Chromium draws the page FILE, every <img> decoded
+# and the screenshot not blank (html_check.sh).  Exits 77 when Chromium is not
+# installed, which run_cli_test.sh passes on to ctest as a skip.
+html_renders() { "$(dirname "${BASH_SOURCE[0]}")/html_check.sh" "$1"; }
+
+# html_rejected FILE RE: the opposite: html_check.sh must fail on FILE (exit 1,
+# not a skip, not a usage error) for the reason matching the extended regex RE.
+# Still exits 77 when Chromium is not installed.
+html_rejected() {
+	local rc=0 err
+	err=$(html_renders "$1" 2>&1) || rc=$?
+	[ "$rc" != 77 ] || { echo "$err"; return 77; }
+	[ "$rc" = 1 ] || { echo "html_rejected: html_check.sh exited $rc on $1, expected 1: $err" >&2; return 1; }
+	grep -Eq -- "$2" <<<"$err" || { echo "html_rejected: failed for another reason than /$2/: $err" >&2; return 1; }
+}
+
+# corrupt_first_image FILE: replace the base64 of the first inlined image of
+# the HTML page FILE with that of a few bytes that are no PNG.
+corrupt_first_image() {
+	sed -i '0,/base64,/ s|base64,[A-Za-z0-9+/=]*|base64,bm90IGEgUE5H|' "$1"
+	grep -q 'base64,bm90IGEgUE5H' "$1" || { echo "corrupt_first_image: no base64 image in $1" >&2; return 1; }
+}
