@@ -39,6 +39,7 @@ extern const struct cli_cmd cli_cmd_import;
 extern const struct cli_cmd cli_cmd_plot;
 extern const struct cli_cmd cli_cmd_compare;
 extern const struct cli_cmd cli_cmd_sweep;
+extern const struct cli_cmd cli_cmd_demo;
 
 /*
  * Print "mmreplay CMD: MESSAGE (try 'mmreplay help CMD')" on stderr.

@@ -23,6 +23,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_plot,
 	&cli_cmd_compare,
 	&cli_cmd_sweep,
+	&cli_cmd_demo,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -112,7 +113,7 @@ int main(int argc, char **argv)
 	const struct cli_cmd *cmd = find_command(name);
 	if (!cmd)
 		return cli_usage(NULL, "unknown command '%s'", name);
-	if (cmd == &cli_cmd_replay || cmd == &cli_cmd_list || cmd == &cli_cmd_sweep)
+	if (cmd == &cli_cmd_replay || cmd == &cli_cmd_list || cmd == &cli_cmd_sweep || cmd == &cli_cmd_demo)
 		reserve_static_tls(argv);
 	int rc = cmd->run(argc - 1, argv + 1);
 	/* Output that could not be written is a failure, not a success. */

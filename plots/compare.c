@@ -249,11 +249,16 @@ static int by_weight(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-/* How much a change should count in ranking the verdicts: big and real first. */
+/*
+ * How much a change should count in ranking the verdicts: real ones
+ * first, then by the size of the ratio on a log scale, so that halving
+ * and doubling weigh the same and a 100-fold change of a noisy tail does
+ * not drown a significant 2-fold one.
+ */
 static double weight_of(const struct change *ch)
 {
-	double w = fabs(ch->pct);
-	return ch->sig.sig == MMR_SIG_YES ? w : ch->sig.sig == MMR_SIG_UNKNOWN ? w / 2 : w / 10;
+	double ratio = 1 + fmax(ch->pct, -99.9) / 100, w = fabs(log(ratio));
+	return ch->sig.sig == MMR_SIG_YES ? w : ch->sig.sig == MMR_SIG_UNKNOWN ? w * 0.3 : w * 0.05;
 }
 
 static void set_item(struct item *it, const char *what, const struct change *ch)
@@ -265,7 +270,7 @@ static void set_item(struct item *it, const char *what, const struct change *ch)
 }
 
 /*
- * Engine I's line: its three weightiest p99 changes, then throughput,
+ * Engine I's line: its four weightiest changes among the ops' p99 and throughput,
  * "cma-spinlock: release p99 -87% vs cma-mutex (significant); alloc p99 +3% (not significant)".
  */
 static void verdict_for(struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
@@ -280,11 +285,11 @@ static void verdict_for(struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
 		snprintf(what, sizeof(what), "%s p99", mmr_op_name(k));
 		set_item(&items[n++], what, &ch);
 	}
-	qsort(items, n, sizeof(items[0]), by_weight);
-	n = n < 3 ? n : 3;
 	struct change tp = tput_change(c, i);
 	if (isfinite(tp.pct))
 		set_item(&items[n++], "throughput", &tp);
+	qsort(items, n, sizeof(items[0]), by_weight);
+	n = n < 4 ? n : 4;
 	len = (size_t)snprintf(v->text, sizeof(v->text), "%s:", c->res[i].engine);
 	v->weight = 0;
 	for (size_t j = 0; j < n && len < sizeof(v->text); j++) {

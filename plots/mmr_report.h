@@ -154,7 +154,7 @@ struct mmr_compare_opts {
 	FILE *warn;              /* warnings (threads differ...); NULL: stderr */
 };
 
-/* One verdict line, and how much it matters (largest change that counts). */
+/* One verdict line, and how much it matters: its largest change, significant ones counting most. */
 struct mmr_verdict {
 	char text[512];
 	double weight;
@@ -198,6 +198,42 @@ struct mmr_sweep_opts {
  * with ERR.
  */
 int mmr_sweep_report(const struct mmr_sweep_opts *o, struct mmr_compare_result *res, struct mmr_error *err);
+
+/* ---- index.c: a page of reports ------------------------------------------ */
+
+/* One report the index links to, with what it found. */
+struct mmr_index_entry {
+	const char *heading;   /* the section: "CMA: who may sleep in cma_release" */
+	const char *text;      /* a paragraph under it, or NULL */
+	const char *href;      /* the report, relative to the index */
+	const char *label;     /* the link's text */
+	const struct mmr_verdict *verdicts;
+	size_t nverdicts;
+};
+
+struct mmr_index_opts {
+	const char *outdir;    /* where index.md and index.html go */
+	const char *title;
+	const char *const *intro; /* paragraphs under the title */
+	size_t nintro;
+	const struct mmr_index_entry *entries; /* entries with one heading share a section, in order */
+	size_t n;
+	size_t top;            /* how many verdicts to list first: the weightiest of each entry, the weightiest entries */
+};
+
+/*
+ * Write OUTDIR/index.md and OUTDIR/index.html: the weightiest verdict
+ * of each of the TOP weightiest entries first, then a section per heading with its
+ * links and verdicts.  Returns 0, or -1 with ERR.
+ */
+int mmr_index_write(const struct mmr_index_opts *o, struct mmr_error *err);
+
+/*
+ * The verdicts the index puts first: the weightiest of each entry, the
+ * O->top weightiest of those, into OUT (room for O->top).  Returns how
+ * many (0 also when out of memory).
+ */
+size_t mmr_index_top(const struct mmr_index_opts *o, const struct mmr_verdict **out);
 
 #ifdef __cplusplus
 }

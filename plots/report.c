@@ -236,14 +236,19 @@ void rpt_ns(char *buf, size_t n, double ns)
 
 int rpt_write_all(const struct rpt_doc *d, const char *dir, struct mmr_error *err)
 {
-	static const char *const names[] = {"report.md", "report.html"};
+	return rpt_write_named(d, dir, "report", err);
+}
+
+int rpt_write_named(const struct rpt_doc *d, const char *dir, const char *base, struct mmr_error *err)
+{
+	static const char *const ext[] = {"md", "html"};
 	if (d->oom) {
 		snprintf(err->msg, sizeof(err->msg), "report: out of memory");
 		return -1;
 	}
 	for (int h = 0; h < 2; h++) {
 		char path[4200];
-		snprintf(path, sizeof(path), "%s/%s", dir, names[h]);
+		snprintf(path, sizeof(path), "%s/%s.%s", dir, base, ext[h]);
 		FILE *f = fopen(path, "w");
 		int rc = !f ? -1 : h ? rpt_write_html(d, dir, f) : rpt_write_md(d, f);
 		int e = errno;

@@ -81,7 +81,9 @@ void rpt_ns(char *buf, size_t n, double ns);
 int rpt_write_md(const struct rpt_doc *d, FILE *f);
 /* Write D to F as one HTML page, the figures read from DIR and embedded.  Returns 0 or -1 (errno). */
 int rpt_write_html(const struct rpt_doc *d, const char *dir, FILE *f);
-/* DIR/report.md and DIR/report.html.  Returns 0, or -1 with ERR (out of memory noted in D, a write error). */
+/* DIR/BASE.md and DIR/BASE.html.  Returns 0, or -1 with ERR (out of memory noted in D, a write error). */
+int rpt_write_named(const struct rpt_doc *d, const char *dir, const char *base, struct mmr_error *err);
+/* rpt_write_named with BASE "report". */
 int rpt_write_all(const struct rpt_doc *d, const char *dir, struct mmr_error *err);
 /* mkdir DIR, DIR/plots and DIR/data (those that exist are fine).  Returns 0, or -1 with ERR. */
 int rpt_make_dirs(const char *dir, struct mmr_error *err);

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_demo.c - `mmreplay demo`: the whole pipeline on this machine in a
+ * few minutes.  Capture a short live trace when the permissions are there
+ * (else take a bundled real one), generate each seed family's workload,
+ * replay every variant of the family on both, compare them, and write an
+ * index page over the reports.  Each step is one of the other commands,
+ * run in this process, so the demo shows exactly what they do.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mmr_report.h"
+#include "mmr_trace.h"
+
+static const char demo_help[] =
+	"usage: mmreplay demo [-o DIR] [--no-capture] [--repeat N]\n"
+	"\n"
+	"Run the pipeline end to end and write DIR/index.html: a short live capture\n"
+	"of this machine's allocation tracepoints (as root; otherwise, or with\n"
+	"--no-capture, a bundled real trace), then for each seed family (CMA,\n"
+	"vmalloc, kvfree_rcu, zsmalloc, dma-buf) its variants replayed on the\n"
+	"family's generated workload and on the real trace, compared in one report\n"
+	"each.  Ends by printing where the index is and its three most important\n"
+	"verdicts.  Takes a few minutes on two CPUs.\n"
+	"\n"
+	"  -o, --output DIR     where everything goes (default mmreplay-demo)\n"
+	"      --no-capture     use the bundled real trace even as root\n"
+	"  -r, --repeat N       runs per replay (default 5: enough for significance)\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"MMREPLAY_TRACES_DIR names another directory of bundled traces.\n";
+
+#define DEMO_THREADS "2"
+#define REAL_EVENTS "20000"  /* events of the real trace each replay takes */
+#define LIVE_MIN_EVENTS 5000 /* fewer captured than this: the bundled trace instead */
+#define BUNDLED "fs-walk.mmr"
+
+/* A seed family: its variants, its workload, and which real trace it replays. */
+struct demo_family {
+	const char *name, *heading, *question, *engines, *workload, *ops;
+	const char *references; /* engines that are reference points, not variants argued about: ranked last */
+	const char *real;   /* "live": the captured or bundled trace, as this family; a bundled file; NULL */
+	const char *no_real; /* why there is no real trace, when REAL is NULL */
+};
+
+static const struct demo_family families[] = {
+	{"cma", "CMA: who may sleep in cma_release (seeds 000, 001)",
+	 "cma->lock a mutex (baseline), cma_release_nowait's deferred bitmap clearing, a spinlock, or lock-free "
+	 "clearing: what each costs the releases from atomic context and the allocations.",
+	 "cma-mutex,cma-nowait,cma-spinlock,cma-lockless-clear", "hugetlb-cma", "3000", NULL, NULL,
+	 "No real trace: this kernel has no CMA area and no cma tracepoints, and slab or page traces have no "
+	 "CMA release to replay."},
+	{"vmalloc", "vmalloc: one free_vmap_area_lock or per-node pools (seed 002)",
+	 "The global lock over the free space against vmap nodes with size pools.", "vmalloc-global,vmalloc-nodes",
+	 "vmalloc-test", "20000", NULL, "kernel-stacks.mmr", NULL},
+	{"kvfree_rcu", "kvfree_rcu: where the bulk block page comes from (seed 003)",
+	 "GFP_NOWAIT pages, the lockless per-CPU take, an RCU-owned pool, and the call_rcu and synchronize_rcu "
+	 "baselines.",
+	 "kvfree-rcu-nowait,kvfree-rcu-lockless,kvfree-rcu-pool,kvfree-rcu-callrcu,kvfree-rcu-sync",
+	 "kfree-rcu-flood", "20000", "kvfree-rcu-callrcu,kvfree-rcu-sync", "live", NULL},
+	{"zsmalloc", "zsmalloc: per-handle pin bit or pool->migrate_lock (seed 004)",
+	 "The pin bit spinlock in every handle against one pool-wide rwlock.", "zsmalloc-pinbit,zsmalloc-migrate-lock",
+	 "zram-swap", "20000", NULL, "live", NULL},
+	{"dmabuf", "dma-buf: who locks and who pins in vmap (seed 001)",
+	 "vmap locking and pinning itself, the caller holding dma_resv, a cached mapping, or attachments pinning.",
+	 "dmabuf-vmap-pin,dmabuf-vmap-locked,dmabuf-vmap-cached,dmabuf-attach-pin", "fbdev-damage", "10000", NULL,
+	 NULL, "No real trace: slab and page traces have no vmap, attach or move, so replayed as dma-buf they would only "
+	 "create and free buffers, which no variant does differently."},
+};
+
+#define NFAMILIES (sizeof(families) / sizeof(families[0]))
+
+struct demo {
+	const char *out, *repeat;
+	bool capture, tty;
+	unsigned step, steps;
+	char real[4300];        /* the real trace the "live" families replay */
+	char real_what[512];    /* how it was got, for the index */
+	struct timespec t0;
+	struct mmr_index_entry entries[2 * NFAMILIES];
+	struct mmr_compare_result results[2 * NFAMILIES];
+	char *texts[2 * NFAMILIES][3]; /* href, label, text: owned */
+	size_t nentries;
+};
+
+static double elapsed(const struct demo *d)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - d->t0.tv_sec) + (double)(t.tv_nsec - d->t0.tv_nsec) / 1e9;
+}
+
+/* The progress bar: redrawn in place on a terminal, a line per step elsewhere (CI logs). */
+static void progress(struct demo *d, const char *fmt, ...)
+{
+	char what[256], bar[32];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	d->step++;
+	unsigned fill = d->steps ? 24 * d->step / d->steps : 24;
+	for (unsigned i = 0; i < 24; i++)
+		bar[i] = i < fill ? '#' : '-';
+	bar[24] = '\0';
+	fprintf(stderr, "%s[%s] %3u/%u %5.0fs  %s%s", d->tty ? "\r\033[K" : "", bar, d->step, d->steps, elapsed(d),
+		what, d->tty ? "" : "\n");
+	fflush(stderr);
+}
+
+/* Run command CMD with the NULL-terminated ARGV (argv[0] its name).  Returns its exit code. */
+static int run(const struct cli_cmd *cmd, char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	return cmd->run(argc, argv);
+}
+
+/* The directory of the bundled traces. */
+static const char *traces_dir(void)
+{
+	const char *env = getenv("MMREPLAY_TRACES_DIR");
+	return env && *env ? env : MMR_TRACES_DIR;
+}
+
+/* Events in the trace at PATH, 0 when it cannot be read. */
+static uint64_t trace_events(const char *path)
+{
+	struct mmr_error err;
+	struct mmr_reader *r = mmr_reader_open(path, &err);
+	uint64_t n = r ? mmr_reader_event_count(r) : 0;
+	if (r)
+		mmr_reader_close(r);
+	return n;
+}
+
+/*
+ * The real trace: a two-second live capture of this machine while it
+ * walks and reads some of /usr (root only), else the bundled one.
+ */
+static void real_trace(struct demo *d)
+{
+	char live[4200];
+	snprintf(live, sizeof(live), "%s/traces/live.mmr", d->out);
+	snprintf(d->real, sizeof(d->real), "%s/%s", traces_dir(), BUNDLED);
+	if (!d->capture || geteuid() != 0) {
+		progress(d, "no live capture (%s): using the bundled real trace %s", d->capture ? "not root" : "--no-capture",
+			 BUNDLED);
+		snprintf(d->real_what, sizeof(d->real_what), "the bundled real trace %s (a capture of a file-system walk; "
+			 "the demo captures its own when run as root)", BUNDLED);
+		return;
+	}
+	char *argv[] = {"capture", "-o", live, "-e", "slab,page", "-q", "--", "sh", "-c",
+			"for i in 1 2 3; do find /usr/share -maxdepth 3 -type f 2>/dev/null | head -400 | "
+			"xargs cat >/dev/null 2>&1; done; sleep 1", NULL};
+	int rc = run(&cli_cmd_capture, argv);
+	uint64_t n = rc ? 0 : trace_events(live);
+	if (n >= LIVE_MIN_EVENTS) {
+		snprintf(d->real, sizeof(d->real), "%s", live);
+		snprintf(d->real_what, sizeof(d->real_what), "a live capture of this machine (slab and page events, "
+			 "%llu of them, while it read files under /usr/share): traces/live.mmr", (unsigned long long)n);
+		progress(d, "captured %llu events live", (unsigned long long)n);
+		return;
+	}
+	progress(d, "live capture %s: using the bundled real trace %s", rc ? "failed" : "too short", BUNDLED);
+	snprintf(d->real_what, sizeof(d->real_what), "the bundled real trace %s (the live capture %s)", BUNDLED,
+		 rc ? "failed: its message is in the demo's output" : "had too few events");
+}
+
+/* Replay every engine of F on TRACE into BASE/results, one replay per engine for the progress bar. */
+static int replay_family(struct demo *d, const struct demo_family *f, const char *trace, const char *what,
+			 bool as_family, const char *base)
+{
+	char results[4300];
+	snprintf(results, sizeof(results), "%s/results", base);
+	char *list = strdup(f->engines), *save = NULL;
+	int rc = list ? 0 : cli_fail("demo", "out of memory");
+	for (char *e = list ? strtok_r(list, ",", &save) : NULL; e && !rc; e = strtok_r(NULL, ",", &save)) {
+		char *argv[24] = {"replay", (char *)trace, "-e", e, "-t", DEMO_THREADS, "--repeat", (char *)d->repeat,
+				  "-o", results, "-q"};
+		int n = 11;
+		if (as_family) {
+			argv[n++] = "--as";
+			argv[n++] = (char *)f->name;
+			argv[n++] = "-n";
+			argv[n++] = REAL_EVENTS;
+		}
+		argv[n] = NULL;
+		progress(d, "replaying %s on %s", e, what);
+		rc = run(&cli_cmd_replay, argv);
+	}
+	free(list);
+	return rc;
+}
+
+/* Compare F's replays in BASE/results into BASE/report and add it to the index.  Returns an exit code. */
+static int compare_family(struct demo *d, const struct demo_family *f, const char *base, const char *label,
+			  const char *text)
+{
+	char results[4200], report[4200], title[512], *href = NULL, *lab = strdup(label), *txt = strdup(text);
+	snprintf(results, sizeof(results), "%s/results", base);
+	snprintf(report, sizeof(report), "%s/report", base);
+	snprintf(title, sizeof(title), "%s: %s", f->heading, label);
+	char baseline[64];
+	snprintf(baseline, sizeof(baseline), "%.*s", (int)strcspn(f->engines, ","), f->engines);
+	const char *dirs[] = {results};
+	struct mmr_compare_opts o = {.dirs = dirs, .ndirs = 1, .outdir = report, .title = title, .plots = true,
+				     .baseline = baseline};
+	struct mmr_compare_result *res = &d->results[d->nentries];
+	struct mmr_error err;
+	progress(d, "comparing %s on %s", f->name, label);
+	if (mmr_compare(&o, res, &err)) {
+		free(lab);
+		free(txt);
+		return cli_fail("demo", "%s", err.msg);
+	}
+	/* A reference point's large changes are expected (synchronize_rcu per call is slow): the index's top lists the variants. */
+	for (size_t v = 0; f->references && v < res->nverdicts; v++) {
+		size_t len = strcspn(res->verdicts[v].text, ":");
+		const char *r = strstr(f->references, res->verdicts[v].text);
+		if (r && len && strncmp(r, res->verdicts[v].text, len) == 0 && (r[len] == ',' || !r[len]))
+			res->verdicts[v].weight *= 0.01;
+	}
+	if (asprintf(&href, "%s/report/report.html", base + strlen(d->out) + 1) < 0)
+		href = NULL;
+	char **t = d->texts[d->nentries];
+	t[0] = href;
+	t[1] = lab;
+	t[2] = txt;
+	d->entries[d->nentries++] = (struct mmr_index_entry){
+		.heading = f->heading, .text = txt, .href = href, .label = lab,
+		.verdicts = res->verdicts, .nverdicts = res->nverdicts};
+	return href && lab && txt ? CLI_OK : cli_fail("demo", "out of memory");
+}
+
+/* One family: generate its workload, replay and compare on it, then on the real trace. */
+static int family_run(struct demo *d, const struct demo_family *f)
+{
+	char dir[4096], trace[4200], base[4200], what[256], text[1024];
+	snprintf(dir, sizeof(dir), "%.3000s/%s", d->out, f->name);
+	snprintf(trace, sizeof(trace), "%s/traces/%s.mmr", d->out, f->workload);
+	char *gen[] = {"generate", (char *)f->workload, "-o", trace, "--seed", "1", "--cpus", DEMO_THREADS,
+		       "--ops", (char *)f->ops, "-q", NULL};
+	progress(d, "generating %s (%s ops)", f->workload, f->ops);
+	int rc = mkdir(dir, 0777) != 0 && errno != EEXIST ? cli_fail("demo", "%s: cannot create: %s", dir, strerror(errno))
+							    : run(&cli_cmd_generate, gen);
+	snprintf(base, sizeof(base), "%s/generated", dir);
+	snprintf(what, sizeof(what), "the generated %s workload", f->workload);
+	snprintf(text, sizeof(text), "%s Generated workload %s (%s ops, seed 1, 2 CPUs), %s replay threads, %s runs "
+		 "each.%s%s", f->question, f->workload, f->ops, DEMO_THREADS, d->repeat, f->no_real ? " " : "",
+		 f->no_real ? f->no_real : "");
+	if (!rc)
+		rc = replay_family(d, f, trace, what, false, base);
+	if (!rc)
+		rc = compare_family(d, f, base, what, text);
+	if (rc || !f->real)
+		return rc;
+	bool live = !strcmp(f->real, "live");
+	if (!live)
+		snprintf(trace, sizeof(trace), "%s/%s", traces_dir(), f->real);
+	snprintf(base, sizeof(base), "%s/real", dir);
+	snprintf(what, sizeof(what), "the real trace %s", live ? strrchr(d->real, '/') + 1 : f->real);
+	snprintf(text, sizeof(text), live ? "Real trace: %s, its first " REAL_EVENTS " events replayed as %s calls "
+		 "(--as %s)." : "Real trace: %s (a capture of kernel stack vmallocs); %s family, native events.%s",
+		 live ? d->real_what : f->real, f->name, live ? f->name : "");
+	rc = replay_family(d, f, live ? d->real : trace, what, live, base);
+	return rc ? rc : compare_family(d, f, base, what, text);
+}
+
+/* Steps the progress bar counts: the real trace, then per family generate, replays, compares. */
+static unsigned count_steps(void)
+{
+	unsigned n = 1;
+	for (size_t i = 0; i < NFAMILIES; i++) {
+		unsigned engines = 1;
+		for (const char *c = families[i].engines; *c; c++)
+			engines += *c == ',';
+		n += 1 + (families[i].real ? 2 : 1) * (engines + 1);
+	}
+	return n + 1; /* the index */
+}
+
+static int write_index(struct demo *d)
+{
+	char intro[3][1024];
+	const char *lines[] = {intro[0], intro[1], intro[2]};
+	snprintf(intro[0], sizeof(intro[0]), "Each seed family's variants replayed by mmreplay on this machine (%ld "
+		 "online CPUs) on %s threads, %s runs each, on the family's generated workload and on a real trace.",
+		 sysconf(_SC_NPROCESSORS_ONLN), DEMO_THREADS, d->repeat);
+	snprintf(intro[1], sizeof(intro[1]), "The real trace is %s.", d->real_what);
+	snprintf(intro[2], sizeof(intro[2]), "Each link leads to a comparison report (tables, significance, plots); the "
+		 "verdicts below are the weightiest of three reports: significant changes first, then the largest. "
+		 "Made in %.0f s.",
+		 elapsed(d));
+	struct mmr_index_opts o = {.outdir = d->out, .title = "mmreplay demo: the seed variants compared",
+				   .intro = lines, .nintro = 3, .entries = d->entries, .n = d->nentries, .top = 3};
+	struct mmr_error err;
+	progress(d, "writing the index");
+	return mmr_index_write(&o, &err) ? cli_fail("demo", "%s", err.msg) : CLI_OK;
+}
+
+/* Where the index is, and its three verdicts. */
+static void print_top(const struct demo *d)
+{
+	const struct mmr_verdict *top[3];
+	struct mmr_index_opts o = {.entries = d->entries, .n = d->nentries, .top = 3};
+	size_t n = mmr_index_top(&o, top);
+	printf("report: %s/index.html (and index.md)\n", d->out);
+	for (size_t k = 0; k < n; k++)
+		printf("  %s\n", top[k]->text);
+}
+
+static int demo_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'}, {"no-capture", no_argument, NULL, 'C'},
+		{"repeat", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct demo d = {.out = "mmreplay-demo", .repeat = "5", .capture = true, .tty = isatty(STDERR_FILENO)};
+	bool first = true;
+	uint64_t v;
+	int c;
+	while ((c = cli_getopt("demo", argc, argv, "o:r:h", longopts, &first)) != -1) {
+		switch (c) {
+		case 'o': d.out = optarg; break;
+		case 'C': d.capture = false; break;
+		case 'r':
+			if (cli_parse_range("demo", "--repeat", optarg, 1, 100, &v))
+				return CLI_USAGE;
+			d.repeat = optarg;
+			break;
+		case 'h': return cli_print_help(&cli_cmd_demo);
+		default: return CLI_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage("demo", "unexpected argument '%s'", argv[optind]);
+	char traces[4200];
+	snprintf(traces, sizeof(traces), "%s/traces", d.out);
+	if ((mkdir(d.out, 0777) && errno != EEXIST) || (mkdir(traces, 0777) && errno != EEXIST))
+		return cli_fail("demo", "%s: cannot create: %s", d.out, strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &d.t0);
+	d.steps = count_steps();
+	real_trace(&d);
+	int rc = 0;
+	for (size_t i = 0; i < NFAMILIES && !rc; i++)
+		rc = family_run(&d, &families[i]);
+	if (!rc)
+		rc = write_index(&d);
+	if (d.tty)
+		fputc('\n', stderr);
+	if (!rc)
+		print_top(&d);
+	for (size_t i = 0; i < d.nentries; i++) {
+		mmr_compare_result_free(&d.results[i]);
+		for (int k = 0; k < 3; k++)
+			free(d.texts[i][k]);
+	}
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_demo = {
+	.name = "demo",
+	.summary = "the whole pipeline in a few minutes: capture, replay every seed variant, compare, report",
+	.help = demo_help,
+	.run = demo_run,
+};
