@@ -4,6 +4,8 @@
 #   out    the file to write
 #   title  the title: what was replayed, by which engine, on how many threads
 #   data   the .dat file to read (results-json.md lists their columns)
+# Scripts: hist.gp, percentiles.gp, cdf.gp, locks.gp; timeline.gp
+# (timeline.dat) and footprint.gp (footprint.dat) for memory over time.
 eval 'set terminal '.term
 set output out
 set title title noenhanced

@@ -8,8 +8,12 @@
  *                       HdrHistogram-style percentile spectrum)
  *   locks.dat           name side acquisitions contended wait_ns_total wait_ns_max
  *                       hold_ns_total hold_ns_max                  (by total wait)
+ *   timeline.dat        time_s ops_per_s live_bytes live_objects   (the last run, in
+ *                       equal time bins: timeline.c)
+ *   footprint.dat       what bytes                                 (one line per measure)
  *
  * Latencies are in ns with the timer's cost taken off, as in results.json.
+ * Names and labels are quoted: gnuplot reads one with spaces as one column.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -105,11 +109,43 @@ static int write_locks(const struct mmr_replay_result *r, const char *dir, struc
 	return close_dat(f, dir, "locks.dat", err);
 }
 
+static int write_timeline(const struct mmr_replay_result *r, const char *dir, struct mmr_error *err)
+{
+	FILE *f = open_dat(dir, "timeline.dat", err);
+	if (!f)
+		return -1;
+	const struct rp_timeline *t = &r->timeline;
+	fprintf(f, "# %s: the last run in %zu equal time bins; live figures at each bin's end\n"
+		   "# time_s ops_per_s live_bytes live_objects\n", r->engine, t->nbins);
+	for (size_t b = 0; b < t->nbins; b++)
+		fprintf(f, "%.6f %.1f %llu %llu\n", t->bins[b].time_s, t->bins[b].ops_per_s,
+			(unsigned long long)t->bins[b].live_bytes, (unsigned long long)t->bins[b].live_objects);
+	return close_dat(f, dir, "timeline.dat", err);
+}
+
+/* The memory measures side by side: the trace's own, the engine's, the process's. */
+static int write_footprint(const struct mmr_replay_result *r, const char *dir, struct mmr_error *err)
+{
+	FILE *f = open_dat(dir, "footprint.dat", err);
+	if (!f)
+		return -1;
+	fprintf(f, "# %s: memory, bytes (trace: what the trace's live objects asked for, last run)\n"
+		   "# what bytes\n", r->engine);
+	fprintf(f, "\"peak live (trace)\" %llu\n", (unsigned long long)r->timeline.peak_bytes);
+	fprintf(f, "\"live at end (trace)\" %llu\n", (unsigned long long)r->timeline.end_bytes);
+	if (r->have_footprint)
+		fprintf(f, "\"engine footprint\" %llu\n", (unsigned long long)r->footprint_bytes);
+	fprintf(f, "\"peak RSS (process)\" %llu\n", (unsigned long long)r->peak_rss_bytes);
+	return close_dat(f, dir, "footprint.dat", err);
+}
+
 int rp_write_dat(const struct mmr_replay_result *r, const char *dir, struct mmr_error *err)
 {
 	for (unsigned k = 0; r->timing && k < MMR_OP_COUNT; k++)
 		if (r->ops[k].lat.count &&
 		    (write_hist(r, k, dir, err) || write_percentiles(r, k, dir, err)))
 			return -1;
+	if (write_timeline(r, dir, err) || write_footprint(r, dir, err))
+		return -1;
 	return write_locks(r, dir, err);
 }

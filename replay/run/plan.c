@@ -181,7 +181,7 @@ static long append(struct planner *pl, uint32_t t, const struct mmr_event *ev, u
 		.call_site = ev->call_site, .slot = RP_NO_SLOT, .aux_slot = RP_NO_SLOT,
 		.gfp = ev->gfp, .node = ev->node, .flags = ev->flags, .op = ev->op,
 		.family = family, .order = ev->order, .sizeclass = size_class(ev->bytes_req),
-		.sync = mmr_op_starts_object(ev->op) ? RP_STARTS : 0,
+		.sync = mmr_op_starts_object(ev->op) ? RP_STARTS : mmr_op_ends_object(ev->op) ? RP_ENDS : 0,
 	};
 	pl->p->ops++;
 	pl->p->ops_by[ev->op]++;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "mmr_clock.h"
@@ -119,7 +120,11 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
 			merge_ophist(&merged[k], &run->threads[i].ops[k]);
 		rs->count[k] = merged[k].count;
 		rs->p50_ticks[k] = mmr_hist_percentile(&merged[k].lat, 50);
+		rs->p90_ticks[k] = mmr_hist_percentile(&merged[k].lat, 90);
 		rs->p99_ticks[k] = mmr_hist_percentile(&merged[k].lat, 99);
+		rs->p999_ticks[k] = mmr_hist_percentile(&merged[k].lat, 99.9);
+		rs->max_ticks[k] = mmr_hist_percentile(&merged[k].lat, 100);
+		rs->mean_ticks[k] = mmr_hist_mean(&merged[k].lat);
 		ops += merged[k].count;
 		merge_ophist(&r->ops[k], &merged[k]);
 		for (unsigned c = 0; c < RP_SIZECLASSES; c++)
@@ -127,6 +132,12 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
 	}
 	free(merged);
 	rs->ops_per_s = rs->wall_ns ? (double)ops * 1e9 / (double)rs->wall_ns : 0;
+	/* Every run's replaces the one before: the last run's is kept, as the engine report is. */
+	if (rp_timeline_build(&r->timeline, run, wall_ticks, r->tick_ns)) {
+		e->destroy(run->engine);
+		run->engine = NULL;
+		return -1;
+	}
 	r->have_footprint = e->footprint != NULL;
 	r->footprint_bytes = rs->footprint_bytes = e->footprint ? e->footprint(run->engine) : 0;
 	r->nreport = 0;
@@ -138,6 +149,34 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
 	e->destroy(run->engine);
 	run->engine = NULL;
 	return rc;
+}
+
+/*
+ * The machine the figures come from: its kernel, CPU and name, so results
+ * from different machines are not compared unawares.  The CPU model is
+ * /proc/cpuinfo's "model name", which not every architecture prints: ""
+ * then.
+ */
+static void machine_info(struct mmr_replay_result *r)
+{
+	struct utsname u;
+	if (uname(&u) == 0) {
+		snprintf(r->kernel, sizeof(r->kernel), "%s", u.release);
+		snprintf(r->hostname, sizeof(r->hostname), "%s", u.nodename);
+	}
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (strncmp(line, "model name", 10) != 0 || !colon)
+			continue;
+		colon += strspn(colon + 1, " \t") + 1;
+		colon[strcspn(colon, "\n")] = '\0';
+		snprintf(r->cpu_model, sizeof(r->cpu_model), "%s", colon);
+		break;
+	}
+	if (f)
+		fclose(f);
 }
 
 /* The result's fixed part: what ran, on what, how timed. */
@@ -170,6 +209,7 @@ static struct mmr_replay_result *result_new(const struct mmr_replay_opts *o, con
 	r->skip = p->skip;
 	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
 		mmr_hist_init(&r->ops[k].lat);
+	machine_info(r);
 	return r;
 }
 
@@ -259,6 +299,7 @@ void mmr_replay_result_free(struct mmr_replay_result *r)
 	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
 		for (unsigned c = 0; c < RP_SIZECLASSES; c++)
 			free(r->ops[k].by_size[c]);
+	free(r->timeline.bins);
 	free(r->runs);
 	free(r->locks);
 	free(r);

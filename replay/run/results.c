@@ -127,6 +127,34 @@ static void json_skips(struct mmr_json *j, cJSON *root, const struct mmr_replay_
 	mmr_json_u64(j, o, "failed_allocs", s->failed_allocs);
 }
 
+/* One run's figure of TICKS in ns, the timer's cost taken off (never below 0); NAN (null) untimed. */
+static double run_ns(const struct mmr_replay_result *r, double ticks)
+{
+	if (!r->timing)
+		return NAN;
+	double ns = ticks * r->tick_ns - r->timer_overhead_ns;
+	return ns > 0 ? ns : 0;
+}
+
+/* One run's per-op figures: enough for a significance test between two engines' runs. */
+static void json_run_ops(struct mmr_json *j, cJSON *e, const struct mmr_replay_result *r,
+			 const struct rp_runstat *rs)
+{
+	cJSON *ops = mmr_json_obj(j, e, "ops");
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
+		if (!rs->count[k])
+			continue;
+		cJSON *o = mmr_json_obj(j, ops, mmr_op_name(k));
+		mmr_json_u64(j, o, "count", rs->count[k]);
+		mmr_json_fixed(j, o, "p50_ns", run_ns(r, (double)rs->p50_ticks[k]), 1);
+		mmr_json_fixed(j, o, "p90_ns", run_ns(r, (double)rs->p90_ticks[k]), 1);
+		mmr_json_fixed(j, o, "p99_ns", run_ns(r, (double)rs->p99_ticks[k]), 1);
+		mmr_json_fixed(j, o, "p999_ns", run_ns(r, (double)rs->p999_ticks[k]), 1);
+		mmr_json_fixed(j, o, "max_ns", run_ns(r, (double)rs->max_ticks[k]), 1);
+		mmr_json_fixed(j, o, "mean_ns", run_ns(r, rs->mean_ticks[k]), 1);
+	}
+}
+
 static void json_repeats(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
 {
 	cJSON *arr = mmr_json_arr(j, root, "repeats");
@@ -136,15 +164,7 @@ static void json_repeats(struct mmr_json *j, cJSON *root, const struct mmr_repla
 		cJSON *e = mmr_json_push_obj(j, arr);
 		mmr_json_u64(j, e, "wall_ns", rs->wall_ns);
 		mmr_json_fixed(j, e, "throughput_ops_s", rs->ops_per_s, 1);
-		cJSON *ops = mmr_json_obj(j, e, "ops");
-		for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
-			if (!rs->count[k])
-				continue;
-			cJSON *o = mmr_json_obj(j, ops, mmr_op_name(k));
-			mmr_json_u64(j, o, "count", rs->count[k]);
-			mmr_json_fixed(j, o, "p50_ns", r->timing ? (double)rs->p50_ticks[k] * r->tick_ns - r->timer_overhead_ns : NAN, 1);
-			mmr_json_fixed(j, o, "p99_ns", r->timing ? (double)rs->p99_ticks[k] * r->tick_ns - r->timer_overhead_ns : NAN, 1);
-		}
+		json_run_ops(j, e, r, rs);
 	}
 	if (!v) {
 		j->ok = false;
@@ -159,10 +179,10 @@ static void json_repeats(struct mmr_json *j, cJSON *root, const struct mmr_repla
 			continue;
 		cJSON *o = mmr_json_obj(j, st, mmr_op_name(k));
 		for (unsigned i = 0; i < r->nruns; i++)
-			v[i] = (double)r->runs[i].p50_ticks[k] * r->tick_ns - r->timer_overhead_ns;
+			v[i] = run_ns(r, (double)r->runs[i].p50_ticks[k]);
 		json_spread(j, o, "p50_ns", v, r->nruns);
 		for (unsigned i = 0; i < r->nruns; i++)
-			v[i] = (double)r->runs[i].p99_ticks[k] * r->tick_ns - r->timer_overhead_ns;
+			v[i] = run_ns(r, (double)r->runs[i].p99_ticks[k]);
 		json_spread(j, o, "p99_ns", v, r->nruns);
 	}
 	free(v);
@@ -208,6 +228,36 @@ static void json_head(struct mmr_json *j, cJSON *root, const struct mmr_replay_r
 	mmr_json_fixed(j, root, "throughput_ops_s", tput, 1);
 }
 
+/* Where the figures come from: what a comparison of results from two machines must check first. */
+static void json_machine(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
+{
+	cJSON *m = mmr_json_obj(j, root, "machine");
+	mmr_json_str(j, m, "kernel", r->kernel);
+	if (r->cpu_model[0])
+		mmr_json_str(j, m, "cpu_model", r->cpu_model);
+	else
+		mmr_json_null(j, m, "cpu_model");
+	mmr_json_str(j, m, "hostname", r->hostname);
+}
+
+/* The memory figures; the timeline's bins are in timeline.dat only. */
+static void json_memory(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
+{
+	cJSON *mem = mmr_json_obj(j, root, "memory");
+	if (r->have_footprint)
+		mmr_json_u64(j, mem, "footprint_bytes", r->footprint_bytes);
+	else
+		mmr_json_null(j, mem, "footprint_bytes");
+	mmr_json_u64(j, mem, "peak_rss_bytes", r->peak_rss_bytes);
+	const struct rp_timeline *t = &r->timeline;
+	cJSON *tl = mmr_json_obj(j, root, "timeline");
+	mmr_json_u64(j, tl, "bins", t->nbins);
+	mmr_json_u64(j, tl, "peak_live_bytes", t->peak_bytes);
+	mmr_json_u64(j, tl, "peak_live_objects", t->peak_objects);
+	mmr_json_u64(j, tl, "end_live_bytes", t->end_bytes);
+	mmr_json_u64(j, tl, "end_live_objects", t->end_objects);
+}
+
 /* The whole document as text (free()), or NULL when out of memory. */
 static char *results_json(const struct mmr_replay_result *r)
 {
@@ -216,18 +266,14 @@ static char *results_json(const struct mmr_replay_result *r)
 	if (!root)
 		return NULL;
 	json_head(&j, root, r);
+	json_machine(&j, root, r);
 	json_skips(&j, root, r);
 	cJSON *ops = mmr_json_obj(&j, root, "ops");
 	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
 		if (r->ops[k].count || r->ops[k].orphaned)
 			json_op(&j, ops, r, k);
 	json_locks(&j, root, r);
-	cJSON *mem = mmr_json_obj(&j, root, "memory");
-	if (r->have_footprint)
-		mmr_json_u64(&j, mem, "footprint_bytes", r->footprint_bytes);
-	else
-		mmr_json_null(&j, mem, "footprint_bytes");
-	mmr_json_u64(&j, mem, "peak_rss_bytes", r->peak_rss_bytes);
+	json_memory(&j, root, r);
 	cJSON *eng = mmr_json_obj(&j, root, "engine_report");
 	for (size_t i = 0; i < r->nreport; i++) {
 		if (r->report[i].integer)

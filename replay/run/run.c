@@ -6,9 +6,11 @@
  *
  * The hot loop does as little as it can: index the slot arrays, maybe wait
  * for another thread's op on the same object (an acquire load), read the
- * clock, call, read the clock, add to a per-thread histogram, maybe
- * publish (a release store).  Nothing is shared between threads but the
- * slots that the trace itself shares.
+ * clock, call, read the clock, add to a per-thread histogram, add the
+ * call's effect on live memory to the thread's own running sums, maybe
+ * publish (a release store), and every few hundred ops note a sample in
+ * the thread's own array (timeline.c).  Nothing is shared between threads
+ * but the slots that the trace itself shares.
  */
 #include <errno.h>
 #include <sched.h>
@@ -83,9 +85,44 @@ static void fill(const struct rp_run *run, const struct rp_op *op, struct mmr_ca
 		.flags = op->flags, .order = op->order, .family = op->family,
 	};
 	if (op->slot != RP_NO_SLOT && !(op->sync & RP_STARTS))
-		m->handle = run->handles[op->slot];
+		m->handle = run->slots[op->slot].handle;
 	if (op->aux_slot != RP_NO_SLOT)
-		m->aux_handle = run->handles[op->aux_slot];
+		m->aux_handle = run->slots[op->aux_slot].handle;
+}
+
+/* Bytes OP's object counts in live memory: what it asked for; a page block records only its order. */
+static inline uint64_t op_bytes(const struct rp_op *op)
+{
+	if (op->size || op->family != MMR_FAM_PAGE)
+		return op->size;
+	return op->order < 40 ? RP_PAGE_BYTES << op->order : 0;
+}
+
+/*
+ * What a call that succeeded did to live memory: a start adds its object
+ * (and a realloc takes off the old one, when that one had started), an end
+ * takes its object off.  A failed call changes nothing: a failed
+ * allocation made nothing, a failed free or realloc leaves the object as
+ * it was (krealloc's rule).
+ */
+static inline void account(struct rp_run *run, const struct rp_op *op, const struct mmr_call *m,
+			   struct rp_delta *d)
+{
+	if (op->sync & RP_STARTS) {
+		if (!m->handle)
+			return;
+		uint64_t b = op_bytes(op);
+		run->slots[op->slot].bytes = b;
+		d->bytes += (int64_t)b;
+		d->objects++;
+		if (op->aux_slot != RP_NO_SLOT && m->aux_handle) {
+			d->bytes -= (int64_t)run->slots[op->aux_slot].bytes;
+			d->objects--;
+		}
+	} else if (op->sync & RP_ENDS) {
+		d->bytes -= (int64_t)run->slots[op->slot].bytes;
+		d->objects--;
+	}
 }
 
 static void record(struct rp_thread *t, const struct rp_op *op, uint64_t ticks)
@@ -102,7 +139,8 @@ static void record(struct rp_thread *t, const struct rp_op *op, uint64_t ticks)
 }
 
 /* Replay one op.  The object of a failed allocation gets no further calls. */
-static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op_fn fn, bool timing)
+static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op_fn fn, bool timing,
+		      struct rp_delta *live)
 {
 	struct rp_run *run = t->run;
 	struct mmr_call m;
@@ -126,7 +164,9 @@ static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op
 		if (timing)
 			record(t, op, t1 - t0);
 		if (starts)
-			run->handles[op->slot] = rc ? 0 : m.handle;
+			run->slots[op->slot].handle = m.handle = rc ? 0 : m.handle;
+		if (!rc)
+			account(run, op, &m, live);
 	}
 	if (op->sync & RP_PUBLISH)
 		atomic_store_explicit(&run->done[op->slot], op->seq + 1, memory_order_release);
@@ -175,14 +215,19 @@ static void *thread_main(void *arg)
 	while (!atomic_load_explicit(&run->go, memory_order_acquire))
 		sched_yield();
 	atomic_store_explicit(&t->state, RS_RUN, memory_order_relaxed);
+	struct rp_delta live = {0, 0};
+	uint64_t next_sample = t->tl.every;
 	for (size_t i = 0; i < st->n; i++) {
 		const struct rp_op *op = &st->ops[i];
 		if (paced)
 			pace(t, op);
-		replay_op(t, op, e->op[op->op], timing);
+		replay_op(t, op, e->op[op->op], timing, &live);
 		atomic_store_explicit(&t->done, i + 1, memory_order_relaxed);
+		if (i + 1 == next_sample)
+			next_sample = rp_tl_sample(&t->tl, i + 1, live);
 	}
 	t->end_ticks = mmr_clock_ticks();
+	rp_tl_end(&t->tl, t->end_ticks, st->n, live);
 	if (e->thread_exit && t->ctx != run->engine)
 		e->thread_exit(t->ctx);
 	atomic_store_explicit(&t->state, RS_DONE, memory_order_release);
@@ -268,21 +313,21 @@ int rp_run_init(struct rp_run *run, const struct mmr_replay_opts *o, const struc
 	run->o = o;
 	run->plan = plan;
 	size_t slots = plan->nslots ? plan->nslots : 1;
-	run->handles = malloc(slots * sizeof(*run->handles));
+	run->slots = malloc(slots * sizeof(*run->slots));
 	run->done = malloc(slots * sizeof(*run->done));
 	/* Written now, not left as untouched zero pages to fault in during the replay. */
-	if (run->handles)
-		memset(run->handles, 0, slots * sizeof(*run->handles));
+	if (run->slots)
+		memset(run->slots, 0, slots * sizeof(*run->slots));
 	for (size_t i = 0; run->done && i < slots; i++)
 		atomic_init(&run->done[i], 0);
 	run->threads = calloc(plan->nthreads, sizeof(*run->threads));
-	bool ok = run->handles && run->done && run->threads;
+	bool ok = run->slots && run->done && run->threads;
 	for (unsigned i = 0; ok && i < plan->nthreads; i++) {
 		struct rp_thread *t = &run->threads[i];
 		t->run = run;
 		t->tid = i;
 		t->ops = calloc(MMR_OP_COUNT, sizeof(*t->ops));
-		ok = t->ops != NULL;
+		ok = t->ops != NULL && rp_tl_init(&t->tl, plan->streams[i].n, plan->nthreads) == 0;
 		for (unsigned k = 0; ok && k < MMR_OP_COUNT; k++)
 			mmr_hist_init(&t->ops[k].lat);
 	}
@@ -299,9 +344,10 @@ void rp_run_free(struct rp_run *run)
 			for (unsigned c = 0; c < RP_SIZECLASSES; c++)
 				free(h[k].by_size[c]);
 		free(h);
+		rp_tl_free(&run->threads[i].tl);
 	}
 	free(run->threads);
-	free(run->handles);
+	free(run->slots);
 	free(run->done);
 }
 
@@ -322,7 +368,7 @@ void rp_free_live(struct rp_run *run)
 		ctx = run->engine;
 	for (size_t i = 0; i < p->nlive_end; i++) {
 		uint32_t s = p->live_end[i].slot;
-		struct mmr_call m = {.handle = run->handles[s], .slot = s, .node = -1,
+		struct mmr_call m = {.handle = run->slots[s].handle, .slot = s, .node = -1,
 				   .family = p->live_end[i].family};
 		if (m.handle)
 			e->op[MMR_OP_FREE](ctx, &m);

@@ -5,8 +5,9 @@
  * A replay is: load the engine (engine.c), turn the trace into one op
  * stream per replay thread with dense object slots and the few cross-thread
  * waits the trace implies (plan.c), run the streams on threads against the
- * engine, timing every call (run.c), watch for a thread that stops moving
- * (watchdog.c), then write the results (results.c, summary.c).
+ * engine, timing every call and sampling progress and live memory (run.c,
+ * timeline.c), watch for a thread that stops moving (monitor.c), then
+ * write the results (results.c, dat.c, summary.c).
  */
 #ifndef RUN_INTERNAL_H
 #define RUN_INTERNAL_H
@@ -32,6 +33,7 @@ enum rp_op_flag {
 	RP_AUX_WAIT = 1u << 2, /* as RP_WAIT, for aux_slot */
 	RP_AUX_PUBLISH = 1u << 3,
 	RP_STARTS = 1u << 4,   /* the op starts its slot's object (alloc, realloc) */
+	RP_ENDS = 1u << 5,     /* the op ends its slot's object (free, release, kvfree_rcu) */
 };
 
 /* One op of a thread's stream: an event, resolved to slots. */
@@ -96,6 +98,61 @@ void rp_plan_free(struct rp_plan *p);
 #define RP_SIZECLASSES 48
 #define RP_MAX_REPORT 64
 
+/* ---- timeline.c: throughput and live memory over the replay ------------- */
+
+#define RP_TL_EVERY 256        /* ops between a thread's samples, at first */
+#define RP_TL_CAP 4096         /* samples a thread keeps at most (fewer with many threads) */
+#define RP_TL_TOTAL (1u << 20) /* samples all threads keep at most: bounds memory and the merge */
+#define RP_TL_BINS 200         /* time bins of the merged timeline */
+#define RP_PAGE_BYTES 4096ull  /* a page block's bytes are this << order, as in the trace stats */
+
+/* What a thread's calls did to live memory: its own running sums, negative after cross-thread frees. */
+struct rp_delta {
+	int64_t bytes, objects;
+};
+
+/* A thread's counters at one point of the replay. */
+struct rp_sample {
+	uint64_t ticks, ops;
+	int64_t bytes, objects;
+};
+
+/*
+ * One thread's samples, every EVERY ops; when the array fills, every other
+ * sample goes and EVERY doubles, so memory stays bounded on any trace.
+ */
+struct rp_tl {
+	struct rp_sample *s;
+	uint32_t n, cap;
+	uint64_t every;
+};
+
+/* One time bin of the merged timeline: live figures at its end. */
+struct rp_tlbin {
+	double time_s, ops_per_s;
+	uint64_t live_bytes, live_objects;
+};
+
+struct rp_timeline {
+	struct rp_tlbin *bins;
+	size_t nbins;
+	uint64_t peak_bytes, peak_objects, end_bytes, end_objects;
+};
+
+/* Room for a thread replaying OPS ops, of NTHREADS.  Returns 0, or -1 when out of memory. */
+int rp_tl_init(struct rp_tl *tl, size_t ops, unsigned nthreads);
+void rp_tl_free(struct rp_tl *tl);
+
+/*
+ * Record D after OPS ops, now.  Returns the op count of the next sample.
+ * D comes by value: its address never escapes the replay loop, which keeps
+ * it in registers across the engine's calls.
+ */
+uint64_t rp_tl_sample(struct rp_tl *tl, uint64_t ops, struct rp_delta d);
+
+/* The thread's last sample: D after all its OPS ops, at TICKS (it always fits). */
+void rp_tl_end(struct rp_tl *tl, uint64_t ticks, uint64_t ops, struct rp_delta d);
+
 /* One op kind's figures on one thread, or merged. */
 struct rp_ophist {
 	uint64_t count;       /* calls made */
@@ -121,14 +178,24 @@ struct rp_thread {
 	atomic_uint cur_op;           /* what a stuck thread is doing */
 	atomic_uint wait_slot, wait_seq;
 	uint64_t end_ticks;
+	struct rp_tl tl;              /* samples of this thread's progress: written by it alone */
 	uint64_t warm;                /* what warming the stream read: kept so it is not optimized away */
+};
+
+/*
+ * Per slot: what the engine's alloc returned (0: it failed), and the bytes
+ * the object counts in live memory.  Side by side: the op that ends the
+ * object reads both, in one cache miss.
+ */
+struct rp_slot {
+	uint64_t handle, bytes;
 };
 
 struct rp_run {
 	const struct mmr_replay_opts *o;
 	const struct rp_plan *plan;
 	void *engine;
-	uint64_t *handles;       /* per slot: what the engine's alloc returned */
+	struct rp_slot *slots;
 	atomic_uint *done;       /* per slot: ops completed, published across threads */
 	struct rp_thread *threads;
 	pthread_t *workers;
@@ -154,6 +221,12 @@ int rp_run_once(struct rp_run *run, const struct mmr_engine_env *env, uint64_t *
 		struct mmr_error *err);
 
 /*
+ * Merge RUN's thread samples into TL: RP_TL_BINS equal bins over WALL_TICKS
+ * from the start signal, TICK_NS a tick.  Returns 0, or -1 when out of memory.
+ */
+int rp_timeline_build(struct rp_timeline *tl, const struct rp_run *run, uint64_t wall_ticks, double tick_ns);
+
+/*
  * Free, untimed and on the calling thread, what the trace leaves
  * allocated: after the results are read, before the engine is destroyed.
  */
@@ -175,7 +248,9 @@ void rp_monitor(struct rp_run *run, bool progress, double watchdog_s, FILE *log)
 struct rp_runstat {
 	uint64_t wall_ns;
 	double ops_per_s;
-	uint64_t p50_ticks[MMR_OP_COUNT], p99_ticks[MMR_OP_COUNT];
+	uint64_t p50_ticks[MMR_OP_COUNT], p90_ticks[MMR_OP_COUNT], p99_ticks[MMR_OP_COUNT];
+	uint64_t p999_ticks[MMR_OP_COUNT], max_ticks[MMR_OP_COUNT];
+	double mean_ticks[MMR_OP_COUNT];
 	uint64_t count[MMR_OP_COUNT];
 	uint64_t footprint_bytes;
 };
@@ -210,6 +285,8 @@ struct mmr_replay_result {
 	uint64_t footprint_bytes;           /* after the last run, as the engine says; 0: unknown */
 	bool have_footprint;
 	uint64_t peak_rss_bytes;
+	struct rp_timeline timeline;        /* the last run's */
+	char kernel[128], hostname[256], cpu_model[256]; /* cpu_model "": unknown */
 	struct rp_kv report[RP_MAX_REPORT]; /* the engine's own figures, last run */
 	size_t nreport;
 };

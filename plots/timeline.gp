@@ -1,0 +1,18 @@
+# timeline.gp - throughput and live memory over the replay's last run:
+# calls per second on the left axis, the memory the trace's live objects
+# asked for (MiB) on the right, against seconds since the start
+# (timeline.dat: time_s ops_per_s live_bytes live_objects, equal time bins,
+# each line its bin's end).
+load dir.'/common.gp'
+set xlabel 'time since start (s)'
+set ylabel 'calls per second'
+set y2label 'live memory (MiB)'
+set ytics nomirror
+set y2tics
+set format y '%.1s%c'
+set yrange [0:*]
+set y2range [0:*]
+set xrange [0:*]
+# fsteps: a bin's rate is drawn over the bin that ends at its time.
+plot data using 1:2 with fsteps lw 2 title 'calls per second', \
+     '' using 1:($3 / 1048576.0) axes x1y2 with lines lw 2 title 'live memory (MiB)'
