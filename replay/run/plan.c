@@ -371,21 +371,6 @@ static void family_list(uint32_t families, char *buf, size_t len)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", mmr_family_name(f));
 }
 
-/*
- * With --as kvfree_rcu, the ends of other families' objects become
- * kvfree_rcu() calls: the question that family asks is what a real free
- * stream costs when every free waits out a grace period, and a plain
- * kfree would not ask it.
- */
-static struct mmr_event as_translated(const struct planner *pl, const struct mmr_event *ev)
-{
-	struct mmr_event e = *ev;
-	bool mapped = pl->o->as_family >= 0 && !(pl->eng->families & (1u << ev->family));
-	if (mapped && pl->o->as_family == MMR_FAM_KVFREE_RCU && e.op == MMR_OP_FREE)
-		e.op = MMR_OP_KVFREE_RCU;
-	return e;
-}
-
 static int plan_events(struct planner *pl, struct mmr_reader *r, struct mmr_error *err)
 {
 	const struct mmr_event *evs;
@@ -397,8 +382,7 @@ static int plan_events(struct planner *pl, struct mmr_reader *r, struct mmr_erro
 	while (pl->p->events < limit && (rc = mmr_reader_next_block(r, &evs, &k, err)) == 1) {
 		for (size_t i = 0; i < k && pl->p->events < limit; i++) {
 			pl->p->events++;
-			struct mmr_event e = as_translated(pl, &evs[i]);
-			if (plan_event(pl, &e)) {
+			if (plan_event(pl, &evs[i])) {
 				snprintf(err->msg, sizeof(err->msg), "replay: out of memory planning event %llu",
 					 (unsigned long long)pl->p->events);
 				return -1;
