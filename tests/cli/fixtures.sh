@@ -145,3 +145,23 @@ corrupt_first_image() {
 	sed -i '0,/base64,/ s|base64,[A-Za-z0-9+/=]*|base64,bm90IGEgUE5H|' "$1"
 	grep -q 'base64,bm90IGEgUE5H' "$1" || { echo "corrupt_first_image: no base64 image in $1" >&2; return 1; }
 }
+
+# demo_ok DIR: what `mmreplay demo -o DIR` promises: every family's report
+# on its generated workload, real-trace reports for vmalloc, kvfree_rcu and
+# zsmalloc only, an index linking all eight with a section per family (and
+# its verdicts), and stdout ending with the index's path and three verdicts.
+demo_ok() {
+	local d=$1 f
+	for f in cma vmalloc kvfree_rcu zsmalloc dmabuf; do
+		test -s "$d/$f/generated/report/report.html" || { echo "demo_ok: no $f generated report" >&2; return 1; }
+	done
+	for f in vmalloc kvfree_rcu zsmalloc; do
+		test -s "$d/$f/real/report/report.md" || { echo "demo_ok: no $f real-trace report" >&2; return 1; }
+	done
+	test ! -e "$d/cma/real" && test ! -e "$d/dmabuf/real" || { echo "demo_ok: a real-trace report that should not be" >&2; return 1; }
+	[ "$(grep -c '^- \[' "$d/index.md")" = 8 ] || { echo "demo_ok: index.md does not link 8 reports" >&2; return 1; }
+	[ "$(grep -c '^## ' "$d/index.md")" = 6 ] || { echo "demo_ok: index.md lacks a section" >&2; return 1; }
+	grep -q 'No real trace: this kernel has no CMA area' "$d/index.md" || { echo "demo_ok: CMA's missing real trace not explained" >&2; return 1; }
+	[ "$(wc -l <stdout.txt)" = 4 ] && [ "$(grep -c '^  [a-z-]*: .* vs ' stdout.txt)" = 3 ] ||
+		{ echo "demo_ok: stdout is not the index's path and three verdicts" >&2; return 1; }
+}
