@@ -10,6 +10,15 @@
  * That keeps every real cross-CPU dependency (a free on another CPU than
  * the allocation) and adds none: ops on different objects never wait on
  * each other.
+ *
+ * One exception to plain trace order: a zsmalloc mapping is an atomic
+ * section on its CPU (nothing else runs there until the unmap), but when
+ * the trace's CPUs are folded onto fewer threads, another CPU's ops land
+ * inside it.  A thread that then waits for another thread while holding
+ * the mapping's locks can deadlock the replay against a writer queued on
+ * them (seen under load: zsmalloc-pinbit, page migration).  So an unmap is
+ * moved back to just after its own CPU's last op, before the other CPUs'
+ * ops, as the kernel would have run it (see close_window).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +50,13 @@ struct planner {
 	size_t nabandoned, cap_abandoned;
 	uint64_t first_ts, last_ts;
 	bool any;
+	/* Open zsmalloc mappings: on which thread, of which CPU, and where that CPU's ops end. */
+	struct plan_window {
+		uint32_t thread, slot;
+		uint64_t cpu;
+		size_t own_end;
+	} *win;
+	size_t nwin, cap_win;
 };
 
 static uint64_t obj_key(unsigned family, uint64_t id)
@@ -262,6 +278,70 @@ static bool uses_object(unsigned op)
 	       op == MMR_OP_ATTACH || op == MMR_OP_DETACH || op == MMR_OP_MOVE;
 }
 
+/* Op I of thread T from CPU: it extends the open windows of its CPU on T.  MAP opens one. */
+static int track_windows(struct planner *pl, uint32_t t, uint64_t cpu, size_t i, const struct mmr_event *ev,
+			 uint32_t slot)
+{
+	for (size_t w = 0; w < pl->nwin; w++)
+		if (pl->win[w].thread == t && pl->win[w].cpu == cpu && !(ev->op == MMR_OP_UNMAP && pl->win[w].slot == slot))
+			pl->win[w].own_end = i + 1; /* (the window's own unmap is what close_window moves) */
+	if (ev->op != MMR_OP_MAP)
+		return 0;
+	if (pl->nwin == pl->cap_win) {
+		size_t cap = pl->cap_win ? pl->cap_win * 2 : 16;
+		struct plan_window *g = realloc(pl->win, cap * sizeof(*g));
+		if (!g)
+			return -1;
+		pl->win = g;
+		pl->cap_win = cap;
+	}
+	pl->win[pl->nwin++] = (struct plan_window){t, slot, cpu, i + 1};
+	return 0;
+}
+
+/* Whether op (T, K) names slot S, as its main or aux slot. */
+static bool touches(const struct rp_op *op, uint32_t s)
+{
+	return op->slot == s || op->aux_slot == s;
+}
+
+/*
+ * The unmap just planned as op I of thread T closes slot S's window: move
+ * it back to the end of its own CPU's ops, past the other CPUs' ops folded
+ * in since the map (unless one of them uses S: its order on S must hold).
+ * Moving an op that waits for nothing earlier cannot make a thread wait.
+ */
+static void close_window(struct planner *pl, uint32_t t, uint32_t s, size_t i)
+{
+	size_t w = 0, to;
+	while (w < pl->nwin && !(pl->win[w].thread == t && pl->win[w].slot == s))
+		w++;
+	if (w == pl->nwin)
+		return;
+	to = pl->win[w].own_end;
+	pl->win[w] = pl->win[--pl->nwin];
+	struct rp_op *ops = pl->p->streams[t].ops, u = ops[i];
+	if (to >= i || (u.sync & (RP_WAIT | RP_AUX_WAIT)))
+		return;
+	for (size_t k = to; k < i; k++)
+		if (touches(&ops[k], s))
+			return;
+	/* The ops in between shift by one: the slots whose last op they are follow them. */
+	for (size_t k = i; k-- > to;) {
+		uint32_t ss[2] = {ops[k].slot, ops[k].aux_slot};
+		for (int j = 0; j < 2; j++)
+			if (ss[j] != RP_NO_SLOT && pl->last_thread[ss[j]] == t && pl->last_index[ss[j]] == k)
+				pl->last_index[ss[j]] = k + 1;
+		ops[k + 1] = ops[k];
+	}
+	ops[to] = u;
+	pl->last_index[s] = to;
+	for (size_t v = 0; v < pl->nwin; v++)
+		if (pl->win[v].thread == t && pl->win[v].own_end > to)
+			pl->win[v].own_end++;
+	pl->p->moved_unmaps++;
+}
+
 /* Plan one event.  Returns 0, or -1 when out of memory. */
 static int plan_event(struct planner *pl, const struct mmr_event *ev)
 {
@@ -284,12 +364,14 @@ static int plan_event(struct planner *pl, const struct mmr_event *ev)
 		return -1;
 	uint32_t th = (uint32_t)(t % pl->p->nthreads);
 	long i = append(pl, th, ev, family);
-	if (i < 0)
+	if (i < 0 || track_windows(pl, th, ev->cpu, (size_t)i, ev, live ? (uint32_t)*live : RP_NO_SLOT))
 		return -1;
 	if (ends)
 		return end_object(pl, family, ev->id, th, (size_t)i, false) < 0 ? -1 : 0;
 	if (uses_object(ev->op)) {
 		chain(pl, (uint32_t)*live, th, (size_t)i, false);
+		if (ev->op == MMR_OP_UNMAP)
+			close_window(pl, th, (uint32_t)*live, (size_t)i);
 		return 0;
 	}
 	if (!starts)
@@ -343,6 +425,7 @@ static void planner_free(struct planner *pl)
 	free(pl->seq);
 	free(pl->family);
 	free(pl->abandoned);
+	free(pl->win);
 }
 
 /* The objects still live when the trace ends, abandoned ones too.  Returns 0, or -1 when out of memory. */

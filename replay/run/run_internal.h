@@ -74,6 +74,7 @@ struct rp_plan {
 	uint64_t ops;       /* ops planned, all threads */
 	uint64_t ops_by[MMR_OP_COUNT];
 	uint64_t span_ns;   /* trace time from the first to the last planned op */
+	uint64_t moved_unmaps; /* unmaps moved before other CPUs' ops folded into their window */
 	unsigned trace_cpus; /* distinct CPUs among the planned events */
 	struct rp_skips skip;
 	/* Objects the trace leaves allocated: freed after the timed replay, untimed. */
@@ -274,7 +275,7 @@ struct mmr_replay_result {
 	double pace_factor;
 	double tick_ns;            /* ns per clock tick */
 	double timer_overhead_ns;
-	uint64_t events, replayed, nslots, span_ns;
+	uint64_t events, replayed, nslots, span_ns, moved_unmaps;
 	unsigned trace_cpus;
 	struct rp_skips skip;
 	struct rp_ophist ops[MMR_OP_COUNT]; /* merged over threads and runs */

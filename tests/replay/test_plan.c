@@ -225,6 +225,77 @@ static void test_maps_and_nothing(void **state)
 	assert_non_null(strstr(err.msg, "no event engine vm can replay: it takes vmalloc events"));
 }
 
+/*
+ * A zsmalloc mapping is atomic on its CPU: CPUs 0 and 1 folded onto one
+ * thread, the unmap moves back to just after CPU 0's last op, before CPU
+ * 1's free that the trace put inside the window (CPU 1's alloc, before CPU
+ * 0's own alloc, stays inside) -- unless an op in between uses the mapped
+ * object, whose order must hold.
+ */
+static void test_map_window_closed_before_other_cpus(void **state)
+{
+	(void)state;
+	static const struct mmr_engine_ops zs_engine = {
+		.abi = MMR_ENGINE_ABI, .name = "zs", .families = 1u << MMR_FAM_ZSMALLOC,
+		.create = no_create, .destroy = no_destroy,
+		.op = {[MMR_OP_ALLOC] = any_op, [MMR_OP_FREE] = any_op, [MMR_OP_MAP] = any_op, [MMR_OP_UNMAP] = any_op},
+	};
+	enum { Z = MMR_FAM_ZSMALLOC };
+	struct mmr_event e[] = {
+		ev(1, 0, Z, MMR_OP_ALLOC, 0xa0), ev(2, 0, Z, MMR_OP_MAP, 0xa0), ev(3, 1, Z, MMR_OP_ALLOC, 0xb0),
+		ev(4, 0, Z, MMR_OP_ALLOC, 0xc0), ev(5, 1, Z, MMR_OP_FREE, 0xb0), ev(6, 0, Z, MMR_OP_UNMAP, 0xa0),
+		/* A second window with CPU 1 mapping the same object inside it: left as it is. */
+		ev(7, 0, Z, MMR_OP_MAP, 0xa0), ev(8, 1, Z, MMR_OP_MAP, 0xa0), ev(9, 1, Z, MMR_OP_UNMAP, 0xa0),
+		ev(10, 0, Z, MMR_OP_UNMAP, 0xa0),
+	};
+	write_events(e, sizeof(e) / sizeof(e[0]));
+	struct mmr_replay_opts o = {.as_family = -1, .map = MMR_MAP_CPU, .threads = 1};
+	struct rp_plan p;
+	struct mmr_error err = {{0}};
+	assert_int_equal(plan(&zs_engine, &o, &p, &err), 0);
+	const struct rp_op *ops = p.streams[0].ops;
+	static const uint64_t want_ts[] = {0, 1, 2, 3, 5, 4, 6, 7, 8, 9};
+	assert_int_equal(p.streams[0].n, 10);
+	for (size_t i = 0; i < 10; i++)
+		assert_int_equal(ops[i].ts, want_ts[i]);
+	assert_int_equal(p.moved_unmaps, 1);
+	/* Every slot's ops still run in order. */
+	assert_int_equal(ops[4].op, MMR_OP_UNMAP);
+	assert_int_equal(ops[4].seq, 2);
+	assert_int_equal(ops[5].op, MMR_OP_FREE);
+	assert_int_equal(ops[5].seq, 1);
+	assert_int_equal(ops[5].slot, ops[2].slot);
+	rp_plan_free(&p);
+
+	/* On two threads nothing is folded: nothing moves. */
+	o.threads = 2;
+	assert_int_equal(plan(&zs_engine, &o, &p, &err), 0);
+	assert_int_equal(p.moved_unmaps, 0);
+	rp_plan_free(&p);
+
+	/*
+	 * CPUs 0 and 2 on thread 0, CPU 1 on thread 1: B's alloc shifts past
+	 * the moved unmap, and B's free on thread 1 still waits for it there.
+	 */
+	struct mmr_event f[] = {
+		ev(1, 0, Z, MMR_OP_ALLOC, 0xa0), ev(2, 1, Z, MMR_OP_ALLOC, 0xd0), ev(3, 0, Z, MMR_OP_MAP, 0xa0),
+		ev(4, 2, Z, MMR_OP_ALLOC, 0xb0), ev(5, 0, Z, MMR_OP_UNMAP, 0xa0), ev(6, 1, Z, MMR_OP_FREE, 0xb0),
+	};
+	write_events(f, sizeof(f) / sizeof(f[0]));
+	assert_int_equal(plan(&zs_engine, &o, &p, &err), 0);
+	ops = p.streams[0].ops;
+	assert_int_equal(p.streams[0].n, 4);
+	assert_int_equal(p.moved_unmaps, 1);
+	assert_int_equal(ops[2].op, MMR_OP_UNMAP);
+	assert_int_equal(XSYNC(ops[2]), 0);
+	assert_int_equal(ops[3].op, MMR_OP_ALLOC);
+	assert_int_equal(XSYNC(ops[3]), RP_PUBLISH);
+	assert_int_equal(p.streams[1].ops[1].op, MMR_OP_FREE);
+	assert_int_equal(XSYNC(p.streams[1].ops[1]), RP_WAIT);
+	assert_int_equal(p.streams[1].ops[1].slot, ops[3].slot);
+	rp_plan_free(&p);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -246,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_skips_counted),
 		cmocka_unit_test(test_realloc_two_slots),
 		cmocka_unit_test(test_maps_and_nothing),
+		cmocka_unit_test(test_map_window_closed_before_other_cpus),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
