@@ -202,6 +202,18 @@ static int replay_family(struct demo *d, const struct demo_family *f, const char
 	return rc;
 }
 
+/* Whether the LEN characters at NAME are one of the comma-separated LIST. */
+static bool in_list(const char *list, const char *name, size_t len)
+{
+	for (const char *p = list; *p; p += *p == ',') {
+		size_t n = strcspn(p, ",");
+		if (n == len && !strncmp(p, name, len))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 /* Compare F's replays in BASE/results into BASE/report and add it to the index.  Returns an exit code. */
 static int compare_family(struct demo *d, const struct demo_family *f, const char *base, const char *label,
 			  const char *text)
@@ -224,12 +236,9 @@ static int compare_family(struct demo *d, const struct demo_family *f, const cha
 		return cli_fail("demo", "%s", err.msg);
 	}
 	/* A reference point's large changes are expected (synchronize_rcu per call is slow): the index's top lists the variants. */
-	for (size_t v = 0; f->references && v < res->nverdicts; v++) {
-		size_t len = strcspn(res->verdicts[v].text, ":");
-		const char *r = strstr(f->references, res->verdicts[v].text);
-		if (r && len && strncmp(r, res->verdicts[v].text, len) == 0 && (r[len] == ',' || !r[len]))
-			res->verdicts[v].weight *= 0.01;
-	}
+	for (size_t v = 0; f->references && v < res->nverdicts; v++)
+		if (in_list(f->references, res->verdicts[v].text, strcspn(res->verdicts[v].text, ":")))
+			res->verdicts[v].weight = 0;
 	if (asprintf(&href, "%s/report/report.html", base + strlen(d->out) + 1) < 0)
 		href = NULL;
 	char **t = d->texts[d->nentries];
@@ -297,9 +306,10 @@ static int write_index(struct demo *d)
 		 "online CPUs) on %s threads, %s runs each, on the family's generated workload and on a real trace.",
 		 sysconf(_SC_NPROCESSORS_ONLN), DEMO_THREADS, d->repeat);
 	snprintf(intro[1], sizeof(intro[1]), "The real trace is %s.", d->real_what);
-	snprintf(intro[2], sizeof(intro[2]), "Each link leads to a comparison report (tables, significance, plots); the "
-		 "verdicts below are the weightiest of three reports: significant changes first, then the largest. "
-		 "Made in %.0f s.",
+	snprintf(intro[2], sizeof(intro[2]), "Each link leads to a comparison report (tables, significance, plots). The "
+		 "verdicts below come from three different reports, the line of each that weighs most: significant "
+		 "changes first, then the largest ratios; the call_rcu and synchronize_rcu reference points are left "
+		 "out. Made in %.0f s.",
 		 elapsed(d));
 	struct mmr_index_opts o = {.outdir = d->out, .title = "mmreplay demo: the seed variants compared",
 				   .intro = lines, .nintro = 3, .entries = d->entries, .n = d->nentries, .top = 3};
@@ -346,9 +356,10 @@ static int demo_run(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("demo", "unexpected argument '%s'", argv[optind]);
 	char traces[4200];
+	struct mmr_error err;
 	snprintf(traces, sizeof(traces), "%s/traces", d.out);
-	if ((mkdir(d.out, 0777) && errno != EEXIST) || (mkdir(traces, 0777) && errno != EEXIST))
-		return cli_fail("demo", "%s: cannot create: %s", d.out, strerror(errno));
+	if (mmr_mkdir_p(traces, &err))
+		return cli_fail("demo", "%s", err.msg);
 	clock_gettime(CLOCK_MONOTONIC, &d.t0);
 	d.steps = count_steps();
 	real_trace(&d);

@@ -151,8 +151,8 @@ static int sweep_counts(struct sweep_args *a, const unsigned *counts, size_t n)
 {
 	char *dirs[MAX_COUNTS] = {0};
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	int rc = mkdir(a->out, 0777) != 0 && errno != EEXIST ? cli_fail("sweep", "%s: cannot create: %s", a->out,
-									 strerror(errno)) : 0;
+	struct mmr_error err;
+	int rc = mmr_mkdir_p(a->out, &err) ? cli_fail("sweep", "%s", err.msg) : 0;
 	for (size_t i = 0; i < n && !rc; i++) {
 		if (online > 0 && counts[i] > (unsigned)online)
 			cli_warn("sweep", "%u threads on %ld online CPUs oversubscribe: latencies and lock contention are "
@@ -173,7 +173,6 @@ static int sweep_counts(struct sweep_args *a, const unsigned *counts, size_t n)
 	struct mmr_sweep_opts o = {.threads = counts, .dirs = (const char *const *)dirs, .n = n, .outdir = a->out,
 				   .baseline = a->baseline ? a->baseline : first[0] ? first : NULL};
 	struct mmr_compare_result res;
-	struct mmr_error err;
 	if (!rc && mmr_sweep_report(&o, &res, &err))
 		rc = cli_fail("sweep", "%s", err.msg);
 	if (!rc) {

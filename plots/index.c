@@ -5,11 +5,9 @@
  * report cannot fill the list), then each report's link and its own
  * verdicts under its heading.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "report.h"
 
@@ -67,11 +65,7 @@ int mmr_index_write(const struct mmr_index_opts *o, struct mmr_error *err)
 			rpt_para(&d, s, "%s: %s", e->label, e->verdicts[v].text);
 		rpt_link(&d, s, e->href, e->label);
 	}
-	int rc = 0;
-	if (mkdir(o->outdir, 0777) != 0 && errno != EEXIST) {
-		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot create: %s", o->outdir, strerror(errno));
-		rc = -1;
-	}
+	int rc = mmr_mkdir_p(o->outdir, err);
 	if (!rc)
 		rc = rpt_write_named(&d, o->outdir, "index", err);
 	rpt_doc_free(&d);
