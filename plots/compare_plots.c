@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * compare_plots.c - the comparison's plots: every engine on shared axes.
- * Per op, the percentile spectra and CDFs overlaid (straight from each
- * engine's own .dat files); then bar charts of p99 per op, throughput,
- * lock wait and footprint, from small tables this file writes to
- * REPORT_DIR/data so that each plot can be redrawn by hand.
+ * Per op, the percentile spectra, CDFs and histograms overlaid (straight
+ * from each engine's own .dat files); calls per second and live memory
+ * over the replay; then bar charts of p99 per op, throughput, lock wait
+ * and footprint, from small tables this file writes to REPORT_DIR/data so
+ * that each plot can be redrawn by hand.
  */
 #include <errno.h>
 #include <limits.h>
@@ -47,9 +48,9 @@ static int figure(struct rpt_cmp *c, struct mmr_gnuplot *g, const char *script, 
 	return 0;
 }
 
-/* Overlay of every engine's DATA_OP.dat with SCRIPT, when at least one has rows. */
+/* Overlay of every engine's DATA_OP.dat with SCRIPT into plots/NAME_OP, when at least one has rows. */
 static int overlay(struct rpt_cmp *c, struct mmr_gnuplot *g, unsigned op, const char *data, const char *script,
-		   const char *what, struct mmr_error *err)
+		   const char *name_prefix, const char *what, struct mmr_error *err)
 {
 	struct words files = {0}, titles = {0};
 	unsigned have = 0;
@@ -69,7 +70,7 @@ static int overlay(struct rpt_cmp *c, struct mmr_gnuplot *g, unsigned op, const 
 		return -1;
 	}
 	char name[96], caption[160];
-	snprintf(name, sizeof(name), "%s_%s", data[0] == 'p' ? "percentiles" : "cdf", mmr_op_name(op));
+	snprintf(name, sizeof(name), "%s_%s", name_prefix, mmr_op_name(op));
 	snprintf(caption, sizeof(caption), "%s %s", mmr_op_name(op), what);
 	struct mmr_gnuplot_var v[] = {{"files", files.buf}, {"titles", titles.buf}};
 	return figure(c, g, script, name, caption, v, 2, err);
@@ -222,8 +223,13 @@ static int timelines(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error 
 	}
 	if (files.full || titles.full)
 		return 0;
-	struct mmr_gnuplot_var v[] = {{"files", files.buf}, {"titles", titles.buf}};
-	return figure(c, g, "cmp_timeline.gp", "timeline", "throughput over the replay", v, 2, err);
+	struct mmr_gnuplot_var v[] = {{"files", files.buf}, {"titles", titles.buf}, {"column", "2"}, {"ylabel", "calls per second"}};
+	if (figure(c, g, "cmp_timeline.gp", "timeline", "calls per second over the replay", v, 4, err))
+		return -1;
+	v[2].value = "3";
+	v[3].value = "live memory (bytes)";
+	return figure(c, g, "cmp_timeline.gp", "live", "live memory over the replay (what the trace's objects asked for)", v, 4,
+		      err);
 }
 
 int rpt_compare_plots(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *err)
@@ -233,9 +239,11 @@ int rpt_compare_plots(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error
 	if (!rc)
 		rc = throughput_bars(c, g, err);
 	for (unsigned k = 0; k < MMR_OP_COUNT && !rc; k++) {
-		rc = overlay(c, g, k, "percentiles", "cmp_percentiles.gp", "percentile spectrum", err);
+		rc = overlay(c, g, k, "percentiles", "cmp_percentiles.gp", "percentiles", "percentile spectrum", err);
 		if (!rc)
-			rc = overlay(c, g, k, "hist", "cmp_cdf.gp", "latency CDF", err);
+			rc = overlay(c, g, k, "hist", "cmp_cdf.gp", "cdf", "latency CDF", err);
+		if (!rc)
+			rc = overlay(c, g, k, "hist", "cmp_hist.gp", "hist", "latency histogram", err);
 	}
 	if (!rc)
 		rc = lock_bars(c, g, err);
