@@ -37,10 +37,10 @@ static void add_word(struct words *w, const char *s)
 static int figure(struct rpt_cmp *c, struct mmr_gnuplot *g, const char *script, const char *name,
 		  const char *caption, const struct mmr_gnuplot_var *vars, size_t nvars, struct mmr_error *err)
 {
-	char out[4200], file[256], title[700];
+	char out[4200], file[256], title[900];
 	snprintf(file, sizeof(file), "plots/%s", name);
 	snprintf(out, sizeof(out), "%s/%s", c->o->outdir, file);
-	snprintf(title, sizeof(title), "%s: %s", caption, c->doc.title ? c->doc.title : "");
+	snprintf(title, sizeof(title), "%s: %s (%s)", caption, c->doc.title ? c->doc.title : "", c->where);
 	if (mmr_gnuplot_draw(g, script, out, title, vars, nvars, err))
 		return -1;
 	strncat(file, ".png", sizeof(file) - strlen(file) - 1);

@@ -103,6 +103,7 @@ struct rpt_cmp {
 	struct rpt_doc doc;
 	struct rpt_section *plots; /* where the figures go */
 	char ncols[16];            /* columns of the per-engine tables in data/, as text for gnuplot */
+	char where[160];           /* "2 threads on 2 CPUs, Linux 6.1.0": every plot's title ends with it */
 };
 
 #endif /* MMR_REPORT_INTERNAL_H */

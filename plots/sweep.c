@@ -102,7 +102,7 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 		  const char *what, const char *ylabel, bool logy, double (*figure)(const struct mmr_results *, void *),
 		  void *arg, double scale, struct mmr_error *err)
 {
-	char path[4200], ncols[16], out[4200], file[300], title[700];
+	char path[4200], ncols[16], out[4200], file[300], title[900];
 	snprintf(path, sizeof(path), "%s/data/%s.dat", s->o->outdir, name);
 	FILE *f = fopen(path, "w");
 	const char **head = calloc(s->nengines + 1, sizeof(*head));
@@ -146,7 +146,9 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 	snprintf(ncols, sizeof(ncols), "%zu", s->nengines + 1);
 	snprintf(file, sizeof(file), "plots/%s", name);
 	snprintf(out, sizeof(out), "%s/%s", s->o->outdir, file);
-	snprintf(title, sizeof(title), "%s: %s", what, s->doc.title ? s->doc.title : "");
+	const struct mmr_results *r = &s->res[0][0];
+	snprintf(title, sizeof(title), "%s: %s (%u CPUs%s%.60s)", what, s->doc.title ? s->doc.title : "", s->online,
+		 r->kernel[0] ? ", Linux " : "", r->kernel);
 	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", ylabel}, {"logy", logy ? "1" : "0"}, {"ncols", ncols}};
 	if (mmr_gnuplot_draw(g, "sweep.gp", out, title, v, 4, err))
 		return -1;
