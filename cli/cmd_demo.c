@@ -87,7 +87,7 @@ struct demo {
 	struct timespec t0;
 	struct mmr_index_entry entries[2 * NFAMILIES];
 	struct mmr_compare_result results[2 * NFAMILIES];
-	char *texts[2 * NFAMILIES][3]; /* href, label, text: owned */
+	char *texts[2 * NFAMILIES][4]; /* href, label, text, intro: owned */
 	size_t nentries;
 };
 
@@ -219,6 +219,10 @@ static int compare_family(struct demo *d, const struct demo_family *f, const cha
 			  const char *text)
 {
 	char results[4200], report[4200], title[512], *href = NULL, *lab = strdup(label), *txt = strdup(text);
+	char *intro = NULL;
+	/* The section's paragraph: the thread's question, and why there is no real trace when there is none. */
+	if (asprintf(&intro, "%s%s%s", f->question, f->no_real ? " " : "", f->no_real ? f->no_real : "") < 0)
+		intro = NULL;
 	snprintf(results, sizeof(results), "%s/results", base);
 	snprintf(report, sizeof(report), "%s/report", base);
 	snprintf(title, sizeof(title), "%s: %s", f->heading, label);
@@ -233,6 +237,7 @@ static int compare_family(struct demo *d, const struct demo_family *f, const cha
 	if (mmr_compare(&o, res, &err)) {
 		free(lab);
 		free(txt);
+		free(intro);
 		return cli_fail("demo", "%s", err.msg);
 	}
 	/* A reference point's large changes are expected (synchronize_rcu per call is slow): the index's top lists the variants. */
@@ -245,10 +250,11 @@ static int compare_family(struct demo *d, const struct demo_family *f, const cha
 	t[0] = href;
 	t[1] = lab;
 	t[2] = txt;
+	t[3] = intro;
 	d->entries[d->nentries++] = (struct mmr_index_entry){
-		.heading = f->heading, .text = txt, .href = href, .label = lab,
+		.heading = f->heading, .intro = intro, .text = txt, .href = href, .label = lab,
 		.verdicts = res->verdicts, .nverdicts = res->nverdicts};
-	return href && lab && txt ? CLI_OK : cli_fail("demo", "out of memory");
+	return href && lab && txt && intro ? CLI_OK : cli_fail("demo", "out of memory");
 }
 
 /* One family: generate its workload, replay and compare on it, then on the real trace. */
@@ -264,9 +270,8 @@ static int family_run(struct demo *d, const struct demo_family *f)
 							    : run(&cli_cmd_generate, gen);
 	snprintf(base, sizeof(base), "%s/generated", dir);
 	snprintf(what, sizeof(what), "the generated %s workload", f->workload);
-	snprintf(text, sizeof(text), "%s Generated workload %s (%s ops, seed 1, 2 CPUs), %s replay threads, %s runs "
-		 "each.%s%s", f->question, f->workload, f->ops, DEMO_THREADS, d->repeat, f->no_real ? " " : "",
-		 f->no_real ? f->no_real : "");
+	snprintf(text, sizeof(text), "Generated workload %s (%s ops, seed 1, 2 CPUs), %s replay threads, %s runs each.",
+		 f->workload, f->ops, DEMO_THREADS, d->repeat);
 	if (!rc)
 		rc = replay_family(d, f, trace, what, false, base);
 	if (!rc)
@@ -374,7 +379,7 @@ static int demo_run(int argc, char **argv)
 		print_top(&d);
 	for (size_t i = 0; i < d.nentries; i++) {
 		mmr_compare_result_free(&d.results[i]);
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < 4; k++)
 			free(d.texts[i][k]);
 	}
 	return rc;

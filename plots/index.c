@@ -58,11 +58,15 @@ int mmr_index_write(const struct mmr_index_opts *o, struct mmr_error *err)
 		if (!heading || strcmp(heading, e->heading)) {
 			s = rpt_section(&d, e->heading);
 			heading = e->heading;
+			if (e->intro)
+				rpt_para(&d, s, "%s", e->intro);
 		}
-		if (e->text)
-			rpt_para(&d, s, "%s", e->text);
+		static const char *const head[] = {"verdict: each variant against the baseline"};
+		struct rpt_table *t = rpt_table(&d, s, e->label, 1, head);
 		for (size_t v = 0; v < e->nverdicts; v++)
-			rpt_para(&d, s, "%s: %s", e->label, e->verdicts[v].text);
+			rpt_cell(&d, t, rpt_row(&d, t), 0, "%s", e->verdicts[v].text);
+		if (e->text)
+			rpt_legend(&d, t, "%s", e->text);
 		rpt_link(&d, s, e->href, e->label);
 	}
 	int rc = mmr_mkdir_p(o->outdir, err);

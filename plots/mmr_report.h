@@ -210,7 +210,8 @@ int mmr_sweep_report(const struct mmr_sweep_opts *o, struct mmr_compare_result *
 /* One report the index links to, with what it found. */
 struct mmr_index_entry {
 	const char *heading;   /* the section: "CMA: who may sleep in cma_release" */
-	const char *text;      /* a paragraph under it, or NULL */
+	const char *intro;     /* the section's paragraph (from its first entry), or NULL */
+	const char *text;      /* what this report is, under its verdicts, or NULL */
 	const char *href;      /* the report, relative to the index */
 	const char *label;     /* the link's text */
 	const struct mmr_verdict *verdicts;
