@@ -125,12 +125,54 @@ static void test_ns(void **state)
 	assert_string_equal(b, "-");
 }
 
+/* The index's top: the weightiest verdict of each entry, then the weightiest entries. */
+static void test_index_top(void **state)
+{
+	(void)state;
+	struct mmr_verdict a[] = {{"a1", 0.5}, {"a2", 2.0}}, b[] = {{"b1", 1.0}}, c[] = {{"c1", 3.0}, {"c2", 2.5}},
+			   z[] = {{"z1", 0}};
+	struct mmr_index_entry e[] = {
+		{.heading = "A", .intro = "about A", .href = "a.html", .label = "a", .verdicts = a, .nverdicts = 2},
+		{.heading = "A", .href = "b.html", .label = "b", .text = "b's trace", .verdicts = b, .nverdicts = 1},
+		{.heading = "C", .href = "c.html", .label = "c", .verdicts = c, .nverdicts = 2},
+		{.heading = "C", .href = "z.html", .label = "z", .verdicts = z, .nverdicts = 1},
+	};
+	const struct mmr_verdict *top[3];
+	struct mmr_index_opts o = {.title = "t", .entries = e, .n = 4, .top = 3};
+	assert_int_equal(mmr_index_top(&o, top), 3);
+	assert_string_equal(top[0]->text, "c1"); /* c2 is c's too: one per entry */
+	assert_string_equal(top[1]->text, "a2");
+	assert_string_equal(top[2]->text, "b1");
+
+	char dir[] = "/tmp/test_index_XXXXXX", path[128];
+	assert_non_null(mkdtemp(dir));
+	o.outdir = dir;
+	struct mmr_error err;
+	assert_int_equal(mmr_index_write(&o, &err), 0);
+	snprintf(path, sizeof(path), "%s/index.md", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char buf[4096] = "";
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "## Verdicts\n\n- c1\n- a2\n- b1\n\n## A\n\nabout A\n\n**a**"));
+	assert_non_null(strstr(buf, "| b1 |\n\n*b's trace*\n"));
+	assert_non_null(strstr(buf, "- [a](a.html)\n- [b](b.html)\n"));
+	assert_null(strstr(buf, "about A\n\nabout A"));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	assert_int_equal(unlink(path), 0);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_markdown),
 		cmocka_unit_test(test_html_escapes_and_embeds),
 		cmocka_unit_test(test_ns),
+		cmocka_unit_test(test_index_top),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
