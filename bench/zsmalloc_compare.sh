@@ -15,7 +15,7 @@
 # moved, backoffs (migrate_lock contended / pinned objects skipped), and
 # the contention of the lock the variants differ in: pool->migrate_lock
 # (read and write) or the handle pin bit, as contended acquisitions and
-# total wait.
+# total wait; and the replay's throughput, mean of the 3 runs (M ops/s).
 set -euo pipefail
 build=${1:?usage: zsmalloc_compare.sh BUILD_DIR [OPS] [INTERVAL_US]}
 ops=${2:-400000}
@@ -25,8 +25,8 @@ work=$(mktemp -d /tmp/mmr-zsmalloc-compare-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 "$mmr" generate zram-swap -o "$work/z.mmr" --seed 1 --cpus 2 --ops "$ops" --compact-ms 5 -q
-echo "| engine | threads | map p50 | map p99 | free p50 | free p99 | pause p50 | pause p99 | pause max | pages freed/s | moved | backoffs | lock: contended / acquired, wait ms |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| engine | threads | map p50 | map p99 | free p50 | free p99 | pause p50 | pause p99 | pause max | pages freed/s | moved | backoffs | lock: contended / acquired, wait ms | M ops/s |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
 for th in 1 2; do
 	for e in zsmalloc-pinbit zsmalloc-migrate-lock; do
 		"$mmr" replay "$work/z.mmr" -e "$e" -o "$work/out" -t "$th" --repeat 3 -q \
@@ -41,7 +41,7 @@ locks = "; ".join(f"{l['side']} {l['contended']} / {l['acquisitions']}, {l['wait
 back = r["pin_busy"] + r["migrate_backoffs"] if sys.argv[2].endswith("pinbit") else r["backoffs"]
 print(f"| {sys.argv[2]} | {sys.argv[3]} | {m['p50_ns']:.0f} | {m['p99_ns']:.0f} | {f['p50_ns']:.0f} | {f['p99_ns']:.0f} "
       f"| {r['pause_p50_ns']} | {r['pause_p99_ns']} | {r['pause_max_ns']} | {r['pages_freed_per_s']:.0f} "
-      f"| {r['objs_moved']} | {back} | {locks} |")
+      f"| {r['objs_moved']} | {back} | {locks} | {d['throughput_ops_s'] / 1e6:.2f} |")
 PY
 	done
 done

@@ -16,29 +16,30 @@ static uint64_t pages_of(const struct db_buf *b)
 	return (b->size + DB_PAGE - 1) / DB_PAGE;
 }
 
-int db_map(struct db_engine *e, struct db_buf *b)
+int db_map(struct db_thread *t, struct db_buf *b)
 {
+	struct db_engine *e = t->e;
 	if (b->mapped)
 		return 0;
 	/* The buffer's memory: made when first mapped, as only mapped buffers are ever written here. */
 	if (!b->pages) {
 		if (!(b->pages = malloc(b->size ? b->size : 1)))
 			return -1;
-		atomic_fetch_add_explicit(&e->n.mem_bytes, b->size, memory_order_relaxed);
+		t->n.mem_bytes += (int64_t)b->size;
 	}
 	mmr_busy_ns(pages_of(b) * e->vmap_ns_per_page);
 	b->mapped = true;
-	atomic_fetch_add_explicit(&e->n.maps_built, 1, memory_order_relaxed);
+	t->n.maps_built++;
 	return 0;
 }
 
-void db_unmap(struct db_engine *e, struct db_buf *b)
+void db_unmap(struct db_thread *t, struct db_buf *b)
 {
 	if (!b->mapped)
 		return;
-	mmr_busy_ns(pages_of(b) * e->vunmap_ns_per_page);
+	mmr_busy_ns(pages_of(b) * t->e->vunmap_ns_per_page);
 	b->mapped = false;
-	atomic_fetch_add_explicit(&e->n.maps_torn, 1, memory_order_relaxed);
+	t->n.maps_torn++;
 }
 
 void db_use_begin(struct db_buf *b, uint64_t t0)
@@ -48,30 +49,32 @@ void db_use_begin(struct db_buf *b, uint64_t t0)
 	b->mapped_domain = b->domain;
 }
 
-void db_use_end(struct db_engine *e, struct db_buf *b)
+void db_use_end(struct db_thread *t, struct db_buf *b)
 {
 	b->vmap_count--;
 	/* A buffer that moved while its mapping was in use was read through a stale mapping. */
 	if (b->domain != b->mapped_domain)
-		atomic_fetch_add_explicit(&e->n.moved_while_mapped, 1, memory_order_relaxed);
+		t->n.moved_while_mapped++;
 	uint64_t ns = mmr_now_ns() - b->frame_t0;
-	atomic_fetch_add_explicit(&e->n.frames, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&e->n.frame_ns_total, ns, memory_order_relaxed);
-	mmr_max_u64(&e->n.frame_ns_max, ns);
-	if (ns > e->frame_ns)
-		atomic_fetch_add_explicit(&e->n.missed_frames, 1, memory_order_relaxed);
+	t->n.frames++;
+	t->n.frame_ns_total += ns;
+	if (ns > t->n.frame_ns_max)
+		t->n.frame_ns_max = ns;
+	if (ns > t->e->frame_ns)
+		t->n.missed_frames++;
 }
 
-void db_copy(struct db_engine *e, struct db_buf *b)
+void db_copy(struct db_thread *t, struct db_buf *b)
 {
+	struct db_engine *e = t->e;
 	uint64_t n = e->copy_bytes < b->size ? e->copy_bytes : b->size;
 	if (!b->pages || !n)
 		return;
 	memcpy(b->pages, e->shadow, n);
-	atomic_fetch_add_explicit(&e->n.copy_bytes, n, memory_order_relaxed);
+	t->n.copy_bytes += n;
 }
 
-int db_move(struct db_engine *e, struct db_buf *b)
+int db_move(struct db_thread *t, struct db_buf *b)
 {
 	mmr_mutex_lock(&b->resv);
 	if (b->pin) {
@@ -80,21 +83,21 @@ int db_move(struct db_engine *e, struct db_buf *b)
 	}
 	/* A cached mapping nobody uses goes with the old placement. */
 	if (b->mapped && !b->vmap_count)
-		db_unmap(e, b);
-	mmr_busy_ns(pages_of(b) * e->move_ns_per_page);
+		db_unmap(t, b);
+	mmr_busy_ns(pages_of(b) * t->e->move_ns_per_page);
 	b->domain = (b->domain + 1) % DB_DOMAINS;
 	if (b->pin)
-		atomic_fetch_add_explicit(&e->n.moved_while_pinned, 1, memory_order_relaxed);
+		t->n.moved_while_pinned++;
 	mmr_mutex_unlock(&b->resv);
 	return 0;
 }
 
-void db_put(struct db_engine *e, struct db_buf *b)
+void db_put(struct db_thread *t, struct db_buf *b)
 {
 	if (atomic_fetch_sub(&b->refs, 1) != 1)
 		return;
 	if (b->pages)
-		atomic_fetch_sub_explicit(&e->n.mem_bytes, b->size, memory_order_relaxed);
+		t->n.mem_bytes -= (int64_t)b->size;
 	mmr_mutex_destroy(&b->resv);
 	free(b->pending);
 	free(b->pages);

@@ -63,11 +63,36 @@ struct db_buf {
 
 struct db_engine;
 
-/* One replay thread. */
+/*
+ * Counts, one set per thread that works on buffers (each replay thread's
+ * db_thread, and the evictor's, the slot after them), bumped with plain
+ * increments by that thread alone.  Counters shared by the threads
+ * would bounce their cache line between the CPUs on every call:
+ * contention no vmap rule has, timed into the latencies and throughput
+ * the rules are compared on.  The evictor works once a millisecond, off
+ * the replay threads' path, but gets a set of its own rather than shared
+ * atomics because its moves and last references go through the same
+ * functions as the replay threads' (db_move, db_put).  Summed by
+ * db_counts_sum for the report and the footprint, both taken after the
+ * runner has joined every thread (the footprint's mem_bytes too: no one
+ * reads it while the replay runs).
+ */
+struct db_counts {
+	uint64_t vmaps, vunmaps, maps_built, maps_torn, cache_hits;
+	uint64_t frames, missed_frames, frame_ns_total, frame_ns_max;
+	uint64_t moves, move_failures, evictions, eviction_failures, eviction_ns_total, eviction_ns_max;
+	uint64_t moved_while_mapped, moved_while_pinned, bad_frees, copy_bytes;
+	uint64_t vunmap_other_thread, deferred_ops, deferred_ns;
+	/* Buffer memory made here less that freed here: another thread may free it, so one set can go below 0. */
+	int64_t mem_bytes;
+};
+
+/* One replay thread, or the evictor. */
 struct db_thread {
 	struct db_engine *e;
 	unsigned tid;
-};
+	struct db_counts n; /* only this thread writes them */
+} __attribute__((aligned(64)));
 
 /* What a variant decides. */
 struct db_variant {
@@ -83,48 +108,42 @@ struct db_variant {
 
 extern const struct db_variant db_vmap_pin, db_vmap_locked, db_vmap_cached, db_attach_pin;
 
-/* Counters, bumped by any thread. */
-struct db_counts {
-	atomic_ullong vmaps, vunmaps, maps_built, maps_torn, cache_hits;
-	atomic_ullong frames, missed_frames, frame_ns_total, frame_ns_max;
-	atomic_ullong moves, move_failures, evictions, eviction_failures, eviction_ns_total, eviction_ns_max;
-	atomic_ullong moved_while_mapped, moved_while_pinned, bad_frees, copy_bytes, mem_bytes;
-	atomic_ullong vunmap_other_thread, deferred_ops, deferred_ns;
-};
-
 struct db_engine {
 	const struct db_variant *v;
 	uint64_t vmap_ns_per_page, vunmap_ns_per_page, move_ns_per_page;
 	uint64_t copy_bytes, frame_ns, evict_us;
 	uint8_t *shadow;             /* the fbdev shadow buffer the damage is copied from */
 	unsigned nr_threads;
-	struct db_thread *threads;
+	struct db_thread *threads;   /* nr_threads + 1: the last is the evictor's */
 	/* Live buffers, for the evictor: machinery, not a kernel lock, so not instrumented. */
 	pthread_mutex_t live_mu;
 	struct db_buf **live;
 	unsigned nlive, cap_live;
-	struct db_counts n;
 };
+
+/* Every thread's counts, summed.  Exact when no thread is inside the engine. */
+struct db_counts db_counts_sum(const struct db_engine *e);
 
 /* ---- buffer.c ------------------------------------------------------------- */
 
+/* T: the thread doing it, whose counts these functions bump. */
 
 /* Build B's kernel mapping if it has none (the page-table cost per page).  Under resv.  -1: no memory. */
-int db_map(struct db_engine *e, struct db_buf *b);
+int db_map(struct db_thread *t, struct db_buf *b);
 /* Tear B's kernel mapping down.  Under resv. */
-void db_unmap(struct db_engine *e, struct db_buf *b);
+void db_unmap(struct db_thread *t, struct db_buf *b);
 /* A use of the mapping begins (T0 = its vmap's start) and ends.  Under resv or a pin. */
 void db_use_begin(struct db_buf *b, uint64_t t0);
-void db_use_end(struct db_engine *e, struct db_buf *b);
+void db_use_end(struct db_thread *t, struct db_buf *b);
 /* The damage copy into B's mapping: real memcpy from the shadow buffer. */
-void db_copy(struct db_engine *e, struct db_buf *b);
+void db_copy(struct db_thread *t, struct db_buf *b);
 /*
  * Move B to another domain under its reservation lock, unless pinned.
  * Returns 0 when it moved, -1 when pinned (an eviction failure).
  */
-int db_move(struct db_engine *e, struct db_buf *b);
+int db_move(struct db_thread *t, struct db_buf *b);
 /* Drop a reference; the last one frees B. */
-void db_put(struct db_engine *e, struct db_buf *b);
+void db_put(struct db_thread *t, struct db_buf *b);
 
 /* ---- engine.c -------------------------------------------------------------- */
 

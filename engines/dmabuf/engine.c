@@ -55,7 +55,8 @@ void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, st
 		return NULL;
 	}
 	e->nr_threads = env->threads ? env->threads : 1;
-	e->threads = calloc(e->nr_threads, sizeof(*e->threads));
+	/* One more for the evictor; each on its own cache lines, as a thread's counts change on every call. */
+	e->threads = aligned_alloc(64, (e->nr_threads + 1) * sizeof(*e->threads));
 	e->shadow = malloc(e->copy_bytes ? e->copy_bytes : 1);
 	if (!e->threads || !e->shadow) {
 		snprintf(err->msg, sizeof(err->msg), "dmabuf: out of memory");
@@ -65,7 +66,7 @@ void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, st
 		return NULL;
 	}
 	memset(e->shadow, 0x5a, e->copy_bytes);
-	for (unsigned t = 0; t < e->nr_threads; t++)
+	for (unsigned t = 0; t <= e->nr_threads; t++)
 		e->threads[t] = (struct db_thread){.e = e, .tid = t};
 	pthread_mutex_init(&e->live_mu, NULL);
 	return e;
@@ -75,7 +76,7 @@ void db_destroy(void *engine)
 {
 	struct db_engine *e = engine;
 	for (unsigned i = 0; i < e->nlive; i++)
-		db_put(e, e->live[i]);
+		db_put(&e->threads[e->nr_threads], e->live[i]);
 	pthread_mutex_destroy(&e->live_mu);
 	free(e->live);
 	free(e->threads);
@@ -134,7 +135,7 @@ static bool defer(struct db_thread *t, unsigned op, struct db_buf *b)
 		b->cap_pending = cap;
 	}
 	b->pending[b->npending++] = op;
-	atomic_fetch_add_explicit(&t->e->n.deferred_ops, 1, memory_order_relaxed);
+	t->n.deferred_ops++;
 	return true;
 }
 
@@ -161,7 +162,7 @@ void db_run_deferred(struct db_thread *t, struct db_buf *b)
 		else
 			do_attach(t, b, op == MMR_OP_ATTACH);
 	}
-	atomic_fetch_add_explicit(&t->e->n.deferred_ns, mmr_now_ns() - t0, memory_order_relaxed);
+	t->n.deferred_ns += mmr_now_ns() - t0;
 }
 
 int db_op_alloc(void *thread, struct mmr_call *op)
@@ -188,8 +189,8 @@ static void do_free(struct db_thread *t, struct db_buf *b)
 	bool busy = b->vmap_count || b->attachments;
 	mmr_mutex_unlock(&b->resv);
 	if (busy)
-		atomic_fetch_add_explicit(&t->e->n.bad_frees, 1, memory_order_relaxed);
-	db_put(t->e, b);
+		t->n.bad_frees++;
+	db_put(t, b);
 }
 
 int db_op_free(void *thread, struct mmr_call *op)
@@ -234,21 +235,24 @@ int db_op_detach(void *thread, struct mmr_call *op)
 int db_op_vmap(void *thread, struct mmr_call *op)
 {
 	struct db_thread *t = thread;
-	atomic_fetch_add_explicit(&t->e->n.vmaps, 1, memory_order_relaxed);
+	t->n.vmaps++;
 	return t->e->v->vmap(t, (struct db_buf *)(uintptr_t)op->handle);
 }
 
 int db_op_vunmap(void *thread, struct mmr_call *op)
 {
 	struct db_thread *t = thread;
-	atomic_fetch_add_explicit(&t->e->n.vunmaps, 1, memory_order_relaxed);
+	t->n.vunmaps++;
 	return t->e->v->vunmap(t, (struct db_buf *)(uintptr_t)op->handle);
 }
 
 static int do_move(struct db_thread *t, struct db_buf *b)
 {
-	int rc = db_move(t->e, b);
-	atomic_fetch_add_explicit(rc ? &t->e->n.move_failures : &t->e->n.moves, 1, memory_order_relaxed);
+	int rc = db_move(t, b);
+	if (rc)
+		t->n.move_failures++;
+	else
+		t->n.moves++;
 	return rc;
 }
 
@@ -281,6 +285,7 @@ static struct db_buf *pick(struct db_engine *e, uint64_t *rng)
 void db_evictor(void *engine, unsigned idx, const atomic_bool *stop)
 {
 	struct db_engine *e = engine;
+	struct db_thread *self = &e->threads[e->nr_threads]; /* the one evictor (db_workers) */
 	uint64_t rng = 0x2545f4914f6cdd1dull + idx;
 	struct timespec gap = {(time_t)(e->evict_us / 1000000), (long)(e->evict_us % 1000000) * 1000};
 	while (!atomic_load(stop)) {
@@ -289,25 +294,62 @@ void db_evictor(void *engine, unsigned idx, const atomic_bool *stop)
 		if (!b)
 			continue;
 		uint64_t t0 = mmr_now_ns();
-		int rc = db_move(e, b);
+		int rc = db_move(self, b);
 		uint64_t ns = mmr_now_ns() - t0;
-		db_put(e, b);
-		atomic_fetch_add_explicit(rc ? &e->n.eviction_failures : &e->n.evictions, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&e->n.eviction_ns_total, ns, memory_order_relaxed);
-		mmr_max_u64(&e->n.eviction_ns_max, ns);
+		db_put(self, b);
+		if (rc)
+			self->n.eviction_failures++;
+		else
+			self->n.evictions++;
+		self->n.eviction_ns_total += ns;
+		if (ns > self->n.eviction_ns_max)
+			self->n.eviction_ns_max = ns;
 	}
 }
 
+struct db_counts db_counts_sum(const struct db_engine *e)
+{
+	struct db_counts s = {0};
+	for (unsigned i = 0; i <= e->nr_threads; i++) {
+		const struct db_counts *c = &e->threads[i].n;
+		s.vmaps += c->vmaps;
+		s.vunmaps += c->vunmaps;
+		s.maps_built += c->maps_built;
+		s.maps_torn += c->maps_torn;
+		s.cache_hits += c->cache_hits;
+		s.frames += c->frames;
+		s.missed_frames += c->missed_frames;
+		s.frame_ns_total += c->frame_ns_total;
+		s.frame_ns_max = c->frame_ns_max > s.frame_ns_max ? c->frame_ns_max : s.frame_ns_max;
+		s.moves += c->moves;
+		s.move_failures += c->move_failures;
+		s.evictions += c->evictions;
+		s.eviction_failures += c->eviction_failures;
+		s.eviction_ns_total += c->eviction_ns_total;
+		s.eviction_ns_max = c->eviction_ns_max > s.eviction_ns_max ? c->eviction_ns_max : s.eviction_ns_max;
+		s.moved_while_mapped += c->moved_while_mapped;
+		s.moved_while_pinned += c->moved_while_pinned;
+		s.bad_frees += c->bad_frees;
+		s.copy_bytes += c->copy_bytes;
+		s.vunmap_other_thread += c->vunmap_other_thread;
+		s.deferred_ops += c->deferred_ops;
+		s.deferred_ns += c->deferred_ns;
+		s.mem_bytes += c->mem_bytes;
+	}
+	return s;
+}
+
+/* The runner takes the footprint and the report after joining the replay threads and the evictor. */
 uint64_t db_footprint(void *engine)
 {
-	struct db_engine *e = engine;
-	return atomic_load(&e->n.mem_bytes);
+	struct db_counts n = db_counts_sum(engine);
+	return n.mem_bytes > 0 ? (uint64_t)n.mem_bytes : 0;
 }
 
 void db_report(void *engine, const struct mmr_report *r)
 {
 	struct db_engine *e = engine;
-	struct db_counts *n = &e->n;
+	const struct db_counts n = db_counts_sum(e);
 	unsigned mapped = 0;
 	pthread_mutex_lock(&e->live_mu);
 	unsigned live = e->nlive;
@@ -316,23 +358,23 @@ void db_report(void *engine, const struct mmr_report *r)
 	pthread_mutex_unlock(&e->live_mu);
 	const struct {
 		const char *key;
-		atomic_ullong *v;
+		uint64_t v;
 	} u[] = {
-		{"vmaps", &n->vmaps}, {"vunmaps", &n->vunmaps}, {"maps_built", &n->maps_built},
-		{"maps_torn", &n->maps_torn}, {"cache_hits", &n->cache_hits}, {"frames", &n->frames},
-		{"missed_frames", &n->missed_frames}, {"frame_ns_max", &n->frame_ns_max}, {"moves", &n->moves},
-		{"move_failures", &n->move_failures}, {"evictions", &n->evictions},
-		{"eviction_failures", &n->eviction_failures}, {"eviction_ns_max", &n->eviction_ns_max},
-		{"moved_while_mapped", &n->moved_while_mapped}, {"moved_while_pinned", &n->moved_while_pinned},
-		{"bad_frees", &n->bad_frees}, {"vunmap_other_thread", &n->vunmap_other_thread},
-		{"deferred_ops", &n->deferred_ops}, {"deferred_ns", &n->deferred_ns},
-		{"copy_bytes", &n->copy_bytes},
+		{"vmaps", n.vmaps}, {"vunmaps", n.vunmaps}, {"maps_built", n.maps_built},
+		{"maps_torn", n.maps_torn}, {"cache_hits", n.cache_hits}, {"frames", n.frames},
+		{"missed_frames", n.missed_frames}, {"frame_ns_max", n.frame_ns_max}, {"moves", n.moves},
+		{"move_failures", n.move_failures}, {"evictions", n.evictions},
+		{"eviction_failures", n.eviction_failures}, {"eviction_ns_max", n.eviction_ns_max},
+		{"moved_while_mapped", n.moved_while_mapped}, {"moved_while_pinned", n.moved_while_pinned},
+		{"bad_frees", n.bad_frees}, {"vunmap_other_thread", n.vunmap_other_thread},
+		{"deferred_ops", n.deferred_ops}, {"deferred_ns", n.deferred_ns},
+		{"copy_bytes", n.copy_bytes},
 	};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
-		r->u64(r->ctx, u[i].key, atomic_load(u[i].v));
-	uint64_t frames = atomic_load(&n->frames), tries = atomic_load(&n->evictions) + atomic_load(&n->eviction_failures);
-	r->f64(r->ctx, "frame_ns_mean", frames ? (double)atomic_load(&n->frame_ns_total) / (double)frames : 0);
-	r->f64(r->ctx, "eviction_ns_mean", tries ? (double)atomic_load(&n->eviction_ns_total) / (double)tries : 0);
+		r->u64(r->ctx, u[i].key, u[i].v);
+	uint64_t tries = n.evictions + n.eviction_failures;
+	r->f64(r->ctx, "frame_ns_mean", n.frames ? (double)n.frame_ns_total / (double)n.frames : 0);
+	r->f64(r->ctx, "eviction_ns_mean", tries ? (double)n.eviction_ns_total / (double)tries : 0);
 	r->u64(r->ctx, "live_buffers", live);
 	r->u64(r->ctx, "mappings_in_use", mapped);
 }

@@ -13,7 +13,7 @@ static int locked_vmap(struct db_thread *t, struct db_buf *b)
 {
 	uint64_t t0 = mmr_now_ns();
 	mmr_mutex_lock(&b->resv);
-	if (db_map(t->e, b)) {
+	if (db_map(t, b)) {
 		mmr_mutex_unlock(&b->resv);
 		return -1;
 	}
@@ -25,12 +25,12 @@ static int locked_vmap(struct db_thread *t, struct db_buf *b)
 static int locked_vunmap(struct db_thread *t, struct db_buf *b)
 {
 	if (atomic_load_explicit(&b->holder, memory_order_relaxed) != t->tid + 1) {
-		atomic_fetch_add_explicit(&t->e->n.vunmap_other_thread, 1, memory_order_relaxed);
+		t->n.vunmap_other_thread++;
 		return -1;
 	}
-	db_copy(t->e, b);
-	db_unmap(t->e, b);
-	db_use_end(t->e, b);
+	db_copy(t, b);
+	db_unmap(t, b);
+	db_use_end(t, b);
 	atomic_store_explicit(&b->holder, 0, memory_order_relaxed);
 	mmr_mutex_unlock(&b->resv);
 	db_run_deferred(t, b);

@@ -11,7 +11,7 @@ static int pin_vmap(struct db_thread *t, struct db_buf *b)
 {
 	uint64_t t0 = mmr_now_ns();
 	mmr_mutex_lock(&b->resv);
-	int rc = db_map(t->e, b);
+	int rc = db_map(t, b);
 	if (!rc) {
 		b->pin++;
 		db_use_begin(b, t0);
@@ -22,11 +22,11 @@ static int pin_vmap(struct db_thread *t, struct db_buf *b)
 
 static int pin_vunmap(struct db_thread *t, struct db_buf *b)
 {
-	db_copy(t->e, b);
+	db_copy(t, b);
 	mmr_mutex_lock(&b->resv);
-	db_unmap(t->e, b);
+	db_unmap(t, b);
 	b->pin--;
-	db_use_end(t->e, b);
+	db_use_end(t, b);
 	mmr_mutex_unlock(&b->resv);
 	return 0;
 }

@@ -49,7 +49,7 @@ static struct zs_zspage *alloc_zspage(struct zs_pool *p, struct zs_class *c, uns
 	/* Published to other threads through class->lock when it joins a list. */
 	for (unsigned i = 0; i < c->pages_per_zspage; i++)
 		p->owner[z->pfn[i]] = z;
-	atomic_fetch_add_explicit(&p->n.zspages_alloc, 1, memory_order_relaxed);
+	zs_cpu_counts(p, cpu)->zspages_alloc++;
 	return z;
 }
 
@@ -123,13 +123,13 @@ uint8_t *zs_map_object(struct zs_thread *t, struct zs_handle *h, bool write)
 			memcpy(t->buf + first, mmr_page_address(p->zone, z->pfn[page_i + 1]), c->size - first);
 		}
 		addr = t->buf;
-		atomic_fetch_add_explicit(&p->n.spans, 1, memory_order_relaxed);
+		t->n.spans++;
 	}
 	t->mapped = h;
 	t->mzspage = z;
 	t->mwrite = write;
 	t->maddr = c->huge ? addr : addr + ZS_HANDLE_SIZE;
-	atomic_fetch_add_explicit(&p->n.maps, 1, memory_order_relaxed);
+	t->n.maps++;
 	return t->maddr;
 }
 
@@ -150,7 +150,7 @@ void zs_unmap_object(struct zs_thread *t)
 	}
 	t->mapped = NULL;
 	t->mzspage = NULL;
-	atomic_fetch_add_explicit(&p->n.unmaps, 1, memory_order_relaxed);
+	t->n.unmaps++;
 	p->v->map_unlock(p, h, z);
 }
 
@@ -167,9 +167,10 @@ uint64_t zs_compact(struct zs_pool *p, unsigned cpu)
 	/* Largest classes first, as zs_compact walks them. */
 	for (unsigned i = p->nr_classes; i--;)
 		freed += p->v->compact_class(p, &p->classes[i], cpu);
-	atomic_fetch_add_explicit(&p->n.pages_freed, freed, memory_order_relaxed);
-	atomic_fetch_add_explicit(&p->n.compact_ns, mmr_now_ns() - t0, memory_order_relaxed);
-	atomic_fetch_add_explicit(&p->n.compactions, 1, memory_order_relaxed);
+	struct zs_counts *n = zs_cpu_counts(p, cpu);
+	n->pages_freed += freed;
+	n->compact_ns += mmr_now_ns() - t0;
+	n->compactions++;
 	return freed;
 }
 

@@ -90,7 +90,10 @@ static int init_pool(struct zs_pool *p, const struct mmr_engine_env *env, uint64
 	p->nr_pfns = zc.pages;
 	p->nr_threads = env->threads;
 	p->owner = calloc(p->nr_pfns, sizeof(*p->owner));
-	p->threads = calloc(p->nr_threads + 1, sizeof(*p->threads));
+	/* Each on its own cache lines: a thread's counts are written on every call. */
+	p->threads = aligned_alloc(64, (p->nr_threads + 1) * sizeof(*p->threads));
+	if (p->threads)
+		memset(p->threads, 0, (p->nr_threads + 1) * sizeof(*p->threads));
 	if (!p->owner || !p->threads || init_classes(p))
 		goto nomem;
 	for (unsigned t = 0; t <= p->nr_threads; t++) {

@@ -16,7 +16,7 @@ static void unmap_pending(struct zs_thread *t)
 {
 	if (!t->mapped)
 		return;
-	atomic_fetch_add_explicit(&t->pool->n.implicit_unmaps, 1, memory_order_relaxed);
+	t->n.implicit_unmaps++;
 	zs_unmap_object(t);
 }
 
@@ -30,10 +30,10 @@ int zs_engine_alloc(void *thread, struct mmr_call *op)
 	struct zs_thread *t = thread;
 	struct zs_pool *p = t->pool;
 	unmap_pending(t);
-	atomic_fetch_add_explicit(&p->n.mallocs, 1, memory_order_relaxed);
+	t->n.mallocs++;
 	struct zs_handle *h = op->size <= ZS_PAGE ? zs_malloc(p, t->cpu, (uint32_t)op->size) : NULL;
 	if (!h) {
-		atomic_fetch_add_explicit(&p->n.failed, 1, memory_order_relaxed);
+		t->n.failed++;
 		return -1;
 	}
 	op->handle = (uint64_t)(uintptr_t)h;
@@ -44,7 +44,7 @@ int zs_engine_free(void *thread, struct mmr_call *op)
 {
 	struct zs_thread *t = thread;
 	unmap_pending(t);
-	atomic_fetch_add_explicit(&t->pool->n.frees, 1, memory_order_relaxed);
+	t->n.frees++;
 	zs_free(t->pool, t->cpu, (struct zs_handle *)(uintptr_t)op->handle);
 	return 0;
 }
@@ -52,7 +52,6 @@ int zs_engine_free(void *thread, struct mmr_call *op)
 int zs_engine_map(void *thread, struct mmr_call *op)
 {
 	struct zs_thread *t = thread;
-	struct zs_pool *p = t->pool;
 	struct zs_handle *h = (struct zs_handle *)(uintptr_t)op->handle;
 	bool write = op->flags & MMR_EF_MAP_WRITE;
 	unmap_pending(t);
@@ -60,8 +59,10 @@ int zs_engine_map(void *thread, struct mmr_call *op)
 	if (write) {
 		zs_pattern_fill(bytes, h->size, h, ++h->version);
 	} else if (h->version) {
-		bool ok = zs_pattern_check(bytes, h->size, h, h->version);
-		atomic_fetch_add_explicit(ok ? &p->n.verified : &p->n.mismatches, 1, memory_order_relaxed);
+		if (zs_pattern_check(bytes, h->size, h, h->version))
+			t->n.verified++;
+		else
+			t->n.mismatches++;
 	}
 	return 0;
 }
@@ -72,7 +73,7 @@ int zs_engine_unmap(void *thread, struct mmr_call *op)
 	if (t->mapped && t->mapped == (struct zs_handle *)(uintptr_t)op->handle)
 		zs_unmap_object(t);
 	else
-		atomic_fetch_add_explicit(&t->pool->n.unmatched_unmaps, 1, memory_order_relaxed);
+		t->n.unmatched_unmaps++;
 	return 0;
 }
 
@@ -106,25 +107,56 @@ static void report_hist(const struct mmr_report *r, const char *key, const struc
 	r->u64(r->ctx, k, h->count);
 }
 
+struct zs_counts zs_counts_sum(const struct zs_pool *p)
+{
+	struct zs_counts s = {0};
+	for (unsigned i = 0; i <= p->nr_threads; i++) {
+		const struct zs_counts *c = &p->threads[i].n;
+		s.mallocs += c->mallocs;
+		s.failed += c->failed;
+		s.frees += c->frees;
+		s.maps += c->maps;
+		s.unmaps += c->unmaps;
+		s.spans += c->spans;
+		s.verified += c->verified;
+		s.mismatches += c->mismatches;
+		s.unmatched_unmaps += c->unmatched_unmaps;
+		s.implicit_unmaps += c->implicit_unmaps;
+		s.compactions += c->compactions;
+		s.pages_freed += c->pages_freed;
+		s.objs_moved += c->objs_moved;
+		s.backoffs += c->backoffs;
+		s.pin_busy += c->pin_busy;
+		s.migrations += c->migrations;
+		s.migrate_backoffs += c->migrate_backoffs;
+		s.zspages_alloc += c->zspages_alloc;
+		s.zspages_freed += c->zspages_freed;
+		s.compact_ns += c->compact_ns;
+	}
+	return s;
+}
+
+/* Called once the runner has joined the replay threads and the worker: the per-CPU counts are final. */
 void zs_engine_report(void *engine, const struct mmr_report *r)
 {
 	struct zs_pool *p = engine;
-	const struct zs_counts *n = &p->n;
-	struct {
+	const struct zs_counts n = zs_counts_sum(p);
+	const struct {
 		const char *key;
-		const atomic_ullong *v;
+		uint64_t v;
 	} c[] = {
-		{"mallocs", &n->mallocs}, {"failed", &n->failed}, {"frees", &n->frees}, {"maps", &n->maps},
-		{"unmaps", &n->unmaps}, {"spanning_maps", &n->spans}, {"verified", &n->verified},
-		{"mismatches", &n->mismatches}, {"unmatched_unmaps", &n->unmatched_unmaps},
-		{"implicit_unmaps", &n->implicit_unmaps}, {"compactions", &n->compactions}, {"passes", &n->passes},
-		{"pages_freed", &n->pages_freed}, {"objs_moved", &n->objs_moved}, {"backoffs", &n->backoffs},
-		{"pin_busy", &n->pin_busy}, {"migrations", &n->migrations}, {"migrate_backoffs", &n->migrate_backoffs},
-		{"zspages_alloc", &n->zspages_alloc}, {"zspages_freed", &n->zspages_freed},
+		{"mallocs", n.mallocs}, {"failed", n.failed}, {"frees", n.frees}, {"maps", n.maps},
+		{"unmaps", n.unmaps}, {"spanning_maps", n.spans}, {"verified", n.verified},
+		{"mismatches", n.mismatches}, {"unmatched_unmaps", n.unmatched_unmaps},
+		{"implicit_unmaps", n.implicit_unmaps}, {"compactions", n.compactions},
+		{"passes", atomic_load(&p->passes)}, {"pages_freed", n.pages_freed}, {"objs_moved", n.objs_moved},
+		{"backoffs", n.backoffs}, {"pin_busy", n.pin_busy}, {"migrations", n.migrations},
+		{"migrate_backoffs", n.migrate_backoffs}, {"zspages_alloc", n.zspages_alloc},
+		{"zspages_freed", n.zspages_freed},
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		r->u64(r->ctx, c[i].key, atomic_load(c[i].v));
-	uint64_t freed = atomic_load(&n->pages_freed), cns = atomic_load(&n->compact_ns);
+		r->u64(r->ctx, c[i].key, c[i].v);
+	uint64_t freed = n.pages_freed, cns = n.compact_ns;
 	r->u64(r->ctx, "classes", p->nr_classes);
 	r->f64(r->ctx, "compact_s", cns / 1e9);
 	r->f64(r->ctx, "worker_s", p->worker_ns / 1e9);

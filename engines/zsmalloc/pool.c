@@ -233,7 +233,7 @@ void zs_free_zspage(struct zs_pool *p, struct zs_class *c, struct zs_zspage *z, 
 		p->owner[z->pfn[i]] = NULL;
 		mmr_pages_free(p->zone, cpu, z->pfn[i], 0);
 	}
-	atomic_fetch_add_explicit(&p->n.zspages_freed, 1, memory_order_relaxed);
+	zs_cpu_counts(p, cpu)->zspages_freed++;
 	free(z);
 }
 
@@ -254,8 +254,10 @@ static void copy_obj(struct zs_pool *p, struct zs_zspage *dz, unsigned doff, str
 	}
 }
 
-bool zs_migrate_zspage(struct zs_pool *p, struct zs_zspage *src, struct zs_zspage *dst, unsigned *idx, bool pin)
+bool zs_migrate_zspage(struct zs_pool *p, struct zs_zspage *src, struct zs_zspage *dst, unsigned *idx, bool pin,
+		       unsigned cpu)
 {
+	struct zs_counts *n = zs_cpu_counts(p, cpu);
 	struct zs_class *c = src->class;
 	for (; *idx < c->objs_per_zspage; ++*idx) {
 		struct zs_handle *h = zs_obj_handle(p, src, *idx);
@@ -264,7 +266,7 @@ bool zs_migrate_zspage(struct zs_pool *p, struct zs_zspage *src, struct zs_zspag
 		if (dst->inuse == c->objs_per_zspage)
 			return false;
 		if (pin && !mmr_bit_trylock(&h->obj, ZS_PIN_BIT, p->pin_class)) {
-			atomic_fetch_add_explicit(&p->n.pin_busy, 1, memory_order_relaxed);
+			n->pin_busy++;
 			continue; /* in use: it stays, and so does its zspage */
 		}
 		if (pin)
@@ -279,7 +281,7 @@ bool zs_migrate_zspage(struct zs_pool *p, struct zs_zspage *src, struct zs_zspag
 			zs_ld_release(p->v->rank_pin);
 		}
 		zs_obj_free(p, src, *idx);
-		atomic_fetch_add_explicit(&p->n.objs_moved, 1, memory_order_relaxed);
+		n->objs_moved++;
 	}
 	return true;
 }

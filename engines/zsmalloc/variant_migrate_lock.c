@@ -66,20 +66,23 @@ static void ml_free_unlock(struct zs_pool *p, struct zs_handle *h)
 	(void)p, (void)h;
 }
 
-/* Move what SRC holds into targets, each write-locked (nested); false when it backed off or ran out. */
-static bool drain_src(struct zs_pool *p, struct zs_class *c, struct zs_zspage *src)
+/*
+ * Move what SRC holds into targets, each write-locked (nested), counted on
+ * thread CPU; false when it backed off or ran out.
+ */
+static bool drain_src(struct zs_pool *p, struct zs_class *c, struct zs_zspage *src, unsigned cpu)
 {
 	unsigned idx = 0;
 	struct zs_zspage *dst;
 	while ((dst = zs_isolate_zspage(c, false))) {
 		zs_zspage_write_lock(p, dst, true);
-		bool done = zs_migrate_zspage(p, src, dst, &idx, false);
+		bool done = zs_migrate_zspage(p, src, dst, &idx, false, cpu);
 		zs_putback_zspage(c, dst);
 		zs_zspage_write_unlock(p, dst);
 		if (done)
 			return true;
 		if (mmr_rwlock_is_contended(&p->migrate_lock)) {
-			atomic_fetch_add_explicit(&p->n.backoffs, 1, memory_order_relaxed);
+			zs_cpu_counts(p, cpu)->backoffs++;
 			return false;
 		}
 	}
@@ -96,7 +99,7 @@ static uint64_t ml_compact_class(struct zs_pool *p, struct zs_class *c, unsigned
 	struct zs_zspage *src;
 	while (budget-- && (src = zs_isolate_zspage(c, true))) {
 		zs_zspage_write_lock(p, src, false); /* waits for whoever maps an object of it */
-		bool go = zs_can_compact(c) && drain_src(p, c, src);
+		bool go = zs_can_compact(c) && drain_src(p, c, src, cpu);
 		int fg = zs_putback_zspage(c, src);
 		zs_zspage_write_unlock(p, src);
 		if (fg == ZS_EMPTY) {

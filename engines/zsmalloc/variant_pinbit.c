@@ -72,7 +72,7 @@ static uint64_t pin_compact_class(struct zs_pool *p, struct zs_class *c, unsigne
 			break;
 		unsigned idx = 0;
 		while ((dst = zs_isolate_zspage(c, false))) {
-			if (zs_migrate_zspage(p, src, dst, &idx, true))
+			if (zs_migrate_zspage(p, src, dst, &idx, true, cpu))
 				break;
 			zs_putback_zspage(c, dst); /* full: the next target */
 		}

@@ -38,7 +38,11 @@ static void migrate_one(struct zs_pool *p, unsigned cpu)
 	if (new_pfn != MMR_NO_PAGE) {
 		bool ok = p->v->migrate_page(p, z, page_i, new_pfn) == 0;
 		mmr_pages_free(p->zone, cpu, ok ? old : new_pfn, 0);
-		atomic_fetch_add_explicit(ok ? &p->n.migrations : &p->n.migrate_backoffs, 1, memory_order_relaxed);
+		struct zs_counts *n = zs_cpu_counts(p, cpu);
+		if (ok)
+			n->migrations++;
+		else
+			n->migrate_backoffs++;
 	}
 	zs_class_lock(p, c);
 	z->isolated = false;
@@ -60,7 +64,7 @@ void zs_worker_pass(struct zs_pool *p)
 	pthread_mutex_lock(&p->stats_mu);
 	mmr_hist_add(&p->pass, ns);
 	pthread_mutex_unlock(&p->stats_mu);
-	atomic_fetch_add_explicit(&p->n.passes, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->passes, 1, memory_order_relaxed);
 }
 
 void zs_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)

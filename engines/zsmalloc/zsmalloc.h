@@ -82,7 +82,28 @@ struct zs_class {
 	uint64_t zspages, objs_used; /* under lock */
 } __attribute__((aligned(64)));
 
-/* A replay thread is a CPU: its pcp lists and its map buffer. */
+/*
+ * Counts, one set per CPU of the model (each replay thread's zs_thread,
+ * and the worker's, the slot after them), bumped with plain increments
+ * by the one thread that runs that CPU.  Counters shared by the threads
+ * would bounce their cache line between the CPUs on nearly every call:
+ * contention neither kernel design has, timed into the latencies and
+ * throughput the variants are compared on.  Compaction and migration
+ * count on the CPU that runs them as well (the worker's, or a replay
+ * thread's for a trace's compact event): a compaction moves objects one
+ * by one, and a replay thread compacting beside the worker would
+ * otherwise share a line with it.  Summed by zs_counts_sum at report
+ * time, when the runner has joined every thread.
+ */
+struct zs_counts {
+	uint64_t mallocs, failed, frees, maps, unmaps, spans, verified, mismatches;
+	uint64_t unmatched_unmaps, implicit_unmaps;
+	uint64_t compactions, pages_freed, objs_moved, backoffs, pin_busy;
+	uint64_t migrations, migrate_backoffs, zspages_alloc, zspages_freed;
+	uint64_t compact_ns; /* time inside compaction, all callers */
+};
+
+/* A replay thread is a CPU: its pcp lists, its map buffer and its counts. */
 struct zs_thread {
 	struct zs_pool *pool;
 	unsigned cpu;
@@ -92,7 +113,8 @@ struct zs_thread {
 	struct zs_zspage *mzspage;
 	uint8_t *maddr;              /* what map returned */
 	bool mwrite, mspans;
-};
+	struct zs_counts n;          /* this CPU's; only its own thread writes them */
+} __attribute__((aligned(64)));
 
 struct zs_pool;
 
@@ -121,15 +143,6 @@ struct zs_variant {
 
 extern const struct zs_variant zs_pinbit_variant, zs_migrate_lock_variant;
 
-/* Counters, bumped by any thread. */
-struct zs_counts {
-	atomic_ullong mallocs, failed, frees, maps, unmaps, spans, verified, mismatches;
-	atomic_ullong unmatched_unmaps, implicit_unmaps;
-	atomic_ullong compactions, passes, pages_freed, objs_moved, backoffs, pin_busy;
-	atomic_ullong migrations, migrate_backoffs, zspages_alloc, zspages_freed;
-	atomic_ullong compact_ns; /* time inside compaction, all callers */
-};
-
 struct zs_pool {
 	const struct zs_variant *v;
 	struct mmr_zone *zone;
@@ -147,8 +160,22 @@ struct zs_pool {
 	uint64_t worker_ns;               /* worker only: time it ran */
 	pthread_mutex_t stats_mu;         /* the histograms below (model bookkeeping, not a kernel lock) */
 	struct mmr_hist pause, pass;      /* exclusive-hold stretches of compaction; whole passes */
-	struct zs_counts n;
+	/*
+	 * Worker passes: bumped once per pass by the worker alone, never on a
+	 * replay thread's path, so one shared atomic costs nothing; it may be
+	 * read while the worker runs (the unit test waits on it for a pass).
+	 */
+	atomic_ullong passes;
 };
+
+/* The counts of thread CPU (nr_threads: the worker's). */
+static inline struct zs_counts *zs_cpu_counts(struct zs_pool *p, unsigned cpu)
+{
+	return &p->threads[cpu].n;
+}
+
+/* Every CPU's counts, summed.  Exact when no thread is inside the pool. */
+struct zs_counts zs_counts_sum(const struct zs_pool *p);
 
 /* ---- lock order check (debug builds) -------------------------------------- */
 
@@ -218,11 +245,13 @@ void zs_free_zspage(struct zs_pool *p, struct zs_class *c, struct zs_zspage *z, 
 
 /*
  * Move objects of SRC, from index *IDX on, into DST until SRC has none
- * left (returns true) or DST is full (false).  With PIN, each handle is
- * try-pinned first and a busy one skipped; its new location keeps the pin
- * bit until unpinned.  Under class->lock and whatever the variant needs.
+ * left (returns true) or DST is full (false), counted on thread CPU.
+ * With PIN, each handle is try-pinned first and a busy one skipped; its
+ * new location keeps the pin bit until unpinned.  Under class->lock and
+ * whatever the variant needs.
  */
-bool zs_migrate_zspage(struct zs_pool *p, struct zs_zspage *src, struct zs_zspage *dst, unsigned *idx, bool pin);
+bool zs_migrate_zspage(struct zs_pool *p, struct zs_zspage *src, struct zs_zspage *dst, unsigned *idx, bool pin,
+		       unsigned cpu);
 /* The handles of the allocated objects starting in page PAGE_I of Z, into OUT; returns how many. */
 unsigned zs_page_handles(const struct zs_pool *p, const struct zs_zspage *z, unsigned page_i,
 			 struct zs_handle **out);

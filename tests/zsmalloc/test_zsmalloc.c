@@ -114,8 +114,8 @@ static void *run_thread(void *arg)
 		step(t, zt, r % SLOTS, r >> 10);
 		if (it % 1500 == 1499) {
 			/* Let a worker pass happen between our steps: compaction meets live maps and frees. */
-			unsigned long long passes = atomic_load(&t->pool->n.passes);
-			while (atomic_load(&t->pool->n.passes) == passes)
+			unsigned long long passes = atomic_load(&t->pool->passes);
+			while (atomic_load(&t->pool->passes) == passes)
 				sched_yield();
 			struct mmr_call op = {0};
 			t->ops->op[MMR_OP_COMPACT](zt, &op);
@@ -173,12 +173,12 @@ static void concurrent(const struct mmr_engine_ops *ops)
 	atomic_store(&w.stop, true);
 	pthread_join(wt, NULL);
 	assert_int_equal(atomic_load(&failures), 0);
-	assert_int_equal(atomic_load(&p->n.mismatches), 0);
-	assert_true(atomic_load(&p->n.passes) > 0);
+	assert_int_equal(zs_counts_sum(p).mismatches, 0);
+	assert_true(atomic_load(&p->passes) > 0);
 	check_pool(p, th);
 
 	/* Free three in four: sparse zspages that a compaction must empty, moving objects. */
-	uint64_t moved = atomic_load(&p->n.objs_moved);
+	uint64_t moved = zs_counts_sum(p).objs_moved;
 	for (unsigned k = 0; k < NTHREADS; k++)
 		for (unsigned i = 0; i < SLOTS; i++)
 			if (th[k].h[i] && i % 4) {
@@ -186,7 +186,7 @@ static void concurrent(const struct mmr_engine_ops *ops)
 				th[k].h[i] = NULL;
 			}
 	assert_true(zs_compact(p, 0) > 0);
-	assert_true(atomic_load(&p->n.objs_moved) > moved);
+	assert_true(zs_counts_sum(p).objs_moved > moved);
 	check_pool(p, th);
 	assert_int_equal(zs_ld_violations, 0);
 	ops->destroy(p);
