@@ -189,7 +189,13 @@ static int lock_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error 
 	if (close_data(f, path, err))
 		return -1;
 	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", "total wait (ms)"}, {"logy", "0"}, {"ncols", c->ncols}};
-	return rows ? figure(c, g, "cmp_bars.gp", "locks", "total lock wait per lock", v, 4, err) : 0;
+	if (!rows)
+		return 0;
+	if (figure(c, g, "cmp_bars.gp", "locks", "total lock wait per lock", v, 4, err))
+		return -1;
+	/* The same table, a bar per engine stacked by lock: where each engine's waiting goes. */
+	struct mmr_gnuplot_var w[] = {{"data", path}, {"ncols", c->ncols}};
+	return figure(c, g, "cmp_stacked.gp", "locks_stacked", "total lock wait per engine, stacked by lock", w, 2, err);
 }
 
 /* data/footprint.dat: a row per engine, footprint and peak RSS in MiB. */
