@@ -43,6 +43,7 @@ struct planner {
 	uint32_t *last_thread;
 	size_t *last_index;
 	uint32_t *seq;
+	uint64_t *bytes;        /* per slot: its object's live bytes, for the op that ends it */
 	uint8_t *family;        /* per slot */
 	size_t cap_slots;
 	/* Objects whose address was allocated again while live: they never end. */
@@ -87,7 +88,10 @@ static int grow_slots(struct planner *pl, uint32_t s)
 	uint8_t *fam = realloc(pl->family, cap * sizeof(*fam));
 	if (fam)
 		pl->family = fam;
-	if (!lt || !li || !sq || !fam)
+	uint64_t *by = realloc(pl->bytes, cap * sizeof(*by));
+	if (by)
+		pl->bytes = by;
+	if (!lt || !li || !sq || !fam || !by)
 		return -1;
 	pl->cap_slots = cap;
 	return 0;
@@ -146,9 +150,12 @@ static void chain(struct planner *pl, uint32_t s, uint32_t t, size_t i, bool aux
 	if (aux) {
 		op->aux_slot = s;
 		op->aux_seq = pl->seq[s]++;
+		op->end_bytes = pl->bytes[s]; /* a realloc ends its old object */
 	} else {
 		op->slot = s;
 		op->seq = pl->seq[s]++;
+		if (op->sync & RP_ENDS)
+			op->end_bytes = pl->bytes[s];
 	}
 	pl->last_thread[s] = t;
 	pl->last_index[s] = i;
@@ -385,6 +392,7 @@ static int plan_event(struct planner *pl, const struct mmr_event *ev)
 	uint32_t s = new_slot(pl, family);
 	if (s == RP_NO_SLOT || mmr_idmap_put(&pl->live, key, s))
 		return -1;
+	pl->bytes[s] = rp_op_bytes(&pl->p->streams[th].ops[i]);
 	chain(pl, s, th, (size_t)i, false);
 	return 0;
 }
@@ -424,6 +432,7 @@ static void planner_free(struct planner *pl)
 	free(pl->last_index);
 	free(pl->seq);
 	free(pl->family);
+	free(pl->bytes);
 	free(pl->abandoned);
 	free(pl->win);
 }

@@ -90,14 +90,6 @@ static void fill(const struct rp_run *run, const struct rp_op *op, struct mmr_ca
 		m->aux_handle = run->slots[op->aux_slot].handle;
 }
 
-/* Bytes OP's object counts in live memory: what it asked for; a page block records only its order. */
-static inline uint64_t op_bytes(const struct rp_op *op)
-{
-	if (op->size || op->family != MMR_FAM_PAGE)
-		return op->size;
-	return op->order < 40 ? RP_PAGE_BYTES << op->order : 0;
-}
-
 /*
  * What a call that succeeded did to live memory: a start adds its object
  * (and a realloc takes off the old one, when that one had started), an end
@@ -105,22 +97,19 @@ static inline uint64_t op_bytes(const struct rp_op *op)
  * allocation made nothing, a failed free or realloc leaves the object as
  * it was (krealloc's rule).
  */
-static inline void account(struct rp_run *run, const struct rp_op *op, const struct mmr_call *m,
-			   struct rp_delta *d)
+static inline void account(const struct rp_op *op, const struct mmr_call *m, struct rp_delta *d)
 {
 	if (op->sync & RP_STARTS) {
 		if (!m->handle)
 			return;
-		uint64_t b = op_bytes(op);
-		run->slots[op->slot].bytes = b;
-		d->bytes += (int64_t)b;
+		d->bytes += (int64_t)rp_op_bytes(op);
 		d->objects++;
 		if (op->aux_slot != RP_NO_SLOT && m->aux_handle) {
-			d->bytes -= (int64_t)run->slots[op->aux_slot].bytes;
+			d->bytes -= (int64_t)op->end_bytes;
 			d->objects--;
 		}
 	} else if (op->sync & RP_ENDS) {
-		d->bytes -= (int64_t)run->slots[op->slot].bytes;
+		d->bytes -= (int64_t)op->end_bytes;
 		d->objects--;
 	}
 }
@@ -166,7 +155,7 @@ static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op
 		if (starts)
 			run->slots[op->slot].handle = m.handle = rc ? 0 : m.handle;
 		if (!rc)
-			account(run, op, &m, live);
+			account(op, &m, live);
 	}
 	if (op->sync & RP_PUBLISH)
 		atomic_store_explicit(&run->done[op->slot], op->seq + 1, memory_order_release);

@@ -40,6 +40,7 @@ enum rp_op_flag {
 struct rp_op {
 	uint64_t ts;          /* ns since the trace's first replayed event */
 	uint64_t size, bytes_alloc, aux, call_site;
+	uint64_t end_bytes;   /* live bytes of the object it ends (its slot's, or a realloc's old one) */
 	uint32_t slot, seq;   /* the object, and how many ops on it came before */
 	uint32_t aux_slot, aux_seq;
 	uint32_t gfp;
@@ -99,13 +100,20 @@ void rp_plan_free(struct rp_plan *p);
 #define RP_SIZECLASSES 48
 #define RP_MAX_REPORT 64
 
+/* Bytes op O's object counts in live memory: what it asked for; a page block records only its order. */
+static inline uint64_t rp_op_bytes(const struct rp_op *o)
+{
+	if (o->size || o->family != MMR_FAM_PAGE)
+		return o->size;
+	return o->order < 40 ? 4096ull << o->order : 0;
+}
+
 /* ---- timeline.c: throughput and live memory over the replay ------------- */
 
 #define RP_TL_EVERY 256        /* ops between a thread's samples, at first */
 #define RP_TL_CAP 4096         /* samples a thread keeps at most (fewer with many threads) */
 #define RP_TL_TOTAL (1u << 20) /* samples all threads keep at most: bounds memory and the merge */
 #define RP_TL_BINS 200         /* time bins of the merged timeline */
-#define RP_PAGE_BYTES 4096ull  /* a page block's bytes are this << order, as in the trace stats */
 
 /* What a thread's calls did to live memory: its own running sums, negative after cross-thread frees. */
 struct rp_delta {
@@ -184,12 +192,14 @@ struct rp_thread {
 };
 
 /*
- * Per slot: what the engine's alloc returned (0: it failed), and the bytes
- * the object counts in live memory.  Side by side: the op that ends the
- * object reads both, in one cache miss.
+ * Per slot: what the engine's alloc returned (0: it failed).  Nothing
+ * else: replay reads this array at random, and doubling it to keep each
+ * object's live bytes beside the handle cost the null engine 60% of its
+ * untimed throughput on a 5 M-event trace (BENCHMARKS.md); the bytes an
+ * end takes off ride in its op instead (rp_op.end_bytes), read in order.
  */
 struct rp_slot {
-	uint64_t handle, bytes;
+	uint64_t handle;
 };
 
 struct rp_run {
