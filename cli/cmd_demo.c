@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mmr_fs.h"
 #include "mmr_report.h"
 #include "mmr_trace.h"
 
@@ -361,10 +362,9 @@ static int demo_run(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("demo", "unexpected argument '%s'", argv[optind]);
 	char traces[4200];
-	struct mmr_error err;
 	snprintf(traces, sizeof(traces), "%s/traces", d.out);
-	if (mmr_mkdir_p(traces, &err))
-		return cli_fail("demo", "%s", err.msg);
+	if (mmr_mkdir_p(traces))
+		return cli_fail("demo", "%s: cannot create: %s", traces, strerror(errno));
 	clock_gettime(CLOCK_MONOTONIC, &d.t0);
 	d.steps = count_steps();
 	real_trace(&d);

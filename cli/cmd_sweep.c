@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "mmr_fs.h"
 #include "mmr_report.h"
 
 #define MAX_COUNTS 16
@@ -152,7 +152,7 @@ static int sweep_counts(struct sweep_args *a, const unsigned *counts, size_t n)
 	char *dirs[MAX_COUNTS] = {0};
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	struct mmr_error err;
-	int rc = mmr_mkdir_p(a->out, &err) ? cli_fail("sweep", "%s", err.msg) : 0;
+	int rc = mmr_mkdir_p(a->out) ? cli_fail("sweep", "%s: cannot create: %s", a->out, strerror(errno)) : 0;
 	for (size_t i = 0; i < n && !rc; i++) {
 		if (online > 0 && counts[i] > (unsigned)online)
 			cli_warn("sweep", "%u threads on %ld online CPUs oversubscribe: latencies and lock contention are "

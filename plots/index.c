@@ -5,10 +5,12 @@
  * report cannot fill the list), then each report's link and its own
  * verdicts under its heading.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmr_fs.h"
 #include "report.h"
 
 static int by_weight(const void *a, const void *b)
@@ -69,7 +71,11 @@ int mmr_index_write(const struct mmr_index_opts *o, struct mmr_error *err)
 			rpt_legend(&d, t, "%s", e->text);
 		rpt_link(&d, s, e->href, e->label);
 	}
-	int rc = mmr_mkdir_p(o->outdir, err);
+	int rc = 0;
+	if (mmr_mkdir_p(o->outdir)) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot create: %s", o->outdir, strerror(errno));
+		rc = -1;
+	}
 	if (!rc)
 		rc = rpt_write_named(&d, o->outdir, "index", err);
 	rpt_doc_free(&d);

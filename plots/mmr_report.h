@@ -53,12 +53,6 @@ int mmr_gnuplot_init(struct mmr_gnuplot *g, struct mmr_error *err);
 int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out, const char *title,
 		     const struct mmr_gnuplot_var *vars, size_t nvars, struct mmr_error *err);
 
-/*
- * mkdir -p PATH (report.c): every missing directory on the way is made.
- * Returns 0, or -1 with ERR naming PATH and why.
- */
-int mmr_mkdir_p(const char *path, struct mmr_error *err);
-
 /* ---- results.c: one engine's results.json -------------------------------- */
 
 /* The latency figures a comparison looks at, in table order. */

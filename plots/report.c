@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "mmr_fs.h"
 #include "report.h"
 
 /* vasprintf into a new string; NULL (noted in D) when out of memory. */
@@ -264,37 +264,16 @@ int rpt_write_named(const struct rpt_doc *d, const char *dir, const char *base, 
 	return 0;
 }
 
-int mmr_mkdir_p(const char *path, struct mmr_error *err)
-{
-	char tmp[4096];
-	int n = snprintf(tmp, sizeof(tmp), "%s", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		snprintf(err->msg, sizeof(err->msg), "%.400s: path too long", path);
-		return -1;
-	}
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-			break;
-		*p = '/';
-	}
-	if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot create: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 int rpt_make_dirs(const char *dir, struct mmr_error *err)
 {
 	static const char *const subs[] = {"", "/plots", "/data"};
 	for (int i = 0; i < 3; i++) {
 		char path[4200];
 		snprintf(path, sizeof(path), "%s%s", dir, subs[i]);
-		if (mmr_mkdir_p(path, err))
+		if (mmr_mkdir_p(path)) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s: cannot create: %s", path, strerror(errno));
 			return -1;
+		}
 	}
 	return 0;
 }

@@ -221,3 +221,17 @@ void kr_refill_request(struct kr_engine *e, unsigned cpu)
 	pthread_cond_signal(&e->wq_cv);
 	pthread_mutex_unlock(&e->wq_mu);
 }
+
+void kr_note_gp(struct kr_engine *e, uint64_t gp)
+{
+	atomic_fetch_add_explicit(&e->n.gp_batches, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->n.gp_ns_total, gp, memory_order_relaxed);
+	mmr_max_u64(&e->n.gp_ns_max, gp);
+}
+
+void kr_synchronize_counted(struct kr_engine *e)
+{
+	uint64_t t0 = mmr_now_ns();
+	kr_rcu_synchronize();
+	kr_note_gp(e, mmr_now_ns() - t0);
+}

@@ -207,6 +207,10 @@ uint64_t kr_cpu_page_alloc(struct kr_engine *e, unsigned cpu, unsigned flags);
 void kr_cpu_page_free(struct kr_engine *e, unsigned cpu, uint64_t pfn);
 /* Ask the refill worker to look at CPU (once until it has). */
 void kr_refill_request(struct kr_engine *e, unsigned cpu);
+/* Count a grace period of GP ns in E's figures (gp_batches, gp_ns_total, gp_ns_max). */
+void kr_note_gp(struct kr_engine *e, uint64_t gp);
+/* kr_rcu_synchronize, timed and counted with kr_note_gp. */
+void kr_synchronize_counted(struct kr_engine *e);
 
 /* ---- queue.c ------------------------------------------------------------- */
 

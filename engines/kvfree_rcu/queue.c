@@ -159,12 +159,7 @@ static bool drain_cpu(struct kr_engine *e, unsigned cpu, bool force)
 	struct kr_batch b;
 	if (!take_batch(e, &e->cpus[cpu], force, &b))
 		return false;
-	uint64_t t0 = mmr_now_ns();
-	kr_rcu_synchronize();
-	uint64_t gp = mmr_now_ns() - t0;
-	atomic_fetch_add_explicit(&e->n.gp_batches, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&e->n.gp_ns_total, gp, memory_order_relaxed);
-	mmr_max_u64(&e->n.gp_ns_max, gp);
+	kr_synchronize_counted(e);
 	reclaim(e, cpu, &b);
 	return true;
 }

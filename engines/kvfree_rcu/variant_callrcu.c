@@ -14,10 +14,7 @@ static void callrcu_cb(struct kr_rcu_head *head)
 	kr_rcu_cb_enter(head);
 	struct kr_obj_hdr *h = (struct kr_obj_hdr *)head - 1;
 	struct kr_engine *e = h->e;
-	uint64_t gp = mmr_now_ns() - h->queued_ns;
-	atomic_fetch_add_explicit(&e->n.gp_batches, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&e->n.gp_ns_total, gp, memory_order_relaxed);
-	mmr_max_u64(&e->n.gp_ns_max, gp);
+	kr_note_gp(e, mmr_now_ns() - h->queued_ns);
 	kr_obj_free(e, head);
 }
 

@@ -11,12 +11,7 @@ static void sync_call(struct kr_engine *e, unsigned cpu, void *obj, bool headles
 	(void)cpu;
 	atomic_fetch_add_explicit(&e->n.baseline_calls, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->n.baseline_headless, headless, memory_order_relaxed);
-	uint64_t t0 = mmr_now_ns();
-	kr_rcu_synchronize();
-	uint64_t gp = mmr_now_ns() - t0;
-	atomic_fetch_add_explicit(&e->n.gp_batches, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&e->n.gp_ns_total, gp, memory_order_relaxed);
-	mmr_max_u64(&e->n.gp_ns_max, gp);
+	kr_synchronize_counted(e);
 	kr_obj_free(e, obj);
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "mmr_fs.h"
 #include "mmr_json.h"
 #include "mmr_lock.h"
 #include "run_internal.h"
@@ -288,22 +289,6 @@ static char *results_json(const struct mmr_replay_result *r)
 	return text;
 }
 
-/* mkdir -p PATH.  Returns 0, or -1 with errno set. */
-static int make_dir(const char *path)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
-}
-
 /* Write TEXT to DIR/NAME.  Returns 0, or -1 with ERR. */
 static int write_file(const char *dir, const char *name, const char *text, struct mmr_error *err)
 {
@@ -323,7 +308,7 @@ int mmr_replay_write(const struct mmr_replay_result *r, const char *dir, struct 
 {
 	char sub[4096];
 	snprintf(sub, sizeof(sub), "%s/%s", dir, r->engine);
-	if (make_dir(sub)) {
+	if (mmr_mkdir_p(sub)) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot create: %s", sub, strerror(errno));
 		return -1;
 	}
