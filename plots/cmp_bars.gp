@@ -13,6 +13,6 @@ set style fill solid 0.8 border -1
 set boxwidth 0.9
 set xtics rotate by -20 noenhanced
 set key top right autotitle columnheader
-set ylabel ylabel
+set ylabel ylabel.(logy eq '1' ? ' (log scale)' : '')
 if (logy eq '1') { set logscale y } else { set yrange [0:*] }
 plot for [i=2:int(ncols)] data using i:xticlabels(1)

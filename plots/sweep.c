@@ -122,6 +122,7 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 	fputc('\n', f);
 	struct rpt_table *t = rpt_table(&s->doc, sec, what, s->nengines + 1, head);
 	free(head);
+	bool positive = true; /* a log axis cannot show 0 (a null engine's p99): linear then */
 	for (size_t k = 0; k < s->o->n; k++) {
 		long row = rpt_row(&s->doc, t);
 		unsigned th = s->o->threads[k];
@@ -136,6 +137,7 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 				rpt_ns(cell, sizeof(cell), v);
 			rpt_cell(&s->doc, t, row, e + 1, "%s", cell);
 			fprintf(f, " %.4f", v / scale);
+			positive &= !(v / scale < 0.00005); /* printed as 0.0000; NAN is left out, not drawn */
 		}
 		fputc('\n', f);
 	}
@@ -149,7 +151,7 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 	const struct mmr_results *r = &s->res[0][0];
 	snprintf(title, sizeof(title), "%s: %s (%u CPUs%s%.60s)", what, s->doc.title ? s->doc.title : "", s->online,
 		 r->kernel[0] ? ", Linux " : "", r->kernel);
-	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", ylabel}, {"logy", logy ? "1" : "0"}, {"ncols", ncols}};
+	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", ylabel}, {"logy", logy && positive ? "1" : "0"}, {"ncols", ncols}};
 	if (mmr_gnuplot_draw(g, "sweep.gp", out, title, v, 4, err))
 		return -1;
 	strncat(file, ".png", sizeof(file) - strlen(file) - 1);
@@ -268,7 +270,7 @@ int mmr_sweep_report(const struct mmr_sweep_opts *o, struct mmr_compare_result *
 				continue;
 			snprintf(name, sizeof(name), "sweep_p99_%s", mmr_op_name(k));
 			snprintf(what, sizeof(what), "%s p99 latency", mmr_op_name(k));
-			rc = series(&s, &g, sec, name, what, "p99 latency (us, log)", true, p99_of, &k, 1e3, err);
+			rc = series(&s, &g, sec, name, what, "p99 latency (us)", true, p99_of, &k, 1e3, err);
 		}
 	}
 	if (!rc && s.nengines > 1)

@@ -9,7 +9,7 @@
 load dir.'/common.gp'
 set logscale x 2
 set xlabel 'replay threads'
-set ylabel ylabel
+set ylabel ylabel.(logy eq '1' ? ' (log scale)' : '')
 set key top left autotitle columnheader
 if (logy eq '1') { set logscale y } else { set yrange [0:*]; set format y '%.1s%c' }
 plot for [i=2:int(ncols)] data using 1:i with linespoints lw 2 pt 7
