@@ -86,7 +86,7 @@ static int by_value(const void *x, const void *y)
 static double exact_p(unsigned m, unsigned n, double u)
 {
 	unsigned umax = m * n;
-	/* f[i][j][k]: orderings of i A's and j B's with U = k; only the current m-row kept per j. */
+	/* f[i][j][k]: orderings of i A's and j B's with U = k (m + n <= 20: at most 11 x 11 x 101). */
 	double *f = calloc((size_t)(m + 1) * (n + 1) * (umax + 1), sizeof(double));
 	if (!f)
 		return NAN;
