@@ -15,6 +15,7 @@
 #include "mmr_report.h"
 
 #define PLOT_SIZE "size 900,560"
+#define TITLE_WIDTH 110 /* characters of a title line at that width and the scripts' fonts */
 
 /* Where gnuplot is: MMREPLAY_GNUPLOT, else "gnuplot" on PATH; NULL with ERR when none. */
 static const char *find_binary(struct mmr_error *err)
@@ -82,17 +83,50 @@ static void put(struct text *t, const char *s, size_t n)
 	t->s[t->len] = '\0';
 }
 
-/* NAME='VALUE'; with a quote inside VALUE doubled, as gnuplot reads single-quoted strings. */
-static void put_var(struct text *t, const char *name, const char *value)
+/* 'VALUE' (its first N characters); a quote inside doubled, as gnuplot reads single-quoted strings. */
+static void put_quoted(struct text *t, const char *value, size_t n)
 {
-	put(t, name, strlen(name));
-	put(t, "='", 2);
-	for (const char *q; (q = strchr(value, '\'')); value = q + 1) {
+	put(t, "'", 1);
+	for (const char *q; (q = memchr(value, '\'', n)); n -= (size_t)(q + 1 - value), value = q + 1) {
 		put(t, value, (size_t)(q - value));
 		put(t, "''", 2);
 	}
-	put(t, value, strlen(value));
-	put(t, "'; ", 3);
+	put(t, value, n);
+	put(t, "'", 1);
+}
+
+/* NAME='VALUE'; */
+static void put_var(struct text *t, const char *name, const char *value)
+{
+	put(t, name, strlen(name));
+	put(t, "=", 1);
+	put_quoted(t, value, strlen(value));
+	put(t, "; ", 2);
+}
+
+/*
+ * title='LINE'."\n".'LINE'...; TITLE broken at spaces into lines that fit
+ * the plot's width (one long line was cut off at both ends).
+ */
+static void put_title(struct text *t, const char *title)
+{
+	put(t, "title=", 6);
+	for (bool first = true; first || *title; first = false) {
+		size_t n = strlen(title);
+		if (n > TITLE_WIDTH) {
+			n = TITLE_WIDTH;
+			while (n > TITLE_WIDTH / 2 && title[n] != ' ')
+				n--;
+			if (title[n] != ' ')
+				n = TITLE_WIDTH; /* no space in the second half: cut the word */
+		}
+		if (!first)
+			put(t, ".\"\\n\".", 6);
+		put_quoted(t, title, n);
+		title += n;
+		title += *title == ' ';
+	}
+	put(t, "; ", 2);
 }
 
 /* Fork and wait for gnuplot.  Returns its exit status, or -1 (errno) when it could not run. */
@@ -127,7 +161,7 @@ int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out,
 		struct text t = {0};
 		put_var(&t, "dir", g->scripts);
 		put_var(&t, "out", file);
-		put_var(&t, "title", title);
+		put_title(&t, title);
 		put_var(&t, "term", svg ? "svg " PLOT_SIZE " dynamic font 'sans,11'" : "pngcairo " PLOT_SIZE " font 'sans,10'");
 		for (size_t i = 0; i < nvars; i++)
 			put_var(&t, vars[i].name, vars[i].value);
