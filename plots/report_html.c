@@ -14,8 +14,9 @@
 
 static const char style[] =
 	"body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
-	"table{border-collapse:collapse;margin:.5em 0 1.5em}"
+	"table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:92%;display:block;overflow-x:auto}"
 	"th,td{border:1px solid #bbb;padding:.25em .6em;text-align:right;white-space:nowrap}"
+	"td:only-child{white-space:normal}" /* a one-column table is sentences (verdicts): they wrap */
 	"th:first-child,td:first-child{text-align:left}th{background:#eee}"
 	"caption{font-weight:bold;text-align:left;padding:.3em 0}"
 	".legend{font-size:90%;color:#555;margin-top:-1em}"
