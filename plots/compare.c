@@ -406,10 +406,11 @@ static void intro(struct rpt_cmp *c, FILE *warn)
 		snprintf(t, sizeof(t), "mmreplay: %zu engines on %s", c->n, mmr_results_trace_name(b));
 	c->doc.title = strdup(t);
 	c->doc.oom |= !c->doc.title;
-	snprintf(c->where, sizeof(c->where), "%u threads on %u CPUs%s%.60s", b->threads, b->online_cpus,
+	const char *plural = b->threads == 1 ? "" : "s";
+	snprintf(c->where, sizeof(c->where), "%u thread%s on %u CPUs%s%.60s", b->threads, plural, b->online_cpus,
 		 b->kernel[0] ? ", Linux " : "", b->kernel);
-	rpt_intro(&c->doc, "Trace %s (%llu events), replayed on %u threads on a machine with %u online CPUs%s%s. "
-		  "Baseline: %s.", b->trace, (unsigned long long)b->trace_events, b->threads, b->online_cpus,
+	rpt_intro(&c->doc, "Trace %s (%llu events), replayed on %u thread%s on a machine with %u online CPUs%s%s. "
+		  "Baseline: %s.", b->trace, (unsigned long long)b->trace_events, b->threads, plural, b->online_cpus,
 		  b->kernel[0] ? ", Linux " : "", b->kernel, b->engine);
 	if (b->cpu_model[0])
 		rpt_intro(&c->doc, "CPU: %s.", b->cpu_model);

@@ -118,7 +118,8 @@ static void put_title(struct text *t, const char *title)
 			while (n > TITLE_WIDTH / 2 && title[n] != ' ')
 				n--;
 			if (title[n] != ' ')
-				n = TITLE_WIDTH; /* no space in the second half: cut the word */
+				for (n = TITLE_WIDTH; (title[n] & 0xc0) == 0x80; n--)
+					; /* no space in the second half: cut the word, not a UTF-8 character */
 		}
 		if (!first)
 			put(t, ".\"\\n\".", 6);

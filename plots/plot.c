@@ -28,8 +28,8 @@ static bool has_rows(const char *path)
 /* The title every plot of R carries: engine, trace, threads and machine. */
 static void plot_title(const struct mmr_results *r, char *buf, size_t n)
 {
-	int len = snprintf(buf, n, "%s, trace %s, %u threads on %u CPUs", r->engine, mmr_results_trace_name(r),
-			   r->threads, r->online_cpus);
+	int len = snprintf(buf, n, "%s, trace %s, %u thread%s on %u CPUs", r->engine, mmr_results_trace_name(r),
+			   r->threads, r->threads == 1 ? "" : "s", r->online_cpus);
 	if (r->kernel[0] && len > 0 && (size_t)len < n)
 		snprintf(buf + len, n - (size_t)len, ", Linux %s", r->kernel);
 }
