@@ -110,7 +110,7 @@ static int p99_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *
 	char path[4200];
 	FILE *f = data_file(c, "p99.dat", path, sizeof(path), err);
 	unsigned rows = 0;
-	bool positive = true; /* a log axis cannot show 0 (a null engine's p99): linear then */
+	bool log_ok = true; /* false: a p99 of 0 (the null engine's), which only a linear axis shows */
 	if (!f)
 		return -1;
 	engine_header(c, f, "op");
@@ -121,17 +121,15 @@ static int p99_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *
 		if (!any)
 			continue;
 		fprintf(f, "\"%s\"", mmr_op_name(k));
-		for (size_t i = 0; i < c->n; i++) {
-			double us = c->res[i].ops[k].present ? c->res[i].ops[k].stat[MMR_STAT_P99] / 1e3 : NAN;
-			fprintf(f, " %.4f", us);
-			positive &= !(us < 0.00005); /* printed as 0.0000; NAN is left out, not drawn */
-		}
+		for (size_t i = 0; i < c->n; i++)
+			rpt_dat_value(f, c->res[i].ops[k].present ? c->res[i].ops[k].stat[MMR_STAT_P99] / 1e3 : NAN,
+				      &log_ok);
 		fputc('\n', f);
 		rows++;
 	}
 	if (close_data(f, path, err))
 		return -1;
-	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", "p99 latency (us)"}, {"logy", positive ? "1" : "0"}, {"ncols", c->ncols}};
+	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", "p99 latency (us)"}, {"logy", log_ok ? "1" : "0"}, {"ncols", c->ncols}};
 	return rows ? figure(c, g, "cmp_bars.gp", "p99", "p99 latency per op", v, 4, err) : 0;
 }
 

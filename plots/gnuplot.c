@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * gnuplot.c - finding gnuplot and the plot scripts, and running one script
- * per plot.  Variables go in through gnuplot -e as single-quoted strings,
+ * per plot, and the numbers of the small tables those plots read.
+ * Variables go in through gnuplot -e as single-quoted strings,
  * so a title or a path with spaces or quotes reaches the script intact.
  */
 #include <errno.h>
@@ -12,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mmr_report.h"
+#include "report.h"
 
 #define PLOT_SIZE "size 900,560"
 #define TITLE_WIDTH 110 /* characters of a title line at that width and the scripts' fonts */
@@ -185,4 +186,10 @@ int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out,
 		g->made++;
 	}
 	return 0;
+}
+
+void rpt_dat_value(FILE *f, double v, bool *log_ok)
+{
+	fprintf(f, " %.4f", v);
+	*log_ok &= !(v < 0.00005); /* printed as 0.0000; a NAN (left out by gnuplot) does not rule the log axis out */
 }

@@ -88,6 +88,14 @@ int rpt_write_all(const struct rpt_doc *d, const char *dir, struct mmr_error *er
 /* mkdir DIR, DIR/plots and DIR/data (those that exist are fine).  Returns 0, or -1 with ERR. */
 int rpt_make_dirs(const char *dir, struct mmr_error *err);
 
+/* ---- gnuplot.c: the data files behind the bar and line plots ---------------- */
+
+/*
+ * Write " V" to a table gnuplot reads (NAN as nan, which it leaves out);
+ * *LOG_OK turns false when V would show as 0, which a log axis cannot draw.
+ */
+void rpt_dat_value(FILE *f, double v, bool *log_ok);
+
 /* ---- compare_plots.c: the overlays ------------------------------------------ */
 
 struct rpt_cmp;

@@ -122,7 +122,7 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 	fputc('\n', f);
 	struct rpt_table *t = rpt_table(&s->doc, sec, what, s->nengines + 1, head);
 	free(head);
-	bool positive = true; /* a log axis cannot show 0 (a null engine's p99): linear then */
+	bool log_ok = true; /* false: a value of 0 (the null engine's p99), which only a linear axis shows */
 	for (size_t k = 0; k < s->o->n; k++) {
 		long row = rpt_row(&s->doc, t);
 		unsigned th = s->o->threads[k];
@@ -136,8 +136,7 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 			else
 				rpt_ns(cell, sizeof(cell), v);
 			rpt_cell(&s->doc, t, row, e + 1, "%s", cell);
-			fprintf(f, " %.4f", v / scale);
-			positive &= !(v / scale < 0.00005); /* printed as 0.0000; NAN is left out, not drawn */
+			rpt_dat_value(f, v / scale, &log_ok);
 		}
 		fputc('\n', f);
 	}
@@ -151,7 +150,7 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 	const struct mmr_results *r = &s->res[0][0];
 	snprintf(title, sizeof(title), "%s: %s (%u CPUs%s%.60s)", what, s->doc.title ? s->doc.title : "", s->online,
 		 r->kernel[0] ? ", Linux " : "", r->kernel);
-	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", ylabel}, {"logy", logy && positive ? "1" : "0"}, {"ncols", ncols}};
+	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", ylabel}, {"logy", logy && log_ok ? "1" : "0"}, {"ncols", ncols}};
 	if (mmr_gnuplot_draw(g, "sweep.gp", out, title, v, 4, err))
 		return -1;
 	strncat(file, ".png", sizeof(file) - strlen(file) - 1);
