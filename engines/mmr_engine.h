@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever this header changes incompatibly; a plugin built for another is refused. */
-#define MMR_ENGINE_ABI 2
+#define MMR_ENGINE_ABI 3
 
 /* The symbol every engine object exports. */
 #define MMR_ENGINE_SYMBOL "mmr_engines"
@@ -56,9 +56,22 @@ struct mmr_call {
 };
 
 /*
- * An op function: 0 on success, -1 when the engine could not do it (an
- * allocation failure: counted per op in the results, never fatal).
+ * What an op function returns:
+ *   MMR_CALL_OK (0)       done;
+ *   MMR_CALL_FAILED (-1)  the engine could not do it, as the kernel could
+ *                         not (an allocation failure): counted per op as
+ *                         failed, part of the work measured;
+ *   MMR_CALL_REFUSED (1)  the op is impossible in the engine's state (a
+ *                         release of a range never allocated, a vmap of a
+ *                         mapped buffer, a second map of a mapped handle):
+ *                         the engine changed nothing and the op is counted
+ *                         per op as refused, apart from the work.  A
+ *                         refused start leaves no object behind.
+ * Neither is fatal: an engine must never crash, block for ever or
+ * overflow on a sequence a trace can hold; it refuses it instead.
  */
+enum mmr_call_result { MMR_CALL_FAILED = -1, MMR_CALL_OK = 0, MMR_CALL_REFUSED = 1 };
+
 typedef int (*mmr_engine_op_fn)(void *thread, struct mmr_call *op);
 
 /* An option an engine takes as --engine-opt KEY=VALUE. */

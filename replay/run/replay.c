@@ -27,6 +27,7 @@ static void merge_ophist(struct rp_ophist *dst, const struct rp_ophist *src)
 {
 	dst->count += src->count;
 	dst->failed += src->failed;
+	dst->refused += src->refused;
 	dst->orphaned += src->orphaned;
 	mmr_hist_merge(&dst->lat, &src->lat);
 	for (unsigned c = 0; c < RP_SIZECLASSES; c++) {

@@ -57,6 +57,7 @@ static void json_op(struct mmr_json *j, cJSON *ops, const struct mmr_replay_resu
 	cJSON *o = mmr_json_obj(j, ops, mmr_op_name(k));
 	mmr_json_u64(j, o, "count", h->count);
 	mmr_json_u64(j, o, "failed", h->failed);
+	mmr_json_u64(j, o, "refused", h->refused);
 	mmr_json_u64(j, o, "orphaned", h->orphaned);
 	if (!r->timing || !h->lat.count) {
 		for (size_t i = 0; i < NPCTS; i++)

@@ -127,7 +127,7 @@ static void record(struct rp_thread *t, const struct rp_op *op, uint64_t ticks)
 		mmr_hist_add(h->by_size[c], ticks);
 }
 
-/* Replay one op.  The object of a failed allocation gets no further calls. */
+/* Replay one op.  The object of a failed or refused allocation gets no further calls. */
 static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op_fn fn, bool timing,
 		      struct rp_delta *live)
 {
@@ -148,9 +148,11 @@ static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op
 		int rc = fn(t->ctx, &m);
 		uint64_t t1 = timing ? mmr_clock_ticks() : 0;
 		t->ops[op->op].count++;
-		if (rc)
+		if (rc == MMR_CALL_REFUSED)
+			t->ops[op->op].refused++; /* no work: kept out of the latencies */
+		else if (rc)
 			t->ops[op->op].failed++;
-		if (timing)
+		if (timing && rc != MMR_CALL_REFUSED)
 			record(t, op, t1 - t0);
 		if (starts)
 			run->slots[op->slot].handle = m.handle = rc ? 0 : m.handle;

@@ -165,7 +165,8 @@ void rp_tl_end(struct rp_tl *tl, uint64_t ticks, uint64_t ops, struct rp_delta d
 /* One op kind's figures on one thread, or merged. */
 struct rp_ophist {
 	uint64_t count;       /* calls made */
-	uint64_t failed;      /* calls that returned -1 */
+	uint64_t failed;      /* calls that returned MMR_CALL_FAILED */
+	uint64_t refused;     /* calls the engine refused as impossible (MMR_CALL_REFUSED) */
 	uint64_t orphaned;    /* ops on an object whose allocation failed: not called */
 	struct mmr_hist lat;  /* clock ticks per call (timer cost included) */
 	struct mmr_hist *by_size[RP_SIZECLASSES]; /* alloc and free only, made on first use */

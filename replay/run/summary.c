@@ -51,14 +51,14 @@ static void print_head(const struct mmr_replay_result *r, FILE *f)
 static void print_ops(const struct mmr_replay_result *r, FILE *f)
 {
 	static const double ps[] = {50, 90, 99, 99.9, 99.99, 100};
-	fprintf(f, "\n%-14s %12s %8s %10s %10s %10s %10s %10s %10s\n", "op", "count", "failed", "p50",
-		"p90", "p99", "p99.9", "p99.99", "max");
+	fprintf(f, "\n%-14s %12s %8s %8s %10s %10s %10s %10s %10s %10s\n", "op", "count", "failed", "refused",
+		"p50", "p90", "p99", "p99.9", "p99.99", "max");
 	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
 		const struct rp_ophist *h = &r->ops[k];
 		if (!h->count)
 			continue;
-		fprintf(f, "%-14s %12llu %8llu", mmr_op_name(k), (unsigned long long)h->count,
-			(unsigned long long)h->failed);
+		fprintf(f, "%-14s %12llu %8llu %8llu", mmr_op_name(k), (unsigned long long)h->count,
+			(unsigned long long)h->failed, (unsigned long long)h->refused);
 		for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
 			char b[32];
 			fprintf(f, " %10s", r->timing ? human(b, sizeof(b), rp_latency_ns(r, &h->lat, ps[i])) : "-");

@@ -173,6 +173,52 @@ static void test_latency_measured(void **state)
 	mmr_replay_result_free(r);
 }
 
+/* ---- an engine that refuses what it cannot do ----------------------------- */
+
+/* Refuses every allocation of an even slot and every third free it gets. */
+static int refusing_alloc(void *thread, struct mmr_call *c)
+{
+	return c->slot % 2 ? chk_alloc(thread, c) : MMR_CALL_REFUSED;
+}
+
+static int refusing_free(void *thread, struct mmr_call *c)
+{
+	static atomic_uint n;
+	return atomic_fetch_add(&n, 1) % 3 == 0 ? MMR_CALL_REFUSED : chk_free(thread, c);
+}
+
+static const struct mmr_engine_ops refusing_ops = {
+	.abi = MMR_ENGINE_ABI, .name = "refusing", .families = 1u << MMR_FAM_SLAB,
+	.create = chk_create, .destroy = chk_destroy,
+	.op = {[MMR_OP_ALLOC] = refusing_alloc, [MMR_OP_FREE] = refusing_free},
+};
+
+/*
+ * A refused call is counted apart from failures and kept out of the
+ * latencies; the object of a refused allocation gets no further calls.
+ */
+static void test_refused_counted(void **state)
+{
+	(void)state;
+	struct checker c = {0};
+	the_checker = &c;
+	write_ping_pong(1000, 2); /* 1,000 objects in 1,000 slots, 997 freed in the trace */
+	struct mmr_replay_result *r = run(&refusing_ops, 2, true);
+	const struct rp_ophist *a = &r->ops[MMR_OP_ALLOC], *f = &r->ops[MMR_OP_FREE];
+	assert_int_equal(a->count, 1000);
+	assert_int_equal(a->refused, 500);
+	assert_int_equal(a->failed, 0);
+	assert_int_equal(a->lat.count, 500);
+	/* The trace frees objects 0..996: those of the 499 even (refused) ones are orphaned. */
+	assert_int_equal(f->orphaned, 499);
+	assert_int_equal(f->count, 498);
+	assert_int_equal(f->refused, 166); /* every third of the 498 calls */
+	assert_int_equal(f->lat.count, 498 - 166);
+	assert_int_equal(f->failed, 0);
+	assert_int_equal(atomic_load(&c.bad), 0);
+	mmr_replay_result_free(r);
+}
+
 /* ---- an engine that never returns from a free ----------------------------- */
 
 static int stuck_free(void *thread, struct mmr_call *c)
@@ -234,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_order_two_threads),
 		cmocka_unit_test(test_order_oversubscribed),
 		cmocka_unit_test(test_latency_measured),
+		cmocka_unit_test(test_refused_counted),
 		cmocka_unit_test(test_watchdog_fires),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
