@@ -65,6 +65,9 @@ struct rp_skips {
 	uint64_t unknown_uses;           /* map, vmap, attach... of no live object */
 	uint64_t live_reuse;             /* a start of a live id: its free was lost; the old object stays */
 	uint64_t failed_allocs;          /* allocations that failed in the trace */
+	/* Out of their valid range (mmr_event_check), by reason, family and op. */
+	uint64_t invalid[MMR_INVALID_COUNT][MMR_FAM_COUNT][MMR_OP_COUNT];
+	uint64_t invalid_total;
 };
 
 struct rp_plan {

@@ -81,9 +81,23 @@ static void print_skips(const struct mmr_replay_result *r, FILE *f)
 		if (s->op[k])
 			fprintf(f, " %llu %s (op the engine lacks),", (unsigned long long)s->op[k], mmr_op_name(k));
 	fprintf(f, " %llu frees of objects from before the trace, %llu double frees, %llu uses of no "
-		   "live object, %llu allocations that failed in the trace\n",
+		   "live object, %llu allocations that failed in the trace, %llu out of their valid range\n",
 		(unsigned long long)s->unknown_frees, (unsigned long long)s->double_frees,
-		(unsigned long long)s->unknown_uses, (unsigned long long)s->failed_allocs);
+		(unsigned long long)s->unknown_uses, (unsigned long long)s->failed_allocs,
+		(unsigned long long)s->invalid_total);
+	if (s->invalid_total) {
+		fprintf(f, "out of range (docs/trace-format.md, valid events):");
+		const char *sep = " ";
+		for (unsigned why = 1; why < MMR_INVALID_COUNT; why++)
+			for (unsigned k = 0; k < MMR_FAM_COUNT; k++)
+				for (unsigned op = 0; op < MMR_OP_COUNT; op++)
+					if (s->invalid[why][k][op]) {
+						fprintf(f, "%s%llu %s %s (%s)", sep, (unsigned long long)s->invalid[why][k][op],
+							mmr_family_name(k), mmr_op_name(op), mmr_event_invalid_name(why));
+						sep = ", ";
+					}
+		fputc('\n', f);
+	}
 	if (s->live_reuse)
 		fprintf(f, "note: %llu allocations reused a live address (their frees were lost); the "
 			"old objects stay allocated\n", (unsigned long long)s->live_reuse);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* event.c - names of families and ops, and which ops begin or end a life. */
+/*
+ * event.c - names of families and ops, which ops begin or end a life, and
+ * the valid range of an event's fields.
+ */
 #include <string.h>
 
 #include "mmr_trace.h"
@@ -83,6 +86,64 @@ bool mmr_op_ends_object(unsigned op)
 {
 	return op == MMR_OP_FREE || op == MMR_OP_RELEASE || op == MMR_OP_RELEASE_NOWAIT ||
 	       op == MMR_OP_KVFREE_RCU;
+}
+
+#define M(op) (1u << MMR_OP_##op)
+
+/*
+ * The ops each family's tracepoints and workloads can produce.  alloc and
+ * free belong to every family; the others name one family's mechanism.
+ */
+static const uint32_t family_ops[MMR_FAM_COUNT] = {
+	[MMR_FAM_SLAB] = M(ALLOC) | M(FREE) | M(REALLOC),
+	[MMR_FAM_PAGE] = M(ALLOC) | M(FREE) | M(ZONE_ALLOC) | M(PCP_DRAIN),
+	[MMR_FAM_VMALLOC] = M(ALLOC) | M(FREE) | M(REALLOC) | M(PURGE),
+	[MMR_FAM_PERCPU] = M(ALLOC) | M(FREE),
+	[MMR_FAM_CMA] = M(ALLOC) | M(FREE) | M(RELEASE) | M(RELEASE_NOWAIT),
+	[MMR_FAM_ZSMALLOC] = M(ALLOC) | M(FREE) | M(MAP) | M(UNMAP) | M(COMPACT),
+	[MMR_FAM_KVFREE_RCU] = M(ALLOC) | M(FREE) | M(REALLOC) | M(KVFREE_RCU) | M(RCU_RECLAIM),
+	[MMR_FAM_DMABUF] = M(ALLOC) | M(FREE) | M(VMAP) | M(VUNMAP) | M(ATTACH) | M(DETACH) | M(MOVE),
+	[MMR_FAM_DMA] = M(ALLOC) | M(FREE),
+};
+
+static const struct {
+	const char *key, *name;
+} invalid_names[MMR_INVALID_COUNT] = {
+	[MMR_EVENT_VALID] = {NULL, "valid"},
+	[MMR_INVALID_OP] = {"op", "op not of its family"},
+	[MMR_INVALID_ORDER] = {"order", "order above 20"},
+	[MMR_INVALID_SIZE] = {"size", "size above 1 TiB"},
+	[MMR_INVALID_ALIGN] = {"align", "alignment not a power of two up to 1 TiB"},
+	[MMR_INVALID_CPU] = {"cpu", "cpu 8192 or above"},
+	[MMR_INVALID_NODE] = {"node", "node neither -1 nor below 1024"},
+};
+
+enum mmr_event_invalid mmr_event_check(const struct mmr_event *ev)
+{
+	if (ev->family >= MMR_FAM_COUNT || ev->op >= MMR_OP_COUNT || !(family_ops[ev->family] & (1u << ev->op)))
+		return MMR_INVALID_OP;
+	if (ev->order > MMR_MAX_ORDER)
+		return MMR_INVALID_ORDER;
+	if (ev->bytes_req > MMR_MAX_BYTES || ev->bytes_alloc > MMR_MAX_BYTES)
+		return MMR_INVALID_SIZE;
+	if (ev->family == MMR_FAM_VMALLOC && mmr_op_starts_object(ev->op) &&
+	    (ev->aux > MMR_MAX_BYTES || (ev->aux & (ev->aux - 1))))
+		return MMR_INVALID_ALIGN;
+	if (ev->cpu >= MMR_MAX_CPUS)
+		return MMR_INVALID_CPU;
+	if (ev->node != -1 && (ev->node < 0 || ev->node >= MMR_MAX_NODES))
+		return MMR_INVALID_NODE;
+	return MMR_EVENT_VALID;
+}
+
+const char *mmr_event_invalid_name(unsigned why)
+{
+	return why < MMR_INVALID_COUNT ? invalid_names[why].name : NULL;
+}
+
+const char *mmr_event_invalid_key(unsigned why)
+{
+	return why < MMR_INVALID_COUNT ? invalid_names[why].key : NULL;
 }
 
 const char *mmr_tool_version(void)

@@ -104,6 +104,39 @@ bool mmr_op_starts_object(unsigned op);
 bool mmr_op_ends_object(unsigned op);
 
 /*
+ * The valid range of an event's fields (docs/trace-format.md, "Valid
+ * events").  A file can hold any value; every consumer checks an event
+ * with mmr_event_check before using it and skips, with a count per
+ * reason, one that is out of range, so that no size, shift, index or sum
+ * downstream can wrap.  The bounds are beyond anything a kernel produces.
+ */
+#define MMR_MAX_ORDER 20            /* page and cma order; no kernel's MAX_PAGE_ORDER passed 16 */
+#define MMR_MAX_BYTES (1ull << 40)  /* bytes_req, bytes_alloc and a vmalloc alignment: 1 TiB */
+#define MMR_MAX_CPUS 8192           /* cpu below it, nr_cpus at most it: the kernel's largest NR_CPUS */
+#define MMR_MAX_NODES 1024          /* node below it or -1: the kernel's largest MAX_NUMNODES */
+
+/* Why an event is out of range: MMR_EVENT_VALID, or the first reason that applies. */
+enum mmr_event_invalid {
+	MMR_EVENT_VALID,
+	MMR_INVALID_OP,     /* an op that is not one of its family's (a slab vmap, a page map) */
+	MMR_INVALID_ORDER,  /* order above MMR_MAX_ORDER */
+	MMR_INVALID_SIZE,   /* bytes_req or bytes_alloc above MMR_MAX_BYTES */
+	MMR_INVALID_ALIGN,  /* vmalloc alloc: alignment (aux) neither 0 nor a power of two <= MMR_MAX_BYTES */
+	MMR_INVALID_CPU,    /* cpu not below MMR_MAX_CPUS */
+	MMR_INVALID_NODE,   /* node neither -1 nor below MMR_MAX_NODES */
+	MMR_INVALID_COUNT
+};
+
+/* Whether EV is in range: MMR_EVENT_VALID or why not.  Family and op must be known values. */
+enum mmr_event_invalid mmr_event_check(const struct mmr_event *ev);
+
+/* What reason WHY means, in a few words ("order above 20"); NULL when out of range. */
+const char *mmr_event_invalid_name(unsigned why);
+
+/* Short key of reason WHY for JSON ("order"); NULL when out of range or MMR_EVENT_VALID. */
+const char *mmr_event_invalid_key(unsigned why);
+
+/*
  * Errors.  Every failing function fills one of these with a single line
  * naming the file, the byte offset where it applies, and what was wrong:
  * "trace.mmr: offset 4096: block checksum mismatch".
