@@ -12,13 +12,16 @@
  * each other.
  *
  * One exception to plain trace order: a zsmalloc mapping is an atomic
- * section on its CPU (nothing else runs there until the unmap), but when
- * the trace's CPUs are folded onto fewer threads, another CPU's ops land
- * inside it.  A thread that then waits for another thread while holding
- * the mapping's locks can deadlock the replay against a writer queued on
- * them (seen under load: zsmalloc-pinbit, page migration).  So an unmap is
- * moved back to just after its own CPU's last op, before the other CPUs'
- * ops, as the kernel would have run it (see close_window).
+ * section on its CPU (nothing else of the allocator runs there until the
+ * unmap), and an engine holds the mapping's locks from map to unmap.  In
+ * the replay a thread that waited for another while holding them could
+ * deadlock against a writer queued on them, and a map never unmapped (a
+ * trace cut short, a lost event) would hold them for ever.  So a map is
+ * held back until its unmap on the same CPU comes, and the two go out
+ * together, the map just before the unmap: the ops the trace put between
+ * them (other CPUs' folded onto this thread) run before.  A map with no
+ * unmap on its CPU, or whose object another op touches first, is skipped
+ * and counted, as is an unmap with no map (see hold_map, pair_unmap).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,13 +54,17 @@ struct planner {
 	size_t nabandoned, cap_abandoned;
 	uint64_t first_ts, last_ts;
 	bool any;
-	/* Open zsmalloc mappings: on which thread, of which CPU, and where that CPU's ops end. */
-	struct plan_window {
-		uint32_t thread, slot;
-		uint64_t cpu;
-		size_t own_end;
-	} *win;
-	size_t nwin, cap_win;
+	/*
+	 * zsmalloc maps held back until their unmap: a pool of entries, those
+	 * of one slot chained from held[slot] (UINT32_MAX: none), free ones
+	 * chained from free_hm; nheld in use.
+	 */
+	struct held_map {
+		struct mmr_event ev;
+		uint32_t next;
+		uint8_t family;
+	} *hm;
+	uint32_t nhm, cap_hm, free_hm, nheld, *held;
 };
 
 static uint64_t obj_key(unsigned family, uint64_t id)
@@ -91,7 +98,10 @@ static int grow_slots(struct planner *pl, uint32_t s)
 	uint64_t *by = realloc(pl->bytes, cap * sizeof(*by));
 	if (by)
 		pl->bytes = by;
-	if (!lt || !li || !sq || !fam || !by)
+	uint32_t *hd = realloc(pl->held, cap * sizeof(*hd));
+	if (hd)
+		pl->held = hd;
+	if (!lt || !li || !sq || !fam || !by || !hd)
 		return -1;
 	pl->cap_slots = cap;
 	return 0;
@@ -106,6 +116,7 @@ static uint32_t new_slot(struct planner *pl, uint8_t family)
 	pl->seq[s] = 0;
 	pl->family[s] = family;
 	pl->last_thread[s] = UINT32_MAX;
+	pl->held[s] = UINT32_MAX;
 	pl->p->nslots++;
 	return s;
 }
@@ -220,6 +231,19 @@ static void count_dead_end(struct planner *pl, uint64_t key)
 		pl->p->skip.unknown_frees++;
 }
 
+/* Drop every map held back on slot S: its object is used before their unmaps came. */
+static void drop_held(struct planner *pl, uint32_t s)
+{
+	while (pl->held[s] != UINT32_MAX) {
+		uint32_t h = pl->held[s];
+		pl->held[s] = pl->hm[h].next;
+		pl->hm[h].next = pl->free_hm;
+		pl->free_hm = h;
+		pl->nheld--;
+		pl->p->skip.unpaired_maps++;
+	}
+}
+
 /*
  * End the live object ID of FAMILY in op (T, I) as its main or aux slot.
  * Returns 1 when it was live, 0 when not (counted), -1 when out of memory.
@@ -231,6 +255,7 @@ static int end_object(struct planner *pl, unsigned family, uint64_t id, uint32_t
 		count_dead_end(pl, key);
 		return 0;
 	}
+	drop_held(pl, (uint32_t)slot);
 	chain(pl, (uint32_t)slot, t, i, aux);
 	return mmr_idmap_put(&pl->ended, key, 1) ? -1 : 1;
 }
@@ -251,6 +276,7 @@ static int abandon(struct planner *pl, uint32_t s)
 		pl->cap_abandoned = cap;
 	}
 	pl->abandoned[pl->nabandoned++] = (struct rp_live){s, pl->family[s]};
+	drop_held(pl, s);
 	pl->p->skip.live_reuse++;
 	return 0;
 }
@@ -291,68 +317,87 @@ static bool uses_object(unsigned op)
 	       op == MMR_OP_ATTACH || op == MMR_OP_DETACH || op == MMR_OP_MOVE;
 }
 
-/* Op I of thread T from CPU: it extends the open windows of its CPU on T.  MAP opens one. */
-static int track_windows(struct planner *pl, uint32_t t, uint64_t cpu, size_t i, const struct mmr_event *ev,
-			 uint32_t slot)
+/* A free entry of the held-map pool, chained onto slot S.  Returns it, or UINT32_MAX when out of memory. */
+static uint32_t held_entry(struct planner *pl, uint32_t s)
 {
-	for (size_t w = 0; w < pl->nwin; w++)
-		if (pl->win[w].thread == t && pl->win[w].cpu == cpu && !(ev->op == MMR_OP_UNMAP && pl->win[w].slot == slot))
-			pl->win[w].own_end = i + 1; /* (the window's own unmap is what close_window moves) */
-	if (ev->op != MMR_OP_MAP)
-		return 0;
-	if (pl->nwin == pl->cap_win) {
-		size_t cap = pl->cap_win ? pl->cap_win * 2 : 16;
-		struct plan_window *g = realloc(pl->win, cap * sizeof(*g));
-		if (!g)
-			return -1;
-		pl->win = g;
-		pl->cap_win = cap;
+	uint32_t h = pl->free_hm;
+	if (h != UINT32_MAX) {
+		pl->free_hm = pl->hm[h].next;
+	} else {
+		if (pl->nhm == pl->cap_hm) {
+			uint32_t cap = pl->cap_hm ? pl->cap_hm * 2 : 16;
+			struct held_map *g = cap > pl->cap_hm ? realloc(pl->hm, cap * sizeof(*g)) : NULL;
+			if (!g)
+				return UINT32_MAX;
+			pl->hm = g;
+			pl->cap_hm = cap;
+		}
+		h = pl->nhm++;
 	}
-	pl->win[pl->nwin++] = (struct plan_window){t, slot, cpu, i + 1};
+	pl->hm[h].next = pl->held[s];
+	pl->held[s] = h;
+	pl->nheld++;
+	return h;
+}
+
+/* Hold back EV, a map of slot S, until its unmap.  Returns 0, or -1 when out of memory. */
+static int hold_map(struct planner *pl, uint32_t s, const struct mmr_event *ev, uint8_t family)
+{
+	uint32_t h = pl->held[s];
+	while (h != UINT32_MAX && pl->hm[h].ev.cpu != ev->cpu)
+		h = pl->hm[h].next;
+	if (h != UINT32_MAX)
+		pl->p->skip.unpaired_maps++; /* a second map on the CPU before the unmap: the first never closed */
+	else if ((h = held_entry(pl, s)) == UINT32_MAX)
+		return -1;
+	pl->hm[h].ev = *ev;
+	pl->hm[h].family = family;
 	return 0;
 }
 
-/* Whether op (T, K) names slot S, as its main or aux slot. */
-static bool touches(const struct rp_op *op, uint32_t s)
+/*
+ * The map held back for an unmap EV of slot S on the same CPU, taken off
+ * the slot's list; NULL when there is none (the unmap is then skipped).
+ */
+static const struct held_map *pair_unmap(struct planner *pl, uint32_t s, const struct mmr_event *ev)
 {
-	return op->slot == s || op->aux_slot == s;
+	for (uint32_t *link = &pl->held[s]; *link != UINT32_MAX; link = &pl->hm[*link].next) {
+		uint32_t h = *link;
+		if (pl->hm[h].ev.cpu != ev->cpu)
+			continue;
+		*link = pl->hm[h].next;
+		pl->hm[h].next = pl->free_hm;
+		pl->free_hm = h;
+		pl->nheld--;
+		return &pl->hm[h];
+	}
+	pl->p->skip.unpaired_unmaps++;
+	return NULL;
+}
+
+/* Append EV for live slot S on thread T and tie it to the slot's previous op.  Returns 0 or -1. */
+static int append_use(struct planner *pl, uint32_t t, const struct mmr_event *ev, uint8_t family, uint32_t s)
+{
+	long i = append(pl, t, ev, family);
+	if (i < 0)
+		return -1;
+	chain(pl, s, t, (size_t)i, false);
+	return 0;
 }
 
 /*
- * The unmap just planned as op I of thread T closes slot S's window: move
- * it back to the end of its own CPU's ops, past the other CPUs' ops folded
- * in since the map (unless one of them uses S: its order on S must hold).
- * Moving an op that waits for nothing earlier cannot make a thread wait.
+ * A map or unmap of live slot S on thread T: a map is held back; an unmap
+ * goes out right after the map it closes.  Returns 0, or -1 when out of memory.
  */
-static void close_window(struct planner *pl, uint32_t t, uint32_t s, size_t i)
+static int plan_mapping(struct planner *pl, uint32_t t, const struct mmr_event *ev, uint8_t family, uint32_t s)
 {
-	size_t w = 0, to;
-	while (w < pl->nwin && !(pl->win[w].thread == t && pl->win[w].slot == s))
-		w++;
-	if (w == pl->nwin)
-		return;
-	to = pl->win[w].own_end;
-	pl->win[w] = pl->win[--pl->nwin];
-	struct rp_op *ops = pl->p->streams[t].ops, u = ops[i];
-	if (to >= i || (u.sync & (RP_WAIT | RP_AUX_WAIT)))
-		return;
-	for (size_t k = to; k < i; k++)
-		if (touches(&ops[k], s))
-			return;
-	/* The ops in between shift by one: the slots whose last op they are follow them. */
-	for (size_t k = i; k-- > to;) {
-		uint32_t ss[2] = {ops[k].slot, ops[k].aux_slot};
-		for (int j = 0; j < 2; j++)
-			if (ss[j] != RP_NO_SLOT && pl->last_thread[ss[j]] == t && pl->last_index[ss[j]] == k)
-				pl->last_index[ss[j]] = k + 1;
-		ops[k + 1] = ops[k];
-	}
-	ops[to] = u;
-	pl->last_index[s] = to;
-	for (size_t v = 0; v < pl->nwin; v++)
-		if (pl->win[v].thread == t && pl->win[v].own_end > to)
-			pl->win[v].own_end++;
-	pl->p->moved_unmaps++;
+	if (ev->op == MMR_OP_MAP)
+		return hold_map(pl, s, ev, family);
+	const struct held_map *m = pair_unmap(pl, s, ev);
+	if (!m)
+		return 0;
+	struct mmr_event map = m->ev; /* the pool may move when it grows: a copy */
+	return append_use(pl, t, &map, m->family, s) || append_use(pl, t, ev, family, s) ? -1 : 0;
 }
 
 /* Plan one event.  Returns 0, or -1 when out of memory. */
@@ -376,17 +421,22 @@ static int plan_event(struct planner *pl, const struct mmr_event *ev)
 	if (thread_of(pl, ev, &t) || dense(&pl->cpus, ev->cpu, &cpu))
 		return -1;
 	uint32_t th = (uint32_t)(t % pl->p->nthreads);
-	long i = append(pl, th, ev, family);
-	if (i < 0 || track_windows(pl, th, ev->cpu, (size_t)i, ev, live ? (uint32_t)*live : RP_NO_SLOT))
-		return -1;
-	if (ends)
-		return end_object(pl, family, ev->id, th, (size_t)i, false) < 0 ? -1 : 0;
-	if (uses_object(ev->op)) {
+	if (live && (ev->op == MMR_OP_MAP || ev->op == MMR_OP_UNMAP))
+		return plan_mapping(pl, th, ev, family, (uint32_t)*live);
+	if (uses_object(ev->op))
+		drop_held(pl, (uint32_t)*live);
+	if (ends || uses_object(ev->op)) {
+		long i = append(pl, th, ev, family);
+		if (i < 0)
+			return -1;
+		if (ends)
+			return end_object(pl, family, ev->id, th, (size_t)i, false) < 0 ? -1 : 0;
 		chain(pl, (uint32_t)*live, th, (size_t)i, false);
-		if (ev->op == MMR_OP_UNMAP)
-			close_window(pl, th, (uint32_t)*live, (size_t)i);
 		return 0;
 	}
+	long i = append(pl, th, ev, family);
+	if (i < 0)
+		return -1;
 	if (!starts)
 		return 0; /* purge, compact, ...: no object */
 	/* realloc: the old object ends in the same op (krealloc(NULL) has none). */
@@ -440,7 +490,8 @@ static void planner_free(struct planner *pl)
 	free(pl->family);
 	free(pl->bytes);
 	free(pl->abandoned);
-	free(pl->win);
+	free(pl->hm);
+	free(pl->held);
 }
 
 /* The objects still live when the trace ends, abandoned ones too.  Returns 0, or -1 when out of memory. */
@@ -493,7 +544,7 @@ static int plan_events(struct planner *pl, struct mmr_reader *r, struct mmr_erro
 int rp_plan_build(struct mmr_reader *r, const struct mmr_engine_ops *engine,
 		  const struct mmr_replay_opts *o, struct rp_plan *p, struct mmr_error *err)
 {
-	struct planner pl = {.p = p, .eng = engine, .o = o};
+	struct planner pl = {.p = p, .eng = engine, .o = o, .free_hm = UINT32_MAX};
 	memset(p, 0, sizeof(*p));
 	p->nthreads = o->threads;
 	if (!p->nthreads && count_threads(r, o, &p->nthreads, err))
@@ -512,6 +563,7 @@ int rp_plan_build(struct mmr_reader *r, const struct mmr_engine_ops *engine,
 		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
 		rc = -1;
 	}
+	p->skip.unpaired_maps += pl.nheld; /* never unmapped before the trace ended */
 	p->trace_cpus = (unsigned)pl.cpus.len;
 	p->span_ns = pl.any ? pl.last_ts - pl.first_ts : 0;
 	planner_free(&pl);

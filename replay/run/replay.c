@@ -206,7 +206,6 @@ static struct mmr_replay_result *result_new(const struct mmr_replay_opts *o, con
 	r->replayed = p->ops;
 	r->nslots = p->nslots;
 	r->span_ns = p->span_ns;
-	r->moved_unmaps = p->moved_unmaps;
 	r->trace_cpus = p->trace_cpus;
 	r->skip = p->skip;
 	for (unsigned k = 0; k < MMR_OP_COUNT; k++)

@@ -127,6 +127,8 @@ static void json_skips(struct mmr_json *j, cJSON *root, const struct mmr_replay_
 	mmr_json_u64(j, o, "unknown_uses", s->unknown_uses);
 	mmr_json_u64(j, o, "live_reuse", s->live_reuse);
 	mmr_json_u64(j, o, "failed_allocs", s->failed_allocs);
+	mmr_json_u64(j, o, "unpaired_maps", s->unpaired_maps);
+	mmr_json_u64(j, o, "unpaired_unmaps", s->unpaired_unmaps);
 	mmr_json_u64(j, o, "invalid", s->invalid_total);
 	cJSON *inv = mmr_json_arr(j, o, "invalid_by");
 	for (unsigned why = 1; why < MMR_INVALID_COUNT; why++)
@@ -235,7 +237,6 @@ static void json_head(struct mmr_json *j, cJSON *root, const struct mmr_replay_r
 	mmr_json_u64(j, root, "trace_events", r->events);
 	mmr_json_u64(j, root, "trace_cpus", r->trace_cpus);
 	mmr_json_u64(j, root, "trace_span_ns", r->span_ns);
-	mmr_json_u64(j, root, "moved_unmaps", r->moved_unmaps);
 	mmr_json_u64(j, root, "objects", r->nslots);
 	mmr_json_u64(j, root, "replayed_events", r->replayed);
 	mmr_json_u64(j, root, "skipped_events", skipped);

@@ -64,6 +64,8 @@ struct rp_skips {
 	uint64_t double_frees;           /* ends of objects already ended */
 	uint64_t unknown_uses;           /* map, vmap, attach... of no live object */
 	uint64_t live_reuse;             /* a start of a live id: its free was lost; the old object stays */
+	uint64_t unpaired_maps;          /* zsmalloc maps with no unmap on their CPU before the object's next op */
+	uint64_t unpaired_unmaps;        /* zsmalloc unmaps with no map on their CPU */
 	uint64_t failed_allocs;          /* allocations that failed in the trace */
 	/* Out of their valid range (mmr_event_check), by reason, family and op. */
 	uint64_t invalid[MMR_INVALID_COUNT][MMR_FAM_COUNT][MMR_OP_COUNT];
@@ -78,7 +80,6 @@ struct rp_plan {
 	uint64_t ops;       /* ops planned, all threads */
 	uint64_t ops_by[MMR_OP_COUNT];
 	uint64_t span_ns;   /* trace time from the first to the last planned op */
-	uint64_t moved_unmaps; /* unmaps moved before other CPUs' ops folded into their window */
 	unsigned trace_cpus; /* distinct CPUs among the planned events */
 	struct rp_skips skip;
 	/* Objects the trace leaves allocated: freed after the timed replay, untimed. */
@@ -289,7 +290,7 @@ struct mmr_replay_result {
 	double pace_factor;
 	double tick_ns;            /* ns per clock tick */
 	double timer_overhead_ns;
-	uint64_t events, replayed, nslots, span_ns, moved_unmaps;
+	uint64_t events, replayed, nslots, span_ns;
 	unsigned trace_cpus;
 	struct rp_skips skip;
 	struct rp_ophist ops[MMR_OP_COUNT]; /* merged over threads and runs */

@@ -98,6 +98,10 @@ static void print_skips(const struct mmr_replay_result *r, FILE *f)
 					}
 		fputc('\n', f);
 	}
+	if (s->unpaired_maps || s->unpaired_unmaps)
+		fprintf(f, "skipped %llu zsmalloc maps with no unmap on their CPU and %llu unmaps with no map "
+			"(a mapping is replayed as a map just before its unmap)\n",
+			(unsigned long long)s->unpaired_maps, (unsigned long long)s->unpaired_unmaps);
 	if (s->live_reuse)
 		fprintf(f, "note: %llu allocations reused a live address (their frees were lost); the "
 			"old objects stay allocated\n", (unsigned long long)s->live_reuse);

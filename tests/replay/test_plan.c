@@ -124,7 +124,7 @@ static void test_cross_thread_dependency(void **state)
 static void test_skips_counted(void **state)
 {
 	(void)state;
-	struct mmr_event e[12];
+	struct mmr_event e[16];
 	size_t n = 0;
 	e[n++] = ev(1, 0, MMR_FAM_SLAB, MMR_OP_FREE, 0x10);     /* allocated before the trace */
 	e[n++] = ev(2, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0x20);
@@ -134,31 +134,48 @@ static void test_skips_counted(void **state)
 	e[n++] = ev(6, 1, MMR_FAM_SLAB, MMR_OP_ALLOC, 0x30);    /* reuse of a live address */
 	e[n++] = ev(7, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0);       /* failed kmalloc */
 	e[n++] = ev(8, 0, MMR_FAM_PAGE, MMR_OP_ALLOC, 0x99);    /* a family the engine lacks */
-	e[n++] = ev(9, 0, MMR_FAM_SLAB, MMR_OP_MAP, 0x30);      /* an op the engine lacks */
+	e[n++] = ev(9, 0, MMR_FAM_SLAB, MMR_OP_REALLOC, 0x50);  /* an op the engine lacks */
 	struct mmr_event vm = ev(10, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0x40);
 	vm.flags = MMR_EF_FAILED;
 	e[n++] = vm;
+	/* Out of range: counted by reason, family and op, whatever the engine takes. */
+	e[n++] = ev(11, 0, MMR_FAM_SLAB, MMR_OP_MAP, 0x30);     /* not a slab op */
+	struct mmr_event big = ev(12, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0x60);
+	big.bytes_req = MMR_MAX_BYTES + 1;
+	e[n++] = big;
+	struct mmr_event order = ev(13, 0, MMR_FAM_PAGE, MMR_OP_ALLOC, 0x70);
+	order.order = MMR_MAX_ORDER + 1;
+	e[n++] = order;
 	write_events(e, n);
+	static const struct mmr_engine_ops alloc_free = {
+		.abi = MMR_ENGINE_ABI, .name = "af", .families = 1u << MMR_FAM_SLAB,
+		.create = no_create, .destroy = no_destroy, .op = {[MMR_OP_ALLOC] = any_op, [MMR_OP_FREE] = any_op},
+	};
 	struct mmr_replay_opts o = {.as_family = -1};
 	struct rp_plan p;
 	struct mmr_error err = {{0}};
-	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
+	assert_int_equal(plan(&alloc_free, &o, &p, &err), 0);
+	assert_int_equal(p.skip.invalid_total, 3);
+	assert_int_equal(p.skip.invalid[MMR_INVALID_OP][MMR_FAM_SLAB][MMR_OP_MAP], 1);
+	assert_int_equal(p.skip.invalid[MMR_INVALID_SIZE][MMR_FAM_SLAB][MMR_OP_ALLOC], 1);
+	assert_int_equal(p.skip.invalid[MMR_INVALID_ORDER][MMR_FAM_PAGE][MMR_OP_ALLOC], 1);
 	assert_int_equal(p.events, n);
 	assert_int_equal(p.skip.unknown_frees, 1);
 	assert_int_equal(p.skip.double_frees, 1);
 	assert_int_equal(p.skip.live_reuse, 1);
 	assert_int_equal(p.skip.failed_allocs, 2);
 	assert_int_equal(p.skip.family[MMR_FAM_PAGE], 1);
-	assert_int_equal(p.skip.op[MMR_OP_MAP], 1);
+	assert_int_equal(p.skip.op[MMR_OP_REALLOC], 1);
 	assert_int_equal(p.ops, 4); /* alloc 0x20, free 0x20, alloc 0x30 twice */
 	assert_int_equal(p.nslots, 3);
 	/* Both lives of 0x30 are still allocated at the end: the runner frees them. */
 	assert_int_equal(p.nlive_end, 2);
 	rp_plan_free(&p);
 
-	/* --as slab takes the page event too. */
+	/* --as slab takes the page event too, never the one out of range. */
 	o.as_family = MMR_FAM_SLAB;
-	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
+	assert_int_equal(plan(&alloc_free, &o, &p, &err), 0);
+	assert_int_equal(p.skip.invalid_total, 3);
 	assert_int_equal(p.skip.family[MMR_FAM_PAGE], 0);
 	assert_int_equal(p.ops, 5);
 	rp_plan_free(&p);
@@ -225,26 +242,34 @@ static void test_maps_and_nothing(void **state)
 	assert_non_null(strstr(err.msg, "no event engine vm can replay: it takes vmalloc events"));
 }
 
+static const struct mmr_engine_ops zs_engine = {
+	.abi = MMR_ENGINE_ABI, .name = "zs", .families = 1u << MMR_FAM_ZSMALLOC,
+	.create = no_create, .destroy = no_destroy,
+	.op = {[MMR_OP_ALLOC] = any_op, [MMR_OP_FREE] = any_op, [MMR_OP_MAP] = any_op, [MMR_OP_UNMAP] = any_op},
+};
+
+/* The ops of stream T as their trace timestamps, to compare with a list. */
+static void assert_stream_ts(const struct rp_plan *p, unsigned t, const uint64_t *want, size_t n)
+{
+	assert_int_equal(p->streams[t].n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(p->streams[t].ops[i].ts, want[i]);
+}
+
 /*
  * A zsmalloc mapping is atomic on its CPU: CPUs 0 and 1 folded onto one
- * thread, the unmap moves back to just after CPU 0's last op, before CPU
- * 1's free that the trace put inside the window (CPU 1's alloc, before CPU
- * 0's own alloc, stays inside) -- unless an op in between uses the mapped
- * object, whose order must hold.
+ * thread, the map is held back and replayed just before its unmap, after
+ * the ops the trace put inside the window; two CPUs mapping one object at
+ * once replay one mapping after the other.  Every slot's ops keep their
+ * order.
  */
-static void test_map_window_closed_before_other_cpus(void **state)
+static void test_map_replayed_before_its_unmap(void **state)
 {
 	(void)state;
-	static const struct mmr_engine_ops zs_engine = {
-		.abi = MMR_ENGINE_ABI, .name = "zs", .families = 1u << MMR_FAM_ZSMALLOC,
-		.create = no_create, .destroy = no_destroy,
-		.op = {[MMR_OP_ALLOC] = any_op, [MMR_OP_FREE] = any_op, [MMR_OP_MAP] = any_op, [MMR_OP_UNMAP] = any_op},
-	};
 	enum { Z = MMR_FAM_ZSMALLOC };
 	struct mmr_event e[] = {
 		ev(1, 0, Z, MMR_OP_ALLOC, 0xa0), ev(2, 0, Z, MMR_OP_MAP, 0xa0), ev(3, 1, Z, MMR_OP_ALLOC, 0xb0),
 		ev(4, 0, Z, MMR_OP_ALLOC, 0xc0), ev(5, 1, Z, MMR_OP_FREE, 0xb0), ev(6, 0, Z, MMR_OP_UNMAP, 0xa0),
-		/* A second window with CPU 1 mapping the same object inside it: left as it is. */
 		ev(7, 0, Z, MMR_OP_MAP, 0xa0), ev(8, 1, Z, MMR_OP_MAP, 0xa0), ev(9, 1, Z, MMR_OP_UNMAP, 0xa0),
 		ev(10, 0, Z, MMR_OP_UNMAP, 0xa0),
 	};
@@ -253,46 +278,61 @@ static void test_map_window_closed_before_other_cpus(void **state)
 	struct rp_plan p;
 	struct mmr_error err = {{0}};
 	assert_int_equal(plan(&zs_engine, &o, &p, &err), 0);
+	static const uint64_t want[] = {0, 2, 3, 4, 1, 5, 7, 8, 6, 9};
+	assert_stream_ts(&p, 0, want, 10);
 	const struct rp_op *ops = p.streams[0].ops;
-	static const uint64_t want_ts[] = {0, 1, 2, 3, 5, 4, 6, 7, 8, 9};
-	assert_int_equal(p.streams[0].n, 10);
-	for (size_t i = 0; i < 10; i++)
-		assert_int_equal(ops[i].ts, want_ts[i]);
-	assert_int_equal(p.moved_unmaps, 1);
-	/* Every slot's ops still run in order. */
-	assert_int_equal(ops[4].op, MMR_OP_UNMAP);
-	assert_int_equal(ops[4].seq, 2);
-	assert_int_equal(ops[5].op, MMR_OP_FREE);
-	assert_int_equal(ops[5].seq, 1);
-	assert_int_equal(ops[5].slot, ops[2].slot);
+	for (unsigned i = 4; i < 10; i += 2) {
+		assert_int_equal(ops[i].op, MMR_OP_MAP);
+		assert_int_equal(ops[i + 1].op, MMR_OP_UNMAP);
+		assert_int_equal(ops[i].slot, ops[0].slot);
+		assert_int_equal(ops[i].seq, i - 3);
+		assert_int_equal(ops[i + 1].seq, i - 2);
+	}
+	assert_int_equal(p.skip.unpaired_maps + p.skip.unpaired_unmaps, 0);
 	rp_plan_free(&p);
 
-	/* On two threads nothing is folded: nothing moves. */
+	/* On two threads the same: each map waits on nothing it holds. */
 	o.threads = 2;
 	assert_int_equal(plan(&zs_engine, &o, &p, &err), 0);
-	assert_int_equal(p.moved_unmaps, 0);
+	static const uint64_t want0[] = {0, 3, 1, 5, 6, 9}, want1[] = {2, 4, 7, 8};
+	assert_stream_ts(&p, 0, want0, 6);
+	assert_stream_ts(&p, 1, want1, 4);
+	assert_int_equal(XSYNC(p.streams[1].ops[2]), RP_WAIT);    /* CPU 1's map after CPU 0's unmap */
+	assert_int_equal(XSYNC(p.streams[1].ops[3]), RP_PUBLISH); /* its unmap, before CPU 0's second map */
+	assert_int_equal(XSYNC(p.streams[0].ops[4]), RP_WAIT);
 	rp_plan_free(&p);
+}
 
-	/*
-	 * CPUs 0 and 2 on thread 0, CPU 1 on thread 1: B's alloc shifts past
-	 * the moved unmap, and B's free on thread 1 still waits for it there.
-	 */
-	struct mmr_event f[] = {
-		ev(1, 0, Z, MMR_OP_ALLOC, 0xa0), ev(2, 1, Z, MMR_OP_ALLOC, 0xd0), ev(3, 0, Z, MMR_OP_MAP, 0xa0),
-		ev(4, 2, Z, MMR_OP_ALLOC, 0xb0), ev(5, 0, Z, MMR_OP_UNMAP, 0xa0), ev(6, 1, Z, MMR_OP_FREE, 0xb0),
+/*
+ * Maps and unmaps that do not pair on one CPU are skipped and counted:
+ * an unmap with no map, an unmap on another CPU than the map, a map whose
+ * object is freed first, a second map on a CPU before the unmap of the
+ * first, a map the trace never unmaps.  Nothing is left held.
+ */
+static void test_unpaired_maps_skipped(void **state)
+{
+	(void)state;
+	enum { Z = MMR_FAM_ZSMALLOC };
+	struct mmr_event e[] = {
+		ev(1, 0, Z, MMR_OP_ALLOC, 0xa0), ev(2, 0, Z, MMR_OP_UNMAP, 0xa0),           /* no map */
+		ev(3, 0, Z, MMR_OP_MAP, 0xa0), ev(4, 1, Z, MMR_OP_UNMAP, 0xa0),              /* other CPU */
+		ev(5, 0, Z, MMR_OP_FREE, 0xa0),                                                /* frees it */
+		ev(6, 0, Z, MMR_OP_ALLOC, 0xb0), ev(7, 0, Z, MMR_OP_MAP, 0xb0),
+		ev(8, 0, Z, MMR_OP_MAP, 0xb0), ev(9, 0, Z, MMR_OP_UNMAP, 0xb0),              /* first never closed */
+		ev(10, 0, Z, MMR_OP_MAP, 0xb0),                                                /* never unmapped */
 	};
-	write_events(f, sizeof(f) / sizeof(f[0]));
+	write_events(e, sizeof(e) / sizeof(e[0]));
+	struct mmr_replay_opts o = {.as_family = -1, .map = MMR_MAP_CPU, .threads = 2};
+	struct rp_plan p;
+	struct mmr_error err = {{0}};
 	assert_int_equal(plan(&zs_engine, &o, &p, &err), 0);
-	ops = p.streams[0].ops;
-	assert_int_equal(p.streams[0].n, 4);
-	assert_int_equal(p.moved_unmaps, 1);
-	assert_int_equal(ops[2].op, MMR_OP_UNMAP);
-	assert_int_equal(XSYNC(ops[2]), 0);
-	assert_int_equal(ops[3].op, MMR_OP_ALLOC);
-	assert_int_equal(XSYNC(ops[3]), RP_PUBLISH);
-	assert_int_equal(p.streams[1].ops[1].op, MMR_OP_FREE);
-	assert_int_equal(XSYNC(p.streams[1].ops[1]), RP_WAIT);
-	assert_int_equal(p.streams[1].ops[1].slot, ops[3].slot);
+	assert_int_equal(p.skip.unpaired_unmaps, 2);
+	assert_int_equal(p.skip.unpaired_maps, 3);
+	static const uint64_t want[] = {0, 4, 5, 7, 8};
+	assert_stream_ts(&p, 0, want, 5);
+	assert_int_equal(p.streams[1].n, 0);
+	assert_int_equal(p.ops, 5);
+	assert_int_equal(p.events, 10);
 	rp_plan_free(&p);
 }
 
@@ -317,7 +357,8 @@ int main(void)
 		cmocka_unit_test(test_skips_counted),
 		cmocka_unit_test(test_realloc_two_slots),
 		cmocka_unit_test(test_maps_and_nothing),
-		cmocka_unit_test(test_map_window_closed_before_other_cpus),
+		cmocka_unit_test(test_map_replayed_before_its_unmap),
+		cmocka_unit_test(test_unpaired_maps_skipped),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
