@@ -18,7 +18,7 @@
 
 static const char replay_help[] =
 	"usage: mmreplay replay TRACE -e ENGINE[,ENGINE...] -o RESULTS_DIR [-t THREADS]\n"
-	"                       [--map cpu|pid|hash] [--pin] [--pace asap|original|xFACTOR]\n"
+	"                       [--map cpu|pid|hash] [--pin] [--pace asap|original|xFACTOR] [--max-gap SECONDS]\n"
 	"                       [--repeat N] [--as FAMILY] [--events N] [--engine-opt KEY=VALUE...]\n"
 	"                       [--no-timing] [--engine-path PATH] [--watchdog SECONDS] [-q]\n"
 	"\n"
@@ -33,14 +33,17 @@ static const char replay_help[] =
 	"                        hash: objects spread by id\n"
 	"      --pin             pin replay thread i to online CPU i\n"
 	"  -p, --pace MODE       asap (default), original (the trace's timing), or xF\n"
-	"                        (the trace's timing F times faster: x2, x0.5)\n"
+	"                        (the trace's timing F times faster: x2, x0.5; F 0.001..1e6)\n"
+	"      --max-gap SECS    when pacing, cut gaps longer than SECS of trace time to SECS\n"
+	"                        (default 10, at most 3600; counted in the results)\n"
 	"  -r, --repeat N        N fresh runs (default 1): means and 95% intervals\n"
 	"      --as FAMILY       replay events of families the engine lacks as FAMILY\n"
 	"  -n, --events N        replay only the trace's first N events (a quick look)\n"
 	"  -O, --engine-opt K=V  an engine option (see 'mmreplay list engines -v'); repeatable\n"
 	"      --no-timing       throughput only: no clock around each call\n"
 	"      --engine-path P   also load engines from P (directories or .so files, ':'-separated)\n"
-	"      --watchdog SECS   abort when no thread moves for SECS (default 30); exit 3\n"
+	"      --watchdog SECS   abort when no thread moves for SECS (default 30); exit 3,\n"
+	"                        naming each thread's op and where it is stuck\n"
 	"  -q, --quiet           no progress line and no summary\n";
 
 struct replay_args {
@@ -52,7 +55,7 @@ struct replay_args {
 	bool quiet, help;
 };
 
-enum { OPT_PIN = 256, OPT_AS, OPT_NO_TIMING, OPT_ENGINE_PATH, OPT_WATCHDOG };
+enum { OPT_PIN = 256, OPT_AS, OPT_NO_TIMING, OPT_ENGINE_PATH, OPT_WATCHDOG, OPT_MAX_GAP };
 
 static int parse_pace(const char *text, struct mmr_replay_opts *o)
 {
@@ -68,10 +71,12 @@ static int parse_pace(const char *text, struct mmr_replay_opts *o)
 	if (text[0] == 'x') {
 		errno = 0;
 		o->pace_factor = strtod(text + 1, &end);
-		if (end != text + 1 && *end == '\0' && errno == 0 && isfinite(o->pace_factor) && o->pace_factor > 0)
+		if (end != text + 1 && *end == '\0' && errno == 0 && o->pace_factor >= MMR_PACE_FACTOR_MIN &&
+		    o->pace_factor <= MMR_PACE_FACTOR_MAX)
 			return 0;
 	}
-	return cli_usage("replay", "bad pace '%s': asap, original or xFACTOR (x2, x0.5)", text);
+	return cli_usage("replay", "bad pace '%s': asap, original or xFACTOR with FACTOR %g..%g (x2, x0.5)", text,
+			 MMR_PACE_FACTOR_MIN, MMR_PACE_FACTOR_MAX);
 }
 
 static int parse_map(const char *text, enum mmr_replay_map *map)
@@ -101,11 +106,21 @@ static int add_opt(struct replay_args *a, const char *text)
 	return 0;
 }
 
+/* TEXT as seconds in (0, MAX] into *SECS.  Returns 0, or CLI_USAGE after saying why. */
+static int parse_secs(const char *text, const char *opt, double max, double *secs)
+{
+	char *end;
+	errno = 0;
+	*secs = strtod(text, &end);
+	if (end == text || *end || errno || !(*secs > 0 && *secs <= max))
+		return cli_usage("replay", "bad %s '%s': expected seconds, more than 0 and at most %g", opt, text, max);
+	return 0;
+}
+
 static int parse_option(struct replay_args *a, int c)
 {
 	uint64_t v;
 	double secs;
-	char *end;
 	switch (c) {
 	case 'e': a->engines = optarg; return 0;
 	case 'o': a->out = optarg; return 0;
@@ -134,10 +149,14 @@ static int parse_option(struct replay_args *a, int c)
 			return cli_usage("replay", "unknown family '%s' for --as", optarg);
 		return 0;
 	case OPT_WATCHDOG:
-		secs = strtod(optarg, &end);
-		if (end == optarg || *end || !isfinite(secs) || secs <= 0)
-			return cli_usage("replay", "bad --watchdog '%s': expected seconds > 0", optarg);
+		if (parse_secs(optarg, "--watchdog", 1e6, &secs))
+			return CLI_USAGE;
 		a->o.watchdog_s = secs;
+		return 0;
+	case OPT_MAX_GAP:
+		if (parse_secs(optarg, "--max-gap", MMR_MAX_GAP_MAX_S, &secs))
+			return CLI_USAGE;
+		a->o.max_gap_s = secs;
 		return 0;
 	default:
 		return CLI_USAGE;
@@ -153,7 +172,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		{"repeat", required_argument, NULL, 'r'},   {"as", required_argument, NULL, OPT_AS},
 		{"engine-opt", required_argument, NULL, 'O'}, {"no-timing", no_argument, NULL, OPT_NO_TIMING},
 		{"engine-path", required_argument, NULL, OPT_ENGINE_PATH},
-		{"watchdog", required_argument, NULL, OPT_WATCHDOG},
+		{"watchdog", required_argument, NULL, OPT_WATCHDOG}, {"max-gap", required_argument, NULL, OPT_MAX_GAP},
 		{"events", required_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},

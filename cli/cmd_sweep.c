@@ -50,7 +50,8 @@ struct sweep_args {
 static bool takes_value(const char *arg)
 {
 	static const char *const with[] = {"-e", "--engine", "-m", "--map", "-p", "--pace", "-r", "--repeat",
-					   "-n", "--events", "--as", "-O", "--engine-opt", "--engine-path", "--watchdog"};
+					   "-n", "--events", "--as", "-O", "--engine-opt", "--engine-path", "--watchdog",
+					   "--max-gap"};
 	for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++)
 		if (!strcmp(arg, with[i]))
 			return true;

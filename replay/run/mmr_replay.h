@@ -62,6 +62,18 @@ enum mmr_replay_pace {
 	MMR_PACE_ORIGINAL, /* the trace's own times, scaled by pace_factor */
 };
 
+/*
+ * Pacing bounds.  A factor outside them is refused: below, a second of
+ * trace becomes more than a quarter of an hour; above, pacing is asap.  A
+ * gap between events longer than max_gap_s of trace time is cut to it
+ * (counted in the results), so that no trace, whatever its timestamps,
+ * makes a thread sleep longer than max_gap_s / pace_factor at once.
+ */
+#define MMR_PACE_FACTOR_MIN 1e-3
+#define MMR_PACE_FACTOR_MAX 1e6
+#define MMR_MAX_GAP_DEFAULT_S 10.0
+#define MMR_MAX_GAP_MAX_S 3600.0
+
 struct mmr_replay_opts {
 	const char *trace;                   /* the .mmr file */
 	const struct mmr_engine_ops *engine;
@@ -69,7 +81,8 @@ struct mmr_replay_opts {
 	enum mmr_replay_map map;
 	bool pin;                            /* pin thread i to online CPU i mod online */
 	enum mmr_replay_pace pace;
-	double pace_factor;                  /* original: 1; x2 replays twice as fast */
+	double pace_factor;                  /* original: 1; x2 replays twice as fast (MMR_PACE_FACTOR_*) */
+	double max_gap_s;                    /* trace gaps longer than this are cut; 0: MMR_MAX_GAP_DEFAULT_S */
 	unsigned repeat;                     /* fresh runs; 0 means 1 */
 	int as_family;                       /* -1, or the family other families' events become */
 	uint64_t max_events;                 /* replay only the trace's first N events; 0: all */
@@ -87,7 +100,7 @@ struct mmr_replay_result;
 /*
  * Replay O->trace against O->engine.  Returns the results, or NULL with
  * ERR filled (unreadable trace, nothing the engine can replay, engine
- * create failure, out of memory).  A stuck replay never returns: the
+ * create failure, a pace factor or gap out of bounds, out of memory).  A stuck replay never returns: the
  * watchdog prints which thread waits on what and exits the process with
  * status 3.
  */

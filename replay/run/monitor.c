@@ -3,13 +3,17 @@
  * monitor.c - while the replay threads run: a progress line on a terminal,
  * and the watchdog that makes sure a replay never hangs.
  *
- * A thread that waits forever (an engine that deadlocks, a dependency that
- * cannot be met) shows as no progress from any thread.  Threads sleeping
- * to honour the trace's timing (--pace original) are not stuck, so they
- * keep the watchdog quiet.  When it fires, the report names each thread,
- * what it was doing and, for a thread waiting on another's op, the slot
- * and how far that slot has got; then the process exits with status 3,
- * since a thread stuck inside an engine cannot be taken back.
+ * A thread that never comes back from an engine call (an engine that
+ * deadlocks or loops) shows as a thread running with no progress; a
+ * dependency that cannot be met, as every thread waiting.  So the watchdog
+ * fires when one thread has been in the same engine call, or no thread
+ * has moved, for the limit.  Threads sleeping to honour the trace's timing
+ * (--pace original) are not stuck, and their sleeps are bounded (the
+ * planner cuts long gaps).  The report names each thread, what it was
+ * doing, the op it was on (its op, family, object slot and trace time)
+ * and, for a thread waiting on another's op, how far that slot has got;
+ * then the process exits with status 3, since a thread stuck inside an
+ * engine cannot be taken back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +26,14 @@
 #define PROGRESS_EVERY 5 /* ticks */
 
 static const char *const state_names[] = {
-	[RS_START] = "starting", [RS_RUN] = "replaying", [RS_WAIT] = "waiting for another thread",
-	[RS_ENGINE] = "in the engine", [RS_PACE] = "pacing", [RS_DONE] = "done",
+	[RS_START] = "starting", [RS_RUN] = "in an engine call", [RS_WAIT] = "waiting for another thread",
+	[RS_PACE] = "pacing", [RS_DONE] = "done",
+};
+
+/* What one thread did when last looked at, for the watchdog. */
+struct watch {
+	uint64_t done;
+	unsigned still; /* ticks in the same engine call */
 };
 
 /* Ops done by all threads; *PACING when any sleeps on the trace's timing; *ALL_DONE. */
@@ -42,12 +52,42 @@ static uint64_t progress(struct rp_run *run, bool *pacing, bool *all_done)
 	return n;
 }
 
-static _Noreturn void fire(struct rp_run *run, double secs, FILE *log)
+/* The longest any thread has been in one engine call, in ticks; W tracks each thread. */
+static unsigned longest_call(struct rp_run *run, struct watch *w)
 {
-	fprintf(log, "\nmmreplay replay: watchdog: no thread made progress for %.0f s; aborting\n", secs);
+	unsigned most = 0;
 	for (unsigned i = 0; i < run->plan->nthreads; i++) {
 		struct rp_thread *t = &run->threads[i];
-		unsigned st = atomic_load(&t->state), op = atomic_load(&t->cur_op);
+		unsigned st = atomic_load_explicit(&t->state, memory_order_acquire);
+		uint64_t done = atomic_load_explicit(&t->done, memory_order_relaxed);
+		w[i].still = st == RS_RUN && done == w[i].done ? w[i].still + 1 : 0;
+		w[i].done = done;
+		most = w[i].still > most ? w[i].still : most;
+	}
+	return most;
+}
+
+/* Op I of thread T's stream: its op, family, slot and trace time, as the report says them. */
+static void print_op(FILE *log, const struct rp_run *run, unsigned t, uint64_t i)
+{
+	const struct rp_stream *st = &run->plan->streams[t];
+	if (i >= st->n)
+		return;
+	const struct rp_op *op = &st->ops[i];
+	const char *name = mmr_op_name(op->op), *fam = mmr_family_name(op->family);
+	fprintf(log, "; op %llu of %zu: %s %s", (unsigned long long)i + 1, st->n, fam ? fam : "?", name ? name : "?");
+	if (op->slot != RP_NO_SLOT)
+		fprintf(log, " of slot %u (its op %u)", op->slot, op->seq + 1);
+	fprintf(log, ", trace time %llu ns ('mmreplay dump' shows %llu)", (unsigned long long)op->ts,
+		(unsigned long long)(run->plan->first_ts + op->ts));
+}
+
+static _Noreturn void fire(struct rp_run *run, double secs, const char *why, FILE *log)
+{
+	fprintf(log, "\nmmreplay replay: watchdog: %s for %g s; aborting\n", why, secs);
+	for (unsigned i = 0; i < run->plan->nthreads; i++) {
+		struct rp_thread *t = &run->threads[i];
+		unsigned st = atomic_load(&t->state);
 		uint64_t done = atomic_load(&t->done);
 		fprintf(log, "  thread %u: %s, %llu of %zu ops done", i,
 			st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?",
@@ -55,9 +95,9 @@ static _Noreturn void fire(struct rp_run *run, double secs, FILE *log)
 		if (st == RS_WAIT) {
 			unsigned s = atomic_load(&t->wait_slot), seq = atomic_load(&t->wait_seq);
 			fprintf(log, ": slot %u needs %u ops done, has %u", s, seq, atomic_load(&run->done[s]));
-		} else if (st != RS_DONE && done < run->plan->streams[i].n) {
-			fprintf(log, ": last op %s", mmr_op_name(op) ? mmr_op_name(op) : "?");
 		}
+		if (st != RS_DONE && st != RS_START)
+			print_op(log, run, i, done);
 		fputc('\n', log);
 	}
 	fflush(log);
@@ -70,6 +110,7 @@ void rp_monitor(struct rp_run *run, bool show, double watchdog_s, FILE *log)
 	unsigned ticks = 0, still = 0;
 	bool pacing, all_done;
 	double limit = watchdog_s > 0 ? watchdog_s : 30.0;
+	struct watch *w = calloc(run->plan->nthreads, sizeof(*w));
 	for (;;) {
 		uint64_t n = progress(run, &pacing, &all_done);
 		if (all_done)
@@ -77,7 +118,9 @@ void rp_monitor(struct rp_run *run, bool show, double watchdog_s, FILE *log)
 		still = n != last || pacing ? 0 : still + 1;
 		last = n;
 		if ((double)still * TICK_NS / 1e9 >= limit)
-			fire(run, limit, log);
+			fire(run, limit, "no thread made progress", log);
+		if (w && (double)longest_call(run, w) * TICK_NS / 1e9 >= limit)
+			fire(run, limit, "a thread has been in one engine call", log);
 		if (show && ++ticks % PROGRESS_EVERY == 0) {
 			double secs = ticks * (TICK_NS / 1e9), rate = (double)n / secs;
 			fprintf(log, "\r\033[Kreplaying: %llu of %llu ops (%.0f%%), %.2f M ops/s, ETA %.0f s",
@@ -88,6 +131,7 @@ void rp_monitor(struct rp_run *run, bool show, double watchdog_s, FILE *log)
 		}
 		nanosleep(&(struct timespec){0, TICK_NS}, NULL);
 	}
+	free(w);
 	if (show && ticks >= PROGRESS_EVERY)
 		fprintf(log, "\r\033[K");
 }

@@ -52,7 +52,7 @@ struct planner {
 	/* Objects whose address was allocated again while live: they never end. */
 	struct rp_live *abandoned;
 	size_t nabandoned, cap_abandoned;
-	uint64_t first_ts, last_ts;
+	uint64_t first_ts, last_ts, max_gap_ns;
 	bool any;
 	/*
 	 * zsmalloc maps held back until their unmap: a pool of entries, those
@@ -192,6 +192,27 @@ static struct rp_op *grow_ops(struct rp_op *old, size_t n, size_t cap_old, size_
 	return p;
 }
 
+/*
+ * A gap no pacing should sleep through (an idle stretch of a capture, a
+ * damaged timestamp) ends at trace time TS: pacing leaves out all of it
+ * but max_gap.  Returns 0, or -1 when out of memory.
+ */
+static int note_gap(struct planner *pl, uint64_t ts)
+{
+	struct rp_plan *p = pl->p;
+	if (p->ngaps == p->cap_gaps) {
+		size_t cap = p->cap_gaps ? p->cap_gaps * 2 : 16;
+		struct rp_gap *g = realloc(p->gaps, cap * sizeof(*g));
+		if (!g)
+			return -1;
+		p->gaps = g;
+		p->cap_gaps = cap;
+	}
+	uint64_t before = p->ngaps ? p->gaps[p->ngaps - 1].cut : 0;
+	p->gaps[p->ngaps++] = (struct rp_gap){ts - pl->first_ts, before + (ts - pl->last_ts - pl->max_gap_ns)};
+	return 0;
+}
+
 /* Append an op for EV to thread T's stream.  Returns its index, or -1 when out of memory. */
 static long append(struct planner *pl, uint32_t t, const struct mmr_event *ev, uint8_t family)
 {
@@ -205,10 +226,14 @@ static long append(struct planner *pl, uint32_t t, const struct mmr_event *ev, u
 		st->cap = cap;
 	}
 	if (!pl->any) {
-		pl->first_ts = ev->ts_ns;
+		pl->first_ts = pl->last_ts = ev->ts_ns;
 		pl->any = true;
 	}
-	pl->last_ts = ev->ts_ns > pl->last_ts ? ev->ts_ns : pl->last_ts;
+	if (ev->ts_ns > pl->last_ts) {
+		if (ev->ts_ns - pl->last_ts > pl->max_gap_ns && note_gap(pl, ev->ts_ns))
+			return -1;
+		pl->last_ts = ev->ts_ns;
+	}
 	st->ops[st->n] = (struct rp_op){
 		.ts = ev->ts_ns > pl->first_ts ? ev->ts_ns - pl->first_ts : 0,
 		.size = ev->bytes_req, .bytes_alloc = ev->bytes_alloc, .aux = ev->aux,
@@ -544,7 +569,9 @@ static int plan_events(struct planner *pl, struct mmr_reader *r, struct mmr_erro
 int rp_plan_build(struct mmr_reader *r, const struct mmr_engine_ops *engine,
 		  const struct mmr_replay_opts *o, struct rp_plan *p, struct mmr_error *err)
 {
-	struct planner pl = {.p = p, .eng = engine, .o = o, .free_hm = UINT32_MAX};
+	double gap_s = o->max_gap_s > 0 ? o->max_gap_s : MMR_MAX_GAP_DEFAULT_S;
+	struct planner pl = {.p = p, .eng = engine, .o = o, .free_hm = UINT32_MAX,
+			     .max_gap_ns = (uint64_t)(gap_s * 1e9)};
 	memset(p, 0, sizeof(*p));
 	p->nthreads = o->threads;
 	if (!p->nthreads && count_threads(r, o, &p->nthreads, err))
@@ -566,6 +593,7 @@ int rp_plan_build(struct mmr_reader *r, const struct mmr_engine_ops *engine,
 	p->skip.unpaired_maps += pl.nheld; /* never unmapped before the trace ended */
 	p->trace_cpus = (unsigned)pl.cpus.len;
 	p->span_ns = pl.any ? pl.last_ts - pl.first_ts : 0;
+	p->first_ts = pl.first_ts;
 	planner_free(&pl);
 	if (rc == 0 && p->ops == 0) {
 		char fams[128];
@@ -587,6 +615,8 @@ void rp_plan_free(struct rp_plan *p)
 			munmap(p->streams[t].ops, p->streams[t].cap * sizeof(*p->streams[t].ops));
 	free(p->streams);
 	free(p->live_end);
+	free(p->gaps);
 	p->streams = NULL;
 	p->live_end = NULL;
+	p->gaps = NULL;
 }

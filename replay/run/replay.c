@@ -206,6 +206,9 @@ static struct mmr_replay_result *result_new(const struct mmr_replay_opts *o, con
 	r->replayed = p->ops;
 	r->nslots = p->nslots;
 	r->span_ns = p->span_ns;
+	r->gaps_cut = p->ngaps;
+	r->gap_ns_cut = p->ngaps ? p->gaps[p->ngaps - 1].cut : 0;
+	r->max_gap_s = o->max_gap_s > 0 ? o->max_gap_s : MMR_MAX_GAP_DEFAULT_S;
 	r->trace_cpus = p->trace_cpus;
 	r->skip = p->skip;
 	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
@@ -229,6 +232,23 @@ static int check_opts(const struct mmr_replay_opts *o, struct mmr_error *err)
 			n += (size_t)snprintf(err->msg + n, sizeof(err->msg) - n, " %s", p->key);
 		if (n < sizeof(err->msg))
 			snprintf(err->msg + n, sizeof(err->msg) - n, "%s)", o->engine->params && o->engine->params->key ? "" : " none");
+		return -1;
+	}
+	return 0;
+}
+
+/* Pacing within its bounds (mmr_replay.h).  Returns 0, or -1 with ERR. */
+static int check_pace(const struct mmr_replay_opts *o, struct mmr_error *err)
+{
+	if (o->pace == MMR_PACE_ORIGINAL &&
+	    !(o->pace_factor >= MMR_PACE_FACTOR_MIN && o->pace_factor <= MMR_PACE_FACTOR_MAX)) {
+		snprintf(err->msg, sizeof(err->msg), "replay: pace factor %g out of range %g..%g", o->pace_factor,
+			 MMR_PACE_FACTOR_MIN, MMR_PACE_FACTOR_MAX);
+		return -1;
+	}
+	if (!(o->max_gap_s >= 0 && o->max_gap_s <= MMR_MAX_GAP_MAX_S)) {
+		snprintf(err->msg, sizeof(err->msg), "replay: max gap %g s out of range 0..%g", o->max_gap_s,
+			 MMR_MAX_GAP_MAX_S);
 		return -1;
 	}
 	return 0;
@@ -269,7 +289,7 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 		snprintf(err->msg, sizeof(err->msg), "engine %s is not available here: %s", o->engine->name, why);
 		return NULL;
 	}
-	if (check_opts(o, err))
+	if (check_opts(o, err) || check_pace(o, err))
 		return NULL;
 	mmr_clock_init();
 	struct mmr_reader *rd = mmr_reader_open(o->trace, err);

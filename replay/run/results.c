@@ -230,6 +230,9 @@ static void json_head(struct mmr_json *j, cJSON *root, const struct mmr_replay_r
 	mmr_json_bool(j, root, "pinned", r->pinned);
 	mmr_json_str(j, root, "pace", r->pace == MMR_PACE_ASAP ? "asap" : "original");
 	mmr_json_fixed(j, root, "pace_factor", r->pace == MMR_PACE_ASAP ? NAN : r->pace_factor, 3);
+	mmr_json_fixed(j, root, "pace_max_gap_s", r->max_gap_s, 9);
+	mmr_json_u64(j, root, "pace_gaps_cut", r->gaps_cut);
+	mmr_json_u64(j, root, "pace_gap_ns_cut", r->gap_ns_cut);
 	mmr_json_bool(j, root, "timing", r->timing);
 	mmr_json_str(j, root, "clock", r->clock);
 	mmr_json_fixed(j, root, "timer_overhead_ns", r->timer_overhead_ns, 1);

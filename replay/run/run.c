@@ -61,11 +61,28 @@ static void wait_slot(struct rp_thread *t, uint32_t s, uint32_t seq)
 	atomic_store_explicit(&t->state, RS_RUN, memory_order_relaxed);
 }
 
+/* Trace time TS less the gaps cut before it (plan.c note_gap): what pacing sleeps to. */
+static uint64_t paced_ts(const struct rp_plan *p, uint64_t ts)
+{
+	size_t lo = 0, hi = p->ngaps; /* the gaps ending at or before TS are gaps[0..lo) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->gaps[mid].end <= ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	uint64_t cut = lo ? p->gaps[lo - 1].cut : 0;
+	return ts > cut ? ts - cut : 0;
+}
+
 /* Sleep until the op's trace time, scaled, has come (--pace original). */
 static void pace(struct rp_thread *t, const struct rp_op *op)
 {
 	const struct mmr_replay_opts *o = t->run->o;
-	uint64_t due = t->run->start_mono_ns + (uint64_t)((double)op->ts / o->pace_factor);
+	/* Clamped well below 2^64: a cast of a larger double is undefined, and such a sleep never ends anyway. */
+	double after = (double)paced_ts(t->run->plan, op->ts) / o->pace_factor;
+	uint64_t due = t->run->start_mono_ns + (after < 0x1p62 ? (uint64_t)after : (uint64_t)1 << 62);
 	uint64_t now = mono_ns();
 	if (due <= now)
 		return;
@@ -143,7 +160,6 @@ static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op
 	if (orphan) {
 		t->ops[op->op].orphaned++;
 	} else {
-		atomic_store_explicit(&t->cur_op, op->op, memory_order_relaxed);
 		uint64_t t0 = timing ? mmr_clock_ticks() : 0;
 		int rc = fn(t->ctx, &m);
 		uint64_t t1 = timing ? mmr_clock_ticks() : 0;

@@ -80,6 +80,16 @@ struct rp_plan {
 	uint64_t ops;       /* ops planned, all threads */
 	uint64_t ops_by[MMR_OP_COUNT];
 	uint64_t span_ns;   /* trace time from the first to the last planned op */
+	uint64_t first_ts;  /* trace timestamp of the first planned op: rp_op.ts counts from it */
+	/*
+	 * Gaps longer than max_gap_s that pacing does not sleep through: at
+	 * op time END (rp_op.ts) and after, CUT ns of trace time are left out
+	 * in all.  Sorted by END.
+	 */
+	struct rp_gap {
+		uint64_t end, cut;
+	} *gaps;
+	size_t ngaps, cap_gaps;
 	unsigned trace_cpus; /* distinct CPUs among the planned events */
 	struct rp_skips skip;
 	/* Objects the trace leaves allocated: freed after the timed replay, untimed. */
@@ -176,7 +186,8 @@ struct rp_ophist {
 	struct mmr_hist *by_size[RP_SIZECLASSES]; /* alloc and free only, made on first use */
 };
 
-enum rp_state { RS_START, RS_RUN, RS_WAIT, RS_ENGINE, RS_PACE, RS_DONE };
+/* A replay thread's state; RS_RUN covers its engine calls (nothing else of the loop can block). */
+enum rp_state { RS_START, RS_RUN, RS_WAIT, RS_PACE, RS_DONE };
 
 struct rp_run;
 
@@ -189,7 +200,6 @@ struct rp_thread {
 	struct rp_ophist *ops;  /* MMR_OP_COUNT of them */
 	atomic_uint_fast64_t done;    /* ops replayed: progress */
 	atomic_uint state;            /* enum rp_state */
-	atomic_uint cur_op;           /* what a stuck thread is doing */
 	atomic_uint wait_slot, wait_seq;
 	uint64_t end_ticks;
 	struct rp_tl tl;              /* samples of this thread's progress: written by it alone */
@@ -290,7 +300,8 @@ struct mmr_replay_result {
 	double pace_factor;
 	double tick_ns;            /* ns per clock tick */
 	double timer_overhead_ns;
-	uint64_t events, replayed, nslots, span_ns;
+	uint64_t events, replayed, nslots, span_ns, gaps_cut, gap_ns_cut;
+	double max_gap_s;
 	unsigned trace_cpus;
 	struct rp_skips skip;
 	struct rp_ophist ops[MMR_OP_COUNT]; /* merged over threads and runs */

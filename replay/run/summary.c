@@ -41,6 +41,10 @@ static void print_head(const struct mmr_replay_result *r, FILE *f)
 	if (r->threads > r->online_cpus)
 		fprintf(f, "note: %u threads on %u CPUs: threads wait for a CPU, so latencies and lock "
 			"contention are inflated\n", r->threads, r->online_cpus);
+	if (r->pace == MMR_PACE_ORIGINAL && r->gaps_cut)
+		fprintf(f, "pace: %llu gaps longer than %g s in the trace cut to %g s (%s of trace time not slept)\n",
+			(unsigned long long)r->gaps_cut, r->max_gap_s, r->max_gap_s,
+			human(b, sizeof(b), (double)r->gap_ns_cut));
 	if (r->timing)
 		fprintf(f, "timer: %s, %.1f ns per reading pair, taken off every latency below\n",
 			r->clock, r->timer_overhead_ns);

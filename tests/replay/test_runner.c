@@ -236,27 +236,138 @@ static const struct mmr_engine_ops stuck_ops = {
 	.op = {[MMR_OP_ALLOC] = chk_alloc, [MMR_OP_FREE] = stuck_free},
 };
 
+/*
+ * Run O in a child with the watchdog's report in a file; the child's exit
+ * status is returned and the report read into BUF.
+ */
+static int watchdog_child(struct mmr_replay_opts *o, char *buf, size_t len)
+{
+	FILE *log = tmpfile();
+	assert_non_null(log);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct mmr_error err;
+		o->log = log;
+		mmr_replay_run(o, &err);
+		_exit(0); /* not reached: the watchdog exits 3 */
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	rewind(log);
+	size_t n = fread(buf, 1, len - 1, log);
+	buf[n] = '\0';
+	fclose(log);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* Both threads end up stuck: thread 0 in its first free, thread 1 in its own or waiting on thread 0. */
 static void test_watchdog_fires(void **state)
 {
 	(void)state;
 	struct checker c = {0};
 	the_checker = &c;
 	write_ping_pong(100, 2);
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		/* The report goes to stderr; the exit status is what the test reads. */
-		struct mmr_replay_opts o = {.trace = path, .engine = &stuck_ops, .threads = 2, .as_family = -1,
-					    .timing = true, .pace_factor = 1.0, .watchdog_s = 0.5};
-		struct mmr_error err;
-		mmr_replay_run(&o, &err);
-		_exit(0); /* not reached: the watchdog exits 3 */
+	struct mmr_replay_opts o = {.trace = path, .engine = &stuck_ops, .threads = 2, .as_family = -1,
+				    .timing = true, .pace_factor = 1.0, .watchdog_s = 0.5};
+	char report[8192];
+	assert_int_equal(watchdog_child(&o, report, sizeof(report)), 3);
+	/* The report says where: the thread in the engine, its op, the object and the trace time. */
+	assert_non_null(strstr(report, "watchdog: "));
+	assert_non_null(strstr(report, "thread 0: in an engine call, "));
+	assert_non_null(strstr(report, ": slab free of slot "));
+	assert_non_null(strstr(report, "trace time "));
+}
+
+/*
+ * A thread stuck in the engine is found while another still moves: thread
+ * 1 paces through a trace of 200 s (x4: 50 s) while thread 0 never comes
+ * back from its first free; a half-second watchdog fires long before.
+ */
+static void test_watchdog_sees_one_stuck_thread(void **state)
+{
+	(void)state;
+	struct checker c = {0};
+	the_checker = &c;
+	struct mmr_meta meta = {.clock = "mono", .source = "test_runner", .nr_cpus = 2};
+	struct mmr_error err = {{0}};
+	struct mmr_writer *w = mmr_writer_open(path, &meta, NULL, &err);
+	assert_non_null(w);
+	struct mmr_event a = {.cpu = 0, .family = MMR_FAM_SLAB, .op = MMR_OP_ALLOC, .id = 0x40, .bytes_req = 8, .node = -1};
+	struct mmr_event f = a;
+	f.op = MMR_OP_FREE;
+	f.ts_ns = 1;
+	assert_int_equal(mmr_writer_write(w, &a, &err), 0);
+	assert_int_equal(mmr_writer_write(w, &f, &err), 0);
+	for (unsigned i = 0; i < 200; i++) {
+		struct mmr_event b = {.ts_ns = 2 + i * 1000000000ull, .cpu = 1, .family = MMR_FAM_SLAB, .op = MMR_OP_ALLOC,
+				      .id = 0x1000 + i * 64, .bytes_req = 8, .node = -1};
+		assert_int_equal(mmr_writer_write(w, &b, &err), 0);
 	}
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 3);
+	assert_int_equal(mmr_writer_close(w, &err), 0);
+	struct mmr_replay_opts o = {.trace = path, .engine = &stuck_ops, .threads = 2, .as_family = -1,
+				    .timing = true, .pace = MMR_PACE_ORIGINAL, .pace_factor = 4.0, .watchdog_s = 0.5};
+	char report[8192];
+	assert_int_equal(watchdog_child(&o, report, sizeof(report)), 3);
+	assert_non_null(strstr(report, "a thread has been in one engine call for 0.5 s"));
+	assert_non_null(strstr(report, "thread 0: in an engine call, 1 of 2 ops done; op 2 of 2: slab free of slot 0"));
+	assert_non_null(strstr(report, "thread 1: pacing"));
+}
+
+/* Pace factors and gaps out of their bounds are refused before anything runs. */
+static void test_pace_bounds(void **state)
+{
+	(void)state;
+	struct checker c = {0};
+	the_checker = &c;
+	write_ping_pong(10, 2);
+	static const double bad[] = {1e-300, 0, -1, 1e7, 0.0 / 0.0};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mmr_replay_opts o = {.trace = path, .engine = &checker_ops, .threads = 1, .as_family = -1,
+					    .pace = MMR_PACE_ORIGINAL, .pace_factor = bad[i]};
+		struct mmr_error err = {{0}};
+		assert_null(mmr_replay_run(&o, &err));
+		assert_non_null(strstr(err.msg, "pace factor"));
+	}
+	struct mmr_replay_opts o = {.trace = path, .engine = &checker_ops, .threads = 1, .as_family = -1,
+				    .pace_factor = 1, .max_gap_s = 1e9};
+	struct mmr_error err = {{0}};
+	assert_null(mmr_replay_run(&o, &err));
+	assert_non_null(strstr(err.msg, "max gap"));
+}
+
+/*
+ * A trace with a gap of 2^62 ns paces through it in no time: the gap is
+ * cut to --max-gap (here 1 ms) and counted.
+ */
+static void test_pace_gap_cut(void **state)
+{
+	(void)state;
+	struct checker c = {0};
+	the_checker = &c;
+	struct mmr_meta meta = {.clock = "mono", .source = "test_runner", .nr_cpus = 1};
+	struct mmr_error err = {{0}};
+	struct mmr_writer *w = mmr_writer_open(path, &meta, NULL, &err);
+	assert_non_null(w);
+	static const uint64_t ts[] = {5, 1000, 1ull << 62, (1ull << 62) + 2000000, (1ull << 62) + 2000100};
+	for (unsigned i = 0; i < 5; i++) {
+		struct mmr_event a = {.ts_ns = ts[i], .family = MMR_FAM_SLAB, .op = MMR_OP_ALLOC, .id = 0x40 + i * 64,
+				      .bytes_req = 8, .node = -1};
+		assert_int_equal(mmr_writer_write(w, &a, &err), 0);
+	}
+	assert_int_equal(mmr_writer_close(w, &err), 0);
+	struct mmr_replay_opts o = {.trace = path, .engine = &checker_ops, .threads = 1, .as_family = -1,
+				    .pace = MMR_PACE_ORIGINAL, .pace_factor = 1, .max_gap_s = 0.001, .watchdog_s = 5};
+	struct mmr_replay_result *r = mmr_replay_run(&o, &err);
+	if (!r)
+		fail_msg("%s", err.msg);
+	/* Two gaps: 2^62 - 1000 ns and 2 ms, each cut to 1 ms. */
+	assert_int_equal(r->gaps_cut, 2);
+	assert_int_equal(r->gap_ns_cut, (1ull << 62) - 1000 - 1000000 + 2000000 - 1000000);
+	assert_int_equal(r->ops[MMR_OP_ALLOC].count, 5); /* (without the cut it would sleep 146 years) */
+	mmr_replay_result_free(r);
 }
 
 static int setup(void **state)
@@ -282,6 +393,9 @@ int main(void)
 		cmocka_unit_test(test_latency_measured),
 		cmocka_unit_test(test_refused_counted),
 		cmocka_unit_test(test_watchdog_fires),
+		cmocka_unit_test(test_watchdog_sees_one_stuck_thread),
+		cmocka_unit_test(test_pace_bounds),
+		cmocka_unit_test(test_pace_gap_cut),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
