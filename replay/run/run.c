@@ -119,14 +119,14 @@ static inline void account(const struct rp_op *op, const struct mmr_call *m, str
 	if (op->sync & RP_STARTS) {
 		if (!m->handle)
 			return;
-		d->bytes += (int64_t)rp_op_bytes(op);
+		d->bytes += rp_op_bytes(op);
 		d->objects++;
 		if (op->aux_slot != RP_NO_SLOT && m->aux_handle) {
-			d->bytes -= (int64_t)op->end_bytes;
+			d->bytes -= op->end_bytes;
 			d->objects--;
 		}
 	} else if (op->sync & RP_ENDS) {
-		d->bytes -= (int64_t)op->end_bytes;
+		d->bytes -= op->end_bytes;
 		d->objects--;
 	}
 }

@@ -129,16 +129,28 @@ static inline uint64_t rp_op_bytes(const struct rp_op *o)
 #define RP_TL_TOTAL (1u << 20) /* samples all threads keep at most: bounds memory and the merge */
 #define RP_TL_BINS 200         /* time bins of the merged timeline */
 
-/* What a thread's calls did to live memory: its own running sums, negative after cross-thread frees. */
+/*
+ * What a thread's calls did to live memory: its own running sums, modulo
+ * 2^64.  A thread's sum goes below zero after frees of other threads'
+ * objects, and a trace can add more than 2^63 bytes (sizes go to 2^40):
+ * unsigned arithmetic cannot overflow, and the sum over all threads is
+ * the true total whenever that is below 2^63 (rp_live_total).
+ */
 struct rp_delta {
-	int64_t bytes, objects;
+	uint64_t bytes, objects;
 };
 
 /* A thread's counters at one point of the replay. */
 struct rp_sample {
 	uint64_t ticks, ops;
-	int64_t bytes, objects;
+	uint64_t bytes, objects;
 };
+
+/* A live total summed over threads (modulo 2^64): the value, or 0 when sampling skew made it negative. */
+static inline uint64_t rp_live_total(uint64_t sum)
+{
+	return sum < (1ull << 63) ? sum : 0;
+}
 
 /*
  * One thread's samples, every EVERY ops; when the array fills, every other

@@ -77,7 +77,8 @@ struct point {
 
 static struct point point_of(const struct rp_sample *s)
 {
-	return (struct point){{(double)s->ops, (double)s->bytes, (double)s->objects}};
+	/* One thread's sums may be below zero (rp_delta): as signed values, for interpolation. */
+	return (struct point){{(double)s->ops, (double)(int64_t)s->bytes, (double)(int64_t)s->objects}};
 }
 
 /*
@@ -146,10 +147,10 @@ static int make_bins(struct rp_timeline *tl, const struct rp_run *run, uint64_t 
 	return 0;
 }
 
-/* A change of one thread's counters at a tick, for the sweep. */
+/* A change of one thread's counters at a tick (modulo 2^64, as the counters), for the sweep. */
 struct step {
 	uint64_t ticks;
-	int64_t bytes, objects;
+	uint64_t bytes, objects;
 };
 
 static int by_ticks(const void *a, const void *b)
@@ -181,17 +182,17 @@ static int find_peaks(struct rp_timeline *tl, const struct rp_run *run)
 		}
 	}
 	qsort(st, n, sizeof(*st), by_ticks);
-	int64_t bytes = 0, objects = 0;
+	uint64_t bytes = 0, objects = 0;
 	for (size_t j = 0; j < n; j++) {
 		bytes += st[j].bytes;
 		objects += st[j].objects;
 		/* Only once all changes at this tick are in. */
 		if (j + 1 < n && st[j + 1].ticks == st[j].ticks)
 			continue;
-		if (bytes > 0 && (uint64_t)bytes > tl->peak_bytes)
-			tl->peak_bytes = (uint64_t)bytes;
-		if (objects > 0 && (uint64_t)objects > tl->peak_objects)
-			tl->peak_objects = (uint64_t)objects;
+		if (rp_live_total(bytes) > tl->peak_bytes)
+			tl->peak_bytes = rp_live_total(bytes);
+		if (rp_live_total(objects) > tl->peak_objects)
+			tl->peak_objects = rp_live_total(objects);
 	}
 	free(st);
 	for (size_t b = 0; b < tl->nbins; b++) {
@@ -208,7 +209,7 @@ int rp_timeline_build(struct rp_timeline *tl, const struct rp_run *run, uint64_t
 	free(tl->bins);
 	memset(tl, 0, sizeof(*tl));
 	/* The end exactly, from the integers: every thread's last sample is its end. */
-	int64_t bytes = 0, objects = 0;
+	uint64_t bytes = 0, objects = 0;
 	for (unsigned i = 0; i < run->plan->nthreads; i++) {
 		const struct rp_tl *t = &run->threads[i].tl;
 		if (t->n) {
@@ -216,8 +217,8 @@ int rp_timeline_build(struct rp_timeline *tl, const struct rp_run *run, uint64_t
 			objects += t->s[t->n - 1].objects;
 		}
 	}
-	tl->end_bytes = bytes > 0 ? (uint64_t)bytes : 0;
-	tl->end_objects = objects > 0 ? (uint64_t)objects : 0;
+	tl->end_bytes = rp_live_total(bytes);
+	tl->end_objects = rp_live_total(objects);
 	if (make_bins(tl, run, wall_ticks, tick_ns) || find_peaks(tl, run)) {
 		free(tl->bins);
 		memset(tl, 0, sizeof(*tl));

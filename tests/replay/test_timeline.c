@@ -197,6 +197,29 @@ static void test_live_two_threads(void **state)
 }
 
 /* A thread's samples, thinned as they fill: bounded, ordered, on the interval's multiples. */
+/*
+ * Live totals past 2^63 on one thread: a thread that allocated 2^23
+ * objects of 1 TiB (the largest valid size) while another freed a quarter
+ * of them.  The threads' counters wrap, never overflow, and the totals
+ * come out exact.
+ */
+static void test_live_totals_wrap(void **state)
+{
+	(void)state;
+	uint64_t tib = 1ull << 40, n = 1ull << 23;
+	struct rp_sample s0[2] = {{100, 1, n / 2 * tib, n / 2}, {200, 2, n * tib + tib, n + 1}};
+	struct rp_sample s1[1] = {{150, 1, 0 - n / 4 * tib, 0 - n / 4}};
+	struct rp_plan plan = {.nthreads = 2};
+	struct rp_thread th[2] = {{.tl = {.s = s0, .n = 2, .cap = 2}}, {.tl = {.s = s1, .n = 1, .cap = 1}}};
+	struct rp_run run = {.plan = &plan, .threads = th, .start_ticks = 0};
+	struct rp_timeline tl = {0};
+	assert_int_equal(rp_timeline_build(&tl, &run, 200, 1.0), 0);
+	assert_int_equal(tl.end_bytes, (n - n / 4 + 1) * tib);
+	assert_int_equal(tl.end_objects, n - n / 4 + 1);
+	assert_int_equal(tl.peak_bytes, (n - n / 4 + 1) * tib);
+	free(tl.bins);
+}
+
 static void test_thinning(void **state)
 {
 	(void)state;
@@ -272,6 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_one_thread),
 		cmocka_unit_test(test_live_two_threads),
+		cmocka_unit_test(test_live_totals_wrap),
 		cmocka_unit_test(test_thinning),
 		cmocka_unit_test(test_run_percentiles),
 	};
