@@ -52,7 +52,7 @@ struct replay_args {
 	const char *keys[MAX_OPTS], *values[MAX_OPTS];
 	char *opt_copy[MAX_OPTS];
 	size_t nopts;
-	bool quiet, help;
+	bool quiet, help, warned;
 };
 
 enum { OPT_PIN = 256, OPT_AS, OPT_NO_TIMING, OPT_ENGINE_PATH, OPT_WATCHDOG, OPT_MAX_GAP };
@@ -255,6 +255,11 @@ static int replay_one(struct replay_args *a, const struct mmr_engine_ops *e)
 	struct mmr_replay_result *r = mmr_replay_run(&o, &err);
 	if (!r)
 		return cli_fail("replay", "%s", err.msg);
+	/* Once, before the first engine's figures: what of the trace was lost. */
+	if (mmr_replay_trace_warning(r) && !a->warned) {
+		cli_warn("replay", "%s", mmr_replay_trace_warning(r));
+		a->warned = true;
+	}
 	int rc = mmr_replay_write(r, a->out, &err) ? cli_fail("replay", "%s", err.msg) : CLI_OK;
 	if (!a->quiet) {
 		mmr_replay_print(r, stdout);

@@ -112,6 +112,9 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
  */
 int mmr_replay_write(const struct mmr_replay_result *r, const char *dir, struct mmr_error *err);
 
+/* The trace reader's warning (a killed writer's file, what was discarded), or NULL. */
+const char *mmr_replay_trace_warning(const struct mmr_replay_result *r);
+
 /* The summary table: per-op percentiles, then locks by total wait. */
 void mmr_replay_print(const struct mmr_replay_result *r, FILE *f);
 

@@ -296,10 +296,16 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 	if (!rd)
 		return NULL;
 	int rc = rp_plan_build(rd, o->engine, o, &plan, err);
+	const char *warning = mmr_reader_warning(rd);
+	uint64_t discarded = mmr_reader_discarded(rd);
+	struct mmr_replay_result *r = rc ? NULL : result_new(o, &plan, repeats);
+	if (r) {
+		snprintf(r->trace_warning, sizeof(r->trace_warning), "%s", warning ? warning : "");
+		r->trace_discarded = discarded;
+	}
 	mmr_reader_close(rd);
 	if (rc)
 		return NULL;
-	struct mmr_replay_result *r = result_new(o, &plan, repeats);
 	if (!r) {
 		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
 	} else if (run_all(r, o, &plan, repeats, err)) {
@@ -311,6 +317,11 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 	if (r && getrusage(RUSAGE_SELF, &ru) == 0)
 		r->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
 	return r;
+}
+
+const char *mmr_replay_trace_warning(const struct mmr_replay_result *r)
+{
+	return r->trace_warning[0] ? r->trace_warning : NULL;
 }
 
 void mmr_replay_result_free(struct mmr_replay_result *r)

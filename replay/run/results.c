@@ -228,6 +228,11 @@ static void json_head(struct mmr_json *j, cJSON *root, const struct mmr_replay_r
 	mmr_json_bool(j, root, "oversubscribed", r->threads > r->online_cpus);
 	mmr_json_str(j, root, "map", maps[r->map]);
 	mmr_json_bool(j, root, "pinned", r->pinned);
+	if (r->trace_warning[0])
+		mmr_json_str(j, root, "trace_warning", r->trace_warning);
+	else
+		mmr_json_null(j, root, "trace_warning");
+	mmr_json_u64(j, root, "trace_discarded_bytes", r->trace_discarded);
 	mmr_json_str(j, root, "pace", r->pace == MMR_PACE_ASAP ? "asap" : "original");
 	mmr_json_fixed(j, root, "pace_factor", r->pace == MMR_PACE_ASAP ? NAN : r->pace_factor, 3);
 	mmr_json_fixed(j, root, "pace_max_gap_s", r->max_gap_s, 9);

@@ -304,6 +304,8 @@ struct mmr_lock_stats;
 struct mmr_replay_result {
 	char engine[64];
 	char trace[1024];
+	char trace_warning[1024];  /* the reader's warning (a killed writer's file), "" when none */
+	uint64_t trace_discarded;  /* bytes of the trace the reader could not read */
 	char clock[16];
 	unsigned threads, online_cpus, workers;
 	bool timing, pinned;

@@ -80,6 +80,9 @@ const char *blk_unpack(const struct blk_hdr *h, const uint8_t *payload, struct t
 {
 	if (h->raw_size > BLK_MAX_RAW)
 		return "block too large";
+	/* The frame says what it holds: a raw size it does not back is refused before allocating it. */
+	if (h->codec == BLK_CODEC_ZSTD && ZSTD_getFrameContentSize(payload, h->stored_size) != h->raw_size)
+		return "zstd frame size differs from the block header";
 	tbuf_reset(raw);
 	if (!tbuf_reserve(raw, h->raw_size ? h->raw_size : 1))
 		return "out of memory";

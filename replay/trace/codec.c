@@ -252,7 +252,11 @@ static const char *decode_event(struct decoder *d, struct mmr_event *out, size_t
 	if (cpu > UINT32_MAX)
 		return "cpu out of range";
 	e->cpu = (uint32_t)cpu;
-	int64_t pid = prev_pid[cpu % PID_SLOTS] + unzigzag(tcur_varint(&d->col[C_PID]));
+	/* Checked before the sum: a delta near 2^63 would overflow it. */
+	int64_t dpid = unzigzag(tcur_varint(&d->col[C_PID]));
+	if (dpid < -(INT64_C(1) << 32) || dpid > (INT64_C(1) << 32))
+		return "pid out of range";
+	int64_t pid = prev_pid[cpu % PID_SLOTS] + dpid;
 	if (pid < INT32_MIN || pid > INT32_MAX)
 		return "pid out of range";
 	e->pid = (int32_t)pid;

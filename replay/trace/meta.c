@@ -62,7 +62,8 @@ static const char *meta_field(struct meta_owned *m, uint16_t tag, const uint8_t 
 		if (n != 4)
 			return "nr_cpus record has the wrong size";
 		m->pub.nr_cpus = le32_get(v);
-		return NULL;
+		/* Bounded: the LOST block, and every per-CPU table of a reader, follow it. */
+		return m->pub.nr_cpus > MMR_MAX_CPUS ? "nr_cpus above 8192 (corrupt)" : NULL;
 	case META_START_REALTIME:
 		if (n != 8)
 			return "start time record has the wrong size";

@@ -266,9 +266,18 @@ const char *mmr_reader_comm(const struct mmr_reader *r, int32_t pid);
 
 /*
  * NULL for a trace that was closed properly; otherwise one line saying
- * the writer did not finish and how many blocks (events) were recovered.
+ * the writer did not finish and how many blocks (events) were recovered,
+ * or that the header says so of a file that is whole.  Every command
+ * that reads a trace prints it.
  */
 const char *mmr_reader_warning(const struct mmr_reader *r);
+
+/*
+ * Bytes of a killed writer's file from its first incomplete or damaged
+ * block on, which the reader could not read (the events in them are
+ * lost); 0 for a file that was closed properly.
+ */
+uint64_t mmr_reader_discarded(const struct mmr_reader *r);
 
 /* Free R and everything it returned. */
 void mmr_reader_close(struct mmr_reader *r);

@@ -39,7 +39,8 @@ struct mmr_reader {
 	struct mmr_event *evs;
 	size_t cap_evs, pos, n; /* mmr_reader_next's view of the current block */
 	struct tbuf payload, raw;
-	char warning[640];
+	char warning[1024];
+	uint64_t discarded; /* bytes of a killed writer's file left unread */
 };
 
 static int read_at(struct mmr_reader *r, void *buf, size_t len, uint64_t off,
@@ -69,8 +70,11 @@ static const char *blk_check_sizes(const struct blk_hdr *h)
 		return "unknown block codec";
 	if (h->type == BLK_EVENTS &&
 	    (h->count == 0 || h->count > BLK_MAX_EVENTS ||
-	     h->raw_size > 64 + h->count * EVENT_MAX_RAW))
+	     h->raw_size > 64 + h->count * EVENT_MAX_RAW ||
+	     h->raw_size < EVENTS_HEADER_MIN_RAW + h->count * EVENT_MIN_RAW))
 		return "event block sizes are implausible";
+	if (h->type == BLK_LOST && h->count > MMR_MAX_CPUS)
+		return "lost-event block for more than 8192 CPUs";
 	if (h->raw_size > BLK_MAX_RAW || h->count > h->raw_size + 1ull)
 		return "block sizes are implausible";
 	if (h->type == BLK_EVENTS && h->first_ts > h->last_ts)
@@ -324,7 +328,7 @@ static int open_recover(struct mmr_reader *r, struct mmr_error *err)
 {
 	uint64_t off = r->data_start;
 	struct blk_hdr h;
-	struct mmr_error why;
+	struct mmr_error why = {{0}};
 	size_t blocks = 0;
 	while (off < r->size && read_block(r, off, r->size, &h, true, &why) == 0) {
 		if (h.type == BLK_INDEX)
@@ -334,11 +338,15 @@ static int open_recover(struct mmr_reader *r, struct mmr_error *err)
 		off += BLK_HDR_SIZE + h.stored_size;
 		blocks++;
 	}
+	r->discarded = r->size - off;
+	/* Why the first discarded block was not read: its line, less the path already said. */
+	size_t plen = strlen(r->path);
+	const char *reason = strncmp(why.msg, r->path, plen) == 0 && why.msg[plen] == ':' ? why.msg + plen + 2 : why.msg;
 	snprintf(r->warning, sizeof(r->warning),
 		 "%s: the writer did not finish; recovered %zu blocks (%llu events), "
-		 "%llu bytes from offset %llu on discarded", r->path, blocks,
+		 "%llu bytes from offset %llu on discarded%s%s", r->path, blocks,
 		 (unsigned long long)r->nevents, (unsigned long long)(r->size - off),
-		 (unsigned long long)off);
+		 (unsigned long long)off, r->discarded && reason[0] ? ": " : "", r->discarded ? reason : "");
 	return 0;
 }
 
@@ -369,6 +377,12 @@ struct mmr_reader *mmr_reader_open(const char *path, struct mmr_error *err)
 	if (index_off) {
 		if (open_indexed(r, index_off, err))
 			goto fail;
+		/* Whole, but not marked so: detected and said, the events kept. */
+		if (le32_get(hdr + HDR_OFF_STATE) == HDR_STATE_WRITING)
+			snprintf(r->warning, sizeof(r->warning),
+				 "%s: offset %d: the header says the writer did not finish, yet the index and "
+				 "footer are whole (killed while closing, or a damaged header byte); read as complete",
+				 r->path, HDR_OFF_STATE);
 	} else if (le32_get(hdr + HDR_OFF_STATE) == HDR_STATE_COMPLETE) {
 		mmr_error_at(err, path, r->size, "footer missing or damaged: the file is truncated "
 			  "or corrupt at its end");
@@ -468,6 +482,11 @@ const char *mmr_reader_symbol(const struct mmr_reader *r, uint64_t addr)
 const char *mmr_reader_comm(const struct mmr_reader *r, int32_t pid)
 {
 	return strtab_get(&r->names, STR_COMM, (uint64_t)(uint32_t)pid);
+}
+
+uint64_t mmr_reader_discarded(const struct mmr_reader *r)
+{
+	return r->discarded;
 }
 
 const char *mmr_reader_warning(const struct mmr_reader *r)

@@ -65,6 +65,14 @@ enum blk_codec {
 #define BLK_MAX_EVENTS (1u << 22)
 #define BLK_MAX_RAW (1u << 30)
 #define EVENT_MAX_RAW 128 /* upper bound on one event's encoded bytes */
+/*
+ * Lower bound on one event's encoded bytes (kind, timestamp, cpu, pid, id,
+ * mask: a byte each at least), after the column header: an EVENTS block
+ * declaring more events than its raw size holds is refused before its
+ * event array, of count times 80 bytes, is allocated.
+ */
+#define EVENT_MIN_RAW 6
+#define EVENTS_HEADER_MIN_RAW 16 /* the column count and 15 column lengths */
 
 struct blk_hdr {
 	uint8_t type;

@@ -165,6 +165,11 @@ struct mmr_writer *mmr_writer_open(const char *path, const struct mmr_meta *meta
 		return NULL;
 	}
 	w->fd = -1;
+	if (meta->nr_cpus > MMR_MAX_CPUS) {
+		mmr_error_at(err, path, 0, "%u CPUs, more than the %u a trace can have", meta->nr_cpus, MMR_MAX_CPUS);
+		free(w);
+		return NULL;
+	}
 	w->max = opts && opts->block_events ? opts->block_events : DEFAULT_BLOCK_EVENTS;
 	w->level = opts && opts->zstd_level ? opts->zstd_level : DEFAULT_ZSTD_LEVEL;
 	if (w->max > BLK_MAX_EVENTS)
