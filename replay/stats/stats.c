@@ -15,7 +15,10 @@
  * - an allocation flagged failed starts no object; its bytes count as
  *   requested and allocated, as in perf;
  * - slab ids are pointers, so id 0 is NULL: a slab start of 0 is a failed
- *   allocation too, and a slab end of 0 is kfree(NULL), counted apart.
+ *   allocation too, and a slab end of 0 is kfree(NULL), counted apart;
+ * - an event out of its valid range (docs/trace-format.md) counts in
+ *   events and in invalid, by reason, family and op, and nowhere else, as
+ *   the replay skips it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +211,12 @@ int mmr_stats_add(struct mmr_stats *s, const struct mmr_event *ev)
 	/* The reader rejects unknown values; in-memory events are only counted. */
 	if (ev->family >= MMR_FAM_COUNT || ev->op >= MMR_OP_COUNT)
 		return 0;
+	enum mmr_event_invalid why = mmr_event_check(ev);
+	if (why != MMR_EVENT_VALID) {
+		s->invalid[why][ev->family][ev->op]++;
+		s->invalid_total++;
+		return 0;
+	}
 	struct stats_family *f = &s->fam[ev->family];
 	bool slab = ev->family == MMR_FAM_SLAB;
 	f->events++;

@@ -148,6 +148,24 @@ static void json_by_family(struct mmr_json *j, cJSON *root, const struct mmr_sta
 	}
 }
 
+static void json_invalid(struct mmr_json *j, cJSON *root, const struct mmr_stats *s)
+{
+	cJSON *o = mmr_json_obj(j, root, "invalid");
+	mmr_json_u64(j, o, "events", s->invalid_total);
+	cJSON *by = mmr_json_arr(j, o, "by");
+	for (unsigned why = 1; why < MMR_INVALID_COUNT; why++)
+		for (unsigned f = 0; f < MMR_FAM_COUNT; f++)
+			for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
+				if (!s->invalid[why][f][k])
+					continue;
+				cJSON *e = mmr_json_push_obj(j, by);
+				mmr_json_str(j, e, "family", mmr_family_name(f));
+				mmr_json_str(j, e, "op", mmr_op_name(k));
+				mmr_json_str(j, e, "reason", mmr_event_invalid_key(why));
+				mmr_json_u64(j, e, "count", s->invalid[why][f][k]);
+			}
+}
+
 static void json_trace(struct mmr_json *j, cJSON *root, const struct mmr_reader *r)
 {
 	if (!r) {
@@ -193,6 +211,7 @@ char *mmr_stats_json(const struct mmr_stats *s, const struct mmr_reader *r)
 	mmr_json_u64(&j, live, "bytes", stats_live_bytes(s));
 	json_sites(&j, root, s, r);
 	json_by_family(&j, root, s);
+	json_invalid(&j, root, s);
 	json_trace(&j, root, r);
 
 	char *out = j.ok ? cJSON_Print(root) : NULL;

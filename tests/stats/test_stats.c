@@ -350,6 +350,46 @@ static void test_pages(void **state)
 	mmr_stats_free(s);
 }
 
+/*
+ * Events out of their valid range count in events and in invalid, and in
+ * no other figure: a page of order 200 (4096 << 200 overflowed), a slab
+ * size past 1 TiB, a slab map.
+ */
+static void test_out_of_range(void **state)
+{
+	(void)state;
+	struct mmr_stats *s = mmr_stats_new();
+	assert_non_null(s);
+	add(s, page_ev(1, 0, MMR_OP_ALLOC, 100, 200));
+	add(s, page_ev(2, 0, MMR_OP_ALLOC, 101, 200));
+	add(s, kmalloc_ev(3, 0, 0x1000, 1ull << 41, 1ull << 41, 0xa));
+	add(s, ev(4, 0, MMR_FAM_SLAB, MMR_OP_MAP, 0x1000));
+	add(s, page_ev(5, 0, MMR_OP_ALLOC, 102, 1));
+	cJSON *j = to_json(s, NULL);
+	assert_jnum(j, "events", 5);
+	assert_jnum(j, "page.allocs", 1);
+	assert_jnum(j, "page.live_bytes", 8192);
+	assert_jnum(j, "slab.allocs", 0);
+	assert_jnum(j, "slab.bytes_requested", 0);
+	assert_jnum(j, "invalid.events", 4);
+	assert_string_equal(jstr(j, "invalid.by.0.reason"), "op");
+	assert_string_equal(jstr(j, "invalid.by.0.op"), "map");
+	assert_string_equal(jstr(j, "invalid.by.1.reason"), "order");
+	assert_jnum(j, "invalid.by.1.count", 2);
+	assert_string_equal(jstr(j, "invalid.by.2.reason"), "size");
+	assert_string_equal(jstr(j, "invalid.by.2.family"), "slab");
+	cJSON_Delete(j);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	mmr_stats_print(s, NULL, f);
+	fclose(f);
+	assert_non_null(strstr(text, "2 page alloc: order above 20"));
+	free(text);
+	mmr_stats_free(s);
+}
+
 /* Every ending op ends objects, ops that neither start nor end change no object. */
 static void test_other_families(void **state)
 {
@@ -831,6 +871,7 @@ int main(void)
 		cmocka_unit_test(test_lost_free),
 		cmocka_unit_test(test_freed_bytes_follow_perf),
 		cmocka_unit_test(test_pages),
+		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_other_families),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_top_sites_order),
