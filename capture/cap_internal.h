@@ -368,4 +368,7 @@ int cap_import_perf(const char *in, const char *out, struct mmr_import_summary *
 int cap_import_tracedat(const char *in, const char *out, struct mmr_import_summary *sum,
 			struct mmr_error *err);
 
+/* The same for a text trace in `mmreplay dump`'s form (import_text.c); ERR "IN: line N: what". */
+int cap_import_text(const char *in, const char *out, struct mmr_import_summary *sum, struct mmr_error *err);
+
 #endif /* CAP_INTERNAL_H */

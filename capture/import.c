@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * import.c - `mmreplay import`: tell a perf.data from a trace.dat by its
- * first bytes and hand it to its reader.  Both readers feed the same sink
+ * import.c - `mmreplay import`: tell a perf.data, a trace.dat and a text
+ * trace apart by their first bytes and hand each to its reader.  Both readers feed the same sink
  * as live capture, so an import and a capture of the same tracepoints give
  * the same events.
  */
@@ -18,6 +18,7 @@ const char *mmr_import_type_name(enum mmr_import_type type)
 	switch (type) {
 	case MMR_IMPORT_PERF: return "perf.data";
 	case MMR_IMPORT_TRACEDAT: return "trace.dat";
+	case MMR_IMPORT_TEXT: return "text";
 	}
 	return "unknown";
 }
@@ -48,7 +49,7 @@ int mmr_import_detect(const char *path, enum mmr_import_type *type, struct mmr_e
 		return -1;
 	}
 	if (n == 0) {
-		mmr_error_at(err, path, 0, "empty file, neither perf.data nor trace.dat");
+		mmr_error_at(err, path, 0, "empty file, neither perf.data, trace.dat nor a text trace");
 		return -1;
 	}
 	if (n >= 8 && (!memcmp(head, perf_magic, 8) || !memcmp(head, perf_magic_swapped, 8) ||
@@ -60,10 +61,18 @@ int mmr_import_detect(const char *path, enum mmr_import_type *type, struct mmr_e
 		*type = MMR_IMPORT_TRACEDAT;
 		return 0;
 	}
+	/* Text: an event line begins with its timestamp, a comment with '#'. */
+	size_t lead = 0;
+	while (lead < (size_t)n && (head[lead] == ' ' || head[lead] == '\t' || head[lead] == '\n'))
+		lead++;
+	if (lead < (size_t)n && (head[lead] == '#' || (head[lead] >= '0' && head[lead] <= '9'))) {
+		*type = MMR_IMPORT_TEXT;
+		return 0;
+	}
 	if (n >= 8 && !memcmp(head, "MMRTRACE", 8))
-		mmr_error_at(err, path, 0, "an mmreplay trace already, not perf.data or trace.dat");
+		mmr_error_at(err, path, 0, "an mmreplay trace already, not perf.data, trace.dat or text");
 	else
-		mmr_error_at(err, path, 0, "neither perf.data nor trace.dat (unknown magic)");
+		mmr_error_at(err, path, 0, "neither perf.data, trace.dat nor a text trace (unknown magic)");
 	return -1;
 }
 
@@ -76,7 +85,8 @@ int mmr_import(const char *in, const char *out, struct mmr_import_summary *sum,
 	memset(sum, 0, sizeof(*sum));
 	sum->type = type;
 	int rc = type == MMR_IMPORT_PERF ? cap_import_perf(in, out, sum, err)
-					 : cap_import_tracedat(in, out, sum, err);
+		 : type == MMR_IMPORT_TRACEDAT ? cap_import_tracedat(in, out, sum, err)
+		 : cap_import_text(in, out, sum, err);
 	sum->type = type;
 	return rc;
 }

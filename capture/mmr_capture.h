@@ -105,6 +105,7 @@ int mmr_capture_run(const struct mmr_capture_opts *o, struct mmr_capture_summary
 enum mmr_import_type {
 	MMR_IMPORT_PERF,     /* perf.data from perf record -e kmem:... */
 	MMR_IMPORT_TRACEDAT, /* trace-cmd trace.dat */
+	MMR_IMPORT_TEXT,     /* events as text, one a line, as `mmreplay dump` prints them */
 };
 
 struct mmr_import_summary {
@@ -117,7 +118,7 @@ struct mmr_import_summary {
 	uint64_t file_bytes;
 };
 
-/* Name of an input type ("perf.data", "trace.dat"). */
+/* Name of an input type ("perf.data", "trace.dat", "text"). */
 const char *mmr_import_type_name(enum mmr_import_type type);
 
 /*
@@ -127,9 +128,9 @@ const char *mmr_import_type_name(enum mmr_import_type type);
 int mmr_import_detect(const char *path, enum mmr_import_type *type, struct mmr_error *err);
 
 /*
- * Convert IN (perf.data or trace.dat) into the .mmr trace OUT.  Returns 0,
- * or -1 with ERR naming the file, the offset and what was wrong; OUT is
- * then removed.
+ * Convert IN (perf.data, trace.dat or a text trace) into the .mmr trace
+ * OUT.  Returns 0, or -1 with ERR naming the file, the offset (a text
+ * trace: the line) and what was wrong; OUT is then removed.
  */
 int mmr_import(const char *in, const char *out, struct mmr_import_summary *sum,
 	       struct mmr_error *err);

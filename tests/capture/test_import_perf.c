@@ -393,7 +393,7 @@ static void detects_types(void **state)
 	b.len = 0;
 	ps_put(&b, "hello, world\n", 13);
 	assert_int_equal(import_buf(&b, &sum, &err), -1);
-	assert_non_null(strstr(err.msg, "neither perf.data nor trace.dat"));
+	assert_non_null(strstr(err.msg, "neither perf.data, trace.dat nor a text trace"));
 	b.len = 0;
 	ps_tracing_data(&b, NULL);
 	assert_int_equal(ps_write(&b, in_path), 0);

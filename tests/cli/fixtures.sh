@@ -165,3 +165,8 @@ demo_ok() {
 	[ "$(wc -l <stdout.txt)" = 4 ] && [ "$(grep -c '^  [a-z-]*: .* vs ' stdout.txt)" = 3 ] ||
 		{ echo "demo_ok: stdout is not the index's path and three verdicts" >&2; return 1; }
 }
+
+# textrace NAME OUT: the hand-written text trace tests/cli/traces/NAME.txt imported into OUT.
+textrace() {
+	"$MMREPLAY" import "$(dirname "${BASH_SOURCE[0]}")/traces/$1.txt" -o "$2" -q
+}
