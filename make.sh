@@ -5,6 +5,9 @@
 #   ./make.sh test   install missing packages, build, run every test, then
 #                    again under AddressSanitizer and UndefinedBehaviorSanitizer,
 #                    then the concurrent ones (ctest label) under ThreadSanitizer
+#   ./make.sh test-repeat [N]  build, then run the concurrent tests (ctest label)
+#                    N times each (default 50), stopping at a test's first failure:
+#                    a test that fails once in N is flaky and must be fixed
 #   ./make.sh build  install missing packages and build (build/)
 #   ./make.sh deps   install missing packages only
 #
@@ -88,6 +91,15 @@ run_tests() {
 		--output-on-failure
 }
 
+# repeat N: every concurrent test N times in a row; the first failure stops that test and fails the run.
+run_repeat() {
+	local n=${1:-50}
+	case $n in '' | *[!0-9]* | 0) echo "usage: ./make.sh test-repeat [N]: N a count above 0" >&2; return 2 ;; esac
+	build "$BUILD_DIR"
+	say "the concurrent tests, $n times each"
+	ctest --test-dir "$BUILD_DIR" -L concurrent --repeat until-fail:"$n" -j "$JOBS" --output-on-failure
+}
+
 run_demo() {
 	build "$BUILD_DIR"
 	local out=${DEMO_DIR:-out/demo}
@@ -98,10 +110,11 @@ run_demo() {
 case ${1:-} in
 demo) install_deps && run_demo ;;
 test) install_deps && run_tests ;;
+test-repeat) install_deps && run_repeat "${2:-50}" ;;
 build) install_deps && build "$BUILD_DIR" ;;
 deps) install_deps ;;
 *)
-	echo "usage: ./make.sh demo|test|build|deps" >&2
+	echo "usage: ./make.sh demo|test|test-repeat [N]|build|deps" >&2
 	exit 2
 	;;
 esac
