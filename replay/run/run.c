@@ -338,6 +338,7 @@ int rp_run_init(struct rp_run *run, const struct mmr_replay_opts *o, const struc
 		struct mmr_error *err)
 {
 	memset(run, 0, sizeof(*run));
+	atomic_init(&run->phase, NULL);
 	run->o = o;
 	run->plan = plan;
 	size_t slots = plan->nslots ? plan->nslots : 1;
@@ -413,14 +414,19 @@ int rp_run_once(struct rp_run *run, const struct mmr_engine_env *env, uint64_t *
 		struct mmr_error *err)
 {
 	const struct mmr_engine_ops *e = run->o->engine;
+	atomic_store(&run->phase, "creating the engine");
 	run->engine = e->create(env, err);
 	if (!run->engine)
 		return -1;
+	atomic_store(&run->phase, "starting the engine's workers and the replay threads");
 	if (start_workers(run, err))
 		goto fail;
 	int rc = start_threads(run, err);
+	atomic_store(&run->phase, RP_PHASE_REPLAY);
 	if (rc == 0)
 		rp_monitor(run, run->o->progress, run->o->watchdog_s, run->o->log ? run->o->log : stderr);
+	/* Threads that started may still be in the engine: a failed start joins them too. */
+	atomic_store(&run->phase, "ending its replay threads and workers");
 	uint64_t end = run->start_ticks;
 	for (unsigned i = 0; i < run->plan->nthreads; i++) {
 		struct rp_thread *t = &run->threads[i];
@@ -436,7 +442,9 @@ int rp_run_once(struct rp_run *run, const struct mmr_engine_env *env, uint64_t *
 		return 0;
 fail:
 	stop_workers(run);
+	atomic_store(&run->phase, "destroying the engine");
 	e->destroy(run->engine);
+	atomic_store(&run->phase, NULL);
 	run->engine = NULL;
 	return -1;
 }

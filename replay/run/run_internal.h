@@ -243,7 +243,12 @@ struct rp_run {
 	atomic_uint ready;
 	uint64_t start_ticks;
 	uint64_t start_mono_ns;  /* for pacing */
+	/* What the run does outside the replay loop, for the guard (monitor.c); NULL when done. */
+	_Atomic(const char *) phase;
 };
+
+/* Phases of a run that call into the engine outside the replay loop (rp_run.phase). */
+#define RP_PHASE_REPLAY "replaying" /* rp_monitor watches this one */
 
 /* Allocate RUN's slot arrays and threads for PLAN.  Returns 0, or -1 (ERR). */
 int rp_run_init(struct rp_run *run, const struct mmr_replay_opts *o, const struct rp_plan *plan,
@@ -279,6 +284,27 @@ void rp_free_live(struct rp_run *run);
  * on, then exit(3).  Runs on the calling thread.
  */
 void rp_monitor(struct rp_run *run, bool progress, double watchdog_s, FILE *log);
+
+/*
+ * The guard: a thread that watches RUN's phase while it is not the replay
+ * (creating the engine, stopping its workers, reading its figures,
+ * freeing what the trace left, destroying it), and when one phase lasts
+ * WATCHDOG_S (0: 30 s) says which engine hung in which phase on LOG and
+ * exits with status 3, as the watchdog does for the replay itself: an
+ * engine stuck there would otherwise hang the process with no word.
+ */
+struct rp_guard {
+	pthread_t th;
+	struct rp_run *run;
+	double limit_s;
+	FILE *log;
+	atomic_bool stop;
+	bool started;
+};
+
+/* Start G on RUN.  Returns 0, or -1 when no thread can be made (then nothing guards). */
+int rp_guard_start(struct rp_guard *g, struct rp_run *run, double watchdog_s, FILE *log);
+void rp_guard_stop(struct rp_guard *g);
 
 /* ---- the result ------------------------------------------------------------ */
 

@@ -316,6 +316,58 @@ static void test_watchdog_sees_one_stuck_thread(void **state)
 	assert_non_null(strstr(report, "thread 1: pacing"));
 }
 
+/* An engine whose worker never looks at its stop flag, and one whose destroy never returns. */
+static unsigned one_worker(void *e)
+{
+	(void)e;
+	return 1;
+}
+
+static void deaf_worker(void *e, unsigned idx, const atomic_bool *stop)
+{
+	(void)e;
+	(void)idx;
+	(void)stop;
+	for (;;)
+		pause();
+}
+
+static void stuck_destroy(void *e)
+{
+	(void)e;
+	for (;;)
+		pause();
+}
+
+static const struct mmr_engine_ops deaf_ops = {
+	.abi = MMR_ENGINE_ABI, .name = "deaf", .families = 1u << MMR_FAM_SLAB,
+	.create = chk_create, .destroy = chk_destroy, .workers = one_worker, .worker = deaf_worker,
+	.op = {[MMR_OP_ALLOC] = chk_alloc, [MMR_OP_FREE] = chk_free},
+};
+
+static const struct mmr_engine_ops undying_ops = {
+	.abi = MMR_ENGINE_ABI, .name = "undying", .families = 1u << MMR_FAM_SLAB,
+	.create = chk_create, .destroy = stuck_destroy,
+	.op = {[MMR_OP_ALLOC] = chk_alloc, [MMR_OP_FREE] = chk_free},
+};
+
+/* An engine that hangs outside the replay loop is caught too, naming what it was doing. */
+static void test_watchdog_outside_replay(void **state)
+{
+	(void)state;
+	struct checker c = {0};
+	the_checker = &c;
+	write_ping_pong(100, 2);
+	struct mmr_replay_opts o = {.trace = path, .engine = &deaf_ops, .threads = 2, .as_family = -1,
+				    .timing = true, .pace_factor = 1.0, .watchdog_s = 0.5};
+	char report[8192];
+	assert_int_equal(watchdog_child(&o, report, sizeof(report)), 3);
+	assert_non_null(strstr(report, "watchdog: engine deaf has been ending its replay threads and workers for 0.5 s"));
+	o.engine = &undying_ops;
+	assert_int_equal(watchdog_child(&o, report, sizeof(report)), 3);
+	assert_non_null(strstr(report, "watchdog: engine undying has been destroying the engine for 0.5 s"));
+}
+
 /* Pace factors and gaps out of their bounds are refused before anything runs. */
 static void test_pace_bounds(void **state)
 {
@@ -394,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_refused_counted),
 		cmocka_unit_test(test_watchdog_fires),
 		cmocka_unit_test(test_watchdog_sees_one_stuck_thread),
+		cmocka_unit_test(test_watchdog_outside_replay),
 		cmocka_unit_test(test_pace_bounds),
 		cmocka_unit_test(test_pace_gap_cut),
 	};
