@@ -67,9 +67,7 @@ struct rp_skips {
 	uint64_t unpaired_maps;          /* zsmalloc maps with no unmap on their CPU before the object's next op */
 	uint64_t unpaired_unmaps;        /* zsmalloc unmaps with no map on their CPU */
 	uint64_t failed_allocs;          /* allocations that failed in the trace */
-	/* Out of their valid range (mmr_event_check), by reason, family and op. */
-	uint64_t invalid[MMR_INVALID_COUNT][MMR_FAM_COUNT][MMR_OP_COUNT];
-	uint64_t invalid_total;
+	struct mmr_invalid_counts invalid; /* out of their valid range (mmr_event_check) */
 };
 
 struct rp_plan {

@@ -130,6 +130,28 @@ enum mmr_event_invalid {
 /* Whether EV is in range: MMR_EVENT_VALID or why not.  Family and op must be known values. */
 enum mmr_event_invalid mmr_event_check(const struct mmr_event *ev);
 
+/* Events out of range, counted by reason, family and op: what the replay and stats report. */
+struct mmr_invalid_counts {
+	uint64_t total;
+	uint64_t n[MMR_INVALID_COUNT][MMR_FAM_COUNT][MMR_OP_COUNT];
+};
+
+/* Check EV; when it is out of range, count it in C.  Returns true when EV is valid. */
+bool mmr_invalid_note(struct mmr_invalid_counts *c, const struct mmr_event *ev);
+
+/*
+ * The non-zero counts of C, one per call from *POS (start at 0): the
+ * reason, family, op and count.  Returns false after the last.
+ */
+bool mmr_invalid_next(const struct mmr_invalid_counts *c, size_t *pos, unsigned *why, unsigned *family,
+		      unsigned *op, uint64_t *count);
+
+struct mmr_json;
+struct cJSON;
+
+/* Add C's non-zero counts to the JSON object PARENT as array KEY of {"family", "op", "reason", "count"}. */
+void mmr_invalid_json(struct mmr_json *j, struct cJSON *parent, const char *key, const struct mmr_invalid_counts *c);
+
 /* What reason WHY means, in a few words ("order above 20"); NULL when out of range. */
 const char *mmr_event_invalid_name(unsigned why);
 
