@@ -53,9 +53,13 @@ struct db_buf {
 	 * the vunmap starts, yet under the proposed contract it would wait for
 	 * the lock until after the vunmap.  Blocking would deadlock the replay,
 	 * so such an op is queued here and run by the vunmap once it has let
-	 * the lock go: what the task would have done after its wait.  The
-	 * replay's order makes the queue single-writer at any time.
+	 * the lock go: what the task would have done after its wait.  A vunmap
+	 * comes after every op the trace put before it, but the end of the
+	 * holder's thread (db_thread_exit) may meet another thread's op: qlock
+	 * (machinery, not a kernel lock) makes "holder set, so queue it" and
+	 * "holder cleared, queue taken" one step each.
 	 */
+	atomic_bool qlock;
 	unsigned *pending;
 	unsigned npending, cap_pending;
 	unsigned slot;              /* index in the engine's live list, under live_mu */
@@ -173,8 +177,12 @@ bool db_held_elsewhere(const struct db_thread *t, const struct db_buf *b);
 
 /* ---- engine.c -------------------------------------------------------------- */
 
-/* Run the ops put off while B's lock was held across its mapping's use (after the unlock). */
-void db_run_deferred(struct db_thread *t, struct db_buf *b);
+/*
+ * T, which holds B's lock since its vmap, lets go: no longer the holder,
+ * the lock released, then the ops put off meanwhile run (timed in the
+ * caller, a vunmap).  B may be gone afterwards (a deferred free).
+ */
+void db_let_go(struct db_thread *t, struct db_buf *b);
 
 void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
 void db_destroy(void *engine);

@@ -4,6 +4,7 @@
  * detach, the trace's moves, the evictor worker and the report.  A
  * buffer's handle is its descriptor's address.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -136,30 +137,49 @@ static void live_del(struct db_engine *e, struct db_buf *b)
 	pthread_mutex_unlock(&e->live_mu);
 }
 
+static void queue_lock(struct db_buf *b)
+{
+	while (atomic_exchange_explicit(&b->qlock, true, memory_order_acquire))
+		sched_yield();
+}
+
+static void queue_unlock(struct db_buf *b)
+{
+	atomic_store_explicit(&b->qlock, false, memory_order_release);
+}
+
 enum defer_result { RUN_NOW, DEFERRED, NO_ROOM };
 
 /*
  * While a caller holds B's lock across its mapping's use, OP is queued for
  * its vunmap (DEFERRED).  NO_ROOM: the queue cannot grow, and running the
  * op now would wait for the lock behind that vunmap: the caller refuses it.
+ * With no holder (the common case) one load decides.
  */
 static enum defer_result defer(struct db_thread *t, unsigned op, struct db_buf *b)
 {
-	if (!atomic_load_explicit(&b->holder, memory_order_relaxed))
+	if (!atomic_load_explicit(&b->holder, memory_order_acquire))
 		return RUN_NOW;
-	if (b->npending == b->cap_pending) {
+	enum defer_result d = DEFERRED;
+	queue_lock(b);
+	if (!atomic_load_explicit(&b->holder, memory_order_relaxed)) {
+		d = RUN_NOW; /* let go meanwhile: the op waits for the lock as any other */
+	} else if (b->npending == b->cap_pending) {
 		unsigned cap = b->cap_pending ? b->cap_pending * 2 : 8;
 		unsigned *p = realloc(b->pending, cap * sizeof(*p));
-		if (!p) {
-			t->n.refused_no_memory++;
-			return NO_ROOM;
+		if (p) {
+			b->pending = p;
+			b->cap_pending = cap;
+		} else {
+			d = NO_ROOM;
 		}
-		b->pending = p;
-		b->cap_pending = cap;
 	}
-	b->pending[b->npending++] = op;
-	t->n.deferred_ops++;
-	return DEFERRED;
+	if (d == DEFERRED)
+		b->pending[b->npending++] = op;
+	queue_unlock(b);
+	t->n.deferred_ops += d == DEFERRED;
+	t->n.refused_no_memory += d == NO_ROOM;
+	return d;
 }
 
 /* The op's result for a defer() that did not say RUN_NOW. */
@@ -172,26 +192,30 @@ static void do_free(struct db_thread *t, struct db_buf *b);
 static bool do_attach(struct db_thread *t, struct db_buf *b, bool attach);
 static int do_move(struct db_thread *t, struct db_buf *b);
 
-void db_run_deferred(struct db_thread *t, struct db_buf *b)
+void db_let_go(struct db_thread *t, struct db_buf *b)
 {
-	unsigned n = b->npending;
-	if (!n)
-		return;
+	queue_lock(b);
+	db_held_del(t, b);
+	unsigned *ops = b->pending, n = b->npending;
+	b->pending = NULL;
+	b->npending = b->cap_pending = 0;
+	queue_unlock(b);
+	mmr_mutex_unlock(&b->resv);
 	/* Timed inside the vunmap that runs them: the report says how much of it was theirs. */
-	uint64_t t0 = mmr_now_ns();
-	b->npending = 0;
+	uint64_t t0 = n ? mmr_now_ns() : 0;
 	for (unsigned i = 0; i < n; i++) {
-		unsigned op = b->pending[i];
-		if (op == MMR_OP_FREE) {
+		if (ops[i] == MMR_OP_FREE) {
 			do_free(t, b); /* the trace's last op on B */
 			break;
 		}
-		if (op == MMR_OP_MOVE)
+		if (ops[i] == MMR_OP_MOVE)
 			do_move(t, b);
 		else
-			do_attach(t, b, op == MMR_OP_ATTACH);
+			do_attach(t, b, ops[i] == MMR_OP_ATTACH);
 	}
-	t->n.deferred_ns += mmr_now_ns() - t0;
+	if (n)
+		t->n.deferred_ns += mmr_now_ns() - t0;
+	free(ops);
 }
 
 int db_op_alloc(void *thread, struct mmr_call *op)

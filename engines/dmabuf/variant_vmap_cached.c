@@ -48,9 +48,7 @@ static int cached_vunmap(struct db_thread *t, struct db_buf *b)
 	db_use_end(t, b);
 	if (b->vmap_count)
 		return MMR_CALL_OK; /* a nested use ended: the lock stays with the first */
-	db_held_del(t, b);
-	mmr_mutex_unlock(&b->resv);
-	db_run_deferred(t, b);
+	db_let_go(t, b);
 	return MMR_CALL_OK;
 }
 

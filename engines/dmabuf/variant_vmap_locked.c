@@ -52,9 +52,7 @@ static int locked_vunmap(struct db_thread *t, struct db_buf *b)
 	db_use_end(t, b);
 	if (b->vmap_count)
 		return MMR_CALL_OK; /* a nested use ended: the mapping and the lock stay with the first */
-	db_held_del(t, b);
-	mmr_mutex_unlock(&b->resv);
-	db_run_deferred(t, b);
+	db_let_go(t, b);
 	return MMR_CALL_OK;
 }
 
