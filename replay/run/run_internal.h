@@ -212,6 +212,13 @@ struct rp_thread {
 	atomic_uint state;            /* enum rp_state */
 	atomic_uint wait_slot, wait_seq;
 	uint64_t end_ticks;
+	/*
+	 * Objects the trace ended on this thread that the engine still holds:
+	 * their free was refused or failed, or their realloc was.  The trace
+	 * never names them again; rp_free_live frees them with the leftovers.
+	 */
+	struct rp_live *kept;
+	size_t nkept, cap_kept;
 	struct rp_tl tl;              /* samples of this thread's progress: written by it alone */
 	uint64_t warm;                /* what warming the stream read: kept so it is not optimized away */
 };
