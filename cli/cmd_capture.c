@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,18 @@ static int parse_duration(const char *text, double *out)
 	if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v) || v <= 0)
 		return cli_usage("capture", "bad duration '%s' for --duration: expected seconds > 0", text);
 	*out = v;
+	return 0;
+}
+
+/*
+ * A --pid that names no process would record nothing and look like a quiet
+ * system.  A process that exits between this check and the start is caught
+ * by the capture itself.
+ */
+static int check_pid(pid_t pid)
+{
+	if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH)
+		return cli_usage("capture", "--pid %d: no such process", (int)pid);
 	return 0;
 }
 
@@ -100,9 +113,14 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 		return cli_usage("capture", "--follow needs a command to follow (-- COMMAND)");
 	if (a->o.pid && a->o.command)
 		return cli_usage("capture", "--pid and a command exclude each other (use --follow)");
-	if ((rc = cli_check_output("capture", a->o.output)))
+	if ((rc = cli_check_output("capture", a->o.output)) ||
+	    (a->o.trace_dat && (rc = cli_check_output("capture", a->o.trace_dat))))
 		return rc;
-	return a->o.trace_dat ? cli_check_output("capture", a->o.trace_dat) : 0;
+	/* The trace.dat is written last: onto the .mmr it would replace the finished trace. */
+	const struct cli_file files[] = {{a->o.output, "-o", true}, {a->o.trace_dat, "--trace-dat", true}};
+	if ((rc = cli_check_distinct("capture", files, 2)))
+		return rc;
+	return check_pid(a->o.pid);
 }
 
 static void print_summary(const struct cap_args *a, const struct mmr_capture_summary *s)
