@@ -123,6 +123,11 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 	return check_pid(a->o.pid);
 }
 
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
 static void print_summary(const struct cap_args *a, const struct mmr_capture_summary *s)
 {
 	fprintf(stderr, "mmreplay capture: %" PRIu64 " events in %.1f s written to %s (%" PRIu64
@@ -136,6 +141,8 @@ static void print_summary(const struct cap_args *a, const struct mmr_capture_sum
 	if (a->o.trace_dat)
 		fprintf(stderr, "mmreplay capture: trace.dat written to %s (%" PRIu64 " bytes)\n",
 			a->o.trace_dat, s->dat_bytes);
+	if (s->stop_signal)
+		fprintf(stderr, "mmreplay capture: stopped by %s\n", signal_name(s->stop_signal));
 	if (a->o.command)
 		fprintf(stderr, "mmreplay capture: '%s' exited with status %d\n", a->o.command[0],
 			s->command_status);
@@ -161,11 +168,21 @@ static int capture_run(int argc, char **argv)
 	a.o.log = stderr;
 	struct mmr_capture_summary sum;
 	struct mmr_error err;
-	if (mmr_capture_run(&a.o, &sum, &err))
-		return cli_fail("capture", "%s", err.msg);
-	if (!a.quiet)
+	int ran = mmr_capture_run(&a.o, &sum, &err);
+	/*
+	 * The trace is written and tracefs clean: a reader of stderr that went
+	 * away with the Ctrl-C (`capture ... 2>&1 | tee`) must not turn that
+	 * into death by SIGPIPE.
+	 */
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
+	if (ran)
+		rc = cli_fail("capture", "%s", err.msg);
+	else if (!a.quiet)
 		print_summary(&a, &sum);
-	return CLI_OK;
+	sigaction(SIGPIPE, &old, NULL);
+	return ran ? rc : CLI_OK;
 }
 
 const struct cli_cmd cli_cmd_capture = {
