@@ -334,6 +334,9 @@ static void keep_output(struct run *r, struct mmr_error *err)
 	} else if (rd && n) {
 		snprintf(tail, room, "; %s is cut after %" PRIu64 " events (mmreplay stats reads them, "
 			 "warning that the writer did not finish)", out, n);
+	} else if (!rd) {
+		/* Its header went down at the start, so this is damage: keep it for a closer look. */
+		snprintf(tail, room, "; %s is kept but unreadable: %s", out, rerr.msg);
 	} else {
 		struct stat st;
 		if (lstat(out, &st) == 0 && S_ISREG(st.st_mode))

@@ -21,6 +21,9 @@
 #   pid_vanish    the --pid process exits before the capture starts: no output
 #   no_tracefs    tracefs not mounted and not mountable (no CAP_SYS_ADMIN)
 #   mount_tracefs tracefs not mounted: the capture mounts it and records
+# A capture that should fail before it records runs with -d 2, so one that
+# wrongly goes on ends by itself and fails the test; -d 120 on the write
+# faults only bounds one that never stops (the disk fills in seconds).
 set -u
 mmr=$1 work=$2 case=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,8 +89,7 @@ case $case in
 full_disk) in_namespace || exit ;;
 full_disk.ns)
 	mkdir full && mount -t tmpfs -o size=1m tmpfs full || skip "cannot mount a tmpfs"
-	# -d only bounds a failure to stop: the 1 MiB fills within seconds.
-	write_fault capture -q -o full/t.mmr -e slab,page -d 600
+	write_fault capture -q -o full/t.mmr -e slab,page -d 120
 	grep -q '^mmreplay capture: full/t\.mmr: offset [0-9]*: write failed: No space left on device; ' err.txt ||
 		fail "no full-disk error: $(cat err.txt)"
 	cut_trace full/t.mmr
@@ -102,7 +104,7 @@ dat_full_disk.ns)
 	[ ! -e full/t.dat ] || fail "a partial trace.dat was left"
 	;;
 eio)
-	write_fault inject eio:/t.mmr:300000 -q -o t.mmr -e slab,page -d 600
+	write_fault inject eio:/t.mmr:300000 -q -o t.mmr -e slab,page -d 120
 	grep -q '^mmreplay capture: t\.mmr: offset [0-9]*: write failed: Input/output error; ' err.txt ||
 		fail "no I/O error: $(cat err.txt)"
 	cut_trace t.mmr
@@ -111,20 +113,20 @@ eio_once)
 	# Were the close let write its last block and index after the failed
 	# block, the index would point at the broken block and no reader could
 	# open the file.
-	write_fault inject eio-once:/t.mmr:300000 -q -o t.mmr -e slab,page -d 600
+	write_fault inject eio-once:/t.mmr:300000 -q -o t.mmr -e slab,page -d 120
 	grep -q 'write failed: Input/output error; ' err.txt || fail "no I/O error: $(cat err.txt)"
 	cut_trace t.mmr
 	;;
 enable_fail)
 	tracefs_state >before.state
-	inject enable:kmem:kfree -o t.mmr -d 600
+	inject enable:kmem:kfree -o t.mmr -d 2
 	expect_error 1 "^mmreplay capture: cannot enable kmem:kfree in tracing instance mmreplay-[0-9]+: Operation not permitted$"
 	restored before.state $cap
 	[ ! -e t.mmr ] || fail "output left behind"
 	;;
 buffer_fail)
 	tracefs_state >before.state
-	inject buffer -o t.mmr -b 65536 -d 600
+	inject buffer -o t.mmr -b 65536 -d 2
 	expect_error 1 "^mmreplay capture: the kernel refused a ring buffer of 65536 KiB per CPU in tracing instance mmreplay-[0-9]+: Cannot allocate memory \(try a smaller --buffer-kb\)$"
 	restored before.state $cap
 	[ ! -e t.mmr ] || fail "output left behind"
@@ -133,7 +135,7 @@ pid_vanish)
 	tracefs_state >before.state
 	sleep 1000 &
 	victim=$!
-	inject vanish -o t.mmr --pid $victim -d 600
+	inject vanish -o t.mmr --pid $victim -d 2
 	expect_error 1 "^mmreplay capture: process $victim \(--pid\) exited before the capture started: nothing to record$"
 	restored before.state $cap
 	[ ! -e t.mmr ] || fail "output left behind"
@@ -147,7 +149,7 @@ no_tracefs.ns)
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
 	unmount_tracefs
 	# Root without CAP_SYS_ADMIN cannot mount it again.
-	setpriv --bounding-set -sys_admin --inh-caps -sys_admin "$mmr" capture -o t.mmr -d 600 2>err.txt
+	setpriv --bounding-set -sys_admin --inh-caps -sys_admin "$mmr" capture -o t.mmr -d 2 2>err.txt
 	rc=$?
 	expect_error 1 "^mmreplay capture: tracefs is not mounted, and mounting it on /sys/kernel/tracing failed: Operation not permitted \(needs CAP_SYS_ADMIN\)$"
 	[ ! -e t.mmr ] || fail "output left behind"

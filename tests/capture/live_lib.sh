@@ -31,17 +31,15 @@ events_in() {
 # tracing on/off, buffer sizes, clock, options, tracer, pid filters, and the
 # enable, filter and trigger of every event (and system) of the families.
 tracefs_state() {
-	local f
 	ls "$tracefs/instances" | grep -v '^mmreplay-' | sed 's/^/instance /'
-	for f in tracing_on buffer_size_kb buffer_total_size_kb buffer_percent trace_clock \
-		trace_options current_tracer set_event set_event_pid set_event_notrace_pid \
-		tracing_cpumask saved_cmdlines_size; do
-		[ -r "$tracefs/$f" ] && sed "s|^|$f: |" "$tracefs/$f"
-	done
-	for f in "$tracefs"/events/{kmem,vmalloc,percpu,cma,dma,rcu}/{enable,filter} \
-		"$tracefs"/events/{kmem,vmalloc,percpu,cma,dma,rcu}/*/{enable,filter,trigger}; do
-		[ -r "$f" ] && sed "s|^|${f#"$tracefs"/}: |" "$f"
-	done
+	(
+		cd "$tracefs" || exit 1
+		grep -Hs '' tracing_on buffer_size_kb buffer_total_size_kb buffer_percent trace_clock \
+			trace_options current_tracer set_event set_event_pid set_event_notrace_pid \
+			tracing_cpumask saved_cmdlines_size \
+			events/{kmem,vmalloc,percpu,cma,dma,rcu}/{enable,filter} \
+			events/{kmem,vmalloc,percpu,cma,dma,rcu}/*/{enable,filter,trigger}
+	)
 	return 0
 }
 
