@@ -13,6 +13,8 @@
  *                          every write after that too
  *   eio-once:SUFFIX:BYTES  the same, but only that one write fails: an error
  *                          that passes, after which writes work again
+ *                          (write() and fwrite(); a temporary file's SUFFIX
+ *                          is " (deleted)")
  *   vanish                 the process named in set_event_pid is killed just
  *                          before the filter is written: it exits before the
  *                          capture starts
@@ -123,31 +125,61 @@ static int fd_matches(int fd, const char *suffix)
 	return (size_t)n >= slen && strcmp(path + n - slen, suffix) == 0;
 }
 
-ssize_t write(int fd, const void *buf, size_t count)
+/*
+ * Whether a write of COUNT bytes to FD is to fail: FD is the file of the
+ * eio spec and the bytes would pass its limit.  Counts the bytes of those
+ * that go ahead (WRITTEN is added by the caller once they did).
+ */
+static int should_fail(int fd, size_t count, unsigned long long **written)
 {
-	static ssize_t (*real)(int, const void *, size_t);
-	static unsigned long long written;
+	static unsigned long long total;
 	static int failed;
 	char suffix[256];
 	int once = 0;
 	const char *spec = fault("eio");
 	if (!spec && (spec = fault("eio-once")))
 		once = 1;
-	if (!real)
-		real = next("write");
 	const char *colon = spec ? strrchr(spec, ':') : NULL;
+	*written = NULL;
 	if (!colon || (once && failed))
-		return real(fd, buf, count);
+		return 0;
 	snprintf(suffix, sizeof(suffix), "%.*s", (int)(colon - spec), spec);
 	if (!fd_matches(fd, suffix))
-		return real(fd, buf, count);
-	if (written + count > strtoull(colon + 1, NULL, 10)) {
+		return 0;
+	if (total + count > strtoull(colon + 1, NULL, 10)) {
 		failed = 1;
 		errno = EIO;
-		return -1;
+		return 1;
 	}
+	*written = &total;
+	return 0;
+}
+
+ssize_t write(int fd, const void *buf, size_t count)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	unsigned long long *written;
+	if (!real)
+		real = next("write");
+	if (should_fail(fd, count, &written))
+		return -1;
 	ssize_t k = real(fd, buf, count);
-	if (k > 0)
-		written += (unsigned long long)k;
+	if (written && k > 0)
+		*written += (unsigned long long)k;
+	return k;
+}
+
+/* The trace.dat spool goes through stdio, whose own writes cannot be caught. */
+size_t fwrite(const void *buf, size_t size, size_t n, FILE *f)
+{
+	static size_t (*real)(const void *, size_t, size_t, FILE *);
+	unsigned long long *written;
+	if (!real)
+		real = next("fwrite");
+	if (should_fail(fileno(f), size * n, &written))
+		return 0;
+	size_t k = real(buf, size, n, f);
+	if (written)
+		*written += (unsigned long long)(k * size);
 	return k;
 }

@@ -16,6 +16,8 @@
 #   eio           write errors on the .mmr from some point on: as full_disk
 #   eio_once      one write error, then writes work again: still a cut trace
 #                 the reader recovers (nothing written after the error)
+#   spool_eio     an I/O error on the trace.dat's spool while recording: the
+#                 .mmr closed complete with what was recorded, no trace.dat
 #   enable_fail   a tracepoint the kernel has but will not enable: no output
 #   buffer_fail   the kernel refuses the ring buffer size: no output
 #   pid_vanish    the --pid process exits before the capture starts: no output
@@ -116,6 +118,14 @@ eio_once)
 	write_fault inject eio-once:/t.mmr:300000 -q -o t.mmr -e slab,page -d 120
 	grep -q 'write failed: Input/output error; ' err.txt || fail "no I/O error: $(cat err.txt)"
 	cut_trace t.mmr
+	;;
+spool_eio)
+	# The trace.dat's pages wait in unnamed temporary files until the end.
+	write_fault inject "eio: (deleted):300000" -q -o t.mmr --trace-dat t.dat -e slab,page -d 120
+	grep -Eq '^mmreplay capture: cannot write the spool file of CPU [0-9]+: Input/output error; t\.mmr is complete \([1-9][0-9]* events\)$' err.txt ||
+		fail "no spool error: $(cat err.txt)"
+	complete t.mmr
+	[ ! -e t.dat ] || fail "a trace.dat was written"
 	;;
 enable_fail)
 	tracefs_state >before.state
