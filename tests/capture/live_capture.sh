@@ -21,6 +21,7 @@
 #   sigkill     kill -9 leaves its instance; the next capture removes it, says
 #               so, and the killed run's trace is recovered up to its last block
 #   stale       an instance left by a killed run is removed
+#   own_pid     so is one of our own name, left by an earlier process of our pid
 #   concurrent  two captures at once both work, and neither touches the other's
 #               instance
 #   duration    -d stops the capture by itself; families other than the default work
@@ -168,6 +169,23 @@ sigkill)
 	"$mmr" stats k.mmr >/dev/null 2>stats.err || fail "the killed run's trace is unreadable: $(cat stats.err)"
 	grep -q "the writer did not finish" stats.err || fail "no warning on the killed run's trace: $(cat stats.err)"
 	[ "$(events_in k.mmr)" -gt 0 ] || fail "nothing recovered from the killed run's trace"
+	;;
+own_pid)
+	# An instance of our own name, left by an earlier process that had our
+	# pid, with a pid filter: reused, it would quietly record only pid 1.
+	start_load
+	sh -c 'd=$1/instances/mmreplay-$$ && mkdir "$d" && echo 1 >"$d/set_event_pid" && shift && exec "$@"' \
+		sh "$tracefs" "$mmr" capture -o t.mmr -e slab -d 1 2>err.txt &
+	cap=$!
+	wait $cap
+	rc=$?
+	stop_load
+	[ $rc = 0 ] || fail "exit $rc: $(cat err.txt)"
+	grep -q "removed tracing instance mmreplay-$cap left by a killed run" err.txt ||
+		fail "the old instance of our name was not removed: $(cat err.txt)"
+	[ ! -e "$tracefs/instances/mmreplay-$cap" ] || fail "instance left behind"
+	others=$(count t.mmr '$3 != 1')
+	[ "$others" -gt 0 ] || fail "only pid 1 was recorded: the old instance's filter was kept"
 	;;
 concurrent)
 	tracefs_state >before.state
