@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,6 +90,8 @@ int cap_merge_flush(struct cap_merge *m, uint64_t until, struct mmr_error *err);
 /* Events held now, and events written after a newer one had been. */
 size_t cap_merge_held(const struct cap_merge *m);
 uint64_t cap_merge_out_of_order(const struct cap_merge *m);
+/* After a flush failed: the file's bytes before the write that failed, all whole blocks. */
+uint64_t cap_merge_good_bytes(const struct cap_merge *m);
 
 /* ---- sink.c: records in, ordered events out ---------------------------- */
 
@@ -105,6 +108,8 @@ struct cap_sink {
 	struct mmr_idmap named;     /* call sites already named in the trace */
 	bool have_kallsyms;         /* tep holds the kernel's symbols */
 	const char *out_path;
+	int out_fd;                 /* the writer's descriptor, found on open; -1: unknown */
+	bool write_failed;          /* a write to OUT failed: nothing more may go there */
 	uint64_t records, malformed;
 	uint64_t by_family[MMR_FAM_COUNT];
 	uint64_t events;
@@ -146,8 +151,17 @@ int cap_sink_comm(struct cap_sink *s, int32_t pid, const char *comm, struct mmr_
 /*
  * Flush everything, record LOST[cpu] for NR_CPUS CPUs (LOST may be NULL),
  * and close the trace.  Returns 0 or -1 (ERR); the sink is freed either way.
+ * After a failed write the file is cut back to its last whole block, which
+ * the reader recovers (with a warning that the writer did not finish).
  */
 int cap_sink_close(struct cap_sink *s, const uint64_t *lost, uint32_t nr_cpus, struct mmr_error *err);
+
+/*
+ * After a write to the output failed (write_failed): free the sink and
+ * leave the output as it was before that write, its whole blocks only,
+ * with nothing more written to it.
+ */
+void cap_sink_cut(struct cap_sink *s);
 
 /* Free the sink and remove its half-written output (after an error). */
 void cap_sink_abort(struct cap_sink *s);
@@ -185,7 +199,7 @@ int cap_instance_setup(struct cap_instance *ci, unsigned buffer_kb, pid_t pid, s
  * Enable every tracepoint of FAMILIES this kernel has; *ENABLED gets a
  * bitmask over mmr_capture_tracepoint_get() indices.  Missing required
  * tracepoints are one warning line on LOG.  Returns 0, or -1 (ERR) when
- * nothing at all could be enabled.
+ * one the kernel has cannot be enabled, or none of them exists.
  */
 int cap_instance_enable(struct cap_instance *ci, unsigned families, uint64_t *enabled, FILE *log,
 			struct mmr_error *err);
@@ -200,8 +214,8 @@ bool cap_tracepoint_exists(const struct mmr_capture_tracepoint *tp);
  */
 int cap_instance_lost(struct cap_instance *ci, int cpu, uint64_t *lost);
 
-/* Turn tracing off and remove the instance (safe to call twice). */
-void cap_instance_destroy(struct cap_instance *ci);
+/* Turn tracing off and remove the instance (safe to call twice).  Returns 0, or -1 (errno) when it stays. */
+int cap_instance_destroy(struct cap_instance *ci);
 
 /* ---- ring.c: the per-CPU ring buffers ----------------------------------- */
 
@@ -264,8 +278,14 @@ struct cap_command {
 	int exit_status;  /* shell style (128 + signal), -1 until known */
 };
 
-/* Fork a child that will exec ARGV once started.  Returns 0, or -1 (ERR). */
-int cap_command_fork(struct cap_command *cmd, char *const *argv, struct mmr_error *err);
+/*
+ * Fork a child that will exec ARGV once started, with the signals the
+ * capture catches back at their defaults, or ignored when in IGNORE (as the
+ * capture found them: nohup's SIGHUP, a background job's SIGINT).  Returns
+ * 0, or -1 (ERR).
+ */
+int cap_command_fork(struct cap_command *cmd, char *const *argv, const sigset_t *ignore,
+		     struct mmr_error *err);
 
 /* Let the child exec.  Returns 0, or -1 (ERR) when the exec failed (the child is reaped). */
 int cap_command_start(struct cap_command *cmd, struct mmr_error *err);
