@@ -90,8 +90,6 @@ int cap_merge_flush(struct cap_merge *m, uint64_t until, struct mmr_error *err);
 /* Events held now, and events written after a newer one had been. */
 size_t cap_merge_held(const struct cap_merge *m);
 uint64_t cap_merge_out_of_order(const struct cap_merge *m);
-/* After a flush failed: the file's bytes before the write that failed, all whole blocks. */
-uint64_t cap_merge_good_bytes(const struct cap_merge *m);
 
 /* ---- sink.c: records in, ordered events out ---------------------------- */
 
@@ -108,7 +106,6 @@ struct cap_sink {
 	struct mmr_idmap named;     /* call sites already named in the trace */
 	bool have_kallsyms;         /* tep holds the kernel's symbols */
 	const char *out_path;
-	int out_fd;                 /* the writer's descriptor, found on open; -1: unknown */
 	bool write_failed;          /* a write to OUT failed: nothing more may go there */
 	uint64_t records, malformed;
 	uint64_t by_family[MMR_FAM_COUNT];
@@ -157,9 +154,8 @@ int cap_sink_comm(struct cap_sink *s, int32_t pid, const char *comm, struct mmr_
 int cap_sink_close(struct cap_sink *s, const uint64_t *lost, uint32_t nr_cpus, struct mmr_error *err);
 
 /*
- * After a write to the output failed (write_failed): free the sink and
- * leave the output as it was before that write, its whole blocks only,
- * with nothing more written to it.
+ * After a write to the output failed (write_failed): free the sink; the
+ * writer has left the output as its whole blocks and writes no more.
  */
 void cap_sink_cut(struct cap_sink *s);
 

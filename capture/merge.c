@@ -35,7 +35,6 @@ struct cap_merge {
 	uint64_t last_written; /* timestamp of the newest event written */
 	bool wrote;
 	uint64_t out_of_order;
-	uint64_t good_bytes;   /* the file up to the failed write; 0 before one */
 };
 
 struct cap_merge *cap_merge_new(struct mmr_writer *w)
@@ -125,12 +124,8 @@ int cap_merge_push(struct cap_merge *m, const struct mmr_event *ev, struct mmr_e
 static int write_head(struct cap_merge *m, struct queue *q, struct mmr_error *err)
 {
 	struct mmr_event *e = at(q, 0);
-	/* The writer puts blocks down whole, so this is where the last whole block ends. */
-	uint64_t before = mmr_writer_bytes(m->w);
-	if (mmr_writer_write(m->w, e, err)) {
-		m->good_bytes = before;
+	if (mmr_writer_write(m->w, e, err))
 		return -1;
-	}
 	if (!m->wrote || e->ts_ns > m->last_written)
 		m->last_written = e->ts_ns;
 	m->wrote = true;
@@ -186,7 +181,3 @@ uint64_t cap_merge_out_of_order(const struct cap_merge *m)
 	return m->out_of_order;
 }
 
-uint64_t cap_merge_good_bytes(const struct cap_merge *m)
-{
-	return m->good_bytes;
-}

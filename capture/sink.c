@@ -5,7 +5,6 @@
  * written.  One sink serves live capture and both importers, which is
  * what makes the same tracepoints give the same events from any of them.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -64,42 +63,12 @@ static void sink_release(struct cap_sink *s)
 	s->ev = NULL;
 }
 
-/*
- * The descriptor the writer holds on OUT: the only one open on OUT's
- * inode, or -1 when there is not exactly one.  The writer keeps it to
- * itself, but after a failed write nothing more may reach the file (an
- * error that passes, a disk with room again, would let the close write an
- * index over the broken block and make the whole trace unreadable), and
- * only the descriptor can stop it.
- */
-static int find_out_fd(const char *out)
-{
-	struct stat want, st;
-	DIR *d = stat(out, &want) == 0 ? opendir("/proc/self/fd") : NULL;
-	int found = -1, matches = 0;
-	for (struct dirent *e; d && (e = readdir(d));) {
-		char *end;
-		long fd = strtol(e->d_name, &end, 10);
-		if (end == e->d_name || *end || fd == dirfd(d) || fd > INT32_MAX)
-			continue;
-		if (fstat((int)fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == want.st_dev &&
-		    st.st_ino == want.st_ino) {
-			found = (int)fd;
-			matches++;
-		}
-	}
-	if (d)
-		closedir(d);
-	return matches == 1 ? found : -1;
-}
-
 int cap_sink_open(struct cap_sink *s, const char *out, const struct mmr_meta *meta,
 		  struct tep_handle *tep, unsigned families, struct mmr_error *err)
 {
 	memset(s, 0, sizeof(*s));
 	s->tep = tep;
 	s->out_path = out;
-	s->out_fd = -1;
 	if (bind_events(s, families, err))
 		goto fail;
 	s->w = mmr_writer_open(out, meta, NULL, err);
@@ -107,7 +76,6 @@ int cap_sink_open(struct cap_sink *s, const char *out, const struct mmr_meta *me
 		remove_output(out); /* created, perhaps with part of a header, before the failure */
 		goto fail;
 	}
-	s->out_fd = find_out_fd(out);
 	s->merge = cap_merge_new(s->w);
 	if (!s->merge) {
 		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
@@ -201,37 +169,12 @@ int cap_sink_comm(struct cap_sink *s, int32_t pid, const char *comm, struct mmr_
 	return mmr_writer_add_comm(s->w, pid, comm, err);
 }
 
-/* Cut FD to SIZE bytes.  Failing that, the reader still skips a broken block at the end. */
-static void truncate_fd(int fd, uint64_t size)
-{
-	if (fd >= 0 && ftruncate(fd, (off_t)size) != 0)
-		return;
-}
-
-/*
- * Close W after a write failed: back to the whole blocks before the failed
- * write (GOOD bytes), then with its descriptor on /dev/null, read-only, so
- * the close's own writes (the last block, the index, the "complete" mark)
- * all fail and the file stays one the reader recovers.
- */
-static void cut_output(struct cap_sink *s, uint64_t good)
-{
-	if (s->out_fd >= 0) {
-		truncate_fd(s->out_fd, good);
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (nul >= 0 && dup3(nul, s->out_fd, O_CLOEXEC) >= 0)
-			s->out_fd = -1; /* the writer's close closes it */
-		if (nul >= 0)
-			close(nul);
-	}
-	mmr_writer_close(s->w, &(struct mmr_error){{0}});
-	s->w = NULL;
-}
-
 void cap_sink_cut(struct cap_sink *s)
 {
+	/* The writer cut the file back to its last whole block when the write failed, and writes no more. */
 	if (s->w)
-		cut_output(s, cap_merge_good_bytes(s->merge));
+		mmr_writer_close(s->w, &(struct mmr_error){{0}});
+	s->w = NULL;
 	sink_release(s);
 }
 
@@ -244,20 +187,14 @@ int cap_sink_close(struct cap_sink *s, const uint64_t *lost, uint32_t nr_cpus, s
 	int rc = 0;
 	for (uint32_t c = 0; !rc && lost && c < nr_cpus; c++)
 		rc = mmr_writer_set_lost(s->w, c, lost[c], err);
-	/* Everything up to here is whole blocks; the close writes the last one and the index. */
-	uint64_t before = mmr_writer_bytes(s->w);
-	int keep = s->out_fd >= 0 ? fcntl(s->out_fd, F_DUPFD_CLOEXEC, 0) : -1;
 	struct mmr_error cerr;
 	if (mmr_writer_close(s->w, &cerr)) {
+		/* What the failed close put down is gone: the reader recovers the blocks before it. */
 		if (!rc)
 			*err = cerr;
 		rc = -1;
 		s->write_failed = true;
-		/* Drop what the failed close put down: the reader recovers the blocks before it. */
-		truncate_fd(keep, before);
 	}
-	if (keep >= 0)
-		close(keep);
 	s->w = NULL;
 	sink_release(s);
 	return rc;

@@ -217,6 +217,10 @@ struct mmr_writer *mmr_writer_open(const char *path, const struct mmr_meta *meta
 /*
  * Append one event.  Events go out in blocks as they fill; a block on disk
  * survives the writer being killed.  Returns 0, or -1 with ERR filled.
+ * After a write fails (a full disk, an I/O error) the file is cut back to
+ * its last whole block and written no more: every later call fails with
+ * that error, and the file reads as a killed writer's, its whole blocks
+ * recovered.
  */
 int mmr_writer_write(struct mmr_writer *w, const struct mmr_event *ev, struct mmr_error *err);
 
@@ -238,7 +242,8 @@ uint64_t mmr_writer_bytes(const struct mmr_writer *w);
 /*
  * Flush the last block, write lost counts, the index and the footer, mark
  * the header complete and free W.  Returns 0, or -1 (ERR) when any write
- * failed; W is freed either way.
+ * failed, now or before (the file is then left as its whole blocks, which
+ * the reader recovers); W is freed either way.
  */
 int mmr_writer_close(struct mmr_writer *w, struct mmr_error *err);
 
