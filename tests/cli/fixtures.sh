@@ -75,6 +75,9 @@ cut_in_data() {
 	truncate -s $((off + size / 2)) "$1"
 }
 
+# at FILE TEXT: the offset of the first TEXT in FILE (a binary file: grep -abo).
+at() { grep -abo -- "$2" "$1" | head -n 1 | cut -d: -f1; }
+
 # pipeperf FILE: the header perf record writes to a pipe (magic, size 16).
 pipeperf() { printf 'PERFILE2\020\0\0\0\0\0\0\0' >"$1"; }
 
