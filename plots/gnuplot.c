@@ -261,7 +261,12 @@ int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out,
 	return 0;
 }
 
-/* The field of kind K at *P ('n' number, 's' "string", 'w' word), *P moved past it.  False: not one. */
+/*
+ * The field of kind K at *P ('n' a number, 's' "string", 'w' word), *P
+ * moved past it.  False: not one.  Replay writes counts, nanoseconds and
+ * bytes: a number past 2^64, or not finite, is damage (gnuplot's axes
+ * cannot take them and its error would not say which file).
+ */
 static bool dat_field(char **p, char k)
 {
 	char *s = *p + strspn(*p, " \t"), *end;
@@ -276,8 +281,8 @@ static bool dat_field(char **p, char k)
 		end = s + strcspn(s, " \t");
 		if (k == 'n') {
 			char *num_end;
-			strtod(s, &num_end);
-			if (num_end != end)
+			double v = strtod(s, &num_end);
+			if (num_end != end || !(fabs(v) <= 18446744073709551616.0))
 				return false;
 		}
 	}
@@ -331,7 +336,7 @@ int mmr_dat_check(const char *path, const char *columns, size_t *rows, struct mm
 				c++;
 			if (columns[c]) {
 				snprintf(err->msg, sizeof(err->msg), "%.400s: line %zu: field %zu is not a%s: not a table mmreplay wrote",
-					 path, no, c + 1, columns[c] == 'n' ? " number" : columns[c] == 's' ? " quoted name" : " word");
+					 path, no, c + 1, columns[c] == 'n' ? " number (finite, within 2^64)" : columns[c] == 's' ? " quoted name" : " word");
 				rc = -1;
 			}
 			++*rows;
