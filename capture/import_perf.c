@@ -375,17 +375,6 @@ static int perf_read_head(struct cap_perf *p)
 	return perf_read_attrs(p, h) || perf_read_features(p, h) ? -1 : 0;
 }
 
-/* Does TEP hold any tracepoint the capture decodes? */
-static bool perf_has_known_event(struct tep_handle *tep)
-{
-	for (size_t i = 0; i < cap_tp_count(); i++) {
-		const struct cap_tp *tp = cap_tp_get(i);
-		if (tep_find_event_by_name(tep, tp->pub.system, tp->pub.event))
-			return true;
-	}
-	return false;
-}
-
 /*
  * Where a raw record keeps its event type.  Reading it directly when the
  * recorded kernel has our byte order saves a library call per sample.
@@ -449,7 +438,7 @@ static int perf_open_sink(struct cap_perf *p, const char *out)
 {
 	struct utsname u;
 	perf_type_field(p);
-	if (!perf_has_known_event(p->tep))
+	if (!cap_tp_known(p->tep))
 		return cap_perf_fail(p, p->tdata_off, "no allocator tracepoint among the recorded events "
 				     "(see 'mmreplay help import')");
 	if (p->want_kallsyms && (!p->osrelease[0] || uname(&u) || strcmp(u.release, p->osrelease)))

@@ -38,7 +38,8 @@ struct td_cur {
 	size_t len, pos;
 	bool big;             /* the block's byte order */
 	const char *file;
-	uint64_t base;        /* file offset of buf[0] */
+	uint64_t base;        /* file offset of buf[0], or of the compressed section it came from */
+	bool packed;          /* buf was decompressed: offsets in it are not the file's */
 	struct mmr_error *err;
 };
 
@@ -49,7 +50,11 @@ __attribute__((format(printf, 2, 3))) static int td_fail(struct td_cur *c, const
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	mmr_error_at(c->err, c->file, c->base + c->pos, "tracing data: %s", what);
+	if (c->packed)
+		mmr_error_at(c->err, c->file, c->base, "tracing data: %s (byte %zu of the decompressed section)", what,
+			     c->pos);
+	else
+		mmr_error_at(c->err, c->file, c->base + c->pos, "tracing data: %s", what);
 	return -1;
 }
 
@@ -284,8 +289,8 @@ static int td_count(struct td_cur *c, const char *what, size_t min_each, uint64_
 	return 0;
 }
 
-/* The ftrace formats, then every system's. */
-static int td_formats(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
+/* The ftrace formats. */
+static int td_ftrace(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
 {
 	uint64_t n;
 	if (td_count(c, "the count of ftrace formats", 8, &n))
@@ -293,6 +298,12 @@ static int td_formats(struct td_cur *c, struct tep_handle *tep, struct cap_tdata
 	for (uint64_t i = 0; i < n; i++)
 		if (td_event(c, tep, "ftrace", i, info))
 			return -1;
+	return 0;
+}
+
+/* Every event system's formats. */
+static int td_systems(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
+{
 	uint64_t nsys;
 	if (td_count(c, "the count of event systems", 5, &nsys))
 		return -1;
@@ -438,11 +449,30 @@ struct tep_handle *cap_tracing_data_parse(const void *buf, size_t len, const cha
 		mmr_error_at(err, file, base, "tracing data: out of memory");
 		return NULL;
 	}
-	if (td_preamble(&c, tep, info) || td_headers(&c, tep, info) ||
-	    td_formats(&c, tep, info) || td_tables(&c, tep, info)) {
+	if (td_preamble(&c, tep, info) || td_headers(&c, tep, info) || td_ftrace(&c, tep, info) ||
+	    td_systems(&c, tep, info) || td_tables(&c, tep, info)) {
 		tep_free(tep);
 		return NULL;
 	}
 	info->used = c.pos;
 	return tep;
+}
+
+int cap_tracing_data_part(struct tep_handle *tep, enum cap_td_part part, const void *buf, size_t len,
+			  const char *file, uint64_t base, bool packed, struct cap_tdata_info *info,
+			  struct mmr_error *err)
+{
+	struct td_cur c = {.buf = buf, .len = len, .file = file, .base = base, .packed = packed, .err = err,
+			   .big = tep_is_file_bigendian(tep)};
+	int rc;
+	switch (part) {
+	case CAP_TD_HEADERS: rc = td_headers(&c, tep, info); break;
+	case CAP_TD_FTRACE: rc = td_ftrace(&c, tep, info); break;
+	case CAP_TD_SYSTEMS: rc = td_systems(&c, tep, info); break;
+	case CAP_TD_KALLSYMS: rc = td_kallsyms(&c, tep, info); break;
+	case CAP_TD_PRINTK: rc = td_printk(&c, tep); break;
+	default: rc = td_cmdlines(&c, tep); break;
+	}
+	info->used = c.pos;
+	return rc;
 }

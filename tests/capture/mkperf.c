@@ -6,7 +6,7 @@
  *
  *   mkperf FILE [--layout single|identifier|full] [--compress 0|1|2]
  *               [--events N] [--lost] [--cpus N]
- *   mkperf FILE --trace-dat [--events N] [--cpus N]
+ *   mkperf FILE --trace-dat [--version 6|7] [--compress 0|1] [--events N] [--cpus N]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: mkperf FILE [--layout single|identifier|full] [--compress 0|1|2] "
-			"[--events N] [--lost] [--cpus N] [--trace-dat]\n");
+			"[--events N] [--lost] [--cpus N] [--trace-dat [--version 6|7]]\n");
 	return 2;
 }
 
@@ -25,6 +25,7 @@ int main(int argc, char **argv)
 {
 	struct ps_opts o = {.layout = PS_IDENTIFIER};
 	bool dat = false;
+	int version = 6;
 	if (argc < 2)
 		return usage();
 	for (int i = 2; i < argc; i++) {
@@ -49,11 +50,15 @@ int main(int argc, char **argv)
 			o.events = (uint32_t)strtoul(v, NULL, 0);
 		else if (!strcmp(a, "--cpus"))
 			o.nr_cpus = (uint32_t)strtoul(v, NULL, 0);
+		else if (!strcmp(a, "--version"))
+			version = atoi(v);
 		else
 			return usage();
 	}
 	struct ps_file f = {0};
-	if (dat)
+	if (dat && version == 7)
+		ps_trace_dat7(&f.buf, o.nr_cpus ? o.nr_cpus : 2, o.events ? o.events : 100, o.compress != 0);
+	else if (dat)
 		ps_trace_dat(&f.buf, o.nr_cpus ? o.nr_cpus : 2, o.events ? o.events : 100);
 	else
 		ps_perf_data(&f, &o);

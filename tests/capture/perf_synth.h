@@ -60,10 +60,14 @@ void ps_tracing_data(struct ps_buf *b, const struct ps_td_opts *o);
 
 /*
  * Append a trace-cmd trace.dat, version 6 (tracedat_synth.c): this
- * tracing data, then NR_CPUS pages of EVENTS records each (kmalloc by pid
- * 100 and kfree by pid 101, alternately; as many as fit in a page).
+ * tracing data, then per CPU (NR_CPUS) the pages of EVENTS records
+ * (kmalloc by pid 100 and kfree by pid 101, alternately), with time
+ * extends, discarded events, long-form events and, on CPU 1's first page,
+ * 5 lost events.
  */
 void ps_trace_dat(struct ps_buf *b, uint32_t nr_cpus, uint32_t events);
+/* The same as trace.dat version 7 (at most 8 CPUs): sections, zstd-compressed when Z. */
+void ps_trace_dat7(struct ps_buf *b, uint32_t nr_cpus, uint32_t events, bool z);
 
 /* How the perf.data is laid out. */
 enum ps_layout {
