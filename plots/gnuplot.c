@@ -232,6 +232,16 @@ int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out,
 		if (svg ? !g->svg : !g->png)
 			continue;
 		snprintf(file, sizeof(file), "%s.%s", out, svg ? "svg" : "png");
+		/*
+		 * A plot is replaced, never written through: plot writes beside the
+		 * data, in a directory that may come from anyone, where a symlink
+		 * of this name would have gnuplot overwrite its target, and a FIFO
+		 * would hang it.
+		 */
+		if (unlink(file) != 0 && errno != ENOENT) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s: cannot replace: %s", file, strerror(errno));
+			return -1;
+		}
 		struct text t = {0};
 		put_var(&t, "dir", g->scripts, true);
 		put_var(&t, "out", file, true);
