@@ -27,7 +27,7 @@ cd "$(dirname "$0")"
 # mmreplay compare's report.html renders (tests/cli/html_check.sh; its tests
 # are skipped without it).
 PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
-	libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd linux-perf python3 gnuplot-nox
+	libtracefs-dev libtraceevent-dev trace-cmd linux-perf python3 gnuplot-nox
 	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev)
 OPTIONAL_PACKAGES=(chromium)
 BUILD_DIR=${BUILD_DIR:-build}

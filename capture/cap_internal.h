@@ -373,12 +373,71 @@ struct tep_handle *cap_tracing_data_parse(const void *buf, size_t len, const cha
 					  struct mmr_error *err);
 
 /*
+ * Whether TEP holds a usable format of any tracepoint the capture decodes
+ * (import.c): checked before the sink opens, whose own refusal would not
+ * name the input file.
+ */
+bool cap_tp_known(struct tep_handle *tep);
+
+/* The parts of a tracing data block, which trace.dat version 7 keeps in sections of their own. */
+enum cap_td_part {
+	CAP_TD_HEADERS,  /* header_page and header_event */
+	CAP_TD_FTRACE,   /* the ftrace formats */
+	CAP_TD_SYSTEMS,  /* every other system's formats */
+	CAP_TD_KALLSYMS,
+	CAP_TD_PRINTK,
+	CAP_TD_CMDLINES,
+};
+
+/*
+ * Parse PART alone from BUF[0..LEN) into TEP, whose byte order, long and
+ * page size are set, with the checks of cap_tracing_data_parse.  BASE is
+ * the file offset of BUF, or with PACKED (BUF was decompressed) that of
+ * its section, which is all an error can then name.  INFO->used: the
+ * bytes the part took.  Returns 0, or -1 with ERR.
+ */
+int cap_tracing_data_part(struct tep_handle *tep, enum cap_td_part part, const void *buf, size_t len,
+			  const char *file, uint64_t base, bool packed, struct cap_tdata_info *info,
+			  struct mmr_error *err);
+
+/*
  * Convert the perf.data file IN into the .mmr trace OUT (import_perf.c).
  * Returns 0 with SUM filled, or -1 with ERR "IN: offset N: what"; OUT is
  * then removed.
  */
 int cap_import_perf(const char *in, const char *out, struct mmr_import_summary *sum,
 		    struct mmr_error *err);
+
+/* ---- tracedat_read.c: a trace.dat's header, checked; import_tracedat.c reads its pages ---- */
+
+/* Where one CPU's ring-buffer pages lie in the file. */
+struct cap_dat_cpu {
+	uint32_t cpu;
+	uint64_t off, size;
+};
+
+struct cap_dat {
+	const uint8_t *map;           /* the whole file, mapped */
+	size_t len;
+	const char *file;
+	struct tep_handle *tep;       /* its event formats, kallsyms, printk formats and cmdlines */
+	uint32_t page_size;
+	uint8_t long_size;            /* 4 or 8: the page header's commit field */
+	uint32_t nr_cpus;             /* the machine's, as the file says (at least every CPU's number + 1) */
+	struct cap_dat_cpu *cpus;     /* the CPUs with data */
+	size_t ncpus;
+	bool compressed;              /* each CPU's pages in zstd chunks (version 7) */
+	uint32_t tsc_mult, tsc_shift; /* TSC2NSEC: ns = cycles * mult >> shift; mult 0: ns already */
+	uint64_t formats_off;         /* where the event formats are, for messages */
+};
+
+/*
+ * Map FILE, a trace-cmd trace.dat of version 6 or 7, and read its header
+ * into D.  Returns 0, or -1 with ERR "FILE: offset N: what" (unreadable,
+ * truncated, corrupt, or of a kind this build does not read).
+ */
+int cap_dat_open(struct cap_dat *d, const char *file, struct mmr_error *err);
+void cap_dat_close(struct cap_dat *d);
 
 /* The same for a trace-cmd trace.dat (import_tracedat.c). */
 int cap_import_tracedat(const char *in, const char *out, struct mmr_import_summary *sum,

@@ -19,10 +19,30 @@
 #include "mmr_replay.h"
 #include "mmr_trace.h"
 
+/*
+ * The message, its control characters written as escapes: names in it
+ * come from the command line and from files (a directory called "a\nb"),
+ * and a message must stay one line.
+ */
 static void vmsg(const char *cmd, const char *kind, const char *fmt, va_list ap)
 {
+	char *text = NULL;
 	fprintf(stderr, "mmreplay%s%s: %s", cmd ? " " : "", cmd ? cmd : "", kind);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&text, fmt, ap) < 0) {
+		fputs("(out of memory formatting the message)", stderr);
+		return;
+	}
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", stderr);
+		else if (*p == '\t')
+			fputs("\\t", stderr);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	free(text);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
