@@ -183,6 +183,8 @@ demo_ok() {
 # textrace NAME OUT: the hand-written text trace tests/cli/traces/NAME.txt imported into OUT.
 textrace() {
 	"$MMREPLAY" import "$(dirname "${BASH_SOURCE[0]}")/traces/$1.txt" -o "$2" -q
+}
+
 # The names hostile_results gives: what a shell, gnuplot, Markdown or HTML
 # would act on (< | ` ' " $( ) ; &, a newline, tags, a link).
 # (Each under 64 bytes: longer names are cut.)
