@@ -36,11 +36,11 @@ int blk_frame(struct tbuf *out, struct blk_hdr *h, const uint8_t *raw, size_t ra
 	if (raw_len > BLK_MAX_RAW || !tbuf_reserve(out, BLK_HDR_SIZE + bound))
 		return -1;
 	uint8_t *payload = out->p + start + BLK_HDR_SIZE;
-	size_t stored = ZSTD_compress(payload, bound, raw, raw_len, level);
+	size_t stored = level == BLK_STORED ? raw_len : ZSTD_compress(payload, bound, raw, raw_len, level);
 	if (ZSTD_isError(stored))
 		return -1;
 	h->codec = BLK_CODEC_ZSTD;
-	if (stored >= raw_len) {
+	if (level == BLK_STORED || stored >= raw_len) {
 		/* Incompressible (tiny blocks): store as is rather than grow it. */
 		memcpy(payload, raw, raw_len);
 		stored = raw_len;

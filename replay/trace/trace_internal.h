@@ -7,6 +7,7 @@
 #ifndef MMR_TRACE_INTERNAL_H
 #define MMR_TRACE_INTERNAL_H
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -168,9 +169,11 @@ bool tcur_bytes(struct tcur *c, size_t n, const uint8_t **out);
 
 /*
  * Frame RAW as a block of TYPE into OUT (header + payload), compressing it
- * with zstd at LEVEL when that makes it smaller.  Returns 0, or -1 when out
- * of memory or compression failed.
+ * with zstd at LEVEL when that makes it smaller, or storing it as is when
+ * LEVEL is BLK_STORED.  Returns 0, or -1 when out of memory or compression
+ * failed.
  */
+#define BLK_STORED INT_MIN /* no zstd level: every valid one is above -2^17 */
 int blk_frame(struct tbuf *out, struct blk_hdr *h, const uint8_t *raw, size_t raw_len,
 	      int level);
 /* Parse a block header.  Returns NULL, or a reason when the bytes are not a block header. */

@@ -172,6 +172,8 @@ struct mmr_writer *mmr_writer_open(const char *path, const struct mmr_meta *meta
 	}
 	w->max = opts && opts->block_events ? opts->block_events : DEFAULT_BLOCK_EVENTS;
 	w->level = opts && opts->zstd_level ? opts->zstd_level : DEFAULT_ZSTD_LEVEL;
+	if (opts && opts->stored)
+		w->level = BLK_STORED;
 	if (w->max > BLK_MAX_EVENTS)
 		w->max = BLK_MAX_EVENTS;
 	w->nr_cpus = meta->nr_cpus;
