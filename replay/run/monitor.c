@@ -22,8 +22,16 @@
 
 #include "run_internal.h"
 
-#define TICK_NS (100 * 1000 * 1000L)
-#define PROGRESS_EVERY 5 /* ticks */
+/*
+ * The monitor looks every POLL_MIN_NS at first, then twice as long each
+ * time up to POLL_MAX_NS: a short replay (a test's, a fuzzer's, each run
+ * of a --repeat on a small trace) ends within a millisecond or two of its
+ * threads instead of after a whole 100 ms look, and a long one costs ten
+ * looks a second.  Time is measured, not counted in looks.
+ */
+#define POLL_MIN_NS (1000 * 1000L)
+#define POLL_MAX_NS (100 * 1000 * 1000L)
+#define PROGRESS_NS (500 * 1000 * 1000ull)
 
 static const char *const state_names[] = {
 	[RS_START] = "starting", [RS_RUN] = "in an engine call", [RS_WAIT] = "waiting for another thread",
@@ -33,8 +41,15 @@ static const char *const state_names[] = {
 /* What one thread did when last looked at, for the watchdog. */
 struct watch {
 	uint64_t done;
-	unsigned still; /* ticks in the same engine call */
+	uint64_t since; /* when it was last seen outside an engine call or moving, ns */
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /* Ops done by all threads; *PACING when any sleeps on the trace's timing; *ALL_DONE. */
 static uint64_t progress(struct rp_run *run, bool *pacing, bool *all_done)
@@ -52,17 +67,18 @@ static uint64_t progress(struct rp_run *run, bool *pacing, bool *all_done)
 	return n;
 }
 
-/* The longest any thread has been in one engine call, in ticks; W tracks each thread. */
-static unsigned longest_call(struct rp_run *run, struct watch *w)
+/* The longest any thread has been in one engine call at NOW, in ns; W tracks each thread. */
+static uint64_t longest_call(struct rp_run *run, struct watch *w, uint64_t now)
 {
-	unsigned most = 0;
+	uint64_t most = 0;
 	for (unsigned i = 0; i < run->plan->nthreads; i++) {
 		struct rp_thread *t = &run->threads[i];
 		unsigned st = atomic_load_explicit(&t->state, memory_order_acquire);
 		uint64_t done = atomic_load_explicit(&t->done, memory_order_relaxed);
-		w[i].still = st == RS_RUN && done == w[i].done ? w[i].still + 1 : 0;
+		if (st != RS_RUN || done != w[i].done)
+			w[i].since = now;
 		w[i].done = done;
-		most = w[i].still > most ? w[i].still : most;
+		most = now - w[i].since > most ? now - w[i].since : most;
 	}
 	return most;
 }
@@ -106,32 +122,40 @@ static _Noreturn void fire(struct rp_run *run, double secs, const char *why, FIL
 
 void rp_monitor(struct rp_run *run, bool show, double watchdog_s, FILE *log)
 {
-	uint64_t total = run->plan->ops, last = 0;
-	unsigned ticks = 0, still = 0;
-	bool pacing, all_done;
+	uint64_t total = run->plan->ops, last = 0, start = now_ns(), moved = start;
+	uint64_t next_progress = start + PROGRESS_NS;
+	long poll = POLL_MIN_NS;
+	bool pacing, all_done, shown = false;
 	double limit = watchdog_s > 0 ? watchdog_s : 30.0;
+	uint64_t limit_ns = (uint64_t)(limit * 1e9);
 	struct watch *w = calloc(run->plan->nthreads, sizeof(*w));
+	for (unsigned i = 0; w && i < run->plan->nthreads; i++)
+		w[i].since = start;
 	for (;;) {
-		uint64_t n = progress(run, &pacing, &all_done);
+		uint64_t n = progress(run, &pacing, &all_done), now = now_ns();
 		if (all_done)
 			break;
-		still = n != last || pacing ? 0 : still + 1;
+		if (n != last || pacing)
+			moved = now;
 		last = n;
-		if ((double)still * TICK_NS / 1e9 >= limit)
+		if (now - moved >= limit_ns)
 			fire(run, limit, "no thread made progress", log);
-		if (w && (double)longest_call(run, w) * TICK_NS / 1e9 >= limit)
+		if (w && longest_call(run, w, now) >= limit_ns)
 			fire(run, limit, "a thread has been in one engine call", log);
-		if (show && ++ticks % PROGRESS_EVERY == 0) {
-			double secs = ticks * (TICK_NS / 1e9), rate = (double)n / secs;
+		if (show && now >= next_progress) {
+			double secs = (double)(now - start) / 1e9, rate = (double)n / secs;
 			fprintf(log, "\r\033[Kreplaying: %llu of %llu ops (%.0f%%), %.2f M ops/s, ETA %.0f s",
 				(unsigned long long)n, (unsigned long long)total,
 				total ? 100.0 * (double)n / (double)total : 100.0, rate / 1e6,
 				rate > 0 ? (double)(total - n) / rate : 0.0);
 			fflush(log);
+			next_progress = now + PROGRESS_NS;
+			shown = true;
 		}
-		nanosleep(&(struct timespec){0, TICK_NS}, NULL);
+		nanosleep(&(struct timespec){0, poll}, NULL);
+		poll = poll * 2 < POLL_MAX_NS ? poll * 2 : POLL_MAX_NS;
 	}
 	free(w);
-	if (show && ticks >= PROGRESS_EVERY)
+	if (shown)
 		fprintf(log, "\r\033[K");
 }
