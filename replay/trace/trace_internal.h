@@ -190,8 +190,8 @@ const char *blk_unpack(const struct blk_hdr *h, const uint8_t *payload, struct t
 
 struct codec_state;
 
-/* Scratch state for encoding blocks of up to MAX events.  NULL when out of memory. */
-struct codec_state *codec_new(size_t max);
+/* Scratch state for encoding blocks (sized per block by codec_encode).  NULL when out of memory. */
+struct codec_state *codec_new(void);
 void codec_free(struct codec_state *cs);
 /* Encode N events into RAW (appended).  Returns 0, or -1 when out of memory. */
 int codec_encode(struct codec_state *cs, const struct mmr_event *ev, size_t n, struct tbuf *raw);

@@ -18,6 +18,7 @@
 
 #define DEFAULT_BLOCK_EVENTS 65536
 #define DEFAULT_ZSTD_LEVEL 3
+#define WRITER_FIRST_EVENTS 1024 /* the block buffer's first size */
 
 struct index_entry {
 	uint64_t offset;
@@ -29,8 +30,8 @@ struct mmr_writer {
 	int fd;
 	uint64_t off; /* bytes in the file so far */
 	int level;
-	struct mmr_event *evs; /* the block being filled */
-	size_t n, max;
+	struct mmr_event *evs; /* the block being filled: CAP events allocated, MAX a block */
+	size_t n, cap, max;
 	uint64_t events;
 	struct codec_state *cs;
 	struct tbuf raw, framed;
@@ -178,8 +179,14 @@ struct mmr_writer *mmr_writer_open(const char *path, const struct mmr_meta *meta
 		w->max = BLK_MAX_EVENTS;
 	w->nr_cpus = meta->nr_cpus;
 	w->path = strdup(path);
-	w->evs = malloc(w->max * sizeof(*w->evs));
-	w->cs = codec_new(w->max);
+	/*
+	 * The block's buffer grows to MAX as events come: a small trace (an
+	 * import of a few lines, a fuzzer's input) need not allocate and
+	 * fault in 5 MB for a block of 65536 events.
+	 */
+	w->cap = w->max < WRITER_FIRST_EVENTS ? w->max : WRITER_FIRST_EVENTS;
+	w->evs = malloc(w->cap * sizeof(*w->evs));
+	w->cs = codec_new();
 	w->lost = calloc(meta->nr_cpus ? meta->nr_cpus : 1, sizeof(*w->lost));
 	if (!w->path || !w->evs || !w->cs || !w->lost || strtab_init(&w->names)) {
 		mmr_error_at(err, path, 0, "out of memory");
@@ -204,6 +211,16 @@ int mmr_writer_write(struct mmr_writer *w, const struct mmr_event *ev, struct mm
 		mmr_error_at(err, w->path, w->off, "event %llu has unknown family %u or op %u",
 			  (unsigned long long)w->events, ev->family, ev->op);
 		return -1;
+	}
+	if (w->n == w->cap) {
+		size_t cap = w->cap * 2 < w->max ? w->cap * 2 : w->max;
+		struct mmr_event *evs = realloc(w->evs, cap * sizeof(*evs));
+		if (!evs) {
+			mmr_error_at(err, w->path, w->off, "out of memory");
+			return -1;
+		}
+		w->evs = evs;
+		w->cap = cap;
 	}
 	w->evs[w->n++] = *ev;
 	w->events++;

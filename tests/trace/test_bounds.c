@@ -167,7 +167,7 @@ static void test_pid_delta_bounded(void **state)
 	struct tbuf raw = {0}, b = {0};
 	struct mmr_event e = {.ts_ns = 5, .cpu = 1, .pid = 7, .family = MMR_FAM_SLAB, .op = MMR_OP_ALLOC,
 			      .id = 0x40, .node = -1};
-	struct codec_state *cs = codec_new(2);
+	struct codec_state *cs = codec_new();
 	assert_non_null(cs);
 	assert_int_equal(codec_encode(cs, &e, 1, &raw), 0);
 	codec_free(cs);

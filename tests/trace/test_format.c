@@ -229,6 +229,33 @@ static void test_stored_blocks(void **state)
 	free(ev);
 }
 
+/*
+ * The writer's block buffer starts small and grows: 5000 events in the
+ * default blocks of 65536 make one block, past several growths, and read
+ * back equal.
+ */
+static void test_growing_block(void **state)
+{
+	(void)state;
+	size_t n = 5000;
+	struct mmr_event *ev = malloc(n * sizeof(*ev));
+	struct mmr_error err;
+	make_events(ev, n);
+	const char *path = tmp_path("grow.mmr");
+	struct mmr_writer *w = mmr_writer_open(path, &test_meta, NULL, &err);
+	assert_non_null(w);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(mmr_writer_write(w, &ev[i], &err), 0);
+	assert_int_equal(mmr_writer_close(w, &err), 0);
+	struct mmr_reader *r = mmr_reader_open(path, &err);
+	assert_non_null(r);
+	assert_int_equal(mmr_reader_block_count(r), 1);
+	assert_int_equal(mmr_reader_block(r, 0)->nr_events, n);
+	mmr_reader_close(r);
+	assert_int_equal(read_all(path, ev, n, &err, NULL, 0), (long)n);
+	free(ev);
+}
+
 static void test_empty_trace(void **state)
 {
 	(void)state;
@@ -483,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_stored_blocks),
+		cmocka_unit_test(test_growing_block),
 		cmocka_unit_test(test_empty_trace),
 		cmocka_unit_test(test_writer_rejects_bad_event),
 		cmocka_unit_test(test_wrong_version_and_not_a_trace),
