@@ -18,7 +18,17 @@
  * exit and saves no input for: the replay's log goes through a stream that
  * aborts once the report is written, so the input is kept as a crash.
  * MMR_FUZZ_SAVE keeps the decoded trace; MMR_FUZZ_ENGINES=a,b limits the
- * engines an INDEX picks from.
+ * engines an INDEX picks from; MMR_FUZZ_VERBOSE=1 says why a replay did
+ * not run (an engine option refused, nothing to replay).
+ *
+ * The libc engine (and engines that keep real objects) malloc a trace's
+ * sizes, up to the valid 1 TiB.  Unsanitized, an impossible request
+ * returns NULL (a failed allocation, counted) and a huge one stays
+ * virtual; under AddressSanitizer a successful one costs about a second a
+ * GiB (its shadow), which the watchdog rightly calls stuck, and libFuzzer
+ * calls one past its memory limit an out-of-memory.  So here a request
+ * over 256 MiB returns NULL, as an impossible one does: the engines must
+ * handle that anyway, and what they do below it is fuzzed as it runs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +49,12 @@ static const struct mmr_engine_ops *engines[256];
 static size_t nengines;
 static FILE *replay_log;
 static struct mmr_event events[MAX_EVENTS];
+
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "allocator_may_return_null=1:max_allocation_size_mb=256";
+}
 
 /* The watchdog's report is one fflush of a buffered stream: pass it on, then abort. */
 static ssize_t log_write(void *cookie, const char *buf, size_t len)
@@ -238,6 +254,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.log = replay_log;
 	struct mmr_replay_result *r = mmr_replay_run(&o, &err);
 	fflush(replay_log);
+	if (!r && getenv("MMR_FUZZ_VERBOSE"))
+		fprintf(stderr, "fuzz_replay: %s: %s\n", o.engine->name, err.msg);
 	if (r) {
 		check_results(r, fz_path(out, sizeof(out), "results"), o.engine->name);
 		mmr_replay_result_free(r);

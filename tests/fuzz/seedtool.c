@@ -9,8 +9,8 @@
  *       fuzzer can change in place (zstd frames would hide them).
  *   seedtool replay IN.mmr OUTDIR [MAX]
  *       for every engine that replays a family of IN's first MAX events
- *       (default 200), OUTDIR/ENGINE-T.bin: fuzz_replay's input naming the
- *       engine, on T = 1 and 2 threads, with those events exactly.
+ *       (default 200), OUTDIR/ENGINE@IN.bin: fuzz_replay's input naming the
+ *       engine, on 2 threads (1 is a bit away), with those events exactly.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,20 +96,19 @@ static int replay_seeds(const char *in, const char *outdir, size_t max)
 	int rc = n < 0 || !cat;
 	for (size_t i = 0; !rc && i < mmr_engines_count(cat); i++) {
 		const struct mmr_engine_ops *e = mmr_engines_get(cat, i, NULL);
-		for (unsigned threads = 1; threads <= 2 && (e->families & fams); threads++) {
-			char path[4096];
-			snprintf(path, sizeof(path), "%s/%s-%u-%.*s.bin", outdir, e->name, threads,
-				 (int)strcspn(base, "."), base);
-			FILE *f = fopen(path, "wb");
-			if (!f)
-				return fail(path, "cannot create");
-			/* The engine by name, then settings: C0 bit 0 is two threads, the rest defaults. */
-			fprintf(f, "%s%c%c%c%c%c%c%c", e->name, 0, threads - 1, 0, 0, 0, 0, 0);
-			for (long k = 0; k < n; k++)
-				fz_encode_event(f, &evs[k]);
-			if (fclose(f))
-				return fail(path, "cannot write");
-		}
+		if (!(e->families & fams))
+			continue;
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s@%.*s.bin", outdir, e->name, (int)strcspn(base, "."), base);
+		FILE *f = fopen(path, "wb");
+		if (!f)
+			return fail(path, "cannot create");
+		/* The engine by name, then settings: C0 bit 0 is two threads, the rest defaults. */
+		fprintf(f, "%s%c%c%c%c%c%c%c", e->name, 0, 1, 0, 0, 0, 0, 0);
+		for (long k = 0; k < n; k++)
+			fz_encode_event(f, &evs[k]);
+		if (fclose(f))
+			return fail(path, "cannot write");
 	}
 	if (cat)
 		mmr_engines_free(cat);
