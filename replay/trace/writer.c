@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <xxhash.h>
+#include <zstd.h>
 
 #include "trace_internal.h"
 
@@ -30,6 +31,7 @@ struct mmr_writer {
 	int fd;
 	uint64_t off; /* bytes in the file so far */
 	int level;
+	ZSTD_CCtx *cctx;       /* made at the first compressed block, reused for the others */
 	struct mmr_event *evs; /* the block being filled: CAP events allocated, MAX a block */
 	size_t n, cap, max;
 	uint64_t events;
@@ -69,7 +71,9 @@ static int write_block(struct mmr_writer *w, struct blk_hdr *h, const struct tbu
 	if (raw->oom)
 		goto oom;
 	tbuf_reset(&w->framed);
-	if (blk_frame(&w->framed, h, raw->p, raw->len, w->level))
+	if (w->level != BLK_STORED && !w->cctx && !(w->cctx = ZSTD_createCCtx()))
+		goto oom;
+	if (blk_frame(&w->framed, h, raw->p, raw->len, w->level, w->cctx))
 		goto oom;
 	if (w->nindex == w->cap_index) {
 		size_t cap = w->cap_index ? 2 * w->cap_index : 64;
@@ -146,6 +150,7 @@ static void writer_free(struct mmr_writer *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	codec_free(w->cs);
+	ZSTD_freeCCtx(w->cctx);
 	tbuf_free(&w->raw);
 	tbuf_free(&w->framed);
 	tbuf_free(&w->new_names);

@@ -410,6 +410,26 @@ bool fz_decode_event(struct fz_cursor *c, struct fz_evstate *st, struct mmr_even
 	return true;
 }
 
+size_t fz_write_events(const char *path, const struct mmr_event *ev, size_t n, const struct mmr_writer_opts *opts)
+{
+	uint32_t max_cpu = 0;
+	for (size_t i = 0; i < n; i++)
+		max_cpu = ev[i].cpu > max_cpu ? ev[i].cpu : max_cpu;
+	if (!n)
+		return 0;
+	struct mmr_meta meta = {.clock = "fuzz", .source = "fuzz", .nr_cpus = max_cpu < MMR_MAX_CPUS ? max_cpu + 1 : MMR_MAX_CPUS};
+	struct mmr_error err;
+	struct mmr_writer *w = mmr_writer_open(path, &meta, opts, &err);
+	if (!w)
+		fz_fatal("%s", err.msg);
+	for (size_t i = 0; i < n; i++)
+		if (mmr_writer_write(w, &ev[i], &err))
+			fz_finding("the writer refused event %zu: %s", i, err.msg);
+	if (mmr_writer_close(w, &err))
+		fz_fatal("%s", err.msg);
+	return n;
+}
+
 static void put_le(FILE *f, uint64_t v, unsigned bytes)
 {
 	for (unsigned i = 0; i < bytes; i++)

@@ -110,6 +110,13 @@ struct fz_evstate {
  */
 bool fz_decode_event(struct fz_cursor *c, struct fz_evstate *st, struct mmr_event *ev);
 
+/*
+ * Write the N events EV as the trace PATH (OPTS may be NULL), its CPU
+ * count the highest CPU's plus one.  Returns N; nothing is written when N
+ * is 0.  A writer refusing an event is a finding.
+ */
+size_t fz_write_events(const char *path, const struct mmr_event *ev, size_t n, const struct mmr_writer_opts *opts);
+
 /* Bytes that decode to EV exactly, raw fields throughout, appended to F.  Returns 0 or -1. */
 int fz_encode_event(FILE *f, const struct mmr_event *ev);
 

@@ -199,25 +199,9 @@ static size_t write_trace(const char *path, struct fz_cursor *c, uint32_t famili
 {
 	struct fz_evstate st = {.families = families, .prev = {.node = -1}};
 	size_t n = 0;
-	uint32_t max_cpu = 0;
-	while (n < MAX_EVENTS && fz_decode_event(c, &st, &events[n])) {
-		max_cpu = events[n].cpu > max_cpu ? events[n].cpu : max_cpu;
+	while (n < MAX_EVENTS && fz_decode_event(c, &st, &events[n]))
 		n++;
-	}
-	if (!n)
-		return 0;
-	struct mmr_meta meta = {.clock = "fuzz", .source = "fuzz_replay",
-				.nr_cpus = max_cpu < MMR_MAX_CPUS ? max_cpu + 1 : MMR_MAX_CPUS};
-	struct mmr_error err;
-	struct mmr_writer *w = mmr_writer_open(path, &meta, wo, &err);
-	if (!w)
-		fz_fatal("%s", err.msg);
-	for (size_t i = 0; i < n; i++)
-		if (mmr_writer_write(w, &events[i], &err))
-			fz_finding("the writer refused event %zu: %s", i, err.msg);
-	if (mmr_writer_close(w, &err))
-		fz_fatal("%s", err.msg);
-	return n;
+	return fz_write_events(path, events, n, wo);
 }
 
 /* Write R's results and read them back as compare and plot do. */

@@ -20,7 +20,7 @@ out=$3
 shift 3
 src=$(cd "$(dirname "$0")/../.." && pwd)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(reader import_perf import_tracedat import_text results replay)
+[ ${#targets[@]} -gt 0 ] || targets=(reader import_perf import_tracedat import_text results replay plan)
 mkdir -p "$out/findings" "$out/logs"
 out=$(realpath "$out")
 
@@ -44,7 +44,7 @@ show_finding() {
 	echo "--- hexdump of the input (first 512 bytes):"
 	od -A x -t x1z -v -N 512 "$input"
 	case $t in
-	reader | replay | import_*)
+	reader | replay | plan | import_*)
 		local trace="$input.mmr"
 		rm -f "$trace"
 		MMR_FUZZ_SAVE=$trace "$bin" -runs=1 "$input" >/dev/null 2>&1

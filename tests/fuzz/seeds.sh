@@ -13,7 +13,7 @@ mmr="$build/cli/mmreplay"
 tool="$build/tests/fuzz/mmr_fuzz_seedtool"
 mkperf="$build/tests/fuzz/mmr_mkperf"
 [ -x "$mkperf" ] || mkperf="$build/tests/capture/mmr_mkperf"
-for t in reader import_perf import_tracedat import_text results replay; do
+for t in reader import_perf import_tracedat import_text results replay plan; do
 	rm -rf "${out:?}/$t"
 	mkdir -p "$out/$t"
 done
@@ -45,6 +45,7 @@ for t in "$work"/*.mmr; do
 	"$tool" stored "$t" "$out/reader/$n-stored64.mmr" 64
 	"$tool" stored "$t" "$out/reader/$n-stored7.mmr" 7
 	"$tool" replay "$t" "$out/replay" 100
+	"$tool" plan "$t" "$out/plan/$n.bin" 200
 	[ -e "$out/import_text/$n.txt" ] || "$mmr" dump -n 40 "$t" >"$out/import_text/$n.txt"
 done
 
@@ -97,6 +98,6 @@ done
 { cat "$work/res/null/results.json"; printf '\f'; cat "$work/res/libc/results.json"; } >"$out/results/pair-replay.json"
 
 rm -rf "$work"
-for t in reader import_perf import_tracedat import_text results replay; do
+for t in reader import_perf import_tracedat import_text results replay plan; do
 	printf '%s: %s seeds\n' "$t" "$(find "$out/$t" -type f | wc -l)"
 done

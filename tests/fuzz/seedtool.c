@@ -11,6 +11,9 @@
  *       for every engine that replays a family of IN's first MAX events
  *       (default 200), OUTDIR/ENGINE@IN.bin: fuzz_replay's input naming the
  *       engine, on 2 threads (1 is a bit away), with those events exactly.
+ *   seedtool plan IN.mmr OUT [MAX]
+ *       fuzz_plan's input: an engine of every family and op, 2 threads,
+ *       IN's first MAX events (default 200) exactly.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,12 +119,32 @@ static int replay_seeds(const char *in, const char *outdir, size_t max)
 	return rc;
 }
 
+static int plan_seed(const char *in, const char *out, size_t max)
+{
+	struct mmr_event *evs = NULL;
+	uint32_t fams = 0;
+	long n = read_events(in, max, &evs, &fams);
+	FILE *f = n >= 0 ? fopen(out, "wb") : NULL;
+	if (f) {
+		/* No family or op left out, 2 threads on the cpu mapping, no --as, all events. */
+		fwrite("\0\0\0\0\0\1\0\0", 1, 8, f);
+		for (long k = 0; k < n; k++)
+			fz_encode_event(f, &evs[k]);
+	}
+	free(evs);
+	if (n >= 0 && (!f || fclose(f)))
+		return fail(out, "cannot write");
+	return n < 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "stored"))
 		return stored(argv[2], argv[3], argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 0) : 64);
 	if (argc >= 4 && !strcmp(argv[1], "replay"))
 		return replay_seeds(argv[2], argv[3], argc > 4 ? strtoul(argv[4], NULL, 0) : 200);
-	fprintf(stderr, "usage: seedtool stored IN.mmr OUT.mmr [BLOCK] | replay IN.mmr OUTDIR [MAX]\n");
+	if (argc >= 4 && !strcmp(argv[1], "plan"))
+		return plan_seed(argv[2], argv[3], argc > 4 ? strtoul(argv[4], NULL, 0) : 200);
+	fprintf(stderr, "usage: seedtool stored IN.mmr OUT.mmr [BLOCK] | replay IN.mmr OUTDIR [MAX] | plan IN.mmr OUT [MAX]\n");
 	return 2;
 }

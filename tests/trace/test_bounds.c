@@ -43,7 +43,7 @@ static void put_header(struct tbuf *out, uint32_t nr_cpus)
 static void put_block(struct tbuf *out, uint8_t type, uint64_t count, const uint8_t *raw, size_t len)
 {
 	struct blk_hdr h = {.type = type, .count = count, .first_ts = 1, .last_ts = 2};
-	assert_int_equal(blk_frame(out, &h, raw, len, 3), 0);
+	assert_int_equal(blk_frame(out, &h, raw, len, 3, NULL), 0);
 }
 
 static void spit(const struct tbuf *b)
