@@ -28,8 +28,8 @@ echo "==> fuzz seeds into $out/seeds"
 "$src/tests/fuzz/seeds.sh" "$build" "$out/seeds" || exit 1
 
 # libtraceevent and libtracecmd leak when they give up on a damaged file:
-# their own leaks, suppressed by the allocating function (tests/capture/lsan.supp).
-export LSAN_OPTIONS="suppressions=$src/tests/capture/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+# their own leaks, suppressed by the allocating function (tests/fuzz/lsan.supp).
+export LSAN_OPTIONS="suppressions=$src/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 # A sanitizer report aborts (libFuzzer then saves the input); symbolised stacks.
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
