@@ -6,6 +6,9 @@
 #                    again under AddressSanitizer and UndefinedBehaviorSanitizer,
 #                    then the concurrent ones (ctest label) under ThreadSanitizer,
 #                    then every fuzz target for FUZZ_CI_SECONDS (15) each
+#   ./make.sh test-repeat [N]  build, then run the concurrent tests (ctest label)
+#                    N times each (default 50), stopping at a test's first failure:
+#                    a test that fails once in N is flaky and must be fixed
 #   ./make.sh fuzz [SECONDS]
 #                    install missing packages, build the fuzz targets with clang
 #                    and run each for SECONDS (default 300), keeping going past
@@ -33,7 +36,7 @@ cd "$(dirname "$0")"
 # mmreplay compare's report.html renders (tests/cli/html_check.sh; its tests
 # are skipped without it).
 PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
-	libtracefs-dev libtraceevent-dev libtracecmd-dev trace-cmd linux-perf python3 gnuplot-nox
+	libtracefs-dev libtraceevent-dev trace-cmd linux-perf python3 gnuplot-nox
 	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev clang libclang-rt-14-dev llvm)
 OPTIONAL_PACKAGES=(chromium)
 BUILD_DIR=${BUILD_DIR:-build}
@@ -121,6 +124,15 @@ run_tests() {
 	FUZZ_SEED=1 run_fuzz "${FUZZ_CI_SECONDS:-15}" "$FUZZ_OUT/test"
 }
 
+# repeat N: every concurrent test N times in a row; the first failure stops that test and fails the run.
+run_repeat() {
+	local n=${1:-50}
+	case $n in '' | *[!0-9]* | 0) echo "usage: ./make.sh test-repeat [N]: N a count above 0" >&2; return 2 ;; esac
+	build "$BUILD_DIR"
+	say "the concurrent tests, $n times each"
+	ctest --test-dir "$BUILD_DIR" -L concurrent --repeat until-fail:"$n" -j "$JOBS" --output-on-failure
+}
+
 run_demo() {
 	build "$BUILD_DIR"
 	local out=${DEMO_DIR:-out/demo}
@@ -131,11 +143,12 @@ run_demo() {
 case ${1:-} in
 demo) install_deps && run_demo ;;
 test) install_deps && run_tests ;;
+test-repeat) install_deps && run_repeat "${2:-50}" ;;
 fuzz) install_deps && build_fuzz && FUZZ_KEEP_GOING=${FUZZ_KEEP_GOING:-1} run_fuzz "${2:-300}" "$FUZZ_OUT" ;;
 build) install_deps && build "$BUILD_DIR" ;;
 deps) install_deps ;;
 *)
-	echo "usage: ./make.sh demo|test|fuzz [SECONDS]|build|deps" >&2
+	echo "usage: ./make.sh demo|test|test-repeat [N]|fuzz [SECONDS]|build|deps" >&2
 	exit 2
 	;;
 esac

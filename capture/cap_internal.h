@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +106,7 @@ struct cap_sink {
 	struct mmr_idmap named;     /* call sites already named in the trace */
 	bool have_kallsyms;         /* tep holds the kernel's symbols */
 	const char *out_path;
+	bool write_failed;          /* a write to OUT failed: nothing more may go there */
 	uint64_t records, malformed;
 	uint64_t by_family[MMR_FAM_COUNT];
 	uint64_t events;
@@ -146,8 +148,16 @@ int cap_sink_comm(struct cap_sink *s, int32_t pid, const char *comm, struct mmr_
 /*
  * Flush everything, record LOST[cpu] for NR_CPUS CPUs (LOST may be NULL),
  * and close the trace.  Returns 0 or -1 (ERR); the sink is freed either way.
+ * After a failed write the file is cut back to its last whole block, which
+ * the reader recovers (with a warning that the writer did not finish).
  */
 int cap_sink_close(struct cap_sink *s, const uint64_t *lost, uint32_t nr_cpus, struct mmr_error *err);
+
+/*
+ * After a write to the output failed (write_failed): free the sink; the
+ * writer has left the output as its whole blocks and writes no more.
+ */
+void cap_sink_cut(struct cap_sink *s);
 
 /* Free the sink and remove its half-written output (after an error). */
 void cap_sink_abort(struct cap_sink *s);
@@ -185,7 +195,7 @@ int cap_instance_setup(struct cap_instance *ci, unsigned buffer_kb, pid_t pid, s
  * Enable every tracepoint of FAMILIES this kernel has; *ENABLED gets a
  * bitmask over mmr_capture_tracepoint_get() indices.  Missing required
  * tracepoints are one warning line on LOG.  Returns 0, or -1 (ERR) when
- * nothing at all could be enabled.
+ * one the kernel has cannot be enabled, or none of them exists.
  */
 int cap_instance_enable(struct cap_instance *ci, unsigned families, uint64_t *enabled, FILE *log,
 			struct mmr_error *err);
@@ -200,8 +210,8 @@ bool cap_tracepoint_exists(const struct mmr_capture_tracepoint *tp);
  */
 int cap_instance_lost(struct cap_instance *ci, int cpu, uint64_t *lost);
 
-/* Turn tracing off and remove the instance (safe to call twice). */
-void cap_instance_destroy(struct cap_instance *ci);
+/* Turn tracing off and remove the instance (safe to call twice).  Returns 0, or -1 (errno) when it stays. */
+int cap_instance_destroy(struct cap_instance *ci);
 
 /* ---- ring.c: the per-CPU ring buffers ----------------------------------- */
 
@@ -264,8 +274,14 @@ struct cap_command {
 	int exit_status;  /* shell style (128 + signal), -1 until known */
 };
 
-/* Fork a child that will exec ARGV once started.  Returns 0, or -1 (ERR). */
-int cap_command_fork(struct cap_command *cmd, char *const *argv, struct mmr_error *err);
+/*
+ * Fork a child that will exec ARGV once started, with the signals the
+ * capture catches back at their defaults, or ignored when in IGNORE (as the
+ * capture found them: nohup's SIGHUP, a background job's SIGINT).  Returns
+ * 0, or -1 (ERR).
+ */
+int cap_command_fork(struct cap_command *cmd, char *const *argv, const sigset_t *ignore,
+		     struct mmr_error *err);
 
 /* Let the child exec.  Returns 0, or -1 (ERR) when the exec failed (the child is reaped). */
 int cap_command_start(struct cap_command *cmd, struct mmr_error *err);
@@ -357,12 +373,71 @@ struct tep_handle *cap_tracing_data_parse(const void *buf, size_t len, const cha
 					  struct mmr_error *err);
 
 /*
+ * Whether TEP holds a usable format of any tracepoint the capture decodes
+ * (import.c): checked before the sink opens, whose own refusal would not
+ * name the input file.
+ */
+bool cap_tp_known(struct tep_handle *tep);
+
+/* The parts of a tracing data block, which trace.dat version 7 keeps in sections of their own. */
+enum cap_td_part {
+	CAP_TD_HEADERS,  /* header_page and header_event */
+	CAP_TD_FTRACE,   /* the ftrace formats */
+	CAP_TD_SYSTEMS,  /* every other system's formats */
+	CAP_TD_KALLSYMS,
+	CAP_TD_PRINTK,
+	CAP_TD_CMDLINES,
+};
+
+/*
+ * Parse PART alone from BUF[0..LEN) into TEP, whose byte order, long and
+ * page size are set, with the checks of cap_tracing_data_parse.  BASE is
+ * the file offset of BUF, or with PACKED (BUF was decompressed) that of
+ * its section, which is all an error can then name.  INFO->used: the
+ * bytes the part took.  Returns 0, or -1 with ERR.
+ */
+int cap_tracing_data_part(struct tep_handle *tep, enum cap_td_part part, const void *buf, size_t len,
+			  const char *file, uint64_t base, bool packed, struct cap_tdata_info *info,
+			  struct mmr_error *err);
+
+/*
  * Convert the perf.data file IN into the .mmr trace OUT (import_perf.c).
  * Returns 0 with SUM filled, or -1 with ERR "IN: offset N: what"; OUT is
  * then removed.
  */
 int cap_import_perf(const char *in, const char *out, struct mmr_import_summary *sum,
 		    struct mmr_error *err);
+
+/* ---- tracedat_read.c: a trace.dat's header, checked; import_tracedat.c reads its pages ---- */
+
+/* Where one CPU's ring-buffer pages lie in the file. */
+struct cap_dat_cpu {
+	uint32_t cpu;
+	uint64_t off, size;
+};
+
+struct cap_dat {
+	const uint8_t *map;           /* the whole file, mapped */
+	size_t len;
+	const char *file;
+	struct tep_handle *tep;       /* its event formats, kallsyms, printk formats and cmdlines */
+	uint32_t page_size;
+	uint8_t long_size;            /* 4 or 8: the page header's commit field */
+	uint32_t nr_cpus;             /* the machine's, as the file says (at least every CPU's number + 1) */
+	struct cap_dat_cpu *cpus;     /* the CPUs with data */
+	size_t ncpus;
+	bool compressed;              /* each CPU's pages in zstd chunks (version 7) */
+	uint32_t tsc_mult, tsc_shift; /* TSC2NSEC: ns = cycles * mult >> shift; mult 0: ns already */
+	uint64_t formats_off;         /* where the event formats are, for messages */
+};
+
+/*
+ * Map FILE, a trace-cmd trace.dat of version 6 or 7, and read its header
+ * into D.  Returns 0, or -1 with ERR "FILE: offset N: what" (unreadable,
+ * truncated, corrupt, or of a kind this build does not read).
+ */
+int cap_dat_open(struct cap_dat *d, const char *file, struct mmr_error *err);
+void cap_dat_close(struct cap_dat *d);
 
 /* The same for a trace-cmd trace.dat (import_tracedat.c). */
 int cap_import_tracedat(const char *in, const char *out, struct mmr_import_summary *sum,

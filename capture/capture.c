@@ -11,6 +11,7 @@
  * stays bounded by a fraction of a second of events.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +34,20 @@
 
 static volatile sig_atomic_t stop_signal;
 
+/* The first signal is the one that stopped the capture; later ones only repeat it. */
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (!stop_signal)
+		stop_signal = sig;
 }
+
+/*
+ * The signals that end a capture the way Ctrl-C does: the trace is
+ * finished and the instance removed.  Left at their defaults they would
+ * kill the capture with its instance still in tracefs and the trace cut.
+ */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
 
 static uint64_t now_ns(clockid_t clk)
 {
@@ -61,7 +72,9 @@ struct run {
 	uint64_t t0;      /* CLOCK_MONOTONIC at the start of tracing */
 	uint64_t *lost;
 	char *cmdlines; /* the kernel's saved_cmdlines at the end, or NULL */
-	struct sigaction old_int, old_term;
+	bool recording; /* tracing was on: a failure from here keeps what was recorded */
+	struct sigaction old_stop[NSTOP], old_pipe;
+	sigset_t ignored; /* signals we were started with ignored, and the command is too */
 };
 
 /*
@@ -135,7 +148,7 @@ static int setup(struct run *r, struct mmr_error *err)
 		return -1;
 	cap_instance_remove_stale(r->log);
 	if (o->command) {
-		if (cap_command_fork(&r->cmd, o->command, err))
+		if (cap_command_fork(&r->cmd, o->command, &r->ignored, err))
 			return -1;
 		r->have_cmd = true;
 	}
@@ -207,6 +220,27 @@ static int loop(struct run *r, struct mmr_error *err)
 	return 0;
 }
 
+/*
+ * Per CPU, the events the kernel dropped: its counters are exact, the page
+ * flags are what the reader saw; the larger of the two.
+ */
+static int collect_lost(struct run *r, struct mmr_error *err)
+{
+	if (!r->lost)
+		r->lost = calloc((size_t)r->ring.ncpus, sizeof(*r->lost));
+	if (!r->lost) {
+		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
+		return -1;
+	}
+	for (int c = 0; c < r->ring.ncpus; c++) {
+		uint64_t kernel = 0;
+		if (cap_instance_lost(&r->ci, c, &kernel) != 0)
+			kernel = 0;
+		r->lost[c] = kernel > r->ring.missed[c] ? kernel : r->ring.missed[c];
+	}
+	return 0;
+}
+
 /* Stop tracing, read what is left, and collect the per-CPU lost counts. */
 static int drain_rest(struct run *r, struct mmr_error *err)
 {
@@ -218,19 +252,7 @@ static int drain_rest(struct run *r, struct mmr_error *err)
 		if (pages == 0)
 			break;
 	}
-	r->lost = calloc((size_t)r->ring.ncpus, sizeof(*r->lost));
-	if (!r->lost) {
-		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
-		return -1;
-	}
-	for (int c = 0; c < r->ring.ncpus; c++) {
-		uint64_t kernel = 0;
-		/* The kernel's counters are exact; the page flags are what the reader saw. */
-		if (cap_instance_lost(&r->ci, c, &kernel) != 0)
-			kernel = 0;
-		r->lost[c] = kernel > r->ring.missed[c] ? kernel : r->ring.missed[c];
-	}
-	return 0;
+	return collect_lost(r, err);
 }
 
 /*
@@ -276,20 +298,130 @@ static int finish(struct run *r, struct mmr_capture_summary *sum, struct mmr_err
 	return 0;
 }
 
+/*
+ * After a failure while recording, keep what was recorded: live events
+ * cannot be had again.  A trace whose writes failed (a full disk, an I/O
+ * error) is left as its whole blocks, which the reader recovers with a
+ * warning; one that failed elsewhere (reading the buffers, the trace.dat)
+ * is closed as a complete trace.  ERR's line then says which, and how many
+ * events the file holds, or that nothing was kept.
+ */
+static void keep_output(struct run *r, struct mmr_error *err)
+{
+	const char *out = r->o->output;
+	if (r->sink_open) {
+		r->sink_open = false;
+		if (r->sink.write_failed) {
+			cap_sink_cut(&r->sink);
+		} else {
+			tracefs_trace_off(r->ci.inst);
+			struct mmr_error cerr;
+			bool lost = collect_lost(r, &cerr) == 0;
+			cap_sink_close(&r->sink, lost ? r->lost : NULL, (uint32_t)r->ring.ncpus, &cerr);
+		}
+	}
+	struct mmr_error rerr;
+	struct mmr_reader *rd = mmr_reader_open(out, &rerr);
+	uint64_t n = rd ? mmr_reader_event_count(rd) : 0;
+	bool cut = rd && mmr_reader_warning(rd);
+	if (rd)
+		mmr_reader_close(rd);
+	size_t len = strnlen(err->msg, sizeof(err->msg));
+	char *tail = err->msg + len;
+	size_t room = sizeof(err->msg) - len;
+	if (rd && !cut) {
+		snprintf(tail, room, "; %s is complete (%" PRIu64 " events)", out, n);
+	} else if (rd && n) {
+		snprintf(tail, room, "; %s is cut after %" PRIu64 " events (mmreplay stats reads them, "
+			 "warning that the writer did not finish)", out, n);
+	} else if (!rd) {
+		/* Its header went down at the start, so this is damage: keep it for a closer look. */
+		snprintf(tail, room, "; %s is kept but unreadable: %s", out, rerr.msg);
+	} else {
+		struct stat st;
+		if (lstat(out, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(out);
+		snprintf(tail, room, "; no event reached %s, removed", out);
+	}
+}
+
 static void cleanup(struct run *r)
 {
 	if (r->sink_open)
 		cap_sink_abort(&r->sink);
 	cap_ring_close(&r->ring);
-	cap_instance_destroy(&r->ci);
+	char name[sizeof(r->ci.name)];
+	snprintf(name, sizeof(name), "%s", r->ci.name);
+	if (cap_instance_destroy(&r->ci) != 0)
+		fprintf(r->log, "mmreplay capture: warning: cannot remove tracing instance %s: %s "
+			"(the next capture removes it)\n", name, strerror(errno));
 	if (r->have_cmd)
 		cap_command_reap(&r->cmd, true);
 	tep_free(r->tep);
 	cap_ksyms_free(r->ksyms);
 	free(r->lost);
 	free(r->cmdlines);
-	sigaction(SIGINT, &r->old_int, NULL);
-	sigaction(SIGTERM, &r->old_term, NULL);
+}
+
+static void catch_signals(struct run *r)
+{
+	struct sigaction sa = {.sa_handler = on_signal}, ign = {.sa_handler = SIG_IGN};
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	sigemptyset(&r->ignored);
+	for (size_t i = 0; i < NSTOP; i++) {
+		sigaction(stop_signals[i], NULL, &r->old_stop[i]);
+		if (r->old_stop[i].sa_handler == SIG_IGN)
+			sigaddset(&r->ignored, stop_signals[i]);
+		/* Under nohup a hang-up is meant to pass by, so it does. */
+		if (stop_signals[i] == SIGHUP && r->old_stop[i].sa_handler == SIG_IGN)
+			continue;
+		sigaction(stop_signals[i], &sa, NULL);
+	}
+	/* A status line to a reader that went away must fail as a write, not kill the capture. */
+	sigaction(SIGPIPE, &ign, &r->old_pipe);
+	if (r->old_pipe.sa_handler == SIG_IGN)
+		sigaddset(&r->ignored, SIGPIPE);
+}
+
+static void restore_signals(struct run *r)
+{
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], &r->old_stop[i], NULL);
+	sigaction(SIGPIPE, &r->old_pipe, NULL);
+}
+
+/* True while PID can still run: it exists and has not exited (a zombie waits only to be reaped). */
+static bool process_alive(pid_t pid)
+{
+	char path[64], buf[512];
+	if (kill(pid, 0) != 0 && errno == ESRCH)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return errno != ENOENT;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the state follows the last ')', since comm may hold one. */
+	const char *paren = strrchr(buf, ')');
+	return !paren || paren[1] != ' ' || (paren[2] != 'Z' && paren[2] != 'X');
+}
+
+/* Turn tracing on and let the command go.  Returns 0, or -1 (ERR). */
+static int start(struct run *r, struct mmr_error *err)
+{
+	tracefs_trace_on(r->ci.inst);
+	r->t0 = now_ns(CLOCK_MONOTONIC);
+	/* The filter is set: from here the process and the children it forks are recorded. */
+	if (r->o->pid > 0 && !process_alive(r->o->pid)) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "process %d (--pid) exited before the capture started: nothing to record",
+			 (int)r->o->pid);
+		return -1;
+	}
+	return r->have_cmd ? cap_command_start(&r->cmd, err) : 0;
 }
 
 int mmr_capture_run(const struct mmr_capture_opts *o, struct mmr_capture_summary *sum,
@@ -297,28 +429,27 @@ int mmr_capture_run(const struct mmr_capture_opts *o, struct mmr_capture_summary
 {
 	struct run r = {.o = o, .log = o->log ? o->log : stderr,
 			.families = o->families ? o->families : MMR_CAP_DEFAULT};
-	struct sigaction sa = {.sa_handler = on_signal};
 	int rc = -1;
 	memset(sum, 0, sizeof(*sum));
 	sum->command_status = -1;
 	stop_signal = 0;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &r.old_int);
-	sigaction(SIGTERM, &sa, &r.old_term);
-	if (setup(&r, err) == 0) {
-		tracefs_trace_on(r.ci.inst);
-		r.t0 = now_ns(CLOCK_MONOTONIC);
-		if ((!r.have_cmd || cap_command_start(&r.cmd, err) == 0) && loop(&r, err) == 0 &&
-		    finish(&r, sum, err) == 0)
+	catch_signals(&r);
+	if (setup(&r, err) == 0 && start(&r, err) == 0) {
+		r.recording = true;
+		if (loop(&r, err) == 0 && finish(&r, sum, err) == 0)
 			rc = 0;
 		sum->seconds = (double)(now_ns(CLOCK_MONOTONIC) - r.t0) / 1e9;
 	}
-	/* A command still running when the capture stops (signal, -d) is told to stop too. */
+	if (rc && r.recording)
+		keep_output(&r, err);
+	/* A command still running when the capture stops (signal, -d, error) is told to stop too. */
 	if (r.have_cmd) {
 		cap_command_reap(&r.cmd, !cap_command_exited(&r.cmd));
 		sum->command_status = r.cmd.exit_status;
 		r.have_cmd = false;
 	}
 	cleanup(&r);
+	sum->stop_signal = stop_signal;
+	restore_signals(&r);
 	return rc;
 }

@@ -20,12 +20,16 @@
 #include "cap_internal.h"
 
 /* In the child: wait for the go, exec, and on failure report errno and exit.  Never returns. */
-static _Noreturn void child_run(char *const *argv, int go_fd, int status_fd)
+static _Noreturn void child_run(char *const *argv, const sigset_t *ignore, int go_fd, int status_fd)
 {
+	static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 	char c;
-	/* The parent's handlers set its stop flag; the command gets the defaults. */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	/*
+	 * The parent's handlers set its stop flag, and it ignores SIGPIPE; the
+	 * command gets what the capture itself was given (SIG_IGN survives exec).
+	 */
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		signal(caught[i], sigismember(ignore, caught[i]) == 1 ? SIG_IGN : SIG_DFL);
 	/* Wait until the parent has set up tracing; EOF means it gave up. */
 	if (read(go_fd, &c, 1) != 1)
 		_exit(127);
@@ -37,7 +41,8 @@ static _Noreturn void child_run(char *const *argv, int go_fd, int status_fd)
 	_exit(127);
 }
 
-int cap_command_fork(struct cap_command *cmd, char *const *argv, struct mmr_error *err)
+int cap_command_fork(struct cap_command *cmd, char *const *argv, const sigset_t *ignore,
+		     struct mmr_error *err)
 {
 	int go[2], status[2];
 	memset(cmd, 0, sizeof(*cmd));
@@ -56,7 +61,7 @@ int cap_command_fork(struct cap_command *cmd, char *const *argv, struct mmr_erro
 	if (pid == 0) {
 		close(go[1]);
 		close(status[0]);
-		child_run(argv, go[0], status[1]);
+		child_run(argv, ignore, go[0], status[1]);
 	}
 	close(go[0]);
 	close(status[1]);

@@ -11,7 +11,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <traceevent/event-parse.h>
+
 #include "cap_internal.h"
+
+bool cap_tp_known(struct tep_handle *tep)
+{
+	for (size_t i = 0; i < cap_tp_count(); i++) {
+		const struct cap_tp *tp = cap_tp_get(i);
+		struct tep_event *e = tep_find_event_by_name(tep, tp->pub.system, tp->pub.event);
+		struct cap_event ce;
+		if (e && e->id >= 0 && e->id < (int)CAP_EVENT_IDS && cap_event_bind(&ce, tp, e) == 0)
+			return true;
+	}
+	return false;
+}
 
 const char *mmr_import_type_name(enum mmr_import_type type)
 {

@@ -299,7 +299,26 @@ static bool perf_feat_bit(const uint8_t *h, int b)
 	return (cap_rd64(h + 72 + 8 * (b / 64)) >> (b % 64)) & 1;
 }
 
-/* The feature table after the data section, and the features this reader needs. */
+/* perf's name of feature bit B (perf.data-file-format.txt), for messages. */
+static const char *perf_feat_name(int b)
+{
+	static const char *const names[] = {
+		"reserved", "tracing data", "build ids", "hostname", "os release", "perf version", "arch",
+		"CPU count", "CPU description", "CPU id", "total memory", "command line", "event description",
+		"CPU topology", "NUMA topology", "branch stack", "PMU mappings", "group description", "auxtrace",
+		"stat", "cache", "sample time", "memory topology", "clock id", "directory format",
+		"BPF program info", "BPF BTF", "compression", "CPU PMU caps", "clock data", "hybrid topology",
+		"PMU caps",
+	};
+	return b < (int)(sizeof(names) / sizeof(names[0])) ? names[b] : "unknown feature";
+}
+
+/*
+ * The feature table after the data section: every feature's section must
+ * lie inside the file (a file cut inside one it does not read is still a
+ * cut file, and was imported without a word), then the features this
+ * reader needs.
+ */
 static int perf_read_features(struct cap_perf *p, const uint8_t *h)
 {
 	uint64_t table = p->data_off + p->data_size, nfeat = 0;
@@ -307,30 +326,29 @@ static int perf_read_features(struct cap_perf *p, const uint8_t *h)
 		nfeat += perf_feat_bit(h, b);
 	if (perf_section(p, table, nfeat * 16, 72, "the feature table"))
 		return -1;
-	bool have_tdata = false;
-	for (int b = 0, i = 0; b < FEAT_BITS; b++) {
+	uint8_t *t = malloc(nfeat ? (size_t)nfeat * 16 : 1);
+	if (!t)
+		return cap_perf_fail(p, table, "out of memory reading the feature table");
+	int rc = perf_pread(p, t, (size_t)nfeat * 16, table);
+	for (int b = 0, i = 0; !rc && b < FEAT_BITS; b++) {
 		if (!perf_feat_bit(h, b))
 			continue;
-		uint8_t e[16];
-		uint64_t at = table + 16 * (uint64_t)i++;
-		if (b != FEAT_TRACING_DATA && b != FEAT_OSRELEASE && b != FEAT_NRCPUS)
-			continue;
-		if (perf_pread(p, e, 16, at))
-			return -1;
-		uint64_t off = cap_rd64(e), size = cap_rd64(e + 8);
-		int rc = perf_section(p, off, size, at, "a feature section");
-		if (!rc && b == FEAT_TRACING_DATA) {
+		char what[64];
+		uint64_t at = table + 16 * (uint64_t)i, off = cap_rd64(t + 16 * i), size = cap_rd64(t + 16 * i + 8);
+		i++;
+		snprintf(what, sizeof(what), "feature section %d (%s)", b, perf_feat_name(b));
+		rc = perf_section(p, off, size, at, what);
+		if (!rc && b == FEAT_TRACING_DATA)
 			rc = perf_feat_tracing(p, off, size);
-			have_tdata = true;
-		} else if (!rc && b == FEAT_OSRELEASE) {
+		else if (!rc && b == FEAT_OSRELEASE)
 			rc = perf_feat_string(p, off, size, p->osrelease, sizeof(p->osrelease));
-		} else if (!rc) {
+		else if (!rc && b == FEAT_NRCPUS)
 			rc = perf_feat_nrcpus(p, off, size);
-		}
-		if (rc)
-			return -1;
 	}
-	if (!have_tdata)
+	free(t);
+	if (rc)
+		return -1;
+	if (!p->tep)
 		return cap_perf_fail(p, 72, "no tracing data: the file holds no tracepoint events "
 				     "(record with 'perf record -e kmem:kmalloc ...')");
 	return 0;
@@ -355,17 +373,6 @@ static int perf_read_head(struct cap_perf *p)
 	if (perf_section(p, p->data_off, p->data_size, 40, "the data section"))
 		return -1;
 	return perf_read_attrs(p, h) || perf_read_features(p, h) ? -1 : 0;
-}
-
-/* Does TEP hold any tracepoint the capture decodes? */
-static bool perf_has_known_event(struct tep_handle *tep)
-{
-	for (size_t i = 0; i < cap_tp_count(); i++) {
-		const struct cap_tp *tp = cap_tp_get(i);
-		if (tep_find_event_by_name(tep, tp->pub.system, tp->pub.event))
-			return true;
-	}
-	return false;
 }
 
 /*
@@ -431,7 +438,7 @@ static int perf_open_sink(struct cap_perf *p, const char *out)
 {
 	struct utsname u;
 	perf_type_field(p);
-	if (!perf_has_known_event(p->tep))
+	if (!cap_tp_known(p->tep))
 		return cap_perf_fail(p, p->tdata_off, "no allocator tracepoint among the recorded events "
 				     "(see 'mmreplay help import')");
 	if (p->want_kallsyms && (!p->osrelease[0] || uname(&u) || strcmp(u.release, p->osrelease)))

@@ -1,182 +1,214 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * import_tracedat.c - trace-cmd trace.dat files, read with libtracecmd.
+ * import_tracedat.c - the records of a trace-cmd trace.dat: every CPU's
+ * ring-buffer pages (tracedat_read.c found them), its events decoded here
+ * and merged across CPUs in timestamp order into the sink, exactly as a
+ * live capture's records go, so both give the same events for the same
+ * tracepoints.
  *
- * libtracecmd parses the file's own copy of the event formats into a tep
- * handle and hands back each ring-buffer record, all CPUs merged in
- * timestamp order; each goes to the sink exactly as a live capture's
- * records do, so both give the same events for the same tracepoints.
- *
- * libtracecmd trusts the sizes in a file's header (a corrupt page size is
- * a malloc of gigabytes), so the header is checked here first: in full for
- * version 6, whose layout we write ourselves (tracedat.c), and its fixed
- * prefix for version 7.
+ * The ring buffer's event encoding is read here rather than by
+ * libtraceevent's kbuffer: kbuffer trusts the lengths in a page (one that
+ * points backwards loops forever, one past the page reads beyond it).
+ * Here every event must lie inside its page's committed data.
  */
-#include <errno.h>
-#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <trace-cmd.h>
+#include <traceevent/event-parse.h>
+#include <zstd.h>
 
 #include "cap_internal.h"
 
-/* A read position in the mapped file, for the header check. */
-struct dat_cur {
-	const uint8_t *buf;
-	size_t len, pos;
-	const char *file;
-	struct mmr_error *err;
+#define COMMIT_MASK ((1u << 27) - 1)
+#define MISSING_EVENTS (1ull << 31)
+#define MISSING_STORED (1ull << 30)
+#define TS_MSB (0xf8ull << 56) /* an absolute time stamp lacks these bits: they are kept */
+#define MAX_CHUNK (64u << 20)  /* a decompressed chunk of pages */
+#define FLUSH_EVERY 4096       /* events between flushes of the sink's ordering */
+
+/* Ring buffer event types (the kernel's ring_buffer.h); 1..28 are data of that many words. */
+enum { RB_LONG_DATA = 0, RB_PADDING = 29, RB_TIME_EXTEND = 30, RB_TIME_STAMP = 31 };
+
+/* One CPU's pages, and the event of them that is next. */
+struct src {
+	const struct cap_dat_cpu *c;
+	uint64_t done;            /* bytes of the CPU's data consumed */
+	uint32_t chunks;          /* compressed: chunks left */
+	bool started;
+	uint8_t *chunk;           /* compressed: the current chunk, decompressed */
+	size_t chunk_len, chunk_pos;
+	uint8_t *page;            /* the current page */
+	uint64_t page_at;         /* where it is in the file (compressed: its chunk), for messages */
+	size_t pos, end;          /* the next event in the page, the end of its data */
+	uint64_t ts;
+	const uint8_t *data;      /* the current event, NULL when the CPU has no more */
+	size_t size;
 };
 
-/* Check that N bytes remain for WHAT.  Returns 0, or -1 with ERR. */
-static int cur_need(struct dat_cur *c, uint64_t n, const char *what)
+struct dat_import {
+	struct cap_dat d;
+	struct cap_sink sink;
+	struct mmr_error *err;
+	struct src *src;
+	uint64_t *lost;           /* per CPU number, nr_cpus of them */
+	struct mmr_idmap pids;    /* pids seen, to name from the file's cmdlines */
+	uint8_t *checked;         /* event ids whose format was checked: CAP_EVENT_IDS entries */
+};
+
+__attribute__((format(printf, 3, 4))) static int fail_at(struct dat_import *im, uint64_t at, const char *fmt, ...)
 {
-	if (n <= c->len - c->pos)
-		return 0;
-	mmr_error_at(c->err, c->file, c->pos, "truncated in %s: %llu bytes needed, %zu left", what,
-		 (unsigned long long)n, c->len - c->pos);
+	char what[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	mmr_error_at(im->err, im->d.file, at, "%s", what);
 	return -1;
 }
 
-/* After version 6's tracing data: CPU count, options, and the flyrecord CPU table. */
-static int check_v6_tail(struct dat_cur *c, uint32_t page_size)
+/*
+ * The next chunk of a compressed CPU into S->chunk.  Returns 1, 0 when
+ * there is none, or -1 (ERR).  A CPU's data is a u32 count of chunks and
+ * the chunks; the size the file gives counts the chunks only (trace-cmd
+ * 3.1), so the count comes on top of it (tracedat_read.c checked that it
+ * is inside the file).
+ */
+static int next_chunk(struct dat_import *im, struct src *s)
 {
-	if (cur_need(c, 4, "the CPU count"))
-		return -1;
-	uint32_t cpus = cap_rd32(c->buf + c->pos);
-	if (cpus < 1 || cpus > 65536) {
-		mmr_error_at(c->err, c->file, c->pos, "CPU count %u out of range 1..65536 (corrupt)", cpus);
-		return -1;
+	const uint8_t *base = im->d.map + s->c->off;
+	uint64_t size = s->c->size + 4;
+	if (!s->started) {
+		s->started = true;
+		if (size < 4)
+			return fail_at(im, s->c->off, "CPU %u's compressed data of %llu bytes (corrupt)", s->c->cpu,
+				       (unsigned long long)size);
+		s->chunks = cap_rd32(base);
+		s->done = 4;
 	}
-	c->pos += 4;
-	if (cur_need(c, 10, "the data kind"))
-		return -1;
-	if (memcmp(c->buf + c->pos, "options  ", 10) == 0) {
-		c->pos += 10;
-		for (;;) {
-			if (cur_need(c, 2, "the options"))
-				return -1;
-			uint16_t id = cap_rd16(c->buf + c->pos);
-			c->pos += 2;
-			if (id == 0)
-				break;
-			if (cur_need(c, 4, "an option size"))
-				return -1;
-			uint32_t size = cap_rd32(c->buf + c->pos);
-			c->pos += 4;
-			if (cur_need(c, size, "an option"))
-				return -1;
-			c->pos += size;
-		}
-		if (cur_need(c, 10, "the data kind"))
-			return -1;
-	}
-	if (memcmp(c->buf + c->pos, "flyrecord", 10) != 0) {
-		mmr_error_at(c->err, c->file, c->pos, "no flyrecord data (a latency trace, or corrupt)");
-		return -1;
-	}
-	c->pos += 10;
-	if (cur_need(c, (uint64_t)cpus * 16, "the CPU data table"))
-		return -1;
-	for (uint32_t i = 0; i < cpus; i++, c->pos += 16) {
-		uint64_t off = cap_rd64(c->buf + c->pos), size = cap_rd64(c->buf + c->pos + 8);
-		if (size && (off > c->len || size > c->len - off || off % page_size)) {
-			mmr_error_at(c->err, c->file, c->pos, "CPU %u's data (%llu bytes at %llu) is not within "
-				 "the file or not page aligned (corrupt or truncated)", i,
-				 (unsigned long long)size, (unsigned long long)off);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* The checks libtracecmd does not make, on the mapped file.  Returns 0 or -1 (ERR). */
-static int check_header(struct dat_cur *c)
-{
-	if (cur_need(c, 12, "the file header"))
-		return -1;
-	const char *version = (const char *)c->buf + 10;
-	bool v6 = memcmp(version, "6", 2) == 0, v7 = memcmp(version, "7", 2) == 0;
-	if (!v6 && !v7) {
-		mmr_error_at(c->err, c->file, 10, "trace.dat version '%.4s' is not 6 or 7", version);
-		return -1;
-	}
-	c->pos = 12;
-	if (cur_need(c, 6, "the file header"))
-		return -1;
-	uint8_t big = c->buf[12], lsize = c->buf[13];
-	uint32_t page = cap_rd32(c->buf + 14);
-	if (big > 1 || (lsize != 4 && lsize != 8) || page < 4096 || page > (1u << 20) || (page & (page - 1))) {
-		mmr_error_at(c->err, c->file, 12, "bad header: endian %u, long size %u, page size %u (corrupt)",
-			 big, lsize, page);
-		return -1;
-	}
-	if (big) {
-		mmr_error_at(c->err, c->file, 12, "big-endian trace.dat files are not supported");
-		return -1;
-	}
-	if (v7)
+	if (!s->chunks)
 		return 0;
-	struct cap_tdata_info info;
-	struct tep_handle *tep = cap_tracing_data_parse(c->buf, c->len, c->file, 0, &info, c->err);
-	if (!tep)
-		return -1;
-	/* A header_page libtraceevent could not read leaves these 0; libtracecmd then fails badly. */
-	bool page_ok = tep_get_header_page_size(tep) > 0 && tep_get_header_timestamp_size(tep) > 0;
-	tep_free(tep);
-	if (!page_ok) {
-		mmr_error_at(c->err, c->file, 12, "header_page does not describe a ring-buffer page (corrupt)");
-		return -1;
+	uint64_t at = s->c->off + s->done;
+	if (size - s->done < 8)
+		return fail_at(im, at, "CPU %u's data ends inside a chunk header (truncated or corrupt)", s->c->cpu);
+	uint32_t zsize = cap_rd32(base + s->done), usize = cap_rd32(base + s->done + 4);
+	if (zsize > size - s->done - 8 || !usize || usize > MAX_CHUNK || usize % im->d.page_size)
+		return fail_at(im, at, "CPU %u's chunk sizes %u and %u do not fit (corrupt)", s->c->cpu, zsize, usize);
+	if (s->chunk_len < usize) {
+		free(s->chunk);
+		s->chunk = malloc(usize);
+		if (!s->chunk)
+			return fail_at(im, at, "out of memory decompressing %u bytes", usize);
 	}
-	c->pos = info.used;
-	return check_v6_tail(c, page);
+	size_t n = ZSTD_decompress(s->chunk, usize, base + s->done + 8, zsize);
+	if (ZSTD_isError(n) || n != usize)
+		return fail_at(im, at, "CPU %u's chunk does not decompress to its %u bytes (corrupt)", s->c->cpu, usize);
+	s->chunk_len = usize;
+	s->chunk_pos = 0;
+	s->page_at = at;
+	s->done += 8 + (uint64_t)zsize;
+	s->chunks--;
+	return 1;
 }
 
-/* Map IN and check its header.  Returns 0, or -1 with ERR. */
-static int precheck(const char *in, struct mmr_error *err)
+/*
+ * The next page of S into S->page, its header read: events between
+ * S->pos and S->end, lost events counted.  Returns 1, 0 at the CPU's end,
+ * or -1 (ERR).
+ */
+static int next_page(struct dat_import *im, struct src *s)
 {
-	struct stat st;
-	int fd = open(in, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		mmr_error_at(err, in, 0, "cannot open: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	uint32_t ps = im->d.page_size;
+	if (im->d.compressed) {
+		int rc = s->chunk_pos < s->chunk_len ? 1 : next_chunk(im, s);
+		if (rc <= 0)
+			return rc;
+		memcpy(s->page, s->chunk + s->chunk_pos, ps);
+		s->chunk_pos += ps;
+	} else {
+		if (s->done == s->c->size)
+			return 0;
+		s->page_at = s->c->off + s->done;
+		memcpy(s->page, im->d.map + s->page_at, ps);
+		s->done += ps;
 	}
-	size_t len = (size_t)st.st_size;
-	void *map = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-	close(fd);
-	if (map == MAP_FAILED) {
-		mmr_error_at(err, in, 0, len ? "cannot map: %s" : "empty file", strerror(errno));
-		return -1;
+	size_t lsize = im->d.long_size, start = 8 + lsize;
+	uint64_t commit = lsize == 8 ? cap_rd64(s->page + 8) : cap_rd32(s->page + 8);
+	size_t used = commit & COMMIT_MASK;
+	if (used > ps - start)
+		return fail_at(im, s->page_at, "a page of CPU %u commits %zu bytes, more than the page holds (corrupt)",
+			       s->c->cpu, used);
+	if (commit & MISSING_EVENTS) {
+		/* The count follows the data when the kernel stored it; -1 otherwise: at least one. */
+		uint64_t n = (commit & MISSING_STORED) && used + lsize <= ps - start
+				     ? (lsize == 8 ? cap_rd64(s->page + start + used) : cap_rd32(s->page + start + used))
+				     : 1;
+		im->lost[s->c->cpu] += n ? n : 1;
 	}
-	struct dat_cur c = {.buf = map, .len = len, .file = in, .err = err};
-	int rc = check_header(&c);
-	munmap(map, len);
-	return rc;
+	s->ts = cap_rd64(s->page);
+	s->pos = start;
+	s->end = start + used;
+	return 1;
 }
 
-struct dat_import {
-	struct cap_sink sink;
-	struct mmr_error *err;
-	bool failed;
-	uint64_t *lost;   /* per CPU, grown as CPUs show up */
-	size_t nlost;
-	struct mmr_idmap pids; /* pids seen, to name from the file's cmdlines */
-	uint8_t *checked;      /* event ids whose format was checked: CAP_EVENT_IDS entries */
-	const char *in;
-};
+/*
+ * The next event of S (S->data, S->size, S->ts), across pages; S->data
+ * NULL at the CPU's end.  Returns 0, or -1 (ERR) for an event that does
+ * not lie inside its page's data.
+ */
+static int next_event(struct dat_import *im, struct src *s)
+{
+	for (;;) {
+		if (s->pos >= s->end) {
+			int rc = next_page(im, s);
+			if (rc <= 0) {
+				s->data = NULL;
+				return rc;
+			}
+			continue;
+		}
+		size_t left = s->end - s->pos;
+		const uint8_t *e = s->page + s->pos;
+		uint32_t head = cap_rd32(e), type = head & 31, delta = head >> 5;
+		if (left < 4 || ((type == RB_LONG_DATA || type >= RB_PADDING) && left < 8))
+			break;
+		uint64_t word = cap_rd32(e + 4);
+		size_t len;
+		if (type == RB_TIME_EXTEND || type == RB_TIME_STAMP) {
+			uint64_t t = word << 27 | delta;
+			s->ts = type == RB_TIME_STAMP ? t | (s->ts & TS_MSB) : s->ts + t;
+			s->pos += 8;
+			continue;
+		}
+		if (type == RB_PADDING) {
+			/* Padding with no delta is the rest of the page; with one, a discarded event of WORD bytes. */
+			if (delta && word > left - 4)
+				break;
+			s->pos = delta ? s->pos + 4 + (size_t)word : s->end;
+			s->ts += delta;
+			continue;
+		}
+		size_t hdr = type == RB_LONG_DATA ? 8 : 4;
+		len = type == RB_LONG_DATA ? (word < 4 ? SIZE_MAX : (size_t)(word - 4 + 3) / 4 * 4) : (size_t)type * 4;
+		if (len > left - hdr)
+			break;
+		s->ts += delta;
+		s->data = e + hdr;
+		s->size = len;
+		s->pos += hdr + len;
+		return 0;
+	}
+	return fail_at(im, s->page_at, "an event of CPU %u at byte %zu of its page overruns the page's data (corrupt)",
+		       s->c->cpu, s->pos);
+}
 
 /*
  * Every recorded event must have a format, and a capture tracepoint's
  * must have bound: otherwise its records would be dropped without a word.
  */
-static int check_type(struct dat_import *im, struct tep_record *rec)
+static int check_type(struct dat_import *im, const struct src *s, struct tep_record *rec)
 {
 	int type = tep_data_type(im->sink.tep, rec);
 	if (type < 0 || type >= (int)CAP_EVENT_IDS || im->checked[type])
@@ -184,51 +216,55 @@ static int check_type(struct dat_import *im, struct tep_record *rec)
 	im->checked[type] = 1;
 	struct tep_event *e = tep_find_event(im->sink.tep, type);
 	if (!e)
-		mmr_error_at(im->err, im->in, rec->offset, "a record of event id %d, which has no format in the file (corrupt)", type);
-	else if (!cap_sink_usable(&im->sink, e))
-		mmr_error_at(im->err, im->in, rec->offset, "the format of %s:%s lacks a field it needs (corrupt, or a kernel this build does not know)",
-			 e->system, e->name);
-	return e && cap_sink_usable(&im->sink, e) ? 0 : -1;
-}
-
-/* Room for CPU in the lost counts.  Returns 0, or -1 when out of memory. */
-static int lost_slot(struct dat_import *im, uint32_t cpu)
-{
-	if (cpu < im->nlost)
-		return 0;
-	size_t n = (size_t)cpu + 1;
-	uint64_t *grown = realloc(im->lost, n * sizeof(*grown));
-	if (!grown)
-		return -1;
-	memset(grown + im->nlost, 0, (n - im->nlost) * sizeof(*grown));
-	im->lost = grown;
-	im->nlost = n;
+		return fail_at(im, s->page_at, "a record of event id %d, which has no format in the file (corrupt)", type);
+	if (!cap_sink_usable(&im->sink, e))
+		return fail_at(im, s->page_at, "the format of %s:%s lacks a field it needs (corrupt, or a kernel this "
+			       "build does not know)", e->system, e->name);
 	return 0;
 }
 
-static int on_record(struct tracecmd_input *handle, struct tep_record *rec, int cpu, void *arg)
+/* ns from the ring buffer's clock: TSC cycles scaled when the file says how (TSC2NSEC). */
+static uint64_t to_ns(const struct cap_dat *d, uint64_t ts)
 {
-	struct dat_import *im = arg;
-	(void)handle;
-	if (cpu < 0 || cpu > 65535 || rec->size < 0 || lost_slot(im, (uint32_t)cpu)) {
-		snprintf(im->err->msg, sizeof(im->err->msg), "trace.dat: record on CPU %d is malformed", cpu);
-		im->failed = true;
-		return 1;
+	return d->tsc_mult ? (uint64_t)(((unsigned __int128)ts * d->tsc_mult) >> d->tsc_shift) : ts;
+}
+
+/* S's current event to the sink, its pid noted. */
+static int emit(struct dat_import *im, const struct src *s)
+{
+	struct tep_record rec = {.data = (void *)s->data, .size = (int)s->size, .cpu = (int)s->c->cpu};
+	if (s->size >= 8) {
+		if (check_type(im, s, &rec))
+			return -1;
+		int pid = tep_data_pid(im->sink.tep, &rec);
+		if (pid > 0 && !mmr_idmap_get(&im->pids, (uint64_t)pid) && mmr_idmap_put(&im->pids, (uint64_t)pid, 1))
+			return fail_at(im, 0, "out of memory");
 	}
-	/* -1: the page says events were lost without saying how many; count one. */
-	if (rec->missed_events)
-		im->lost[cpu] += rec->missed_events > 0 ? (uint64_t)rec->missed_events : 1;
-	if ((rec->size >= 8 && check_type(im, rec)) ||
-	    cap_sink_record(&im->sink, rec->data, (size_t)rec->size, rec->ts, (uint32_t)cpu, im->err)) {
-		im->failed = true;
-		return 1;
+	return cap_sink_record(&im->sink, s->data, s->size, to_ns(&im->d, s->ts), s->c->cpu, im->err);
+}
+
+/* Every CPU's events, the oldest first (the lower CPU on a tie), into the sink. */
+static int merge(struct dat_import *im)
+{
+	size_t n = im->d.ncpus;
+	for (size_t i = 0; i < n; i++)
+		if (next_event(im, &im->src[i]))
+			return -1;
+	for (uint64_t count = 1;; count++) {
+		struct src *best = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (im->src[i].data && (!best || im->src[i].ts < best->ts))
+				best = &im->src[i];
+		if (!best)
+			return 0;
+		if (emit(im, best))
+			return -1;
+		/* Events wait in the sink only until every CPU is past them. */
+		if (count % FLUSH_EVERY == 0 && cap_sink_flush(&im->sink, to_ns(&im->d, best->ts), im->err))
+			return -1;
+		if (next_event(im, best))
+			return -1;
 	}
-	if (rec->size >= 8) {
-		int pid = tep_data_pid(im->sink.tep, rec);
-		if (pid > 0 && !mmr_idmap_get(&im->pids, (uint64_t)pid))
-			mmr_idmap_put(&im->pids, (uint64_t)pid, 1);
-	}
-	return 0;
 }
 
 /* Name every pid seen from the file's saved cmdlines. */
@@ -244,59 +280,71 @@ static int add_comms(struct dat_import *im)
 	return 0;
 }
 
+/* Buffers for every CPU with data.  Returns 0 or -1 (ERR). */
+static int setup(struct dat_import *im)
+{
+	im->src = calloc(im->d.ncpus ? im->d.ncpus : 1, sizeof(*im->src));
+	im->lost = calloc(im->d.nr_cpus, sizeof(*im->lost));
+	im->checked = calloc(CAP_EVENT_IDS, 1);
+	if (!im->src || !im->lost || !im->checked || mmr_idmap_init(&im->pids, 256))
+		return fail_at(im, 0, "out of memory");
+	for (size_t i = 0; i < im->d.ncpus; i++) {
+		im->src[i].c = &im->d.cpus[i];
+		/* Slack past the page: a page header's lost count may sit at its very end. */
+		im->src[i].page = calloc(1, (size_t)im->d.page_size + 16);
+		if (!im->src[i].page)
+			return fail_at(im, 0, "out of memory");
+	}
+	return 0;
+}
+
+static void release(struct dat_import *im)
+{
+	for (size_t i = 0; im->src && i < im->d.ncpus; i++) {
+		free(im->src[i].page);
+		free(im->src[i].chunk);
+	}
+	free(im->src);
+	free(im->lost);
+	free(im->checked);
+	mmr_idmap_destroy(&im->pids);
+	cap_dat_close(&im->d);
+}
+
 int cap_import_tracedat(const char *in, const char *out, struct mmr_import_summary *sum,
 			struct mmr_error *err)
 {
-	struct dat_import im = {.err = err, .in = in};
-	/* libtracecmd would print its own diagnostics; ours is the one error line. */
-	tracecmd_set_loglevel(TEP_LOG_NONE);
-	tep_set_loglevel(TEP_LOG_NONE);
-	if (precheck(in, err))
+	struct dat_import im = {.err = err};
+	tep_set_loglevel(TEP_LOG_NONE); /* libtraceevent's own diagnostics; ours is the one error line */
+	if (cap_dat_open(&im.d, in, err))
 		return -1;
-	struct tracecmd_input *h = tracecmd_open(in, TRACECMD_FL_LOAD_NO_PLUGINS);
-	if (!h) {
-		snprintf(err->msg, sizeof(err->msg),
-			 "%s: offset 0: not a readable trace.dat (corrupt or truncated header, or an "
-			 "unsupported version)", in);
+	struct mmr_meta meta = {.kernel_release = "", .clock = "unknown", .source = "import trace.dat",
+				.nr_cpus = im.d.nr_cpus};
+	int rc = setup(&im);
+	if (!rc && !cap_tp_known(im.d.tep))
+		rc = fail_at(&im, im.d.formats_off, "no allocator tracepoint among the file's event formats "
+			     "(see 'mmreplay help import')");
+	if (!rc)
+		rc = cap_sink_open(&im.sink, out, &meta, im.d.tep, MMR_CAP_ALL, err);
+	if (rc) {
+		release(&im);
 		return -1;
 	}
-	struct tep_handle *tep = tracecmd_get_tep(h);
-	struct mmr_meta meta = {
-		.kernel_release = "", .clock = "unknown", .source = "import trace.dat",
-		.nr_cpus = tep_get_cpus(tep) > 0 ? (uint32_t)tep_get_cpus(tep) : 1,
-	};
-	int rc = -1;
-	im.checked = calloc(CAP_EVENT_IDS, 1);
-	if (!im.checked || mmr_idmap_init(&im.pids, 256) || lost_slot(&im, meta.nr_cpus - 1)) {
-		snprintf(err->msg, sizeof(err->msg), "import: out of memory");
-		goto done;
-	}
-	if (cap_sink_open(&im.sink, out, &meta, tep, MMR_CAP_ALL, err))
-		goto done;
-	if (tracecmd_iterate_events(h, NULL, 0, on_record, &im) < 0 && !im.failed) {
-		snprintf(err->msg, sizeof(err->msg), "%s: the trace data is corrupt or truncated", in);
-		im.failed = true;
-	}
-	if (im.failed || add_comms(&im)) {
+	if (merge(&im) || add_comms(&im)) {
 		cap_sink_abort(&im.sink);
-		goto done;
+		release(&im);
+		return -1;
 	}
 	sum->records = im.sink.records;
 	sum->events = im.sink.events;
 	memcpy(sum->by_family, im.sink.by_family, sizeof(sum->by_family));
 	sum->out_of_order = cap_merge_out_of_order(im.sink.merge);
-	for (size_t c = 0; c < im.nlost; c++)
+	for (uint32_t c = 0; c < im.d.nr_cpus; c++)
 		sum->lost += im.lost[c];
-	/* Lost counts of CPUs past the header's count (a damaged file) are in the summary only. */
-	if (cap_sink_close(&im.sink, im.lost, meta.nr_cpus, err))
-		goto done;
+	rc = cap_sink_close(&im.sink, im.lost, im.d.nr_cpus, err);
 	struct stat st;
-	sum->file_bytes = stat(out, &st) == 0 ? (uint64_t)st.st_size : 0;
-	rc = 0;
-done:
-	mmr_idmap_destroy(&im.pids);
-	free(im.lost);
-	free(im.checked);
-	tracecmd_close(h);
+	if (!rc)
+		sum->file_bytes = stat(out, &st) == 0 ? (uint64_t)st.st_size : 0;
+	release(&im);
 	return rc;
 }

@@ -21,15 +21,19 @@
 const char *cap_tracefs_dir(bool write, struct mmr_error *err)
 {
 	/* Finds the mount point, mounting tracefs first when it is not mounted and we may. */
+	errno = 0;
 	const char *path = tracefs_tracing_dir();
 	if (!path) {
+		int e = errno;
 		if (geteuid() != 0)
 			snprintf(err->msg, sizeof(err->msg),
 				 "tracefs is not mounted, and mounting it needs root "
 				 "(mount -t tracefs nodev /sys/kernel/tracing)");
 		else
-			snprintf(err->msg, sizeof(err->msg), "cannot find or mount tracefs: %s",
-				 strerror(errno));
+			snprintf(err->msg, sizeof(err->msg),
+				 "tracefs is not mounted, and mounting it on /sys/kernel/tracing failed: %s%s",
+				 e ? strerror(e) : "no tracefs in this kernel?",
+				 e == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
 		return NULL;
 	}
 	char instances[4096];
@@ -52,6 +56,9 @@ const char *cap_tracefs_dir(bool write, struct mmr_error *err)
 static bool owner_alive(pid_t pid)
 {
 	char path[64], comm[32] = "";
+	/* Ours, before we made it: an earlier process of our pid left it (pids wrap). */
+	if (pid == getpid())
+		return false;
 	if (kill(pid, 0) != 0 && errno == ESRCH)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
@@ -71,7 +78,7 @@ static int collect_stale(const char *name, void *ctx)
 	if (strncmp(name, INSTANCE_PREFIX, strlen(INSTANCE_PREFIX)) != 0)
 		return 0;
 	long pid = strtol(name + strlen(INSTANCE_PREFIX), &end, 10);
-	if (*end != '\0' || pid <= 0 || pid == getpid() || owner_alive((pid_t)pid))
+	if (*end != '\0' || pid <= 0 || pid > INT32_MAX || owner_alive((pid_t)pid))
 		return 0;
 	size_t n = 0;
 	while (*list && (*list)[n])
@@ -117,14 +124,17 @@ int cap_instance_create(struct cap_instance *ci, struct mmr_error *err)
 	return 0;
 }
 
-void cap_instance_destroy(struct cap_instance *ci)
+int cap_instance_destroy(struct cap_instance *ci)
 {
 	if (!ci->inst)
-		return;
+		return 0;
 	tracefs_trace_off(ci->inst);
-	tracefs_instance_destroy(ci->inst);
+	int rc = tracefs_instance_destroy(ci->inst);
+	int e = errno;
 	tracefs_instance_free(ci->inst);
 	ci->inst = NULL;
+	errno = e;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Write VALUE to the instance file NAME; fill ERR on failure. */
@@ -154,9 +164,12 @@ int cap_instance_setup(struct cap_instance *ci, unsigned buffer_kb, pid_t pid, s
 	/* Wake the reader's poll when a buffer is a quarter full (kernels since 5.1). */
 	if (tracefs_file_exists(ci->inst, "buffer_percent") && set_file(ci, "buffer_percent", "25", err))
 		return -1;
+	errno = 0;
 	if (buffer_kb && tracefs_instance_set_buffer_size(ci->inst, buffer_kb, -1) < 0) {
-		snprintf(err->msg, sizeof(err->msg), "cannot set the ring buffer to %u KiB per CPU: %s",
-			 buffer_kb, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg),
+			 "the kernel refused a ring buffer of %u KiB per CPU in tracing instance %s: %s "
+			 "(try a smaller --buffer-kb)", buffer_kb, ci->name,
+			 errno ? strerror(errno) : "unknown error");
 		return -1;
 	}
 	/*
@@ -214,12 +227,20 @@ int cap_instance_enable(struct cap_instance *ci, unsigned families, uint64_t *en
 		const struct mmr_capture_tracepoint *tp = mmr_capture_tracepoint_get(i);
 		if (!(families & (1u << tp->family)))
 			continue;
-		if (cap_tracepoint_exists(tp) && tracefs_event_enable(ci->inst, tp->system, tp->event) == 0) {
-			*enabled |= 1ull << i;
-		} else if (!tp->optional && mlen < sizeof(missing)) {
-			mlen += (size_t)snprintf(missing + mlen, sizeof(missing) - mlen, "%s%s:%s",
-						 mlen ? ", " : "", tp->system, tp->event);
+		if (!cap_tracepoint_exists(tp)) {
+			if (!tp->optional && mlen < sizeof(missing))
+				mlen += (size_t)snprintf(missing + mlen, sizeof(missing) - mlen, "%s%s:%s",
+							 mlen ? ", " : "", tp->system, tp->event);
+			continue;
 		}
+		/* The kernel has it but will not record it: a capture without it would mislead. */
+		errno = 0;
+		if (tracefs_event_enable(ci->inst, tp->system, tp->event) != 0) {
+			snprintf(err->msg, sizeof(err->msg), "cannot enable %s:%s in tracing instance %s: %s",
+				 tp->system, tp->event, ci->name, errno ? strerror(errno) : "unknown error");
+			return -1;
+		}
+		*enabled |= 1ull << i;
 	}
 	if (mlen)
 		fprintf(log, "mmreplay capture: warning: this kernel has no %s; those events are not recorded\n",

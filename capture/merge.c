@@ -180,3 +180,4 @@ uint64_t cap_merge_out_of_order(const struct cap_merge *m)
 {
 	return m->out_of_order;
 }
+

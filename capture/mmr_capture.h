@@ -88,14 +88,20 @@ struct mmr_capture_summary {
 	uint64_t dat_bytes;               /* size of the trace.dat, when written */
 	double seconds;                   /* wall time of the capture */
 	int command_status;               /* the command's exit status (shell style), -1 without one */
+	int stop_signal;                  /* the signal that ended the capture (SIGINT...), 0: none */
 };
 
 /*
  * Record the chosen tracepoints into O->output, in a private tracefs
- * instance that is removed on return, on SIGINT and on SIGTERM.  Prints
- * warnings (missing tracepoints), the status line and a summary on O->log.
- * Returns 0, or -1 with ERR filled (nothing to record, no permission,
- * tracefs missing, I/O error).
+ * instance that is removed on return.  SIGINT, SIGTERM and SIGHUP (unless
+ * ignored when called: nohup) end the capture with the trace complete;
+ * SIGPIPE is ignored meanwhile; the old handlers are back on return.
+ * Prints warnings (missing tracepoints), the status line and a summary on
+ * O->log.  Returns 0, or -1 with ERR filled (nothing to record, no
+ * permission, tracefs missing, I/O error).  A failure once recording began
+ * keeps what was recorded, and ERR's line ends saying whether O->output is
+ * complete, cut (the reader recovers its whole blocks, with a warning) or
+ * removed because nothing reached it.
  */
 int mmr_capture_run(const struct mmr_capture_opts *o, struct mmr_capture_summary *sum,
 		    struct mmr_error *err);

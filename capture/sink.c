@@ -5,6 +5,7 @@
  * written.  One sink serves live capture and both importers, which is
  * what makes the same tracepoints give the same events from any of them.
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,14 @@ oom:
 	return -1;
 }
 
+/* Remove OUT when it is a regular file (never what a symlink was swapped for, say /dev/null). */
+static void remove_output(const char *out)
+{
+	struct stat st;
+	if (lstat(out, &st) == 0 && S_ISREG(st.st_mode))
+		unlink(out);
+}
+
 static void sink_release(struct cap_sink *s)
 {
 	cap_merge_free(s->merge);
@@ -63,13 +72,15 @@ int cap_sink_open(struct cap_sink *s, const char *out, const struct mmr_meta *me
 	if (bind_events(s, families, err))
 		goto fail;
 	s->w = mmr_writer_open(out, meta, NULL, err);
-	if (!s->w)
+	if (!s->w) {
+		remove_output(out); /* created, perhaps with part of a header, before the failure */
 		goto fail;
+	}
 	s->merge = cap_merge_new(s->w);
 	if (!s->merge) {
 		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
 		mmr_writer_close(s->w, &(struct mmr_error){{0}});
-		unlink(out);
+		remove_output(out);
 		goto fail;
 	}
 	return 0;
@@ -147,7 +158,10 @@ int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t 
 
 int cap_sink_flush(struct cap_sink *s, uint64_t until, struct mmr_error *err)
 {
-	return cap_merge_flush(s->merge, until, err);
+	if (cap_merge_flush(s->merge, until, err) == 0)
+		return 0;
+	s->write_failed = true;
+	return -1;
 }
 
 int cap_sink_comm(struct cap_sink *s, int32_t pid, const char *comm, struct mmr_error *err)
@@ -155,15 +169,31 @@ int cap_sink_comm(struct cap_sink *s, int32_t pid, const char *comm, struct mmr_
 	return mmr_writer_add_comm(s->w, pid, comm, err);
 }
 
+void cap_sink_cut(struct cap_sink *s)
+{
+	/* The writer cut the file back to its last whole block when the write failed, and writes no more. */
+	if (s->w)
+		mmr_writer_close(s->w, &(struct mmr_error){{0}});
+	s->w = NULL;
+	sink_release(s);
+}
+
 int cap_sink_close(struct cap_sink *s, const uint64_t *lost, uint32_t nr_cpus, struct mmr_error *err)
 {
-	int rc = cap_merge_flush(s->merge, UINT64_MAX, err);
+	if (cap_sink_flush(s, UINT64_MAX, err)) {
+		cap_sink_cut(s);
+		return -1;
+	}
+	int rc = 0;
 	for (uint32_t c = 0; !rc && lost && c < nr_cpus; c++)
 		rc = mmr_writer_set_lost(s->w, c, lost[c], err);
 	struct mmr_error cerr;
-	if (mmr_writer_close(s->w, &cerr) && !rc) {
-		*err = cerr;
+	if (mmr_writer_close(s->w, &cerr)) {
+		/* What the failed close put down is gone: the reader recovers the blocks before it. */
+		if (!rc)
+			*err = cerr;
 		rc = -1;
+		s->write_failed = true;
 	}
 	s->w = NULL;
 	sink_release(s);
@@ -174,9 +204,7 @@ void cap_sink_abort(struct cap_sink *s)
 {
 	if (s->w) {
 		mmr_writer_close(s->w, &(struct mmr_error){{0}});
-		struct stat st;
-		if (lstat(s->out_path, &st) == 0 && S_ISREG(st.st_mode))
-			unlink(s->out_path);
+		remove_output(s->out_path);
 	}
 	s->w = NULL;
 	sink_release(s);

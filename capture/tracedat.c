@@ -25,12 +25,21 @@ struct dat {
 	const char *path;
 	struct mmr_error *err;
 	bool failed;
+	int error; /* errno of the first failure: later calls overwrite errno */
 };
+
+static void fail(struct dat *d)
+{
+	if (!d->failed)
+		d->error = errno ? errno : EIO;
+	d->failed = true;
+}
 
 static void put(struct dat *d, const void *p, size_t n)
 {
+	errno = 0;
 	if (!d->failed && n && fwrite(p, n, 1, d->f) != 1)
-		d->failed = true;
+		fail(d);
 }
 
 /* Numbers are little-endian: the header's endian byte says so, and so is every machine we run on. */
@@ -85,7 +94,8 @@ static void put_formats(struct dat *d, const char *system, const char *const *ev
 	int *size = calloc(n ? n : 1, sizeof(*size));
 	uint32_t count = 0;
 	if (!text || !size) {
-		d->failed = true;
+		errno = ENOMEM;
+		fail(d);
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			text[i] = tracefs_event_file_read(NULL, system, events[i], "format", &size[i]);
@@ -187,7 +197,7 @@ static uint64_t copy_spool(struct dat *d, FILE *src)
 		total += n;
 	}
 	if (ferror(src))
-		d->failed = true;
+		fail(d);
 	return total;
 }
 
@@ -227,13 +237,15 @@ int cap_tracedat_write(const char *path, struct cap_ring *r, uint64_t enabled, c
 	for (int c = 0; c < r->ncpus; c++)
 		if (r->spool[c])
 			copy_spool(&d, r->spool[c]);
+	errno = 0;
 	if (fflush(d.f) != 0)
-		d.failed = true;
+		fail(&d);
 	*bytes = d.failed ? 0 : (uint64_t)ftello(d.f);
+	errno = 0;
 	if (fclose(d.f) != 0)
-		d.failed = true;
+		fail(&d);
 	if (d.failed) {
-		snprintf(err->msg, sizeof(err->msg), "%s: write failed: %s", path, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg), "%s: write failed: %s", path, strerror(d.error));
 		remove(path);
 		return -1;
 	}

@@ -38,7 +38,8 @@ struct td_cur {
 	size_t len, pos;
 	bool big;             /* the block's byte order */
 	const char *file;
-	uint64_t base;        /* file offset of buf[0] */
+	uint64_t base;        /* file offset of buf[0], or of the compressed section it came from */
+	bool packed;          /* buf was decompressed: offsets in it are not the file's */
 	struct mmr_error *err;
 };
 
@@ -49,8 +50,22 @@ __attribute__((format(printf, 2, 3))) static int td_fail(struct td_cur *c, const
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	mmr_error_at(c->err, c->file, c->base + c->pos, "tracing data: %s", what);
+	if (c->packed)
+		mmr_error_at(c->err, c->file, c->base, "tracing data: %s (byte %zu of the decompressed section)", what,
+			     c->pos);
+	else
+		mmr_error_at(c->err, c->file, c->base + c->pos, "tracing data: %s", what);
 	return -1;
+}
+
+/* S for a message: its bytes that are not printable ASCII shown as '?', so the message stays one line. */
+static const char *td_show(const char *s, char *buf, size_t n)
+{
+	size_t i = 0;
+	for (; s[i] && i + 1 < n; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
 }
 
 /* Check that N more bytes are there for WHAT. */
@@ -139,8 +154,10 @@ static int td_preamble(struct td_cur *c, struct tep_handle *tep, struct cap_tdat
 	snprintf(info->version, sizeof(info->version), "%s", ver);
 	/* perf writes 0.5 or 0.6; trace-cmd 6 has this layout; 7 does not. */
 	if (strcmp(ver, "0.5") && strcmp(ver, "0.6") && strcmp(ver, "6")) {
+		char shown[sizeof(info->version)];
 		c->pos -= strlen(ver) + 1;
-		return td_fail(c, "unsupported version '%s' (this build reads 0.5, 0.6 and 6)", ver);
+		return td_fail(c, "unsupported version '%s' (this build reads 0.5, 0.6 and 6)",
+			       td_show(ver, shown, sizeof(shown)));
 	}
 	info->has_cmdlines = strcmp(ver, "0.5") != 0;
 	if (td_need(c, 2, "endianness and long size"))
@@ -215,6 +232,23 @@ static int td_headers(struct td_cur *c, struct tep_handle *tep, const struct cap
 	return 0;
 }
 
+/*
+ * TEXT[0..N) with its print format replaced by an empty one; returns the
+ * new length (TEXT has room: the replacement is never longer).  The
+ * decoders read the fields only, and libtraceevent evaluates parts of a
+ * print format while parsing it: a damaged one divides by zero (1.7.1).
+ */
+static size_t td_without_print_fmt(char *text, size_t n)
+{
+	static const char empty[] = "\nprint fmt: \"\"\n";
+	const char *p = memmem(text, n, "\nprint fmt:", 11);
+	if (!p || (size_t)(p - text) + sizeof(empty) - 1 > n)
+		return n;
+	size_t at = (size_t)(p - text);
+	memcpy(text + at, empty, sizeof(empty));
+	return at + sizeof(empty) - 1;
+}
+
 /* One event format of SYSTEM, the I-th of its kind. */
 static int td_event(struct td_cur *c, struct tep_handle *tep, const char *sys, uint64_t i,
 		    struct cap_tdata_info *info)
@@ -229,13 +263,10 @@ static int td_event(struct td_cur *c, struct tep_handle *tep, const char *sys, u
 		c->pos = at;
 		return td_fail(c, "%s is not text (corrupt)", what);
 	}
+	n = td_without_print_fmt(text, n);
 	enum tep_errno rc = tep_parse_event(tep, text, n, sys);
 	free(text);
-	/*
-	 * A print format libtraceevent cannot follow still leaves the event
-	 * and its fields, which is all the decoders read.
-	 */
-	if (rc != 0 && rc != TEP_ERRNO__READ_PRINT_FAILED) {
+	if (rc != 0) {
 		char msg[128];
 		tep_strerror(tep, rc, msg, sizeof(msg));
 		c->pos = at;
@@ -258,8 +289,8 @@ static int td_count(struct td_cur *c, const char *what, size_t min_each, uint64_
 	return 0;
 }
 
-/* The ftrace formats, then every system's. */
-static int td_formats(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
+/* The ftrace formats. */
+static int td_ftrace(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
 {
 	uint64_t n;
 	if (td_count(c, "the count of ftrace formats", 8, &n))
@@ -267,14 +298,27 @@ static int td_formats(struct td_cur *c, struct tep_handle *tep, struct cap_tdata
 	for (uint64_t i = 0; i < n; i++)
 		if (td_event(c, tep, "ftrace", i, info))
 			return -1;
+	return 0;
+}
+
+/* Every event system's formats. */
+static int td_systems(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
+{
 	uint64_t nsys;
 	if (td_count(c, "the count of event systems", 5, &nsys))
 		return -1;
 	for (uint64_t s = 0; s < nsys; s++) {
 		const char *sys;
 		uint64_t nev;
-		if (td_string(c, 256, "an event system name", &sys) ||
-		    td_count(c, "the count of the system's formats", 8, &nev))
+		size_t at = c->pos;
+		if (td_string(c, 256, "an event system name", &sys))
+			return -1;
+		/* The kernel's system names are words ("kmem", "xhci-hcd"); messages and decoders quote them. */
+		if (!*sys || strspn(sys, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(sys)) {
+			c->pos = at;
+			return td_fail(c, "event system name is not a word (corrupt)");
+		}
+		if (td_count(c, "the count of the system's formats", 8, &nev))
 			return -1;
 		for (uint64_t i = 0; i < nev; i++)
 			if (td_event(c, tep, sys, i, info))
@@ -283,41 +327,115 @@ static int td_formats(struct td_cur *c, struct tep_handle *tep, struct cap_tdata
 	return 0;
 }
 
-/* kallsyms, printk formats and (0.6 on) saved cmdlines: names for addresses and pids. */
-static int td_tables(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
+/*
+ * Where byte N of TEXT[0..LEN) has no business in a text libtraceevent
+ * reads as a C string: a NUL would cut it short, silently.  LEN if none.
+ */
+static size_t td_nul_at(const char *text, size_t len)
+{
+	const char *nul = memchr(text, 0, len);
+	return nul ? (size_t)(nul - text) : len;
+}
+
+/*
+ * Whether LINE[0..N) is what the kernel prints in printk_formats:
+ * "0xADDRESS : "FORMAT"".  tep_parse_printk_formats() trusts the shape: it
+ * reads past a line without a ':', and tep_register_print_string() reads
+ * before a format shorter than 3 bytes (1.7.1).
+ */
+static bool td_printk_line(const char *line, size_t n)
+{
+	size_t i = 2;
+	if (n < 2 || line[0] != '0' || (line[1] != 'x' && line[1] != 'X'))
+		return false;
+	while (i < n && strchr("0123456789abcdefABCDEF", line[i]) && line[i])
+		i++;
+	if (i == 2 || n - i < 3 || memcmp(line + i, " : ", 3) != 0)
+		return false;
+	i += 3;
+	i += i < n && line[i] == '"';
+	return n - i >= 3;
+}
+
+/* A size-prefixed text for WHAT, its NULs refused.  *AT: where its bytes start. */
+static int td_checked_text(struct td_cur *c, size_t size_bytes, const char *what, char **text, size_t *n,
+			   size_t *at)
+{
+	size_t start = c->pos;
+	if (td_text(c, size_bytes, what, text, n))
+		return -1;
+	*at = c->pos - *n;
+	size_t nul = td_nul_at(*text, *n);
+	if (nul == *n)
+		return 0;
+	free(*text);
+	c->pos = *at + nul;
+	td_fail(c, "%s hold a NUL byte (corrupt)", what);
+	c->pos = start;
+	return -1;
+}
+
+static int td_kallsyms(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
 {
 	char *text;
-	size_t n, at = c->pos;
-	if (td_text(c, 4, "kallsyms", &text, &n))
+	size_t n, at, start = c->pos;
+	if (td_checked_text(c, 4, "kallsyms", &text, &n, &at))
 		return -1;
 	int rc = n ? tep_parse_kallsyms(tep, text) : 0;
 	free(text);
 	if (rc) {
-		c->pos = at;
+		c->pos = start;
 		return td_fail(c, "kallsyms do not parse");
 	}
 	info->kallsyms_size = n;
-	at = c->pos;
-	if (td_text(c, 4, "printk formats", &text, &n))
+	return 0;
+}
+
+static int td_printk(struct td_cur *c, struct tep_handle *tep)
+{
+	char *text;
+	size_t n, at, start = c->pos;
+	if (td_checked_text(c, 4, "printk formats", &text, &n, &at))
 		return -1;
-	rc = n ? tep_parse_printk_formats(tep, text) : 0;
+	for (size_t line = 0, end; line < n; line = end + 1) {
+		const char *nl = memchr(text + line, '\n', n - line);
+		end = nl ? (size_t)(nl - text) : n;
+		if (end > line && !td_printk_line(text + line, end - line)) {
+			free(text);
+			c->pos = at + line;
+			return td_fail(c, "printk formats: line not of the form '0xADDRESS : \"FORMAT\"' (corrupt)");
+		}
+	}
+	int rc = n ? tep_parse_printk_formats(tep, text) : 0;
 	free(text);
 	if (rc) {
-		c->pos = at;
+		c->pos = start;
 		return td_fail(c, "printk formats do not parse");
 	}
-	if (!info->has_cmdlines)
-		return 0;
-	at = c->pos;
-	if (td_text(c, 8, "saved cmdlines", &text, &n))
+	return 0;
+}
+
+static int td_cmdlines(struct td_cur *c, struct tep_handle *tep)
+{
+	char *text;
+	size_t n, at, start = c->pos;
+	if (td_checked_text(c, 8, "saved cmdlines", &text, &n, &at))
 		return -1;
-	rc = n ? tep_parse_saved_cmdlines(tep, text) : 0;
+	int rc = n ? tep_parse_saved_cmdlines(tep, text) : 0;
 	free(text);
 	if (rc) {
-		c->pos = at;
+		c->pos = start;
 		return td_fail(c, "saved cmdlines do not parse");
 	}
 	return 0;
+}
+
+/* kallsyms, printk formats and (0.6 on) saved cmdlines: names for addresses and pids. */
+static int td_tables(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
+{
+	if (td_kallsyms(c, tep, info) || td_printk(c, tep))
+		return -1;
+	return info->has_cmdlines ? td_cmdlines(c, tep) : 0;
 }
 
 struct tep_handle *cap_tracing_data_parse(const void *buf, size_t len, const char *file,
@@ -331,11 +449,30 @@ struct tep_handle *cap_tracing_data_parse(const void *buf, size_t len, const cha
 		mmr_error_at(err, file, base, "tracing data: out of memory");
 		return NULL;
 	}
-	if (td_preamble(&c, tep, info) || td_headers(&c, tep, info) ||
-	    td_formats(&c, tep, info) || td_tables(&c, tep, info)) {
+	if (td_preamble(&c, tep, info) || td_headers(&c, tep, info) || td_ftrace(&c, tep, info) ||
+	    td_systems(&c, tep, info) || td_tables(&c, tep, info)) {
 		tep_free(tep);
 		return NULL;
 	}
 	info->used = c.pos;
 	return tep;
+}
+
+int cap_tracing_data_part(struct tep_handle *tep, enum cap_td_part part, const void *buf, size_t len,
+			  const char *file, uint64_t base, bool packed, struct cap_tdata_info *info,
+			  struct mmr_error *err)
+{
+	struct td_cur c = {.buf = buf, .len = len, .file = file, .base = base, .packed = packed, .err = err,
+			   .big = tep_is_file_bigendian(tep)};
+	int rc;
+	switch (part) {
+	case CAP_TD_HEADERS: rc = td_headers(&c, tep, info); break;
+	case CAP_TD_FTRACE: rc = td_ftrace(&c, tep, info); break;
+	case CAP_TD_SYSTEMS: rc = td_systems(&c, tep, info); break;
+	case CAP_TD_KALLSYMS: rc = td_kallsyms(&c, tep, info); break;
+	case CAP_TD_PRINTK: rc = td_printk(&c, tep); break;
+	default: rc = td_cmdlines(&c, tep); break;
+	}
+	info->used = c.pos;
+	return rc;
 }

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +19,30 @@
 #include "mmr_replay.h"
 #include "mmr_trace.h"
 
+/*
+ * The message, its control characters written as escapes: names in it
+ * come from the command line and from files (a directory called "a\nb"),
+ * and a message must stay one line.
+ */
 static void vmsg(const char *cmd, const char *kind, const char *fmt, va_list ap)
 {
+	char *text = NULL;
 	fprintf(stderr, "mmreplay%s%s: %s", cmd ? " " : "", cmd ? cmd : "", kind);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&text, fmt, ap) < 0) {
+		fputs("(out of memory formatting the message)", stderr);
+		return;
+	}
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", stderr);
+		else if (*p == '\t')
+			fputs("\\t", stderr);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	free(text);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -198,6 +219,95 @@ int cli_check_output(const char *cmd, const char *path)
 		return cli_usage(cmd, "cannot write '%s': %s is not a directory", path, dir);
 	if (access(dir, W_OK | X_OK))
 		return cli_usage(cmd, "cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+/* Where writing PATH would land: an existing file, or a name in an existing directory. */
+struct file_id {
+	bool exists;
+	dev_t dev;
+	ino_t ino;        /* the file's, or its directory's when it does not exist yet */
+	char name[NAME_MAX + 1];
+};
+
+/* Split P into its directory ("." when none) and last name.  False when either does not fit. */
+static bool split_path(const char *p, char *dir, size_t dlen, char *name)
+{
+	const char *slash = strrchr(p, '/');
+	const char *base = slash ? slash + 1 : p;
+	if (strlen(base) > NAME_MAX)
+		return false;
+	strcpy(name, base);
+	int n = !slash ? snprintf(dir, dlen, ".") : slash == p ? snprintf(dir, dlen, "/")
+		: snprintf(dir, dlen, "%.*s", (int)(slash - p), p);
+	return n > 0 && (size_t)n < dlen;
+}
+
+/*
+ * Resolve PATH to what opening it for writing would reach.  stat follows
+ * every symlink when the target exists; a dangling one is followed by hand,
+ * because writing through it creates its target.  False when PATH cannot
+ * be resolved (a missing directory, too many links).
+ */
+static bool file_id(const char *path, struct file_id *id)
+{
+	char p[PATH_MAX], dir[PATH_MAX], target[PATH_MAX];
+	struct stat st;
+	memset(id, 0, sizeof(*id));
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+		return false;
+	for (int hops = 0; hops < 40; hops++) {
+		int missing = lstat(p, &st);
+		if (!missing && !S_ISLNK(st.st_mode)) {
+			*id = (struct file_id){.exists = true, .dev = st.st_dev, .ino = st.st_ino};
+			return true;
+		}
+		if ((missing && errno != ENOENT) || !split_path(p, dir, sizeof(dir), id->name) ||
+		    !id->name[0])
+			return false;
+		if (missing) {
+			/* Not there yet: writing creates NAME in DIR. */
+			if (stat(dir, &st) != 0)
+				return false;
+			id->dev = st.st_dev;
+			id->ino = st.st_ino;
+			return true;
+		}
+		ssize_t n = readlink(p, target, sizeof(target) - 1);
+		if (n < 0)
+			return false;
+		target[n] = '\0';
+		int len = target[0] == '/' ? snprintf(p, sizeof(p), "%s", target)
+			: snprintf(p, sizeof(p), "%s/%s", dir, target);
+		if (len < 0 || (size_t)len >= sizeof(p))
+			return false;
+	}
+	return false;
+}
+
+static bool same_id(const struct file_id *a, const struct file_id *b)
+{
+	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
+	       (a->exists || strcmp(a->name, b->name) == 0);
+}
+
+int cli_check_distinct(const char *cmd, const struct cli_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct file_id a, b;
+		if (!files[i].path || !file_id(files[i].path, &a))
+			continue;
+		for (size_t j = i + 1; j < n; j++) {
+			if (!files[j].path || (!files[i].output && !files[j].output) ||
+			    !file_id(files[j].path, &b) || !same_id(&a, &b))
+				continue;
+			/* Name the later output as the one refused: the earlier is the one meant. */
+			const struct cli_file *w = files[j].output ? &files[j] : &files[i];
+			const struct cli_file *o = w == &files[j] ? &files[i] : &files[j];
+			return cli_usage(cmd, "cannot write '%s' (%s): it is the same file as '%s' (%s)",
+					 w->path, w->what, o->path, o->what);
+		}
+	}
 	return 0;
 }
 

@@ -99,6 +99,25 @@ int cli_open_trace(const char *cmd, const char *path, struct mmr_reader **r);
  */
 int cli_check_output(const char *cmd, const char *path);
 
+/* A file a command reads or writes, as the user named it (cli_check_distinct). */
+struct cli_file {
+	const char *path; /* NULL: not given, skipped */
+	const char *what; /* how the command line named it: "-o", "--trace-dat", "the input" */
+	bool output;      /* the command writes it */
+};
+
+/*
+ * Refuse a command line on which a file the command writes is also one it
+ * reads, or another one it writes: the same path, or the same file reached
+ * another way (a symlink, even a dangling one that writing would follow,
+ * or a hard link).  Call it once every path is known and before anything
+ * is written.  Returns 0, or reports "cannot write 'B' (--trace-dat): it
+ * is the same file as 'A' (-o)" through cli_usage and returns CLI_USAGE.
+ * A path it cannot resolve (a missing directory, a symlink loop) is left
+ * to cli_check_input and cli_check_output to report.
+ */
+int cli_check_distinct(const char *cmd, const struct cli_file *files, size_t n);
+
 /*
  * The engine search path: EXTRA (--engine-path, may be NULL), then
  * $MMREPLAY_ENGINE_PATH, then this build's engine directory, joined by

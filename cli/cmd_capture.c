@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@ static const char capture_help[] =
 	"\n"
 	"Record the kernel's allocation and free tracepoints into a .mmr trace, in a\n"
 	"private tracefs instance that leaves your own tracing alone.  Runs until\n"
-	"Ctrl-C, for -d SECONDS, or for as long as COMMAND runs.  Needs root.\n"
+	"Ctrl-C (or SIGTERM, SIGHUP), for -d SECONDS, or for as long as COMMAND runs.\n"
+	"Needs root.\n"
 	"\n"
 	"  -o, --output TRACE     the .mmr file to write\n"
 	"  -e, --events LIST      families: slab, page, vmalloc, percpu, cma, dma, rcu, all\n"
@@ -50,6 +52,18 @@ static int parse_duration(const char *text, double *out)
 	if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v) || v <= 0)
 		return cli_usage("capture", "bad duration '%s' for --duration: expected seconds > 0", text);
 	*out = v;
+	return 0;
+}
+
+/*
+ * A --pid that names no process would record nothing and look like a quiet
+ * system.  A process that exits between this check and the start is caught
+ * by the capture itself.
+ */
+static int check_pid(pid_t pid)
+{
+	if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH)
+		return cli_usage("capture", "--pid %d: no such process", (int)pid);
 	return 0;
 }
 
@@ -100,9 +114,19 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 		return cli_usage("capture", "--follow needs a command to follow (-- COMMAND)");
 	if (a->o.pid && a->o.command)
 		return cli_usage("capture", "--pid and a command exclude each other (use --follow)");
-	if ((rc = cli_check_output("capture", a->o.output)))
+	if ((rc = cli_check_output("capture", a->o.output)) ||
+	    (a->o.trace_dat && (rc = cli_check_output("capture", a->o.trace_dat))))
 		return rc;
-	return a->o.trace_dat ? cli_check_output("capture", a->o.trace_dat) : 0;
+	/* The trace.dat is written last: onto the .mmr it would replace the finished trace. */
+	const struct cli_file files[] = {{a->o.output, "-o", true}, {a->o.trace_dat, "--trace-dat", true}};
+	if ((rc = cli_check_distinct("capture", files, 2)))
+		return rc;
+	return check_pid(a->o.pid);
+}
+
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
 }
 
 static void print_summary(const struct cap_args *a, const struct mmr_capture_summary *s)
@@ -118,6 +142,8 @@ static void print_summary(const struct cap_args *a, const struct mmr_capture_sum
 	if (a->o.trace_dat)
 		fprintf(stderr, "mmreplay capture: trace.dat written to %s (%" PRIu64 " bytes)\n",
 			a->o.trace_dat, s->dat_bytes);
+	if (s->stop_signal)
+		fprintf(stderr, "mmreplay capture: stopped by %s\n", signal_name(s->stop_signal));
 	if (a->o.command)
 		fprintf(stderr, "mmreplay capture: '%s' exited with status %d\n", a->o.command[0],
 			s->command_status);
@@ -143,11 +169,21 @@ static int capture_run(int argc, char **argv)
 	a.o.log = stderr;
 	struct mmr_capture_summary sum;
 	struct mmr_error err;
-	if (mmr_capture_run(&a.o, &sum, &err))
-		return cli_fail("capture", "%s", err.msg);
-	if (!a.quiet)
+	int ran = mmr_capture_run(&a.o, &sum, &err);
+	/*
+	 * The trace is written and tracefs clean: a reader of stderr that went
+	 * away with the Ctrl-C (`capture ... 2>&1 | tee`) must not turn that
+	 * into death by SIGPIPE.
+	 */
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
+	if (ran)
+		rc = cli_fail("capture", "%s", err.msg);
+	else if (!a.quiet)
 		print_summary(&a, &sum);
-	return CLI_OK;
+	sigaction(SIGPIPE, &old, NULL);
+	return ran ? rc : CLI_OK;
 }
 
 const struct cli_cmd cli_cmd_capture = {

@@ -7,7 +7,6 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -29,13 +28,6 @@ static const char import_help[] =
 	"\n"
 	"perf.data must be written to a file (not a pipe), in this machine's byte\n"
 	"order; 'perf record -z' files are read.  See docs/capture.md.\n";
-
-/* Is OUT the very file IN?  The writer would truncate it before it is read. */
-static bool same_file(const char *in, const char *out)
-{
-	struct stat a, b;
-	return stat(in, &a) == 0 && stat(out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
 
 static int import_run(int argc, char **argv)
 {
@@ -66,8 +58,10 @@ static int import_run(int argc, char **argv)
 	int rc = cli_check_input("import", in);
 	if (rc || (rc = cli_check_output("import", out)))
 		return rc;
-	if (same_file(in, out))
-		return cli_usage("import", "the output '%s' is the input file", out);
+	/* The writer truncates its output before the input is read. */
+	const struct cli_file files[] = {{in, "the input", false}, {out, "-o", true}};
+	if ((rc = cli_check_distinct("import", files, 2)))
+		return rc;
 
 	struct timespec t0, t1;
 	struct mmr_import_summary sum;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "mmr_fs.h"
 #include "mmr_report.h"
 
 static const char plot_help[] =
@@ -24,7 +25,7 @@ static const char plot_help[] =
 	"results.json) or the -o directory of a replay (one such directory per\n"
 	"engine).  Plots go beside the data, or into DIR/ENGINE with -o.\n"
 	"\n"
-	"  -o, --output DIR       write the plots under DIR\n"
+	"  -o, --output DIR       write the plots under DIR (created, with its parents)\n"
 	"  -f, --format FORMAT    png (default), svg or both\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -68,7 +69,8 @@ static int plot_run(int argc, char **argv)
 	size_t n;
 	char **dirs = mmr_results_dirs(dir, &n);
 	int rc = n ? 0 : cli_fail("plot", "%s: no results.json in it or in its subdirectories", dir);
-	if (outdir && !rc && mkdir(outdir, 0777) != 0 && errno != EEXIST)
+	/* An output directory is created with its parents, as replay, compare, sweep and demo create theirs. */
+	if (outdir && !rc && mmr_mkdir_p(outdir))
 		rc = cli_fail("plot", "%s: cannot create: %s", outdir, strerror(errno));
 	for (size_t i = 0; i < n && !rc; i++) {
 		char out[PATH_MAX];

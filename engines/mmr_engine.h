@@ -62,11 +62,14 @@ struct mmr_call {
  *                         not (an allocation failure): counted per op as
  *                         failed, part of the work measured;
  *   MMR_CALL_REFUSED (1)  the op is impossible in the engine's state (a
- *                         release of a range never allocated, a vmap of a
- *                         mapped buffer, a second map of a mapped handle):
- *                         the engine changed nothing and the op is counted
- *                         per op as refused, apart from the work.  A
- *                         refused start leaves no object behind.
+ *                         vunmap of nothing mapped, a vmap of a buffer
+ *                         another thread holds locked, a map of a handle
+ *                         another thread has mapped): the engine changed
+ *                         nothing and the op is counted per op as refused,
+ *                         apart from the work.  A refused start leaves no
+ *                         object behind.  Where the kernel gives such an op
+ *                         a meaning (dma_buf_vmap of a mapped buffer takes
+ *                         a reference), the engine does that instead.
  * Neither is fatal: an engine must never crash, block for ever or
  * overflow on a sequence a trace can hold; it refuses it instead.
  */

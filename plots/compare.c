@@ -427,6 +427,10 @@ static void intro(struct rpt_cmp *c, FILE *warn)
 				  "inflates latencies and lock contention.", r->engine, r->threads, r->online_cpus);
 		if (r->notes[0])
 			rpt_intro(&c->doc, "%s's results lack: %s.", r->engine, r->notes);
+		if (!r->timing)
+			rpt_intro(&c->doc, "%s was replayed with --no-timing: it has no latencies, so only its throughput "
+				  "and memory are compared; its latency figures are '-' and it is left out of the latency "
+				  "plots.", r->engine);
 		if (r->nruns < 2 && i == 0)
 			rpt_intro(&c->doc, "The baseline has a single run: no difference can be called significant "
 				  "(replay with --repeat N, 5 or more).");

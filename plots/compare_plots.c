@@ -17,20 +17,64 @@
 
 #include "report.h"
 
-/* A gnuplot word list: each entry double-quoted (gnuplot's word() keeps quoted spaces). */
-struct words {
-	char buf[16384];
-	size_t len;
-	bool full;
+/*
+ * An overlay's files and their titles as gnuplot variables file1..fileN,
+ * title1..titleN and nfiles, which the cmp_*.gp scripts read with
+ * value('file'.i): each its own single-quoted string, whatever it holds.
+ */
+struct overlay {
+	char (*names)[2][16];
+	char (*paths)[PATH_MAX];
+	struct mmr_gnuplot_var *v; /* 2 per file, nfiles, and room for EXTRA more */
+	size_t n, nv;
+	char count[24];
 };
 
-static void add_word(struct words *w, const char *s)
+static int overlay_init(struct overlay *o, size_t max, size_t extra, struct mmr_error *err)
 {
-	int n = snprintf(w->buf + w->len, sizeof(w->buf) - w->len, "%s\"%s\"", w->len ? " " : "", s);
-	if (n < 0 || (size_t)n >= sizeof(w->buf) - w->len || strchr(s, '"'))
-		w->full = true;
-	else
-		w->len += (size_t)n;
+	memset(o, 0, sizeof(*o));
+	o->names = calloc(max ? max : 1, sizeof(*o->names));
+	o->paths = calloc(max ? max : 1, sizeof(*o->paths));
+	o->v = calloc(2 * max + 1 + extra, sizeof(*o->v));
+	if (o->names && o->paths && o->v)
+		return 0;
+	snprintf(err->msg, sizeof(err->msg), "compare: out of memory");
+	return -1;
+}
+
+/* Add the table DIR/FILE (fields COLUMNS) as TITLE's, when it is there and has rows.  0, or -1 (ERR: not a table). */
+static int overlay_add(struct overlay *o, const char *dir, const char *file, const char *columns, const char *title,
+		       struct mmr_error *err)
+{
+	char *path = o->paths[o->n];
+	size_t rows;
+	int len = snprintf(path, PATH_MAX, "%s/%s", dir, file);
+	if (len < 0 || len >= PATH_MAX || (access(path, F_OK) != 0 && errno == ENOENT))
+		return 0;
+	if (mmr_dat_check(path, columns, &rows, err))
+		return -1;
+	if (!rows)
+		return 0;
+	snprintf(o->names[o->n][0], sizeof(o->names[o->n][0]), "file%zu", o->n + 1);
+	snprintf(o->names[o->n][1], sizeof(o->names[o->n][1]), "title%zu", o->n + 1);
+	o->v[o->nv++] = (struct mmr_gnuplot_var){o->names[o->n][0], path, true};
+	o->v[o->nv++] = (struct mmr_gnuplot_var){o->names[o->n][1], title, false};
+	o->n++;
+	return 0;
+}
+
+/* Close the list: nfiles, then room for the caller's own variables at o->v + o->nv. */
+static void overlay_done(struct overlay *o)
+{
+	snprintf(o->count, sizeof(o->count), "%zu", o->n);
+	o->v[o->nv++] = (struct mmr_gnuplot_var){"nfiles", o->count, false};
+}
+
+static void overlay_free(struct overlay *o)
+{
+	free(o->names);
+	free(o->paths);
+	free(o->v);
 }
 
 /* Draw SCRIPT into plots/NAME.png and add it to the report as CAPTION. */
@@ -48,32 +92,29 @@ static int figure(struct rpt_cmp *c, struct mmr_gnuplot *g, const char *script, 
 	return 0;
 }
 
-/* Overlay of every engine's DATA_OP.dat with SCRIPT into plots/NAME_OP, when at least one has rows. */
-static int overlay(struct rpt_cmp *c, struct mmr_gnuplot *g, unsigned op, const char *data, const char *script,
-		   const char *name_prefix, const char *what, struct mmr_error *err)
+/*
+ * Overlay of every timed engine's DATA_OP.dat (fields COLUMNS) with SCRIPT
+ * into plots/NAME_OP, when at least one has rows.
+ */
+static int overlay(struct rpt_cmp *c, struct mmr_gnuplot *g, unsigned op, const char *data, const char *columns,
+		   const char *script, const char *name_prefix, const char *what, struct mmr_error *err)
 {
-	struct words files = {0}, titles = {0};
-	unsigned have = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/%s_%s.dat", c->res[i].dir, data, mmr_op_name(op));
-		if (!c->res[i].ops[op].present || access(path, R_OK) != 0 || !c->res[i].timing)
-			continue;
-		add_word(&files, path);
-		add_word(&titles, c->res[i].engine);
-		have++;
+	struct overlay o;
+	char file[96];
+	int rc = overlay_init(&o, c->n, 0, err);
+	snprintf(file, sizeof(file), "%s_%s.dat", data, mmr_op_name(op));
+	for (size_t i = 0; i < c->n && !rc; i++)
+		if (c->res[i].ops[op].present && c->res[i].timing)
+			rc = overlay_add(&o, c->res[i].dir, file, columns, c->res[i].engine, err);
+	if (!rc && o.n) {
+		char name[96], caption[160];
+		overlay_done(&o);
+		snprintf(name, sizeof(name), "%s_%s", name_prefix, mmr_op_name(op));
+		snprintf(caption, sizeof(caption), "%s %s", mmr_op_name(op), what);
+		rc = figure(c, g, script, name, caption, o.v, o.nv, err);
 	}
-	if (!have)
-		return 0;
-	if (files.full || titles.full) {
-		snprintf(err->msg, sizeof(err->msg), "compare: too many or oddly named results to plot %s", what);
-		return -1;
-	}
-	char name[96], caption[160];
-	snprintf(name, sizeof(name), "%s_%s", name_prefix, mmr_op_name(op));
-	snprintf(caption, sizeof(caption), "%s %s", mmr_op_name(op), what);
-	struct mmr_gnuplot_var v[] = {{"files", files.buf}, {"titles", titles.buf}};
-	return figure(c, g, script, name, caption, v, 2, err);
+	overlay_free(&o);
+	return rc;
 }
 
 /* Open OUTDIR/data/NAME for writing; NULL with ERR. */
@@ -95,41 +136,61 @@ static int close_data(FILE *f, const char *path, struct mmr_error *err)
 	return 0;
 }
 
-/* The header line of a matrix: a label column, then one column per engine. */
-static void engine_header(const struct rpt_cmp *c, FILE *f, const char *label)
+/* The header line of a matrix: a label column, then one column per engine that TAKE (NULL: all) says. */
+static void engine_header(const struct rpt_cmp *c, FILE *f, const char *label, const bool *take)
 {
-	fprintf(f, "\"%s\"", label);
-	for (size_t i = 0; i < c->n; i++)
-		fprintf(f, " \"%s\"", c->res[i].engine);
+	rpt_dat_label(f, label);
+	for (size_t i = 0; i < c->n; i++) {
+		if (take && !take[i])
+			continue;
+		fputc(' ', f);
+		rpt_dat_label(f, c->res[i].engine);
+	}
 	fputc('\n', f);
 }
 
-/* data/p99.dat: a row per op any engine did, p99 in us per engine (NaN: not replayed). */
+/*
+ * data/p99.dat: a row per op a timed engine did, p99 in us per timed
+ * engine (NaN: not replayed).  An engine replayed with --no-timing has no
+ * p99 to draw: a column of nothing but NaN is an error to gnuplot.
+ */
 static int p99_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *err)
 {
-	char path[4200];
-	FILE *f = data_file(c, "p99.dat", path, sizeof(path), err);
-	unsigned rows = 0;
+	char path[4200], ncols[16];
 	bool log_ok = true; /* false: a p99 of 0 (the null engine's), which only a linear axis shows */
-	if (!f)
-		return -1;
-	engine_header(c, f, "op");
+	bool *timed = calloc(c->n, sizeof(*timed));
+	size_t ntimed = 0;
+	unsigned rows = 0;
+	for (size_t i = 0; timed && i < c->n; i++)
+		ntimed += timed[i] = c->res[i].timing;
+	FILE *f = timed && ntimed ? data_file(c, "p99.dat", path, sizeof(path), err) : NULL;
+	if (!f) {
+		free(timed);
+		if (!timed)
+			snprintf(err->msg, sizeof(err->msg), "compare: out of memory");
+		return timed && !ntimed ? 0 : -1;
+	}
+	engine_header(c, f, "op", timed);
 	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
 		bool any = false;
 		for (size_t i = 0; i < c->n; i++)
-			any |= c->res[i].ops[k].present && isfinite(c->res[i].ops[k].stat[MMR_STAT_P99]);
+			any |= timed[i] && c->res[i].ops[k].present && isfinite(c->res[i].ops[k].stat[MMR_STAT_P99]);
 		if (!any)
 			continue;
-		fprintf(f, "\"%s\"", mmr_op_name(k));
+		rpt_dat_label(f, mmr_op_name(k));
 		for (size_t i = 0; i < c->n; i++)
-			rpt_dat_value(f, c->res[i].ops[k].present ? c->res[i].ops[k].stat[MMR_STAT_P99] / 1e3 : NAN,
-				      &log_ok);
+			if (timed[i])
+				rpt_dat_value(f, c->res[i].ops[k].present ? c->res[i].ops[k].stat[MMR_STAT_P99] / 1e3 : NAN,
+					      &log_ok);
 		fputc('\n', f);
 		rows++;
 	}
+	free(timed);
 	if (close_data(f, path, err))
 		return -1;
-	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", "p99 latency (us)"}, {"logy", log_ok ? "1" : "0"}, {"ncols", c->ncols}};
+	snprintf(ncols, sizeof(ncols), "%zu", ntimed + 1);
+	struct mmr_gnuplot_var v[] = {{"data", path, true}, {"ylabel", "p99 latency (us)", false},
+				      {"logy", log_ok ? "1" : "0", false}, {"ncols", ncols, false}};
 	return rows ? figure(c, g, "cmp_bars.gp", "p99", "p99 latency per op", v, 4, err) : 0;
 }
 
@@ -148,11 +209,12 @@ static int throughput_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_
 			lo = fmin(lo, r->run_throughput[k]);
 			hi = fmax(hi, r->run_throughput[k]);
 		}
-		fprintf(f, "\"%s\" %.1f %.1f %.1f\n", r->engine, r->throughput, lo, hi);
+		rpt_dat_label(f, r->engine);
+		fprintf(f, " %.1f %.1f %.1f\n", r->throughput, lo, hi);
 	}
 	if (close_data(f, path, err))
 		return -1;
-	struct mmr_gnuplot_var v = {"data", path};
+	struct mmr_gnuplot_var v = {"data", path, true};
 	return figure(c, g, "cmp_throughput.gp", "throughput", "throughput (bars: mean; whiskers: lowest and highest run)",
 		      &v, 1, err);
 }
@@ -165,7 +227,7 @@ static int lock_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error 
 	FILE *f = data_file(c, "locks.dat", path, sizeof(path), err);
 	if (!f)
 		return -1;
-	engine_header(c, f, "lock");
+	engine_header(c, f, "lock", NULL);
 	for (size_t i = 0; i < c->n; i++)
 		for (size_t l = 0; l < c->res[i].nlocks; l++) {
 			const struct mmr_results_lock *lk = &c->res[i].locks[l];
@@ -177,7 +239,9 @@ static int lock_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error 
 				continue;
 			if (!lk->wait_ns_total)
 				continue; /* the table says it was never waited on; a bar of 0 says nothing */
-			fprintf(f, "\"%s (%s)\"", lk->name, lk->side);
+			char label[sizeof(lk->name) + sizeof(lk->side) + 4];
+			snprintf(label, sizeof(label), "%s (%s)", lk->name, lk->side);
+			rpt_dat_label(f, label);
 			for (size_t e = 0; e < c->n; e++) {
 				double ms = 0;
 				for (size_t m = 0; m < c->res[e].nlocks; m++)
@@ -190,13 +254,14 @@ static int lock_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error 
 		}
 	if (close_data(f, path, err))
 		return -1;
-	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", "total wait (ms)"}, {"logy", "0"}, {"ncols", c->ncols}};
+	struct mmr_gnuplot_var v[] = {{"data", path, true}, {"ylabel", "total wait (ms)", false}, {"logy", "0", false},
+				      {"ncols", c->ncols, false}};
 	if (!rows)
 		return 0;
 	if (figure(c, g, "cmp_bars.gp", "locks", "total lock wait per lock", v, 4, err))
 		return -1;
 	/* The same table, a bar per engine stacked by lock: where each engine's waiting goes. */
-	struct mmr_gnuplot_var w[] = {{"data", path}, {"ncols", c->ncols}};
+	struct mmr_gnuplot_var w[] = {{"data", path, true}, {"ncols", c->ncols, false}};
 	return figure(c, g, "cmp_stacked.gp", "locks_stacked", "total lock wait per engine, stacked by lock", w, 2, err);
 }
 
@@ -208,36 +273,38 @@ static int footprint_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_e
 	if (!f)
 		return -1;
 	fputs("\"engine\" \"engine footprint\" \"peak RSS (process)\"\n", f);
-	for (size_t i = 0; i < c->n; i++)
-		fprintf(f, "\"%s\" %.3f %.3f\n", c->res[i].engine, c->res[i].footprint_bytes / 1048576.0,
-			c->res[i].peak_rss_bytes / 1048576.0);
+	for (size_t i = 0; i < c->n; i++) {
+		rpt_dat_label(f, c->res[i].engine);
+		fprintf(f, " %.3f %.3f\n", c->res[i].footprint_bytes / 1048576.0, c->res[i].peak_rss_bytes / 1048576.0);
+	}
 	if (close_data(f, path, err))
 		return -1;
-	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", "MiB"}, {"logy", "0"}, {"ncols", "3"}};
+	struct mmr_gnuplot_var v[] = {{"data", path, true}, {"ylabel", "MiB", false}, {"logy", "0", false},
+				      {"ncols", "3", false}};
 	return figure(c, g, "cmp_bars.gp", "footprint", "memory footprint (NaN: the engine does not say)", v, 4, err);
 }
 
 /* Every engine's ops/s over the replay, when every engine has a timeline. */
 static int timelines(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *err)
 {
-	struct words files = {0}, titles = {0};
-	for (size_t i = 0; i < c->n; i++) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/timeline.dat", c->res[i].dir);
-		if (access(path, R_OK) != 0)
-			return 0;
-		add_word(&files, path);
-		add_word(&titles, c->res[i].engine);
+	struct overlay o;
+	int rc = overlay_init(&o, c->n, 2, err);
+	for (size_t i = 0; i < c->n && !rc; i++)
+		rc = overlay_add(&o, c->res[i].dir, "timeline.dat", "nnnn", c->res[i].engine, err);
+	if (!rc && o.n == c->n) {
+		overlay_done(&o);
+		struct mmr_gnuplot_var *v = o.v + o.nv;
+		v[0] = (struct mmr_gnuplot_var){"column", "2", false};
+		v[1] = (struct mmr_gnuplot_var){"ylabel", "calls per second", false};
+		rc = figure(c, g, "cmp_timeline.gp", "timeline", "calls per second over the replay", o.v, o.nv + 2, err);
+		v[0].value = "3";
+		v[1].value = "live memory (bytes)";
+		if (!rc)
+			rc = figure(c, g, "cmp_timeline.gp", "live",
+				    "live memory over the replay (what the trace's objects asked for)", o.v, o.nv + 2, err);
 	}
-	if (files.full || titles.full)
-		return 0;
-	struct mmr_gnuplot_var v[] = {{"files", files.buf}, {"titles", titles.buf}, {"column", "2"}, {"ylabel", "calls per second"}};
-	if (figure(c, g, "cmp_timeline.gp", "timeline", "calls per second over the replay", v, 4, err))
-		return -1;
-	v[2].value = "3";
-	v[3].value = "live memory (bytes)";
-	return figure(c, g, "cmp_timeline.gp", "live", "live memory over the replay (what the trace's objects asked for)", v, 4,
-		      err);
+	overlay_free(&o);
+	return rc;
 }
 
 int rpt_compare_plots(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *err)
@@ -247,11 +314,11 @@ int rpt_compare_plots(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error
 	if (!rc)
 		rc = throughput_bars(c, g, err);
 	for (unsigned k = 0; k < MMR_OP_COUNT && !rc; k++) {
-		rc = overlay(c, g, k, "percentiles", "cmp_percentiles.gp", "percentiles", "percentile spectrum", err);
+		rc = overlay(c, g, k, "percentiles", "nnn", "cmp_percentiles.gp", "percentiles", "percentile spectrum", err);
 		if (!rc)
-			rc = overlay(c, g, k, "hist", "cmp_cdf.gp", "cdf", "latency CDF", err);
+			rc = overlay(c, g, k, "hist", "nnnn", "cmp_cdf.gp", "cdf", "latency CDF", err);
 		if (!rc)
-			rc = overlay(c, g, k, "hist", "cmp_hist.gp", "hist", "latency histogram", err);
+			rc = overlay(c, g, k, "hist", "nnnn", "cmp_hist.gp", "hist", "latency histogram", err);
 	}
 	if (!rc)
 		rc = lock_bars(c, g, err);

@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gnuplot.c - finding gnuplot and the plot scripts, and running one script
- * per plot, and the numbers of the small tables those plots read.
- * Variables go in through gnuplot -e as single-quoted strings,
- * so a title or a path with spaces or quotes reaches the script intact.
+ * gnuplot.c - finding gnuplot and the plot scripts, running one script per
+ * plot, and the small tables those plots read, checked and written.
+ *
+ * Nothing a user or a file names may reach gnuplot as a command.  Values
+ * go in through gnuplot -e as single-quoted strings, where gnuplot expands
+ * nothing (no backquotes, no macros, no escapes) and a quote is doubled;
+ * a path gnuplot opens starts with '/' or './', because a file name
+ * starting with '<' is a command gnuplot reads from and one starting with
+ * '|' (for set output) a command it writes to; and the names in a table
+ * are quoted strings gnuplot only prints (rpt_dat_label).  gnuplot's own
+ * messages are caught: a failure is one line, its last error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,12 +106,21 @@ static void put_quoted(struct text *t, const char *value, size_t n)
 	put(t, "'", 1);
 }
 
-/* NAME='VALUE'; */
-static void put_var(struct text *t, const char *name, const char *value)
+/* NAME='VALUE'; a PATH made one gnuplot cannot read as a command. */
+static void put_var(struct text *t, const char *name, const char *value, bool path)
 {
 	put(t, name, strlen(name));
 	put(t, "=", 1);
-	put_quoted(t, value, strlen(value));
+	if (path && value[0] != '/') {
+		struct text rel = {0};
+		put(&rel, "./", 2);
+		put(&rel, value, strlen(value));
+		put_quoted(t, rel.oom ? "" : rel.s, rel.oom ? 0 : rel.len);
+		t->oom |= rel.oom;
+		free(rel.s);
+	} else {
+		put_quoted(t, value, strlen(value));
+	}
 	put(t, "; ", 2);
 }
 
@@ -131,27 +150,80 @@ static void put_title(struct text *t, const char *title)
 	put(t, "; ", 2);
 }
 
-/* Fork and wait for gnuplot.  Returns its exit status, or -1 (errno) when it could not run. */
-static int run_child(const char *binary, const char *vars, const char *script)
+/* The tail of what the child says on FD (a pipe), up to its end, in BUF[0..N) as a string. */
+static void read_tail(int fd, char *buf, size_t n)
 {
+	size_t len = 0;
+	for (;;) {
+		if (len == n - 1) {
+			/* Keep the second half: gnuplot's error is its last word. */
+			memmove(buf, buf + len / 2, len - len / 2);
+			len -= len / 2;
+		}
+		ssize_t r = read(fd, buf + len, n - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+}
+
+/*
+ * Fork and wait for gnuplot, its stderr caught in MSG (N bytes).  Returns
+ * its exit status, or -1 (errno) when it could not run.
+ */
+static int run_child(const char *binary, const char *vars, const char *script, char *msg, size_t n)
+{
+	int fds[2];
 	fflush(stdout);
 	fflush(stderr);
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
+		dup2(fds[1], STDERR_FILENO);
 		execlp(binary, binary, "-e", vars, script, (char *)NULL);
 		_exit(127);
 	}
+	close(fds[1]);
+	msg[0] = '\0';
+	if (pid > 0)
+		read_tail(fds[0], msg, n);
+	close(fds[0]);
 	int status;
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+/*
+ * gnuplot's error in MSG, as one line: the last line that names a script
+ * line and is not a warning ('"cmp_bars.gp" line 18: No valid points'),
+ * else the last line that is not empty.
+ */
+static const char *last_error(char *msg)
+{
+	const char *best = NULL, *last = NULL;
+	for (char *line = strtok(msg, "\n"); line; line = strtok(NULL, "\n")) {
+		line[strcspn(line, "\r")] = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line)
+			continue;
+		last = line;
+		if (strstr(line, " line ") && !strstr(line, "warning:"))
+			best = line;
+	}
+	return best ? best : last ? last : "(no message)";
+}
+
 int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out, const char *title,
 		     const struct mmr_gnuplot_var *vars, size_t nvars, struct mmr_error *err)
 {
-	char path[PATH_MAX], file[PATH_MAX + 8];
-	int n = snprintf(path, sizeof(path), "%s/%s", g->scripts, script);
+	char path[PATH_MAX + 2], file[PATH_MAX + 8], msg[4096];
+	int n = snprintf(path, sizeof(path), "%s%s/%s", g->scripts[0] == '/' ? "" : "./", g->scripts, script);
 	if (n < 0 || (size_t)n >= sizeof(path)) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: path too long", g->scripts);
 		return -1;
@@ -160,32 +232,141 @@ int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out,
 		if (svg ? !g->svg : !g->png)
 			continue;
 		snprintf(file, sizeof(file), "%s.%s", out, svg ? "svg" : "png");
+		/*
+		 * A plot is replaced, never written through: plot writes beside the
+		 * data, in a directory that may come from anyone, where a symlink
+		 * of this name would have gnuplot overwrite its target, and a FIFO
+		 * would hang it.
+		 */
+		if (unlink(file) != 0 && errno != ENOENT) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s: cannot replace: %s", file, strerror(errno));
+			return -1;
+		}
 		struct text t = {0};
-		put_var(&t, "dir", g->scripts);
-		put_var(&t, "out", file);
+		put_var(&t, "dir", g->scripts, true);
+		put_var(&t, "out", file, true);
 		put_title(&t, title);
-		put_var(&t, "term", svg ? "svg " PLOT_SIZE " dynamic font 'sans,11'" : "pngcairo " PLOT_SIZE " font 'sans,10'");
+		put_var(&t, "term", svg ? "svg " PLOT_SIZE " dynamic font 'sans,11'" : "pngcairo " PLOT_SIZE " font 'sans,10'",
+			false);
 		for (size_t i = 0; i < nvars; i++)
-			put_var(&t, vars[i].name, vars[i].value);
+			put_var(&t, vars[i].name, vars[i].value, vars[i].path);
 		if (t.oom) {
 			free(t.s);
 			snprintf(err->msg, sizeof(err->msg), "plot: out of memory");
 			return -1;
 		}
-		int rc = run_child(g->binary, t.s, path);
+		int rc = run_child(g->binary, t.s, path, msg, sizeof(msg));
 		free(t.s);
 		if (rc < 0) {
 			snprintf(err->msg, sizeof(err->msg), "cannot run %.200s: %s", g->binary, strerror(errno));
 			return -1;
 		}
 		if (rc != 0) {
-			snprintf(err->msg, sizeof(err->msg), "%.100s failed on %.100s drawing %.250s (its message is above)",
-				 g->binary, script, file);
+			snprintf(err->msg, sizeof(err->msg), "%.80s failed on %.40s drawing %.200s: %.150s", g->binary,
+				 script, file, last_error(msg));
 			return -1;
 		}
 		g->made++;
 	}
 	return 0;
+}
+
+/*
+ * The field of kind K at *P ('n' a number, 's' "string", 'w' word), *P
+ * moved past it.  False: not one.  Replay writes counts, nanoseconds and
+ * bytes: a number past 2^64, or not finite, is damage (gnuplot's axes
+ * cannot take them and its error would not say which file).
+ */
+static bool dat_field(char **p, char k)
+{
+	char *s = *p + strspn(*p, " \t"), *end;
+	if (!*s)
+		return false;
+	if (k == 's') {
+		end = s[0] == '"' ? strchr(s + 1, '"') : NULL;
+		if (!end)
+			return false;
+		end++;
+	} else {
+		end = s + strcspn(s, " \t");
+		if (k == 'n') {
+			char *num_end;
+			double v = strtod(s, &num_end);
+			if (num_end != end || !(fabs(v) <= 18446744073709551616.0))
+				return false;
+		}
+	}
+	*p = end;
+	return true;
+}
+
+FILE *mmr_open_regular(const char *path, const char *mode)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return NULL;
+	int e = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
+	if (e) {
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	FILE *f = fdopen(fd, mode);
+	if (!f)
+		close(fd);
+	return f;
+}
+
+int mmr_dat_check(const char *path, const char *columns, size_t *rows, struct mmr_error *err)
+{
+	FILE *f = mmr_open_regular(path, "r");
+	char *line = NULL;
+	size_t cap = 0, no = 0;
+	ssize_t len;
+	int rc = 0;
+	*rows = 0;
+	if (!f) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path,
+			 errno == EINVAL ? "not a regular file" : strerror(errno));
+		return -1;
+	}
+	while (!rc && (len = getline(&line, &cap, f)) >= 0) {
+		no++;
+		bool nul = memchr(line, 0, (size_t)len) != NULL;
+		line[strcspn(line, "\r\n")] = '\0';
+		char *p = line + strspn(line, " \t");
+		if (nul) {
+			snprintf(err->msg, sizeof(err->msg), "%.400s: line %zu: holds a NUL byte: not a table mmreplay wrote", path, no);
+			rc = -1;
+		} else if (*p && *p != '#') {
+			size_t c = 0;
+			while (columns[c] && dat_field(&p, columns[c]))
+				c++;
+			if (columns[c]) {
+				snprintf(err->msg, sizeof(err->msg), "%.400s: line %zu: field %zu is not a%s: not a table mmreplay wrote",
+					 path, no, c + 1, columns[c] == 'n' ? " number (finite, within 2^64)" : columns[c] == 's' ? " quoted name" : " word");
+				rc = -1;
+			}
+			++*rows;
+		}
+	}
+	if (!rc && ferror(f)) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path, strerror(errno ? errno : EIO));
+		rc = -1;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+void rpt_dat_label(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++)
+		fputc(*s == '"' ? '\'' : (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+	fputc('"', f);
 }
 
 void rpt_dat_value(FILE *f, double v, bool *log_ok)

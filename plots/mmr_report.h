@@ -35,6 +35,7 @@ struct mmr_gnuplot {
 /* One variable a script reads, set with gnuplot -e (the value single-quoted). */
 struct mmr_gnuplot_var {
 	const char *name, *value;
+	bool path; /* a file the script opens: given as "./VALUE" unless absolute */
 };
 
 /*
@@ -47,11 +48,28 @@ int mmr_gnuplot_init(struct mmr_gnuplot *g, struct mmr_error *err);
 /*
  * Run SCRIPT (a file in G's scripts) once per format, writing OUT.png
  * and/or OUT.svg titled TITLE; the script also gets dir, out, title,
- * term and the NVARS VARS.  gnuplot's own messages go to stderr.
- * Returns 0, or -1 with ERR naming the script and the file it failed on.
+ * term and the NVARS VARS.  No value can run a command (gnuplot.c says
+ * how).  gnuplot's own messages are caught, not shown.  Returns 0, or -1
+ * with ERR naming the script, the file it failed on and gnuplot's error.
  */
 int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out, const char *title,
 		     const struct mmr_gnuplot_var *vars, size_t nvars, struct mmr_error *err);
+
+/*
+ * fopen PATH (for reading, MODE "r" or "rb") if it is a regular file: a
+ * FIFO would block the open, and gnuplot after it.  NULL with errno
+ * (EINVAL: not a regular file) otherwise.
+ */
+FILE *mmr_open_regular(const char *path, const char *mode);
+
+/*
+ * Check the table PATH a plot reads (docs/results-json.md): every line is
+ * empty, a '#' comment, or has the fields COLUMNS lists ('n' a number,
+ * 's' a double-quoted name, 'w' a word; more are ignored, as gnuplot
+ * does).  *ROWS: its data lines.  Returns 0, or -1 with ERR "PATH: line
+ * N: what" (a file that is not there is "cannot read").
+ */
+int mmr_dat_check(const char *path, const char *columns, size_t *rows, struct mmr_error *err);
 
 /* ---- results.c: one engine's results.json -------------------------------- */
 

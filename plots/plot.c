@@ -9,21 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mmr_report.h"
-
-/* Whether PATH has a data line (not only its # header). */
-static bool has_rows(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char line[512];
-	bool rows = false;
-	while (f && !rows && fgets(line, sizeof(line), f))
-		rows = line[0] != '#' && line[0] != '\n';
-	if (f)
-		fclose(f);
-	return rows;
-}
 
 /* The title every plot of R carries: engine, trace, threads and machine. */
 static void plot_title(const struct mmr_results *r, char *buf, size_t n)
@@ -34,35 +22,44 @@ static void plot_title(const struct mmr_results *r, char *buf, size_t n)
 		snprintf(buf + len, n - (size_t)len, ", Linux %s", r->kernel);
 }
 
-/* SCRIPT on DIR/DATA into OUTDIR/NAME, titled "WHAT: TITLE"; nothing when DATA has no rows. */
-static int draw(struct mmr_gnuplot *g, const char *dir, const char *data, const char *outdir, const char *name,
-		const char *script, const char *what, const char *title, struct mmr_error *err)
+/*
+ * SCRIPT on DIR/DATA (fields COLUMNS, mmr_dat_check) into OUTDIR/NAME,
+ * titled "WHAT: TITLE"; nothing when DATA is not there or has no rows.
+ */
+static int draw(struct mmr_gnuplot *g, const char *dir, const char *data, const char *columns, const char *outdir,
+		const char *name, const char *script, const char *what, const char *title, struct mmr_error *err)
 {
 	char in[PATH_MAX], out[PATH_MAX], t[1536];
 	int a = snprintf(in, sizeof(in), "%s/%s", dir, data), b = snprintf(out, sizeof(out), "%s/%s", outdir, name);
+	size_t rows;
 	if (a < 0 || b < 0 || (size_t)a >= sizeof(in) || (size_t)b >= sizeof(out)) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: path too long", outdir);
 		return -1;
 	}
-	if (!has_rows(in))
+	if (access(in, F_OK) != 0 && errno == ENOENT)
+		return 0;
+	if (mmr_dat_check(in, columns, &rows, err))
+		return -1;
+	if (!rows)
 		return 0;
 	snprintf(t, sizeof(t), "%s: %s", what, title);
-	struct mmr_gnuplot_var v = {"data", in};
+	struct mmr_gnuplot_var v = {"data", in, true};
 	return mmr_gnuplot_draw(g, script, out, t, &v, 1, err);
 }
 
 int mmr_plot_results(struct mmr_gnuplot *g, const char *dir, const char *outdir, struct mmr_error *err)
 {
+	/* The tables' fields: docs/results-json.md. */
 	static const struct {
-		const char *script, *data, *name, *what;
+		const char *script, *data, *columns, *name, *what;
 	} per_op[] = {
-		{"hist.gp", "hist", "hist", "latency histogram"},
-		{"percentiles.gp", "percentiles", "percentiles", "percentile spectrum"},
-		{"cdf.gp", "hist", "cdf", "latency CDF"},
+		{"hist.gp", "hist", "nnnn", "hist", "latency histogram"},
+		{"percentiles.gp", "percentiles", "nnn", "percentiles", "percentile spectrum"},
+		{"cdf.gp", "hist", "nnnn", "cdf", "latency CDF"},
 	}, whole[] = {
-		{"locks.gp", "locks.dat", "plot_locks", "lock contention"},
-		{"timeline.gp", "timeline.dat", "plot_timeline", "throughput and live memory over the replay"},
-		{"footprint.gp", "footprint.dat", "plot_footprint", "memory footprint"},
+		{"locks.gp", "locks.dat", "swnnnnnn", "plot_locks", "lock contention"},
+		{"timeline.gp", "timeline.dat", "nnnn", "plot_timeline", "throughput and live memory over the replay"},
+		{"footprint.gp", "footprint.dat", "sn", "plot_footprint", "memory footprint"},
 	};
 	struct mmr_results r;
 	char title[1280], data[64], name[64];
@@ -81,9 +78,10 @@ int mmr_plot_results(struct mmr_gnuplot *g, const char *dir, const char *outdir,
 			snprintf(data, sizeof(data), "%s_%s.dat", per_op[k].data, mmr_op_name(op));
 			snprintf(name, sizeof(name), "plot_%s_%s", per_op[k].name, mmr_op_name(op));
 			snprintf(what, sizeof(what), "%s %s", mmr_op_name(op), per_op[k].what);
-			rc = draw(g, dir, data, outdir, name, per_op[k].script, what, title, err);
+			rc = draw(g, dir, data, per_op[k].columns, outdir, name, per_op[k].script, what, title, err);
 		}
 	for (size_t k = 0; k < sizeof(whole) / sizeof(whole[0]) && !rc; k++)
-		rc = draw(g, dir, whole[k].data, outdir, whole[k].name, whole[k].script, whole[k].what, title, err);
+		rc = draw(g, dir, whole[k].data, whole[k].columns, outdir, whole[k].name, whole[k].script, whole[k].what,
+			  title, err);
 	return rc;
 }

@@ -234,6 +234,16 @@ void rpt_ns(char *buf, size_t n, double ns)
 		snprintf(buf, n, "%s%.3g s", sign, a / 1e9);
 }
 
+void rpt_url(FILE *f, const char *href)
+{
+	for (const unsigned char *p = (const unsigned char *)href; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
+			fputc(*p, f);
+		else
+			fprintf(f, "%%%02X", *p);
+	}
+}
+
 int rpt_write_all(const struct rpt_doc *d, const char *dir, struct mmr_error *err)
 {
 	return rpt_write_named(d, dir, "report", err);

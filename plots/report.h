@@ -77,6 +77,12 @@ void rpt_ns(char *buf, size_t n, double ns);
 
 /* ---- report_md.c, report_html.c: rendering --------------------------------- */
 
+/*
+ * Write HREF, a relative link, to F percent-encoded: every byte but
+ * letters, digits, '-', '.', '_', '~' and '/' as %XX, so that no name in
+ * it can end the link, start a scheme ("javascript:") or a query.
+ */
+void rpt_url(FILE *f, const char *href);
 /* Write D to F as Markdown.  Returns 0, or -1 on a write error (errno). */
 int rpt_write_md(const struct rpt_doc *d, FILE *f);
 /* Write D to F as one HTML page, the figures read from DIR and embedded.  Returns 0 or -1 (errno). */
@@ -89,6 +95,13 @@ int rpt_write_all(const struct rpt_doc *d, const char *dir, struct mmr_error *er
 int rpt_make_dirs(const char *dir, struct mmr_error *err);
 
 /* ---- gnuplot.c: the data files behind the bar and line plots ---------------- */
+
+/*
+ * Write S to a table gnuplot reads as a double-quoted name.  gnuplot has
+ * no escape inside one, so a '"' in S is written as ' and a control
+ * character as a space: the label stays one field of one line.
+ */
+void rpt_dat_label(FILE *f, const char *s);
 
 /*
  * Write " V" to a table gnuplot reads (NAN as nan, which it leaves out);

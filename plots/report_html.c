@@ -23,7 +23,11 @@ static const char style[] =
 	"figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}"
 	"li{margin:.3em 0}";
 
-/* S with &, <, > and " escaped. */
+/*
+ * S as HTML text or a double-quoted attribute value: &, <, >, " and '
+ * escaped, control characters as spaces.  Every text of the page goes
+ * through here, names from results.json files among them.
+ */
 static void text(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
@@ -32,7 +36,8 @@ static void text(FILE *f, const char *s)
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
+		case '\'': fputs("&#39;", f); break;
+		default: fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
 		}
 	}
 }
@@ -107,7 +112,7 @@ static int section(FILE *f, const struct rpt_section *s, const char *dir)
 	}
 	for (size_t l = 0; l < s->nlinks; l++) {
 		fputs(l ? "<li><a href=\"" : "<ul class=\"links\">\n<li><a href=\"", f);
-		text(f, s->links[l].file);
+		rpt_url(f, s->links[l].file);
 		fputs("\">", f);
 		text(f, s->links[l].caption);
 		fputs(l + 1 == s->nlinks ? "</a></li>\n</ul>\n" : "</a></li>\n", f);

@@ -30,10 +30,13 @@ const char *mmr_stat_name(enum mmr_stat s)
 	return s < MMR_STAT_COUNT ? stat_names[s] : "?";
 }
 
-/* The whole file as a string (free()), or NULL with errno set. */
+/*
+ * The whole file as a string (free()), or NULL with errno set.  Only a
+ * regular file: a FIFO called results.json would wait for a writer forever.
+ */
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = mmr_open_regular(path, "r");
 	if (!f)
 		return NULL;
 	size_t len = 0, cap = 1 << 16;
@@ -71,16 +74,31 @@ static double num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* A count: 0 unless a positive number, at most UINT64_MAX (a larger double has no uint64_t). */
 static uint64_t count(const cJSON *o, const char *key)
 {
 	double v = num(o, key);
-	return isfinite(v) && v > 0 ? (uint64_t)v : 0;
+	if (!(v > 0))
+		return 0;
+	return v >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)v;
 }
 
 static void note(struct mmr_results *r, const char *what)
 {
 	size_t n = strlen(r->notes);
 	snprintf(r->notes + n, sizeof(r->notes) - n, "%s%s", n ? "; " : "", what);
+}
+
+/*
+ * A name from the file into DST (N bytes), its control characters as '?':
+ * names end up in one-line messages, verdict lines and plot titles.
+ */
+static void copy_name(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src);
+	for (char *p = dst; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 /* Per-run figures from repeats[]: each op's stats and the throughput.  Returns 0 or -1 (memory). */
@@ -134,8 +152,8 @@ static int load_locks(struct mmr_results *r, const cJSON *locks)
 		if (!cJSON_IsString(name))
 			continue;
 		struct mmr_results_lock *d = &r->locks[r->nlocks++];
-		snprintf(d->name, sizeof(d->name), "%s", name->valuestring);
-		snprintf(d->side, sizeof(d->side), "%s", cJSON_IsString(side) ? side->valuestring : "exclusive");
+		copy_name(d->name, sizeof(d->name), name->valuestring);
+		copy_name(d->side, sizeof(d->side), cJSON_IsString(side) ? side->valuestring : "exclusive");
 		d->acquisitions = count(l, "acquisitions");
 		d->contended = count(l, "contended");
 		d->wait_ns_total = count(l, "wait_ns_total");
@@ -147,7 +165,7 @@ static int load_locks(struct mmr_results *r, const cJSON *locks)
 static void copy_str(char *dst, size_t n, const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
+	copy_name(dst, n, cJSON_IsString(v) ? v->valuestring : "");
 }
 
 /* The keys every comparison needs.  Returns 0, or -1 with ERR naming the first missing one. */
@@ -203,7 +221,8 @@ int mmr_results_load(const char *dir, struct mmr_results *r, struct mmr_error *e
 	int n = snprintf(path, sizeof(path), "%s/results.json", dir);
 	char *text = n > 0 && (size_t)n < sizeof(path) ? slurp(path) : NULL;
 	if (!text) {
-		snprintf(err->msg, sizeof(err->msg), "%.400s/results.json: cannot read: %s", dir, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg), "%.400s/results.json: cannot read: %s", dir,
+			 errno == EINVAL ? "not a regular file" : strerror(errno));
 		return -1;
 	}
 	cJSON *d = cJSON_Parse(text);

@@ -114,10 +114,11 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 		return -1;
 	}
 	head[0] = "threads";
-	fputs("\"threads\"", f);
+	rpt_dat_label(f, "threads");
 	for (size_t e = 0; e < s->nengines; e++) {
 		head[e + 1] = s->engines[e];
-		fprintf(f, " \"%s\"", s->engines[e]);
+		fputc(' ', f);
+		rpt_dat_label(f, s->engines[e]);
 	}
 	fputc('\n', f);
 	struct rpt_table *t = rpt_table(&s->doc, sec, what, s->nengines + 1, head);
@@ -150,7 +151,8 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 	const struct mmr_results *r = &s->res[0][0];
 	snprintf(title, sizeof(title), "%s: %s (%u CPUs%s%.60s)", what, s->doc.title ? s->doc.title : "", s->online,
 		 r->kernel[0] ? ", Linux " : "", r->kernel);
-	struct mmr_gnuplot_var v[] = {{"data", path}, {"ylabel", ylabel}, {"logy", logy && log_ok ? "1" : "0"}, {"ncols", ncols}};
+	struct mmr_gnuplot_var v[] = {{"data", path, true}, {"ylabel", ylabel, false}, {"logy", logy && log_ok ? "1" : "0", false},
+				      {"ncols", ncols, false}};
 	if (mmr_gnuplot_draw(g, "sweep.gp", out, title, v, 4, err))
 		return -1;
 	strncat(file, ".png", sizeof(file) - strlen(file) - 1);

@@ -97,9 +97,10 @@ static int migrate(struct cma_thread *t, uint64_t pfn, uint64_t count)
  * the range allocated, 1 when a range failed migration and no other was
  * found, -1 when no free range was found at all.
  */
-static int search(struct cma_thread *t, uint64_t from, uint64_t before, uint64_t len, uint64_t mask,
+static int search(struct cma_thread *t, uint64_t from, uint64_t before, uint64_t count, uint64_t mask,
 		  uint64_t *bit)
 {
+	uint64_t len = cma_pages_to_bits(t->c, count);
 	struct cma *c = t->c;
 	int busy = -1;
 	for (;;) {
@@ -110,8 +111,8 @@ static int search(struct cma_thread *t, uint64_t from, uint64_t before, uint64_t
 		cma_unlock(c);
 		if (i == UINT64_MAX)
 			return busy;
-		uint64_t pfn = i << c->order_per_bit;
-		if (migrate(t, pfn, len << c->order_per_bit) == 0) {
+		/* Only COUNT pages: the rest of a last partial bit stays with the buddy lists, as in the kernel. */
+		if (migrate(t, i << c->order_per_bit, count) == 0) {
 			*bit = i;
 			return 0;
 		}
@@ -130,17 +131,17 @@ static int search(struct cma_thread *t, uint64_t from, uint64_t before, uint64_t
 static uint64_t cma_alloc(struct cma_thread *t, uint64_t count, unsigned align)
 {
 	struct cma *c = t->c;
-	uint64_t len = (count + (1ull << c->order_per_bit) - 1) >> c->order_per_bit;
 	uint64_t mask = align > c->order_per_bit ? (1ull << (align - c->order_per_bit)) - 1 : 0;
 	uint64_t bit;
 	if (c->fail_fast) {
 		uint64_t start = atomic_load_explicit(&c->last_failed, memory_order_relaxed) & ~mask;
-		if (search(t, start, c->nbits, len, mask, &bit) == 0 || (start && search(t, 0, start, len, mask, &bit) == 0))
+		if (search(t, start, c->nbits, count, mask, &bit) == 0 ||
+		    (start && search(t, 0, start, count, mask, &bit) == 0))
 			return bit;
 		return UINT64_MAX;
 	}
 	for (unsigned attempt = 0;; attempt++) {
-		int rc = search(t, 0, c->nbits, len, mask, &bit);
+		int rc = search(t, 0, c->nbits, count, mask, &bit);
 		if (rc == 0)
 			return bit;
 		/* A full area stays full however often it is searched; busy ranges may clear. */
@@ -171,21 +172,41 @@ int cma_op_alloc(void *thread, struct mmr_call *op)
 		return -1;
 	}
 	t->n.allocs++;
-	op->handle = (bit << c->order_per_bit) + 1;
+	op->handle = cma_handle(bit << c->order_per_bit, count);
 	return 0;
 }
 
-/* The pages of a release: from the call's bytes, else its order. */
-static uint64_t release_count(const struct mmr_call *op)
+/* The pages a call names: from its bytes, else its order (at most 2^20: the planner's bound). */
+static uint64_t call_pages(const struct mmr_call *op)
 {
 	return op->size ? (op->size + MMR_PAGE_SIZE - 1) / MMR_PAGE_SIZE : 1ull << op->order;
 }
 
-/* The bits of the range at PFN of COUNT pages. */
-static void range_bits(const struct cma *c, uint64_t pfn, uint64_t count, uint64_t *bit, uint64_t *len)
+struct cma_range cma_release_range(struct cma_thread *t, const struct mmr_call *op)
 {
-	*bit = pfn >> c->order_per_bit;
-	*len = (count + (1ull << c->order_per_bit) - 1) >> c->order_per_bit;
+	struct cma *c = t->c;
+	uint64_t held = cma_handle_count(op->handle), asked = call_pages(op);
+	struct cma_range r = {.pfn = cma_handle_pfn(op->handle)};
+	r.pages = asked < held ? asked : held;
+	r.bit = r.pfn >> c->order_per_bit;
+	if (asked == held) {
+		r.bits = cma_pages_to_bits(c, held);
+		return r;
+	}
+	/*
+	 * A short release leaves the rest allocated, as the kernel's
+	 * free_contig_range of the smaller count would: only bits all of whose
+	 * pages went back are cleared, so that a clear bit still means free
+	 * frames.  A long one stops at the allocation's end: the pages past it
+	 * are another allocation's, or no one's.
+	 */
+	r.bits = r.pages >> c->order_per_bit;
+	t->n.release_mismatches++;
+	if (asked > held)
+		t->n.release_pages_beyond += asked - held;
+	else
+		t->n.release_pages_kept += held - asked;
+	return r;
 }
 
 /*
@@ -194,16 +215,14 @@ static void range_bits(const struct cma *c, uint64_t pfn, uint64_t count, uint64
  * ATOMIC caller with a mutex try-locks first: a failed try is where the
  * kernel would have slept in atomic context.
  */
-static void release(struct cma_thread *t, uint64_t pfn, uint64_t count, bool atomic)
+static void release(struct cma_thread *t, const struct cma_range *r, bool atomic)
 {
 	struct cma *c = t->c;
-	uint64_t bit, len;
-	range_bits(c, pfn, count, &bit, &len);
-	mmr_pages_free_range(c->zone, pfn, count);
+	mmr_pages_free_range(c->zone, r->pfn, r->pages);
 	t->n.releases++;
 	t->n.atomic_releases += atomic;
 	if (c->v.lockless_clear) {
-		cma_bitmap_clear(c->bitmap, bit, len);
+		cma_bitmap_clear(c->bitmap, r->bit, r->bits);
 		return;
 	}
 	if (atomic && !c->v.spinlock && !cma_trylock(c)) {
@@ -212,14 +231,15 @@ static void release(struct cma_thread *t, uint64_t pfn, uint64_t count, bool ato
 	} else if (!atomic || c->v.spinlock) {
 		cma_lock(c);
 	}
-	cma_bitmap_clear(c->bitmap, bit, len);
+	cma_bitmap_clear(c->bitmap, r->bit, r->bits);
 	cma_unlock(c);
 }
 
 int cma_op_release(void *thread, struct mmr_call *op)
 {
 	struct cma_thread *t = thread;
-	release(t, op->handle - 1, release_count(op), op->flags & MMR_EF_ATOMIC);
+	struct cma_range r = cma_release_range(t, op);
+	release(t, &r, op->flags & MMR_EF_ATOMIC);
 	return 0;
 }
 
@@ -234,19 +254,19 @@ int cma_op_release_nowait(void *thread, struct mmr_call *op)
 {
 	struct cma_thread *t = thread;
 	struct cma *c = t->c;
-	uint64_t pfn = op->handle - 1, count = release_count(op);
+	struct cma_range r = cma_release_range(t, op);
 	if (!c->v.nowait) {
-		release(t, pfn, count, true);
+		release(t, &r, true);
 		return 0;
 	}
 	struct cma_work *w = malloc(sizeof(*w));
 	if (!w) { /* no memory for the item: release in place, as an atomic caller */
-		release(t, pfn, count, true);
+		release(t, &r, true);
 		return 0;
 	}
-	if (count > 1)
-		mmr_pages_free_range(c->zone, pfn + 1, count - 1);
-	*w = (struct cma_work){.pfn = pfn, .count = count};
+	if (r.pages > 1)
+		mmr_pages_free_range(c->zone, r.pfn + 1, r.pages - 1);
+	*w = (struct cma_work){.r = r};
 	if (!atomic_load_explicit(&c->delayed, memory_order_relaxed))
 		atomic_store_explicit(&c->delayed, true, memory_order_release);
 	t->n.delayed_releases++;

@@ -45,12 +45,44 @@ struct cma_counts {
 	uint64_t drains, flushes, flush_waits, flush_wait_ns, flush_wait_ns_max;
 	uint64_t releases, atomic_releases, atomic_sleeps, delayed_releases, deferred_done;
 	uint64_t movable_failures, migrated_pages;
+	/* Releases whose size is not their allocation's, and the pages they named past it or left held. */
+	uint64_t release_mismatches, release_pages_beyond, release_pages_kept;
+};
+
+/*
+ * A handle names its allocation whole: the first pfn + 1 in the low 32
+ * bits, the pages allocated in the high 32 (the area has at most 2^31
+ * pages, so both fit).  A release then knows what it may give back from
+ * the handle alone, with no table to look up and no lock to take, which
+ * cma-lockless-clear's release must not.
+ */
+static inline uint64_t cma_handle(uint64_t pfn, uint64_t count)
+{
+	return (pfn + 1) | count << 32;
+}
+
+static inline uint64_t cma_handle_pfn(uint64_t handle)
+{
+	return (handle & 0xffffffffu) - 1;
+}
+
+static inline uint64_t cma_handle_count(uint64_t handle)
+{
+	return handle >> 32;
+}
+
+/*
+ * What one release gives back: PAGES frames from PFN, then BITS bitmap
+ * bits from BIT.  Never more than its allocation holds (cma_release_range).
+ */
+struct cma_range {
+	uint64_t pfn, pages, bit, bits;
 };
 
 /* A delayed release waiting for the workqueue: a node of a lock-free stack. */
 struct cma_work {
 	struct cma_work *next;
-	uint64_t pfn, count;
+	struct cma_range r;
 };
 
 struct cma;
@@ -112,12 +144,28 @@ void *cma_create(const struct mmr_engine_env *env, const struct cma_variant *v, 
 void cma_destroy(void *engine);
 /* Replay thread TID's context (CPU TID modulo the threads). */
 void *cma_thread_init(void *engine, unsigned tid);
-/* cma_alloc of the call's size, aligned to its order: 0 and handle = first pfn + 1, or -1 when full. */
+/* cma_alloc of the call's size, aligned to its order: 0 and the handle (cma_handle), or -1 when full. */
 int cma_op_alloc(void *thread, struct mmr_call *op);
-/* cma_release of the call's handle and size; atomic when the call is flagged so.  Returns 0. */
+/*
+ * cma_release of the call's handle and size; atomic when the call is
+ * flagged so.  Returns 0.  A size other than the allocation's releases
+ * only what both name (cma_release_range).
+ */
 int cma_op_release(void *thread, struct mmr_call *op);
 /* An atomic-context release: deferred through the workqueue by cma-nowait, else cma_op_release. */
 int cma_op_release_nowait(void *thread, struct mmr_call *op);
+/*
+ * What the release OP on thread T gives back, counted on T when its size
+ * is not its allocation's: the pages both name (from the allocation's
+ * start, at most what it holds) and the bits all of whose pages go back.
+ * The one place every variant's release and release_nowait decide it.
+ */
+struct cma_range cma_release_range(struct cma_thread *t, const struct mmr_call *op);
+/* Bitmap bits that COUNT pages take: a partial last bit is a whole one. */
+static inline uint64_t cma_pages_to_bits(const struct cma *c, uint64_t count)
+{
+	return (count + (1ull << c->order_per_bit) - 1) >> c->order_per_bit;
+}
 /* Bytes of the area allocated now. */
 uint64_t cma_footprint(void *engine);
 /* The engine's figures: counters summed over threads, bitmap use, alloc latency split by flush. */

@@ -176,6 +176,7 @@ static const struct {
 	C(allocs), C(alloc_failures), C(retries), C(migrate_failures), C(busy_failures), C(unmovable_failures),
 	C(drains), C(flushes), C(flush_waits), C(flush_wait_ns), C(releases), C(atomic_releases),
 	C(atomic_sleeps), C(delayed_releases), C(deferred_done), C(movable_failures), C(migrated_pages),
+	C(release_mismatches), C(release_pages_beyond), C(release_pages_kept),
 #undef C
 };
 

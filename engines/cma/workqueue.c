@@ -36,11 +36,9 @@ void cma_wq_queue(struct cma *c, struct cma_work *w)
  */
 static void run_one(struct cma *c, struct cma_thread *t, struct cma_work *w)
 {
-	uint64_t bit = w->pfn >> c->order_per_bit;
-	uint64_t len = (w->count + (1ull << c->order_per_bit) - 1) >> c->order_per_bit;
-	mmr_pages_free_range(c->zone, w->pfn, 1);
+	mmr_pages_free_range(c->zone, w->r.pfn, 1);
 	cma_lock(c);
-	cma_bitmap_clear(c->bitmap, bit, len);
+	cma_bitmap_clear(c->bitmap, w->r.bit, w->r.bits);
 	cma_unlock(c);
 	t->n.deferred_done++;
 }

@@ -2,8 +2,8 @@
 /*
  * mmr_ualloc.h - what the engines over a loaded userspace allocator
  * (jemalloc, mimalloc, tcmalloc) share with each other and with libc: the
- * touch option, one byte for a zero-byte request, and the hand-out of a
- * new object.  The library itself comes from mmr_dlib.h.
+ * touch option, one byte for a zero-byte request and none past the bound
+ * every engine keeps (mmr_size.h), and the hand-out of a new object.  The library itself comes from mmr_dlib.h.
  */
 #ifndef MMR_UALLOC_H
 #define MMR_UALLOC_H
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "mmr_engine.h"
+#include "mmr_size.h"
 #include "mmr_touch.h"
 
 /* The engine of one run: these allocators keep their state themselves. */
@@ -54,10 +55,16 @@ static inline void mmr_ualloc_destroy(void *engine)
 	free(engine);
 }
 
-/* A zero-byte request is one byte, as in libc: every object gets an address of its own. */
+/*
+ * The bytes to ask the allocator for a request of SIZE: a zero-byte
+ * request is one byte, as in libc, so that every object gets an address
+ * of its own.  0 when SIZE is past MMR_OBJ_MAX_BYTES (mmr_size.h): the
+ * engine fails the call without asking.
+ */
 static inline size_t mmr_ualloc_size(uint64_t size)
 {
-	return size ? (size_t)size : 1;
+	size_t n;
+	return mmr_obj_bytes(size ? size : 1, 0, &n) ? n : 0;
 }
 
 /* The new object P of OP, touched as the engine's option says, or a failure when there is none. */

@@ -44,7 +44,9 @@ void db_unmap(struct db_thread *t, struct db_buf *b)
 
 void db_use_begin(struct db_buf *b, uint64_t t0)
 {
-	b->vmap_count++;
+	/* A nested use shares the mapping the first one made: its frame and placement are the first's. */
+	if (b->vmap_count++)
+		return;
 	b->frame_t0 = t0;
 	b->mapped_domain = b->domain;
 }
@@ -102,4 +104,44 @@ void db_put(struct db_thread *t, struct db_buf *b)
 	free(b->pending);
 	free(b->pages);
 	free(b);
+}
+
+void db_held_add(struct db_thread *t, struct db_buf *b)
+{
+	b->held_prev = NULL;
+	b->held_next = t->held;
+	if (t->held)
+		t->held->held_prev = b;
+	t->held = b;
+	atomic_store_explicit(&b->holder, t->tid + 1, memory_order_relaxed);
+}
+
+void db_held_del(struct db_thread *t, struct db_buf *b)
+{
+	if (b->held_prev)
+		b->held_prev->held_next = b->held_next;
+	else
+		t->held = b->held_next;
+	if (b->held_next)
+		b->held_next->held_prev = b->held_prev;
+	b->held_prev = b->held_next = NULL;
+	atomic_store_explicit(&b->holder, 0, memory_order_relaxed);
+}
+
+/*
+ * The holder is set and cleared by the holder alone, under resv; another
+ * thread reads it only for an op the trace orders after the holder's vmap
+ * (the runner publishes that vmap's end before the op starts), so the value
+ * it sees is the holder's at that vmap's end, or 0 when the holder's
+ * vunmap has begun to let go.
+ */
+bool db_held_by(const struct db_thread *t, const struct db_buf *b)
+{
+	return atomic_load_explicit(&((struct db_buf *)b)->holder, memory_order_relaxed) == t->tid + 1;
+}
+
+bool db_held_elsewhere(const struct db_thread *t, const struct db_buf *b)
+{
+	unsigned h = atomic_load_explicit(&((struct db_buf *)b)->holder, memory_order_relaxed);
+	return h && h != t->tid + 1;
 }

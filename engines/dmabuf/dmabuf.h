@@ -53,12 +53,18 @@ struct db_buf {
 	 * the vunmap starts, yet under the proposed contract it would wait for
 	 * the lock until after the vunmap.  Blocking would deadlock the replay,
 	 * so such an op is queued here and run by the vunmap once it has let
-	 * the lock go: what the task would have done after its wait.  The
-	 * replay's order makes the queue single-writer at any time.
+	 * the lock go: what the task would have done after its wait.  A vunmap
+	 * comes after every op the trace put before it, but the end of the
+	 * holder's thread (db_thread_exit) may meet another thread's op: qlock
+	 * (machinery, not a kernel lock) makes "holder set, so queue it" and
+	 * "holder cleared, queue taken" one step each.
 	 */
+	atomic_bool qlock;
 	unsigned *pending;
 	unsigned npending, cap_pending;
 	unsigned slot;              /* index in the engine's live list, under live_mu */
+	/* On its holder's list of buffers it holds resv across a mapping for (db_thread.held). */
+	struct db_buf *held_prev, *held_next;
 };
 
 struct db_engine;
@@ -83,6 +89,9 @@ struct db_counts {
 	uint64_t moves, move_failures, evictions, eviction_failures, eviction_ns_total, eviction_ns_max;
 	uint64_t moved_while_mapped, moved_while_pinned, bad_frees, copy_bytes;
 	uint64_t vunmap_other_thread, deferred_ops, deferred_ns;
+	/* The kernel's reference on a mapped buffer; mappings a thread's exit ended; refusals by reason. */
+	uint64_t nested_vmaps, implicit_vunmaps;
+	uint64_t refused_vmap_held, refused_vunmap_unmapped, refused_detach_unattached, refused_no_memory;
 	/* Buffer memory made here less that freed here: another thread may free it, so one set can go below 0. */
 	int64_t mem_bytes;
 };
@@ -92,13 +101,28 @@ struct db_thread {
 	struct db_engine *e;
 	unsigned tid;
 	struct db_counts n; /* only this thread writes them */
+	/*
+	 * Buffers whose resv this thread holds from a vmap to its vunmap
+	 * (-vmap-locked, -vmap-cached): what its exit lets go of when the
+	 * trace never unmapped them, so that no lock outlives its holder.
+	 */
+	struct db_buf *held;
 } __attribute__((aligned(64)));
 
 /* What a variant decides. */
 struct db_variant {
-	/* Map B for use by T; 0, or -1 when it cannot (counted as a failed vmap). */
+	/*
+	 * Map B for use by T: MMR_CALL_OK, MMR_CALL_FAILED when it cannot (no
+	 * memory), MMR_CALL_REFUSED when T would wait for itself or for a
+	 * holder that only a later op of the trace lets go.  A buffer mapped
+	 * already gives its mapping and a reference, as dma_buf_vmap does.
+	 */
 	int (*vmap)(struct db_thread *t, struct db_buf *b);
-	/* End T's use of B's mapping (the damage copy happens just before). */
+	/*
+	 * End T's use of B's mapping (the damage copy happens just before);
+	 * the last reference tears it down (or caches it).  MMR_CALL_REFUSED
+	 * when B has no mapping in use that T may end.
+	 */
 	int (*vunmap)(struct db_thread *t, struct db_buf *b);
 	/* Attachments pin the buffer (drm_prime's default). */
 	bool pin_at_attach;
@@ -144,15 +168,27 @@ void db_copy(struct db_thread *t, struct db_buf *b);
 int db_move(struct db_thread *t, struct db_buf *b);
 /* Drop a reference; the last one frees B. */
 void db_put(struct db_thread *t, struct db_buf *b);
+/* T now holds B's resv across a mapping, or no longer does. */
+void db_held_add(struct db_thread *t, struct db_buf *b);
+void db_held_del(struct db_thread *t, struct db_buf *b);
+/* Whether thread T holds B's resv across a mapping; whether another thread does. */
+bool db_held_by(const struct db_thread *t, const struct db_buf *b);
+bool db_held_elsewhere(const struct db_thread *t, const struct db_buf *b);
 
 /* ---- engine.c -------------------------------------------------------------- */
 
-/* Run the ops put off while B's lock was held across its mapping's use (after the unlock). */
-void db_run_deferred(struct db_thread *t, struct db_buf *b);
+/*
+ * T, which holds B's lock since its vmap, lets go: no longer the holder,
+ * the lock released, then the ops put off meanwhile run (timed in the
+ * caller, a vunmap).  B may be gone afterwards (a deferred free).
+ */
+void db_let_go(struct db_thread *t, struct db_buf *b);
 
 void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
 void db_destroy(void *engine);
 void *db_thread_init(void *engine, unsigned tid);
+/* A replay thread's end: the mappings it still holds resv for are unmapped (implicit_vunmaps). */
+void db_thread_exit(void *thread);
 int db_op_alloc(void *thread, struct mmr_call *op);
 int db_op_free(void *thread, struct mmr_call *op);
 int db_op_attach(void *thread, struct mmr_call *op);
@@ -170,7 +206,7 @@ extern const struct mmr_engine_param db_params[];
 /* The members of a dma-buf variant's mmr_engine_ops besides name, description and create. */
 #define DB_ENGINE_OPS                                                                                 \
 	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_DMABUF, .params = db_params,                        \
-	.destroy = db_destroy, .thread_init = db_thread_init,                                                 \
+	.destroy = db_destroy, .thread_init = db_thread_init, .thread_exit = db_thread_exit,                  \
 	.op = {[MMR_OP_ALLOC] = db_op_alloc, [MMR_OP_FREE] = db_op_free, [MMR_OP_ATTACH] = db_op_attach,       \
 	       [MMR_OP_DETACH] = db_op_detach, [MMR_OP_VMAP] = db_op_vmap, [MMR_OP_VUNMAP] = db_op_vunmap,     \
 	       [MMR_OP_MOVE] = db_op_move},                                                                    \

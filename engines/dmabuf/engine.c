@@ -4,11 +4,13 @@
  * detach, the trace's moves, the evictor worker and the report.  A
  * buffer's handle is its descriptor's address.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "dmabuf.h"
+#include "mmr_size.h"
 
 const struct mmr_engine_param db_params[] = {
 	{"vmap_ns_per_page", "10", "page-table setup per page when a mapping is built, ns"},
@@ -90,6 +92,20 @@ void *db_thread_init(void *engine, unsigned tid)
 	return &e->threads[tid % e->nr_threads];
 }
 
+/*
+ * A vmap the trace never unmapped would keep its buffer's resv for good:
+ * every move of it (the evictor's too) would wait for ever.  The thread's
+ * end unmaps it, on the thread that holds the lock, and runs what waited.
+ */
+void db_thread_exit(void *thread)
+{
+	struct db_thread *t = thread;
+	while (t->held) {
+		t->n.implicit_vunmaps++;
+		t->e->v->vunmap(t, t->held); /* each ends one use; the last takes it off the list */
+	}
+}
+
 static int live_add(struct db_engine *e, struct db_buf *b)
 {
 	int rc = 0;
@@ -121,53 +137,94 @@ static void live_del(struct db_engine *e, struct db_buf *b)
 	pthread_mutex_unlock(&e->live_mu);
 }
 
-/* True when a caller holds B's lock across its mapping's use: OP is queued for its vunmap. */
-static bool defer(struct db_thread *t, unsigned op, struct db_buf *b)
+static void queue_lock(struct db_buf *b)
 {
-	if (!atomic_load_explicit(&b->holder, memory_order_relaxed))
-		return false;
-	if (b->npending == b->cap_pending) {
+	while (atomic_exchange_explicit(&b->qlock, true, memory_order_acquire))
+		sched_yield();
+}
+
+static void queue_unlock(struct db_buf *b)
+{
+	atomic_store_explicit(&b->qlock, false, memory_order_release);
+}
+
+enum defer_result { RUN_NOW, DEFERRED, NO_ROOM };
+
+/*
+ * While a caller holds B's lock across its mapping's use, OP is queued for
+ * its vunmap (DEFERRED).  NO_ROOM: the queue cannot grow, and running the
+ * op now would wait for the lock behind that vunmap: the caller refuses it.
+ * With no holder (the common case) one load decides.
+ */
+static enum defer_result defer(struct db_thread *t, unsigned op, struct db_buf *b)
+{
+	if (!atomic_load_explicit(&b->holder, memory_order_acquire))
+		return RUN_NOW;
+	enum defer_result d = DEFERRED;
+	queue_lock(b);
+	if (!atomic_load_explicit(&b->holder, memory_order_relaxed)) {
+		d = RUN_NOW; /* let go meanwhile: the op waits for the lock as any other */
+	} else if (b->npending == b->cap_pending) {
 		unsigned cap = b->cap_pending ? b->cap_pending * 2 : 8;
 		unsigned *p = realloc(b->pending, cap * sizeof(*p));
-		if (!p)
-			return false; /* no room to wait in: the op runs now, inside the holder's section */
-		b->pending = p;
-		b->cap_pending = cap;
+		if (p) {
+			b->pending = p;
+			b->cap_pending = cap;
+		} else {
+			d = NO_ROOM;
+		}
 	}
-	b->pending[b->npending++] = op;
-	t->n.deferred_ops++;
-	return true;
+	if (d == DEFERRED)
+		b->pending[b->npending++] = op;
+	queue_unlock(b);
+	t->n.deferred_ops += d == DEFERRED;
+	t->n.refused_no_memory += d == NO_ROOM;
+	return d;
+}
+
+/* The op's result for a defer() that did not say RUN_NOW. */
+static int deferred_rc(enum defer_result d)
+{
+	return d == DEFERRED ? MMR_CALL_OK : MMR_CALL_REFUSED;
 }
 
 static void do_free(struct db_thread *t, struct db_buf *b);
-static void do_attach(struct db_thread *t, struct db_buf *b, bool attach);
+static bool do_attach(struct db_thread *t, struct db_buf *b, bool attach);
 static int do_move(struct db_thread *t, struct db_buf *b);
 
-void db_run_deferred(struct db_thread *t, struct db_buf *b)
+void db_let_go(struct db_thread *t, struct db_buf *b)
 {
-	unsigned n = b->npending;
-	if (!n)
-		return;
+	queue_lock(b);
+	db_held_del(t, b);
+	unsigned *ops = b->pending, n = b->npending;
+	b->pending = NULL;
+	b->npending = b->cap_pending = 0;
+	queue_unlock(b);
+	mmr_mutex_unlock(&b->resv);
 	/* Timed inside the vunmap that runs them: the report says how much of it was theirs. */
-	uint64_t t0 = mmr_now_ns();
-	b->npending = 0;
+	uint64_t t0 = n ? mmr_now_ns() : 0;
 	for (unsigned i = 0; i < n; i++) {
-		unsigned op = b->pending[i];
-		if (op == MMR_OP_FREE) {
+		if (ops[i] == MMR_OP_FREE) {
 			do_free(t, b); /* the trace's last op on B */
 			break;
 		}
-		if (op == MMR_OP_MOVE)
+		if (ops[i] == MMR_OP_MOVE)
 			do_move(t, b);
 		else
-			do_attach(t, b, op == MMR_OP_ATTACH);
+			do_attach(t, b, ops[i] == MMR_OP_ATTACH);
 	}
-	t->n.deferred_ns += mmr_now_ns() - t0;
+	if (n)
+		t->n.deferred_ns += mmr_now_ns() - t0;
+	free(ops);
 }
 
 int db_op_alloc(void *thread, struct mmr_call *op)
 {
 	struct db_thread *t = thread;
+	size_t bytes;
+	/* A mapped buffer is real memory here: none past the bound every engine keeps. */
+	if (!mmr_obj_bytes(op->size, DB_PAGE - 1, &bytes))
+		return MMR_CALL_FAILED;
 	struct db_buf *b = calloc(1, sizeof(*b));
 	if (!b)
 		return -1;
@@ -196,15 +253,21 @@ static void do_free(struct db_thread *t, struct db_buf *b)
 int db_op_free(void *thread, struct mmr_call *op)
 {
 	struct db_buf *b = (struct db_buf *)(uintptr_t)op->handle;
-	if (!defer(thread, MMR_OP_FREE, b))
-		do_free(thread, b);
-	return 0;
+	enum defer_result d = defer(thread, MMR_OP_FREE, b);
+	if (d != RUN_NOW)
+		return deferred_rc(d);
+	do_free(thread, b);
+	return MMR_CALL_OK;
 }
 
-/* An importer attaches (ATTACH) or detaches; with attach-pin its attachment pins the buffer. */
-static void do_attach(struct db_thread *t, struct db_buf *b, bool attach)
+/*
+ * An importer attaches (ATTACH) or detaches; with attach-pin its
+ * attachment pins the buffer.  False for a detach with no attachment,
+ * which changes nothing (the pin count must not go below the pins taken).
+ */
+static bool do_attach(struct db_thread *t, struct db_buf *b, bool attach)
 {
-	bool pins = t->e->v->pin_at_attach;
+	bool pins = t->e->v->pin_at_attach, done = true;
 	mmr_mutex_lock(&b->resv);
 	if (attach) {
 		b->attachments++;
@@ -212,38 +275,48 @@ static void do_attach(struct db_thread *t, struct db_buf *b, bool attach)
 	} else if (b->attachments) {
 		b->attachments--;
 		b->pin -= pins;
+	} else {
+		done = false;
 	}
 	mmr_mutex_unlock(&b->resv);
+	if (!done)
+		t->n.refused_detach_unattached++;
+	return done;
+}
+
+static int attach_op(struct db_thread *t, struct mmr_call *op, bool attach)
+{
+	struct db_buf *b = (struct db_buf *)(uintptr_t)op->handle;
+	enum defer_result d = defer(t, attach ? MMR_OP_ATTACH : MMR_OP_DETACH, b);
+	if (d != RUN_NOW)
+		return deferred_rc(d);
+	return do_attach(t, b, attach) ? MMR_CALL_OK : MMR_CALL_REFUSED;
 }
 
 int db_op_attach(void *thread, struct mmr_call *op)
 {
-	struct db_buf *b = (struct db_buf *)(uintptr_t)op->handle;
-	if (!defer(thread, MMR_OP_ATTACH, b))
-		do_attach(thread, b, true);
-	return 0;
+	return attach_op(thread, op, true);
 }
 
 int db_op_detach(void *thread, struct mmr_call *op)
 {
-	struct db_buf *b = (struct db_buf *)(uintptr_t)op->handle;
-	if (!defer(thread, MMR_OP_DETACH, b))
-		do_attach(thread, b, false);
-	return 0;
+	return attach_op(thread, op, false);
 }
 
 int db_op_vmap(void *thread, struct mmr_call *op)
 {
 	struct db_thread *t = thread;
-	t->n.vmaps++;
-	return t->e->v->vmap(t, (struct db_buf *)(uintptr_t)op->handle);
+	int rc = t->e->v->vmap(t, (struct db_buf *)(uintptr_t)op->handle);
+	t->n.vmaps += rc == MMR_CALL_OK;
+	return rc;
 }
 
 int db_op_vunmap(void *thread, struct mmr_call *op)
 {
 	struct db_thread *t = thread;
-	t->n.vunmaps++;
-	return t->e->v->vunmap(t, (struct db_buf *)(uintptr_t)op->handle);
+	int rc = t->e->v->vunmap(t, (struct db_buf *)(uintptr_t)op->handle);
+	t->n.vunmaps += rc == MMR_CALL_OK;
+	return rc;
 }
 
 static int do_move(struct db_thread *t, struct db_buf *b)
@@ -260,7 +333,8 @@ static int do_move(struct db_thread *t, struct db_buf *b)
 int db_op_move(void *thread, struct mmr_call *op)
 {
 	struct db_buf *b = (struct db_buf *)(uintptr_t)op->handle;
-	return defer(thread, MMR_OP_MOVE, b) ? 0 : do_move(thread, b);
+	enum defer_result d = defer(thread, MMR_OP_MOVE, b);
+	return d != RUN_NOW ? deferred_rc(d) : do_move(thread, b);
 }
 
 unsigned db_workers(void *engine)
@@ -334,6 +408,12 @@ struct db_counts db_counts_sum(const struct db_engine *e)
 		s.vunmap_other_thread += c->vunmap_other_thread;
 		s.deferred_ops += c->deferred_ops;
 		s.deferred_ns += c->deferred_ns;
+		s.nested_vmaps += c->nested_vmaps;
+		s.implicit_vunmaps += c->implicit_vunmaps;
+		s.refused_vmap_held += c->refused_vmap_held;
+		s.refused_vunmap_unmapped += c->refused_vunmap_unmapped;
+		s.refused_detach_unattached += c->refused_detach_unattached;
+		s.refused_no_memory += c->refused_no_memory;
 		s.mem_bytes += c->mem_bytes;
 	}
 	return s;
@@ -368,7 +448,11 @@ void db_report(void *engine, const struct mmr_report *r)
 		{"moved_while_mapped", n.moved_while_mapped}, {"moved_while_pinned", n.moved_while_pinned},
 		{"bad_frees", n.bad_frees}, {"vunmap_other_thread", n.vunmap_other_thread},
 		{"deferred_ops", n.deferred_ops}, {"deferred_ns", n.deferred_ns},
-		{"copy_bytes", n.copy_bytes},
+		{"copy_bytes", n.copy_bytes}, {"nested_vmaps", n.nested_vmaps},
+		{"implicit_vunmaps", n.implicit_vunmaps}, {"refused_vmap_held", n.refused_vmap_held},
+		{"refused_vunmap_unmapped", n.refused_vunmap_unmapped},
+		{"refused_detach_unattached", n.refused_detach_unattached},
+		{"refused_no_memory", n.refused_no_memory},
 	};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
 		r->u64(r->ctx, u[i].key, u[i].v);

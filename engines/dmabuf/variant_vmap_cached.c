@@ -5,37 +5,51 @@
  * reservation lock across vmap, use and vunmap as in the proposed
  * contract, but the exporter keeps the kernel mapping after vunmap and
  * reuses it at the next vmap; only a move tears it down.  vmap and vunmap
- * of a buffer must come from one replay thread.
+ * of a buffer must come from one replay thread.  A vmap of a buffer the
+ * caller holds takes a reference, one of a buffer another thread holds is
+ * refused, as in dmabuf-vmap-locked.
  */
 #include "dmabuf.h"
 
 static int cached_vmap(struct db_thread *t, struct db_buf *b)
 {
 	uint64_t t0 = mmr_now_ns();
+	if (db_held_by(t, b)) {
+		t->n.nested_vmaps++;
+		db_use_begin(b, t0);
+		return MMR_CALL_OK;
+	}
+	if (db_held_elsewhere(t, b)) {
+		t->n.refused_vmap_held++;
+		return MMR_CALL_REFUSED;
+	}
 	mmr_mutex_lock(&b->resv);
 	if (b->mapped) {
 		t->n.cache_hits++;
 	} else if (db_map(t, b)) {
 		mmr_mutex_unlock(&b->resv);
-		return -1;
+		return MMR_CALL_FAILED;
 	}
-	atomic_store_explicit(&b->holder, t->tid + 1, memory_order_relaxed);
+	db_held_add(t, b);
 	db_use_begin(b, t0);
-	return 0;
+	return MMR_CALL_OK;
 }
 
 static int cached_vunmap(struct db_thread *t, struct db_buf *b)
 {
-	if (atomic_load_explicit(&b->holder, memory_order_relaxed) != t->tid + 1) {
-		t->n.vunmap_other_thread++;
-		return -1;
+	if (!db_held_by(t, b)) {
+		if (db_held_elsewhere(t, b))
+			t->n.vunmap_other_thread++;
+		else
+			t->n.refused_vunmap_unmapped++;
+		return MMR_CALL_REFUSED;
 	}
 	db_copy(t, b);
 	db_use_end(t, b);
-	atomic_store_explicit(&b->holder, 0, memory_order_relaxed);
-	mmr_mutex_unlock(&b->resv);
-	db_run_deferred(t, b);
-	return 0;
+	if (b->vmap_count)
+		return MMR_CALL_OK; /* a nested use ended: the lock stays with the first */
+	db_let_go(t, b);
+	return MMR_CALL_OK;
 }
 
 const struct db_variant db_vmap_cached = {.vmap = cached_vmap, .vunmap = cached_vunmap, .caller_holds_lock = true};

@@ -6,35 +6,54 @@
  * builds the mapping and every vunmap tears it down.  A move waits for
  * the lock instead of failing.  vmap and vunmap of a buffer must come
  * from one replay thread (the lock is its own across the two calls).
+ *
+ * A vmap of a buffer the caller holds already is dma_buf_vmap's own case:
+ * the caller holds the lock dma_buf_vmap asserts, the mapping exists, so
+ * it takes a reference on it and the mapping goes at the last vunmap.  A
+ * vmap of a buffer another thread holds would wait for that thread's
+ * vunmap, which the trace puts after it: refused.
  */
 #include "dmabuf.h"
 
 static int locked_vmap(struct db_thread *t, struct db_buf *b)
 {
 	uint64_t t0 = mmr_now_ns();
+	if (db_held_by(t, b)) {
+		t->n.nested_vmaps++;
+		db_use_begin(b, t0);
+		return MMR_CALL_OK;
+	}
+	if (db_held_elsewhere(t, b)) {
+		t->n.refused_vmap_held++;
+		return MMR_CALL_REFUSED;
+	}
 	mmr_mutex_lock(&b->resv);
 	if (db_map(t, b)) {
 		mmr_mutex_unlock(&b->resv);
-		return -1;
+		return MMR_CALL_FAILED;
 	}
-	atomic_store_explicit(&b->holder, t->tid + 1, memory_order_relaxed);
+	db_held_add(t, b);
 	db_use_begin(b, t0);
-	return 0;
+	return MMR_CALL_OK;
 }
 
 static int locked_vunmap(struct db_thread *t, struct db_buf *b)
 {
-	if (atomic_load_explicit(&b->holder, memory_order_relaxed) != t->tid + 1) {
-		t->n.vunmap_other_thread++;
-		return -1;
+	if (!db_held_by(t, b)) {
+		if (db_held_elsewhere(t, b))
+			t->n.vunmap_other_thread++;
+		else
+			t->n.refused_vunmap_unmapped++;
+		return MMR_CALL_REFUSED;
 	}
 	db_copy(t, b);
-	db_unmap(t, b);
+	if (b->vmap_count == 1)
+		db_unmap(t, b);
 	db_use_end(t, b);
-	atomic_store_explicit(&b->holder, 0, memory_order_relaxed);
-	mmr_mutex_unlock(&b->resv);
-	db_run_deferred(t, b);
-	return 0;
+	if (b->vmap_count)
+		return MMR_CALL_OK; /* a nested use ended: the mapping and the lock stay with the first */
+	db_let_go(t, b);
+	return MMR_CALL_OK;
 }
 
 const struct db_variant db_vmap_locked = {.vmap = locked_vmap, .vunmap = locked_vunmap, .caller_holds_lock = true};

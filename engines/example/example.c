@@ -6,7 +6,8 @@
  * the live objects and bytes, and stays in the lock for `hold_ns` of busy
  * work, so that replaying with more threads shows what one global lock
  * costs.  Objects are plain malloc memory behind a small header that
- * remembers their size; the handle is the pointer to the header.
+ * remembers their size; the handle is the pointer to the header.  An
+ * object past MMR_OBJ_MAX_BYTES (mmr_size.h) fails, as the kernel's would.
  *
  * Options:
  *   hold_ns=N  (default 0)  busy work inside the lock per call, in ns
@@ -18,6 +19,7 @@
 
 #include "mmr_engine.h"
 #include "mmr_lock.h"
+#include "mmr_size.h"
 #include "mmr_time.h"
 
 struct example {
@@ -93,7 +95,9 @@ static int example_alloc(void *thread, struct mmr_call *op)
 {
 	struct example *e = thread;
 	uint64_t size = op->size ? op->size : 1;
-	struct header *p = malloc(sizeof(*p) + size);
+	size_t bytes;
+	/* Checked: the header plus a trace's size must neither wrap nor ask for absurd memory. */
+	struct header *p = mmr_obj_bytes(size, sizeof(*p), &bytes) ? malloc(bytes) : NULL;
 	if (!p)
 		return -1;
 	p->size = size;

@@ -49,7 +49,8 @@ static void *je_create(const struct mmr_engine_env *env, struct mmr_error *err)
 
 static int je_alloc(void *thread, struct mmr_call *op)
 {
-	return mmr_ualloc_out(thread, op, je_mallocx(mmr_ualloc_size(op->size), 0));
+	size_t size = mmr_ualloc_size(op->size);
+	return size ? mmr_ualloc_out(thread, op, je_mallocx(size, 0)) : MMR_CALL_FAILED;
 }
 
 static int je_free(void *thread, struct mmr_call *op)
@@ -64,6 +65,8 @@ static int je_realloc(void *thread, struct mmr_call *op)
 {
 	void *old = (void *)(uintptr_t)op->aux_handle;
 	size_t size = mmr_ualloc_size(op->size);
+	if (!size)
+		return MMR_CALL_FAILED;
 	return mmr_ualloc_out(thread, op, old ? je_rallocx(old, size, 0) : je_mallocx(size, 0));
 }
 

@@ -6,13 +6,15 @@
  *
  * The handle of an object is its address.  An allocation is a real
  * malloc() of the trace's size (at least the 16 bytes of an rcu_head)
- * behind a hidden header (kvfree_rcu.h).
+ * behind a hidden header (kvfree_rcu.h); past MMR_OBJ_MAX_BYTES
+ * (mmr_size.h) it fails, as kvmalloc would.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "kvfree_rcu.h"
+#include "mmr_size.h"
 
 const struct mmr_engine_param kr_params[] = {
 	{"drain_ms", "20", "a CPU's batch goes to RCU this long after its first object (the 2020 KFREE_DRAIN_JIFFIES, HZ/50)"},
@@ -156,7 +158,9 @@ int kr_engine_alloc(void *thread, struct mmr_call *op)
 {
 	struct kr_thread *t = thread;
 	uint64_t size = op->size > KR_MIN_OBJ ? op->size : KR_MIN_OBJ;
-	struct kr_obj_hdr *h = malloc(sizeof(*h) + size);
+	size_t bytes;
+	/* Checked: the header plus a trace's size must neither wrap nor ask for absurd memory. */
+	struct kr_obj_hdr *h = mmr_obj_bytes(size, sizeof(*h), &bytes) ? malloc(bytes) : NULL;
 	if (!h)
 		return -1;
 	*h = (struct kr_obj_hdr){.e = t->e, .size = size};

@@ -22,7 +22,8 @@ static void *libc_create(const struct mmr_engine_env *env, struct mmr_error *err
 
 static int libc_alloc(void *thread, struct mmr_call *op)
 {
-	return mmr_ualloc_out(thread, op, malloc(mmr_ualloc_size(op->size)));
+	size_t size = mmr_ualloc_size(op->size);
+	return size ? mmr_ualloc_out(thread, op, malloc(size)) : MMR_CALL_FAILED;
 }
 
 static int libc_free(void *thread, struct mmr_call *op)
@@ -32,9 +33,11 @@ static int libc_free(void *thread, struct mmr_call *op)
 	return 0;
 }
 
+/* Past the bound the old object stays as it was, as when realloc itself fails. */
 static int libc_realloc(void *thread, struct mmr_call *op)
 {
-	return mmr_ualloc_out(thread, op, realloc((void *)(uintptr_t)op->aux_handle, mmr_ualloc_size(op->size)));
+	size_t size = mmr_ualloc_size(op->size);
+	return size ? mmr_ualloc_out(thread, op, realloc((void *)(uintptr_t)op->aux_handle, size)) : MMR_CALL_FAILED;
 }
 
 static uint64_t libc_footprint(void *engine)

@@ -45,7 +45,8 @@ static void *mi_create(const struct mmr_engine_env *env, struct mmr_error *err)
 
 static int mi_alloc(void *thread, struct mmr_call *op)
 {
-	return mmr_ualloc_out(thread, op, mi_malloc_fn(mmr_ualloc_size(op->size)));
+	size_t size = mmr_ualloc_size(op->size);
+	return size ? mmr_ualloc_out(thread, op, mi_malloc_fn(size)) : MMR_CALL_FAILED;
 }
 
 static int mi_free_op(void *thread, struct mmr_call *op)
@@ -57,7 +58,8 @@ static int mi_free_op(void *thread, struct mmr_call *op)
 
 static int mi_realloc_op(void *thread, struct mmr_call *op)
 {
-	return mmr_ualloc_out(thread, op, mi_realloc_fn((void *)(uintptr_t)op->aux_handle, mmr_ualloc_size(op->size)));
+	size_t size = mmr_ualloc_size(op->size);
+	return size ? mmr_ualloc_out(thread, op, mi_realloc_fn((void *)(uintptr_t)op->aux_handle, size)) : MMR_CALL_FAILED;
 }
 
 /* Bytes mimalloc has committed from the OS now. */

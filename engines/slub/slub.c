@@ -135,35 +135,58 @@ static void slub_thread_exit(void *thread)
 	free(cpu);
 }
 
-/* Pages for a kmalloc past 8 KiB, straight from the zone.  NULL when there are none. */
-static void *large_alloc(struct slub_cpu *cpu, uint64_t size)
+/*
+ * Pages for a kmalloc past 8 KiB, straight from the zone, *CAP bytes of
+ * them.  NULL when there are none, or when SIZE is past the zone's largest
+ * block: checked first, so that the rounding and the order never come near
+ * a wrap or a shift past the page model's orders (the kernel's kmalloc
+ * fails past KMALLOC_MAX_SIZE the same way).
+ */
+static void *large_alloc(struct slub_cpu *cpu, uint64_t size, uint64_t *cap)
 {
 	struct slub *s = cpu->s;
-	uint64_t pages = (size + MMR_PAGE_SIZE - 1) / MMR_PAGE_SIZE;
-	unsigned order = 0;
-	while ((1ull << order) < pages)
+	unsigned orders = mmr_zone_cfg(s->zone)->max_order, order = 0;
+	if (size > (uint64_t)MMR_PAGE_SIZE << (orders - 1)) {
+		cpu->n.failed++;
+		return NULL;
+	}
+	while ((uint64_t)MMR_PAGE_SIZE << order < size)
 		order++;
-	uint64_t pfn = order < 64 ? mmr_pages_alloc(s->zone, cpu->cpu, order, MMR_MT_UNMOVABLE, 0) : MMR_NO_PAGE;
+	uint64_t pfn = mmr_pages_alloc(s->zone, cpu->cpu, order, MMR_MT_UNMOVABLE, 0);
 	if (pfn == MMR_NO_PAGE) {
 		cpu->n.failed++;
 		return NULL;
 	}
 	s->large_order[pfn] = (uint8_t)(order + 1);
 	cpu->n.large_allocs++;
+	*cap = (uint64_t)MMR_PAGE_SIZE << order;
 	return mmr_page_address(s->zone, pfn);
 }
 
-/* An object of the call's size: kmalloc's size class, or the cache the event names. */
-static void *alloc_for(struct slub_cpu *cpu, const struct mmr_call *call)
+/*
+ * An object for the call, *CAP bytes: kmalloc's size class, or the cache
+ * the event names.  A kmem_cache event's object is the larger of its two
+ * sizes: the cache's (bytes_alloc) is never smaller than the request in a
+ * kernel's trace, and when a trace says so anyway the object must still
+ * hold what the caller writes.  Never smaller than the call's size.
+ */
+static void *alloc_for(struct slub_cpu *cpu, const struct mmr_call *call, uint64_t *cap)
 {
 	struct slub *s = cpu->s;
 	bool cache = call->flags & MMR_EF_CACHE;
-	uint64_t size = cache && call->bytes_alloc ? call->bytes_alloc : call->size;
-	uint32_t cls = cache ? (size <= SLUB_KMALLOC_MAX ? (uint32_t)size : 0) : slub_kmalloc_size(size ? size : 1);
+	uint64_t size = cache && call->bytes_alloc > call->size ? call->bytes_alloc : call->size;
+	if (size == 0)
+		size = 1; /* an object of its own all the same: the smallest class, never a page */
+	uint32_t cls = size > SLUB_KMALLOC_MAX ? 0 : cache ? (uint32_t)size : slub_kmalloc_size(size);
 	if (!cls)
-		return large_alloc(cpu, size);
+		return large_alloc(cpu, size, cap);
 	struct slub_cache *c = slub_cache_get(s, cls, cache && s->by_site ? call->call_site : 0);
-	return c ? slub_alloc(cpu, c) : NULL;
+	void *p = c ? slub_alloc(cpu, c) : NULL;
+	if (!c)
+		cpu->n.failed++; /* the cache table is full */
+	if (p)
+		*cap = c->size;
+	return p;
 }
 
 /* Bytes the object at P can hold: its cache's size, or its large allocation's pages. */
@@ -188,15 +211,22 @@ static void free_object(struct slub_cpu *cpu, void *p)
 	slub_free(cpu, p);
 }
 
-static int slub_op_alloc(void *thread, struct mmr_call *call)
+/* A new object for CALL, touched, in call->handle; *CAP: the bytes it holds.  -1 when there is none. */
+static int new_object(struct slub_cpu *cpu, struct mmr_call *call, uint64_t *cap)
 {
-	struct slub_cpu *cpu = thread;
-	void *p = alloc_for(cpu, call);
+	void *p = alloc_for(cpu, call, cap);
 	if (!p)
 		return -1;
-	mmr_touch(cpu->s->touch, p, call->size ? call->size : 1);
+	uint64_t size = call->size ? call->size : 1;
+	mmr_touch(cpu->s->touch, p, size < *cap ? size : *cap);
 	call->handle = (uint64_t)(uintptr_t)p;
 	return 0;
+}
+
+static int slub_op_alloc(void *thread, struct mmr_call *call)
+{
+	uint64_t cap;
+	return new_object(thread, call, &cap);
 }
 
 static int slub_op_free(void *thread, struct mmr_call *call)
@@ -205,15 +235,22 @@ static int slub_op_free(void *thread, struct mmr_call *call)
 	return 0;
 }
 
-/* krealloc: a new object of the new size, the old one's bytes copied, the old one freed. */
+/*
+ * krealloc: a new object of the new size, the old one's bytes copied (no
+ * more than either holds), the old one freed.  No new object (a size past
+ * the largest block, or no memory): the old one stays as it was, as
+ * krealloc leaves it.  No old one (aux 0: krealloc(NULL)): an allocation.
+ */
 static int slub_op_realloc(void *thread, struct mmr_call *call)
 {
 	struct slub_cpu *cpu = thread;
 	void *old = (void *)(uintptr_t)call->aux_handle;
-	if (slub_op_alloc(thread, call))
+	uint64_t cap;
+	if (new_object(cpu, call, &cap))
 		return -1;
 	if (old) {
 		uint64_t keep = capacity(cpu->s, old);
+		keep = keep < cap ? keep : cap;
 		memcpy((void *)(uintptr_t)call->handle, old, keep < call->size ? keep : call->size);
 		free_object(cpu, old);
 	}

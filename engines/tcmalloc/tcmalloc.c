@@ -43,7 +43,8 @@ static void *tc_create(const struct mmr_engine_env *env, struct mmr_error *err)
 
 static int tc_alloc(void *thread, struct mmr_call *op)
 {
-	return mmr_ualloc_out(thread, op, tc_malloc_fn(mmr_ualloc_size(op->size)));
+	size_t size = mmr_ualloc_size(op->size);
+	return size ? mmr_ualloc_out(thread, op, tc_malloc_fn(size)) : MMR_CALL_FAILED;
 }
 
 static int tc_free_op(void *thread, struct mmr_call *op)
@@ -55,7 +56,8 @@ static int tc_free_op(void *thread, struct mmr_call *op)
 
 static int tc_realloc_op(void *thread, struct mmr_call *op)
 {
-	return mmr_ualloc_out(thread, op, tc_realloc_fn((void *)(uintptr_t)op->aux_handle, mmr_ualloc_size(op->size)));
+	size_t size = mmr_ualloc_size(op->size);
+	return size ? mmr_ualloc_out(thread, op, tc_realloc_fn((void *)(uintptr_t)op->aux_handle, size)) : MMR_CALL_FAILED;
 }
 
 /* Bytes in allocated objects, as tcmalloc counts them (generic.current_allocated_bytes). */

@@ -127,6 +127,7 @@ uint8_t *zs_map_object(struct zs_thread *t, struct zs_handle *h, bool write)
 	}
 	t->mapped = h;
 	t->mzspage = z;
+	atomic_store_explicit(&h->mapper, t->cpu + 1, memory_order_relaxed);
 	t->mwrite = write;
 	t->maddr = c->huge ? addr : addr + ZS_HANDLE_SIZE;
 	t->n.maps++;
@@ -152,6 +153,8 @@ void zs_unmap_object(struct zs_thread *t)
 	t->mzspage = NULL;
 	t->n.unmaps++;
 	p->v->map_unlock(p, h, z);
+	/* Last: a thread that sees 0 here may free H, and with it Z. */
+	atomic_store_explicit(&h->mapper, 0, memory_order_release);
 }
 
 void zs_note_pause(struct zs_pool *p, uint64_t ns)

@@ -11,25 +11,45 @@ void *zs_engine_thread_init(void *engine, unsigned tid)
 	return &p->threads[tid % p->nr_threads];
 }
 
-/* Unmap what thread T still holds mapped (before any op but the matching unmap). */
-static void unmap_pending(struct zs_thread *t)
+/*
+ * Thread T enters the engine: a mapping it left held since its MAP op is no
+ * longer parked (zs_zspage.parked), and unless this op is the UNMAP it is
+ * unmapped first (implicit_unmaps), as no other op may run inside a
+ * mapping: a compact or free would wait on the thread's own pin or lock.
+ */
+static void enter(struct zs_thread *t, bool unmap_pending)
 {
-	if (!t->mapped)
-		return;
-	t->n.implicit_unmaps++;
-	zs_unmap_object(t);
+	if (t->parked) {
+		atomic_fetch_sub_explicit(&t->parked->parked, 1, memory_order_release);
+		t->parked = NULL;
+	}
+	if (unmap_pending && t->mapped) {
+		t->n.implicit_unmaps++;
+		zs_unmap_object(t);
+	}
+}
+
+/*
+ * The other thread that holds H mapped, or 0.  Read after the runner
+ * published that thread's MAP of H, so that a mapping seen gone is gone
+ * (zs_unmap_object clears it last) and one seen held is held or being
+ * unmapped.
+ */
+static unsigned mapped_elsewhere(const struct zs_handle *h)
+{
+	return atomic_load_explicit(&((struct zs_handle *)h)->mapper, memory_order_acquire);
 }
 
 void zs_engine_thread_exit(void *thread)
 {
-	unmap_pending(thread);
+	enter(thread, true);
 }
 
 int zs_engine_alloc(void *thread, struct mmr_call *op)
 {
 	struct zs_thread *t = thread;
 	struct zs_pool *p = t->pool;
-	unmap_pending(t);
+	enter(t, true);
 	t->n.mallocs++;
 	struct zs_handle *h = op->size <= ZS_PAGE ? zs_malloc(p, t->cpu, (uint32_t)op->size) : NULL;
 	if (!h) {
@@ -40,21 +60,40 @@ int zs_engine_alloc(void *thread, struct mmr_call *op)
 	return 0;
 }
 
+/*
+ * A free of a handle another thread holds mapped would wait on that
+ * mapping (pinbit) or free it under it (migrate-lock), and the mapping
+ * ends only at that thread's next op, which may wait for this one: refused.
+ */
 int zs_engine_free(void *thread, struct mmr_call *op)
 {
 	struct zs_thread *t = thread;
-	unmap_pending(t);
+	struct zs_handle *h = (struct zs_handle *)(uintptr_t)op->handle;
+	enter(t, true);
+	if (mapped_elsewhere(h)) {
+		t->n.refused_free_mapped++;
+		return MMR_CALL_REFUSED;
+	}
 	t->n.frees++;
-	zs_free(t->pool, t->cpu, (struct zs_handle *)(uintptr_t)op->handle);
+	zs_free(t->pool, t->cpu, h);
 	return 0;
 }
 
+/*
+ * The mapping stays held when the op returns (parked) until the thread's
+ * UNMAP or next op.  A handle another thread holds mapped is refused, for
+ * the reason a free of it is.
+ */
 int zs_engine_map(void *thread, struct mmr_call *op)
 {
 	struct zs_thread *t = thread;
 	struct zs_handle *h = (struct zs_handle *)(uintptr_t)op->handle;
 	bool write = op->flags & MMR_EF_MAP_WRITE;
-	unmap_pending(t);
+	enter(t, true);
+	if (mapped_elsewhere(h)) {
+		t->n.refused_map_mapped++;
+		return MMR_CALL_REFUSED;
+	}
 	uint8_t *bytes = zs_map_object(t, h, write);
 	if (write) {
 		zs_pattern_fill(bytes, h->size, h, ++h->version);
@@ -64,16 +103,21 @@ int zs_engine_map(void *thread, struct mmr_call *op)
 		else
 			t->n.mismatches++;
 	}
+	t->parked = t->mzspage;
+	atomic_fetch_add_explicit(&t->parked->parked, 1, memory_order_release);
 	return 0;
 }
 
+/* An unmap of what the thread does not hold mapped (an implicit unmap ended it, or no map was) is refused. */
 int zs_engine_unmap(void *thread, struct mmr_call *op)
 {
 	struct zs_thread *t = thread;
-	if (t->mapped && t->mapped == (struct zs_handle *)(uintptr_t)op->handle)
-		zs_unmap_object(t);
-	else
+	enter(t, false);
+	if (!t->mapped || t->mapped != (struct zs_handle *)(uintptr_t)op->handle) {
 		t->n.unmatched_unmaps++;
+		return MMR_CALL_REFUSED;
+	}
+	zs_unmap_object(t);
 	return 0;
 }
 
@@ -81,7 +125,7 @@ int zs_engine_compact(void *thread, struct mmr_call *op)
 {
 	struct zs_thread *t = thread;
 	(void)op;
-	unmap_pending(t);
+	enter(t, true);
 	zs_compact(t->pool, t->cpu);
 	return 0;
 }
@@ -122,6 +166,8 @@ struct zs_counts zs_counts_sum(const struct zs_pool *p)
 		s.mismatches += c->mismatches;
 		s.unmatched_unmaps += c->unmatched_unmaps;
 		s.implicit_unmaps += c->implicit_unmaps;
+		s.refused_map_mapped += c->refused_map_mapped;
+		s.refused_free_mapped += c->refused_free_mapped;
 		s.compactions += c->compactions;
 		s.pages_freed += c->pages_freed;
 		s.objs_moved += c->objs_moved;
@@ -148,7 +194,9 @@ void zs_engine_report(void *engine, const struct mmr_report *r)
 		{"mallocs", n.mallocs}, {"failed", n.failed}, {"frees", n.frees}, {"maps", n.maps},
 		{"unmaps", n.unmaps}, {"spanning_maps", n.spans}, {"verified", n.verified},
 		{"mismatches", n.mismatches}, {"unmatched_unmaps", n.unmatched_unmaps},
-		{"implicit_unmaps", n.implicit_unmaps}, {"compactions", n.compactions},
+		{"implicit_unmaps", n.implicit_unmaps}, {"refused_map_mapped", n.refused_map_mapped},
+		{"refused_free_mapped", n.refused_free_mapped},
+		{"parked_backoffs", atomic_load(&p->parked_backoffs)}, {"compactions", n.compactions},
 		{"passes", atomic_load(&p->passes)}, {"pages_freed", n.pages_freed}, {"objs_moved", n.objs_moved},
 		{"backoffs", n.backoffs}, {"pin_busy", n.pin_busy}, {"migrations", n.migrations},
 		{"migrate_backoffs", n.migrate_backoffs}, {"zspages_alloc", n.zspages_alloc},

@@ -86,10 +86,19 @@ void zs_zspage_read_unlock(struct zs_pool *p, struct zs_zspage *z)
 	zs_ld_release(p->v->rank_zspage);
 }
 
-void zs_zspage_write_lock(struct zs_pool *p, struct zs_zspage *z, bool nested)
+static bool has_parked(void *z)
+{
+	return atomic_load_explicit(&((struct zs_zspage *)z)->parked, memory_order_acquire) != 0;
+}
+
+bool zs_zspage_write_lock_unparked(struct zs_pool *p, struct zs_zspage *z, bool nested)
 {
 	zs_ld_acquire(p->v->rank_zspage, nested);
-	mmr_write_lock(&z->lock);
+	if (mmr_write_lock_unless(&z->lock, has_parked, z))
+		return true;
+	zs_ld_release(p->v->rank_zspage);
+	atomic_fetch_add_explicit(&p->parked_backoffs, 1, memory_order_relaxed);
+	return false;
 }
 
 void zs_zspage_write_unlock(struct zs_pool *p, struct zs_zspage *z)

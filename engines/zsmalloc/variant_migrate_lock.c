@@ -75,7 +75,10 @@ static bool drain_src(struct zs_pool *p, struct zs_class *c, struct zs_zspage *s
 	unsigned idx = 0;
 	struct zs_zspage *dst;
 	while ((dst = zs_isolate_zspage(c, false))) {
-		zs_zspage_write_lock(p, dst, true);
+		if (!zs_zspage_write_lock_unparked(p, dst, true)) {
+			zs_putback_zspage(c, dst);
+			return false;
+		}
 		bool done = zs_migrate_zspage(p, src, dst, &idx, false, cpu);
 		zs_putback_zspage(c, dst);
 		zs_zspage_write_unlock(p, dst);
@@ -98,7 +101,11 @@ static uint64_t ml_compact_class(struct zs_pool *p, struct zs_class *c, unsigned
 	uint64_t budget = c->zspages; /* as the pin bit variant, for a like comparison */
 	struct zs_zspage *src;
 	while (budget-- && (src = zs_isolate_zspage(c, true))) {
-		zs_zspage_write_lock(p, src, false); /* waits for whoever maps an object of it */
+		/* Waits for whoever maps an object of it, unless that mapping waits outside the engine. */
+		if (!zs_zspage_write_lock_unparked(p, src, false)) {
+			zs_putback_zspage(c, src);
+			break;
+		}
 		bool go = zs_can_compact(c) && drain_src(p, c, src, cpu);
 		int fg = zs_putback_zspage(c, src);
 		zs_zspage_write_unlock(p, src);
@@ -126,7 +133,12 @@ static int ml_migrate_page(struct zs_pool *p, struct zs_zspage *z, unsigned page
 	migrate_write(p); /* no map or free is finding a zspage now */
 	uint64_t t = mmr_now_ns();
 	zs_class_lock(p, z->class);
-	zs_zspage_write_lock(p, z, false); /* nor holding an object of this one mapped */
+	if (!zs_zspage_write_lock_unparked(p, z, false)) { /* nor holding an object of this one mapped */
+		zs_class_unlock(p, z->class);
+		migrate_write_unlock(p);
+		zs_note_pause(p, mmr_now_ns() - t);
+		return -1;
+	}
 	zs_move_page(p, z, page_i, new_pfn);
 	migrate_write_unlock(p);
 	zs_note_pause(p, mmr_now_ns() - t);

@@ -99,7 +99,8 @@ static uint64_t pin_compact_class(struct zs_pool *p, struct zs_class *c, unsigne
 static int pin_migrate_page(struct zs_pool *p, struct zs_zspage *z, unsigned page_i, uint64_t new_pfn)
 {
 	struct zs_handle *hs[ZS_PAGE / ZS_MIN_SIZE + 1];
-	zs_zspage_write_lock(p, z, false); /* no map or free inside the zspage */
+	if (!zs_zspage_write_lock_unparked(p, z, false)) /* no map or free inside the zspage */
+		return -1;
 	zs_class_lock(p, z->class);
 	uint64_t t = mmr_now_ns();
 	unsigned n = zs_page_handles(p, z, page_i, hs), pinned = 0;

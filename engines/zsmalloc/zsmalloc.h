@@ -58,6 +58,12 @@ struct zs_handle {
 	atomic_ulong obj; /* location << 1; bit 0 the pin bit */
 	uint32_t size;    /* bytes asked for */
 	uint32_t version; /* writes so far: the pattern the bytes must hold (0: never written) */
+	/*
+	 * The replay thread that holds it mapped, plus one; 0: none.  Set by
+	 * the mapper, cleared by it as the last thing its unmap does, so that
+	 * another thread that reads 0 may free the handle.
+	 */
+	atomic_uint mapper;
 };
 
 struct zs_class;
@@ -72,6 +78,12 @@ struct zs_zspage {
 	struct zs_zspage *prev, *next; /* on the class's fullness list */
 	struct zs_handle *huge;        /* huge class: its only object's handle */
 	struct mmr_rwlock lock;        /* "zspage->lock" */
+	/*
+	 * Mappings of its objects held by a replay thread that is between two
+	 * ops, outside the engine: they last until that thread's next op, which
+	 * may wait on any other thread, so no writer of the lock waits for them.
+	 */
+	atomic_uint parked;
 };
 
 struct zs_class {
@@ -97,7 +109,7 @@ struct zs_class {
  */
 struct zs_counts {
 	uint64_t mallocs, failed, frees, maps, unmaps, spans, verified, mismatches;
-	uint64_t unmatched_unmaps, implicit_unmaps;
+	uint64_t unmatched_unmaps, implicit_unmaps, refused_map_mapped, refused_free_mapped;
 	uint64_t compactions, pages_freed, objs_moved, backoffs, pin_busy;
 	uint64_t migrations, migrate_backoffs, zspages_alloc, zspages_freed;
 	uint64_t compact_ns; /* time inside compaction, all callers */
@@ -111,6 +123,7 @@ struct zs_thread {
 	/* The mapping held from a MAP event to its UNMAP. */
 	struct zs_handle *mapped;
 	struct zs_zspage *mzspage;
+	struct zs_zspage *parked;    /* mzspage, while this thread is outside the engine with it mapped */
 	uint8_t *maddr;              /* what map returned */
 	bool mwrite, mspans;
 	struct zs_counts n;          /* this CPU's; only its own thread writes them */
@@ -166,6 +179,8 @@ struct zs_pool {
 	 * read while the worker runs (the unit test waits on it for a pass).
 	 */
 	atomic_ullong passes;
+	/* Compactions and migrations that let a zspage be rather than wait for a parked mapping. */
+	atomic_ullong parked_backoffs;
 };
 
 /* The counts of thread CPU (nr_threads: the worker's). */
@@ -213,7 +228,14 @@ void zs_class_lock(struct zs_pool *p, struct zs_class *c);
 void zs_class_unlock(struct zs_pool *p, struct zs_class *c);
 void zs_zspage_read_lock(struct zs_pool *p, struct zs_zspage *z);
 void zs_zspage_read_unlock(struct zs_pool *p, struct zs_zspage *z);
-void zs_zspage_write_lock(struct zs_pool *p, struct zs_zspage *z, bool nested);
+/*
+ * Z's lock for write (NESTED: a second zspage's, beside one held), unless a mapping of one of
+ * its objects is parked (zs_zspage.parked) before or while it waits: then
+ * false, nothing taken, counted in parked_backoffs.  What compaction and
+ * migration take, so that they never wait on a thread that is waiting on
+ * someone they hold up.
+ */
+bool zs_zspage_write_lock_unparked(struct zs_pool *p, struct zs_zspage *z, bool nested);
 void zs_zspage_write_unlock(struct zs_pool *p, struct zs_zspage *z);
 
 /* Address of byte OFF (within the zspage) of Z. */

@@ -121,6 +121,17 @@ void mmr_write_lock(struct mmr_rwlock *l);
 /* For a writer that backs off when the lock is busy (zsmalloc compaction): never waits. */
 bool mmr_write_trylock(struct mmr_rwlock *l);
 /*
+ * Take L exclusive as mmr_write_lock does (waiting, holding new readers
+ * off, counted alike), but ask GIVE_UP(CTX) before the wait and at every
+ * step of it: once it is true, withdraw and return false, having taken
+ * nothing; the withdrawn wait counts as neither acquisition nor
+ * contention.  For a writer that may be waiting for a holder that will
+ * not let go before the writer does something else (zsmalloc's compaction
+ * and migration, against a mapping held between two replayed ops).
+ * GIVE_UP must not take L.
+ */
+bool mmr_write_lock_unless(struct mmr_rwlock *l, bool (*give_up)(void *ctx), void *ctx);
+/*
  * For a holder of L (read or write, once): true when some thread waits for
  * or holds the lock besides the caller's own hold.
  */

@@ -120,6 +120,35 @@ void mmr_write_lock(struct mmr_rwlock *l)
 	lock_acquired(l->cls, MMR_LOCK_EXCL, l, MMR_LOCK_EXCL, &a);
 }
 
+/** As mmr_write_lock, but withdraw from the wait (taking nothing) once GIVE_UP(CTX) is true. */
+bool mmr_write_lock_unless(struct mmr_rwlock *l, bool (*give_up)(void *ctx), void *ctx)
+{
+	struct lock_attempt a;
+	lock_attempt_begin(&a);
+	if (LOCK_LIKELY(rw_try(l, RW_WRITER_BLOCKED, RW_WRITER))) {
+		lock_acquired(l->cls, MMR_LOCK_EXCL, l, MMR_LOCK_EXCL, &a);
+		return true;
+	}
+	if (give_up(ctx))
+		return false;
+	/* Registered as mmr_write_lock's waiter is, so that new readers stay out while it waits. */
+	atomic_fetch_add_explicit(&l->v, RW_WWAIT_ONE, memory_order_relaxed);
+	struct lock_wait w = { 0 };
+	lock_wait_begin(l->cls);
+	while (!rw_try(l, RW_WRITER_BLOCKED, RW_WRITER - RW_WWAIT_ONE)) {
+		if (give_up(ctx)) {
+			/* Gone as if it had never come: the readers it held off may enter. */
+			atomic_fetch_sub_explicit(&l->v, RW_WWAIT_ONE, memory_order_release);
+			atomic_fetch_sub_explicit(&l->cls->waiting, 1, memory_order_relaxed);
+			return false;
+		}
+		mmr_lock_wait_step(&w);
+	}
+	lock_wait_end(l->cls, &a);
+	lock_acquired(l->cls, MMR_LOCK_EXCL, l, MMR_LOCK_EXCL, &a);
+	return true;
+}
+
 /** Take L exclusive only if nobody holds it and no writer waits for it; never waits. */
 bool mmr_write_trylock(struct mmr_rwlock *l)
 {

@@ -17,6 +17,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@
 #define POLL_MIN_NS (1000 * 1000L)
 #define POLL_MAX_NS (100 * 1000 * 1000L)
 #define PROGRESS_NS (500 * 1000 * 1000ull)
+#define TICK_NS (100 * 1000 * 1000L) /* the guard's look (guard_main) */
 
 static const char *const state_names[] = {
 	[RS_START] = "starting", [RS_RUN] = "in an engine call", [RS_WAIT] = "waiting for another thread",
@@ -158,4 +160,44 @@ void rp_monitor(struct rp_run *run, bool show, double watchdog_s, FILE *log)
 	free(w);
 	if (shown)
 		fprintf(log, "\r\033[K");
+}
+
+static void *guard_main(void *arg)
+{
+	struct rp_guard *g = arg;
+	const char *last = NULL;
+	unsigned still = 0;
+	while (!atomic_load(&g->stop)) {
+		const char *ph = atomic_load(&g->run->phase);
+		still = ph == last ? still + 1 : 0;
+		last = ph;
+		/* The replay has its own watchdog; a finished run (NULL) has nothing to watch. */
+		if (ph && strcmp(ph, RP_PHASE_REPLAY) != 0 && (double)still * TICK_NS / 1e9 >= g->limit_s) {
+			fprintf(g->log, "\nmmreplay replay: watchdog: engine %s has been %s for %g s; aborting\n",
+				g->run->o->engine->name, ph, g->limit_s);
+			fflush(g->log);
+			_exit(3);
+		}
+		nanosleep(&(struct timespec){0, TICK_NS}, NULL);
+	}
+	return NULL;
+}
+
+int rp_guard_start(struct rp_guard *g, struct rp_run *run, double watchdog_s, FILE *log)
+{
+	g->run = run;
+	g->limit_s = watchdog_s > 0 ? watchdog_s : 30.0;
+	g->log = log;
+	atomic_init(&g->stop, false);
+	g->started = pthread_create(&g->th, NULL, guard_main, g) == 0;
+	return g->started ? 0 : -1;
+}
+
+void rp_guard_stop(struct rp_guard *g)
+{
+	if (!g->started)
+		return;
+	atomic_store(&g->stop, true);
+	pthread_join(g->th, NULL);
+	g->started = false;
 }

@@ -309,12 +309,8 @@ static int abandon(struct planner *pl, uint32_t s)
 /* Whether EV can be replayed at all; counts it when not. */
 static bool wanted(struct planner *pl, const struct mmr_event *ev, uint8_t *family)
 {
-	enum mmr_event_invalid why = mmr_event_check(ev);
-	if (why != MMR_EVENT_VALID) {
-		pl->p->skip.invalid[why][ev->family][ev->op]++;
-		pl->p->skip.invalid_total++;
+	if (!mmr_invalid_note(&pl->p->skip.invalid, ev))
 		return false;
-	}
 	uint8_t fam = ev->family;
 	if (!(pl->eng->families & (1u << fam)) && pl->o->as_family >= 0)
 		fam = (uint8_t)pl->o->as_family;

@@ -139,6 +139,7 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
 		run->engine = NULL;
 		return -1;
 	}
+	atomic_store(&run->phase, "reading its footprint and figures");
 	r->have_footprint = e->footprint != NULL;
 	r->footprint_bytes = rs->footprint_bytes = e->footprint ? e->footprint(run->engine) : 0;
 	r->nreport = 0;
@@ -146,8 +147,11 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
 		e->report(run->engine, &(struct mmr_report){r, report_u64, report_f64});
 	/* The locks as the replay left them: the untimed clean-up below is no part of it. */
 	int rc = merge_locks(r);
+	atomic_store(&run->phase, "freeing what the trace left allocated");
 	rp_free_live(run);
+	atomic_store(&run->phase, "destroying the engine");
 	e->destroy(run->engine);
+	atomic_store(&run->phase, NULL);
 	run->engine = NULL;
 	return rc;
 }
@@ -265,14 +269,18 @@ static int run_all(struct mmr_replay_result *r, const struct mmr_replay_opts *o,
 	for (unsigned k = 0; k < repeats; k++) {
 		struct rp_run run;
 		uint64_t wall;
+		struct rp_guard guard;
 		mmr_lock_stats_reset();
 		int rc = rp_run_init(&run, o, plan, err);
+		bool guarded = rc == 0 && rp_guard_start(&guard, &run, o->watchdog_s, o->log ? o->log : stderr) == 0;
 		if (rc == 0)
 			rc = rp_run_once(&run, &env, &wall, err);
 		if (rc == 0 && gather(r, &run, wall)) {
 			snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
 			rc = -1;
 		}
+		if (guarded)
+			rp_guard_stop(&guard);
 		rp_run_free(&run);
 		if (rc)
 			return -1;

@@ -129,19 +129,8 @@ static void json_skips(struct mmr_json *j, cJSON *root, const struct mmr_replay_
 	mmr_json_u64(j, o, "failed_allocs", s->failed_allocs);
 	mmr_json_u64(j, o, "unpaired_maps", s->unpaired_maps);
 	mmr_json_u64(j, o, "unpaired_unmaps", s->unpaired_unmaps);
-	mmr_json_u64(j, o, "invalid", s->invalid_total);
-	cJSON *inv = mmr_json_arr(j, o, "invalid_by");
-	for (unsigned why = 1; why < MMR_INVALID_COUNT; why++)
-		for (unsigned f = 0; f < MMR_FAM_COUNT; f++)
-			for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
-				if (!s->invalid[why][f][k])
-					continue;
-				cJSON *e = mmr_json_push_obj(j, inv);
-				mmr_json_str(j, e, "family", mmr_family_name(f));
-				mmr_json_str(j, e, "op", mmr_op_name(k));
-				mmr_json_str(j, e, "reason", mmr_event_invalid_key(why));
-				mmr_json_u64(j, e, "count", s->invalid[why][f][k]);
-			}
+	mmr_json_u64(j, o, "invalid", s->invalid.total);
+	mmr_invalid_json(j, o, "invalid_by", &s->invalid);
 }
 
 /* One run's figure of TICKS in ns, the timer's cost taken off (never below 0); NAN (null) untimed. */

@@ -144,6 +144,25 @@ static void record(struct rp_thread *t, const struct rp_op *op, uint64_t ticks)
 		mmr_hist_add(h->by_size[c], ticks);
 }
 
+/*
+ * The engine still holds the object in SLOT that the trace ended with OP
+ * (its free or realloc failed or was refused): the trace never names it
+ * again, so it goes on the thread's list for rp_free_live.  Off the common
+ * path; out of memory, it stays where it is, as before.
+ */
+static void keep(struct rp_thread *t, uint32_t slot, uint8_t family)
+{
+	if (t->nkept == t->cap_kept) {
+		size_t cap = t->cap_kept ? t->cap_kept * 2 : 16;
+		struct rp_live *k = realloc(t->kept, cap * sizeof(*k));
+		if (!k)
+			return;
+		t->kept = k;
+		t->cap_kept = cap;
+	}
+	t->kept[t->nkept++] = (struct rp_live){slot, family};
+}
+
 /* Replay one op.  The object of a failed or refused allocation gets no further calls. */
 static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op_fn fn, bool timing,
 		      struct rp_delta *live)
@@ -174,6 +193,10 @@ static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op
 			run->slots[op->slot].handle = m.handle = rc ? 0 : m.handle;
 		if (!rc)
 			account(op, &m, live);
+		else if (starts && op->aux_slot != RP_NO_SLOT && m.aux_handle)
+			keep(t, op->aux_slot, op->family);
+		else if ((op->sync & RP_ENDS) && op->slot != RP_NO_SLOT)
+			keep(t, op->slot, op->family);
 	}
 	if (op->sync & RP_PUBLISH)
 		atomic_store_explicit(&run->done[op->slot], op->seq + 1, memory_order_release);
@@ -338,6 +361,7 @@ int rp_run_init(struct rp_run *run, const struct mmr_replay_opts *o, const struc
 		struct mmr_error *err)
 {
 	memset(run, 0, sizeof(*run));
+	atomic_init(&run->phase, NULL);
 	run->o = o;
 	run->plan = plan;
 	size_t slots = plan->nslots ? plan->nslots : 1;
@@ -372,6 +396,7 @@ void rp_run_free(struct rp_run *run)
 			for (unsigned c = 0; c < RP_SIZECLASSES; c++)
 				free(h[k].by_size[c]);
 		free(h);
+		free(run->threads[i].kept);
 		rp_tl_free(&run->threads[i].tl);
 	}
 	free(run->threads);
@@ -379,28 +404,40 @@ void rp_run_free(struct rp_run *run)
 	free(run->done);
 }
 
+/* Free the object in slot S of FAMILY, if the engine made it, on CTX. */
+static void free_slot(struct rp_run *run, void *ctx, uint32_t s, uint8_t family)
+{
+	struct mmr_call m = {.handle = run->slots[s].handle, .slot = s, .node = -1, .family = family};
+	if (m.handle)
+		run->o->engine->op[MMR_OP_FREE](ctx, &m);
+}
+
 /*
  * Free what the trace leaves allocated, untimed, after the replay: the
  * engine ends with nothing of the trace's, as a real workload would once
- * it exits, and a sanitizer build sees no leaks.
+ * it exits, and a sanitizer build sees no leaks.  That includes objects
+ * whose end the engine failed or refused (keep): the engine's state has
+ * moved on since (a mapping another thread held is gone), and what it
+ * refuses again it still holds at destroy.
  */
 void rp_free_live(struct rp_run *run)
 {
 	const struct mmr_engine_ops *e = run->o->engine;
 	const struct rp_plan *p = run->plan;
-	if (!e->op[MMR_OP_FREE] || !p->nlive_end)
+	size_t kept = 0;
+	for (unsigned t = 0; run->threads && t < p->nthreads; t++)
+		kept += run->threads[t].nkept;
+	if (!e->op[MMR_OP_FREE] || !(p->nlive_end + kept))
 		return;
 	/* As replay thread 0 would: the engine gets the thread context it expects. */
 	void *ctx = e->thread_init ? e->thread_init(run->engine, 0) : NULL;
 	if (!ctx)
 		ctx = run->engine;
-	for (size_t i = 0; i < p->nlive_end; i++) {
-		uint32_t s = p->live_end[i].slot;
-		struct mmr_call m = {.handle = run->slots[s].handle, .slot = s, .node = -1,
-				   .family = p->live_end[i].family};
-		if (m.handle)
-			e->op[MMR_OP_FREE](ctx, &m);
-	}
+	for (size_t i = 0; i < p->nlive_end; i++)
+		free_slot(run, ctx, p->live_end[i].slot, p->live_end[i].family);
+	for (unsigned t = 0; kept && t < p->nthreads; t++)
+		for (size_t i = 0; i < run->threads[t].nkept; i++)
+			free_slot(run, ctx, run->threads[t].kept[i].slot, run->threads[t].kept[i].family);
 	if (e->thread_exit && ctx != run->engine)
 		e->thread_exit(ctx);
 }
@@ -413,14 +450,19 @@ int rp_run_once(struct rp_run *run, const struct mmr_engine_env *env, uint64_t *
 		struct mmr_error *err)
 {
 	const struct mmr_engine_ops *e = run->o->engine;
+	atomic_store(&run->phase, "creating the engine");
 	run->engine = e->create(env, err);
 	if (!run->engine)
 		return -1;
+	atomic_store(&run->phase, "starting the engine's workers and the replay threads");
 	if (start_workers(run, err))
 		goto fail;
 	int rc = start_threads(run, err);
+	atomic_store(&run->phase, RP_PHASE_REPLAY);
 	if (rc == 0)
 		rp_monitor(run, run->o->progress, run->o->watchdog_s, run->o->log ? run->o->log : stderr);
+	/* Threads that started may still be in the engine: a failed start joins them too. */
+	atomic_store(&run->phase, "ending its replay threads and workers");
 	uint64_t end = run->start_ticks;
 	for (unsigned i = 0; i < run->plan->nthreads; i++) {
 		struct rp_thread *t = &run->threads[i];
@@ -436,7 +478,9 @@ int rp_run_once(struct rp_run *run, const struct mmr_engine_env *env, uint64_t *
 		return 0;
 fail:
 	stop_workers(run);
+	atomic_store(&run->phase, "destroying the engine");
 	e->destroy(run->engine);
+	atomic_store(&run->phase, NULL);
 	run->engine = NULL;
 	return -1;
 }

@@ -67,9 +67,7 @@ struct rp_skips {
 	uint64_t unpaired_maps;          /* zsmalloc maps with no unmap on their CPU before the object's next op */
 	uint64_t unpaired_unmaps;        /* zsmalloc unmaps with no map on their CPU */
 	uint64_t failed_allocs;          /* allocations that failed in the trace */
-	/* Out of their valid range (mmr_event_check), by reason, family and op. */
-	uint64_t invalid[MMR_INVALID_COUNT][MMR_FAM_COUNT][MMR_OP_COUNT];
-	uint64_t invalid_total;
+	struct mmr_invalid_counts invalid; /* out of their valid range (mmr_event_check) */
 };
 
 struct rp_plan {
@@ -214,6 +212,13 @@ struct rp_thread {
 	atomic_uint state;            /* enum rp_state */
 	atomic_uint wait_slot, wait_seq;
 	uint64_t end_ticks;
+	/*
+	 * Objects the trace ended on this thread that the engine still holds:
+	 * their free was refused or failed, or their realloc was.  The trace
+	 * never names them again; rp_free_live frees them with the leftovers.
+	 */
+	struct rp_live *kept;
+	size_t nkept, cap_kept;
 	struct rp_tl tl;              /* samples of this thread's progress: written by it alone */
 	uint64_t warm;                /* what warming the stream read: kept so it is not optimized away */
 };
@@ -243,7 +248,12 @@ struct rp_run {
 	atomic_uint ready;
 	uint64_t start_ticks;
 	uint64_t start_mono_ns;  /* for pacing */
+	/* What the run does outside the replay loop, for the guard (monitor.c); NULL when done. */
+	_Atomic(const char *) phase;
 };
+
+/* Phases of a run that call into the engine outside the replay loop (rp_run.phase). */
+#define RP_PHASE_REPLAY "replaying" /* rp_monitor watches this one */
 
 /* Allocate RUN's slot arrays and threads for PLAN.  Returns 0, or -1 (ERR). */
 int rp_run_init(struct rp_run *run, const struct mmr_replay_opts *o, const struct rp_plan *plan,
@@ -279,6 +289,27 @@ void rp_free_live(struct rp_run *run);
  * on, then exit(3).  Runs on the calling thread.
  */
 void rp_monitor(struct rp_run *run, bool progress, double watchdog_s, FILE *log);
+
+/*
+ * The guard: a thread that watches RUN's phase while it is not the replay
+ * (creating the engine, stopping its workers, reading its figures,
+ * freeing what the trace left, destroying it), and when one phase lasts
+ * WATCHDOG_S (0: 30 s) says which engine hung in which phase on LOG and
+ * exits with status 3, as the watchdog does for the replay itself: an
+ * engine stuck there would otherwise hang the process with no word.
+ */
+struct rp_guard {
+	pthread_t th;
+	struct rp_run *run;
+	double limit_s;
+	FILE *log;
+	atomic_bool stop;
+	bool started;
+};
+
+/* Start G on RUN.  Returns 0, or -1 when no thread can be made (then nothing guards). */
+int rp_guard_start(struct rp_guard *g, struct rp_run *run, double watchdog_s, FILE *log);
+void rp_guard_stop(struct rp_guard *g);
 
 /* ---- the result ------------------------------------------------------------ */
 

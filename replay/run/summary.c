@@ -88,18 +88,15 @@ static void print_skips(const struct mmr_replay_result *r, FILE *f)
 		   "live object, %llu allocations that failed in the trace, %llu out of their valid range\n",
 		(unsigned long long)s->unknown_frees, (unsigned long long)s->double_frees,
 		(unsigned long long)s->unknown_uses, (unsigned long long)s->failed_allocs,
-		(unsigned long long)s->invalid_total);
-	if (s->invalid_total) {
+		(unsigned long long)s->invalid.total);
+	if (s->invalid.total) {
 		fprintf(f, "out of range (docs/trace-format.md, valid events):");
+		unsigned why, fam, op;
+		uint64_t n;
 		const char *sep = " ";
-		for (unsigned why = 1; why < MMR_INVALID_COUNT; why++)
-			for (unsigned k = 0; k < MMR_FAM_COUNT; k++)
-				for (unsigned op = 0; op < MMR_OP_COUNT; op++)
-					if (s->invalid[why][k][op]) {
-						fprintf(f, "%s%llu %s %s (%s)", sep, (unsigned long long)s->invalid[why][k][op],
-							mmr_family_name(k), mmr_op_name(op), mmr_event_invalid_name(why));
-						sep = ", ";
-					}
+		for (size_t pos = 0; mmr_invalid_next(&s->invalid, &pos, &why, &fam, &op, &n); sep = ", ")
+			fprintf(f, "%s%llu %s %s (%s)", sep, (unsigned long long)n, mmr_family_name(fam), mmr_op_name(op),
+				mmr_event_invalid_name(why));
 		fputc('\n', f);
 	}
 	if (s->unpaired_maps || s->unpaired_unmaps)

@@ -211,12 +211,8 @@ int mmr_stats_add(struct mmr_stats *s, const struct mmr_event *ev)
 	/* The reader rejects unknown values; in-memory events are only counted. */
 	if (ev->family >= MMR_FAM_COUNT || ev->op >= MMR_OP_COUNT)
 		return 0;
-	enum mmr_event_invalid why = mmr_event_check(ev);
-	if (why != MMR_EVENT_VALID) {
-		s->invalid[why][ev->family][ev->op]++;
-		s->invalid_total++;
+	if (!mmr_invalid_note(&s->invalid, ev))
 		return 0;
-	}
 	struct stats_family *f = &s->fam[ev->family];
 	bool slab = ev->family == MMR_FAM_SLAB;
 	f->events++;

@@ -71,8 +71,7 @@ struct mmr_stats {
 	struct stats_family fam[MMR_FAM_COUNT];
 	uint64_t slab_null_frees;    /* kfree(NULL) and the like */
 	/* Events out of their valid range (mmr_event_check), left out of every figure but events. */
-	uint64_t invalid[MMR_INVALID_COUNT][MMR_FAM_COUNT][MMR_OP_COUNT];
-	uint64_t invalid_total;
+	struct mmr_invalid_counts invalid;
 	uint64_t page_by_order[STATS_ORDERS];
 	struct mmr_hist lifetime; /* ns from start to end of matched objects */
 	struct mmr_idmap site_map; /* call-site address -> index into sites */

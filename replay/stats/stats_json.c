@@ -151,19 +151,8 @@ static void json_by_family(struct mmr_json *j, cJSON *root, const struct mmr_sta
 static void json_invalid(struct mmr_json *j, cJSON *root, const struct mmr_stats *s)
 {
 	cJSON *o = mmr_json_obj(j, root, "invalid");
-	mmr_json_u64(j, o, "events", s->invalid_total);
-	cJSON *by = mmr_json_arr(j, o, "by");
-	for (unsigned why = 1; why < MMR_INVALID_COUNT; why++)
-		for (unsigned f = 0; f < MMR_FAM_COUNT; f++)
-			for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
-				if (!s->invalid[why][f][k])
-					continue;
-				cJSON *e = mmr_json_push_obj(j, by);
-				mmr_json_str(j, e, "family", mmr_family_name(f));
-				mmr_json_str(j, e, "op", mmr_op_name(k));
-				mmr_json_str(j, e, "reason", mmr_event_invalid_key(why));
-				mmr_json_u64(j, e, "count", s->invalid[why][f][k]);
-			}
+	mmr_json_u64(j, o, "events", s->invalid.total);
+	mmr_invalid_json(j, o, "by", &s->invalid);
 }
 
 static void json_trace(struct mmr_json *j, cJSON *root, const struct mmr_reader *r)

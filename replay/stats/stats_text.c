@@ -170,16 +170,15 @@ static void print_summary(FILE *f, const struct mmr_stats *s, const struct mmr_r
 	kv(f, "Cross CPU frees:", "%s/%s", grp(a, stats_cross_cpu_frees(s)), grp(b, matched));
 	kv(f, "Live at end:", "%s objects, %s bytes", grp(a, stats_live_objects(s)),
 	   grp(b, stats_live_bytes(s)));
-	if (!s->invalid_total)
+	if (!s->invalid.total)
 		return;
 	kv(f, "Out of range:", "%s events, left out of every figure (docs/trace-format.md)",
-	   grp(a, s->invalid_total));
-	for (unsigned why = 1; why < MMR_INVALID_COUNT; why++)
-		for (unsigned k = 0; k < MMR_FAM_COUNT; k++)
-			for (unsigned op = 0; op < MMR_OP_COUNT; op++)
-				if (s->invalid[why][k][op])
-					fprintf(f, "  %s %s %s: %s\n", grp(a, s->invalid[why][k][op]), mmr_family_name(k),
-						mmr_op_name(op), mmr_event_invalid_name(why));
+	   grp(a, s->invalid.total));
+	unsigned why, fam, op;
+	uint64_t n;
+	for (size_t pos = 0; mmr_invalid_next(&s->invalid, &pos, &why, &fam, &op, &n);)
+		fprintf(f, "  %s %s %s: %s\n", grp(a, n), mmr_family_name(fam), mmr_op_name(op),
+			mmr_event_invalid_name(why));
 }
 
 static void print_ops(FILE *f, const struct mmr_stats *s)

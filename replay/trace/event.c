@@ -136,6 +136,35 @@ enum mmr_event_invalid mmr_event_check(const struct mmr_event *ev)
 	return MMR_EVENT_VALID;
 }
 
+bool mmr_invalid_note(struct mmr_invalid_counts *c, const struct mmr_event *ev)
+{
+	enum mmr_event_invalid why = mmr_event_check(ev);
+	if (why == MMR_EVENT_VALID)
+		return true;
+	/* An unknown family or op (an in-memory event) is counted under the last of each. */
+	unsigned fam = ev->family < MMR_FAM_COUNT ? ev->family : MMR_FAM_COUNT - 1;
+	unsigned op = ev->op < MMR_OP_COUNT ? ev->op : MMR_OP_COUNT - 1;
+	c->n[why][fam][op]++;
+	c->total++;
+	return false;
+}
+
+bool mmr_invalid_next(const struct mmr_invalid_counts *c, size_t *pos, unsigned *why, unsigned *family,
+		      unsigned *op, uint64_t *count)
+{
+	const size_t per_why = (size_t)MMR_FAM_COUNT * MMR_OP_COUNT, end = MMR_INVALID_COUNT * per_why;
+	for (; *pos < end; (*pos)++) {
+		unsigned w = (unsigned)(*pos / per_why), f = (unsigned)(*pos % per_why / MMR_OP_COUNT);
+		unsigned k = (unsigned)(*pos % MMR_OP_COUNT);
+		if (c->n[w][f][k]) {
+			*why = w, *family = f, *op = k, *count = c->n[w][f][k];
+			(*pos)++;
+			return true;
+		}
+	}
+	return false;
+}
+
 const char *mmr_event_invalid_name(unsigned why)
 {
 	return why < MMR_INVALID_COUNT ? invalid_names[why].name : NULL;

@@ -130,6 +130,28 @@ enum mmr_event_invalid {
 /* Whether EV is in range: MMR_EVENT_VALID or why not.  Family and op must be known values. */
 enum mmr_event_invalid mmr_event_check(const struct mmr_event *ev);
 
+/* Events out of range, counted by reason, family and op: what the replay and stats report. */
+struct mmr_invalid_counts {
+	uint64_t total;
+	uint64_t n[MMR_INVALID_COUNT][MMR_FAM_COUNT][MMR_OP_COUNT];
+};
+
+/* Check EV; when it is out of range, count it in C.  Returns true when EV is valid. */
+bool mmr_invalid_note(struct mmr_invalid_counts *c, const struct mmr_event *ev);
+
+/*
+ * The non-zero counts of C, one per call from *POS (start at 0): the
+ * reason, family, op and count.  Returns false after the last.
+ */
+bool mmr_invalid_next(const struct mmr_invalid_counts *c, size_t *pos, unsigned *why, unsigned *family,
+		      unsigned *op, uint64_t *count);
+
+struct mmr_json;
+struct cJSON;
+
+/* Add C's non-zero counts to the JSON object PARENT as array KEY of {"family", "op", "reason", "count"}. */
+void mmr_invalid_json(struct mmr_json *j, struct cJSON *parent, const char *key, const struct mmr_invalid_counts *c);
+
 /* What reason WHY means, in a few words ("order above 20"); NULL when out of range. */
 const char *mmr_event_invalid_name(unsigned why);
 
@@ -201,6 +223,10 @@ struct mmr_writer *mmr_writer_open(const char *path, const struct mmr_meta *meta
 /*
  * Append one event.  Events go out in blocks as they fill; a block on disk
  * survives the writer being killed.  Returns 0, or -1 with ERR filled.
+ * After a write fails (a full disk, an I/O error) the file is cut back to
+ * its last whole block and written no more: every later call fails with
+ * that error, and the file reads as a killed writer's, its whole blocks
+ * recovered.
  */
 int mmr_writer_write(struct mmr_writer *w, const struct mmr_event *ev, struct mmr_error *err);
 
@@ -222,7 +248,8 @@ uint64_t mmr_writer_bytes(const struct mmr_writer *w);
 /*
  * Flush the last block, write lost counts, the index and the footer, mark
  * the header complete and free W.  Returns 0, or -1 (ERR) when any write
- * failed; W is freed either way.
+ * failed, now or before (the file is then left as its whole blocks, which
+ * the reader recovers); W is freed either way.
  */
 int mmr_writer_close(struct mmr_writer *w, struct mmr_error *err);
 

@@ -44,7 +44,25 @@ struct mmr_writer {
 	size_t nindex, cap_index;
 	uint64_t *lost;
 	uint32_t nr_cpus;
+	/*
+	 * After a failed write nothing more reaches the file: it is cut back
+	 * to GOOD, the end of its last whole block, which the reader recovers
+	 * as a killed writer's file; every later call fails with FAILED.  An
+	 * error that passes (a disk with room again) must not let the close
+	 * put an index over a broken block and make the whole file unreadable.
+	 */
+	uint64_t good;
+	bool broken;
+	struct mmr_error failed;
 };
+
+/* The error that broke W, again, for a call after it.  Returns -1. */
+static int still_broken(const struct mmr_writer *w, struct mmr_error *err)
+{
+	if (err)
+		*err = w->failed;
+	return -1;
+}
 
 static int write_all(struct mmr_writer *w, const uint8_t *p, size_t len, struct mmr_error *err)
 {
@@ -54,9 +72,13 @@ static int write_all(struct mmr_writer *w, const uint8_t *p, size_t len, struct 
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			mmr_error_at(err, w->path, at, "write failed: %s",
-				  k < 0 ? strerror(errno) : "no space written");
-			return -1;
+			mmr_error_at(&w->failed, w->path, at, "write failed: %s",
+				     k < 0 ? strerror(errno) : "no space written");
+			w->broken = true;
+			/* Failing that, the reader still stops at the broken block. */
+			if (ftruncate(w->fd, (off_t)w->good) == 0)
+				w->off = w->good;
+			return still_broken(w, err);
 		}
 		p += k;
 		len -= (size_t)k;
@@ -84,7 +106,10 @@ static int write_block(struct mmr_writer *w, struct blk_hdr *h, const struct tbu
 		w->cap_index = cap;
 	}
 	w->index[w->nindex++] = (struct index_entry){w->off, *h};
-	return write_all(w, w->framed.p, w->framed.len, err);
+	if (write_all(w, w->framed.p, w->framed.len, err))
+		return -1;
+	w->good = w->off;
+	return 0;
 oom:
 	mmr_error_at(err, w->path, w->off, "out of memory framing a block");
 	return -1;
@@ -141,6 +166,7 @@ static int write_header(struct mmr_writer *w, const struct mmr_meta *meta, struc
 	le32_put(b.p + HDR_OFF_META_LEN, (uint32_t)(b.len - HDR_SIZE));
 	le64_put(b.p + HDR_OFF_META_SUM, hdr_checksum(b.p, b.p + HDR_SIZE, b.len - HDR_SIZE));
 	int rc = write_all(w, b.p, b.len, err);
+	w->good = w->off;
 	tbuf_free(&b);
 	return rc;
 }
@@ -212,6 +238,8 @@ fail:
 
 int mmr_writer_write(struct mmr_writer *w, const struct mmr_event *ev, struct mmr_error *err)
 {
+	if (w->broken)
+		return still_broken(w, err);
 	if (ev->family >= MMR_FAM_COUNT || ev->op >= MMR_OP_COUNT) {
 		mmr_error_at(err, w->path, w->off, "event %llu has unknown family %u or op %u",
 			  (unsigned long long)w->events, ev->family, ev->op);
@@ -322,7 +350,7 @@ static int write_tail(struct mmr_writer *w, struct mmr_error *err)
 
 int mmr_writer_close(struct mmr_writer *w, struct mmr_error *err)
 {
-	int rc = flush_events(w, err);
+	int rc = w->broken ? still_broken(w, err) : flush_events(w, err);
 	if (!rc)
 		rc = write_tail(w, err);
 	if (!rc && close(w->fd)) {

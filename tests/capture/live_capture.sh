@@ -6,49 +6,69 @@
 # Needs root and tracefs; exits 77 (ctest's skip code) with the reason
 # otherwise.  Each CASE checks one promise of docs/capture.md:
 #   command     a fork-and-file workload recorded with -F: thousands of its own
-#               kmalloc and kfree events; afterwards no instance of ours is left
-#               and the top-level event enables are as they were
+#               kmalloc and kfree events; afterwards tracefs is as it was
 #   tracedat    --trace-dat opens in trace-cmd report with the same number of
 #               events as the .mmr, and importing it gives the same events
 #   dat_corrupt a captured trace.dat damaged in its header (page size, the
 #               header_page text, an event format, the CPU table) or cut short:
 #               each import is one error line, exit 1, no output left
-#   sigint      SIGINT in the middle: the .mmr is complete, and it and the
-#               trace.dat hold the same events (everything read was written)
+#   sigint, sigterm, sighup
+#               the signal in the middle: exit 0, tracefs as it was, the .mmr
+#               complete (read without a warning), and it and the trace.dat
+#               hold the same events (everything read was written)
+#   nohup       a SIGHUP ignored from the start (nohup) does not stop it, and
+#               the command inherits it ignored, and SIGPIPE at its default
+#   sigkill     kill -9 leaves its instance; the next capture removes it, says
+#               so, and the killed run's trace is recovered up to its last block
 #   stale       an instance left by a killed run is removed
+#   own_pid     so is one of our own name, left by an earlier process of our pid
+#   concurrent  two captures at once both work, and neither touches the other's
+#               instance
 #   duration    -d stops the capture by itself; families other than the default work
 #   exec_fail   a command that cannot run is one error line, exit 1
 #   not_root    without root: one line saying what permission is missing
+# Fault paths (full disk, I/O errors, refusals) are live_faults.sh.
 set -u
 mmr=$1 work=$2 case=$3
-tracefs=/sys/kernel/tracing
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=live_lib.sh
+. "$here/live_lib.sh"
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-[ "$(id -u)" = 0 ] || skip "not root: live capture needs root"
-[ -d "$tracefs/events/kmem" ] || skip "no tracefs with kmem events at $tracefs"
+need_live
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 
-workload='for i in $(seq 30); do sh -c "cat /etc/passwd > /dev/null"; ls -R /usr/share/doc/coreutils > f.txt; cp f.txt g.txt; rm g.txt; done'
-
-# All top-level event enables, one line per event.
-enables() { grep -r . "$tracefs"/events/*/*/enable 2>/dev/null | sort; }
-our_instances() { ls "$tracefs/instances" | grep '^mmreplay-' || true; }
-
-# count TRACE AWK-CONDITION: events of `mmreplay dump` whose fields match.
-count() { "$mmr" dump "$1" | awk "$2 { n++ } END { print n + 0 }"; }
+# signal_case SIG: stop a busy capture with SIG once its first blocks are on disk.
+signal_case() {
+	tracefs_state >before.state
+	start_load
+	# Whatever the test runner was given, the signal must reach the capture.
+	env --default-signal="$1" "$mmr" capture -q -o t.mmr --trace-dat t.dat -e slab,page &
+	cap=$!
+	wait_size t.mmr 200000 $cap || fail "the capture wrote no blocks (or ended) before SIG$1"
+	kill -"$1" $cap
+	wait $cap
+	rc=$?
+	stop_load
+	[ $rc = 0 ] || fail "capture exited $rc after SIG$1"
+	restored before.state $cap
+	complete t.mmr
+	events=$("$mmr" dump t.mmr | wc -l)
+	"$mmr" import t.dat -o imported.mmr -q || fail "import of the trace.dat failed"
+	"$mmr" dump t.mmr >a.txt && "$mmr" dump imported.mmr >b.txt
+	echo "$events events before SIG$1"
+	[ "$events" -gt 65536 ] || fail "only $events events, fewer than were on disk before SIG$1"
+	cmp -s a.txt b.txt || fail "the .mmr and the trace.dat hold different events"
+}
 
 case $case in
 command)
-	enables >before.txt
+	tracefs_state >before.state
 	# 16 MiB a CPU holds the whole workload (about 100,000 events): nothing is lost
 	# even when the reader is starved (seen under AddressSanitizer beside other
 	# tests with the kernel's default 1.4 MiB), so "lost: 0" is a fair check.
-	"$mmr" capture -q -o t.mmr -e slab,page,vmalloc -F -b 16384 -- sh -c "$workload" || fail "capture failed"
-	enables >after.txt
-	cmp -s before.txt after.txt || fail "top-level event enables changed: $(diff before.txt after.txt | head -5)"
-	[ -z "$(our_instances)" ] || fail "instance left behind: $(our_instances)"
+	capture -q -o t.mmr -e slab,page,vmalloc -F -b 16384 -- sh -c "$workload"
+	[ $rc = 0 ] || fail "capture failed: $(cat err.txt)"
+	restored before.state $cap
 	kmalloc=$(count t.mmr '$5 == "slab" && $6 == "alloc" && !/ cache/')
 	kfree=$(count t.mmr '$5 == "slab" && $6 == "free" && !/ cache/')
 	# A task the kernel did not name (saved_cmdlines is best effort: it gives up
@@ -102,38 +122,105 @@ dat_corrupt)
 		[ ! -e out.mmr ] || fail "damage at $spot: output left behind"
 	done
 	;;
-sigint)
-	(while :; do ls -R /usr/share/doc >/dev/null; done) &
-	load=$!
-	"$mmr" capture -q -o t.mmr --trace-dat t.dat -e slab,page &
+sigint) signal_case INT ;;
+sigterm) signal_case TERM ;;
+sighup) signal_case HUP ;;
+nohup)
+	# The command writes what it was given, then waits to be stopped.
+	env --ignore-signal=HUP "$mmr" capture -o t.mmr -e slab -- \
+		sh -c 'grep ^SigIgn: /proc/$$/status >ign.tmp && mv ign.tmp ign.txt; while :; do sleep 0.1; done' \
+		2>err.txt &
 	cap=$!
-	# Signal once the capture is well under way: its first blocks are on disk.
-	for _ in $(seq 600); do
-		[ "$(stat -c %s t.mmr 2>/dev/null || echo 0)" -gt 200000 ] && break
-		sleep 0.1
-	done
+	for _ in $(seq 1200); do [ -e ign.txt ] && break; sleep 0.1; done
+	[ -e ign.txt ] || fail "the command never started: $(cat err.txt)"
+	# Linux delivers the lower-numbered SIGHUP first: caught, it would be the one reported.
+	kill -HUP $cap
 	kill -INT $cap
 	wait $cap
 	rc=$?
-	kill $load
-	wait $load 2>/dev/null
-	[ $rc = 0 ] || fail "capture exited $rc after SIGINT"
-	"$mmr" stats t.mmr >stats.txt 2>stats.err || fail "trace unreadable after SIGINT: $(cat stats.err)"
-	[ ! -s stats.err ] || fail "trace not complete after SIGINT: $(cat stats.err)"
-	events=$("$mmr" dump t.mmr | wc -l)
-	"$mmr" import t.dat -o imported.mmr -q || fail "import of the trace.dat failed"
-	"$mmr" dump t.mmr >a.txt && "$mmr" dump imported.mmr >b.txt
-	echo "$events events before SIGINT"
-	[ "$events" -gt 65536 ] || fail "only $events events, fewer than were on disk before SIGINT"
-	cmp -s a.txt b.txt || fail "the .mmr and the trace.dat hold different events"
-	[ -z "$(our_instances)" ] || fail "instance left behind after SIGINT: $(our_instances)"
+	[ $rc = 0 ] || fail "exit $rc: $(cat err.txt)"
+	grep -q "stopped by SIGINT" err.txt || fail "an ignored SIGHUP stopped the capture: $(cat err.txt)"
+	mask=$((0x$(awk '{print $2}' ign.txt)))
+	[ $((mask & 1)) = 1 ] || fail "the command was not left ignoring SIGHUP (SigIgn $mask)"
+	[ $((mask & (1 << 12))) = 0 ] || fail "the command was left ignoring SIGPIPE (SigIgn $mask)"
+	[ ! -e "$tracefs/instances/mmreplay-$cap" ] || fail "instance left behind"
+	complete t.mmr
+	;;
+sigkill)
+	# Another checkout's capture may remove the left instance first (it is
+	# stale to everyone): then the kill is tried again, at most 3 times.
+	for try in 1 2 3; do
+		start_load
+		rm -f k.mmr
+		"$mmr" capture -q -o k.mmr -e slab,page &
+		killed=$!
+		wait_size k.mmr 200000 $killed || fail "the capture wrote no blocks before kill -9"
+		kill -KILL $killed
+		wait $killed 2>/dev/null
+		stop_load
+		[ -d "$tracefs/instances/mmreplay-$killed" ] || fail "kill -9 left no instance to clean up"
+		capture -o t.mmr -d 0.2 -e slab
+		[ $rc = 0 ] || fail "capture after kill -9 failed: $(cat err.txt)"
+		[ ! -d "$tracefs/instances/mmreplay-$killed" ] || fail "instance mmreplay-$killed of the killed run not removed"
+		grep -q "removed tracing instance mmreplay-$killed left by a killed run" err.txt && break
+		echo "try $try: another capture removed mmreplay-$killed first"
+		[ $try -lt 3 ] || fail "removal never reported: $(cat err.txt)"
+	done
+	"$mmr" stats k.mmr >/dev/null 2>stats.err || fail "the killed run's trace is unreadable: $(cat stats.err)"
+	grep -q "the writer did not finish" stats.err || fail "no warning on the killed run's trace: $(cat stats.err)"
+	[ "$(events_in k.mmr)" -gt 0 ] || fail "nothing recovered from the killed run's trace"
+	;;
+own_pid)
+	# An instance of our own name, left by an earlier process that had our
+	# pid, with a pid filter: reused, it would quietly record only pid 1.
+	start_load
+	sh -c 'd=$1/instances/mmreplay-$$ && mkdir "$d" && echo 1 >"$d/set_event_pid" && shift && exec "$@"' \
+		sh "$tracefs" "$mmr" capture -o t.mmr -e slab -d 1 2>err.txt &
+	cap=$!
+	wait $cap
+	rc=$?
+	stop_load
+	[ $rc = 0 ] || fail "exit $rc: $(cat err.txt)"
+	grep -q "removed tracing instance mmreplay-$cap left by a killed run" err.txt ||
+		fail "the old instance of our name was not removed: $(cat err.txt)"
+	[ ! -e "$tracefs/instances/mmreplay-$cap" ] || fail "instance left behind"
+	others=$(count t.mmr '$3 != 1')
+	[ "$others" -gt 0 ] || fail "only pid 1 was recorded: the old instance's filter was kept"
+	;;
+concurrent)
+	tracefs_state >before.state
+	start_load
+	"$mmr" capture -q -o a.mmr -e slab 2>a.err &
+	a=$!
+	wait_size a.mmr 100000 $a || fail "the first capture wrote nothing: $(cat a.err)"
+	capture -q -o b.mmr -e slab -d 1
+	b=$cap
+	[ -d "$tracefs/instances/mmreplay-$a" ] || fail "the second capture removed the first's live instance"
+	kill -INT $a
+	wait $a
+	ra=$?
+	stop_load
+	[ $rc = 0 ] || fail "the second capture exited $rc: $(cat err.txt)"
+	[ $ra = 0 ] || fail "the first capture exited $ra: $(cat a.err)"
+	others=$(cat a.err err.txt | grep -v 'left by a killed run$')
+	[ -z "$others" ] || fail "messages: $others"
+	restored before.state $a
+	restored before.state $b
+	complete a.mmr
+	complete b.mmr
 	;;
 stale)
-	mkdir "$tracefs/instances/mmreplay-999999" || fail "cannot make a fake stale instance"
-	"$mmr" capture -o t.mmr -d 0.2 2>err.txt || fail "capture failed: $(cat err.txt)"
-	[ ! -d "$tracefs/instances/mmreplay-999999" ] || fail "stale instance not removed"
-	grep -q "removed tracing instance mmreplay-999999 left by a killed run" err.txt ||
-		fail "removal not reported: $(cat err.txt)"
+	# Past the kernel's largest pid (4194304): no process can own it.  Another
+	# checkout's capture may remove it first: then it is tried again.
+	fake=mmreplay-4999999
+	for try in 1 2 3; do
+		mkdir "$tracefs/instances/$fake" || fail "cannot make a fake stale instance"
+		capture -o t.mmr -d 0.2
+		[ $rc = 0 ] || fail "capture failed: $(cat err.txt)"
+		[ ! -d "$tracefs/instances/$fake" ] || fail "stale instance not removed"
+		grep -q "removed tracing instance $fake left by a killed run" err.txt && break
+		[ $try -lt 3 ] || fail "removal not reported: $(cat err.txt)"
+	done
 	;;
 duration)
 	# The timeout only guards against a hang; it is not a measurement.
@@ -144,12 +231,11 @@ duration)
 		fail "source metadata wrong: $("$mmr" stats --json t.mmr | grep source)"
 	;;
 exec_fail)
-	"$mmr" capture -o t.mmr -- /no/such/program 2>err.txt
-	rc=$?
-	[ $rc = 1 ] || fail "exit $rc, expected 1"
-	[ "$(wc -l <err.txt)" = 1 ] || fail "expected one error line: $(cat err.txt)"
-	grep -q "cannot run '/no/such/program': No such file or directory" err.txt || fail "$(cat err.txt)"
-	[ -z "$(our_instances)" ] || fail "instance left behind: $(our_instances)"
+	tracefs_state >before.state
+	capture -o t.mmr -- /no/such/program
+	expect_error 1 "^mmreplay capture: cannot run '/no/such/program': No such file or directory$"
+	restored before.state $cap
+	[ ! -e t.mmr ] || fail "output left behind"
 	;;
 not_root)
 	command -v setpriv >/dev/null || skip "setpriv is not installed"

@@ -194,7 +194,10 @@ void ps_tracing_data(struct ps_buf *b, const struct ps_td_opts *o)
 		ps_put(&t, o->kallsyms, strlen(o->kallsyms));
 	td_text(b, &t, 4, big);
 	t.len = 0;
-	ps_printf(&t, "0xffffffff81800000 : \"ps printk %%d\\n\"\n");
+	if (o && o->printk)
+		ps_put(&t, o->printk, strlen(o->printk));
+	else
+		ps_printf(&t, "0xffffffff81800000 : \"ps printk %%d\\n\"\n");
 	td_text(b, &t, 4, big);
 	if (strcmp(ver, "0.5") != 0) {
 		t.len = 0;

@@ -52,10 +52,22 @@ struct ps_td_opts {
 	const char *version; /* "0.6" (default), "0.5" or "6" */
 	bool big_endian;     /* write sizes (not formats) big-endian, endian byte 1 */
 	const char *kallsyms; /* text, or NULL for none */
+	const char *printk;   /* printk formats, or NULL for one good line */
 };
 
 /* Append a tracing data block (layout in capture/tracing_data.c). */
 void ps_tracing_data(struct ps_buf *b, const struct ps_td_opts *o);
+
+/*
+ * Append a trace-cmd trace.dat, version 6 (tracedat_synth.c): this
+ * tracing data, then per CPU (NR_CPUS) the pages of EVENTS records
+ * (kmalloc by pid 100 and kfree by pid 101, alternately), with time
+ * extends, discarded events, long-form events and, on CPU 1's first page,
+ * 5 lost events.
+ */
+void ps_trace_dat(struct ps_buf *b, uint32_t nr_cpus, uint32_t events);
+/* The same as trace.dat version 7 (at most 8 CPUs): sections, zstd-compressed when Z. */
+void ps_trace_dat7(struct ps_buf *b, uint32_t nr_cpus, uint32_t events, bool z);
 
 /* How the perf.data is laid out. */
 enum ps_layout {

@@ -506,42 +506,75 @@ static void attr_entry(struct ps_gen *g, struct ps_buf *b, size_t a, uint64_t id
 	ps_u64(b, multi(g) ? 8 * (uint64_t)g->f->nr_cpus : 0);
 }
 
-/* The features: tracing data, os release, CPU count.  Returns the feature bits. */
+/* A perf_header_string: u32 length (padded to 8 with NULs), then the text. */
+static void feat_string(struct ps_buf *b, const char *text)
+{
+	size_t len = (strlen(text) + 1 + 7) / 8 * 8;
+	ps_u32(b, (uint32_t)len);
+	ps_put(b, text, strlen(text));
+	for (size_t i = strlen(text); i < len; i++)
+		ps_u8(b, 0);
+}
+
+/*
+ * The features, in bit order as perf writes them: those the importer
+ * reads (tracing data, os release, CPU count) among some it does not
+ * (hostname, perf version, arch, CPU description, total memory, command
+ * line), so that a file cut inside one of those is a case too.  Returns
+ * the feature bits.
+ */
 static uint64_t features(struct ps_gen *g, struct ps_buf *out)
 {
-	struct ps_buf td = {0}, os = {0}, table = {0};
+	struct ps_buf body[10] = {{0}}, table = {0};
+	int bits[10], n = 0;
 	const struct ps_file *f = g->f;
 	char ks[256];
 	snprintf(ks, sizeof(ks), "ffffffff81000000 T _text\n%016llx T %s\n%016llx T %s\n%016llx t %s\nffffffff81004000 T ps_end\n",
 		 (unsigned long long)(f->site[0] & ~0xfffull), "ps_alpha",
 		 (unsigned long long)(f->site[1] & ~0xfffull), "ps_beta",
 		 (unsigned long long)(f->site[2] & ~0xfffull), "ps_gamma");
-	ps_tracing_data(&td, &(struct ps_td_opts){.kallsyms = ks});
+	bits[n] = 1;
+	ps_tracing_data(&body[n++], &(struct ps_td_opts){.kallsyms = ks});
+	bits[n] = 3;
+	feat_string(&body[n++], "ps-host");
+	bits[n] = 4;
 	const char *rel = g->o->osrelease ? g->o->osrelease : "synthetic-0";
-	ps_u32(&os, 64);
-	ps_put(&os, rel, strlen(rel) + 1);
-	while (os.len < 68)
-		ps_u8(&os, 0);
-	bool nrcpus = !g->o->no_nrcpus;
-	uint64_t nfeat = nrcpus ? 3 : 2, at = out->len + 16 * nfeat;
-	const struct ps_buf *body[3] = {&td, &os, NULL};
-	for (uint64_t i = 0; i < nfeat; i++) {
-		uint64_t size = i < 2 ? body[i]->len : 8;
+	ps_u32(&body[n], 64);
+	ps_put(&body[n], rel, strlen(rel) + 1);
+	while (body[n].len < 68)
+		ps_u8(&body[n], 0);
+	n++;
+	bits[n] = 5;
+	feat_string(&body[n++], "6.1.synthetic");
+	bits[n] = 6;
+	feat_string(&body[n++], "x86_64");
+	if (!g->o->no_nrcpus) {
+		bits[n] = 7;
+		ps_u32(&body[n], f->nr_cpus);
+		ps_u32(&body[n++], f->nr_cpus);
+	}
+	bits[n] = 8;
+	feat_string(&body[n++], "Synthetic CPU @ 1.00GHz");
+	bits[n] = 10;
+	ps_u64(&body[n++], 8ull << 20);
+	bits[n] = 11;
+	ps_u32(&body[n], 2);
+	feat_string(&body[n], "perf");
+	feat_string(&body[n++], "record");
+	uint64_t at = out->len + 16 * (uint64_t)n, mask = 0;
+	for (int i = 0; i < n; i++) {
 		ps_u64(&table, at);
-		ps_u64(&table, size);
-		at += size;
+		ps_u64(&table, body[i].len);
+		at += body[i].len;
+		mask |= 1ull << bits[i];
 	}
 	ps_put(out, table.p, table.len);
-	ps_put(out, td.p, td.len);
-	ps_put(out, os.p, os.len);
-	if (nrcpus) {
-		ps_u32(out, f->nr_cpus);
-		ps_u32(out, f->nr_cpus);
+	for (int i = 0; i < n; i++) {
+		ps_put(out, body[i].p, body[i].len);
+		ps_free(&body[i]);
 	}
-	ps_free(&td);
-	ps_free(&os);
 	ps_free(&table);
-	return 1u << 1 | 1u << 4 | (nrcpus ? 1u << 7 : 0);
+	return mask;
 }
 
 static void setup(struct ps_gen *g, struct ps_file *f, const struct ps_opts *o)

@@ -192,6 +192,33 @@ static void every_truncation_fails(void **state)
 }
 
 /*
+ * Past the data section lie the feature table and the features, those the
+ * importer reads and those it does not: a file cut anywhere there is
+ * refused as truncated (cuts inside the CPU description, total memory
+ * and command line were imported without a word).
+ */
+static void every_cut_in_the_features_fails(void **state)
+{
+	(void)state;
+	struct ps_file f;
+	ps_perf_data(&f, &(struct ps_opts){.layout = PS_IDENTIFIER, .events = 20});
+	size_t full = f.buf.len, end = (size_t)(f.data_off + f.data_size);
+	assert_int_equal(ps_write(&f.buf, in_path), 0);
+	for (size_t len = full; len-- > end;) {
+		struct mmr_import_summary sum;
+		struct mmr_error err = {{0}};
+		assert_int_equal(truncate(in_path, (off_t)len), 0);
+		unlink(out_path);
+		if (mmr_import(in_path, out_path, &sum, &err) == 0)
+			fail_msg("a file cut to %zu of %zu bytes (in its features, from %zu) imported", len, full, end);
+		assert_clean_failure(&err);
+		if (!strstr(err.msg, "truncated"))
+			fail_msg("cut to %zu: '%s' does not say truncated", len, err.msg);
+	}
+	ps_file_free(&f);
+}
+
+/*
  * Any single damaged byte: a trace that reads, or one clean error.  Every
  * STRIDE-th byte from FIRST: each import costs milliseconds under the
  * sanitizers, so the two files share the bytes between them.
@@ -440,6 +467,7 @@ int main(void)
 		cmocka_unit_test(compressed_damage),
 		cmocka_unit_test(detects_types),
 		cmocka_unit_test(every_truncation_fails),
+		cmocka_unit_test(every_cut_in_the_features_fails),
 		cmocka_unit_test(flipped_bytes_never_crash),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

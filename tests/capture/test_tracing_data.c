@@ -35,7 +35,8 @@ static unsigned long long err_offset(const struct mmr_error *err)
 static void assert_one_line_error(const struct mmr_error *err, size_t len)
 {
 	assert_non_null(strstr(err->msg, "blk: offset "));
-	assert_null(strchr(err->msg, '\n'));
+	if (strchr(err->msg, '\n'))
+		fail_msg("a message of more than one line: '%s'", err->msg);
 	unsigned long long off = err_offset(err);
 	assert_true(off >= BASE && off <= BASE + len);
 }
@@ -195,6 +196,71 @@ static void damage_fails(void **state)
 	expect_damage(d_format, "does not parse");
 }
 
+/*
+ * Every byte of a block changed to values that mean something to a parser
+ * (separators, quotes, digits, NUL, a byte no text has), two per byte in
+ * turn so that neighbouring bytes try the others: a handle or one clean
+ * error, never a read out of bounds or a division by zero inside
+ * libtraceevent (which the sanitizer build turns into a failure).
+ */
+static void every_byte_change_is_clean(void **state)
+{
+	(void)state;
+	static const char values[] = {0, '\n', ':', ';', ' ', '"', '\\', '%', '(', ',', '0', 'x', '[', (char)0xff};
+	const size_t nv = sizeof(values);
+	struct ps_buf b = {0};
+	ps_tracing_data(&b, &(struct ps_td_opts){.kallsyms = ksyms});
+	size_t parsed = 0, refused = 0;
+	for (size_t i = 0; i < b.len; i++) {
+		uint8_t old = b.p[i];
+		for (size_t k = 0; k < 2; k++) {
+			char v = values[(i + k * 7) % nv];
+			if ((uint8_t)v == old)
+				continue;
+			b.p[i] = (uint8_t)v;
+			struct cap_tdata_info info;
+			struct mmr_error err = {{0}};
+			struct tep_handle *tep = parse(&b, &info, &err);
+			if (tep) {
+				tep_free(tep);
+				parsed++;
+			} else {
+				assert_one_line_error(&err, b.len);
+				refused++;
+			}
+		}
+		b.p[i] = old;
+	}
+	assert_true(parsed > 0 && refused > 0);
+	ps_free(&b);
+}
+
+/* The printk formats libtraceevent would read out of bounds: refused, naming the line. */
+static void bad_printk_lines_fail(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"0xffffffff81800000 \"no colon\"\n", /* no ':' at all */
+		"0xffffffff81800000 : \"\"\n",        /* an empty format */
+		": \"no address\"\n",
+		"0xffffffff81800000 :",                 /* nothing after the ':' */
+		"0x1 : \"ok\"\nffff : \"no 0x\"\n",
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		struct ps_buf b = {0};
+		ps_tracing_data(&b, &(struct ps_td_opts){.printk = bad[k]});
+		struct cap_tdata_info info;
+		struct mmr_error err = {{0}};
+		struct tep_handle *tep = parse(&b, &info, &err);
+		if (tep)
+			fail_msg("printk formats '%s' parsed", bad[k]);
+		assert_one_line_error(&err, b.len);
+		if (!strstr(err.msg, "printk formats: line not of the form"))
+			fail_msg("'%s': '%s'", bad[k], err.msg);
+		ps_free(&b);
+	}
+}
+
 int main(void)
 {
 	/* libtraceevent reports parse trouble on stderr by itself; the error line is ours. */
@@ -204,6 +270,8 @@ int main(void)
 		cmocka_unit_test(other_versions_parse),
 		cmocka_unit_test(every_truncation_fails),
 		cmocka_unit_test(damage_fails),
+		cmocka_unit_test(bad_printk_lines_fail),
+		cmocka_unit_test(every_byte_change_is_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

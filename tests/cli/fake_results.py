@@ -6,9 +6,13 @@
 #
 #   fake_results.py DIR ENGINE [--trace T] [--events N] [--tput v1,v2,...]
 #                   [--op OP:STAT=v1,v2,... ...] [--no-repeats] [--drop KEY]
+#                   [--lock NAME:ACQ:CONTENDED:WAIT_NS ...] [--no-timing] [--dat]
 #
 # STAT is p50, p90, p99, p999 or max; each listed value is one run's figure
 # and the headline figure is their mean, so a change in percent is known.
+# --no-timing writes what `replay --no-timing` does (latencies null);
+# --dat also the .dat files a replay writes beside results.json, a few
+# rows each (docs/results-json.md), for the plots.
 import argparse, json, os
 
 p = argparse.ArgumentParser()
@@ -22,6 +26,8 @@ p.add_argument("--op", action="append", default=[])
 p.add_argument("--lock", action="append", default=[], help="NAME:ACQ:CONTENDED:WAIT_NS")
 p.add_argument("--no-repeats", action="store_true")
 p.add_argument("--drop", action="append", default=[])
+p.add_argument("--no-timing", action="store_true")
+p.add_argument("--dat", action="store_true")
 a = p.parse_args()
 
 tput = [float(v) for v in a.tput.split(",")]
@@ -51,6 +57,13 @@ for spec in a.lock:
     name, acq, cont, wait = spec.split(":")
     doc["locks"].append({"name": name, "kind": "spinlock", "side": "exclusive", "acquisitions": int(acq),
                          "contended": int(cont), "wait_ns_total": int(wait), "wait_ns_max": int(wait)})
+if a.no_timing:
+    doc["timing"] = False
+    for o in [doc["ops"]] + [r["ops"] for r in doc["repeats"]]:
+        for op in o.values():
+            for k in list(op):
+                if k.endswith("_ns"):
+                    op[k] = None
 if a.no_repeats:
     del doc["repeats"]
 for k in a.drop:
@@ -58,3 +71,25 @@ for k in a.drop:
 os.makedirs(a.dir, exist_ok=True)
 with open(os.path.join(a.dir, "results.json"), "w") as f:
     json.dump(doc, f, indent=1)
+
+
+def dat(name, header, rows):
+    with open(os.path.join(a.dir, name), "w") as f:
+        f.write(f"# {header}\n" + "".join(" ".join(str(v) for v in r) + "\n" for r in rows))
+
+
+if a.dat:
+    for name, stats in ops.items():
+        if a.no_timing:
+            continue
+        p99 = mean(stats.get("p99", [100.0]))
+        dat(f"hist_{name}.dat", "low_ns high_ns count cumulative_fraction",
+            [(p99 / 4, p99 / 4, 500, 0.5), (p99 / 2, p99 / 2, 490, 0.99), (p99, p99, 10, 1.0)])
+        dat(f"percentiles_{name}.dat", "percentile latency_ns one_over_one_minus_p",
+            [(0, p99 / 4, 1.0), (50, p99 / 4, 2.0), (99, p99, 100.0)])
+    dat("timeline.dat", "time_s ops_per_s live_bytes live_objects",
+        [(0.5, tput[0], 4096, 4), (1.0, tput[0], 8192, 8)])
+    dat("footprint.dat", "what bytes", [('"peak live (trace)"', 8192), ('"peak RSS (process)"', 4194304)])
+    dat("locks.dat", "name side acquisitions contended wait_ns_total wait_ns_max hold_ns_total hold_ns_max",
+        [('"' + l["name"].replace('"', "'") + '"', "exclusive", l["acquisitions"], l["contended"],
+          l["wait_ns_total"], l["wait_ns_max"], 0, 0) for l in doc["locks"]])

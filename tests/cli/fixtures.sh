@@ -75,6 +75,9 @@ cut_in_data() {
 	truncate -s $((off + size / 2)) "$1"
 }
 
+# at FILE TEXT: the offset of the first TEXT in FILE (a binary file: grep -abo).
+at() { grep -abo -- "$2" "$1" | head -n 1 | cut -d: -f1; }
+
 # pipeperf FILE: the header perf record writes to a pipe (magic, size 16).
 pipeperf() { printf 'PERFILE2\020\0\0\0\0\0\0\0' >"$1"; }
 
@@ -91,6 +94,17 @@ ok = eval(sys.argv[2], {"d": d})
 if not ok:
     print("json: false:", sys.argv[2], file=sys.stderr)
     sys.exit(1)
+PY
+}
+
+# jset FILE STATEMENT: run the Python STATEMENT with the JSON document of FILE
+# as d, and write d back ("d['threads'] = 1e300").
+jset() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[2], {"d": d})
+json.dump(d, open(sys.argv[1], "w"))
 PY
 }
 
@@ -169,4 +183,39 @@ demo_ok() {
 # textrace NAME OUT: the hand-written text trace tests/cli/traces/NAME.txt imported into OUT.
 textrace() {
 	"$MMREPLAY" import "$(dirname "${BASH_SOURCE[0]}")/traces/$1.txt" -o "$2" -q
+}
+
+# The names hostile_results gives: what a shell, gnuplot, Markdown or HTML
+# would act on (< | ` ' " $( ) ; &, a newline, tags, a link).
+# (Each under 64 bytes: longer names are cut.)
+HOSTILE='<b>|`touch PWNED`$(touch PWNED);'\''"&*e*[l](javascript:x)'
+HOSTILE_ENGINE1="$HOSTILE"$'\n''#<a>'
+HOSTILE_ENGINE2="2$HOSTILE"
+HOSTILE_LOCK='lk "q" <b>|;$(touch PWNED)`touch PWNED`'
+HOSTILE_TRACE='/t/<i>tr|ace</i> `touch PWNED`;$(touch PWNED).mmr'
+
+# hostile_results DIR: two engines' results with .dat files (fake_results.py)
+# in directories named as commands ('<touch PWNED;echo ', '|touch PWNED;...'),
+# with the HOSTILE_* engine, lock and trace names.
+hostile_results() {
+	fake "$1/<touch PWNED;echo " "$HOSTILE_ENGINE1" --trace "$HOSTILE_TRACE" --tput 10,11 \
+		--op alloc:p99=100,110 --lock "$HOSTILE_LOCK:100:10:5000" --dat
+	fake "$1/|touch PWNED;cat >&2;echo " "$HOSTILE_ENGINE2" --trace "$HOSTILE_TRACE" --tput 20,21 \
+		--op alloc:p99=50,55 --lock "$HOSTILE_LOCK:90:5:2000" --dat
+}
+
+# plots_each DIR COUNT: plots_ok on every subdirectory of DIR (their names need no quoting here).
+plots_each() {
+	local d
+	for d in "$1"/*/; do
+		plots_ok "$d" "$2"
+	done
+}
+
+# report_ok DIR/BASE: nothing a name held ran (no PWNED here), and the report
+# is well formed with every hostile name in it as text (report_check.py).
+report_ok() {
+	[ ! -e PWNED ] || { echo "report_ok: a command in a name ran (PWNED exists)" >&2; return 1; }
+	python3 "$(dirname "${BASH_SOURCE[0]}")/report_check.py" "$1" "$HOSTILE_ENGINE1" "$HOSTILE_ENGINE2" \
+		"$HOSTILE_LOCK (exclusive)"
 }

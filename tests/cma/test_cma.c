@@ -6,7 +6,9 @@
  * cma-nowait an allocation right after a delayed release finds the space
  * (the flush works); fail-fast resumes at the cached failed pfn where
  * normal mode starts over; an atomic release that meets a held mutex is
- * counted as a sleep, and is not with the spinlock or the lockless clear.
+ * counted as a sleep, and is not with the spinlock or the lockless clear;
+ * a release whose size is not its allocation's gives back only what both
+ * name, and every order and size within the trace's bounds is safe.
  *
  * The binary runs the mutex variants by default and cma-spinlock when
  * given the argument "spinlock" (two ctest entries, which ctest can run
@@ -85,15 +87,34 @@ static uint64_t alloc_pages(const struct mmr_engine_ops *ops, struct cma *c, uns
 	struct mmr_call m = {.size = (uint64_t)MMR_PAGE_SIZE << order, .order = (uint8_t)order, .node = -1};
 	if (ops->op[MMR_OP_ALLOC](cma_thread_init(c, tid), &m))
 		return MMR_NO_PAGE;
-	return m.handle - 1;
+	assert_int_equal(cma_handle_count(m.handle), 1ull << order);
+	return cma_handle_pfn(m.handle);
 }
 
 static void release_pages(const struct mmr_engine_ops *ops, struct cma *c, unsigned tid, uint64_t pfn,
 			  unsigned order, enum mmr_op how, uint16_t flags)
 {
-	struct mmr_call m = {.handle = pfn + 1, .size = (uint64_t)MMR_PAGE_SIZE << order, .order = (uint8_t)order,
-			     .flags = flags, .node = -1};
-	ops->op[how](cma_thread_init(c, tid), &m);
+	struct mmr_call m = {.handle = cma_handle(pfn, 1ull << order), .size = (uint64_t)MMR_PAGE_SIZE << order,
+			     .order = (uint8_t)order, .flags = flags, .node = -1};
+	assert_int_equal(ops->op[how](cma_thread_init(c, tid), &m), 0);
+}
+
+/* An allocation of SIZE bytes (0: of ORDER) on thread 0: its handle, or 0 when it failed. */
+static uint64_t alloc_call(const struct mmr_engine_ops *ops, struct cma *c, uint64_t size, unsigned order)
+{
+	struct mmr_call m = {.size = size, .order = (uint8_t)order, .node = -1};
+	int rc = ops->op[MMR_OP_ALLOC](cma_thread_init(c, 0), &m);
+	assert_true(rc == 0 || rc == MMR_CALL_FAILED);
+	return rc ? 0 : m.handle;
+}
+
+/* A release (HOW) of HANDLE that names SIZE bytes, whatever its allocation was, on thread 0. */
+static void release_call(const struct mmr_engine_ops *ops, struct cma *c, uint64_t handle, uint64_t size,
+			 enum mmr_op how)
+{
+	struct mmr_call m = {.handle = handle, .size = size, .flags = how == MMR_OP_RELEASE_NOWAIT, .node = -1};
+	assert_int_equal(ops->op[how](cma_thread_init(c, 0), &m), 0);
+	cma_wq_run(c, &c->thread[c->threads]); /* cma-nowait's deferred half, here and now */
 }
 
 /* The workqueue worker of cma-nowait on a thread of its own, as the runner starts it. */
@@ -343,6 +364,103 @@ static void atomic_sleeps_spinlock(void **state)
 	assert_int_equal(release_under_held_lock(&cma_spinlock_ops, MMR_LOCK_SPIN), 0);
 }
 
+/* ---- a release only ever gives back what its allocation holds ----------------- */
+
+static void zone_ok(struct cma *c)
+{
+	struct mmr_error err = {{0}};
+	if (mmr_zone_check(c->zone, &err))
+		fail_msg("%s", err.msg);
+}
+
+/*
+ * Four 16-page allocations fill a 64-page area (one bitmap word).  A
+ * release naming 32 pages gives back its own 16 and leaves its neighbour
+ * allocated; one naming 1 MiB at the area's end stays inside the bitmap;
+ * a short one (8 pages) leaves the rest allocated.  Then a 32-page
+ * allocation finds the first two ranges free again.
+ */
+static void release_mismatch(const struct mmr_engine_ops *ops, enum mmr_op how)
+{
+	const char *kv[] = {"pages=64", "movable_pages=0", NULL};
+	struct cma *c = make(ops, 1, kv);
+	uint64_t h[4];
+	for (unsigned i = 0; i < 4; i++) {
+		h[i] = alloc_call(ops, c, 16 * MMR_PAGE_SIZE, 4);
+		assert_int_equal(cma_handle_pfn(h[i]), 16 * i);
+	}
+	release_call(ops, c, h[0], 32 * MMR_PAGE_SIZE, how);
+	assert_true(cma_bitmap_test(c->bitmap, 16));
+	assert_int_equal(mmr_pages_take_range(c->zone, 16, 1), -1); /* still the second allocation's */
+	release_call(ops, c, h[3], 1u << 20, how);
+	release_call(ops, c, h[2], 8 * MMR_PAGE_SIZE, how);
+	assert_int_equal(figure(c, "bitmap_pages_in_use"), 16 + 8);
+	assert_int_equal(mmr_pages_take_range(c->zone, 32, 8), 0); /* the short release's pages are free */
+	mmr_pages_free_range(c->zone, 32, 8);
+	assert_int_equal(mmr_pages_take_range(c->zone, 40, 1), -1); /* and the rest is not */
+	release_call(ops, c, h[1], 16 * MMR_PAGE_SIZE, how);
+	assert_int_equal(figure(c, "release_mismatches"), 3);
+	assert_int_equal(figure(c, "release_pages_beyond"), 16 + 240);
+	assert_int_equal(figure(c, "release_pages_kept"), 8);
+	assert_int_equal(figure(c, "bitmap_pages_in_use"), 8);
+	zone_ok(c);
+	assert_int_equal(cma_handle_pfn(alloc_call(ops, c, 32 * MMR_PAGE_SIZE, 5)), 0);
+	cma_destroy(c);
+}
+
+/*
+ * Every order up to MMR_MAX_ORDER, by order alone and with sizes up to
+ * 1 TiB: what fits the area is allocated and released, the rest fails,
+ * and the area ends empty.  A 3-page allocation with 4 pages per bit
+ * takes 3 frames, so that releasing it frees them all and the whole area
+ * is allocatable again.
+ */
+static void every_order(const struct mmr_engine_ops *ops)
+{
+	const char *kv[] = {"pages=4096", "movable_pages=0", NULL};
+	struct cma *c = make(ops, 1, kv);
+	for (unsigned o = 0; o <= MMR_MAX_ORDER; o++) {
+		uint64_t h = alloc_call(ops, c, 0, o);
+		assert_int_equal(h != 0, (1u << o) <= 4096);
+		if (h)
+			release_call(ops, c, h, (uint64_t)MMR_PAGE_SIZE << o, MMR_OP_RELEASE);
+		assert_int_equal(alloc_call(ops, c, MMR_MAX_BYTES, o), 0);
+		assert_int_equal(alloc_call(ops, c, MMR_MAX_BYTES - 1, o), 0);
+	}
+	assert_int_equal(figure(c, "bitmap_pages_in_use"), 0);
+	zone_ok(c);
+	cma_destroy(c);
+	const char *kv2[] = {"pages=8", "order_per_bit=2", "movable_pages=0", NULL};
+	c = make(ops, 1, kv2);
+	uint64_t h = alloc_call(ops, c, 3 * MMR_PAGE_SIZE, 0);
+	assert_int_equal(cma_handle_pfn(h), 0);
+	release_call(ops, c, h, 3 * MMR_PAGE_SIZE, MMR_OP_RELEASE);
+	h = alloc_call(ops, c, 8 * MMR_PAGE_SIZE, 0);
+	assert_int_equal(cma_handle_pfn(h), 0);
+	release_call(ops, c, h, 8 * MMR_PAGE_SIZE, MMR_OP_RELEASE);
+	zone_ok(c);
+	cma_destroy(c);
+}
+
+static void release_mismatch_mutex(void **state)
+{
+	(void)state;
+	const struct mmr_engine_ops *const ops[] = {&cma_mutex_ops, &cma_nowait_ops, &cma_lockless_clear_ops};
+	for (size_t i = 0; i < 3; i++) {
+		release_mismatch(ops[i], MMR_OP_RELEASE);
+		release_mismatch(ops[i], MMR_OP_RELEASE_NOWAIT);
+		every_order(ops[i]);
+	}
+}
+
+static void release_mismatch_spinlock(void **state)
+{
+	(void)state;
+	release_mismatch(&cma_spinlock_ops, MMR_OP_RELEASE);
+	release_mismatch(&cma_spinlock_ops, MMR_OP_RELEASE_NOWAIT);
+	every_order(&cma_spinlock_ops);
+}
+
 static void bitmap_mutex(void **state)
 {
 	(void)state;
@@ -377,6 +495,7 @@ int main(int argc, char **argv)
 		const struct CMUnitTest spin[] = {
 			cmocka_unit_test(bitmap_spinlock),
 			cmocka_unit_test(atomic_sleeps_spinlock),
+			cmocka_unit_test(release_mismatch_spinlock),
 		};
 		return cmocka_run_group_tests_name("cma_spinlock", spin, NULL, NULL);
 	}
@@ -387,6 +506,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(nowait_flush),
 		cmocka_unit_test(fail_fast_resumes),
 		cmocka_unit_test(atomic_sleeps_mutex),
+		cmocka_unit_test(release_mismatch_mutex),
 	};
 	return cmocka_run_group_tests_name("cma", tests, NULL, NULL);
 }

@@ -6,8 +6,12 @@
  * differs (a move during a vmap fails under vmap-pin, waits under
  * vmap-locked, goes through under attach-pin with no attachment).  The
  * concurrent case runs a damage worker, a thread moving and attaching,
- * and the evictor at once.
+ * and the evictor at once.  Sequences no task would run neither block nor
+ * corrupt: a second vmap takes a reference, a vmap of a buffer another
+ * thread holds is refused, a vmap never unmapped ends with its thread, a
+ * detach with no attachment is refused.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -118,12 +122,127 @@ static void test_vunmap_other_thread(void **state)
 	void *t0 = ops->thread_init(e, 0), *t1 = ops->thread_init(e, 1);
 	uint64_t fb = new_buf(ops, t0, 1 << 20);
 	assert_int_equal(call(ops, t0, MMR_OP_VMAP, fb), 0);
-	assert_int_equal(call(ops, t1, MMR_OP_VUNMAP, fb), -1);
+	assert_int_equal(call(ops, t1, MMR_OP_VUNMAP, fb), MMR_CALL_REFUSED);
 	assert_int_equal(db_counts_sum(e).vunmap_other_thread, 1);
 	assert_int_equal(call(ops, t0, MMR_OP_VUNMAP, fb), 0);
 	assert_int_equal(((struct db_buf *)(uintptr_t)fb)->vmap_count, 0);
 	call(ops, t0, MMR_OP_FREE, fb);
 	ops->destroy(e);
+}
+
+/* ---- sequences a trace can hold that no kernel task would run ---------------- */
+
+/* Whether B's reservation lock is free now (taken and given back at once). */
+static bool resv_free(uint64_t h)
+{
+	struct db_buf *b = (struct db_buf *)(uintptr_t)h;
+	if (!mmr_mutex_trylock(&b->resv))
+		return false;
+	mmr_mutex_unlock(&b->resv);
+	return true;
+}
+
+/*
+ * A second vmap of a mapped buffer on the same thread takes a reference,
+ * as dma_buf_vmap does, in every rule: the mapping goes at the last
+ * vunmap, and a vunmap with no mapping in use is refused.  Under the
+ * rules where the caller holds the lock, the second vmap waited for the
+ * lock its own thread held: for ever.
+ */
+static void test_vmap_twice(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const struct mmr_engine_ops *ops = all[i];
+		struct db_engine *e = make(ops, "0");
+		void *ctx = ops->thread_init(e, 0);
+		uint64_t fb = new_buf(ops, ctx, 1 << 20);
+		struct db_buf *b = (struct db_buf *)(uintptr_t)fb;
+		assert_int_equal(call(ops, ctx, MMR_OP_VMAP, fb), 0);
+		assert_int_equal(call(ops, ctx, MMR_OP_VMAP, fb), 0);
+		assert_int_equal(call(ops, ctx, MMR_OP_VUNMAP, fb), 0);
+		assert_int_equal(b->vmap_count, 1);
+		assert_true(b->mapped);
+		assert_int_equal(call(ops, ctx, MMR_OP_VUNMAP, fb), 0);
+		assert_int_equal(b->vmap_count, 0);
+		assert_int_equal(b->pin, 0);
+		assert_int_equal(b->mapped, ops == &db_vmap_cached_ops);
+		assert_true(resv_free(fb));
+		assert_int_equal(call(ops, ctx, MMR_OP_VUNMAP, fb), MMR_CALL_REFUSED);
+		assert_int_equal(b->vmap_count, 0);
+		const struct db_counts n = db_counts_sum(e);
+		assert_int_equal(n.nested_vmaps, 1);
+		assert_int_equal(n.refused_vunmap_unmapped, 1);
+		assert_int_equal(n.maps_built, 1);
+		assert_int_equal(n.frames, 2);
+		call(ops, ctx, MMR_OP_FREE, fb);
+		ops->destroy(e);
+	}
+}
+
+/*
+ * Where the caller holds the lock from vmap to vunmap: a vmap from
+ * another thread would wait for a vunmap the trace puts after it, and is
+ * refused, as is that thread's vunmap.  A vmap never unmapped keeps its
+ * lock only until its thread ends: then the ops put off behind it run
+ * (the holder's own free among them), and the lock is free again.
+ */
+static void test_vmap_held(void **state)
+{
+	(void)state;
+	const struct mmr_engine_ops *const held[] = {&db_vmap_locked_ops, &db_vmap_cached_ops};
+	for (size_t i = 0; i < 2; i++) {
+		const struct mmr_engine_ops *ops = held[i];
+		struct db_engine *e = make(ops, "0");
+		void *t0 = ops->thread_init(e, 0), *t1 = ops->thread_init(e, 1);
+		uint64_t a = new_buf(ops, t0, 1 << 20), b = new_buf(ops, t0, 1 << 20);
+		assert_int_equal(call(ops, t0, MMR_OP_VMAP, a), 0);
+		assert_int_equal(call(ops, t1, MMR_OP_VMAP, a), MMR_CALL_REFUSED);
+		assert_int_equal(call(ops, t1, MMR_OP_VUNMAP, a), MMR_CALL_REFUSED);
+		assert_int_equal(call(ops, t1, MMR_OP_MOVE, a), 0); /* put off until the lock goes */
+		assert_int_equal(call(ops, t0, MMR_OP_VMAP, b), 0);
+		assert_int_equal(call(ops, t0, MMR_OP_FREE, b), 0); /* its holder's own free, put off as well */
+		assert_false(resv_free(a));
+		assert_non_null(ops->thread_exit);
+		ops->thread_exit(t0);
+		assert_true(resv_free(a));
+		const struct db_counts n = db_counts_sum(e);
+		assert_int_equal(n.refused_vmap_held, 1);
+		assert_int_equal(n.vunmap_other_thread, 1);
+		assert_int_equal(n.implicit_vunmaps, 2);
+		assert_int_equal(n.moves, 1);
+		assert_int_equal(e->nlive, 1); /* b was freed by the deferred free */
+		assert_int_equal(((struct db_buf *)(uintptr_t)a)->vmap_count, 0);
+		assert_int_equal(call(ops, t1, MMR_OP_VMAP, a), 0);
+		assert_int_equal(call(ops, t1, MMR_OP_VUNMAP, a), 0);
+		call(ops, t1, MMR_OP_FREE, a);
+		ops->destroy(e);
+	}
+}
+
+/* A detach with no attachment changes nothing (attach-pin's pin count stays), and buffers past the bound fail. */
+static void test_detach_and_sizes(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const struct mmr_engine_ops *ops = all[i];
+		struct db_engine *e = make(ops, "0");
+		void *ctx = ops->thread_init(e, 0);
+		uint64_t fb = new_buf(ops, ctx, 4096);
+		assert_int_equal(call(ops, ctx, MMR_OP_DETACH, fb), MMR_CALL_REFUSED);
+		assert_int_equal(call(ops, ctx, MMR_OP_ATTACH, fb), 0);
+		assert_int_equal(call(ops, ctx, MMR_OP_DETACH, fb), 0);
+		assert_int_equal(call(ops, ctx, MMR_OP_DETACH, fb), MMR_CALL_REFUSED);
+		assert_int_equal(((struct db_buf *)(uintptr_t)fb)->pin, 0);
+		assert_int_equal(db_counts_sum(e).refused_detach_unattached, 2);
+		const uint64_t bad[] = {MMR_MAX_BYTES, (uint64_t)INT_MAX + 1};
+		for (size_t k = 0; k < 2; k++) {
+			struct mmr_call c = {.size = bad[k]};
+			assert_int_equal(ops->op[MMR_OP_ALLOC](ctx, &c), MMR_CALL_FAILED);
+		}
+		call(ops, ctx, MMR_OP_FREE, fb);
+		ops->destroy(e);
+	}
 }
 
 /* ---- concurrent: damage worker, a mover, the evictor ------------------------- */
@@ -240,6 +359,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_move_during_vmap),  cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_vunmap_other_thread),
+		cmocka_unit_test(test_vmap_twice),        cmocka_unit_test(test_vmap_held),
+		cmocka_unit_test(test_detach_and_sizes),
 		cmocka_unit_test(test_concurrent_pin),    cmocka_unit_test(test_concurrent_locked),
 		cmocka_unit_test(test_concurrent_cached), cmocka_unit_test(test_concurrent_attach),
 	};

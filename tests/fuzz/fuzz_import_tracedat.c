@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_import_tracedat.c - the trace.dat importer (capture/import_tracedat.c over
- * libtracecmd, tracing_data.c): the input is the trace.dat.  What an import
+ * fuzz_import_tracedat.c - the trace.dat importer (capture/import_tracedat.c,
+ * tracedat_read.c, tracing_data.c): the input is the trace.dat.  What an import
  * writes must read back whole (fz_import).
  */
 #include "cap_internal.h"

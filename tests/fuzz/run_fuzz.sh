@@ -27,8 +27,8 @@ out=$(realpath "$out")
 echo "==> fuzz seeds into $out/seeds"
 "$src/tests/fuzz/seeds.sh" "$build" "$out/seeds" || exit 1
 
-# libtraceevent and libtracecmd leak when they give up on a damaged file:
-# their own leaks, suppressed by the allocating function (tests/fuzz/lsan.supp).
+# libtraceevent leaks when it gives up on a damaged format: its own leak,
+# suppressed by the allocating function (tests/fuzz/lsan.supp).
 export LSAN_OPTIONS="suppressions=$src/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 # A sanitizer report aborts (libFuzzer then saves the input); symbolised stacks.
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
@@ -77,12 +77,12 @@ for t in "${targets[@]}"; do
 	"$bin" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$out/findings/$t-" "${mode[@]}" "${dict[@]}" "${dirs[@]}" >"$log" 2>&1
 	rc=$?
-	# Plain mode ends with stat:: lines; fork mode's progress lines are "#N: cov: ... exec/s: R ...".
+	# Plain mode ends with stat:: lines; fork mode's progress lines are "#N: cov: ... exec/s R ...".
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	if [ -z "$execs" ]; then
 		execs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -n 1)
-		rate=$(sed -n 's/^#[0-9]*: cov:.* exec\/s: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+		rate=$(sed -n 's/^#[0-9]*: cov:.* exec\/s \([0-9]*\).*/\1/p' "$log" | tail -n 1)
 	fi
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n 1)
 	new=$(comm -13 <(echo "$before") <(list_findings "$t"))

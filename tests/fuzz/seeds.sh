@@ -78,7 +78,14 @@ for layout in single identifier full; do
 	"$mkperf" "$out/import_perf/$layout-lost.data" --layout "$layout" --events 8 --lost --cpus 3
 done
 
-# trace.dat: the checked-in small one(s) are the seeds (tests/fuzz/corpus/import_tracedat).
+# trace.dat: the synthetic ones, versions 6 and 7, plain and compressed (7), and
+# the checked-in cut-down real capture (tests/fuzz/corpus/import_tracedat).
+for v in 6 7; do
+	for z in 0 1; do
+		[ $v = 6 ] && [ $z = 1 ] && continue
+		"$mkperf" "$out/import_tracedat/v$v-z$z.dat" --trace-dat --version $v --compress $z --events 8 --cpus 2
+	done
+done
 
 # results.json: a real replay's (two engines, two runs) and hand-made ones.
 "$mmr" replay "$work/slab-mix.mmr" -e null,libc -t 2 --repeat 2 -o "$work/res" -q

@@ -13,7 +13,8 @@
  *   rest);
  * - when block pages run out (a tiny zone, an empty pcp list, an empty
  *   pool) the fallbacks are taken and counted, and the refill brings pages
- *   back.
+ *   back;
+ * - an object size past the engines' bound fails, its header never wraps.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -30,6 +31,7 @@
 #include <cmocka.h>
 
 #include "kvfree_rcu.h"
+#include "mmr_size.h"
 
 extern const struct mmr_engine_ops kr_nowait_ops, kr_lockless_ops, kr_pool_ops, kr_callrcu_ops, kr_sync_ops;
 
@@ -439,6 +441,38 @@ static void test_fallback_pool_empty(void **state)
 	finish(e, t, n);
 }
 
+/*
+ * Sizes the header would wrap or that no kernel allocates fail, in all
+ * five engines; with poison=1 a wrapped size poisoned that many bytes of
+ * a 32-byte chunk.  A size at the bound's edge still fits the sum.
+ */
+static void test_sizes_past_the_bound(void **state)
+{
+	(void)state;
+	const struct mmr_engine_ops *const all[] = {&kr_nowait_ops, &kr_lockless_ops, &kr_pool_ops, &kr_callrcu_ops,
+						    &kr_sync_ops};
+	const uint64_t bad[] = {UINT64_MAX - 8, UINT64_MAX - sizeof(struct kr_obj_hdr) + 1, MMR_MAX_BYTES,
+				MMR_OBJ_MAX_BYTES + 1};
+	static const char *const kv[] = {"poison", "1", NULL};
+	for (size_t k = 0; k < 5; k++) {
+		struct kr_engine *e = make(all[k], 1, kv);
+		struct kr_thread *t = kr_engine_thread_init(e, 0);
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			struct mmr_call c = {.size = bad[i]};
+			assert_int_equal(kr_engine_alloc(t, &c), MMR_CALL_FAILED);
+		}
+		struct mmr_call c = {.size = 0};
+		assert_int_equal(kr_engine_alloc(t, &c), 0);
+		struct mmr_call f = {.handle = c.handle};
+		assert_int_equal(kr_engine_kvfree_rcu(t, &f), 0);
+		kr_drain_all(e);
+		kr_wait_reclaimed(e);
+		assert_int_equal(atomic_load(&e->n.live_bytes), 0);
+		kr_engine_thread_exit(t);
+		kr_engine_destroy(e);
+	}
+}
+
 /* Bad options: one error line naming the limit. */
 static void test_bad_options(void **state)
 {
@@ -467,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_fallback_lockless_refill),
 		cmocka_unit_test(test_fallback_pool_empty),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_sizes_past_the_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

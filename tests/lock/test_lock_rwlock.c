@@ -3,7 +3,8 @@
  * test_lock_rwlock.c - what only the rwlock does: readers share without
  * contending, a writer waits for the readers and counts as contended, a
  * waiting writer holds off new readers, write_trylock never waits,
- * is_contended, and readers' and writers' statistics kept apart.
+ * write_lock_unless withdraws whole, is_contended, and readers' and
+ * writers' statistics kept apart.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -256,6 +257,44 @@ static void test_alone(void **state)
 	free(st);
 }
 
+/* GIVE_UP for mmr_write_lock_unless: true from its Nth question on. */
+static bool give_up_after(void *ctx)
+{
+	unsigned *left = ctx;
+	return *left == 0 || --*left == 0;
+}
+
+/*
+ * A writer that gives up withdraws whole: it took nothing, counted
+ * nothing, and new readers are no longer held off; on a free lock it
+ * takes it as mmr_write_lock does, asking nothing.
+ */
+static void test_write_lock_unless(void **state)
+{
+	(void)state;
+	struct mmr_rwlock l;
+	assert_int_equal(mmr_rwlock_init(&l, "rw.unless"), 0);
+	mmr_read_lock(&l);
+	unsigned left = 3;
+	assert_false(mmr_write_lock_unless(&l, give_up_after, &left));
+	assert_int_equal(left, 0);
+	assert_int_equal(mmr_lock_class_waiting(l.cls), 0);
+	assert_true(mmr_read_trylock(&l)); /* no writer left waiting to hold it off */
+	mmr_read_unlock(&l);
+	mmr_read_unlock(&l);
+	left = 0; /* would give up at once, if it were asked */
+	assert_true(mmr_write_lock_unless(&l, give_up_after, &left));
+	mmr_write_unlock(&l);
+	assert_true(mmr_read_trylock(&l));
+	mmr_read_unlock(&l);
+
+	struct mmr_lock_stats *st = script_stats("rw.unless");
+	assert_int_equal(st->side[MMR_LOCK_EXCL].acquisitions, 1);
+	assert_int_equal(st->side[MMR_LOCK_EXCL].contended, 0);
+	assert_int_equal(st->side[MMR_LOCK_READ].acquisitions, 3);
+	free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +303,7 @@ int main(void)
 		cmocka_unit_test_setup(test_waiting_writer_holds_off_readers, setup),
 		cmocka_unit_test_setup(test_reader_waits_for_writer, setup),
 		cmocka_unit_test_setup(test_alone, setup),
+		cmocka_unit_test_setup(test_write_lock_unless, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

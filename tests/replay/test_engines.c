@@ -3,8 +3,10 @@
  * test_engines.c - loading engine plugins: the build's engines load and
  * name themselves; a file that is not a shared object, a shared object
  * that is not an engine, and an engine built for another ABI are each
- * refused with one line naming the file and the reason.
+ * refused with one line naming the file and the reason; the engines that
+ * malloc a trace's size fail a size no kernel allocates.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,6 +92,43 @@ static void test_incomplete(void **state)
 	expect_refused(NO_ALLOC_ENGINE, "lacks a name, create, destroy, an alloc op or families");
 }
 
+/*
+ * The engines that malloc a trace's size (libc, example) fail what no
+ * kernel allocates and what would wrap beside their header, and keep a
+ * realloc's old object when the new size fails.
+ */
+static void test_sizes_past_the_bound(void **state)
+{
+	(void)state;
+	struct mmr_engine_catalog *c = mmr_engines_load(ENGINE_DIR, stderr);
+	assert_non_null(c);
+	const char *const names[] = {"libc", "example"};
+	const uint64_t bad[] = {UINT64_MAX - 8, UINT64_MAX, MMR_MAX_BYTES, (uint64_t)INT_MAX + 1};
+	for (size_t k = 0; k < 2; k++) {
+		const struct mmr_engine_ops *e = mmr_engines_find(c, names[k]);
+		assert_non_null(e);
+		struct mmr_engine_env env = {.threads = 1, .online_cpus = 1, .slots = 16};
+		struct mmr_error err = {{0}};
+		void *engine = e->create(&env, &err);
+		assert_non_null(engine);
+		struct mmr_call a = {.size = 64, .node = -1};
+		assert_int_equal(e->op[MMR_OP_ALLOC](engine, &a), 0);
+		memset((void *)(uintptr_t)a.handle, 0x5a, 64);
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			struct mmr_call m = {.size = bad[i], .node = -1};
+			assert_int_equal(e->op[MMR_OP_ALLOC](engine, &m), MMR_CALL_FAILED);
+			if (!e->op[MMR_OP_REALLOC])
+				continue;
+			m = (struct mmr_call){.size = bad[i], .aux_handle = a.handle, .node = -1};
+			assert_int_equal(e->op[MMR_OP_REALLOC](engine, &m), MMR_CALL_FAILED);
+			assert_int_equal(((unsigned char *)(uintptr_t)a.handle)[63], 0x5a);
+		}
+		assert_int_equal(e->op[MMR_OP_FREE](engine, &a), 0);
+		e->destroy(engine);
+	}
+	mmr_engines_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -98,6 +137,7 @@ int main(void)
 		cmocka_unit_test(test_not_an_engine),
 		cmocka_unit_test(test_other_abi),
 		cmocka_unit_test(test_incomplete),
+		cmocka_unit_test(test_sizes_past_the_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -155,10 +155,10 @@ static void test_skips_counted(void **state)
 	struct rp_plan p;
 	struct mmr_error err = {{0}};
 	assert_int_equal(plan(&alloc_free, &o, &p, &err), 0);
-	assert_int_equal(p.skip.invalid_total, 3);
-	assert_int_equal(p.skip.invalid[MMR_INVALID_OP][MMR_FAM_SLAB][MMR_OP_MAP], 1);
-	assert_int_equal(p.skip.invalid[MMR_INVALID_SIZE][MMR_FAM_SLAB][MMR_OP_ALLOC], 1);
-	assert_int_equal(p.skip.invalid[MMR_INVALID_ORDER][MMR_FAM_PAGE][MMR_OP_ALLOC], 1);
+	assert_int_equal(p.skip.invalid.total, 3);
+	assert_int_equal(p.skip.invalid.n[MMR_INVALID_OP][MMR_FAM_SLAB][MMR_OP_MAP], 1);
+	assert_int_equal(p.skip.invalid.n[MMR_INVALID_SIZE][MMR_FAM_SLAB][MMR_OP_ALLOC], 1);
+	assert_int_equal(p.skip.invalid.n[MMR_INVALID_ORDER][MMR_FAM_PAGE][MMR_OP_ALLOC], 1);
 	assert_int_equal(p.events, n);
 	assert_int_equal(p.skip.unknown_frees, 1);
 	assert_int_equal(p.skip.double_frees, 1);
@@ -175,7 +175,7 @@ static void test_skips_counted(void **state)
 	/* --as slab takes the page event too, never the one out of range. */
 	o.as_family = MMR_FAM_SLAB;
 	assert_int_equal(plan(&alloc_free, &o, &p, &err), 0);
-	assert_int_equal(p.skip.invalid_total, 3);
+	assert_int_equal(p.skip.invalid.total, 3);
 	assert_int_equal(p.skip.family[MMR_FAM_PAGE], 0);
 	assert_int_equal(p.ops, 5);
 	rp_plan_free(&p);

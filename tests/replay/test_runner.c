@@ -28,6 +28,7 @@ struct checker {
 	atomic_uchar *state; /* per slot: 0 never allocated, 1 live, 2 freed */
 	atomic_ulong allocs, frees, bad;
 	uint64_t alloc_busy_ns;
+	uint32_t nslots;
 };
 
 static struct checker *the_checker;
@@ -37,6 +38,7 @@ static void *chk_create(const struct mmr_engine_env *env, struct mmr_error *err)
 	struct checker *c = the_checker;
 	(void)err;
 	c->state = calloc(env->slots, sizeof(*c->state));
+	c->nslots = env->slots;
 	return c->state ? c : NULL;
 }
 
@@ -248,6 +250,91 @@ static void test_refused_counted(void **state)
 	mmr_replay_result_free(r);
 }
 
+/* ---- objects whose end failed or was refused are freed after the replay ------ */
+
+/* A realloc that fails for even slots and otherwise moves the object (handle: slot + 1). */
+static int failing_realloc(void *thread, struct mmr_call *c)
+{
+	struct checker *k = thread;
+	if (c->slot % 2 == 0)
+		return MMR_CALL_FAILED;
+	unsigned char live = 1;
+	if (!c->aux_handle || !atomic_compare_exchange_strong(&k->state[c->aux_handle - 1], &live, 2))
+		atomic_fetch_add(&k->bad, 1);
+	atomic_fetch_add(&k->frees, 1);
+	return chk_alloc(thread, c);
+}
+
+/* Refuses the first free of each realloc's new object (slots 8..15), and frees it at the second. */
+static int refuse_once_free(void *thread, struct mmr_call *c)
+{
+	static atomic_uchar asked[64];
+	if (c->slot >= 8 && atomic_fetch_add(&asked[c->slot % 64], 1) == 0)
+		return MMR_CALL_REFUSED;
+	return chk_free(thread, c);
+}
+
+static const struct mmr_engine_ops keeping_ops = {
+	.abi = MMR_ENGINE_ABI, .name = "keeping", .families = 1u << MMR_FAM_SLAB,
+	.create = chk_create, .destroy = chk_destroy,
+	.op = {[MMR_OP_ALLOC] = chk_alloc, [MMR_OP_FREE] = refuse_once_free, [MMR_OP_REALLOC] = failing_realloc},
+};
+
+static void chk_destroy_all_freed(void *e)
+{
+	struct checker *c = e;
+	for (uint32_t i = 0; i < c->nslots; i++)
+		if (atomic_load(&c->state[i]) == 1)
+			atomic_fetch_add(&c->bad, 1); /* still allocated: nobody will free it now */
+	chk_destroy(e);
+}
+
+/*
+ * Eight objects on two CPUs, each reallocated once (slots 0..7 the
+ * originals, 8..15 the reallocs: the even ones fail) and the new object
+ * freed (its first free refused).  The trace ends each original at its realloc and never names it
+ * again, so one whose realloc failed, and every object whose free was
+ * refused, is freed by the runner after the replay; none twice.
+ */
+static void test_kept_freed(void **state)
+{
+	(void)state;
+	struct mmr_meta meta = {.clock = "mono", .source = "test_runner", .nr_cpus = 2};
+	struct mmr_error err = {{0}};
+	struct mmr_writer *w = mmr_writer_open(path, &meta, NULL, &err);
+	assert_non_null(w);
+	uint64_t ts = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		struct mmr_event a = {.ts_ns = ts++, .cpu = i % 2, .family = MMR_FAM_SLAB, .op = MMR_OP_ALLOC,
+				      .id = 0x1000 + i, .bytes_req = 32, .node = -1};
+		assert_int_equal(mmr_writer_write(w, &a, &err), 0);
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		struct mmr_event r = {.ts_ns = ts++, .cpu = (i + 1) % 2, .family = MMR_FAM_SLAB, .op = MMR_OP_REALLOC,
+				      .id = 0x2000 + i, .aux = 0x1000 + i, .bytes_req = 64, .node = -1};
+		assert_int_equal(mmr_writer_write(w, &r, &err), 0);
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		struct mmr_event f = {.ts_ns = ts++, .cpu = i % 2, .family = MMR_FAM_SLAB, .op = MMR_OP_FREE,
+				      .id = 0x2000 + i, .node = -1};
+		assert_int_equal(mmr_writer_write(w, &f, &err), 0);
+	}
+	assert_int_equal(mmr_writer_close(w, &err), 0);
+	struct checker c = {0};
+	the_checker = &c;
+	struct mmr_engine_ops ops = keeping_ops;
+	ops.destroy = chk_destroy_all_freed;
+	struct mmr_replay_result *r = run(&ops, 2, false);
+	assert_int_equal(r->ops[MMR_OP_REALLOC].failed, 4);
+	assert_int_equal(r->ops[MMR_OP_FREE].orphaned, 4); /* the new objects of the failed reallocs */
+	assert_int_equal(r->ops[MMR_OP_FREE].refused, 4);
+	assert_int_equal(atomic_load(&c.bad), 0);
+	/* 8 originals and 4 new objects; 4 originals moved by a realloc, the other 8 freed after the replay. */
+	assert_int_equal(atomic_load(&c.allocs), 8 + 4);
+	assert_int_equal(atomic_load(&c.frees), 4 + 8);
+	mmr_replay_result_free(r);
+}
+
 /* ---- an engine that never returns from a free ----------------------------- */
 
 static int stuck_free(void *thread, struct mmr_call *c)
@@ -345,6 +432,58 @@ static void test_watchdog_sees_one_stuck_thread(void **state)
 	assert_non_null(strstr(report, "thread 1: pacing"));
 }
 
+/* An engine whose worker never looks at its stop flag, and one whose destroy never returns. */
+static unsigned one_worker(void *e)
+{
+	(void)e;
+	return 1;
+}
+
+static void deaf_worker(void *e, unsigned idx, const atomic_bool *stop)
+{
+	(void)e;
+	(void)idx;
+	(void)stop;
+	for (;;)
+		pause();
+}
+
+static void stuck_destroy(void *e)
+{
+	(void)e;
+	for (;;)
+		pause();
+}
+
+static const struct mmr_engine_ops deaf_ops = {
+	.abi = MMR_ENGINE_ABI, .name = "deaf", .families = 1u << MMR_FAM_SLAB,
+	.create = chk_create, .destroy = chk_destroy, .workers = one_worker, .worker = deaf_worker,
+	.op = {[MMR_OP_ALLOC] = chk_alloc, [MMR_OP_FREE] = chk_free},
+};
+
+static const struct mmr_engine_ops undying_ops = {
+	.abi = MMR_ENGINE_ABI, .name = "undying", .families = 1u << MMR_FAM_SLAB,
+	.create = chk_create, .destroy = stuck_destroy,
+	.op = {[MMR_OP_ALLOC] = chk_alloc, [MMR_OP_FREE] = chk_free},
+};
+
+/* An engine that hangs outside the replay loop is caught too, naming what it was doing. */
+static void test_watchdog_outside_replay(void **state)
+{
+	(void)state;
+	struct checker c = {0};
+	the_checker = &c;
+	write_ping_pong(100, 2);
+	struct mmr_replay_opts o = {.trace = path, .engine = &deaf_ops, .threads = 2, .as_family = -1,
+				    .timing = true, .pace_factor = 1.0, .watchdog_s = 0.5};
+	char report[8192];
+	assert_int_equal(watchdog_child(&o, report, sizeof(report)), 3);
+	assert_non_null(strstr(report, "watchdog: engine deaf has been ending its replay threads and workers for 0.5 s"));
+	o.engine = &undying_ops;
+	assert_int_equal(watchdog_child(&o, report, sizeof(report)), 3);
+	assert_non_null(strstr(report, "watchdog: engine undying has been destroying the engine for 0.5 s"));
+}
+
 /* Pace factors and gaps out of their bounds are refused before anything runs. */
 static void test_pace_bounds(void **state)
 {
@@ -422,8 +561,10 @@ int main(void)
 		cmocka_unit_test(test_latency_measured),
 		cmocka_unit_test(test_short_runs_end_quickly),
 		cmocka_unit_test(test_refused_counted),
+		cmocka_unit_test(test_kept_freed),
 		cmocka_unit_test(test_watchdog_fires),
 		cmocka_unit_test(test_watchdog_sees_one_stuck_thread),
+		cmocka_unit_test(test_watchdog_outside_replay),
 		cmocka_unit_test(test_pace_bounds),
 		cmocka_unit_test(test_pace_gap_cut),
 	};

@@ -4,10 +4,12 @@
  * mimalloc, tcmalloc) leave the process's malloc alone: loading one and
  * replaying through it must not make the library's malloc, free or
  * realloc the ones the rest of the process calls (RTLD_LOCAL,
- * engines/common/mmr_dlib.h).  Their objects go back to the library, and
- * a realloc keeps the object's bytes.
+ * engines/common/mmr_dlib.h).  Their objects go back to the library, a
+ * realloc keeps the object's bytes, and a size no kernel allocates fails
+ * without reaching the library.
  */
 #include <dlfcn.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,6 +60,15 @@ static void check_engine(const char *name, const char *soname)
 	assert_int_equal(e->op[MMR_OP_REALLOC](engine, &r), 0);
 	assert_true(((unsigned char *)(uintptr_t)r.handle)[99] == 0x5a);
 	assert_true(e->footprint(engine) > 0);
+	/* Past the bound every engine keeps (mmr_size.h): failed, not asked of the library; the old object stays. */
+	const uint64_t bad[] = {UINT64_MAX, MMR_MAX_BYTES, (uint64_t)INT_MAX + 1};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mmr_call m = {.size = bad[i], .slot = 2, .node = -1};
+		assert_int_equal(e->op[MMR_OP_ALLOC](engine, &m), MMR_CALL_FAILED);
+		m = (struct mmr_call){.size = bad[i], .aux_handle = r.handle, .slot = 2, .node = -1};
+		assert_int_equal(e->op[MMR_OP_REALLOC](engine, &m), MMR_CALL_FAILED);
+		assert_true(((unsigned char *)(uintptr_t)r.handle)[99] == 0x5a);
+	}
 	f = (struct mmr_call){.handle = r.handle, .slot = 1, .node = -1};
 	assert_int_equal(e->op[MMR_OP_FREE](engine, &f), 0);
 	e->destroy(engine);

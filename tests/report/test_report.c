@@ -58,11 +58,40 @@ static void test_markdown(void **state)
 	build(&d);
 	char *md = render(&d, false, ".", &rc);
 	assert_int_equal(rc, 0);
-	assert_non_null(strstr(md, "# a <title> & more\n"));
+	assert_non_null(strstr(md, "# a \\<title\\> \\& more\n"));
 	assert_non_null(strstr(md, "- x: alloc p99 -50% vs y (significant)\n"));
-	assert_non_null(strstr(md, "| engine | p99 |\n|---|---:|\n| a\\|b | <7> |\n"));
+	assert_non_null(strstr(md, "| engine | p99 |\n|---|---:|\n| a\\|b | \\<7\\> |\n"));
 	assert_non_null(strstr(md, "*legend here*"));
 	assert_non_null(strstr(md, "| second |  |"));
+	free(md);
+	rpt_doc_free(&d);
+}
+
+/*
+ * Names from results.json are text in the Markdown, never markup: a tag, an
+ * entity, emphasis, code, a link; a line break cannot start a heading; what
+ * starts a paragraph or a list item cannot make it a heading, quote or list.
+ */
+static void test_markdown_escapes(void **state)
+{
+	(void)state;
+	struct rpt_doc d = {0};
+	int rc;
+	d.title = strdup("t");
+	rpt_intro(&d, "# not a heading");
+	rpt_intro(&d, "12. not a list");
+	rpt_intro(&d, "    not code");
+	rpt_verdict(&d, "- x\n# y <script>alert(1)</script> &amp; *e* _u_ `c` [l](javascript:x) ~s~");
+	struct rpt_section *s = rpt_section(&d, "S");
+	rpt_link(&d, s, "a b/(c)/javascript:x.html", "t]");
+	char *md = render(&d, false, ".", &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(md, "\n\\# not a heading\n"));
+	assert_non_null(strstr(md, "\n12\\. not a list\n"));
+	assert_non_null(strstr(md, "\nnot code\n"));
+	assert_non_null(strstr(md, "\n- \\- x # y \\<script\\>alert(1)\\</script\\> \\&amp; \\*e\\* \\_u\\_ \\`c\\` "
+				   "\\[l\\](javascript:x) \\~s\\~\n"));
+	assert_non_null(strstr(md, "- [t\\]](a%20b/%28c%29/javascript%3Ax.html)\n"));
 	free(md);
 	rpt_doc_free(&d);
 }
@@ -92,6 +121,7 @@ static void test_html_escapes_and_embeds(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(html, "<h1>a &lt;title&gt; &amp; more</h1>"));
 	assert_non_null(strstr(html, "<td>a|b</td><td>&lt;7&gt;</td>"));
+	assert_non_null(strstr(html, "<li>x: alloc p99 -50% vs y (significant)</li>"));
 	assert_non_null(strstr(html, "alt=\"first &quot;plot&quot;\" src=\"data:image/png;base64,TWFuIE1h\""));
 	assert_non_null(strstr(html, "src=\"data:image/png;base64,TWE=\""));
 	assert_non_null(strstr(html, "</html>\n"));
@@ -170,6 +200,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_markdown),
+		cmocka_unit_test(test_markdown_escapes),
 		cmocka_unit_test(test_html_escapes_and_embeds),
 		cmocka_unit_test(test_ns),
 		cmocka_unit_test(test_index_top),

@@ -3,7 +3,9 @@
  * test_slub.c - the SLUB model's invariants, driven through its engine
  * operations on two threads: no object handed out twice, objects aligned,
  * a free from another thread goes back to the slab the object came from,
- * and when everything is freed every slab is empty.
+ * and when everything is freed every slab is empty; sizes up to the
+ * trace's 1 TiB bound fail cleanly, and krealloc and kmem_cache events
+ * never write past the object they get.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -150,10 +152,147 @@ static void test_two_threads(void **state)
 	ops->destroy(engine);
 }
 
+/* ---- sizes at the trace's bounds, and krealloc ----------------------------- */
+
+static void *make_engine(const char *touch)
+{
+	const char *keys[] = {"touch"}, *values[] = {touch};
+	struct mmr_engine_env env = {.threads = 1, .online_cpus = 2, .slots = 16, .nopts = 1, .keys = keys,
+				     .values = values};
+	struct mmr_error err = {{0}};
+	void *e = mmr_engines[0]->create(&env, &err);
+	if (!e)
+		fail_msg("%s", err.msg);
+	return e;
+}
+
+/* An allocation (or, with AUX, a realloc of AUX) on CTX: the object, NULL when it failed. */
+static uint8_t *op_new(void *ctx, uint64_t size, uint64_t bytes_alloc, uint16_t flags, uint8_t *aux)
+{
+	const struct mmr_engine_ops *o = mmr_engines[0];
+	struct mmr_call c = {.size = size, .bytes_alloc = bytes_alloc, .flags = flags, .node = -1,
+			     .aux_handle = (uint64_t)(uintptr_t)aux};
+	int rc = o->op[aux ? MMR_OP_REALLOC : MMR_OP_ALLOC](ctx, &c);
+	assert_true(rc == 0 || rc == MMR_CALL_FAILED);
+	return rc ? NULL : (uint8_t *)(uintptr_t)c.handle;
+}
+
+static void op_free(void *ctx, uint8_t *p)
+{
+	struct mmr_call c = {.handle = (uint64_t)(uintptr_t)p, .node = -1};
+	assert_int_equal(mmr_engines[0]->op[MMR_OP_FREE](ctx, &c), 0);
+}
+
+/* Every slab empty and no large allocation left: what a run that freed everything must end with. */
+static void all_free(struct slub *s)
+{
+	struct mmr_zone_stats st;
+	struct mmr_error err = {{0}};
+	mmr_zone_stats(s->zone, &st);
+	for (uint64_t f = 0; f < st.pages; f++) {
+		struct slub_slab *slab = s->slab_of[f];
+		if (slab && slab->pfn == f)
+			assert_int_equal(SW_INUSE(atomic_load(&slab->word)), 0);
+		assert_int_equal(s->large_order[f], 0);
+	}
+	if (mmr_zone_check(s->zone, &err))
+		fail_msg("%s", err.msg);
+}
+
+/*
+ * Sizes up to 1 TiB fail at once, past the zone's largest block (4 MiB);
+ * the largest block itself is allocated; a kmem_cache object of 0 bytes
+ * is a small object, not a page.
+ */
+static void test_huge_sizes(void **state)
+{
+	(void)state;
+	struct slub *s = make_engine("ends");
+	void *ctx = mmr_engines[0]->thread_init(s, 0);
+	const uint64_t largest = (uint64_t)MMR_PAGE_SIZE << 10;
+	const uint64_t fail[] = {MMR_MAX_BYTES, MMR_MAX_BYTES - 1, largest + 1};
+	for (size_t i = 0; i < 3; i++) {
+		assert_null(op_new(ctx, fail[i], 0, 0, NULL));
+		assert_null(op_new(ctx, fail[i], fail[i], MMR_EF_CACHE, NULL));
+		assert_null(op_new(ctx, 8, fail[i], MMR_EF_CACHE, NULL));
+	}
+	uint8_t *big = op_new(ctx, largest, 0, 0, NULL), *zero = op_new(ctx, 0, 0, MMR_EF_CACHE, NULL);
+	assert_non_null(big);
+	assert_non_null(zero);
+	assert_int_equal(s->large_order[(uint64_t)(zero - s->base) / MMR_PAGE_SIZE], 0);
+	op_free(ctx, big);
+	op_free(ctx, zero);
+	mmr_engines[0]->thread_exit(ctx);
+	all_free(s);
+	mmr_engines[0]->destroy(s);
+}
+
+/*
+ * A kmem_cache event whose request (17 bytes) is larger than its cache's
+ * object size (16): every object must hold the 17 bytes written, so no
+ * two live ones overlap.  With 16-byte objects the writes ran into the
+ * next object's free-list link: objects handed out twice, a hang or a
+ * wild free.
+ */
+static void test_cache_smaller_than_request(void **state)
+{
+	(void)state;
+	struct slub *s = make_engine("all");
+	void *ctx = mmr_engines[0]->thread_init(s, 0);
+	static struct obj o[600];
+	for (size_t i = 0; i < 600; i++) {
+		o[i] = (struct obj){.p = op_new(ctx, 17, 16, MMR_EF_CACHE, NULL), .size = 17};
+		assert_non_null(o[i].p);
+	}
+	qsort(o, 600, sizeof(*o), cmp_ptr);
+	for (size_t i = 1; i < 600; i++)
+		assert_true((uintptr_t)o[i - 1].p + 17 <= (uintptr_t)o[i].p);
+	for (size_t i = 0; i < 600; i++)
+		op_free(ctx, o[i].p);
+	mmr_engines[0]->thread_exit(ctx);
+	all_free(s);
+	mmr_engines[0]->destroy(s);
+}
+
+/*
+ * krealloc of 64 KiB into a kmem_cache event that says 4 KiB: the new
+ * object holds the 64 KiB and they are copied; a realloc to 1 TiB fails
+ * and leaves the object as it was; krealloc(NULL) allocates; shrinking
+ * copies what fits.
+ */
+static void test_krealloc(void **state)
+{
+	(void)state;
+	struct slub *s = make_engine("none");
+	void *ctx = mmr_engines[0]->thread_init(s, 0);
+	uint8_t *a = op_new(ctx, 65536, 0, 0, NULL);
+	assert_non_null(a);
+	for (size_t i = 0; i < 65536; i++)
+		a[i] = (uint8_t)(i * 7);
+	uint8_t *b = op_new(ctx, 65536, 4096, MMR_EF_CACHE, a);
+	assert_non_null(b);
+	assert_null(op_new(ctx, MMR_MAX_BYTES, 0, 0, b));
+	for (size_t i = 0; i < 65536; i++)
+		assert_int_equal(b[i], (uint8_t)(i * 7));
+	uint8_t *c = op_new(ctx, 16, 0, 0, b);
+	assert_non_null(c);
+	assert_int_equal(c[15], (uint8_t)(15 * 7));
+	uint8_t *d = op_new(ctx, 100, 0, 0, NULL);
+	assert_non_null(d);
+	op_free(ctx, c);
+	op_free(ctx, d);
+	mmr_engines[0]->thread_exit(ctx);
+	all_free(s);
+	mmr_engines[0]->destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_threads),
+		cmocka_unit_test(test_huge_sizes),
+		cmocka_unit_test(test_cache_smaller_than_request),
+		cmocka_unit_test(test_krealloc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -221,6 +223,53 @@ static void test_state_byte_detected(void **state)
 	assert_non_null(strstr(warn, "offset 12: the header says the writer did not finish, yet the index"));
 }
 
+/*
+ * A write that fails (here past a file size limit, as a full disk would)
+ * breaks the writer for good: the file is cut back to its last whole
+ * block, every later call fails with that first error, and the close adds
+ * nothing even though writes would work again, so no index goes over a
+ * broken block: the reader recovers every whole block.
+ */
+static void test_writer_broken_after_failed_write(void **state)
+{
+	(void)state;
+	struct rlimit old, lim;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	struct mmr_meta meta = {.clock = "mono", .source = "t", .nr_cpus = 1};
+	struct mmr_writer_opts opts = {.block_events = 4};
+	struct mmr_error err = {{0}}, first;
+	struct mmr_writer *w = mmr_writer_open(path, &meta, &opts, &err);
+	assert_non_null(w);
+	lim = old;
+	lim.rlim_cur = mmr_writer_bytes(w) + 300; /* room for a few 4-event blocks, not for 40 */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	int rc = 0, written = 0;
+	for (int i = 0; i < 400 && rc == 0; i++, written++) {
+		struct mmr_event e = {.ts_ns = (uint64_t)i * 977, .cpu = (uint32_t)i % 3, .family = MMR_FAM_SLAB,
+				      .op = MMR_OP_ALLOC, .id = 0x40 + (uint64_t)i * 4093, .bytes_req = (uint64_t)i, .node = -1};
+		rc = mmr_writer_write(w, &e, &err);
+	}
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0); /* writes would work again */
+	assert_int_equal(rc, -1);
+	first = err;
+	assert_non_null(strstr(first.msg, "write failed: File too large"));
+	struct mmr_event e = {.ts_ns = 1, .family = MMR_FAM_SLAB, .op = MMR_OP_ALLOC, .id = 0x40, .node = -1};
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mmr_writer_write(w, &e, &err), -1);
+	assert_string_equal(err.msg, first.msg);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(mmr_writer_close(w, &err), -1);
+	assert_string_equal(err.msg, first.msg);
+	signal(SIGXFSZ, SIG_DFL);
+	char warn[1024];
+	uint64_t n;
+	assert_int_equal(read_file(&err, warn, sizeof(warn), &n), 0);
+	assert_true(n > 0 && n % 4 == 0 && n < (uint64_t)written);
+	assert_non_null(strstr(warn, "the writer did not finish"));
+	assert_non_null(strstr(warn, " 0 bytes from offset")); /* nothing after the last whole block */
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -243,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_zstd_size_checked),
 		cmocka_unit_test(test_pid_delta_bounded),
 		cmocka_unit_test(test_state_byte_detected),
+		cmocka_unit_test(test_writer_broken_after_failed_write),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,7 +7,9 @@
  * counts); afterwards every live handle names its own object slot, no
  * other object is allocated, and the pages the zspages hold are the pages
  * the zone handed out.  The lock order is asserted inside the model in
- * debug builds; a test shows the assertion catches a wrong order.
+ * debug builds; a test shows the assertion catches a wrong order.  A
+ * mapping a thread keeps between ops (its unmap lost) makes no other
+ * thread, nor the worker, wait for it.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -235,6 +237,122 @@ static void test_classes(void **state)
 	zs_pinbit_ops.destroy(p);
 }
 
+/* ---- a mapping held between two ops blocks no one ---------------------------- */
+
+/*
+ * One op (and, with OP2, a second one after it) on a thread of its own,
+ * joined: another CPU's calls, with their own lock-order record.
+ */
+struct elsewhere {
+	const struct mmr_engine_ops *ops;
+	void *ctx; /* NULL: a worker pass on the pool instead */
+	struct zs_pool *pool;
+	unsigned op, op2;
+	struct mmr_call call;
+	int rc, rc2;
+};
+
+static void *elsewhere_main(void *arg)
+{
+	struct elsewhere *a = arg;
+	if (!a->ctx) {
+		zs_worker_pass(a->pool);
+		return NULL;
+	}
+	struct mmr_call c = a->call;
+	a->rc = a->ops->op[a->op](a->ctx, &c);
+	if (a->op2)
+		a->rc2 = a->ops->op[a->op2](a->ctx, &a->call);
+	return NULL;
+}
+
+static int run_elsewhere(struct elsewhere *a)
+{
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, elsewhere_main, a), 0);
+	pthread_join(t, NULL);
+	return a->rc;
+}
+
+/* OP on H by replay thread context CTX, on a thread of its own. */
+static int op_on(const struct mmr_engine_ops *ops, void *ctx, unsigned op, struct zs_handle *h, uint16_t flags)
+{
+	struct elsewhere a = {.ops = ops, .ctx = ctx, .op = op,
+			      .call = {.handle = (uint64_t)(uintptr_t)h, .size = 100, .flags = flags}};
+	return run_elsewhere(&a);
+}
+
+/* OP on H by CTX on this thread: a mapping is released by the thread that took it, as in a replay. */
+static int op_here(const struct mmr_engine_ops *ops, void *ctx, unsigned op, struct zs_handle *h, uint16_t flags)
+{
+	struct mmr_call c = {.handle = (uint64_t)(uintptr_t)h, .size = 100, .flags = flags};
+	return ops->op[op](ctx, &c);
+}
+
+/*
+ * Thread 0 maps an object and goes on to other ops without unmapping it
+ * (the trace lost the unmap): the mapping lasts until thread 0's next op,
+ * which in a replay may wait for thread 1.  So nothing may wait for it:
+ * thread 1's free and map of that handle are refused (pinbit spun on the
+ * pin for ever; migrate-lock freed the handle under the mapping), and the
+ * worker's migration and compaction and a compact event let its zspage
+ * be (they waited for its lock for ever) while a map of another object in
+ * it goes through.  Once thread 0 unmaps, the free goes through; an unmap
+ * of nothing mapped is refused.
+ */
+static void parked_mapping(const struct mmr_engine_ops *ops)
+{
+	const char *keys[] = {"interval_us", "migrate_pages", "zone_mb"}, *vals[] = {"1000000", "16", "16"};
+	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .nopts = 3, .keys = keys, .values = vals};
+	struct mmr_error err = {{0}};
+	struct zs_pool *p = ops->create(&env, &err);
+	assert_non_null(p);
+	void *t0 = ops->thread_init(p, 0), *t1 = ops->thread_init(p, 1);
+	struct mmr_call a = {.size = 100}, b = {.size = 100};
+	assert_int_equal(ops->op[MMR_OP_ALLOC](t0, &a), 0);
+	assert_int_equal(ops->op[MMR_OP_ALLOC](t0, &b), 0);
+	struct zs_handle *h = (struct zs_handle *)(uintptr_t)a.handle, *h2 = (struct zs_handle *)(uintptr_t)b.handle;
+	assert_ptr_equal(zs_handle_zspage(p, h), zs_handle_zspage(p, h2));
+	assert_int_equal(op_here(ops, t0, MMR_OP_MAP, h, MMR_EF_MAP_WRITE), 0);
+	assert_int_equal(op_on(ops, t1, MMR_OP_FREE, h, 0), MMR_CALL_REFUSED);
+	assert_int_equal(op_on(ops, t1, MMR_OP_MAP, h, 0), MMR_CALL_REFUSED);
+	struct elsewhere pass = {.pool = p};
+	run_elsewhere(&pass);
+	assert_int_equal(op_on(ops, t1, MMR_OP_COMPACT, NULL, 0), 0);
+	assert_true(atomic_load(&p->parked_backoffs) > 0);
+	struct elsewhere m = {.ops = ops, .ctx = t1, .op = MMR_OP_MAP, .op2 = MMR_OP_UNMAP,
+			      .call = {.handle = (uint64_t)(uintptr_t)h2}};
+	run_elsewhere(&m);
+	assert_int_equal(m.rc, 0);
+	assert_int_equal(m.rc2, 0);
+	assert_int_equal(op_here(ops, t0, MMR_OP_UNMAP, h, 0), 0);
+	assert_int_equal(op_here(ops, t0, MMR_OP_UNMAP, h, 0), MMR_CALL_REFUSED);
+	assert_int_equal(op_on(ops, t1, MMR_OP_FREE, h, 0), 0);
+	const struct zs_counts n = zs_counts_sum(p);
+	assert_int_equal(n.refused_free_mapped, 1);
+	assert_int_equal(n.refused_map_mapped, 1);
+	assert_int_equal(n.unmatched_unmaps, 1);
+	assert_int_equal(atomic_load(&zs_handle_zspage(p, h2)->parked), 0);
+	assert_int_equal(zs_pool_check(p, &h2, 1, &err), 0);
+	assert_int_equal(op_here(ops, t0, MMR_OP_FREE, h2, 0), 0);
+	ops->thread_exit(t0);
+	ops->thread_exit(t1);
+	assert_int_equal(zs_ld_violations, 0);
+	ops->destroy(p);
+}
+
+static void test_pinbit_parked_mapping(void **state)
+{
+	(void)state;
+	parked_mapping(&zs_pinbit_ops);
+}
+
+static void test_migrate_lock_parked_mapping(void **state)
+{
+	(void)state;
+	parked_mapping(&zs_migrate_lock_ops);
+}
+
 /* The debug build's order check fires on a lock taken out of order (and not on a nested one). */
 static void test_lock_order_check(void **state)
 {
@@ -264,6 +382,8 @@ int main(void)
 		cmocka_unit_test(test_lock_order_check),
 		cmocka_unit_test(test_pinbit_concurrent),
 		cmocka_unit_test(test_migrate_lock_concurrent),
+		cmocka_unit_test(test_pinbit_parked_mapping),
+		cmocka_unit_test(test_migrate_lock_parked_mapping),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
