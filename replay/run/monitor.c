@@ -33,7 +33,6 @@
 #define POLL_MIN_NS (1000 * 1000L)
 #define POLL_MAX_NS (100 * 1000 * 1000L)
 #define PROGRESS_NS (500 * 1000 * 1000ull)
-#define TICK_NS (100 * 1000 * 1000L) /* the guard's look (guard_main) */
 
 static const char *const state_names[] = {
 	[RS_START] = "starting", [RS_RUN] = "in an engine call", [RS_WAIT] = "waiting for another thread",
@@ -162,34 +161,68 @@ void rp_monitor(struct rp_run *run, bool show, double watchdog_s, FILE *log)
 		fprintf(log, "\r\033[K");
 }
 
+/* NOW plus NS as an absolute CLOCK_MONOTONIC time, for pthread_cond_timedwait. */
+static struct timespec after_ns(uint64_t now, uint64_t ns)
+{
+	uint64_t t = now + ns;
+	return (struct timespec){(time_t)(t / 1000000000ull), (long)(t % 1000000000ull)};
+}
+
+/*
+ * Look every GUARD_LOOK_NS, timed on the monotonic clock; the run's end
+ * wakes it at once (rp_guard_stop), so that a run does not last up to a
+ * whole look longer than its work.
+ */
+#define GUARD_LOOK_NS (100 * 1000 * 1000ull)
+
 static void *guard_main(void *arg)
 {
 	struct rp_guard *g = arg;
 	const char *last = NULL;
-	unsigned still = 0;
-	while (!atomic_load(&g->stop)) {
+	uint64_t since = now_ns();
+	pthread_mutex_lock(&g->lock);
+	while (!g->stop) {
 		const char *ph = atomic_load(&g->run->phase);
-		still = ph == last ? still + 1 : 0;
-		last = ph;
+		uint64_t now = now_ns();
+		if (ph != last) {
+			last = ph;
+			since = now;
+		}
 		/* The replay has its own watchdog; a finished run (NULL) has nothing to watch. */
-		if (ph && strcmp(ph, RP_PHASE_REPLAY) != 0 && (double)still * TICK_NS / 1e9 >= g->limit_s) {
+		if (ph && strcmp(ph, RP_PHASE_REPLAY) != 0 && (double)(now - since) / 1e9 >= g->limit_s) {
 			fprintf(g->log, "\nmmreplay replay: watchdog: engine %s has been %s for %g s; aborting\n",
 				g->run->o->engine->name, ph, g->limit_s);
 			fflush(g->log);
 			_exit(3);
 		}
-		nanosleep(&(struct timespec){0, TICK_NS}, NULL);
+		struct timespec until = after_ns(now, GUARD_LOOK_NS);
+		pthread_cond_timedwait(&g->wake, &g->lock, &until);
 	}
+	pthread_mutex_unlock(&g->lock);
 	return NULL;
 }
 
 int rp_guard_start(struct rp_guard *g, struct rp_run *run, double watchdog_s, FILE *log)
 {
+	pthread_condattr_t attr;
 	g->run = run;
 	g->limit_s = watchdog_s > 0 ? watchdog_s : 30.0;
 	g->log = log;
-	atomic_init(&g->stop, false);
+	g->stop = false;
+	g->started = false;
+	if (pthread_condattr_init(&attr))
+		return -1;
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	bool cond = pthread_cond_init(&g->wake, &attr) == 0;
+	pthread_condattr_destroy(&attr);
+	if (!cond)
+		return -1;
+	pthread_mutex_init(&g->lock, NULL);
 	g->started = pthread_create(&g->th, NULL, guard_main, g) == 0;
+	if (!g->started) {
+		pthread_cond_destroy(&g->wake);
+		pthread_mutex_destroy(&g->lock);
+	}
 	return g->started ? 0 : -1;
 }
 
@@ -197,7 +230,12 @@ void rp_guard_stop(struct rp_guard *g)
 {
 	if (!g->started)
 		return;
-	atomic_store(&g->stop, true);
+	pthread_mutex_lock(&g->lock);
+	g->stop = true;
+	pthread_cond_signal(&g->wake);
+	pthread_mutex_unlock(&g->lock);
 	pthread_join(g->th, NULL);
+	pthread_cond_destroy(&g->wake);
+	pthread_mutex_destroy(&g->lock);
 	g->started = false;
 }
