@@ -5,7 +5,7 @@
 #   ./make.sh test   install missing packages, build, run every test, then
 #                    again under AddressSanitizer and UndefinedBehaviorSanitizer,
 #                    then the concurrent ones (ctest label) under ThreadSanitizer,
-#                    then every fuzz target for FUZZ_CI_SECONDS (15) each
+#                    then every fuzz target for FUZZ_CI_SECONDS (12) each
 #   ./make.sh test-repeat [N]  build, then run the concurrent tests (ctest label)
 #                    N times each (default 50), stopping at a test's first failure:
 #                    a test that fails once in N is flaky and must be fixed
@@ -121,7 +121,7 @@ run_tests() {
 	# reproducers, with a fixed seed so that one commit fuzzes alike each time.
 	build_fuzz
 	rm -rf "$FUZZ_OUT/test"
-	FUZZ_SEED=1 run_fuzz "${FUZZ_CI_SECONDS:-15}" "$FUZZ_OUT/test"
+	FUZZ_SEED=1 run_fuzz "${FUZZ_CI_SECONDS:-12}" "$FUZZ_OUT/test"
 }
 
 # repeat N: every concurrent test N times in a row; the first failure stops that test and fails the run.

@@ -10,7 +10,9 @@
 # executions per second.  Without TARGETs, all of them.  docs/fuzzing.md.
 #
 # Environment: FUZZ_SEED=N fixes libFuzzer's seed (CI: the same commit
-# fuzzes the same way); FUZZ_KEEP_GOING=1 runs libFuzzer's fork mode, which
+# fuzzes the same way); FUZZ_RUNS=N stops a target after N executions
+# (10000000: the goal) if SECONDS have not passed; FUZZ_KEEP_GOING=1
+# runs libFuzzer's fork mode, which
 # keeps fuzzing past a finding and saves every one (long runs; the run
 # still fails at the end when anything was found).
 set -uo pipefail
@@ -61,6 +63,7 @@ list_findings() { find "$out/findings" -maxdepth 1 -type f -name "$1-*" ! -name 
 
 mode=()
 [ -n "${FUZZ_SEED:-}" ] && mode+=("-seed=$FUZZ_SEED")
+[ -n "${FUZZ_RUNS:-}" ] && mode+=("-runs=$FUZZ_RUNS")
 [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && mode+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 
 failed=()
