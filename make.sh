@@ -4,34 +4,44 @@
 #   ./make.sh demo   install missing packages, build, run the demo (mmreplay demo)
 #   ./make.sh test   install missing packages, build, run every test, then
 #                    again under AddressSanitizer and UndefinedBehaviorSanitizer,
-#                    then the concurrent ones (ctest label) under ThreadSanitizer
+#                    then the concurrent ones (ctest label) under ThreadSanitizer,
+#                    then every fuzz target for FUZZ_CI_SECONDS (12) each
 #   ./make.sh test-repeat [N]  build, then run the concurrent tests (ctest label)
 #                    N times each (default 50), stopping at a test's first failure:
 #                    a test that fails once in N is flaky and must be fixed
+#   ./make.sh fuzz [SECONDS]
+#                    install missing packages, build the fuzz targets with clang
+#                    and run each for SECONDS (default 300), keeping going past
+#                    findings; fails naming each target and saved input
+#                    (fuzz-out/findings/; docs/fuzzing.md)
 #   ./make.sh build  install missing packages and build (build/)
 #   ./make.sh deps   install missing packages only
 #
 # Packages come from Debian with apt-get (through sudo when not root); the
 # build is CMake with -Werror.  Environment: BUILD_DIR (default build; the
-# sanitizer builds go to BUILD_DIR-asan and BUILD_DIR-tsan),
-# JOBS (default: online CPUs), DEMO_DIR (default out/demo).
+# sanitizer builds go to BUILD_DIR-asan and BUILD_DIR-tsan, the fuzz build
+# to BUILD_DIR-fuzz), JOBS (default: online CPUs), DEMO_DIR (default out/demo),
+# FUZZ_OUT (default fuzz-out: the fuzzer's corpus, logs and findings).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the build and tests need (pkg-config names in CMakeLists.txt);
 # trace-cmd and linux-perf are the references the capture and import tests check against;
 # python3 reads JSON results in the CLI tests; the jemalloc, mimalloc and tcmalloc
-# engines load their libraries at run time (runtime packages only, no -dev).
+# engines load their libraries at run time (runtime packages only, no -dev);
+# clang and libclang-rt-14-dev are libFuzzer and clang's sanitizer runtimes for
+# the fuzz targets, llvm its llvm-symbolizer (named frames in their reports).
 # OPTIONAL_PACKAGES are installed when apt can and left out, with one line
 # saying so, when it cannot: chromium, the headless browser that checks that
 # mmreplay compare's report.html renders (tests/cli/html_check.sh; its tests
 # are skipped without it).
 PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
 	libtracefs-dev libtraceevent-dev trace-cmd linux-perf python3 gnuplot-nox
-	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev)
+	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev clang libclang-rt-14-dev llvm)
 OPTIONAL_PACKAGES=(chromium)
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
+FUZZ_OUT=${FUZZ_OUT:-fuzz-out}
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -73,6 +83,24 @@ build() {
 	cmake --build "$dir" -j "$JOBS"
 }
 
+# The fuzz build: clang, libFuzzer and both sanitizers (docs/fuzzing.md).
+# Without -Werror: clang warns where gcc does not, and the gcc builds hold
+# the line on warnings; this build is for finding bugs.  Only the targets
+# and what their seeds need are built.
+build_fuzz() {
+	local dir=$BUILD_DIR-fuzz
+	say "building the fuzz targets in $dir"
+	cmake -S . -B "$dir" -DCMAKE_C_COMPILER=clang -DMMR_FUZZ=ON -DMMR_BUILD_TESTS=OFF \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build "$dir" -j "$JOBS" --target mmr_fuzz
+}
+
+# run_fuzz SECONDS OUT_DIR: every target for SECONDS each (tests/fuzz/run_fuzz.sh).
+run_fuzz() {
+	say "fuzzing every target for $1 s each into $2"
+	tests/fuzz/run_fuzz.sh "$BUILD_DIR-fuzz" "$1" "$2"
+}
+
 run_tests() {
 	build "$BUILD_DIR"
 	say "tests"
@@ -89,6 +117,11 @@ run_tests() {
 	setarch "$(uname -m)" -R true 2>/dev/null && norand=(setarch "$(uname -m)" -R)
 	TSAN_OPTIONS=halt_on_error=1 "${norand[@]}" ctest --test-dir "$BUILD_DIR-tsan" -L concurrent -j "$JOBS" \
 		--output-on-failure
+	# A short fuzz of every target, from fresh seeds and the checked-in
+	# reproducers, with a fixed seed so that one commit fuzzes alike each time.
+	build_fuzz
+	rm -rf "$FUZZ_OUT/test"
+	FUZZ_SEED=1 run_fuzz "${FUZZ_CI_SECONDS:-12}" "$FUZZ_OUT/test"
 }
 
 # repeat N: every concurrent test N times in a row; the first failure stops that test and fails the run.
@@ -111,10 +144,11 @@ case ${1:-} in
 demo) install_deps && run_demo ;;
 test) install_deps && run_tests ;;
 test-repeat) install_deps && run_repeat "${2:-50}" ;;
+fuzz) install_deps && build_fuzz && FUZZ_KEEP_GOING=${FUZZ_KEEP_GOING:-1} run_fuzz "${2:-300}" "$FUZZ_OUT" ;;
 build) install_deps && build "$BUILD_DIR" ;;
 deps) install_deps ;;
 *)
-	echo "usage: ./make.sh demo|test|test-repeat [N]|build|deps" >&2
+	echo "usage: ./make.sh demo|test|test-repeat [N]|fuzz [SECONDS]|build|deps" >&2
 	exit 2
 	;;
 esac

@@ -303,7 +303,9 @@ struct rp_guard {
 	struct rp_run *run;
 	double limit_s;
 	FILE *log;
-	atomic_bool stop;
+	pthread_mutex_t lock; /* guards stop; wake tells the guard it changed */
+	pthread_cond_t wake;
+	bool stop;
 	bool started;
 };
 

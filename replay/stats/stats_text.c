@@ -284,6 +284,18 @@ static void print_sites(FILE *f, const struct mmr_stats *s, const struct mmr_rea
 	table_rule(f, c, 7);
 }
 
+/*
+ * V rounded to an integer of ns.  A mean of lifetimes near 2^64 ns (a
+ * timestamp near the top of its range) rounds to 2^64 as a double, which
+ * no uint64_t holds: the conversion was undefined (issue 15, fuzz_reader).
+ */
+static uint64_t round_ns(double v)
+{
+	if (!(v > 0))
+		return 0;
+	return v >= 0x1p64 ? UINT64_MAX : (uint64_t)(v + 0.5 < 0x1p64 ? v + 0.5 : v);
+}
+
 static void print_lifetime(FILE *f, const struct mmr_stats *s)
 {
 	const struct mmr_hist *h = &s->lifetime;
@@ -301,7 +313,7 @@ static void print_lifetime(FILE *f, const struct mmr_stats *s)
 		kv(f, rows[i].label, "%s ns (%s)", grp(a, v), human_ns(b, v));
 	}
 	kv(f, "max:", "%s ns (%s)", grp(a, h->max), human_ns(b, h->max));
-	uint64_t mean = (uint64_t)(mmr_hist_mean(h) + 0.5);
+	uint64_t mean = round_ns(mmr_hist_mean(h));
 	kv(f, "mean:", "%s ns (%s)", grp(a, mean), human_ns(b, mean));
 }
 

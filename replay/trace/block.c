@@ -29,18 +29,21 @@ static uint64_t blk_sum(const uint8_t *hp, const uint8_t *payload, size_t len)
 	return XXH64(payload, len, XXH64(hp, BLK_SUM_COVERS, 0x6d6d72));
 }
 
-int blk_frame(struct tbuf *out, struct blk_hdr *h, const uint8_t *raw, size_t raw_len, int level)
+int blk_frame(struct tbuf *out, struct blk_hdr *h, const uint8_t *raw, size_t raw_len, int level,
+	      ZSTD_CCtx *cctx)
 {
 	size_t bound = ZSTD_compressBound(raw_len);
 	size_t start = out->len;
 	if (raw_len > BLK_MAX_RAW || !tbuf_reserve(out, BLK_HDR_SIZE + bound))
 		return -1;
 	uint8_t *payload = out->p + start + BLK_HDR_SIZE;
-	size_t stored = ZSTD_compress(payload, bound, raw, raw_len, level);
+	size_t stored = level == BLK_STORED ? raw_len
+			: cctx ? ZSTD_compressCCtx(cctx, payload, bound, raw, raw_len, level)
+			       : ZSTD_compress(payload, bound, raw, raw_len, level);
 	if (ZSTD_isError(stored))
 		return -1;
 	h->codec = BLK_CODEC_ZSTD;
-	if (stored >= raw_len) {
+	if (level == BLK_STORED || stored >= raw_len) {
 		/* Incompressible (tiny blocks): store as is rather than grow it. */
 		memcpy(payload, raw, raw_len);
 		stored = raw_len;

@@ -62,16 +62,10 @@ static uint64_t id_key(uint64_t id, unsigned family)
 	return id + (uint64_t)family * 0x9e3779b97f4a7c15ull;
 }
 
-struct codec_state *codec_new(size_t max)
+struct codec_state *codec_new(void)
 {
-	struct codec_state *cs = calloc(1, sizeof(*cs));
-	if (!cs)
-		return NULL;
-	if (mmr_idmap_init(&cs->ids, max) || mmr_idmap_init(&cs->sites, 256)) {
-		codec_free(cs);
-		return NULL;
-	}
-	return cs;
+	/* The maps are made per block, for its number of events (codec_encode). */
+	return calloc(1, sizeof(struct codec_state));
 }
 
 void codec_free(struct codec_state *cs)

@@ -204,6 +204,12 @@ struct mmr_writer;
 struct mmr_writer_opts {
 	uint32_t block_events; /* events per block; 0 picks the default (65536) */
 	int zstd_level;        /* 0 picks the default (3) */
+	/*
+	 * Blocks uncompressed (codec 0), whatever zstd would save: a fuzzer's
+	 * seed whose every field it can change in place (tests/fuzz), a file
+	 * whose hexdump shows the columns.
+	 */
+	bool stored;
 };
 
 /*

@@ -7,6 +7,7 @@
 #ifndef MMR_TRACE_INTERNAL_H
 #define MMR_TRACE_INTERNAL_H
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -168,11 +169,16 @@ bool tcur_bytes(struct tcur *c, size_t n, const uint8_t **out);
 
 /*
  * Frame RAW as a block of TYPE into OUT (header + payload), compressing it
- * with zstd at LEVEL when that makes it smaller.  Returns 0, or -1 when out
- * of memory or compression failed.
+ * with zstd at LEVEL when that makes it smaller, or storing it as is when
+ * LEVEL is BLK_STORED.  CCTX, when not NULL, is the compression context to
+ * reuse (a writer keeps one: making one per block was most of the cost of
+ * writing a small trace).  Returns 0, or -1 when out of memory or
+ * compression failed.
  */
+#define BLK_STORED INT_MIN /* no zstd level: every valid one is above -2^17 */
+struct ZSTD_CCtx_s; /* zstd.h's ZSTD_CCtx */
 int blk_frame(struct tbuf *out, struct blk_hdr *h, const uint8_t *raw, size_t raw_len,
-	      int level);
+	      int level, struct ZSTD_CCtx_s *cctx);
 /* Parse a block header.  Returns NULL, or a reason when the bytes are not a block header. */
 const char *blk_parse_hdr(const uint8_t *p, struct blk_hdr *h);
 /* Verify the checksum over header bytes HP and payload.  Returns true when they match. */
@@ -187,8 +193,8 @@ const char *blk_unpack(const struct blk_hdr *h, const uint8_t *payload, struct t
 
 struct codec_state;
 
-/* Scratch state for encoding blocks of up to MAX events.  NULL when out of memory. */
-struct codec_state *codec_new(size_t max);
+/* Scratch state for encoding blocks (sized per block by codec_encode).  NULL when out of memory. */
+struct codec_state *codec_new(void);
 void codec_free(struct codec_state *cs);
 /* Encode N events into RAW (appended).  Returns 0, or -1 when out of memory. */
 int codec_encode(struct codec_state *cs, const struct mmr_event *ev, size_t n, struct tbuf *raw);

@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <xxhash.h>
+#include <zstd.h>
 
 #include "trace_internal.h"
 
 #define DEFAULT_BLOCK_EVENTS 65536
 #define DEFAULT_ZSTD_LEVEL 3
+#define WRITER_FIRST_EVENTS 1024 /* the block buffer's first size */
 
 struct index_entry {
 	uint64_t offset;
@@ -29,8 +31,9 @@ struct mmr_writer {
 	int fd;
 	uint64_t off; /* bytes in the file so far */
 	int level;
-	struct mmr_event *evs; /* the block being filled */
-	size_t n, max;
+	ZSTD_CCtx *cctx;       /* made at the first compressed block, reused for the others */
+	struct mmr_event *evs; /* the block being filled: CAP events allocated, MAX a block */
+	size_t n, cap, max;
 	uint64_t events;
 	struct codec_state *cs;
 	struct tbuf raw, framed;
@@ -90,7 +93,9 @@ static int write_block(struct mmr_writer *w, struct blk_hdr *h, const struct tbu
 	if (raw->oom)
 		goto oom;
 	tbuf_reset(&w->framed);
-	if (blk_frame(&w->framed, h, raw->p, raw->len, w->level))
+	if (w->level != BLK_STORED && !w->cctx && !(w->cctx = ZSTD_createCCtx()))
+		goto oom;
+	if (blk_frame(&w->framed, h, raw->p, raw->len, w->level, w->cctx))
 		goto oom;
 	if (w->nindex == w->cap_index) {
 		size_t cap = w->cap_index ? 2 * w->cap_index : 64;
@@ -171,6 +176,7 @@ static void writer_free(struct mmr_writer *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	codec_free(w->cs);
+	ZSTD_freeCCtx(w->cctx);
 	tbuf_free(&w->raw);
 	tbuf_free(&w->framed);
 	tbuf_free(&w->new_names);
@@ -198,12 +204,20 @@ struct mmr_writer *mmr_writer_open(const char *path, const struct mmr_meta *meta
 	}
 	w->max = opts && opts->block_events ? opts->block_events : DEFAULT_BLOCK_EVENTS;
 	w->level = opts && opts->zstd_level ? opts->zstd_level : DEFAULT_ZSTD_LEVEL;
+	if (opts && opts->stored)
+		w->level = BLK_STORED;
 	if (w->max > BLK_MAX_EVENTS)
 		w->max = BLK_MAX_EVENTS;
 	w->nr_cpus = meta->nr_cpus;
 	w->path = strdup(path);
-	w->evs = malloc(w->max * sizeof(*w->evs));
-	w->cs = codec_new(w->max);
+	/*
+	 * The block's buffer grows to MAX as events come: a small trace (an
+	 * import of a few lines, a fuzzer's input) need not allocate and
+	 * fault in 5 MB for a block of 65536 events.
+	 */
+	w->cap = w->max < WRITER_FIRST_EVENTS ? w->max : WRITER_FIRST_EVENTS;
+	w->evs = malloc(w->cap * sizeof(*w->evs));
+	w->cs = codec_new();
 	w->lost = calloc(meta->nr_cpus ? meta->nr_cpus : 1, sizeof(*w->lost));
 	if (!w->path || !w->evs || !w->cs || !w->lost || strtab_init(&w->names)) {
 		mmr_error_at(err, path, 0, "out of memory");
@@ -230,6 +244,16 @@ int mmr_writer_write(struct mmr_writer *w, const struct mmr_event *ev, struct mm
 		mmr_error_at(err, w->path, w->off, "event %llu has unknown family %u or op %u",
 			  (unsigned long long)w->events, ev->family, ev->op);
 		return -1;
+	}
+	if (w->n == w->cap) {
+		size_t cap = w->cap * 2 < w->max ? w->cap * 2 : w->max;
+		struct mmr_event *evs = realloc(w->evs, cap * sizeof(*evs));
+		if (!evs) {
+			mmr_error_at(err, w->path, w->off, "out of memory");
+			return -1;
+		}
+		w->evs = evs;
+		w->cap = cap;
 	}
 	w->evs[w->n++] = *ev;
 	w->events++;

@@ -390,6 +390,33 @@ static void test_out_of_range(void **state)
 	mmr_stats_free(s);
 }
 
+/*
+ * A lifetime near 2^64 ns (a free's timestamp near the top of its range):
+ * the text report's mean rounded to 2^64 as a double and was converted to
+ * uint64_t, undefined (0 with gcc); it must say the largest value
+ * (issue 15: tests/fuzz/corpus/reader/stats-mean-2p64).
+ */
+static void test_lifetime_near_2p64(void **state)
+{
+	(void)state;
+	struct mmr_stats *s = mmr_stats_new();
+	assert_non_null(s);
+	add(s, kmalloc_ev(705, 0, 0x1000, 10, 16, 0xa));
+	add(s, ev(UINT64_MAX - 204, 1, MMR_FAM_SLAB, MMR_OP_FREE, 0x1000));
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	mmr_stats_print(s, NULL, f);
+	fclose(f);
+	const char *mean = strstr(text, "mean:");
+	assert_non_null(mean);
+	if (!strstr(mean, "18,446,744,073,709,551,615 ns"))
+		fail_msg("the mean: %.80s", mean);
+	free(text);
+	mmr_stats_free(s);
+}
+
 /* Every ending op ends objects, ops that neither start nor end change no object. */
 static void test_other_families(void **state)
 {
@@ -872,6 +899,7 @@ int main(void)
 		cmocka_unit_test(test_freed_bytes_follow_perf),
 		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_out_of_range),
+		cmocka_unit_test(test_lifetime_near_2p64),
 		cmocka_unit_test(test_other_families),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_top_sites_order),

@@ -45,7 +45,7 @@ static void put_header(struct tbuf *out, uint32_t nr_cpus)
 static void put_block(struct tbuf *out, uint8_t type, uint64_t count, const uint8_t *raw, size_t len)
 {
 	struct blk_hdr h = {.type = type, .count = count, .first_ts = 1, .last_ts = 2};
-	assert_int_equal(blk_frame(out, &h, raw, len, 3), 0);
+	assert_int_equal(blk_frame(out, &h, raw, len, 3, NULL), 0);
 }
 
 static void spit(const struct tbuf *b)
@@ -169,7 +169,7 @@ static void test_pid_delta_bounded(void **state)
 	struct tbuf raw = {0}, b = {0};
 	struct mmr_event e = {.ts_ns = 5, .cpu = 1, .pid = 7, .family = MMR_FAM_SLAB, .op = MMR_OP_ALLOC,
 			      .id = 0x40, .node = -1};
-	struct codec_state *cs = codec_new(2);
+	struct codec_state *cs = codec_new();
 	assert_non_null(cs);
 	assert_int_equal(codec_encode(cs, &e, 1, &raw), 0);
 	codec_free(cs);

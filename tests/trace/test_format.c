@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "mmr_trace.h"
+#include "trace_internal.h"
 
 #define BLOCK 100
 
@@ -185,6 +186,73 @@ static void test_round_trip(void **state)
 	mmr_reader_close(r);
 
 	assert_int_equal(read_all(tmp_path("rt.mmr"), ev, n, &err, NULL, 0), (long)n);
+	free(ev);
+}
+
+/*
+ * opts.stored: every block on disk has codec 0 and its payload as raw as
+ * its size says (the blocks of write_trace's events compress, so a writer
+ * that ignored the option would give codec 1), and the events read back.
+ */
+static void test_stored_blocks(void **state)
+{
+	(void)state;
+	size_t n = 300;
+	struct mmr_event *ev = malloc(n * sizeof(*ev));
+	struct mmr_error err;
+	make_events(ev, n);
+	const char *path = tmp_path("stored.mmr");
+	struct mmr_writer *w = mmr_writer_open(path, &test_meta, &(struct mmr_writer_opts){.block_events = 100,
+				.stored = true}, &err);
+	assert_non_null(w);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(mmr_writer_write(w, &ev[i], &err), 0);
+	assert_int_equal(mmr_writer_close(w, &err), 0);
+	struct mmr_reader *r = mmr_reader_open(path, &err);
+	assert_non_null(r);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	size_t events = 0;
+	for (size_t b = 0; b < mmr_reader_block_count(r); b++) {
+		const struct mmr_block_info *bi = mmr_reader_block(r, b);
+		uint8_t hdr[BLK_HDR_SIZE];
+		assert_int_equal(fseek(f, (long)bi->offset, SEEK_SET), 0);
+		assert_int_equal(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+		assert_int_equal(hdr[5], BLK_CODEC_RAW);
+		assert_int_equal(bi->raw_size, bi->stored_size);
+		events += bi->nr_events;
+	}
+	assert_int_equal(events, n);
+	fclose(f);
+	mmr_reader_close(r);
+	assert_int_equal(read_all(path, ev, n, &err, NULL, 0), (long)n);
+	free(ev);
+}
+
+/*
+ * The writer's block buffer starts small and grows: 5000 events in the
+ * default blocks of 65536 make one block, past several growths, and read
+ * back equal.
+ */
+static void test_growing_block(void **state)
+{
+	(void)state;
+	size_t n = 5000;
+	struct mmr_event *ev = malloc(n * sizeof(*ev));
+	struct mmr_error err;
+	make_events(ev, n);
+	const char *path = tmp_path("grow.mmr");
+	struct mmr_writer *w = mmr_writer_open(path, &test_meta, NULL, &err);
+	assert_non_null(w);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(mmr_writer_write(w, &ev[i], &err), 0);
+	assert_int_equal(mmr_writer_close(w, &err), 0);
+	struct mmr_reader *r = mmr_reader_open(path, &err);
+	assert_non_null(r);
+	assert_int_equal(mmr_reader_block_count(r), 1);
+	assert_int_equal(mmr_reader_block(r, 0)->nr_events, n);
+	mmr_reader_close(r);
+	assert_int_equal(read_all(path, ev, n, &err, NULL, 0), (long)n);
 	free(ev);
 }
 
@@ -441,6 +509,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_stored_blocks),
+		cmocka_unit_test(test_growing_block),
 		cmocka_unit_test(test_empty_trace),
 		cmocka_unit_test(test_writer_rejects_bad_event),
 		cmocka_unit_test(test_wrong_version_and_not_a_trace),
