@@ -36,7 +36,7 @@ static inline void mmr_busy_ns(uint64_t ns)
 /* Raise *MAX to V when V is larger; lock-free, for counters any thread updates. */
 static inline void mmr_max_u64(atomic_ullong *max, uint64_t v)
 {
-	uint64_t old = atomic_load_explicit(max, memory_order_relaxed);
+	unsigned long long old = atomic_load_explicit(max, memory_order_relaxed);
 	while (v > old && !atomic_compare_exchange_weak_explicit(max, &old, v, memory_order_relaxed, memory_order_relaxed))
 		;
 }
