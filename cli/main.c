@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "mmr_replay.h"
 #include "mmr_trace.h"
 
 static const struct cli_cmd *const commands[] = {
@@ -68,33 +68,6 @@ static int run_help(int argc, char **argv)
 	return cli_print_help(cmd);
 }
 
-#define STATIC_TLS_TUNABLE "glibc.rtld.optional_static_tls"
-
-/*
- * Commands that load engines run with a larger static TLS reserve:
- * Debian's jemalloc uses 2.6 KiB of initial-exec TLS, more than glibc
- * keeps for a library dlopen()ed after startup, and the reserve can only
- * be set before the process starts.  So such a command re-executes itself
- * once with the tunable added (MMR_NO_TLS_REEXEC=1 turns this off; a
- * failed exec goes on as is, and the jemalloc engine then says what to set).
- */
-static void reserve_static_tls(char **argv)
-{
-	const char *t = getenv("GLIBC_TUNABLES");
-	if (getenv("MMR_NO_TLS_REEXEC") || (t && strstr(t, STATIC_TLS_TUNABLE)))
-		return;
-	char v[1024];
-	int n = snprintf(v, sizeof(v), "%s%s" STATIC_TLS_TUNABLE "=4096", t ? t : "", t && *t ? ":" : "");
-	if (n < 0 || (size_t)n >= sizeof(v) || setenv("GLIBC_TUNABLES", v, 1) != 0)
-		return;
-	execv("/proc/self/exe", argv);
-	/* Still here: the reserve stays as it was. */
-	if (t)
-		setenv("GLIBC_TUNABLES", t, 1);
-	else
-		unsetenv("GLIBC_TUNABLES");
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -114,7 +87,7 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return cli_usage(NULL, "unknown command '%s'", name);
 	if (cmd == &cli_cmd_replay || cmd == &cli_cmd_list || cmd == &cli_cmd_sweep || cmd == &cli_cmd_demo)
-		reserve_static_tls(argv);
+		mmr_engines_reserve_tls(argv);
 	int rc = cmd->run(argc - 1, argv + 1);
 	/* Output that could not be written is a failure, not a success. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {

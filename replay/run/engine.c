@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "run_internal.h"
 
@@ -34,6 +35,25 @@ struct mmr_engine_catalog {
 const char *mmr_engines_default_dir(void)
 {
 	return MMR_ENGINE_DIR;
+}
+
+#define STATIC_TLS_TUNABLE "glibc.rtld.optional_static_tls"
+
+void mmr_engines_reserve_tls(char **argv)
+{
+	const char *t = getenv("GLIBC_TUNABLES");
+	if (getenv("MMR_NO_TLS_REEXEC") || (t && strstr(t, STATIC_TLS_TUNABLE)))
+		return;
+	char v[1024];
+	int n = snprintf(v, sizeof(v), "%s%s" STATIC_TLS_TUNABLE "=4096", t ? t : "", t && *t ? ":" : "");
+	if (n < 0 || (size_t)n >= sizeof(v) || setenv("GLIBC_TUNABLES", v, 1) != 0)
+		return;
+	execv("/proc/self/exe", argv);
+	/* Still here: the reserve stays as it was. */
+	if (t)
+		setenv("GLIBC_TUNABLES", t, 1);
+	else
+		unsetenv("GLIBC_TUNABLES");
 }
 
 static int add_entry(struct mmr_engine_catalog *c, const struct mmr_engine_ops *ops, const char *file)

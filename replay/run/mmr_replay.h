@@ -49,6 +49,18 @@ int mmr_engines_add_file(struct mmr_engine_catalog *c, const char *file, struct 
 /* The engine directory of this build, where `list engines` and -e look first. */
 const char *mmr_engines_default_dir(void);
 
+/*
+ * Call first thing in main() of a program that will load engines: Debian's
+ * jemalloc uses 2.6 KiB of initial-exec TLS, more than glibc keeps for a
+ * library dlopen()ed after startup, and the reserve can only be set before
+ * the process starts.  So the program re-executes itself (ARGV) once with
+ * glibc's optional_static_tls tunable added, unless it is set already or
+ * MMR_NO_TLS_REEXEC is.  Returns only when no exec was needed or the exec
+ * failed: the process then goes on as is, and the jemalloc engine says
+ * what to set.
+ */
+void mmr_engines_reserve_tls(char **argv);
+
 /* ---- the runner ---------------------------------------------------------- */
 
 enum mmr_replay_map {

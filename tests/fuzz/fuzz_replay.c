@@ -41,7 +41,6 @@
 
 #define MAX_EVENTS 4096
 #define WATCHDOG_S 3.0
-#define STATIC_TLS_TUNABLE "glibc.rtld.optional_static_tls"
 
 /* The catalog stays loaded for the process's life: the engines' code and ops are in it. */
 static struct mmr_engine_catalog *catalog;
@@ -66,24 +65,6 @@ static ssize_t log_write(void *cookie, const char *buf, size_t len)
 		abort();
 	}
 	return (ssize_t)len; /* notes of every replay: no finding, and too many to print */
-}
-
-/*
- * As cli/main.c does for `replay`: Debian's jemalloc needs more static TLS
- * than glibc keeps for libraries loaded late, settable only before the
- * process starts, so the target re-executes itself once with it.
- */
-static void reserve_static_tls(char **argv)
-{
-	const char *t = getenv("GLIBC_TUNABLES");
-	if (getenv("MMR_NO_TLS_REEXEC") || (t && strstr(t, STATIC_TLS_TUNABLE)))
-		return;
-	char v[1024];
-	int n = snprintf(v, sizeof(v), "%s%s" STATIC_TLS_TUNABLE "=4096", t ? t : "", t && *t ? ":" : "");
-	if (n < 0 || (size_t)n >= sizeof(v) || setenv("GLIBC_TUNABLES", v, 1) != 0)
-		return;
-	execv("/proc/self/exe", argv);
-	fz_fatal("cannot re-execute with %s", v);
 }
 
 static int by_name(const void *a, const void *b)
@@ -120,7 +101,7 @@ static void load_engines(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
-	reserve_static_tls(*argv);
+	mmr_engines_reserve_tls(*argv); /* as cli/main.c: jemalloc's TLS */
 	load_engines();
 	static char buf[1 << 16];
 	replay_log = fopencookie(NULL, "w", (cookie_io_functions_t){.write = log_write});
