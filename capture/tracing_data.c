@@ -21,7 +21,9 @@
  * checked against what is left before it is used, so a truncated or
  * hostile block is one error line, never an overrun or a huge allocation.
  */
+#include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +359,21 @@ static bool td_printk_line(const char *line, size_t n)
 	return n - i >= 3;
 }
 
+/*
+ * Whether LINE[0..N) is what the kernel prints in saved_cmdlines: a pid
+ * (decimal, within an int) and a space before the name.  A pid past a long
+ * made tep_parse_saved_cmdlines() give up without freeing the name sscanf
+ * had allocated for it (1.7.1; found by fuzz_import_perf).
+ */
+static bool td_cmdline_line(const char *line, size_t n)
+{
+	size_t i = 0;
+	uint64_t pid = 0;
+	while (i < n && i < 10 && line[i] >= '0' && line[i] <= '9')
+		pid = pid * 10 + (uint64_t)(line[i++] - '0');
+	return i > 0 && pid <= INT_MAX && i + 1 < n && line[i] == ' ';
+}
+
 /* A size-prefixed text for WHAT, its NULs refused.  *AT: where its bytes start. */
 static int td_checked_text(struct td_cur *c, size_t size_bytes, const char *what, char **text, size_t *n,
 			   size_t *at)
@@ -391,21 +408,33 @@ static int td_kallsyms(struct td_cur *c, struct tep_handle *tep, struct cap_tdat
 	return 0;
 }
 
+/*
+ * Each non-empty line of TEXT[0..N) (a table's, starting at AT) must pass
+ * LINE_OK; else TEXT is freed and C fails at the line's start with
+ * "WHAT: line not of the form 'FORM' (corrupt)".
+ */
+static int td_check_lines(struct td_cur *c, char *text, size_t n, size_t at, bool (*line_ok)(const char *, size_t),
+			  const char *what, const char *form)
+{
+	for (size_t line = 0, end; line < n; line = end + 1) {
+		const char *nl = memchr(text + line, '\n', n - line);
+		end = nl ? (size_t)(nl - text) : n;
+		if (end > line && !line_ok(text + line, end - line)) {
+			free(text);
+			c->pos = at + line;
+			return td_fail(c, "%s: line not of the form '%s' (corrupt)", what, form);
+		}
+	}
+	return 0;
+}
+
 static int td_printk(struct td_cur *c, struct tep_handle *tep)
 {
 	char *text;
 	size_t n, at, start = c->pos;
-	if (td_checked_text(c, 4, "printk formats", &text, &n, &at))
+	if (td_checked_text(c, 4, "printk formats", &text, &n, &at) ||
+	    td_check_lines(c, text, n, at, td_printk_line, "printk formats", "0xADDRESS : \"FORMAT\""))
 		return -1;
-	for (size_t line = 0, end; line < n; line = end + 1) {
-		const char *nl = memchr(text + line, '\n', n - line);
-		end = nl ? (size_t)(nl - text) : n;
-		if (end > line && !td_printk_line(text + line, end - line)) {
-			free(text);
-			c->pos = at + line;
-			return td_fail(c, "printk formats: line not of the form '0xADDRESS : \"FORMAT\"' (corrupt)");
-		}
-	}
 	int rc = n ? tep_parse_printk_formats(tep, text) : 0;
 	free(text);
 	if (rc) {
@@ -419,7 +448,8 @@ static int td_cmdlines(struct td_cur *c, struct tep_handle *tep)
 {
 	char *text;
 	size_t n, at, start = c->pos;
-	if (td_checked_text(c, 8, "saved cmdlines", &text, &n, &at))
+	if (td_checked_text(c, 8, "saved cmdlines", &text, &n, &at) ||
+	    td_check_lines(c, text, n, at, td_cmdline_line, "saved cmdlines", "PID COMM"))
 		return -1;
 	int rc = n ? tep_parse_saved_cmdlines(tep, text) : 0;
 	free(text);

@@ -201,7 +201,10 @@ void ps_tracing_data(struct ps_buf *b, const struct ps_td_opts *o)
 	td_text(b, &t, 4, big);
 	if (strcmp(ver, "0.5") != 0) {
 		t.len = 0;
-		ps_printf(&t, "100 ps-init\n101 ps-worker\n");
+		if (o && o->cmdlines)
+			ps_put(&t, o->cmdlines, strlen(o->cmdlines));
+		else
+			ps_printf(&t, "100 ps-init\n101 ps-worker\n");
 		td_text(b, &t, 8, big);
 	}
 	ps_free(&t);

@@ -53,6 +53,7 @@ struct ps_td_opts {
 	bool big_endian;     /* write sizes (not formats) big-endian, endian byte 1 */
 	const char *kallsyms; /* text, or NULL for none */
 	const char *printk;   /* printk formats, or NULL for one good line */
+	const char *cmdlines; /* saved cmdlines (0.6 on), or NULL for two good lines */
 };
 
 /* Append a tracing data block (layout in capture/tracing_data.c). */

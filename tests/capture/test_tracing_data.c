@@ -261,6 +261,47 @@ static void bad_printk_lines_fail(void **state)
 	}
 }
 
+/*
+ * Saved cmdlines whose pid is no int: refused, naming the line (a pid past
+ * a long had libtraceevent leak the name it had read, which the ASan build
+ * reports at exit).
+ */
+static void bad_cmdline_lines_fail(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"99999999999999999999 x\n", /* past a long: libtraceevent leaked "x" */
+		"100 ok\n2147483648 past-int\n",
+		"-1 negative\n",
+		"100\n",  /* no name */
+		"100 \n", /* an empty name */
+		"x100 y\n",
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		struct ps_buf b = {0};
+		ps_tracing_data(&b, &(struct ps_td_opts){.cmdlines = bad[k]});
+		struct cap_tdata_info info;
+		struct mmr_error err = {{0}};
+		struct tep_handle *tep = parse(&b, &info, &err);
+		if (tep)
+			fail_msg("saved cmdlines '%s' parsed", bad[k]);
+		assert_one_line_error(&err, b.len);
+		if (!strstr(err.msg, "saved cmdlines: line not of the form 'PID COMM'"))
+			fail_msg("'%s': '%s'", bad[k], err.msg);
+		ps_free(&b);
+	}
+	/* The largest pid an int holds, and empty lines, still parse. */
+	struct ps_buf b = {0};
+	ps_tracing_data(&b, &(struct ps_td_opts){.cmdlines = "2147483647 max\n\n1 init\n"});
+	struct cap_tdata_info info;
+	struct mmr_error err = {{0}};
+	struct tep_handle *tep = parse(&b, &info, &err);
+	if (!tep)
+		fail_msg("good cmdlines refused: %s", err.msg);
+	tep_free(tep);
+	ps_free(&b);
+}
+
 int main(void)
 {
 	/* libtraceevent reports parse trouble on stderr by itself; the error line is ours. */
@@ -271,6 +312,7 @@ int main(void)
 		cmocka_unit_test(every_truncation_fails),
 		cmocka_unit_test(damage_fails),
 		cmocka_unit_test(bad_printk_lines_fail),
+		cmocka_unit_test(bad_cmdline_lines_fail),
 		cmocka_unit_test(every_byte_change_is_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
