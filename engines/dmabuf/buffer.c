@@ -145,3 +145,30 @@ bool db_held_elsewhere(const struct db_thread *t, const struct db_buf *b)
 	unsigned h = atomic_load_explicit(&((struct db_buf *)b)->holder, memory_order_relaxed);
 	return h && h != t->tid + 1;
 }
+
+bool db_held_vmap(struct db_thread *t, struct db_buf *b, uint64_t t0, int *rc)
+{
+	if (db_held_by(t, b)) {
+		t->n.nested_vmaps++;
+		db_use_begin(b, t0);
+		*rc = MMR_CALL_OK;
+		return true;
+	}
+	if (db_held_elsewhere(t, b)) {
+		t->n.refused_vmap_held++;
+		*rc = MMR_CALL_REFUSED;
+		return true;
+	}
+	return false;
+}
+
+bool db_held_vunmap_refused(struct db_thread *t, const struct db_buf *b)
+{
+	if (db_held_by(t, b))
+		return false;
+	if (db_held_elsewhere(t, b))
+		t->n.vunmap_other_thread++;
+	else
+		t->n.refused_vunmap_unmapped++;
+	return true;
+}

@@ -174,6 +174,16 @@ void db_held_del(struct db_thread *t, struct db_buf *b);
 /* Whether thread T holds B's resv across a mapping; whether another thread does. */
 bool db_held_by(const struct db_thread *t, const struct db_buf *b);
 bool db_held_elsewhere(const struct db_thread *t, const struct db_buf *b);
+/*
+ * What every rule whose caller holds resv across a mapping does first in
+ * a vmap: the holder's nested vmap takes one more use (MMR_CALL_OK, timed
+ * from T0), one while another thread holds B is refused (it would wait
+ * for an unmap the trace orders after it).  Returns true when that
+ * decided the call (*RC), false when the variant goes on to lock B.
+ */
+bool db_held_vmap(struct db_thread *t, struct db_buf *b, uint64_t t0, int *rc);
+/* A vunmap by a thread that does not hold B: counted and true (refused); false when T holds it. */
+bool db_held_vunmap_refused(struct db_thread *t, const struct db_buf *b);
 
 /* ---- engine.c -------------------------------------------------------------- */
 

@@ -18,15 +18,9 @@
 static int locked_vmap(struct db_thread *t, struct db_buf *b)
 {
 	uint64_t t0 = mmr_now_ns();
-	if (db_held_by(t, b)) {
-		t->n.nested_vmaps++;
-		db_use_begin(b, t0);
-		return MMR_CALL_OK;
-	}
-	if (db_held_elsewhere(t, b)) {
-		t->n.refused_vmap_held++;
-		return MMR_CALL_REFUSED;
-	}
+	int rc;
+	if (db_held_vmap(t, b, t0, &rc))
+		return rc;
 	mmr_mutex_lock(&b->resv);
 	if (db_map(t, b)) {
 		mmr_mutex_unlock(&b->resv);
@@ -39,13 +33,8 @@ static int locked_vmap(struct db_thread *t, struct db_buf *b)
 
 static int locked_vunmap(struct db_thread *t, struct db_buf *b)
 {
-	if (!db_held_by(t, b)) {
-		if (db_held_elsewhere(t, b))
-			t->n.vunmap_other_thread++;
-		else
-			t->n.refused_vunmap_unmapped++;
+	if (db_held_vunmap_refused(t, b))
 		return MMR_CALL_REFUSED;
-	}
 	db_copy(t, b);
 	if (b->vmap_count == 1)
 		db_unmap(t, b);
