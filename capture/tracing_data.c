@@ -428,34 +428,32 @@ static int td_check_lines(struct td_cur *c, char *text, size_t n, size_t at, boo
 	return 0;
 }
 
-static int td_printk(struct td_cur *c, struct tep_handle *tep)
-{
-	char *text;
-	size_t n, at, start = c->pos;
-	if (td_checked_text(c, 4, "printk formats", &text, &n, &at) ||
-	    td_check_lines(c, text, n, at, td_printk_line, "printk formats", "0xADDRESS : \"FORMAT\""))
-		return -1;
-	int rc = n ? tep_parse_printk_formats(tep, text) : 0;
-	free(text);
-	if (rc) {
-		c->pos = start;
-		return td_fail(c, "printk formats do not parse");
-	}
-	return 0;
-}
+/* A table of text lines libtraceevent parses: printk formats or saved cmdlines. */
+struct td_table {
+	size_t size_bytes; /* of its size field */
+	const char *what, *form;
+	bool (*line_ok)(const char *line, size_t n);
+	int (*parse)(struct tep_handle *tep, const char *text);
+};
 
-static int td_cmdlines(struct td_cur *c, struct tep_handle *tep)
+static const struct td_table td_printk_table = {4, "printk formats", "0xADDRESS : \"FORMAT\"", td_printk_line,
+						tep_parse_printk_formats};
+static const struct td_table td_cmdline_table = {8, "saved cmdlines", "PID COMM", td_cmdline_line,
+						 tep_parse_saved_cmdlines};
+
+/* Read table T, check it line by line, then hand it to libtraceevent. */
+static int td_parse_table(struct td_cur *c, struct tep_handle *tep, const struct td_table *t)
 {
 	char *text;
 	size_t n, at, start = c->pos;
-	if (td_checked_text(c, 8, "saved cmdlines", &text, &n, &at) ||
-	    td_check_lines(c, text, n, at, td_cmdline_line, "saved cmdlines", "PID COMM"))
+	if (td_checked_text(c, t->size_bytes, t->what, &text, &n, &at) ||
+	    td_check_lines(c, text, n, at, t->line_ok, t->what, t->form))
 		return -1;
-	int rc = n ? tep_parse_saved_cmdlines(tep, text) : 0;
+	int rc = n ? t->parse(tep, text) : 0;
 	free(text);
 	if (rc) {
 		c->pos = start;
-		return td_fail(c, "saved cmdlines do not parse");
+		return td_fail(c, "%s do not parse", t->what);
 	}
 	return 0;
 }
@@ -463,9 +461,9 @@ static int td_cmdlines(struct td_cur *c, struct tep_handle *tep)
 /* kallsyms, printk formats and (0.6 on) saved cmdlines: names for addresses and pids. */
 static int td_tables(struct td_cur *c, struct tep_handle *tep, struct cap_tdata_info *info)
 {
-	if (td_kallsyms(c, tep, info) || td_printk(c, tep))
+	if (td_kallsyms(c, tep, info) || td_parse_table(c, tep, &td_printk_table))
 		return -1;
-	return info->has_cmdlines ? td_cmdlines(c, tep) : 0;
+	return info->has_cmdlines ? td_parse_table(c, tep, &td_cmdline_table) : 0;
 }
 
 struct tep_handle *cap_tracing_data_parse(const void *buf, size_t len, const char *file,
@@ -500,8 +498,8 @@ int cap_tracing_data_part(struct tep_handle *tep, enum cap_td_part part, const v
 	case CAP_TD_FTRACE: rc = td_ftrace(&c, tep, info); break;
 	case CAP_TD_SYSTEMS: rc = td_systems(&c, tep, info); break;
 	case CAP_TD_KALLSYMS: rc = td_kallsyms(&c, tep, info); break;
-	case CAP_TD_PRINTK: rc = td_printk(&c, tep); break;
-	default: rc = td_cmdlines(&c, tep); break;
+	case CAP_TD_PRINTK: rc = td_parse_table(&c, tep, &td_printk_table); break;
+	default: rc = td_parse_table(&c, tep, &td_cmdline_table); break;
 	}
 	info->used = c.pos;
 	return rc;
