@@ -134,6 +134,18 @@ static struct mmr_stats *slab_basic(void)
 	return s;
 }
 
+/* S's text report (with R's symbols when not NULL), as a malloc'd string. */
+static char *report_text(const struct mmr_stats *s, const struct mmr_reader *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	mmr_stats_print(s, r, f);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
 static void test_slab_basic(void **state)
 {
 	(void)state;
@@ -379,12 +391,7 @@ static void test_out_of_range(void **state)
 	assert_string_equal(jstr(j, "invalid.by.2.reason"), "size");
 	assert_string_equal(jstr(j, "invalid.by.2.family"), "slab");
 	cJSON_Delete(j);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	assert_non_null(f);
-	mmr_stats_print(s, NULL, f);
-	fclose(f);
+	char *text = report_text(s, NULL);
 	assert_non_null(strstr(text, "2 page alloc: order above 20"));
 	free(text);
 	mmr_stats_free(s);
@@ -403,12 +410,7 @@ static void test_lifetime_near_2p64(void **state)
 	assert_non_null(s);
 	add(s, kmalloc_ev(705, 0, 0x1000, 10, 16, 0xa));
 	add(s, ev(UINT64_MAX - 204, 1, MMR_FAM_SLAB, MMR_OP_FREE, 0x1000));
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	assert_non_null(f);
-	mmr_stats_print(s, NULL, f);
-	fclose(f);
+	char *text = report_text(s, NULL);
 	const char *mean = strstr(text, "mean:");
 	assert_non_null(mean);
 	if (!strstr(mean, "18,446,744,073,709,551,615 ns"))
@@ -487,12 +489,7 @@ static void test_empty(void **state)
 	assert_int_equal(cJSON_GetArraySize(jget(j, "top_call_sites")), 0);
 	assert_jnum(j, "slab.fragmentation_pct", 0);
 	cJSON_Delete(j);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	mmr_stats_print(s, NULL, f);
-	fclose(f);
+	char *buf = report_text(s, NULL);
 	assert_non_null(strstr(buf, "SUMMARY"));
 	free(buf);
 	mmr_stats_free(s);
@@ -699,12 +696,7 @@ static void test_text_report(void **state)
 	(void)state;
 	struct mmr_stats *s = slab_basic();
 	add(s, page_ev(3000, 0, MMR_OP_ALLOC, 100, 2));
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	mmr_stats_print(s, NULL, f);
-	assert_int_equal(fclose(f), 0);
+	char *buf = report_text(s, NULL);
 	static const char *const want[] = {
 		"SUMMARY",
 		"Total bytes requested:",
@@ -834,12 +826,7 @@ static void test_from_reader(void **state)
 	free(text);
 
 	/* The text report names the symbol and the trace. */
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	mmr_stats_print(s, r, f);
-	fclose(f);
+	char *buf = report_text(s, r);
 	assert_non_null(strstr(buf, "kmalloc_site_a"));
 	assert_non_null(strstr(buf, "6.1.0-test"));
 	check_tables_aligned(buf);
