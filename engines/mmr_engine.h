@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever this header changes incompatibly; a plugin built for another is refused. */
-#define MMR_ENGINE_ABI 3
+#define MMR_ENGINE_ABI 4
 
 /* The symbol every engine object exports. */
 #define MMR_ENGINE_SYMBOL "mmr_engines"
@@ -77,10 +77,58 @@ enum mmr_call_result { MMR_CALL_FAILED = -1, MMR_CALL_OK = 0, MMR_CALL_REFUSED =
 
 typedef int (*mmr_engine_op_fn)(void *thread, struct mmr_call *op);
 
-/* An option an engine takes as --engine-opt KEY=VALUE. */
+/*
+ * An option an engine takes as --engine-opt KEY=VALUE.
+ *
+ * A cost assumption (a time the model charges by busy-waiting or
+ * sleeping, standing for work it does not do: a page-table update, a TLB
+ * flush, a copy between domains) says where its value comes from, so
+ * that no result rests on a number without a source: PROFILE names the
+ * `mmreplay calibrate` measurement the default is taken from on this
+ * machine (docs/calibrate.md), SOURCE cites where DEF comes from (a seed
+ * thread, kernel documentation); one of the two at least.  LO..HI is the
+ * range the cost may plausibly take, which `compare --robust` tries.
+ * Other options leave all four zero.
+ */
 struct mmr_engine_param {
 	const char *key;
-	const char *def;  /* default, as text */
+	const char *def;     /* default, as text */
+	const char *help;    /* one line */
+	const char *profile; /* cost: the calibrate measurement its default comes from, or NULL */
+	const char *source;  /* cost: the citation for DEF ("seed 000: ..."), or NULL */
+	double lo, hi;       /* cost: its plausible range (lo < hi); 0, 0 for other options */
+};
+
+/* Outcome keys are shorter than this; an engine declares at most MMR_OUTCOMES_MAX of them. */
+#define MMR_OUTCOME_KEY_MAX 48
+#define MMR_OUTCOMES_MAX 32
+
+/* A params[] entry for an option that is not a cost; end the array with {0}. */
+#define MMR_OPTION(key_, def_, help_) {.key = (key_), .def = (def_), .help = (help_)}
+
+/* A params[] entry for a cost assumption: PROFILE or SOURCE (or both) and its range LO..HI. */
+#define MMR_COST(key_, def_, help_, profile_, source_, lo_, hi_)                                         \
+	{.key = (key_), .def = (def_), .help = (help_), .profile = (profile_), .source = (source_),      \
+	 .lo = (lo_), .hi = (hi_)}
+
+/* Which way an outcome counts. */
+enum mmr_better { MMR_BETTER_NEITHER = 0, MMR_BETTER_MORE, MMR_BETTER_FEWER };
+
+/*
+ * An outcome: a count of what the engine's work came to (pages freed by
+ * compaction, moves that failed because the buffer was pinned, fallbacks
+ * taken), which a comparison shows and tests beside the latencies, so a
+ * variant that did less is not called faster for it.  The engine's
+ * report gives it after every run, as a u64 under KEY; the runner checks
+ * that it does.  Calls an op failed (MMR_CALL_FAILED) are outcomes the
+ * runner counts itself: declare only what it cannot see.
+ */
+struct mmr_engine_outcome {
+	const char *key;  /* the report key */
+	const char *unit; /* what one of it is, plural: "pages", "moves", "calls" */
+	enum mmr_better better;
+	const char *op;   /* the op it belongs to ("compact"), or NULL: the engine's background work */
+	bool work;        /* it is what OP's calls achieve: OP's work rate is this per second */
 	const char *help; /* one line */
 };
 
@@ -108,6 +156,16 @@ struct mmr_engine_ops {
 	const char *description; /* one line for `mmreplay list engines` */
 	uint32_t families;       /* (1u << MMR_FAM_*) of every family it replays */
 	const struct mmr_engine_param *params; /* NULL-terminated by key, or NULL */
+	const struct mmr_engine_outcome *outcomes; /* NULL-terminated by key, or NULL */
+	/* The family's baseline, that compare measures the others against unless -b names another. */
+	bool baseline;
+	/*
+	 * Per op (enum mmr_op): a name for the code the op runs where other
+	 * engines run the very same code ("cma-release-mutex"), or NULL.  A
+	 * difference between two engines whose op has one name is the run's
+	 * noise, and compare says so instead of calling it a finding.
+	 */
+	const char *same_code[MMR_OP_COUNT];
 
 	/* The engine for one run; NULL with ERR filled on failure (bad option value). */
 	void *(*create)(const struct mmr_engine_env *env, struct mmr_error *err);

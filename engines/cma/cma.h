@@ -125,15 +125,15 @@ struct cma {
 
 /* Options every variant takes, for its params[]. */
 #define CMA_PARAMS                                                                                          \
-	{"pages", "2097152", "pages in the CMA area (2097152: 8 GiB, hugetlb-cma's 8 gigantic pages)"},        \
-	{"order_per_bit", "0", "pages per bitmap bit, as a power of two"},                                      \
-	{"mode", "normal", "normal (drain this CPU's pcp lists, retry) or fail-fast (no drain, no retry, "      \
-			   "resume at the last failed pfn)"},                                                   \
-	{"retries", "5", "normal mode: whole-area searches after one that met only busy ranges"},             \
-	{"migrate_ns", "0", "busy-wait per page migrated (0: only the page model's bookkeeping)"},             \
-	{"unmovable_ppm", "0", "chance per million that a pageblock holds an unmovable page, per try"},       \
-	{"movable_pages", "16", "order-0 movable pages other page users keep per CPU (0: none)"},              \
-	{NULL, NULL, NULL}
+	MMR_OPTION("pages", "2097152", "pages in the CMA area (2097152: 8 GiB, hugetlb-cma's 8 gigantic pages)"),        \
+	MMR_OPTION("order_per_bit", "0", "pages per bitmap bit, as a power of two"),                                      \
+	MMR_OPTION("mode", "normal", "normal (drain this CPU's pcp lists, retry) or fail-fast (no drain, no retry, " \
+		   "resume at the last failed pfn)"),                                                   \
+	MMR_OPTION("retries", "5", "normal mode: whole-area searches after one that met only busy ranges"),             \
+	MMR_OPTION("migrate_ns", "0", "busy-wait per page migrated (0: only the page model's bookkeeping)"),             \
+	MMR_OPTION("unmovable_ppm", "0", "chance per million that a pageblock holds an unmovable page, per try"),       \
+	MMR_OPTION("movable_pages", "16", "order-0 movable pages other page users keep per CPU (0: none)"),              \
+	{0}
 
 /*
  * The engine for ENV with variant V's locking.  Returns NULL with ERR
@@ -209,11 +209,13 @@ uint64_t cma_bitmap_weight(atomic_ulong *bm, uint64_t nbits);
 
 #define CMA_ENGINE_OPS                                                                            \
 	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_CMA, .destroy = cma_destroy,              \
+	.outcomes = cma_outcomes,                                                                  \
 	.thread_init = cma_thread_init,                                                            \
 	.op = {[MMR_OP_ALLOC] = cma_op_alloc, [MMR_OP_RELEASE] = cma_op_release,                  \
 	       [MMR_OP_RELEASE_NOWAIT] = cma_op_release_nowait},                                   \
 	.footprint = cma_footprint, .report = cma_report
 
+extern const struct mmr_engine_outcome cma_outcomes[];
 extern const struct mmr_engine_ops cma_mutex_ops, cma_nowait_ops, cma_spinlock_ops, cma_lockless_clear_ops;
 
 #endif /* CMA_H */

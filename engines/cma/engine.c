@@ -13,6 +13,25 @@
 /* Area size limits: one bitmap bit at least, and frame numbers that fit the page model. */
 #define CMA_MAX_PAGES (1ull << 31)
 
+/* What the calls came to, beside their latencies; failed allocations are the runner's alloc.failed. */
+const struct mmr_engine_outcome cma_outcomes[] = {
+	{.key = "atomic_sleeps", .unit = "calls", .better = MMR_BETTER_FEWER,
+	 .help = "releases from atomic context that found the mutex cma->lock taken: where the kernel would sleep"},
+	{.key = "retries", .unit = "searches", .better = MMR_BETTER_FEWER, .op = "alloc",
+	 .help = "whole-area searches again after one that met only busy ranges"},
+	{.key = "busy_failures", .unit = "ranges", .better = MMR_BETTER_FEWER, .op = "alloc",
+	 .help = "ranges given up because a frame was busy"},
+	{.key = "migrate_failures", .unit = "ranges", .better = MMR_BETTER_FEWER, .op = "alloc",
+	 .help = "ranges set in the bitmap whose migration failed"},
+	{.key = "flush_waits", .unit = "calls", .better = MMR_BETTER_FEWER, .op = "alloc",
+	 .help = "allocations that waited for the release workqueue to drain"},
+	{.key = "delayed_releases", .unit = "calls", .better = MMR_BETTER_NEITHER, .op = "release_nowait",
+	 .help = "releases whose bitmap clear went to the workqueue"},
+	{.key = "migrated_pages", .unit = "pages", .better = MMR_BETTER_NEITHER, .op = "alloc",
+	 .help = "movable pages migrated out of the ranges taken"},
+	{0},
+};
+
 /* Options into C; -1 with ERR naming the first bad one. */
 static int read_opts(struct cma *c, const struct mmr_engine_env *env, struct mmr_error *err)
 {

@@ -18,6 +18,8 @@ static void *mutex_create(const struct mmr_engine_env *env, struct mmr_error *er
 const struct mmr_engine_ops cma_mutex_ops = {
 	CMA_ENGINE_OPS,
 	.name = "cma-mutex",
+	.baseline = true,
+	.same_code[MMR_OP_RELEASE] = "cma-release-mutex",
 	.description = "CMA area over the page model, cma->lock a mutex (baseline): atomic releases may sleep",
 	.params = mutex_params,
 	.create = mutex_create,

@@ -20,6 +20,7 @@ static void *nowait_create(const struct mmr_engine_env *env, struct mmr_error *e
 const struct mmr_engine_ops cma_nowait_ops = {
 	CMA_ENGINE_OPS,
 	.name = "cma-nowait",
+	.same_code[MMR_OP_RELEASE] = "cma-release-mutex", /* plain releases: cma-mutex's code */
 	.description = "cma-mutex plus cma_release_nowait: bitmap cleared by a workqueue, cma_alloc flushes it",
 	.params = nowait_params,
 	.create = nowait_create,

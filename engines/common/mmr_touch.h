@@ -27,7 +27,7 @@ enum mmr_touch {
 };
 
 /* The engine parameter entry for the option, for an engine's params[]. */
-#define MMR_TOUCH_PARAM {"touch", "ends", "what of each object to write before handing it out: none, ends, line or all"}
+#define MMR_TOUCH_PARAM MMR_OPTION("touch", "ends", "what of each object to write before handing it out: none, ends, line or all")
 
 /* Read the touch option of ENV into *T.  Returns 0, or -1 with ERR for another value. */
 static inline int mmr_touch_opt(const struct mmr_engine_env *env, enum mmr_touch *t, struct mmr_error *err)

@@ -78,6 +78,6 @@ static inline int mmr_ualloc_out(const struct mmr_ualloc *e, struct mmr_call *op
 }
 
 /* The engine parameters of every such engine: the touch option alone. */
-#define MMR_UALLOC_PARAMS {MMR_TOUCH_PARAM, {NULL, NULL, NULL}}
+#define MMR_UALLOC_PARAMS {MMR_TOUCH_PARAM, {0}}
 
 #endif /* MMR_UALLOC_H */

@@ -212,10 +212,12 @@ uint64_t db_footprint(void *engine);
 void db_report(void *engine, const struct mmr_report *r);
 
 extern const struct mmr_engine_param db_params[];
+extern const struct mmr_engine_outcome db_outcomes[];
 
 /* The members of a dma-buf variant's mmr_engine_ops besides name, description and create. */
 #define DB_ENGINE_OPS                                                                                 \
 	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_DMABUF, .params = db_params,                        \
+	.outcomes = db_outcomes, .same_code[MMR_OP_ALLOC] = "dmabuf-alloc",                                    \
 	.destroy = db_destroy, .thread_init = db_thread_init, .thread_exit = db_thread_exit,                  \
 	.op = {[MMR_OP_ALLOC] = db_op_alloc, [MMR_OP_FREE] = db_op_free, [MMR_OP_ATTACH] = db_op_attach,       \
 	       [MMR_OP_DETACH] = db_op_detach, [MMR_OP_VMAP] = db_op_vmap, [MMR_OP_VUNMAP] = db_op_vunmap,     \

@@ -13,13 +13,31 @@
 #include "mmr_size.h"
 
 const struct mmr_engine_param db_params[] = {
-	{"vmap_ns_per_page", "10", "page-table setup per page when a mapping is built, ns"},
-	{"vunmap_ns_per_page", "5", "teardown per page (with its TLB flush share), ns"},
-	{"move_ns_per_page", "50", "copy between domains per page of a move, ns"},
-	{"copy_kib", "2048", "damage copied per frame, KiB: real memcpy from a shadow buffer"},
-	{"frame_us", "16667", "the damage worker's deadline per frame (60 Hz), us"},
-	{"evict_us", "1000", "the evictor tries to move a random buffer this often, us; 0: no evictor"},
-	{NULL, NULL, NULL},
+	MMR_OPTION("vmap_ns_per_page", "10", "page-table setup per page when a mapping is built, ns"),
+	MMR_OPTION("vunmap_ns_per_page", "5", "teardown per page (with its TLB flush share), ns"),
+	MMR_OPTION("move_ns_per_page", "50", "copy between domains per page of a move, ns"),
+	MMR_OPTION("copy_kib", "2048", "damage copied per frame, KiB: real memcpy from a shadow buffer"),
+	MMR_OPTION("frame_us", "16667", "the damage worker's deadline per frame (60 Hz), us"),
+	MMR_OPTION("evict_us", "1000", "the evictor tries to move a random buffer this often, us; 0: no evictor"),
+	{0},
+};
+
+/* What the buffers' users got, beside the ops' latencies; failed moves are the runner's move.failed. */
+const struct mmr_engine_outcome db_outcomes[] = {
+	{.key = "moved_while_mapped", .unit = "frames", .better = MMR_BETTER_FEWER, .op = "vunmap",
+	 .help = "frames read through a mapping of the place the buffer had left (moved while mapped)"},
+	{.key = "missed_frames", .unit = "frames", .better = MMR_BETTER_FEWER, .op = "vunmap",
+	 .help = "frames (vmap to vunmap) longer than frame_us"},
+	{.key = "maps_built", .unit = "mappings", .better = MMR_BETTER_FEWER, .op = "vmap",
+	 .help = "kernel mappings built (vmap_ns_per_page a page each)"},
+	{.key = "cache_hits", .unit = "vmaps", .better = MMR_BETTER_MORE, .op = "vmap",
+	 .help = "vmaps that found the exporter's cached mapping"},
+	{.key = "evictions", .unit = "moves", .better = MMR_BETTER_MORE, .help = "buffers the evictor moved"},
+	{.key = "eviction_failures", .unit = "moves", .better = MMR_BETTER_FEWER,
+	 .help = "evictor moves that failed: the buffer was pinned"},
+	{.key = "deferred_ops", .unit = "calls", .better = MMR_BETTER_NEITHER,
+	 .help = "ops queued behind a holder's vunmap (their cost is paid there)"},
+	{0},
 };
 
 static int read_opts(struct db_engine *e, const struct mmr_engine_env *env, struct mmr_error *err)

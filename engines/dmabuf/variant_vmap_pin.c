@@ -48,6 +48,7 @@ static void *pin_create(const struct mmr_engine_env *env, struct mmr_error *err)
 const struct mmr_engine_ops db_vmap_pin_ops = {
 	DB_ENGINE_OPS,
 	.name = "dmabuf-vmap-pin",
+	.baseline = true,
 	.description = "dma-buf model, old rule: vmap locks dma_resv itself and pins while mapped",
 	.create = pin_create,
 };

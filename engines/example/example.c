@@ -31,9 +31,9 @@ struct example {
 };
 
 static const struct mmr_engine_param example_params[] = {
-	{"hold_ns", "0", "busy work inside the lock per call, in ns"},
-	{"lock", "spin", "the lock's kind: spin or mutex"},
-	{NULL, NULL, NULL},
+	MMR_OPTION("hold_ns", "0", "busy work inside the lock per call, in ns"),
+	MMR_OPTION("lock", "spin", "the lock's kind: spin or mutex"),
+	{0},
 };
 
 static void *example_create(const struct mmr_engine_env *env, struct mmr_error *err)

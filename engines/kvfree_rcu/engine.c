@@ -16,17 +16,32 @@
 #include "kvfree_rcu.h"
 #include "mmr_size.h"
 
+/* What became of the calls, beside their latencies: the fallbacks are what seed 003 argues about. */
+const struct mmr_engine_outcome kr_outcomes[] = {
+	{.key = "fallback_rcu_head", .unit = "calls", .better = MMR_BETTER_FEWER, .op = "kvfree_rcu",
+	 .help = "calls with no block page that linked the object's rcu_head instead"},
+	{.key = "fallback_sync", .unit = "calls", .better = MMR_BETTER_FEWER, .op = "kvfree_rcu",
+	 .help = "headless calls with no block page that waited in synchronize_rcu() then freed"},
+	{.key = "page_failures", .unit = "pages", .better = MMR_BETTER_FEWER, .op = "kvfree_rcu",
+	 .help = "block pages asked for and not got"},
+	{.key = "block_pages_taken", .unit = "pages", .better = MMR_BETTER_NEITHER, .op = "kvfree_rcu",
+	 .help = "block pages got"},
+	{.key = "objects_freed", .unit = "objects", .better = MMR_BETTER_NEITHER,
+	 .help = "objects freed after their grace period by the end of the run"},
+	{0},
+};
+
 const struct mmr_engine_param kr_params[] = {
-	{"drain_ms", "20", "a CPU's batch goes to RCU this long after its first object (the 2020 KFREE_DRAIN_JIFFIES, HZ/50)"},
-	{"flush_blocks", "0", "also hand a CPU's batch over as soon as it has this many full blocks; 0: only after drain_ms"},
-	{"zone_pages", "65536", "frames in the page model's zone the block pages come from (small: pages run out)"},
-	{"pcp_high", "0", "pages a CPU's pcp lists hold before draining; 0: the page model's default"},
-	{"pcp_batch", "0", "pages per pcp refill or drain; 0: the page model's default"},
-	{"pool_pages", "200", "kvfree-rcu-pool: pages a CPU's pool is filled to (the thread: 100 to 400)"},
-	{"pool_low", "50", "kvfree-rcu-pool: the watermark; below it the refill worker fills the pool"},
-	{"pool_trim_ms", "1000", "kvfree-rcu-pool: a pool not taken from this long is trimmed to pool_low"},
-	{"poison", "0", "1: write 0x6b over an object before freeing it (use-after-free shows)"},
-	{NULL, NULL, NULL},
+	MMR_OPTION("drain_ms", "20", "a CPU's batch goes to RCU this long after its first object (the 2020 KFREE_DRAIN_JIFFIES, HZ/50)"),
+	MMR_OPTION("flush_blocks", "0", "also hand a CPU's batch over as soon as it has this many full blocks; 0: only after drain_ms"),
+	MMR_OPTION("zone_pages", "65536", "frames in the page model's zone the block pages come from (small: pages run out)"),
+	MMR_OPTION("pcp_high", "0", "pages a CPU's pcp lists hold before draining; 0: the page model's default"),
+	MMR_OPTION("pcp_batch", "0", "pages per pcp refill or drain; 0: the page model's default"),
+	MMR_OPTION("pool_pages", "200", "kvfree-rcu-pool: pages a CPU's pool is filled to (the thread: 100 to 400)"),
+	MMR_OPTION("pool_low", "50", "kvfree-rcu-pool: the watermark; below it the refill worker fills the pool"),
+	MMR_OPTION("pool_trim_ms", "1000", "kvfree-rcu-pool: a pool not taken from this long is trimmed to pool_low"),
+	MMR_OPTION("poison", "0", "1: write 0x6b over an object before freeing it (use-after-free shows)"),
+	{0},
 };
 
 /* The options into E and CFG; -1 with ERR for a value out of range. */

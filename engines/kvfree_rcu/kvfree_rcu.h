@@ -188,6 +188,7 @@ struct kr_thread {
 /* ---- engine.c -------------------------------------------------------------- */
 
 extern const struct mmr_engine_param kr_params[];
+extern const struct mmr_engine_outcome kr_outcomes[];
 /* The engine with variant V for ENV; NULL with ERR on a bad option or no memory. */
 void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
 void kr_engine_destroy(void *engine);
@@ -235,6 +236,7 @@ void kr_sample(struct kr_engine *e, uint64_t now);
 /* The members of a kvfree_rcu variant's mmr_engine_ops besides name, description and create. */
 #define KR_ENGINE_OPS                                                                               \
 	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_KVFREE_RCU, .params = kr_params,              \
+	.outcomes = kr_outcomes, .same_code[MMR_OP_ALLOC] = "kvfree-rcu-alloc",                          \
 	.destroy = kr_engine_destroy, .thread_init = kr_engine_thread_init,                              \
 	.thread_exit = kr_engine_thread_exit,                                                            \
 	.op = {[MMR_OP_ALLOC] = kr_engine_alloc, [MMR_OP_KVFREE_RCU] = kr_engine_kvfree_rcu,             \

@@ -33,6 +33,7 @@ static void *nowait_create(const struct mmr_engine_env *env, struct mmr_error *e
 const struct mmr_engine_ops kr_nowait_ops = {
 	KR_ENGINE_OPS,
 	.name = "kvfree-rcu-nowait",
+	.baseline = true,
 	.description = "kvfree_rcu model: block page by __get_free_page(GFP_NOWAIT), pcp refilled under zone->lock",
 	.create = nowait_create,
 };

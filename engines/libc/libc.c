@@ -50,6 +50,7 @@ static uint64_t libc_footprint(void *engine)
 static const struct mmr_engine_ops libc_ops = {
 	.abi = MMR_ENGINE_ABI,
 	.name = "libc",
+	.baseline = true,
 	.description = "glibc malloc/realloc/free, for slab traces",
 	.families = 1u << MMR_FAM_SLAB,
 	.params = libc_params,

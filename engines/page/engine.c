@@ -108,6 +108,17 @@ uint64_t page_engine_footprint(void *engine)
 	return (st.pages - st.free_pages) * MMR_PAGE_SIZE;
 }
 
+/* What the calls came to, beside their latencies; failed allocations are the runner's alloc.failed. */
+const struct mmr_engine_outcome page_outcomes[] = {
+	{.key = "pcp_hits", .unit = "allocs", .better = MMR_BETTER_MORE, .op = "alloc",
+	 .help = "allocations served from a per-CPU list, off zone->lock"},
+	{.key = "fallbacks", .unit = "allocs", .better = MMR_BETTER_FEWER, .op = "alloc",
+	 .help = "allocations that took another migratetype's block"},
+	{.key = "below_low_wmark", .unit = "allocs", .better = MMR_BETTER_FEWER, .op = "alloc",
+	 .help = "allocations that left the zone below its low watermark (kswapd would wake)"},
+	{0},
+};
+
 /* The zone's figures the report gives, by name. */
 static const struct {
 	const char *key;

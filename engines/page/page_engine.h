@@ -11,10 +11,12 @@
 #include "mmr_engine.h"
 #include "mmr_pages.h"
 
+extern const struct mmr_engine_outcome page_outcomes[];
+
 /* Options of every page variant, for the start of a variant's params[]. */
 #define PAGE_ENGINE_PARAMS                                                                   \
-	{"zone_mb", "4096", "size of the zone in MiB (frame numbers only: no memory behind them)"}, \
-	{"max_order", "11", "orders 0 .. max_order-1, as the kernel's NR_PAGE_ORDERS"}
+	MMR_OPTION("zone_mb", "4096", "size of the zone in MiB (frame numbers only: no memory behind them)"), \
+	MMR_OPTION("max_order", "11", "orders 0 .. max_order-1, as the kernel's NR_PAGE_ORDERS")
 
 /*
  * The engine for ENV over a zone set up as CFG says, after the common
@@ -26,6 +28,7 @@ void *page_engine_create(const struct mmr_engine_env *env, struct mmr_zone_cfg *
 /* The members of a page variant's mmr_engine_ops besides name, description, params and create. */
 #define PAGE_ENGINE_OPS                                                                        \
 	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_PAGE, .destroy = page_engine_destroy,       \
+	.outcomes = page_outcomes,                                                                   \
 	.thread_init = page_engine_thread_init,                                                      \
 	.op = {[MMR_OP_ALLOC] = page_engine_alloc, [MMR_OP_FREE] = page_engine_free},                 \
 	.footprint = page_engine_footprint, .report = page_engine_report

@@ -14,10 +14,10 @@
 
 static const struct mmr_engine_param pcp_params[] = {
 	PAGE_ENGINE_PARAMS,
-	{"pcp_high", "0", "pages a CPU's lists hold before a batch drains; 0: 6 x pcp_batch"},
-	{"pcp_batch", "0", "pages per refill or drain; 0: the kernel's zone_batchsize formula"},
-	{"pcp_max_order", "3", "orders up to this use the per-CPU lists"},
-	{NULL, NULL, NULL},
+	MMR_OPTION("pcp_high", "0", "pages a CPU's lists hold before a batch drains; 0: 6 x pcp_batch"),
+	MMR_OPTION("pcp_batch", "0", "pages per refill or drain; 0: the kernel's zone_batchsize formula"),
+	MMR_OPTION("pcp_max_order", "3", "orders up to this use the per-CPU lists"),
+	{0},
 };
 
 static void *pcp_create(const struct mmr_engine_env *env, struct mmr_error *err)

@@ -10,7 +10,7 @@
 
 static const struct mmr_engine_param zonelock_params[] = {
 	PAGE_ENGINE_PARAMS,
-	{NULL, NULL, NULL},
+	{0},
 };
 
 static void *zonelock_create(const struct mmr_engine_env *env, struct mmr_error *err)
@@ -22,6 +22,7 @@ static void *zonelock_create(const struct mmr_engine_env *env, struct mmr_error 
 const struct mmr_engine_ops page_zonelock_ops = {
 	PAGE_ENGINE_OPS,
 	.name = "page-zonelock",
+	.baseline = true,
 	.description = "buddy allocator model, every page alloc and free under zone->lock",
 	.params = zonelock_params,
 	.create = zonelock_create,

@@ -16,13 +16,21 @@
 
 #include "slub.h"
 
+/* What the calls came to, beside their latencies. */
+static const struct mmr_engine_outcome slub_outcomes[] = {
+	{.key = "slow_allocs", .unit = "allocs", .better = MMR_BETTER_FEWER, .op = "alloc",
+	 .help = "allocations that left the lockless per-CPU freelist for the slow path"},
+	{.key = "slabs_new", .unit = "slabs", .better = MMR_BETTER_NEITHER, .help = "slabs taken from the page model"},
+	{0},
+};
+
 static const struct mmr_engine_param slub_params[] = {
-	{"zone_mb", "1024", "size of the page-model zone the slabs come from, in MiB"},
-	{"prefault", "0", "1: fault the zone in before the replay, as the kernel direct map always is (1 GiB: about 2 s); 0: on first touch, in huge pages"},
-	{"min_partial", "5", "partial slabs a node keeps before empty ones go back to the page model"},
-	{"cache_by_site", "0", "1: kmem_cache_alloc caches keyed by object size and call site, 0: by size"},
+	MMR_OPTION("zone_mb", "1024", "size of the page-model zone the slabs come from, in MiB"),
+	MMR_OPTION("prefault", "0", "1: fault the zone in before the replay, as the kernel direct map always is (1 GiB: about 2 s); 0: on first touch, in huge pages"),
+	MMR_OPTION("min_partial", "5", "partial slabs a node keeps before empty ones go back to the page model"),
+	MMR_OPTION("cache_by_site", "0", "1: kmem_cache_alloc caches keyed by object size and call site, 0: by size"),
 	MMR_TOUCH_PARAM,
-	{NULL, NULL, NULL},
+	{0},
 };
 
 static int read_opts(struct slub *s, const struct mmr_engine_env *env, uint64_t *zone_mb, struct mmr_error *err)
@@ -290,6 +298,7 @@ static const struct mmr_engine_ops slub_ops = {
 	.description = "SLUB model: per-CPU slabs with a lockless fast path, partial lists under n->list_lock",
 	.families = 1u << MMR_FAM_SLAB,
 	.params = slub_params,
+	.outcomes = slub_outcomes,
 	.create = slub_create,
 	.destroy = slub_destroy,
 	.thread_init = slub_thread_init,

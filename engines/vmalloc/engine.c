@@ -23,14 +23,27 @@
 #define VM_START 0xffffc90000000000ull
 #define VM_SIZE (32ull << 40)
 
+/* What the calls came to, beside their latencies. */
+const struct mmr_engine_outcome vm_outcomes[] = {
+	{.key = "pool_hits", .unit = "allocs", .better = MMR_BETTER_MORE, .op = "alloc",
+	 .help = "allocations served from a node's pool, off free_vmap_area_lock"},
+	{.key = "global_allocs", .unit = "allocs", .better = MMR_BETTER_FEWER, .op = "alloc",
+	 .help = "allocations that searched the free space under free_vmap_area_lock"},
+	{.key = "sync_purges", .unit = "calls", .better = MMR_BETTER_FEWER, .op = "free",
+	 .help = "frees past the lazy limit that purged themselves"},
+	{.key = "purges", .unit = "purges", .better = MMR_BETTER_NEITHER, .help = "purges of the lazy areas"},
+	{.key = "areas_purged", .unit = "areas", .better = MMR_BETTER_NEITHER, .help = "areas the purges gave back"},
+	{0},
+};
+
 const struct mmr_engine_param vm_params[] = {
-	{"nodes", "0", "vmap nodes; 0: one per replay thread"},
-	{"lazy_max_pages", "0", "lazily freed pages that start a purge; 0: the kernel's 32 MiB x fls(threads)"},
-	{"flush_ns", "5000", "busy work per purge for the TLB flush, ns (the seed gives no figure)"},
-	{"zone_pages", "16", "addresses interleave over the nodes in runs of this many pages"},
-	{"pool_max", "0", "vmalloc-nodes: areas a pool keeps at most; 0: no limit, as the seed patch"},
-	{"purge_sync", "0", "1: the free that passes lazy_max_pages purges at once itself (repeatable runs); 0: the drain worker does"},
-	{NULL, NULL, NULL},
+	MMR_OPTION("nodes", "0", "vmap nodes; 0: one per replay thread"),
+	MMR_OPTION("lazy_max_pages", "0", "lazily freed pages that start a purge; 0: the kernel's 32 MiB x fls(threads)"),
+	MMR_OPTION("flush_ns", "5000", "busy work per purge for the TLB flush, ns (the seed gives no figure)"),
+	MMR_OPTION("zone_pages", "16", "addresses interleave over the nodes in runs of this many pages"),
+	MMR_OPTION("pool_max", "0", "vmalloc-nodes: areas a pool keeps at most; 0: no limit, as the seed patch"),
+	MMR_OPTION("purge_sync", "0", "1: the free that passes lazy_max_pages purges at once itself (repeatable runs); 0: the drain worker does"),
+	{0},
 };
 
 void vm_list_add(struct vm_list *l, struct vm_area *va)

@@ -40,6 +40,7 @@ static void *global_create(const struct mmr_engine_env *env, struct mmr_error *e
 const struct mmr_engine_ops vm_global_ops = {
 	VM_ENGINE_OPS,
 	.name = "vmalloc-global",
+	.baseline = true,
 	.description = "vmalloc model: every allocation and purge under the one free_vmap_area_lock",
 	.create = global_create,
 };

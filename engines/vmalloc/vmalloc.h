@@ -210,12 +210,14 @@ void vm_purge_worker(void *engine, unsigned idx, const atomic_bool *stop);
 /* The members of a vmalloc variant's mmr_engine_ops besides name, description and create. */
 #define VM_ENGINE_OPS                                                                           \
 	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_VMALLOC, .params = vm_params,                 \
+	.outcomes = vm_outcomes,                                                                         \
 	.destroy = vm_engine_destroy, .thread_init = vm_engine_thread_init,                              \
 	.op = {[MMR_OP_ALLOC] = vm_engine_alloc, [MMR_OP_FREE] = vm_engine_free},                        \
 	.workers = vm_purge_workers, .worker = vm_purge_worker, .footprint = vm_engine_footprint,        \
 	.report = vm_engine_report
 
 extern const struct mmr_engine_param vm_params[];
+extern const struct mmr_engine_outcome vm_outcomes[];
 void vm_engine_destroy(void *engine);
 void *vm_engine_thread_init(void *engine, unsigned tid);
 int vm_engine_alloc(void *thread, struct mmr_call *op);

@@ -17,10 +17,28 @@
 #include "zsmalloc.h"
 
 const struct mmr_engine_param zs_params[] = {
-	{"interval_us", "10000", "time between the compaction worker's passes, us"},
-	{"migrate_pages", "16", "pages the worker migrates per pass (page migration rate = this / interval)"},
-	{"zone_mb", "1024", "size of the backed page zone the zspages come from, MiB"},
-	{NULL, NULL, NULL},
+	MMR_OPTION("interval_us", "10000", "time between the compaction worker's passes, us"),
+	MMR_OPTION("migrate_pages", "16", "pages the worker migrates per pass (page migration rate = this / interval)"),
+	MMR_OPTION("zone_mb", "1024", "size of the backed page zone the zspages come from, MiB"),
+	{0},
+};
+
+/* What compaction and page migration came to, beside their latencies. */
+const struct mmr_engine_outcome zs_outcomes[] = {
+	{.key = "compact_op_pages_freed", .unit = "pages", .better = MMR_BETTER_MORE, .op = "compact", .work = true,
+	 .help = "pages the trace's compact events gave back to the zone"},
+	{.key = "pages_freed", .unit = "pages", .better = MMR_BETTER_MORE,
+	 .help = "pages compaction gave back, the worker's passes and the trace's events together"},
+	{.key = "objs_moved", .unit = "objects", .better = MMR_BETTER_NEITHER, .op = "compact",
+	 .help = "objects compaction moved (worker and events)"},
+	{.key = "backoffs", .unit = "classes", .better = MMR_BETTER_FEWER, .op = "compact",
+	 .help = "classes compaction gave up on because migrate_lock was contended"},
+	{.key = "pin_busy", .unit = "objects", .better = MMR_BETTER_FEWER, .op = "compact",
+	 .help = "objects compaction could not move because their handle was pinned"},
+	{.key = "migrate_backoffs", .unit = "pages", .better = MMR_BETTER_FEWER,
+	 .help = "page migrations the worker gave up on (an object of the page pinned or the lock busy)"},
+	{.key = "migrations", .unit = "pages", .better = MMR_BETTER_MORE, .help = "pages the worker migrated"},
+	{0},
 };
 
 /* Pages per zspage for objects of SIZE: the fewest that waste the least, as zsmalloc picks. */

@@ -126,7 +126,8 @@ int zs_engine_compact(void *thread, struct mmr_call *op)
 	struct zs_thread *t = thread;
 	(void)op;
 	enter(t, true);
-	zs_compact(t->pool, t->cpu);
+	t->n.op_pages_freed += zs_compact(t->pool, t->cpu);
+	t->n.op_compactions++;
 	return 0;
 }
 
@@ -172,6 +173,8 @@ struct zs_counts zs_counts_sum(const struct zs_pool *p)
 		s.pages_freed += c->pages_freed;
 		s.objs_moved += c->objs_moved;
 		s.backoffs += c->backoffs;
+		s.op_compactions += c->op_compactions;
+		s.op_pages_freed += c->op_pages_freed;
 		s.pin_busy += c->pin_busy;
 		s.migrations += c->migrations;
 		s.migrate_backoffs += c->migrate_backoffs;
@@ -200,7 +203,8 @@ void zs_engine_report(void *engine, const struct mmr_report *r)
 		{"passes", atomic_load(&p->passes)}, {"pages_freed", n.pages_freed}, {"objs_moved", n.objs_moved},
 		{"backoffs", n.backoffs}, {"pin_busy", n.pin_busy}, {"migrations", n.migrations},
 		{"migrate_backoffs", n.migrate_backoffs}, {"zspages_alloc", n.zspages_alloc},
-		{"zspages_freed", n.zspages_freed},
+		{"zspages_freed", n.zspages_freed}, {"compact_op_pages_freed", n.op_pages_freed},
+		{"compact_ops", n.op_compactions},
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		r->u64(r->ctx, c[i].key, c[i].v);

@@ -139,6 +139,7 @@ static void *pin_create(const struct mmr_engine_env *env, struct mmr_error *err)
 const struct mmr_engine_ops zs_pinbit_ops = {
 	ZS_ENGINE_OPS,
 	.name = "zsmalloc-pinbit",
+	.baseline = true,
 	.description = "zsmalloc model before 2021: a pin bit spinlock in each handle, a per-zspage rwlock",
 	.create = pin_create,
 };

@@ -111,6 +111,7 @@ struct zs_counts {
 	uint64_t mallocs, failed, frees, maps, unmaps, spans, verified, mismatches;
 	uint64_t unmatched_unmaps, implicit_unmaps, refused_map_mapped, refused_free_mapped;
 	uint64_t compactions, pages_freed, objs_moved, backoffs, pin_busy;
+	uint64_t op_compactions, op_pages_freed; /* the trace's compact events alone (the worker's apart) */
 	uint64_t migrations, migrate_backoffs, zspages_alloc, zspages_freed;
 	uint64_t compact_ns; /* time inside compaction, all callers */
 };
@@ -315,6 +316,7 @@ int zs_pool_check(struct zs_pool *p, struct zs_handle *const *live, size_t nlive
 /* The engine for ENV with variant V; NULL with ERR on a bad option or no memory. */
 void *zs_engine_create(const struct zs_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
 extern const struct mmr_engine_param zs_params[];
+extern const struct mmr_engine_outcome zs_outcomes[];
 void zs_engine_destroy(void *engine);
 void *zs_engine_thread_init(void *engine, unsigned tid);
 void zs_engine_thread_exit(void *thread);
@@ -334,6 +336,7 @@ void zs_worker_pass(struct zs_pool *p);
 /* The members of a zsmalloc variant's mmr_engine_ops besides name, description and create. */
 #define ZS_ENGINE_OPS                                                                              \
 	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_ZSMALLOC, .params = zs_params,                   \
+	.outcomes = zs_outcomes,                                                                           \
 	.destroy = zs_engine_destroy, .thread_init = zs_engine_thread_init,                                \
 	.thread_exit = zs_engine_thread_exit,                                                              \
 	.op = {[MMR_OP_ALLOC] = zs_engine_alloc, [MMR_OP_FREE] = zs_engine_free,                           \

@@ -76,6 +76,45 @@ static int add_entry(struct mmr_engine_catalog *c, const struct mmr_engine_ops *
 	return 0;
 }
 
+/* E's outcome declarations (mmr_engine.h).  Returns 0, or -1 with ERR naming the first wrong one. */
+static int check_outcomes(const struct mmr_engine_ops *e, const char *file, struct mmr_error *err)
+{
+	size_t n = 0;
+	for (const struct mmr_engine_outcome *o = e->outcomes; o && o->key; o++) {
+		const char *why = ++n > MMR_OUTCOMES_MAX                   ? "is one too many (at most 32)"
+				  : !o->unit                                 ? "has no unit"
+				  : o->better > MMR_BETTER_FEWER               ? "has no direction MMR_BETTER_*"
+				  : o->op && mmr_op_from_name(o->op) < 0       ? "names no op"
+				  : o->work && !o->op                          ? "is work of no op"
+				  : o->work && o->better != MMR_BETTER_MORE    ? "is work, yet more of it is not better"
+				  : strlen(o->key) >= MMR_OUTCOME_KEY_MAX      ? "has a key too long"
+				  : NULL;
+		if (why) {
+			snprintf(err->msg, sizeof(err->msg), "%s: engine '%s': outcome '%.60s' %s", file, e->name,
+				 o->key, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* E's cost assumptions: a source each, and a range around nothing or a real one. */
+static int check_costs(const struct mmr_engine_ops *e, const char *file, struct mmr_error *err)
+{
+	for (const struct mmr_engine_param *p = e->params; p && p->key; p++) {
+		bool cost = p->profile || p->source;
+		const char *why = !cost && (p->lo || p->hi) ? "has a range and no source"
+				  : cost && !(p->lo < p->hi)    ? "is a cost without a range lo < hi"
+				  : NULL;
+		if (why) {
+			snprintf(err->msg, sizeof(err->msg), "%s: engine '%s': option '%.60s' %s", file, e->name,
+				 p->key, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Check every engine of LIST; fill ERR for the first that is wrong. */
 static int check_list(const struct mmr_engine_ops *const *list, const char *file, struct mmr_error *err)
 {
@@ -97,6 +136,8 @@ static int check_list(const struct mmr_engine_ops *const *list, const char *file
 				 e->name ? e->name : "?");
 			return -1;
 		}
+		if (check_outcomes(e, file, err) || check_costs(e, file, err))
+			return -1;
 	}
 	return 0;
 }

@@ -82,6 +82,7 @@ static int merge_locks(struct mmr_replay_result *r)
 static void report_u64(void *ctx, const char *key, uint64_t v)
 {
 	struct mmr_replay_result *r = ctx;
+	r->report_dropped += r->nreport == RP_MAX_REPORT;
 	if (r->nreport < RP_MAX_REPORT) {
 		struct rp_kv *kv = &r->report[r->nreport++];
 		snprintf(kv->key, sizeof(kv->key), "%s", key);
@@ -93,6 +94,7 @@ static void report_u64(void *ctx, const char *key, uint64_t v)
 static void report_f64(void *ctx, const char *key, double v)
 {
 	struct mmr_replay_result *r = ctx;
+	r->report_dropped += r->nreport == RP_MAX_REPORT;
 	if (r->nreport < RP_MAX_REPORT) {
 		struct rp_kv *kv = &r->report[r->nreport++];
 		snprintf(kv->key, sizeof(kv->key), "%s", key);
@@ -101,8 +103,31 @@ static void report_f64(void *ctx, const char *key, double v)
 	}
 }
 
-/* Everything about one finished run, then its engine destroyed.  Returns 0 or -1. */
-static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall_ticks)
+/*
+ * The run's outcomes (mmr_engine.h) from the report the engine just gave
+ * into RS.  Returns 0, or -1 with ERR naming an outcome the engine
+ * declared and did not report as a count.
+ */
+static int take_outcomes(struct mmr_replay_result *r, struct rp_runstat *rs, struct mmr_error *err)
+{
+	for (size_t i = 0; i < r->noutcomes; i++) {
+		const char *key = r->decl->outcomes[i].key;
+		size_t j = 0;
+		while (j < r->nreport && (strcmp(r->report[j].key, key) || !r->report[j].integer))
+			j++;
+		if (j == r->nreport) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "engine %s declares outcome '%s' but its report did not give it as a count: fix the engine",
+				 r->engine, key);
+			return -1;
+		}
+		rs->outcome[i] = (uint64_t)r->report[j].value;
+	}
+	return 0;
+}
+
+/* Everything about one finished run, then its engine destroyed.  Returns 0 or -1 with ERR. */
+static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall_ticks, struct mmr_error *err)
 {
 	const struct mmr_engine_ops *e = run->o->engine;
 	struct rp_runstat *rs = &r->runs[r->nruns++];
@@ -112,6 +137,7 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
 	if (!merged) {
 		e->destroy(run->engine);
 		run->engine = NULL;
+		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
 		return -1;
 	}
 	rs->wall_ns = (uint64_t)((double)wall_ticks * r->tick_ns);
@@ -120,6 +146,7 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
 		for (unsigned i = 0; i < run->plan->nthreads; i++)
 			merge_ophist(&merged[k], &run->threads[i].ops[k]);
 		rs->count[k] = merged[k].count;
+		rs->failed[k] = merged[k].failed;
 		rs->p50_ticks[k] = mmr_hist_percentile(&merged[k].lat, 50);
 		rs->p90_ticks[k] = mmr_hist_percentile(&merged[k].lat, 90);
 		rs->p99_ticks[k] = mmr_hist_percentile(&merged[k].lat, 99);
@@ -137,16 +164,20 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
 	if (rp_timeline_build(&r->timeline, run, wall_ticks, r->tick_ns)) {
 		e->destroy(run->engine);
 		run->engine = NULL;
+		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
 		return -1;
 	}
 	atomic_store(&run->phase, "reading its footprint and figures");
 	r->have_footprint = e->footprint != NULL;
 	r->footprint_bytes = rs->footprint_bytes = e->footprint ? e->footprint(run->engine) : 0;
 	r->nreport = 0;
+	r->report_dropped = 0;
 	if (e->report)
 		e->report(run->engine, &(struct mmr_report){r, report_u64, report_f64});
+	int rc = take_outcomes(r, rs, err);
 	/* The locks as the replay left them: the untimed clean-up below is no part of it. */
-	int rc = merge_locks(r);
+	if (!rc && (rc = merge_locks(r)))
+		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
 	atomic_store(&run->phase, "freeing what the trace left allocated");
 	rp_free_live(run);
 	atomic_store(&run->phase, "destroying the engine");
@@ -195,6 +226,9 @@ static struct mmr_replay_result *result_new(const struct mmr_replay_opts *o, con
 	}
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	snprintf(r->engine, sizeof(r->engine), "%s", o->engine->name);
+	r->decl = o->engine;
+	while (o->engine->outcomes && o->engine->outcomes[r->noutcomes].key)
+		r->noutcomes++;
 	snprintf(r->trace, sizeof(r->trace), "%s", o->trace);
 	snprintf(r->clock, sizeof(r->clock), "%s", mmr_clock_name());
 	r->threads = p->nthreads;
@@ -275,10 +309,8 @@ static int run_all(struct mmr_replay_result *r, const struct mmr_replay_opts *o,
 		bool guarded = rc == 0 && rp_guard_start(&guard, &run, o->watchdog_s, o->log ? o->log : stderr) == 0;
 		if (rc == 0)
 			rc = rp_run_once(&run, &env, &wall, err);
-		if (rc == 0 && gather(r, &run, wall)) {
-			snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
-			rc = -1;
-		}
+		if (rc == 0)
+			rc = gather(r, &run, wall, err);
 		if (guarded)
 			rp_guard_stop(&guard);
 		rp_run_free(&run);

@@ -152,6 +152,7 @@ static void json_run_ops(struct mmr_json *j, cJSON *e, const struct mmr_replay_r
 			continue;
 		cJSON *o = mmr_json_obj(j, ops, mmr_op_name(k));
 		mmr_json_u64(j, o, "count", rs->count[k]);
+		mmr_json_u64(j, o, "failed", rs->failed[k]);
 		mmr_json_fixed(j, o, "p50_ns", run_ns(r, (double)rs->p50_ticks[k]), 1);
 		mmr_json_fixed(j, o, "p90_ns", run_ns(r, (double)rs->p90_ticks[k]), 1);
 		mmr_json_fixed(j, o, "p99_ns", run_ns(r, (double)rs->p99_ticks[k]), 1);
@@ -171,6 +172,9 @@ static void json_repeats(struct mmr_json *j, cJSON *root, const struct mmr_repla
 		mmr_json_u64(j, e, "wall_ns", rs->wall_ns);
 		mmr_json_fixed(j, e, "throughput_ops_s", rs->ops_per_s, 1);
 		json_run_ops(j, e, r, rs);
+		cJSON *out = mmr_json_obj(j, e, "outcomes");
+		for (size_t q = 0; q < r->noutcomes; q++)
+			mmr_json_u64(j, out, r->decl->outcomes[q].key, rs->outcome[q]);
 	}
 	if (!v) {
 		j->ok = false;
@@ -192,6 +196,39 @@ static void json_repeats(struct mmr_json *j, cJSON *root, const struct mmr_repla
 		json_spread(j, o, "p99_ns", v, r->nruns);
 	}
 	free(v);
+}
+
+/*
+ * What the engine says of itself that a comparison needs: whether it is
+ * its family's baseline, the ops it runs with another engine's code, and
+ * its outcomes with their meaning (the per-run counts are in repeats).
+ */
+static void json_declared(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
+{
+	static const char *const better[] = {"neither", "more", "fewer"};
+	mmr_json_bool(j, root, "baseline", r->decl->baseline);
+	cJSON *sc = mmr_json_obj(j, root, "same_code");
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
+		if (r->decl->same_code[k])
+			mmr_json_str(j, sc, mmr_op_name(k), r->decl->same_code[k]);
+	cJSON *arr = mmr_json_arr(j, root, "outcomes");
+	for (size_t i = 0; i < r->noutcomes; i++) {
+		const struct mmr_engine_outcome *d = &r->decl->outcomes[i];
+		cJSON *o = mmr_json_push_obj(j, arr);
+		uint64_t total = 0;
+		for (unsigned k = 0; k < r->nruns; k++)
+			total += r->runs[k].outcome[i];
+		mmr_json_str(j, o, "key", d->key);
+		mmr_json_str(j, o, "unit", d->unit);
+		mmr_json_str(j, o, "better", better[d->better]);
+		if (d->op)
+			mmr_json_str(j, o, "op", d->op);
+		else
+			mmr_json_null(j, o, "op");
+		mmr_json_bool(j, o, "work", d->work);
+		mmr_json_str(j, o, "help", d->help ? d->help : "");
+		mmr_json_u64(j, o, "total", total);
+	}
 }
 
 /* Mean wall time and throughput over the runs. */
@@ -295,6 +332,8 @@ static char *results_json(const struct mmr_replay_result *r)
 		else
 			mmr_json_fixed(&j, eng, r->report[i].key, r->report[i].value, 3);
 	}
+	mmr_json_u64(&j, root, "engine_report_dropped", r->report_dropped);
+	json_declared(&j, root, r);
 	json_repeats(&j, root, r);
 	char *text = j.ok ? cJSON_Print(root) : NULL;
 	cJSON_Delete(root);

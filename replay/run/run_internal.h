@@ -110,7 +110,7 @@ void rp_plan_free(struct rp_plan *p);
 /* ---- run.c: the threads --------------------------------------------------- */
 
 #define RP_SIZECLASSES 48
-#define RP_MAX_REPORT 64
+#define RP_MAX_REPORT 128
 
 /* Bytes op O's object counts in live memory: what it asked for; a page block records only its order. */
 static inline uint64_t rp_op_bytes(const struct rp_op *o)
@@ -322,7 +322,8 @@ struct rp_runstat {
 	uint64_t p50_ticks[MMR_OP_COUNT], p90_ticks[MMR_OP_COUNT], p99_ticks[MMR_OP_COUNT];
 	uint64_t p999_ticks[MMR_OP_COUNT], max_ticks[MMR_OP_COUNT];
 	double mean_ticks[MMR_OP_COUNT];
-	uint64_t count[MMR_OP_COUNT];
+	uint64_t count[MMR_OP_COUNT], failed[MMR_OP_COUNT];
+	uint64_t outcome[MMR_OUTCOMES_MAX]; /* the engine's declared outcomes, in its order */
 	uint64_t footprint_bytes;
 };
 
@@ -363,6 +364,9 @@ struct mmr_replay_result {
 	char kernel[128], hostname[256], cpu_model[256]; /* cpu_model "": unknown */
 	struct rp_kv report[RP_MAX_REPORT]; /* the engine's own figures, last run */
 	size_t nreport;
+	uint64_t report_dropped;            /* figures past RP_MAX_REPORT, not kept */
+	const struct mmr_engine_ops *decl;  /* the engine: its outcomes, baseline mark, same-code ops */
+	size_t noutcomes;
 };
 
 /* The .dat files of R in DIR (dat.c).  Returns 0, or -1 with ERR. */
