@@ -3,8 +3,9 @@
  * test_engines.c - loading engine plugins: the build's engines load and
  * name themselves; a file that is not a shared object, a shared object
  * that is not an engine, and an engine built for another ABI are each
- * refused with one line naming the file and the reason; the engines that
- * malloc a trace's size fail a size no kernel allocates.
+ * refused with one line naming the file and the reason, as are wrong
+ * outcome and cost declarations; every family has one baseline; the
+ * engines that malloc a trace's size fail a size no kernel allocates.
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -92,6 +93,41 @@ static void test_incomplete(void **state)
 	expect_refused(NO_ALLOC_ENGINE, "lacks a name, create, destroy, an alloc op or families");
 }
 
+static void test_bad_declarations(void **state)
+{
+	(void)state;
+	expect_refused(BAD_OUTCOME_ENGINE, "engine 'bad': outcome 'moves_failed' names no op");
+	expect_refused(BAD_COST_ENGINE, "engine 'bad': option 'flush_ns' is a cost without a range lo < hi");
+}
+
+/*
+ * compare takes a family's baseline from the engines: each family the
+ * build's engines replay has exactly one (the engines of every family
+ * excepted), and every cost option of theirs has a source.
+ */
+static void test_one_baseline_per_family(void **state)
+{
+	(void)state;
+	struct mmr_engine_catalog *c = mmr_engines_load(ENGINE_DIR, stderr);
+	assert_non_null(c);
+	unsigned baselines[MMR_FAM_COUNT] = {0}, engines[MMR_FAM_COUNT] = {0};
+	for (size_t i = 0; i < mmr_engines_count(c); i++) {
+		const struct mmr_engine_ops *e = mmr_engines_get(c, i, NULL);
+		if ((e->families & (e->families - 1)) != 0)
+			continue; /* null: every family */
+		unsigned f = (unsigned)__builtin_ctz(e->families);
+		engines[f]++;
+		baselines[f] += e->baseline;
+		for (const struct mmr_engine_param *p = e->params; p && p->key; p++)
+			if (p->lo || p->hi)
+				assert_true(p->profile || p->source);
+	}
+	for (unsigned f = 0; f < MMR_FAM_COUNT; f++)
+		if (engines[f] && baselines[f] != 1)
+			fail_msg("family %s: %u engines marked baseline, one expected", mmr_family_name(f), baselines[f]);
+	mmr_engines_free(c);
+}
+
 /*
  * The engines that malloc a trace's size (libc, example) fail what no
  * kernel allocates and what would wrap beside their header, and keep a
@@ -137,6 +173,8 @@ int main(void)
 		cmocka_unit_test(test_not_an_engine),
 		cmocka_unit_test(test_other_abi),
 		cmocka_unit_test(test_incomplete),
+		cmocka_unit_test(test_bad_declarations),
+		cmocka_unit_test(test_one_baseline_per_family),
 		cmocka_unit_test(test_sizes_past_the_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -481,6 +481,65 @@ static void test_pace_bounds(void **state)
  * A trace with a gap of 2^62 ns paces through it in no time: the gap is
  * cut to --max-gap (here 1 ms) and counted.
  */
+/* ---- outcomes: taken from every run's report, and a missing one is an error --- */
+
+static void counting_report(void *engine, const struct mmr_report *r)
+{
+	struct checker *c = engine;
+	r->f64(r->ctx, "allocs_seen", 0.5); /* a figure of the same name but not a count: not the outcome */
+	r->u64(r->ctx, "allocs_seen", atomic_load(&c->allocs));
+	r->u64(r->ctx, "frees_seen", atomic_load(&c->frees));
+}
+
+static const struct mmr_engine_outcome counting_outcomes[] = {
+	{.key = "frees_seen", .unit = "frees", .better = MMR_BETTER_NEITHER},
+	{.key = "allocs_seen", .unit = "allocs", .better = MMR_BETTER_MORE, .op = "alloc", .work = true},
+	{0},
+};
+
+static const struct mmr_engine_ops counting_ops = {
+	.abi = MMR_ENGINE_ABI, .name = "counting", .families = 1u << MMR_FAM_SLAB,
+	.create = chk_create, .destroy = chk_destroy, .report = counting_report, .outcomes = counting_outcomes,
+	.op = {[MMR_OP_ALLOC] = chk_alloc, [MMR_OP_FREE] = chk_free},
+};
+
+static const struct mmr_engine_outcome silent_outcomes[] = {
+	{.key = "moves_failed", .unit = "moves", .better = MMR_BETTER_FEWER},
+	{0},
+};
+
+static const struct mmr_engine_ops silent_ops = {
+	.abi = MMR_ENGINE_ABI, .name = "silent", .families = 1u << MMR_FAM_SLAB,
+	.create = chk_create, .destroy = chk_destroy, .report = counting_report, .outcomes = silent_outcomes,
+	.op = {[MMR_OP_ALLOC] = chk_alloc, [MMR_OP_FREE] = chk_free},
+};
+
+static void test_outcomes_per_run(void **state)
+{
+	(void)state;
+	struct checker c = {0};
+	the_checker = &c;
+	write_ping_pong(100, 2);
+	struct mmr_replay_opts o = {.trace = path, .engine = &counting_ops, .threads = 2, .as_family = -1,
+				    .timing = true, .pace_factor = 1.0, .watchdog_s = 60, .repeat = 2};
+	struct mmr_error err = {{0}};
+	struct mmr_replay_result *r = mmr_replay_run(&o, &err);
+	if (!r)
+		fail_msg("%s", err.msg);
+	/* In declaration order, each run's own count (the checker's counters run on across runs). */
+	assert_int_equal(r->noutcomes, 2);
+	assert_int_equal(r->runs[0].outcome[0], 97); /* the report comes before the 3 live objects are freed */
+	assert_int_equal(r->runs[0].outcome[1], 100);
+	assert_int_equal(r->runs[1].outcome[1], 200);
+	assert_int_equal(r->runs[1].failed[MMR_OP_ALLOC], 0);
+	mmr_replay_result_free(r);
+
+	o.engine = &silent_ops;
+	assert_null(mmr_replay_run(&o, &err));
+	assert_string_equal(err.msg, "engine silent declares outcome 'moves_failed' but its report did not give it "
+				     "as a count: fix the engine");
+}
+
 static void test_pace_gap_cut(void **state)
 {
 	(void)state;
@@ -537,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_watchdog_outside_replay),
 		cmocka_unit_test(test_pace_bounds),
 		cmocka_unit_test(test_pace_gap_cut),
+		cmocka_unit_test(test_outcomes_per_run),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
