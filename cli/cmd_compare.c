@@ -13,20 +13,27 @@
 #include "mmr_report.h"
 
 static const char compare_help[] =
-	"usage: mmreplay compare RESULTS_DIR... -o REPORT_DIR [--baseline ENGINE] [--no-plots]\n"
+	"usage: mmreplay compare RESULTS_DIR... -o REPORT_DIR [--baseline ENGINE] [--aa] [--no-plots]\n"
 	"\n"
 	"Compare engines that replayed the same trace: per op, p50, p90, p99,\n"
 	"p99.9, max and calls/s of every engine with the change against the\n"
 	"baseline, whether each change is significant (from the runs of\n"
 	"`replay --repeat N`), lock contention side by side, throughput and\n"
-	"memory, overlaid plots, and one verdict line per engine.  Writes\n"
+	"memory, the work each engine did (its outcomes: failed calls, fallbacks,\n"
+	"pages freed...), overlaid plots, and one verdict line per engine,\n"
+	"which gives every speed change with the outcome changes beside it.\n"
+	"Writes\n"
 	"REPORT_DIR/report.md and a self-contained REPORT_DIR/report.html.\n"
 	"Each RESULTS_DIR is one engine's results or the -o directory of a\n"
 	"replay; results of different traces are refused.\n"
 	"\n"
 	"  -o, --output DIR       the report directory (required; created)\n"
 	"  -b, --baseline ENGINE  the engine the others are compared with\n"
-	"                         (default: the first found)\n"
+	"                         (default: the engine marked as its family's\n"
+	"                         baseline, else the first found)\n"
+	"      --aa               A/A test: the baseline's runs split in two and\n"
+	"                         tested against each other, to measure how often\n"
+	"                         noise looks significant here (4 or more runs)\n"
 	"      --no-plots         tables and verdicts only (no gnuplot needed)\n"
 	"  -q, --quiet            do not print the verdict lines\n"
 	"  -h, --help             show this help\n";
@@ -37,6 +44,7 @@ static int compare_run(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"baseline", required_argument, NULL, 'b'},
 		{"no-plots", no_argument, NULL, 'P'},
+		{"aa", no_argument, NULL, 'A'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -49,6 +57,7 @@ static int compare_run(int argc, char **argv)
 		case 'o': o.outdir = optarg; break;
 		case 'b': o.baseline = optarg; break;
 		case 'P': o.plots = false; break;
+		case 'A': o.aa = true; break;
 		case 'q': quiet = true; break;
 		case 'h': return cli_print_help(&cli_cmd_compare);
 		default: return CLI_USAGE;

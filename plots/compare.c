@@ -18,72 +18,23 @@
 
 #include "report.h"
 
-/* A change against the baseline: in percent, and whether it is more than noise. */
-struct change {
-	double pct; /* NAN when there is nothing to compare */
-	struct mmr_signif sig;
-};
-
-static struct change change_of(double base, const double *base_runs, unsigned nb, double v, const double *runs,
-			       unsigned n)
-{
-	struct change c = {.pct = NAN};
-	if (isfinite(base) && isfinite(v))
-		c.pct = base > 0 ? (v - base) / base * 100 : v == base ? 0 : NAN;
-	mmr_signif_test(base_runs ? base_runs : &base, base_runs ? nb : 0, runs ? runs : &v, runs ? n : 0, &c.sig);
-	return c;
-}
-
-/* Engine I's change in op K's statistic S. */
-static struct change op_change(const struct rpt_cmp *c, size_t i, unsigned k, unsigned s)
-{
-	const struct mmr_results *b = &c->res[0], *r = &c->res[i];
-	return change_of(b->ops[k].stat[s], b->ops[k].runs[s], b->nruns, r->ops[k].stat[s], r->ops[k].runs[s], r->nruns);
-}
-
-static struct change tput_change(const struct rpt_cmp *c, size_t i)
-{
-	const struct mmr_results *b = &c->res[0], *r = &c->res[i];
-	return change_of(b->throughput, b->run_throughput, b->nruns, r->throughput, r->run_throughput, r->nruns);
-}
-
-static const char *sig_short(enum mmr_sig s)
-{
-	return s == MMR_SIG_YES ? ", sig." : s == MMR_SIG_NO ? ", n.s." : "";
-}
-
-static const char *sig_long(const struct mmr_signif *s)
-{
-	if (s->sig != MMR_SIG_UNKNOWN)
-		return s->sig == MMR_SIG_YES ? "significant" : "not significant";
-	return !s->na || !s->nb ? "no per-run figures: no significance" : "single run: no significance";
-}
-
-/* "+3.2%" or "-87%": one decimal only where it matters. */
-static void pct_text(char *buf, size_t n, double pct)
-{
-	if (!isfinite(pct))
-		snprintf(buf, n, "n/a");
-	else
-		snprintf(buf, n, fabs(pct) >= 9.95 ? "%+.0f%%" : "%+.1f%%", pct);
-}
-
 /* A figure and, off the baseline row, its change: "1.20 us (-12.3%, sig.)". */
 static void figure_cell(struct rpt_cmp *c, struct rpt_table *t, long row, size_t col, const char *value,
-			const struct change *ch)
+			const struct rpt_change *ch)
 {
 	char p[32];
 	if (!ch || !isfinite(ch->pct)) {
 		rpt_cell(&c->doc, t, row, col, "%s", value);
 		return;
 	}
-	pct_text(p, sizeof(p), ch->pct);
-	rpt_cell(&c->doc, t, row, col, "%s (%s%s)", value, p, sig_short(ch->sig.sig));
+	rpt_pct_text(p, sizeof(p), ch->pct);
+	rpt_cell(&c->doc, t, row, col, "%s (%s%s)", value, p, rpt_sig_short(ch->sig.sig));
 }
 
 static const char *legend_fmt =
 	"Change against %s in parentheses. sig.: the 95%% confidence interval of the difference of the per-run "
-	"figures (Welch) excludes 0; n.s.: it does not; no mark: fewer than two runs on a side, so no "
+	"figures (Welch) excludes 0; n.s.: it does not; noise: it does, but the change is no larger than the "
+	"noise floor (section Noise floor); no mark: fewer than two runs on a side, so no "
 	"significance can be claimed (replay with --repeat N).";
 
 /* Per op: calls, p50..max and calls per second, every engine. */
@@ -111,7 +62,7 @@ static void op_tables(struct rpt_cmp *c)
 			}
 			rpt_cell(&c->doc, t, row, 1, "%llu", (unsigned long long)op->count);
 			for (unsigned st = 0; st < MMR_STAT_COUNT; st++) {
-				struct change ch = op_change(c, i, k, st);
+				struct rpt_change ch = rpt_op_change(c, i, k, st);
 				rpt_ns(v, sizeof(v), op->stat[st]);
 				figure_cell(c, t, row, 2 + st, v, i && c->res[0].ops[k].present ? &ch : NULL);
 			}
@@ -130,7 +81,7 @@ static void whole_table(struct rpt_cmp *c)
 	struct rpt_table *t = rpt_table(&c->doc, s, "throughput and memory", 5, head);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct mmr_results *r = &c->res[i];
-		struct change ch = tput_change(c, i);
+		struct rpt_change ch = rpt_tput_change(c, i);
 		char v[64];
 		long row = rpt_row(&c->doc, t);
 		rpt_cell(&c->doc, t, row, 0, "%s", r->engine);
@@ -204,7 +155,7 @@ static void signif_table(struct rpt_cmp *c)
 				bool whole = k == MMR_OP_COUNT;
 				if (!whole && (!c->res[0].ops[k].present || !c->res[i].ops[k].present))
 					continue;
-				struct change ch = whole ? tput_change(c, i) : op_change(c, i, k, st);
+				struct rpt_change ch = whole ? rpt_tput_change(c, i) : rpt_op_change(c, i, k, st);
 				char d[48], lo[32], hi[32];
 				if (!ch.sig.na && !ch.sig.nb)
 					continue; /* no per-run figure of this kind on either side */
@@ -228,78 +179,12 @@ static void signif_table(struct rpt_cmp *c)
 				rpt_cell(&c->doc, t, row, 3, "%s", isfinite(ch.sig.diff) ? d : "-");
 				rpt_cell(&c->doc, t, row, 4, isfinite(ch.sig.ci_low) ? "%s .. %s" : "-", lo, hi);
 				rpt_cell(&c->doc, t, row, 5, isfinite(ch.sig.mw_p) ? "%.3f" : "-", ch.sig.mw_p);
-				rpt_cell(&c->doc, t, row, 6, "%s", sig_long(&ch.sig));
+				rpt_cell(&c->doc, t, row, 6, "%s", rpt_sig_long(&ch.sig));
 			}
 	rpt_legend(&c->doc, t,
 		   "Difference of the per-run means (engine minus %s). The verdict follows the interval; the U "
 		   "test's p is given for reference (with fewer than 4 runs a side it cannot go below 0.05).",
 		   c->res[0].engine);
-}
-
-/* One verdict item: "release p99", "-87%", "significant". */
-struct item {
-	char what[64], pct[32];
-	const char *sig;
-	double weight;
-};
-
-static int by_weight(const void *a, const void *b)
-{
-	double x = ((const struct item *)a)->weight, y = ((const struct item *)b)->weight;
-	return (x < y) - (x > y);
-}
-
-/*
- * How much a change should count in ranking the verdicts: real ones
- * first, then by the size of the ratio on a log scale, so that halving
- * and doubling weigh the same and a 100-fold change of a noisy tail does
- * not drown a significant 2-fold one.
- */
-static double weight_of(const struct change *ch)
-{
-	double ratio = 1 + fmax(ch->pct, -99.9) / 100, w = fabs(log(ratio));
-	return ch->sig.sig == MMR_SIG_YES ? w : ch->sig.sig == MMR_SIG_UNKNOWN ? w * 0.3 : w * 0.05;
-}
-
-static void set_item(struct item *it, const char *what, const struct change *ch)
-{
-	snprintf(it->what, sizeof(it->what), "%s", what);
-	pct_text(it->pct, sizeof(it->pct), ch->pct);
-	it->sig = sig_long(&ch->sig);
-	it->weight = weight_of(ch);
-}
-
-/*
- * Engine I's line: its four weightiest changes among the ops' p99 and throughput,
- * "cma-spinlock: release p99 -87% vs cma-mutex (significant); alloc p99 +3% (not significant)".
- */
-static void verdict_for(struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
-{
-	struct item items[MMR_OP_COUNT + 1];
-	size_t n = 0, len;
-	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
-		struct change ch = op_change(c, i, k, MMR_STAT_P99);
-		char what[64];
-		if (!c->res[0].ops[k].present || !c->res[i].ops[k].present || !isfinite(ch.pct))
-			continue;
-		snprintf(what, sizeof(what), "%s p99", mmr_op_name(k));
-		set_item(&items[n++], what, &ch);
-	}
-	struct change tp = tput_change(c, i);
-	if (isfinite(tp.pct))
-		set_item(&items[n++], "throughput", &tp);
-	qsort(items, n, sizeof(items[0]), by_weight);
-	n = n < 4 ? n : 4;
-	len = (size_t)snprintf(v->text, sizeof(v->text), "%s:", c->res[i].engine);
-	v->weight = 0;
-	for (size_t j = 0; j < n && len < sizeof(v->text); j++) {
-		len += (size_t)snprintf(v->text + len, sizeof(v->text) - len, "%s %s %s%s%s (%s)", j ? ";" : "",
-					items[j].what, items[j].pct, j ? "" : " vs ", j ? "" : c->res[0].engine,
-					items[j].sig);
-		v->weight = items[j].weight > v->weight ? items[j].weight : v->weight;
-	}
-	if (!n)
-		snprintf(v->text + len, sizeof(v->text) - len, " nothing to compare with %s", c->res[0].engine);
 }
 
 static int by_verdict_weight(const void *a, const void *b)
@@ -317,7 +202,7 @@ static void verdicts(struct rpt_cmp *c, struct mmr_compare_result *res)
 		return;
 	}
 	for (size_t i = 1; i < c->n; i++)
-		verdict_for(c, i, &v[i - 1]);
+		rpt_verdict_line(c, i, &v[i - 1]);
 	qsort(v, c->n - 1, sizeof(*v), by_verdict_weight);
 	for (size_t i = 0; i + 1 < c->n; i++)
 		rpt_verdict(&c->doc, "%s", v[i].text);
@@ -386,6 +271,10 @@ static int check_all(struct rpt_cmp *c, struct mmr_error *err)
 	size_t base = 0;
 	while (c->o->baseline && base < c->n && strcmp(c->res[base].engine, c->o->baseline))
 		base++;
+	while (!c->o->baseline && base < c->n && !c->res[base].baseline)
+		base++;
+	if (!c->o->baseline && base == c->n)
+		base = 0; /* none marked (older results, or engines of no family): the first */
 	if (base == c->n) {
 		snprintf(err->msg, sizeof(err->msg), "baseline engine '%.60s' is not among the results", c->o->baseline);
 		return -1;
@@ -410,8 +299,11 @@ static void intro(struct rpt_cmp *c, FILE *warn)
 	snprintf(c->where, sizeof(c->where), "%u thread%s on %u CPUs%s%.60s", b->threads, plural, b->online_cpus,
 		 b->kernel[0] ? ", Linux " : "", b->kernel);
 	rpt_intro(&c->doc, "Trace %s (%llu events), replayed on %u thread%s on a machine with %u online CPUs%s%s. "
-		  "Baseline: %s.", b->trace, (unsigned long long)b->trace_events, b->threads, plural, b->online_cpus,
-		  b->kernel[0] ? ", Linux " : "", b->kernel, b->engine);
+		  "Baseline: %s (%s).", b->trace, (unsigned long long)b->trace_events, b->threads, plural, b->online_cpus,
+		  b->kernel[0] ? ", Linux " : "", b->kernel, b->engine,
+		  c->o->baseline ? "named with -b"
+		  : b->baseline  ? "the engine is marked as its family's baseline"
+				 : "the first: no engine is marked as its family's baseline; -b names one");
 	if (b->cpu_model[0])
 		rpt_intro(&c->doc, "CPU: %s.", b->cpu_model);
 	for (size_t i = 0; i < c->n; i++) {
@@ -452,13 +344,16 @@ int mmr_compare(const struct mmr_compare_opts *o, struct mmr_compare_result *res
 		rc = rpt_make_dirs(o->outdir, err);
 	if (!rc) {
 		intro(&c, o->warn ? o->warn : stderr);
+		rpt_noise_measure(&c);
 		verdicts(&c, res);
 		op_tables(&c);
 		whole_table(&c);
+		rpt_outcome_table(&c);
 		lock_table(&c);
 		if (o->plots)
 			c.plots = rpt_section(&c.doc, "Plots");
 		signif_table(&c);
+		rpt_noise_section(&c);
 		if (o->plots)
 			rc = rpt_compare_plots(&c, &g, err);
 	}
@@ -472,6 +367,7 @@ int mmr_compare(const struct mmr_compare_opts *o, struct mmr_compare_result *res
 		mmr_compare_result_free(res);
 	for (size_t i = 0; i < c.n; i++)
 		mmr_results_free(&c.res[i]);
+	rpt_noise_free(&c);
 	free(c.res);
 	rpt_doc_free(&c.doc);
 	return rc;

@@ -84,6 +84,26 @@ struct mmr_results_op {
 	uint64_t count, failed;
 	double stat[MMR_STAT_COUNT];  /* ns over all runs; NAN when not timed */
 	double *runs[MMR_STAT_COUNT]; /* per run (nruns of them, NAN where a run lacks it); NULL: none */
+	double *run_count;            /* calls per run (nruns), or NULL */
+	char same_code[48];           /* the code it runs where other engines run it too, "" when its own */
+};
+
+/* Which way an outcome counts (the engine's MMR_BETTER_*). */
+enum mmr_direction { MMR_DIR_NEITHER, MMR_DIR_MORE, MMR_DIR_FEWER };
+
+/*
+ * An outcome of a run (mmr_engine.h's struct mmr_engine_outcome): a count
+ * the engine declared, or the calls an op failed, which the reader adds
+ * for every op replayed.
+ */
+struct mmr_results_outcome {
+	char key[48], unit[24], help[160];
+	enum mmr_direction better;
+	int op;            /* enum mmr_op, or -1: the engine's background work */
+	bool work;         /* what OP's calls achieve */
+	bool failed_calls; /* OP's failed calls, from the runner */
+	double mean;       /* per run */
+	double *runs;      /* nruns of them (NAN where a run lacks it), or NULL */
 };
 
 struct mmr_results_lock {
@@ -100,7 +120,11 @@ struct mmr_results {
 	bool timing;
 	double wall_ns, throughput;   /* means over the runs */
 	double *run_throughput;       /* nruns of them, or NULL */
+	double *run_wall_ns;          /* nruns of them, or NULL */
+	bool baseline;                /* the engine is its family's baseline */
 	struct mmr_results_op ops[MMR_OP_COUNT];
+	struct mmr_results_outcome *outcomes;
+	size_t noutcomes;
 	struct mmr_results_lock *locks;
 	size_t nlocks;
 	double footprint_bytes, peak_rss_bytes; /* NAN when unknown */
@@ -140,7 +164,8 @@ int mmr_plot_results(struct mmr_gnuplot *g, const char *dir, const char *outdir,
 
 /* ---- signif.c: is a difference real? ------------------------------------- */
 
-enum mmr_sig { MMR_SIG_UNKNOWN, MMR_SIG_NO, MMR_SIG_YES };
+/* NOISE: the interval excludes 0, but the change is no larger than the noise floor (compare.c). */
+enum mmr_sig { MMR_SIG_UNKNOWN, MMR_SIG_NO, MMR_SIG_YES, MMR_SIG_NOISE };
 
 struct mmr_signif {
 	unsigned na, nb;           /* finite values used */
@@ -165,7 +190,8 @@ double mmr_mann_whitney_p(const double *a, unsigned na, const double *b, unsigne
 struct mmr_compare_opts {
 	const char *const *dirs; /* results directories (an engine's, or a replay's -o) */
 	size_t ndirs;
-	const char *baseline;    /* engine name, or NULL: the first */
+	const char *baseline;    /* engine name, or NULL: the one marked its family's baseline, else the first */
+	bool aa;                 /* also test the baseline's runs split in two against each other (A/A) */
 	const char *outdir;      /* REPORT_DIR, created if missing */
 	const char *title;       /* heading, or NULL for one made from the trace */
 	bool plots;              /* draw the overlays (needs gnuplot) */
@@ -174,7 +200,7 @@ struct mmr_compare_opts {
 
 /* One verdict line, and how much it matters: its largest change, significant ones counting most. */
 struct mmr_verdict {
-	char text[512];
+	char text[1024];
 	double weight;
 };
 

@@ -116,15 +116,92 @@ struct rpt_cmp;
 /* Draw the comparison's plots into OUTDIR/plots (data in OUTDIR/data) and add them to D.  0 or -1 (ERR). */
 int rpt_compare_plots(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *err);
 
-/* What compare.c and compare_plots.c share: the loaded engines, baseline first. */
+/* Per figure (the MMR_STAT_* and, last, the throughput): the largest change in percent seen; NAN: none. */
+#define RPT_FIGURES (MMR_STAT_COUNT + 1)
+
+/*
+ * The noise floor of a comparison, measured where only noise can make a
+ * difference: the ops the baseline and one engine run with the same code
+ * (that pair's floor, PAIR[i]), and with --aa the baseline's runs split in
+ * two (AA, every pair's).  TESTS and FALSE_POS count those tests and how
+ * many the interval called significant.
+ */
+struct rpt_noise {
+	double (*pair)[RPT_FIGURES]; /* per engine, NULL when out of memory */
+	double aa[RPT_FIGURES];
+	unsigned tests, false_pos;
+	unsigned aa_tests, aa_false_pos;
+};
+
+/* The floor for engine I's figure F (the larger of its pair's and the A/A one); NAN when none. */
+double rpt_noise_floor(const struct rpt_cmp *c, size_t i, unsigned f);
+
+/* What compare.c, verdict.c, outcomes.c and compare_plots.c share: the loaded engines, baseline first. */
 struct rpt_cmp {
 	const struct mmr_compare_opts *o;
 	struct mmr_results *res;
 	size_t n;
+	struct rpt_noise noise;
 	struct rpt_doc doc;
 	struct rpt_section *plots; /* where the figures go */
 	char ncols[16];            /* columns of the per-engine tables in data/, as text for gnuplot */
 	char where[160];           /* "2 threads on 2 CPUs, Linux 6.1.0": every plot's title ends with it */
 };
+
+/* ---- verdict.c: changes against the baseline and the verdict lines ------- */
+
+/* A change against the baseline: in percent, and whether it is more than noise. */
+struct rpt_change {
+	double pct; /* NAN when there is nothing to compare */
+	struct mmr_signif sig;
+};
+
+/* The change from BASE to V, tested on the per-run figures where both sides have them (NULL: none). */
+struct rpt_change rpt_change_of(double base, const double *base_runs, unsigned nb, double v, const double *runs,
+				unsigned n);
+/* Engine I's change in op K's statistic S, and in throughput, the noise floor applied. */
+struct rpt_change rpt_op_change(const struct rpt_cmp *c, size_t i, unsigned k, unsigned s);
+struct rpt_change rpt_tput_change(const struct rpt_cmp *c, size_t i);
+/* Whether engine I runs op K with the baseline's code (both declare one same_code name). */
+bool rpt_same_code(const struct rpt_cmp *c, size_t i, unsigned k);
+/* ", sig." / ", n.s." / ", noise" / "", and the long forms for the verdicts and tables. */
+const char *rpt_sig_short(enum mmr_sig s);
+const char *rpt_sig_long(const struct mmr_signif *s);
+/* "+3.2%" or "-87%" into BUF; "n/a" for NAN. */
+void rpt_pct_text(char *buf, size_t n, double pct);
+/*
+ * Whether a change from BASE to V counts: significant, or with too few
+ * runs to test, at least 10% of the larger of the two.
+ */
+bool rpt_material(const struct rpt_change *ch, double base, double v);
+/* R's outcome KEY, or NULL. */
+const struct mmr_results_outcome *rpt_outcome_find(const struct mmr_results *r, const char *key);
+/* Engine I's outcome O against the baseline's B. */
+struct rpt_change rpt_outcome_change(const struct rpt_cmp *c, size_t i, const struct mmr_results_outcome *b,
+				     const struct mmr_results_outcome *o);
+
+/* An op's work: done per call and per second, against the baseline. */
+struct rpt_work {
+	char unit[64];            /* "successful move calls", or the op's work outcome */
+	struct rpt_change share;  /* work per call */
+	struct rpt_change rate;   /* work per second of wall time */
+	double base_share, v_share;
+	bool differs;             /* the work per call differs materially */
+};
+
+void rpt_work_of(const struct rpt_cmp *c, size_t i, unsigned k, struct rpt_work *w);
+
+/* Engine I's verdict line against the baseline c->res[0], and its weight. */
+void rpt_verdict_line(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v);
+
+/* ---- outcomes.c: the work done, and the noise floor ------------------------ */
+
+/* Fill C->noise from the same-code ops and, with C->o->aa, the baseline's runs split in two. */
+void rpt_noise_measure(struct rpt_cmp *c);
+void rpt_noise_free(struct rpt_cmp *c);
+/* The section on the noise floor: what was tested, what it found. */
+void rpt_noise_section(struct rpt_cmp *c);
+/* The table of outcomes and work done, every engine. */
+void rpt_outcome_table(struct rpt_cmp *c);
 
 #endif /* MMR_REPORT_INTERNAL_H */

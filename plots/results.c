@@ -101,6 +101,12 @@ static void copy_name(char *dst, size_t n, const char *src)
 			*p = '?';
 }
 
+static void copy_str(char *dst, size_t n, const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	copy_name(dst, n, cJSON_IsString(v) ? v->valuestring : "");
+}
+
 /* Per-run figures from repeats[]: each op's stats and the throughput.  Returns 0 or -1 (memory). */
 static int load_repeats(struct mmr_results *r, const cJSON *reps)
 {
@@ -110,18 +116,22 @@ static int load_repeats(struct mmr_results *r, const cJSON *reps)
 		return 0;
 	}
 	r->nruns = n;
-	if (!(r->run_throughput = calloc(n, sizeof(double))))
+	if (!(r->run_throughput = calloc(n, sizeof(double))) || !(r->run_wall_ns = calloc(n, sizeof(double))))
 		return -1;
 	bool partial = false;
 	for (unsigned i = 0; i < n; i++) {
 		const cJSON *run = cJSON_GetArrayItem(reps, (int)i);
 		r->run_throughput[i] = num(run, "throughput_ops_s");
+		r->run_wall_ns[i] = num(run, "wall_ns");
 		const cJSON *ops = cJSON_GetObjectItemCaseSensitive(run, "ops");
 		for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
 			struct mmr_results_op *op = &r->ops[k];
 			const cJSON *o = cJSON_GetObjectItemCaseSensitive(ops, mmr_op_name(k));
 			if (!op->present)
 				continue;
+			if (!op->run_count && !(op->run_count = calloc(n, sizeof(double))))
+				return -1;
+			op->run_count[i] = num(o, "count");
 			for (unsigned s = 0; s < MMR_STAT_COUNT; s++) {
 				if (!op->runs[s] && !(op->runs[s] = calloc(n, sizeof(double))))
 					return -1;
@@ -132,6 +142,84 @@ static int load_repeats(struct mmr_results *r, const cJSON *reps)
 	}
 	if (partial)
 		note(r, "some per-run latency figures missing");
+	return 0;
+}
+
+/* A new outcome at the end of R's list, zeroed; NULL when out of memory. */
+static struct mmr_results_outcome *new_outcome(struct mmr_results *r)
+{
+	struct mmr_results_outcome *g = realloc(r->outcomes, (r->noutcomes + 1) * sizeof(*g));
+	if (!g)
+		return NULL;
+	r->outcomes = g;
+	memset(&g[r->noutcomes], 0, sizeof(*g));
+	g[r->noutcomes].op = -1;
+	return &g[r->noutcomes++];
+}
+
+/*
+ * O's per-run values from the repeats: member KEY of each run's object
+ * SUB (or of SUB's member OP when OP is not NULL); its mean over the
+ * runs that have it, TOTAL over RUNS runs when none has (an older file).
+ */
+static int outcome_runs(struct mmr_results *r, struct mmr_results_outcome *o, const cJSON *reps, const char *sub,
+			const char *op, const char *key, double total, double runs)
+{
+	unsigned n = r->nruns, have = 0;
+	double sum = 0;
+	if (n && !(o->runs = calloc(n, sizeof(double))))
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(reps, (int)i), sub);
+		o->runs[i] = num(op ? cJSON_GetObjectItemCaseSensitive(s, op) : s, key);
+		if (isfinite(o->runs[i]))
+			sum += o->runs[i], have++;
+	}
+	o->mean = have ? sum / have : total / (runs >= 1 ? runs : 1);
+	return 0;
+}
+
+/* The outcomes the engine declared, then each replayed op's failed calls.  0, or -1 (memory). */
+static int load_outcomes(struct mmr_results *r, const cJSON *d)
+{
+	static const char *const dirs[] = {"neither", "more", "fewer"};
+	const cJSON *reps = cJSON_GetObjectItemCaseSensitive(d, "repeats"), *decl;
+	double runs = num(d, "runs");
+	cJSON_ArrayForEach(decl, cJSON_GetObjectItemCaseSensitive(d, "outcomes"))
+	{
+		const cJSON *key = cJSON_GetObjectItemCaseSensitive(decl, "key");
+		const cJSON *op = cJSON_GetObjectItemCaseSensitive(decl, "op");
+		const cJSON *better = cJSON_GetObjectItemCaseSensitive(decl, "better");
+		struct mmr_results_outcome *o;
+		if (!cJSON_IsString(key))
+			continue;
+		if (!(o = new_outcome(r)))
+			return -1;
+		copy_name(o->key, sizeof(o->key), key->valuestring);
+		copy_str(o->unit, sizeof(o->unit), decl, "unit");
+		copy_str(o->help, sizeof(o->help), decl, "help");
+		for (unsigned b = 0; b < 3 && cJSON_IsString(better); b++)
+			o->better = !strcmp(better->valuestring, dirs[b]) ? (enum mmr_direction)b : o->better;
+		o->op = cJSON_IsString(op) ? mmr_op_from_name(op->valuestring) : -1;
+		o->work = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(decl, "work")) && o->op >= 0;
+		if (outcome_runs(r, o, reps, "outcomes", NULL, o->key, num(decl, "total"), runs))
+			return -1;
+	}
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
+		struct mmr_results_outcome *o;
+		if (!r->ops[k].present)
+			continue;
+		if (!(o = new_outcome(r)))
+			return -1;
+		snprintf(o->key, sizeof(o->key), "%s.failed", mmr_op_name(k));
+		snprintf(o->unit, sizeof(o->unit), "calls");
+		snprintf(o->help, sizeof(o->help), "%s calls the engine failed", mmr_op_name(k));
+		o->better = MMR_DIR_FEWER;
+		o->op = (int)k;
+		o->failed_calls = true;
+		if (outcome_runs(r, o, reps, "ops", mmr_op_name(k), "failed", (double)r->ops[k].failed, runs))
+			return -1;
+	}
 	return 0;
 }
 
@@ -160,12 +248,6 @@ static int load_locks(struct mmr_results *r, const cJSON *locks)
 		d->wait_ns_max = count(l, "wait_ns_max");
 	}
 	return 0;
-}
-
-static void copy_str(char *dst, size_t n, const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	copy_name(dst, n, cJSON_IsString(v) ? v->valuestring : "");
 }
 
 /* The keys every comparison needs.  Returns 0, or -1 with ERR naming the first missing one. */
@@ -198,11 +280,12 @@ static int load_head(struct mmr_results *r, const cJSON *d, const char *path, st
 	return 0;
 }
 
-static void load_ops(struct mmr_results *r, const cJSON *ops)
+static void load_ops(struct mmr_results *r, const cJSON *ops, const cJSON *same_code)
 {
 	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(ops, mmr_op_name(k));
 		struct mmr_results_op *op = &r->ops[k];
+		copy_str(op->same_code, sizeof(op->same_code), same_code, mmr_op_name(k));
 		if (!cJSON_IsObject(o) || !count(o, "count"))
 			continue;
 		op->present = true;
@@ -233,8 +316,9 @@ int mmr_results_load(const char *dir, struct mmr_results *r, struct mmr_error *e
 	}
 	int rc = load_head(r, d, path, err);
 	if (!rc) {
-		load_ops(r, cJSON_GetObjectItemCaseSensitive(d, "ops"));
-		if (load_repeats(r, cJSON_GetObjectItemCaseSensitive(d, "repeats")) ||
+		load_ops(r, cJSON_GetObjectItemCaseSensitive(d, "ops"), cJSON_GetObjectItemCaseSensitive(d, "same_code"));
+		r->baseline = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "baseline"));
+		if (load_repeats(r, cJSON_GetObjectItemCaseSensitive(d, "repeats")) || load_outcomes(r, d) ||
 		    load_locks(r, cJSON_GetObjectItemCaseSensitive(d, "locks"))) {
 			snprintf(err->msg, sizeof(err->msg), "%.400s: out of memory", path);
 			rc = -1;
@@ -248,11 +332,21 @@ int mmr_results_load(const char *dir, struct mmr_results *r, struct mmr_error *e
 
 void mmr_results_free(struct mmr_results *r)
 {
-	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
 		for (unsigned s = 0; s < MMR_STAT_COUNT; s++) {
 			free(r->ops[k].runs[s]);
 			r->ops[k].runs[s] = NULL;
 		}
+		free(r->ops[k].run_count);
+		r->ops[k].run_count = NULL;
+	}
+	for (size_t i = 0; i < r->noutcomes; i++)
+		free(r->outcomes[i].runs);
+	free(r->outcomes);
+	r->outcomes = NULL;
+	r->noutcomes = 0;
+	free(r->run_wall_ns);
+	r->run_wall_ns = NULL;
 	free(r->run_throughput);
 	free(r->locks);
 	r->run_throughput = NULL;
