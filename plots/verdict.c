@@ -166,17 +166,20 @@ void rpt_work_of(const struct rpt_cmp *c, size_t i, unsigned k, struct rpt_work 
 	w->differs = rpt_material(&w->share, mshare[0], mshare[1]);
 }
 
-/* One item of a line: "release p99", "-87%", "significant". */
+/* One item of a line: "release p99", "-87%", "significant"; ORDER breaks ties of weight. */
 struct item {
 	char what[96], pct[32];
 	const char *sig;
 	double weight;
+	size_t order;
 };
 
 static int by_weight(const void *a, const void *b)
 {
-	double x = ((const struct item *)a)->weight, y = ((const struct item *)b)->weight;
-	return (x < y) - (x > y);
+	const struct item *x = a, *y = b;
+	if (x->weight != y->weight)
+		return (x->weight < y->weight) - (x->weight > y->weight);
+	return (x->order > y->order) - (x->order < y->order);
 }
 
 /*
@@ -218,8 +221,9 @@ static size_t speed_items(const struct rpt_cmp *c, size_t i, struct item *items)
 		rpt_work_of(c, i, k, &w);
 		bool same = rpt_same_code(c, i, k);
 		if (isfinite(ch.pct)) {
-			snprintf(what, sizeof(what), "%s p99%s", mmr_op_name(k), same ? " (same code as the baseline)" : "");
-			set_item(&items[n++], what, &ch, same ? 0 : w.differs ? 0.05 : 1);
+			snprintf(what, sizeof(what), "%s p99%s", mmr_op_name(k),
+				 same ? " (same code as the baseline)" : w.differs ? " (its work differs)" : "");
+			set_item(&items[n++], what, &ch, same || w.differs ? 0 : 1);
 		}
 		if (w.differs && isfinite(w.rate.pct)) {
 			snprintf(what, sizeof(what), "%s/s", w.unit);
@@ -308,6 +312,8 @@ void rpt_verdict_line(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
 	struct item items[2 * MMR_OP_COUNT + 1];
 	char tail[640];
 	size_t n = speed_items(c, i, items), len;
+	for (size_t j = 0; j < n; j++)
+		items[j].order = j;
 	qsort(items, n, sizeof(items[0]), by_weight);
 	n = n < 4 ? n : 4;
 	len = (size_t)snprintf(v->text, sizeof(v->text), "%s:", c->res[i].engine);
