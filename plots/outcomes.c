@@ -168,6 +168,10 @@ static void outcome_cell(struct rpt_cmp *c, struct rpt_table *t, long row, size_
 		return;
 	}
 	struct rpt_change ch = b ? rpt_outcome_change(c, i, b, o) : (struct rpt_change){.pct = NAN};
+	if (i && b && b->mean == 0 && o->mean != 0) {
+		rpt_cell(&c->doc, t, row, i + 1, "%.6g (from 0%s)", o->mean, rpt_sig_short(ch.sig.sig));
+		return;
+	}
 	if (!i || !b || !isfinite(ch.pct)) {
 		rpt_cell(&c->doc, t, row, i + 1, "%.6g", o->mean);
 		return;

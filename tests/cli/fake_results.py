@@ -7,12 +7,18 @@
 #   fake_results.py DIR ENGINE [--trace T] [--events N] [--tput v1,v2,...]
 #                   [--op OP:STAT=v1,v2,... ...] [--no-repeats] [--drop KEY]
 #                   [--lock NAME:ACQ:CONTENDED:WAIT_NS ...] [--no-timing] [--dat]
+#                   [--failed OP=v1,v2,...] [--outcome KEY:UNIT:BETTER:OP=v1,v2,...]
+#                   [--same-code OP=NAME] [--baseline-flag]
 #
 # STAT is p50, p90, p99, p999 or max; each listed value is one run's figure
 # and the headline figure is their mean, so a change in percent is known.
 # --no-timing writes what `replay --no-timing` does (latencies null);
 # --dat also the .dat files a replay writes beside results.json, a few
-# rows each (docs/results-json.md), for the plots.
+# rows each (docs/results-json.md), for the plots.  --failed gives an op's
+# failed calls per run (of its 1000 calls a run), --outcome an outcome the
+# engine declares (BETTER more, fewer or neither; OP - for none) with its
+# count per run, --same-code the code an op shares with other engines,
+# --baseline-flag marks the engine as its family's baseline.
 import argparse, json, os
 
 p = argparse.ArgumentParser()
@@ -28,6 +34,10 @@ p.add_argument("--no-repeats", action="store_true")
 p.add_argument("--drop", action="append", default=[])
 p.add_argument("--no-timing", action="store_true")
 p.add_argument("--dat", action="store_true")
+p.add_argument("--failed", action="append", default=[])
+p.add_argument("--outcome", action="append", default=[])
+p.add_argument("--same-code", action="append", default=[])
+p.add_argument("--baseline-flag", action="store_true")
 a = p.parse_args()
 
 tput = [float(v) for v in a.tput.split(",")]
@@ -51,8 +61,26 @@ for name, stats in ops.items():
     for stat, vals in stats.items():
         o[stat + "_ns"] = mean(vals)
         for i, v in enumerate(vals):
-            doc["repeats"][i]["ops"].setdefault(name, {"count": 1000})[stat + "_ns"] = v
+            doc["repeats"][i]["ops"].setdefault(name, {"count": 1000, "failed": 0})[stat + "_ns"] = v
     doc["ops"][name] = o
+for spec in a.failed:
+    name, vals = spec.split("=")
+    vals = [int(v) for v in vals.split(",")]
+    assert len(vals) == runs and name in doc["ops"], f"{spec}: an --op with {runs} runs first"
+    doc["ops"][name]["failed"] = sum(vals)
+    for i, v in enumerate(vals):
+        doc["repeats"][i]["ops"][name]["failed"] = v
+doc["outcomes"] = []
+for spec in a.outcome:
+    head, vals = spec.split("=")
+    key, unit, better, op = head.split(":")
+    vals = [int(v) for v in vals.split(",")]
+    doc["outcomes"].append({"key": key, "unit": unit, "better": better, "op": None if op == "-" else op,
+                            "work": False, "help": "", "total": sum(vals)})
+    for i, v in enumerate(vals):
+        doc["repeats"][i].setdefault("outcomes", {})[key] = v
+doc["same_code"] = dict(s.split("=") for s in a.same_code)
+doc["baseline"] = a.baseline_flag
 for spec in a.lock:
     name, acq, cont, wait = spec.split(":")
     doc["locks"].append({"name": name, "kind": "spinlock", "side": "exclusive", "acquisitions": int(acq),
