@@ -30,6 +30,7 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cli_cmd_stats;
+extern const struct cli_cmd cli_cmd_calibrate;
 extern const struct cli_cmd cli_cmd_generate;
 extern const struct cli_cmd cli_cmd_list;
 extern const struct cli_cmd cli_cmd_capture;

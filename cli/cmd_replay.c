@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mmr_calibrate.h"
 #include "mmr_replay.h"
 
 #define MAX_OPTS 64
@@ -20,7 +21,8 @@ static const char replay_help[] =
 	"usage: mmreplay replay TRACE -e ENGINE[,ENGINE...] -o RESULTS_DIR [-t THREADS]\n"
 	"                       [--map cpu|pid|hash] [--pin] [--pace asap|original|xFACTOR] [--max-gap SECONDS]\n"
 	"                       [--repeat N] [--as FAMILY] [--events N] [--engine-opt KEY=VALUE...]\n"
-	"                       [--no-timing] [--engine-path PATH] [--watchdog SECONDS] [-q]\n"
+	"                       [--no-timing] [--engine-path PATH] [--watchdog SECONDS]\n"
+	"                       [--profile FILE | --no-profile] [-q]\n"
 	"\n"
 	"Replay a trace's events on threads against each engine ('mmreplay list engines'),\n"
 	"timing every call, and write RESULTS_DIR/ENGINE/results.json and .dat files\n"
@@ -44,18 +46,24 @@ static const char replay_help[] =
 	"      --engine-path P   also load engines from P (directories or .so files, ':'-separated)\n"
 	"      --watchdog SECS   abort when no thread moves for SECS (default 30); exit 3,\n"
 	"                        naming each thread's op and where it is stuck\n"
+	"      --profile FILE    take the engines' cost options from this calibrate profile\n"
+	"                        (default: $MMREPLAY_PROFILE, else ~/.cache/mmreplay/profile.json,\n"
+	"                        when there is one; see 'mmreplay calibrate')\n"
+	"      --no-profile      use the engines' built-in (cited) cost defaults\n"
 	"  -q, --quiet           no progress line and no summary\n";
 
 struct replay_args {
 	struct mmr_replay_opts o;
-	const char *engines, *out, *engine_path;
+	struct mmr_profile profile;
+	const char *engines, *out, *engine_path, *profile_path;
+	bool no_profile;
 	const char *keys[MAX_OPTS], *values[MAX_OPTS];
 	char *opt_copy[MAX_OPTS];
 	size_t nopts;
 	bool quiet, help, warned;
 };
 
-enum { OPT_PIN = 256, OPT_AS, OPT_NO_TIMING, OPT_ENGINE_PATH, OPT_WATCHDOG, OPT_MAX_GAP };
+enum { OPT_PIN = 256, OPT_AS, OPT_NO_TIMING, OPT_ENGINE_PATH, OPT_WATCHDOG, OPT_MAX_GAP, OPT_PROFILE, OPT_NO_PROFILE };
 
 static int parse_pace(const char *text, struct mmr_replay_opts *o)
 {
@@ -129,6 +137,8 @@ static int parse_option(struct replay_args *a, int c)
 	case OPT_PIN: a->o.pin = true; return 0;
 	case OPT_NO_TIMING: a->o.timing = false; return 0;
 	case OPT_ENGINE_PATH: a->engine_path = optarg; return 0;
+	case OPT_PROFILE: a->profile_path = optarg; return 0;
+	case OPT_NO_PROFILE: a->no_profile = true; return 0;
 	case 'm': return parse_map(optarg, &a->o.map);
 	case 'p': return parse_pace(optarg, &a->o);
 	case 'O': return add_opt(a, optarg);
@@ -174,6 +184,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		{"engine-path", required_argument, NULL, OPT_ENGINE_PATH},
 		{"watchdog", required_argument, NULL, OPT_WATCHDOG}, {"max-gap", required_argument, NULL, OPT_MAX_GAP},
 		{"events", required_argument, NULL, 'n'},
+		{"profile", required_argument, NULL, OPT_PROFILE}, {"no-profile", no_argument, NULL, OPT_NO_PROFILE},
 		{"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -192,7 +203,39 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		return cli_usage("replay", "no engine given: -e ENGINE (see 'mmreplay list engines')");
 	if (!a->out)
 		return cli_usage("replay", "no results directory given: -o RESULTS_DIR");
+	if (a->profile_path && a->no_profile)
+		return cli_usage("replay", "--profile and --no-profile: one or the other");
 	return cli_check_input("replay", a->o.trace);
+}
+
+/*
+ * The calibrate profile the costs come from: --profile (which must be
+ * there), else the default one when it is there, else none.  Returns 0,
+ * or an exit code after one line on a profile that cannot be used.
+ */
+static int load_profile(struct replay_args *a)
+{
+	char path[1024];
+	struct mmr_error err;
+	if (a->no_profile)
+		return 0;
+	if (!a->profile_path && mmr_profile_default_path(path, sizeof(path), &err))
+		return 0; /* no HOME and no MMREPLAY_PROFILE: no default profile either */
+	int rc = mmr_profile_read(&a->profile, a->profile_path ? a->profile_path : path, &err);
+	if (rc == 1 && a->profile_path)
+		return cli_fail("replay", "%s: no such profile (make one with 'mmreplay calibrate -o %s')",
+				a->profile_path, a->profile_path);
+	if (rc < 0)
+		return cli_fail("replay", "%s", err.msg);
+	if (rc == 1)
+		return 0;
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	if (!a->quiet && strcmp(host, a->profile.hostname))
+		cli_warn("replay", "profile %s was measured on %s, not on %s: its costs may not hold here",
+			 a->profile.path, a->profile.hostname, host);
+	a->o.profile = &a->profile;
+	return 0;
 }
 
 /* Resolve the -e list in C.  Returns 0, or CLI_USAGE after naming the unknown engine. */
@@ -291,6 +334,8 @@ static int replay_run(int argc, char **argv)
 {
 	struct replay_args a = {.o = {.timing = true, .as_family = -1, .pace_factor = 1.0}};
 	int rc = parse_args(argc, argv, &a);
+	if (!rc && !a.help)
+		rc = load_profile(&a);
 	if (!rc)
 		rc = a.help ? cli_print_help(&cli_cmd_replay) : replay_engines(&a);
 	for (size_t i = 0; i < a.nopts; i++)

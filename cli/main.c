@@ -24,6 +24,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_compare,
 	&cli_cmd_sweep,
 	&cli_cmd_demo,
+	&cli_cmd_calibrate,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -111,6 +111,9 @@ struct mmr_engine_param {
 	{.key = (key_), .def = (def_), .help = (help_), .profile = (profile_), .source = (source_),      \
 	 .lo = (lo_), .hi = (hi_)}
 
+/* The SOURCE of a cost default measured by `mmreplay calibrate` on the project's reference machine. */
+#define MMR_REF_MACHINE "measured by mmreplay calibrate on the reference machine (BENCHMARKS.md, Calibration)"
+
 /* Which way an outcome counts. */
 enum mmr_better { MMR_BETTER_NEITHER = 0, MMR_BETTER_MORE, MMR_BETTER_FEWER };
 
@@ -235,6 +238,32 @@ static inline int mmr_engine_opt_u64(const struct mmr_engine_env *env, const cha
 	}
 	*out = (uint64_t)n;
 	return 0;
+}
+
+/*
+ * Option KEY as mmr_engine_opt_u64 reads it, its default the one PARAMS
+ * declares for KEY: the default a user reads in `mmreplay list engines`
+ * and results.json is the one the engine uses.  Returns 0, or -1 with ERR.
+ */
+static inline int mmr_engine_param_u64(const struct mmr_engine_env *env, const struct mmr_engine_param *params,
+				       const char *key, uint64_t *out, struct mmr_error *err)
+{
+	const struct mmr_engine_param *p = params;
+	while (p && p->key) {
+		const char *k = p->key, *q = key;
+		while (*k && *k == *q)
+			k++, q++;
+		if (*k == '\0' && *q == '\0')
+			break;
+		p++;
+	}
+	char *end;
+	unsigned long long def = p && p->key ? strtoull(p->def, &end, 0) : 0;
+	if (!p || !p->key || *end != '\0') {
+		snprintf(err->msg, sizeof(err->msg), "engine option %s: no numeric default declared", key);
+		return -1;
+	}
+	return mmr_engine_opt_u64(env, key, (uint64_t)def, out, err);
 }
 
 #ifdef __cplusplus

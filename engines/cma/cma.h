@@ -112,6 +112,7 @@ struct cma {
 	bool fail_fast;
 	unsigned retries;        /* normal mode: searches again after busy ranges */
 	uint64_t migrate_ns;     /* busy-wait per migrated page */
+	uint64_t wq_wake_ns;     /* cma-nowait: the idle worker's sleep between looks at the queue */
 	uint32_t unmovable_ppm;  /* chance per pageblock per try that it holds an unmovable page */
 	unsigned movable_pages;  /* order-0 movable pages each thread's other users keep */
 	atomic_uint_fast64_t last_failed;  /* fail-fast: bit where the last range failed */
@@ -130,7 +131,10 @@ struct cma {
 	MMR_OPTION("mode", "normal", "normal (drain this CPU's pcp lists, retry) or fail-fast (no drain, no retry, " \
 		   "resume at the last failed pfn)"),                                                   \
 	MMR_OPTION("retries", "5", "normal mode: whole-area searches after one that met only busy ranges"),             \
-	MMR_OPTION("migrate_ns", "0", "busy-wait per page migrated (0: only the page model's bookkeeping)"),             \
+	MMR_COST("migrate_ns", "230", "busy-wait per page migrated, ns (a page copy: a lower bound; 0: bookkeeping only)", \
+		 "page_copy_ns", MMR_REF_MACHINE, 0, 10000),                                          \
+	MMR_COST("wq_wake_ns", "7426", "cma-nowait: how long the idle workqueue worker sleeps between looks, ns (a wake-up)", \
+		 "wakeup_ns", MMR_REF_MACHINE, 1000, 1000000),                                        \
 	MMR_OPTION("unmovable_ppm", "0", "chance per million that a pageblock holds an unmovable page, per try"),       \
 	MMR_OPTION("movable_pages", "16", "order-0 movable pages other page users keep per CPU (0: none)"),              \
 	{0}
@@ -209,6 +213,7 @@ uint64_t cma_bitmap_weight(atomic_ulong *bm, uint64_t nbits);
 
 #define CMA_ENGINE_OPS                                                                            \
 	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_CMA, .destroy = cma_destroy,              \
+	.params = cma_params,                                                                      \
 	.outcomes = cma_outcomes,                                                                  \
 	.thread_init = cma_thread_init,                                                            \
 	.op = {[MMR_OP_ALLOC] = cma_op_alloc, [MMR_OP_RELEASE] = cma_op_release,                  \
@@ -216,6 +221,7 @@ uint64_t cma_bitmap_weight(atomic_ulong *bm, uint64_t nbits);
 	.footprint = cma_footprint, .report = cma_report
 
 extern const struct mmr_engine_outcome cma_outcomes[];
+extern const struct mmr_engine_param cma_params[];
 extern const struct mmr_engine_ops cma_mutex_ops, cma_nowait_ops, cma_spinlock_ops, cma_lockless_clear_ops;
 
 #endif /* CMA_H */

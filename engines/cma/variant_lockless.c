@@ -9,8 +9,6 @@
  */
 #include "cma.h"
 
-static const struct mmr_engine_param lockless_params[] = {CMA_PARAMS};
-
 static void *lockless_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
 	static const struct cma_variant v = {.spinlock = false, .lockless_clear = true};
@@ -21,6 +19,5 @@ const struct mmr_engine_ops cma_lockless_clear_ops = {
 	CMA_ENGINE_OPS,
 	.name = "cma-lockless-clear",
 	.description = "CMA area, releases clear the bitmap with atomic ops and no lock; allocation under a mutex",
-	.params = lockless_params,
 	.create = lockless_create,
 };

@@ -7,8 +7,6 @@
  */
 #include "cma.h"
 
-static const struct mmr_engine_param mutex_params[] = {CMA_PARAMS};
-
 static void *mutex_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
 	static const struct cma_variant v = {.spinlock = false};
@@ -21,6 +19,5 @@ const struct mmr_engine_ops cma_mutex_ops = {
 	.baseline = true,
 	.same_code[MMR_OP_RELEASE] = "cma-release-mutex",
 	.description = "CMA area over the page model, cma->lock a mutex (baseline): atomic releases may sleep",
-	.params = mutex_params,
 	.create = mutex_create,
 };

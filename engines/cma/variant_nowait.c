@@ -9,8 +9,6 @@
  */
 #include "cma.h"
 
-static const struct mmr_engine_param nowait_params[] = {CMA_PARAMS};
-
 static void *nowait_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
 	static const struct cma_variant v = {.spinlock = false, .nowait = true};
@@ -22,7 +20,6 @@ const struct mmr_engine_ops cma_nowait_ops = {
 	.name = "cma-nowait",
 	.same_code[MMR_OP_RELEASE] = "cma-release-mutex", /* plain releases: cma-mutex's code */
 	.description = "cma-mutex plus cma_release_nowait: bitmap cleared by a workqueue, cma_alloc flushes it",
-	.params = nowait_params,
 	.create = nowait_create,
 	.workers = cma_workers,
 	.worker = cma_worker,

@@ -10,8 +10,6 @@
  */
 #include "cma.h"
 
-static const struct mmr_engine_param spinlock_params[] = {CMA_PARAMS};
-
 static void *spinlock_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
 	static const struct cma_variant v = {.spinlock = true};
@@ -22,6 +20,5 @@ const struct mmr_engine_ops cma_spinlock_ops = {
 	CMA_ENGINE_OPS,
 	.name = "cma-spinlock",
 	.description = "CMA area, cma->lock a spinlock (v2 of cma_release_nowait): releases never sleep",
-	.params = spinlock_params,
 	.create = spinlock_create,
 };

@@ -16,9 +16,6 @@
 
 #include "cma.h"
 
-/* How long the idle worker sleeps between looks at the queue: a kworker's wake-up, roughly. */
-#define CMA_WQ_IDLE_NS 50000
-
 void cma_wq_queue(struct cma *c, struct cma_work *w)
 {
 	/* Count first: a flush that sees the item pushed must also see it counted. */
@@ -91,7 +88,7 @@ void cma_worker(void *engine, unsigned idx, const atomic_bool *stop)
 	(void)idx;
 	while (!atomic_load_explicit(stop, memory_order_acquire)) {
 		if (cma_wq_run(c, t) == 0)
-			nanosleep(&(struct timespec){0, CMA_WQ_IDLE_NS}, NULL);
+			nanosleep(&(struct timespec){0, (long)c->wq_wake_ns}, NULL); /* a kworker's wake-up */
 	}
 	/* Nothing queued is left behind: the report's bitmap is the replay's end state. */
 	cma_wq_run(c, t);

@@ -13,12 +13,17 @@
 #include "mmr_size.h"
 
 const struct mmr_engine_param db_params[] = {
-	MMR_OPTION("vmap_ns_per_page", "10", "page-table setup per page when a mapping is built, ns"),
-	MMR_OPTION("vunmap_ns_per_page", "5", "teardown per page (with its TLB flush share), ns"),
-	MMR_OPTION("move_ns_per_page", "50", "copy between domains per page of a move, ns"),
+	MMR_COST("vmap_ns_per_page", "103", "page-table setup per page when a mapping is built, ns", "pte_map_ns",
+		 MMR_REF_MACHINE, 5, 1000),
+	MMR_COST("vunmap_ns_per_page", "64", "teardown per page (with its TLB flush share), ns", "pte_unmap_ns",
+		 MMR_REF_MACHINE, 2, 1000),
+	MMR_COST("move_ns_per_page", "230", "copy between domains per page of a move, ns (a page copy: a lower bound)",
+		 "page_copy_ns", MMR_REF_MACHINE, 20, 10000),
 	MMR_OPTION("copy_kib", "2048", "damage copied per frame, KiB: real memcpy from a shadow buffer"),
-	MMR_OPTION("frame_us", "16667", "the damage worker's deadline per frame (60 Hz), us"),
-	MMR_OPTION("evict_us", "1000", "the evictor tries to move a random buffer this often, us; 0: no evictor"),
+	MMR_COST("frame_us", "16667", "the damage worker's deadline per frame (60 Hz), us", NULL,
+		 "60 Hz, the refresh of the fbdev emulation's display (seed 001a's damage worker)", 6944, 33334),
+	MMR_COST("evict_us", "1000", "the evictor tries to move a random buffer this often, us; 0: no evictor", NULL,
+		 "assumed: TTM evicts under memory pressure, at no fixed rate; 1 ms is one attempt a millisecond", 100, 100000),
 	{0},
 };
 
@@ -43,12 +48,12 @@ const struct mmr_engine_outcome db_outcomes[] = {
 static int read_opts(struct db_engine *e, const struct mmr_engine_env *env, struct mmr_error *err)
 {
 	uint64_t copy_kib, frame_us;
-	if (mmr_engine_opt_u64(env, "vmap_ns_per_page", 10, &e->vmap_ns_per_page, err) ||
-	    mmr_engine_opt_u64(env, "vunmap_ns_per_page", 5, &e->vunmap_ns_per_page, err) ||
-	    mmr_engine_opt_u64(env, "move_ns_per_page", 50, &e->move_ns_per_page, err) ||
+	if (mmr_engine_param_u64(env, db_params, "vmap_ns_per_page", &e->vmap_ns_per_page, err) ||
+	    mmr_engine_param_u64(env, db_params, "vunmap_ns_per_page", &e->vunmap_ns_per_page, err) ||
+	    mmr_engine_param_u64(env, db_params, "move_ns_per_page", &e->move_ns_per_page, err) ||
 	    mmr_engine_opt_u64(env, "copy_kib", 2048, &copy_kib, err) ||
-	    mmr_engine_opt_u64(env, "frame_us", 16667, &frame_us, err) ||
-	    mmr_engine_opt_u64(env, "evict_us", 1000, &e->evict_us, err))
+	    mmr_engine_param_u64(env, db_params, "frame_us", &frame_us, err) ||
+	    mmr_engine_param_u64(env, db_params, "evict_us", &e->evict_us, err))
 		return -1;
 	if (e->vmap_ns_per_page > 1000000 || e->vunmap_ns_per_page > 1000000 || e->move_ns_per_page > 1000000 ||
 	    copy_kib > (1u << 20) || frame_us == 0 || frame_us > 10000000 || e->evict_us > 10000000) {

@@ -31,7 +31,8 @@ struct example {
 };
 
 static const struct mmr_engine_param example_params[] = {
-	MMR_OPTION("hold_ns", "0", "busy work inside the lock per call, in ns"),
+	MMR_COST("hold_ns", "0", "busy work inside the lock per call, in ns", NULL,
+		 "the example's knob: by default the lock is held for the bookkeeping alone", 0, 10000),
 	MMR_OPTION("lock", "spin", "the lock's kind: spin or mutex"),
 	{0},
 };
@@ -51,7 +52,7 @@ static void *example_create(const struct mmr_engine_env *env, struct mmr_error *
 		return NULL;
 	}
 	e->use_mutex = kind && strcmp(kind, "mutex") == 0;
-	if (mmr_engine_opt_u64(env, "hold_ns", 0, &e->hold_ns, err) ||
+	if (mmr_engine_param_u64(env, example_params, "hold_ns", &e->hold_ns, err) ||
 	    (e->use_mutex ? mmr_mutex_init(&e->mutex, "example->lock") : mmr_spin_init(&e->spin, "example->lock"))) {
 		if (!err->msg[0])
 			snprintf(err->msg, sizeof(err->msg), "example engine: lock class example->lock is taken");

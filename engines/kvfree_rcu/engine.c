@@ -32,7 +32,9 @@ const struct mmr_engine_outcome kr_outcomes[] = {
 };
 
 const struct mmr_engine_param kr_params[] = {
-	MMR_OPTION("drain_ms", "20", "a CPU's batch goes to RCU this long after its first object (the 2020 KFREE_DRAIN_JIFFIES, HZ/50)"),
+	MMR_COST("drain_ms", "20", "a CPU's batch goes to RCU this long after its first object, ms", NULL,
+		 "kernel/rcu/tree.c KFREE_DRAIN_JIFFIES: HZ/50 from v5.5, seed 003's time; 5*HZ since v6.0 (commit 51824b78)",
+		 20, 5000),
 	MMR_OPTION("flush_blocks", "0", "also hand a CPU's batch over as soon as it has this many full blocks; 0: only after drain_ms"),
 	MMR_OPTION("zone_pages", "65536", "frames in the page model's zone the block pages come from (small: pages run out)"),
 	MMR_OPTION("pcp_high", "0", "pages a CPU's pcp lists hold before draining; 0: the page model's default"),
@@ -49,7 +51,7 @@ static int read_opts(struct kr_engine *e, struct mmr_zone_cfg *cfg, const struct
 		     struct mmr_error *err)
 {
 	uint64_t drain, zone, high, batch, trim, poison;
-	if (mmr_engine_opt_u64(env, "drain_ms", 20, &drain, err) ||
+	if (mmr_engine_param_u64(env, kr_params, "drain_ms", &drain, err) ||
 	    mmr_engine_opt_u64(env, "flush_blocks", 0, &e->flush_blocks, err) ||
 	    mmr_engine_opt_u64(env, "zone_pages", 65536, &zone, err) ||
 	    mmr_engine_opt_u64(env, "pcp_high", 0, &high, err) || mmr_engine_opt_u64(env, "pcp_batch", 0, &batch, err) ||

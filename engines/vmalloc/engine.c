@@ -29,8 +29,8 @@ const struct mmr_engine_outcome vm_outcomes[] = {
 	 .help = "allocations served from a node's pool, off free_vmap_area_lock"},
 	{.key = "global_allocs", .unit = "allocs", .better = MMR_BETTER_FEWER, .op = "alloc",
 	 .help = "allocations that searched the free space under free_vmap_area_lock"},
-	{.key = "sync_purges", .unit = "calls", .better = MMR_BETTER_FEWER, .op = "free",
-	 .help = "frees past the lazy limit that purged themselves"},
+	{.key = "sync_purges", .unit = "allocs", .better = MMR_BETTER_FEWER, .op = "alloc",
+	 .help = "allocations that found no room, purged every lazy area and searched again"},
 	{.key = "purges", .unit = "purges", .better = MMR_BETTER_NEITHER, .help = "purges of the lazy areas"},
 	{.key = "areas_purged", .unit = "areas", .better = MMR_BETTER_NEITHER, .help = "areas the purges gave back"},
 	{0},
@@ -39,7 +39,8 @@ const struct mmr_engine_outcome vm_outcomes[] = {
 const struct mmr_engine_param vm_params[] = {
 	MMR_OPTION("nodes", "0", "vmap nodes; 0: one per replay thread"),
 	MMR_OPTION("lazy_max_pages", "0", "lazily freed pages that start a purge; 0: the kernel's 32 MiB x fls(threads)"),
-	MMR_OPTION("flush_ns", "5000", "busy work per purge for the TLB flush, ns (the seed gives no figure)"),
+	MMR_COST("flush_ns", "5866", "busy work per purge for the TLB flush, ns (one shootdown; the seed gives no figure)",
+		 "tlb_shootdown_ns", MMR_REF_MACHINE, 500, 100000),
 	MMR_OPTION("zone_pages", "16", "addresses interleave over the nodes in runs of this many pages"),
 	MMR_OPTION("pool_max", "0", "vmalloc-nodes: areas a pool keeps at most; 0: no limit, as the seed patch"),
 	MMR_OPTION("purge_sync", "0", "1: the free that passes lazy_max_pages purges at once itself (repeatable runs); 0: the drain worker does"),
@@ -113,7 +114,7 @@ static int read_opts(struct vm_engine *e, const struct mmr_engine_env *env, stru
 {
 	uint64_t nodes, lazy, zone, sync;
 	if (mmr_engine_opt_u64(env, "nodes", 0, &nodes, err) || mmr_engine_opt_u64(env, "lazy_max_pages", 0, &lazy, err) ||
-	    mmr_engine_opt_u64(env, "flush_ns", 5000, &e->flush_ns, err) ||
+	    mmr_engine_param_u64(env, vm_params, "flush_ns", &e->flush_ns, err) ||
 	    mmr_engine_opt_u64(env, "zone_pages", 16, &zone, err) || mmr_engine_opt_u64(env, "pool_max", 0, &e->pool_max, err) ||
 	    mmr_engine_opt_u64(env, "purge_sync", 0, &sync, err))
 		return -1;

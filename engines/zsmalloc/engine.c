@@ -17,8 +17,10 @@
 #include "zsmalloc.h"
 
 const struct mmr_engine_param zs_params[] = {
-	MMR_OPTION("interval_us", "10000", "time between the compaction worker's passes, us"),
-	MMR_OPTION("migrate_pages", "16", "pages the worker migrates per pass (page migration rate = this / interval)"),
+	MMR_COST("interval_us", "10000", "time between the compaction worker's passes, us", NULL,
+		 "assumed: zsmalloc compacts when the shrinker or kcompactd calls it, at no fixed rate", 1000, 1000000),
+	MMR_COST("migrate_pages", "16", "pages the worker migrates per pass (page migration rate = this / interval)", NULL,
+		 "assumed: the rate of page migration (compaction, CMA) is the system's, not zsmalloc's", 1, 1024),
 	MMR_OPTION("zone_mb", "1024", "size of the backed page zone the zspages come from, MiB"),
 	{0},
 };
@@ -84,8 +86,8 @@ static int init_classes(struct zs_pool *p)
 static int read_opts(struct zs_pool *p, const struct mmr_engine_env *env, uint64_t *zone_mb, struct mmr_error *err)
 {
 	uint64_t us;
-	if (mmr_engine_opt_u64(env, "interval_us", 10000, &us, err) ||
-	    mmr_engine_opt_u64(env, "migrate_pages", 16, &p->migrate_pages, err) ||
+	if (mmr_engine_param_u64(env, zs_params, "interval_us", &us, err) ||
+	    mmr_engine_param_u64(env, zs_params, "migrate_pages", &p->migrate_pages, err) ||
 	    mmr_engine_opt_u64(env, "zone_mb", 1024, zone_mb, err))
 		return -1;
 	if (us == 0 || us > 60000000ull || p->migrate_pages > 65536 || *zone_mb < 4 || *zone_mb > 65536) {

@@ -105,9 +105,12 @@ struct mmr_replay_opts {
 	double watchdog_s;                   /* no progress for this long aborts; 0: 30 s */
 	bool progress;                       /* a progress line on LOG */
 	FILE *log;                           /* progress and notes; NULL: stderr */
+	/* Where cost options without --engine-opt take their value (mmr_calibrate.h); NULL: the engines' defaults. */
+	const struct mmr_profile *profile;
 };
 
 struct mmr_replay_result;
+struct mmr_profile;
 
 /*
  * Replay O->trace against O->engine.  Returns the results, or NULL with

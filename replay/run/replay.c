@@ -297,7 +297,7 @@ static int run_all(struct mmr_replay_result *r, const struct mmr_replay_opts *o,
 {
 	struct mmr_engine_env env = {
 		.threads = plan->nthreads, .online_cpus = r->online_cpus, .slots = plan->nslots,
-		.nopts = o->nopts, .keys = o->opt_keys, .values = o->opt_values,
+		.nopts = r->costs.nopts, .keys = r->costs.keys, .values = r->costs.values,
 	};
 	mmr_lock_set_timing(o->timing);
 	for (unsigned k = 0; k < repeats; k++) {
@@ -329,7 +329,8 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 		snprintf(err->msg, sizeof(err->msg), "engine %s is not available here: %s", o->engine->name, why);
 		return NULL;
 	}
-	if (check_opts(o, err) || check_pace(o, err))
+	struct rp_costs costs;
+	if (check_opts(o, err) || check_pace(o, err) || rp_costs_resolve(o, &costs, err))
 		return NULL;
 	mmr_clock_init();
 	struct mmr_reader *rd = mmr_reader_open(o->trace, err);
@@ -342,6 +343,10 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 	if (r) {
 		snprintf(r->trace_warning, sizeof(r->trace_warning), "%s", warning ? warning : "");
 		r->trace_discarded = discarded;
+		/* Again, into the result: the options it passes point into it. */
+		rp_costs_resolve(o, &r->costs, err);
+		if ((r->have_profile = o->profile != NULL))
+			r->profile = *o->profile;
 	}
 	mmr_reader_close(rd);
 	if (rc)

@@ -231,6 +231,42 @@ static void json_declared(struct mmr_json *j, cJSON *root, const struct mmr_repl
 	}
 }
 
+/*
+ * Each cost option's value and where it came from, and the profile the
+ * measured ones were taken from: what a reviewer asks of every busy-wait.
+ */
+static void json_costs(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
+{
+	cJSON *arr = mmr_json_arr(j, root, "costs");
+	for (size_t i = 0; i < r->costs.n; i++) {
+		const struct rp_cost *c = &r->costs.v[i];
+		cJSON *o = mmr_json_push_obj(j, arr);
+		mmr_json_str(j, o, "key", c->key);
+		mmr_json_str(j, o, "value", c->value);
+		mmr_json_str(j, o, "source", c->source);
+		if (c->measurement[0])
+			mmr_json_str(j, o, "measurement", c->measurement);
+		else
+			mmr_json_null(j, o, "measurement");
+		mmr_json_fixed(j, o, "range_low", c->lo, 3);
+		mmr_json_fixed(j, o, "range_high", c->hi, 3);
+	}
+	if (!r->have_profile) {
+		mmr_json_null(j, root, "profile");
+		return;
+	}
+	const struct mmr_profile *p = &r->profile;
+	cJSON *po = mmr_json_obj(j, root, "profile");
+	mmr_json_str(j, po, "path", p->path);
+	mmr_json_str(j, po, "created", p->created);
+	mmr_json_str(j, po, "hostname", p->hostname);
+	mmr_json_str(j, po, "kernel", p->kernel);
+	mmr_json_str(j, po, "cpu_model", p->cpu_model);
+	cJSON *ms = mmr_json_obj(j, po, "measurements_ns");
+	for (unsigned k = 0; k < MMR_CAL_COUNT; k++)
+		mmr_json_fixed(j, ms, mmr_cal_key_name(k), p->v[k].ns, 1);
+}
+
 /* Mean wall time and throughput over the runs. */
 static void run_means(const struct mmr_replay_result *r, double *wall, double *tput)
 {
@@ -334,6 +370,7 @@ static char *results_json(const struct mmr_replay_result *r)
 	}
 	mmr_json_u64(&j, root, "engine_report_dropped", r->report_dropped);
 	json_declared(&j, root, r);
+	json_costs(&j, root, r);
 	json_repeats(&j, root, r);
 	char *text = j.ok ? cJSON_Print(root) : NULL;
 	cJSON_Delete(root);

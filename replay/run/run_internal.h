@@ -21,6 +21,7 @@
 
 #include "mmr_engine.h"
 #include "mmr_hist.h"
+#include "mmr_calibrate.h"
 #include "mmr_replay.h"
 
 /* ---- plan.c: per-thread op streams -------------------------------------- */
@@ -313,6 +314,32 @@ struct rp_guard {
 int rp_guard_start(struct rp_guard *g, struct rp_run *run, double watchdog_s, FILE *log);
 void rp_guard_stop(struct rp_guard *g);
 
+/* ---- costs.c: each cost option's value and source ------------------------------ */
+
+#define RP_MAX_COSTS 32
+#define RP_MAX_OPTS 96
+
+struct rp_cost {
+	char key[48], value[32], measurement[32];
+	char source[480]; /* "--engine-opt", "measured: pte_map_ns in PATH (HOST, DATE)", "default 10: CITATION" */
+	double lo, hi;
+};
+
+/* The engine's options for a run: the user's, then the costs taken from the profile. */
+struct rp_costs {
+	struct rp_cost v[RP_MAX_COSTS];
+	size_t n;
+	const char *keys[RP_MAX_OPTS], *values[RP_MAX_OPTS];
+	size_t nopts;
+};
+
+/*
+ * Resolve every cost option of O->engine (mmr_engine.h) into CS, and the
+ * options to pass the engine.  Returns 0, or -1 with ERR (an option that
+ * names a measurement calibrate does not make).
+ */
+int rp_costs_resolve(const struct mmr_replay_opts *o, struct rp_costs *cs, struct mmr_error *err);
+
 /* ---- the result ------------------------------------------------------------ */
 
 /* One run's headline figures, for the repeat statistics. */
@@ -367,6 +394,9 @@ struct mmr_replay_result {
 	uint64_t report_dropped;            /* figures past RP_MAX_REPORT, not kept */
 	const struct mmr_engine_ops *decl;  /* the engine: its outcomes, baseline mark, same-code ops */
 	size_t noutcomes;
+	struct rp_costs costs;              /* each cost option's value and source */
+	struct mmr_profile profile;         /* the profile the costs came from, when HAVE_PROFILE */
+	bool have_profile;
 };
 
 /* The .dat files of R in DIR (dat.c).  Returns 0, or -1 with ERR. */
