@@ -41,6 +41,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=87:halt_on_error=1:print_stacktrace=1"
 export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}exitcode=88"
 export MMREPLAY=$bin
+# The machine's calibrate profile would change the engines' costs from one machine to the next: none.
+export MMREPLAY_PROFILE="$workdir/no-such-profile.json"
 
 rm -rf "$workdir" && mkdir -p "$workdir" && cd "$workdir" || exit 2
 if [ -n "$setup" ]; then

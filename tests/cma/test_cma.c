@@ -9,6 +9,8 @@
  * counted as a sleep, and is not with the spinlock or the lockless clear;
  * a release whose size is not its allocation's gives back only what both
  * name, and every order and size within the trace's bounds is safe.
+ * Every declared outcome is in the report, and moves with the mode and
+ * the variant (outcome_check.h).
  *
  * The binary runs the mutex variants by default and cma-spinlock when
  * given the argument "spinlock" (two ctest entries, which ctest can run
@@ -27,6 +29,7 @@
 #include <cmocka.h>
 
 #include "cma.h"
+#include "outcome_check.h"
 
 #define PAGES 4096u
 #define CHUNK 512u /* order 9 */
@@ -461,6 +464,73 @@ static void release_mismatch_spinlock(void **state)
 	every_order(&cma_spinlock_ops);
 }
 
+/* ---- outcomes ------------------------------------------------------------------ */
+
+/*
+ * OPS's report, in MODE, after an allocation of the whole one-chunk
+ * area failed on a frame another page user holds, then succeeded with
+ * the frame back, and its release came through release_nowait.
+ */
+static void busy_then_nowait(const struct mmr_engine_ops *ops, const char *mode, struct oc_report *r)
+{
+	const char *kv[] = {"pages=512", "movable_pages=0", "retries=5", mode, NULL};
+	struct cma *c = make(ops, 1, kv);
+	const uint64_t blocker = 5;
+	assert_int_equal(mmr_pages_take_range(c->zone, blocker, 1), 0);
+	assert_int_equal(alloc_call(ops, c, 0, 9), 0);
+	mmr_pages_free_range(c->zone, blocker, 1);
+	uint64_t h = alloc_call(ops, c, 0, 9);
+	assert_int_equal(cma_handle_pfn(h), 0);
+	release_call(ops, c, h, CHUNK * MMR_PAGE_SIZE, MMR_OP_RELEASE_NOWAIT);
+	oc_take_checked(r, ops, c);
+	assert_int_equal(oc_value(r, "bitmap_pages_in_use"), 0);
+	cma_destroy(c);
+}
+
+/*
+ * Every declared outcome is reported, as a u64 under its key, and moves
+ * with the mode and the variant: a busy frame fails the range once
+ * per search, which normal mode repeats `retries` (5) times and
+ * fail-fast does not; only cma-nowait sends release_nowait's clear to
+ * the workqueue (delayed_releases).  One thread: no release meets a
+ * held lock, and no allocation waits for the workqueue.
+ */
+static void outcomes_of(const struct mmr_engine_ops *ops)
+{
+	static struct oc_report normal, fast;
+	busy_then_nowait(ops, "mode=normal", &normal);
+	busy_then_nowait(ops, "mode=fail-fast", &fast);
+	assert_int_equal(oc_value(&normal, "retries"), 5);
+	assert_int_equal(oc_value(&normal, "busy_failures"), 6);
+	assert_int_equal(oc_value(&normal, "migrate_failures"), 6);
+	assert_int_equal(oc_value(&fast, "retries"), 0);
+	assert_int_equal(oc_value(&fast, "busy_failures"), 1);
+	assert_int_equal(oc_value(&fast, "migrate_failures"), 1);
+	const struct oc_report *both[] = {&normal, &fast};
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(oc_value(both[i], "migrated_pages"), CHUNK);
+		assert_int_equal(oc_value(both[i], "delayed_releases"), ops == &cma_nowait_ops);
+		assert_int_equal(oc_value(both[i], "atomic_sleeps"), 0);
+		assert_int_equal(oc_value(both[i], "flush_waits"), 0);
+	}
+}
+
+/* outcomes_of for the variants whose cma->lock is a mutex. */
+static void outcomes_mutex(void **state)
+{
+	(void)state;
+	outcomes_of(&cma_mutex_ops);
+	outcomes_of(&cma_nowait_ops);
+	outcomes_of(&cma_lockless_clear_ops);
+}
+
+/* outcomes_of for cma-spinlock (a binary of its own: see main). */
+static void outcomes_spinlock(void **state)
+{
+	(void)state;
+	outcomes_of(&cma_spinlock_ops);
+}
+
 static void bitmap_mutex(void **state)
 {
 	(void)state;
@@ -496,6 +566,7 @@ int main(int argc, char **argv)
 			cmocka_unit_test(bitmap_spinlock),
 			cmocka_unit_test(atomic_sleeps_spinlock),
 			cmocka_unit_test(release_mismatch_spinlock),
+			cmocka_unit_test(outcomes_spinlock),
 		};
 		return cmocka_run_group_tests_name("cma_spinlock", spin, NULL, NULL);
 	}
@@ -507,6 +578,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(fail_fast_resumes),
 		cmocka_unit_test(atomic_sleeps_mutex),
 		cmocka_unit_test(release_mismatch_mutex),
+		cmocka_unit_test(outcomes_mutex),
 	};
 	return cmocka_run_group_tests_name("cma", tests, NULL, NULL);
 }

@@ -9,7 +9,8 @@
  * and the evictor at once.  Sequences no task would run neither block nor
  * corrupt: a second vmap takes a reference, a vmap of a buffer another
  * thread holds is refused, a vmap never unmapped ends with its thread, a
- * detach with no attachment is refused.
+ * detach with no attachment is refused.  Every declared outcome is in the
+ * report, and moves with the rule (outcome_check.h).
  */
 #include <limits.h>
 #include <pthread.h>
@@ -26,6 +27,7 @@
 #include <cmocka.h>
 
 #include "dmabuf.h"
+#include "outcome_check.h"
 
 extern const struct mmr_engine_ops db_vmap_pin_ops, db_vmap_locked_ops, db_vmap_cached_ops, db_attach_pin_ops;
 
@@ -245,6 +247,65 @@ static void test_detach_and_sizes(void **state)
 	}
 }
 
+/* ---- outcomes ----------------------------------------------------------------- */
+
+/* The figures of one buffer's life under OPS (test_outcomes), against what its rule does. */
+static void check_rule_outcomes(const struct mmr_engine_ops *ops, const struct oc_report *r, int mapped_move,
+				int attached_move)
+{
+	const bool pin_vmap = ops == &db_vmap_pin_ops, pin_attach = ops == &db_attach_pin_ops;
+	const bool cached = ops == &db_vmap_cached_ops, holds = ops == &db_vmap_locked_ops || cached;
+	/* Pinned: the move fails, and the runner counts it from the call's result. */
+	assert_int_equal(mapped_move, pin_vmap ? MMR_CALL_FAILED : MMR_CALL_OK);
+	assert_int_equal(attached_move, pin_attach ? MMR_CALL_FAILED : MMR_CALL_OK);
+	assert_int_equal(oc_value(r, "move_failures"), pin_vmap || pin_attach);
+	/* Only attach-pin moves the buffer from under the mapping in use. */
+	assert_int_equal(oc_value(r, "moved_while_mapped"), pin_attach);
+	/* Where the caller holds the lock, the move waits for the vunmap that lets it go. */
+	assert_int_equal(oc_value(r, "deferred_ops"), holds);
+	/* The cached rule builds the mapping once; the second and third vmaps find it. */
+	assert_int_equal(oc_value(r, "maps_built"), cached ? 1 : 3);
+	assert_int_equal(oc_value(r, "cache_hits"), cached ? 2 : 0);
+	/* No evictor ran. */
+	assert_int_equal(oc_value(r, "evictions") + oc_value(r, "eviction_failures"), 0);
+}
+
+/*
+ * Every declared outcome is reported, as a u64 under its key, and moves
+ * with the rule: a buffer mapped twice, then moved during a third vmap,
+ * then moved while attached.  The move fails where the buffer is pinned
+ * (during the vmap under vmap-pin, while attached under attach-pin), is
+ * put off to the vunmap where the caller holds the lock (deferred_ops),
+ * and goes through under the mapping in use with attach-pin
+ * (moved_while_mapped); vmap-cached builds the mapping once.
+ */
+static void test_outcomes(void **state)
+{
+	(void)state;
+	static struct oc_report r;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		const struct mmr_engine_ops *ops = all[i];
+		struct db_engine *e = make(ops, "0");
+		void *ctx = ops->thread_init(e, 0);
+		uint64_t fb = new_buf(ops, ctx, 1 << 20);
+		for (int k = 0; k < 2; k++) {
+			assert_int_equal(call(ops, ctx, MMR_OP_VMAP, fb), 0);
+			assert_int_equal(call(ops, ctx, MMR_OP_VUNMAP, fb), 0);
+		}
+		assert_int_equal(call(ops, ctx, MMR_OP_VMAP, fb), 0);
+		int mapped_move = call(ops, ctx, MMR_OP_MOVE, fb);
+		assert_int_equal(call(ops, ctx, MMR_OP_VUNMAP, fb), 0);
+		assert_int_equal(call(ops, ctx, MMR_OP_ATTACH, fb), 0);
+		int attached_move = call(ops, ctx, MMR_OP_MOVE, fb);
+		assert_int_equal(call(ops, ctx, MMR_OP_DETACH, fb), 0);
+		assert_int_equal(call(ops, ctx, MMR_OP_FREE, fb), 0);
+		ops->thread_exit(ctx);
+		oc_take_checked(&r, ops, e);
+		check_rule_outcomes(ops, &r, mapped_move, attached_move);
+		ops->destroy(e);
+	}
+}
+
 /* ---- concurrent: damage worker, a mover, the evictor ------------------------- */
 
 struct run {
@@ -361,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_vunmap_other_thread),
 		cmocka_unit_test(test_vmap_twice),        cmocka_unit_test(test_vmap_held),
 		cmocka_unit_test(test_detach_and_sizes),
+		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_concurrent_pin),    cmocka_unit_test(test_concurrent_locked),
 		cmocka_unit_test(test_concurrent_cached), cmocka_unit_test(test_concurrent_attach),
 	};

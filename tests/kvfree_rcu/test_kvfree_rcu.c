@@ -14,7 +14,9 @@
  * - when block pages run out (a tiny zone, an empty pcp list, an empty
  *   pool) the fallbacks are taken and counted, and the refill brings pages
  *   back;
- * - an object size past the engines' bound fails, its header never wraps.
+ * - an object size past the engines' bound fails, its header never wraps;
+ * - every declared outcome is in the report, and the fallbacks show there
+ *   only when block pages run out (outcome_check.h).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -32,6 +34,7 @@
 
 #include "kvfree_rcu.h"
 #include "mmr_size.h"
+#include "outcome_check.h"
 
 extern const struct mmr_engine_ops kr_nowait_ops, kr_lockless_ops, kr_pool_ops, kr_callrcu_ops, kr_sync_ops;
 
@@ -441,6 +444,64 @@ static void test_fallback_pool_empty(void **state)
 	finish(e, t, n);
 }
 
+/* ---- outcomes: through the engine's ops, as a replay calls them ---------------------- */
+
+/* N objects allocated and kvfree_rcu()'d through OPS on T, every fourth headless. */
+static void flood_ops(const struct mmr_engine_ops *ops, void *t, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct mmr_call a = {.size = OBJ_SIZE, .slot = UINT32_MAX, .node = -1};
+		assert_int_equal(ops->op[MMR_OP_ALLOC](t, &a), 0);
+		struct mmr_call f = {.handle = a.handle, .slot = UINT32_MAX, .node = -1,
+				     .flags = i % 4 == 0 ? MMR_EF_HEADLESS : 0};
+		assert_int_equal(ops->op[MMR_OP_KVFREE_RCU](t, &f), 0);
+	}
+}
+
+/* kvfree-rcu-nowait's report after N calls on a zone of ZONE_PAGES frames, every object reclaimed. */
+static void report_after_flood(const char *zone_pages, unsigned n, struct oc_report *r)
+{
+	const struct mmr_engine_ops *ops = &kr_nowait_ops;
+	const char *const kv[] = {"zone_pages", zone_pages, "drain_ms", "60000", NULL};
+	struct kr_engine *e = make(ops, 1, kv);
+	void *t = ops->thread_init(e, 0);
+	assert_non_null(t);
+	flood_ops(ops, t, n);
+	kr_drain_all(e); /* the monitors' reclaim, here: no worker runs */
+	oc_take_checked(r, ops, e);
+	ops->thread_exit(t);
+	ops->destroy(e);
+}
+
+/*
+ * Every declared outcome is reported, as a u64 under its key, and the
+ * fallbacks are taken only when block pages run out: with the default
+ * zone no call falls back; in a 64-page zone, dry at its min watermark,
+ * two-argument calls link their rcu_head (fallback_rcu_head) and
+ * headless ones wait in synchronize_rcu() (fallback_sync), one for each
+ * page not got (page_failures).  Either way every object is freed.
+ */
+static void test_outcomes(void **state)
+{
+	(void)state;
+	static struct oc_report plenty, tiny;
+	const unsigned n = 80 * (unsigned)KR_BLOCK_MAX;
+	report_after_flood("65536", n, &plenty);
+	report_after_flood("64", n, &tiny);
+	assert_int_equal(oc_value(&plenty, "fallback_rcu_head"), 0);
+	assert_int_equal(oc_value(&plenty, "fallback_sync"), 0);
+	assert_int_equal(oc_value(&plenty, "page_failures"), 0);
+	assert_true(oc_value(&tiny, "fallback_rcu_head") > 0);
+	assert_true(oc_value(&tiny, "fallback_sync") > 0);
+	assert_int_equal(oc_value(&tiny, "fallback_rcu_head") + oc_value(&tiny, "fallback_sync"),
+			 oc_value(&tiny, "page_failures"));
+	/* A block holds KR_BLOCK_MAX pointers: the plentiful zone gave a page for each block's worth. */
+	assert_true(oc_value(&plenty, "block_pages_taken") >= 80);
+	assert_true(oc_value(&tiny, "block_pages_taken") < oc_value(&plenty, "block_pages_taken"));
+	assert_int_equal(oc_value(&plenty, "objects_freed"), n);
+	assert_int_equal(oc_value(&tiny, "objects_freed"), n);
+}
+
 /*
  * Sizes the header would wrap or that no kernel allocates fail, in all
  * five engines; with poison=1 a wrapped size poisoned that many bytes of
@@ -500,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_fallback_nowait_tiny_zone),
 		cmocka_unit_test(test_fallback_lockless_refill),
 		cmocka_unit_test(test_fallback_pool_empty),
+		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_sizes_past_the_bound),
 	};

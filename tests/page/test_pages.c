@@ -5,7 +5,9 @@
  * twice, the checker finds the lists sound and the pcp lists within high,
  * and once everything is back every block has merged with its buddy; plus
  * the lockless mode, ranges, watermarks, and zone->lock counts that agree
- * with the refills and drains.
+ * with the refills and drains.  The page engines: every declared outcome
+ * is in the report, and moves with the variant and the load
+ * (outcome_check.h).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -19,6 +21,8 @@
 #include <cmocka.h>
 
 #include "mmr_pages.h"
+#include "outcome_check.h"
+#include "page_engine.h"
 
 #define PAGES 4096u
 
@@ -325,6 +329,86 @@ static void test_odd_size(void **state)
 	mmr_zone_destroy(z);
 }
 
+/* ---- the page engines' outcomes, through their ops ------------------------------- */
+
+#define GFP_MOVABLE 0x08u /* __GFP_MOVABLE, as the engines read a trace's gfp flags */
+#define SMALL_PAGES 64u
+
+/*
+ * A page engine of OPS over a 16 MiB zone (4096 frames) on one replay
+ * thread; page-pcp with batches of 8 pages, as the kernel's formula gives
+ * such a small zone batches of one (every allocation a refill).
+ */
+static void *page_engine(const struct mmr_engine_ops *ops)
+{
+	const char *keys[] = {"zone_mb", "pcp_batch"}, *values[] = {"16", "8"};
+	struct mmr_engine_env env = {.threads = 1, .online_cpus = 1, .slots = PAGES, .keys = keys, .values = values,
+				     .nopts = ops == &page_pcp_ops ? 2 : 1};
+	struct mmr_error err = {{0}};
+	void *e = ops->create(&env, &err);
+	if (!e)
+		fail_msg("%s", err.msg);
+	return e;
+}
+
+/* An order-0 page with GFP on CTX: its handle, 0 when the allocation failed. */
+static uint64_t page_get(const struct mmr_engine_ops *ops, void *ctx, uint32_t gfp)
+{
+	struct mmr_call c = {.gfp = gfp, .slot = UINT32_MAX, .node = -1, .family = MMR_FAM_PAGE};
+	int rc = ops->op[MMR_OP_ALLOC](ctx, &c);
+	assert_true(rc == MMR_CALL_OK || rc == MMR_CALL_FAILED);
+	return rc ? 0 : c.handle;
+}
+
+/*
+ * OPS's report after SMALL_PAGES movable pages taken and given back, in
+ * SMALL; then after one unmovable page and movable ones until the zone
+ * refuses, in PRESSED.  The zone starts all movable.
+ */
+static void page_run(const struct mmr_engine_ops *ops, struct oc_report *small, struct oc_report *pressed)
+{
+	void *e = page_engine(ops);
+	void *ctx = ops->thread_init(e, 0);
+	uint64_t h[SMALL_PAGES];
+	for (unsigned i = 0; i < SMALL_PAGES; i++)
+		assert_int_not_equal(h[i] = page_get(ops, ctx, GFP_MOVABLE), 0);
+	for (unsigned i = 0; i < SMALL_PAGES; i++)
+		assert_int_equal(ops->op[MMR_OP_FREE](ctx, &(struct mmr_call){.handle = h[i], .node = -1}), 0);
+	oc_take_checked(small, ops, e);
+	assert_int_not_equal(page_get(ops, ctx, 0), 0);
+	unsigned got = 0;
+	while (page_get(ops, ctx, GFP_MOVABLE))
+		assert_true(++got < PAGES);
+	oc_take_checked(pressed, ops, e);
+	ops->destroy(e); /* the zone goes whole, the pages still held with it */
+}
+
+/*
+ * Every declared outcome is reported, as a u64 under its key, and moves
+ * with the variant and the load: page-pcp serves a page again from its
+ * CPU's list (pcp_hits) where page-zonelock never does; an unmovable
+ * page in an all-movable zone takes another migratetype's block
+ * (fallbacks); and a zone drained to its min watermark went below low
+ * on the way (below_low_wmark).  A few movable pages do neither.
+ */
+static void test_engine_outcomes(void **state)
+{
+	(void)state;
+	static struct oc_report small[2], pressed[2];
+	const struct mmr_engine_ops *const all[] = {&page_pcp_ops, &page_zonelock_ops};
+	for (size_t i = 0; i < 2; i++) {
+		page_run(all[i], &small[i], &pressed[i]);
+		assert_int_equal(oc_value(&small[i], "fallbacks"), 0);
+		assert_int_equal(oc_value(&small[i], "below_low_wmark"), 0);
+		assert_true(oc_value(&pressed[i], "fallbacks") > 0);
+		assert_true(oc_value(&pressed[i], "below_low_wmark") > 0);
+	}
+	assert_true(oc_value(&small[0], "pcp_hits") > 0);
+	assert_true(oc_value(&pressed[0], "pcp_hits") > oc_value(&small[0], "pcp_hits"));
+	assert_int_equal(oc_value(&small[1], "pcp_hits"), 0);
+	assert_int_equal(oc_value(&pressed[1], "pcp_hits"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_range),            cmocka_unit_test(test_watermarks),
 		cmocka_unit_test(test_bad_frees),        cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_odd_size),
+		cmocka_unit_test(test_engine_outcomes),
 	};
 	atomic_init(&errors, 0);
 	return cmocka_run_group_tests(tests, NULL, NULL);

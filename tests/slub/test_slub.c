@@ -5,7 +5,8 @@
  * a free from another thread goes back to the slab the object came from,
  * and when everything is freed every slab is empty; sizes up to the
  * trace's 1 TiB bound fail cleanly, and krealloc and kmem_cache events
- * never write past the object they get.
+ * never write past the object they get.  Every declared outcome is in
+ * the report, and counts the slow path and new slabs (outcome_check.h).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -19,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "outcome_check.h"
 #include "slub.h"
 
 extern const struct mmr_engine_ops *const mmr_engines[];
@@ -286,6 +288,56 @@ static void test_krealloc(void **state)
 	mmr_engines[0]->destroy(s);
 }
 
+/* ---- outcomes ------------------------------------------------------------------ */
+
+#define RUN_OBJS 1024u
+
+/*
+ * The engine's report after RUN_OBJS kmallocs of 64 bytes on one thread:
+ * with REUSE each freed before the next (the same object over again),
+ * else all kept until the end.
+ */
+static void alloc_run(bool reuse, struct oc_report *r)
+{
+	const struct mmr_engine_ops *o = mmr_engines[0];
+	static uint8_t *p[RUN_OBJS];
+	struct slub *s = make_engine("none");
+	void *ctx = o->thread_init(s, 0);
+	for (unsigned i = 0; i < RUN_OBJS; i++) {
+		assert_non_null(p[i] = op_new(ctx, 64, 0, 0, NULL));
+		if (reuse)
+			op_free(ctx, p[i]);
+	}
+	for (unsigned i = 0; !reuse && i < RUN_OBJS; i++)
+		op_free(ctx, p[i]);
+	o->thread_exit(ctx); /* the thread's counts join the engine's here */
+	oc_take_checked(r, o, s);
+	all_free(s);
+	o->destroy(s);
+}
+
+/*
+ * Every declared outcome is reported, as a u64 under its key, and counts
+ * what the allocations did: one that finds the thread's per-CPU free
+ * list empty takes the slow path (slow_allocs), and here a new slab
+ * (slabs_new).  An object freed and taken again goes slow only the first
+ * time, on one slab; objects kept go slow once per slab they fill.
+ */
+static void test_outcomes(void **state)
+{
+	(void)state;
+	static struct oc_report reuse, keep;
+	alloc_run(true, &reuse);
+	alloc_run(false, &keep);
+	assert_int_equal(oc_value(&reuse, "slow_allocs"), 1);
+	assert_int_equal(oc_value(&reuse, "slabs_new"), 1);
+	assert_true(oc_value(&keep, "slabs_new") > 1);
+	assert_int_equal(oc_value(&keep, "slow_allocs"), oc_value(&keep, "slabs_new"));
+	const struct oc_report *both[] = {&reuse, &keep};
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(oc_value(both[i], "slow_allocs") + oc_value(both[i], "fast_allocs"), RUN_OBJS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_huge_sizes),
 		cmocka_unit_test(test_cache_smaller_than_request),
 		cmocka_unit_test(test_krealloc),
+		cmocka_unit_test(test_outcomes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

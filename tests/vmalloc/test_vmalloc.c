@@ -6,7 +6,9 @@
  * purge workers running, no two areas overlap, busy, lazy and pooled
  * areas and free space tile the range, alignments hold, every pool holds
  * its own size only; once everything is freed and purged the range is one
- * free block again.
+ * free block again.  Every declared outcome is in the report, and moves
+ * with the variant: the pools serve allocations under vmalloc-nodes only
+ * (outcome_check.h).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -21,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "outcome_check.h"
 #include "vmalloc.h"
 
 extern const struct mmr_engine_ops vm_global_ops, vm_nodes_ops;
@@ -300,6 +303,126 @@ static void test_purge_helpers(void **state)
 	vm_global_ops.destroy(e);
 }
 
+/* ---- outcomes ------------------------------------------------------------------ */
+
+#define REUSE_AREAS 16
+
+/* An engine of OPS on two replay threads with options KEYS = VALUES (N of them). */
+static struct vm_engine *make_opts(const struct mmr_engine_ops *ops, size_t n, const char **keys,
+				   const char **values)
+{
+	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .slots = 64, .nopts = n, .keys = keys,
+				     .values = values};
+	struct mmr_error err = {{0}};
+	struct vm_engine *e = ops->create(&env, &err);
+	if (!e)
+		fail_msg("%s", err.msg);
+	return e;
+}
+
+/* An area of SIZE bytes on CTX: its handle. */
+static uint64_t area_new(const struct mmr_engine_ops *ops, void *ctx, uint64_t size)
+{
+	struct mmr_call c = {.size = size, .aux = VM_PAGE, .slot = UINT32_MAX, .node = -1, .family = MMR_FAM_VMALLOC};
+	assert_int_equal(ops->op[MMR_OP_ALLOC](ctx, &c), 0);
+	return c.handle;
+}
+
+/* A free of area H on CTX: lazy until a purge. */
+static void area_free(const struct mmr_engine_ops *ops, void *ctx, uint64_t h)
+{
+	struct mmr_call c = {.handle = h, .slot = UINT32_MAX, .node = -1, .family = MMR_FAM_VMALLOC};
+	assert_int_equal(ops->op[MMR_OP_FREE](ctx, &c), 0);
+}
+
+/*
+ * OPS's report after one-page areas are allocated on replay thread 1,
+ * freed, and allocated again.  With lazy_max_pages 8 and purge_sync the
+ * frees purge on their own thread (the 5th, 10th and 15th): no worker, so
+ * the figures are exact.
+ */
+static void reuse(const struct mmr_engine_ops *ops, struct oc_report *r)
+{
+	const char *keys[] = {"lazy_max_pages", "purge_sync", "flush_ns"}, *values[] = {"8", "1", "0"};
+	struct vm_engine *e = make_opts(ops, 3, keys, values);
+	void *ctx = ops->thread_init(e, 1);
+	uint64_t h[REUSE_AREAS];
+	for (unsigned i = 0; i < REUSE_AREAS; i++)
+		h[i] = area_new(ops, ctx, VM_PAGE);
+	for (unsigned i = 0; i < REUSE_AREAS; i++)
+		area_free(ops, ctx, h[i]);
+	for (unsigned i = 0; i < REUSE_AREAS; i++)
+		h[i] = area_new(ops, ctx, VM_PAGE);
+	oc_take_checked(r, ops, e);
+	for (unsigned i = 0; i < REUSE_AREAS; i++)
+		area_free(ops, ctx, h[i]);
+	check_ok(e);
+	ops->destroy(e);
+}
+
+/*
+ * OPS's sync_purges before and after an allocation that finds the range
+ * full of lazily freed areas: 31 areas of 1 TiB (the largest a trace
+ * asks for, MMR_MAX_BYTES, and a guard page) fill the 32 TiB range,
+ * 15 freed stay lazy (under lazy_max_pages), and one more must purge
+ * them itself to fit.
+ */
+static void full_range(const struct mmr_engine_ops *ops, uint64_t *before, uint64_t *after)
+{
+	static struct oc_report r;
+	const char *keys[] = {"lazy_max_pages", "flush_ns"}, *values[] = {"4294967296", "0"};
+	struct vm_engine *e = make_opts(ops, 2, keys, values);
+	void *ctx = ops->thread_init(e, 0);
+	uint64_t h[32];
+	for (unsigned i = 0; i < 31; i++)
+		h[i] = area_new(ops, ctx, MMR_MAX_BYTES);
+	for (unsigned i = 0; i < 15; i++)
+		area_free(ops, ctx, h[i]);
+	oc_take_checked(&r, ops, e);
+	*before = oc_value(&r, "sync_purges");
+	h[31] = area_new(ops, ctx, MMR_MAX_BYTES);
+	oc_take_checked(&r, ops, e);
+	*after = oc_value(&r, "sync_purges");
+	assert_int_equal(oc_value(&r, "areas_purged"), 15);
+	for (unsigned i = 15; i < 32; i++)
+		area_free(ops, ctx, h[i]);
+	check_ok(e);
+	ops->destroy(e);
+}
+
+/*
+ * Every declared outcome is reported, as a u64 under its key, and moves
+ * with the variant: once purges have filled node 1's pools, vmalloc-nodes
+ * serves allocations from them (pool_hits) off the free space
+ * (global_allocs), where vmalloc-global searches the free space every
+ * time.  In both, an allocation that finds no room purges itself
+ * (sync_purges), and the purges and the areas they gave back are counted.
+ */
+static void test_outcomes(void **state)
+{
+	(void)state;
+	static struct oc_report nodes, global;
+	reuse(&vm_nodes_ops, &nodes);
+	reuse(&vm_global_ops, &global);
+	assert_true(oc_value(&nodes, "pool_hits") > 0);
+	assert_int_equal(oc_value(&nodes, "pool_hits") + oc_value(&nodes, "global_allocs"), 2 * REUSE_AREAS);
+	assert_int_equal(oc_value(&global, "pool_hits"), 0);
+	assert_int_equal(oc_value(&global, "global_allocs"), 2 * REUSE_AREAS);
+	const struct oc_report *both[] = {&nodes, &global};
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(oc_value(both[i], "purges"), 3);
+		assert_int_equal(oc_value(both[i], "areas_purged"), 15);
+		assert_int_equal(oc_value(both[i], "sync_purges"), 0);
+	}
+	const struct mmr_engine_ops *const all[] = {&vm_nodes_ops, &vm_global_ops};
+	for (size_t i = 0; i < 2; i++) {
+		uint64_t before, after;
+		full_range(all[i], &before, &after);
+		assert_int_equal(before, 0);
+		assert_int_equal(after, 1);
+	}
+}
+
 int main(void)
 {
 	atomic_init(&errors, 0);
@@ -307,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_space_lowest_fit), cmocka_unit_test(test_space_alignment),
 		cmocka_unit_test(test_global),           cmocka_unit_test(test_nodes),
 		cmocka_unit_test(test_pool_reuse),       cmocka_unit_test(test_purge_helpers),
+		cmocka_unit_test(test_outcomes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

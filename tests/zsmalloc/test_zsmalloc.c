@@ -9,7 +9,9 @@
  * the zone handed out.  The lock order is asserted inside the model in
  * debug builds; a test shows the assertion catches a wrong order.  A
  * mapping a thread keeps between ops (its unmap lost) makes no other
- * thread, nor the worker, wait for it.
+ * thread, nor the worker, wait for it.  Every declared outcome is in the
+ * report, and a compact event after frees that leave zspages sparse gives
+ * pages back (outcome_check.h).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -24,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "outcome_check.h"
 #include "zsmalloc.h"
 
 extern const struct mmr_engine_ops zs_pinbit_ops, zs_migrate_lock_ops;
@@ -353,6 +356,79 @@ static void test_migrate_lock_parked_mapping(void **state)
 	parked_mapping(&zs_migrate_lock_ops);
 }
 
+/* ---- outcomes ---------------------------------------------------------------- */
+
+#define SPARSE_OBJS 600
+
+/* A trace compact event on thread context T. */
+static void compact_event(const struct mmr_engine_ops *ops, void *t)
+{
+	struct mmr_call c = {.slot = UINT32_MAX, .node = -1};
+	assert_int_equal(ops->op[MMR_OP_COMPACT](t, &c), 0);
+}
+
+/*
+ * Every declared outcome is reported, as a u64 under its key, and a
+ * trace compact event gives pages back only when frees have left
+ * zspages sparse: over objects that fill their zspages it frees nothing;
+ * after three objects in four are freed it moves the rest together and
+ * frees pages, counted as the event's own (compact_op_pages_freed) and
+ * in the total (pages_freed).  No worker runs: every figure is the
+ * events'.
+ */
+static void sparse_compact(const struct mmr_engine_ops *ops)
+{
+	static struct oc_report r;
+	static struct zs_handle *h[SPARSE_OBJS];
+	const char *keys[] = {"zone_mb"}, *vals[] = {"16"};
+	struct mmr_engine_env env = {.threads = 1, .online_cpus = 1, .nopts = 1, .keys = keys, .values = vals};
+	struct mmr_error err = {{0}};
+	struct zs_pool *p = ops->create(&env, &err);
+	assert_non_null(p);
+	void *t = ops->thread_init(p, 0);
+	for (unsigned i = 0; i < SPARSE_OBJS; i++) {
+		struct mmr_call c = {.size = 200, .slot = i, .node = -1};
+		assert_int_equal(ops->op[MMR_OP_ALLOC](t, &c), 0);
+		h[i] = (struct zs_handle *)(uintptr_t)c.handle;
+	}
+	compact_event(ops, t);
+	oc_take_checked(&r, ops, p);
+	assert_int_equal(oc_value(&r, "compact_op_pages_freed"), 0);
+	assert_int_equal(oc_value(&r, "pages_freed"), 0);
+	assert_int_equal(oc_value(&r, "objs_moved"), 0);
+	size_t live = 0;
+	for (unsigned i = 0; i < SPARSE_OBJS; i++) {
+		if (i % 4 == 0) {
+			h[live++] = h[i];
+			continue;
+		}
+		struct mmr_call c = {.handle = (uint64_t)(uintptr_t)h[i], .slot = i, .node = -1};
+		assert_int_equal(ops->op[MMR_OP_FREE](t, &c), 0);
+	}
+	compact_event(ops, t);
+	oc_take_checked(&r, ops, p);
+	uint64_t freed = oc_value(&r, "compact_op_pages_freed");
+	assert_true(freed > 0);
+	assert_int_equal(oc_value(&r, "pages_freed"), freed);
+	assert_true(oc_value(&r, "objs_moved") > 0);
+	/* Nothing was mapped and nothing else compacted: no object pinned, no lock contended. */
+	assert_int_equal(oc_value(&r, "pin_busy") + oc_value(&r, "backoffs"), 0);
+	assert_int_equal(oc_value(&r, "migrations") + oc_value(&r, "migrate_backoffs"), 0);
+	assert_int_equal(zs_pool_check(p, h, live, &err), 0);
+	for (size_t i = 0; i < live; i++)
+		assert_int_equal(ops->op[MMR_OP_FREE](t, &(struct mmr_call){.handle = (uint64_t)(uintptr_t)h[i]}), 0);
+	ops->thread_exit(t);
+	ops->destroy(p);
+}
+
+/* sparse_compact for both variants. */
+static void test_outcomes(void **state)
+{
+	(void)state;
+	sparse_compact(&zs_pinbit_ops);
+	sparse_compact(&zs_migrate_lock_ops);
+}
+
 /* The debug build's order check fires on a lock taken out of order (and not on a nested one). */
 static void test_lock_order_check(void **state)
 {
@@ -384,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_migrate_lock_concurrent),
 		cmocka_unit_test(test_pinbit_parked_mapping),
 		cmocka_unit_test(test_migrate_lock_parked_mapping),
+		cmocka_unit_test(test_outcomes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
