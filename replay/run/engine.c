@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mmr_calibrate.h"
 #include "run_internal.h"
 
 #ifndef MMR_ENGINE_DIR
@@ -105,6 +106,8 @@ static int check_costs(const struct mmr_engine_ops *e, const char *file, struct 
 		bool cost = p->profile || p->source;
 		const char *why = !cost && (p->lo || p->hi) ? "has a range and no source"
 				  : cost && !(p->lo < p->hi)    ? "is a cost without a range lo < hi"
+				  : p->profile && mmr_cal_key_from_name(p->profile) < 0
+				  ? "takes its default from a measurement mmreplay calibrate does not make"
 				  : NULL;
 		if (why) {
 			snprintf(err->msg, sizeof(err->msg), "%s: engine '%s': option '%.60s' %s", file, e->name,

@@ -219,3 +219,11 @@ report_ok() {
 	python3 "$(dirname "${BASH_SOURCE[0]}")/report_check.py" "$1" "$HOSTILE_ENGINE1" "$HOSTILE_ENGINE2" \
 		"$HOSTILE_LOCK (exclusive)"
 }
+
+# jcheck FILE EXPR: the JSON file FILE, loaded as d, makes the Python
+# expression EXPR true (no ';' in EXPR: CMake would cut it there).
+jcheck() {
+	python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)" "$1" "$2"
+}
