@@ -14,8 +14,9 @@ static const char calibrate_help[] =
 	"a 4 KiB page copied, page-table entries set up and torn down per page,\n"
 	"a TLB shootdown, a cache line moved between CPUs, a futex wake, a\n"
 	"wake-up on another CPU and a context switch, each with the real\n"
-	"operation (docs/calibrate.md).  Each is taken in two rounds that must\n"
-	"agree within 25%; the profile says how far they did.  Replays take the\n"
+	"operation (docs/calibrate.md).  Everything is measured in two passes,\n"
+	"whose figures should agree within 25%; the profile says how far they did\n"
+	"and marks those that did not.  Replays take the\n"
 	"defaults of the engines' cost options from the profile, and their\n"
 	"results say, per cost, its value and where it came from.\n"
 	"\n"
@@ -60,7 +61,7 @@ static int calibrate_run(int argc, char **argv)
 		if (!isfinite(v->ns))
 			printf("%-17s not measured: %s\n", mmr_cal_key_name(k), v->why);
 		else
-			printf("%-17s %10.1f ns  (rounds %.1f and %.1f: %.1f%% apart%s)\n", mmr_cal_key_name(k), v->ns,
+			printf("%-17s %10.1f ns  (passes %.1f and %.1f: %.1f%% apart%s)\n", mmr_cal_key_name(k), v->ns,
 			       v->rounds[0], v->rounds[1], v->spread_pct, v->repeatable ? "" : ", NOT repeatable");
 	}
 	printf("profile: %s\n", out ? out : path);

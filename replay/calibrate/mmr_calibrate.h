@@ -43,10 +43,10 @@ int mmr_cal_key_from_name(const char *name);
 const char *mmr_cal_key_how(unsigned k);
 
 struct mmr_cal_value {
-	double ns;            /* the median over the rounds; NAN when not measured (why says so) */
-	double rounds[2];     /* the two rounds' medians */
+	double ns;            /* the mean of the two rounds; NAN when not measured (why says so) */
+	double rounds[2];     /* the two rounds' medians (mmr_calibrate: its two passes') */
 	double spread_pct;    /* |round 1 - round 2| over the smaller, percent */
-	bool repeatable;      /* the rounds agree within MMR_CAL_TOLERANCE_PCT */
+	bool repeatable;      /* the rounds agree within MMR_CAL_TOLERANCE_PCT (and, for a pass, its own did) */
 	char why[128];        /* "" when measured; else why not ("one CPU online") */
 };
 
@@ -71,9 +71,10 @@ typedef double (*mmr_cal_sample_fn)(void *ctx);
 bool mmr_cal_measure(mmr_cal_sample_fn sample, void *ctx, unsigned samples, unsigned tries, struct mmr_cal_value *v);
 
 /*
- * Measure everything on this machine into P (the machine filled in).
- * QUICK takes fewer samples (for tests).  Returns 0, or -1 with ERR when
- * a measurement's set-up fails (no memory, no thread).
+ * Measure everything on this machine into P (the machine filled in), in
+ * two whole passes whose figures are P's two rounds.  QUICK takes fewer
+ * samples (for tests).  Not thread-safe.  Returns 0, or -1 with ERR when a
+ * measurement's set-up fails (no memory, no thread).
  */
 int mmr_calibrate(struct mmr_profile *p, bool quick, struct mmr_error *err);
 
