@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mmr_calibrate.h"
 #include "mmr_replay.h"
 #include "mmr_trace.h"
 
@@ -334,4 +335,27 @@ char *cli_engine_path(const char *extra)
 		snprintf(p, n, "%s%s%s%s%s", extra ? extra : "", extra ? ":" : "", env ? env : "",
 			 env ? ":" : "", dir);
 	return p;
+}
+
+int cli_load_profile(const char *cmd, const char *path, bool none, bool quiet, struct mmr_profile *p,
+		     const struct mmr_profile **out)
+{
+	char def[1024], host[256] = "";
+	struct mmr_error err;
+	*out = NULL;
+	if (none || (!path && mmr_profile_default_path(def, sizeof(def), &err)))
+		return 0; /* asked for none; or no HOME and no MMREPLAY_PROFILE: no default profile either */
+	int rc = mmr_profile_read(p, path ? path : def, &err);
+	if (rc == 1 && path)
+		return cli_fail(cmd, "%s: no such profile (make one with 'mmreplay calibrate -o %s')", path, path);
+	if (rc < 0)
+		return cli_fail(cmd, "%s", err.msg);
+	if (rc == 1)
+		return 0;
+	gethostname(host, sizeof(host) - 1);
+	if (!quiet && strcmp(host, p->hostname))
+		cli_warn(cmd, "profile %s was measured on %s, not on %s: its costs may not hold here", p->path,
+			 p->hostname, host);
+	*out = p;
+	return 0;
 }

@@ -126,4 +126,16 @@ int cli_check_distinct(const char *cmd, const struct cli_file *files, size_t n);
  */
 char *cli_engine_path(const char *extra);
 
+struct mmr_profile;
+
+/*
+ * The calibrate profile replays take their costs from, into P with *OUT
+ * pointing at it: PATH (which must be there), else the default one when
+ * it is there; *OUT NULL when NONE or there is none.  A profile from
+ * another host is a warning (unless QUIET).  Returns 0, or an exit code
+ * after one line on a profile that cannot be used.
+ */
+int cli_load_profile(const char *cmd, const char *path, bool none, bool quiet, struct mmr_profile *p,
+		     const struct mmr_profile **out);
+
 #endif /* MMR_CLI_H */

@@ -11,9 +11,11 @@
 
 #include "cli.h"
 #include "mmr_report.h"
+#include "robust.h"
 
 static const char compare_help[] =
 	"usage: mmreplay compare RESULTS_DIR... -o REPORT_DIR [--baseline ENGINE] [--aa] [--no-plots]\n"
+	"                        [--robust [--robust-steps N] [--robust-repeat N]]\n"
 	"\n"
 	"Compare engines that replayed the same trace: per op, p50, p90, p99,\n"
 	"p99.9, max and calls/s of every engine with the change against the\n"
@@ -35,6 +37,13 @@ static const char compare_help[] =
 	"                         tested against each other, to measure how often\n"
 	"                         noise looks significant here (4 or more runs)\n"
 	"      --no-plots         tables and verdicts only (no gnuplot needed)\n"
+	"      --robust           replay every engine again with each cost option\n"
+	"                         at the ends of its range (one option at a time)\n"
+	"                         and label each verdict robust, or depending on\n"
+	"                         the option and where it stops holding (run from\n"
+	"                         where the replays ran: it reads their trace)\n"
+	"      --robust-steps N   points per option, its ends included (2..9, default 2)\n"
+	"      --robust-repeat N  runs per re-run, at most the original's (default 3)\n"
 	"  -q, --quiet            do not print the verdict lines\n"
 	"  -h, --help             show this help\n";
 
@@ -45,12 +54,17 @@ static int compare_run(int argc, char **argv)
 		{"baseline", required_argument, NULL, 'b'},
 		{"no-plots", no_argument, NULL, 'P'},
 		{"aa", no_argument, NULL, 'A'},
+		{"robust", no_argument, NULL, 'R'},
+		{"robust-steps", required_argument, NULL, 'S'},
+		{"robust-repeat", required_argument, NULL, 'N'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	bool first = true, quiet = false;
+	bool first = true, quiet = false, robust = false;
 	struct mmr_compare_opts o = {.plots = true};
+	struct robust rb = {.steps = 2, .repeat = 3};
+	uint64_t v;
 	int c;
 	while ((c = cli_getopt("compare", argc, argv, "o:b:qh", longopts, &first)) != -1) {
 		switch (c) {
@@ -58,6 +72,17 @@ static int compare_run(int argc, char **argv)
 		case 'b': o.baseline = optarg; break;
 		case 'P': o.plots = false; break;
 		case 'A': o.aa = true; break;
+		case 'R': robust = true; break;
+		case 'S':
+			if (cli_parse_range("compare", "--robust-steps", optarg, 2, 9, &v))
+				return CLI_USAGE;
+			rb.steps = (unsigned)v;
+			break;
+		case 'N':
+			if (cli_parse_range("compare", "--robust-repeat", optarg, 1, 100, &v))
+				return CLI_USAGE;
+			rb.repeat = (unsigned)v;
+			break;
 		case 'q': quiet = true; break;
 		case 'h': return cli_print_help(&cli_cmd_compare);
 		default: return CLI_USAGE;
@@ -76,7 +101,19 @@ static int compare_run(int argc, char **argv)
 	o.ndirs = (size_t)(argc - optind);
 	struct mmr_compare_result res;
 	struct mmr_error err;
-	if (mmr_compare(&o, &res, &err))
+	rb.quiet = quiet;
+	if (robust) {
+		int rc = cli_robust_load(&rb, &o);
+		rc = rc ? rc : cli_robust_run(&rb);
+		if (rc) {
+			cli_robust_free(&rb);
+			return rc;
+		}
+		o.robust = &rb.robust;
+	}
+	int failed = mmr_compare(&o, &res, &err);
+	cli_robust_free(&rb);
+	if (failed)
 		return cli_fail("compare", "%s", err.msg);
 	if (!quiet)
 		for (size_t i = 0; i < res.nverdicts; i++)

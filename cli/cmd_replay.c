@@ -208,36 +208,6 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	return cli_check_input("replay", a->o.trace);
 }
 
-/*
- * The calibrate profile the costs come from: --profile (which must be
- * there), else the default one when it is there, else none.  Returns 0,
- * or an exit code after one line on a profile that cannot be used.
- */
-static int load_profile(struct replay_args *a)
-{
-	char path[1024];
-	struct mmr_error err;
-	if (a->no_profile)
-		return 0;
-	if (!a->profile_path && mmr_profile_default_path(path, sizeof(path), &err))
-		return 0; /* no HOME and no MMREPLAY_PROFILE: no default profile either */
-	int rc = mmr_profile_read(&a->profile, a->profile_path ? a->profile_path : path, &err);
-	if (rc == 1 && a->profile_path)
-		return cli_fail("replay", "%s: no such profile (make one with 'mmreplay calibrate -o %s')",
-				a->profile_path, a->profile_path);
-	if (rc < 0)
-		return cli_fail("replay", "%s", err.msg);
-	if (rc == 1)
-		return 0;
-	char host[256] = "";
-	gethostname(host, sizeof(host) - 1);
-	if (!a->quiet && strcmp(host, a->profile.hostname))
-		cli_warn("replay", "profile %s was measured on %s, not on %s: its costs may not hold here",
-			 a->profile.path, a->profile.hostname, host);
-	a->o.profile = &a->profile;
-	return 0;
-}
-
 /* Resolve the -e list in C.  Returns 0, or CLI_USAGE after naming the unknown engine. */
 static int pick_engines(const struct mmr_engine_catalog *c, const char *list,
 			const struct mmr_engine_ops **out, size_t *n)
@@ -335,7 +305,7 @@ static int replay_run(int argc, char **argv)
 	struct replay_args a = {.o = {.timing = true, .as_family = -1, .pace_factor = 1.0}};
 	int rc = parse_args(argc, argv, &a);
 	if (!rc && !a.help)
-		rc = load_profile(&a);
+		rc = cli_load_profile("replay", a.profile_path, a.no_profile, a.quiet, &a.profile, &a.o.profile);
 	if (!rc)
 		rc = a.help ? cli_print_help(&cli_cmd_replay) : replay_engines(&a);
 	for (size_t i = 0; i < a.nopts; i++)

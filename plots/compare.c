@@ -193,25 +193,22 @@ static int by_verdict_weight(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-/* The verdict lines, weightiest first, into the document and RES. */
-static void verdicts(struct rpt_cmp *c, struct mmr_compare_result *res)
+/* The verdict lines, weightiest first, labelled with their robustness when there were re-runs: into the document and *OUT. */
+static struct mmr_verdict *verdicts(struct rpt_cmp *c)
 {
 	struct mmr_verdict *v = calloc(c->n, sizeof(*v));
 	if (!v) {
 		c->doc.oom = true;
-		return;
+		return NULL;
 	}
-	for (size_t i = 1; i < c->n; i++)
+	for (size_t i = 1; i < c->n; i++) {
 		rpt_verdict_line(c, i, &v[i - 1]);
+		rpt_robust_label(c, &v[i - 1]);
+	}
 	qsort(v, c->n - 1, sizeof(*v), by_verdict_weight);
 	for (size_t i = 0; i + 1 < c->n; i++)
 		rpt_verdict(&c->doc, "%s", v[i].text);
-	if (res) {
-		res->verdicts = v;
-		res->nverdicts = c->n - 1;
-	} else {
-		free(v);
-	}
+	return v;
 }
 
 /* Load every engine under O->dirs into C.  Returns 0, or -1 with ERR. */
@@ -333,6 +330,7 @@ int mmr_compare(const struct mmr_compare_opts *o, struct mmr_compare_result *res
 {
 	struct rpt_cmp c = {.o = o};
 	struct mmr_gnuplot g = {.png = true};
+	struct mmr_verdict *v = NULL;
 	if (res)
 		memset(res, 0, sizeof(*res));
 	int rc = load_all(&c, err);
@@ -345,7 +343,7 @@ int mmr_compare(const struct mmr_compare_opts *o, struct mmr_compare_result *res
 	if (!rc) {
 		intro(&c, o->warn ? o->warn : stderr);
 		rpt_noise_measure(&c);
-		verdicts(&c, res);
+		v = verdicts(&c);
 		op_tables(&c);
 		whole_table(&c);
 		rpt_outcome_table(&c);
@@ -354,11 +352,18 @@ int mmr_compare(const struct mmr_compare_opts *o, struct mmr_compare_result *res
 			c.plots = rpt_section(&c.doc, "Plots");
 		signif_table(&c);
 		rpt_noise_section(&c);
-		if (o->plots)
+		rc = v ? rpt_robust_section(&c, v, c.n - 1, o->plots ? &g : NULL, err) : 0;
+		if (!rc && o->plots)
 			rc = rpt_compare_plots(&c, &g, err);
 	}
 	if (!rc)
 		rc = rpt_write_all(&c.doc, o->outdir, err);
+	if (!rc && res && v) {
+		res->verdicts = v;
+		res->nverdicts = c.n - 1;
+		v = NULL;
+	}
+	free(v);
 	if (!rc && res) {
 		res->engines = (unsigned)c.n;
 		snprintf(res->trace, sizeof(res->trace), "%s", mmr_results_trace_name(&c.res[0]));

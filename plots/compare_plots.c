@@ -77,9 +77,9 @@ static void overlay_free(struct overlay *o)
 	free(o->v);
 }
 
-/* Draw SCRIPT into plots/NAME.png and add it to the report as CAPTION. */
-static int figure(struct rpt_cmp *c, struct mmr_gnuplot *g, const char *script, const char *name,
-		  const char *caption, const struct mmr_gnuplot_var *vars, size_t nvars, struct mmr_error *err)
+int rpt_cmp_figure(struct rpt_cmp *c, struct mmr_gnuplot *g, struct rpt_section *s, const char *script,
+		   const char *name, const char *caption, const struct mmr_gnuplot_var *vars, size_t nvars,
+		   struct mmr_error *err)
 {
 	char out[4200], file[256], title[900];
 	snprintf(file, sizeof(file), "plots/%s", name);
@@ -88,8 +88,15 @@ static int figure(struct rpt_cmp *c, struct mmr_gnuplot *g, const char *script, 
 	if (mmr_gnuplot_draw(g, script, out, title, vars, nvars, err))
 		return -1;
 	strncat(file, ".png", sizeof(file) - strlen(file) - 1);
-	rpt_figure(&c->doc, c->plots, file, caption);
+	rpt_figure(&c->doc, s, file, caption);
 	return 0;
+}
+
+/* Draw SCRIPT into plots/NAME.png and add it to the Plots section as CAPTION. */
+static int figure(struct rpt_cmp *c, struct mmr_gnuplot *g, const char *script, const char *name,
+		  const char *caption, const struct mmr_gnuplot_var *vars, size_t nvars, struct mmr_error *err)
+{
+	return rpt_cmp_figure(c, g, c->plots, script, name, caption, vars, nvars, err);
 }
 
 /*
@@ -117,8 +124,7 @@ static int overlay(struct rpt_cmp *c, struct mmr_gnuplot *g, unsigned op, const 
 	return rc;
 }
 
-/* Open OUTDIR/data/NAME for writing; NULL with ERR. */
-static FILE *data_file(struct rpt_cmp *c, const char *name, char *path, size_t n, struct mmr_error *err)
+FILE *rpt_cmp_data_file(struct rpt_cmp *c, const char *name, char *path, size_t n, struct mmr_error *err)
 {
 	snprintf(path, n, "%s/data/%s", c->o->outdir, name);
 	FILE *f = fopen(path, "w");
@@ -127,7 +133,7 @@ static FILE *data_file(struct rpt_cmp *c, const char *name, char *path, size_t n
 	return f;
 }
 
-static int close_data(FILE *f, const char *path, struct mmr_error *err)
+int rpt_cmp_close_data(FILE *f, const char *path, struct mmr_error *err)
 {
 	if (ferror(f) | (fclose(f) != 0)) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write: %s", path, strerror(errno ? errno : EIO));
@@ -163,7 +169,7 @@ static int p99_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *
 	unsigned rows = 0;
 	for (size_t i = 0; timed && i < c->n; i++)
 		ntimed += timed[i] = c->res[i].timing;
-	FILE *f = timed && ntimed ? data_file(c, "p99.dat", path, sizeof(path), err) : NULL;
+	FILE *f = timed && ntimed ? rpt_cmp_data_file(c, "p99.dat", path, sizeof(path), err) : NULL;
 	if (!f) {
 		free(timed);
 		if (!timed)
@@ -186,7 +192,7 @@ static int p99_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *
 		rows++;
 	}
 	free(timed);
-	if (close_data(f, path, err))
+	if (rpt_cmp_close_data(f, path, err))
 		return -1;
 	snprintf(ncols, sizeof(ncols), "%zu", ntimed + 1);
 	struct mmr_gnuplot_var v[] = {{"data", path, true}, {"ylabel", "p99 latency (us)", false},
@@ -198,7 +204,7 @@ static int p99_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *
 static int throughput_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *err)
 {
 	char path[4200];
-	FILE *f = data_file(c, "throughput.dat", path, sizeof(path), err);
+	FILE *f = rpt_cmp_data_file(c, "throughput.dat", path, sizeof(path), err);
 	if (!f)
 		return -1;
 	fputs("# \"engine\" mean_ops_s lowest_run highest_run\n", f);
@@ -212,7 +218,7 @@ static int throughput_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_
 		rpt_dat_label(f, r->engine);
 		fprintf(f, " %.1f %.1f %.1f\n", r->throughput, lo, hi);
 	}
-	if (close_data(f, path, err))
+	if (rpt_cmp_close_data(f, path, err))
 		return -1;
 	struct mmr_gnuplot_var v = {"data", path, true};
 	return figure(c, g, "cmp_throughput.gp", "throughput", "throughput (bars: mean; whiskers: lowest and highest run)",
@@ -224,7 +230,7 @@ static int lock_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error 
 {
 	char path[4200];
 	unsigned rows = 0;
-	FILE *f = data_file(c, "locks.dat", path, sizeof(path), err);
+	FILE *f = rpt_cmp_data_file(c, "locks.dat", path, sizeof(path), err);
 	if (!f)
 		return -1;
 	engine_header(c, f, "lock", NULL);
@@ -252,7 +258,7 @@ static int lock_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error 
 			fputc('\n', f);
 			rows++;
 		}
-	if (close_data(f, path, err))
+	if (rpt_cmp_close_data(f, path, err))
 		return -1;
 	struct mmr_gnuplot_var v[] = {{"data", path, true}, {"ylabel", "total wait (ms)", false}, {"logy", "0", false},
 				      {"ncols", c->ncols, false}};
@@ -269,7 +275,7 @@ static int lock_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error 
 static int footprint_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *err)
 {
 	char path[4200];
-	FILE *f = data_file(c, "footprint.dat", path, sizeof(path), err);
+	FILE *f = rpt_cmp_data_file(c, "footprint.dat", path, sizeof(path), err);
 	if (!f)
 		return -1;
 	fputs("\"engine\" \"engine footprint\" \"peak RSS (process)\"\n", f);
@@ -277,7 +283,7 @@ static int footprint_bars(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_e
 		rpt_dat_label(f, c->res[i].engine);
 		fprintf(f, " %.3f %.3f\n", c->res[i].footprint_bytes / 1048576.0, c->res[i].peak_rss_bytes / 1048576.0);
 	}
-	if (close_data(f, path, err))
+	if (rpt_cmp_close_data(f, path, err))
 		return -1;
 	struct mmr_gnuplot_var v[] = {{"data", path, true}, {"ylabel", "MiB", false}, {"logy", "0", false},
 				      {"ncols", "3", false}};

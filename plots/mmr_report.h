@@ -106,6 +106,25 @@ struct mmr_results_outcome {
 	double *runs;      /* nruns of them (NAN where a run lacks it), or NULL */
 };
 
+/* A cost option of the run (results.json costs[]): its value, where it came from, its range. */
+struct mmr_results_cost {
+	char key[48], value[32], source[200];
+	double lo, hi;
+};
+
+/* An --engine-opt of the run. */
+struct mmr_results_opt {
+	char key[48], value[80];
+};
+
+/* How the run was made, as far as a re-run (compare --robust) needs it. */
+struct mmr_results_how {
+	char map[8], pace[12], as_family[16]; /* as_family "" when none */
+	bool pinned;
+	double pace_factor, max_gap_s;        /* NAN when asap / not said */
+	uint64_t max_events;                  /* 0: all */
+};
+
 struct mmr_results_lock {
 	char name[96], side[12];
 	uint64_t acquisitions, contended, wait_ns_total, wait_ns_max;
@@ -125,6 +144,11 @@ struct mmr_results {
 	struct mmr_results_op ops[MMR_OP_COUNT];
 	struct mmr_results_outcome *outcomes;
 	size_t noutcomes;
+	struct mmr_results_cost *costs;
+	size_t ncosts;
+	struct mmr_results_opt *opts;
+	size_t nopts;
+	struct mmr_results_how how;
 	struct mmr_results_lock *locks;
 	size_t nlocks;
 	double footprint_bytes, peak_rss_bytes; /* NAN when unknown */
@@ -187,21 +211,49 @@ double mmr_mann_whitney_p(const double *a, unsigned na, const double *b, unsigne
 
 /* ---- compare.c: the comparison report ------------------------------------- */
 
+/*
+ * compare --robust: the engines replayed again with cost option KEY set to
+ * VALUE (its range LO..HI), compared like the original into RES.
+ */
+struct mmr_robust_point {
+	const char *key;
+	double value, lo, hi;
+	const struct mmr_compare_result *res;
+};
+
+struct mmr_robust {
+	const struct mmr_robust_point *points;
+	size_t n;
+};
+
 struct mmr_compare_opts {
 	const char *const *dirs; /* results directories (an engine's, or a replay's -o) */
 	size_t ndirs;
 	const char *baseline;    /* engine name, or NULL: the one marked its family's baseline, else the first */
 	bool aa;                 /* also test the baseline's runs split in two against each other (A/A) */
+	const struct mmr_robust *robust; /* the re-runs of compare --robust, or NULL */
 	const char *outdir;      /* REPORT_DIR, created if missing */
 	const char *title;       /* heading, or NULL for one made from the trace */
 	bool plots;              /* draw the overlays (needs gnuplot) */
 	FILE *warn;              /* warnings (threads differ...); NULL: stderr */
 };
 
+/* One figure a verdict weighs: "release p99" (FIG) changed by PCT percent, with that significance. */
+struct mmr_verdict_item {
+	char fig[64];
+	double pct;
+	enum mmr_sig sig;
+};
+
+#define MMR_VERDICT_ITEMS (2 * MMR_OP_COUNT + 1)
+
 /* One verdict line, and how much it matters: its largest change, significant ones counting most. */
 struct mmr_verdict {
-	char text[1024];
+	char text[1280];
 	double weight;
+	char engine[64];
+	struct mmr_verdict_item items[MMR_VERDICT_ITEMS]; /* every speed figure, weightiest first: items[0] leads */
+	size_t nitems;
 };
 
 struct mmr_compare_result {

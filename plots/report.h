@@ -113,6 +113,14 @@ void rpt_dat_value(FILE *f, double v, bool *log_ok);
 
 struct rpt_cmp;
 
+/* Draw SCRIPT into OUTDIR/plots/NAME.png and add it to section S as CAPTION.  0, or -1 with ERR. */
+int rpt_cmp_figure(struct rpt_cmp *c, struct mmr_gnuplot *g, struct rpt_section *s, const char *script,
+		   const char *name, const char *caption, const struct mmr_gnuplot_var *vars, size_t nvars,
+		   struct mmr_error *err);
+/* OUTDIR/data/NAME opened for writing, its path in PATH; NULL with ERR.  Closed with rpt_cmp_close_data. */
+FILE *rpt_cmp_data_file(struct rpt_cmp *c, const char *name, char *path, size_t n, struct mmr_error *err);
+int rpt_cmp_close_data(FILE *f, const char *path, struct mmr_error *err);
+
 /* Draw the comparison's plots into OUTDIR/plots (data in OUTDIR/data) and add them to D.  0 or -1 (ERR). */
 int rpt_compare_plots(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error *err);
 
@@ -193,6 +201,16 @@ void rpt_work_of(const struct rpt_cmp *c, size_t i, unsigned k, struct rpt_work 
 
 /* Engine I's verdict line against the baseline c->res[0], and its weight. */
 void rpt_verdict_line(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v);
+
+/* ---- robust.c: whether a verdict survives the assumptions -------------------- */
+
+/* Whether item IT (from another set of runs) upholds the leading item LEAD: same sign, significant if it was. */
+bool rpt_robust_holds(const struct mmr_verdict_item *lead, const struct mmr_verdict_item *it);
+/* Append V's robustness label ("[robust: ...]" or "[depends on KEY: ...]") when C->o->robust has points. */
+void rpt_robust_label(const struct rpt_cmp *c, struct mmr_verdict *v);
+/* The Robustness section: the table, and with G a plot per verdict.  0, or -1 with ERR. */
+int rpt_robust_section(struct rpt_cmp *c, const struct mmr_verdict *v, size_t nv, struct mmr_gnuplot *g,
+		       struct mmr_error *err);
 
 /* ---- outcomes.c: the work done, and the noise floor ------------------------ */
 

@@ -223,6 +223,46 @@ static int load_outcomes(struct mmr_results *r, const cJSON *d)
 	return 0;
 }
 
+/* The cost options, the --engine-opt values and how the run was made.  0, or -1 (memory). */
+static int load_how(struct mmr_results *r, const cJSON *d)
+{
+	const cJSON *costs = cJSON_GetObjectItemCaseSensitive(d, "costs"), *c;
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(d, "engine_opts");
+	size_t nc = cJSON_IsArray(costs) ? (size_t)cJSON_GetArraySize(costs) : 0;
+	size_t no = cJSON_IsObject(opts) ? (size_t)cJSON_GetArraySize(opts) : 0;
+	if ((nc && !(r->costs = calloc(nc, sizeof(*r->costs)))) || (no && !(r->opts = calloc(no, sizeof(*r->opts)))))
+		return -1;
+	cJSON_ArrayForEach(c, costs)
+	{
+		if (r->ncosts == nc)
+			break;
+		struct mmr_results_cost *k = &r->costs[r->ncosts];
+		copy_str(k->key, sizeof(k->key), c, "key");
+		copy_str(k->value, sizeof(k->value), c, "value");
+		copy_str(k->source, sizeof(k->source), c, "source");
+		k->lo = num(c, "range_low");
+		k->hi = num(c, "range_high");
+		r->ncosts += k->key[0] && k->lo < k->hi;
+	}
+	cJSON_ArrayForEach(c, opts)
+	{
+		if (r->nopts == no || !cJSON_IsString(c) || !c->string)
+			continue;
+		copy_name(r->opts[r->nopts].key, sizeof(r->opts[0].key), c->string);
+		copy_name(r->opts[r->nopts].value, sizeof(r->opts[0].value), c->valuestring);
+		r->nopts++;
+	}
+	struct mmr_results_how *h = &r->how;
+	copy_str(h->map, sizeof(h->map), d, "map");
+	copy_str(h->pace, sizeof(h->pace), d, "pace");
+	copy_str(h->as_family, sizeof(h->as_family), d, "as_family");
+	h->pinned = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "pinned"));
+	h->pace_factor = num(d, "pace_factor");
+	h->max_gap_s = num(d, "pace_max_gap_s");
+	h->max_events = count(d, "max_events");
+	return 0;
+}
+
 static int load_locks(struct mmr_results *r, const cJSON *locks)
 {
 	if (!cJSON_IsArray(locks)) {
@@ -318,7 +358,7 @@ int mmr_results_load(const char *dir, struct mmr_results *r, struct mmr_error *e
 	if (!rc) {
 		load_ops(r, cJSON_GetObjectItemCaseSensitive(d, "ops"), cJSON_GetObjectItemCaseSensitive(d, "same_code"));
 		r->baseline = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "baseline"));
-		if (load_repeats(r, cJSON_GetObjectItemCaseSensitive(d, "repeats")) || load_outcomes(r, d) ||
+		if (load_repeats(r, cJSON_GetObjectItemCaseSensitive(d, "repeats")) || load_outcomes(r, d) || load_how(r, d) ||
 		    load_locks(r, cJSON_GetObjectItemCaseSensitive(d, "locks"))) {
 			snprintf(err->msg, sizeof(err->msg), "%.400s: out of memory", path);
 			rc = -1;
@@ -345,6 +385,11 @@ void mmr_results_free(struct mmr_results *r)
 	free(r->outcomes);
 	r->outcomes = NULL;
 	r->noutcomes = 0;
+	free(r->costs);
+	free(r->opts);
+	r->costs = NULL;
+	r->opts = NULL;
+	r->ncosts = r->nopts = 0;
 	free(r->run_wall_ns);
 	r->run_wall_ns = NULL;
 	free(r->run_throughput);

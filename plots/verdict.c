@@ -168,9 +168,10 @@ void rpt_work_of(const struct rpt_cmp *c, size_t i, unsigned k, struct rpt_work 
 
 /* One item of a line: "release p99", "-87%", "significant"; ORDER breaks ties of weight. */
 struct item {
-	char what[96], pct[32];
+	char what[96], pct[32], fig[64];
 	const char *sig;
-	double weight;
+	double weight, pct_v;
+	enum mmr_sig sig_v;
 	size_t order;
 };
 
@@ -196,6 +197,11 @@ static double weight_of(const struct rpt_change *ch)
 
 static void set_item(struct item *it, const char *what, const struct rpt_change *ch, double scale)
 {
+	snprintf(it->fig, sizeof(it->fig), "%.*s", (int)strcspn(what, "("), what);
+	for (size_t n = strlen(it->fig); n && it->fig[n - 1] == ' ';)
+		it->fig[--n] = '\0';
+	it->pct_v = ch->pct;
+	it->sig_v = ch->sig.sig;
 	snprintf(it->what, sizeof(it->what), "%s", what);
 	rpt_pct_text(it->pct, sizeof(it->pct), ch->pct);
 	it->sig = rpt_sig_long(&ch->sig);
@@ -315,6 +321,13 @@ void rpt_verdict_line(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
 	for (size_t j = 0; j < n; j++)
 		items[j].order = j;
 	qsort(items, n, sizeof(items[0]), by_weight);
+	snprintf(v->engine, sizeof(v->engine), "%s", c->res[i].engine);
+	for (v->nitems = 0; v->nitems < n && v->nitems < MMR_VERDICT_ITEMS; v->nitems++) {
+		struct mmr_verdict_item *it = &v->items[v->nitems];
+		snprintf(it->fig, sizeof(it->fig), "%s", items[v->nitems].fig);
+		it->pct = items[v->nitems].pct_v;
+		it->sig = items[v->nitems].sig_v;
+	}
 	n = n < 4 ? n : 4;
 	len = (size_t)snprintf(v->text, sizeof(v->text), "%s:", c->res[i].engine);
 	v->weight = 0;

@@ -343,6 +343,12 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 	if (r) {
 		snprintf(r->trace_warning, sizeof(r->trace_warning), "%s", warning ? warning : "");
 		r->trace_discarded = discarded;
+		for (size_t i = 0; i < o->nopts && i < RP_MAX_OPTS; i++, r->ngiven++) {
+			snprintf(r->given[i].key, sizeof(r->given[i].key), "%s", o->opt_keys[i]);
+			snprintf(r->given[i].value, sizeof(r->given[i].value), "%s", o->opt_values[i]);
+		}
+		r->max_events = o->max_events;
+		r->as_family = o->as_family;
 		/* Again, into the result: the options it passes point into it. */
 		rp_costs_resolve(o, &r->costs, err);
 		if ((r->have_profile = o->profile != NULL))

@@ -301,6 +301,14 @@ static void json_head(struct mmr_json *j, cJSON *root, const struct mmr_replay_r
 	mmr_json_u64(j, root, "pace_gaps_cut", r->gaps_cut);
 	mmr_json_u64(j, root, "pace_gap_ns_cut", r->gap_ns_cut);
 	mmr_json_bool(j, root, "timing", r->timing);
+	mmr_json_u64(j, root, "max_events", r->max_events);
+	if (r->as_family >= 0)
+		mmr_json_str(j, root, "as_family", mmr_family_name((unsigned)r->as_family));
+	else
+		mmr_json_null(j, root, "as_family");
+	cJSON *given = mmr_json_obj(j, root, "engine_opts");
+	for (size_t i = 0; i < r->ngiven; i++)
+		mmr_json_str(j, given, r->given[i].key, r->given[i].value);
 	mmr_json_str(j, root, "clock", r->clock);
 	mmr_json_fixed(j, root, "timer_overhead_ns", r->timer_overhead_ns, 1);
 	mmr_json_bool(j, root, "latencies_exclude_timer_overhead", true);

@@ -397,6 +397,13 @@ struct mmr_replay_result {
 	struct rp_costs costs;              /* each cost option's value and source */
 	struct mmr_profile profile;         /* the profile the costs came from, when HAVE_PROFILE */
 	bool have_profile;
+	/* What a re-run needs besides the above (compare --robust): the options given, --events, --as. */
+	struct {
+		char key[48], value[80];
+	} given[RP_MAX_OPTS];
+	size_t ngiven;
+	uint64_t max_events;
+	int as_family;
 };
 
 /* The .dat files of R in DIR (dat.c).  Returns 0, or -1 with ERR. */

@@ -159,8 +159,10 @@ static void test_ns(void **state)
 static void test_index_top(void **state)
 {
 	(void)state;
-	struct mmr_verdict a[] = {{"a1", 0.5}, {"a2", 2.0}}, b[] = {{"b1", 1.0}}, c[] = {{"c1", 3.0}, {"c2", 2.5}},
-			   z[] = {{"z1", 0}};
+#define V(t, w) {.text = t, .weight = w}
+	struct mmr_verdict a[] = {V("a1", 0.5), V("a2", 2.0)}, b[] = {V("b1", 1.0)}, c[] = {V("c1", 3.0), V("c2", 2.5)},
+			   z[] = {V("z1", 0)};
+#undef V
 	struct mmr_index_entry e[] = {
 		{.heading = "A", .intro = "about A", .href = "a.html", .label = "a", .verdicts = a, .nverdicts = 2},
 		{.heading = "A", .href = "b.html", .label = "b", .text = "b's trace", .verdicts = b, .nverdicts = 1},
