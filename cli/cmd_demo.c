@@ -20,6 +20,7 @@
 #include "mmr_fs.h"
 #include "mmr_report.h"
 #include "mmr_trace.h"
+#include "demo.h"
 
 static const char demo_help[] =
 	"usage: mmreplay demo [-o DIR] [--no-capture] [--repeat N]\n"
@@ -44,15 +45,7 @@ static const char demo_help[] =
 #define LIVE_MIN_EVENTS 5000 /* fewer captured than this: the bundled trace instead */
 #define BUNDLED "fs-walk.mmr"
 
-/* A seed family: its variants, its workload, and which real trace it replays. */
-struct demo_family {
-	const char *name, *heading, *question, *engines, *workload, *ops;
-	const char *references; /* engines that are reference points, not variants argued about: ranked last */
-	const char *real;   /* "live": the captured or bundled trace, as this family; a bundled file; NULL */
-	const char *no_real; /* why there is no real trace, when REAL is NULL */
-};
-
-static const struct demo_family families[] = {
+const struct demo_family families[] = {
 	{"cma", "CMA: who may sleep in cma_release (seeds 000, 001)",
 	 "cma->lock a mutex (baseline), cma_release_nowait's deferred bitmap clearing, a spinlock, or lock-free "
 	 "clearing: what each costs the releases from atomic context and the allocations.",
@@ -77,20 +70,7 @@ static const struct demo_family families[] = {
 	 "create and free buffers, which no variant does differently."},
 };
 
-#define NFAMILIES (sizeof(families) / sizeof(families[0]))
-
-struct demo {
-	const char *out, *repeat;
-	bool capture, tty;
-	unsigned step, steps;
-	char real[4300];        /* the real trace the "live" families replay */
-	char real_what[512];    /* how it was got, for the index */
-	struct timespec t0;
-	struct mmr_index_entry entries[2 * NFAMILIES];
-	struct mmr_compare_result results[2 * NFAMILIES];
-	char *texts[2 * NFAMILIES][4]; /* href, label, text, intro: owned */
-	size_t nentries;
-};
+const size_t nfamilies = sizeof(families) / sizeof(families[0]);
 
 static double elapsed(const struct demo *d)
 {
@@ -277,6 +257,8 @@ static int family_run(struct demo *d, const struct demo_family *f)
 		rc = replay_family(d, f, trace, what, false, base);
 	if (!rc)
 		rc = compare_family(d, f, base, what, text);
+	if (!rc)
+		demo_claim_commands(d, f, (size_t)(f - families), trace);
 	if (rc || !f->real)
 		return rc;
 	bool live = !strcmp(f->real, "live");
@@ -295,13 +277,13 @@ static int family_run(struct demo *d, const struct demo_family *f)
 static unsigned count_steps(void)
 {
 	unsigned n = 1;
-	for (size_t i = 0; i < NFAMILIES; i++) {
+	for (size_t i = 0; i < nfamilies; i++) {
 		unsigned engines = 1;
 		for (const char *c = families[i].engines; *c; c++)
 			engines += *c == ',';
 		n += 1 + (families[i].real ? 2 : 1) * (engines + 1);
 	}
-	return n + 1; /* the index */
+	return n + 2; /* the claims, the index */
 }
 
 static int write_index(struct demo *d)
@@ -369,8 +351,12 @@ static int demo_run(int argc, char **argv)
 	d.steps = count_steps();
 	real_trace(&d);
 	int rc = 0;
-	for (size_t i = 0; i < NFAMILIES && !rc; i++)
+	for (size_t i = 0; i < nfamilies && !rc; i++)
 		rc = family_run(&d, &families[i]);
+	if (!rc) {
+		progress(&d, "judging the seed threads' claims");
+		rc = demo_claims(&d);
+	}
 	if (!rc)
 		rc = write_index(&d);
 	if (d.tty)
@@ -382,6 +368,7 @@ static int demo_run(int argc, char **argv)
 		for (int k = 0; k < 4; k++)
 			free(d.texts[i][k]);
 	}
+	demo_claims_free(&d);
 	return rc;
 }
 

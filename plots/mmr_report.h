@@ -238,14 +238,15 @@ struct mmr_compare_opts {
 	FILE *warn;              /* warnings (threads differ...); NULL: stderr */
 };
 
-/* One figure a verdict weighs: "release p99" (FIG) changed by PCT percent, with that significance. */
+/* One figure of a verdict: "release p99" (FIG) from BASE to VALUE, PCT percent, with that significance. */
 struct mmr_verdict_item {
 	char fig[64];
-	double pct;
+	double pct, base, value; /* base and value: outcomes' means per run; NAN for speed figures */
 	enum mmr_sig sig;
 };
 
 #define MMR_VERDICT_ITEMS (2 * MMR_OP_COUNT + 1)
+#define MMR_VERDICT_OUTCOMES 48
 
 /* One verdict line, and how much it matters: its largest change, significant ones counting most. */
 struct mmr_verdict {
@@ -254,6 +255,8 @@ struct mmr_verdict {
 	char engine[64];
 	struct mmr_verdict_item items[MMR_VERDICT_ITEMS]; /* every speed figure, weightiest first: items[0] leads */
 	size_t nitems;
+	struct mmr_verdict_item outcomes[MMR_VERDICT_OUTCOMES]; /* every outcome both have, FIG its key */
+	size_t noutcomes;
 };
 
 struct mmr_compare_result {
@@ -294,6 +297,47 @@ struct mmr_sweep_opts {
  * with ERR.
  */
 int mmr_sweep_report(const struct mmr_sweep_opts *o, struct mmr_compare_result *res, struct mmr_error *err);
+
+/* ---- claims.c: the seed threads' claims against what was measured --------- */
+
+enum mmr_agreement { MMR_AGREES, MMR_DISAGREES, MMR_INCONCLUSIVE, MMR_UNTESTABLE };
+
+/* "agrees", "disagrees", "inconclusive", "cannot be tested here". */
+const char *mmr_agreement_name(enum mmr_agreement a);
+
+/* A claim of a seed thread, and the figure that tests it. */
+struct mmr_claim {
+	const char *family, *claim, *where;
+	const char *engine; /* the variant it is about */
+	const char *figure; /* a verdict's speed figure ("release_nowait p99", "throughput") or an outcome key */
+	int expect;         /* -1: lower than the baseline's if the claim is right; +1: higher */
+	const char *note;   /* why the figure tests it, or why it cannot be tested here */
+	bool untestable;
+};
+
+struct mmr_claim_result {
+	enum mmr_agreement agreement;
+	char measured[320]; /* what the comparison says of the figure */
+};
+
+/* Judge claim C by the comparison RES of its family against BASELINE into OUT (RES NULL: none ran). */
+void mmr_claim_judge(const struct mmr_claim *c, const struct mmr_compare_result *res, const char *baseline,
+		     struct mmr_claim_result *out);
+
+/* The claims page: OUTDIR/NAME.md and .html. */
+struct mmr_claims_page {
+	const char *outdir, *name, *title;
+	const char *const *intro;
+	size_t nintro;
+	const struct mmr_claim *claims;
+	const struct mmr_claim_result *results;
+	size_t n;
+	const char *const *commands; /* paragraphs under the table: how each family's figures were made */
+	size_t ncommands;
+};
+
+/* Write the page.  Returns 0, or -1 with ERR. */
+int mmr_claims_write(const struct mmr_claims_page *p, struct mmr_error *err);
 
 /* ---- index.c: a page of reports ------------------------------------------ */
 

@@ -313,6 +313,21 @@ static void outcome_clauses(const struct rpt_cmp *c, size_t i, char *buf, size_t
 	free(v);
 }
 
+/* Every outcome engine I and the baseline both have, as items of V. */
+static void outcome_items(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
+{
+	v->noutcomes = 0;
+	for (size_t j = 0; j < c->res[i].noutcomes && v->noutcomes < MMR_VERDICT_OUTCOMES; j++) {
+		const struct mmr_results_outcome *o = &c->res[i].outcomes[j], *b = rpt_outcome_find(&c->res[0], o->key);
+		if (!b)
+			continue;
+		struct rpt_change ch = rpt_outcome_change(c, i, b, o);
+		struct mmr_verdict_item *it = &v->outcomes[v->noutcomes++];
+		*it = (struct mmr_verdict_item){.pct = ch.pct, .base = b->mean, .value = o->mean, .sig = ch.sig.sig};
+		snprintf(it->fig, sizeof(it->fig), "%s", o->key);
+	}
+}
+
 void rpt_verdict_line(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
 {
 	struct item items[2 * MMR_OP_COUNT + 1];
@@ -327,7 +342,9 @@ void rpt_verdict_line(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
 		snprintf(it->fig, sizeof(it->fig), "%s", items[v->nitems].fig);
 		it->pct = items[v->nitems].pct_v;
 		it->sig = items[v->nitems].sig_v;
+		it->base = it->value = NAN;
 	}
+	outcome_items(c, i, v);
 	n = n < 4 ? n : 4;
 	len = (size_t)snprintf(v->text, sizeof(v->text), "%s:", c->res[i].engine);
 	v->weight = 0;

@@ -173,8 +173,14 @@ demo_ok() {
 		test -s "$d/$f/real/report/report.md" || { echo "demo_ok: no $f real-trace report" >&2; return 1; }
 	done
 	test ! -e "$d/cma/real" && test ! -e "$d/dmabuf/real" || { echo "demo_ok: a real-trace report that should not be" >&2; return 1; }
-	[ "$(grep -c '^- \[' "$d/index.md")" = 8 ] || { echo "demo_ok: index.md does not link 8 reports" >&2; return 1; }
-	[ "$(grep -c '^## ' "$d/index.md")" = 6 ] || { echo "demo_ok: index.md lacks a section" >&2; return 1; }
+	[ "$(grep -c '^- \[' "$d/index.md")" = 9 ] || { echo "demo_ok: index.md does not link 8 reports and the claims" >&2; return 1; }
+	[ "$(grep -c '^## ' "$d/index.md")" = 7 ] || { echo "demo_ok: index.md lacks a section" >&2; return 1; }
+	# Every seed family has claims in the table, each judged.
+	for f in cma dmabuf vmalloc 'kvfree\\_rcu' zsmalloc; do
+		grep -q "^| $f | " "$d/seed-claims.md" || { echo "demo_ok: no claim of $f in seed-claims.md" >&2; return 1; }
+	done
+	[ "$(grep -cE ' \| (agrees|disagrees|inconclusive|cannot be tested here) \|$' "$d/seed-claims.md")" = 22 ] ||
+		{ echo "demo_ok: seed-claims.md does not judge its 22 claims" >&2; return 1; }
 	grep -q 'No real trace: this kernel has no CMA area' "$d/index.md" || { echo "demo_ok: CMA's missing real trace not explained" >&2; return 1; }
 	[ "$(wc -l <stdout.txt)" = 4 ] && [ "$(grep -c '^  [a-z-]*: .* vs ' stdout.txt)" = 3 ] ||
 		{ echo "demo_ok: stdout is not the index's path and three verdicts" >&2; return 1; }

@@ -6,7 +6,8 @@
  * no larger than what same-code ops or an A/A split show is called noise,
  * not significant; an op run with the baseline's code weighs nothing; a
  * verdict that holds at every tested cost is labelled robust, one that
- * flips says where, and one the control re-run does not repeat says so.
+ * flips says where, and one the control re-run does not repeat says so;
+ * a seed claim agrees, disagrees or is inconclusive as its figure moved.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -240,6 +241,45 @@ static void test_robust_labels(void **state)
 				  "as it was, release p99 does not hold]");
 }
 
+/* The claim "spin's FIG is lower (EXPECT -1) or higher" against a comparison where it moved PCT with SIG. */
+static enum mmr_agreement judge(const char *fig, int expect, double pct, enum mmr_sig sig, bool outcome, double base,
+				double value)
+{
+	struct mmr_compare_result res;
+	struct mmr_verdict v;
+	point_result(&res, &v, "release p99", -50, MMR_SIG_YES);
+	if (outcome) {
+		v.outcomes[0] = (struct mmr_verdict_item){.pct = pct, .base = base, .value = value, .sig = sig};
+		snprintf(v.outcomes[0].fig, sizeof(v.outcomes[0].fig), "%s", fig);
+		v.noutcomes = 1;
+	} else {
+		v.items[0].pct = pct;
+		v.items[0].sig = sig;
+	}
+	struct mmr_claim c = {.family = "cma", .claim = "c", .where = "w", .engine = "spin", .figure = fig, .expect = expect};
+	struct mmr_claim_result r;
+	mmr_claim_judge(&c, &res, "mutex", &r);
+	return r.agreement;
+}
+
+static void test_claims_judged(void **state)
+{
+	(void)state;
+	assert_int_equal(judge("release p99", -1, -50, MMR_SIG_YES, false, NAN, NAN), MMR_AGREES);
+	assert_int_equal(judge("release p99", +1, -50, MMR_SIG_YES, false, NAN, NAN), MMR_DISAGREES);
+	assert_int_equal(judge("release p99", -1, -50, MMR_SIG_NO, false, NAN, NAN), MMR_INCONCLUSIVE);
+	assert_int_equal(judge("release p99", -1, -50, MMR_SIG_NOISE, false, NAN, NAN), MMR_INCONCLUSIVE);
+	assert_int_equal(judge("alloc p99", -1, -50, MMR_SIG_YES, false, NAN, NAN), MMR_INCONCLUSIVE); /* not there */
+	/* An outcome from 0 has no percentage: its direction is the values'. */
+	assert_int_equal(judge("moved_while_mapped", +1, NAN, MMR_SIG_YES, true, 0, 4.8), MMR_AGREES);
+	assert_int_equal(judge("atomic_sleeps", -1, NAN, MMR_SIG_YES, true, 0, 3), MMR_DISAGREES);
+	assert_int_equal(judge("atomic_sleeps", -1, 0, MMR_SIG_UNKNOWN, true, 0, 0), MMR_INCONCLUSIVE);
+	struct mmr_claim u = {.family = "cma", .claim = "c", .where = "w", .untestable = true, .note = "no irqs"};
+	struct mmr_claim_result r;
+	mmr_claim_judge(&u, NULL, "mutex", &r);
+	assert_int_equal(r.agreement, MMR_UNTESTABLE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_same_code_sets_the_floor),
 		cmocka_unit_test(test_aa_split),
 		cmocka_unit_test(test_robust_labels),
+		cmocka_unit_test(test_claims_judged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* demo.h - what cmd_demo.c and demo_claims.c share: the seed families and the demo's state. */
+#ifndef CLI_DEMO_H
+#define CLI_DEMO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "mmr_report.h"
+
+/* The seed families the demo runs (cmd_demo.c), at most DEMO_FAMILIES. */
+#define DEMO_FAMILIES 5
+
+/* A seed family: its variants, its workload, and which real trace it replays. */
+struct demo_family {
+	const char *name, *heading, *question, *engines, *workload, *ops;
+	const char *references; /* engines that are reference points, not variants argued about: ranked last */
+	const char *real;   /* "live": the captured or bundled trace, as this family; a bundled file; NULL */
+	const char *no_real; /* why there is no real trace, when REAL is NULL */
+};
+
+extern const struct demo_family families[];
+extern const size_t nfamilies;
+
+struct demo {
+	const char *out, *repeat;
+	struct mmr_claim_result *claims;          /* demo_claims.c: one per claim */
+	struct mmr_verdict *claim_lines;          /* the claims as the index lists them */
+	char *claim_cmds[DEMO_FAMILIES];
+	bool capture, tty;
+	unsigned step, steps;
+	char real[4300];        /* the real trace the "live" families replay */
+	char real_what[512];    /* how it was got, for the index */
+	struct timespec t0;
+	struct mmr_index_entry entries[2 * DEMO_FAMILIES + 1];
+	struct mmr_compare_result results[2 * DEMO_FAMILIES + 1];
+	char *texts[2 * DEMO_FAMILIES + 1][4]; /* href, label, text, intro: owned */
+	size_t nentries;
+};
+
+/* demo_claims.c: the commands that made family F's figures (index FI), its generated TRACE; kept in D. */
+void demo_claim_commands(struct demo *d, const struct demo_family *f, size_t fi, const char *trace);
+/* Judge every seed claim by its family's comparison, write DIR/seed-claims.md and .html and add them to the index.  An exit code. */
+int demo_claims(struct demo *d);
+void demo_claims_free(struct demo *d);
+
+#endif /* CLI_DEMO_H */
