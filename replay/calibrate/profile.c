@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 #include "cal_internal.h"
 #include "mmr_fs.h"
 #include "mmr_json.h"
+#include "mmr_machine.h"
 
 static const struct {
 	const char *name, *how;
@@ -57,24 +57,11 @@ int mmr_cal_key_from_name(const char *name)
 /* This machine's kernel, CPU, name and CPUs into P, and the time. */
 static void machine(struct mmr_profile *p)
 {
-	struct utsname u;
-	char line[512];
-	if (uname(&u) == 0) {
-		snprintf(p->kernel, sizeof(p->kernel), "%s", u.release);
-		snprintf(p->hostname, sizeof(p->hostname), "%s", u.nodename);
-	}
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-		if (strncmp(line, "model name", 10) != 0 || !colon)
-			continue;
-		colon += strspn(colon + 1, " \t") + 1;
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(p->cpu_model, sizeof(p->cpu_model), "%s", colon);
-		break;
-	}
-	if (f)
-		fclose(f);
+	struct mmr_machine m;
+	mmr_machine_get(&m);
+	snprintf(p->kernel, sizeof(p->kernel), "%s", m.kernel);
+	snprintf(p->hostname, sizeof(p->hostname), "%s", m.hostname);
+	snprintf(p->cpu_model, sizeof(p->cpu_model), "%s", m.cpu_model);
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	p->online_cpus = online > 0 ? (unsigned)online : 1;
 	time_t now = time(NULL);

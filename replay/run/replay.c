@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "mmr_clock.h"
 #include "mmr_lock.h"
+#include "mmr_machine.h"
 #include "run_internal.h"
 
 double rp_latency_ns(const struct mmr_replay_result *r, const struct mmr_hist *h, double p)
@@ -195,24 +195,11 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
  */
 static void machine_info(struct mmr_replay_result *r)
 {
-	struct utsname u;
-	if (uname(&u) == 0) {
-		snprintf(r->kernel, sizeof(r->kernel), "%s", u.release);
-		snprintf(r->hostname, sizeof(r->hostname), "%s", u.nodename);
-	}
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[512];
-	while (f && fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-		if (strncmp(line, "model name", 10) != 0 || !colon)
-			continue;
-		colon += strspn(colon + 1, " \t") + 1;
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(r->cpu_model, sizeof(r->cpu_model), "%s", colon);
-		break;
-	}
-	if (f)
-		fclose(f);
+	struct mmr_machine m;
+	mmr_machine_get(&m);
+	snprintf(r->kernel, sizeof(r->kernel), "%s", m.kernel);
+	snprintf(r->hostname, sizeof(r->hostname), "%s", m.hostname);
+	snprintf(r->cpu_model, sizeof(r->cpu_model), "%s", m.cpu_model);
 }
 
 /* The result's fixed part: what ran, on what, how timed. */
