@@ -15,7 +15,7 @@
 
 static const char compare_help[] =
 	"usage: mmreplay compare RESULTS_DIR... -o REPORT_DIR [--baseline ENGINE] [--aa] [--no-plots]\n"
-	"                        [--robust [--robust-steps N] [--robust-repeat N]]\n"
+	"                        [--robust [--robust-steps N] [--robust-repeat N] [--robust-measured]]\n"
 	"\n"
 	"Compare engines that replayed the same trace: per op, p50, p90, p99,\n"
 	"p99.9, max and calls/s of every engine with the change against the\n"
@@ -44,6 +44,8 @@ static const char compare_help[] =
 	"                         where the replays ran: it reads their trace)\n"
 	"      --robust-steps N   points per option, its ends included (2..9, default 2)\n"
 	"      --robust-repeat N  runs per re-run, at most the original's (default 3)\n"
+	"      --robust-measured  vary only the costs calibrate measures, not the\n"
+	"                         assumptions (cadences, delays): much quicker\n"
 	"  -q, --quiet            do not print the verdict lines\n"
 	"  -h, --help             show this help\n";
 
@@ -57,6 +59,7 @@ static int compare_run(int argc, char **argv)
 		{"robust", no_argument, NULL, 'R'},
 		{"robust-steps", required_argument, NULL, 'S'},
 		{"robust-repeat", required_argument, NULL, 'N'},
+		{"robust-measured", no_argument, NULL, 'M'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -73,6 +76,7 @@ static int compare_run(int argc, char **argv)
 		case 'P': o.plots = false; break;
 		case 'A': o.aa = true; break;
 		case 'R': robust = true; break;
+		case 'M': rb.measured_only = true; break;
 		case 'S':
 			if (cli_parse_range("compare", "--robust-steps", optarg, 2, 9, &v))
 				return CLI_USAGE;

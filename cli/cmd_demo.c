@@ -21,9 +21,10 @@
 #include "mmr_report.h"
 #include "mmr_trace.h"
 #include "demo.h"
+#include "robust.h"
 
 static const char demo_help[] =
-	"usage: mmreplay demo [-o DIR] [--no-capture] [--repeat N]\n"
+	"usage: mmreplay demo [-o DIR] [--no-capture] [--repeat N] [--robust]\n"
 	"\n"
 	"Run the pipeline end to end and write DIR/index.html: a short live capture\n"
 	"of this machine's allocation tracepoints (as root; otherwise, or with\n"
@@ -36,6 +37,9 @@ static const char demo_help[] =
 	"  -o, --output DIR     where everything goes (default mmreplay-demo)\n"
 	"      --no-capture     use the bundled real trace even as root\n"
 	"  -r, --repeat N       runs per replay (default 5: enough for significance)\n"
+	"      --robust         also label each verdict robust or not against the costs\n"
+	"                       calibrate measures (compare --robust --robust-measured,\n"
+	"                       2 runs a re-run): a few minutes more\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"MMREPLAY_TRACES_DIR names another directory of bundled traces.\n";
@@ -214,12 +218,19 @@ static int compare_family(struct demo *d, const struct demo_family *f, const cha
 				     .baseline = baseline};
 	struct mmr_compare_result *res = &d->results[d->nentries];
 	struct mmr_error err;
-	progress(d, "comparing %s on %s", f->name, label);
-	if (mmr_compare(&o, res, &err)) {
+	progress(d, "comparing %s on %s%s", f->name, label, d->robust ? ", and again at each cost's ends" : "");
+	struct robust rb = {.steps = 2, .repeat = 2, .quiet = true, .measured_only = true};
+	int rc = d->robust ? cli_robust_load(&rb, &o) : 0;
+	rc = rc || !d->robust ? rc : cli_robust_run(&rb);
+	o.robust = d->robust ? &rb.robust : NULL;
+	if (!rc && mmr_compare(&o, res, &err))
+		rc = cli_fail("demo", "%s", err.msg);
+	cli_robust_free(&rb);
+	if (rc) {
 		free(lab);
 		free(txt);
 		free(intro);
-		return cli_fail("demo", "%s", err.msg);
+		return rc;
 	}
 	/* A reference point's large changes are expected (synchronize_rcu per call is slow): the index's top lists the variants. */
 	for (size_t v = 0; f->references && v < res->nverdicts; v++)
@@ -322,6 +333,7 @@ static int demo_run(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'}, {"no-capture", no_argument, NULL, 'C'},
 		{"repeat", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+		{"robust", no_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	struct demo d = {.out = "mmreplay-demo", .repeat = "5", .capture = true, .tty = isatty(STDERR_FILENO)};
@@ -332,6 +344,7 @@ static int demo_run(int argc, char **argv)
 		switch (c) {
 		case 'o': d.out = optarg; break;
 		case 'C': d.capture = false; break;
+		case 'R': d.robust = true; break;
 		case 'r':
 			if (cli_parse_range("demo", "--repeat", optarg, 1, 100, &v))
 				return CLI_USAGE;

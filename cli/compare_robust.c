@@ -152,7 +152,7 @@ static size_t cost_keys(const struct robust *rb, const struct mmr_results_cost *
 	size_t n = 0;
 	for (size_t i = 0; i < rb->n; i++)
 		for (size_t k = 0; k < rb->res[i].ncosts; k++) {
-			bool seen = false;
+			bool seen = rb->measured_only && !rb->res[i].costs[k].measurement[0];
 			for (size_t j = 0; j < n; j++)
 				seen |= !strcmp(out[j]->key, rb->res[i].costs[k].key);
 			if (!seen && n < max)
@@ -173,8 +173,9 @@ int cli_robust_run(struct robust *rb)
 	rb->results = calloc(total + 1, sizeof(*rb->results));
 	if (!rb->points || !rb->results)
 		return cli_fail("compare", "out of memory");
-	if (!nkeys)
-		cli_warn("compare", "--robust: no engine declares a cost option: nothing to vary");
+	if (!nkeys && !rb->quiet)
+		cli_warn("compare", "--robust: no engine declares a %scost option: only the control re-run",
+			 rb->measured_only ? "measured " : "");
 	/* First the control: nothing changed, so a verdict that fails here is the runs' noise, not an assumption's. */
 	static const struct mmr_results_cost control = {.key = ""};
 	if (one_point(rb, &control, NAN))

@@ -28,7 +28,7 @@ struct demo {
 	struct mmr_claim_result *claims;          /* demo_claims.c: one per claim */
 	struct mmr_verdict *claim_lines;          /* the claims as the index lists them */
 	char *claim_cmds[DEMO_FAMILIES];
-	bool capture, tty;
+	bool capture, tty, robust;
 	unsigned step, steps;
 	char real[4300];        /* the real trace the "live" families replay */
 	char real_what[512];    /* how it was got, for the index */

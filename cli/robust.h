@@ -14,6 +14,7 @@ struct robust {
 	const struct mmr_compare_opts *opts; /* the comparison asked for */
 	unsigned steps, repeat;              /* points per cost option; most runs per re-run */
 	bool quiet;
+	bool measured_only;                  /* vary only the costs calibrate measures, not the assumptions */
 	struct mmr_results *res;             /* the engines compared */
 	size_t n;
 	struct mmr_engine_catalog *cat;

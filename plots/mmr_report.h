@@ -109,6 +109,7 @@ struct mmr_results_outcome {
 /* A cost option of the run (results.json costs[]): its value, where it came from, its range. */
 struct mmr_results_cost {
 	char key[48], value[32], source[200];
+	char measurement[32]; /* the calibrate measurement it takes, "" for an assumption */
 	double lo, hi;
 };
 

@@ -240,6 +240,7 @@ static int load_how(struct mmr_results *r, const cJSON *d)
 		copy_str(k->key, sizeof(k->key), c, "key");
 		copy_str(k->value, sizeof(k->value), c, "value");
 		copy_str(k->source, sizeof(k->source), c, "source");
+		copy_str(k->measurement, sizeof(k->measurement), c, "measurement");
 		k->lo = num(c, "range_low");
 		k->hi = num(c, "range_high");
 		r->ncosts += k->key[0] && k->lo < k->hi;

@@ -102,7 +102,10 @@ void rpt_robust_label(const struct rpt_cmp *c, struct mmr_verdict *v)
 					len ? "; " : "", part);
 	}
 	size_t at = strlen(v->text);
-	if (!label[0])
+	if (!keys)
+		snprintf(v->text + at, sizeof(v->text) - at, " [reproduces: replayed again as it was, %s holds; no cost "
+			 "option varied]", v->items[0].fig);
+	else if (!label[0])
 		snprintf(v->text + at, sizeof(v->text) - at, " [robust: %s holds at all %zu tested values of %zu cost%s]",
 			 v->items[0].fig, tested, keys, keys == 1 ? "" : "s");
 	else
@@ -156,9 +159,12 @@ static int robust_plot(struct rpt_cmp *c, const struct mmr_verdict *v, size_t i,
 	FILE *f = rpt_cmp_data_file(c, name, path, sizeof(path), err);
 	if (!f)
 		return -1;
-	snprintf(blocks, sizeof(blocks), "%zu", robust_dat(c->o->robust, v, f));
+	size_t nblocks = robust_dat(c->o->robust, v, f);
+	snprintf(blocks, sizeof(blocks), "%zu", nblocks);
 	if (rpt_cmp_close_data(f, path, err))
 		return -1;
+	if (!nblocks)
+		return 0; /* only the control: no assumption to draw against */
 	struct mmr_gnuplot_var vars[] = {{"data", path, true}, {"nblocks", blocks, false}, {"ylabel", v->items[0].fig, false}};
 	snprintf(name, sizeof(name), "robust_%zu", i + 1);
 	snprintf(caption, sizeof(caption), "%s: %s against each assumption", v->engine, v->items[0].fig);

@@ -134,7 +134,7 @@ struct cma {
 	MMR_COST("migrate_ns", "0", "busy-wait per page migrated, ns (0: the model's bookkeeping only)", NULL,      \
 		 "assumed 0: migration runs after cma->lock is dropped (mm/cma.c), so it lengthens each cma_alloc "     \
 		 "but not the lock contention seed 000 is about; calibrate's page_copy_ns is a lower bound per page",  \
-		 0, 10000),                                                                           \
+		 0, 4000),                                                                            \
 	MMR_COST("wq_wake_ns", "7426", "cma-nowait: how long the idle workqueue worker sleeps between looks, ns (a wake-up)", \
 		 "wakeup_ns", MMR_REF_MACHINE, 1000, 1000000),                                        \
 	MMR_OPTION("unmovable_ppm", "0", "chance per million that a pageblock holds an unmovable page, per try"),       \
