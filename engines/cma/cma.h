@@ -112,7 +112,6 @@ struct cma {
 	bool fail_fast;
 	unsigned retries;        /* normal mode: searches again after busy ranges */
 	uint64_t migrate_ns;     /* busy-wait per migrated page */
-	uint64_t wq_wake_ns;     /* cma-nowait: the idle worker's sleep between looks at the queue */
 	uint32_t unmovable_ppm;  /* chance per pageblock per try that it holds an unmovable page */
 	unsigned movable_pages;  /* order-0 movable pages each thread's other users keep */
 	atomic_uint_fast64_t last_failed;  /* fail-fast: bit where the last range failed */
@@ -120,6 +119,7 @@ struct cma {
 	/* The workqueue: pushed by release_nowait, popped by the worker. */
 	_Atomic(struct cma_work *) wq_head;
 	atomic_uint_fast64_t wq_queued, wq_done;
+	atomic_uint wq_kick;     /* bumped by every queueing: the futex word the idle worker sleeps on */
 	unsigned threads;
 	struct cma_thread *thread; /* threads + 1: the last is the worker's */
 };
@@ -135,8 +135,6 @@ struct cma {
 		 "assumed 0: migration runs after cma->lock is dropped (mm/cma.c), so it lengthens each cma_alloc "     \
 		 "but not the lock contention seed 000 is about; calibrate's page_copy_ns is a lower bound per page",  \
 		 0, 4000),                                                                            \
-	MMR_COST("wq_wake_ns", "7426", "cma-nowait: how long the idle workqueue worker sleeps between looks, ns (a wake-up)", \
-		 "wakeup_ns", MMR_REF_MACHINE, 1000, 1000000),                                        \
 	MMR_OPTION("unmovable_ppm", "0", "chance per million that a pageblock holds an unmovable page, per try"),       \
 	MMR_OPTION("movable_pages", "16", "order-0 movable pages other page users keep per CPU (0: none)"),              \
 	{0}

@@ -38,12 +38,11 @@ const struct mmr_engine_outcome cma_outcomes[] = {
 /* Options into C; -1 with ERR naming the first bad one. */
 static int read_opts(struct cma *c, const struct mmr_engine_env *env, struct mmr_error *err)
 {
-	uint64_t pages, opb, retries, mig, wake, ppm, movable;
+	uint64_t pages, opb, retries, mig, ppm, movable;
 	if (mmr_engine_opt_u64(env, "pages", 2097152, &pages, err) ||
 	    mmr_engine_opt_u64(env, "order_per_bit", 0, &opb, err) ||
 	    mmr_engine_opt_u64(env, "retries", 5, &retries, err) ||
 	    mmr_engine_param_u64(env, cma_params, "migrate_ns", &mig, err) ||
-	    mmr_engine_param_u64(env, cma_params, "wq_wake_ns", &wake, err) ||
 	    mmr_engine_opt_u64(env, "unmovable_ppm", 0, &ppm, err) ||
 	    mmr_engine_opt_u64(env, "movable_pages", 16, &movable, err))
 		return -1;
@@ -53,7 +52,6 @@ static int read_opts(struct cma *c, const struct mmr_engine_env *env, struct mmr
 		: pages >> opb == 0 ? "pages: fewer than one bitmap bit (2^order_per_bit)"
 		: retries > 1000 ? "retries: 0..1000"
 		: mig > 1000000 ? "migrate_ns: 0..1000000"
-		: wake < 1000 || wake > 100000000 ? "wq_wake_ns: 1000..100000000"
 		: ppm > 1000000 ? "unmovable_ppm: 0..1000000"
 		: movable > 4096 ? "movable_pages: 0..4096"
 		: mode && strcmp(mode, "normal") && strcmp(mode, "fail-fast") ? "mode: normal or fail-fast" : NULL;
@@ -66,7 +64,6 @@ static int read_opts(struct cma *c, const struct mmr_engine_env *env, struct mmr
 	c->nbits = pages >> opb; /* a partial last bit's pages are not managed, as in the kernel */
 	c->retries = (unsigned)retries;
 	c->migrate_ns = mig;
-	c->wq_wake_ns = wake;
 	c->unmovable_ppm = (uint32_t)ppm;
 	c->movable_pages = (unsigned)movable;
 	c->fail_fast = mode && !strcmp(mode, "fail-fast");
