@@ -20,7 +20,8 @@ static const char calibrate_help[] =
 	"defaults of the engines' cost options from the profile, and their\n"
 	"results say, per cost, its value and where it came from.\n"
 	"\n"
-	"  -o, --output PROFILE  where to write it (default: $MMREPLAY_PROFILE,\n"
+	"  -o, --output PROFILE  where to write it, in a directory that exists (default:\n"
+	"                        $MMREPLAY_PROFILE,\n"
 	"                        else ~/.cache/mmreplay/profile.json)\n"
 	"      --quick           fewer and smaller samples (seconds, not a minute)\n"
 	"  -q, --quiet           do not print the measurements\n"
@@ -52,6 +53,9 @@ static int calibrate_run(int argc, char **argv)
 		return cli_usage("calibrate", "unexpected argument '%s'", argv[optind]);
 	struct mmr_error err;
 	struct mmr_profile p;
+	/* Before a minute of measuring, not after. */
+	if (out && cli_check_output("calibrate", out))
+		return CLI_USAGE;
 	if (!out && mmr_profile_default_path(path, sizeof(path), &err))
 		return cli_fail("calibrate", "%s", err.msg);
 	if (mmr_calibrate(&p, quick, &err) || mmr_profile_write(&p, out ? out : path, &err))

@@ -30,6 +30,15 @@ static const struct mmr_verdict_item *find_item(const struct mmr_compare_result 
 	return NULL;
 }
 
+/* Whether point P is the first of its cost option (the points of one option are listed together). */
+static bool first_of_key(const struct mmr_robust *rb, size_t p)
+{
+	for (size_t q = 0; q < p; q++)
+		if (!strcmp(rb->points[q].key, rb->points[p].key))
+			return false;
+	return true;
+}
+
 bool rpt_robust_holds(const struct mmr_verdict_item *lead, const struct mmr_verdict_item *it)
 {
 	if (!it || !isfinite(it->pct) || !isfinite(lead->pct))
@@ -74,10 +83,7 @@ void rpt_robust_label(const struct rpt_cmp *c, struct mmr_verdict *v)
 		return;
 	for (size_t p = 0; p < rb->n; p++) {
 		const struct mmr_robust_point *pt = &rb->points[p];
-		bool first = true;
-		for (size_t q = 0; q < p; q++)
-			first &= strcmp(rb->points[q].key, pt->key) != 0;
-		if (!first)
+		if (!first_of_key(rb, p))
 			continue;
 		if (!*pt->key) { /* the control: replayed again as it was */
 			if (!rpt_robust_holds(&v->items[0], find_item(pt->res, v->engine, v->items[0].fig))) {
@@ -123,10 +129,7 @@ static size_t robust_dat(const struct mmr_robust *rb, const struct mmr_verdict *
 	size_t blocks = 0;
 	fputs("# per cost option: \"name\", then position_in_range change_pct\n", f);
 	for (size_t p = 0; p < rb->n; p++) {
-		bool first = true;
-		for (size_t q = 0; q < p; q++)
-			first &= strcmp(rb->points[q].key, rb->points[p].key) != 0;
-		if (!first)
+		if (!first_of_key(rb, p))
 			continue;
 		if (!*rb->points[p].key)
 			continue; /* the control has no range */

@@ -236,6 +236,15 @@ static struct mmr_replay_result *result_new(const struct mmr_replay_opts *o, con
 	r->max_gap_s = o->max_gap_s > 0 ? o->max_gap_s : MMR_MAX_GAP_DEFAULT_S;
 	r->trace_cpus = p->trace_cpus;
 	r->skip = p->skip;
+	/* What a re-run needs (compare --robust): the options given, --events, --as, the profile. */
+	for (size_t i = 0; i < o->nopts && i < RP_MAX_OPTS; i++, r->ngiven++) {
+		snprintf(r->given[i].key, sizeof(r->given[i].key), "%s", o->opt_keys[i]);
+		snprintf(r->given[i].value, sizeof(r->given[i].value), "%s", o->opt_values[i]);
+	}
+	r->max_events = o->max_events;
+	r->as_family = o->as_family;
+	if ((r->have_profile = o->profile != NULL))
+		r->profile = *o->profile;
 	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
 		mmr_hist_init(&r->ops[k].lat);
 	machine_info(r);
@@ -316,8 +325,7 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 		snprintf(err->msg, sizeof(err->msg), "engine %s is not available here: %s", o->engine->name, why);
 		return NULL;
 	}
-	struct rp_costs costs;
-	if (check_opts(o, err) || check_pace(o, err) || rp_costs_resolve(o, &costs, err))
+	if (check_opts(o, err) || check_pace(o, err))
 		return NULL;
 	mmr_clock_init();
 	struct mmr_reader *rd = mmr_reader_open(o->trace, err);
@@ -330,23 +338,13 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 	if (r) {
 		snprintf(r->trace_warning, sizeof(r->trace_warning), "%s", warning ? warning : "");
 		r->trace_discarded = discarded;
-		for (size_t i = 0; i < o->nopts && i < RP_MAX_OPTS; i++, r->ngiven++) {
-			snprintf(r->given[i].key, sizeof(r->given[i].key), "%s", o->opt_keys[i]);
-			snprintf(r->given[i].value, sizeof(r->given[i].value), "%s", o->opt_values[i]);
-		}
-		r->max_events = o->max_events;
-		r->as_family = o->as_family;
-		/* Again, into the result: the options it passes point into it. */
-		rp_costs_resolve(o, &r->costs, err);
-		if ((r->have_profile = o->profile != NULL))
-			r->profile = *o->profile;
 	}
 	mmr_reader_close(rd);
 	if (rc)
 		return NULL;
 	if (!r) {
 		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
-	} else if (run_all(r, o, &plan, repeats, err)) {
+	} else if (rp_costs_resolve(o, &r->costs, err) || run_all(r, o, &plan, repeats, err)) {
 		mmr_replay_result_free(r);
 		r = NULL;
 	}
