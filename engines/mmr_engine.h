@@ -14,7 +14,10 @@
  * report and destroy.  docs/engines.md walks through a minimal engine.
  *
  * Engines take locks only through mmr_lock.h, with the kernel's names, so
- * that their contention shows up in the results.
+ * that their contention shows up in the results, and time their
+ * mechanisms (a drain every 20 ms, a compaction pass every 10 ms) by the
+ * trace's clock (mmr_tclock.h), so that they fire as often per event as
+ * the kernel's did whatever the pacing.
  */
 #ifndef MMR_ENGINE_H
 #define MMR_ENGINE_H
@@ -27,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "mmr_tclock.h"
 #include "mmr_trace.h"
 
 #ifdef __cplusplus
@@ -34,7 +38,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever this header changes incompatibly; a plugin built for another is refused. */
-#define MMR_ENGINE_ABI 4
+#define MMR_ENGINE_ABI 5
 
 /* The symbol every engine object exports. */
 #define MMR_ENGINE_SYMBOL "mmr_engines"
@@ -47,6 +51,7 @@ struct mmr_call {
 	uint64_t bytes_alloc; /* bytes the traced allocator handed out (0 when unknown) */
 	uint64_t aux;         /* the event's aux value (vmalloc alloc: alignment, purge: areas) */
 	uint64_t call_site;   /* caller address in the trace, 0 when unknown */
+	uint64_t ts;          /* the event's trace time (mmr_tclock.h): this thread's clock */
 	uint32_t slot;        /* dense object number, below mmr_engine_env.slots; UINT32_MAX: none */
 	uint32_t gfp;
 	int32_t node;         /* NUMA node asked for, -1 when none */
@@ -140,6 +145,12 @@ struct mmr_engine_env {
 	unsigned threads;     /* replay threads */
 	unsigned online_cpus;
 	uint32_t slots;       /* objects (lifetimes) in the replayed trace */
+	/*
+	 * The run's trace clock: timed mechanisms sleep on mmr_ttimer timers
+	 * made on it in create, never on wall time.  NULL outside a replay
+	 * (an engine's own tests): wall time.
+	 */
+	struct mmr_tclock *clock;
 	/* The --engine-opt values, parallel arrays of NOPTS; only keys the engine declares. */
 	size_t nopts;
 	const char *const *keys;
@@ -264,6 +275,19 @@ static inline int mmr_engine_param_u64(const struct mmr_engine_env *env, const s
 		return -1;
 	}
 	return mmr_engine_opt_u64(env, key, (uint64_t)def, out, err);
+}
+
+/*
+ * mmr_ttimer_init (mmr_tclock.h) on the run's trace clock, for create:
+ * T named NAME.  Returns 0, or -1 with ERR when the clock has no room.
+ */
+static inline int mmr_engine_timer_init(struct mmr_ttimer *t, const struct mmr_engine_env *env, const char *name,
+					struct mmr_error *err)
+{
+	if (mmr_ttimer_init(t, env->clock, name) == 0)
+		return 0;
+	snprintf(err->msg, sizeof(err->msg), "%s: no room for its timer on the trace clock", name);
+	return -1;
 }
 
 #ifdef __cplusplus

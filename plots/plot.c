@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,11 +24,46 @@ static void plot_title(const struct mmr_results *r, char *buf, size_t n)
 }
 
 /*
+ * The timed mechanisms of DIR's timers.dat (mmr_tclock.h) for the
+ * timeline: V[0] the file, V[1] their names as gnuplot words ("a b" "c"),
+ * in NAMES.  Returns how many vars (0: no such file or no firing), or -1
+ * with ERR for a damaged file.
+ */
+static int timer_marks(const char *dir, char *path, size_t npath, char *names, size_t nnames,
+		       struct mmr_gnuplot_var *v, struct mmr_error *err)
+{
+	size_t rows, len = 0;
+	char line[256];
+	if ((size_t)snprintf(path, npath, "%s/timers.dat", dir) >= npath || (access(path, F_OK) != 0 && errno == ENOENT))
+		return 0;
+	if (mmr_dat_check(path, "ns", &rows, err))
+		return -1;
+	FILE *f = rows ? mmr_open_regular(path, "r") : NULL;
+	if (!f)
+		return 0; /* no firing, or the file went since the check: no marks */
+	names[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		char *q = line[0] == '#' ? NULL : strchr(line, '"'), *end = q ? strchr(q + 1, '"') : NULL;
+		if (!end)
+			continue;
+		end[1] = '\0';
+		if (!strstr(names, q) && len + strlen(q) + 2 < nnames)
+			len += (size_t)snprintf(names + len, nnames - len, "%s%s", len ? " " : "", q);
+	}
+	fclose(f);
+	v[0] = (struct mmr_gnuplot_var){"marks", path, true};
+	v[1] = (struct mmr_gnuplot_var){"marknames", names, false};
+	return 2;
+}
+
+/*
  * SCRIPT on DIR/DATA (fields COLUMNS, mmr_dat_check) into OUTDIR/NAME,
- * titled "WHAT: TITLE"; nothing when DATA is not there or has no rows.
+ * titled "WHAT: TITLE", with NEXTRA more vars; nothing when DATA is not
+ * there or has no rows.
  */
 static int draw(struct mmr_gnuplot *g, const char *dir, const char *data, const char *columns, const char *outdir,
-		const char *name, const char *script, const char *what, const char *title, struct mmr_error *err)
+		const char *name, const char *script, const char *what, const char *title,
+		const struct mmr_gnuplot_var *extra, int nextra, struct mmr_error *err)
 {
 	char in[PATH_MAX], out[PATH_MAX], t[1536];
 	int a = snprintf(in, sizeof(in), "%s/%s", dir, data), b = snprintf(out, sizeof(out), "%s/%s", outdir, name);
@@ -43,8 +79,10 @@ static int draw(struct mmr_gnuplot *g, const char *dir, const char *data, const 
 	if (!rows)
 		return 0;
 	snprintf(t, sizeof(t), "%s: %s", what, title);
-	struct mmr_gnuplot_var v = {"data", in, true};
-	return mmr_gnuplot_draw(g, script, out, t, &v, 1, err);
+	struct mmr_gnuplot_var v[3] = {{"data", in, true}};
+	for (int i = 0; i < nextra && i < 2; i++)
+		v[1 + i] = extra[i];
+	return mmr_gnuplot_draw(g, script, out, t, v, 1 + (size_t)(nextra < 2 ? nextra : 2), err);
 }
 
 int mmr_plot_results(struct mmr_gnuplot *g, const char *dir, const char *outdir, struct mmr_error *err)
@@ -78,10 +116,18 @@ int mmr_plot_results(struct mmr_gnuplot *g, const char *dir, const char *outdir,
 			snprintf(data, sizeof(data), "%s_%s.dat", per_op[k].data, mmr_op_name(op));
 			snprintf(name, sizeof(name), "plot_%s_%s", per_op[k].name, mmr_op_name(op));
 			snprintf(what, sizeof(what), "%s %s", mmr_op_name(op), per_op[k].what);
-			rc = draw(g, dir, data, per_op[k].columns, outdir, name, per_op[k].script, what, title, err);
+			rc = draw(g, dir, data, per_op[k].columns, outdir, name, per_op[k].script, what, title, NULL, 0, err);
 		}
-	for (size_t k = 0; k < sizeof(whole) / sizeof(whole[0]) && !rc; k++)
+	/* The timeline marks when the engine's timed mechanisms fired. */
+	char marks[PATH_MAX], names[1024];
+	struct mmr_gnuplot_var mv[2];
+	int nmv = rc ? 0 : timer_marks(dir, marks, sizeof(marks), names, sizeof(names), mv, err);
+	if (nmv < 0)
+		rc = -1;
+	for (size_t k = 0; k < sizeof(whole) / sizeof(whole[0]) && !rc; k++) {
+		bool timeline = strcmp(whole[k].script, "timeline.gp") == 0;
 		rc = draw(g, dir, whole[k].data, whole[k].columns, outdir, whole[k].name, whole[k].script, whole[k].what,
-			  title, err);
+			  title, timeline ? mv : NULL, timeline ? nmv : 0, err);
+	}
 	return rc;
 }

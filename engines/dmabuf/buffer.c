@@ -47,7 +47,7 @@ void db_use_begin(struct db_buf *b, uint64_t t0)
 	/* A nested use shares the mapping the first one made: its frame and placement are the first's. */
 	if (b->vmap_count++)
 		return;
-	b->frame_t0 = t0;
+	b->frame_ns = mmr_now_ns() - t0;
 	b->mapped_domain = b->domain;
 }
 
@@ -57,7 +57,12 @@ void db_use_end(struct db_thread *t, struct db_buf *b)
 	/* A buffer that moved while its mapping was in use was read through a stale mapping. */
 	if (b->domain != b->mapped_domain)
 		t->n.moved_while_mapped++;
-	uint64_t ns = mmr_now_ns() - b->frame_t0;
+	/*
+	 * The frame is the model's work for it, the vmap call and this vunmap
+	 * with its copy: the trace's own gap between the two events is the
+	 * kernel's copy, which the model does itself, so pacing changes nothing.
+	 */
+	uint64_t ns = b->frame_ns + (mmr_now_ns() - t->call_t0);
 	t->n.frames++;
 	t->n.frame_ns_total += ns;
 	if (ns > t->n.frame_ns_max)

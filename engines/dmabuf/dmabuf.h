@@ -41,8 +41,8 @@ struct db_buf {
 	bool mapped;                /* the kernel mapping exists (in use, or cached) */
 	enum db_domain domain;
 	uint8_t *pages;             /* the buffer's memory, made on its first mapping */
-	/* The vmap in progress, for the frame and the moved-while-mapped check. */
-	uint64_t frame_t0;
+	/* The mapping in use: what its vmap call took (the frame's first part), where it mapped. */
+	uint64_t frame_ns;
 	enum db_domain mapped_domain;
 	atomic_uint refs;           /* the trace's reference and the evictor's while it works */
 	atomic_uint holder;         /* replay thread holding resv from vmap to vunmap, plus one; 0: none */
@@ -101,6 +101,7 @@ struct db_thread {
 	struct db_engine *e;
 	unsigned tid;
 	struct db_counts n; /* only this thread writes them */
+	uint64_t call_t0;   /* when the vunmap call in progress began: the frame's second part */
 	/*
 	 * Buffers whose resv this thread holds from a vmap to its vunmap
 	 * (-vmap-locked, -vmap-cached): what its exit lets go of when the
@@ -136,6 +137,7 @@ struct db_engine {
 	const struct db_variant *v;
 	uint64_t vmap_ns_per_page, vunmap_ns_per_page, move_ns_per_page;
 	uint64_t copy_bytes, frame_ns, evict_us;
+	struct mmr_ttimer evict_timer;  /* the evictor's tries, every evict_us of trace time */
 	uint8_t *shadow;             /* the fbdev shadow buffer the damage is copied from */
 	unsigned nr_threads;
 	struct db_thread *threads;   /* nr_threads + 1: the last is the evictor's */

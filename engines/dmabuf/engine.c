@@ -22,7 +22,7 @@ const struct mmr_engine_param db_params[] = {
 	MMR_OPTION("copy_kib", "2048", "damage copied per frame, KiB: real memcpy from a shadow buffer"),
 	MMR_COST("frame_us", "16667", "the damage worker's deadline per frame (60 Hz), us", NULL,
 		 "60 Hz, the refresh of the fbdev emulation's display (seed 001a's damage worker)", 6944, 33334),
-	MMR_COST("evict_us", "1000", "the evictor tries to move a random buffer this often, us; 0: no evictor", NULL,
+	MMR_COST("evict_us", "1000", "the evictor tries to move a random buffer this often in trace time, us; 0: none", NULL,
 		 "assumed: TTM evicts under memory pressure, at no fixed rate; 1 ms is one attempt a millisecond", 100, 100000),
 	{0},
 };
@@ -32,7 +32,7 @@ const struct mmr_engine_outcome db_outcomes[] = {
 	{.key = "moved_while_mapped", .unit = "frames", .better = MMR_BETTER_FEWER, .op = "vunmap",
 	 .help = "frames read through a mapping of the place the buffer had left (moved while mapped)"},
 	{.key = "missed_frames", .unit = "frames", .better = MMR_BETTER_FEWER, .op = "vunmap",
-	 .help = "frames (vmap to vunmap) longer than frame_us"},
+	 .help = "frames whose work (the vmap call, and the vunmap call with the copy) took longer than frame_us"},
 	{.key = "maps_built", .unit = "mappings", .better = MMR_BETTER_FEWER, .op = "vmap",
 	 .help = "kernel mappings built (vmap_ns_per_page a page each)"},
 	{.key = "cache_hits", .unit = "vmaps", .better = MMR_BETTER_MORE, .op = "vmap",
@@ -75,7 +75,7 @@ void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, st
 		return NULL;
 	}
 	e->v = v;
-	if (read_opts(e, env, err)) {
+	if (read_opts(e, env, err) || mmr_engine_timer_init(&e->evict_timer, env, "dma-buf evictor", err)) {
 		free(e);
 		return NULL;
 	}
@@ -85,6 +85,7 @@ void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, st
 	e->shadow = malloc(e->copy_bytes ? e->copy_bytes : 1);
 	if (!e->threads || !e->shadow) {
 		snprintf(err->msg, sizeof(err->msg), "dmabuf: out of memory");
+		mmr_ttimer_fini(&e->evict_timer);
 		free(e->threads);
 		free(e->shadow);
 		free(e);
@@ -100,6 +101,7 @@ void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, st
 void db_destroy(void *engine)
 {
 	struct db_engine *e = engine;
+	mmr_ttimer_fini(&e->evict_timer);
 	for (unsigned i = 0; i < e->nlive; i++)
 		db_put(&e->threads[e->nr_threads], e->live[i]);
 	pthread_mutex_destroy(&e->live_mu);
@@ -125,6 +127,7 @@ void db_thread_exit(void *thread)
 	struct db_thread *t = thread;
 	while (t->held) {
 		t->n.implicit_vunmaps++;
+		t->call_t0 = mmr_now_ns();
 		t->e->v->vunmap(t, t->held); /* each ends one use; the last takes it off the list */
 	}
 }
@@ -337,6 +340,7 @@ int db_op_vmap(void *thread, struct mmr_call *op)
 int db_op_vunmap(void *thread, struct mmr_call *op)
 {
 	struct db_thread *t = thread;
+	t->call_t0 = mmr_now_ns();
 	int rc = t->e->v->vunmap(t, (struct db_buf *)(uintptr_t)op->handle);
 	t->n.vunmaps += rc == MMR_CALL_OK;
 	return rc;
@@ -378,15 +382,18 @@ static struct db_buf *pick(struct db_engine *e, uint64_t *rng)
 	return b;
 }
 
-/* Memory pressure: every evict_us, try to move a random buffer out of its domain. */
+/* Memory pressure: every evict_us of trace time, try to move a random buffer out of its domain. */
 void db_evictor(void *engine, unsigned idx, const atomic_bool *stop)
 {
 	struct db_engine *e = engine;
 	struct db_thread *self = &e->threads[e->nr_threads]; /* the one evictor (db_workers) */
 	uint64_t rng = 0x2545f4914f6cdd1dull + idx;
-	struct timespec gap = {(time_t)(e->evict_us / 1000000), (long)(e->evict_us % 1000000) * 1000};
-	while (!atomic_load(stop)) {
-		nanosleep(&gap, NULL);
+	uint64_t period = e->evict_us * 1000, due = mmr_tclock_origin(e->evict_timer.clock) + period;
+	enum mmr_ttimer_wake why;
+	while ((why = mmr_ttimer_sleep(&e->evict_timer, due, stop)) != MMR_TT_STOP) {
+		if (why != MMR_TT_DUE)
+			continue;
+		due += period;
 		struct db_buf *b = pick(e, &rng);
 		if (!b)
 			continue;

@@ -32,7 +32,7 @@ const struct mmr_engine_outcome kr_outcomes[] = {
 };
 
 const struct mmr_engine_param kr_params[] = {
-	MMR_COST("drain_ms", "20", "a CPU's batch goes to RCU this long after its first object, ms", NULL,
+	MMR_COST("drain_ms", "20", "a CPU's batch goes to RCU this long (trace time) after its first object, ms", NULL,
 		 "kernel/rcu/tree.c KFREE_DRAIN_JIFFIES: HZ/50 from v5.5, seed 003's time; 5*HZ since v6.0 (commit 51824b78)",
 		 20, 5000),
 	MMR_OPTION("flush_blocks", "0", "also hand a CPU's batch over as soon as it has this many full blocks; 0: only after drain_ms"),
@@ -41,7 +41,7 @@ const struct mmr_engine_param kr_params[] = {
 	MMR_OPTION("pcp_batch", "0", "pages per pcp refill or drain; 0: the page model's default"),
 	MMR_OPTION("pool_pages", "200", "kvfree-rcu-pool: pages a CPU's pool is filled to (the thread: 100 to 400)"),
 	MMR_OPTION("pool_low", "50", "kvfree-rcu-pool: the watermark; below it the refill worker fills the pool"),
-	MMR_OPTION("pool_trim_ms", "1000", "kvfree-rcu-pool: a pool not taken from this long is trimmed to pool_low"),
+	MMR_OPTION("pool_trim_ms", "1000", "kvfree-rcu-pool: a pool not taken from this long (trace time) is trimmed to pool_low"),
 	MMR_OPTION("poison", "0", "1: write 0x6b over an object before freeing it (use-after-free shows)"),
 	{0},
 };
@@ -98,6 +98,26 @@ static int init_cpus(struct kr_engine *e)
 	return rc;
 }
 
+/* The monitors' timers (one per CPU; one for the baselines' samples) and the refill worker's. */
+static int init_timers(struct kr_engine *e, const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	unsigned n = e->v->call ? 1 : e->ncpu;
+	if (!(e->monitors = calloc(n, sizeof(*e->monitors))))
+		return -1;
+	for (; e->nmonitors < n; e->nmonitors++)
+		if (mmr_engine_timer_init(&e->monitors[e->nmonitors], env, "kvfree_rcu monitor", err))
+			return -1;
+	return e->v->refill ? mmr_engine_timer_init(&e->refill_timer, env, "kvfree_rcu refill", err) : 0;
+}
+
+static void fini_timers(struct kr_engine *e)
+{
+	for (unsigned i = 0; i < e->nmonitors; i++)
+		mmr_ttimer_fini(&e->monitors[i]);
+	free(e->monitors);
+	mmr_ttimer_fini(&e->refill_timer);
+}
+
 void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *env, struct mmr_error *err)
 {
 	struct mmr_zone_cfg cfg;
@@ -116,10 +136,11 @@ void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *
 	e->cpus = aligned_alloc(64, e->ncpu * sizeof(*e->cpus));
 	if (e->cpus)
 		memset(e->cpus, 0, e->ncpu * sizeof(*e->cpus));
-	if (!e->cpus || !(e->zone = mmr_zone_create(&cfg, err)) || init_cpus(e) ||
-	    pthread_mutex_init(&e->wq_mu, NULL) || pthread_cond_init(&e->wq_cv, NULL)) {
+	err->msg[0] = '\0';
+	if (!e->cpus || !(e->zone = mmr_zone_create(&cfg, err)) || init_cpus(e) || init_timers(e, env, err)) {
 		if (!err->msg[0])
 			snprintf(err->msg, sizeof(err->msg), "kvfree_rcu: out of memory");
+		fini_timers(e);
 		if (e->zone)
 			mmr_zone_destroy(e->zone);
 		if (e->cpus)
@@ -129,7 +150,7 @@ void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *
 		free(e);
 		return NULL;
 	}
-	e->start_ns = mmr_now_ns();
+	e->start_ns = mmr_tclock_origin(env->clock);
 	e->sample_ns = 100000000ull; /* 100 ms, doubled whenever the samples fill */
 	e->next_sample_ns = e->start_ns;
 	return e;
@@ -147,8 +168,7 @@ void kr_engine_destroy(void *engine)
 		free(c->pool);
 		pthread_mutex_destroy(&c->on_cpu);
 	}
-	pthread_cond_destroy(&e->wq_cv);
-	pthread_mutex_destroy(&e->wq_mu);
+	fini_timers(e);
 	mmr_zone_destroy(e->zone);
 	free(e->cpus);
 	free(e);
@@ -238,9 +258,7 @@ void kr_refill_request(struct kr_engine *e, unsigned cpu)
 	if (atomic_load_explicit(&c->need_refill, memory_order_relaxed) ||
 	    atomic_exchange_explicit(&c->need_refill, true, memory_order_acq_rel))
 		return;
-	pthread_mutex_lock(&e->wq_mu);
-	pthread_cond_signal(&e->wq_cv);
-	pthread_mutex_unlock(&e->wq_mu);
+	mmr_ttimer_kick(&e->refill_timer);
 }
 
 void kr_note_gp(struct kr_engine *e, uint64_t gp)

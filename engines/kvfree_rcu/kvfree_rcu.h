@@ -107,13 +107,15 @@ struct kr_cpu_counts {
 struct kr_cpu {
 	struct mmr_spinlock lock;     /* "krcp->lock" */
 	struct kr_batch cur;          /* being filled; its first block is the one in use */
-	uint64_t first_ns;            /* when cur got its first object; 0: empty */
+	uint64_t first_ts;            /* trace time of cur's first object (cur.nobjs > 0) */
+	uint64_t call_ts;             /* trace time of the call in progress under lock */
 	atomic_bool flush;            /* flush_blocks reached: the monitor goes now */
+	bool kick_monitor;            /* flush just set: the call kicks the monitor once it unlocks */
 	struct kr_cpu_counts n;
 	/* The RCU-owned page pool (kvfree-rcu-pool), under lock. */
 	uint64_t *pool;
 	uint64_t pool_n;
-	uint64_t pool_last_take_ns;
+	uint64_t pool_last_take_ts;   /* trace time */
 	atomic_bool need_refill;      /* asked of the refill worker */
 	/*
 	 * Being on this CPU: a thread holds it while it uses this CPU's pcp
@@ -139,8 +141,8 @@ struct kr_variant {
 	uint64_t (*get_page)(struct kr_engine *e, unsigned cpu);
 	/* Give back a block page after its grace period, on CPU's monitor (no lock held). */
 	void (*put_page)(struct kr_engine *e, unsigned cpu, uint64_t pfn);
-	/* The refill worker's round over every CPU; NULL: no refill worker. */
-	void (*refill)(struct kr_engine *e);
+	/* The refill worker's round over every CPU at trace time NOW; NULL: no refill worker. */
+	void (*refill)(struct kr_engine *e, uint64_t now);
 	/* The baselines: the whole kvfree_rcu(OBJ) call.  NULL for the block variants. */
 	void (*call)(struct kr_engine *e, unsigned cpu, void *obj, bool headless);
 };
@@ -166,13 +168,18 @@ struct kr_engine {
 	unsigned ncpu;
 	struct kr_cpu *cpus;
 	struct mmr_zone *zone;
-	uint64_t drain_ns, flush_blocks, tick_ns;
+	uint64_t drain_ns, flush_blocks, tick_ns; /* trace time */
 	uint64_t pool_pages, pool_low, trim_ns;
 	bool poison;
-	/* The refill worker sleeps here until a CPU asks (machinery, not a kernel lock). */
-	pthread_mutex_t wq_mu;
-	pthread_cond_t wq_cv;
-	/* Objects waiting, sampled by monitor 0; the interval doubles when the array fills. */
+	/*
+	 * The timed mechanisms, on the trace clock: monitor I every tick (and
+	 * when CPU I's blocks reach flush_blocks), the refill worker every tick
+	 * (and when a CPU asks).
+	 */
+	struct mmr_ttimer *monitors;
+	unsigned nmonitors;
+	struct mmr_ttimer refill_timer;
+	/* Objects waiting, sampled by monitor 0 in trace time; the interval doubles when the array fills. */
 	uint64_t samples[KR_SAMPLES];
 	unsigned nsamples;
 	uint64_t sample_ns, next_sample_ns, start_ns;
@@ -215,8 +222,8 @@ void kr_synchronize_counted(struct kr_engine *e);
 
 /* ---- queue.c ------------------------------------------------------------- */
 
-/* kvfree_rcu(OBJ) on THREAD's CPU, HEADLESS for the one-argument form. */
-void kr_kvfree(struct kr_thread *t, void *obj, bool headless);
+/* kvfree_rcu(OBJ) on THREAD's CPU at trace time TS, HEADLESS for the one-argument form. */
+void kr_kvfree(struct kr_thread *t, void *obj, bool headless, uint64_t ts);
 int kr_engine_kvfree_rcu(void *thread, struct mmr_call *op);
 int kr_engine_free(void *thread, struct mmr_call *op);
 unsigned kr_engine_workers(void *engine);

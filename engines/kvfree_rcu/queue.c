@@ -11,8 +11,10 @@
  * and frees the object.
  *
  * Monitor I (a worker thread standing for CPU I's monitor_work and
- * kfree_rcu_work) wakes every tick (a quarter of drain_ms, 0.2 to 5 ms).
- * When CPU I's batch is drain_ms old, or flush_blocks blocks are full, it
+ * kfree_rcu_work) wakes every tick (a quarter of drain_ms, 0.2 to 5 ms)
+ * of trace time (mmr_tclock.h), so a trace drains as many batches under
+ * any pacing.  When CPU I's batch is drain_ms old, or flush_blocks blocks
+ * are full (the call that fills them kicks the monitor), it
  * takes the batch under krcp->lock, waits for a grace period with
  * synchronize_rcu() and frees every object, then gives the block pages
  * back.  synchronize_rcu() in the worker rather than call_rcu(): the
@@ -23,15 +25,7 @@
  *
  * Worker ncpu, for the variants that have one, is the refill worker.
  */
-#include <time.h>
-
 #include "kvfree_rcu.h"
-
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
-	nanosleep(&ts, NULL);
-}
 
 /* Store OBJ in C's current block; false when there is no room. */
 static bool block_add(struct kr_cpu *c, void *obj)
@@ -54,13 +48,15 @@ static void block_push(struct kr_engine *e, struct kr_cpu *c, uint64_t pfn)
 	c->cur.blocks = b;
 	c->cur.nblocks++;
 	mmr_max_u64(&e->n.block_pages_peak, atomic_fetch_add_explicit(&e->n.block_pages, 1, memory_order_relaxed) + 1);
-	if (e->flush_blocks && c->cur.nblocks > e->flush_blocks)
-		atomic_store_explicit(&c->flush, true, memory_order_relaxed);
+	if (e->flush_blocks && c->cur.nblocks > e->flush_blocks &&
+	    !atomic_exchange_explicit(&c->flush, true, memory_order_relaxed))
+		c->kick_monitor = true;
 }
 
 /* Under C's lock: store OBJ in a block, or link its rcu_head.  False: the caller must wait itself. */
 static bool queue_locked(struct kr_engine *e, unsigned cpu, struct kr_cpu *c, void *obj, bool headless)
 {
+	bool was_empty = c->cur.nobjs == 0;
 	if (!block_add(c, obj)) {
 		uint64_t pfn = e->v->get_page(e, cpu);
 		if (pfn != MMR_NO_PAGE) {
@@ -80,12 +76,12 @@ static bool queue_locked(struct kr_engine *e, unsigned cpu, struct kr_cpu *c, vo
 			c->n.fb_head++;
 		}
 	}
-	if (!c->first_ns)
-		c->first_ns = mmr_now_ns();
+	if (was_empty)
+		c->first_ts = c->call_ts;
 	return true;
 }
 
-void kr_kvfree(struct kr_thread *t, void *obj, bool headless)
+void kr_kvfree(struct kr_thread *t, void *obj, bool headless, uint64_t ts)
 {
 	struct kr_engine *e = t->e;
 	mmr_max_u64(&e->n.waiting_peak, atomic_fetch_add_explicit(&e->n.waiting, 1, memory_order_relaxed) + 1);
@@ -97,8 +93,13 @@ void kr_kvfree(struct kr_thread *t, void *obj, bool headless)
 	mmr_spin_lock(&c->lock);
 	c->n.calls++;
 	c->n.headless += headless;
+	c->call_ts = ts;
 	bool queued = queue_locked(e, t->cpu, c, obj, headless);
+	bool kick = c->kick_monitor;
+	c->kick_monitor = false;
 	mmr_spin_unlock(&c->lock);
+	if (kick)
+		mmr_ttimer_kick(&e->monitors[t->cpu]);
 	if (!queued) {
 		kr_rcu_synchronize();
 		kr_obj_free(e, obj);
@@ -107,28 +108,31 @@ void kr_kvfree(struct kr_thread *t, void *obj, bool headless)
 
 int kr_engine_kvfree_rcu(void *thread, struct mmr_call *op)
 {
-	kr_kvfree(thread, (void *)(uintptr_t)op->handle, op->flags & MMR_EF_HEADLESS);
+	kr_kvfree(thread, (void *)(uintptr_t)op->handle, op->flags & MMR_EF_HEADLESS, op->ts);
 	return 0;
 }
 
 /* A plain free of a real slab trace replayed --as kvfree_rcu: the two-argument form. */
 int kr_engine_free(void *thread, struct mmr_call *op)
 {
-	kr_kvfree(thread, (void *)(uintptr_t)op->handle, false);
+	kr_kvfree(thread, (void *)(uintptr_t)op->handle, false, op->ts);
 	return 0;
 }
 
-/* Take CPU C's batch when it is due (or at once with FORCE); false when there is none. */
-static bool take_batch(struct kr_engine *e, struct kr_cpu *c, bool force, struct kr_batch *out)
+/*
+ * Take CPU C's batch when it is due at trace time NOW (or at once with
+ * FORCE); false when there is none.  A replay that ran ahead of the
+ * monitor can have queued the batch's first object after NOW: not due.
+ */
+static bool take_batch(struct kr_engine *e, struct kr_cpu *c, bool force, uint64_t now, struct kr_batch *out)
 {
 	bool early = atomic_load_explicit(&c->flush, memory_order_relaxed);
 	mmr_spin_lock(&c->lock);
-	uint64_t first = c->first_ns;
-	bool due = first && (force || early || mmr_now_ns() - first >= e->drain_ns);
+	uint64_t first = c->first_ts;
+	bool due = c->cur.nobjs && (force || early || (now >= first && now - first >= e->drain_ns));
 	if (due) {
 		*out = c->cur;
 		c->cur = (struct kr_batch){0};
-		c->first_ns = 0;
 		atomic_store_explicit(&c->flush, false, memory_order_relaxed);
 	}
 	mmr_spin_unlock(&c->lock);
@@ -153,11 +157,11 @@ static void reclaim(struct kr_engine *e, unsigned cpu, struct kr_batch *b)
 	}
 }
 
-/* Hand CPU's batch to RCU and reclaim it; false when there was nothing due. */
-static bool drain_cpu(struct kr_engine *e, unsigned cpu, bool force)
+/* Hand CPU's batch to RCU and reclaim it, at trace time NOW; false when there was nothing due. */
+static bool drain_cpu(struct kr_engine *e, unsigned cpu, bool force, uint64_t now)
 {
 	struct kr_batch b;
-	if (!take_batch(e, &e->cpus[cpu], force, &b))
+	if (!take_batch(e, &e->cpus[cpu], force, now, &b))
 		return false;
 	kr_synchronize_counted(e);
 	reclaim(e, cpu, &b);
@@ -167,7 +171,7 @@ static bool drain_cpu(struct kr_engine *e, unsigned cpu, bool force)
 void kr_drain_all(struct kr_engine *e)
 {
 	for (unsigned i = 0; i < e->ncpu; i++)
-		while (drain_cpu(e, i, true))
+		while (drain_cpu(e, i, true, 0))
 			;
 }
 
@@ -179,23 +183,33 @@ unsigned kr_engine_workers(void *engine)
 	return e->ncpu + (e->v->refill ? 1 : 0);
 }
 
-/* The refill worker: sleeps until a CPU asks or a tick passes, then does the variant's round. */
+/* The refill worker: a round whenever a CPU asks, and every tick of trace time (the pool's trims). */
 static void refill_worker(struct kr_engine *e, const atomic_bool *stop)
 {
-	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
-		e->v->refill(e);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t ns = (uint64_t)ts.tv_nsec + e->tick_ns;
-		ts.tv_sec += (time_t)(ns / 1000000000ull);
-		ts.tv_nsec = (long)(ns % 1000000000ull);
-		pthread_mutex_lock(&e->wq_mu);
-		bool asked = false;
-		for (unsigned i = 0; i < e->ncpu && !asked; i++)
-			asked = atomic_load_explicit(&e->cpus[i].need_refill, memory_order_relaxed);
-		if (!asked)
-			pthread_cond_timedwait(&e->wq_cv, &e->wq_mu, &ts);
-		pthread_mutex_unlock(&e->wq_mu);
+	struct mmr_ttimer *tm = &e->refill_timer;
+	uint64_t due = mmr_tclock_origin(tm->clock) + e->tick_ns;
+	enum mmr_ttimer_wake why;
+	while ((why = mmr_ttimer_sleep(tm, due, stop)) != MMR_TT_STOP) {
+		e->v->refill(e, why == MMR_TT_DUE ? due : mmr_tclock_now(tm->clock));
+		if (why == MMR_TT_DUE)
+			due += e->tick_ns;
+	}
+}
+
+/* Monitor IDX: a look at its CPU's batch every tick of trace time, and when the CPU kicks it. */
+static void monitor(struct kr_engine *e, unsigned idx, const atomic_bool *stop)
+{
+	struct mmr_ttimer *tm = &e->monitors[idx];
+	uint64_t due = mmr_tclock_origin(tm->clock) + e->tick_ns;
+	enum mmr_ttimer_wake why;
+	while ((why = mmr_ttimer_sleep(tm, due, stop)) != MMR_TT_STOP) {
+		uint64_t now = why == MMR_TT_DUE ? due : mmr_tclock_now(tm->clock);
+		if (idx == 0)
+			kr_sample(e, now);
+		if (!e->v->call)
+			drain_cpu(e, idx, false, now);
+		if (why == MMR_TT_DUE)
+			due += e->tick_ns;
 	}
 }
 
@@ -209,16 +223,10 @@ void kr_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
 		kr_rcu_unregister();
 		return;
 	}
-	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
-		if (idx == 0)
-			kr_sample(e, mmr_now_ns());
-		if (!e->v->call && drain_cpu(e, idx, false))
-			continue;
-		sleep_ns(e->tick_ns);
-	}
+	monitor(e, idx, stop);
 	/* The run is over: what is queued goes now, so that the report sees it reclaimed. */
 	if (!e->v->call)
-		while (drain_cpu(e, idx, true))
+		while (drain_cpu(e, idx, true, 0))
 			;
 	else
 		kr_wait_reclaimed(e); /* callrcu: every queued callback has run */

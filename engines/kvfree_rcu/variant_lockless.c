@@ -30,8 +30,9 @@ static void lockless_put_page(struct kr_engine *e, unsigned cpu, uint64_t pfn)
 	kr_cpu_page_free(e, cpu, pfn);
 }
 
-static void lockless_refill(struct kr_engine *e)
+static void lockless_refill(struct kr_engine *e, uint64_t now)
 {
+	(void)now;
 	for (unsigned i = 0; i < e->ncpu; i++) {
 		if (!atomic_exchange_explicit(&e->cpus[i].need_refill, false, memory_order_acq_rel))
 			continue;

@@ -26,7 +26,7 @@ static uint64_t pool_get_page(struct kr_engine *e, unsigned cpu)
 	if (c->pool_n) {
 		pfn = c->pool[--c->pool_n];
 		count_pool(e, -1);
-		c->pool_last_take_ns = mmr_now_ns();
+		c->pool_last_take_ts = c->call_ts;
 	}
 	if (c->pool_n < e->pool_low || pfn == MMR_NO_PAGE)
 		kr_refill_request(e, cpu);
@@ -84,7 +84,8 @@ static void pool_trim(struct kr_engine *e, unsigned cpu, uint64_t now)
 	do {
 		n = 0;
 		mmr_spin_lock(&c->lock);
-		if (c->pool_n > e->pool_low && now - c->pool_last_take_ns >= e->trim_ns)
+		if (c->pool_n > e->pool_low && now >= c->pool_last_take_ts &&
+		    now - c->pool_last_take_ts >= e->trim_ns)
 			while (n < 64 && c->pool_n > e->pool_low)
 				out[n++] = c->pool[--c->pool_n];
 		mmr_spin_unlock(&c->lock);
@@ -98,9 +99,8 @@ static void pool_trim(struct kr_engine *e, unsigned cpu, uint64_t now)
 	} while (n == 64);
 }
 
-static void pool_refill(struct kr_engine *e)
+static void pool_refill(struct kr_engine *e, uint64_t now)
 {
-	uint64_t now = mmr_now_ns();
 	for (unsigned i = 0; i < e->ncpu; i++) {
 		if (atomic_exchange_explicit(&e->cpus[i].need_refill, false, memory_order_acq_rel))
 			pool_fill(e, i);
@@ -123,7 +123,7 @@ static void *pool_create(const struct mmr_engine_env *env, struct mmr_error *err
 		return NULL;
 	for (unsigned i = 0; i < e->ncpu; i++) {
 		pool_fill(e, i);
-		e->cpus[i].pool_last_take_ns = mmr_now_ns();
+		e->cpus[i].pool_last_take_ts = e->start_ns;
 	}
 	atomic_store(&e->n.refills, 0);
 	atomic_store(&e->n.refill_pages, 0);

@@ -17,7 +17,7 @@
 #include "zsmalloc.h"
 
 const struct mmr_engine_param zs_params[] = {
-	MMR_COST("interval_us", "10000", "time between the compaction worker's passes, us", NULL,
+	MMR_COST("interval_us", "10000", "trace time between the compaction worker's passes, us", NULL,
 		 "assumed: zsmalloc compacts when the shrinker or kcompactd calls it, at no fixed rate", 1000, 1000000),
 	MMR_COST("migrate_pages", "16", "pages the worker migrates per pass (page migration rate = this / interval)", NULL,
 		 "assumed: the rate of page migration (compaction, CMA) is the system's, not zsmalloc's", 1, 1024),
@@ -144,7 +144,8 @@ void *zs_engine_create(const struct zs_variant *v, const struct mmr_engine_env *
 	pthread_mutex_init(&p->stats_mu, NULL);
 	mmr_hist_init(&p->pause);
 	mmr_hist_init(&p->pass);
-	if (read_opts(p, env, &zone_mb, err) || init_pool(p, env, zone_mb, err)) {
+	if (read_opts(p, env, &zone_mb, err) || init_pool(p, env, zone_mb, err) ||
+	    mmr_engine_timer_init(&p->timer, env, "zsmalloc worker pass", err)) {
 		zs_engine_destroy(p);
 		return NULL;
 	}
@@ -154,6 +155,7 @@ void *zs_engine_create(const struct zs_variant *v, const struct mmr_engine_env *
 void zs_engine_destroy(void *engine)
 {
 	struct zs_pool *p = engine;
+	mmr_ttimer_fini(&p->timer);
 	/* Every zspage is reachable from a list or an owner entry: free each once, by its first frame. */
 	for (uint64_t pfn = 0; p->owner && pfn < p->nr_pfns; pfn++) {
 		struct zs_zspage *z = p->owner[pfn];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * worker.c - the compaction and migration worker: every interval_us it
+ * worker.c - the compaction and migration worker: every interval_us of
+ * trace time (mmr_tclock.h) it
  * compacts every class (kcompactd or the shrinker calling zs_compact) and
  * migrates migrate_pages pages, each of a zspage taken off its list
  * (isolated) under class->lock, moved to a new frame by the variant, put
@@ -8,8 +9,6 @@
  * come from and go to the worker's own pcp lists (the CPU after the
  * replay threads').
  */
-#include <time.h>
-
 #include "zsmalloc.h"
 
 unsigned zs_engine_workers(void *engine)
@@ -72,15 +71,14 @@ void zs_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
 	struct zs_pool *p = engine;
 	(void)idx;
 	uint64_t start = mmr_now_ns();
-	while (!atomic_load(stop)) {
-		/* Sleep in slices of at most a millisecond so that a stop is seen soon. */
-		for (uint64_t slept = 0; slept < p->interval_ns && !atomic_load(stop);) {
-			uint64_t s = p->interval_ns - slept < 1000000 ? p->interval_ns - slept : 1000000;
-			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = (long)s}, NULL);
-			slept += s;
-		}
-		if (!atomic_load(stop))
-			zs_worker_pass(p);
+	/* A pass every interval of trace time: the same passes on every run of a trace, whatever the pacing. */
+	uint64_t due = mmr_tclock_origin(p->timer.clock) + p->interval_ns;
+	enum mmr_ttimer_wake why;
+	while ((why = mmr_ttimer_sleep(&p->timer, due, stop)) != MMR_TT_STOP) {
+		if (why != MMR_TT_DUE)
+			continue;
+		zs_worker_pass(p);
+		due += p->interval_ns;
 	}
 	p->worker_ns = mmr_now_ns() - start;
 }

@@ -170,6 +170,7 @@ struct zs_pool {
 	unsigned nr_threads;
 	struct zs_thread *threads;        /* nr_threads + 1: the last is the worker's CPU */
 	uint64_t interval_ns, migrate_pages, pause_spin_ns;
+	struct mmr_ttimer timer;          /* the worker's passes, every interval_ns of trace time */
 	unsigned mig_cursor;              /* worker only: next class to take a page from */
 	uint64_t worker_ns;               /* worker only: time it ran */
 	pthread_mutex_t stats_mu;         /* the histograms below (model bookkeeping, not a kernel lock) */

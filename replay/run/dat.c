@@ -11,6 +11,9 @@
  *   timeline.dat        time_s ops_per_s live_bytes live_objects   (the last run, in
  *                       equal time bins: timeline.c)
  *   footprint.dat       what bytes                                 (one line per measure)
+ *   timers.dat          time_s name                                (the last run's timed
+ *                       mechanisms firing, a sample of each: mmr_tclock.h; only when
+ *                       the engine has some)
  *
  * Latencies are in ns with the timer's cost taken off, as in results.json.
  * Names and labels are quoted: gnuplot reads one with spaces as one column.
@@ -123,6 +126,22 @@ static int write_timeline(const struct mmr_replay_result *r, const char *dir, st
 	return close_dat(f, dir, "timeline.dat", err);
 }
 
+/* When each timed mechanism fired in the last run, in seconds since its start, for the timeline. */
+static int write_timers(const struct mmr_replay_result *r, const char *dir, struct mmr_error *err)
+{
+	if (!r->ntimers)
+		return 0;
+	FILE *f = open_dat(dir, "timers.dat", err);
+	if (!f)
+		return -1;
+	fprintf(f, "# %s: the last run's timed mechanisms firing (every firing, or an even sample "
+		   "of each mechanism's)\n# time_s name\n", r->engine);
+	for (size_t i = 0; i < r->ntimers; i++)
+		for (uint32_t k = 0; k < r->timers[i].nmarks; k++)
+			fprintf(f, "%.6f \"%s\"\n", (double)r->timers[i].marks[k] / 1e9, r->timers[i].name);
+	return close_dat(f, dir, "timers.dat", err);
+}
+
 /* The memory measures side by side: the trace's own, the engine's, the process's. */
 static int write_footprint(const struct mmr_replay_result *r, const char *dir, struct mmr_error *err)
 {
@@ -145,7 +164,7 @@ int rp_write_dat(const struct mmr_replay_result *r, const char *dir, struct mmr_
 		if (r->ops[k].lat.count &&
 		    (write_hist(r, k, dir, err) || write_percentiles(r, k, dir, err)))
 			return -1;
-	if (write_timeline(r, dir, err) || write_footprint(r, dir, err))
+	if (write_timeline(r, dir, err) || write_timers(r, dir, err) || write_footprint(r, dir, err))
 		return -1;
 	return write_locks(r, dir, err);
 }

@@ -96,7 +96,7 @@ static void print_op(FILE *log, const struct rp_run *run, unsigned t, uint64_t i
 	if (op->slot != RP_NO_SLOT)
 		fprintf(log, " of slot %u (its op %u)", op->slot, op->seq + 1);
 	fprintf(log, ", trace time %llu ns ('mmreplay dump' shows %llu)", (unsigned long long)op->ts,
-		(unsigned long long)(run->plan->first_ts + op->ts));
+		(unsigned long long)rp_plan_trace_ts(run->plan, op->ts));
 }
 
 static _Noreturn void fire(struct rp_run *run, double secs, const char *why, FILE *log)

@@ -234,8 +234,11 @@ static long append(struct planner *pl, uint32_t t, const struct mmr_event *ev, u
 			return -1;
 		pl->last_ts = ev->ts_ns;
 	}
+	/* The trace clock: never back (events of two CPUs can be out of order), long gaps cut. */
+	uint64_t cut = pl->p->ngaps ? pl->p->gaps[pl->p->ngaps - 1].cut : 0;
+	pl->p->clock_end = pl->last_ts - pl->first_ts - cut;
 	st->ops[st->n] = (struct rp_op){
-		.ts = ev->ts_ns > pl->first_ts ? ev->ts_ns - pl->first_ts : 0,
+		.ts = pl->p->clock_end,
 		.size = ev->bytes_req, .bytes_alloc = ev->bytes_alloc, .aux = ev->aux,
 		.call_site = ev->call_site, .slot = RP_NO_SLOT, .aux_slot = RP_NO_SLOT,
 		.gfp = ev->gfp, .node = ev->node, .flags = ev->flags, .op = ev->op,
@@ -245,6 +248,19 @@ static long append(struct planner *pl, uint32_t t, const struct mmr_event *ev, u
 	pl->p->ops++;
 	pl->p->ops_by[ev->op]++;
 	return (long)st->n++;
+}
+
+uint64_t rp_plan_trace_ts(const struct rp_plan *p, uint64_t ts)
+{
+	size_t lo = 0, hi = p->ngaps; /* the gaps that end at or before TS are gaps[0..lo) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->gaps[mid].end - p->gaps[mid].cut <= ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return p->first_ts + ts + (lo ? p->gaps[lo - 1].cut : 0);
 }
 
 /* Count an end of an object that is not live: ended before, or never seen. */

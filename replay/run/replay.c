@@ -126,6 +126,40 @@ static int take_outcomes(struct mmr_replay_result *r, struct rp_runstat *rs, str
 	return 0;
 }
 
+/* The run's timed mechanisms into R and RS: the figures of the last run, the firings of each. */
+static void take_timers(struct mmr_replay_result *r, struct rp_runstat *rs, struct rp_run *run)
+{
+	bool first = r->nruns == 1;
+	for (int i = 0; i < run->ntimers; i++) {
+		struct mmr_tclock_stat *s = &run->timers[i];
+		size_t k = 0;
+		while (k < r->ntimers && strcmp(r->timers[k].name, s->name))
+			k++;
+		if (k == r->ntimers) {
+			if (k == RP_MAX_TIMERS) {
+				r->timers_dropped += first;
+				continue;
+			}
+			snprintf(r->timers[r->ntimers++].name, sizeof(r->timers[k].name), "%s", s->name);
+			r->timers[k].fired_min = UINT64_MAX;
+		}
+		struct rp_timer *t = &r->timers[k];
+		free(t->marks);
+		t->marks = s->marks; /* the result's now */
+		s->marks = NULL;
+		t->nmarks = s->nmarks;
+		t->timers = s->timers;
+		t->fired = s->fired;
+		t->fired_min = s->fired < t->fired_min ? s->fired : t->fired_min;
+		t->fired_max = s->fired > t->fired_max ? s->fired : t->fired_max;
+		t->late_ns_total = s->late_ns_total;
+		t->late_ns_max = s->late_ns_max;
+		t->first_due = s->first_due;
+		t->last_due = s->last_due;
+		rs->timer_fired[k] = s->fired;
+	}
+}
+
 /* Everything about one finished run, then its engine destroyed.  Returns 0 or -1 with ERR. */
 static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall_ticks, struct mmr_error *err)
 {
@@ -160,6 +194,7 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
 	}
 	free(merged);
 	rs->ops_per_s = rs->wall_ns ? (double)ops * 1e9 / (double)rs->wall_ns : 0;
+	take_timers(r, rs, run);
 	/* Every run's replaces the one before: the last run's is kept, as the engine report is. */
 	if (rp_timeline_build(&r->timeline, run, wall_ticks, r->tick_ns)) {
 		e->destroy(run->engine);
@@ -231,6 +266,7 @@ static struct mmr_replay_result *result_new(const struct mmr_replay_opts *o, con
 	r->replayed = p->ops;
 	r->nslots = p->nslots;
 	r->span_ns = p->span_ns;
+	r->clock_end = p->clock_end;
 	r->gaps_cut = p->ngaps;
 	r->gap_ns_cut = p->ngaps ? p->gaps[p->ngaps - 1].cut : 0;
 	r->max_gap_s = o->max_gap_s > 0 ? o->max_gap_s : MMR_MAX_GAP_DEFAULT_S;
@@ -368,6 +404,8 @@ void mmr_replay_result_free(struct mmr_replay_result *r)
 		for (unsigned c = 0; c < RP_SIZECLASSES; c++)
 			free(r->ops[k].by_size[c]);
 	free(r->timeline.bins);
+	for (size_t i = 0; i < r->ntimers; i++)
+		free(r->timers[i].marks);
 	free(r->runs);
 	free(r->locks);
 	free(r);

@@ -175,6 +175,9 @@ static void json_repeats(struct mmr_json *j, cJSON *root, const struct mmr_repla
 		cJSON *out = mmr_json_obj(j, e, "outcomes");
 		for (size_t q = 0; q < r->noutcomes; q++)
 			mmr_json_u64(j, out, r->decl->outcomes[q].key, rs->outcome[q]);
+		cJSON *fired = mmr_json_obj(j, e, "timers_fired");
+		for (size_t q = 0; q < r->ntimers; q++)
+			mmr_json_u64(j, fired, r->timers[q].name, rs->timer_fired[q]);
 	}
 	if (!v) {
 		j->ok = false;
@@ -353,6 +356,34 @@ static void json_memory(struct mmr_json *j, cJSON *root, const struct mmr_replay
 	mmr_json_u64(j, tl, "end_live_objects", t->end_objects);
 }
 
+/*
+ * The trace clock and the engine's timed mechanisms on it: how often each
+ * fired in the last run (and the least and most of any run: the same on
+ * every run and pacing of one trace), when, and how far the replay had
+ * run past a due when its mechanism ran.
+ */
+static void json_timers(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
+{
+	cJSON *c = mmr_json_obj(j, root, "trace_clock");
+	mmr_json_fixed(j, c, "end_ms", (double)r->clock_end / 1e6, 3);
+	mmr_json_str(j, c, "time", "ns since the first replayed event, gaps longer than max_gap_s cut");
+	cJSON *arr = mmr_json_arr(j, root, "timers");
+	for (size_t i = 0; i < r->ntimers; i++) {
+		const struct rp_timer *t = &r->timers[i];
+		cJSON *o = mmr_json_push_obj(j, arr);
+		mmr_json_str(j, o, "name", t->name);
+		mmr_json_u64(j, o, "timers", t->timers);
+		mmr_json_u64(j, o, "fired", t->fired);
+		mmr_json_u64(j, o, "fired_min", t->fired_min);
+		mmr_json_u64(j, o, "fired_max", t->fired_max);
+		mmr_json_fixed(j, o, "first_due_ms", (double)t->first_due / 1e6, 3);
+		mmr_json_fixed(j, o, "last_due_ms", (double)t->last_due / 1e6, 3);
+		mmr_json_fixed(j, o, "late_ms_mean", t->fired ? (double)t->late_ns_total / 1e6 / (double)t->fired : 0, 3);
+		mmr_json_fixed(j, o, "late_ms_max", (double)t->late_ns_max / 1e6, 3);
+	}
+	mmr_json_u64(j, root, "timers_dropped", r->timers_dropped);
+}
+
 /* The whole document as text (free()), or NULL when out of memory. */
 static char *results_json(const struct mmr_replay_result *r)
 {
@@ -378,6 +409,7 @@ static char *results_json(const struct mmr_replay_result *r)
 	}
 	mmr_json_u64(&j, root, "engine_report_dropped", r->report_dropped);
 	json_declared(&j, root, r);
+	json_timers(&j, root, r);
 	json_costs(&j, root, r);
 	json_repeats(&j, root, r);
 	char *text = j.ok ? cJSON_Print(root) : NULL;

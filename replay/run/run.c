@@ -61,27 +61,12 @@ static void wait_slot(struct rp_thread *t, uint32_t s, uint32_t seq)
 	atomic_store_explicit(&t->state, RS_RUN, memory_order_relaxed);
 }
 
-/* Trace time TS less the gaps cut before it (plan.c note_gap): what pacing sleeps to. */
-static uint64_t paced_ts(const struct rp_plan *p, uint64_t ts)
-{
-	size_t lo = 0, hi = p->ngaps; /* the gaps ending at or before TS are gaps[0..lo) */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (p->gaps[mid].end <= ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	uint64_t cut = lo ? p->gaps[lo - 1].cut : 0;
-	return ts > cut ? ts - cut : 0;
-}
-
 /* Sleep until the op's trace time, scaled, has come (--pace original). */
 static void pace(struct rp_thread *t, const struct rp_op *op)
 {
 	const struct mmr_replay_opts *o = t->run->o;
 	/* Clamped well below 2^64: a cast of a larger double is undefined, and such a sleep never ends anyway. */
-	double after = (double)paced_ts(t->run->plan, op->ts) / o->pace_factor;
+	double after = (double)op->ts / o->pace_factor;
 	uint64_t due = t->run->start_mono_ns + (after < 0x1p62 ? (uint64_t)after : (uint64_t)1 << 62);
 	uint64_t now = mono_ns();
 	if (due <= now)
@@ -98,7 +83,7 @@ static void fill(const struct rp_run *run, const struct rp_op *op, struct mmr_ca
 {
 	*m = (struct mmr_call){
 		.size = op->size, .bytes_alloc = op->bytes_alloc, .aux = op->aux,
-		.call_site = op->call_site, .slot = op->slot, .gfp = op->gfp, .node = op->node,
+		.call_site = op->call_site, .ts = op->ts, .slot = op->slot, .gfp = op->gfp, .node = op->node,
 		.flags = op->flags, .order = op->order, .family = op->family,
 	};
 	if (op->slot != RP_NO_SLOT && !(op->sync & RP_STARTS))
@@ -268,12 +253,17 @@ static void *thread_main(void *arg)
 	atomic_store_explicit(&t->state, RS_RUN, memory_order_relaxed);
 	struct rp_delta live = {0, 0};
 	uint64_t next_sample = t->tl.every;
+	const atomic_uint_fast64_t *earliest = mmr_tclock_earliest(run->clock);
 	for (size_t i = 0; i < st->n; i++) {
 		const struct rp_op *op = &st->ops[i];
 		if (paced)
 			pace(t, op);
 		replay_op(t, op, e->op[op->op], timing, &live);
 		atomic_store_explicit(&t->done, i + 1, memory_order_relaxed);
+		/* A timer's due lies between this event and the next: maybe every thread is past it now. */
+		uint64_t due = atomic_load_explicit(earliest, memory_order_relaxed);
+		if (op->ts <= due && (i + 1 == st->n || st->ops[i + 1].ts > due))
+			mmr_tclock_poke(run->clock);
 		if (i + 1 == next_sample)
 			next_sample = rp_tl_sample(&t->tl, i + 1, live);
 	}
@@ -328,6 +318,7 @@ fail:
 static void stop_workers(struct rp_run *run)
 {
 	atomic_store(&run->stop_workers, true);
+	mmr_tclock_stop(run->clock);
 	for (unsigned i = 0; i < run->nworkers; i++)
 		pthread_join(run->workers[i], NULL);
 	free(run->workers);
@@ -352,8 +343,27 @@ static int start_threads(struct rp_run *run, struct mmr_error *err)
 		sched_yield();
 	run->start_mono_ns = mono_ns();
 	run->start_ticks = mmr_clock_ticks();
+	mmr_tclock_start(run->clock, run->start_mono_ns);
 	atomic_store_explicit(&run->go, true, memory_order_release);
 	return 0;
+}
+
+/*
+ * The trace clock's watermark: the trace time of the earliest event some
+ * thread has still to replay.  A thread's done count is relaxed: read
+ * stale, the watermark is low, and a due fires a poke later, never early.
+ */
+static uint64_t watermark(void *arg)
+{
+	const struct rp_run *run = arg;
+	uint64_t w = UINT64_MAX;
+	for (unsigned i = 0; i < run->plan->nthreads; i++) {
+		const struct rp_stream *st = &run->plan->streams[i];
+		uint64_t done = atomic_load_explicit(&run->threads[i].done, memory_order_relaxed);
+		if (done < st->n && st->ops[done].ts < w)
+			w = st->ops[done].ts;
+	}
+	return w;
 }
 
 /* Allocate the run's arrays for PLAN.  Returns 0, or -1 (ERR). */
@@ -373,7 +383,9 @@ int rp_run_init(struct rp_run *run, const struct mmr_replay_opts *o, const struc
 	for (size_t i = 0; run->done && i < slots; i++)
 		atomic_init(&run->done[i], 0);
 	run->threads = calloc(plan->nthreads, sizeof(*run->threads));
-	bool ok = run->slots && run->done && run->threads;
+	double factor = o->pace == MMR_PACE_ORIGINAL ? o->pace_factor : 0;
+	run->clock = mmr_tclock_create(plan->clock_end, factor, watermark, run);
+	bool ok = run->slots && run->done && run->threads && run->clock;
 	for (unsigned i = 0; ok && i < plan->nthreads; i++) {
 		struct rp_thread *t = &run->threads[i];
 		t->run = run;
@@ -402,12 +414,15 @@ void rp_run_free(struct rp_run *run)
 	free(run->threads);
 	free(run->slots);
 	free(run->done);
+	mmr_tclock_stats_free(run->timers, run->ntimers);
+	mmr_tclock_destroy(run->clock);
 }
 
 /* Free the object in slot S of FAMILY, if the engine made it, on CTX. */
 static void free_slot(struct rp_run *run, void *ctx, uint32_t s, uint8_t family)
 {
-	struct mmr_call m = {.handle = run->slots[s].handle, .slot = s, .node = -1, .family = family};
+	struct mmr_call m = {.handle = run->slots[s].handle, .ts = run->plan->clock_end, .slot = s, .node = -1,
+			     .family = family};
 	if (m.handle)
 		run->o->engine->op[MMR_OP_FREE](ctx, &m);
 }
@@ -450,8 +465,10 @@ int rp_run_once(struct rp_run *run, const struct mmr_engine_env *env, uint64_t *
 		struct mmr_error *err)
 {
 	const struct mmr_engine_ops *e = run->o->engine;
+	struct mmr_engine_env with_clock = *env;
+	with_clock.clock = run->clock;
 	atomic_store(&run->phase, "creating the engine");
-	run->engine = e->create(env, err);
+	run->engine = e->create(&with_clock, err);
 	if (!run->engine)
 		return -1;
 	atomic_store(&run->phase, "starting the engine's workers and the replay threads");
@@ -472,8 +489,16 @@ int rp_run_once(struct rp_run *run, const struct mmr_engine_env *env, uint64_t *
 		if (t->end_ticks > end)
 			end = t->end_ticks;
 	}
+	/* The timed mechanisms due before the trace's end fire, then the workers stop. */
+	if (rc == 0)
+		mmr_tclock_end(run->clock);
 	stop_workers(run);
 	*wall_ticks = end - run->start_ticks;
+	if (rc == 0 && (run->ntimers = mmr_tclock_stats(run->clock, &run->timers)) < 0) {
+		run->ntimers = 0;
+		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
+		rc = -1;
+	}
 	if (rc == 0)
 		return 0;
 fail:

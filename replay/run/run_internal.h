@@ -23,6 +23,7 @@
 #include "mmr_hist.h"
 #include "mmr_calibrate.h"
 #include "mmr_replay.h"
+#include "mmr_tclock.h"
 
 /* ---- plan.c: per-thread op streams -------------------------------------- */
 
@@ -39,7 +40,7 @@ enum rp_op_flag {
 
 /* One op of a thread's stream: an event, resolved to slots. */
 struct rp_op {
-	uint64_t ts;          /* ns since the trace's first replayed event */
+	uint64_t ts;          /* trace time (mmr_tclock.h): ns since the first replayed event, gaps cut */
 	uint64_t size, bytes_alloc, aux, call_site;
 	uint64_t end_bytes;   /* live bytes of the object it ends (its slot's, or a realloc's old one) */
 	uint32_t slot, seq;   /* the object, and how many ops on it came before */
@@ -80,10 +81,11 @@ struct rp_plan {
 	uint64_t ops_by[MMR_OP_COUNT];
 	uint64_t span_ns;   /* trace time from the first to the last planned op */
 	uint64_t first_ts;  /* trace timestamp of the first planned op: rp_op.ts counts from it */
+	uint64_t clock_end; /* rp_op.ts of the last planned op: where the trace clock ends */
 	/*
-	 * Gaps longer than max_gap_s that pacing does not sleep through: at
-	 * op time END (rp_op.ts) and after, CUT ns of trace time are left out
-	 * in all.  Sorted by END.
+	 * Gaps longer than max_gap_s that the trace clock leaves out, so that
+	 * neither pacing nor a timer sleeps through them: at trace timestamp
+	 * first_ts + END and after, CUT ns are left out in all.  Sorted by END.
 	 */
 	struct rp_gap {
 		uint64_t end, cut;
@@ -108,10 +110,14 @@ int rp_plan_build(struct mmr_reader *r, const struct mmr_engine_ops *engine,
 		  const struct mmr_replay_opts *o, struct rp_plan *p, struct mmr_error *err);
 void rp_plan_free(struct rp_plan *p);
 
+/* The trace's own timestamp (what 'mmreplay dump' shows) of trace-clock time TS. */
+uint64_t rp_plan_trace_ts(const struct rp_plan *p, uint64_t ts);
+
 /* ---- run.c: the threads --------------------------------------------------- */
 
 #define RP_SIZECLASSES 48
 #define RP_MAX_REPORT 128
+#define RP_MAX_TIMERS 16 /* timer names a result keeps; more are counted in timers_dropped */
 
 /* Bytes op O's object counts in live memory: what it asked for; a page block records only its order. */
 static inline uint64_t rp_op_bytes(const struct rp_op *o)
@@ -251,6 +257,9 @@ struct rp_run {
 	uint64_t start_mono_ns;  /* for pacing */
 	/* What the run does outside the replay loop, for the guard (monitor.c); NULL when done. */
 	_Atomic(const char *) phase;
+	struct mmr_tclock *clock;       /* the trace clock the engine's timers run by */
+	struct mmr_tclock_stat *timers; /* their figures, once the workers stopped */
+	int ntimers;
 };
 
 /* Phases of a run that call into the engine outside the replay loop (rp_run.phase). */
@@ -351,7 +360,18 @@ struct rp_runstat {
 	double mean_ticks[MMR_OP_COUNT];
 	uint64_t count[MMR_OP_COUNT], failed[MMR_OP_COUNT];
 	uint64_t outcome[MMR_OUTCOMES_MAX]; /* the engine's declared outcomes, in its order */
+	uint64_t timer_fired[RP_MAX_TIMERS]; /* mmr_replay_result.timers[i]'s firings in this run */
 	uint64_t footprint_bytes;
+};
+
+/* One name's timed mechanisms (mmr_tclock.h): the last run's figures, the firings of every run. */
+struct rp_timer {
+	char name[48];
+	unsigned timers;
+	uint64_t fired, fired_min, fired_max;      /* last run; least and most over the runs */
+	uint64_t late_ns_total, late_ns_max, first_due, last_due;
+	uint64_t *marks; /* the last run's firings, wall ns from its start (a sample: mmr_tclock.h) */
+	uint32_t nmarks;
 };
 
 struct rp_kv {
@@ -388,6 +408,10 @@ struct mmr_replay_result {
 	bool have_footprint;
 	uint64_t peak_rss_bytes;
 	struct rp_timeline timeline;        /* the last run's */
+	struct rp_timer timers[RP_MAX_TIMERS]; /* the engine's timed mechanisms, in the order made */
+	size_t ntimers;
+	uint64_t timers_dropped;            /* names past RP_MAX_TIMERS, not kept */
+	uint64_t clock_end;                 /* trace time of the last event */
 	char kernel[128], hostname[256], cpu_model[256]; /* cpu_model "": unknown */
 	struct rp_kv report[RP_MAX_REPORT]; /* the engine's own figures, last run */
 	size_t nreport;

@@ -45,6 +45,13 @@ static void print_head(const struct mmr_replay_result *r, FILE *f)
 		fprintf(f, "pace: %llu gaps longer than %g s in the trace cut to %g s (%s of trace time not slept)\n",
 			(unsigned long long)r->gaps_cut, r->max_gap_s, r->max_gap_s,
 			human(b, sizeof(b), (double)r->gap_ns_cut));
+	for (size_t i = 0; i < r->ntimers; i++) {
+		char late[32];
+		const struct rp_timer *t = &r->timers[i];
+		fprintf(f, "trace time: %s fired %llu times in %s of trace (the replay up to %s past a due)\n",
+			t->name, (unsigned long long)t->fired, human(b, sizeof(b), (double)r->clock_end),
+			human(late, sizeof(late), (double)t->late_ns_max));
+	}
 	if (r->timing)
 		fprintf(f, "timer: %s, %.1f ns per reading pair, taken off every latency below\n",
 			r->clock, r->timer_overhead_ns);

@@ -233,3 +233,15 @@ jcheck() {
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if eval(sys.argv[2]) else 1)" "$1" "$2"
 }
+
+# same_firings A B: two results of one trace at two pacings whose engine's
+# timed mechanisms fired, every one of them, exactly as often in both.
+same_firings() {
+	python3 -c "import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+fa, fb = (d['repeats'][0]['timers_fired'] for d in (a, b))
+print('fired', fa, fb, 'paces', a['pace'], b['pace'])
+ok = fa == fb and fa and all(v > 0 for v in fa.values()) and a['pace'] != b['pace']
+ok = ok and all(t['fired_min'] == t['fired_max'] == fa[t['name']] for t in a['timers'] + b['timers'])
+sys.exit(0 if ok else 1)" "$1" "$2"
+}

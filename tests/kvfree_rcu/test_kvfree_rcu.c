@@ -179,7 +179,7 @@ static void *writer_main(void *p)
 		uint64_t *old = atomic_exchange_explicit(&s->slot[a->tid][k], nw, memory_order_acq_rel);
 		seed = seed * 1103515245u + 12345u;
 		if (old) {
-			kr_kvfree(t, old, (seed >> 16) % 4 == 0);
+			kr_kvfree(t, old, (seed >> 16) % 4 == 0, mmr_tclock_now(NULL));
 			atomic_fetch_add(&s->calls, 1);
 		}
 	}
@@ -331,7 +331,7 @@ static void run_reader_first(const struct mmr_engine_ops *ops, bool headless)
 	assert_int_equal(pthread_create(&ht, NULL, holder_main, &h), 0);
 	while (atomic_load(&h.phase) != 1)
 		sched_yield();
-	kr_kvfree(t, h.obj, headless);
+	kr_kvfree(t, h.obj, headless, mmr_tclock_now(NULL));
 	struct drainer d = {.e = e};
 	assert_int_equal(pthread_create(&dt, NULL, drainer_main, &d), 0);
 	for (int i = 0; i < 200; i++) { /* give a wrong reclaim every chance to free early */
@@ -367,7 +367,7 @@ static void test_reader_first_blocks(void **state)
 static void flood(struct kr_thread *t, unsigned n, unsigned headless_every)
 {
 	for (unsigned i = 0; i < n; i++)
-		kr_kvfree(t, obj_new(t), headless_every && i % headless_every == 0);
+		kr_kvfree(t, obj_new(t), headless_every && i % headless_every == 0, mmr_tclock_now(NULL));
 }
 
 static void finish(struct kr_engine *e, struct kr_thread *t, uint64_t calls)
@@ -410,7 +410,7 @@ static void test_fallback_lockless_refill(void **state)
 	assert_int_equal(c.block_pages, 0);
 	assert_int_equal(c.fb_head, 10);
 	assert_true(atomic_load(&e->cpus[0].need_refill));
-	e->v->refill(e); /* the worker's round, here */
+	e->v->refill(e, mmr_tclock_now(NULL)); /* the worker's round, here */
 	assert_false(atomic_load(&e->cpus[0].need_refill));
 	assert_int_equal(atomic_load(&e->n.refill_pages), 1);
 	flood(t, 10, 2);
@@ -436,7 +436,7 @@ static void test_fallback_pool_empty(void **state)
 	assert_int_equal(c.fb_head, KR_BLOCK_MAX);
 	assert_int_equal(e->cpus[0].pool_n, 0);
 	assert_true(atomic_load(&e->cpus[0].need_refill));
-	e->v->refill(e);
+	e->v->refill(e, mmr_tclock_now(NULL));
 	assert_int_equal(e->cpus[0].pool_n, 4);
 	kr_drain_all(e); /* the four block pages come back, to a full pool: the page allocator takes them */
 	assert_int_equal(e->cpus[0].pool_n, 4);
