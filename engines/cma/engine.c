@@ -122,6 +122,11 @@ void *cma_create(const struct mmr_engine_env *env, const struct cma_variant *v, 
 		free(c);
 		return NULL;
 	}
+	/* The mutex of 2021, or the v2 spinlock taken with spin_lock_irq (as mm/cma.c does since). */
+	if (v->spinlock)
+		mmr_lock_class_declare(c->lock.spin.cls, MMR_KL_SPINLOCK, true);
+	else
+		mmr_lock_class_declare(c->lock.mutex.cls, MMR_KL_MUTEX, false);
 	unsigned threads = env->threads ? env->threads : 1;
 	c->bitmap = calloc((c->nbits + 63) / 64, sizeof(*c->bitmap));
 	if (!c->bitmap || make_threads(c, threads)) {

@@ -261,6 +261,7 @@ int db_op_alloc(void *thread, struct mmr_call *op)
 		free(b);
 		return -1;
 	}
+	mmr_lock_class_declare(b->resv.cls, MMR_KL_WW_MUTEX, false); /* a buffer's reservation: dma_resv's ww_mutex */
 	op->handle = (uint64_t)(uintptr_t)b;
 	return 0;
 }

@@ -111,6 +111,7 @@ static int zone_alloc_parts(struct mmr_zone *z, struct mmr_error *err)
 		snprintf(err->msg, sizeof(err->msg), "page zone: cannot create lock class zone->lock");
 		return -1;
 	}
+	mmr_lock_class_declare(z->lock.cls, MMR_KL_SPINLOCK, true); /* spin_lock_irqsave in mm/page_alloc.c */
 	return 0;
 }
 

@@ -72,6 +72,7 @@ static struct slub_cache *create(struct slub *s, uint32_t size, uint64_t site, u
 		free(c);
 		return NULL;
 	}
+	mmr_lock_class_declare(c->node.list_lock.cls, MMR_KL_SPINLOCK, true); /* spin_lock_irqsave in mm/slub.c */
 	c->size = size;
 	c->site = site;
 	c->id = i;

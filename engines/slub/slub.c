@@ -80,6 +80,7 @@ static void *slub_create(const struct mmr_engine_env *env, struct mmr_error *err
 		slub_destroy(s);
 		return NULL;
 	}
+	mmr_lock_class_declare(s->slab_mutex.cls, MMR_KL_MUTEX, false);
 	s->base = mmr_page_address(s->zone, 0);
 	return s;
 }

@@ -140,6 +140,16 @@ static int init_locks(struct vm_engine *e)
 		struct vm_node *vn = &e->nodes[i];
 		rc |= mmr_spin_init(&vn->busy_lock, "vn->busy.lock") | mmr_spin_init(&vn->lazy_lock, "vn->lazy.lock") |
 		      mmr_spin_init(&vn->pool_lock, "vn->pool_lock");
+		if (rc == 0) {
+			mmr_lock_class_declare(vn->busy_lock.cls, MMR_KL_SPINLOCK, false);
+			mmr_lock_class_declare(vn->lazy_lock.cls, MMR_KL_SPINLOCK, false);
+			mmr_lock_class_declare(vn->pool_lock.cls, MMR_KL_SPINLOCK, false);
+		}
+	}
+	if (rc == 0) {
+		/* mm/vmalloc.c takes them with plain spin_lock and mutex_lock. */
+		mmr_lock_class_declare(e->free_lock.cls, MMR_KL_SPINLOCK, false);
+		mmr_lock_class_declare(e->purge_lock.cls, MMR_KL_MUTEX, false);
 	}
 	pthread_mutex_init(&e->wq_mu, NULL);
 	pthread_cond_init(&e->wq_cv, NULL);

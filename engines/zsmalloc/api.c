@@ -28,6 +28,7 @@ static struct zs_zspage *alloc_zspage(struct zs_pool *p, struct zs_class *c, uns
 		free(z);
 		return NULL;
 	}
+	mmr_lock_class_declare(z->lock.cls, MMR_KL_RWLOCK, false);
 	z->class = c;
 	z->fullness = -1;
 	for (unsigned i = 0; i < c->pages_per_zspage; i++) {

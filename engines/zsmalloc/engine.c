@@ -77,6 +77,7 @@ static int init_classes(struct zs_pool *p)
 				       .huge = objs == 1};
 		if (mmr_spin_init(&c->lock, "class->lock"))
 			return -1;
+		mmr_lock_class_declare(c->lock.cls, MMR_KL_SPINLOCK, false);
 		p->size_class[i] = prev = c;
 	}
 	return 0;
@@ -126,6 +127,8 @@ static int init_pool(struct zs_pool *p, const struct mmr_engine_env *env, uint64
 		snprintf(err->msg, sizeof(err->msg), "zsmalloc: cannot create its lock classes");
 		return -1;
 	}
+	mmr_lock_class_declare(p->pin_class, MMR_KL_BIT_SPINLOCK, false);
+	mmr_lock_class_declare(p->migrate_lock.cls, MMR_KL_RWLOCK, false);
 	return 0;
 nomem:
 	snprintf(err->msg, sizeof(err->msg), "zsmalloc: out of memory");

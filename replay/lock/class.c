@@ -47,6 +47,39 @@ const char *mmr_lock_kind_name(enum mmr_lock_kind kind)
 	return (unsigned)kind < MMR_LOCK_KINDS ? kind_names[kind] : NULL;
 }
 
+static const char *const kernel_names[MMR_KL_TYPES] = {
+	[MMR_KL_UNKNOWN] = "unknown",
+	[MMR_KL_SPINLOCK] = "spinlock_t",
+	[MMR_KL_RAW_SPINLOCK] = "raw_spinlock_t",
+	[MMR_KL_RWLOCK] = "rwlock_t",
+	[MMR_KL_BIT_SPINLOCK] = "bit_spin_lock",
+	[MMR_KL_MUTEX] = "mutex",
+	[MMR_KL_RWSEM] = "rw_semaphore",
+	[MMR_KL_WW_MUTEX] = "ww_mutex",
+};
+
+/** The kernel type's name; NULL when out of range. */
+const char *mmr_kernel_lock_name(enum mmr_kernel_lock type)
+{
+	return (unsigned)type < MMR_KL_TYPES ? kernel_names[type] : NULL;
+}
+
+/** Whether the kernel type's waiters spin. */
+bool mmr_kernel_lock_spins(enum mmr_kernel_lock type)
+{
+	return type == MMR_KL_SPINLOCK || type == MMR_KL_RAW_SPINLOCK || type == MMR_KL_RWLOCK ||
+	       type == MMR_KL_BIT_SPINLOCK;
+}
+
+/** Record what CLS stands for in the kernel. */
+void mmr_lock_class_declare(struct mmr_lock_class *cls, enum mmr_kernel_lock type, bool irqs_off)
+{
+	if (!cls || (unsigned)type >= MMR_KL_TYPES)
+		return;
+	atomic_store_explicit(&cls->kernel_type, (unsigned)type, memory_order_relaxed);
+	atomic_store_explicit(&cls->irqs_off, irqs_off, memory_order_relaxed);
+}
+
 _Noreturn void mmr_lock_die(const char *what, int err)
 {
 	if (err)
@@ -132,6 +165,8 @@ static struct mmr_lock_class *class_create(const char *name, enum mmr_lock_kind 
 	c->id = mmr_lock_nclasses;
 	c->nsides = kind == MMR_LOCK_RWLOCK ? 2 : 1;
 	atomic_init(&c->waiting, 0);
+	atomic_init(&c->kernel_type, MMR_KL_UNKNOWN);
+	atomic_init(&c->irqs_off, false);
 	mmr_lock_classes[mmr_lock_nclasses++] = c;
 	table_put(atomic_load_explicit(&table, memory_order_relaxed), c);
 	return c;

@@ -49,6 +49,8 @@
 struct mmr_lock_class {
 	char name[LOCK_NAME_MAX];
 	enum mmr_lock_kind kind;
+	_Atomic unsigned kernel_type; /* enum mmr_kernel_lock, as declared */
+	atomic_bool irqs_off;
 	unsigned id;     /* dense, in creation order: indexes each thread's blocks */
 	unsigned nsides; /* 2 for rwlocks (exclusive, read), else 1 */
 	/* What threads that have exited counted (stats.c), under the registry lock. */

@@ -38,6 +38,31 @@ enum mmr_lock_kind {
 /* "spinlock", "mutex", "rwlock", "bit_spinlock"; NULL when out of range. */
 const char *mmr_lock_kind_name(enum mmr_lock_kind kind);
 
+/*
+ * The kernel lock a class stands for: a userspace lock cannot disable
+ * preemption or interrupts, so what the kernel's costs would be is read
+ * from this (an irq-safe spinlock's hold is interrupts-off time, a
+ * spinning lock's wait is CPU burnt) and, under PREEMPT_RT, which locks
+ * would sleep.
+ */
+enum mmr_kernel_lock {
+	MMR_KL_UNKNOWN,      /* not declared */
+	MMR_KL_SPINLOCK,     /* spinlock_t: spins; a sleeping lock under PREEMPT_RT */
+	MMR_KL_RAW_SPINLOCK, /* raw_spinlock_t: spins on every kernel */
+	MMR_KL_RWLOCK,       /* rwlock_t: spins; sleeps under PREEMPT_RT */
+	MMR_KL_BIT_SPINLOCK, /* bit_spin_lock: spins on every kernel, preemption off (an RT hazard) */
+	MMR_KL_MUTEX,        /* struct mutex */
+	MMR_KL_RWSEM,        /* struct rw_semaphore */
+	MMR_KL_WW_MUTEX,     /* struct ww_mutex (dma_resv) */
+	MMR_KL_TYPES
+};
+
+/* "spinlock_t", "raw_spinlock_t", ...; "unknown" for MMR_KL_UNKNOWN; NULL when out of range. */
+const char *mmr_kernel_lock_name(enum mmr_kernel_lock type);
+
+/* True for the kernel types whose waiters spin (burning their CPU) rather than sleep. */
+bool mmr_kernel_lock_spins(enum mmr_kernel_lock type);
+
 /* All locks of one name.  Opaque; created once, never freed. */
 struct mmr_lock_class;
 
@@ -56,6 +81,14 @@ struct mmr_lock_class *mmr_lock_class_get(const char *name, enum mmr_lock_kind k
  * for tests that script contention; it never enters the statistics.
  */
 unsigned mmr_lock_class_waiting(const struct mmr_lock_class *cls);
+
+/*
+ * Declare what class CLS stands for in the kernel: TYPE, and IRQS_OFF
+ * when the kernel takes it with interrupts disabled (spin_lock_irqsave,
+ * spin_lock_irq).  Engines declare each lock once it is made; the latest
+ * declaration holds, for every lock of the class.  NULL CLS: nothing.
+ */
+void mmr_lock_class_declare(struct mmr_lock_class *cls, enum mmr_kernel_lock type, bool irqs_off);
 
 /* ---- spinlock ------------------------------------------------------------ */
 
@@ -169,6 +202,8 @@ enum { MMR_LOCK_EXCL, MMR_LOCK_READ, MMR_LOCK_SIDES };
 struct mmr_lock_stats {
 	char name[64];
 	enum mmr_lock_kind kind;
+	enum mmr_kernel_lock kernel_type; /* as declared (mmr_lock_class_declare) */
+	bool irqs_off;
 	struct mmr_lock_side side[MMR_LOCK_SIDES]; /* READ only for rwlocks */
 };
 

@@ -214,6 +214,8 @@ struct mmr_lock_stats *mmr_lock_stats_collect(size_t *n)
 		struct mmr_lock_stats *st = &out[id];
 		memcpy(st->name, c->name, sizeof(st->name));
 		st->kind = c->kind;
+		st->kernel_type = (enum mmr_kernel_lock)atomic_load_explicit(&c->kernel_type, memory_order_relaxed);
+		st->irqs_off = atomic_load_explicit(&c->irqs_off, memory_order_relaxed);
 		for (unsigned s = 0; s < MMR_LOCK_SIDES; s++) {
 			mmr_hist_init(&st->side[s].wait);
 			mmr_hist_init(&st->side[s].hold);

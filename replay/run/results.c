@@ -97,6 +97,11 @@ static void json_locks(struct mmr_json *j, cJSON *root, const struct mmr_replay_
 			cJSON *e = mmr_json_push_obj(j, arr);
 			mmr_json_str(j, e, "name", l->name);
 			mmr_json_str(j, e, "kind", mmr_lock_kind_name(l->kind));
+			mmr_json_str(j, e, "kernel_type", mmr_kernel_lock_name(l->kernel_type));
+			mmr_json_bool(j, e, "irqs_off", l->irqs_off);
+			/* What the kernel pays that a userspace lock cannot show: interrupts off, CPU spent spinning. */
+			mmr_json_u64(j, e, "irqs_off_ns_total", l->irqs_off ? d->hold_ns_total : 0);
+			mmr_json_u64(j, e, "spin_ns_total", mmr_kernel_lock_spins(l->kernel_type) ? d->wait_ns_total : 0);
 			mmr_json_str(j, e, "side", l->kind != MMR_LOCK_RWLOCK ? "exclusive" : s ? "read" : "write");
 			mmr_json_u64(j, e, "acquisitions", d->acquisitions);
 			mmr_json_u64(j, e, "contended", d->contended);

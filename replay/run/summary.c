@@ -138,21 +138,26 @@ static void print_locks(const struct mmr_replay_result *r, FILE *f)
 	struct mmr_lock_stats *l = rp_locks_by_wait(r);
 	if (!l)
 		return;
-	fprintf(f, "\n%12s %12s %12s %10s %10s %10s  %-12s %s\n", "acquired", "contended", "total wait",
-		"max wait", "avg wait", "max hold", "type", "lock");
+	/* As the kernel would pay: an irq-safe lock's holds with interrupts off, a spinning lock's waits as CPU burnt. */
+	fprintf(f, "\n%12s %12s %12s %10s %10s %10s %10s %10s  %-16s %s\n", "acquired", "contended", "total wait",
+		"max wait", "avg wait", "max hold", "irqs off", "spinning", "kernel type", "lock");
 	for (size_t i = 0; i < r->nlocks; i++)
 		for (unsigned s = 0; s < MMR_LOCK_SIDES; s++) {
 			const struct mmr_lock_side *d = &l[i].side[s];
-			char b1[32], b2[32], b3[32], b4[32], type[32];
+			char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32], type[32];
 			if (s == MMR_LOCK_READ && l[i].kind != MMR_LOCK_RWLOCK)
 				continue;
-			snprintf(type, sizeof(type), "%s%s", mmr_lock_kind_name(l[i].kind),
+			snprintf(type, sizeof(type), "%s%s",
+				 l[i].kernel_type ? mmr_kernel_lock_name(l[i].kernel_type) : mmr_lock_kind_name(l[i].kind),
 				 l[i].kind != MMR_LOCK_RWLOCK ? "" : s ? ":R" : ":W");
-			fprintf(f, "%12llu %12llu %12s %10s %10s %10s  %-12s %s\n",
+			fprintf(f, "%12llu %12llu %12s %10s %10s %10s %10s %10s  %-16s %s\n",
 				(unsigned long long)d->acquisitions, (unsigned long long)d->contended,
 				human(b1, sizeof(b1), (double)d->wait_ns_total), human(b2, sizeof(b2), (double)d->wait_ns_max),
 				human(b3, sizeof(b3), d->contended ? (double)d->wait_ns_total / (double)d->contended : 0),
-				human(b4, sizeof(b4), (double)d->hold_ns_max), type, l[i].name);
+				human(b4, sizeof(b4), (double)d->hold_ns_max),
+				l[i].irqs_off ? human(b5, sizeof(b5), (double)d->hold_ns_total) : "-",
+				mmr_kernel_lock_spins(l[i].kernel_type) ? human(b6, sizeof(b6), (double)d->wait_ns_total) : "-",
+				type, l[i].name);
 		}
 	free(l);
 }

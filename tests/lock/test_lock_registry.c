@@ -3,7 +3,8 @@
  * test_lock_registry.c - classes and the statistics around them: one
  * class per name, kind mismatches and bad names refused, concurrent
  * creation, counts that survive their thread's exit, reset of live and
- * exited threads' counts, collect's fields.
+ * exited threads' counts, collect's fields, the kernel type a class is
+ * declared to stand for.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -224,6 +225,42 @@ static void test_collect_lists_every_class(void **state)
 	free(all);
 }
 
+/* A class keeps the kernel type and irq state declared last; undeclared it is unknown. */
+static void test_kernel_type(void **state)
+{
+	(void)state;
+	assert_string_equal(mmr_kernel_lock_name(MMR_KL_SPINLOCK), "spinlock_t");
+	assert_string_equal(mmr_kernel_lock_name(MMR_KL_UNKNOWN), "unknown");
+	assert_null(mmr_kernel_lock_name(MMR_KL_TYPES));
+	assert_true(mmr_kernel_lock_spins(MMR_KL_RAW_SPINLOCK) && mmr_kernel_lock_spins(MMR_KL_BIT_SPINLOCK) &&
+		    mmr_kernel_lock_spins(MMR_KL_RWLOCK) && mmr_kernel_lock_spins(MMR_KL_SPINLOCK));
+	assert_false(mmr_kernel_lock_spins(MMR_KL_MUTEX) || mmr_kernel_lock_spins(MMR_KL_WW_MUTEX) ||
+		     mmr_kernel_lock_spins(MMR_KL_RWSEM) || mmr_kernel_lock_spins(MMR_KL_UNKNOWN));
+	struct mmr_spinlock a, b;
+	assert_int_equal(mmr_spin_init(&a, "declared"), 0);
+	assert_int_equal(mmr_spin_init(&b, "undeclared"), 0);
+	mmr_lock_class_declare(a.cls, MMR_KL_RAW_SPINLOCK, false);
+	mmr_lock_class_declare(a.cls, MMR_KL_SPINLOCK, true);
+	mmr_lock_class_declare(a.cls, MMR_KL_TYPES, false); /* out of range: ignored */
+	mmr_lock_class_declare(NULL, MMR_KL_MUTEX, true);
+	size_t n;
+	struct mmr_lock_stats *st = mmr_lock_stats_collect(&n);
+	unsigned seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(st[i].name, "declared") == 0) {
+			assert_int_equal(st[i].kernel_type, MMR_KL_SPINLOCK);
+			assert_true(st[i].irqs_off);
+			seen++;
+		} else if (strcmp(st[i].name, "undeclared") == 0) {
+			assert_int_equal(st[i].kernel_type, MMR_KL_UNKNOWN);
+			assert_false(st[i].irqs_off);
+			seen++;
+		}
+	}
+	free(st);
+	assert_int_equal(seen, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_get),
 		cmocka_unit_test(test_exited_threads_and_reset),
 		cmocka_unit_test(test_collect_lists_every_class),
+		cmocka_unit_test(test_kernel_type),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
