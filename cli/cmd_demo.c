@@ -55,23 +55,23 @@ const struct demo_family families[] = {
 	 "clearing: what each costs the releases from atomic context and the allocations.",
 	 "cma-mutex,cma-nowait,cma-spinlock,cma-lockless-clear", "hugetlb-cma", "3000", NULL, NULL,
 	 "No real trace: this kernel has no CMA area and no cma tracepoints, and slab or page traces have no "
-	 "CMA release to replay."},
+	 "CMA release to replay.", false},
 	{"vmalloc", "vmalloc: one free_vmap_area_lock or per-node pools (seed 002)",
 	 "The global lock over the free space against vmap nodes with size pools.", "vmalloc-global,vmalloc-nodes",
-	 "vmalloc-test", "20000", NULL, "kernel-stacks.mmr", NULL},
+	 "vmalloc-test", "20000", NULL, "kernel-stacks.mmr", NULL, false},
 	{"kvfree_rcu", "kvfree_rcu: where the bulk block page comes from (seed 003)",
 	 "GFP_NOWAIT pages, the lockless per-CPU take, an RCU-owned pool, and the call_rcu and synchronize_rcu "
 	 "baselines.",
 	 "kvfree-rcu-nowait,kvfree-rcu-lockless,kvfree-rcu-pool,kvfree-rcu-callrcu,kvfree-rcu-sync",
-	 "kfree-rcu-flood", "20000", "kvfree-rcu-callrcu,kvfree-rcu-sync", "live", NULL},
+	 "kfree-rcu-flood", "20000", "kvfree-rcu-callrcu,kvfree-rcu-sync", "live", NULL, true},
 	{"zsmalloc", "zsmalloc: per-handle pin bit or pool->migrate_lock (seed 004)",
 	 "The pin bit spinlock in every handle against one pool-wide rwlock.", "zsmalloc-pinbit,zsmalloc-migrate-lock",
-	 "zram-swap", "20000", NULL, "live", NULL},
+	 "zram-swap", "20000", NULL, "live", NULL, true},
 	{"dmabuf", "dma-buf: who locks and who pins in vmap (seed 001)",
 	 "vmap locking and pinning itself, the caller holding dma_resv, a cached mapping, or attachments pinning.",
 	 "dmabuf-vmap-pin,dmabuf-vmap-locked,dmabuf-vmap-cached,dmabuf-attach-pin", "fbdev-damage", "10000", NULL,
 	 NULL, "No real trace: slab and page traces have no vmap, attach or move, so replayed as dma-buf they would only "
-	 "create and free buffers, which no variant does differently."},
+	 "create and free buffers, which no variant does differently.", false},
 };
 
 const size_t nfamilies = sizeof(families) / sizeof(families[0]);
@@ -163,7 +163,7 @@ static void real_trace(struct demo *d)
 
 /* Replay every engine of F on TRACE into BASE/results, one replay per engine for the progress bar. */
 static int replay_family(struct demo *d, const struct demo_family *f, const char *trace, const char *what,
-			 bool as_family, const char *base)
+			 bool as_family, bool rt, const char *base)
 {
 	char results[4300];
 	snprintf(results, sizeof(results), "%s/results", base);
@@ -178,6 +178,10 @@ static int replay_family(struct demo *d, const struct demo_family *f, const char
 			argv[n++] = (char *)f->name;
 			argv[n++] = "-n";
 			argv[n++] = REAL_EVENTS;
+		}
+		if (rt) {
+			argv[n++] = "--kernel";
+			argv[n++] = "rt";
 		}
 		argv[n] = NULL;
 		progress(d, "replaying %s on %s", e, what);
@@ -265,11 +269,21 @@ static int family_run(struct demo *d, const struct demo_family *f)
 	snprintf(text, sizeof(text), "Generated workload %s (%s ops, seed 1, 2 CPUs), %s replay threads, %s runs each.",
 		 f->workload, f->ops, DEMO_THREADS, d->repeat);
 	if (!rc)
-		rc = replay_family(d, f, trace, what, false, base);
+		rc = replay_family(d, f, trace, what, false, false, base);
 	if (!rc)
 		rc = compare_family(d, f, base, what, text);
 	if (!rc)
 		demo_claim_commands(d, f, (size_t)(f - families), trace);
+	if (!rc && f->rt) {
+		/* The seeds' PREEMPT_RT arguments (003: zone->lock sleeps on RT; 004: the pin bit spins there). */
+		snprintf(base, sizeof(base), "%s/generated-rt", dir);
+		snprintf(what, sizeof(what), "the generated %s workload, PREEMPT_RT locks", f->workload);
+		snprintf(text, sizeof(text), "Generated workload %s as above, replayed with --kernel rt: spinlock_t and "
+			 "rwlock_t sleep as on PREEMPT_RT, raw and bit spinlocks spin.", f->workload);
+		rc = replay_family(d, f, trace, what, false, true, base);
+		if (!rc)
+			rc = compare_family(d, f, base, what, text);
+	}
 	if (rc || !f->real)
 		return rc;
 	bool live = !strcmp(f->real, "live");
@@ -280,7 +294,7 @@ static int family_run(struct demo *d, const struct demo_family *f)
 	snprintf(text, sizeof(text), live ? "Real trace: %s, its first " REAL_EVENTS " events replayed as %s calls "
 		 "(--as %s)." : "Real trace: %s (a capture of kernel stack vmallocs); %s family, native events.%s",
 		 live ? d->real_what : f->real, f->name, live ? f->name : "");
-	rc = replay_family(d, f, live ? d->real : trace, what, live, base);
+	rc = replay_family(d, f, live ? d->real : trace, what, live, false, base);
 	return rc ? rc : compare_family(d, f, base, what, text);
 }
 
@@ -292,7 +306,7 @@ static unsigned count_steps(void)
 		unsigned engines = 1;
 		for (const char *c = families[i].engines; *c; c++)
 			engines += *c == ',';
-		n += 1 + (families[i].real ? 2 : 1) * (engines + 1);
+		n += 1 + ((families[i].real ? 2 : 1) + families[i].rt) * (engines + 1);
 	}
 	return n + 2; /* the claims, the index */
 }

@@ -20,7 +20,7 @@
 static const char replay_help[] =
 	"usage: mmreplay replay TRACE -e ENGINE[,ENGINE...] -o RESULTS_DIR [-t THREADS]\n"
 	"                       [--map cpu|pid|hash] [--pin] [--pace asap|original|xFACTOR] [--max-gap SECONDS]\n"
-	"                       [--repeat N] [--as FAMILY] [--events N] [--engine-opt KEY=VALUE...]\n"
+	"                       [--kernel default|rt] [--repeat N] [--as FAMILY] [--events N] [--engine-opt KEY=VALUE...]\n"
 	"                       [--no-timing] [--engine-path PATH] [--watchdog SECONDS]\n"
 	"                       [--profile FILE | --no-profile] [-q]\n"
 	"\n"
@@ -36,6 +36,8 @@ static const char replay_help[] =
 	"      --pin             pin replay thread i to online CPU i\n"
 	"  -p, --pace MODE       asap (default), original (the trace's timing), or xF\n"
 	"                        (the trace's timing F times faster: x2, x0.5; F 0.001..1e6)\n"
+	"      --kernel KIND     default, or rt: locks as PREEMPT_RT runs them (spinlock_t and\n"
+	"                        rwlock_t sleep; raw and bit spinlocks spin, bit ones are RT hazards)\n"
 	"      --max-gap SECS    cut gaps longer than SECS of trace time to SECS (default 10,\n"
 	"                        at most 3600; counted in the results): pacing and the\n"
 	"                        engines' timed mechanisms run by trace time without them\n"
@@ -64,7 +66,8 @@ struct replay_args {
 	bool quiet, help, warned;
 };
 
-enum { OPT_PIN = 256, OPT_AS, OPT_NO_TIMING, OPT_ENGINE_PATH, OPT_WATCHDOG, OPT_MAX_GAP, OPT_PROFILE, OPT_NO_PROFILE };
+enum { OPT_PIN = 256, OPT_AS, OPT_NO_TIMING, OPT_ENGINE_PATH, OPT_WATCHDOG, OPT_MAX_GAP, OPT_PROFILE, OPT_NO_PROFILE,
+       OPT_KERNEL };
 
 static int parse_pace(const char *text, struct mmr_replay_opts *o)
 {
@@ -169,6 +172,11 @@ static int parse_option(struct replay_args *a, int c)
 			return CLI_USAGE;
 		a->o.max_gap_s = secs;
 		return 0;
+	case OPT_KERNEL:
+		if (strcmp(optarg, "default") && strcmp(optarg, "rt"))
+			return cli_usage("replay", "bad --kernel '%s': default or rt", optarg);
+		a->o.kernel_rt = strcmp(optarg, "rt") == 0;
+		return 0;
 	default:
 		return CLI_USAGE;
 	}
@@ -184,7 +192,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		{"engine-opt", required_argument, NULL, 'O'}, {"no-timing", no_argument, NULL, OPT_NO_TIMING},
 		{"engine-path", required_argument, NULL, OPT_ENGINE_PATH},
 		{"watchdog", required_argument, NULL, OPT_WATCHDOG}, {"max-gap", required_argument, NULL, OPT_MAX_GAP},
-		{"events", required_argument, NULL, 'n'},
+		{"events", required_argument, NULL, 'n'},   {"kernel", required_argument, NULL, OPT_KERNEL},
 		{"profile", required_argument, NULL, OPT_PROFILE}, {"no-profile", no_argument, NULL, OPT_NO_PROFILE},
 		{"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},

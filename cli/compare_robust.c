@@ -53,6 +53,7 @@ static int rerun_opts(const struct robust *rb, const struct mmr_results *r, cons
 		return cli_fail("compare", "--robust: engine %s of %s is not among the engines here", r->engine, r->dir);
 	*o = (struct mmr_replay_opts){
 		.trace = r->trace, .engine = e, .threads = r->threads, .pin = r->how.pinned, .timing = r->timing,
+		.kernel_rt = r->how.kernel_rt,
 		.repeat = r->nruns < rb->repeat ? (r->nruns ? r->nruns : 1) : rb->repeat, .max_events = r->how.max_events,
 		.as_family = r->how.as_family[0] ? mmr_family_from_name(r->how.as_family) : -1,
 		.pace = strcmp(r->how.pace, "original") ? MMR_PACE_ASAP : MMR_PACE_ORIGINAL,

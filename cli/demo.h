@@ -18,6 +18,7 @@ struct demo_family {
 	const char *references; /* engines that are reference points, not variants argued about: ranked last */
 	const char *real;   /* "live": the captured or bundled trace, as this family; a bundled file; NULL */
 	const char *no_real; /* why there is no real trace, when REAL is NULL */
+	bool rt;            /* compared on the generated workload a second time, with --kernel rt */
 };
 
 extern const struct demo_family families[];
@@ -33,9 +34,10 @@ struct demo {
 	char real[4300];        /* the real trace the "live" families replay */
 	char real_what[512];    /* how it was got, for the index */
 	struct timespec t0;
-	struct mmr_index_entry entries[2 * DEMO_FAMILIES + 1];
-	struct mmr_compare_result results[2 * DEMO_FAMILIES + 1];
-	char *texts[2 * DEMO_FAMILIES + 1][4]; /* href, label, text, intro: owned */
+	/* Per family its generated workload, its real trace, PREEMPT_RT's locks; and the claims. */
+	struct mmr_index_entry entries[3 * DEMO_FAMILIES + 1];
+	struct mmr_compare_result results[3 * DEMO_FAMILIES + 1];
+	char *texts[3 * DEMO_FAMILIES + 1][4]; /* href, label, text, intro: owned */
 	size_t nentries;
 };
 

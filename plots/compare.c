@@ -116,7 +116,10 @@ static void lock_table(struct rpt_cmp *c)
 	head[0] = "lock (side)";
 	for (size_t i = 0; i < c->n; i++)
 		head[i + 1] = c->res[i].engine;
-	struct rpt_table *t = rpt_table(&c->doc, s, "acquisitions, share contended, total wait", c->n + 1, head);
+	struct rpt_table *t = rpt_table(&c->doc, s,
+					"acquisitions, share contended, total wait; what the kernel would pay: time with interrupts "
+					"off, CPU spent spinning",
+					c->n + 1, head);
 	free(head);
 	for (size_t i = 0; i < c->n; i++)
 		for (size_t l = 0; l < c->res[i].nlocks; l++) {
@@ -127,14 +130,19 @@ static void lock_table(struct rpt_cmp *c)
 			if (first != i)
 				continue; /* an earlier engine's row has it */
 			long row = rpt_row(&c->doc, t);
-			rpt_cell(&c->doc, t, row, 0, "%s (%s)", lk->name, lk->side);
+			rpt_cell(&c->doc, t, row, 0, "%s (%s%s%s%s%s)", lk->name, lk->side, lk->kernel_type[0] ? "; " : "",
+				 lk->kernel_type, lk->irqs_off ? ", irq-safe" : "", lk->rt_hazard ? ", RT hazard" : "");
 			for (size_t e = 0; e < c->n; e++) {
 				const struct mmr_results_lock *x = find_lock(&c->res[e], lk->name, lk->side);
-				char w[32];
+				char w[32], irq[32], spin[32];
 				rpt_ns(w, sizeof(w), x ? (double)x->wait_ns_total : NAN);
+				rpt_ns(irq, sizeof(irq), x ? (double)x->irqs_off_ns_total : NAN);
+				rpt_ns(spin, sizeof(spin), x ? (double)x->spin_ns_total : NAN);
 				if (x)
-					rpt_cell(&c->doc, t, row, e + 1, "%llu, %.1f%%, %s", (unsigned long long)x->acquisitions,
-						 x->acquisitions ? 100.0 * (double)x->contended / (double)x->acquisitions : 0.0, w);
+					rpt_cell(&c->doc, t, row, e + 1, "%llu, %.1f%%, %s%s%s%s%s", (unsigned long long)x->acquisitions,
+						 x->acquisitions ? 100.0 * (double)x->contended / (double)x->acquisitions : 0.0, w,
+						 x->irqs_off_ns_total ? "; irqs off " : "", x->irqs_off_ns_total ? irq : "",
+						 x->spin_ns_total ? "; spinning " : "", x->spin_ns_total ? spin : "");
 				else
 					rpt_cell(&c->doc, t, row, e + 1, "not taken");
 			}
@@ -303,8 +311,17 @@ static void intro(struct rpt_cmp *c, FILE *warn)
 				 : "the first: no engine is marked as its family's baseline; -b names one");
 	if (b->cpu_model[0])
 		rpt_intro(&c->doc, "CPU: %s.", b->cpu_model);
+	if (b->how.kernel_rt)
+		rpt_intro(&c->doc, "Locks as PREEMPT_RT runs them (replay --kernel rt): spinlock_t and rwlock_t sleep, "
+			  "raw and bit spinlocks spin.");
 	for (size_t i = 0; i < c->n; i++) {
 		const struct mmr_results *r = &c->res[i];
+		if (r->how.kernel_rt != b->how.kernel_rt) {
+			fprintf(warn, "mmreplay compare: warning: %s ran with --kernel %s, %s with --kernel %s\n", r->engine,
+				r->how.kernel_rt ? "rt" : "default", b->engine, b->how.kernel_rt ? "rt" : "default");
+			rpt_intro(&c->doc, "Warning: %s ran with --kernel %s, the baseline with --kernel %s.", r->engine,
+				  r->how.kernel_rt ? "rt" : "default", b->how.kernel_rt ? "rt" : "default");
+		}
 		if (r->threads != b->threads) {
 			fprintf(warn, "mmreplay compare: warning: %s ran on %u threads, %s on %u\n", r->engine, r->threads,
 				b->engine, b->threads);

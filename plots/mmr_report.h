@@ -122,13 +122,17 @@ struct mmr_results_opt {
 struct mmr_results_how {
 	char map[8], pace[12], as_family[16]; /* as_family "" when none */
 	bool pinned;
+	bool kernel_rt;                       /* replayed with --kernel rt */
 	double pace_factor, max_gap_s;        /* NAN when asap / not said */
 	uint64_t max_events;                  /* 0: all */
 };
 
 struct mmr_results_lock {
 	char name[96], side[12];
+	char kernel_type[24];    /* "spinlock_t"...; "" when the results do not say */
+	bool irqs_off, rt_hazard;
 	uint64_t acquisitions, contended, wait_ns_total, wait_ns_max;
+	uint64_t irqs_off_ns_total, spin_ns_total; /* what the kernel would pay (docs/locks.md) */
 };
 
 struct mmr_results {

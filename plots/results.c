@@ -258,6 +258,8 @@ static int load_how(struct mmr_results *r, const cJSON *d)
 	copy_str(h->pace, sizeof(h->pace), d, "pace");
 	copy_str(h->as_family, sizeof(h->as_family), d, "as_family");
 	h->pinned = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "pinned"));
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(d, "kernel");
+	h->kernel_rt = cJSON_IsString(k) && k->valuestring && strcmp(k->valuestring, "rt") == 0;
 	h->pace_factor = num(d, "pace_factor");
 	h->max_gap_s = num(d, "pace_max_gap_s");
 	h->max_events = count(d, "max_events");
@@ -287,6 +289,12 @@ static int load_locks(struct mmr_results *r, const cJSON *locks)
 		d->contended = count(l, "contended");
 		d->wait_ns_total = count(l, "wait_ns_total");
 		d->wait_ns_max = count(l, "wait_ns_max");
+		const cJSON *kt = cJSON_GetObjectItemCaseSensitive(l, "kernel_type");
+		copy_name(d->kernel_type, sizeof(d->kernel_type), cJSON_IsString(kt) ? kt->valuestring : "");
+		d->irqs_off = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "irqs_off"));
+		d->rt_hazard = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "rt_hazard"));
+		d->irqs_off_ns_total = count(l, "irqs_off_ns_total");
+		d->spin_ns_total = count(l, "spin_ns_total");
 	}
 	return 0;
 }

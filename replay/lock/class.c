@@ -64,11 +64,24 @@ const char *mmr_kernel_lock_name(enum mmr_kernel_lock type)
 	return (unsigned)type < MMR_KL_TYPES ? kernel_names[type] : NULL;
 }
 
-/** Whether the kernel type's waiters spin. */
-bool mmr_kernel_lock_spins(enum mmr_kernel_lock type)
+/** Whether the kernel type's waiters spin, on the default kernel or (RT) on PREEMPT_RT. */
+bool mmr_kernel_lock_spins(enum mmr_kernel_lock type, bool rt)
 {
-	return type == MMR_KL_SPINLOCK || type == MMR_KL_RAW_SPINLOCK || type == MMR_KL_RWLOCK ||
-	       type == MMR_KL_BIT_SPINLOCK;
+	if (type == MMR_KL_RAW_SPINLOCK || type == MMR_KL_BIT_SPINLOCK)
+		return true;
+	return !rt && (type == MMR_KL_SPINLOCK || type == MMR_KL_RWLOCK);
+}
+
+/** Whether a hold of TYPE taken with IRQS_OFF keeps interrupts off (RT: only raw spinlocks do). */
+bool mmr_kernel_lock_irqs_off(enum mmr_kernel_lock type, bool irqs_off, bool rt)
+{
+	return irqs_off && (!rt || type == MMR_KL_RAW_SPINLOCK);
+}
+
+/** Whether TYPE is a PREEMPT_RT hazard: spins with preemption off, with no owner to boost. */
+bool mmr_kernel_lock_rt_hazard(enum mmr_kernel_lock type)
+{
+	return type == MMR_KL_BIT_SPINLOCK;
 }
 
 /** Record what CLS stands for in the kernel. */

@@ -88,6 +88,8 @@ struct lock_thread {
 extern __thread struct lock_thread *mmr_lock_self __attribute__((tls_model("initial-exec")));
 /* mmr_lock_set_timing's flag. */
 extern atomic_bool mmr_lock_timing_on;
+/* mmr_lock_set_kernel_rt's flag. */
+extern atomic_bool mmr_lock_rt_on;
 
 /* ---- class.c: the registry ------------------------------------------------ */
 
@@ -126,12 +128,30 @@ struct lock_wait {
 /* One step of a wait: a pause instruction at first, sched_yield once the wait has grown. */
 void mmr_lock_wait_step(struct lock_wait *w);
 
+/*
+ * Whether waiters for CLS sleep: under --kernel rt, a class declared
+ * spinlock_t or rwlock_t (PREEMPT_RT makes both sleeping locks).
+ */
+static inline bool lock_sleeps(const struct mmr_lock_class *cls)
+{
+	if (LOCK_LIKELY(!atomic_load_explicit(&mmr_lock_rt_on, memory_order_relaxed)))
+		return false;
+	unsigned t = atomic_load_explicit(&cls->kernel_type, memory_order_relaxed);
+	return t == MMR_KL_SPINLOCK || t == MMR_KL_RWLOCK;
+}
+
+/* Sleep while *WORD is SEEN (bounded: a lost wake-up costs at most a few ms). */
+void mmr_lock_futex_wait(atomic_uint *word, unsigned seen);
+/* Wake every thread sleeping on *WORD. */
+void mmr_lock_futex_wake(atomic_uint *word);
+
 /* ---- the protocol ---------------------------------------------------------- */
 
 /* What one lock() call carries from before its first try to its bookkeeping. */
 struct lock_attempt {
 	bool timing;
 	bool contended;
+	bool slept;   /* the wait slept (a sleeping lock under --kernel rt) */
 	uint64_t t0;  /* ticks before the first try (0 without timing) */
 	uint64_t t1;  /* ticks at acquisition */
 };
@@ -153,6 +173,7 @@ static inline void lock_attempt_begin(struct lock_attempt *a)
 {
 	a->timing = atomic_load_explicit(&mmr_lock_timing_on, memory_order_relaxed);
 	a->contended = false;
+	a->slept = false;
 	a->t0 = a->timing ? mmr_clock_ticks() : 0;
 	a->t1 = a->t0;
 }
@@ -181,6 +202,7 @@ static inline void lock_attempt_trylock(struct lock_attempt *a)
 {
 	a->timing = atomic_load_explicit(&mmr_lock_timing_on, memory_order_relaxed);
 	a->contended = false;
+	a->slept = false;
 	a->t0 = a->t1 = a->timing ? mmr_clock_ticks() : 0;
 }
 
@@ -192,6 +214,7 @@ static inline void lock_acquired(struct mmr_lock_class *cls, unsigned side, cons
 	s->acquisitions++;
 	if (LOCK_UNLIKELY(a->contended)) {
 		s->contended++;
+		s->slept += a->slept;
 		if (a->timing)
 			mmr_lock_record_wait(s, mmr_clock_to_ns(a->t1 - a->t0));
 	}

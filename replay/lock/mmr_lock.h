@@ -60,8 +60,31 @@ enum mmr_kernel_lock {
 /* "spinlock_t", "raw_spinlock_t", ...; "unknown" for MMR_KL_UNKNOWN; NULL when out of range. */
 const char *mmr_kernel_lock_name(enum mmr_kernel_lock type);
 
-/* True for the kernel types whose waiters spin (burning their CPU) rather than sleep. */
-bool mmr_kernel_lock_spins(enum mmr_kernel_lock type);
+/*
+ * True for the kernel types whose waiters spin (burning their CPU) rather
+ * than sleep, on a PREEMPT_RT kernel when RT: there spinlock_t and
+ * rwlock_t sleep, and raw and bit spinlocks still spin.
+ */
+bool mmr_kernel_lock_spins(enum mmr_kernel_lock type, bool rt);
+
+/*
+ * True when a lock of TYPE taken with interrupts off (IRQS_OFF) keeps
+ * them off while held: on PREEMPT_RT (RT) only a raw spinlock does.
+ */
+bool mmr_kernel_lock_irqs_off(enum mmr_kernel_lock type, bool irqs_off, bool rt);
+
+/* True for the kernel types that spin with preemption disabled even on PREEMPT_RT and have no owner to boost: bit spinlocks. */
+bool mmr_kernel_lock_rt_hazard(enum mmr_kernel_lock type);
+
+/*
+ * Replay as a PREEMPT_RT kernel would run (ON) or as the default kernel
+ * (the default): under RT, waiters for a class declared spinlock_t or
+ * rwlock_t sleep on a futex instead of spinning, as PREEMPT_RT turns those
+ * into sleeping locks; raw and bit spinlocks go on spinning.  Set before
+ * threads start.
+ */
+void mmr_lock_set_kernel_rt(bool on);
+bool mmr_lock_kernel_rt(void);
 
 /* All locks of one name.  Opaque; created once, never freed. */
 struct mmr_lock_class;
@@ -191,6 +214,7 @@ void mmr_bit_unlock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cls
 struct mmr_lock_side {
 	uint64_t acquisitions;
 	uint64_t contended;       /* acquisitions whose first try failed */
+	uint64_t slept;           /* contended ones whose waiter slept (a sleeping lock under --kernel rt) */
 	uint64_t wait_ns_total, wait_ns_max;
 	uint64_t hold_ns_total, hold_ns_max;
 	struct mmr_hist wait;     /* ns from the first try to acquisition, contended ones only */

@@ -62,6 +62,25 @@ static inline bool rw_try(struct mmr_rwlock *l, unsigned blocked, unsigned add)
 }
 
 /*
+ * Sleep while the BLOCKED bits of L's word stay set (a sleeping rwlock
+ * under --kernel rt); any change of the word wakes it to look again.
+ */
+static void rw_sleep(struct mmr_rwlock *l, unsigned blocked)
+{
+	unsigned v = atomic_load_explicit(&l->v, memory_order_relaxed);
+	if (v & blocked)
+		mmr_lock_futex_wait(&l->v, v);
+}
+
+/* Under --kernel rt: wake L's sleepers when the word OLD, before a release, had waiters. */
+static inline void rw_wake(struct mmr_rwlock *l, unsigned old)
+{
+	if (LOCK_UNLIKELY(atomic_load_explicit(&mmr_lock_rt_on, memory_order_relaxed)) &&
+	    (old & (RW_WWAIT_MASK | RW_RWAIT_MASK)))
+		mmr_lock_futex_wake(&l->v);
+}
+
+/*
  * Wait as a registered waiter (WAIT_ONE already added to the word) until
  * the BLOCKED bits clear, then enter with ADD and drop the registration in
  * the same CAS.
@@ -70,9 +89,16 @@ static void rw_wait(struct mmr_rwlock *l, unsigned blocked, unsigned wait_one, u
 		    struct lock_attempt *a)
 {
 	struct lock_wait w = { 0 };
+	bool sleeps = lock_sleeps(l->cls);
 	lock_wait_begin(l->cls);
-	while (!rw_try(l, blocked, add - wait_one))
-		mmr_lock_wait_step(&w);
+	while (!rw_try(l, blocked, add - wait_one)) {
+		if (sleeps) {
+			rw_sleep(l, blocked);
+			a->slept = true;
+		} else {
+			mmr_lock_wait_step(&w);
+		}
+	}
 	lock_wait_end(l->cls, a);
 }
 
@@ -103,7 +129,7 @@ bool mmr_read_trylock(struct mmr_rwlock *l)
 void mmr_read_unlock(struct mmr_rwlock *l)
 {
 	uint64_t t = lock_release_time();
-	atomic_fetch_sub_explicit(&l->v, RW_READER_ONE, memory_order_release);
+	rw_wake(l, atomic_fetch_sub_explicit(&l->v, RW_READER_ONE, memory_order_release));
 	lock_released(l, MMR_LOCK_READ, t);
 }
 
@@ -138,7 +164,7 @@ bool mmr_write_lock_unless(struct mmr_rwlock *l, bool (*give_up)(void *ctx), voi
 	while (!rw_try(l, RW_WRITER_BLOCKED, RW_WRITER - RW_WWAIT_ONE)) {
 		if (give_up(ctx)) {
 			/* Gone as if it had never come: the readers it held off may enter. */
-			atomic_fetch_sub_explicit(&l->v, RW_WWAIT_ONE, memory_order_release);
+			rw_wake(l, atomic_fetch_sub_explicit(&l->v, RW_WWAIT_ONE, memory_order_release));
 			atomic_fetch_sub_explicit(&l->cls->waiting, 1, memory_order_relaxed);
 			return false;
 		}
@@ -175,6 +201,6 @@ bool mmr_rwlock_is_contended(struct mmr_rwlock *l)
 void mmr_write_unlock(struct mmr_rwlock *l)
 {
 	uint64_t t = lock_release_time();
-	atomic_fetch_sub_explicit(&l->v, RW_WRITER, memory_order_release);
+	rw_wake(l, atomic_fetch_sub_explicit(&l->v, RW_WRITER, memory_order_release));
 	lock_released(l, MMR_LOCK_EXCL, t);
 }

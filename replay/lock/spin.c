@@ -13,8 +13,17 @@
  * The lock word is 0 (free) or 1 (held).  Waiters read it until it looks
  * free and only then try to take it, so they share the cache line instead
  * of passing it back and forth with atomic writes.
+ *
+ * Under --kernel rt a class declared spinlock_t is a sleeping lock, as
+ * PREEMPT_RT makes it: a waiter marks the word 2 (held, with sleepers)
+ * and sleeps on it; the release that finds 2 wakes one.
  */
+#include <linux/futex.h>
+#include <limits.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "lock_internal.h"
 
@@ -46,6 +55,18 @@ void mmr_lock_wait_step(struct lock_wait *w)
 	}
 }
 
+void mmr_lock_futex_wait(atomic_uint *word, unsigned seen)
+{
+	/* The release that should wake it always does; the timeout only bounds the cost of a bug. */
+	struct timespec ts = {0, 10000000};
+	syscall(SYS_futex, (unsigned *)word, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
+}
+
+void mmr_lock_futex_wake(atomic_uint *word)
+{
+	syscall(SYS_futex, (unsigned *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
 /** Unlocked, in class NAME; -1 when the class cannot be had. */
 int mmr_spin_init(struct mmr_spinlock *l, const char *name)
 {
@@ -68,10 +89,17 @@ void mmr_spin_lock(struct mmr_spinlock *l)
 	if (LOCK_UNLIKELY(!spin_try(l))) {
 		struct lock_wait w = { 0 };
 		lock_wait_begin(l->cls);
-		do {
-			while (atomic_load_explicit(&l->v, memory_order_relaxed))
-				mmr_lock_wait_step(&w);
-		} while (!spin_try(l));
+		if (lock_sleeps(l->cls)) {
+			while (atomic_exchange_explicit(&l->v, 2, memory_order_acquire) != 0) {
+				mmr_lock_futex_wait(&l->v, 2);
+				a.slept = true;
+			}
+		} else {
+			do {
+				while (atomic_load_explicit(&l->v, memory_order_relaxed))
+					mmr_lock_wait_step(&w);
+			} while (!spin_try(l));
+		}
 		lock_wait_end(l->cls, &a);
 	}
 	lock_acquired(l->cls, MMR_LOCK_EXCL, l, 0, &a);
@@ -93,6 +121,11 @@ bool mmr_spin_trylock(struct mmr_spinlock *l)
 void mmr_spin_unlock(struct mmr_spinlock *l)
 {
 	uint64_t t = lock_release_time();
-	atomic_store_explicit(&l->v, 0, memory_order_release);
+	if (LOCK_UNLIKELY(atomic_load_explicit(&mmr_lock_rt_on, memory_order_relaxed))) {
+		if (atomic_exchange_explicit(&l->v, 0, memory_order_release) == 2)
+			mmr_lock_futex_wake(&l->v);
+	} else {
+		atomic_store_explicit(&l->v, 0, memory_order_release);
+	}
 	lock_released(l, 0, t);
 }

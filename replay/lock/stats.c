@@ -27,6 +27,19 @@
 
 __thread struct lock_thread *mmr_lock_self __attribute__((tls_model("initial-exec")));
 atomic_bool mmr_lock_timing_on = true;
+atomic_bool mmr_lock_rt_on = false;
+
+/** Replay as PREEMPT_RT would (sleeping spinlock_t and rwlock_t) or as the default kernel. */
+void mmr_lock_set_kernel_rt(bool on)
+{
+	atomic_store_explicit(&mmr_lock_rt_on, on, memory_order_relaxed);
+}
+
+/** Whether the locks run as PREEMPT_RT's. */
+bool mmr_lock_kernel_rt(void)
+{
+	return atomic_load_explicit(&mmr_lock_rt_on, memory_order_relaxed);
+}
 
 static pthread_key_t thread_key;
 static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
@@ -65,6 +78,7 @@ static void side_merge(struct mmr_lock_side *dst, const struct mmr_lock_side *sr
 {
 	dst->acquisitions += src->acquisitions;
 	dst->contended += src->contended;
+	dst->slept += src->slept;
 	dst->wait_ns_total += src->wait_ns_total;
 	dst->hold_ns_total += src->hold_ns_total;
 	if (src->wait_ns_max > dst->wait_ns_max)

@@ -92,6 +92,7 @@ struct mmr_replay_opts {
 	unsigned threads;                    /* 0: as many as the mapping gives (up to 256) */
 	enum mmr_replay_map map;
 	bool pin;                            /* pin thread i to online CPU i mod online */
+	bool kernel_rt;                      /* --kernel rt: spinlock_t and rwlock_t sleep, as on PREEMPT_RT */
 	enum mmr_replay_pace pace;
 	double pace_factor;                  /* original: 1; x2 replays twice as fast (MMR_PACE_FACTOR_*) */
 	double max_gap_s;                    /* trace gaps longer than this are cut; 0: MMR_MAX_GAP_DEFAULT_S */

@@ -257,6 +257,7 @@ static struct mmr_replay_result *result_new(const struct mmr_replay_opts *o, con
 	r->online_cpus = online > 0 ? (unsigned)online : 1;
 	r->timing = o->timing;
 	r->pinned = o->pin;
+	r->kernel_rt = o->kernel_rt;
 	r->map = o->map;
 	r->pace = o->pace;
 	r->pace_factor = o->pace_factor;
@@ -332,6 +333,7 @@ static int run_all(struct mmr_replay_result *r, const struct mmr_replay_opts *o,
 		.nopts = r->costs.nopts, .keys = r->costs.keys, .values = r->costs.values,
 	};
 	mmr_lock_set_timing(o->timing);
+	mmr_lock_set_kernel_rt(o->kernel_rt);
 	for (unsigned k = 0; k < repeats; k++) {
 		struct rp_run run;
 		uint64_t wall;

@@ -100,8 +100,12 @@ static void json_locks(struct mmr_json *j, cJSON *root, const struct mmr_replay_
 			mmr_json_str(j, e, "kernel_type", mmr_kernel_lock_name(l->kernel_type));
 			mmr_json_bool(j, e, "irqs_off", l->irqs_off);
 			/* What the kernel pays that a userspace lock cannot show: interrupts off, CPU spent spinning. */
-			mmr_json_u64(j, e, "irqs_off_ns_total", l->irqs_off ? d->hold_ns_total : 0);
-			mmr_json_u64(j, e, "spin_ns_total", mmr_kernel_lock_spins(l->kernel_type) ? d->wait_ns_total : 0);
+			bool irqs = mmr_kernel_lock_irqs_off(l->kernel_type, l->irqs_off, r->kernel_rt);
+			mmr_json_u64(j, e, "irqs_off_ns_total", irqs ? d->hold_ns_total : 0);
+			mmr_json_u64(j, e, "spin_ns_total",
+				     mmr_kernel_lock_spins(l->kernel_type, r->kernel_rt) ? d->wait_ns_total : 0);
+			mmr_json_u64(j, e, "slept", d->slept);
+			mmr_json_bool(j, e, "rt_hazard", r->kernel_rt && mmr_kernel_lock_rt_hazard(l->kernel_type));
 			mmr_json_str(j, e, "side", l->kind != MMR_LOCK_RWLOCK ? "exclusive" : s ? "read" : "write");
 			mmr_json_u64(j, e, "acquisitions", d->acquisitions);
 			mmr_json_u64(j, e, "contended", d->contended);
@@ -298,6 +302,7 @@ static void json_head(struct mmr_json *j, cJSON *root, const struct mmr_replay_r
 	mmr_json_bool(j, root, "oversubscribed", r->threads > r->online_cpus);
 	mmr_json_str(j, root, "map", maps[r->map]);
 	mmr_json_bool(j, root, "pinned", r->pinned);
+	mmr_json_str(j, root, "kernel", r->kernel_rt ? "rt" : "default");
 	if (r->trace_warning[0])
 		mmr_json_str(j, root, "trace_warning", r->trace_warning);
 	else

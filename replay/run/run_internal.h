@@ -390,6 +390,7 @@ struct mmr_replay_result {
 	char clock[16];
 	unsigned threads, online_cpus, workers;
 	bool timing, pinned;
+	bool kernel_rt;            /* --kernel rt */
 	enum mmr_replay_map map;
 	enum mmr_replay_pace pace;
 	double pace_factor;

@@ -34,6 +34,8 @@ static void print_head(const struct mmr_replay_result *r, FILE *f)
 	}
 	char b[32];
 	fprintf(f, "engine %s, trace %s\n", r->engine, r->trace);
+	if (r->kernel_rt)
+		fprintf(f, "kernel: PREEMPT_RT locks (--kernel rt): spinlock_t and rwlock_t sleep\n");
 	fprintf(f, "%u threads on %u online CPUs%s, %u run%s, %llu of %llu events replayed, %s wall, %.2f M ops/s\n",
 		r->threads, r->online_cpus, r->pinned ? " (pinned)" : "", r->nruns, r->nruns == 1 ? "" : "s",
 		(unsigned long long)r->replayed, (unsigned long long)r->events, human(b, sizeof(b), wall),
@@ -155,10 +157,17 @@ static void print_locks(const struct mmr_replay_result *r, FILE *f)
 				human(b1, sizeof(b1), (double)d->wait_ns_total), human(b2, sizeof(b2), (double)d->wait_ns_max),
 				human(b3, sizeof(b3), d->contended ? (double)d->wait_ns_total / (double)d->contended : 0),
 				human(b4, sizeof(b4), (double)d->hold_ns_max),
-				l[i].irqs_off ? human(b5, sizeof(b5), (double)d->hold_ns_total) : "-",
-				mmr_kernel_lock_spins(l[i].kernel_type) ? human(b6, sizeof(b6), (double)d->wait_ns_total) : "-",
+				mmr_kernel_lock_irqs_off(l[i].kernel_type, l[i].irqs_off, r->kernel_rt)
+					? human(b5, sizeof(b5), (double)d->hold_ns_total) : "-",
+				mmr_kernel_lock_spins(l[i].kernel_type, r->kernel_rt)
+					? human(b6, sizeof(b6), (double)d->wait_ns_total) : "-",
 				type, l[i].name);
 		}
+	for (size_t i = 0; r->kernel_rt && i < r->nlocks; i++)
+		if (mmr_kernel_lock_rt_hazard(l[i].kernel_type) && l[i].side[MMR_LOCK_EXCL].acquisitions)
+			fprintf(f, "RT hazard: %s is a %s: it spins with preemption off on PREEMPT_RT too "
+				"(held up to %.1f us here)\n", l[i].name, mmr_kernel_lock_name(l[i].kernel_type),
+				(double)l[i].side[MMR_LOCK_EXCL].hold_ns_max / 1e3);
 	free(l);
 }
 

@@ -232,10 +232,19 @@ static void test_kernel_type(void **state)
 	assert_string_equal(mmr_kernel_lock_name(MMR_KL_SPINLOCK), "spinlock_t");
 	assert_string_equal(mmr_kernel_lock_name(MMR_KL_UNKNOWN), "unknown");
 	assert_null(mmr_kernel_lock_name(MMR_KL_TYPES));
-	assert_true(mmr_kernel_lock_spins(MMR_KL_RAW_SPINLOCK) && mmr_kernel_lock_spins(MMR_KL_BIT_SPINLOCK) &&
-		    mmr_kernel_lock_spins(MMR_KL_RWLOCK) && mmr_kernel_lock_spins(MMR_KL_SPINLOCK));
-	assert_false(mmr_kernel_lock_spins(MMR_KL_MUTEX) || mmr_kernel_lock_spins(MMR_KL_WW_MUTEX) ||
-		     mmr_kernel_lock_spins(MMR_KL_RWSEM) || mmr_kernel_lock_spins(MMR_KL_UNKNOWN));
+	assert_true(mmr_kernel_lock_spins(MMR_KL_RAW_SPINLOCK, false) && mmr_kernel_lock_spins(MMR_KL_BIT_SPINLOCK, false) &&
+		    mmr_kernel_lock_spins(MMR_KL_RWLOCK, false) && mmr_kernel_lock_spins(MMR_KL_SPINLOCK, false));
+	assert_false(mmr_kernel_lock_spins(MMR_KL_MUTEX, false) || mmr_kernel_lock_spins(MMR_KL_WW_MUTEX, false) ||
+		     mmr_kernel_lock_spins(MMR_KL_RWSEM, false) || mmr_kernel_lock_spins(MMR_KL_UNKNOWN, false));
+	/* PREEMPT_RT: spinlock_t and rwlock_t sleep and keep interrupts on; raw and bit spinlocks spin. */
+	assert_true(mmr_kernel_lock_spins(MMR_KL_RAW_SPINLOCK, true) && mmr_kernel_lock_spins(MMR_KL_BIT_SPINLOCK, true));
+	assert_false(mmr_kernel_lock_spins(MMR_KL_SPINLOCK, true) || mmr_kernel_lock_spins(MMR_KL_RWLOCK, true));
+	assert_true(mmr_kernel_lock_irqs_off(MMR_KL_SPINLOCK, true, false));
+	assert_false(mmr_kernel_lock_irqs_off(MMR_KL_SPINLOCK, true, true));
+	assert_true(mmr_kernel_lock_irqs_off(MMR_KL_RAW_SPINLOCK, true, true));
+	assert_false(mmr_kernel_lock_irqs_off(MMR_KL_RAW_SPINLOCK, false, true));
+	assert_true(mmr_kernel_lock_rt_hazard(MMR_KL_BIT_SPINLOCK));
+	assert_false(mmr_kernel_lock_rt_hazard(MMR_KL_RAW_SPINLOCK));
 	struct mmr_spinlock a, b;
 	assert_int_equal(mmr_spin_init(&a, "declared"), 0);
 	assert_int_equal(mmr_spin_init(&b, "undeclared"), 0);

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_lock_rt.c - --kernel rt: a waiter for a class declared spinlock_t
+ * or rwlock_t sleeps (its CPU time over a long wait stays small, and the
+ * wait counts as slept), raw and bit spinlocks keep spinning, the default
+ * kernel spins for them all, and the sleeping locks still exclude.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "mmr_lock.h"
+
+#define HOLD_NS 150000000ull /* how long the holder keeps the lock while the waiter waits */
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The statistics of class NAME (exclusive side, or SIDE), summed; fails the test when absent. */
+static struct mmr_lock_side side_of(const char *name, unsigned side)
+{
+	size_t n;
+	struct mmr_lock_stats *st = mmr_lock_stats_collect(&n);
+	struct mmr_lock_side out = {0};
+	bool found = false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(st[i].name, name) == 0) {
+			out = st[i].side[side];
+			found = true;
+		}
+	free(st);
+	assert_true(found);
+	return out;
+}
+
+enum which { SPIN, RWLOCK_READER, BIT };
+
+struct waiter {
+	enum which which;
+	struct mmr_spinlock *spin;
+	struct mmr_rwlock *rw;
+	atomic_ulong *word;
+	struct mmr_lock_class *bit_cls;
+	atomic_bool *started;
+	uint64_t cpu_ns;
+};
+
+static void *wait_main(void *arg)
+{
+	struct waiter *w = arg;
+	atomic_store(w->started, true);
+	uint64_t c0 = thread_cpu_ns();
+	switch (w->which) {
+	case SPIN:
+		mmr_spin_lock(w->spin);
+		w->cpu_ns = thread_cpu_ns() - c0;
+		mmr_spin_unlock(w->spin);
+		break;
+	case RWLOCK_READER:
+		mmr_read_lock(w->rw);
+		w->cpu_ns = thread_cpu_ns() - c0;
+		mmr_read_unlock(w->rw);
+		break;
+	case BIT:
+		mmr_bit_lock(w->word, 3, w->bit_cls);
+		w->cpu_ns = thread_cpu_ns() - c0;
+		mmr_bit_unlock(w->word, 3, w->bit_cls);
+		break;
+	}
+	return NULL;
+}
+
+/*
+ * Hold the lock of W for HOLD_NS while a thread waits for it; returns the
+ * waiter's CPU time over its wait.
+ */
+static uint64_t hold_against_waiter(struct waiter *w)
+{
+	atomic_bool started = false;
+	w->started = &started;
+	switch (w->which) {
+	case SPIN: mmr_spin_lock(w->spin); break;
+	case RWLOCK_READER: mmr_write_lock(w->rw); break;
+	case BIT: mmr_bit_lock(w->word, 3, w->bit_cls); break;
+	}
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, wait_main, w), 0);
+	while (!atomic_load(&started))
+		sched_yield();
+	nanosleep(&(struct timespec){0, (long)HOLD_NS}, NULL);
+	switch (w->which) {
+	case SPIN: mmr_spin_unlock(w->spin); break;
+	case RWLOCK_READER: mmr_write_unlock(w->rw); break;
+	case BIT: mmr_bit_unlock(w->word, 3, w->bit_cls); break;
+	}
+	pthread_join(th, NULL);
+	return w->cpu_ns;
+}
+
+/* RT: a spinlock_t waiter sleeps: a sliver of CPU over a 150 ms wait, and the wait counts as slept. */
+static void test_rt_spinlock_sleeps(void **state)
+{
+	(void)state;
+	struct mmr_spinlock l;
+	assert_int_equal(mmr_spin_init(&l, "rt spinlock_t"), 0);
+	mmr_lock_class_declare(l.cls, MMR_KL_SPINLOCK, true);
+	mmr_lock_set_kernel_rt(true);
+	mmr_lock_stats_reset();
+	struct waiter w = {.which = SPIN, .spin = &l};
+	uint64_t cpu = hold_against_waiter(&w);
+	mmr_lock_set_kernel_rt(false);
+	struct mmr_lock_side s = side_of("rt spinlock_t", MMR_LOCK_EXCL);
+	assert_int_equal(s.acquisitions, 2);
+	/* The waiter may have come after the release on a loaded machine: then it neither waited nor slept. */
+	assert_int_equal(s.slept, s.contended);
+	assert_true(cpu < HOLD_NS / 5);
+}
+
+/* RT: a raw spinlock still spins; so does a spinlock_t on the default kernel. */
+static void test_raw_and_default_spin(void **state)
+{
+	(void)state;
+	struct mmr_spinlock raw, plain;
+	assert_int_equal(mmr_spin_init(&raw, "rt raw_spinlock_t"), 0);
+	assert_int_equal(mmr_spin_init(&plain, "default spinlock_t"), 0);
+	mmr_lock_class_declare(raw.cls, MMR_KL_RAW_SPINLOCK, true);
+	mmr_lock_class_declare(plain.cls, MMR_KL_SPINLOCK, true);
+	mmr_lock_stats_reset();
+	mmr_lock_set_kernel_rt(true);
+	struct waiter w = {.which = SPIN, .spin = &raw};
+	hold_against_waiter(&w);
+	mmr_lock_set_kernel_rt(false);
+	w.spin = &plain;
+	hold_against_waiter(&w);
+	struct mmr_lock_side r = side_of("rt raw_spinlock_t", MMR_LOCK_EXCL), p = side_of("default spinlock_t", MMR_LOCK_EXCL);
+	assert_int_equal(r.acquisitions, 2);
+	assert_int_equal(r.slept, 0);
+	assert_int_equal(p.acquisitions, 2);
+	assert_int_equal(p.slept, 0);
+}
+
+/* RT: a reader waiting on a rwlock_t's writer sleeps; a bit spinlock's waiter spins. */
+static void test_rt_rwlock_sleeps_bit_spins(void **state)
+{
+	(void)state;
+	struct mmr_rwlock rw;
+	assert_int_equal(mmr_rwlock_init(&rw, "rt rwlock_t"), 0);
+	mmr_lock_class_declare(rw.cls, MMR_KL_RWLOCK, false);
+	struct mmr_lock_class *bit = mmr_lock_class_get("rt bit_spin_lock", MMR_LOCK_BIT);
+	assert_non_null(bit);
+	mmr_lock_class_declare(bit, MMR_KL_BIT_SPINLOCK, false);
+	atomic_ulong word = 0;
+	mmr_lock_stats_reset();
+	mmr_lock_set_kernel_rt(true);
+	struct waiter w = {.which = RWLOCK_READER, .rw = &rw};
+	uint64_t cpu = hold_against_waiter(&w);
+	w = (struct waiter){.which = BIT, .word = &word, .bit_cls = bit};
+	hold_against_waiter(&w);
+	mmr_lock_set_kernel_rt(false);
+	struct mmr_lock_side r = side_of("rt rwlock_t", MMR_LOCK_READ), b = side_of("rt bit_spin_lock", MMR_LOCK_EXCL);
+	assert_int_equal(r.acquisitions, 1);
+	assert_int_equal(r.slept, r.contended);
+	assert_true(cpu < HOLD_NS / 5);
+	assert_int_equal(b.acquisitions, 2);
+	assert_int_equal(b.slept, 0);
+	assert_int_equal(atomic_load(&word), 0);
+}
+
+/* RT: the sleeping locks still exclude: 4 threads, counts exact. */
+#define EXCL_THREADS 4
+#define EXCL_ROUNDS 20000
+
+static struct mmr_spinlock excl_spin;
+static struct mmr_rwlock excl_rw;
+static uint64_t excl_count, excl_rw_count;
+
+static void *excl_main(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < EXCL_ROUNDS; i++) {
+		mmr_spin_lock(&excl_spin);
+		excl_count++;
+		mmr_spin_unlock(&excl_spin);
+		if (i % 4) {
+			mmr_read_lock(&excl_rw);
+			uint64_t seen = excl_rw_count;
+			mmr_read_unlock(&excl_rw);
+			(void)seen;
+		} else {
+			mmr_write_lock(&excl_rw);
+			excl_rw_count++;
+			mmr_write_unlock(&excl_rw);
+		}
+	}
+	return NULL;
+}
+
+static void test_rt_excludes(void **state)
+{
+	(void)state;
+	assert_int_equal(mmr_spin_init(&excl_spin, "rt excl spinlock_t"), 0);
+	assert_int_equal(mmr_rwlock_init(&excl_rw, "rt excl rwlock_t"), 0);
+	mmr_lock_class_declare(excl_spin.cls, MMR_KL_SPINLOCK, false);
+	mmr_lock_class_declare(excl_rw.cls, MMR_KL_RWLOCK, false);
+	mmr_lock_set_kernel_rt(true);
+	pthread_t th[EXCL_THREADS];
+	for (unsigned i = 0; i < EXCL_THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, excl_main, NULL), 0);
+	for (unsigned i = 0; i < EXCL_THREADS; i++)
+		pthread_join(th[i], NULL);
+	mmr_lock_set_kernel_rt(false);
+	assert_int_equal(excl_count, (uint64_t)EXCL_THREADS * EXCL_ROUNDS);
+	assert_int_equal(excl_rw_count, (uint64_t)EXCL_THREADS * EXCL_ROUNDS / 4);
+	assert_int_equal(atomic_load(&excl_spin.v), 0);
+	assert_int_equal(atomic_load(&excl_rw.v), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rt_spinlock_sleeps),
+		cmocka_unit_test(test_raw_and_default_spin),
+		cmocka_unit_test(test_rt_rwlock_sleeps_bit_spins),
+		cmocka_unit_test(test_rt_excludes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
