@@ -138,11 +138,15 @@ static void lock_table(struct rpt_cmp *c)
 				rpt_ns(w, sizeof(w), x ? (double)x->wait_ns_total : NAN);
 				rpt_ns(irq, sizeof(irq), x ? (double)x->irqs_off_ns_total : NAN);
 				rpt_ns(spin, sizeof(spin), x ? (double)x->spin_ns_total : NAN);
+				char bad[96] = "";
+				if (x && x->rt_in_atomic)
+					snprintf(bad, sizeof(bad), "; %llu under a raw or bit spinlock (a sleep in atomic on RT)",
+						 (unsigned long long)x->rt_in_atomic);
 				if (x)
-					rpt_cell(&c->doc, t, row, e + 1, "%llu, %.1f%%, %s%s%s%s%s", (unsigned long long)x->acquisitions,
+					rpt_cell(&c->doc, t, row, e + 1, "%llu, %.1f%%, %s%s%s%s%s%s", (unsigned long long)x->acquisitions,
 						 x->acquisitions ? 100.0 * (double)x->contended / (double)x->acquisitions : 0.0, w,
 						 x->irqs_off_ns_total ? "; irqs off " : "", x->irqs_off_ns_total ? irq : "",
-						 x->spin_ns_total ? "; spinning " : "", x->spin_ns_total ? spin : "");
+						 x->spin_ns_total ? "; spinning " : "", x->spin_ns_total ? spin : "", bad);
 				else
 					rpt_cell(&c->doc, t, row, e + 1, "not taken");
 			}

@@ -133,6 +133,7 @@ struct mmr_results_lock {
 	bool irqs_off, rt_hazard;
 	uint64_t acquisitions, contended, wait_ns_total, wait_ns_max;
 	uint64_t irqs_off_ns_total, spin_ns_total; /* what the kernel would pay (docs/locks.md) */
+	uint64_t rt_in_atomic;   /* taken under a raw or bit spinlock though it sleeps on PREEMPT_RT */
 };
 
 struct mmr_results {

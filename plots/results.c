@@ -295,6 +295,7 @@ static int load_locks(struct mmr_results *r, const cJSON *locks)
 		d->rt_hazard = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "rt_hazard"));
 		d->irqs_off_ns_total = count(l, "irqs_off_ns_total");
 		d->spin_ns_total = count(l, "spin_ns_total");
+		d->rt_in_atomic = count(l, "rt_in_atomic");
 	}
 	return 0;
 }

@@ -54,7 +54,7 @@ bool mmr_bit_trylock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cl
 /** Clear bit BIT of *WORD, releasing it. */
 void mmr_bit_unlock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cls)
 {
-	(void)cls; /* the hold is found by (word, bit) on this thread's stack */
+	lock_leave(cls); /* the hold itself is found by (word, bit) on this thread's stack */
 	uint64_t t = lock_release_time();
 	atomic_fetch_and_explicit(word, ~bit_mask(bit), memory_order_release);
 	lock_released(word, bit, t);

@@ -78,6 +78,13 @@ bool mmr_kernel_lock_irqs_off(enum mmr_kernel_lock type, bool irqs_off, bool rt)
 	return irqs_off && (!rt || type == MMR_KL_RAW_SPINLOCK);
 }
 
+/** Whether TYPE may sleep on PREEMPT_RT. */
+bool mmr_kernel_lock_sleeps_rt(enum mmr_kernel_lock type)
+{
+	return type == MMR_KL_SPINLOCK || type == MMR_KL_RWLOCK || type == MMR_KL_MUTEX || type == MMR_KL_RWSEM ||
+	       type == MMR_KL_WW_MUTEX;
+}
+
 /** Whether TYPE is a PREEMPT_RT hazard: spins with preemption off, with no owner to boost. */
 bool mmr_kernel_lock_rt_hazard(enum mmr_kernel_lock type)
 {

@@ -80,6 +80,7 @@ struct lock_thread {
 	struct mmr_lock_side **blocks; /* [nblocks]: NULL, or the class's nsides sides */
 	unsigned nblocks;
 	unsigned depth, cap; /* held[0..depth) */
+	unsigned atomic_depth; /* raw and bit spinlocks held: atomic context on every kernel */
 	struct held_lock *held;
 	struct lock_thread *next, *prev; /* the registry's list, under its lock */
 };
@@ -212,6 +213,11 @@ static inline void lock_acquired(struct mmr_lock_class *cls, unsigned side, cons
 {
 	struct mmr_lock_side *s = lock_side(cls, side);
 	s->acquisitions++;
+	struct lock_thread *self = mmr_lock_self; /* set by lock_side */
+	unsigned kt = atomic_load_explicit(&cls->kernel_type, memory_order_relaxed);
+	if (LOCK_UNLIKELY(self->atomic_depth) && mmr_kernel_lock_sleeps_rt((enum mmr_kernel_lock)kt))
+		s->in_atomic++;
+	self->atomic_depth += kt == MMR_KL_RAW_SPINLOCK || kt == MMR_KL_BIT_SPINLOCK;
 	if (LOCK_UNLIKELY(a->contended)) {
 		s->contended++;
 		s->slept += a->slept;
@@ -224,6 +230,15 @@ static inline void lock_acquired(struct mmr_lock_class *cls, unsigned side, cons
 	if (LOCK_UNLIKELY(t->depth == t->cap))
 		mmr_lock_held_grow(t);
 	t->held[t->depth++] = (struct held_lock){ .key = key, .aux = aux, .side = s, .t0 = a->t1 };
+}
+
+/* A lock of CLS is being released: the thread leaves atomic context with its last raw or bit spinlock. */
+static inline void lock_leave(const struct mmr_lock_class *cls)
+{
+	struct lock_thread *self = mmr_lock_self;
+	unsigned kt = atomic_load_explicit(&cls->kernel_type, memory_order_relaxed);
+	if ((kt == MMR_KL_RAW_SPINLOCK || kt == MMR_KL_BIT_SPINLOCK) && self && self->atomic_depth)
+		self->atomic_depth--;
 }
 
 /*

@@ -76,6 +76,9 @@ bool mmr_kernel_lock_irqs_off(enum mmr_kernel_lock type, bool irqs_off, bool rt)
 /* True for the kernel types that spin with preemption disabled even on PREEMPT_RT and have no owner to boost: bit spinlocks. */
 bool mmr_kernel_lock_rt_hazard(enum mmr_kernel_lock type);
 
+/* True for the kernel types that may sleep on PREEMPT_RT: every type but raw and bit spinlocks (and unknown). */
+bool mmr_kernel_lock_sleeps_rt(enum mmr_kernel_lock type);
+
 /*
  * Replay as a PREEMPT_RT kernel would run (ON) or as the default kernel
  * (the default): under RT, waiters for a class declared spinlock_t or
@@ -215,6 +218,12 @@ struct mmr_lock_side {
 	uint64_t acquisitions;
 	uint64_t contended;       /* acquisitions whose first try failed */
 	uint64_t slept;           /* contended ones whose waiter slept (a sleeping lock under --kernel rt) */
+	/*
+	 * Acquisitions made while the thread held a raw or bit spinlock, of a
+	 * lock that sleeps on PREEMPT_RT (spinlock_t, rwlock_t, any mutex):
+	 * a sleep in atomic context there, invalid whatever the timing.
+	 */
+	uint64_t in_atomic;
 	uint64_t wait_ns_total, wait_ns_max;
 	uint64_t hold_ns_total, hold_ns_max;
 	struct mmr_hist wait;     /* ns from the first try to acquisition, contended ones only */

@@ -62,6 +62,7 @@ bool mmr_mutex_trylock(struct mmr_mutex *l)
 /** Release L. */
 void mmr_mutex_unlock(struct mmr_mutex *l)
 {
+	lock_leave(l->cls);
 	uint64_t t = lock_release_time();
 	int err = pthread_mutex_unlock(&l->m);
 	if (err)

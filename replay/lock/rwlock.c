@@ -128,6 +128,7 @@ bool mmr_read_trylock(struct mmr_rwlock *l)
 /** Release one shared hold of L. */
 void mmr_read_unlock(struct mmr_rwlock *l)
 {
+	lock_leave(l->cls);
 	uint64_t t = lock_release_time();
 	rw_wake(l, atomic_fetch_sub_explicit(&l->v, RW_READER_ONE, memory_order_release));
 	lock_released(l, MMR_LOCK_READ, t);
@@ -200,6 +201,7 @@ bool mmr_rwlock_is_contended(struct mmr_rwlock *l)
 /** Release the exclusive hold of L (the waiter counts in the word stay as they are). */
 void mmr_write_unlock(struct mmr_rwlock *l)
 {
+	lock_leave(l->cls);
 	uint64_t t = lock_release_time();
 	rw_wake(l, atomic_fetch_sub_explicit(&l->v, RW_WRITER, memory_order_release));
 	lock_released(l, MMR_LOCK_EXCL, t);

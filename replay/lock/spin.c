@@ -120,6 +120,7 @@ bool mmr_spin_trylock(struct mmr_spinlock *l)
 /** Release L. */
 void mmr_spin_unlock(struct mmr_spinlock *l)
 {
+	lock_leave(l->cls);
 	uint64_t t = lock_release_time();
 	if (LOCK_UNLIKELY(atomic_load_explicit(&mmr_lock_rt_on, memory_order_relaxed))) {
 		if (atomic_exchange_explicit(&l->v, 0, memory_order_release) == 2)

@@ -67,6 +67,8 @@ static int merge_locks(struct mmr_replay_result *r)
 			const struct mmr_lock_side *e = &s[i].side[k];
 			d->acquisitions += e->acquisitions;
 			d->contended += e->contended;
+			d->slept += e->slept;
+			d->in_atomic += e->in_atomic;
 			d->wait_ns_total += e->wait_ns_total;
 			d->hold_ns_total += e->hold_ns_total;
 			d->wait_ns_max = e->wait_ns_max > d->wait_ns_max ? e->wait_ns_max : d->wait_ns_max;

@@ -105,6 +105,7 @@ static void json_locks(struct mmr_json *j, cJSON *root, const struct mmr_replay_
 			mmr_json_u64(j, e, "spin_ns_total",
 				     mmr_kernel_lock_spins(l->kernel_type, r->kernel_rt) ? d->wait_ns_total : 0);
 			mmr_json_u64(j, e, "slept", d->slept);
+			mmr_json_u64(j, e, "rt_in_atomic", d->in_atomic);
 			mmr_json_bool(j, e, "rt_hazard", r->kernel_rt && mmr_kernel_lock_rt_hazard(l->kernel_type));
 			mmr_json_str(j, e, "side", l->kind != MMR_LOCK_RWLOCK ? "exclusive" : s ? "read" : "write");
 			mmr_json_u64(j, e, "acquisitions", d->acquisitions);

@@ -163,6 +163,12 @@ static void print_locks(const struct mmr_replay_result *r, FILE *f)
 					? human(b6, sizeof(b6), (double)d->wait_ns_total) : "-",
 				type, l[i].name);
 		}
+	for (size_t i = 0; r->kernel_rt && i < r->nlocks; i++) {
+		uint64_t bad = l[i].side[MMR_LOCK_EXCL].in_atomic + l[i].side[MMR_LOCK_READ].in_atomic;
+		if (bad)
+			fprintf(f, "RT violation: %s (a %s: it sleeps on PREEMPT_RT) taken %llu times under a raw or bit "
+				"spinlock\n", l[i].name, mmr_kernel_lock_name(l[i].kernel_type), (unsigned long long)bad);
+	}
 	for (size_t i = 0; r->kernel_rt && i < r->nlocks; i++)
 		if (mmr_kernel_lock_rt_hazard(l[i].kernel_type) && l[i].side[MMR_LOCK_EXCL].acquisitions)
 			fprintf(f, "RT hazard: %s is a %s: it spins with preemption off on PREEMPT_RT too "

@@ -3,7 +3,8 @@
  * test_lock_rt.c - --kernel rt: a waiter for a class declared spinlock_t
  * or rwlock_t sleeps (its CPU time over a long wait stays small, and the
  * wait counts as slept), raw and bit spinlocks keep spinning, the default
- * kernel spins for them all, and the sleeping locks still exclude.
+ * kernel spins for them all, the sleeping locks still exclude, and a
+ * lock that sleeps on RT taken under a raw spinlock is counted.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -226,6 +227,41 @@ static void test_rt_excludes(void **state)
 	assert_int_equal(atomic_load(&excl_rw.v), 0);
 }
 
+/* A lock that sleeps on RT, taken under a raw or bit spinlock, counts; not under a plain one; reset clears it. */
+static void test_in_atomic(void **state)
+{
+	(void)state;
+	struct mmr_spinlock raw, plain, inner;
+	struct mmr_mutex m;
+	assert_int_equal(mmr_spin_init(&raw, "atomic raw"), 0);
+	assert_int_equal(mmr_spin_init(&plain, "atomic plain"), 0);
+	assert_int_equal(mmr_spin_init(&inner, "atomic inner"), 0);
+	assert_int_equal(mmr_mutex_init(&m, "atomic mutex"), 0);
+	mmr_lock_class_declare(raw.cls, MMR_KL_RAW_SPINLOCK, true);
+	mmr_lock_class_declare(plain.cls, MMR_KL_SPINLOCK, false);
+	mmr_lock_class_declare(inner.cls, MMR_KL_SPINLOCK, false);
+	mmr_lock_class_declare(m.cls, MMR_KL_MUTEX, false);
+	mmr_lock_stats_reset();
+	mmr_spin_lock(&raw);
+	mmr_spin_lock(&inner); /* invalid on RT */
+	mmr_spin_unlock(&inner);
+	mmr_spin_unlock(&raw);
+	mmr_spin_lock(&plain);
+	mmr_spin_lock(&inner); /* fine: nests under a spinlock_t */
+	mmr_mutex_lock(&m);    /* a bug on any kernel, but not this count's */
+	mmr_mutex_unlock(&m);
+	mmr_spin_unlock(&inner);
+	mmr_spin_unlock(&plain);
+	mmr_spin_lock(&inner); /* after the raw lock went: fine */
+	mmr_spin_unlock(&inner);
+	assert_int_equal(side_of("atomic inner", MMR_LOCK_EXCL).in_atomic, 1);
+	assert_int_equal(side_of("atomic mutex", MMR_LOCK_EXCL).in_atomic, 0);
+	assert_int_equal(side_of("atomic raw", MMR_LOCK_EXCL).in_atomic, 0);
+	mmr_lock_stats_reset();
+	assert_int_equal(side_of("atomic inner", MMR_LOCK_EXCL).in_atomic, 0);
+	mmr_mutex_destroy(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_raw_and_default_spin),
 		cmocka_unit_test(test_rt_rwlock_sleeps_bit_spins),
 		cmocka_unit_test(test_rt_excludes),
+		cmocka_unit_test(test_in_atomic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
