@@ -328,6 +328,45 @@ static void outcome_items(const struct rpt_cmp *c, size_t i, struct mmr_verdict 
 	}
 }
 
+/* Acquisitions R's locks made in atomic context of a lock that sleeps on PREEMPT_RT (docs/locks.md). */
+static uint64_t rt_in_atomic(const struct mmr_results *r)
+{
+	uint64_t n = 0;
+	for (size_t l = 0; l < r->nlocks; l++)
+		n += r->locks[l].rt_in_atomic;
+	return n;
+}
+
+/*
+ * Under --kernel rt, when engine I and the baseline differ in whether they
+ * take a lock that sleeps on PREEMPT_RT under a raw or bit spinlock (a
+ * sleep in atomic context there, whatever the speed): the first "but", or
+ * the last "with", of TAIL.
+ */
+static void rt_clause(const struct rpt_cmp *c, size_t i, char *tail, size_t len)
+{
+	uint64_t b = rt_in_atomic(&c->res[0]), x = rt_in_atomic(&c->res[i]);
+	if (!c->res[0].how.kernel_rt || !c->res[i].how.kernel_rt || (b == 0) == (x == 0))
+		return;
+	char mine[200], out[1024];
+	if (x) {
+		snprintf(mine, sizeof(mine), "%llu acquisitions of a lock that sleeps on PREEMPT_RT under a raw or bit "
+			 "spinlock (none in the baseline)", (unsigned long long)x);
+		const char *but = strstr(tail, ", but ");
+		if (but)
+			snprintf(out, sizeof(out), "%.*s, but %s, %s", (int)(but - tail), tail, mine, but + 6);
+		else
+			snprintf(out, sizeof(out), ", but %s%s", mine, tail);
+	} else {
+		snprintf(mine, sizeof(mine), "no lock that sleeps on PREEMPT_RT taken under a raw or bit spinlock "
+			 "(%llu in the baseline)", (unsigned long long)b);
+		snprintf(out, sizeof(out), "%s%s%s", tail, strstr(tail, "; with ") ? ", " : "; with ", mine);
+	}
+	size_t m = strlen(out) < len ? strlen(out) : len - 1;
+	memcpy(tail, out, m);
+	tail[m] = '\0';
+}
+
 void rpt_verdict_line(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
 {
 	struct item items[2 * MMR_OP_COUNT + 1];
@@ -358,6 +397,7 @@ void rpt_verdict_line(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
 		len += (size_t)snprintf(v->text + len, sizeof(v->text) - len, " nothing to compare with %s",
 					c->res[0].engine);
 	outcome_clauses(c, i, tail, sizeof(tail));
+	rt_clause(c, i, tail, sizeof(tail));
 	if (len < sizeof(v->text))
 		snprintf(v->text + len, sizeof(v->text) - len, "%s", tail);
 }
