@@ -206,23 +206,42 @@ static uint32_t free_block_of(const struct mmr_zone *z, uint64_t pfn, unsigned *
 	return PG_NIL;
 }
 
-int mmr_pages_take_range(struct mmr_zone *z, uint64_t pfn, uint64_t count)
+/*
+ * The range functions hold zone->lock one pageblock at a time, as the
+ * kernel's alloc_contig_range isolates and takes a range pageblock by
+ * pageblock and free_contig_range frees it in pieces: a 1 GiB range held
+ * under one lock hold would stall every other allocation of the zone for
+ * the whole range, which no kernel does.  Unlike the kernel, which first
+ * marks every pageblock of the range isolated, the model takes the
+ * pageblocks one after the other, so another allocation may take a frame
+ * of a later one meanwhile: the range then fails and gives back what it
+ * took, as a failed isolation would.
+ */
+
+/* The end of the pageblock chunk of [F, END) that starts at F. */
+static uint64_t chunk_end(const struct mmr_zone *z, uint64_t f, uint64_t end)
 {
-	uint64_t end = pfn + count;
+	uint64_t next = (f | ((1ull << z->pb_order) - 1)) + 1;
+	return next < end ? next : end;
+}
+
+/* Whether every frame of [PFN, END) is free; zone->lock held. */
+static bool all_free(struct mmr_zone *z, uint64_t pfn, uint64_t end)
+{
 	unsigned o;
-	if (count == 0 || pfn >= z->cfg.pages || count > z->cfg.pages - pfn)
-		return -1;
-	pg_lock(z);
-	pg_add(&z->range_ops, 1);
 	for (uint64_t f = pfn; f < end;) {
 		uint32_t head = free_block_of(z, f, &o);
-		if (head == PG_NIL) {
-			pg_unlock(z);
-			return -1;
-		}
+		if (head == PG_NIL)
+			return false;
 		f = head + (1ull << o);
 	}
-	/* Every frame is free: cut the blocks that overlap the range, keep what lies outside. */
+	return true;
+}
+
+/* Take the free frames [PFN, END) out of the buddy lists, keeping what their blocks hold outside; lock held. */
+static void take_free(struct mmr_zone *z, uint64_t pfn, uint64_t end)
+{
+	unsigned o = 0;
 	for (uint64_t f = pfn; f < end;) {
 		uint32_t head = free_block_of(z, f, &o);
 		uint64_t bend = head + (1ull << o);
@@ -235,17 +254,11 @@ int mmr_pages_take_range(struct mmr_zone *z, uint64_t pfn, uint64_t count)
 		pg_add(&z->splits, 1);
 		f = bend;
 	}
-	pg_unlock(z);
-	return 0;
 }
 
-void mmr_pages_free_range(struct mmr_zone *z, uint64_t pfn, uint64_t count)
+/* Give back [PFN, END) (taken runs and allocated blocks); lock held. */
+static void free_locked(struct mmr_zone *z, uint64_t pfn, uint64_t end)
 {
-	uint64_t end = pfn + count;
-	if (pfn >= z->cfg.pages || count > z->cfg.pages - pfn)
-		end = pfn >= z->cfg.pages ? pfn : z->cfg.pages;
-	pg_lock(z);
-	pg_add(&z->range_ops, 1);
 	for (uint64_t f = pfn; f < end;) {
 		uint16_t info = pg_info(z, f);
 		if (PG_STATE(info) == PG_USED) {
@@ -270,5 +283,48 @@ void mmr_pages_free_range(struct mmr_zone *z, uint64_t pfn, uint64_t count)
 			f += 1ull << o;
 		}
 	}
-	pg_unlock(z);
+}
+
+/* Give back [PFN, END), one pageblock per lock hold. */
+static void free_chunks(struct mmr_zone *z, uint64_t pfn, uint64_t end)
+{
+	for (uint64_t f = pfn; f < end;) {
+		uint64_t ce = chunk_end(z, f, end);
+		pg_lock(z);
+		free_locked(z, f, ce);
+		pg_unlock(z);
+		f = ce;
+	}
+}
+
+int mmr_pages_take_range(struct mmr_zone *z, uint64_t pfn, uint64_t count)
+{
+	uint64_t end = pfn + count;
+	if (count == 0 || pfn >= z->cfg.pages || count > z->cfg.pages - pfn)
+		return -1;
+	pg_add(&z->range_ops, 1);
+	for (uint64_t f = pfn; f < end;) {
+		uint64_t ce = chunk_end(z, f, end);
+		pg_lock(z);
+		bool ok = all_free(z, f, ce);
+		if (ok)
+			take_free(z, f, ce);
+		pg_unlock(z);
+		if (!ok) {
+			/* All or nothing: what this call took goes back, as a failed isolation undoes itself. */
+			free_chunks(z, pfn, f);
+			return -1;
+		}
+		f = ce;
+	}
+	return 0;
+}
+
+void mmr_pages_free_range(struct mmr_zone *z, uint64_t pfn, uint64_t count)
+{
+	uint64_t end = pfn + count;
+	if (pfn >= z->cfg.pages || count > z->cfg.pages - pfn)
+		end = pfn >= z->cfg.pages ? pfn : z->cfg.pages;
+	pg_add(&z->range_ops, 1);
+	free_chunks(z, pfn, end);
 }

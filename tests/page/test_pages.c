@@ -17,9 +17,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
+#include "mmr_lock.h"
 #include "mmr_pages.h"
 #include "outcome_check.h"
 #include "page_engine.h"
@@ -259,6 +261,48 @@ static void test_range(void **state)
 	mmr_zone_destroy(z);
 }
 
+/* zone->lock's acquisitions so far. */
+static uint64_t zone_lock_acquisitions(void)
+{
+	size_t n;
+	uint64_t a = 0;
+	struct mmr_lock_stats *st = mmr_lock_stats_collect(&n);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(st[i].name, "zone->lock"))
+			a += st[i].side[MMR_LOCK_EXCL].acquisitions;
+	free(st);
+	return a;
+}
+
+/*
+ * A range is taken and freed one pageblock (512 frames) per zone->lock
+ * hold, as the kernel isolates and frees it; a range whose last pageblock
+ * holds an allocated frame fails and gives back what it took of the
+ * others.
+ */
+static void test_range_per_pageblock(void **state)
+{
+	(void)state;
+	struct mmr_zone *z = zone(false, 1, 0, 0);
+	uint64_t a0 = zone_lock_acquisitions();
+	assert_int_equal(mmr_pages_take_range(z, 100, 3 * 512), 0); /* 100..1636: pageblocks 0 to 3 */
+	assert_int_equal(zone_lock_acquisitions() - a0, 4);
+	mmr_pages_free_range(z, 100, 3 * 512);
+	assert_int_equal(zone_lock_acquisitions() - a0, 8);
+	check_ok(z);
+	assert_all_merged(z);
+	/* An allocated frame in the third pageblock: the first two were taken, then given back. */
+	assert_int_equal(mmr_pages_take_range(z, 1024 + 7, 1), 0);
+	assert_int_equal(mmr_pages_take_range(z, 0, 3 * 512), -1);
+	check_ok(z);
+	assert_int_equal(mmr_pages_take_range(z, 0, 1024), 0); /* free again */
+	mmr_pages_free_range(z, 0, 1024);
+	mmr_pages_free_range(z, 1024 + 7, 1);
+	check_ok(z);
+	assert_all_merged(z);
+	mmr_zone_destroy(z);
+}
+
 /* Below min an allocation fails; HIGH may use half of the reserve; dips below low are counted. */
 static void test_watermarks(void **state)
 {
@@ -415,7 +459,8 @@ int main(void)
 		cmocka_unit_test(test_churn_zonelock_1), cmocka_unit_test(test_churn_pcp_1),
 		cmocka_unit_test(test_churn_zonelock_2), cmocka_unit_test(test_churn_pcp_2),
 		cmocka_unit_test(test_pcp_batches),      cmocka_unit_test(test_nolock),
-		cmocka_unit_test(test_range),            cmocka_unit_test(test_watermarks),
+		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_range_per_pageblock),            cmocka_unit_test(test_watermarks),
 		cmocka_unit_test(test_bad_frees),        cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_odd_size),
 		cmocka_unit_test(test_engine_outcomes),
