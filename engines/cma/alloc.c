@@ -104,6 +104,13 @@ static int search(struct cma_thread *t, uint64_t from, uint64_t before, uint64_t
 	struct cma *c = t->c;
 	int busy = -1;
 	for (;;) {
+		/*
+		 * cma_release_nowait's patch flushes the release workqueue at the top
+		 * of cma_alloc's loop, before every range it tries, once an area has
+		 * delayed releases: a retry after a failed migration waits again.
+		 */
+		if (atomic_load_explicit(&c->delayed, memory_order_acquire))
+			cma_wq_flush(c, t);
 		cma_lock(c);
 		uint64_t i = cma_bitmap_find(c->bitmap, c->nbits, from, before, len, mask);
 		if (i != UINT64_MAX)
@@ -157,15 +164,10 @@ int cma_op_alloc(void *thread, struct mmr_call *op)
 	struct cma_thread *t = thread;
 	struct cma *c = t->c;
 	uint64_t count = op->size ? (op->size + MMR_PAGE_SIZE - 1) / MMR_PAGE_SIZE : 1ull << op->order;
-	uint64_t t0 = mmr_now_ns();
-	bool waited = false;
+	uint64_t t0 = mmr_now_ns(), waits = t->n.flush_waits;
 	churn(t);
-	if (atomic_load_explicit(&c->delayed, memory_order_acquire)) {
-		uint64_t before = t->n.flush_waits;
-		cma_wq_flush(c, t);
-		waited = t->n.flush_waits != before;
-	}
 	uint64_t bit = count <= c->pages ? cma_alloc(t, count, op->order) : UINT64_MAX;
+	bool waited = t->n.flush_waits != waits;
 	mmr_hist_add(waited ? t->alloc_waited : t->alloc_nowait, mmr_now_ns() - t0);
 	if (bit == UINT64_MAX) {
 		t->n.alloc_failures++;

@@ -158,6 +158,7 @@ static void take_timers(struct mmr_replay_result *r, struct rp_runstat *rs, stru
 		t->late_ns_max = s->late_ns_max;
 		t->first_due = s->first_due;
 		t->last_due = s->last_due;
+		t->cut_due = s->cut_due;
 		rs->timer_fired[k] = s->fired;
 	}
 }

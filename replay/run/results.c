@@ -391,6 +391,10 @@ static void json_timers(struct mmr_json *j, cJSON *root, const struct mmr_replay
 		mmr_json_fixed(j, o, "last_due_ms", (double)t->last_due / 1e6, 3);
 		mmr_json_fixed(j, o, "late_ms_mean", t->fired ? (double)t->late_ns_total / 1e6 / (double)t->fired : 0, 3);
 		mmr_json_fixed(j, o, "late_ms_max", (double)t->late_ns_max / 1e6, 3);
+		if (t->cut_due == UINT64_MAX)
+			mmr_json_null(j, o, "cut_at_ms");
+		else
+			mmr_json_fixed(j, o, "cut_at_ms", (double)t->cut_due / 1e6, 3);
 	}
 	mmr_json_u64(j, root, "timers_dropped", r->timers_dropped);
 }

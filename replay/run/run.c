@@ -489,9 +489,18 @@ int rp_run_once(struct rp_run *run, const struct mmr_engine_env *env, uint64_t *
 		if (t->end_ticks > end)
 			end = t->end_ticks;
 	}
-	/* The timed mechanisms due before the trace's end fire, then the workers stop. */
-	if (rc == 0)
-		mmr_tclock_end(run->clock);
+	/*
+	 * The timed mechanisms due before the trace's end fire, then the workers
+	 * stop.  Catching up may take as long as the replay did (at least a
+	 * second), never so long that the guard calls the engine stuck.
+	 */
+	if (rc == 0) {
+		double guard_s = run->o->watchdog_s > 0 ? run->o->watchdog_s : 30;
+		double budget = (double)mmr_clock_to_ns(end - run->start_ticks);
+		budget = budget < 1e9 ? 1e9 : budget;
+		budget = budget > guard_s * 0.5e9 ? guard_s * 0.5e9 : budget;
+		mmr_tclock_end(run->clock, (uint64_t)budget);
+	}
 	stop_workers(run);
 	*wall_ticks = end - run->start_ticks;
 	if (rc == 0 && (run->ntimers = mmr_tclock_stats(run->clock, &run->timers)) < 0) {

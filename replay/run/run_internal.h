@@ -370,6 +370,7 @@ struct rp_timer {
 	unsigned timers;
 	uint64_t fired, fired_min, fired_max;      /* last run; least and most over the runs */
 	uint64_t late_ns_total, late_ns_max, first_due, last_due;
+	uint64_t cut_due;  /* the last run's first due left unrun when the end's budget ran out; UINT64_MAX: none */
 	uint64_t *marks; /* the last run's firings, wall ns from its start (a sample: mmr_tclock.h) */
 	uint32_t nmarks;
 };

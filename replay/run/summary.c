@@ -53,6 +53,10 @@ static void print_head(const struct mmr_replay_result *r, FILE *f)
 		fprintf(f, "trace time: %s fired %llu times in %s of trace (the replay up to %s past a due)\n",
 			t->name, (unsigned long long)t->fired, human(b, sizeof(b), (double)r->clock_end),
 			human(late, sizeof(late), (double)t->late_ns_max));
+		if (t->cut_due != UINT64_MAX)
+			fprintf(f, "warning: %s fell behind the replay and was stopped at %s of trace time, its later "
+				"firings not run: its counts depend on this machine's speed\n", t->name,
+				human(late, sizeof(late), (double)t->cut_due));
 	}
 	if (r->timing)
 		fprintf(f, "timer: %s, %.1f ns per reading pair, taken off every latency below\n",

@@ -40,6 +40,7 @@ struct mmr_tclock *mmr_tclock_create(uint64_t end, double pace_factor, mmr_tcloc
 	atomic_init(&c->watermark, 0);
 	atomic_init(&c->start_mono, 0);
 	atomic_init(&c->ended, false);
+	atomic_init(&c->end_deadline, TC_NEVER);
 	pthread_mutex_init(&c->mu, NULL);
 	return c;
 }
@@ -140,8 +141,9 @@ static bool all_parked(struct mmr_tclock *c)
 	return parked;
 }
 
-void mmr_tclock_end(struct mmr_tclock *c)
+void mmr_tclock_end(struct mmr_tclock *c, uint64_t budget_ns)
 {
+	atomic_store(&c->end_deadline, tc_mono_ns() + budget_ns);
 	atomic_store_explicit(&c->ended, true, memory_order_release);
 	wake_passed(c, TC_NEVER);
 	/* Once per run: a poll keeps the timers free of a second wake-up path for it. */
@@ -158,6 +160,8 @@ static void stat_add(struct mmr_tclock_stat *s, const struct mmr_ttimer *t, uint
 		s->last_due = t->last_due;
 	s->timers++;
 	s->fired += t->fired;
+	if (t->cut_due < s->cut_due)
+		s->cut_due = t->cut_due;
 	s->late_ns_total += t->late_ns_total;
 	if (t->late_ns_max > s->late_ns_max)
 		s->late_ns_max = t->late_ns_max;
@@ -188,6 +192,7 @@ int mmr_tclock_stats(const struct mmr_tclock *c, struct mmr_tclock_stat **out)
 			k++;
 		if (k == n) {
 			snprintf(s[n].name, sizeof(s[n].name), "%s", t->name);
+			s[n].cut_due = TC_NEVER;
 			unsigned same = 0;
 			for (unsigned j = i; j < c->ntimers; j++)
 				same += strcmp(c->timers[j]->name, t->name) == 0;

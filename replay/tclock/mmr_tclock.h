@@ -55,6 +55,7 @@ struct mmr_ttimer {
 	atomic_uint_fast64_t due; /* while sleeping: the trace time it waits for */
 	/* Written by the sleeping thread alone, read by the runner after the workers stopped. */
 	uint64_t fired, late_ns_total, late_ns_max, first_due, last_due;
+	uint64_t cut_due; /* UINT64_MAX, or the first due the end's budget left unrun (mmr_tclock_end) */
 	uint64_t marks[MMR_TTIMER_MARKS]; /* wall ns from the replay's start of every STRIDE-th firing */
 	uint32_t nmarks, stride;
 };
@@ -141,10 +142,14 @@ void mmr_tclock_poke(struct mmr_tclock *c);
 
 /*
  * Every replay thread has finished: fire every due up to the last event,
- * and return once each timer sleeps past it or has stopped (an engine
- * stuck in its mechanism keeps this waiting: the runner's guard reports it).
+ * and return once each timer sleeps past it or has stopped.  A mechanism
+ * that fell behind the replay catches up for at most BUDGET_NS of wall
+ * time: after that its sleep returns MMR_TT_STOP and the first due it did
+ * not run is kept (cut_due), since a trace of hours with a mechanism every
+ * millisecond could otherwise keep the run going for as long.  An engine
+ * stuck inside one pass keeps this waiting: the runner's guard reports it.
  */
-void mmr_tclock_end(struct mmr_tclock *c);
+void mmr_tclock_end(struct mmr_tclock *c, uint64_t budget_ns);
 
 /* Wake every sleeper to see its STOP (the runner set it). */
 void mmr_tclock_stop(struct mmr_tclock *c);
@@ -154,6 +159,7 @@ struct mmr_tclock_stat {
 	char name[48];
 	unsigned timers;
 	uint64_t fired, late_ns_total, late_ns_max, first_due, last_due; /* dues: trace ns */
+	uint64_t cut_due;      /* the earliest due a timer of this name left unrun at the end; UINT64_MAX: none */
 	uint64_t *marks;  /* wall ns from the start of the replay, NMARKS of them, sorted (free()) */
 	uint32_t nmarks;
 };

@@ -25,6 +25,7 @@ struct mmr_tclock {
 	atomic_uint_fast64_t watermark;  /* the highest FN has said: the clock never goes back */
 	atomic_uint_fast64_t start_mono; /* 0 until the replay starts */
 	atomic_bool ended;
+	atomic_uint_fast64_t end_deadline; /* mono ns after which dues left at the end are cut */
 	pthread_mutex_t mu;              /* timers[] and earliest's recomputation */
 	struct mmr_ttimer **timers;
 	unsigned ntimers, cap;

@@ -29,7 +29,7 @@ void tc_wake(struct mmr_ttimer *t)
 
 int mmr_ttimer_init(struct mmr_ttimer *t, struct mmr_tclock *c, const char *name)
 {
-	*t = (struct mmr_ttimer){.clock = c, .name = name, .stride = 1};
+	*t = (struct mmr_ttimer){.clock = c, .name = name, .stride = 1, .cut_due = TC_NEVER};
 	atomic_init(&t->wake, 0);
 	atomic_init(&t->kicks, 0);
 	atomic_init(&t->state, MMR_TT_IDLE);
@@ -107,6 +107,13 @@ static void fire(struct mmr_ttimer *t, uint64_t due, uint64_t at)
 	mark(t, tc_mono_ns());
 }
 
+/* The run is over and its budget for catching up is spent: DUE and later go unrun. */
+static bool cut(struct mmr_ttimer *t, uint64_t due)
+{
+	struct mmr_tclock *c = t->clock;
+	return c && due <= c->end && atomic_load(&c->ended) && tc_mono_ns() > atomic_load(&c->end_deadline);
+}
+
 /*
  * How long T must still sleep for DUE, at most a slice after which it
  * looks again; 0: due now, with *AT the trace time the replay is at.
@@ -163,6 +170,11 @@ enum mmr_ttimer_wake mmr_ttimer_sleep(struct mmr_ttimer *t, uint64_t due, const 
 	for (;;) {
 		unsigned w = atomic_load_explicit(&t->wake, memory_order_acquire);
 		if (atomic_load(stop)) {
+			why = MMR_TT_STOP;
+			break;
+		}
+		if (cut(t, due)) {
+			t->cut_due = due;
 			why = MMR_TT_STOP;
 			break;
 		}

@@ -270,6 +270,24 @@ static void nowait_flush(void **state)
 	cma_destroy(c);
 }
 
+/* The flush is inside cma_alloc's loop, as the patch puts it: every range tried waits for it, retries too. */
+static void nowait_flush_per_try(void **state)
+{
+	(void)state;
+	/* Two ranges, both with an unmovable page on every try; no retry after a pass of busy ranges. */
+	const char *kv[] = {"pages=1024", "movable_pages=0", "unmovable_ppm=1000000", "retries=0", NULL};
+	struct cma *c = make(&cma_nowait_ops, 1, kv);
+	struct worker w;
+	worker_start(&w, c);
+	/* The area's delayed-release flag, as its first cma_release_nowait sets it. */
+	atomic_store(&c->delayed, true);
+	assert_int_equal(alloc_pages(&cma_nowait_ops, c, 0, 9), MMR_NO_PAGE);
+	worker_stop(&w);
+	assert_int_equal(figure(c, "unmovable_failures"), 2);
+	assert_int_equal(figure(c, "flushes"), 3); /* two ranges tried, and the search that found none left */
+	cma_destroy(c);
+}
+
 /* ---- fail-fast resumes at the cached pfn -------------------------------------- */
 
 /*
@@ -575,6 +593,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(bitmap_nowait),
 		cmocka_unit_test(bitmap_lockless),
 		cmocka_unit_test(nowait_flush),
+		cmocka_unit_test(nowait_flush_per_try),
 		cmocka_unit_test(fail_fast_resumes),
 		cmocka_unit_test(atomic_sleeps_mutex),
 		cmocka_unit_test(release_mismatch_mutex),

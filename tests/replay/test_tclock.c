@@ -124,7 +124,7 @@ static void test_end_fires_up_to_the_end(void **state)
 	sleeper_start(&sb, &b, 1001, 0);
 	wait_sleeping(c, &a);
 	wait_sleeping(c, &b);
-	mmr_tclock_end(c); /* returns once A fired twice and both sleep past the end */
+	mmr_tclock_end(c, 60000000000ull); /* returns once A fired twice and both sleep past the end */
 	assert_int_equal(a.fired, 2);
 	assert_int_equal(atomic_load(&sa.why), MMR_TT_DUE);
 	assert_int_equal(atomic_load(&sb.why), -1);
@@ -147,6 +147,53 @@ static void test_end_fires_up_to_the_end(void **state)
 	mmr_tclock_stats_free(st, n);
 	mmr_ttimer_fini(&a);
 	mmr_ttimer_fini(&b);
+	mmr_tclock_destroy(c);
+}
+
+/* A worker too slow to catch up after the replay is cut when the end's budget runs out, and says where. */
+struct slow {
+	struct mmr_ttimer *t;
+	atomic_bool stop;
+	enum mmr_ttimer_wake last;
+	pthread_t th;
+};
+
+static void *slow_main(void *arg)
+{
+	struct slow *s = arg;
+	uint64_t due = 10;
+	while ((s->last = mmr_ttimer_sleep(s->t, due, &s->stop)) == MMR_TT_DUE) {
+		nanosleep(&(struct timespec){0, 2000000}, NULL); /* 2 ms a firing */
+		due += 10;
+	}
+	return NULL;
+}
+
+static void test_end_budget_cuts(void **state)
+{
+	(void)state;
+	atomic_store(&mark, 0);
+	struct mmr_tclock *c = mmr_tclock_create(100000, 0, test_watermark, NULL); /* 10,000 dues */
+	struct mmr_ttimer t;
+	assert_int_equal(mmr_ttimer_init(&t, c, "slow"), 0);
+	mmr_tclock_start(c, mono_ns());
+	struct slow s = {.t = &t};
+	atomic_init(&s.stop, false);
+	assert_int_equal(pthread_create(&s.th, NULL, slow_main, &s), 0);
+	wait_sleeping(c, &t);
+	uint64_t t0 = mono_ns();
+	mmr_tclock_end(c, 50000000); /* 50 ms to catch up: room for some 25 of the 10,000 */
+	assert_true(mono_ns() - t0 < 5000000000ull);
+	pthread_join(s.th, NULL); /* the cut stops it without STOP being set */
+	assert_int_equal(s.last, MMR_TT_STOP);
+	assert_true(t.fired > 0 && t.fired < 10000);
+	assert_int_equal(t.cut_due, (t.fired + 1) * 10);
+	struct mmr_tclock_stat *st;
+	int n = mmr_tclock_stats(c, &st);
+	assert_int_equal(n, 1);
+	assert_int_equal(st[0].cut_due, t.cut_due);
+	mmr_tclock_stats_free(st, n);
+	mmr_ttimer_fini(&t);
 	mmr_tclock_destroy(c);
 }
 
@@ -283,7 +330,7 @@ static void test_race_exact_firings(void **state)
 		assert_int_equal(pthread_create(&th[i], NULL, race_replay, (void *)(uintptr_t)i), 0);
 	for (unsigned i = 0; i < RACE_THREADS; i++)
 		pthread_join(th[i], NULL);
-	mmr_tclock_end(race_clock);
+	mmr_tclock_end(race_clock, 60000000000ull);
 	atomic_store(&stop, true);
 	mmr_tclock_stop(race_clock);
 	uint64_t total = 0;
@@ -309,6 +356,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fires_when_passed),
 		cmocka_unit_test(test_end_fires_up_to_the_end),
+		cmocka_unit_test(test_end_budget_cuts),
 		cmocka_unit_test(test_kick),
 		cmocka_unit_test(test_paced_waits_for_wall_time),
 		cmocka_unit_test(test_wall_clock),
