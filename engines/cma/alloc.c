@@ -17,14 +17,20 @@
 
 #include "cma.h"
 
-/* xorshift64: cheap per-thread randomness for the unmovable-page draws. */
-static uint64_t rnd(struct cma_thread *t)
+/*
+ * Whether pageblock PB of the area holds an unmovable page: fixed for the
+ * run, as a page pinned for the long term stays where it is, so a range
+ * that met one meets it again on every retry and the search must go
+ * elsewhere.  A hash of the pageblock (splitmix64's finaliser) draws the
+ * pageblocks with the chance unmovable_ppm.
+ */
+static bool unmovable(const struct cma *c, uint64_t pb)
 {
-	uint64_t x = t->rng;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return t->rng = x;
+	uint64_t x = pb + 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x % 1000000 < c->unmovable_ppm;
 }
 
 /*
@@ -72,7 +78,7 @@ static int migrate(struct cma_thread *t, uint64_t pfn, uint64_t count)
 	if (c->unmovable_ppm) {
 		const uint64_t pb = 512; /* pageblock: 2 MiB */
 		for (uint64_t b = pfn / pb; b <= (pfn + count - 1) / pb; b++)
-			if (rnd(t) % 1000000 < c->unmovable_ppm) {
+			if (unmovable(c, b)) {
 				t->n.unmovable_failures++;
 				return -1;
 			}

@@ -12,7 +12,8 @@
  *    it, drops the lock and "migrates" the range: takes its frames out of
  *    the page model (mmr_pages_take_range).  A frame that some other page
  *    user holds or that sits on a per-CPU list fails the range, as does
- *    an unmovable page (a per-pageblock chance); the bits are cleared
+ *    an unmovable page (a per-pageblock chance, drawn once for the run:
+ *    a pinned page stays where it is); the bits are cleared
  *    again and the search moves on past the range.
  *  - cma_release gives the frames back to the page model and clears the
  *    bits.  Releases from atomic context (op release_nowait, or the
@@ -91,7 +92,6 @@ struct cma;
 struct cma_thread {
 	struct cma *c;
 	unsigned cpu;
-	uint64_t rng;
 	uint64_t *ring;          /* movable pages this CPU's "other users" hold, oldest first */
 	unsigned ring_len, ring_head;
 	struct cma_counts n;
@@ -112,7 +112,7 @@ struct cma {
 	bool fail_fast;
 	unsigned retries;        /* normal mode: searches again after busy ranges */
 	uint64_t migrate_ns;     /* busy-wait per migrated page */
-	uint32_t unmovable_ppm;  /* chance per pageblock per try that it holds an unmovable page */
+	uint32_t unmovable_ppm;  /* chance per million that a pageblock holds an unmovable page, for the run */
 	unsigned movable_pages;  /* order-0 movable pages each thread's other users keep */
 	atomic_uint_fast64_t last_failed;  /* fail-fast: bit where the last range failed */
 	atomic_bool delayed;     /* CMA_DELAYED_RELEASE: the area has seen a release_nowait */
@@ -135,7 +135,7 @@ struct cma {
 		 "assumed 0: migration runs after cma->lock is dropped (mm/cma.c), so it lengthens each cma_alloc "     \
 		 "but not the lock contention seed 000 is about; calibrate's page_copy_ns is a lower bound per page",  \
 		 0, 4000),                                                                            \
-	MMR_OPTION("unmovable_ppm", "0", "chance per million that a pageblock holds an unmovable page, per try"),       \
+	MMR_OPTION("unmovable_ppm", "0", "chance per million that a pageblock holds an unmovable page (for the run)"),       \
 	MMR_OPTION("movable_pages", "16", "order-0 movable pages other page users keep per CPU (0: none)"),              \
 	{0}
 

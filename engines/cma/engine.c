@@ -92,7 +92,6 @@ static int make_threads(struct cma *c, unsigned threads)
 		struct cma_thread *t = &c->thread[i];
 		t->c = c;
 		t->cpu = i < threads ? i : 0; /* the worker never touches pcp lists */
-		t->rng = 0x9e3779b97f4a7c15ull * (i + 1);
 		t->ring = calloc(c->movable_pages ? c->movable_pages : 1, sizeof(*t->ring));
 		t->alloc_waited = malloc(sizeof(*t->alloc_waited));
 		t->alloc_nowait = malloc(sizeof(*t->alloc_nowait));

@@ -288,6 +288,30 @@ static void nowait_flush_per_try(void **state)
 	cma_destroy(c);
 }
 
+/* An unmovable page stays where it is: a range that met one fails on every try; the others never do. */
+static void unmovable_persists(void **state)
+{
+	(void)state;
+	/* 64 ranges of one pageblock each, about a quarter of them with an unmovable page. */
+	const char *kv[] = {"pages=32768", "movable_pages=0", "unmovable_ppm=250000", "retries=0", NULL};
+	struct cma *c = make(&cma_mutex_ops, 1, kv);
+	uint64_t got[64], again[64];
+	unsigned n = 0, m = 0;
+	while (n < 64 && (got[n] = alloc_pages(&cma_mutex_ops, c, 0, 9)) != MMR_NO_PAGE)
+		n++;
+	/* A draw per try would let a later alloc through a pageblock an earlier one failed on: all 64 in the end. */
+	assert_true(n > 0 && n < 64);
+	assert_true(figure(c, "unmovable_failures") > 0);
+	for (unsigned i = 0; i < n; i++)
+		release_pages(&cma_mutex_ops, c, 0, got[i], 9, MMR_OP_RELEASE, 0);
+	while (m < 64 && (again[m] = alloc_pages(&cma_mutex_ops, c, 0, 9)) != MMR_NO_PAGE)
+		m++;
+	assert_int_equal(m, n); /* the same pageblocks, in the same order */
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(again[i], got[i]);
+	cma_destroy(c);
+}
+
 /* ---- fail-fast resumes at the cached pfn -------------------------------------- */
 
 /*
@@ -594,6 +618,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(bitmap_lockless),
 		cmocka_unit_test(nowait_flush),
 		cmocka_unit_test(nowait_flush_per_try),
+		cmocka_unit_test(unmovable_persists),
 		cmocka_unit_test(fail_fast_resumes),
 		cmocka_unit_test(atomic_sleeps_mutex),
 		cmocka_unit_test(release_mismatch_mutex),
