@@ -319,6 +319,7 @@ struct mmr_claim {
 	int expect;         /* -1: lower than the baseline's if the claim is right; +1: higher */
 	const char *note;   /* why the figure tests it, or why it cannot be tested here */
 	bool untestable;
+	bool rt;            /* judged by the family's comparison under --kernel rt */
 };
 
 struct mmr_claim_result {

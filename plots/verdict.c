@@ -367,6 +367,24 @@ static void rt_clause(const struct rpt_cmp *c, size_t i, char *tail, size_t len)
 	tail[m] = '\0';
 }
 
+/*
+ * Under --kernel rt, the acquisitions per run of a lock that sleeps on RT
+ * made under a raw or bit spinlock, as an outcome item "rt_in_atomic" (the
+ * seed claims judge it): none in every run of one engine and some in the
+ * other's is a certain difference, not a sampled one.
+ */
+static void rt_item(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
+{
+	if (!c->res[0].how.kernel_rt || !c->res[i].how.kernel_rt || v->noutcomes == MMR_VERDICT_OUTCOMES)
+		return;
+	double runs_b = c->res[0].nruns ? c->res[0].nruns : 1, runs = c->res[i].nruns ? c->res[i].nruns : 1;
+	double b = (double)rt_in_atomic(&c->res[0]) / runs_b, x = (double)rt_in_atomic(&c->res[i]) / runs;
+	struct mmr_verdict_item *it = &v->outcomes[v->noutcomes++];
+	*it = (struct mmr_verdict_item){.pct = b > 0 ? 100 * (x - b) / b : NAN, .base = b, .value = x,
+					.sig = (b == 0) != (x == 0) ? MMR_SIG_YES : MMR_SIG_NO};
+	snprintf(it->fig, sizeof(it->fig), "rt_in_atomic");
+}
+
 void rpt_verdict_line(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
 {
 	struct item items[2 * MMR_OP_COUNT + 1];
@@ -384,6 +402,7 @@ void rpt_verdict_line(const struct rpt_cmp *c, size_t i, struct mmr_verdict *v)
 		it->base = it->value = NAN;
 	}
 	outcome_items(c, i, v);
+	rt_item(c, i, v);
 	n = n < 4 ? n : 4;
 	len = (size_t)snprintf(v->text, sizeof(v->text), "%s:", c->res[i].engine);
 	v->weight = 0;
