@@ -75,7 +75,9 @@ void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, st
 		return NULL;
 	}
 	e->v = v;
-	if (read_opts(e, env, err) || mmr_engine_timer_init(&e->evict_timer, env, "dma-buf evictor", err)) {
+	/* The evictor's timer only when there is an evictor to sleep on it. */
+	if (read_opts(e, env, err) ||
+	    (e->evict_us && mmr_engine_timer_init(&e->evict_timer, env, "dma-buf evictor", err))) {
 		free(e);
 		return NULL;
 	}

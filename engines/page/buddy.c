@@ -302,7 +302,7 @@ int mmr_pages_take_range(struct mmr_zone *z, uint64_t pfn, uint64_t count)
 	uint64_t end = pfn + count;
 	if (count == 0 || pfn >= z->cfg.pages || count > z->cfg.pages - pfn)
 		return -1;
-	pg_add(&z->range_ops, 1);
+	atomic_fetch_add_explicit(&z->range_ops, 1, memory_order_relaxed); /* outside zone->lock now */
 	for (uint64_t f = pfn; f < end;) {
 		uint64_t ce = chunk_end(z, f, end);
 		pg_lock(z);
@@ -325,6 +325,6 @@ void mmr_pages_free_range(struct mmr_zone *z, uint64_t pfn, uint64_t count)
 	uint64_t end = pfn + count;
 	if (pfn >= z->cfg.pages || count > z->cfg.pages - pfn)
 		end = pfn >= z->cfg.pages ? pfn : z->cfg.pages;
-	pg_add(&z->range_ops, 1);
+	atomic_fetch_add_explicit(&z->range_ops, 1, memory_order_relaxed); /* outside zone->lock now */
 	free_chunks(z, pfn, end);
 }

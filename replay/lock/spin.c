@@ -75,10 +75,15 @@ int mmr_spin_init(struct mmr_spinlock *l, const char *name)
 	return l->cls ? 0 : -1;
 }
 
-/* One try: an exchange never fails spuriously, so a failure means the lock was held. */
+/*
+ * One try: 0 to 1 by compare-and-swap, which never touches a held word
+ * (an exchange would turn --kernel rt's 2, "held, with sleepers", into 1,
+ * and the release would then wake nobody).
+ */
 static inline bool spin_try(struct mmr_spinlock *l)
 {
-	return atomic_exchange_explicit(&l->v, 1, memory_order_acquire) == 0;
+	unsigned free = 0;
+	return atomic_compare_exchange_strong_explicit(&l->v, &free, 1, memory_order_acquire, memory_order_relaxed);
 }
 
 /** Take L; a failed first try makes this a contended acquisition. */

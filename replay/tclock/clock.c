@@ -127,15 +127,21 @@ void mmr_tclock_stop(struct mmr_tclock *c)
 	wake_passed(c, TC_NEVER);
 }
 
-/* True when no timer of C has a due at or before the end left to fire. */
+/*
+ * True when no timer of C has a due at or before the end left to fire.  A
+ * timer whose worker has not slept on it yet may still have dues to fire:
+ * it counts once its worker armed it, or (an engine that made a timer no
+ * worker sleeps on) once the catch-up budget is spent.
+ */
 static bool all_parked(struct mmr_tclock *c)
 {
-	bool parked = true;
+	bool parked = true, late = tc_mono_ns() > atomic_load(&c->end_deadline);
 	pthread_mutex_lock(&c->mu);
 	for (unsigned i = 0; i < c->ntimers && parked; i++) {
 		struct mmr_ttimer *t = c->timers[i];
 		unsigned s = atomic_load(&t->state);
-		parked = s == MMR_TT_IDLE || (s == MMR_TT_SLEEPING && atomic_load(&t->due) > c->end);
+		parked = s == MMR_TT_IDLE || (s == MMR_TT_NEW && late) ||
+			 (s == MMR_TT_SLEEPING && atomic_load(&t->due) > c->end);
 	}
 	pthread_mutex_unlock(&c->mu);
 	return parked;

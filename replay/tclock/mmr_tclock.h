@@ -60,7 +60,11 @@ struct mmr_ttimer {
 	uint32_t nmarks, stride;
 };
 
-enum mmr_ttimer_state { MMR_TT_IDLE, MMR_TT_SLEEPING, MMR_TT_BUSY };
+/*
+ * NEW: made, never slept on (its worker may not have started yet: the end
+ * of a run waits for it); IDLE: its sleeper returned MMR_TT_STOP.
+ */
+enum mmr_ttimer_state { MMR_TT_NEW, MMR_TT_IDLE, MMR_TT_SLEEPING, MMR_TT_BUSY };
 
 /* Why mmr_ttimer_sleep returned. */
 enum mmr_ttimer_wake {
@@ -87,8 +91,10 @@ uint64_t mmr_tclock_origin(struct mmr_tclock *c);
 
 /*
  * Make T a timer named NAME (a string that outlives it) on C, which may
- * be NULL.  Returns 0, or -1 when C has no room for another timer (at most
- * 64 per run).
+ * be NULL; make it only for a worker that will sleep on it (the end of a
+ * run waits for that worker's first sleep, for at most its catch-up
+ * budget).  Returns 0, or -1 when C has no room for another timer (at most
+ * 4096 per run).
  */
 int mmr_ttimer_init(struct mmr_ttimer *t, struct mmr_tclock *c, const char *name);
 

@@ -32,7 +32,7 @@ int mmr_ttimer_init(struct mmr_ttimer *t, struct mmr_tclock *c, const char *name
 	*t = (struct mmr_ttimer){.clock = c, .name = name, .stride = 1, .cut_due = TC_NEVER};
 	atomic_init(&t->wake, 0);
 	atomic_init(&t->kicks, 0);
-	atomic_init(&t->state, MMR_TT_IDLE);
+	atomic_init(&t->state, MMR_TT_NEW);
 	atomic_init(&t->due, TC_NEVER);
 	if (!c)
 		return 0;

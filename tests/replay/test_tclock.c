@@ -197,6 +197,45 @@ static void test_end_budget_cuts(void **state)
 	mmr_tclock_destroy(c);
 }
 
+/* The end waits for a worker that had not slept on its timer yet, and its dues up to the end fire. */
+struct ender {
+	struct mmr_tclock *c;
+	atomic_bool done;
+	pthread_t th;
+};
+
+static void *end_main(void *arg)
+{
+	struct ender *e = arg;
+	mmr_tclock_end(e->c, 60000000000ull);
+	atomic_store(&e->done, true);
+	return NULL;
+}
+
+static void test_end_waits_for_late_worker(void **state)
+{
+	(void)state;
+	atomic_store(&mark, 0);
+	struct mmr_tclock *c = mmr_tclock_create(1000, 0, test_watermark, NULL);
+	struct mmr_ttimer t;
+	assert_int_equal(mmr_ttimer_init(&t, c, "late"), 0);
+	mmr_tclock_start(c, mono_ns());
+	struct ender e = {.c = c};
+	atomic_init(&e.done, false);
+	assert_int_equal(pthread_create(&e.th, NULL, end_main, &e), 0);
+	nanosleep(&(struct timespec){0, 30000000}, NULL);
+	assert_false(atomic_load(&e.done)); /* a timer never slept on is not yet parked */
+	struct sleeper s;
+	sleeper_start(&s, &t, 400, 400); /* its worker starts only now */
+	pthread_join(e.th, NULL);
+	assert_int_equal(t.fired, 2); /* 400 and 800: nothing lost to the late start */
+	atomic_store(&s.stop, true);
+	mmr_tclock_stop(c);
+	sleeper_join(&s);
+	mmr_ttimer_fini(&t);
+	mmr_tclock_destroy(c);
+}
+
 /* A kick wakes the sleeper, and one that came while it was busy is not lost. */
 static void test_kick(void **state)
 {
@@ -357,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_fires_when_passed),
 		cmocka_unit_test(test_end_fires_up_to_the_end),
 		cmocka_unit_test(test_end_budget_cuts),
+		cmocka_unit_test(test_end_waits_for_late_worker),
 		cmocka_unit_test(test_kick),
 		cmocka_unit_test(test_paced_waits_for_wall_time),
 		cmocka_unit_test(test_wall_clock),
