@@ -67,7 +67,7 @@ const char *mmr_kernel_lock_name(enum mmr_kernel_lock type)
 /** Whether the kernel type's waiters spin, on the default kernel or (RT) on PREEMPT_RT. */
 bool mmr_kernel_lock_spins(enum mmr_kernel_lock type, bool rt)
 {
-	if (type == MMR_KL_RAW_SPINLOCK || type == MMR_KL_BIT_SPINLOCK)
+	if (lock_type_atomic(type))
 		return true;
 	return !rt && (type == MMR_KL_SPINLOCK || type == MMR_KL_RWLOCK);
 }

@@ -141,6 +141,12 @@ static inline bool lock_sleeps(const struct mmr_lock_class *cls)
 	return t == MMR_KL_SPINLOCK || t == MMR_KL_RWLOCK;
 }
 
+/* Whether kernel type KT spins with preemption off on every kernel (raw and bit spinlocks): atomic context. */
+static inline bool lock_type_atomic(unsigned kt)
+{
+	return kt == MMR_KL_RAW_SPINLOCK || kt == MMR_KL_BIT_SPINLOCK;
+}
+
 /* Sleep while *WORD is SEEN (bounded: a lost wake-up costs at most a few ms). */
 void mmr_lock_futex_wait(atomic_uint *word, unsigned seen);
 /* Wake every thread sleeping on *WORD. */
@@ -217,7 +223,7 @@ static inline void lock_acquired(struct mmr_lock_class *cls, unsigned side, cons
 	unsigned kt = atomic_load_explicit(&cls->kernel_type, memory_order_relaxed);
 	if (LOCK_UNLIKELY(self->atomic_depth) && mmr_kernel_lock_sleeps_rt((enum mmr_kernel_lock)kt))
 		s->in_atomic++;
-	self->atomic_depth += kt == MMR_KL_RAW_SPINLOCK || kt == MMR_KL_BIT_SPINLOCK;
+	self->atomic_depth += lock_type_atomic(kt);
 	if (LOCK_UNLIKELY(a->contended)) {
 		s->contended++;
 		s->slept += a->slept;
@@ -237,7 +243,7 @@ static inline void lock_leave(const struct mmr_lock_class *cls)
 {
 	struct lock_thread *self = mmr_lock_self;
 	unsigned kt = atomic_load_explicit(&cls->kernel_type, memory_order_relaxed);
-	if ((kt == MMR_KL_RAW_SPINLOCK || kt == MMR_KL_BIT_SPINLOCK) && self && self->atomic_depth)
+	if (lock_type_atomic(kt) && self && self->atomic_depth)
 		self->atomic_depth--;
 }
 
