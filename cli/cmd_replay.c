@@ -20,7 +20,7 @@
 static const char replay_help[] =
 	"usage: mmreplay replay TRACE -e ENGINE[,ENGINE...] -o RESULTS_DIR [-t THREADS]\n"
 	"                       [--map cpu|pid|hash] [--pin] [--pace asap|original|xFACTOR] [--max-gap SECONDS]\n"
-	"                       [--kernel default|rt] [--repeat N] [--as FAMILY] [--events N] [--engine-opt KEY=VALUE...]\n"
+	"                       [--kernel default|rt] [--sched auto|fifo|other] [--repeat N] [--as FAMILY] [--events N] [--engine-opt KEY=VALUE...]\n"
 	"                       [--no-timing] [--engine-path PATH] [--watchdog SECONDS]\n"
 	"                       [--profile FILE | --no-profile] [-q]\n"
 	"\n"
@@ -38,6 +38,10 @@ static const char replay_help[] =
 	"                        (the trace's timing F times faster: x2, x0.5; F 0.001..1e6)\n"
 	"      --kernel KIND     default, or rt: locks as PREEMPT_RT runs them (spinlock_t and\n"
 	"                        rwlock_t sleep; raw and bit spinlocks spin, bit ones are RT hazards)\n"
+	"      --sched POLICY    fifo: replay threads pinned, SCHED_FIFO, so a lock holder is not\n"
+	"                        preempted, as in the kernel (needs a CPU per thread and root or\n"
+	"                        CAP_SYS_NICE); other: the default policy; auto (default): fifo\n"
+	"                        when it can be had. Holds preempted anyway are counted apart\n"
 	"      --max-gap SECS    cut gaps longer than SECS of trace time to SECS (default 10,\n"
 	"                        at most 3600; counted in the results): pacing and the\n"
 	"                        engines' timed mechanisms run by trace time without them\n"
@@ -67,7 +71,7 @@ struct replay_args {
 };
 
 enum { OPT_PIN = 256, OPT_AS, OPT_NO_TIMING, OPT_ENGINE_PATH, OPT_WATCHDOG, OPT_MAX_GAP, OPT_PROFILE, OPT_NO_PROFILE,
-       OPT_KERNEL };
+       OPT_KERNEL, OPT_SCHED };
 
 static int parse_pace(const char *text, struct mmr_replay_opts *o)
 {
@@ -177,6 +181,16 @@ static int parse_option(struct replay_args *a, int c)
 			return cli_usage("replay", "bad --kernel '%s': default or rt", optarg);
 		a->o.kernel_rt = strcmp(optarg, "rt") == 0;
 		return 0;
+	case OPT_SCHED:
+		if (!strcmp(optarg, "auto"))
+			a->o.sched = MMR_SCHED_AUTO;
+		else if (!strcmp(optarg, "fifo"))
+			a->o.sched = MMR_SCHED_FIFO;
+		else if (!strcmp(optarg, "other"))
+			a->o.sched = MMR_SCHED_OTHER;
+		else
+			return cli_usage("replay", "bad --sched '%s': auto, fifo or other", optarg);
+		return 0;
 	default:
 		return CLI_USAGE;
 	}
@@ -193,6 +207,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		{"engine-path", required_argument, NULL, OPT_ENGINE_PATH},
 		{"watchdog", required_argument, NULL, OPT_WATCHDOG}, {"max-gap", required_argument, NULL, OPT_MAX_GAP},
 		{"events", required_argument, NULL, 'n'},   {"kernel", required_argument, NULL, OPT_KERNEL},
+		{"sched", required_argument, NULL, OPT_SCHED},
 		{"profile", required_argument, NULL, OPT_PROFILE}, {"no-profile", no_argument, NULL, OPT_NO_PROFILE},
 		{"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},

@@ -54,6 +54,8 @@ static int rerun_opts(const struct robust *rb, const struct mmr_results *r, cons
 	*o = (struct mmr_replay_opts){
 		.trace = r->trace, .engine = e, .threads = r->threads, .pin = r->how.pinned, .timing = r->timing,
 		.kernel_rt = r->how.kernel_rt,
+		.sched = !strcmp(r->how.sched, "fifo") ? MMR_SCHED_FIFO
+			 : !strcmp(r->how.sched, "other") ? MMR_SCHED_OTHER : MMR_SCHED_AUTO,
 		.repeat = r->nruns < rb->repeat ? (r->nruns ? r->nruns : 1) : rb->repeat, .max_events = r->how.max_events,
 		.as_family = r->how.as_family[0] ? mmr_family_from_name(r->how.as_family) : -1,
 		.pace = strcmp(r->how.pace, "original") ? MMR_PACE_ASAP : MMR_PACE_ORIGINAL,

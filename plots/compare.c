@@ -138,15 +138,18 @@ static void lock_table(struct rpt_cmp *c)
 				rpt_ns(w, sizeof(w), x ? (double)x->wait_ns_total : NAN);
 				rpt_ns(irq, sizeof(irq), x ? (double)x->irqs_off_ns_total : NAN);
 				rpt_ns(spin, sizeof(spin), x ? (double)x->spin_ns_total : NAN);
-				char bad[96] = "";
+				char bad[96] = "", pre[96] = "";
 				if (x && x->rt_in_atomic)
 					snprintf(bad, sizeof(bad), "; %llu under a raw or bit spinlock (a sleep in atomic on RT)",
 						 (unsigned long long)x->rt_in_atomic);
+				if (x && (x->holds_preempted || x->waits_preempted))
+					snprintf(pre, sizeof(pre), "; preempted holder: %llu holds, %llu waits, not in the figures",
+						 (unsigned long long)x->holds_preempted, (unsigned long long)x->waits_preempted);
 				if (x)
-					rpt_cell(&c->doc, t, row, e + 1, "%llu, %.1f%%, %s%s%s%s%s%s", (unsigned long long)x->acquisitions,
+					rpt_cell(&c->doc, t, row, e + 1, "%llu, %.1f%%, %s%s%s%s%s%s%s", (unsigned long long)x->acquisitions,
 						 x->acquisitions ? 100.0 * (double)x->contended / (double)x->acquisitions : 0.0, w,
 						 x->irqs_off_ns_total ? "; irqs off " : "", x->irqs_off_ns_total ? irq : "",
-						 x->spin_ns_total ? "; spinning " : "", x->spin_ns_total ? spin : "", bad);
+						 x->spin_ns_total ? "; spinning " : "", x->spin_ns_total ? spin : "", bad, pre);
 				else
 					rpt_cell(&c->doc, t, row, e + 1, "not taken");
 			}
@@ -318,8 +321,21 @@ static void intro(struct rpt_cmp *c, FILE *warn)
 	if (b->how.kernel_rt)
 		rpt_intro(&c->doc, "Locks as PREEMPT_RT runs them (replay --kernel rt): spinlock_t and rwlock_t sleep, "
 			  "raw and bit spinlocks spin.");
+	if (b->how.sched_policy[0])
+		rpt_intro(&c->doc, "Replay threads %s.", strcmp(b->how.sched_policy, "fifo")
+			  ? "under the default scheduling policy: a lock holder can be preempted (such holds are "
+			    "counted apart in the lock table)"
+			  : "pinned and SCHED_FIFO (replay --sched): no ordinary task preempts a lock holder");
 	for (size_t i = 0; i < c->n; i++) {
 		const struct mmr_results *r = &c->res[i];
+		if (strcmp(r->how.sched_policy, b->how.sched_policy)) {
+			fprintf(warn, "mmreplay compare: warning: %s ran with --sched policy %s, %s with %s\n", r->engine,
+				r->how.sched_policy[0] ? r->how.sched_policy : "unknown", b->engine,
+				b->how.sched_policy[0] ? b->how.sched_policy : "unknown");
+			rpt_intro(&c->doc, "Warning: %s ran with scheduling policy %s, the baseline with %s.", r->engine,
+				  r->how.sched_policy[0] ? r->how.sched_policy : "unknown",
+				  b->how.sched_policy[0] ? b->how.sched_policy : "unknown");
+		}
 		if (r->how.kernel_rt != b->how.kernel_rt) {
 			fprintf(warn, "mmreplay compare: warning: %s ran with --kernel %s, %s with --kernel %s\n", r->engine,
 				r->how.kernel_rt ? "rt" : "default", b->engine, b->how.kernel_rt ? "rt" : "default");

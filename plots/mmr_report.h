@@ -123,6 +123,8 @@ struct mmr_results_how {
 	char map[8], pace[12], as_family[16]; /* as_family "" when none */
 	bool pinned;
 	bool kernel_rt;                       /* replayed with --kernel rt */
+	char sched[8];                        /* --sched as asked: auto, fifo, other ("" when not said) */
+	char sched_policy[8];                 /* what it gave: fifo, other ("" when not said) */
 	double pace_factor, max_gap_s;        /* NAN when asap / not said */
 	uint64_t max_events;                  /* 0: all */
 };
@@ -134,6 +136,7 @@ struct mmr_results_lock {
 	uint64_t acquisitions, contended, wait_ns_total, wait_ns_max;
 	uint64_t irqs_off_ns_total, spin_ns_total; /* what the kernel would pay (docs/locks.md) */
 	uint64_t rt_in_atomic;   /* taken under a raw or bit spinlock though it sleeps on PREEMPT_RT */
+	uint64_t holds_preempted, waits_preempted; /* counted apart from the figures above */
 };
 
 struct mmr_results {

@@ -260,6 +260,9 @@ static int load_how(struct mmr_results *r, const cJSON *d)
 	h->pinned = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "pinned"));
 	const cJSON *k = cJSON_GetObjectItemCaseSensitive(d, "kernel");
 	h->kernel_rt = cJSON_IsString(k) && k->valuestring && strcmp(k->valuestring, "rt") == 0;
+	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(d, "sched");
+	copy_str(h->sched, sizeof(h->sched), sc, "requested");
+	copy_str(h->sched_policy, sizeof(h->sched_policy), sc, "policy");
 	h->pace_factor = num(d, "pace_factor");
 	h->max_gap_s = num(d, "pace_max_gap_s");
 	h->max_events = count(d, "max_events");
@@ -296,6 +299,8 @@ static int load_locks(struct mmr_results *r, const cJSON *locks)
 		d->irqs_off_ns_total = count(l, "irqs_off_ns_total");
 		d->spin_ns_total = count(l, "spin_ns_total");
 		d->rt_in_atomic = count(l, "rt_in_atomic");
+		d->holds_preempted = count(l, "holds_preempted");
+		d->waits_preempted = count(l, "waits_preempted");
 	}
 	return 0;
 }

@@ -28,7 +28,7 @@ void mmr_bit_lock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cls)
 	lock_attempt_begin(&a);
 	if (LOCK_UNLIKELY(atomic_fetch_or_explicit(word, mask, memory_order_acquire) & mask)) {
 		struct lock_wait w = { 0 };
-		lock_wait_begin(cls);
+		lock_wait_begin(cls, &a);
 		do {
 			while (atomic_load_explicit(word, memory_order_relaxed) & mask)
 				mmr_lock_wait_step(&w);
@@ -55,7 +55,8 @@ bool mmr_bit_trylock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cl
 void mmr_bit_unlock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cls)
 {
 	lock_leave(cls); /* the hold itself is found by (word, bit) on this thread's stack */
-	uint64_t t = lock_release_time();
+	struct lock_release r;
+	lock_release_begin(cls, word, bit, &r);
 	atomic_fetch_and_explicit(word, ~bit_mask(bit), memory_order_release);
-	lock_released(word, bit, t);
+	lock_released(&r);
 }

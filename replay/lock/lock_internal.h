@@ -10,15 +10,16 @@
  *	struct lock_attempt a;
  *	lock_attempt_begin(&a);          timing flag, clock before the first try
  *	if (!first try) {
- *		lock_wait_begin(cls);    contended: the class's waiting gauge
+ *		lock_wait_begin(cls, &a);  contended: the class's waiting gauge
  *		... wait and take ...
  *		lock_wait_end(cls, &a);
  *	}
  *	lock_acquired(cls, side, key, aux, &a);
  *	...
- *	uint64_t t = lock_release_time();   read while still holding
+ *	struct lock_release r;
+ *	lock_release_begin(cls, key, aux, &r);   while still holding
  *	release
- *	lock_released(key, aux, t);
+ *	lock_released(&r);
  *
  * Nothing here is exported: the shared library's version script
  * (mmr_lock.map) exports only the API of mmr_lock.h.
@@ -30,6 +31,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/perf_event.h>
 
 #include "mmr_clock.h"
 #include "mmr_hist.h"
@@ -60,6 +62,13 @@ struct mmr_lock_class {
 	 * the fields above are read on every acquisition by every thread.
 	 */
 	alignas(64) atomic_uint waiting;
+	/*
+	 * Holds of this class whose holder was preempted, counted before the
+	 * release that ends them: a waiter that sees it change while it waited
+	 * waited (perhaps) behind such a holder.  Written only by those rare
+	 * releases, so it shares the contended line.
+	 */
+	atomic_uint preempted_holds;
 };
 
 /* One lock this thread holds, and when it took it (clock ticks). */
@@ -68,6 +77,22 @@ struct held_lock {
 	uintptr_t aux;            /* a bit lock's bit, an rwlock's side */
 	struct mmr_lock_side *side; /* where its hold time goes */
 	uint64_t t0;
+	uint64_t preempts0;       /* the thread's preemption count at acquisition (preempt.c) */
+};
+
+/*
+ * A thread's own context-switch records (preempt.c): the kernel appends
+ * one to a ring it shares with the thread at each switch, so whether the
+ * thread was preempted between two points is one load of the ring's head
+ * when it was not.
+ */
+struct lock_pwatch {
+	int fd;
+	volatile struct perf_event_mmap_page *meta;
+	const unsigned char *data;
+	uint64_t mask;     /* the data ring's size - 1 */
+	uint64_t tail;     /* how far the thread has read */
+	uint64_t preempts; /* switches out while runnable read so far, and waits marked (lock_wait_end) */
 };
 
 /*
@@ -81,7 +106,9 @@ struct lock_thread {
 	unsigned nblocks;
 	unsigned depth, cap; /* held[0..depth) */
 	unsigned atomic_depth; /* raw and bit spinlocks held: atomic context on every kernel */
+	unsigned nheld;        /* locks held, of every kind, timed or not */
 	struct held_lock *held;
+	struct lock_pwatch *pw; /* NULL unless holders are watched for preemption */
 	struct lock_thread *next, *prev; /* the registry's list, under its lock */
 };
 
@@ -91,6 +118,26 @@ extern __thread struct lock_thread *mmr_lock_self __attribute__((tls_model("init
 extern atomic_bool mmr_lock_timing_on;
 /* mmr_lock_set_kernel_rt's flag. */
 extern atomic_bool mmr_lock_rt_on;
+
+/* ---- preempt.c: whether a holder was preempted ---------------------------- */
+
+/* mmr_lock_set_preempt_watch's flag. */
+extern atomic_bool mmr_lock_pwatch_on;
+/* Open T's record ring when watching is on; on failure T stays unwatched (counted). */
+void mmr_lock_pwatch_open(struct lock_thread *t);
+/* Close T's ring. */
+void mmr_lock_pwatch_close(struct lock_thread *t);
+/* Read P's records up to HEAD, counting preemptions. */
+void mmr_lock_pwatch_read(struct lock_pwatch *p, uint64_t head);
+
+/* Bring P's preemption count up to date: one load when nothing happened. */
+static inline uint64_t lock_pwatch_sync(struct lock_pwatch *p)
+{
+	uint64_t head = __atomic_load_n(&p->meta->data_head, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(head != p->tail, 0))
+		mmr_lock_pwatch_read(p, head);
+	return p->preempts;
+}
 
 /* ---- class.c: the registry ------------------------------------------------ */
 
@@ -107,10 +154,10 @@ _Noreturn void mmr_lock_die(const char *what, int err);
 
 /* The calling thread's side SIDE of CLS, registering the thread and allocating the block as needed. */
 struct mmr_lock_side *mmr_lock_side_slow(struct mmr_lock_class *cls, unsigned side);
-/* Record one hold of NS nanoseconds in S. */
-void mmr_lock_record_hold(struct mmr_lock_side *s, uint64_t ns);
-/* Record one contended wait of NS nanoseconds in S. */
-void mmr_lock_record_wait(struct mmr_lock_side *s, uint64_t ns);
+/* Record one hold of NS nanoseconds in S: apart when its holder was PREEMPTED. */
+void mmr_lock_record_hold(struct mmr_lock_side *s, uint64_t ns, bool preempted);
+/* Record one contended wait of NS nanoseconds in S: apart when PREEMPTED (lock_attempt). */
+void mmr_lock_record_wait(struct mmr_lock_side *s, uint64_t ns, bool preempted);
 
 /* ---- held.c: the held-lock stack ------------------------------------------ */
 
@@ -158,9 +205,12 @@ void mmr_lock_futex_wake(atomic_uint *word);
 struct lock_attempt {
 	bool timing;
 	bool contended;
-	bool slept;   /* the wait slept (a sleeping lock under --kernel rt) */
-	uint64_t t0;  /* ticks before the first try (0 without timing) */
-	uint64_t t1;  /* ticks at acquisition */
+	bool slept;     /* the wait slept (a sleeping lock under --kernel rt) */
+	bool preempted; /* the waiter, or a holder it may have waited behind, was preempted */
+	unsigned gen0;  /* the class's preempted holds when the wait began */
+	uint64_t p0;    /* the waiter's own preemptions then */
+	uint64_t t0;    /* ticks before the first try (0 without timing) */
+	uint64_t t1;    /* ticks at acquisition */
 };
 
 /* The calling thread's side SIDE of class CLS. */
@@ -181,8 +231,16 @@ static inline void lock_attempt_begin(struct lock_attempt *a)
 	a->timing = atomic_load_explicit(&mmr_lock_timing_on, memory_order_relaxed);
 	a->contended = false;
 	a->slept = false;
+	a->preempted = false;
 	a->t0 = a->timing ? mmr_clock_ticks() : 0;
 	a->t1 = a->t0;
+}
+
+/* The calling thread's preemption count, or 0 when it is not watched. */
+static inline uint64_t lock_preempts_now(void)
+{
+	struct lock_thread *self = mmr_lock_self;
+	return self && self->pw ? lock_pwatch_sync(self->pw) : 0;
 }
 
 /*
@@ -190,18 +248,30 @@ static inline void lock_attempt_begin(struct lock_attempt *a)
  * caller has made its wait visible in the lock word (rwlocks), so that a
  * thread that sees the gauge also sees that.
  */
-static inline void lock_wait_begin(struct mmr_lock_class *cls)
+static inline void lock_wait_begin(struct mmr_lock_class *cls, struct lock_attempt *a)
 {
 	atomic_fetch_add_explicit(&cls->waiting, 1, memory_order_release);
+	a->gen0 = atomic_load_explicit(&cls->preempted_holds, memory_order_relaxed);
+	a->p0 = lock_preempts_now();
 }
 
-/* Acquired after waiting. */
+/*
+ * Acquired after waiting.  A preempted holder counts its hold in the class
+ * before its release, and this thread's acquisition follows that release,
+ * so a change since the wait began is seen here.
+ */
 static inline void lock_wait_end(struct mmr_lock_class *cls, struct lock_attempt *a)
 {
 	atomic_fetch_sub_explicit(&cls->waiting, 1, memory_order_relaxed);
 	a->contended = true;
 	if (a->timing)
 		a->t1 = mmr_clock_ticks();
+	a->preempted = atomic_load_explicit(&cls->preempted_holds, memory_order_acquire) != a->gen0 ||
+		       lock_preempts_now() != a->p0;
+	/* The holds this thread is inside grew by the same time: they are marked too. */
+	struct lock_thread *self = mmr_lock_self;
+	if (a->preempted && self && self->pw)
+		self->pw->preempts++;
 }
 
 /* A successful trylock: acquired now, never contended. */
@@ -210,6 +280,7 @@ static inline void lock_attempt_trylock(struct lock_attempt *a)
 	a->timing = atomic_load_explicit(&mmr_lock_timing_on, memory_order_relaxed);
 	a->contended = false;
 	a->slept = false;
+	a->preempted = false;
 	a->t0 = a->t1 = a->timing ? mmr_clock_ticks() : 0;
 }
 
@@ -224,18 +295,20 @@ static inline void lock_acquired(struct mmr_lock_class *cls, unsigned side, cons
 	if (LOCK_UNLIKELY(self->atomic_depth) && mmr_kernel_lock_sleeps_rt((enum mmr_kernel_lock)kt))
 		s->in_atomic++;
 	self->atomic_depth += lock_type_atomic(kt);
+	self->nheld++;
 	if (LOCK_UNLIKELY(a->contended)) {
 		s->contended++;
 		s->slept += a->slept;
 		if (a->timing)
-			mmr_lock_record_wait(s, mmr_clock_to_ns(a->t1 - a->t0));
+			mmr_lock_record_wait(s, mmr_clock_to_ns(a->t1 - a->t0), a->preempted);
 	}
 	if (!a->timing)
 		return;
-	struct lock_thread *t = mmr_lock_self; /* set by lock_side */
-	if (LOCK_UNLIKELY(t->depth == t->cap))
-		mmr_lock_held_grow(t);
-	t->held[t->depth++] = (struct held_lock){ .key = key, .aux = aux, .side = s, .t0 = a->t1 };
+	if (LOCK_UNLIKELY(self->depth == self->cap))
+		mmr_lock_held_grow(self);
+	self->held[self->depth++] = (struct held_lock){
+		.key = key, .aux = aux, .side = s, .t0 = a->t1,
+		.preempts0 = self->pw ? lock_pwatch_sync(self->pw) : 0 };
 }
 
 /* A lock of CLS is being released: the thread leaves atomic context with its last raw or bit spinlock. */
@@ -243,39 +316,58 @@ static inline void lock_leave(const struct mmr_lock_class *cls)
 {
 	struct lock_thread *self = mmr_lock_self;
 	unsigned kt = atomic_load_explicit(&cls->kernel_type, memory_order_relaxed);
-	if (lock_type_atomic(kt) && self && self->atomic_depth)
-		self->atomic_depth--;
-}
-
-/*
- * Read the clock for a hold's end while the lock is still held; 0 without
- * timing (neither source reads 0 once the machine is up).
- */
-static inline uint64_t lock_release_time(void)
-{
-	return atomic_load_explicit(&mmr_lock_timing_on, memory_order_relaxed) ? mmr_clock_ticks() : 0;
-}
-
-/*
- * After releasing (KEY, AUX) at ticks T (from lock_release_time): record
- * its hold.  Locks are mostly released newest first, so the top of the
- * stack is checked inline.  No entry (taken while timing was off): nothing.
- */
-static inline void lock_released(const void *key, uintptr_t aux, uint64_t t)
-{
-	struct lock_thread *self = mmr_lock_self;
-	if (t == 0 || self == NULL || self->depth == 0)
+	if (!self)
 		return;
-	struct held_lock *top = &self->held[self->depth - 1];
+	if (lock_type_atomic(kt) && self->atomic_depth)
+		self->atomic_depth--;
+	if (self->nheld)
+		self->nheld--;
+}
+
+/* A hold being ended: what lock_release_begin found, for lock_released. */
+struct lock_release {
+	bool have;      /* a timed hold of this thread's */
+	bool preempted; /* its holder was preempted during it */
 	struct held_lock h;
+	uint64_t t;     /* ticks at its end */
+};
+
+/*
+ * While (KEY, AUX) of CLS is still held: end its hold.  Locks are mostly
+ * released newest first, so the top of the stack is checked inline.  A
+ * preempted hold is counted in the class now, before the release that
+ * lets a waiter in (lock_wait_end).  No entry (taken while timing was
+ * off): nothing to record.
+ */
+static inline void lock_release_begin(struct mmr_lock_class *cls, const void *key, uintptr_t aux,
+				      struct lock_release *r)
+{
+	r->have = false;
+	struct lock_thread *self = mmr_lock_self;
+	if (!atomic_load_explicit(&mmr_lock_timing_on, memory_order_relaxed) || self == NULL ||
+	    self->depth == 0)
+		return;
+	r->t = mmr_clock_ticks();
+	struct held_lock *top = &self->held[self->depth - 1];
 	if (LOCK_LIKELY(top->key == key && top->aux == aux)) {
-		h = *top;
+		r->h = *top;
 		self->depth--;
-	} else if (!mmr_lock_held_take(self, key, aux, &h)) {
+	} else if (!mmr_lock_held_take(self, key, aux, &r->h)) {
 		return;
 	}
-	mmr_lock_record_hold(h.side, mmr_clock_to_ns(t - h.t0));
+	r->have = true;
+	r->preempted = self->pw && lock_pwatch_sync(self->pw) != r->h.preempts0;
+	if (LOCK_UNLIKELY(r->preempted))
+		atomic_fetch_add_explicit(&cls->preempted_holds, 1, memory_order_release);
 }
+
+/* After the release: record the hold lock_release_begin ended. */
+static inline void lock_released(const struct lock_release *r)
+{
+	if (r->have)
+		mmr_lock_record_hold(r->h.side, mmr_clock_to_ns(r->t - r->h.t0), r->preempted);
+}
+
 
 #pragma GCC visibility pop
 

@@ -228,6 +228,15 @@ struct mmr_lock_side {
 	uint64_t hold_ns_total, hold_ns_max;
 	struct mmr_hist wait;     /* ns from the first try to acquisition, contended ones only */
 	struct mmr_hist hold;     /* ns from acquisition to release */
+	/*
+	 * Holds whose holder was preempted (switched out while runnable), and
+	 * waits whose waiter was, or during which a hold of the class was:
+	 * what a kernel spinlock cannot suffer.  Counted here instead of in the
+	 * figures above, which are therefore the kernel-comparable ones.  Only
+	 * while mmr_lock_set_preempt_watch is on.
+	 */
+	uint64_t holds_preempted, hold_preempted_ns_total, hold_preempted_ns_max;
+	uint64_t waits_preempted, wait_preempted_ns_total, wait_preempted_ns_max;
 };
 
 enum { MMR_LOCK_EXCL, MMR_LOCK_READ, MMR_LOCK_SIDES };
@@ -255,6 +264,25 @@ void mmr_lock_stats_reset(void);
  * contention (the replay's --no-timing).  Set before threads start.
  */
 void mmr_lock_set_timing(bool on);
+
+/*
+ * Watch holders for preemption (off by default): every thread that takes
+ * a lock afterwards reads the kernel's record of its own context switches
+ * (a perf_event_open(2) context-switch stream, one per thread), and a hold
+ * during which its thread was switched out while runnable (preempted, or
+ * yielded to another task) is counted as preempted, as is a wait during
+ * which its waiter was or a hold of its class was, and a hold around such
+ * a wait (struct mmr_lock_side).  Set before threads start.
+ * Returns 0, or -1 with why the kernel refused in WHY (LEN bytes) when
+ * ON and this thread cannot open the stream; watching is then off.
+ */
+int mmr_lock_set_preempt_watch(bool on, char *why, size_t len);
+
+/* How many locks the calling thread holds now (every kind). */
+unsigned mmr_lock_held_by_self(void);
+
+/* Threads that took a lock while watching was on but could not be watched (their holds count as not preempted). */
+uint64_t mmr_lock_preempt_unwatched(void);
 
 #ifdef __cplusplus
 }

@@ -39,7 +39,7 @@ void mmr_mutex_lock(struct mmr_mutex *l)
 	struct lock_attempt a;
 	lock_attempt_begin(&a);
 	if (LOCK_UNLIKELY(pthread_mutex_trylock(&l->m) != 0)) {
-		lock_wait_begin(l->cls);
+		lock_wait_begin(l->cls, &a);
 		int err = pthread_mutex_lock(&l->m);
 		if (err)
 			mmr_lock_die("pthread_mutex_lock", err);
@@ -63,9 +63,10 @@ bool mmr_mutex_trylock(struct mmr_mutex *l)
 void mmr_mutex_unlock(struct mmr_mutex *l)
 {
 	lock_leave(l->cls);
-	uint64_t t = lock_release_time();
+	struct lock_release r;
+	lock_release_begin(l->cls, l, 0, &r);
 	int err = pthread_mutex_unlock(&l->m);
 	if (err)
 		mmr_lock_die("pthread_mutex_unlock", err);
-	lock_released(l, 0, t);
+	lock_released(&r);
 }

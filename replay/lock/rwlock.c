@@ -90,7 +90,7 @@ static void rw_wait(struct mmr_rwlock *l, unsigned blocked, unsigned wait_one, u
 {
 	struct lock_wait w = { 0 };
 	bool sleeps = lock_sleeps(l->cls);
-	lock_wait_begin(l->cls);
+	lock_wait_begin(l->cls, a);
 	while (!rw_try(l, blocked, add - wait_one)) {
 		if (sleeps) {
 			rw_sleep(l, blocked);
@@ -129,9 +129,10 @@ bool mmr_read_trylock(struct mmr_rwlock *l)
 void mmr_read_unlock(struct mmr_rwlock *l)
 {
 	lock_leave(l->cls);
-	uint64_t t = lock_release_time();
+	struct lock_release r;
+	lock_release_begin(l->cls, l, MMR_LOCK_READ, &r);
 	rw_wake(l, atomic_fetch_sub_explicit(&l->v, RW_READER_ONE, memory_order_release));
-	lock_released(l, MMR_LOCK_READ, t);
+	lock_released(&r);
 }
 
 /** Take L exclusive; contended when anyone held it at the first try. */
@@ -161,7 +162,7 @@ bool mmr_write_lock_unless(struct mmr_rwlock *l, bool (*give_up)(void *ctx), voi
 	/* Registered as mmr_write_lock's waiter is, so that new readers stay out while it waits. */
 	atomic_fetch_add_explicit(&l->v, RW_WWAIT_ONE, memory_order_relaxed);
 	struct lock_wait w = { 0 };
-	lock_wait_begin(l->cls);
+	lock_wait_begin(l->cls, &a);
 	while (!rw_try(l, RW_WRITER_BLOCKED, RW_WRITER - RW_WWAIT_ONE)) {
 		if (give_up(ctx)) {
 			/* Gone as if it had never come: the readers it held off may enter. */
@@ -202,7 +203,8 @@ bool mmr_rwlock_is_contended(struct mmr_rwlock *l)
 void mmr_write_unlock(struct mmr_rwlock *l)
 {
 	lock_leave(l->cls);
-	uint64_t t = lock_release_time();
+	struct lock_release r;
+	lock_release_begin(l->cls, l, MMR_LOCK_EXCL, &r);
 	rw_wake(l, atomic_fetch_sub_explicit(&l->v, RW_WRITER, memory_order_release));
-	lock_released(l, MMR_LOCK_EXCL, t);
+	lock_released(&r);
 }

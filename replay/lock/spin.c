@@ -93,7 +93,7 @@ void mmr_spin_lock(struct mmr_spinlock *l)
 	lock_attempt_begin(&a);
 	if (LOCK_UNLIKELY(!spin_try(l))) {
 		struct lock_wait w = { 0 };
-		lock_wait_begin(l->cls);
+		lock_wait_begin(l->cls, &a);
 		if (lock_sleeps(l->cls)) {
 			while (atomic_exchange_explicit(&l->v, 2, memory_order_acquire) != 0) {
 				mmr_lock_futex_wait(&l->v, 2);
@@ -126,12 +126,13 @@ bool mmr_spin_trylock(struct mmr_spinlock *l)
 void mmr_spin_unlock(struct mmr_spinlock *l)
 {
 	lock_leave(l->cls);
-	uint64_t t = lock_release_time();
+	struct lock_release r;
+	lock_release_begin(l->cls, l, 0, &r);
 	if (LOCK_UNLIKELY(atomic_load_explicit(&mmr_lock_rt_on, memory_order_relaxed))) {
 		if (atomic_exchange_explicit(&l->v, 0, memory_order_release) == 2)
 			mmr_lock_futex_wake(&l->v);
 	} else {
 		atomic_store_explicit(&l->v, 0, memory_order_release);
 	}
-	lock_released(l, 0, t);
+	lock_released(&r);
 }

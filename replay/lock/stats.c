@@ -46,6 +46,12 @@ static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
 /* Every registered, live thread; under mmr_lock_registry. */
 static struct lock_thread *threads;
 
+/** Locks the calling thread holds (see mmr_lock.h). */
+unsigned mmr_lock_held_by_self(void)
+{
+	return mmr_lock_self ? mmr_lock_self->nheld : 0;
+}
+
 /** Time waits and holds, or only count (see mmr_lock.h). */
 void mmr_lock_set_timing(bool on)
 {
@@ -67,6 +73,8 @@ static void side_reset(struct mmr_lock_side *s)
 	s->acquisitions = s->contended = s->slept = s->in_atomic = 0;
 	s->wait_ns_total = s->wait_ns_max = 0;
 	s->hold_ns_total = s->hold_ns_max = 0;
+	s->holds_preempted = s->hold_preempted_ns_total = s->hold_preempted_ns_max = 0;
+	s->waits_preempted = s->wait_preempted_ns_total = s->wait_preempted_ns_max = 0;
 	if (s->wait.count)
 		mmr_hist_init(&s->wait);
 	if (s->hold.count)
@@ -86,20 +94,42 @@ static void side_merge(struct mmr_lock_side *dst, const struct mmr_lock_side *sr
 		dst->wait_ns_max = src->wait_ns_max;
 	if (src->hold_ns_max > dst->hold_ns_max)
 		dst->hold_ns_max = src->hold_ns_max;
+	dst->holds_preempted += src->holds_preempted;
+	dst->hold_preempted_ns_total += src->hold_preempted_ns_total;
+	if (src->hold_preempted_ns_max > dst->hold_preempted_ns_max)
+		dst->hold_preempted_ns_max = src->hold_preempted_ns_max;
+	dst->waits_preempted += src->waits_preempted;
+	dst->wait_preempted_ns_total += src->wait_preempted_ns_total;
+	if (src->wait_preempted_ns_max > dst->wait_preempted_ns_max)
+		dst->wait_preempted_ns_max = src->wait_preempted_ns_max;
 	mmr_hist_merge(&dst->wait, &src->wait);
 	mmr_hist_merge(&dst->hold, &src->hold);
 }
 
-void mmr_lock_record_hold(struct mmr_lock_side *s, uint64_t ns)
+void mmr_lock_record_hold(struct mmr_lock_side *s, uint64_t ns, bool preempted)
 {
+	if (LOCK_UNLIKELY(preempted)) {
+		s->holds_preempted++;
+		s->hold_preempted_ns_total += ns;
+		if (ns > s->hold_preempted_ns_max)
+			s->hold_preempted_ns_max = ns;
+		return;
+	}
 	s->hold_ns_total += ns;
 	if (ns > s->hold_ns_max)
 		s->hold_ns_max = ns;
 	mmr_hist_add(&s->hold, ns);
 }
 
-void mmr_lock_record_wait(struct mmr_lock_side *s, uint64_t ns)
+void mmr_lock_record_wait(struct mmr_lock_side *s, uint64_t ns, bool preempted)
 {
+	if (LOCK_UNLIKELY(preempted)) {
+		s->waits_preempted++;
+		s->wait_preempted_ns_total += ns;
+		if (ns > s->wait_preempted_ns_max)
+			s->wait_preempted_ns_max = ns;
+		return;
+	}
 	s->wait_ns_total += ns;
 	if (ns > s->wait_ns_max)
 		s->wait_ns_max = ns;
@@ -155,6 +185,7 @@ static void thread_exit(void *arg)
 	if (t->next)
 		t->next->prev = t->prev;
 	pthread_mutex_unlock(&mmr_lock_registry);
+	mmr_lock_pwatch_close(t);
 	free(t->blocks);
 	free(t->held);
 	free(t);
@@ -186,6 +217,7 @@ static struct lock_thread *thread_register(void)
 		threads->prev = t;
 	threads = t;
 	pthread_mutex_unlock(&mmr_lock_registry);
+	mmr_lock_pwatch_open(t);
 	mmr_lock_self = t;
 	return t;
 }

@@ -69,6 +69,13 @@ enum mmr_replay_map {
 	MMR_MAP_HASH, /* objects spread by a hash of their id */
 };
 
+/* --sched: how replay threads and workers are scheduled (sched.c). */
+enum mmr_replay_sched {
+	MMR_SCHED_AUTO,  /* fifo when there is a CPU per thread and SCHED_FIFO is allowed, else other */
+	MMR_SCHED_FIFO,  /* pinned SCHED_FIFO; refused when it cannot be had */
+	MMR_SCHED_OTHER, /* the default policy, unpinned unless pin */
+};
+
 enum mmr_replay_pace {
 	MMR_PACE_ASAP,     /* as fast as the engine goes */
 	MMR_PACE_ORIGINAL, /* the trace's own times, scaled by pace_factor */
@@ -93,6 +100,7 @@ struct mmr_replay_opts {
 	enum mmr_replay_map map;
 	bool pin;                            /* pin thread i to online CPU i mod online */
 	bool kernel_rt;                      /* --kernel rt: spinlock_t and rwlock_t sleep, as on PREEMPT_RT */
+	enum mmr_replay_sched sched;         /* --sched */
 	enum mmr_replay_pace pace;
 	double pace_factor;                  /* original: 1; x2 replays twice as fast (MMR_PACE_FACTOR_*) */
 	double max_gap_s;                    /* trace gaps longer than this are cut; 0: MMR_MAX_GAP_DEFAULT_S */

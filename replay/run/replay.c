@@ -337,23 +337,31 @@ static int run_all(struct mmr_replay_result *r, const struct mmr_replay_opts *o,
 	};
 	mmr_lock_set_timing(o->timing);
 	mmr_lock_set_kernel_rt(o->kernel_rt);
+	rp_sched_preempt_watch(&r->sched, o->timing);
+	r->pinned = o->pin || r->sched.fifo;
+	uint64_t unwatched0 = mmr_lock_preempt_unwatched();
 	for (unsigned k = 0; k < repeats; k++) {
 		struct rp_run run;
 		uint64_t wall;
 		struct rp_guard guard;
 		mmr_lock_stats_reset();
 		int rc = rp_run_init(&run, o, plan, err);
+		run.sched = &r->sched;
 		bool guarded = rc == 0 && rp_guard_start(&guard, &run, o->watchdog_s, o->log ? o->log : stderr) == 0;
 		if (rc == 0)
 			rc = rp_run_once(&run, &env, &wall, err);
 		if (rc == 0)
 			rc = gather(r, &run, wall, err);
+		unsigned refused = atomic_load(&run.sched_refused);
+		if (refused > r->sched_refused)
+			r->sched_refused = refused;
 		if (guarded)
 			rp_guard_stop(&guard);
 		rp_run_free(&run);
 		if (rc)
 			return -1;
 	}
+	r->preempt_unwatched = mmr_lock_preempt_unwatched() - unwatched0;
 	return 0;
 }
 
@@ -385,7 +393,9 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 		return NULL;
 	if (!r) {
 		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
-	} else if (rp_costs_resolve(o, &r->costs, err) || run_all(r, o, &plan, repeats, err)) {
+	} else if (rp_costs_resolve(o, &r->costs, err) ||
+		   rp_sched_decide(o->sched, plan.nthreads, r->online_cpus, &r->sched, err) ||
+		   run_all(r, o, &plan, repeats, err)) {
 		mmr_replay_result_free(r);
 		r = NULL;
 	}

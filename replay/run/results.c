@@ -114,6 +114,13 @@ static void json_locks(struct mmr_json *j, cJSON *root, const struct mmr_replay_
 			mmr_json_u64(j, e, "wait_ns_max", d->wait_ns_max);
 			mmr_json_u64(j, e, "hold_ns_total", d->hold_ns_total);
 			mmr_json_u64(j, e, "hold_ns_max", d->hold_ns_max);
+			/* Counted apart from the figures above: what a kernel spinlock cannot suffer. */
+			mmr_json_u64(j, e, "holds_preempted", d->holds_preempted);
+			mmr_json_u64(j, e, "hold_preempted_ns_total", d->hold_preempted_ns_total);
+			mmr_json_u64(j, e, "hold_preempted_ns_max", d->hold_preempted_ns_max);
+			mmr_json_u64(j, e, "waits_preempted", d->waits_preempted);
+			mmr_json_u64(j, e, "wait_preempted_ns_total", d->wait_preempted_ns_total);
+			mmr_json_u64(j, e, "wait_preempted_ns_max", d->wait_preempted_ns_max);
 			mmr_hist_json(j, e, "wait_histogram", &d->wait, 1.0);
 			mmr_hist_json(j, e, "hold_histogram", &d->hold, 1.0);
 		}
@@ -290,6 +297,22 @@ static void run_means(const struct mmr_replay_result *r, double *wall, double *t
 	}
 }
 
+/* --sched and preemption watching (sched.c). */
+static void json_sched(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
+{
+	static const char *const wants[] = {"auto", "fifo", "other"};
+	const struct rp_sched *s = &r->sched;
+	cJSON *o = mmr_json_obj(j, root, "sched");
+	mmr_json_str(j, o, "requested", wants[s->want]);
+	mmr_json_str(j, o, "policy", s->fifo ? "fifo" : "other");
+	mmr_json_str(j, o, "why", s->why);
+	mmr_json_u64(j, o, "refused_threads", r->sched_refused);
+	cJSON *w = mmr_json_obj(j, root, "preempt_watch");
+	mmr_json_bool(j, w, "on", s->watched);
+	mmr_json_str(j, w, "how", s->watch_why);
+	mmr_json_u64(j, w, "unwatched_threads", r->preempt_unwatched);
+}
+
 static void json_head(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
 {
 	static const char *const maps[] = {"cpu", "pid", "hash"};
@@ -304,6 +327,7 @@ static void json_head(struct mmr_json *j, cJSON *root, const struct mmr_replay_r
 	mmr_json_str(j, root, "map", maps[r->map]);
 	mmr_json_bool(j, root, "pinned", r->pinned);
 	mmr_json_str(j, root, "kernel", r->kernel_rt ? "rt" : "default");
+	json_sched(j, root, r);
 	if (r->trace_warning[0])
 		mmr_json_str(j, root, "trace_warning", r->trace_warning);
 	else

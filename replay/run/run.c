@@ -239,7 +239,8 @@ static void *thread_main(void *arg)
 	const struct mmr_engine_ops *e = run->o->engine;
 	const struct rp_stream *st = &run->plan->streams[t->tid];
 	bool timing = run->o->timing, paced = run->o->pace == MMR_PACE_ORIGINAL;
-	if (run->o->pin)
+	bool fifo = run->sched && run->sched->fifo;
+	if (run->o->pin || fifo)
 		pin(t->tid);
 	t->ctx = e->thread_init ? e->thread_init(run->engine, t->tid) : NULL;
 	if (!t->ctx)
@@ -250,6 +251,9 @@ static void *thread_main(void *arg)
 	atomic_fetch_add(&run->ready, 1);
 	while (!atomic_load_explicit(&run->go, memory_order_acquire))
 		sched_yield();
+	rp_sched_replay_thread(run);
+	struct rp_sched_tick tick;
+	rp_sched_tick_init(&tick);
 	atomic_store_explicit(&t->state, RS_RUN, memory_order_relaxed);
 	struct rp_delta live = {0, 0};
 	uint64_t next_sample = t->tl.every;
@@ -260,6 +264,8 @@ static void *thread_main(void *arg)
 			pace(t, op);
 		replay_op(t, op, e->op[op->op], timing, &live);
 		atomic_store_explicit(&t->done, i + 1, memory_order_relaxed);
+		if (fifo && (i & 63) == 63)
+			rp_sched_offer(&tick);
 		/* A timer's due lies between this event and the next: maybe every thread is past it now. */
 		uint64_t due = atomic_load_explicit(earliest, memory_order_relaxed);
 		if (op->ts <= due && (i + 1 == st->n || st->ops[i + 1].ts > due))
@@ -283,6 +289,7 @@ struct worker_arg {
 static void *worker_main(void *arg)
 {
 	struct worker_arg *w = arg;
+	rp_sched_worker(w->run);
 	w->run->o->engine->worker(w->run->engine, w->idx, &w->run->stop_workers);
 	free(w);
 	return NULL;

@@ -241,6 +241,42 @@ struct rp_slot {
 	uint64_t handle;
 };
 
+/* What --sched gave, and whether lock holders are watched for preemption (sched.c). */
+struct rp_sched {
+	enum mmr_replay_sched want;
+	bool fifo;            /* replay threads (pinned) and workers run SCHED_FIFO */
+	char why[160];        /* the rule that chose, in words */
+	bool watched;         /* holds and waits are checked for preemption */
+	char watch_why[200];  /* how, or why not */
+};
+
+/* The kernel's preemption granularity the replay threads offer their CPU at: one tick at CONFIG_HZ=1000. */
+#define RP_SCHED_TICK_NS 1e6
+
+/* A replay thread's last offer of its CPU, in clock ticks. */
+struct rp_sched_tick {
+	uint64_t every, last;
+};
+
+/*
+ * Decide --sched WANT for THREADS on ONLINE CPUs into S.  Returns 0, or -1
+ * with ERR when fifo was asked for and cannot be had.
+ */
+int rp_sched_decide(enum mmr_replay_sched want, unsigned threads, unsigned online, struct rp_sched *s,
+		    struct mmr_error *err);
+/* Watch lock holders for preemption when TIMING (and the kernel allows it), saying how in S. */
+void rp_sched_preempt_watch(struct rp_sched *s, bool timing);
+
+struct rp_run;
+/* The calling replay thread, once every thread is ready, takes the run's policy. */
+void rp_sched_replay_thread(struct rp_run *run);
+/* The calling worker takes the run's policy. */
+void rp_sched_worker(struct rp_run *run);
+/* Start K's tick at now. */
+void rp_sched_tick_init(struct rp_sched_tick *k);
+/* Between two ops: once a tick, when the thread holds no lock, let a runnable worker have the CPU. */
+void rp_sched_offer(struct rp_sched_tick *k);
+
 struct rp_run {
 	const struct mmr_replay_opts *o;
 	const struct rp_plan *plan;
@@ -260,6 +296,8 @@ struct rp_run {
 	struct mmr_tclock *clock;       /* the trace clock the engine's timers run by */
 	struct mmr_tclock_stat *timers; /* their figures, once the workers stopped */
 	int ntimers;
+	const struct rp_sched *sched;
+	atomic_uint sched_refused; /* threads whose SCHED_FIFO the kernel refused after all */
 };
 
 /* Phases of a run that call into the engine outside the replay loop (rp_run.phase). */
@@ -392,6 +430,9 @@ struct mmr_replay_result {
 	unsigned threads, online_cpus, workers;
 	bool timing, pinned;
 	bool kernel_rt;            /* --kernel rt */
+	struct rp_sched sched;     /* --sched and preemption watching */
+	unsigned sched_refused;    /* threads refused SCHED_FIFO, most in one run */
+	uint64_t preempt_unwatched; /* threads that took locks unwatched, all runs */
 	enum mmr_replay_map map;
 	enum mmr_replay_pace pace;
 	double pace_factor;

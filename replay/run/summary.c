@@ -40,6 +40,9 @@ static void print_head(const struct mmr_replay_result *r, FILE *f)
 		r->threads, r->online_cpus, r->pinned ? " (pinned)" : "", r->nruns, r->nruns == 1 ? "" : "s",
 		(unsigned long long)r->replayed, (unsigned long long)r->events, human(b, sizeof(b), wall),
 		tput / 1e6);
+	fprintf(f, "sched: %s (%s)%s; lock holders %s\n", r->sched.fifo ? "SCHED_FIFO, pinned" : "default policy",
+		r->sched.why, r->sched_refused ? ", but the kernel refused some threads" : "",
+		r->sched.watched ? "watched for preemption" : r->sched.watch_why);
 	if (r->threads > r->online_cpus)
 		fprintf(f, "note: %u threads on %u CPUs: threads wait for a CPU, so latencies and lock "
 			"contention are inflated\n", r->threads, r->online_cpus);
@@ -139,6 +142,27 @@ struct mmr_lock_stats *rp_locks_by_wait(const struct mmr_replay_result *r)
 	return l;
 }
 
+/* The holds and waits a preempted holder (or waiter) made: kept out of the table, said here. */
+static void print_preempted(const struct mmr_replay_result *r, const struct mmr_lock_stats *l, FILE *f)
+{
+	for (size_t i = 0; i < r->nlocks; i++) {
+		uint64_t holds = 0, waits = 0, hmax = 0, wmax = 0;
+		for (unsigned s = 0; s < MMR_LOCK_SIDES; s++) {
+			const struct mmr_lock_side *d = &l[i].side[s];
+			holds += d->holds_preempted;
+			waits += d->waits_preempted;
+			hmax = d->hold_preempted_ns_max > hmax ? d->hold_preempted_ns_max : hmax;
+			wmax = d->wait_preempted_ns_max > wmax ? d->wait_preempted_ns_max : wmax;
+		}
+		char b1[32], b2[32];
+		if (holds || waits)
+			fprintf(f, "preempted: %s: %llu holds (up to %s) and %llu waits (up to %s) had a preempted "
+				"holder or waiter; not in the table's figures\n", l[i].name, (unsigned long long)holds,
+				human(b1, sizeof(b1), (double)hmax), (unsigned long long)waits,
+				human(b2, sizeof(b2), (double)wmax));
+	}
+}
+
 static void print_locks(const struct mmr_replay_result *r, FILE *f)
 {
 	struct mmr_lock_stats *l = rp_locks_by_wait(r);
@@ -167,6 +191,7 @@ static void print_locks(const struct mmr_replay_result *r, FILE *f)
 					? human(b6, sizeof(b6), (double)d->wait_ns_total) : "-",
 				type, l[i].name);
 		}
+	print_preempted(r, l, f);
 	for (size_t i = 0; r->kernel_rt && i < r->nlocks; i++) {
 		uint64_t bad = l[i].side[MMR_LOCK_EXCL].in_atomic + l[i].side[MMR_LOCK_READ].in_atomic;
 		if (bad)
