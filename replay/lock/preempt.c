@@ -42,12 +42,15 @@
 #include "lock_internal.h"
 
 /*
- * Data pages per thread.  A switch record is 8 bytes, so 8 pages hold
- * 4096 switches: far more than a thread makes between two lock
- * operations.  A ring that overflows anyway says so (PERF_RECORD_LOST),
- * and that counts as a preemption: unknown is not "not preempted".
+ * Data pages per thread.  A switch record is 8 bytes, so 2 pages hold
+ * 1024 switches.  The ring is read at every acquisition, so only switches
+ * within one hold or wait can overflow it, far fewer than that.  A ring
+ * that overflows anyway says so (PERF_RECORD_LOST), and that counts as a
+ * preemption: unknown is not "not preempted".  The pages are locked
+ * memory charged to the user (perf_event_mlock_kb, RLIMIT_MEMLOCK), so
+ * they are kept few: 12 KiB a thread with the header page.
  */
-#define PWATCH_DATA_PAGES 8u
+#define PWATCH_DATA_PAGES 2u
 
 atomic_bool mmr_lock_pwatch_on = false;
 static atomic_uint_fast64_t unwatched;
