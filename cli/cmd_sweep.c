@@ -157,7 +157,8 @@ static int sweep_counts(struct sweep_args *a, const unsigned *counts, size_t n)
 	for (size_t i = 0; i < n && !rc; i++) {
 		if (online > 0 && counts[i] > (unsigned)online)
 			cli_warn("sweep", "%u threads on %ld online CPUs oversubscribe: latencies and lock contention are "
-				 "inflated", counts[i], online);
+				 "inflated, and they run under the default policy, not pinned SCHED_FIFO as fewer may "
+				 "(replay --sched)", counts[i], online);
 		if (asprintf(&dirs[i], "%s/threads-%u", a->out, counts[i]) < 0) {
 			dirs[i] = NULL;
 			rc = cli_fail("sweep", "out of memory");

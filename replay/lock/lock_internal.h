@@ -78,6 +78,7 @@ struct held_lock {
 	struct mmr_lock_side *side; /* where its hold time goes */
 	uint64_t t0;
 	uint64_t preempts0;       /* the thread's preemption count at acquisition (preempt.c) */
+	uint64_t switches0;       /* and its switch count */
 };
 
 /*
@@ -93,6 +94,7 @@ struct lock_pwatch {
 	uint64_t mask;     /* the data ring's size - 1 */
 	uint64_t tail;     /* how far the thread has read */
 	uint64_t preempts; /* switches out while runnable read so far, and waits marked (lock_wait_end) */
+	uint64_t switches; /* every switch out read so far (blocking too), and waits marked */
 };
 
 /*
@@ -270,8 +272,10 @@ static inline void lock_wait_end(struct mmr_lock_class *cls, struct lock_attempt
 		       lock_preempts_now() != a->p0;
 	/* The holds this thread is inside grew by the same time: they are marked too. */
 	struct lock_thread *self = mmr_lock_self;
-	if (a->preempted && self && self->pw)
+	if (a->preempted && self && self->pw) {
 		self->pw->preempts++;
+		self->pw->switches++;
+	}
 }
 
 /* A successful trylock: acquired now, never contended. */
@@ -308,7 +312,8 @@ static inline void lock_acquired(struct mmr_lock_class *cls, unsigned side, cons
 		mmr_lock_held_grow(self);
 	self->held[self->depth++] = (struct held_lock){
 		.key = key, .aux = aux, .side = s, .t0 = a->t1,
-		.preempts0 = self->pw ? lock_pwatch_sync(self->pw) : 0 };
+		.preempts0 = self->pw ? lock_pwatch_sync(self->pw) : 0,
+		.switches0 = self->pw ? self->pw->switches : 0 };
 }
 
 /* A lock of CLS is being released: the thread leaves atomic context with its last raw or bit spinlock. */
@@ -322,6 +327,24 @@ static inline void lock_leave(const struct mmr_lock_class *cls)
 		self->atomic_depth--;
 	if (self->nheld)
 		self->nheld--;
+}
+
+/*
+ * Whether hold H of CLS was off its CPU in a way the kernel's could not
+ * be.  A holder of a lock that spins in the kernel (with preemption off)
+ * never leaves its CPU there, so any switch counts, blocking ones too (a
+ * page fault's I/O, the process's mmap_lock).  A sleeping lock's holder
+ * may block by design, so only a preemption counts.
+ */
+static inline bool lock_hold_left_cpu(const struct mmr_lock_class *cls, struct lock_pwatch *p,
+				      const struct held_lock *h)
+{
+	uint64_t preempts = lock_pwatch_sync(p);
+	unsigned kt = atomic_load_explicit(&cls->kernel_type, memory_order_relaxed);
+	bool spins = kt == MMR_KL_UNKNOWN ? cls->kind != MMR_LOCK_MUTEX
+					   : mmr_kernel_lock_spins((enum mmr_kernel_lock)kt,
+								   atomic_load_explicit(&mmr_lock_rt_on, memory_order_relaxed));
+	return spins ? p->switches != h->switches0 : preempts != h->preempts0;
 }
 
 /* A hold being ended: what lock_release_begin found, for lock_released. */
@@ -356,7 +379,7 @@ static inline void lock_release_begin(struct mmr_lock_class *cls, const void *ke
 		return;
 	}
 	r->have = true;
-	r->preempted = self->pw && lock_pwatch_sync(self->pw) != r->h.preempts0;
+	r->preempted = self->pw && lock_hold_left_cpu(cls, self->pw, &r->h);
 	if (LOCK_UNLIKELY(r->preempted))
 		atomic_fetch_add_explicit(&cls->preempted_holds, 1, memory_order_release);
 }

@@ -270,9 +270,11 @@ void mmr_lock_set_timing(bool on);
  * a lock afterwards reads the kernel's record of its own context switches
  * (a perf_event_open(2) context-switch stream, one per thread), and a hold
  * during which its thread was switched out while runnable (preempted, or
- * yielded to another task) is counted as preempted, as is a wait during
- * which its waiter was or a hold of its class was, and a hold around such
- * a wait (struct mmr_lock_side).  Set before threads start.
+ * yielded to another task) is counted as preempted, as is one of a lock
+ * that spins in the kernel during which it was switched out at all; so is
+ * a wait during which its waiter was preempted or a hold of its class
+ * was, and a hold around such a wait (struct mmr_lock_side).  Set before
+ * threads start.
  * Returns 0, or -1 with why the kernel refused in WHY (LEN bytes) when
  * ON and this thread cannot open the stream; watching is then off.
  */

@@ -15,7 +15,9 @@
  * context_switch set appends a PERF_RECORD_SWITCH record to a ring the
  * thread maps, at every switch, marked SWITCH_OUT_PREEMPT when the thread
  * was still runnable as it left the CPU (preempted, or yielded) and not
- * when it blocked.  So a hold is checked by comparing the ring's head at
+ * when it blocked.  Both counts are kept: a spinning lock's holder must
+ * not leave its CPU at all, a sleeping lock's may block but not be
+ * preempted (lock_hold_left_cpu).  So a hold is checked by comparing the ring's head at
  * acquisition and release: one load of a line the kernel writes only when
  * the thread switches.  The records are read only when the head moved.
  *
@@ -89,6 +91,7 @@ static int pwatch_map(struct lock_pwatch *p)
 	p->mask = (uint64_t)page * PWATCH_DATA_PAGES - 1;
 	p->tail = p->meta->data_tail;
 	p->preempts = 0;
+	p->switches = 0;
 	return 0;
 }
 
@@ -151,11 +154,13 @@ void mmr_lock_pwatch_read(struct lock_pwatch *p, uint64_t head)
 		const struct perf_event_header *h = (const void *)(p->data + (at & p->mask));
 		if (h->size == 0)
 			break; /* never written so; stop rather than loop */
-		if (h->type == PERF_RECORD_LOST)
+		if (h->type == PERF_RECORD_LOST) {
 			p->preempts++;
-		else if (h->type == PERF_RECORD_SWITCH && (h->misc & PERF_RECORD_MISC_SWITCH_OUT) &&
-			 (h->misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT))
-			p->preempts++;
+			p->switches++;
+		} else if (h->type == PERF_RECORD_SWITCH && (h->misc & PERF_RECORD_MISC_SWITCH_OUT)) {
+			p->switches++;
+			p->preempts += (h->misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT) != 0;
+		}
 		at += h->size;
 	}
 	p->tail = head;

@@ -128,7 +128,8 @@ void mmr_spin_unlock(struct mmr_spinlock *l)
 	lock_leave(l->cls);
 	struct lock_release r;
 	lock_release_begin(l->cls, l, 0, &r);
-	if (LOCK_UNLIKELY(atomic_load_explicit(&mmr_lock_rt_on, memory_order_relaxed))) {
+	/* Only a sleeping lock's word can say "held, with sleepers": a raw one is released with a store. */
+	if (LOCK_UNLIKELY(lock_sleeps(l->cls))) {
 		if (atomic_exchange_explicit(&l->v, 0, memory_order_release) == 2)
 			mmr_lock_futex_wake(&l->v);
 	} else {

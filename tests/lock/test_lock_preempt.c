@@ -3,8 +3,10 @@
  * test_lock_preempt.c - a holder that is preempted while it holds a lock
  * is told apart (mmr_lock_set_preempt_watch): its hold is counted as
  * preempted and kept out of the hold figures, a waiter behind it has its
- * wait marked too, a holder that blocks (sleeps) is not preempted (not
- * every time: a loaded machine may preempt it for real), and
+ * wait marked too, a mutex holder that blocks (sleeps) is not preempted
+ * (not every time: a loaded machine may preempt it for real) while a
+ * spinlock holder that blocks is marked (the kernel's never leaves its
+ * CPU), and
  * with watching off nothing is marked.
  *
  * The preemption is forced without any timing threshold: the holder and
@@ -197,19 +199,40 @@ static void test_waiter_behind_preempted_holder_is_marked(void **state)
 	assert_true(s.holds_preempted >= 1);
 }
 
-static void test_blocked_holder_is_not_preempted(void **state)
+/* A mutex's holder may block by design: a sleep while holding is not a preemption. */
+static void test_blocked_mutex_holder_is_not_preempted(void **state)
 {
 	(void)state;
 	if (!watching)
 		skip();
-	for (int i = 0; i < BLOCKED_HOLDS; i++)
-		play("preempt.sleep", true, false);
-	struct mmr_lock_side s = side_of("preempt.sleep");
+	struct mmr_mutex m;
+	assert_int_equal(mmr_mutex_init(&m, "preempt.mutex"), 0);
+	for (int i = 0; i < BLOCKED_HOLDS; i++) {
+		mmr_mutex_lock(&m);
+		struct timespec ts = {0, BLOCK_NS};
+		nanosleep(&ts, NULL);
+		mmr_mutex_unlock(&m);
+	}
+	mmr_mutex_destroy(&m);
+	struct mmr_lock_side s = side_of("preempt.mutex");
 	assert_int_equal(s.acquisitions, BLOCKED_HOLDS);
 	/* Were a block a preemption, every one would be marked. */
 	assert_true(s.holds_preempted < BLOCKED_HOLDS);
 	assert_int_equal(s.hold.count + s.holds_preempted, BLOCKED_HOLDS);
 	assert_true(s.hold_ns_total >= s.hold.count * (uint64_t)BLOCK_NS);
+}
+
+/* A spinlock's holder never leaves its CPU in the kernel: blocking while holding one is marked too. */
+static void test_blocked_spinlock_holder_is_marked(void **state)
+{
+	(void)state;
+	if (!watching)
+		skip();
+	play("preempt.sleep", true, false);
+	struct mmr_lock_side s = side_of("preempt.sleep");
+	assert_int_equal(s.acquisitions, 1);
+	assert_int_equal(s.holds_preempted, 1);
+	assert_int_equal(s.hold.count, 0);
 }
 
 static void test_watch_off_marks_nothing(void **state)
@@ -232,7 +255,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_preempted_hold_is_marked),
 		cmocka_unit_test(test_waiter_behind_preempted_holder_is_marked),
-		cmocka_unit_test(test_blocked_holder_is_not_preempted),
+		cmocka_unit_test(test_blocked_mutex_holder_is_not_preempted),
+		cmocka_unit_test(test_blocked_spinlock_holder_is_marked),
 		cmocka_unit_test(test_watch_off_marks_nothing),
 	};
 	return cmocka_run_group_tests(tests, watch_on, NULL);
