@@ -85,6 +85,12 @@ int db_move(struct db_thread *t, struct db_buf *b)
 {
 	mmr_mutex_lock(&b->resv);
 	if (b->pin) {
+		/*
+		 * Pinned where it was: outside VRAM, scanout cannot have it until
+		 * the pin goes (seed 001: the VRAM helpers pin in whatever domain
+		 * the buffer is in, and scanout needs VRAM).
+		 */
+		t->n.scanout_blocked += b->domain != DB_VRAM;
 		mmr_mutex_unlock(&b->resv);
 		return -1;
 	}

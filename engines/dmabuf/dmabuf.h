@@ -88,6 +88,7 @@ struct db_counts {
 	uint64_t frames, missed_frames, frame_ns_total, frame_ns_max;
 	uint64_t moves, move_failures, evictions, eviction_failures, eviction_ns_total, eviction_ns_max;
 	uint64_t moved_while_mapped, moved_while_pinned, bad_frees, copy_bytes;
+	uint64_t scanout_blocked;   /* moves refused by a pin holding the buffer outside VRAM */
 	uint64_t vunmap_other_thread, deferred_ops, deferred_ns;
 	/* The kernel's reference on a mapped buffer; mappings a thread's exit ended; refusals by reason. */
 	uint64_t nested_vmaps, implicit_vunmaps;

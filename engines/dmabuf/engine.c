@@ -40,6 +40,8 @@ const struct mmr_engine_outcome db_outcomes[] = {
 	{.key = "evictions", .unit = "moves", .better = MMR_BETTER_MORE, .help = "buffers the evictor moved"},
 	{.key = "eviction_failures", .unit = "moves", .better = MMR_BETTER_FEWER,
 	 .help = "evictor moves that failed: the buffer was pinned"},
+	{.key = "scanout_blocked", .unit = "moves", .better = MMR_BETTER_FEWER,
+	 .help = "moves (the trace's and the evictor's) refused by a pin holding the buffer outside VRAM, where scanout needs it"},
 	{.key = "deferred_ops", .unit = "calls", .better = MMR_BETTER_NEITHER,
 	 .help = "ops queued behind a holder's vunmap (their cost is paid there)"},
 	{0},
@@ -436,6 +438,7 @@ struct db_counts db_counts_sum(const struct db_engine *e)
 		s.eviction_ns_max = c->eviction_ns_max > s.eviction_ns_max ? c->eviction_ns_max : s.eviction_ns_max;
 		s.moved_while_mapped += c->moved_while_mapped;
 		s.moved_while_pinned += c->moved_while_pinned;
+		s.scanout_blocked += c->scanout_blocked;
 		s.bad_frees += c->bad_frees;
 		s.copy_bytes += c->copy_bytes;
 		s.vunmap_other_thread += c->vunmap_other_thread;
@@ -479,6 +482,7 @@ void db_report(void *engine, const struct mmr_report *r)
 		{"move_failures", n.move_failures}, {"evictions", n.evictions},
 		{"eviction_failures", n.eviction_failures}, {"eviction_ns_max", n.eviction_ns_max},
 		{"moved_while_mapped", n.moved_while_mapped}, {"moved_while_pinned", n.moved_while_pinned},
+		{"scanout_blocked", n.scanout_blocked},
 		{"bad_frees", n.bad_frees}, {"vunmap_other_thread", n.vunmap_other_thread},
 		{"deferred_ops", n.deferred_ops}, {"deferred_ns", n.deferred_ns},
 		{"copy_bytes", n.copy_bytes}, {"nested_vmaps", n.nested_vmaps},

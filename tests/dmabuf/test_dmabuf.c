@@ -259,6 +259,8 @@ static void check_rule_outcomes(const struct mmr_engine_ops *ops, const struct o
 	assert_int_equal(mapped_move, pin_vmap ? MMR_CALL_FAILED : MMR_CALL_OK);
 	assert_int_equal(attached_move, pin_attach ? MMR_CALL_FAILED : MMR_CALL_OK);
 	assert_int_equal(oc_value(r, "move_failures"), pin_vmap || pin_attach);
+	/* The buffer was made outside VRAM and is not there yet when a pin refuses it: scanout is blocked. */
+	assert_int_equal(oc_value(r, "scanout_blocked"), pin_vmap || pin_attach);
 	/* Only attach-pin moves the buffer from under the mapping in use. */
 	assert_int_equal(oc_value(r, "moved_while_mapped"), pin_attach);
 	/* Where the caller holds the lock, the move waits for the vunmap that lets it go. */
