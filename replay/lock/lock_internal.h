@@ -198,6 +198,8 @@ static inline bool lock_type_atomic(unsigned kt)
 
 /* Sleep while *WORD is SEEN (bounded: a lost wake-up costs at most a few ms). */
 void mmr_lock_futex_wait(atomic_uint *word, unsigned seen);
+/* Sleep while *WORD is SEEN, at most NS nanoseconds. */
+void mmr_lock_futex_wait_ns(atomic_uint *word, unsigned seen, long ns);
 /* Wake every thread sleeping on *WORD. */
 void mmr_lock_futex_wake(atomic_uint *word);
 

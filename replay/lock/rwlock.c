@@ -148,6 +148,9 @@ void mmr_write_lock(struct mmr_rwlock *l)
 	lock_acquired(l->cls, MMR_LOCK_EXCL, l, MMR_LOCK_EXCL, &a);
 }
 
+/* How long a sleeping mmr_write_lock_unless waiter sleeps before it looks at its give-up test again. */
+#define UNLESS_SLEEP_NS 50000
+
 /** As mmr_write_lock, but withdraw from the wait (taking nothing) once GIVE_UP(CTX) is true. */
 bool mmr_write_lock_unless(struct mmr_rwlock *l, bool (*give_up)(void *ctx), void *ctx)
 {
@@ -162,6 +165,7 @@ bool mmr_write_lock_unless(struct mmr_rwlock *l, bool (*give_up)(void *ctx), voi
 	/* Registered as mmr_write_lock's waiter is, so that new readers stay out while it waits. */
 	atomic_fetch_add_explicit(&l->v, RW_WWAIT_ONE, memory_order_relaxed);
 	struct lock_wait w = { 0 };
+	bool sleeps = lock_sleeps(l->cls);
 	lock_wait_begin(l->cls, &a);
 	while (!rw_try(l, RW_WRITER_BLOCKED, RW_WRITER - RW_WWAIT_ONE)) {
 		if (give_up(ctx)) {
@@ -170,7 +174,19 @@ bool mmr_write_lock_unless(struct mmr_rwlock *l, bool (*give_up)(void *ctx), voi
 			atomic_fetch_sub_explicit(&l->cls->waiting, 1, memory_order_relaxed);
 			return false;
 		}
-		mmr_lock_wait_step(&w);
+		if (sleeps) {
+			/*
+			 * A sleeping rwlock under --kernel rt.  Whatever makes GIVE_UP
+			 * true does not touch the word, so no release wakes this sleep
+			 * for it: a short bound makes the give-up seen within 50 us.
+			 */
+			unsigned v = atomic_load_explicit(&l->v, memory_order_relaxed);
+			if (v & RW_WRITER_BLOCKED)
+				mmr_lock_futex_wait_ns(&l->v, v, UNLESS_SLEEP_NS);
+			a.slept = true;
+		} else {
+			mmr_lock_wait_step(&w);
+		}
 	}
 	lock_wait_end(l->cls, &a);
 	lock_acquired(l->cls, MMR_LOCK_EXCL, l, MMR_LOCK_EXCL, &a);

@@ -55,11 +55,16 @@ void mmr_lock_wait_step(struct lock_wait *w)
 	}
 }
 
+void mmr_lock_futex_wait_ns(atomic_uint *word, unsigned seen, long ns)
+{
+	struct timespec ts = {0, ns};
+	syscall(SYS_futex, (unsigned *)word, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
+}
+
 void mmr_lock_futex_wait(atomic_uint *word, unsigned seen)
 {
 	/* The release that should wake it always does; the timeout only bounds the cost of a bug. */
-	struct timespec ts = {0, 10000000};
-	syscall(SYS_futex, (unsigned *)word, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
+	mmr_lock_futex_wait_ns(word, seen, 10000000);
 }
 
 void mmr_lock_futex_wake(atomic_uint *word)

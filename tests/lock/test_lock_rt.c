@@ -45,7 +45,7 @@ static struct mmr_lock_side side_of(const char *name, unsigned side)
 	return out;
 }
 
-enum which { SPIN, RWLOCK_READER, BIT };
+enum which { SPIN, RWLOCK_READER, BIT, WRITER_UNLESS };
 
 struct waiter {
 	enum which which;
@@ -56,6 +56,13 @@ struct waiter {
 	atomic_bool *started;
 	uint64_t cpu_ns;
 };
+
+/* A give-up test that never gives up. */
+static bool never(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
 
 static void *wait_main(void *arg)
 {
@@ -78,6 +85,11 @@ static void *wait_main(void *arg)
 		w->cpu_ns = thread_cpu_ns() - c0;
 		mmr_bit_unlock(w->word, 3, w->bit_cls);
 		break;
+	case WRITER_UNLESS:
+		assert_true(mmr_write_lock_unless(w->rw, never, NULL));
+		w->cpu_ns = thread_cpu_ns() - c0;
+		mmr_write_unlock(w->rw);
+		break;
 	}
 	return NULL;
 }
@@ -92,7 +104,7 @@ static uint64_t hold_against_waiter(struct waiter *w)
 	w->started = &started;
 	switch (w->which) {
 	case SPIN: mmr_spin_lock(w->spin); break;
-	case RWLOCK_READER: mmr_write_lock(w->rw); break;
+	case RWLOCK_READER: case WRITER_UNLESS: mmr_write_lock(w->rw); break;
 	case BIT: mmr_bit_lock(w->word, 3, w->bit_cls); break;
 	}
 	pthread_t th;
@@ -102,7 +114,7 @@ static uint64_t hold_against_waiter(struct waiter *w)
 	nanosleep(&(struct timespec){0, (long)HOLD_NS}, NULL);
 	switch (w->which) {
 	case SPIN: mmr_spin_unlock(w->spin); break;
-	case RWLOCK_READER: mmr_write_unlock(w->rw); break;
+	case RWLOCK_READER: case WRITER_UNLESS: mmr_write_unlock(w->rw); break;
 	case BIT: mmr_bit_unlock(w->word, 3, w->bit_cls); break;
 	}
 	pthread_join(th, NULL);
@@ -126,6 +138,27 @@ static void test_rt_spinlock_sleeps(void **state)
 	/* The waiter may have come after the release on a loaded machine: then it neither waited nor slept. */
 	assert_int_equal(s.slept, s.contended);
 	assert_true(cpu < HOLD_NS / 5);
+}
+
+/*
+ * RT: a writer that may give up (zsmalloc's zspage lock) sleeps too, in
+ * short bounded sleeps so that it still sees its give-up test: the wait
+ * counts as slept.
+ */
+static void test_rt_write_lock_unless_sleeps(void **state)
+{
+	(void)state;
+	struct mmr_rwlock l;
+	assert_int_equal(mmr_rwlock_init(&l, "rt rwlock_t unless"), 0);
+	mmr_lock_class_declare(l.cls, MMR_KL_RWLOCK, false);
+	mmr_lock_set_kernel_rt(true);
+	mmr_lock_stats_reset();
+	struct waiter w = {.which = WRITER_UNLESS, .rw = &l};
+	hold_against_waiter(&w);
+	mmr_lock_set_kernel_rt(false);
+	struct mmr_lock_side s = side_of("rt rwlock_t unless", MMR_LOCK_EXCL);
+	assert_int_equal(s.acquisitions, 2);
+	assert_int_equal(s.slept, s.contended);
 }
 
 /* RT: a raw spinlock still spins; so does a spinlock_t on the default kernel. */
@@ -265,6 +298,7 @@ static void test_in_atomic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rt_write_lock_unless_sleeps),
 		cmocka_unit_test(test_rt_spinlock_sleeps),
 		cmocka_unit_test(test_raw_and_default_spin),
 		cmocka_unit_test(test_rt_rwlock_sleeps_bit_spins),
