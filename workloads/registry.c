@@ -13,7 +13,7 @@
 
 static const struct mmr_workload *const workloads[] = {
 	&wl_vmalloc_test, &wl_kfree_rcu_flood, &wl_zram_swap,
-	&wl_hugetlb_cma,  &wl_fbdev_damage,    &wl_slab_mix,
+	&wl_hugetlb_cma,  &wl_fbdev_damage,    &wl_slab_mix,	&wl_cma_bulk,
 };
 
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))

@@ -52,6 +52,7 @@ extern const struct mmr_workload wl_vmalloc_test;
 extern const struct mmr_workload wl_kfree_rcu_flood;
 extern const struct mmr_workload wl_zram_swap;
 extern const struct mmr_workload wl_hugetlb_cma;
+extern const struct mmr_workload wl_cma_bulk;
 extern const struct mmr_workload wl_fbdev_damage;
 extern const struct mmr_workload wl_slab_mix;
 

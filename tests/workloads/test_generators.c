@@ -526,6 +526,53 @@ static void test_hugetlb_cma(void **state)
 	assert_int_equal(sum.op[MMR_OP_RELEASE], 0);
 }
 
+/* ---- cma-bulk ---------------------------------------------------------- */
+
+struct cb_seen {
+	uint64_t live, max_live, bursts, last_cpu_op[2];
+};
+
+/* Order-4 chunks, aligned, inside the area; a session's chunks come in a burst before any goes back. */
+static void cb_each(const struct mmr_event *ev, void *arg)
+{
+	struct cb_seen *c = arg;
+	assert_int_equal(ev->order, 4);
+	assert_int_equal(ev->bytes_req, 16 * 4096);
+	assert_int_equal(ev->id % 16, 0);
+	assert_true(ev->id >= 0x100000 && ev->id < 0x100000 + 8192 * 16);
+	assert_true(ev->op == MMR_OP_ALLOC || ev->op == MMR_OP_RELEASE);
+	if (ev->op == MMR_OP_ALLOC) {
+		if (++c->live > c->max_live)
+			c->max_live = c->live;
+	} else {
+		c->live--;
+	}
+	if (ev->cpu < 2) {
+		c->bursts += ev->op == MMR_OP_ALLOC && c->last_cpu_op[ev->cpu] != MMR_OP_ALLOC;
+		c->last_cpu_op[ev->cpu] = ev->op;
+	}
+}
+
+static void test_cma_bulk(void **state)
+{
+	(void)state;
+	struct cb_seen c = {.last_cpu_op = {MMR_OP_RELEASE, MMR_OP_RELEASE}};
+	struct mmr_workload_config cfg = config("cma-bulk", 7, 2, 60000);
+	set_param("cma-bulk", &cfg, "chunks", 4800);
+	struct summary sum = run("cma-bulk", &cfg, cb_each, &c);
+	assert_int_equal(sum.op[MMR_OP_ALLOC], sum.op[MMR_OP_RELEASE]);
+	/* Two players of 4800 chunks do not fit 8192: the area fills and a session plays with less. */
+	assert_int_equal(c.max_live, 8192);
+	/* Thousands of events, a handful of sessions: the chunks come in bursts. */
+	assert_true(c.bursts >= 2 && c.bursts < sum.op[MMR_OP_ALLOC] / 1000);
+
+	memset(&c, 0, sizeof(c));
+	c.last_cpu_op[0] = c.last_cpu_op[1] = MMR_OP_RELEASE;
+	set_param("cma-bulk", &cfg, "chunks", 100);
+	sum = run("cma-bulk", &cfg, cb_each, &c);
+	assert_true(c.max_live <= 200);
+}
+
 /* ---- fbdev-damage ------------------------------------------------------ */
 
 struct fd_seen {
@@ -630,7 +677,7 @@ int main(void)
 		cmocka_unit_test(test_determinism), cmocka_unit_test(test_common_rules),
 		cmocka_unit_test(test_exact_ops),   cmocka_unit_test(test_vmalloc),
 		cmocka_unit_test(test_kfree_rcu),   cmocka_unit_test(test_zram),
-		cmocka_unit_test(test_hugetlb_cma), cmocka_unit_test(test_fbdev),
+		cmocka_unit_test(test_hugetlb_cma), cmocka_unit_test(test_cma_bulk), cmocka_unit_test(test_fbdev),
 		cmocka_unit_test(test_slab),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

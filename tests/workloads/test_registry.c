@@ -31,6 +31,7 @@ static const struct {
 	{"vmalloc-test", MMR_FAM_VMALLOC},  {"kfree-rcu-flood", MMR_FAM_KVFREE_RCU},
 	{"zram-swap", MMR_FAM_ZSMALLOC},    {"hugetlb-cma", MMR_FAM_CMA},
 	{"fbdev-damage", MMR_FAM_DMABUF},   {"slab-mix", MMR_FAM_SLAB},
+	{"cma-bulk", MMR_FAM_CMA},
 };
 #define NEXPECTED (sizeof(expected) / sizeof(expected[0]))
 
