@@ -89,6 +89,14 @@ struct mmr_lock_stats *script_stats(const char *name)
 	return NULL;
 }
 
+struct mmr_lock_side script_side(const char *name, unsigned side)
+{
+	struct mmr_lock_stats *st = script_stats(name);
+	struct mmr_lock_side out = st->side[side];
+	free(st);
+	return out;
+}
+
 void script_assert_side_untimed(const struct mmr_lock_side *s)
 {
 	assert_int_equal(s->wait_ns_total, 0);

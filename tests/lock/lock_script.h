@@ -46,6 +46,8 @@ void script_signal_destroy(struct script_signal *s);
 
 /* A copy of class NAME's statistics (free() it); fails the test when absent. */
 struct mmr_lock_stats *script_stats(const char *name);
+/* Side SIDE of class NAME's statistics, by value; fails the test when absent. */
+struct mmr_lock_side script_side(const char *name, unsigned side);
 /* Assert that side S recorded nothing at all. */
 void script_assert_side_empty(const struct mmr_lock_side *s);
 /* Assert that side S has no times: no waits or holds recorded, totals and maxima 0. */

@@ -29,29 +29,13 @@
 
 #include <cmocka.h>
 
+#include "lock_script.h"
 #include "mmr_lock.h"
 
 /* How long a blocking holder sleeps with the lock held. */
 #define BLOCK_NS 200000
 /* Blocking holds played: a loaded machine may preempt some of them for real, never all. */
 #define BLOCKED_HOLDS 20
-
-/* The statistics of class NAME's exclusive side; fails the test when absent. */
-static struct mmr_lock_side side_of(const char *name)
-{
-	size_t n;
-	struct mmr_lock_stats *st = mmr_lock_stats_collect(&n);
-	struct mmr_lock_side out = {0};
-	bool found = false;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(st[i].name, name) == 0) {
-			out = st[i].side[MMR_LOCK_EXCL];
-			found = true;
-		}
-	free(st);
-	assert_true(found);
-	return out;
-}
 
 /* The NTH CPU this thread may run on, or -1. */
 static int cpu_nth(unsigned nth)
@@ -169,7 +153,7 @@ static void test_preempted_hold_is_marked(void **state)
 	if (!watching)
 		skip();
 	play("preempt.hold", false, false);
-	struct mmr_lock_side s = side_of("preempt.hold");
+	struct mmr_lock_side s = script_side("preempt.hold", MMR_LOCK_EXCL);
 	assert_int_equal(s.acquisitions, 1);
 	assert_int_equal(s.holds_preempted, 1);
 	assert_true(s.hold_preempted_ns_total > 0);
@@ -190,7 +174,7 @@ static void test_waiter_behind_preempted_holder_is_marked(void **state)
 		return;
 	}
 	play("preempt.wait", false, true);
-	struct mmr_lock_side s = side_of("preempt.wait");
+	struct mmr_lock_side s = script_side("preempt.wait", MMR_LOCK_EXCL);
 	assert_int_equal(s.acquisitions, 2);
 	assert_int_equal(s.contended, 1);
 	assert_int_equal(s.waits_preempted, 1);
@@ -214,7 +198,7 @@ static void test_blocked_mutex_holder_is_not_preempted(void **state)
 		mmr_mutex_unlock(&m);
 	}
 	mmr_mutex_destroy(&m);
-	struct mmr_lock_side s = side_of("preempt.mutex");
+	struct mmr_lock_side s = script_side("preempt.mutex", MMR_LOCK_EXCL);
 	assert_int_equal(s.acquisitions, BLOCKED_HOLDS);
 	/* Were a block a preemption, every one would be marked. */
 	assert_true(s.holds_preempted < BLOCKED_HOLDS);
@@ -229,7 +213,7 @@ static void test_blocked_spinlock_holder_is_marked(void **state)
 	if (!watching)
 		skip();
 	play("preempt.sleep", true, false);
-	struct mmr_lock_side s = side_of("preempt.sleep");
+	struct mmr_lock_side s = script_side("preempt.sleep", MMR_LOCK_EXCL);
 	assert_int_equal(s.acquisitions, 1);
 	assert_int_equal(s.holds_preempted, 1);
 	assert_int_equal(s.hold.count, 0);
@@ -243,7 +227,7 @@ static void test_watch_off_marks_nothing(void **state)
 	char why[8];
 	assert_int_equal(mmr_lock_set_preempt_watch(false, why, sizeof(why)), 0);
 	play("preempt.off", false, false);
-	struct mmr_lock_side s = side_of("preempt.off");
+	struct mmr_lock_side s = script_side("preempt.off", MMR_LOCK_EXCL);
 	assert_int_equal(s.acquisitions, 1);
 	assert_int_equal(s.holds_preempted, 0);
 	assert_int_equal(s.hold.count, 1);

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "lock_script.h"
 #include "mmr_lock.h"
 
 #define HOLD_NS 150000000ull /* how long the holder keeps the lock while the waiter waits */
@@ -26,23 +27,6 @@ static uint64_t thread_cpu_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* The statistics of class NAME (exclusive side, or SIDE), summed; fails the test when absent. */
-static struct mmr_lock_side side_of(const char *name, unsigned side)
-{
-	size_t n;
-	struct mmr_lock_stats *st = mmr_lock_stats_collect(&n);
-	struct mmr_lock_side out = {0};
-	bool found = false;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(st[i].name, name) == 0) {
-			out = st[i].side[side];
-			found = true;
-		}
-	free(st);
-	assert_true(found);
-	return out;
 }
 
 enum which { SPIN, RWLOCK_READER, BIT, WRITER_UNLESS };
@@ -133,7 +117,7 @@ static void test_rt_spinlock_sleeps(void **state)
 	struct waiter w = {.which = SPIN, .spin = &l};
 	uint64_t cpu = hold_against_waiter(&w);
 	mmr_lock_set_kernel_rt(false);
-	struct mmr_lock_side s = side_of("rt spinlock_t", MMR_LOCK_EXCL);
+	struct mmr_lock_side s = script_side("rt spinlock_t", MMR_LOCK_EXCL);
 	assert_int_equal(s.acquisitions, 2);
 	/* The waiter may have come after the release on a loaded machine: then it neither waited nor slept. */
 	assert_int_equal(s.slept, s.contended);
@@ -156,7 +140,7 @@ static void test_rt_write_lock_unless_sleeps(void **state)
 	struct waiter w = {.which = WRITER_UNLESS, .rw = &l};
 	hold_against_waiter(&w);
 	mmr_lock_set_kernel_rt(false);
-	struct mmr_lock_side s = side_of("rt rwlock_t unless", MMR_LOCK_EXCL);
+	struct mmr_lock_side s = script_side("rt rwlock_t unless", MMR_LOCK_EXCL);
 	assert_int_equal(s.acquisitions, 2);
 	assert_int_equal(s.slept, s.contended);
 }
@@ -177,7 +161,7 @@ static void test_raw_and_default_spin(void **state)
 	mmr_lock_set_kernel_rt(false);
 	w.spin = &plain;
 	hold_against_waiter(&w);
-	struct mmr_lock_side r = side_of("rt raw_spinlock_t", MMR_LOCK_EXCL), p = side_of("default spinlock_t", MMR_LOCK_EXCL);
+	struct mmr_lock_side r = script_side("rt raw_spinlock_t", MMR_LOCK_EXCL), p = script_side("default spinlock_t", MMR_LOCK_EXCL);
 	assert_int_equal(r.acquisitions, 2);
 	assert_int_equal(r.slept, 0);
 	assert_int_equal(p.acquisitions, 2);
@@ -202,7 +186,7 @@ static void test_rt_rwlock_sleeps_bit_spins(void **state)
 	w = (struct waiter){.which = BIT, .word = &word, .bit_cls = bit};
 	hold_against_waiter(&w);
 	mmr_lock_set_kernel_rt(false);
-	struct mmr_lock_side r = side_of("rt rwlock_t", MMR_LOCK_READ), b = side_of("rt bit_spin_lock", MMR_LOCK_EXCL);
+	struct mmr_lock_side r = script_side("rt rwlock_t", MMR_LOCK_READ), b = script_side("rt bit_spin_lock", MMR_LOCK_EXCL);
 	assert_int_equal(r.acquisitions, 1);
 	assert_int_equal(r.slept, r.contended);
 	assert_true(cpu < HOLD_NS / 5);
@@ -287,11 +271,11 @@ static void test_in_atomic(void **state)
 	mmr_spin_unlock(&plain);
 	mmr_spin_lock(&inner); /* after the raw lock went: fine */
 	mmr_spin_unlock(&inner);
-	assert_int_equal(side_of("atomic inner", MMR_LOCK_EXCL).in_atomic, 1);
-	assert_int_equal(side_of("atomic mutex", MMR_LOCK_EXCL).in_atomic, 0);
-	assert_int_equal(side_of("atomic raw", MMR_LOCK_EXCL).in_atomic, 0);
+	assert_int_equal(script_side("atomic inner", MMR_LOCK_EXCL).in_atomic, 1);
+	assert_int_equal(script_side("atomic mutex", MMR_LOCK_EXCL).in_atomic, 0);
+	assert_int_equal(script_side("atomic raw", MMR_LOCK_EXCL).in_atomic, 0);
 	mmr_lock_stats_reset();
-	assert_int_equal(side_of("atomic inner", MMR_LOCK_EXCL).in_atomic, 0);
+	assert_int_equal(script_side("atomic inner", MMR_LOCK_EXCL).in_atomic, 0);
 	mmr_mutex_destroy(&m);
 }
 
