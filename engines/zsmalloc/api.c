@@ -51,6 +51,13 @@ static struct zs_zspage *alloc_zspage(struct zs_pool *p, struct zs_class *c, uns
 	for (unsigned i = 0; i < c->pages_per_zspage; i++)
 		p->owner[z->pfn[i]] = z;
 	zs_cpu_counts(p, cpu)->zspages_alloc++;
+	/* Page pressure: every pressure_pages pages taken wake the worker for a migration batch. */
+	if (p->pressure_pages) {
+		uint64_t n = c->pages_per_zspage;
+		uint64_t before = atomic_fetch_add_explicit(&p->pages_taken, n, memory_order_relaxed);
+		if ((before + n) / p->pressure_pages != before / p->pressure_pages)
+			mmr_ttimer_kick(&p->timer);
+	}
 	return z;
 }
 

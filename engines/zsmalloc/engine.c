@@ -21,6 +21,10 @@ const struct mmr_engine_param zs_params[] = {
 		 "assumed: zsmalloc compacts when the shrinker or kcompactd calls it, at no fixed rate", 1000, 1000000),
 	MMR_COST("migrate_pages", "16", "pages the worker migrates per pass (page migration rate = this / interval)", NULL,
 		 "assumed: the rate of page migration (compaction, CMA) is the system's, not zsmalloc's", 1, 1024),
+	MMR_COST("pressure_pages", "256",
+		 "pages the pool takes from the zone per migration batch of migrate_pages pages; 0: a batch every pass",
+		 NULL, "assumed: compaction wakes as free memory falls, and the pages zram stores are what the trace's "
+		 "own swap-out takes from it (seed 004 gives no rate)", 16, 65536),
 	MMR_OPTION("zone_mb", "1024", "size of the backed page zone the zspages come from, MiB"),
 	{0},
 };
@@ -89,11 +93,14 @@ static int read_opts(struct zs_pool *p, const struct mmr_engine_env *env, uint64
 	uint64_t us;
 	if (mmr_engine_param_u64(env, zs_params, "interval_us", &us, err) ||
 	    mmr_engine_param_u64(env, zs_params, "migrate_pages", &p->migrate_pages, err) ||
+	    mmr_engine_param_u64(env, zs_params, "pressure_pages", &p->pressure_pages, err) ||
 	    mmr_engine_opt_u64(env, "zone_mb", 1024, zone_mb, err))
 		return -1;
-	if (us == 0 || us > 60000000ull || p->migrate_pages > 65536 || *zone_mb < 4 || *zone_mb > 65536) {
+	if (us == 0 || us > 60000000ull || p->migrate_pages > 65536 || p->pressure_pages > (1u << 20) ||
+	    *zone_mb < 4 || *zone_mb > 65536) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "zsmalloc: interval_us 1..60000000, migrate_pages 0..65536, zone_mb 4..65536");
+			 "zsmalloc: interval_us 1..60000000, migrate_pages 0..65536, pressure_pages 0..1048576, "
+			 "zone_mb 4..65536");
 		return -1;
 	}
 	p->interval_ns = us * 1000;

@@ -202,6 +202,7 @@ void zs_engine_report(void *engine, const struct mmr_report *r)
 		{"parked_backoffs", atomic_load(&p->parked_backoffs)}, {"compactions", n.compactions},
 		{"passes", atomic_load(&p->passes)}, {"pages_freed", n.pages_freed}, {"objs_moved", n.objs_moved},
 		{"backoffs", n.backoffs}, {"pin_busy", n.pin_busy}, {"migrations", n.migrations},
+		{"migration_batches", p->batches}, {"pages_taken", atomic_load(&p->pages_taken)},
 		{"migrate_backoffs", n.migrate_backoffs}, {"zspages_alloc", n.zspages_alloc},
 		{"zspages_freed", n.zspages_freed}, {"compact_op_pages_freed", n.op_pages_freed},
 		{"compact_ops", n.op_compactions},

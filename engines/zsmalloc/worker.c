@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * worker.c - the compaction and migration worker: every interval_us of
- * trace time (mmr_tclock.h) it
- * compacts every class (kcompactd or the shrinker calling zs_compact) and
- * migrates migrate_pages pages, each of a zspage taken off its list
- * (isolated) under class->lock, moved to a new frame by the variant, put
- * back, as page migration does with zsmalloc's movable pages.  Its pages
- * come from and go to the worker's own pcp lists (the CPU after the
- * replay threads').
+ * worker.c - the compaction and migration worker.  Every interval_us of
+ * trace time (mmr_tclock.h) it compacts every class (kcompactd or the
+ * shrinker calling zs_compact).  Page migration is driven by the trace's
+ * own page pressure: every pressure_pages pages the pool takes from the
+ * zone (zram storing what the trace swaps out) kick the worker for a batch
+ * of migrate_pages pages, each of a zspage taken off its list (isolated)
+ * under class->lock, moved to a new frame by the variant, put back, as
+ * page migration does with zsmalloc's movable pages.  The batches owed
+ * follow from the pages taken alone, so a trace asks for the same number
+ * at any pacing; those still owed when the run ends are run then.  With
+ * pressure_pages 0 a batch follows every pass, as before.  Its pages come
+ * from and go to the worker's own pcp lists (the CPU after the replay
+ * threads').
  */
 #include "zsmalloc.h"
 
@@ -52,13 +57,29 @@ static void migrate_one(struct zs_pool *p, unsigned cpu)
 	zs_class_unlock(p, c);
 }
 
+static void migrate_batch(struct zs_pool *p)
+{
+	for (uint64_t i = 0; i < p->migrate_pages; i++)
+		migrate_one(p, p->nr_threads);
+	p->batches++;
+}
+
+void zs_worker_migrate_owed(struct zs_pool *p)
+{
+	if (!p->pressure_pages)
+		return;
+	uint64_t owed = atomic_load_explicit(&p->pages_taken, memory_order_relaxed) / p->pressure_pages;
+	while (p->batches < owed)
+		migrate_batch(p);
+}
+
 void zs_worker_pass(struct zs_pool *p)
 {
 	unsigned cpu = p->nr_threads;
 	uint64_t t0 = mmr_now_ns();
 	zs_compact(p, cpu);
-	for (uint64_t i = 0; i < p->migrate_pages; i++)
-		migrate_one(p, cpu);
+	if (!p->pressure_pages)
+		migrate_batch(p);
 	uint64_t ns = mmr_now_ns() - t0;
 	pthread_mutex_lock(&p->stats_mu);
 	mmr_hist_add(&p->pass, ns);
@@ -75,10 +96,15 @@ void zs_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
 	uint64_t due = mmr_tclock_origin(p->timer.clock) + p->interval_ns;
 	enum mmr_ttimer_wake why;
 	while ((why = mmr_ttimer_sleep(&p->timer, due, stop)) != MMR_TT_STOP) {
+		if (why == MMR_TT_KICKED) {
+			zs_worker_migrate_owed(p);
+			continue;
+		}
 		if (why != MMR_TT_DUE)
 			continue;
 		zs_worker_pass(p);
 		due += p->interval_ns;
 	}
+	zs_worker_migrate_owed(p); /* what the last pages taken asked for */
 	p->worker_ns = mmr_now_ns() - start;
 }

@@ -170,7 +170,10 @@ struct zs_pool {
 	unsigned nr_threads;
 	struct zs_thread *threads;        /* nr_threads + 1: the last is the worker's CPU */
 	uint64_t interval_ns, migrate_pages, pause_spin_ns;
-	struct mmr_ttimer timer;          /* the worker's passes, every interval_ns of trace time */
+	uint64_t pressure_pages;          /* pages taken from the zone per migration batch; 0: a batch per pass */
+	atomic_ullong pages_taken;        /* pages the pool took from the zone for zspages */
+	uint64_t batches;                 /* worker only: migration batches run */
+	struct mmr_ttimer timer;          /* the worker: a pass every interval_ns of trace time, kicked by pressure */
 	unsigned mig_cursor;              /* worker only: next class to take a page from */
 	uint64_t worker_ns;               /* worker only: time it ran */
 	pthread_mutex_t stats_mu;         /* the histograms below (model bookkeeping, not a kernel lock) */
@@ -333,6 +336,8 @@ unsigned zs_engine_workers(void *engine);
 void zs_engine_worker(void *engine, unsigned idx, const atomic_bool *stop);
 /* One worker pass on the worker's CPU: compaction, then migrate_pages pages. */
 void zs_worker_pass(struct zs_pool *p);
+/* The migration batches the pool's page pressure asks for and the worker has not run: run them. */
+void zs_worker_migrate_owed(struct zs_pool *p);
 
 /* The members of a zsmalloc variant's mmr_engine_ops besides name, description and create. */
 #define ZS_ENGINE_OPS                                                                              \

@@ -240,6 +240,48 @@ static void test_classes(void **state)
 	zs_pinbit_ops.destroy(p);
 }
 
+/* ---- page migration follows the pool's page pressure -------------------------- */
+
+/*
+ * Every pressure_pages pages the pool takes ask for one batch of
+ * migrate_pages migrations, whatever the worker's passes do; with
+ * pressure_pages 0 a pass migrates and the pages taken ask for nothing.
+ */
+static void pressure_batches(const char *pressure, uint64_t *pages, uint64_t *batches, uint64_t *tried)
+{
+	const char *keys[] = {"interval_us", "migrate_pages", "zone_mb", "pressure_pages"};
+	const char *vals[] = {"1000000", "2", "16", pressure};
+	struct mmr_engine_env env = {.threads = 1, .online_cpus = 2, .nopts = 4, .keys = keys, .values = vals};
+	struct mmr_error err = {{0}};
+	struct zs_pool *p = zs_pinbit_ops.create(&env, &err);
+	assert_non_null(p);
+	static struct zs_handle *h[300];
+	for (unsigned i = 0; i < 300; i++)
+		assert_non_null(h[i] = zs_malloc(p, 0, 4096)); /* stored whole: a page each */
+	zs_worker_migrate_owed(p);
+	*pages = atomic_load(&p->pages_taken);
+	*batches = p->batches;
+	struct zs_counts *n = zs_cpu_counts(p, p->nr_threads);
+	*tried = n->migrations + n->migrate_backoffs;
+	for (unsigned i = 0; i < 300; i++)
+		zs_free(p, 0, h[i]);
+	zs_pinbit_ops.destroy(p);
+}
+
+static void test_migration_by_pressure(void **state)
+{
+	(void)state;
+	uint64_t pages, batches, tried;
+	pressure_batches("32", &pages, &batches, &tried);
+	assert_int_equal(pages, 300);
+	assert_int_equal(batches, pages / 32);
+	assert_int_equal(tried, batches * 2);
+	pressure_batches("0", &pages, &batches, &tried);
+	assert_int_equal(pages, 0); /* not even counted */
+	assert_int_equal(batches, 0);
+	assert_int_equal(tried, 0);
+}
+
 /* ---- a mapping held between two ops blocks no one ---------------------------- */
 
 /*
@@ -305,8 +347,10 @@ static int op_here(const struct mmr_engine_ops *ops, void *ctx, unsigned op, str
  */
 static void parked_mapping(const struct mmr_engine_ops *ops)
 {
-	const char *keys[] = {"interval_us", "migrate_pages", "zone_mb"}, *vals[] = {"1000000", "16", "16"};
-	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .nopts = 3, .keys = keys, .values = vals};
+	/* pressure_pages 0: a worker pass migrates too, so the pass below meets the parked mapping. */
+	const char *keys[] = {"interval_us", "migrate_pages", "zone_mb", "pressure_pages"};
+	const char *vals[] = {"1000000", "16", "16", "0"};
+	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .nopts = 4, .keys = keys, .values = vals};
 	struct mmr_error err = {{0}};
 	struct zs_pool *p = ops->create(&env, &err);
 	assert_non_null(p);
@@ -458,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_lock_order_check),
 		cmocka_unit_test(test_pinbit_concurrent),
 		cmocka_unit_test(test_migrate_lock_concurrent),
+		cmocka_unit_test(test_migration_by_pressure),
 		cmocka_unit_test(test_pinbit_parked_mapping),
 		cmocka_unit_test(test_migrate_lock_parked_mapping),
 		cmocka_unit_test(test_outcomes),
