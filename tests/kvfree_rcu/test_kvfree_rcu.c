@@ -179,6 +179,14 @@ static void *writer_main(void *p)
 	for (unsigned i = 0; i < ITERS + SLOTS; i++) {
 		if (i % 64 == 0)
 			sched_yield(); /* let the reader in between, even where calls do not wait */
+		/*
+		 * Before emptying the slots, wait for the reader to have read one:
+		 * on a loaded machine (under TSan, with the engine's own reader
+		 * thread beside it) the reader could otherwise sleep through
+		 * every write and check nothing.
+		 */
+		while (i == ITERS && !atomic_load(&s->reads))
+			sched_yield();
 		unsigned k = i % SLOTS;
 		uint64_t *nw = i < ITERS ? obj_new(t) : NULL;
 		uint64_t *old = atomic_exchange_explicit(&s->slot[a->tid][k], nw, memory_order_acq_rel);
