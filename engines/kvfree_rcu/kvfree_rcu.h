@@ -188,6 +188,7 @@ struct kr_readers {
 	bool inited;
 	struct kr_reader *r;
 	atomic_ullong sections;               /* sections ended */
+	atomic_ullong section_ns_total;       /* their length as slept, wall time */
 	atomic_uint others;                   /* the engine's other workers running: readers outlast them */
 };
 

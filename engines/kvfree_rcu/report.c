@@ -109,6 +109,9 @@ void kr_engine_report(void *engine, const struct mmr_report *r)
 	uint64_t sc = load(&n->sync_calls);
 	r->f64(r->ctx, "synchronize_rcu_ns_mean", sc ? (double)load(&n->sync_ns_total) / (double)sc : 0.0);
 	r->f64(r->ctx, "synchronize_rcu_ms_total", (double)load(&n->sync_ns_total) / 1e6);
+	uint64_t sections = load(&e->readers.sections);
+	r->f64(r->ctx, "reader_section_ns_mean",
+	       sections ? (double)load(&e->readers.section_ns_total) / (double)sections : 0.0);
 	r->f64(r->ctx, "fallback_rcu_head_per_1000", per_1000(t.fb_head, t.calls));
 	r->f64(r->ctx, "fallback_sync_per_1000", per_1000(t.fb_sync, t.calls));
 	r->f64(r->ctx, "fallbacks_per_1000", per_1000(t.fb_head + t.fb_sync, t.calls));
