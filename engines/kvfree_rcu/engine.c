@@ -52,7 +52,7 @@ const struct mmr_engine_param kr_params[] = {
 	MMR_COST("reader_ns", "100000",
 		 "an RCU reader's read-side section, ns; a grace period waits 1 to 2 of them; 0: no readers", "rcu_gp_ns",
 		 "membarrier(MEMBARRIER_CMD_GLOBAL), the kernel's synchronize_rcu(), timed on the reference machine: "
-		 "0.04-0.22 ms (once 6.9 ms) in issue 17's survey; 5-33 us when it expedites (BENCHMARKS.md)",
+		 "0.04-0.22 ms (once 6.9 ms) in a quick test before the readers; 5-92 us expedited (BENCHMARKS.md)",
 		 5000, 10000000),
 	MMR_OPTION("readers", "1", "reader threads (up to 64); a grace period waits for the slowest; 0: none, as before readers"),
 	MMR_OPTION("reader_jitter_pct", "0", "a section lasts reader_ns plus up to this percent more, drawn uniformly; 0: exactly reader_ns"),
