@@ -28,6 +28,8 @@ const struct mmr_engine_outcome kr_outcomes[] = {
 	 .help = "block pages got"},
 	{.key = "objects_freed", .unit = "objects", .better = MMR_BETTER_NEITHER,
 	 .help = "objects freed after their grace period by the end of the run"},
+	{.key = "synchronize_rcu_calls", .unit = "grace periods", .better = MMR_BETTER_NEITHER,
+	 .help = "synchronize_rcu() waits for the readers: a monitor's batch, a headless fallback, kvfree-rcu-sync's call"},
 	{0},
 };
 
@@ -43,8 +45,45 @@ const struct mmr_engine_param kr_params[] = {
 	MMR_OPTION("pool_low", "50", "kvfree-rcu-pool: the watermark; below it the refill worker fills the pool"),
 	MMR_OPTION("pool_trim_ms", "1000", "kvfree-rcu-pool: a pool not taken from this long (trace time) is trimmed to pool_low"),
 	MMR_OPTION("poison", "0", "1: write 0x6b over an object before freeing it (use-after-free shows)"),
+	/*
+	 * The readers (readers.c): a grace period lasts one to two sections,
+	 * so the kernel's measured grace period is the section's length.
+	 */
+	MMR_COST("reader_ns", "100000",
+		 "an RCU reader's read-side section, ns; a grace period waits 1 to 2 of them; 0: no readers", "rcu_gp_ns",
+		 "membarrier(MEMBARRIER_CMD_GLOBAL), the kernel's synchronize_rcu(), timed on the reference machine: "
+		 "0.04-0.22 ms (once 6.9 ms) in a quick test before the readers; 5-92 us expedited (BENCHMARKS.md)",
+		 5000, 10000000),
+	MMR_OPTION("readers", "1", "reader threads (up to 64); a grace period waits for the slowest; 0: none, as before readers"),
+	MMR_OPTION("reader_jitter_pct", "0", "a section lasts reader_ns plus up to this percent more, drawn uniformly; 0: exactly reader_ns"),
+	MMR_OPTION("reader_gap_ns", "0", "a reader's pause outside any section between two, ns; 0: back to back"),
 	{0},
 };
+
+/* The readers' options into E (readers.c).  0, or -1 with ERR. */
+static int read_reader_opts(struct kr_engine *e, const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	uint64_t n, len, jitter, gap;
+	if (mmr_engine_param_u64(env, kr_params, "reader_ns", &len, err) ||
+	    mmr_engine_param_u64(env, kr_params, "readers", &n, err) ||
+	    mmr_engine_param_u64(env, kr_params, "reader_jitter_pct", &jitter, err) ||
+	    mmr_engine_param_u64(env, kr_params, "reader_gap_ns", &gap, err))
+		return -1;
+	/* Up to 1 s each: a longer section would hold a run's end (the runner stops readers between sections). */
+	const char *bad = n > KR_READERS_MAX ? "readers up to 64"
+		: len > 1000000000u ? "reader_ns up to 1000000000"
+		: jitter > 1000 ? "reader_jitter_pct up to 1000"
+		: gap > 1000000000u ? "reader_gap_ns up to 1000000000" : NULL;
+	if (bad) {
+		snprintf(err->msg, sizeof(err->msg), "kvfree_rcu: %s", bad);
+		return -1;
+	}
+	e->readers.n = len ? (unsigned)n : 0; /* a section of 0 ns: no readers, not readers spinning */
+	e->readers.len_ns = len;
+	e->readers.jitter_ns = len * jitter / 100;
+	e->readers.gap_ns = gap;
+	return 0;
+}
 
 /* The options into E and CFG; -1 with ERR for a value out of range. */
 static int read_opts(struct kr_engine *e, struct mmr_zone_cfg *cfg, const struct mmr_engine_env *env,
@@ -129,7 +168,7 @@ void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *
 	}
 	e->v = v;
 	e->ncpu = env->threads ? env->threads : 1;
-	if (read_opts(e, &cfg, env, err)) {
+	if (read_opts(e, &cfg, env, err) || read_reader_opts(e, env, err)) {
 		free(e);
 		return NULL;
 	}
@@ -138,9 +177,11 @@ void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *
 	if (e->cpus)
 		memset(e->cpus, 0, e->ncpu * sizeof(*e->cpus));
 	err->msg[0] = '\0';
-	if (!e->cpus || !(e->zone = mmr_zone_create(&cfg, err)) || init_cpus(e) || init_timers(e, env, err)) {
+	if (!e->cpus || !(e->zone = mmr_zone_create(&cfg, err)) || init_cpus(e) || init_timers(e, env, err) ||
+	    kr_readers_init(&e->readers, e->readers.n)) {
 		if (!err->msg[0])
 			snprintf(err->msg, sizeof(err->msg), "kvfree_rcu: out of memory");
+		kr_readers_fini(&e->readers);
 		fini_timers(e);
 		if (e->zone)
 			mmr_zone_destroy(e->zone);
@@ -170,6 +211,7 @@ void kr_engine_destroy(void *engine)
 		pthread_mutex_destroy(&c->on_cpu);
 	}
 	fini_timers(e);
+	kr_readers_fini(&e->readers);
 	mmr_zone_destroy(e->zone);
 	free(e->cpus);
 	free(e);
@@ -271,7 +313,5 @@ void kr_note_gp(struct kr_engine *e, uint64_t gp)
 
 void kr_synchronize_counted(struct kr_engine *e)
 {
-	uint64_t t0 = mmr_now_ns();
-	kr_rcu_synchronize();
-	kr_note_gp(e, mmr_now_ns() - t0);
+	kr_note_gp(e, kr_synchronize(e));
 }

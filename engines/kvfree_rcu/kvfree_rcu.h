@@ -19,6 +19,9 @@
  * - when no block page can be had, the two-argument form links the
  *   object's rcu_head; the one-argument form calls synchronize_rcu() and
  *   frees the object itself, blocking the caller;
+ * - grace periods wait for readers: the engine's last workers run RCU
+ *   read-side sections of reader_ns, and the model's synchronize_rcu()
+ *   lasts one to two of them (readers.c);
  * - the variants differ in one thing, where a block page comes from and
  *   where it goes after the grace period (struct kr_variant, one
  *   variant_*.c each); the baselines (callrcu, sync) replace the whole
@@ -157,11 +160,49 @@ struct kr_counts {
 	atomic_ullong pool_pages, pool_pages_peak;
 	atomic_ullong freed, live_bytes;
 	atomic_ullong gp_batches, gp_ns_total, gp_ns_max; /* hand-off to reclaim, per batch */
+	atomic_ullong sync_calls, sync_ns_total, sync_ns_max; /* every wait in kr_synchronize (readers.c) */
 	atomic_ullong refills, refill_pages, trims, trimmed_pages, early_flushes;
 	atomic_ullong baseline_calls, baseline_headless; /* callrcu and sync count here */
 };
 
 #define KR_SAMPLES 16
+
+/* ---- readers.c: RCU readers, and the grace period that waits for them ---- */
+
+/* Reader threads an engine may run: one per CPU of a large machine is more than a model needs. */
+#define KR_READERS_MAX 64
+
+/* One reader thread; seq and running under kr_readers.mu. */
+struct kr_reader {
+	uint64_t seq;  /* sections begun */
+	bool running;  /* between its start and its stop: grace periods wait for it */
+	uint64_t rng;  /* its own xorshift state, for the section lengths */
+};
+
+struct kr_readers {
+	unsigned n;                           /* reader threads; 0: none (grace periods as bare liburcu) */
+	uint64_t len_ns, jitter_ns, gap_ns;   /* a section lasts len_ns + U[0, jitter_ns]; gap_ns between */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;                    /* a section begun, or a reader started or stopped */
+	unsigned waiters;                     /* grace periods waiting for sections to begin */
+	bool inited;
+	struct kr_reader *r;
+	atomic_ullong sections;               /* sections ended */
+	atomic_ullong section_ns_total;       /* their length as slept, wall time */
+	atomic_uint others;                   /* the engine's other workers running: readers outlast them */
+};
+
+/* RD with N readers (their lengths set by the caller).  0, or -1 when out of memory. */
+int kr_readers_init(struct kr_readers *rd, unsigned n);
+void kr_readers_fini(struct kr_readers *rd);
+/* Reader I's worker body: sections until *STOP. */
+void kr_reader_run(struct kr_engine *e, unsigned i, const atomic_bool *stop);
+/*
+ * The model's synchronize_rcu(): wait until every running reader has
+ * begun a section since the call, then for a grace period.  Counted in
+ * sync_calls and sync_ns_*; returns its length in ns.
+ */
+uint64_t kr_synchronize(struct kr_engine *e);
 
 struct kr_engine {
 	const struct kr_variant *v;
@@ -183,6 +224,7 @@ struct kr_engine {
 	uint64_t samples[KR_SAMPLES];
 	unsigned nsamples;
 	uint64_t sample_ns, next_sample_ns, start_ns;
+	struct kr_readers readers;
 	struct kr_counts n;
 };
 
@@ -217,7 +259,7 @@ void kr_cpu_page_free(struct kr_engine *e, unsigned cpu, uint64_t pfn);
 void kr_refill_request(struct kr_engine *e, unsigned cpu);
 /* Count a grace period of GP ns in E's figures (gp_batches, gp_ns_total, gp_ns_max). */
 void kr_note_gp(struct kr_engine *e, uint64_t gp);
-/* kr_rcu_synchronize, timed and counted with kr_note_gp. */
+/* kr_synchronize (readers.c), its length also counted with kr_note_gp. */
 void kr_synchronize_counted(struct kr_engine *e);
 
 /* ---- queue.c ------------------------------------------------------------- */

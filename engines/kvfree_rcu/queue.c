@@ -23,7 +23,8 @@
  * period's length is measured where it is waited for, and one batch per
  * CPU is in flight at a time (the kernel allowed two, KFREE_N_BATCHES).
  *
- * Worker ncpu, for the variants that have one, is the refill worker.
+ * Worker ncpu, for the variants that have one, is the refill worker;
+ * the readers (readers.c) come after every other worker.
  */
 #include "kvfree_rcu.h"
 
@@ -101,7 +102,7 @@ void kr_kvfree(struct kr_thread *t, void *obj, bool headless, uint64_t ts)
 	if (kick)
 		mmr_ttimer_kick(&e->monitors[t->cpu]);
 	if (!queued) {
-		kr_rcu_synchronize();
+		kr_synchronize(e); /* the one-argument fallback: this caller waits for the readers */
 		kr_obj_free(e, obj);
 	}
 }
@@ -175,12 +176,18 @@ void kr_drain_all(struct kr_engine *e)
 			;
 }
 
-unsigned kr_engine_workers(void *engine)
+/* The workers before the readers: the monitors and the refill worker. */
+static unsigned first_reader(const struct kr_engine *e)
 {
-	struct kr_engine *e = engine;
 	if (e->v->call)
 		return 1; /* the baselines keep a monitor for the samples only */
 	return e->ncpu + (e->v->refill ? 1 : 0);
+}
+
+unsigned kr_engine_workers(void *engine)
+{
+	struct kr_engine *e = engine;
+	return first_reader(e) + e->readers.n;
 }
 
 /* The refill worker: a round whenever a CPU asks, and every tick of trace time (the pool's trims). */
@@ -216,11 +223,18 @@ static void monitor(struct kr_engine *e, unsigned idx, const atomic_bool *stop)
 void kr_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
 {
 	struct kr_engine *e = engine;
+	if (idx >= first_reader(e)) {
+		kr_reader_run(e, idx - first_reader(e), stop);
+		return;
+	}
+	/* Running: the readers go on past the stop until it returns (readers.c). */
+	atomic_fetch_add_explicit(&e->readers.others, 1, memory_order_relaxed);
 	kr_rcu_register();
 	if (idx == e->ncpu || (e->v->call && idx > 0)) {
 		if (e->v->refill)
 			refill_worker(e, stop);
 		kr_rcu_unregister();
+		atomic_fetch_sub_explicit(&e->readers.others, 1, memory_order_relaxed);
 		return;
 	}
 	monitor(e, idx, stop);
@@ -231,4 +245,5 @@ void kr_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
 	else
 		kr_wait_reclaimed(e); /* callrcu: every queued callback has run */
 	kr_rcu_unregister();
+	atomic_fetch_sub_explicit(&e->readers.others, 1, memory_order_relaxed);
 }

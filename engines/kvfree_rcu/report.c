@@ -3,7 +3,8 @@
  * report.c - what a kvfree_rcu engine says after a run: calls and the
  * fallbacks they took (also per 1000 calls), block and pool pages,
  * objects waiting for a grace period (peak and samples over time), the
- * time from hand-off to reclaim, and the zone's figures.
+ * time from hand-off to reclaim, the model's synchronize_rcu() calls and
+ * their length with the readers they waited for, and the zone's figures.
  */
 #include "kvfree_rcu.h"
 
@@ -97,11 +98,20 @@ void kr_engine_report(void *engine, const struct mmr_report *r)
 		{"trimmed_pages", load(&n->trimmed_pages)}, {"early_flushes", load(&n->early_flushes)},
 		{"block_capacity", KR_BLOCK_MAX}, {"drain_ms", e->drain_ns / 1000000},
 		{"waiting_sample_ms", e->sample_ns / 1000000}, {"waiting_samples", e->nsamples},
+		{"synchronize_rcu_calls", load(&n->sync_calls)}, {"synchronize_rcu_ns_max", load(&n->sync_ns_max)},
+		{"readers", e->readers.n}, {"reader_ns", e->readers.len_ns},
+		{"reader_sections", load(&e->readers.sections)},
 	};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
 		r->u64(r->ctx, u[i].key, u[i].v);
 	uint64_t b = load(&n->gp_batches);
 	r->f64(r->ctx, "gp_ns_mean", b ? (double)load(&n->gp_ns_total) / (double)b : 0.0);
+	uint64_t sc = load(&n->sync_calls);
+	r->f64(r->ctx, "synchronize_rcu_ns_mean", sc ? (double)load(&n->sync_ns_total) / (double)sc : 0.0);
+	r->f64(r->ctx, "synchronize_rcu_ms_total", (double)load(&n->sync_ns_total) / 1e6);
+	uint64_t sections = load(&e->readers.sections);
+	r->f64(r->ctx, "reader_section_ns_mean",
+	       sections ? (double)load(&e->readers.section_ns_total) / (double)sections : 0.0);
 	r->f64(r->ctx, "fallback_rcu_head_per_1000", per_1000(t.fb_head, t.calls));
 	r->f64(r->ctx, "fallback_sync_per_1000", per_1000(t.fb_sync, t.calls));
 	r->f64(r->ctx, "fallbacks_per_1000", per_1000(t.fb_head + t.fb_sync, t.calls));

@@ -20,4 +20,7 @@ int cal_pages(struct mmr_profile *p, bool quick, struct mmr_error *err);
 /* threads.c: TLB shootdown, cache-line transfer, futex wake, wake-up and context switch into P.  0, or -1. */
 int cal_threads(struct mmr_profile *p, bool quick, struct mmr_error *err);
 
+/* rcu_gp.c: the kernel's grace period (membarrier(MEMBARRIER_CMD_GLOBAL)) into P.  Never fails. */
+void cal_rcu_gp(struct mmr_profile *p, bool quick);
+
 #endif /* CAL_INTERNAL_H */

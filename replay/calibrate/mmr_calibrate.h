@@ -32,6 +32,12 @@ enum mmr_cal_key {
 	MMR_CAL_FUTEX_WAKE,   /* "futex_wake_ns": the FUTEX_WAKE call that wakes one waiter */
 	MMR_CAL_WAKEUP,       /* "wakeup_ns": from a wake on one CPU to the waiter running on another */
 	MMR_CAL_CTX_SWITCH,   /* "ctx_switch_ns": one switch between two threads on one CPU */
+	/*
+	 * "rcu_gp_ns": the running kernel's own synchronize_rcu(), timed
+	 * through membarrier(MEMBARRIER_CMD_GLOBAL).  Last, and optional in a
+	 * profile: profiles written before it existed still load without it.
+	 */
+	MMR_CAL_RCU_GP,
 	MMR_CAL_COUNT
 };
 
@@ -58,6 +64,12 @@ struct mmr_profile {
 	char path[1024];      /* where it was read from or written to; "" when neither */
 	char kernel[128], cpu_model[256], hostname[256], created[32];
 	unsigned online_cpus;
+	/*
+	 * /sys/kernel/rcu_expedited when rcu_gp_ns was taken: 1, the kernel
+	 * expedites every synchronize_rcu() (tens of us instead of ms); 0, it
+	 * does not; -1, unknown (not readable, or an older profile).
+	 */
+	int rcu_expedited;
 	struct mmr_cal_value v[MMR_CAL_COUNT];
 };
 
@@ -87,7 +99,10 @@ int mmr_profile_write(const struct mmr_profile *p, const char *path, struct mmr_
 /*
  * Read PATH into P.  Returns 0; 1 when there is no such file; -1 with ERR
  * when it is not a profile: not JSON, a measurement missing (named), a
- * value not positive.
+ * value not positive.  A measurement added after profiles were first
+ * written (rcu_gp_ns) may be missing: it reads as not measured, its
+ * why saying the profile predates it, and the costs that take it keep
+ * their defaults.
  */
 int mmr_profile_read(struct mmr_profile *p, const char *path, struct mmr_error *err);
 

@@ -4,7 +4,10 @@
  * profile lives, and its JSON (docs/calibrate.md).  A profile from
  * another machine, or one missing a measurement, is no basis for a
  * replay's costs: the reader says which key is missing, and the replay
- * says which machine the profile came from.
+ * says which machine the profile came from.  The one exception is a
+ * measurement added after profiles were first written (rcu_gp_ns): a
+ * profile from before it still loads, with that measurement not taken
+ * and why, so the costs that take it fall back to their cited defaults.
  */
 
 #include <errno.h>
@@ -34,7 +37,11 @@ static const struct {
 	[MMR_CAL_FUTEX_WAKE] = {"futex_wake_ns", "the FUTEX_WAKE call that wakes a sleeping thread, on the waker's side"},
 	[MMR_CAL_WAKEUP] = {"wakeup_ns", "futex ping-pong between threads on two CPUs: from a wake to the other thread running"},
 	[MMR_CAL_CTX_SWITCH] = {"ctx_switch_ns", "futex ping-pong between two threads on one CPU: one switch"},
+	[MMR_CAL_RCU_GP] = {"rcu_gp_ns", "membarrier(MEMBARRIER_CMD_GLOBAL), which the kernel implements as synchronize_rcu(): one grace period of the running kernel"},
 };
+
+/* The first measurement a profile may lack: those from here on came after profiles were first written. */
+#define FIRST_OPTIONAL MMR_CAL_RCU_GP
 
 const char *mmr_cal_key_name(unsigned k)
 {
@@ -74,7 +81,10 @@ static int pass(struct mmr_profile *p, bool quick, struct mmr_error *err)
 {
 	for (unsigned k = 0; k < MMR_CAL_COUNT; k++)
 		p->v[k].ns = NAN;
-	return cal_pages(p, quick, err) || cal_threads(p, quick, err) ? -1 : 0;
+	if (cal_pages(p, quick, err) || cal_threads(p, quick, err))
+		return -1;
+	cal_rcu_gp(p, quick);
+	return 0;
 }
 
 /*
@@ -129,6 +139,10 @@ char *mmr_profile_json(const struct mmr_profile *p)
 	mmr_json_str(&j, m, "cpu_model", p->cpu_model);
 	mmr_json_str(&j, m, "hostname", p->hostname);
 	mmr_json_u64(&j, m, "online_cpus", p->online_cpus);
+	if (p->rcu_expedited >= 0)
+		mmr_json_bool(&j, m, "rcu_expedited", p->rcu_expedited);
+	else
+		mmr_json_null(&j, m, "rcu_expedited");
 	mmr_json_fixed(&j, root, "tolerance_pct", MMR_CAL_TOLERANCE_PCT, 1);
 	cJSON *ms = mmr_json_obj(&j, root, "measurements");
 	for (unsigned k = 0; k < MMR_CAL_COUNT; k++) {
@@ -208,6 +222,11 @@ static int read_measurements(struct mmr_profile *p, const cJSON *ms, const char 
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(ms, keys[k].name);
 		const cJSON *ns = cJSON_GetObjectItemCaseSensitive(o, "ns");
 		struct mmr_cal_value *v = &p->v[k];
+		if (!o && k >= FIRST_OPTIONAL) {
+			v->ns = NAN;
+			snprintf(v->why, sizeof(v->why), "the profile predates this measurement: run mmreplay calibrate again");
+			continue;
+		}
 		if (!cJSON_IsObject(o) || !(cJSON_IsNumber(ns) || cJSON_IsNull(ns))) {
 			snprintf(err->msg, sizeof(err->msg),
 				 "%.400s: no measurement '%s': the profile is older than this mmreplay or was edited: run "
@@ -257,6 +276,8 @@ int mmr_profile_read(struct mmr_profile *p, const char *path, struct mmr_error *
 	str_of(p->created, sizeof(p->created), d, "created");
 	const cJSON *cpus = cJSON_GetObjectItemCaseSensitive(m, "online_cpus");
 	p->online_cpus = cJSON_IsNumber(cpus) && cpus->valuedouble >= 1 ? (unsigned)cpus->valuedouble : 0;
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(m, "rcu_expedited");
+	p->rcu_expedited = cJSON_IsBool(exp) ? cJSON_IsTrue(exp) : -1;
 	int rc = read_measurements(p, cJSON_GetObjectItemCaseSensitive(d, "measurements"), path, err);
 	cJSON_Delete(d);
 	return rc;

@@ -14,6 +14,11 @@
  * - when block pages run out (a tiny zone, an empty pcp list, an empty
  *   pool) the fallbacks are taken and counted, and the refill brings pages
  *   back;
+ * - with readers of reader_ns configured, a grace period lasts at least
+ *   reader_ns: the model's synchronize_rcu(), a monitor's batch, the
+ *   headless fallback and kvfree-rcu-sync's call (a lower bound only:
+ *   sleeps never end early, so it cannot fail by chance); with readers
+ *   off no reader runs and no grace period waits for one;
  * - an object size past the engines' bound fails, its header never wraps;
  * - every declared outcome is in the report, and the fallbacks show there
  *   only when block pages run out (outcome_check.h).
@@ -174,6 +179,14 @@ static void *writer_main(void *p)
 	for (unsigned i = 0; i < ITERS + SLOTS; i++) {
 		if (i % 64 == 0)
 			sched_yield(); /* let the reader in between, even where calls do not wait */
+		/*
+		 * Before emptying the slots, wait for the reader to have read one:
+		 * on a loaded machine (under TSan, with the engine's own reader
+		 * thread beside it) the reader could otherwise sleep through
+		 * every write and check nothing.
+		 */
+		while (i == ITERS && !atomic_load(&s->reads))
+			sched_yield();
 		unsigned k = i % SLOTS;
 		uint64_t *nw = i < ITERS ? obj_new(t) : NULL;
 		uint64_t *old = atomic_exchange_explicit(&s->slot[a->tid][k], nw, memory_order_acq_rel);
@@ -444,6 +457,140 @@ static void test_fallback_pool_empty(void **state)
 	finish(e, t, n);
 }
 
+/* ---- grace periods wait for the readers ------------------------------------------- */
+
+/* A section long enough that nothing else in a grace period comes near it. */
+#define READER_NS 20000000ull
+
+/* Until every reader of E runs (the worker threads have reached their loops). */
+static void wait_readers_running(struct kr_engine *e)
+{
+	struct timespec ms = {0, 1000000};
+	for (;;) {
+		unsigned running = 0;
+		pthread_mutex_lock(&e->readers.mu);
+		for (unsigned i = 0; i < e->readers.n; i++)
+			running += e->readers.r[i].running;
+		pthread_mutex_unlock(&e->readers.mu);
+		if (running == e->readers.n)
+			return;
+		nanosleep(&ms, NULL);
+	}
+}
+
+/* OPS's engine on one thread with one reader of READER_NS and its workers running. */
+static struct kr_engine *with_readers(const struct mmr_engine_ops *ops, struct workers *w, struct kr_thread **t)
+{
+	static const char *const kv[] = {"readers", "1", "reader_ns", "20000000", "drain_ms", "60000", NULL};
+	struct kr_engine *e = make(ops, 1, kv);
+	assert_int_equal(e->readers.n, 1);
+	*t = kr_engine_thread_init(e, 0);
+	workers_start(w, ops, e);
+	wait_readers_running(e);
+	return e;
+}
+
+/*
+ * Half a section: a grace period that starts now finds the reader midway,
+ * where liburcu alone would wait only for the rest of its section (a
+ * grace period begun at a section's boundary waits for a whole one even
+ * so, which would hide a model that does not wait for the next section).
+ */
+static void midway(void)
+{
+	struct timespec half = {0, (long)(READER_NS / 2)};
+	nanosleep(&half, NULL);
+}
+
+/* kvfree_rcu(OBJ) on T, HEADLESS or not, begun midway through a section; how long the call took, ns. */
+static uint64_t timed_kvfree(struct kr_thread *t, bool headless)
+{
+	void *obj = obj_new(t);
+	midway();
+	uint64_t t0 = mmr_now_ns();
+	kr_kvfree(t, obj, headless, mmr_tclock_now(NULL));
+	return mmr_now_ns() - t0;
+}
+
+/*
+ * With one reader of READER_NS: the model's synchronize_rcu() lasts at
+ * least that; so does lockless's headless fallback (its pcp list starts
+ * empty, so the first call has no block page) and the batch the monitor
+ * drains when the workers stop (gp_ns_max); the report shows the waits.
+ */
+static void test_gp_waits_for_readers_block(void **state)
+{
+	(void)state;
+	struct workers w;
+	struct kr_thread *t;
+	struct kr_engine *e = with_readers(&kr_lockless_ops, &w, &t);
+	midway();
+	uint64_t t0 = mmr_now_ns();
+	assert_true(kr_synchronize(e) >= READER_NS);
+	assert_true(mmr_now_ns() - t0 >= READER_NS);
+	assert_true(timed_kvfree(t, true) >= READER_NS);
+	assert_int_equal(kr_cpu_totals(e).fb_sync, 1);
+	/* Queued, not waited for; the monitor's drain at the stop waits, the reader still running. */
+	kr_kvfree(t, obj_new(t), false, mmr_tclock_now(NULL));
+	midway();
+	workers_stop(&w);
+	assert_int_equal(atomic_load(&e->n.gp_batches), 1);
+	assert_true(atomic_load(&e->n.gp_ns_max) >= READER_NS);
+	struct oc_report r = {0};
+	oc_take_checked(&r, &kr_lockless_ops, e);
+	assert_int_equal(oc_value(&r, "synchronize_rcu_calls"), 3);
+	assert_true(oc_value(&r, "synchronize_rcu_ns_max") >= READER_NS);
+	assert_true(oc_value(&r, "reader_sections") >= 1);
+	assert_int_equal(oc_value(&r, "readers"), 1);
+	finish(e, t, 2);
+}
+
+/* kvfree-rcu-sync: every call waits for a grace period, so for the reader's section. */
+static void test_gp_waits_for_readers_sync(void **state)
+{
+	(void)state;
+	struct workers w;
+	struct kr_thread *t;
+	struct kr_engine *e = with_readers(&kr_sync_ops, &w, &t);
+	assert_true(timed_kvfree(t, true) >= READER_NS);
+	assert_true(timed_kvfree(t, false) >= READER_NS);
+	workers_stop(&w);
+	assert_int_equal(atomic_load(&e->n.sync_calls), 2);
+	assert_true(atomic_load(&e->n.sync_ns_max) >= READER_NS);
+	finish(e, t, 2);
+}
+
+/*
+ * Readers off, as before there were any: readers=0, or a section of 0 ns.
+ * No reader worker starts, and a grace period waits for none (it counts
+ * no reader section), without a bound on its length.
+ */
+static void test_gp_readers_off(void **state)
+{
+	(void)state;
+	static const char *const none[] = {"readers", "0", "reader_ns", "1000000000", NULL};
+	static const char *const zero[] = {"readers", "4", "reader_ns", "0", NULL};
+	static const char *const on[] = {"readers", "4", NULL};
+	const char *const *const kvs[] = {none, zero};
+	for (size_t k = 0; k < 2; k++) {
+		struct workers w;
+		struct kr_engine *e = make(&kr_sync_ops, 1, kvs[k]);
+		struct kr_thread *t = kr_engine_thread_init(e, 0);
+		assert_int_equal(e->readers.n, 0);
+		workers_start(&w, &kr_sync_ops, e);
+		assert_int_equal(w.n, 1); /* the baseline's sample monitor alone */
+		timed_kvfree(t, true);
+		workers_stop(&w);
+		assert_int_equal(atomic_load(&e->n.sync_calls), 1);
+		assert_int_equal(atomic_load(&e->readers.sections), 0);
+		finish(e, t, 1);
+	}
+	/* The readers come after every other worker. */
+	struct kr_engine *e = make(&kr_pool_ops, 2, on);
+	assert_int_equal(kr_pool_ops.workers(e), 2 + 1 + 4);
+	kr_engine_destroy(e);
+}
+
 /* ---- outcomes: through the engine's ops, as a replay calls them ---------------------- */
 
 /* N objects allocated and kvfree_rcu()'d through OPS on T, every fourth headless. */
@@ -561,6 +708,9 @@ int main(void)
 		cmocka_unit_test(test_fallback_nowait_tiny_zone),
 		cmocka_unit_test(test_fallback_lockless_refill),
 		cmocka_unit_test(test_fallback_pool_empty),
+		cmocka_unit_test(test_gp_waits_for_readers_block),
+		cmocka_unit_test(test_gp_waits_for_readers_sync),
+		cmocka_unit_test(test_gp_readers_off),
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_sizes_past_the_bound),

@@ -5,7 +5,9 @@
  * marked; a quick calibration gives a positive figure for everything this
  * machine can measure and writes them to a profile that reads back the
  * same; a profile missing a measurement, or with a value that is no time,
- * is refused naming the key; a replay takes a cost from the profile, says
+ * is refused naming the key, except the kernel's grace period (rcu_gp_ns),
+ * added later: a profile from before it loads, that figure not measured
+ * and saying why; a replay takes a cost from the profile, says
  * so, and refuses an engine whose cost names no measurement.
  *
  * No figure is asserted beyond being positive: timings are the machine's
@@ -73,12 +75,15 @@ static void test_quick_profile_round_trip(void **state)
 	for (unsigned k = 0; k < MMR_CAL_COUNT; k++) {
 		if (p.online_cpus < 2 && p.v[k].why[0])
 			continue; /* a cross-CPU measurement on one CPU: not taken, and it says why */
+		if (k == MMR_CAL_RCU_GP && p.v[k].why[0])
+			continue; /* membarrier(GLOBAL) refused (nohz_full): not taken, and it says why */
 		if (!(p.v[k].ns > 0 && p.v[k].ns < 1e9))
 			fail_msg("%s: %g ns", mmr_cal_key_name(k), p.v[k].ns);
 	}
 	assert_int_equal(mmr_profile_write(&p, path, &err), 0);
 	assert_int_equal(mmr_profile_read(&q, path, &err), 0);
 	assert_string_equal(q.hostname, p.hostname);
+	assert_int_equal(q.rcu_expedited, p.rcu_expedited);
 	for (unsigned k = 0; k < MMR_CAL_COUNT; k++)
 		if (isfinite(p.v[k].ns))
 			assert_true(fabs(q.v[k].ns - p.v[k].ns) <= 0.05 + 1e-9); /* one decimal in the file */
@@ -117,6 +122,42 @@ static void test_bad_profiles(void **state)
 				      mmr_cal_key_name(k), k == MMR_CAL_TLB_SHOOTDOWN ? "-5" : "100");
 	snprintf(text + n, sizeof(text) - n, "}}");
 	expect_bad_profile(text, "measurement 'tlb_shootdown_ns' is -5 ns: not a time between 0 and 1 s");
+}
+
+/*
+ * A profile written before rcu_gp_ns existed (every other measurement,
+ * no rcu_expedited) loads: rcu_gp_ns not measured, saying the profile
+ * predates it, the others as written.  Any other measurement missing is
+ * still refused (test_bad_profiles).
+ */
+static void test_profile_before_rcu_gp(void **state)
+{
+	(void)state;
+	char text[2048];
+	size_t n = (size_t)snprintf(text, sizeof(text), "{\"mmreplay_profile\": 1, \"machine\": {\"online_cpus\": 2}, "
+					"\"measurements\": {");
+	for (unsigned k = 0; k < MMR_CAL_RCU_GP; k++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"%s\": {\"ns\": %u}", k ? ", " : "",
+				      mmr_cal_key_name(k), 100 + k);
+	snprintf(text + n, sizeof(text) - n, "}}");
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	struct mmr_profile p;
+	struct mmr_error err = {{0}};
+	if (mmr_profile_read(&p, path, &err))
+		fail_msg("%s", err.msg);
+	for (unsigned k = 0; k < MMR_CAL_RCU_GP; k++)
+		assert_true(p.v[k].ns == 100 + k);
+	assert_true(isnan(p.v[MMR_CAL_RCU_GP].ns));
+	assert_non_null(strstr(p.v[MMR_CAL_RCU_GP].why, "the profile predates this measurement"));
+	assert_int_equal(p.rcu_expedited, -1);
+	/* Written again, it says the figure is missing and why. */
+	char *json = mmr_profile_json(&p);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "the profile predates this measurement"));
+	free(json);
 }
 
 /* ---- a replay takes its costs from the profile --------------------------------------------- */
@@ -235,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_rounds),
 		cmocka_unit_test(test_quick_profile_round_trip),
 		cmocka_unit_test(test_bad_profiles),
+		cmocka_unit_test(test_profile_before_rcu_gp),
 		cmocka_unit_test(test_costs_from_profile),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
