@@ -4,10 +4,11 @@
  * does: under vmap_purge_lock, decay the pools (the decayed areas merged
  * with each other before free_vmap_area_lock, as decay_va_pool_node
  * does), take every node's lazy list, flush the TLB once for all of them,
- * then hand each node's areas to its pools or back to the free space (one
- * by one under the lock, as purge_vmap_node's reclaim_list_global does).  When the lazy pages are
- * several times the limit, helper workers purge some nodes in parallel
- * (one helper per lazy_max_pages beyond the first, at most one per node).
+ * then hand each node's areas to its pools or back to the free space
+ * (one by one under the lock, as purge_vmap_node's reclaim_list_global
+ * does).  When the lazy pages are several times the limit, helper
+ * workers purge some nodes in parallel (one helper per lazy_max_pages
+ * beyond the first, at most one per node).
  *
  * The workqueue is modelled with a mutex and condition variable of our
  * own: it is machinery, not one of the kernel locks under study, so it
