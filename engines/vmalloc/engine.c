@@ -8,10 +8,11 @@
  * CPU's node), else takes the lowest fit from the free space under
  * free_vmap_area_lock; when nothing fits it purges everything, pools
  * included, and tries once more, as the kernel does before it fails.
- * The area joins the busy list of the node its address falls in.  A free
- * takes it off that list and puts it on a lazy list: the node it was
- * asked from when it has one, else its address's node.  Its address stays
- * taken until a purge.
+ * The area joins the busy list of the node its address falls in; then,
+ * outside every vmap lock, it takes its pages and maps them (pages.c).  A
+ * free takes it off that list, unmaps it and puts it on a lazy list: the
+ * node it was asked from when it has one, else its address's node; then
+ * its pages go back.  Its address stays taken until a purge.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,10 @@ const struct mmr_engine_outcome vm_outcomes[] = {
 	 .help = "allocations that found no room, purged every lazy area and searched again"},
 	{.key = "purges", .unit = "purges", .better = MMR_BETTER_NEITHER, .help = "purges of the lazy areas"},
 	{.key = "areas_purged", .unit = "areas", .better = MMR_BETTER_NEITHER, .help = "areas the purges gave back"},
+	{.key = "pages_allocated", .unit = "pages", .better = MMR_BETTER_NEITHER, .op = "alloc",
+	 .help = "pages the vmallocs took from the page model (pcp lists, zone->lock), map_ns_per_page each to map"},
+	{.key = "page_failures", .unit = "allocs", .better = MMR_BETTER_FEWER, .op = "alloc",
+	 .help = "vmallocs that failed for want of pages: the zone ran out, or the size passed its pages"},
 	{0},
 };
 
@@ -44,6 +49,14 @@ const struct mmr_engine_param vm_params[] = {
 	MMR_OPTION("zone_pages", "16", "addresses interleave over the nodes in runs of this many pages"),
 	MMR_OPTION("pool_max", "0", "vmalloc-nodes: areas a pool keeps at most; 0: no limit, as the seed patch"),
 	MMR_OPTION("purge_sync", "0", "1: the free that passes lazy_max_pages purges at once itself (repeatable runs); 0: the drain worker does"),
+	MMR_OPTION("pages", "1", "1: a vmalloc takes its pages from the page model and maps them, a vfree unmaps and frees them; 0: the address space only"),
+	MMR_OPTION("ram_pages", "262144", "frames in the zone the pages come from (262144: 1 GiB, the page model's default zone)"),
+	/* The per-page costs dmabuf's vmap charges, from the same measurements (docs/calibrate.md). */
+	MMR_COST("map_ns_per_page", "103", "page-table set-up per page a vmalloc maps (vmap_pages_range), ns",
+		 "pte_map_ns", MMR_REF_MACHINE, 5, 1000),
+	MMR_COST("unmap_ns_per_page", "64",
+		 "page-table teardown per page at vfree, ns (the measurement holds a TLB flush share the kernel leaves to the purge: high)",
+		 "pte_unmap_ns", MMR_REF_MACHINE, 2, 1000),
 	{0},
 };
 
@@ -88,10 +101,11 @@ void vm_list_splice(struct vm_list *to, struct vm_list *from)
 	*from = (struct vm_list){0};
 }
 
-static void free_list(struct vm_list *l)
+void vm_free_list(struct vm_list *l)
 {
 	for (struct vm_area *va = l->head, *next; va; va = next) {
 		next = va->next;
+		free(va->pfn);
 		free(va);
 	}
 	*l = (struct vm_list){0};
@@ -106,24 +120,60 @@ void vm_reclaim(struct vm_engine *e, struct vm_list *to_free)
 	for (struct vm_area *va = to_free->head; va; va = va->next)
 		vs_free(&e->space, va->start, va->end); /* out of memory leaves the range taken: never reused */
 	mmr_spin_unlock(&e->free_lock);
-	free_list(to_free);
+	vm_free_list(to_free);
+}
+
+static int give_back(void *engine, uint64_t start, uint64_t end)
+{
+	struct vm_engine *e = engine;
+	vs_free(&e->space, start, end); /* out of memory leaves the range taken, as in vm_reclaim */
+	return 0;
+}
+
+void vm_reclaim_merged(struct vm_engine *e, struct vm_list *to_free)
+{
+	if (!to_free->head)
+		return;
+	/* decay_va_pool_node's private tree (decay_root): touching areas become one block, no lock held. */
+	struct vs_space merged = {0};
+	for (struct vm_area *va = to_free->head; va; va = va->next)
+		if (vs_free(&merged, va->start, va->end)) {
+			vs_destroy(&merged);
+			vm_reclaim(e, to_free); /* no memory for the tree: one by one under the lock */
+			return;
+		}
+	atomic_fetch_add_explicit(&e->n.decay_merged, to_free->len - merged.blocks, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->n.to_free, to_free->len, memory_order_relaxed);
+	vm_free_list(to_free);
+	/* reclaim_list_global: the lock only while the merged blocks go in. */
+	mmr_spin_lock(&e->free_lock);
+	vs_walk(&merged, give_back, e);
+	mmr_spin_unlock(&e->free_lock);
+	vs_destroy(&merged);
 }
 
 /* The options into E; -1 with ERR for a value out of range. */
 static int read_opts(struct vm_engine *e, const struct mmr_engine_env *env, struct mmr_error *err)
 {
-	uint64_t nodes, lazy, zone, sync;
+	uint64_t nodes, lazy, zone, sync, pages;
 	if (mmr_engine_opt_u64(env, "nodes", 0, &nodes, err) || mmr_engine_opt_u64(env, "lazy_max_pages", 0, &lazy, err) ||
 	    mmr_engine_param_u64(env, vm_params, "flush_ns", &e->flush_ns, err) ||
 	    mmr_engine_opt_u64(env, "zone_pages", 16, &zone, err) || mmr_engine_opt_u64(env, "pool_max", 0, &e->pool_max, err) ||
-	    mmr_engine_opt_u64(env, "purge_sync", 0, &sync, err))
+	    mmr_engine_opt_u64(env, "purge_sync", 0, &sync, err) || mmr_engine_opt_u64(env, "pages", 1, &pages, err) ||
+	    mmr_engine_opt_u64(env, "ram_pages", 262144, &e->ram_pages, err) ||
+	    mmr_engine_param_u64(env, vm_params, "map_ns_per_page", &e->map_ns, err) ||
+	    mmr_engine_param_u64(env, vm_params, "unmap_ns_per_page", &e->unmap_ns, err))
 		return -1;
-	if (nodes > 1024 || zone == 0 || zone > (1u << 20) || e->flush_ns > 1000000000ull || lazy > (1ull << 32) || sync > 1) {
+	if (nodes > 1024 || zone == 0 || zone > (1u << 20) || e->flush_ns > 1000000000ull || lazy > (1ull << 32) || sync > 1 ||
+	    pages > 1 || e->ram_pages < 64 || e->ram_pages > (1u << 24) || e->map_ns > 1000000 || e->unmap_ns > 1000000) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "vmalloc: nodes 0..1024, zone_pages 1..1048576, flush_ns up to 1e9, lazy_max_pages up to 2^32, purge_sync 0 or 1");
+			 "vmalloc: nodes 0..1024, zone_pages 1..1048576, flush_ns up to 1e9, lazy_max_pages up to 2^32, "
+			 "purge_sync and pages 0 or 1, ram_pages 64..16777216 (kvfree_rcu's zone range), map and unmap_ns_per_page up to 1000000");
 		return -1;
 	}
 	e->purge_sync = sync;
+	if (!pages)
+		e->ram_pages = 0; /* no zone: every area is address space only */
 	unsigned fls = 0;
 	for (unsigned t = env->threads; t; t >>= 1)
 		fls++;
@@ -175,8 +225,14 @@ void *vm_engine_create(const struct vm_variant *v, const struct mmr_engine_env *
 	e->nodes = aligned_alloc(64, e->nr_nodes * sizeof(*e->nodes));
 	e->helpers = calloc(e->nr_helpers + 1, sizeof(*e->helpers));
 	e->threads = aligned_alloc(64, e->nr_threads * sizeof(*e->threads));
-	if (!e->nodes || !e->helpers || !e->threads || vs_init(&e->space, e->vstart, e->vend)) {
-		snprintf(err->msg, sizeof(err->msg), "vmalloc: out of memory for %u nodes", e->nr_nodes);
+	/* The pages' zone: pcp lists per replay thread, as the kernel's per CPU; no memory behind the frames. */
+	struct mmr_zone_cfg zc = {.pages = e->ram_pages, .pcp = true, .cpus = e->nr_threads ? e->nr_threads : 1};
+	err->msg[0] = '\0';
+	if (!e->nodes || !e->helpers || !e->threads || vs_init(&e->space, e->vstart, e->vend) ||
+	    (e->ram_pages && !(e->zone = mmr_zone_create(&zc, err)))) {
+		if (!err->msg[0])
+			snprintf(err->msg, sizeof(err->msg), "vmalloc: out of memory for %u nodes", e->nr_nodes);
+		vs_destroy(&e->space);
 		free(e->nodes);
 		free(e->helpers);
 		free(e->threads);
@@ -201,13 +257,15 @@ void vm_engine_destroy(void *engine)
 	struct vm_engine *e = engine;
 	for (unsigned i = 0; i < e->nr_nodes; i++) {
 		struct vm_node *vn = &e->nodes[i];
-		free_list(&vn->busy);
-		free_list(&vn->lazy);
-		free_list(&vn->purge);
+		vm_free_list(&vn->busy);
+		vm_free_list(&vn->lazy);
+		vm_free_list(&vn->purge);
 		for (unsigned p = 0; p < VM_POOL_PAGES; p++)
-			free_list(&vn->pool[p].list);
+			vm_free_list(&vn->pool[p].list);
 	}
 	vs_destroy(&e->space);
+	if (e->zone)
+		mmr_zone_destroy(e->zone);
 	mmr_mutex_destroy(&e->purge_lock);
 	pthread_cond_destroy(&e->wq_cv);
 	pthread_mutex_destroy(&e->wq_mu);
@@ -237,6 +295,41 @@ static uint64_t global_alloc(struct vm_engine *e, uint64_t size, uint64_t align)
 	}
 }
 
+/*
+ * VA off the busy list, unmapped and onto a lazy list; then its pages back
+ * to the zone: vfree's order (remove_vm_area, then the pages).
+ */
+static void area_release(struct vm_thread *t, struct vm_area *va)
+{
+	struct vm_engine *e = t->e;
+	struct vm_node *vn = vm_addr_node(e, va->start);
+	mmr_spin_lock(&vn->busy_lock);
+	vm_list_del(&vn->busy, va);
+	mmr_spin_unlock(&vn->busy_lock);
+	/* The pages leave the descriptor now: once lazy, a purge may pool it and another CPU take it. */
+	uint64_t *pfn = va->pfn, frames = va->nr_pages;
+	if (va->mapped)
+		mmr_busy_ns(frames * e->unmap_ns); /* the entries cleared, the TLB flush left to the purge */
+	va->pfn = NULL;
+	va->nr_pages = 0;
+	va->mapped = false;
+	uint64_t pages = (va->end - va->start) / VM_PAGE;
+	uint64_t lazy = atomic_fetch_add_explicit(&e->lazy_pages, pages, memory_order_relaxed) + pages;
+	/* Back to the node it was asked from, so that its pool fills with what that CPU uses. */
+	struct vm_node *to = va->vn_id ? vm_id_node(e, va->vn_id) : vn;
+	mmr_spin_lock(&to->lazy_lock);
+	vm_list_add(&to->lazy, va);
+	mmr_spin_unlock(&to->lazy_lock);
+	if (lazy > e->lazy_max) {
+		if (e->purge_sync)
+			vm_purge(e, false);
+		else
+			vm_purge_request(e);
+	}
+	if (pfn)
+		vm_pages_release(t, pfn, frames);
+}
+
 int vm_engine_alloc(void *thread, struct mmr_call *op)
 {
 	struct vm_thread *t = thread;
@@ -249,6 +342,12 @@ int vm_engine_alloc(void *thread, struct mmr_call *op)
 	if (align & (align - 1))
 		align = VM_PAGE; /* not a power of two: the trace's field is not an alignment */
 	size = (size + VM_PAGE - 1) & ~(VM_PAGE - 1);
+	if (e->zone && vm_area_frames(0, size) > e->ram_pages) {
+		/* More pages than the machine has: __vmalloc_node_range refuses before reserving anything. */
+		t->n.failed++;
+		t->n.page_failures++;
+		return -1;
+	}
 	struct vm_area *va = e->v->node_alloc(t, size, align, &vn_id);
 	if (!va) {
 		uint64_t addr = (va = malloc(sizeof(*va))) ? global_alloc(e, size, align) : VM_NONE;
@@ -265,6 +364,13 @@ int vm_engine_alloc(void *thread, struct mmr_call *op)
 	mmr_spin_lock(&vn->busy_lock);
 	vm_list_add(&vn->busy, va);
 	mmr_spin_unlock(&vn->busy_lock);
+	if (vm_pages_populate(t, va)) {
+		/* Short of pages: the half-made area is vfree()d, as __vmalloc_area_node's failure path does. */
+		area_release(t, va);
+		t->n.failed++;
+		t->n.page_failures++;
+		return -1;
+	}
 	op->handle = (uint64_t)(uintptr_t)va;
 	return 0;
 }
@@ -272,25 +378,7 @@ int vm_engine_alloc(void *thread, struct mmr_call *op)
 int vm_engine_free(void *thread, struct mmr_call *op)
 {
 	struct vm_thread *t = thread;
-	struct vm_engine *e = t->e;
-	struct vm_area *va = (struct vm_area *)(uintptr_t)op->handle;
-	struct vm_node *vn = vm_addr_node(e, va->start);
 	t->n.frees++;
-	mmr_spin_lock(&vn->busy_lock);
-	vm_list_del(&vn->busy, va);
-	mmr_spin_unlock(&vn->busy_lock);
-	uint64_t pages = (va->end - va->start) / VM_PAGE;
-	uint64_t lazy = atomic_fetch_add_explicit(&e->lazy_pages, pages, memory_order_relaxed) + pages;
-	/* Back to the node it was asked from, so that its pool fills with what that CPU uses. */
-	struct vm_node *to = va->vn_id ? vm_id_node(e, va->vn_id) : vn;
-	mmr_spin_lock(&to->lazy_lock);
-	vm_list_add(&to->lazy, va);
-	mmr_spin_unlock(&to->lazy_lock);
-	if (lazy > e->lazy_max) {
-		if (e->purge_sync)
-			vm_purge(e, false);
-		else
-			vm_purge_request(e);
-	}
+	area_release(t, (struct vm_area *)(uintptr_t)op->handle);
 	return 0;
 }

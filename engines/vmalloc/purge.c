@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * purge.c - giving lazily freed areas back, as the kernel's drain work
- * does: under vmap_purge_lock, decay the pools, take every node's lazy
- * list, flush the TLB once for all of them, then hand each node's areas
- * to its pools or back to the free space.  When the lazy pages are
- * several times the limit, helper workers purge some nodes in parallel
- * (one helper per lazy_max_pages beyond the first, at most one per node).
+ * does: under vmap_purge_lock, decay the pools (the decayed areas merged
+ * with each other before free_vmap_area_lock, as decay_va_pool_node
+ * does), take every node's lazy list, flush the TLB once for all of them,
+ * then hand each node's areas to its pools or back to the free space
+ * (one by one under the lock, as purge_vmap_node's reclaim_list_global
+ * does).  When the lazy pages are several times the limit, helper
+ * workers purge some nodes in parallel (one helper per lazy_max_pages
+ * beyond the first, at most one per node).
  *
  * The workqueue is modelled with a mutex and condition variable of our
  * own: it is machinery, not one of the kernel locks under study, so it
@@ -84,7 +87,7 @@ static unsigned collect_lazy(struct vm_engine *e, bool full)
 		vn->skip_populate = full;
 		e->v->decay(e, vn, full, &decayed);
 		atomic_fetch_add_explicit(&e->n.decayed, decayed.len, memory_order_relaxed);
-		vm_reclaim(e, &decayed);
+		vm_reclaim_merged(e, &decayed);
 		mmr_spin_lock(&vn->lazy_lock);
 		vm_list_splice(&vn->purge, &vn->lazy);
 		mmr_spin_unlock(&vn->lazy_lock);

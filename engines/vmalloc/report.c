@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report.c - what a vmalloc engine says after a run (its figures, the
- * address space it holds) and the check of its invariants.
+ * address space it holds) and the check of its invariants, its pages
+ * included.
  */
 #include <stdlib.h>
 
@@ -50,6 +51,9 @@ struct vm_op_counts vm_op_counts(const struct vm_engine *e)
 		s.global_allocs += t->global_allocs;
 		s.pool_hits += t->pool_hits;
 		s.pool_misses += t->pool_misses;
+		s.pages += t->pages;
+		s.pages_freed += t->pages_freed;
+		s.page_failures += t->page_failures;
 	}
 	return s;
 }
@@ -60,6 +64,9 @@ void vm_engine_report(void *engine, const struct mmr_report *r)
 	struct vm_counts *n = &e->n;
 	struct vm_census c = census(e);
 	struct vm_op_counts o = vm_op_counts(e);
+	struct mmr_zone_stats z = {0};
+	if (e->zone)
+		mmr_zone_stats(e->zone, &z);
 	const struct {
 		const char *key;
 		uint64_t v;
@@ -76,6 +83,10 @@ void vm_engine_report(void *engine, const struct mmr_report *r)
 		{"lazy_pages", atomic_load(&e->lazy_pages)}, {"busy_areas", c.busy}, {"lazy_areas", c.lazy},
 		{"pool_areas", c.pool}, {"pool_bytes", c.pool_bytes}, {"free_blocks", e->space.blocks},
 		{"free_bytes", e->space.bytes}, {"largest_free_block", vs_largest(&e->space)},
+		{"decay_merged", load(&n->decay_merged)}, {"pages_allocated", o.pages}, {"pages_freed", o.pages_freed},
+		{"page_failures", o.page_failures}, {"ram_pages", e->ram_pages}, {"zone_free_pages", z.free_pages},
+		{"zone_pcp_pages", z.pcp_pages}, {"zone_pcp_hits", z.pcp_hits},
+		{"zone_lock_acquisitions", z.zone_lock_acquisitions},
 	};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
 		r->u64(r->ctx, u[i].key, u[i].v);
@@ -145,6 +156,56 @@ static int gather(const struct vm_engine *e, struct spans *s, struct mmr_error *
 	return 0;
 }
 
+/* Frames the areas on L hold; -1 with ERR when one holds what it should not (WANT_PAGES: busy, mapped in full). */
+static int64_t list_frames(const struct vm_engine *e, const struct vm_list *l, bool want_pages, struct mmr_error *err)
+{
+	int64_t sum = 0;
+	for (const struct vm_area *va = l->head; va; va = va->next) {
+		uint64_t want = want_pages && e->zone ? vm_area_frames(va->start, va->end) : 0;
+		if (va->nr_pages != want || (want && (!va->pfn || !va->mapped)) || (!want && (va->pfn || va->mapped))) {
+			snprintf(err->msg, sizeof(err->msg), "vmalloc: a %s area at %#llx holds %llu pages (%s), not %llu",
+				 want_pages ? "busy" : "free", (unsigned long long)va->start,
+				 (unsigned long long)va->nr_pages, va->mapped ? "mapped" : "unmapped", (unsigned long long)want);
+			return -1;
+		}
+		sum += (int64_t)va->nr_pages;
+	}
+	return sum;
+}
+
+/*
+ * The pages: busy areas hold theirs, mapped, and no other area holds any;
+ * the zone has as many frames out as the busy areas hold, and the threads
+ * took that many more than they gave back; the zone's own invariants.
+ */
+static int check_pages(struct vm_engine *e, struct mmr_error *err)
+{
+	int64_t held = 0;
+	for (unsigned i = 0; i < e->nr_nodes; i++) {
+		const struct vm_node *vn = &e->nodes[i];
+		int64_t busy = list_frames(e, &vn->busy, true, err);
+		if (busy < 0 || list_frames(e, &vn->lazy, false, err) < 0 || list_frames(e, &vn->purge, false, err) < 0)
+			return -1;
+		for (unsigned p = 0; p < VM_POOL_PAGES; p++)
+			if (list_frames(e, &vn->pool[p].list, false, err) < 0)
+				return -1;
+		held += busy;
+	}
+	if (!e->zone)
+		return 0;
+	struct mmr_zone_stats z;
+	struct vm_op_counts o = vm_op_counts(e);
+	mmr_zone_stats(e->zone, &z);
+	uint64_t out = z.pages - z.free_pages - z.pcp_pages;
+	if (out != (uint64_t)held || o.pages - o.pages_freed != (uint64_t)held) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "vmalloc: busy areas hold %lld pages, the zone has %llu out, the threads took %llu and gave back %llu",
+			 (long long)held, (unsigned long long)out, (unsigned long long)o.pages, (unsigned long long)o.pages_freed);
+		return -1;
+	}
+	return mmr_zone_check(e->zone, err);
+}
+
 int vm_engine_check(struct vm_engine *e, struct mmr_error *err)
 {
 	struct spans s = {0};
@@ -175,5 +236,5 @@ int vm_engine_check(struct vm_engine *e, struct mmr_error *err)
 		rc = -1;
 	}
 	free(s.v);
-	return rc;
+	return rc ? rc : check_pages(e, err);
 }

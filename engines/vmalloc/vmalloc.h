@@ -17,7 +17,11 @@
  *   purged one goes: vmalloc-global, back to the free space, every
  *   allocation from it; vmalloc-nodes, per-node pools of areas by size
  *   ("vn->pool_lock") tried first and refilled at purge time
- *   (variant_*.c, behind struct vm_variant).
+ *   (variant_*.c, behind struct vm_variant);
+ * - an area's pages (pages.c): a vmalloc takes them from a page model zone
+ *   (pcp lists, "zone->lock") and pays the page-table set-up per page,
+ *   after the area is reserved and outside the vmap locks; a vfree pays
+ *   the teardown and gives them back, as __vmalloc_area_node and vfree do.
  */
 #ifndef VMALLOC_H
 #define VMALLOC_H
@@ -29,6 +33,7 @@
 
 #include "mmr_engine.h"
 #include "mmr_lock.h"
+#include "mmr_pages.h"
 #include "mmr_time.h"
 
 #define VM_PAGE 4096ull
@@ -66,7 +71,15 @@ int vs_walk(const struct vs_space *s, int (*fn)(void *ctx, uint64_t start, uint6
 struct vm_area {
 	uint64_t start, end;
 	uint32_t vn_id;              /* node the area was asked for from, plus one; 0: none */
+	bool mapped;                 /* its pages are in the page tables (paid for at map_ns_per_page) */
 	struct vm_area *prev, *next; /* on one list: busy, lazy, purge or pool */
+	/*
+	 * The frames behind a busy area (the kernel's vm_struct pages array),
+	 * NULL with no pages: lazy and pooled areas have none, as vfree gives
+	 * the pages back at once and only the addresses wait for a purge.
+	 */
+	uint64_t *pfn;
+	uint64_t nr_pages;
 };
 
 struct vm_list {
@@ -118,6 +131,8 @@ extern const struct vm_variant vm_global_variant, vm_nodes_variant;
 struct vm_counts {
 	atomic_ullong sync_purges, purge_requests;
 	atomic_ullong to_pool, to_free, cross_node_pool, decayed;
+	/* Decayed areas merged with another before free_vmap_area_lock was taken (vm_reclaim_merged). */
+	atomic_ullong decay_merged;
 	/* Under vmap_purge_lock. */
 	uint64_t purges, purge_ns_total, purge_ns_max, areas_purged, helper_purges;
 };
@@ -129,6 +144,7 @@ struct vm_counts {
  */
 struct vm_op_counts {
 	uint64_t allocs, frees, failed, global_allocs, pool_hits, pool_misses;
+	uint64_t pages, pages_freed, page_failures; /* frames taken and given back; allocs short of frames */
 };
 
 /* A replay thread is a CPU: its number picks its node. */
@@ -156,6 +172,9 @@ struct vm_engine {
 	atomic_ullong lazy_pages;
 	uint64_t lazy_max;             /* pages */
 	uint64_t flush_ns;             /* cost of one TLB flush */
+	uint64_t map_ns, unmap_ns;     /* page-table set-up and teardown, per page */
+	struct mmr_zone *zone;         /* the pages' zone; NULL with pages=0 (address space only) */
+	uint64_t ram_pages;            /* its frames */
 	uint64_t pool_max;             /* areas per pool, 0: no limit */
 	bool purge_sync;               /* the free past the limit purges itself, not the worker */
 	struct mmr_mutex purge_lock;   /* "vmap_purge_lock" */
@@ -187,6 +206,14 @@ static inline struct vm_node *vm_id_node(const struct vm_engine *e, uint32_t vn_
 void *vm_engine_create(const struct vm_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
 /* Give every area in TO_FREE back to the free space (under free_vmap_area_lock) and free them. */
 void vm_reclaim(struct vm_engine *e, struct vm_list *to_free);
+/*
+ * The same for a pool's decayed areas, as the seed patch gives them back:
+ * merged with each other first, outside free_vmap_area_lock, so that the
+ * lock covers only the insertion of the merged blocks.
+ */
+void vm_reclaim_merged(struct vm_engine *e, struct vm_list *to_free);
+/* Free the descriptors on L (and any page array one still holds); L empty after. */
+void vm_free_list(struct vm_list *l);
 
 /*
  * Check the model when no thread is inside: busy, lazy and pool areas and
@@ -197,6 +224,24 @@ int vm_engine_check(struct vm_engine *e, struct mmr_error *err);
 
 /* The replay threads' per-op counts, summed.  Exact when no thread is inside. */
 struct vm_op_counts vm_op_counts(const struct vm_engine *e);
+
+/* ---- pages.c -------------------------------------------------------------- */
+
+/* The frames an area of [START, END) holds: all but its guard page. */
+static inline uint64_t vm_area_frames(uint64_t start, uint64_t end)
+{
+	uint64_t pages = (end - start) / VM_PAGE;
+	return pages ? pages - 1 : 0;
+}
+
+/*
+ * Busy area VA's frames from the zone on T's CPU, then their page-table
+ * set-up; VA holds what it got.  Returns 0, or -1 when the zone ran out
+ * (VA then holds the frames it got, unmapped, for the free path).
+ */
+int vm_pages_populate(struct vm_thread *t, struct vm_area *va);
+/* Give N frames PFN[] back to the zone from T's CPU and free the array (pfn may be NULL). */
+void vm_pages_release(struct vm_thread *t, uint64_t *pfn, uint64_t n);
 
 /* ---- purge.c -------------------------------------------------------------- */
 

@@ -365,13 +365,14 @@ static void reuse(const struct mmr_engine_ops *ops, struct oc_report *r)
  * full of lazily freed areas: 31 areas of 1 TiB (the largest a trace
  * asks for, MMR_MAX_BYTES, and a guard page) fill the 32 TiB range,
  * 15 freed stay lazy (under lazy_max_pages), and one more must purge
- * them itself to fit.
+ * them itself to fit.  The address space only (pages=0): no zone has a
+ * TiB of pages to back them.
  */
 static void full_range(const struct mmr_engine_ops *ops, uint64_t *before, uint64_t *after)
 {
 	static struct oc_report r;
-	const char *keys[] = {"lazy_max_pages", "flush_ns"}, *values[] = {"4294967296", "0"};
-	struct vm_engine *e = make_opts(ops, 2, keys, values);
+	const char *keys[] = {"lazy_max_pages", "flush_ns", "pages"}, *values[] = {"4294967296", "0", "0"};
+	struct vm_engine *e = make_opts(ops, 3, keys, values);
 	void *ctx = ops->thread_init(e, 0);
 	uint64_t h[32];
 	for (unsigned i = 0; i < 31; i++)
