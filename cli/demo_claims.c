@@ -67,8 +67,8 @@ static const struct mmr_claim claims[] = {
 		"agrees that this is the problem); the contract itself is in Thomas Zimmermann's vmap documentation "
 		"patch v2, Thu, Dec 03, 2020 at 03:02:59PM +0100",
 	 .note = "under dmabuf-vmap-pin the evictor's move fails on a pinned buffer, while under -vmap-locked it "
-		"waits for the lock and then succeeds (the cost moves into waiting and deferred_ops); domains are "
-		"only labels here, so the requirement that scanout come from VRAM is not modelled."},
+		"waits for the lock and then succeeds (the cost moves into waiting and deferred_ops); scanout_blocked "
+		"counts the refused moves whose pin held the buffer outside VRAM, where scanout needs it."},
 	{.family = "dmabuf", .engine = "dmabuf-vmap-cached", .figure = "vmap p99", .expect = -1,
 	 .claim = "The new lock-held, pin-free vmap should make frequent vmap/vunmap pairs cheap, and that means "
 		"exporters should cache the mapping instead of rebuilding it on every call.",
