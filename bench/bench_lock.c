@@ -2,7 +2,7 @@
 /*
  * bench_lock.c - what the lock instrumentation costs.
  *
- *   bench_lock [--iters N] [--seconds S] [--threads T] [--repeat R]
+ *   bench_lock [--iters N] [--seconds S] [--threads T] [--repeat R] [--preempt-watch]
  *
  * Uncontended: N lock+unlock pairs on one thread, for every instrumented
  * kind with timing on and off, beside the raw primitives they stand for
@@ -15,6 +15,9 @@
  * instrumented locks the share of contended acquisitions and the median
  * and 99th percentile of their waits (a mean would be ruled by the odd
  * wait behind a preempted holder).  The counter's final value is checked against the pairs counted.
+ *
+ * --preempt-watch: every thread watches its holds for preemption, as in
+ * a replay (mmr_lock_set_preempt_watch).
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -271,10 +274,11 @@ int main(int argc, char **argv)
 	uint64_t iters = 10000000;
 	double seconds = 1.0;
 	int nthreads = 2, repeat = 5;
+	bool watch = false;
 	static const struct option opts[] = {
 		{ "iters", required_argument, NULL, 'i' },   { "seconds", required_argument, NULL, 's' },
 		{ "threads", required_argument, NULL, 't' }, { "repeat", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
+		{ "preempt-watch", no_argument, NULL, 'w' }, { NULL, 0, NULL, 0 },
 	};
 	for (int o; (o = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
 		switch (o) {
@@ -282,8 +286,10 @@ int main(int argc, char **argv)
 		case 's': seconds = strtod(optarg, NULL); break;
 		case 't': nthreads = atoi(optarg); break;
 		case 'r': repeat = atoi(optarg); break;
+		case 'w': watch = true; break;
 		default:
-			fprintf(stderr, "usage: bench_lock [--iters N] [--seconds S] [--threads T] [--repeat R]\n");
+			fprintf(stderr, "usage: bench_lock [--iters N] [--seconds S] [--threads T] [--repeat R] "
+				"[--preempt-watch]\n");
 			return 2;
 		}
 	}
@@ -291,9 +297,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_lock: bad argument\n");
 		return 2;
 	}
+	char why[256];
+	if (watch && mmr_lock_set_preempt_watch(true, why, sizeof(why))) {
+		fprintf(stderr, "bench_lock: --preempt-watch: %s\n", why);
+		return 1;
+	}
 	setup_locks();
 	mmr_clock_init();
-	printf("Timer: %s, one empty timed interval %.1f ns\n\n", mmr_clock_name(), mmr_clock_overhead_ns());
+	printf("Timer: %s, one empty timed interval %.1f ns%s\n\n", mmr_clock_name(), mmr_clock_overhead_ns(),
+	       watch ? "; holds watched for preemption" : "");
 	run_uncontended(iters, repeat);
 	run_contended(seconds, nthreads);
 	return 0;

@@ -182,13 +182,7 @@ static int parse_option(struct replay_args *a, int c)
 		a->o.kernel_rt = strcmp(optarg, "rt") == 0;
 		return 0;
 	case OPT_SCHED:
-		if (!strcmp(optarg, "auto"))
-			a->o.sched = MMR_SCHED_AUTO;
-		else if (!strcmp(optarg, "fifo"))
-			a->o.sched = MMR_SCHED_FIFO;
-		else if (!strcmp(optarg, "other"))
-			a->o.sched = MMR_SCHED_OTHER;
-		else
+		if (mmr_replay_sched_from_name(optarg, &a->o.sched))
 			return cli_usage("replay", "bad --sched '%s': auto, fifo or other", optarg);
 		return 0;
 	default:

@@ -54,8 +54,6 @@ static int rerun_opts(const struct robust *rb, const struct mmr_results *r, cons
 	*o = (struct mmr_replay_opts){
 		.trace = r->trace, .engine = e, .threads = r->threads, .pin = r->how.pinned, .timing = r->timing,
 		.kernel_rt = r->how.kernel_rt,
-		.sched = !strcmp(r->how.sched, "fifo") ? MMR_SCHED_FIFO
-			 : !strcmp(r->how.sched, "other") ? MMR_SCHED_OTHER : MMR_SCHED_AUTO,
 		.repeat = r->nruns < rb->repeat ? (r->nruns ? r->nruns : 1) : rb->repeat, .max_events = r->how.max_events,
 		.as_family = r->how.as_family[0] ? mmr_family_from_name(r->how.as_family) : -1,
 		.pace = strcmp(r->how.pace, "original") ? MMR_PACE_ASAP : MMR_PACE_ORIGINAL,
@@ -64,6 +62,9 @@ static int rerun_opts(const struct robust *rb, const struct mmr_results *r, cons
 		.profile = rb->profile, .log = stderr,
 		.map = !strcmp(r->how.map, "pid") ? MMR_MAP_PID : !strcmp(r->how.map, "hash") ? MMR_MAP_HASH : MMR_MAP_CPU,
 	};
+	/* As it was asked for; results from before --sched say nothing: auto. */
+	if (mmr_replay_sched_from_name(r->how.sched, &o->sched))
+		o->sched = MMR_SCHED_AUTO;
 	for (size_t i = 0; i < r->nopts; i++)
 		if (strcmp(r->opts[i].key, key)) {
 			keys[o->nopts] = r->opts[i].key;

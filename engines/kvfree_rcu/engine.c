@@ -50,7 +50,9 @@ const struct mmr_engine_param kr_params[] = {
 	 * so the kernel's measured grace period is the section's length.
 	 */
 	MMR_COST("reader_ns", "100000",
-		 "an RCU reader's read-side section, ns; a grace period waits 1 to 2 of them; 0: no readers", "rcu_gp_ns",
+		 "an RCU reader's read-side section, ns; a grace period waits 1 to 2 of them (about 1.5 times this "
+		 "on average, so the measured grace period taken as the section runs the model's about half again "
+		 "as long); 0: no readers", "rcu_gp_ns",
 		 "membarrier(MEMBARRIER_CMD_GLOBAL), the kernel's synchronize_rcu(), timed on the reference machine: "
 		 "0.04-0.22 ms (once 6.9 ms) in a quick test before the readers; 5-92 us expedited (BENCHMARKS.md)",
 		 5000, 10000000),

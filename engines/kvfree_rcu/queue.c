@@ -230,7 +230,7 @@ void kr_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
 	/* Running: the readers go on past the stop until it returns (readers.c). */
 	atomic_fetch_add_explicit(&e->readers.others, 1, memory_order_relaxed);
 	kr_rcu_register();
-	if (idx == e->ncpu || (e->v->call && idx > 0)) {
+	if (idx == e->ncpu) {
 		if (e->v->refill)
 			refill_worker(e, stop);
 		kr_rcu_unregister();

@@ -64,6 +64,7 @@ int mmr_cal_key_from_name(const char *name)
 /* This machine's kernel, CPU, name and CPUs into P, and the time. */
 static void machine(struct mmr_profile *p)
 {
+	p->rcu_expedited = -1; /* unknown until the grace-period measurement reads it */
 	struct mmr_machine m;
 	mmr_machine_get(&m);
 	snprintf(p->kernel, sizeof(p->kernel), "%s", m.kernel);

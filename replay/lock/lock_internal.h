@@ -312,10 +312,11 @@ static inline void lock_acquired(struct mmr_lock_class *cls, unsigned side, cons
 		return;
 	if (LOCK_UNLIKELY(self->depth == self->cap))
 		mmr_lock_held_grow(self);
+	/* Synced first: an initializer's expressions have no order, and switches must be read after. */
+	uint64_t preempts0 = self->pw ? lock_pwatch_sync(self->pw) : 0;
+	uint64_t switches0 = self->pw ? self->pw->switches : 0;
 	self->held[self->depth++] = (struct held_lock){
-		.key = key, .aux = aux, .side = s, .t0 = a->t1,
-		.preempts0 = self->pw ? lock_pwatch_sync(self->pw) : 0,
-		.switches0 = self->pw ? self->pw->switches : 0 };
+		.key = key, .aux = aux, .side = s, .t0 = a->t1, .preempts0 = preempts0, .switches0 = switches0};
 }
 
 /* A lock of CLS is being released: the thread leaves atomic context with its last raw or bit spinlock. */

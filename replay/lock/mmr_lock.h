@@ -73,7 +73,10 @@ bool mmr_kernel_lock_spins(enum mmr_kernel_lock type, bool rt);
  */
 bool mmr_kernel_lock_irqs_off(enum mmr_kernel_lock type, bool irqs_off, bool rt);
 
-/* True for the kernel types that spin with preemption disabled even on PREEMPT_RT and have no owner to boost: bit spinlocks. */
+/*
+ * True for the kernel types that spin with preemption disabled even on
+ * PREEMPT_RT and have no owner to boost: bit spinlocks.
+ */
 bool mmr_kernel_lock_rt_hazard(enum mmr_kernel_lock type);
 
 /* True for the kernel types that may sleep on PREEMPT_RT: every type but raw and bit spinlocks (and unknown). */

@@ -17,9 +17,10 @@
  * was still runnable as it left the CPU (preempted, or yielded) and not
  * when it blocked.  Both counts are kept: a spinning lock's holder must
  * not leave its CPU at all, a sleeping lock's may block but not be
- * preempted (lock_hold_left_cpu).  So a hold is checked by comparing the ring's head at
- * acquisition and release: one load of a line the kernel writes only when
- * the thread switches.  The records are read only when the head moved.
+ * preempted (lock_hold_left_cpu).  So a hold is checked by comparing the
+ * ring's head at acquisition and release: one load of a line the kernel
+ * writes only when the thread switches.  The records are read only when
+ * the head moved.
  *
  * A waiter's sched_yield() also leaves it runnable, and is marked the
  * same: a yield that switched let another task run while the waiter

@@ -76,6 +76,11 @@ enum mmr_replay_sched {
 	MMR_SCHED_OTHER, /* the default policy, unpinned unless pin */
 };
 
+/* "auto", "fifo" or "other" for S; NULL out of range. */
+const char *mmr_replay_sched_name(enum mmr_replay_sched s);
+/* The policy NAME names into *S.  Returns 0, or -1 when it names none. */
+int mmr_replay_sched_from_name(const char *name, enum mmr_replay_sched *s);
+
 enum mmr_replay_pace {
 	MMR_PACE_ASAP,     /* as fast as the engine goes */
 	MMR_PACE_ORIGINAL, /* the trace's own times, scaled by pace_factor */

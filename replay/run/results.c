@@ -300,10 +300,9 @@ static void run_means(const struct mmr_replay_result *r, double *wall, double *t
 /* --sched and preemption watching (sched.c). */
 static void json_sched(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
 {
-	static const char *const wants[] = {"auto", "fifo", "other"};
 	const struct rp_sched *s = &r->sched;
 	cJSON *o = mmr_json_obj(j, root, "sched");
-	mmr_json_str(j, o, "requested", wants[s->want]);
+	mmr_json_str(j, o, "requested", mmr_replay_sched_name(s->want));
 	mmr_json_str(j, o, "policy", s->fifo ? "fifo" : "other");
 	mmr_json_str(j, o, "why", s->why);
 	mmr_json_u64(j, o, "refused_threads", r->sched_refused);

@@ -29,9 +29,10 @@
  * a replay thread off its CPU until done, while a round-robin task goes
  * to the back of its priority's queue when its slice ends
  * (sched_rr_timeslice_ms, 100 ms by default), behind the FIFO replay
- * thread, which never has to give way to it.  The replay threads take FIFO only once every thread
- * is ready, and the runner's own thread (monitor, progress) stays
- * SCHED_OTHER: it needs little CPU while a replay runs.
+ * thread, which never has to give way to it.  The replay threads take
+ * FIFO only once every thread is ready, and the runner's own thread
+ * (monitor, progress) stays SCHED_OTHER: it needs little CPU while a
+ * replay runs.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -44,6 +45,24 @@
 #include "mmr_clock.h"
 #include "mmr_lock.h"
 #include "run_internal.h"
+
+static const char *const sched_names[] = {[MMR_SCHED_AUTO] = "auto", [MMR_SCHED_FIFO] = "fifo",
+					   [MMR_SCHED_OTHER] = "other"};
+
+const char *mmr_replay_sched_name(enum mmr_replay_sched s)
+{
+	return (unsigned)s < sizeof(sched_names) / sizeof(sched_names[0]) ? sched_names[s] : NULL;
+}
+
+int mmr_replay_sched_from_name(const char *name, enum mmr_replay_sched *s)
+{
+	for (unsigned i = 0; i < sizeof(sched_names) / sizeof(sched_names[0]); i++)
+		if (name && !strcmp(name, sched_names[i])) {
+			*s = (enum mmr_replay_sched)i;
+			return 0;
+		}
+	return -1;
+}
 
 /* The lowest real-time priority: above every ordinary task, below every kernel real-time thread. */
 #define RP_SCHED_PRIO 1
@@ -119,24 +138,22 @@ void rp_sched_preempt_watch(struct rp_sched *s, bool timing)
 		snprintf(s->watch_why, sizeof(s->watch_why), "each thread's perf context-switch records");
 }
 
-/* Make the calling thread SCHED_FIFO at the replay's priority; false when refused. */
-static bool become_fifo(void)
+/* Under fifo, the calling thread takes POLICY at the replay's priority; a refusal is counted. */
+static void take_policy(struct rp_run *run, int policy)
 {
 	struct sched_param p = {.sched_priority = RP_SCHED_PRIO};
-	return pthread_setschedparam(pthread_self(), SCHED_FIFO, &p) == 0;
+	if (run->sched && run->sched->fifo && pthread_setschedparam(pthread_self(), policy, &p) != 0)
+		atomic_fetch_add(&run->sched_refused, 1);
 }
 
 void rp_sched_replay_thread(struct rp_run *run)
 {
-	if (run->sched && run->sched->fifo && !become_fifo())
-		atomic_fetch_add(&run->sched_refused, 1);
+	take_policy(run, SCHED_FIFO);
 }
 
 void rp_sched_worker(struct rp_run *run)
 {
-	struct sched_param p = {.sched_priority = RP_SCHED_PRIO};
-	if (run->sched && run->sched->fifo && pthread_setschedparam(pthread_self(), SCHED_RR, &p) != 0)
-		atomic_fetch_add(&run->sched_refused, 1);
+	take_policy(run, SCHED_RR);
 }
 
 void rp_sched_offer(struct rp_sched_tick *k)

@@ -230,8 +230,9 @@ static void *reader_main(void *p)
 
 static void run_readers_and_writers(const struct mmr_engine_ops *ops)
 {
+	/* No RCU reader threads: this is about frees after a grace period, not its length (12,000 sync waits). */
 	static const char *const kv[] = {"poison", "1", "drain_ms", "2", "pcp_high", "24", "pcp_batch", "4",
-					 "pool_pages", "8", "pool_low", "2", NULL};
+					 "pool_pages", "8", "pool_low", "2", "readers", "0", NULL};
 	struct shared s = {.e = make(ops, 2, kv)};
 	atomic_init(&s.writers_left, 2);
 	struct workers w;
@@ -487,6 +488,10 @@ static struct kr_engine *with_readers(const struct mmr_engine_ops *ops, struct w
 	*t = kr_engine_thread_init(e, 0);
 	workers_start(w, ops, e);
 	wait_readers_running(e);
+	/* And every other worker: a reader told to stop outlasts only the workers already running. */
+	struct timespec ms = {0, 1000000};
+	while (atomic_load(&e->readers.others) != ops->workers(e) - e->readers.n)
+		nanosleep(&ms, NULL);
 	return e;
 }
 

@@ -161,7 +161,8 @@ static void test_raw_and_default_spin(void **state)
 	mmr_lock_set_kernel_rt(false);
 	w.spin = &plain;
 	hold_against_waiter(&w);
-	struct mmr_lock_side r = script_side("rt raw_spinlock_t", MMR_LOCK_EXCL), p = script_side("default spinlock_t", MMR_LOCK_EXCL);
+	struct mmr_lock_side r = script_side("rt raw_spinlock_t", MMR_LOCK_EXCL);
+	struct mmr_lock_side p = script_side("default spinlock_t", MMR_LOCK_EXCL);
 	assert_int_equal(r.acquisitions, 2);
 	assert_int_equal(r.slept, 0);
 	assert_int_equal(p.acquisitions, 2);
@@ -186,7 +187,8 @@ static void test_rt_rwlock_sleeps_bit_spins(void **state)
 	w = (struct waiter){.which = BIT, .word = &word, .bit_cls = bit};
 	hold_against_waiter(&w);
 	mmr_lock_set_kernel_rt(false);
-	struct mmr_lock_side r = script_side("rt rwlock_t", MMR_LOCK_READ), b = script_side("rt bit_spin_lock", MMR_LOCK_EXCL);
+	struct mmr_lock_side r = script_side("rt rwlock_t", MMR_LOCK_READ);
+	struct mmr_lock_side b = script_side("rt bit_spin_lock", MMR_LOCK_EXCL);
 	assert_int_equal(r.acquisitions, 1);
 	assert_int_equal(r.slept, r.contended);
 	assert_true(cpu < HOLD_NS / 5);

@@ -89,13 +89,19 @@ static void test_quick_profile_round_trip(void **state)
 			assert_true(fabs(q.v[k].ns - p.v[k].ns) <= 0.05 + 1e-9); /* one decimal in the file */
 }
 
-/* Write TEXT as the profile file and expect reading it to fail with WHY in the message. */
-static void expect_bad_profile(const char *text, const char *why)
+/* Write TEXT as the profile file. */
+static void write_profile_text(const char *text)
 {
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
+}
+
+/* Write TEXT as the profile file and expect reading it to fail with WHY in the message. */
+static void expect_bad_profile(const char *text, const char *why)
+{
+	write_profile_text(text);
 	struct mmr_profile p;
 	struct mmr_error err = {{0}};
 	assert_int_equal(mmr_profile_read(&p, path, &err), -1);
@@ -140,10 +146,7 @@ static void test_profile_before_rcu_gp(void **state)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"%s\": {\"ns\": %u}", k ? ", " : "",
 				      mmr_cal_key_name(k), 100 + k);
 	snprintf(text + n, sizeof(text) - n, "}}");
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	write_profile_text(text);
 	struct mmr_profile p;
 	struct mmr_error err = {{0}};
 	if (mmr_profile_read(&p, path, &err))

@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "outcome_check.h"
-#include "vmalloc.h"
+#include "vm_test.h"
 
 extern const struct mmr_engine_ops vm_global_ops, vm_nodes_ops;
 
@@ -161,13 +161,6 @@ static void *worker(void *arg)
 	struct worker_arg *w = arg;
 	w->ops->worker(w->engine, w->idx, w->stop);
 	return NULL;
-}
-
-static void check_ok(struct vm_engine *e)
-{
-	struct mmr_error err = {{0}};
-	if (vm_engine_check(e, &err))
-		fail_msg("%s", err.msg);
 }
 
 static void run_engine(const struct mmr_engine_ops *ops)

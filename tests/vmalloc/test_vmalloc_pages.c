@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "outcome_check.h"
-#include "vmalloc.h"
+#include "vm_test.h"
 
 extern const struct mmr_engine_ops vm_global_ops, vm_nodes_ops;
 
@@ -35,13 +35,6 @@ static struct vm_engine *make(const struct mmr_engine_ops *ops, size_t n, const 
 	if (!e)
 		fail_msg("%s", err.msg);
 	return e;
-}
-
-static void check_ok(struct vm_engine *e)
-{
-	struct mmr_error err = {{0}};
-	if (vm_engine_check(e, &err))
-		fail_msg("%s", err.msg);
 }
 
 /* Frames out of E's zone now: neither free nor on a pcp list. */
