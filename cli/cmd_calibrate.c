@@ -68,9 +68,12 @@ static int calibrate_run(int argc, char **argv)
 			printf("%-17s %10.1f ns  (passes %.1f and %.1f: %.1f%% apart%s)\n", mmr_cal_key_name(k), v->ns,
 			       v->rounds[0], v->rounds[1], v->spread_pct, v->repeatable ? "" : ", NOT repeatable");
 	}
-	/* An expedited kernel's grace period is not a normal one: say so beside the figure. */
-	if (!quiet && p.rcu_expedited == 1)
-		printf("%-17s this kernel expedites every grace period (/sys/kernel/rcu_expedited is 1)\n", "");
+	/* Which of the two grace periods the kernel runs, and that the other one was switched to for its figure. */
+	if (!quiet && p.rcu_expedited >= 0)
+		printf("%-17s this kernel %s every grace period (/sys/kernel/rcu_expedited is %d)%s\n", "",
+		       p.rcu_expedited ? "expedites" : "expedites no", p.rcu_expedited,
+		       isfinite(p.v[p.rcu_expedited ? MMR_CAL_RCU_GP : MMR_CAL_RCU_GP_EXP].ns)
+			       ? ": switched for the other figure and back" : "");
 	printf("profile: %s\n", out ? out : path);
 	return CLI_OK;
 }

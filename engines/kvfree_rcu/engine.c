@@ -49,33 +49,51 @@ const struct mmr_engine_param kr_params[] = {
 	 * The readers (readers.c): a grace period lasts one to two sections,
 	 * so the kernel's measured grace period is the section's length.
 	 */
-	MMR_COST("reader_ns", "100000",
-		 "an RCU reader's read-side section, ns; a grace period waits 1 to 2 of them (about 1.5 times this "
-		 "on average, so the measured grace period taken as the section runs the model's about half again "
-		 "as long); 0: no readers", "rcu_gp_ns",
-		 "membarrier(MEMBARRIER_CMD_GLOBAL), the kernel's synchronize_rcu(), timed on the reference machine: "
-		 "0.04-0.22 ms (once 6.9 ms) in a quick test before the readers; 5-92 us expedited (BENCHMARKS.md)",
-		 5000, 10000000),
+	MMR_COST("gp_ns", "8000000",
+		 "a normal grace period lasts at least this, ns: the kernel's grace-period machinery (its kthread, "
+		 "quiescent states noticed at ticks, the forcing scans every few jiffies), whatever the readers do",
+		 "rcu_gp_ns",
+		 "membarrier(MEMBARRIER_CMD_GLOBAL), the kernel's synchronize_rcu(), timed back to back on the reference "
+		 "machine with /sys/kernel/rcu_expedited 0: 5.0-16.0 ms, median 8.0 ms (BENCHMARKS.md, kvfree_rcu grace "
+		 "periods)", 100000, 100000000),
+	MMR_COST("reader_ns", "4000000",
+		 "an RCU reader's read-side section, ns: a CPU's stretch between the quiescent states RCU notices; a "
+		 "normal grace period waits 1 to 2 of them, or gp_ns if longer; 0: no readers", NULL,
+		 "one scheduler tick, at which a CPU reports a quiescent state: CONFIG_HZ=250 in the reference "
+		 "machine's kernel (/proc/config.gz)", 5000, 100000000),
 	MMR_OPTION("readers", "1", "reader threads (up to 64); a grace period waits for the slowest; 0: none, as before readers"),
 	MMR_OPTION("reader_jitter_pct", "0", "a section lasts reader_ns plus up to this percent more, drawn uniformly; 0: exactly reader_ns"),
 	MMR_OPTION("reader_gap_ns", "0", "a reader's pause outside any section between two, ns; 0: back to back"),
+	MMR_OPTION("expedited", "0",
+		   "1: every grace period expedited, as a kernel booted with rcu_expedited=1 (the reference machine "
+		   "is): it ends the readers' sections in flight instead of waiting for the next ones"),
+	MMR_OPTION("qhimark", "10000",
+		   "callbacks a CPU's list grows by past the last forcing before the next grace period forces "
+		   "quiescent states, kernel/rcu/tree.c DEFAULT_RCU_QHIMARK (seed 003: \"auto-expediting steps when "
+		   "any CPU's callback list exceeds 10,000\"); only kvfree-rcu-callrcu queues a callback per "
+		   "object, the block variants one per batch; 0: never"),
 	{0},
 };
 
 /* The readers' options into E (readers.c).  0, or -1 with ERR. */
 static int read_reader_opts(struct kr_engine *e, const struct mmr_engine_env *env, struct mmr_error *err)
 {
-	uint64_t n, len, jitter, gap;
-	if (mmr_engine_param_u64(env, kr_params, "reader_ns", &len, err) ||
+	uint64_t n, len, jitter, gap, expedited;
+	if (mmr_engine_param_u64(env, kr_params, "gp_ns", &e->gp_ns, err) ||
+	    mmr_engine_param_u64(env, kr_params, "reader_ns", &len, err) ||
 	    mmr_engine_param_u64(env, kr_params, "readers", &n, err) ||
 	    mmr_engine_param_u64(env, kr_params, "reader_jitter_pct", &jitter, err) ||
-	    mmr_engine_param_u64(env, kr_params, "reader_gap_ns", &gap, err))
+	    mmr_engine_param_u64(env, kr_params, "reader_gap_ns", &gap, err) ||
+	    mmr_engine_param_u64(env, kr_params, "expedited", &expedited, err) ||
+	    mmr_engine_param_u64(env, kr_params, "qhimark", &e->qhimark, err))
 		return -1;
 	/* Up to 1 s each: a longer section would hold a run's end (the runner stops readers between sections). */
 	const char *bad = n > KR_READERS_MAX ? "readers up to 64"
 		: len > 1000000000u ? "reader_ns up to 1000000000"
+		: e->gp_ns > 1000000000u ? "gp_ns up to 1000000000"
 		: jitter > 1000 ? "reader_jitter_pct up to 1000"
-		: gap > 1000000000u ? "reader_gap_ns up to 1000000000" : NULL;
+		: gap > 1000000000u ? "reader_gap_ns up to 1000000000"
+		: expedited > 1 ? "expedited 0 or 1" : NULL;
 	if (bad) {
 		snprintf(err->msg, sizeof(err->msg), "kvfree_rcu: %s", bad);
 		return -1;
@@ -84,6 +102,7 @@ static int read_reader_opts(struct kr_engine *e, const struct mmr_engine_env *en
 	e->readers.len_ns = len;
 	e->readers.jitter_ns = len * jitter / 100;
 	e->readers.gap_ns = gap;
+	e->expedited = expedited;
 	return 0;
 }
 
@@ -140,10 +159,15 @@ static int init_cpus(struct kr_engine *e)
 	return rc;
 }
 
-/* The monitors' timers (one per CPU; one for the baselines' samples) and the refill worker's. */
+unsigned kr_monitors(const struct kr_engine *e)
+{
+	return e->v->call && !e->v->callbacks ? 1 : e->ncpu;
+}
+
+/* The monitors' timers and the refill worker's. */
 static int init_timers(struct kr_engine *e, const struct mmr_engine_env *env, struct mmr_error *err)
 {
-	unsigned n = e->v->call ? 1 : e->ncpu;
+	unsigned n = kr_monitors(e);
 	if (!(e->monitors = calloc(n, sizeof(*e->monitors))))
 		return -1;
 	for (; e->nmonitors < n; e->nmonitors++)
@@ -180,7 +204,7 @@ void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *
 		memset(e->cpus, 0, e->ncpu * sizeof(*e->cpus));
 	err->msg[0] = '\0';
 	if (!e->cpus || !(e->zone = mmr_zone_create(&cfg, err)) || init_cpus(e) || init_timers(e, env, err) ||
-	    kr_readers_init(&e->readers, e->readers.n)) {
+	    kr_readers_init(&e->readers)) {
 		if (!err->msg[0])
 			snprintf(err->msg, sizeof(err->msg), "kvfree_rcu: out of memory");
 		kr_readers_fini(&e->readers);
@@ -204,7 +228,7 @@ void kr_engine_destroy(void *engine)
 {
 	struct kr_engine *e = engine;
 	kr_drain_all(e);
-	kr_wait_reclaimed(e); /* the callrcu baseline's callbacks, still queued */
+	kr_wait_reclaimed(e); /* nothing is left after the drain: a check that costs one load */
 	for (unsigned i = 0; i < e->ncpu; i++) {
 		struct kr_cpu *c = &e->cpus[i];
 		for (uint64_t k = 0; k < c->pool_n; k++)
@@ -313,7 +337,7 @@ void kr_note_gp(struct kr_engine *e, uint64_t gp)
 	mmr_max_u64(&e->n.gp_ns_max, gp);
 }
 
-void kr_synchronize_counted(struct kr_engine *e)
+void kr_synchronize_counted(struct kr_engine *e, bool force)
 {
-	kr_note_gp(e, kr_synchronize(e));
+	kr_note_gp(e, kr_synchronize(e, force));
 }

@@ -21,7 +21,8 @@
  *   frees the object itself, blocking the caller;
  * - grace periods wait for readers: the engine's last workers run RCU
  *   read-side sections of reader_ns, and the model's synchronize_rcu()
- *   lasts one to two of them (readers.c);
+ *   lasts one to two of them, unless it forces quiescent states
+ *   (expedited, or a CPU's callback list past qhimark; readers.c);
  * - the variants differ in one thing, where a block page comes from and
  *   where it goes after the grace period (struct kr_variant, one
  *   variant_*.c each); the baselines (callrcu, sync) replace the whole
@@ -42,7 +43,7 @@
 
 /* ---- rcu.c: liburcu, with what ThreadSanitizer cannot see made explicit ---- */
 
-/* A callback's link, as liburcu's struct rcu_head: 16 bytes at the start of an object. */
+/* A callback's link, as the kernel's struct rcu_head: 16 bytes at the start of an object. */
 struct kr_rcu_head {
 	void *next;
 	void (*func)(struct kr_rcu_head *head);
@@ -56,13 +57,6 @@ void kr_rcu_read_lock(void);
 void kr_rcu_read_unlock(void);
 /* Wait for a full grace period: every read-side section begun before the call has ended. */
 void kr_rcu_synchronize(void);
-/*
- * FUNC(HEAD) after a grace period, on liburcu's callback thread; FUNC must
- * begin with kr_rcu_cb_enter(HEAD).
- */
-void kr_rcu_call(struct kr_rcu_head *head, void (*func)(struct kr_rcu_head *head));
-/* A callback's first call: what was written before kr_rcu_call is visible (TSan). */
-void kr_rcu_cb_enter(struct kr_rcu_head *head);
 
 /* ---- objects ---------------------------------------------------------------- */
 
@@ -115,6 +109,16 @@ struct kr_cpu {
 	atomic_bool flush;            /* flush_blocks reached: the monitor goes now */
 	bool kick_monitor;            /* flush just set: the call kicks the monitor once it unlocks */
 	struct kr_cpu_counts n;
+	/*
+	 * kvfree-rcu-callrcu: call_rcu()'s callbacks of this CPU, pushed by
+	 * its replay thread and taken whole by its monitor; cbs counts them
+	 * from the push to their invocation (the kernel's n_cbs), and
+	 * cbs_last_force (the monitor's) is the count when quiescent states
+	 * were last forced for them (its qlen_last_fqs_check).
+	 */
+	_Atomic(struct kr_rcu_head *) cb_list;
+	atomic_ullong cbs;
+	uint64_t cbs_last_force;
 	/* The RCU-owned page pool (kvfree-rcu-pool), under lock. */
 	uint64_t *pool;
 	uint64_t pool_n;
@@ -148,6 +152,8 @@ struct kr_variant {
 	void (*refill)(struct kr_engine *e, uint64_t now);
 	/* The baselines: the whole kvfree_rcu(OBJ) call.  NULL for the block variants. */
 	void (*call)(struct kr_engine *e, unsigned cpu, void *obj, bool headless);
+	/* The call queues callbacks on cpus[].cb_list, which the CPU's monitor reclaims (callrcu). */
+	bool callbacks;
 };
 
 extern const struct kr_variant kr_nowait_variant, kr_lockless_variant, kr_pool_variant,
@@ -161,6 +167,7 @@ struct kr_counts {
 	atomic_ullong freed, live_bytes;
 	atomic_ullong gp_batches, gp_ns_total, gp_ns_max; /* hand-off to reclaim, per batch */
 	atomic_ullong sync_calls, sync_ns_total, sync_ns_max; /* every wait in kr_synchronize (readers.c) */
+	atomic_ullong sync_forced;                            /* of those, the ones that forced quiescent states */
 	atomic_ullong refills, refill_pages, trims, trimmed_pages, early_flushes;
 	atomic_ullong baseline_calls, baseline_headless; /* callrcu and sync count here */
 };
@@ -187,22 +194,28 @@ struct kr_readers {
 	unsigned waiters;                     /* grace periods waiting for sections to begin */
 	bool inited;
 	struct kr_reader *r;
+	unsigned forcing;                     /* grace periods forcing quiescent states now */
+	uint64_t forced;                      /* grace periods that did, ever */
 	atomic_ullong sections;               /* sections ended */
+	atomic_ullong sections_cut;           /* of those, the ones a forced grace period ended early */
 	atomic_ullong section_ns_total;       /* their length as slept, wall time */
 	atomic_uint others;                   /* the engine's other workers running: readers outlast them */
 };
 
-/* RD with N readers (their lengths set by the caller).  0, or -1 when out of memory. */
-int kr_readers_init(struct kr_readers *rd, unsigned n);
+/* RD's rd->n readers (their lengths set by the caller).  0, or -1 when out of memory. */
+int kr_readers_init(struct kr_readers *rd);
 void kr_readers_fini(struct kr_readers *rd);
 /* Reader I's worker body: sections until *STOP. */
 void kr_reader_run(struct kr_engine *e, unsigned i, const atomic_bool *stop);
 /*
  * The model's synchronize_rcu(): wait until every running reader has
- * begun a section since the call, then for a grace period.  Counted in
- * sync_calls and sync_ns_*; returns its length in ns.
+ * begun a section since the call, then for a grace period, at least
+ * gp_ns in all; with FORCE
+ * (or the engine's expedited), end the sections in flight and wait for
+ * the grace period only.  Counted in sync_calls, sync_forced and
+ * sync_ns_*; returns its length in ns.
  */
-uint64_t kr_synchronize(struct kr_engine *e);
+uint64_t kr_synchronize(struct kr_engine *e, bool force);
 
 struct kr_engine {
 	const struct kr_variant *v;
@@ -212,6 +225,9 @@ struct kr_engine {
 	uint64_t drain_ns, flush_blocks, tick_ns; /* trace time */
 	uint64_t pool_pages, pool_low, trim_ns;
 	bool poison;
+	bool expedited;         /* every grace period forces quiescent states */
+	uint64_t gp_ns;         /* a normal grace period's least length (wall time: a cost) */
+	uint64_t qhimark;       /* callbacks on a CPU's list that force them; 0: never */
 	/*
 	 * The timed mechanisms, on the trace clock: monitor I every tick (and
 	 * when CPU I's blocks reach flush_blocks), the refill worker every tick
@@ -247,8 +263,8 @@ int kr_engine_alloc(void *thread, struct mmr_call *op);
 /* Free OBJ now (poisoned first with poison=1) and count it; its grace period is over. */
 void kr_obj_free(struct kr_engine *e, void *obj);
 /*
- * Wait until every object handed to kvfree_rcu() has been freed (callrcu's
- * callbacks have run): rcu_barrier() by our own count, see rcu.c.
+ * Wait until every object handed to kvfree_rcu() has been freed (by the
+ * monitors, while they run): rcu_barrier() by the engine's own count.
  */
 void kr_wait_reclaimed(struct kr_engine *e);
 /* A page from the page model on CPU's pcp set, as a thread running on CPU (FLAGS: MMR_PAGES_*). */
@@ -260,7 +276,9 @@ void kr_refill_request(struct kr_engine *e, unsigned cpu);
 /* Count a grace period of GP ns in E's figures (gp_batches, gp_ns_total, gp_ns_max). */
 void kr_note_gp(struct kr_engine *e, uint64_t gp);
 /* kr_synchronize (readers.c), its length also counted with kr_note_gp. */
-void kr_synchronize_counted(struct kr_engine *e);
+void kr_synchronize_counted(struct kr_engine *e, bool force);
+/* Monitors: one per CPU, or one for a baseline without callbacks (its samples only). */
+unsigned kr_monitors(const struct kr_engine *e);
 
 /* ---- queue.c ------------------------------------------------------------- */
 

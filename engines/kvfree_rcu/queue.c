@@ -23,7 +23,8 @@
  * period's length is measured where it is waited for, and one batch per
  * CPU is in flight at a time (the kernel allowed two, KFREE_N_BATCHES).
  *
- * Worker ncpu, for the variants that have one, is the refill worker;
+ * The worker after the monitors, for the variants that have one, is the
+ * refill worker;
  * the readers (readers.c) come after every other worker.
  */
 #include "kvfree_rcu.h"
@@ -102,7 +103,7 @@ void kr_kvfree(struct kr_thread *t, void *obj, bool headless, uint64_t ts)
 	if (kick)
 		mmr_ttimer_kick(&e->monitors[t->cpu]);
 	if (!queued) {
-		kr_synchronize(e); /* the one-argument fallback: this caller waits for the readers */
+		kr_synchronize(e, false); /* the one-argument fallback: this caller waits for the readers */
 		kr_obj_free(e, obj);
 	}
 }
@@ -164,24 +165,60 @@ static bool drain_cpu(struct kr_engine *e, unsigned cpu, bool force, uint64_t no
 	struct kr_batch b;
 	if (!take_batch(e, &e->cpus[cpu], force, now, &b))
 		return false;
-	kr_synchronize_counted(e);
+	/* The batch is one callback to RCU (queue_rcu_work): it never forces quiescent states. */
+	kr_synchronize_counted(e, false);
 	reclaim(e, cpu, &b);
 	return true;
+}
+
+/*
+ * callrcu: take CPU's callbacks, wait for a grace period and invoke them
+ * one by one; false when there were none.  As the kernel's call_rcu(),
+ * the grace period forces quiescent states when the CPU's callbacks have
+ * grown by more than qhimark since it last did; the mark follows the
+ * list back down as callbacks are invoked (the hysteresis of rcu_do_batch).
+ */
+static bool invoke_callbacks(struct kr_engine *e, unsigned cpu)
+{
+	struct kr_cpu *c = &e->cpus[cpu];
+	struct kr_rcu_head *h = atomic_exchange_explicit(&c->cb_list, NULL, memory_order_acquire);
+	if (!h)
+		return false;
+	uint64_t n = atomic_load_explicit(&c->cbs, memory_order_relaxed);
+	bool force = e->qhimark && n > c->cbs_last_force + e->qhimark;
+	if (force)
+		c->cbs_last_force = n;
+	kr_synchronize(e, force);
+	uint64_t done = 0;
+	for (struct kr_rcu_head *next; h; h = next, done++) {
+		next = h->next;
+		struct kr_obj_hdr *hdr = (struct kr_obj_hdr *)h - 1;
+		kr_note_gp(e, mmr_now_ns() - hdr->queued_ns);
+		kr_obj_free(e, h);
+	}
+	n = atomic_fetch_sub_explicit(&c->cbs, done, memory_order_relaxed) - done;
+	if (n == 0 || n + e->qhimark < c->cbs_last_force)
+		c->cbs_last_force = n;
+	return true;
+}
+
+/* Reclaim what CPU has queued, due or not; false when there was nothing. */
+static bool drain_any(struct kr_engine *e, unsigned cpu, bool force, uint64_t now)
+{
+	return e->v->callbacks ? invoke_callbacks(e, cpu) : !e->v->call && drain_cpu(e, cpu, force, now);
 }
 
 void kr_drain_all(struct kr_engine *e)
 {
 	for (unsigned i = 0; i < e->ncpu; i++)
-		while (drain_cpu(e, i, true, 0))
+		while (drain_any(e, i, true, 0))
 			;
 }
 
 /* The workers before the readers: the monitors and the refill worker. */
 static unsigned first_reader(const struct kr_engine *e)
 {
-	if (e->v->call)
-		return 1; /* the baselines keep a monitor for the samples only */
-	return e->ncpu + (e->v->refill ? 1 : 0);
+	return kr_monitors(e) + (e->v->refill ? 1 : 0);
 }
 
 unsigned kr_engine_workers(void *engine)
@@ -213,8 +250,7 @@ static void monitor(struct kr_engine *e, unsigned idx, const atomic_bool *stop)
 		uint64_t now = why == MMR_TT_DUE ? due : mmr_tclock_now(tm->clock);
 		if (idx == 0)
 			kr_sample(e, now);
-		if (!e->v->call)
-			drain_cpu(e, idx, false, now);
+		drain_any(e, idx, false, now);
 		if (why == MMR_TT_DUE)
 			due += e->tick_ns;
 	}
@@ -230,20 +266,16 @@ void kr_engine_worker(void *engine, unsigned idx, const atomic_bool *stop)
 	/* Running: the readers go on past the stop until it returns (readers.c). */
 	atomic_fetch_add_explicit(&e->readers.others, 1, memory_order_relaxed);
 	kr_rcu_register();
-	if (idx == e->ncpu) {
-		if (e->v->refill)
-			refill_worker(e, stop);
+	if (idx == kr_monitors(e)) {
+		refill_worker(e, stop);
 		kr_rcu_unregister();
 		atomic_fetch_sub_explicit(&e->readers.others, 1, memory_order_relaxed);
 		return;
 	}
 	monitor(e, idx, stop);
 	/* The run is over: what is queued goes now, so that the report sees it reclaimed. */
-	if (!e->v->call)
-		while (drain_cpu(e, idx, true, 0))
-			;
-	else
-		kr_wait_reclaimed(e); /* callrcu: every queued callback has run */
+	while (drain_any(e, idx, true, 0))
+		;
 	kr_rcu_unregister();
 	atomic_fetch_sub_explicit(&e->readers.others, 1, memory_order_relaxed);
 }

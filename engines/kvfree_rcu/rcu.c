@@ -9,17 +9,15 @@
  * correct free after a grace period would look like a race with the
  * reader it waited for.  In a TSan build the guarantee is stated to it
  * instead: every read-side unlock releases one sync object and every
- * grace period's end acquires it (and a callback acquires its rcu_head,
- * released when it was queued).  That is the RCU rule itself, "a reader's
+ * grace period's end acquires it.  That is the RCU rule itself, "a reader's
  * section happens before the end of a grace period that waits for it",
  * slightly widened (it also orders sections that began after the grace
  * period did), so it can hide a real race but never invent one.
  *
- * No rcu_barrier(): liburcu's barrier callocs a completion, queues a
- * callback through its lock-free queue and lets the callback thread free
- * it, all synchronised by atomics TSan cannot see, so TSan reports that
- * calloc/free pair as a race inside liburcu (a false one: the queue orders
- * them).  The engine counts its objects instead (kr_wait_reclaimed).
+ * No call_rcu(): the callrcu baseline keeps its callbacks in per-CPU
+ * lists that the engine's monitors reclaim (queue.c), so every grace
+ * period of the model goes through kr_synchronize and waits for its
+ * readers as the others do.
  */
 #include <urcu/urcu-memb.h>
 
@@ -43,8 +41,6 @@ static char kr_gp_sync;
 #define tsan_acquire(a) ((void)(a))
 #define tsan_release(a) ((void)(a))
 #endif
-
-_Static_assert(sizeof(struct kr_rcu_head) == sizeof(struct rcu_head), "kr_rcu_head must match liburcu's rcu_head");
 
 void kr_rcu_register(void)
 {
@@ -72,20 +68,6 @@ void kr_rcu_read_unlock(void)
 void kr_rcu_synchronize(void)
 {
 	urcu_memb_synchronize_rcu();
-#ifdef KR_TSAN
-	tsan_acquire(&kr_gp_sync);
-#endif
-}
-
-void kr_rcu_call(struct kr_rcu_head *head, void (*func)(struct kr_rcu_head *head))
-{
-	tsan_release(head);
-	urcu_memb_call_rcu((struct rcu_head *)head, (void (*)(struct rcu_head *))func);
-}
-
-void kr_rcu_cb_enter(struct kr_rcu_head *head)
-{
-	tsan_acquire(head);
 #ifdef KR_TSAN
 	tsan_acquire(&kr_gp_sync);
 #endif

@@ -11,7 +11,7 @@ static void sync_call(struct kr_engine *e, unsigned cpu, void *obj, bool headles
 	(void)cpu;
 	atomic_fetch_add_explicit(&e->n.baseline_calls, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&e->n.baseline_headless, headless, memory_order_relaxed);
-	kr_synchronize_counted(e);
+	kr_synchronize_counted(e, false);
 	kr_obj_free(e, obj);
 }
 

@@ -34,10 +34,12 @@ enum mmr_cal_key {
 	MMR_CAL_CTX_SWITCH,   /* "ctx_switch_ns": one switch between two threads on one CPU */
 	/*
 	 * "rcu_gp_ns": the running kernel's own synchronize_rcu(), timed
-	 * through membarrier(MEMBARRIER_CMD_GLOBAL).  Last, and optional in a
-	 * profile: profiles written before it existed still load without it.
+	 * through membarrier(MEMBARRIER_CMD_GLOBAL), a normal grace period;
+	 * "rcu_gp_exp_ns": an expedited one.  Last, and optional in a
+	 * profile: profiles written before them still load without them.
 	 */
 	MMR_CAL_RCU_GP,
+	MMR_CAL_RCU_GP_EXP,
 	MMR_CAL_COUNT
 };
 
@@ -65,9 +67,11 @@ struct mmr_profile {
 	char kernel[128], cpu_model[256], hostname[256], created[32];
 	unsigned online_cpus;
 	/*
-	 * /sys/kernel/rcu_expedited when rcu_gp_ns was taken: 1, the kernel
-	 * expedites every synchronize_rcu() (tens of us instead of ms); 0, it
-	 * does not; -1, unknown (not readable, or an older profile).
+	 * /sys/kernel/rcu_expedited as the kernel ran it: 1, it expedites
+	 * every synchronize_rcu() (microseconds instead of milliseconds); 0,
+	 * it does not; -1, unknown (not readable, or an older profile).  As
+	 * root, calibrate sets it for each grace-period measurement and puts
+	 * it back.
 	 */
 	int rcu_expedited;
 	struct mmr_cal_value v[MMR_CAL_COUNT];
@@ -100,7 +104,7 @@ int mmr_profile_write(const struct mmr_profile *p, const char *path, struct mmr_
  * Read PATH into P.  Returns 0; 1 when there is no such file; -1 with ERR
  * when it is not a profile: not JSON, a measurement missing (named), a
  * value not positive.  A measurement added after profiles were first
- * written (rcu_gp_ns) may be missing: it reads as not measured, its
+ * written (rcu_gp_ns, rcu_gp_exp_ns) may be missing: it reads as not measured, its
  * why saying the profile predates it, and the costs that take it keep
  * their defaults.
  */

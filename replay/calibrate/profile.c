@@ -37,7 +37,8 @@ static const struct {
 	[MMR_CAL_FUTEX_WAKE] = {"futex_wake_ns", "the FUTEX_WAKE call that wakes a sleeping thread, on the waker's side"},
 	[MMR_CAL_WAKEUP] = {"wakeup_ns", "futex ping-pong between threads on two CPUs: from a wake to the other thread running"},
 	[MMR_CAL_CTX_SWITCH] = {"ctx_switch_ns", "futex ping-pong between two threads on one CPU: one switch"},
-	[MMR_CAL_RCU_GP] = {"rcu_gp_ns", "membarrier(MEMBARRIER_CMD_GLOBAL), which the kernel implements as synchronize_rcu(): one grace period of the running kernel"},
+	[MMR_CAL_RCU_GP] = {"rcu_gp_ns", "membarrier(MEMBARRIER_CMD_GLOBAL), which the kernel implements as synchronize_rcu(), with /sys/kernel/rcu_expedited 0: a normal grace period of the running kernel"},
+	[MMR_CAL_RCU_GP_EXP] = {"rcu_gp_exp_ns", "the same with /sys/kernel/rcu_expedited 1: an expedited grace period"},
 };
 
 /* The first measurement a profile may lack: those from here on came after profiles were first written. */
@@ -99,6 +100,7 @@ int mmr_calibrate(struct mmr_profile *p, bool quick, struct mmr_error *err)
 	static struct mmr_profile second;
 	memset(p, 0, sizeof(*p));
 	machine(p);
+	second.online_cpus = p->online_cpus;
 	if (pass(p, quick, err) || pass(&second, quick, err))
 		return -1;
 	for (unsigned k = 0; k < MMR_CAL_COUNT; k++) {
@@ -250,6 +252,22 @@ static int read_measurements(struct mmr_profile *p, const cJSON *ms, const char 
 	return 0;
 }
 
+/*
+ * A profile from before rcu_gp_exp_ns took rcu_gp_ns with the kernel as it
+ * ran: on an expediting kernel that figure is an expedited grace period.
+ */
+static void move_old_expedited_gp(struct mmr_profile *p, const cJSON *ms)
+{
+	struct mmr_cal_value *gp = &p->v[MMR_CAL_RCU_GP], *exp = &p->v[MMR_CAL_RCU_GP_EXP];
+	if (p->rcu_expedited != 1 || cJSON_GetObjectItemCaseSensitive(ms, keys[MMR_CAL_RCU_GP_EXP].name) ||
+	    !cJSON_GetObjectItemCaseSensitive(ms, keys[MMR_CAL_RCU_GP].name))
+		return;
+	*exp = *gp;
+	*gp = (struct mmr_cal_value){.ns = NAN, .rounds = {NAN, NAN}, .spread_pct = NAN};
+	snprintf(gp->why, sizeof(gp->why), "the profile predates it (its grace period was expedited): run mmreplay "
+		 "calibrate again as root");
+}
+
 int mmr_profile_read(struct mmr_profile *p, const char *path, struct mmr_error *err)
 {
 	memset(p, 0, sizeof(*p));
@@ -279,7 +297,10 @@ int mmr_profile_read(struct mmr_profile *p, const char *path, struct mmr_error *
 	p->online_cpus = cJSON_IsNumber(cpus) && cpus->valuedouble >= 1 ? (unsigned)cpus->valuedouble : 0;
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(m, "rcu_expedited");
 	p->rcu_expedited = cJSON_IsBool(exp) ? cJSON_IsTrue(exp) : -1;
-	int rc = read_measurements(p, cJSON_GetObjectItemCaseSensitive(d, "measurements"), path, err);
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(d, "measurements");
+	int rc = read_measurements(p, ms, path, err);
+	if (!rc)
+		move_old_expedited_gp(p, ms);
 	cJSON_Delete(d);
 	return rc;
 }

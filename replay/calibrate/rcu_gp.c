@@ -17,7 +17,10 @@
  * the rcupdate.rcu_expedited boot option): synchronize_rcu() then
  * interrupts the other CPUs instead of waiting for them to pass through
  * a quiescent state, and takes microseconds where a normal grace period
- * takes milliseconds.  The profile records which it was (rcu_expedited).
+ * takes milliseconds.  Both are measured: rcu_gp_ns with the switch at 0,
+ * rcu_gp_exp_ns at 1.  The one the kernel does not run is measured only
+ * where the switch can be written (root): it is set for the measurement
+ * and put back at once.  The profile records the kernel's own setting.
  */
 
 #include <errno.h>
@@ -45,10 +48,12 @@ static double sample_gp(void *ctx)
 	return rc == 0 ? (double)(t1 - t0) : NAN;
 }
 
+#define RCU_EXPEDITED "/sys/kernel/rcu_expedited"
+
 /* /sys/kernel/rcu_expedited: 1 or 0, or -1 when it cannot be read. */
 static int rcu_expedited(void)
 {
-	FILE *f = fopen("/sys/kernel/rcu_expedited", "r");
+	FILE *f = fopen(RCU_EXPEDITED, "r");
 	int v = -1;
 	if (f) {
 		if (fscanf(f, "%d", &v) != 1)
@@ -58,24 +63,47 @@ static int rcu_expedited(void)
 	return v == 0 || v == 1 ? v : -1;
 }
 
-void cal_rcu_gp(struct mmr_profile *p, bool quick)
+/* Write V to /sys/kernel/rcu_expedited; false when it cannot be written (not root). */
+static bool set_rcu_expedited(int v)
 {
-	struct mmr_cal_value *v = &p->v[MMR_CAL_RCU_GP];
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	long mask = membarrier(MEMBARRIER_CMD_QUERY);
-	p->rcu_expedited = rcu_expedited();
+	FILE *f = fopen(RCU_EXPEDITED, "w");
+	if (!f)
+		return false;
+	bool ok = fprintf(f, "%d\n", v) > 0;
+	return fclose(f) == 0 && ok;
+}
+
+/* V with the kernel's switch at MODE, set and put back when it is not already: false when it could not be. */
+static void measure_mode(struct mmr_cal_value *v, int mode, int was, bool quick)
+{
 	v->ns = NAN;
-	if (online < 2) {
-		snprintf(v->why, sizeof(v->why), "needs 2 CPUs online: on one, membarrier(GLOBAL) waits for no grace period");
-		return;
-	}
-	if (mask < 0 || !(mask & MEMBARRIER_CMD_GLOBAL)) {
-		snprintf(v->why, sizeof(v->why), "membarrier(GLOBAL) not offered here (%s)",
-			 mask < 0 ? strerror(errno) : "nohz_full CPUs");
+	if (was != mode && !set_rcu_expedited(mode)) {
+		snprintf(v->why, sizeof(v->why), "this kernel %s every grace period and only root may switch %s",
+			 mode ? "expedites no" : "expedites", RCU_EXPEDITED);
 		return;
 	}
 	/* A grace period is milliseconds at most: as many samples as the other measurements take. */
 	mmr_cal_measure(sample_gp, NULL, quick ? 3 : 9, quick ? 2 : 4, v);
+	if (was != mode)
+		set_rcu_expedited(was);
 	if (!isfinite(v->ns))
 		snprintf(v->why, sizeof(v->why), "membarrier(GLOBAL) failed");
+}
+
+void cal_rcu_gp(struct mmr_profile *p, bool quick)
+{
+	struct mmr_cal_value *gp = &p->v[MMR_CAL_RCU_GP], *exp = &p->v[MMR_CAL_RCU_GP_EXP];
+	long mask = membarrier(MEMBARRIER_CMD_QUERY);
+	p->rcu_expedited = rcu_expedited();
+	gp->ns = exp->ns = NAN;
+	const char *why = p->online_cpus < 2 ? "needs 2 CPUs online: on one, membarrier(GLOBAL) waits for no grace period"
+		: mask < 0 || !(mask & MEMBARRIER_CMD_GLOBAL) ? "membarrier(GLOBAL) not offered here"
+		: p->rcu_expedited < 0 ? "cannot read " RCU_EXPEDITED : NULL;
+	if (why) {
+		snprintf(gp->why, sizeof(gp->why), "%s", why);
+		snprintf(exp->why, sizeof(exp->why), "%s", why);
+		return;
+	}
+	measure_mode(gp, 0, p->rcu_expedited, quick);
+	measure_mode(exp, 1, p->rcu_expedited, quick);
 }

@@ -230,9 +230,9 @@ static void *reader_main(void *p)
 
 static void run_readers_and_writers(const struct mmr_engine_ops *ops)
 {
-	/* No RCU reader threads: this is about frees after a grace period, not its length (12,000 sync waits). */
+	/* No RCU reader threads and no least length: this is about frees after a grace period, not its length (12,000 sync waits). */
 	static const char *const kv[] = {"poison", "1", "drain_ms", "2", "pcp_high", "24", "pcp_batch", "4",
-					 "pool_pages", "8", "pool_low", "2", "readers", "0", NULL};
+					 "pool_pages", "8", "pool_low", "2", "readers", "0", "gp_ns", "0", NULL};
 	struct shared s = {.e = make(ops, 2, kv)};
 	atomic_init(&s.writers_left, 2);
 	struct workers w;
@@ -397,7 +397,7 @@ static void finish(struct kr_engine *e, struct kr_thread *t, uint64_t calls)
 static void test_fallback_nowait_tiny_zone(void **state)
 {
 	(void)state;
-	static const char *const kv[] = {"zone_pages", "64", "drain_ms", "60000", NULL};
+	static const char *const kv[] = {"zone_pages", "64", "drain_ms", "60000", "gp_ns", "0", NULL};
 	struct kr_engine *e = make(&kr_nowait_ops, 1, kv);
 	struct kr_thread *t = kr_engine_thread_init(e, 0);
 	unsigned n = 80 * (unsigned)KR_BLOCK_MAX;
@@ -416,7 +416,7 @@ static void test_fallback_nowait_tiny_zone(void **state)
 static void test_fallback_lockless_refill(void **state)
 {
 	(void)state;
-	static const char *const kv[] = {"drain_ms", "60000", NULL};
+	static const char *const kv[] = {"drain_ms", "60000", "gp_ns", "0", NULL};
 	struct kr_engine *e = make(&kr_lockless_ops, 1, kv);
 	struct kr_thread *t = kr_engine_thread_init(e, 0);
 	flood(t, 10, 0);
@@ -439,7 +439,7 @@ static void test_fallback_lockless_refill(void **state)
 static void test_fallback_pool_empty(void **state)
 {
 	(void)state;
-	static const char *const kv[] = {"drain_ms", "60000", "pool_pages", "4", "pool_low", "1", NULL};
+	static const char *const kv[] = {"drain_ms", "60000", "pool_pages", "4", "pool_low", "1", "gp_ns", "0", NULL};
 	struct kr_engine *e = make(&kr_pool_ops, 1, kv);
 	struct kr_thread *t = kr_engine_thread_init(e, 0);
 	assert_int_equal(e->cpus[0].pool_n, 4);
@@ -531,7 +531,7 @@ static void test_gp_waits_for_readers_block(void **state)
 	struct kr_engine *e = with_readers(&kr_lockless_ops, &w, &t);
 	midway();
 	uint64_t t0 = mmr_now_ns();
-	assert_true(kr_synchronize(e) >= READER_NS);
+	assert_true(kr_synchronize(e, false) >= READER_NS);
 	assert_true(mmr_now_ns() - t0 >= READER_NS);
 	assert_true(timed_kvfree(t, true) >= READER_NS);
 	assert_int_equal(kr_cpu_totals(e).fb_sync, 1);
@@ -596,6 +596,64 @@ static void test_gp_readers_off(void **state)
 	kr_engine_destroy(e);
 }
 
+/*
+ * Forced quiescent states: with one reader in a section of a whole second,
+ * a grace period that forces them (asked for, or every one with
+ * expedited=1) cuts the section short and is over long before it; a
+ * normal one would wait a second or two.
+ */
+static void test_gp_forced(void **state)
+{
+	(void)state;
+	static const char *const asked[] = {"readers", "1", "reader_ns", "1000000000", "drain_ms", "60000", NULL};
+	static const char *const exp[] = {"readers", "1", "reader_ns", "1000000000", "drain_ms", "60000",
+					  "expedited", "1", NULL};
+	const char *const *const kvs[] = {asked, exp};
+	for (size_t k = 0; k < 2; k++) {
+		struct workers w;
+		struct kr_engine *e = make(&kr_sync_ops, 1, kvs[k]);
+		struct kr_thread *t = kr_engine_thread_init(e, 0);
+		workers_start(&w, &kr_sync_ops, e);
+		wait_readers_running(e);
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL); /* the reader is in its first section */
+		assert_true(kr_synchronize(e, k == 0) < 500000000ull);
+		assert_int_equal(atomic_load(&e->n.sync_forced), 1);
+		assert_true(atomic_load(&e->readers.sections_cut) >= 1);
+		workers_stop(&w);
+		finish(e, t, 0);
+	}
+}
+
+/*
+ * callrcu's callbacks force quiescent states when a CPU's list has grown
+ * by more than qhimark since it last did: 150 callbacks past a mark of
+ * 100 do, the next 50 do not (the mark came back down with the list), and
+ * with qhimark=0 nothing ever does.
+ */
+static void test_callrcu_qhimark(void **state)
+{
+	(void)state;
+	static const char *const mark[] = {"qhimark", "100", "readers", "0", "gp_ns", "0", NULL};
+	static const char *const never[] = {"qhimark", "0", "readers", "0", "gp_ns", "0", NULL};
+	struct kr_engine *e = make(&kr_callrcu_ops, 1, mark);
+	struct kr_thread *t = kr_engine_thread_init(e, 0);
+	flood(t, 150, 0);
+	kr_drain_all(e); /* the monitor's work, on this thread */
+	assert_int_equal(atomic_load(&e->n.sync_forced), 1);
+	flood(t, 50, 0);
+	kr_drain_all(e);
+	assert_int_equal(atomic_load(&e->n.sync_calls), 2);
+	assert_int_equal(atomic_load(&e->n.sync_forced), 1);
+	finish(e, t, 200);
+	e = make(&kr_callrcu_ops, 1, never);
+	t = kr_engine_thread_init(e, 0);
+	flood(t, 20000, 0);
+	kr_drain_all(e);
+	assert_int_equal(atomic_load(&e->n.sync_forced), 0);
+	finish(e, t, 20000);
+}
+
 /* ---- outcomes: through the engine's ops, as a replay calls them ---------------------- */
 
 /* N objects allocated and kvfree_rcu()'d through OPS on T, every fourth headless. */
@@ -614,7 +672,7 @@ static void flood_ops(const struct mmr_engine_ops *ops, void *t, unsigned n)
 static void report_after_flood(const char *zone_pages, unsigned n, struct oc_report *r)
 {
 	const struct mmr_engine_ops *ops = &kr_nowait_ops;
-	const char *const kv[] = {"zone_pages", zone_pages, "drain_ms", "60000", NULL};
+	const char *const kv[] = {"zone_pages", zone_pages, "drain_ms", "60000", "gp_ns", "0", NULL};
 	struct kr_engine *e = make(ops, 1, kv);
 	void *t = ops->thread_init(e, 0);
 	assert_non_null(t);
@@ -666,7 +724,7 @@ static void test_sizes_past_the_bound(void **state)
 						    &kr_sync_ops};
 	const uint64_t bad[] = {UINT64_MAX - 8, UINT64_MAX - sizeof(struct kr_obj_hdr) + 1, MMR_MAX_BYTES,
 				MMR_OBJ_MAX_BYTES + 1};
-	static const char *const kv[] = {"poison", "1", NULL};
+	static const char *const kv[] = {"poison", "1", "gp_ns", "0", NULL};
 	for (size_t k = 0; k < 5; k++) {
 		struct kr_engine *e = make(all[k], 1, kv);
 		struct kr_thread *t = kr_engine_thread_init(e, 0);
@@ -716,6 +774,8 @@ int main(void)
 		cmocka_unit_test(test_gp_waits_for_readers_block),
 		cmocka_unit_test(test_gp_waits_for_readers_sync),
 		cmocka_unit_test(test_gp_readers_off),
+		cmocka_unit_test(test_gp_forced),
+		cmocka_unit_test(test_callrcu_qhimark),
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_sizes_past_the_bound),

@@ -163,6 +163,38 @@ static void test_profile_before_rcu_gp(void **state)
 	free(json);
 }
 
+/*
+ * A profile from before rcu_gp_exp_ns, taken on a kernel that expedites
+ * every grace period: its rcu_gp_ns was an expedited grace period, so it
+ * reads as rcu_gp_exp_ns, and rcu_gp_ns as not measured, saying why.  On
+ * a kernel that did not expedite, rcu_gp_ns stays what it was.
+ */
+static void test_profile_old_expedited_gp(void **state)
+{
+	(void)state;
+	for (int expedited = 0; expedited < 2; expedited++) {
+		char text[2048];
+		size_t n = (size_t)snprintf(text, sizeof(text), "{\"mmreplay_profile\": 1, \"machine\": {\"online_cpus\": 2, "
+						"\"rcu_expedited\": %s}, \"measurements\": {", expedited ? "true" : "false");
+		for (unsigned k = 0; k <= MMR_CAL_RCU_GP; k++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"%s\": {\"ns\": %u}", k ? ", " : "",
+					      mmr_cal_key_name(k), 100 + k);
+		snprintf(text + n, sizeof(text) - n, "}}");
+		write_profile_text(text);
+		struct mmr_profile p;
+		struct mmr_error err = {{0}};
+		if (mmr_profile_read(&p, path, &err))
+			fail_msg("%s", err.msg);
+		double gp = p.v[MMR_CAL_RCU_GP].ns, exp = p.v[MMR_CAL_RCU_GP_EXP].ns;
+		if (expedited) {
+			assert_true(exp == 100 + MMR_CAL_RCU_GP && isnan(gp));
+			assert_non_null(strstr(p.v[MMR_CAL_RCU_GP].why, "its grace period was expedited"));
+		} else {
+			assert_true(gp == 100 + MMR_CAL_RCU_GP && isnan(exp));
+		}
+	}
+}
+
 /* ---- a replay takes its costs from the profile --------------------------------------------- */
 
 static uint64_t seen_flush;
@@ -280,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_quick_profile_round_trip),
 		cmocka_unit_test(test_bad_profiles),
 		cmocka_unit_test(test_profile_before_rcu_gp),
+		cmocka_unit_test(test_profile_old_expedited_gp),
 		cmocka_unit_test(test_costs_from_profile),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
