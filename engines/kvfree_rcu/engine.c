@@ -255,14 +255,14 @@ void kr_engine_thread_exit(void *thread)
 /* The allocation of a trace's page event on T's CPU, counted apart from the block pages. */
 static int trace_page_alloc(struct kr_thread *t, struct mmr_call *op)
 {
-	struct kr_page_counts *n = &t->e->cpus[t->cpu].pages;
+	struct kr_cpu_counts *n = &t->e->cpus[t->cpu].n;
 	uint64_t pfn = kr_cpu_page_alloc(t->e, t->cpu, op->order, mmr_gfp_migratetype(op->gfp),
 					 mmr_gfp_pages_flags(op->gfp, op->flags));
 	if (pfn == MMR_NO_PAGE) {
-		n->failures++;
+		n->trace_page_failures++;
 		return MMR_CALL_FAILED;
 	}
-	n->allocs++;
+	n->trace_page_allocs++;
 	op->handle = pfn + 1;
 	return MMR_CALL_OK;
 }
@@ -270,7 +270,7 @@ static int trace_page_alloc(struct kr_thread *t, struct mmr_call *op)
 int kr_trace_page_free(struct kr_thread *t, const struct mmr_call *op)
 {
 	kr_cpu_page_free(t->e, t->cpu, op->handle - 1, op->order);
-	t->e->cpus[t->cpu].pages.frees++;
+	t->e->cpus[t->cpu].n.trace_page_frees++;
 	return MMR_CALL_OK;
 }
 

@@ -105,17 +105,14 @@ struct kr_batch {
 	uint64_t nblocks, nobjs;
 };
 
-/* Counters of one CPU, bumped under its krcp->lock. */
+/*
+ * Counters of one CPU, bumped under its krcp->lock; the trace's own page
+ * events (trace_page_*) by its replay thread alone, as they take no
+ * krcp->lock.  Read once the run is over.
+ */
 struct kr_cpu_counts {
 	uint64_t calls, headless, block_pages, page_failures, fb_head, fb_sync;
-};
-
-/*
- * The trace's own page events on one CPU, bumped by its replay thread
- * alone (they take no krcp->lock) and read once the run is over.
- */
-struct kr_page_counts {
-	uint64_t allocs, frees, failures;
+	uint64_t trace_page_allocs, trace_page_frees, trace_page_failures;
 };
 
 /* One CPU's kvfree_rcu state: the kernel's struct kfree_rcu_cpu. */
@@ -127,7 +124,6 @@ struct kr_cpu {
 	atomic_bool flush;            /* flush_blocks reached: the monitor goes now */
 	bool kick_monitor;            /* flush just set: the call kicks the monitor once it unlocks */
 	struct kr_cpu_counts n;
-	struct kr_page_counts pages;
 	/* The RCU-owned page pool (kvfree-rcu-pool), under lock. */
 	uint64_t *pool;
 	uint64_t pool_n;
@@ -301,8 +297,6 @@ uint64_t kr_engine_footprint(void *engine);
 void kr_engine_report(void *engine, const struct mmr_report *r);
 /* Sum of every CPU's counters (call with no replay thread inside). */
 struct kr_cpu_counts kr_cpu_totals(const struct kr_engine *e);
-/* Sum of every CPU's trace page counters (call with no replay thread inside). */
-struct kr_page_counts kr_page_totals(const struct kr_engine *e);
 /* Record a sample of the waiting objects when one is due (monitor 0). */
 void kr_sample(struct kr_engine *e, uint64_t now);
 

@@ -25,6 +25,9 @@ struct kr_cpu_counts kr_cpu_totals(const struct kr_engine *e)
 		t.page_failures += n->page_failures;
 		t.fb_head += n->fb_head;
 		t.fb_sync += n->fb_sync;
+		t.trace_page_allocs += n->trace_page_allocs;
+		t.trace_page_frees += n->trace_page_frees;
+		t.trace_page_failures += n->trace_page_failures;
 	}
 	/* The baselines keep no per-CPU state: their calls are counted engine-wide. */
 	t.calls += load(&e->n.baseline_calls);
@@ -47,18 +50,6 @@ void kr_sample(struct kr_engine *e, uint64_t now)
 	}
 	e->samples[e->nsamples++] = load(&e->n.waiting);
 	e->next_sample_ns = e->start_ns + e->nsamples * e->sample_ns;
-}
-
-struct kr_page_counts kr_page_totals(const struct kr_engine *e)
-{
-	struct kr_page_counts t = {0};
-	for (unsigned i = 0; i < e->ncpu; i++) {
-		const struct kr_page_counts *n = &e->cpus[i].pages;
-		t.allocs += n->allocs;
-		t.frees += n->frees;
-		t.failures += n->failures;
-	}
-	return t;
 }
 
 /*
@@ -103,7 +94,6 @@ void kr_engine_report(void *engine, const struct mmr_report *r)
 {
 	struct kr_engine *e = engine;
 	struct kr_cpu_counts t = kr_cpu_totals(e);
-	struct kr_page_counts tp = kr_page_totals(e);
 	struct kr_counts *n = &e->n;
 	const struct {
 		const char *key;
@@ -123,8 +113,8 @@ void kr_engine_report(void *engine, const struct mmr_report *r)
 		{"synchronize_rcu_calls", load(&n->sync_calls)}, {"synchronize_rcu_ns_max", load(&n->sync_ns_max)},
 		{"readers", e->readers.n}, {"reader_ns", e->readers.len_ns},
 		{"reader_sections", load(&e->readers.sections)},
-		{"trace_page_allocs", tp.allocs}, {"trace_page_frees", tp.frees},
-		{"trace_page_failures", tp.failures},
+		{"trace_page_allocs", t.trace_page_allocs}, {"trace_page_frees", t.trace_page_frees},
+		{"trace_page_failures", t.trace_page_failures},
 	};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
 		r->u64(r->ctx, u[i].key, u[i].v);
