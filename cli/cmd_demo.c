@@ -291,8 +291,9 @@ static int family_run(struct demo *d, const struct demo_family *f)
 		snprintf(trace, sizeof(trace), "%s/%s", traces_dir(), f->real);
 	snprintf(base, sizeof(base), "%s/real", dir);
 	snprintf(what, sizeof(what), "the real trace %s", live ? strrchr(d->real, '/') + 1 : f->real);
-	snprintf(text, sizeof(text), live ? "Real trace: %s, its first " REAL_EVENTS " events replayed as %s calls "
-		 "(--as %s)." : "Real trace: %s (a capture of kernel stack vmallocs); %s family, native events.%s",
+	snprintf(text, sizeof(text), live ? "Real trace: %s, its first " REAL_EVENTS " events replayed --as %s: the "
+		 "events of a family the engines do not replay themselves become %s calls." : "Real trace: %s (a "
+		 "capture of kernel stack vmallocs); %s family, native events.%s",
 		 live ? d->real_what : f->real, f->name, live ? f->name : "");
 	rc = replay_family(d, f, live ? d->real : trace, what, live, false, base);
 	return rc ? rc : compare_family(d, f, base, what, text);

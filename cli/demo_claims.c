@@ -179,8 +179,9 @@ static const struct mmr_claim claims[] = {
 	 .claim = "If RCU can empty the shared per-CPU page lists, one heavy user can take them over and slow down "
 		"unrelated page-allocator users on that CPU.",
 	 .where = "003, Michal Hocko, Sept. 21, 2020, 7:47 a.m. UTC | #1 and Sept. 22, 2020, 8:03 a.m. UTC | #7",
-	 .note = "in the kvfree_rcu engines only block pages come from the zone, so no other allocator user shares "
-		"those pcp lists to show a slowdown."},
+	 .note = "judged on the generated flood, which has no page events: only block pages use the zone there. On "
+		"the real trace (kvfree_rcu/real/report) the trace's own page allocations share the zone and pcp lists "
+		"with the block pages, and a slowdown of theirs shows in its alloc p99 and zone->lock row."},
 	{.family = "kvfree_rcu", .untestable = true,
 	 .claim = "Skipping the watermarks eats into the emergency reserves that atomic allocations depend on and can "
 		"slow kswapd's reclaim, raising the risk of OOM under memory pressure.",

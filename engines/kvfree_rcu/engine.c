@@ -7,7 +7,10 @@
  * The handle of an object is its address.  An allocation is a real
  * malloc() of the trace's size (at least the 16 bytes of an rcu_head)
  * behind a hidden header (kvfree_rcu.h); past MMR_OBJ_MAX_BYTES
- * (mmr_size.h) it fails, as kvmalloc would.
+ * (mmr_size.h) it fails, as kvmalloc would.  A page event's allocation is
+ * 2^order frames of the zone instead, taken on the replay thread's CPU as
+ * the page engines take them (handle: first frame + 1, never 0); its
+ * failure is the runner's failed alloc.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,10 @@ const struct mmr_engine_outcome kr_outcomes[] = {
 	 .help = "block pages asked for and not got"},
 	{.key = "block_pages_taken", .unit = "pages", .better = MMR_BETTER_NEITHER, .op = "kvfree_rcu",
 	 .help = "block pages got"},
+	{.key = "trace_page_allocs", .unit = "allocs", .better = MMR_BETTER_NEITHER, .op = "alloc",
+	 .help = "the trace's own page allocations (page events) served by the zone the block pages share"},
+	{.key = "trace_page_failures", .unit = "allocs", .better = MMR_BETTER_FEWER, .op = "alloc",
+	 .help = "the trace's own page allocations the zone could not serve (also in alloc.failed)"},
 	{.key = "objects_freed", .unit = "objects", .better = MMR_BETTER_NEITHER,
 	 .help = "objects freed after their grace period by the end of the run"},
 	{.key = "synchronize_rcu_calls", .unit = "grace periods", .better = MMR_BETTER_NEITHER,
@@ -38,7 +45,16 @@ const struct mmr_engine_param kr_params[] = {
 		 "kernel/rcu/tree.c KFREE_DRAIN_JIFFIES: HZ/50 from v5.5, seed 003's time; 5*HZ since v6.0 (commit 51824b78)",
 		 20, 5000),
 	MMR_OPTION("flush_blocks", "0", "also hand a CPU's batch over as soon as it has this many full blocks; 0: only after drain_ms"),
-	MMR_OPTION("zone_pages", "65536", "frames in the page model's zone the block pages come from (small: pages run out)"),
+	/*
+	 * The block pages share the zone with the trace's page events: a live
+	 * capture reading 20,000 files under /usr held 72,070 pages at its
+	 * peak (BENCHMARKS.md, issue 17), past the old 65536.  4 GiB of 4 KiB
+	 * frames, mapped MAP_NORESERVE with only block pages written: an
+	 * untouched frame costs its 12-byte entry in the frame array.
+	 */
+	MMR_OPTION("zone_pages", "1048576",
+		   "frames in the zone the block pages and the trace's page events share (small: pages run out); "
+		   "default 4 GiB, the page engines' zone_mb=4096, so trace pages see the zone page-pcp gives them"),
 	MMR_OPTION("pcp_high", "0", "pages a CPU's pcp lists hold before draining; 0: the page model's default"),
 	MMR_OPTION("pcp_batch", "0", "pages per pcp refill or drain; 0: the page model's default"),
 	MMR_OPTION("pool_pages", "200", "kvfree-rcu-pool: pages a CPU's pool is filled to (the thread: 100 to 400)"),
@@ -113,7 +129,7 @@ static int read_opts(struct kr_engine *e, struct mmr_zone_cfg *cfg, const struct
 	uint64_t drain, zone, high, batch, trim, poison;
 	if (mmr_engine_param_u64(env, kr_params, "drain_ms", &drain, err) ||
 	    mmr_engine_opt_u64(env, "flush_blocks", 0, &e->flush_blocks, err) ||
-	    mmr_engine_opt_u64(env, "zone_pages", 65536, &zone, err) ||
+	    mmr_engine_param_u64(env, kr_params, "zone_pages", &zone, err) ||
 	    mmr_engine_opt_u64(env, "pcp_high", 0, &high, err) || mmr_engine_opt_u64(env, "pcp_batch", 0, &batch, err) ||
 	    mmr_engine_opt_u64(env, "pool_pages", 200, &e->pool_pages, err) ||
 	    mmr_engine_opt_u64(env, "pool_low", 50, &e->pool_low, err) ||
@@ -232,7 +248,7 @@ void kr_engine_destroy(void *engine)
 	for (unsigned i = 0; i < e->ncpu; i++) {
 		struct kr_cpu *c = &e->cpus[i];
 		for (uint64_t k = 0; k < c->pool_n; k++)
-			kr_cpu_page_free(e, i, c->pool[k]);
+			kr_block_page_free(e, i, c->pool[k]);
 		free(c->pool);
 		pthread_mutex_destroy(&c->on_cpu);
 	}
@@ -260,9 +276,33 @@ void kr_engine_thread_exit(void *thread)
 	free(thread);
 }
 
+/* The allocation of a trace's page event on T's CPU, counted apart from the block pages. */
+static int trace_page_alloc(struct kr_thread *t, struct mmr_call *op)
+{
+	struct kr_cpu_counts *n = &t->e->cpus[t->cpu].n;
+	uint64_t pfn = kr_cpu_page_alloc(t->e, t->cpu, op->order, mmr_gfp_migratetype(op->gfp),
+					 mmr_gfp_pages_flags(op->gfp, op->flags));
+	if (pfn == MMR_NO_PAGE) {
+		n->trace_page_failures++;
+		return MMR_CALL_FAILED;
+	}
+	n->trace_page_allocs++;
+	op->handle = pfn + 1;
+	return MMR_CALL_OK;
+}
+
+int kr_trace_page_free(struct kr_thread *t, const struct mmr_call *op)
+{
+	kr_cpu_page_free(t->e, t->cpu, op->handle - 1, op->order);
+	t->e->cpus[t->cpu].n.trace_page_frees++;
+	return MMR_CALL_OK;
+}
+
 int kr_engine_alloc(void *thread, struct mmr_call *op)
 {
 	struct kr_thread *t = thread;
+	if (op->family == MMR_FAM_PAGE)
+		return trace_page_alloc(t, op);
 	uint64_t size = op->size > KR_MIN_OBJ ? op->size : KR_MIN_OBJ;
 	size_t bytes;
 	/* Checked: the header plus a trace's size must neither wrap nor ask for absurd memory. */
@@ -304,21 +344,31 @@ static void enter_cpu(struct kr_cpu *c)
 	pthread_mutex_lock(&c->on_cpu);
 }
 
-uint64_t kr_cpu_page_alloc(struct kr_engine *e, unsigned cpu, unsigned flags)
+uint64_t kr_cpu_page_alloc(struct kr_engine *e, unsigned cpu, unsigned order, unsigned mt, unsigned flags)
 {
 	struct kr_cpu *c = &e->cpus[cpu];
 	enter_cpu(c);
-	uint64_t pfn = mmr_pages_alloc(e->zone, cpu, 0, MMR_MT_UNMOVABLE, flags);
+	uint64_t pfn = mmr_pages_alloc(e->zone, cpu, order, mt, flags);
 	pthread_mutex_unlock(&c->on_cpu);
 	return pfn;
 }
 
-void kr_cpu_page_free(struct kr_engine *e, unsigned cpu, uint64_t pfn)
+void kr_cpu_page_free(struct kr_engine *e, unsigned cpu, uint64_t pfn, unsigned order)
 {
 	struct kr_cpu *c = &e->cpus[cpu];
 	enter_cpu(c);
-	mmr_pages_free(e->zone, cpu, pfn, 0);
+	mmr_pages_free(e->zone, cpu, pfn, order);
 	pthread_mutex_unlock(&c->on_cpu);
+}
+
+uint64_t kr_block_page_alloc(struct kr_engine *e, unsigned cpu, unsigned flags)
+{
+	return kr_cpu_page_alloc(e, cpu, 0, MMR_MT_UNMOVABLE, flags);
+}
+
+void kr_block_page_free(struct kr_engine *e, unsigned cpu, uint64_t pfn)
+{
+	kr_cpu_page_free(e, cpu, pfn, 0);
 }
 
 void kr_refill_request(struct kr_engine *e, unsigned cpu)

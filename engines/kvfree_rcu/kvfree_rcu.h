@@ -23,6 +23,10 @@
  *   read-side sections of reader_ns, and the model's synchronize_rcu()
  *   lasts one to two of them, unless it forces quiescent states
  *   (expedited, or a CPU's callback list past qhimark; readers.c);
+ * - the trace's own page events (mm_page_alloc / mm_page_free of a slab
+ *   and page capture) are page traffic on the same zone and the same
+ *   CPU's pcp lists as the block pages, so a variant's page takes contend
+ *   with the rest of the machine's page allocations, and theirs with it;
  * - the variants differ in one thing, where a block page comes from and
  *   where it goes after the grace period (struct kr_variant, one
  *   variant_*.c each); the baselines (callrcu, sync) replace the whole
@@ -95,9 +99,14 @@ struct kr_batch {
 	uint64_t nblocks, nobjs;
 };
 
-/* Counters of one CPU, bumped under its krcp->lock. */
+/*
+ * Counters of one CPU, bumped under its krcp->lock; the trace's own page
+ * events (trace_page_*) by its replay thread alone, as they take no
+ * krcp->lock.  Read once the run is over.
+ */
 struct kr_cpu_counts {
 	uint64_t calls, headless, block_pages, page_failures, fb_head, fb_sync;
+	uint64_t trace_page_allocs, trace_page_frees, trace_page_failures;
 };
 
 /* One CPU's kvfree_rcu state: the kernel's struct kfree_rcu_cpu. */
@@ -267,10 +276,19 @@ void kr_obj_free(struct kr_engine *e, void *obj);
  * monitors, while they run): rcu_barrier() by the engine's own count.
  */
 void kr_wait_reclaimed(struct kr_engine *e);
-/* A page from the page model on CPU's pcp set, as a thread running on CPU (FLAGS: MMR_PAGES_*). */
-uint64_t kr_cpu_page_alloc(struct kr_engine *e, unsigned cpu, unsigned flags);
-/* Give PFN back to the page model on CPU's pcp set. */
-void kr_cpu_page_free(struct kr_engine *e, unsigned cpu, uint64_t pfn);
+/*
+ * 2^ORDER frames of migratetype MT from the zone on CPU's pcp set, as a
+ * thread running on CPU (FLAGS: MMR_PAGES_*): block pages and the trace's
+ * own page allocations alike.  The first frame, or MMR_NO_PAGE.
+ */
+uint64_t kr_cpu_page_alloc(struct kr_engine *e, unsigned cpu, unsigned order, unsigned mt, unsigned flags);
+/* Give the block of ORDER at PFN back to the zone on CPU's pcp set. */
+void kr_cpu_page_free(struct kr_engine *e, unsigned cpu, uint64_t pfn, unsigned order);
+/* A block page: one frame, unmovable, as __get_free_page(GFP_NOWAIT) gives (FLAGS: MMR_PAGES_*). */
+uint64_t kr_block_page_alloc(struct kr_engine *e, unsigned cpu, unsigned flags);
+void kr_block_page_free(struct kr_engine *e, unsigned cpu, uint64_t pfn);
+/* The free of a trace's page event (MMR_FAM_PAGE) on THREAD's CPU: its block back to the zone. */
+int kr_trace_page_free(struct kr_thread *t, const struct mmr_call *op);
 /* Ask the refill worker to look at CPU (once until it has). */
 void kr_refill_request(struct kr_engine *e, unsigned cpu);
 /* Count a grace period of GP ns in E's figures (gp_batches, gp_ns_total, gp_ns_max). */
@@ -300,10 +318,17 @@ struct kr_cpu_counts kr_cpu_totals(const struct kr_engine *e);
 /* Record a sample of the waiting objects when one is due (monitor 0). */
 void kr_sample(struct kr_engine *e, uint64_t now);
 
-/* The members of a kvfree_rcu variant's mmr_engine_ops besides name, description and create. */
+/*
+ * The members of a kvfree_rcu variant's mmr_engine_ops besides name,
+ * description and create.  The page family is the trace's own page
+ * traffic, on the zone the block pages come from.  No same_code for
+ * alloc: its page allocations contend with the variant's block-page takes
+ * on zone->lock and the pcp lists, so a difference there is the variant's
+ * effect on the rest of the machine's page traffic (seed 003), not noise.
+ */
 #define KR_ENGINE_OPS                                                                               \
-	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_KVFREE_RCU, .params = kr_params,              \
-	.outcomes = kr_outcomes, .same_code[MMR_OP_ALLOC] = "kvfree-rcu-alloc",                          \
+	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_KVFREE_RCU | 1u << MMR_FAM_PAGE,              \
+	.params = kr_params, .outcomes = kr_outcomes,                                                    \
 	.destroy = kr_engine_destroy, .thread_init = kr_engine_thread_init,                              \
 	.thread_exit = kr_engine_thread_exit,                                                            \
 	.op = {[MMR_OP_ALLOC] = kr_engine_alloc, [MMR_OP_KVFREE_RCU] = kr_engine_kvfree_rcu,             \

@@ -114,9 +114,14 @@ int kr_engine_kvfree_rcu(void *thread, struct mmr_call *op)
 	return 0;
 }
 
-/* A plain free of a real slab trace replayed --as kvfree_rcu: the two-argument form. */
+/*
+ * A plain free of a real slab trace replayed --as kvfree_rcu: the
+ * two-argument form.  A page event's free is page traffic, not a kvfree_rcu().
+ */
 int kr_engine_free(void *thread, struct mmr_call *op)
 {
+	if (op->family == MMR_FAM_PAGE)
+		return kr_trace_page_free(thread, op);
 	kr_kvfree(thread, (void *)(uintptr_t)op->handle, false, op->ts);
 	return 0;
 }

@@ -4,7 +4,8 @@
  * fallbacks they took (also per 1000 calls), block and pool pages,
  * objects waiting for a grace period (peak and samples over time), the
  * time from hand-off to reclaim, the model's synchronize_rcu() calls and
- * their length with the readers they waited for, and the zone's figures.
+ * their length with the readers they waited for, the trace's own page
+ * events apart from the block pages, and the zone's figures.
  */
 #include "kvfree_rcu.h"
 
@@ -24,6 +25,9 @@ struct kr_cpu_counts kr_cpu_totals(const struct kr_engine *e)
 		t.page_failures += n->page_failures;
 		t.fb_head += n->fb_head;
 		t.fb_sync += n->fb_sync;
+		t.trace_page_allocs += n->trace_page_allocs;
+		t.trace_page_frees += n->trace_page_frees;
+		t.trace_page_failures += n->trace_page_failures;
 	}
 	/* The baselines keep no per-CPU state: their calls are counted engine-wide. */
 	t.calls += load(&e->n.baseline_calls);
@@ -48,10 +52,18 @@ void kr_sample(struct kr_engine *e, uint64_t now)
 	e->next_sample_ns = e->start_ns + e->nsamples * e->sample_ns;
 }
 
+/*
+ * The objects, and every frame out of the zone: block, pool and the
+ * trace's own pages.  Sampled while threads run, free and pcp pages are
+ * read a moment apart and may overlap (a refill between): never below 0.
+ */
 uint64_t kr_engine_footprint(void *engine)
 {
 	struct kr_engine *e = engine;
-	return load(&e->n.live_bytes) + (load(&e->n.block_pages) + load(&e->n.pool_pages)) * MMR_PAGE_SIZE;
+	struct mmr_zone_stats st;
+	mmr_zone_stats(e->zone, &st);
+	uint64_t held = st.free_pages + st.pcp_pages;
+	return load(&e->n.live_bytes) + (held < st.pages ? st.pages - held : 0) * MMR_PAGE_SIZE;
 }
 
 static double per_1000(uint64_t n, uint64_t calls)
@@ -101,6 +113,8 @@ void kr_engine_report(void *engine, const struct mmr_report *r)
 		{"synchronize_rcu_calls", load(&n->sync_calls)}, {"synchronize_rcu_ns_max", load(&n->sync_ns_max)},
 		{"readers", e->readers.n}, {"reader_ns", e->readers.len_ns},
 		{"reader_sections", load(&e->readers.sections)},
+		{"trace_page_allocs", t.trace_page_allocs}, {"trace_page_frees", t.trace_page_frees},
+		{"trace_page_failures", t.trace_page_failures},
 	};
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
 		r->u64(r->ctx, u[i].key, u[i].v);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * variant_lockless.c - kvfree-rcu-lockless: the seed patch's
- * __rcu_alloc_page_lockless(): the first page on this CPU's pcp list, no
- * zone->lock, no refill, no watermark; fails when the list is empty.  (The
- * patch tries every migratetype's list; only block pages use this zone and
- * all are unmovable, so the other lists are always empty and are not
- * tried.)
+ * __rcu_alloc_page_lockless(): the first page on this CPU's pcp lists, no
+ * zone->lock, no refill, no watermark; fails when they are empty.  As the
+ * patch, every migratetype's list is tried (MMR_PAGES_ANY_MT): the
+ * trace's own page events fill the movable and reclaimable lists of the
+ * same zone, and the lockless take may drain them.
  *
  * A failure asks the refill worker, which then allocates one page through
  * the normal path "on that CPU" (holding the CPU's on_cpu, so that it and
@@ -19,7 +19,7 @@
 
 static uint64_t lockless_get_page(struct kr_engine *e, unsigned cpu)
 {
-	uint64_t pfn = kr_cpu_page_alloc(e, cpu, MMR_PAGES_NOLOCK);
+	uint64_t pfn = kr_block_page_alloc(e, cpu, MMR_PAGES_NOLOCK | MMR_PAGES_ANY_MT);
 	if (pfn == MMR_NO_PAGE)
 		kr_refill_request(e, cpu);
 	return pfn;
@@ -27,7 +27,7 @@ static uint64_t lockless_get_page(struct kr_engine *e, unsigned cpu)
 
 static void lockless_put_page(struct kr_engine *e, unsigned cpu, uint64_t pfn)
 {
-	kr_cpu_page_free(e, cpu, pfn);
+	kr_block_page_free(e, cpu, pfn);
 }
 
 static void lockless_refill(struct kr_engine *e, uint64_t now)
@@ -36,10 +36,10 @@ static void lockless_refill(struct kr_engine *e, uint64_t now)
 	for (unsigned i = 0; i < e->ncpu; i++) {
 		if (!atomic_exchange_explicit(&e->cpus[i].need_refill, false, memory_order_acq_rel))
 			continue;
-		uint64_t pfn = kr_cpu_page_alloc(e, i, 0);
+		uint64_t pfn = kr_block_page_alloc(e, i, 0);
 		atomic_fetch_add_explicit(&e->n.refills, 1, memory_order_relaxed);
 		if (pfn != MMR_NO_PAGE) {
-			kr_cpu_page_free(e, i, pfn);
+			kr_block_page_free(e, i, pfn);
 			atomic_fetch_add_explicit(&e->n.refill_pages, 1, memory_order_relaxed);
 		}
 	}

@@ -11,12 +11,12 @@
 
 static uint64_t nowait_get_page(struct kr_engine *e, unsigned cpu)
 {
-	return kr_cpu_page_alloc(e, cpu, 0);
+	return kr_block_page_alloc(e, cpu, 0);
 }
 
 static void nowait_put_page(struct kr_engine *e, unsigned cpu, uint64_t pfn)
 {
-	kr_cpu_page_free(e, cpu, pfn);
+	kr_block_page_free(e, cpu, pfn);
 }
 
 const struct kr_variant kr_nowait_variant = {

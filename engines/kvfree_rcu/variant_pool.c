@@ -50,7 +50,7 @@ static void pool_put_page(struct kr_engine *e, unsigned cpu, uint64_t pfn)
 	bool kept = pool_push(e, c, pfn);
 	mmr_spin_unlock(&c->lock);
 	if (!kept)
-		kr_cpu_page_free(e, cpu, pfn);
+		kr_block_page_free(e, cpu, pfn);
 }
 
 /* Fill CPU's pool back to pool_pages: pages allocated outside the lock, pushed under it. */
@@ -62,14 +62,14 @@ static void pool_fill(struct kr_engine *e, unsigned cpu)
 	mmr_spin_unlock(&c->lock);
 	atomic_fetch_add_explicit(&e->n.refills, 1, memory_order_relaxed);
 	for (uint64_t k = 0; k < want; k++) {
-		uint64_t pfn = kr_cpu_page_alloc(e, cpu, 0);
+		uint64_t pfn = kr_block_page_alloc(e, cpu, 0);
 		if (pfn == MMR_NO_PAGE)
 			break;
 		mmr_spin_lock(&c->lock);
 		bool kept = pool_push(e, c, pfn);
 		mmr_spin_unlock(&c->lock);
 		if (!kept) {
-			kr_cpu_page_free(e, cpu, pfn);
+			kr_block_page_free(e, cpu, pfn);
 			break;
 		}
 		atomic_fetch_add_explicit(&e->n.refill_pages, 1, memory_order_relaxed);
@@ -91,7 +91,7 @@ static void pool_trim(struct kr_engine *e, unsigned cpu, uint64_t now)
 		mmr_spin_unlock(&c->lock);
 		count_pool(e, -(int64_t)n);
 		for (uint64_t k = 0; k < n; k++)
-			kr_cpu_page_free(e, cpu, out[k]);
+			kr_block_page_free(e, cpu, out[k]);
 		if (n) {
 			atomic_fetch_add_explicit(&e->n.trims, 1, memory_order_relaxed);
 			atomic_fetch_add_explicit(&e->n.trimmed_pages, n, memory_order_relaxed);

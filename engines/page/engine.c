@@ -6,17 +6,13 @@
  *
  * The trace's gfp flags choose the migratetype (__GFP_MOVABLE,
  * __GFP_RECLAIMABLE) and whether the allocation may dip into the reserve
- * below the min watermark (__GFP_HIGH, or an atomic caller).
+ * below the min watermark (__GFP_HIGH, or an atomic caller), as
+ * mmr_pages.h's mmr_gfp_* read them for every engine with page events.
  */
 #include <stddef.h>
 #include <stdlib.h>
 
 #include "page_engine.h"
-
-/* Kernel gfp bits the model reads (stable since 4.x). */
-#define GFP_MOVABLE_BIT 0x08u
-#define GFP_RECLAIMABLE_BIT 0x10u
-#define GFP_HIGH_BIT 0x20u
 
 struct page_engine;
 
@@ -83,10 +79,8 @@ void *page_engine_thread_init(void *engine, unsigned tid)
 int page_engine_alloc(void *thread, struct mmr_call *op)
 {
 	struct page_thread *t = thread;
-	unsigned mt = op->gfp & GFP_MOVABLE_BIT ? MMR_MT_MOVABLE
-		: op->gfp & GFP_RECLAIMABLE_BIT ? MMR_MT_RECLAIMABLE : MMR_MT_UNMOVABLE;
-	unsigned flags = (op->gfp & GFP_HIGH_BIT) || (op->flags & MMR_EF_ATOMIC) ? MMR_PAGES_HIGH : 0;
-	uint64_t pfn = mmr_pages_alloc(t->e->zone, t->cpu, op->order, mt, flags);
+	uint64_t pfn = mmr_pages_alloc(t->e->zone, t->cpu, op->order, mmr_gfp_migratetype(op->gfp),
+				       mmr_gfp_pages_flags(op->gfp, op->flags));
 	if (pfn == MMR_NO_PAGE)
 		return -1;
 	op->handle = pfn + 1;

@@ -86,7 +86,41 @@ enum mmr_pages_flag {
 	MMR_PAGES_NOLOCK = 1u << 0,
 	/* Allowed below the min watermark (GFP_ATOMIC's reserve). */
 	MMR_PAGES_HIGH = 1u << 1,
+	/*
+	 * When the pcp list of the migratetype asked for is empty, the first
+	 * block on any other migratetype's list of that order (the kernel's
+	 * order: unmovable, movable, reclaimable), as seed 003's
+	 * __rcu_alloc_page_lockless() takes "the first page of any
+	 * migratetype".  Only the pcp lists: the buddy path ignores it.
+	 */
+	MMR_PAGES_ANY_MT = 1u << 2,
 };
+
+/*
+ * The trace's gfp flags as the model reads them, for every engine that
+ * replays page events (the page engines, kvfree_rcu's trace pages): the
+ * kernel's gfp bits __GFP_MOVABLE, __GFP_RECLAIMABLE and __GFP_HIGH
+ * (include/linux/gfp_types.h; stable since 4.x).
+ */
+#define MMR_GFP_MOVABLE 0x08u
+#define MMR_GFP_RECLAIMABLE 0x10u
+#define MMR_GFP_HIGH 0x20u
+
+/* The migratetype an allocation with GFP asks for, as the kernel's gfp_migratetype(). */
+static inline unsigned mmr_gfp_migratetype(uint32_t gfp)
+{
+	return gfp & MMR_GFP_MOVABLE ? MMR_MT_MOVABLE : gfp & MMR_GFP_RECLAIMABLE ? MMR_MT_RECLAIMABLE : MMR_MT_UNMOVABLE;
+}
+
+/*
+ * The mmr_pages_alloc flags of a trace's page allocation with GFP and
+ * event flags EV_FLAGS (MMR_EF_*): __GFP_HIGH or an atomic caller may dip
+ * into the reserve below the min watermark.
+ */
+static inline unsigned mmr_gfp_pages_flags(uint32_t gfp, unsigned ev_flags)
+{
+	return (gfp & MMR_GFP_HIGH) || (ev_flags & MMR_EF_ATOMIC) ? MMR_PAGES_HIGH : 0;
+}
 
 /*
  * 2^ORDER contiguous frames, aligned to their size, of MIGRATETYPE, for

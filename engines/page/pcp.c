@@ -88,6 +88,19 @@ static uint64_t pcp_take(struct mmr_zone *z, struct pg_pcp *p, unsigned order, u
 	return pfn;
 }
 
+/*
+ * The first migratetype, in the kernel's order, whose pcp list of ORDER
+ * holds a block, as the seed patch's __rmqueue_lockless() walks them; MT
+ * when none does.
+ */
+static unsigned first_listed(const struct pg_pcp *p, unsigned order, unsigned mt)
+{
+	for (unsigned m = 0; m < MMR_MT_COUNT; m++)
+		if (p->list[order][m].head != PG_NIL)
+			return m;
+	return mt;
+}
+
 uint64_t mmr_pages_alloc(struct mmr_zone *z, unsigned cpu, unsigned order, unsigned migratetype,
 			 unsigned flags)
 {
@@ -99,6 +112,8 @@ uint64_t mmr_pages_alloc(struct mmr_zone *z, unsigned cpu, unsigned order, unsig
 	if (order >= z->cfg.max_order) {
 		/* no block that large */
 	} else if (pcp_serves(z, order)) {
+		if (p->list[order][mt].head == PG_NIL && (flags & MMR_PAGES_ANY_MT))
+			mt = first_listed(p, order, mt);
 		if (p->list[order][mt].head != PG_NIL)
 			pg_add(&p->pcp_hits, 1);
 		else if (flags & MMR_PAGES_NOLOCK || !refill(z, p, order, mt, high))
