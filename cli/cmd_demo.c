@@ -55,23 +55,25 @@ const struct demo_family families[] = {
 	 "clearing: what each costs the releases from atomic context and the allocations.",
 	 "cma-mutex,cma-nowait,cma-spinlock,cma-lockless-clear", "hugetlb-cma", "3000", NULL, NULL,
 	 "No real trace: this kernel has no CMA area and no cma tracepoints, and slab or page traces have no "
-	 "CMA release to replay.", false},
+	 "CMA release to replay.", false, NULL},
 	{"vmalloc", "vmalloc: one free_vmap_area_lock or per-node pools (seed 002)",
 	 "The global lock over the free space against vmap nodes with size pools.", "vmalloc-global,vmalloc-nodes",
-	 "vmalloc-test", "20000", NULL, "kernel-stacks.mmr", NULL, false},
+	 "vmalloc-test", "20000", NULL, "kernel-stacks.mmr", NULL, false, NULL},
 	{"kvfree_rcu", "kvfree_rcu: where the bulk block page comes from (seed 003)",
 	 "GFP_NOWAIT pages, the lockless per-CPU take, an RCU-owned pool, and the call_rcu and synchronize_rcu "
-	 "baselines.",
+	 "baselines. Grace periods are expedited here (-O expedited=1), as a kernel booted with rcu_expedited=1 "
+	 "runs them (the reference machine's does): a normal one lasts 8 ms, and kvfree-rcu-sync's 10,000 waits "
+	 "would take a minute a run (BENCHMARKS.md compares the family with normal grace periods).",
 	 "kvfree-rcu-nowait,kvfree-rcu-lockless,kvfree-rcu-pool,kvfree-rcu-callrcu,kvfree-rcu-sync",
-	 "kfree-rcu-flood", "20000", "kvfree-rcu-callrcu,kvfree-rcu-sync", "live", NULL, true},
+	 "kfree-rcu-flood", "20000", "kvfree-rcu-callrcu,kvfree-rcu-sync", "live", NULL, true, "expedited=1"},
 	{"zsmalloc", "zsmalloc: per-handle pin bit or pool->migrate_lock (seed 004)",
 	 "The pin bit spinlock in every handle against one pool-wide rwlock.", "zsmalloc-pinbit,zsmalloc-migrate-lock",
-	 "zram-swap", "20000", NULL, "live", NULL, true},
+	 "zram-swap", "20000", NULL, "live", NULL, true, NULL},
 	{"dmabuf", "dma-buf: who locks and who pins in vmap (seed 001)",
 	 "vmap locking and pinning itself, the caller holding dma_resv, a cached mapping, or attachments pinning.",
 	 "dmabuf-vmap-pin,dmabuf-vmap-locked,dmabuf-vmap-cached,dmabuf-attach-pin", "fbdev-damage", "10000", NULL,
 	 NULL, "No real trace: slab and page traces have no vmap, attach or move, so replayed as dma-buf they would only "
-	 "create and free buffers, which no variant does differently.", false},
+	 "create and free buffers, which no variant does differently.", false, NULL},
 };
 
 const size_t nfamilies = sizeof(families) / sizeof(families[0]);
@@ -182,6 +184,10 @@ static int replay_family(struct demo *d, const struct demo_family *f, const char
 		if (rt) {
 			argv[n++] = "--kernel";
 			argv[n++] = "rt";
+		}
+		if (f->opt) {
+			argv[n++] = "-O";
+			argv[n++] = (char *)f->opt;
 		}
 		argv[n] = NULL;
 		progress(d, "replaying %s on %s", e, what);

@@ -19,6 +19,7 @@ struct demo_family {
 	const char *real;   /* "live": the captured or bundled trace, as this family; a bundled file; NULL */
 	const char *no_real; /* why there is no real trace, when REAL is NULL */
 	bool rt;            /* compared on the generated workload a second time, with --kernel rt */
+	const char *opt;    /* one engine option every replay of the family takes (KEY=VALUE), or NULL */
 };
 
 extern const struct demo_family families[];

@@ -207,9 +207,10 @@ void demo_claim_commands(struct demo *d, const struct demo_family *f, size_t fi,
 		return;
 	if (asprintf(&d->claim_cmds[fi],
 		     "%s: mmreplay generate %s -o %s --seed 1 --cpus 2 --ops %s && mmreplay replay %s -e %s -t 2 "
-		     "--repeat %s -o results && mmreplay compare results -o report (the demo's %s/generated/report).",
+		     "--repeat %s%s%s -o results && mmreplay compare results -o report (the demo's %s/generated/report).",
 		     f->name, f->workload, strrchr(trace, '/') ? strrchr(trace, '/') + 1 : trace, f->ops,
-		     strrchr(trace, '/') ? strrchr(trace, '/') + 1 : trace, f->engines, d->repeat, f->name) < 0)
+		     strrchr(trace, '/') ? strrchr(trace, '/') + 1 : trace, f->engines, d->repeat, f->opt ? " -O " : "",
+		     f->opt ? f->opt : "", f->name) < 0)
 		d->claim_cmds[fi] = NULL;
 }
 

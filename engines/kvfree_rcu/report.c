@@ -111,6 +111,8 @@ void kr_engine_report(void *engine, const struct mmr_report *r)
 		{"block_capacity", KR_BLOCK_MAX}, {"drain_ms", e->drain_ns / 1000000},
 		{"waiting_sample_ms", e->sample_ns / 1000000}, {"waiting_samples", e->nsamples},
 		{"synchronize_rcu_calls", load(&n->sync_calls)}, {"synchronize_rcu_ns_max", load(&n->sync_ns_max)},
+		{"synchronize_rcu_forced", load(&n->sync_forced)}, {"reader_sections_cut", load(&e->readers.sections_cut)},
+		{"gp_ns", e->gp_ns}, {"qhimark", e->qhimark}, {"expedited", e->expedited},
 		{"readers", e->readers.n}, {"reader_ns", e->readers.len_ns},
 		{"reader_sections", load(&e->readers.sections)},
 		{"trace_page_allocs", t.trace_page_allocs}, {"trace_page_frees", t.trace_page_frees},

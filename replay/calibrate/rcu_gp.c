@@ -24,10 +24,12 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/membarrier.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -73,7 +75,7 @@ static bool set_rcu_expedited(int v)
 	return fclose(f) == 0 && ok;
 }
 
-/* V with the kernel's switch at MODE, set and put back when it is not already: false when it could not be. */
+/* V with the kernel's switch at MODE, set for it and put back when it is not there already. */
 static void measure_mode(struct mmr_cal_value *v, int mode, int was, bool quick)
 {
 	v->ns = NAN;
@@ -90,7 +92,8 @@ static void measure_mode(struct mmr_cal_value *v, int mode, int was, bool quick)
 		snprintf(v->why, sizeof(v->why), "membarrier(GLOBAL) failed");
 }
 
-void cal_rcu_gp(struct mmr_profile *p, bool quick)
+/* Both grace periods into P. */
+static void measure_both(struct mmr_profile *p, bool quick)
 {
 	struct mmr_cal_value *gp = &p->v[MMR_CAL_RCU_GP], *exp = &p->v[MMR_CAL_RCU_GP_EXP];
 	long mask = membarrier(MEMBARRIER_CMD_QUERY);
@@ -106,4 +109,28 @@ void cal_rcu_gp(struct mmr_profile *p, bool quick)
 	}
 	measure_mode(gp, 0, p->rcu_expedited, quick);
 	measure_mode(exp, 1, p->rcu_expedited, quick);
+}
+
+/*
+ * Calibrations side by side (the test suite runs several) would put back
+ * each other's switch, one reading the value another set: one at a time,
+ * through an advisory lock held over the reading, the switching and the
+ * putting back.  The descriptor, or -1 when there is no place for it.
+ */
+static int lock_switch(void)
+{
+	int fd = open("/run/lock/mmreplay-rcu_expedited.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fd = open("/tmp/mmreplay-rcu_expedited.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	while (fd >= 0 && flock(fd, LOCK_EX) && errno == EINTR)
+		;
+	return fd;
+}
+
+void cal_rcu_gp(struct mmr_profile *p, bool quick)
+{
+	int fd = lock_switch();
+	measure_both(p, quick);
+	if (fd >= 0)
+		close(fd);
 }
