@@ -69,14 +69,15 @@ const struct mmr_engine_param kr_params[] = {
 		 "a normal grace period lasts at least this, ns: the kernel's grace-period machinery (its kthread, "
 		 "quiescent states noticed at ticks, the forcing scans every few jiffies), whatever the readers do",
 		 "rcu_gp_ns",
-		 "membarrier(MEMBARRIER_CMD_GLOBAL), the kernel's synchronize_rcu(), timed back to back on the reference "
-		 "machine with /sys/kernel/rcu_expedited 0: 5.0-16.0 ms, median 8.0 ms (BENCHMARKS.md, kvfree_rcu grace "
-		 "periods)", 100000, 100000000),
+		 "membarrier(MEMBARRIER_CMD_GLOBAL), the kernel's synchronize_rcu(), timed back to back by mmreplay "
+		 "calibrate on the reference machine with /sys/kernel/rcu_expedited 0: 8.0 ms (passes 7.99 and 8.00; "
+		 "BENCHMARKS.md, kvfree_rcu grace periods); range: one tick at HZ=1000 to the slowest seen here, 16 ms",
+		 1000000, 16000000),
 	MMR_COST("reader_ns", "4000000",
 		 "an RCU reader's read-side section, ns: a CPU's stretch between the quiescent states RCU notices; a "
 		 "normal grace period waits 1 to 2 of them, or gp_ns if longer; 0: no readers", NULL,
 		 "one scheduler tick, at which a CPU reports a quiescent state: CONFIG_HZ=250 in the reference "
-		 "machine's kernel (/proc/config.gz)", 5000, 100000000),
+		 "machine's kernel (/proc/config.gz); range: a tick at HZ=1000 to one at HZ=100", 1000000, 10000000),
 	MMR_OPTION("readers", "1", "reader threads (up to 64); a grace period waits for the slowest; 0: none, as before readers"),
 	MMR_OPTION("reader_jitter_pct", "0", "a section lasts reader_ns plus up to this percent more, drawn uniformly; 0: exactly reader_ns"),
 	MMR_OPTION("reader_gap_ns", "0", "a reader's pause outside any section between two, ns; 0: back to back"),
