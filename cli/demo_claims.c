@@ -126,8 +126,9 @@ static const struct mmr_claim claims[] = {
 	 .where = "003, Uladzislau Rezki, Sept. 21, 2020, 7:48 p.m. UTC | #4 (and the RFC's commit message, Sept. 18, "
 		"2020, 7:48 p.m. UTC, on synchronize_rcu() blocking the current context)",
 	 .note = "kvfree-rcu-sync takes the 1-argument fallback on every call, with real liburcu grace periods that "
-		"wait for the engine's RCU readers (sections of reader_ns, from the profile's rcu_gp_ns when there is "
-		"one), so it measures what one fallback_sync costs in the other variants, not how often it happens."},
+		"wait for the engine's RCU readers, so it measures what one fallback_sync costs in the other variants, "
+		"not how often it happens. The demo expedites them (-O expedited=1: about 60 us here); a normal one "
+		"lasts at least gp_ns (8 ms measured here), over 100 times longer (BENCHMARKS.md)."},
 	{.family = "zsmalloc", .engine = "zsmalloc-migrate-lock", .figure = "map p99", .expect = +1,
 	 .claim = "One pool-wide migrate_lock is coarser than per-handle pins, so map and free wait more on compaction "
 		"and page migration when the two run at the same time.",

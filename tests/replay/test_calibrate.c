@@ -131,6 +131,26 @@ static void test_bad_profiles(void **state)
 }
 
 /*
+ * P read from a profile as an older calibrate wrote it: MACHINE's members
+ * after online_cpus, and the first NKEYS measurements only, the Kth
+ * 100 + K ns.
+ */
+static void read_old_profile(struct mmr_profile *p, const char *machine, unsigned nkeys)
+{
+	char text[2048];
+	size_t n = (size_t)snprintf(text, sizeof(text), "{\"mmreplay_profile\": 1, \"machine\": {\"online_cpus\": 2%s}, "
+					"\"measurements\": {", machine);
+	for (unsigned k = 0; k < nkeys; k++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"%s\": {\"ns\": %u}", k ? ", " : "",
+				      mmr_cal_key_name(k), 100 + k);
+	snprintf(text + n, sizeof(text) - n, "}}");
+	write_profile_text(text);
+	struct mmr_error err = {{0}};
+	if (mmr_profile_read(p, path, &err))
+		fail_msg("%s", err.msg);
+}
+
+/*
  * A profile written before rcu_gp_ns existed (every other measurement,
  * no rcu_expedited) loads: rcu_gp_ns not measured, saying the profile
  * predates it, the others as written.  Any other measurement missing is
@@ -139,18 +159,8 @@ static void test_bad_profiles(void **state)
 static void test_profile_before_rcu_gp(void **state)
 {
 	(void)state;
-	char text[2048];
-	size_t n = (size_t)snprintf(text, sizeof(text), "{\"mmreplay_profile\": 1, \"machine\": {\"online_cpus\": 2}, "
-					"\"measurements\": {");
-	for (unsigned k = 0; k < MMR_CAL_RCU_GP; k++)
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"%s\": {\"ns\": %u}", k ? ", " : "",
-				      mmr_cal_key_name(k), 100 + k);
-	snprintf(text + n, sizeof(text) - n, "}}");
-	write_profile_text(text);
 	struct mmr_profile p;
-	struct mmr_error err = {{0}};
-	if (mmr_profile_read(&p, path, &err))
-		fail_msg("%s", err.msg);
+	read_old_profile(&p, "", MMR_CAL_RCU_GP);
 	for (unsigned k = 0; k < MMR_CAL_RCU_GP; k++)
 		assert_true(p.v[k].ns == 100 + k);
 	assert_true(isnan(p.v[MMR_CAL_RCU_GP].ns));
@@ -173,18 +183,9 @@ static void test_profile_old_expedited_gp(void **state)
 {
 	(void)state;
 	for (int expedited = 0; expedited < 2; expedited++) {
-		char text[2048];
-		size_t n = (size_t)snprintf(text, sizeof(text), "{\"mmreplay_profile\": 1, \"machine\": {\"online_cpus\": 2, "
-						"\"rcu_expedited\": %s}, \"measurements\": {", expedited ? "true" : "false");
-		for (unsigned k = 0; k <= MMR_CAL_RCU_GP; k++)
-			n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"%s\": {\"ns\": %u}", k ? ", " : "",
-					      mmr_cal_key_name(k), 100 + k);
-		snprintf(text + n, sizeof(text) - n, "}}");
-		write_profile_text(text);
 		struct mmr_profile p;
-		struct mmr_error err = {{0}};
-		if (mmr_profile_read(&p, path, &err))
-			fail_msg("%s", err.msg);
+		read_old_profile(&p, expedited ? ", \"rcu_expedited\": true" : ", \"rcu_expedited\": false",
+				 MMR_CAL_RCU_GP + 1);
 		double gp = p.v[MMR_CAL_RCU_GP].ns, exp = p.v[MMR_CAL_RCU_GP_EXP].ns;
 		if (expedited) {
 			assert_true(exp == 100 + MMR_CAL_RCU_GP && isnan(gp));
