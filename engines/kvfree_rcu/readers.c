@@ -160,12 +160,12 @@ void kr_reader_run(struct kr_engine *e, unsigned i, const atomic_bool *stop)
 			pthread_cond_wait(&rd->cv, &rd->mu);
 		kr_rcu_read_lock();
 		uint64_t t0 = mmr_now_ns();
-		bool cut = section(rd, r, len);
+		/* Counted before the section ends: the forced grace period that cut it sees the count. */
+		atomic_fetch_add_explicit(&rd->sections_cut, section(rd, r, len), memory_order_relaxed);
 		pthread_mutex_unlock(&rd->mu);
 		kr_rcu_read_unlock();
 		atomic_fetch_add_explicit(&rd->section_ns_total, mmr_now_ns() - t0, memory_order_relaxed);
 		atomic_fetch_add_explicit(&rd->sections, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&rd->sections_cut, cut, memory_order_relaxed);
 		sleep_ns(rd->gap_ns);
 	}
 	set_running(rd, r, false);

@@ -596,6 +596,20 @@ static void test_gp_readers_off(void **state)
 	kr_engine_destroy(e);
 }
 
+/* Until E's reader has begun a section (and, with sections of a second, is in it). */
+static void wait_section_begun(struct kr_engine *e)
+{
+	struct timespec ms = {0, 1000000};
+	for (;;) {
+		pthread_mutex_lock(&e->readers.mu);
+		uint64_t seq = e->readers.r[0].seq;
+		pthread_mutex_unlock(&e->readers.mu);
+		if (seq)
+			return;
+		nanosleep(&ms, NULL);
+	}
+}
+
 /*
  * Forced quiescent states: with one reader in a section of a whole second,
  * a grace period that forces them (asked for, or every one with
@@ -615,8 +629,7 @@ static void test_gp_forced(void **state)
 		struct kr_thread *t = kr_engine_thread_init(e, 0);
 		workers_start(&w, &kr_sync_ops, e);
 		wait_readers_running(e);
-		struct timespec ms = {0, 1000000};
-		nanosleep(&ms, NULL); /* the reader is in its first section */
+		wait_section_begun(e);
 		assert_true(kr_synchronize(e, k == 0) < 500000000ull);
 		assert_int_equal(atomic_load(&e->n.sync_forced), 1);
 		assert_true(atomic_load(&e->readers.sections_cut) >= 1);
