@@ -118,6 +118,12 @@ struct mmr_engine_param {
 
 /* The SOURCE of a cost default measured by `mmreplay calibrate` on the project's reference machine. */
 #define MMR_REF_MACHINE "measured by mmreplay calibrate on the reference machine (BENCHMARKS.md, Calibration)"
+/*
+ * The reference machine's page-table figures (pte_map_ns, pte_unmap_ns),
+ * defaults of every engine that maps pages: one value, however many take it.
+ */
+#define MMR_REF_PTE_MAP_NS "103"
+#define MMR_REF_PTE_UNMAP_NS "64"
 
 /* Which way an outcome counts. */
 enum mmr_better { MMR_BETTER_NEITHER = 0, MMR_BETTER_MORE, MMR_BETTER_FEWER };

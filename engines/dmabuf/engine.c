@@ -13,9 +13,9 @@
 #include "mmr_size.h"
 
 const struct mmr_engine_param db_params[] = {
-	MMR_COST("vmap_ns_per_page", "103", "page-table setup per page when a mapping is built, ns", "pte_map_ns",
+	MMR_COST("vmap_ns_per_page", MMR_REF_PTE_MAP_NS, "page-table setup per page when a mapping is built, ns", "pte_map_ns",
 		 MMR_REF_MACHINE, 5, 1000),
-	MMR_COST("vunmap_ns_per_page", "64", "teardown per page (with its TLB flush share), ns", "pte_unmap_ns",
+	MMR_COST("vunmap_ns_per_page", MMR_REF_PTE_UNMAP_NS, "teardown per page (with its TLB flush share), ns", "pte_unmap_ns",
 		 MMR_REF_MACHINE, 2, 1000),
 	MMR_COST("move_ns_per_page", "230", "copy between domains per page of a move, ns (a page copy: a lower bound)",
 		 "page_copy_ns", MMR_REF_MACHINE, 20, 10000),

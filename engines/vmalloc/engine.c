@@ -52,9 +52,9 @@ const struct mmr_engine_param vm_params[] = {
 	MMR_OPTION("pages", "1", "1: a vmalloc takes its pages from the page model and maps them, a vfree unmaps and frees them; 0: the address space only"),
 	MMR_OPTION("ram_pages", "262144", "frames in the zone the pages come from (262144: 1 GiB, the page model's default zone)"),
 	/* The per-page costs dmabuf's vmap charges, from the same measurements (docs/calibrate.md). */
-	MMR_COST("map_ns_per_page", "103", "page-table set-up per page a vmalloc maps (vmap_pages_range), ns",
+	MMR_COST("map_ns_per_page", MMR_REF_PTE_MAP_NS, "page-table set-up per page a vmalloc maps (vmap_pages_range), ns",
 		 "pte_map_ns", MMR_REF_MACHINE, 5, 1000),
-	MMR_COST("unmap_ns_per_page", "64",
+	MMR_COST("unmap_ns_per_page", MMR_REF_PTE_UNMAP_NS,
 		 "page-table teardown per page at vfree, ns (the measurement holds a TLB flush share the kernel leaves to the purge: high)",
 		 "pte_unmap_ns", MMR_REF_MACHINE, 2, 1000),
 	{0},
