@@ -52,18 +52,13 @@ void kr_sample(struct kr_engine *e, uint64_t now)
 	e->next_sample_ns = e->start_ns + e->nsamples * e->sample_ns;
 }
 
-/*
- * The objects, and every frame out of the zone: block, pool and the
- * trace's own pages.  Sampled while threads run, free and pcp pages are
- * read a moment apart and may overlap (a refill between): never below 0.
- */
+/* The objects, and every frame out of the zone: block, pool and the trace's own pages. */
 uint64_t kr_engine_footprint(void *engine)
 {
 	struct kr_engine *e = engine;
 	struct mmr_zone_stats st;
 	mmr_zone_stats(e->zone, &st);
-	uint64_t held = st.free_pages + st.pcp_pages;
-	return load(&e->n.live_bytes) + (held < st.pages ? st.pages - held : 0) * MMR_PAGE_SIZE;
+	return load(&e->n.live_bytes) + mmr_zone_pages_out(&st) * MMR_PAGE_SIZE;
 }
 
 static double per_1000(uint64_t n, uint64_t calls)

@@ -185,6 +185,17 @@ struct mmr_zone_stats {
 void mmr_zone_stats(const struct mmr_zone *z, struct mmr_zone_stats *st);
 
 /*
+ * Frames handed out of the zone: neither free in the buddy lists nor on a
+ * pcp list.  Read while other threads run, the two counts may overlap (a
+ * refill between them): never below 0.
+ */
+static inline uint64_t mmr_zone_pages_out(const struct mmr_zone_stats *st)
+{
+	uint64_t held = st->free_pages + st->pcp_pages;
+	return held < st->pages ? st->pages - held : 0;
+}
+
+/*
  * Check the buddy invariants: every free block aligned to its order and
  * within the zone, no frame in two free blocks, no free block whose buddy
  * of the same order is also free (they would have merged), free pages

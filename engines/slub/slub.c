@@ -272,7 +272,7 @@ static uint64_t slub_footprint(void *engine)
 	struct slub *s = engine;
 	struct mmr_zone_stats st;
 	mmr_zone_stats(s->zone, &st);
-	return (st.pages - st.free_pages - st.pcp_pages) * MMR_PAGE_SIZE;
+	return mmr_zone_pages_out(&st) * MMR_PAGE_SIZE;
 }
 
 static void slub_report(void *engine, const struct mmr_report *r)

@@ -196,7 +196,7 @@ static int check_pages(struct vm_engine *e, struct mmr_error *err)
 	struct mmr_zone_stats z;
 	struct vm_op_counts o = vm_op_counts(e);
 	mmr_zone_stats(e->zone, &z);
-	uint64_t out = z.pages - z.free_pages - z.pcp_pages;
+	uint64_t out = mmr_zone_pages_out(&z);
 	if (out != (uint64_t)held || o.pages - o.pages_freed != (uint64_t)held) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "vmalloc: busy areas hold %lld pages, the zone has %llu out, the threads took %llu and gave back %llu",

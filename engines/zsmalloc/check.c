@@ -74,9 +74,9 @@ int zs_pool_check(struct zs_pool *p, struct zs_handle *const *live, size_t nlive
 			return -1;
 	struct mmr_zone_stats st;
 	mmr_zone_stats(p->zone, &st);
-	if (st.pages - st.free_pages - st.pcp_pages != pages) {
+	if (mmr_zone_pages_out(&st) != pages) {
 		snprintf(err->msg, sizeof(err->msg), "zspages hold %llu pages, the zone has %llu handed out",
-			 (unsigned long long)pages, (unsigned long long)(st.pages - st.free_pages - st.pcp_pages));
+			 (unsigned long long)pages, (unsigned long long)mmr_zone_pages_out(&st));
 		return -1;
 	}
 	if (!live)

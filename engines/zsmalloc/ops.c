@@ -136,7 +136,7 @@ uint64_t zs_engine_footprint(void *engine)
 	struct zs_pool *p = engine;
 	struct mmr_zone_stats st;
 	mmr_zone_stats(p->zone, &st);
-	return (st.pages - st.free_pages - st.pcp_pages) * ZS_PAGE;
+	return mmr_zone_pages_out(&st) * ZS_PAGE;
 }
 
 static void report_hist(const struct mmr_report *r, const char *key, const struct mmr_hist *h)
