@@ -124,6 +124,30 @@ static int name_site(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
 	return mmr_writer_add_symbol(s->w, addr, name, err);
 }
 
+/*
+ * Name lock ADDR the first time it is seen, when a static variable starts
+ * exactly there (free_vmap_area_lock).  A lock inside a heap object or a
+ * bigger variable stays an address: the nearest symbol below it is not its
+ * name.
+ */
+static int name_lock(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
+{
+	if (mmr_idmap_get(&s->named, addr))
+		return 0;
+	if (mmr_idmap_put(&s->named, addr, 1)) {
+		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
+		return -1;
+	}
+	const char *name = NULL;
+	if (s->ksyms) {
+		name = cap_ksyms_data_at(s->ksyms, addr);
+	} else if ((uint64_t)tep_find_function_address(s->tep, addr) == addr) {
+		/* A trace.dat's own kallsyms, data symbols included, parsed by libtraceevent. */
+		name = tep_find_function(s->tep, addr);
+	}
+	return name ? mmr_writer_add_symbol(s->w, addr, name, err) : 0;
+}
+
 int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t ts, uint32_t cpu,
 		    struct mmr_error *err)
 {
@@ -148,6 +172,8 @@ int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t 
 		return 0;
 	ev.flags |= ce->tp->flags;
 	if (ev.call_site && name_site(s, ev.call_site, err))
+		return -1;
+	if (ev.family == MMR_FAM_LOCK && ev.id && name_lock(s, ev.id, err))
 		return -1;
 	if (cap_merge_push(s->merge, &ev, err))
 		return -1;

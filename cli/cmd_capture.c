@@ -25,7 +25,7 @@ static const char capture_help[] =
 	"Needs root.\n"
 	"\n"
 	"  -o, --output TRACE     the .mmr file to write\n"
-	"  -e, --events LIST      families: slab, page, vmalloc, percpu, cma, dma, rcu, all\n"
+	"  -e, --events LIST      families: slab, page, vmalloc, percpu, cma, dma, rcu, lock, all\n"
 	"                         (default slab,page,vmalloc; 'mmreplay list events' shows\n"
 	"                         which tracepoints this kernel has)\n"
 	"  -d, --duration SECS    stop after SECS seconds (a fraction is fine)\n"

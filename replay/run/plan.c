@@ -330,7 +330,12 @@ static bool wanted(struct planner *pl, const struct mmr_event *ev, uint8_t *fami
 	uint8_t fam = ev->family;
 	if (!(pl->eng->families & (1u << fam)) && pl->o->as_family >= 0)
 		fam = (uint8_t)pl->o->as_family;
-	if (!(pl->eng->families & (1u << fam))) {
+	/*
+	 * The kernel's lock waits are what the engines are measured against,
+	 * not work to replay: never replayed, whatever an engine claims, and
+	 * never turned into another family's op by --as.
+	 */
+	if (ev->family == MMR_FAM_LOCK || !(pl->eng->families & (1u << fam))) {
 		pl->p->skip.family[ev->family]++;
 		return false;
 	}
