@@ -106,8 +106,8 @@ bool cap_sink_usable(const struct cap_sink *s, const struct tep_event *e)
 	return e->id >= 0 && e->id < (int)CAP_EVENT_IDS && s->slot[e->id] != 0;
 }
 
-/* Name ADDR in the trace the first time it is seen, when the kernel's symbols are known. */
-static int name_site(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
+/* Whether ADDR is seen for the first time (1, now marked), was seen (0), or -1 (ERR) when out of memory. */
+static int first_sight(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
 {
 	if (mmr_idmap_get(&s->named, addr))
 		return 0;
@@ -115,6 +115,15 @@ static int name_site(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
 		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
 		return -1;
 	}
+	return 1;
+}
+
+/* Name ADDR in the trace the first time it is seen, when the kernel's symbols are known. */
+static int name_site(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
+{
+	int first = first_sight(s, addr, err);
+	if (first <= 0)
+		return first;
 	const char *fn = tep_find_function(s->tep, addr);
 	if (!fn)
 		return 0;
@@ -132,12 +141,9 @@ static int name_site(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
  */
 static int name_lock(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
 {
-	if (mmr_idmap_get(&s->named, addr))
-		return 0;
-	if (mmr_idmap_put(&s->named, addr, 1)) {
-		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
-		return -1;
-	}
+	int first = first_sight(s, addr, err);
+	if (first <= 0)
+		return first;
 	const char *name = NULL;
 	if (s->ksyms) {
 		name = cap_ksyms_data_at(s->ksyms, addr);

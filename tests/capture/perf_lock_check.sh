@@ -34,14 +34,9 @@ if [ -n "$fixture" ]; then
 		echo "perf lock contention and mmreplay agree (bundled recording)"
 	exit
 fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: recording kernel tracepoints system-wide needs root"
-	exit 77
-fi
-if ! command -v perf >/dev/null 2>&1 || ! perf version >/dev/null 2>&1; then
-	echo "SKIP: perf is not installed (Debian: linux-perf)"
-	exit 77
-fi
+# shellcheck source=perf_lib.sh
+. "$here/perf_lib.sh"
+need_root_and_perf
 perf list tracepoint >"$work/list" 2>/dev/null
 if ! grep -q 'lock:contention_begin' "$work/list"; then
 	echo "SKIP: this kernel has no lock:contention_begin tracepoint (5.19 on)"
