@@ -259,11 +259,35 @@ static void test_text(void **state)
 	mmr_stats_free(s);
 }
 
+/*
+ * Waits print as perf prints them, to the digit: perf divides in single
+ * precision, so 125,405 ns is 125.40 us there (seen on a real recording;
+ * in double precision it would round to 125.41).
+ */
+static void test_text_perf_rounding(void **state)
+{
+	(void)state;
+	struct mmr_stats *s = mmr_stats_new();
+	const struct mmr_event evs[] = {BEGIN(1000, 0, 7, LOCK_A, MMR_LCB_SPIN), END(126405, 0, 7, LOCK_A)};
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(mmr_stats_add(s, &evs[i]), 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	mmr_stats_print(s, NULL, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "1 |    125.40 us |    125.40 us |    125.40 us |    spinlock |"));
+	free(buf);
+	mmr_stats_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pairing), cmocka_unit_test(test_order), cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_valid),	cmocka_unit_test(test_json),  cmocka_unit_test(test_text),
+		cmocka_unit_test(test_text_perf_rounding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
