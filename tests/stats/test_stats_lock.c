@@ -235,16 +235,23 @@ static void test_json(void **state)
 	mmr_stats_free(s);
 }
 
-static void test_text(void **state)
+/* The text report of S (a string to free). */
+static char *report(const struct mmr_stats *s)
 {
-	(void)state;
-	struct mmr_stats *s = scenario();
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	assert_non_null(f);
 	mmr_stats_print(s, NULL, f);
 	fclose(f);
+	return buf;
+}
+
+static void test_text(void **state)
+{
+	(void)state;
+	struct mmr_stats *s = scenario();
+	char *buf = report(s);
 	assert_non_null(strstr(buf, "Kernel lock contention (lock:contention_begin/end), 5 waits on 2 locks, 480 ns waited"));
 	/* perf's columns and units: contended, total, max, avg, type, then the lock. */
 	assert_non_null(strstr(buf, "2 |       360 ns |       300 ns |       180 ns |       mutex | 0xffff888100001000"));
@@ -271,12 +278,7 @@ static void test_text_perf_rounding(void **state)
 	const struct mmr_event evs[] = {BEGIN(1000, 0, 7, LOCK_A, MMR_LCB_SPIN), END(126405, 0, 7, LOCK_A)};
 	for (size_t i = 0; i < 2; i++)
 		assert_int_equal(mmr_stats_add(s, &evs[i]), 0);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	mmr_stats_print(s, NULL, f);
-	fclose(f);
+	char *buf = report(s);
 	assert_non_null(strstr(buf, "1 |    125.40 us |    125.40 us |    125.40 us |    spinlock |"));
 	free(buf);
 	mmr_stats_free(s);
