@@ -35,7 +35,7 @@ enum cap_field {
 	F_PFN, F_PAGE, F_ORDER, F_PERCPU_REFILL,
 	F_ADDR, F_SIZE, F_ALIGN, F_FAILED, F_VA_START, F_START, F_END, F_NPURGED,
 	F_IS_ATOMIC, F_COUNT, F_ERRNO, F_DMA_ADDR, F_FLAGS,
-	F_RHP, F_OFFSET, F_NR_RECORDS, F_P,
+	F_RHP, F_OFFSET, F_NR_RECORDS, F_P, F_LOCK_ADDR, F_RET,
 	F_COUNT_FIELDS
 };
 
@@ -105,6 +105,8 @@ struct cap_sink {
 	size_t nev;
 	struct mmr_idmap named;     /* call sites already named in the trace */
 	bool have_kallsyms;         /* tep holds the kernel's symbols */
+	/* The running kernel's symbols when they are the recorded one's (names static locks), or NULL. */
+	const struct cap_ksyms *ksyms;
 	const char *out_path;
 	bool write_failed;          /* a write to OUT failed: nothing more may go there */
 	uint64_t records, malformed;
@@ -344,6 +346,10 @@ uint64_t cap_ksyms_addr(const struct cap_ksyms *k, const char *name);
  * outlive TEP's use.  Returns 0, or -1 when out of memory.
  */
 int cap_ksyms_attach(struct cap_ksyms *k, struct tep_handle *tep);
+/* How many data and bss symbols K has: none on a kernel built without CONFIG_KALLSYMS_ALL. */
+size_t cap_ksyms_data_count(const struct cap_ksyms *k);
+/* The data or bss symbol that starts exactly at ADDR (a static lock), or NULL. */
+const char *cap_ksyms_data_at(const struct cap_ksyms *k, uint64_t addr);
 
 /* ---- import.c, tracing_data.c, import_*.c: reading recorded files ---- */
 

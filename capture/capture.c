@@ -137,6 +137,7 @@ static int open_sink(struct run *r, struct mmr_error *err)
 	};
 	if (cap_sink_open(&r->sink, r->o->output, &meta, r->tep, r->families, err))
 		return -1;
+	r->sink.ksyms = r->ksyms;
 	r->sink_open = true;
 	return 0;
 }
@@ -165,6 +166,10 @@ static int setup(struct run *r, struct mmr_error *err)
 		return -1;
 	if (r->have_cmd && cap_sink_comm(&r->sink, r->cmd.pid, r->cmd.name, err))
 		return -1;
+	/* Say why no lock gets a name, rather than leave the user to wonder. */
+	if ((r->families & (1u << MMR_CAP_LOCK)) && (!r->ksyms || cap_ksyms_data_count(r->ksyms) == 0))
+		fprintf(r->log, "mmreplay capture: note: /proc/kallsyms lists no data symbols (a kernel without "
+				"CONFIG_KALLSYMS_ALL, or kptr_restrict): locks stay addresses\n");
 	return 0;
 }
 

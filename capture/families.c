@@ -8,7 +8,7 @@
 static const char *const names[MMR_CAP_COUNT] = {
 	[MMR_CAP_SLAB] = "slab", [MMR_CAP_PAGE] = "page", [MMR_CAP_VMALLOC] = "vmalloc",
 	[MMR_CAP_PERCPU] = "percpu", [MMR_CAP_CMA] = "cma", [MMR_CAP_DMA] = "dma",
-	[MMR_CAP_RCU] = "rcu",
+	[MMR_CAP_RCU] = "rcu", [MMR_CAP_LOCK] = "lock",
 };
 
 const char *mmr_capture_family_name(unsigned fam)
@@ -30,7 +30,7 @@ int mmr_capture_parse_families(const char *list, unsigned *mask, struct mmr_erro
 				f++;
 			if (f == MMR_CAP_COUNT) {
 				snprintf(err->msg, sizeof(err->msg),
-					 "unknown family '%.*s' (families: slab, page, vmalloc, percpu, cma, dma, rcu, all)",
+					 "unknown family '%.*s' (families: slab, page, vmalloc, percpu, cma, dma, rcu, lock, all)",
 					 (int)(len > 64 ? 64 : len), p);
 				return -1;
 			}

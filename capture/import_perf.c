@@ -406,8 +406,10 @@ void cap_perf_load_kallsyms(struct cap_perf *p)
 	 * addresses mean kptr_restrict hides them from us.
 	 */
 	uint64_t now = cap_ksyms_addr(p->ksyms, p->kref[0] ? p->kref : "_text");
-	if (now != 0 && (!p->kref[0] || now == p->kref_addr))
+	if (now != 0 && (!p->kref[0] || now == p->kref_addr)) {
 		cap_ksyms_attach(p->ksyms, p->tep);
+		p->sink.ksyms = p->ksyms; /* the sink is open: records are arriving */
+	}
 }
 
 /*

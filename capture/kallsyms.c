@@ -6,8 +6,11 @@
  * tep_parse_kallsyms() would do, but it scans every line with sscanf and
  * copies every name: on a 120,000-symbol kernel that took a quarter of a
  * perf.data import.  Here the text is read once, the names stay in it
- * (NUL-terminated in place), and lookups bisect one sorted array.  Only
- * code symbols are kept: call sites are code.
+ * (NUL-terminated in place), and lookups bisect one sorted array.  Code
+ * symbols serve call sites; data symbols are kept apart, for naming the
+ * static locks whose contention a capture records (free_vmap_area_lock),
+ * and only ever matched exactly, so that a lock inside some heap object
+ * is never named after whatever static variable lies below it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +31,10 @@ struct ksym {
 
 struct cap_ksyms {
 	char *text;
-	struct ksym *v;
+	struct ksym *v; /* code symbols, by address */
 	size_t n;
+	struct ksym *d; /* data and bss symbols, by address */
+	size_t nd;
 };
 
 char *cap_slurp(const char *path, size_t *len)
@@ -78,10 +83,31 @@ static bool ksym_is_code(char t)
 	return t == 't' || t == 'T' || t == 'w' || t == 'W';
 }
 
-/* Split the text into code symbols: "ffffffff81000000 T _text [module]". */
+/* Is T a symbol in the kernel's data or bss, where a static lock lives? */
+static bool ksym_is_data(char t)
+{
+	return t == 'd' || t == 'D' || t == 'b' || t == 'B';
+}
+
+/* Append SYM to *V (*N entries, room for *CAP).  Returns 0, or -1 when out of memory. */
+static int ksym_push(struct ksym **v, size_t *n, size_t *cap, struct ksym sym)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 1024;
+		struct ksym *nv = realloc(*v, ncap * sizeof(*nv));
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = sym;
+	return 0;
+}
+
+/* Split the text into code and data symbols: "ffffffff81000000 T _text [module]". */
 static int ksyms_parse(struct cap_ksyms *k, size_t len)
 {
-	size_t cap = len / 32 + 16;
+	size_t cap = len / 32 + 16, dcap = 0;
 	k->v = malloc(cap * sizeof(*k->v));
 	if (!k->v)
 		return -1;
@@ -93,21 +119,20 @@ static int ksyms_parse(struct cap_ksyms *k, size_t len)
 		char *sp;
 		uint64_t addr = strtoull(line, &sp, 16);
 		/* " T name": type letter between single spaces. */
-		if (sp != line && sp[0] == ' ' && sp[1] && sp[2] == ' ' && ksym_is_code(sp[1]) && sp[3]) {
+		char t = sp != line && sp[0] == ' ' ? sp[1] : '\0';
+		bool code = ksym_is_code(t);
+		if (t && sp[2] == ' ' && (code || ksym_is_data(t)) && sp[3]) {
 			char *name = sp + 3;
 			name[strcspn(name, " \t")] = '\0'; /* drop "[module]" */
-			if (k->n == cap) {
-				struct ksym *nv = realloc(k->v, 2 * cap * sizeof(*nv));
-				if (!nv)
-					return -1;
-				k->v = nv;
-				cap *= 2;
-			}
-			k->v[k->n++] = (struct ksym){addr, name};
+			struct ksym sym = {addr, name};
+			if (code ? ksym_push(&k->v, &k->n, &cap, sym) : ksym_push(&k->d, &k->nd, &dcap, sym))
+				return -1;
 		}
 		line = next;
 	}
 	qsort(k->v, k->n, sizeof(*k->v), ksym_cmp);
+	if (k->nd)
+		qsort(k->d, k->nd, sizeof(*k->d), ksym_cmp);
 	return 0;
 }
 
@@ -127,6 +152,7 @@ void cap_ksyms_free(struct cap_ksyms *k)
 	if (!k)
 		return;
 	free(k->v);
+	free(k->d);
 	free(k->text);
 	free(k);
 }
@@ -142,6 +168,24 @@ uint64_t cap_ksyms_addr(const struct cap_ksyms *k, const char *name)
 		if (strcmp(k->v[i].name, name) == 0)
 			return k->v[i].addr;
 	return 0;
+}
+
+size_t cap_ksyms_data_count(const struct cap_ksyms *k)
+{
+	return k->nd;
+}
+
+const char *cap_ksyms_data_at(const struct cap_ksyms *k, uint64_t addr)
+{
+	size_t lo = 0, hi = k->nd; /* bisect [lo, hi) for ADDR itself */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k->d[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->nd && k->d[lo].addr == addr ? k->d[lo].name : NULL;
 }
 
 /*

@@ -29,6 +29,7 @@ enum mmr_capture_family {
 	MMR_CAP_CMA,     /* cma:cma_alloc_finish, cma:cma_release */
 	MMR_CAP_DMA,     /* dma:dma_alloc*, dma:dma_free* */
 	MMR_CAP_RCU,     /* rcu:rcu_kvfree_callback, rcu:rcu_invoke_kfree_bulk_callback */
+	MMR_CAP_LOCK,    /* lock:contention_begin, lock:contention_end: the kernel's lock waits */
 	MMR_CAP_COUNT
 };
 

@@ -106,8 +106,8 @@ bool cap_sink_usable(const struct cap_sink *s, const struct tep_event *e)
 	return e->id >= 0 && e->id < (int)CAP_EVENT_IDS && s->slot[e->id] != 0;
 }
 
-/* Name ADDR in the trace the first time it is seen, when the kernel's symbols are known. */
-static int name_site(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
+/* Whether ADDR is seen for the first time (1, now marked), was seen (0), or -1 (ERR) when out of memory. */
+static int first_sight(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
 {
 	if (mmr_idmap_get(&s->named, addr))
 		return 0;
@@ -115,6 +115,15 @@ static int name_site(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
 		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
 		return -1;
 	}
+	return 1;
+}
+
+/* Name ADDR in the trace the first time it is seen, when the kernel's symbols are known. */
+static int name_site(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
+{
+	int first = first_sight(s, addr, err);
+	if (first <= 0)
+		return first;
 	const char *fn = tep_find_function(s->tep, addr);
 	if (!fn)
 		return 0;
@@ -122,6 +131,27 @@ static int name_site(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
 	snprintf(name, sizeof(name), "%s+0x%" PRIx64, fn,
 		 addr - (uint64_t)tep_find_function_address(s->tep, addr));
 	return mmr_writer_add_symbol(s->w, addr, name, err);
+}
+
+/*
+ * Name lock ADDR the first time it is seen, when a static variable starts
+ * exactly there (free_vmap_area_lock).  A lock inside a heap object or a
+ * bigger variable stays an address: the nearest symbol below it is not its
+ * name.
+ */
+static int name_lock(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
+{
+	int first = first_sight(s, addr, err);
+	if (first <= 0)
+		return first;
+	const char *name = NULL;
+	if (s->ksyms) {
+		name = cap_ksyms_data_at(s->ksyms, addr);
+	} else if ((uint64_t)tep_find_function_address(s->tep, addr) == addr) {
+		/* A trace.dat's own kallsyms, data symbols included, parsed by libtraceevent. */
+		name = tep_find_function(s->tep, addr);
+	}
+	return name ? mmr_writer_add_symbol(s->w, addr, name, err) : 0;
 }
 
 int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t ts, uint32_t cpu,
@@ -148,6 +178,8 @@ int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t 
 		return 0;
 	ev.flags |= ce->tp->flags;
 	if (ev.call_site && name_site(s, ev.call_site, err))
+		return -1;
+	if (ev.family == MMR_FAM_LOCK && ev.id && name_lock(s, ev.id, err))
 		return -1;
 	if (cap_merge_push(s->merge, &ev, err))
 		return -1;

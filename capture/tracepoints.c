@@ -26,6 +26,7 @@ static const char *const field_names[F_COUNT_FIELDS] = {
 	[F_IS_ATOMIC] = "is_atomic", [F_COUNT] = "count", [F_ERRNO] = "errorno",
 	[F_DMA_ADDR] = "dma_addr", [F_FLAGS] = "flags", [F_RHP] = "rhp",
 	[F_OFFSET] = "offset", [F_NR_RECORDS] = "nr_records", [F_P] = "p",
+	[F_LOCK_ADDR] = "lock_addr", [F_RET] = "ret",
 };
 
 uint64_t cap_field(const struct cap_event *ce, enum cap_field f, const uint8_t *data)
@@ -267,6 +268,24 @@ static bool rcu_reclaim_bulk(const struct cap_event *ce, const uint8_t *d, struc
 	return true;
 }
 
+/* ---- lock ---------------------------------------------------------------- */
+
+static bool lock_begin(const struct cap_event *ce, const uint8_t *d, struct mmr_event *ev)
+{
+	base(ev, MMR_FAM_LOCK, MMR_OP_CONTENTION_BEGIN);
+	ev->id = cap_field(ce, F_LOCK_ADDR, d);
+	ev->aux = cap_field(ce, F_FLAGS, d);
+	return true;
+}
+
+static bool lock_end(const struct cap_event *ce, const uint8_t *d, struct mmr_event *ev)
+{
+	base(ev, MMR_FAM_LOCK, MMR_OP_CONTENTION_END);
+	ev->id = cap_field(ce, F_LOCK_ADDR, d);
+	ev->aux = cap_field(ce, F_RET, d); /* signed: -EINTR stays -EINTR as a 64-bit value */
+	return true;
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 #define REQ(f) (1ull << (f))
@@ -301,6 +320,8 @@ static const struct cap_tp table[] = {
 	TP("rcu", "rcu_kvfree_callback", RCU, false, rcu_kvfree, 0, REQ(F_RHP) | REQ(F_OFFSET)),
 	TP("rcu", "rcu_invoke_kvfree_callback", RCU, true, rcu_reclaim_one, 0, REQ(F_RHP) | REQ(F_OFFSET)),
 	TP("rcu", "rcu_invoke_kfree_bulk_callback", RCU, false, rcu_reclaim_bulk, 0, REQ(F_P) | REQ(F_NR_RECORDS)),
+	TP("lock", "contention_begin", LOCK, false, lock_begin, 0, REQ(F_LOCK_ADDR) | REQ(F_FLAGS)),
+	TP("lock", "contention_end", LOCK, false, lock_end, 0, REQ(F_LOCK_ADDR)),
 #undef TP
 };
 

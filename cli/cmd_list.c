@@ -62,7 +62,7 @@ static void print_families(uint32_t families)
 	for (unsigned f = 0; f < MMR_FAM_COUNT && n < sizeof(buf); f++)
 		if (families & (1u << f))
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", mmr_family_name(f));
-	printf("%-22s", (families & ((1u << MMR_FAM_COUNT) - 1)) == (1u << MMR_FAM_COUNT) - 1 ? "all" : buf);
+	printf("%-22s", (families & MMR_FAM_ALLOCATORS) == MMR_FAM_ALLOCATORS ? "all" : buf);
 }
 
 static int list_engines(bool verbose)

@@ -165,6 +165,8 @@ static int parse_option(struct replay_args *a, int c)
 	case OPT_AS:
 		if ((a->o.as_family = mmr_family_from_name(optarg)) < 0)
 			return cli_usage("replay", "unknown family '%s' for --as", optarg);
+		if (a->o.as_family == MMR_FAM_LOCK)
+			return cli_usage("replay", "--as lock: lock is the kernel's contention, not an allocator family");
 		return 0;
 	case OPT_WATCHDOG:
 		if (parse_secs(optarg, "--watchdog", 1e6, &secs))

@@ -110,7 +110,7 @@ struct mmr_replay_opts {
 	double pace_factor;                  /* original: 1; x2 replays twice as fast (MMR_PACE_FACTOR_*) */
 	double max_gap_s;                    /* trace gaps longer than this are cut; 0: MMR_MAX_GAP_DEFAULT_S */
 	unsigned repeat;                     /* fresh runs; 0 means 1 */
-	int as_family;                       /* -1, or the family other families' events become */
+	int as_family;                       /* -1, or the family other families' events become (never lock) */
 	uint64_t max_events;                 /* replay only the trace's first N events; 0: all */
 	size_t nopts;                        /* --engine-opt key=value, parallel arrays */
 	const char *const *opt_keys;

@@ -328,9 +328,15 @@ static bool wanted(struct planner *pl, const struct mmr_event *ev, uint8_t *fami
 	if (!mmr_invalid_note(&pl->p->skip.invalid, ev))
 		return false;
 	uint8_t fam = ev->family;
-	if (!(pl->eng->families & (1u << fam)) && pl->o->as_family >= 0)
+	if (!(pl->eng->families & (1u << fam)) && pl->o->as_family >= 0 && pl->o->as_family != MMR_FAM_LOCK)
 		fam = (uint8_t)pl->o->as_family;
-	if (!(pl->eng->families & (1u << fam))) {
+	/*
+	 * The kernel's lock waits are what the engines are measured against,
+	 * not work to replay: never replayed, whatever an engine claims, never
+	 * turned into another family's op by --as, nor another family's into
+	 * theirs (--as lock is no family to replay as).
+	 */
+	if (ev->family == MMR_FAM_LOCK || !(pl->eng->families & (1u << fam))) {
 		pl->p->skip.family[ev->family]++;
 		return false;
 	}

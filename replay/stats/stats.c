@@ -16,6 +16,7 @@
  *   requested and allocated, as in perf;
  * - slab ids are pointers, so id 0 is NULL: a slab start of 0 is a failed
  *   allocation too, and a slab end of 0 is kfree(NULL), counted apart;
+ * - lock events are no objects: stats_lock.c accounts them per lock;
  * - an event out of its valid range (docs/trace-format.md) counts in
  *   events and in invalid, by reason, family and op, and nowhere else, as
  *   the replay skips it.
@@ -48,6 +49,7 @@ void mmr_stats_free(struct mmr_stats *s)
 	}
 	mmr_idmap_destroy(&s->site_map);
 	free(s->sites);
+	stats_locks_free(&s->locks);
 	free(s);
 }
 
@@ -217,6 +219,8 @@ int mmr_stats_add(struct mmr_stats *s, const struct mmr_event *ev)
 	bool slab = ev->family == MMR_FAM_SLAB;
 	f->events++;
 	f->ops[ev->op]++;
+	if (ev->family == MMR_FAM_LOCK)
+		return stats_locks_add(&s->locks, ev);
 
 	if (mmr_op_ends_object(ev->op)) {
 		if (!slab || ev->id != 0)

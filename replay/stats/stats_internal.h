@@ -16,6 +16,8 @@
 #define STATS_PAGE_SIZE 4096ull
 /* How many call sites the reports list. */
 #define STATS_TOP_SITES 10
+/* How many locks the text report lists (the JSON lists every one). */
+#define STATS_TOP_LOCKS 20
 /* Orders are a byte in the event model. */
 #define STATS_ORDERS 256
 /* No call site (record of an object whose site could not be stored). */
@@ -65,6 +67,52 @@ struct stats_site {
 	uint64_t frees, cross_cpu_frees; /* matched ends of objects started here */
 };
 
+/* One kernel lock, by address (stats_lock.c has how waits are paired and counted). */
+struct stats_lock_row {
+	uint64_t addr;
+	uint64_t flags;     /* MMR_LCB_* of its first contention_begin */
+	uint64_t contended; /* waits begun */
+	uint64_t acquired;  /* waits ended: the ones with a wait time */
+	uint64_t wait_total, wait_max, wait_min;
+};
+
+/* One task's waits, over every lock (what `perf lock contention -t` lists). */
+struct stats_lock_task {
+	int32_t pid;
+	uint64_t contended, acquired, wait_total, wait_max;
+};
+
+/* A wait begun and not yet ended. */
+struct stats_wait {
+	uint64_t addr, waiter, ts_ns;
+};
+
+struct stats_locks {
+	struct mmr_idmap lock_map; /* lock address -> index into rows */
+	struct stats_lock_row *rows;
+	size_t nrows, cap_rows;
+	struct mmr_idmap task_map; /* pid -> index into tasks */
+	struct stats_lock_task *tasks;
+	size_t ntasks, cap_tasks;
+	struct mmr_idmap pending;  /* wait key -> index into waits */
+	struct stats_wait *waits;
+	size_t nwaits, cap_waits;
+	uint64_t nested_begins;    /* begins of a wait already begun */
+	uint64_t unmatched_ends;   /* ends with no wait begun in the trace */
+};
+
+/* Account one valid lock event.  Returns 0, or -1 when out of memory. */
+int stats_locks_add(struct stats_locks *l, const struct mmr_event *ev);
+void stats_locks_free(struct stats_locks *l);
+/*
+ * Indices of L's locks that were contended, most total wait first, into
+ * *IDX (malloc'd; NULL when out of memory).  Returns how many.
+ */
+size_t stats_locks_order(const struct stats_locks *l, uint32_t **idx);
+/* Waits begun, and ns waited, over every lock. */
+uint64_t stats_locks_contended(const struct stats_locks *l);
+uint64_t stats_locks_wait(const struct stats_locks *l);
+
 struct mmr_stats {
 	uint64_t events;
 	uint64_t first_ts_ns, last_ts_ns; /* smallest and largest timestamp */
@@ -77,6 +125,7 @@ struct mmr_stats {
 	struct mmr_idmap site_map; /* call-site address -> index into sites */
 	struct stats_site *sites;
 	size_t nsites, cap_sites;
+	struct stats_locks locks; /* family lock: the kernel's contention */
 };
 
 /*

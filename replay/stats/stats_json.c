@@ -155,6 +155,65 @@ static void json_invalid(struct mmr_json *j, cJSON *root, const struct mmr_stats
 	mmr_invalid_json(j, o, "by", &s->invalid);
 }
 
+static void json_lock_rows(struct mmr_json *j, cJSON *o, const struct stats_locks *l, const struct mmr_reader *r)
+{
+	uint32_t *idx;
+	size_t n = stats_locks_order(l, &idx);
+	cJSON *arr = mmr_json_check(j, idx ? mmr_json_arr(j, o, "locks") : NULL);
+	for (size_t i = 0; arr && i < n; i++) {
+		const struct stats_lock_row *row = &l->rows[idx[i]];
+		char hex[24];
+		cJSON *e = mmr_json_push_obj(j, arr);
+		if (!e)
+			break;
+		snprintf(hex, sizeof(hex), "0x%" PRIx64, row->addr);
+		mmr_json_str(j, e, "addr", hex);
+		mmr_json_str(j, e, "symbol", r ? mmr_reader_symbol(r, row->addr) : NULL);
+		mmr_json_str(j, e, "type", mmr_lock_type_name(row->flags));
+		mmr_json_u64(j, e, "flags", row->flags);
+		mmr_json_u64(j, e, "contended", row->contended);
+		mmr_json_u64(j, e, "acquired", row->acquired);
+		mmr_json_u64(j, e, "wait_total_ns", row->wait_total);
+		mmr_json_u64(j, e, "wait_max_ns", row->wait_max);
+		mmr_json_u64(j, e, "wait_min_ns", row->wait_min);
+		mmr_json_u64(j, e, "avg_wait_ns", row->acquired ? row->wait_total / row->acquired : 0);
+	}
+	free(idx);
+}
+
+static void json_lock_tasks(struct mmr_json *j, cJSON *o, const struct stats_locks *l, const struct mmr_reader *r)
+{
+	cJSON *arr = mmr_json_arr(j, o, "tasks");
+	for (size_t i = 0; arr && i < l->ntasks; i++) {
+		const struct stats_lock_task *t = &l->tasks[i];
+		if (!t->contended) /* only ends whose begins came before the trace */
+			continue;
+		cJSON *e = mmr_json_push_obj(j, arr);
+		if (!e)
+			break;
+		mmr_json_fixed(j, e, "pid", t->pid, 0);
+		mmr_json_str(j, e, "comm", r ? mmr_reader_comm(r, t->pid) : NULL);
+		mmr_json_u64(j, e, "contended", t->contended);
+		mmr_json_u64(j, e, "acquired", t->acquired);
+		mmr_json_u64(j, e, "wait_total_ns", t->wait_total);
+		mmr_json_u64(j, e, "wait_max_ns", t->wait_max);
+	}
+}
+
+/* "lock_contention": the kernel's lock waits, per lock and per task (stats_lock.c). */
+static void json_locks(struct mmr_json *j, cJSON *root, const struct mmr_stats *s, const struct mmr_reader *r)
+{
+	const struct stats_locks *l = &s->locks;
+	cJSON *o = mmr_json_obj(j, root, "lock_contention");
+	mmr_json_u64(j, o, "contended", stats_locks_contended(l));
+	mmr_json_u64(j, o, "wait_total_ns", stats_locks_wait(l));
+	mmr_json_u64(j, o, "waiting_at_end", l->nwaits);
+	mmr_json_u64(j, o, "nested_begins", l->nested_begins);
+	mmr_json_u64(j, o, "unmatched_ends", l->unmatched_ends);
+	json_lock_rows(j, o, l, r);
+	json_lock_tasks(j, o, l, r);
+}
+
 static void json_trace(struct mmr_json *j, cJSON *root, const struct mmr_reader *r)
 {
 	if (!r) {
@@ -201,6 +260,7 @@ char *mmr_stats_json(const struct mmr_stats *s, const struct mmr_reader *r)
 	json_sites(&j, root, s, r);
 	json_by_family(&j, root, s);
 	json_invalid(&j, root, s);
+	json_locks(&j, root, s, r);
 	json_trace(&j, root, r);
 
 	char *out = j.ok ? cJSON_Print(root) : NULL;

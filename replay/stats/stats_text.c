@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stats_internal.h"
@@ -211,7 +212,7 @@ static void print_families(FILE *f, const struct mmr_stats *s)
 	table_head(f, c, 7);
 	for (unsigned i = 0; i < MMR_FAM_COUNT; i++) {
 		const struct stats_family *fm = &s->fam[i];
-		if (!fm->events)
+		if (!fm->events || i == MMR_FAM_LOCK) /* no objects: its own table below */
 			continue;
 		const char *cells[] = {mmr_family_name(i),		grp(v[0], fm->allocs),
 				       grp(v[1], fm->frees),		grp(v[2], fm->unmatched_frees),
@@ -317,6 +318,60 @@ static void print_lifetime(FILE *f, const struct mmr_stats *s)
 	kv(f, "mean:", "%s ns (%s)", grp(a, mean), human_ns(b, mean));
 }
 
+/*
+ * NS as `perf lock contention` prints a wait ("676 ns", "1.12 us", "24.68
+ * ms"), so the two tables read alike, digit for digit: perf divides in
+ * single precision (125405 ns prints as 125.40 us), and so does this.
+ */
+static char *wait_ns(char *buf, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, 32, "%" PRIu64 " ns", ns);
+	else
+		snprintf(buf, 32, "%.2f %s", (double)((float)ns / (ns < 1000000 ? 1e3f : ns < 1000000000 ? 1e6f : 1e9f)),
+			 ns < 1000000 ? "us" : ns < 1000000000 ? "ms" : "s");
+	return buf;
+}
+
+/* One lock's row: the columns of `perf lock contention`, the lock named or by address. */
+static void print_lock_row(FILE *f, const struct col *c, const struct stats_lock_row *l,
+			   const struct mmr_reader *r)
+{
+	char n[32], tot[32], max[32], avg[32], addr[24];
+	const char *sym = r ? mmr_reader_symbol(r, l->addr) : NULL;
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, l->addr);
+	const char *cells[] = {grp(n, l->contended), wait_ns(tot, l->wait_total), wait_ns(max, l->wait_max),
+			       wait_ns(avg, l->acquired ? l->wait_total / l->acquired : 0),
+			       mmr_lock_type_name(l->flags), sym ? sym : addr};
+	table_row(f, c, 6, cells);
+}
+
+static void print_locks(FILE *f, const struct mmr_stats *s, const struct mmr_reader *r)
+{
+	const struct stats_locks *l = &s->locks;
+	struct col c[] = {{"contended", 10, false}, {"total wait", 12, false}, {"max wait", 12, false},
+			  {"avg wait", 12, false},  {"type", 11, false},	{"lock", 18, true}};
+	char a[32], b[32], w[32];
+	uint32_t *idx;
+	size_t n = stats_locks_order(l, &idx);
+	fprintf(f, "\nKernel lock contention (lock:contention_begin/end), %s waits on %s locks, %s waited\n",
+		grp(a, stats_locks_contended(l)), grp(b, n), wait_ns(w, stats_locks_wait(l)));
+	if (!idx) {
+		fprintf(f, "  (out of memory: the table is left out)\n");
+		return;
+	}
+	table_head(f, c, 6);
+	for (size_t i = 0; i < n && i < STATS_TOP_LOCKS; i++)
+		print_lock_row(f, c, &l->rows[idx[i]], r);
+	table_rule(f, c, 6);
+	free(idx);
+	if (n > STATS_TOP_LOCKS)
+		fprintf(f, "  %s more locks: stats --json lists them all\n", grp(a, n - STATS_TOP_LOCKS));
+	if (l->nwaits || l->unmatched_ends)
+		fprintf(f, "  %s waits still going at the end (counted, no wait time); %s ends whose begin is not in the trace\n",
+			grp(a, l->nwaits), grp(b, l->unmatched_ends));
+}
+
 void mmr_stats_print(const struct mmr_stats *s, const struct mmr_reader *r, FILE *f)
 {
 	print_summary(f, s, r);
@@ -326,4 +381,6 @@ void mmr_stats_print(const struct mmr_stats *s, const struct mmr_reader *r, FILE
 		print_orders(f, s);
 	print_sites(f, s, r);
 	print_lifetime(f, s);
+	if (s->fam[MMR_FAM_LOCK].events)
+		print_locks(f, s, r);
 }

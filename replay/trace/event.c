@@ -17,6 +17,7 @@ static const char *const family_names[MMR_FAM_COUNT] = {
 	[MMR_FAM_KVFREE_RCU] = "kvfree_rcu",
 	[MMR_FAM_DMABUF] = "dmabuf",
 	[MMR_FAM_DMA] = "dma",
+	[MMR_FAM_LOCK] = "lock",
 };
 
 static const char *const op_names[MMR_OP_COUNT] = {
@@ -38,6 +39,8 @@ static const char *const op_names[MMR_OP_COUNT] = {
 	[MMR_OP_ZONE_ALLOC] = "zone_alloc",
 	[MMR_OP_PCP_DRAIN] = "pcp_drain",
 	[MMR_OP_RCU_RECLAIM] = "rcu_reclaim",
+	[MMR_OP_CONTENTION_BEGIN] = "contention_begin",
+	[MMR_OP_CONTENTION_END] = "contention_end",
 };
 
 static const char *const flag_names[] = {
@@ -77,6 +80,29 @@ int mmr_op_from_name(const char *name)
 	return name_index(op_names, MMR_OP_COUNT, name);
 }
 
+const char *mmr_lock_type_name(uint64_t flags)
+{
+	const uint64_t rw = flags & (MMR_LCB_READ | MMR_LCB_WRITE);
+	const bool r = rw == MMR_LCB_READ;
+	/* One of read and write, or neither: both at once is no lock's wait. */
+	if (flags >> 6 || rw == (MMR_LCB_READ | MMR_LCB_WRITE))
+		return "unknown";
+	/* A mutex reports SPIN too while it spins on its owner: still a mutex. */
+	if (flags & MMR_LCB_MUTEX)
+		return rw || (flags & (MMR_LCB_RT | MMR_LCB_PERCPU)) ? "unknown" : "mutex";
+	if (flags & MMR_LCB_PERCPU)
+		return !rw || (flags & (MMR_LCB_SPIN | MMR_LCB_RT)) ? "unknown" : r ? "pcpu-sem:R" : "pcpu-sem:W";
+	if (flags & MMR_LCB_RT) {
+		if (flags & MMR_LCB_SPIN)
+			return "unknown";
+		return !rw ? "rtmutex" : r ? "rwlock-rt:R" : "rwlock-rt:W";
+	}
+	if (flags & MMR_LCB_SPIN)
+		return !rw ? "spinlock" : r ? "rwlock:R" : "rwlock:W";
+	/* Sleeping locks without SPIN: rw semaphores, and the plain semaphore. */
+	return !rw ? "semaphore" : r ? "rwsem:R" : "rwsem:W";
+}
+
 bool mmr_op_starts_object(unsigned op)
 {
 	return op == MMR_OP_ALLOC || op == MMR_OP_REALLOC;
@@ -104,6 +130,8 @@ static const uint32_t family_ops[MMR_FAM_COUNT] = {
 	[MMR_FAM_KVFREE_RCU] = M(ALLOC) | M(FREE) | M(REALLOC) | M(KVFREE_RCU) | M(RCU_RECLAIM),
 	[MMR_FAM_DMABUF] = M(ALLOC) | M(FREE) | M(VMAP) | M(VUNMAP) | M(ATTACH) | M(DETACH) | M(MOVE),
 	[MMR_FAM_DMA] = M(ALLOC) | M(FREE),
+	/* Not an allocator: nothing comes to life or dies, so neither alloc nor free. */
+	[MMR_FAM_LOCK] = M(CONTENTION_BEGIN) | M(CONTENTION_END),
 };
 
 static const struct {

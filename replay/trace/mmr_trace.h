@@ -28,8 +28,17 @@ enum mmr_family {
 	MMR_FAM_KVFREE_RCU, /* kvfree_rcu() deferred frees */
 	MMR_FAM_DMABUF,     /* dma-buf buffers and their kernel mappings */
 	MMR_FAM_DMA,        /* DMA API allocations: dma_alloc_* / dma_free_* */
+	/*
+	 * Not an allocator: the kernel's own lock contention (lock:contention_begin
+	 * and _end), recorded beside the allocations it slowed.  No engine takes
+	 * it; the replay skips it with a count, stats reports it per lock.
+	 */
+	MMR_FAM_LOCK,
 	MMR_FAM_COUNT
 };
+
+/* The families whose events an engine can replay: every one but lock. */
+#define MMR_FAM_ALLOCATORS (((1u << MMR_FAM_COUNT) - 1) & ~(1u << MMR_FAM_LOCK))
 
 /*
  * Operations.  Which fields an op uses is documented per op in
@@ -54,6 +63,8 @@ enum mmr_op {
 	MMR_OP_ZONE_ALLOC,     /* page block taken from the buddy lists under zone->lock */
 	MMR_OP_PCP_DRAIN,      /* page block drained from a per-CPU list back to the buddy lists */
 	MMR_OP_RCU_RECLAIM,    /* kvfree_rcu batch freed after its grace period; aux = objects */
+	MMR_OP_CONTENTION_BEGIN, /* lock: task pid starts waiting for lock id; aux = MMR_LCB_* flags */
+	MMR_OP_CONTENTION_END,   /* lock: pid stops waiting for id; aux = ret (0 acquired, or -errno) */
 	MMR_OP_COUNT
 };
 
@@ -67,6 +78,26 @@ enum mmr_event_flag {
 	MMR_EF_BATCHED = 1u << 5,   /* page: freed through a batched path */
 	MMR_EF_FAILED = 1u << 6,    /* an allocation that failed: no object came to life */
 };
+
+/*
+ * Flags of a contention_begin (its aux): the kernel's LCB_F_* values as the
+ * tracepoint prints them, which say what kind of lock waited.
+ */
+enum mmr_lock_flag {
+	MMR_LCB_SPIN = 1u << 0,
+	MMR_LCB_READ = 1u << 1,
+	MMR_LCB_WRITE = 1u << 2,
+	MMR_LCB_RT = 1u << 3,
+	MMR_LCB_PERCPU = 1u << 4,
+	MMR_LCB_MUTEX = 1u << 5,
+};
+
+/*
+ * The kind of lock the flags of a contention_begin name, as `perf lock
+ * contention` words it ("spinlock", "rwsem:R", "mutex"); "unknown" for a
+ * combination no kernel lock reports.
+ */
+const char *mmr_lock_type_name(uint64_t flags);
 
 /*
  * One allocator event.  Unused fields are zero, except node, which is -1

@@ -29,14 +29,9 @@ set -uo pipefail
 mmreplay=${1:?usage: perf_kmem_check.sh MMREPLAY}
 export LC_ALL=C # perf groups digits with the locale's separator otherwise
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: recording kernel tracepoints system-wide needs root"
-	exit 77
-fi
-if ! command -v perf >/dev/null 2>&1 || ! perf version >/dev/null 2>&1; then
-	echo "SKIP: perf is not installed (Debian: linux-perf)"
-	exit 77
-fi
+# shellcheck source=perf_lib.sh
+. "$(dirname "$0")/perf_lib.sh"
+need_root_and_perf
 
 work=$(mktemp -d /tmp/mmr-perf-kmem-XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -60,6 +60,19 @@ static const char page_alloc_fmt[] =
 	"\tfield:int migratetype;\toffset:32;\tsize:4;\tsigned:1;\n\n"
 	"print fmt: \"pfn=0x%lx\", REC->pfn\n";
 
+/* The lock tracepoints as 6.18 prints them (print fmt shortened). */
+static const char lock_begin_fmt[] =
+	"name: contention_begin\nID: 408\nformat:\n" COMMON
+	"\tfield:void * lock_addr;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:unsigned int flags;\toffset:16;\tsize:4;\tsigned:0;\n\n"
+	"print fmt: \"%p (flags=%x)\", REC->lock_addr, REC->flags\n";
+
+static const char lock_end_fmt[] =
+	"name: contention_end\nID: 407\nformat:\n" COMMON
+	"\tfield:void * lock_addr;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:int ret;\toffset:16;\tsize:4;\tsigned:1;\n\n"
+	"print fmt: \"%p (ret=%d)\", REC->lock_addr, REC->ret\n";
+
 static char out_path[256];
 
 static struct tep_handle *make_tep(const char *kmalloc_fmt)
@@ -335,6 +348,66 @@ static int teardown(void **state)
 	return 0;
 }
 
+/*
+ * Lock waits decode into the lock family: address, flags, a negative ret
+ * kept negative.  A static lock (a data symbol starting at its address) is
+ * named in the trace; a heap lock and one inside a bigger variable are not.
+ */
+static void test_lock_events(void **state)
+{
+	(void)state;
+	static const uint64_t heap = 0xffff888100002000ull, named = 0xffffffff82e08080ull;
+	char ksyms_path[] = "/tmp/mmr-ksyms-XXXXXX";
+	int fd = mkstemp(ksyms_path);
+	assert_true(fd >= 0);
+	static const char ksyms[] = "ffffffff81000000 T _text\nffffffff81001000 t some_function\n"
+				    "ffffffff82e08080 d free_vmap_area_lock\nffffffff82e08100 b big_table\n";
+	assert_int_equal(write(fd, ksyms, sizeof(ksyms) - 1), (ssize_t)sizeof(ksyms) - 1);
+	close(fd);
+	struct cap_ksyms *k = cap_ksyms_load(ksyms_path);
+	unlink(ksyms_path);
+	assert_non_null(k);
+	assert_int_equal(cap_ksyms_data_count(k), 2);
+	struct tep_handle *tep = make_tep(kmalloc_new);
+	assert_int_equal(tep_parse_event(tep, lock_begin_fmt, strlen(lock_begin_fmt), "lock"), 0);
+	assert_int_equal(tep_parse_event(tep, lock_end_fmt, strlen(lock_end_fmt), "lock"), 0);
+	struct cap_sink s;
+	open_sink(&s, tep);
+	s.ksyms = k;
+	uint8_t rec[24] = {0};
+	const uint64_t addr[] = {named, heap, 0xffffffff82e08108ull};
+	for (int i = 0; i < 3; i++) {
+		common(rec, 408, 77);
+		put(rec, 8, addr[i], 8);
+		put(rec, 16, MMR_LCB_SPIN | MMR_LCB_MUTEX, 4);
+		record(&s, rec, 20, 100 + 10 * (uint64_t)i, 0);
+	}
+	common(rec, 407, 77);
+	put(rec, 8, heap, 8);
+	put(rec, 16, (uint32_t)-4, 4); /* -EINTR: a killable wait given up */
+	record(&s, rec, 20, 200, 1);
+	struct mmr_event ev[8];
+	assert_int_equal(close_and_read(&s, ev, 8), 4);
+	assert_int_equal(ev[0].family, MMR_FAM_LOCK);
+	assert_int_equal(ev[0].op, MMR_OP_CONTENTION_BEGIN);
+	assert_int_equal(ev[0].id, named);
+	assert_int_equal(ev[0].aux, MMR_LCB_SPIN | MMR_LCB_MUTEX);
+	assert_int_equal(ev[0].pid, 77);
+	assert_int_equal(ev[3].op, MMR_OP_CONTENTION_END);
+	assert_int_equal(ev[3].id, heap);
+	assert_int_equal((int64_t)ev[3].aux, -4);
+	assert_int_equal(ev[3].cpu, 1);
+	struct mmr_error err = {{0}};
+	struct mmr_reader *r = mmr_reader_open(out_path, &err);
+	assert_non_null(r);
+	assert_string_equal(mmr_reader_symbol(r, named), "free_vmap_area_lock");
+	assert_null(mmr_reader_symbol(r, heap));
+	assert_null(mmr_reader_symbol(r, 0xffffffff82e08108ull)); /* 8 bytes into big_table */
+	mmr_reader_close(r);
+	cap_ksyms_free(k);
+	tep_free(tep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_merge_ties),
 		cmocka_unit_test(test_merge_cpus),
 		cmocka_unit_test(test_families_filter),
+		cmocka_unit_test(test_lock_events),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

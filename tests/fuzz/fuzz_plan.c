@@ -112,6 +112,8 @@ static void check_op(const struct rp_plan *p, const struct mmr_engine_ops *e, bo
 			       .bytes_alloc = op->bytes_alloc, .aux = op->aux, .node = op->node};
 	if (op->family >= MMR_FAM_COUNT || op->op >= MMR_OP_COUNT)
 		fz_finding("op %u.%zu: family %u op %u", t, i, op->family, op->op);
+	if (op->family == MMR_FAM_LOCK)
+		fz_finding("op %u.%zu: a lock wait replayed (the kernel's contention is never replayed)", t, i);
 	if (!(e->families & (1u << op->family)) || !e->op[op->op])
 		fz_finding("op %u.%zu: %s %s, which the engine does not take", t, i, mmr_family_name(op->family),
 			   mmr_op_name(op->op));

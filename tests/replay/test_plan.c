@@ -181,6 +181,55 @@ static void test_skips_counted(void **state)
 	rp_plan_free(&p);
 }
 
+/*
+ * The kernel's lock waits are never replayed: skipped with a count by
+ * family, even by an engine that claims every family and under --as.
+ */
+static void test_lock_skipped(void **state)
+{
+	(void)state;
+	struct mmr_event e[5];
+	e[0] = ev(1, 0, MMR_FAM_LOCK, MMR_OP_CONTENTION_BEGIN, 0xffff888000001000);
+	e[1] = ev(2, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0x20);
+	e[2] = ev(3, 0, MMR_FAM_LOCK, MMR_OP_CONTENTION_END, 0xffff888000001000);
+	e[3] = ev(4, 0, MMR_FAM_SLAB, MMR_OP_FREE, 0x20);
+	e[4] = ev(5, 0, MMR_FAM_PAGE, MMR_OP_ALLOC, 0x99);
+	write_events(e, 5);
+	static const struct mmr_engine_ops greedy = {
+		.abi = MMR_ENGINE_ABI, .name = "greedy", .families = UINT32_MAX,
+		.create = no_create, .destroy = no_destroy,
+		.op = {[MMR_OP_ALLOC] = any_op, [MMR_OP_FREE] = any_op,
+		       [MMR_OP_CONTENTION_BEGIN] = any_op, [MMR_OP_CONTENTION_END] = any_op},
+	};
+	static const int as_families[] = {-1, MMR_FAM_SLAB, MMR_FAM_LOCK};
+	for (size_t k = 0; k < 3; k++) {
+		int as = as_families[k];
+		struct mmr_replay_opts o = {.as_family = as};
+		struct rp_plan p;
+		struct mmr_error err = {{0}};
+		assert_int_equal(plan(&greedy, &o, &p, &err), 0);
+		assert_int_equal(p.skip.family[MMR_FAM_LOCK], 2);
+		assert_int_equal(p.skip.invalid.total, 0);
+		assert_int_equal(p.ops, 3);
+		rp_plan_free(&p);
+	}
+	/* --as lock turns no slab event into a lock wait for an engine that claims the family. */
+	static const struct mmr_engine_ops lockish = {
+		.abi = MMR_ENGINE_ABI, .name = "lockish", .families = 1u << MMR_FAM_LOCK | 1u << MMR_FAM_PAGE,
+		.create = no_create, .destroy = no_destroy,
+		.op = {[MMR_OP_ALLOC] = any_op, [MMR_OP_FREE] = any_op,
+		       [MMR_OP_CONTENTION_BEGIN] = any_op, [MMR_OP_CONTENTION_END] = any_op},
+	};
+	struct mmr_replay_opts o = {.as_family = MMR_FAM_LOCK};
+	struct rp_plan p;
+	struct mmr_error err = {{0}};
+	assert_int_equal(plan(&lockish, &o, &p, &err), 0);
+	assert_int_equal(p.ops, 1); /* the page alloc */
+	assert_int_equal(p.skip.family[MMR_FAM_SLAB], 2);
+	assert_int_equal(p.skip.family[MMR_FAM_LOCK], 2);
+	rp_plan_free(&p);
+}
+
 /* A realloc ends the old object and starts the new one in the same op, on both slots. */
 static void test_realloc_two_slots(void **state)
 {
@@ -356,6 +405,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cross_thread_dependency),
 		cmocka_unit_test(test_skips_counted),
+		cmocka_unit_test(test_lock_skipped),
 		cmocka_unit_test(test_realloc_two_slots),
 		cmocka_unit_test(test_maps_and_nothing),
 		cmocka_unit_test(test_map_replayed_before_its_unmap),
