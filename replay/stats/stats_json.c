@@ -110,6 +110,15 @@ static void json_lifetime(struct mmr_json *j, cJSON *root, const struct mmr_stat
 	mmr_hist_json(j, o, "buckets", h, 1.0);
 }
 
+/* ADDR under KEY as "0x..." and its symbol (null when none, or no reader R) under "symbol". */
+static void json_address(struct mmr_json *j, cJSON *e, const char *key, uint64_t addr, const struct mmr_reader *r)
+{
+	char hex[24];
+	snprintf(hex, sizeof(hex), "0x%" PRIx64, addr);
+	mmr_json_str(j, e, key, hex);
+	mmr_json_str(j, e, "symbol", r ? mmr_reader_symbol(r, addr) : NULL);
+}
+
 static void json_sites(struct mmr_json *j, cJSON *root, const struct mmr_stats *s,
 		       const struct mmr_reader *r)
 {
@@ -119,13 +128,10 @@ static void json_sites(struct mmr_json *j, cJSON *root, const struct mmr_stats *
 
 	for (size_t i = 0; i < n; i++) {
 		const struct stats_site *site = &s->sites[idx[i]];
-		char hex[24];
 		cJSON *e = mmr_json_push_obj(j, arr);
 		if (!e)
 			return;
-		snprintf(hex, sizeof(hex), "0x%" PRIx64, site->addr);
-		mmr_json_str(j, e, "call_site", hex);
-		mmr_json_str(j, e, "symbol", r ? mmr_reader_symbol(r, site->addr) : NULL);
+		json_address(j, e, "call_site", site->addr, r);
 		mmr_json_u64(j, e, "allocs", site->allocs);
 		mmr_json_u64(j, e, "bytes_requested", site->bytes_req);
 		mmr_json_u64(j, e, "bytes_allocated", site->bytes_alloc);
@@ -162,13 +168,10 @@ static void json_lock_rows(struct mmr_json *j, cJSON *o, const struct stats_lock
 	cJSON *arr = mmr_json_check(j, idx ? mmr_json_arr(j, o, "locks") : NULL);
 	for (size_t i = 0; arr && i < n; i++) {
 		const struct stats_lock_row *row = &l->rows[idx[i]];
-		char hex[24];
 		cJSON *e = mmr_json_push_obj(j, arr);
 		if (!e)
 			break;
-		snprintf(hex, sizeof(hex), "0x%" PRIx64, row->addr);
-		mmr_json_str(j, e, "addr", hex);
-		mmr_json_str(j, e, "symbol", r ? mmr_reader_symbol(r, row->addr) : NULL);
+		json_address(j, e, "addr", row->addr, r);
 		mmr_json_str(j, e, "type", mmr_lock_type_name(row->flags));
 		mmr_json_u64(j, e, "flags", row->flags);
 		mmr_json_u64(j, e, "contended", row->contended);

@@ -300,18 +300,6 @@ static void test_purge_helpers(void **state)
 
 #define REUSE_AREAS 16
 
-/* An engine of OPS on two replay threads with options KEYS = VALUES (N of them). */
-static struct vm_engine *make_opts(const struct mmr_engine_ops *ops, size_t n, const char **keys,
-				   const char **values)
-{
-	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .slots = 64, .nopts = n, .keys = keys,
-				     .values = values};
-	struct mmr_error err = {{0}};
-	struct vm_engine *e = ops->create(&env, &err);
-	if (!e)
-		fail_msg("%s", err.msg);
-	return e;
-}
 
 /* An area of SIZE bytes on CTX: its handle. */
 static uint64_t area_new(const struct mmr_engine_ops *ops, void *ctx, uint64_t size)

@@ -25,24 +25,13 @@
 
 extern const struct mmr_engine_ops vm_global_ops, vm_nodes_ops;
 
-/* OPS's engine on two replay threads with options KEYS = VALUES (N of them). */
-static struct vm_engine *make(const struct mmr_engine_ops *ops, size_t n, const char **keys, const char **values)
-{
-	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .slots = 64, .nopts = n, .keys = keys,
-				     .values = values};
-	struct mmr_error err = {{0}};
-	struct vm_engine *e = ops->create(&env, &err);
-	if (!e)
-		fail_msg("%s", err.msg);
-	return e;
-}
 
 /* Frames out of E's zone now: neither free nor on a pcp list. */
 static uint64_t zone_out(const struct vm_engine *e)
 {
 	struct mmr_zone_stats z;
 	mmr_zone_stats(e->zone, &z);
-	return z.pages - z.free_pages - z.pcp_pages;
+	return mmr_zone_pages_out(&z);
 }
 
 /* A vmalloc of SIZE bytes (BYTES_ALLOC the area with its guard page, as a trace has it, or 0) on CTX. */
@@ -86,7 +75,7 @@ static const struct {
 static void pages_follow_sizes(const struct mmr_engine_ops *ops)
 {
 	static struct oc_report r;
-	struct vm_engine *e = make(ops, 5, quiet_keys, quiet_values);
+	struct vm_engine *e = make_opts(ops, 5, quiet_keys, quiet_values);
 	void *cpu0 = ops->thread_init(e, 0), *cpu1 = ops->thread_init(e, 1);
 	uint64_t h[NSIZES], total = 0;
 	assert_non_null(e->zone);
@@ -144,7 +133,7 @@ static void test_page_failures(void **state)
 	static struct oc_report r;
 	const char *keys[] = {"lazy_max_pages", "purge_sync", "flush_ns", "ram_pages"};
 	const char *values[] = {"4294967296", "1", "0", "1024"};
-	struct vm_engine *e = make(&vm_global_ops, 4, keys, values);
+	struct vm_engine *e = make_opts(&vm_global_ops, 4, keys, values);
 	void *cpu0 = vm_global_ops.thread_init(e, 0);
 	uint64_t a, b, c;
 	assert_int_equal(vmalloc_call(&vm_global_ops, cpu0, 2000 * VM_PAGE, 0, &c), -1);
@@ -173,13 +162,13 @@ static void test_page_failures(void **state)
 static void test_page_options(void **state)
 {
 	(void)state;
-	struct vm_engine *e = make(&vm_nodes_ops, 0, NULL, NULL);
+	struct vm_engine *e = make_opts(&vm_nodes_ops, 0, NULL, NULL);
 	assert_int_equal(e->map_ns, 103);
 	assert_int_equal(e->unmap_ns, 64);
 	assert_int_equal(e->ram_pages, 262144);
 	vm_nodes_ops.destroy(e);
 	const char *keys[] = {"map_ns_per_page", "unmap_ns_per_page", "ram_pages"}, *values[] = {"211", "7", "4096"};
-	e = make(&vm_nodes_ops, 3, keys, values);
+	e = make_opts(&vm_nodes_ops, 3, keys, values);
 	assert_int_equal(e->map_ns, 211);
 	assert_int_equal(e->unmap_ns, 7);
 	struct mmr_zone_stats z;
@@ -187,7 +176,7 @@ static void test_page_options(void **state)
 	assert_int_equal(z.pages, 4096);
 	vm_nodes_ops.destroy(e);
 	const char *off[] = {"pages"}, *zero[] = {"0"};
-	e = make(&vm_global_ops, 1, off, zero);
+	e = make_opts(&vm_global_ops, 1, off, zero);
 	assert_null(e->zone);
 	uint64_t h;
 	void *cpu0 = vm_global_ops.thread_init(e, 0);
@@ -231,7 +220,7 @@ static void *full_purge(void *arg)
 static void test_decay_merges_outside_lock(void **state)
 {
 	(void)state;
-	struct vm_engine *e = make(&vm_nodes_ops, 5, quiet_keys, quiet_values);
+	struct vm_engine *e = make_opts(&vm_nodes_ops, 5, quiet_keys, quiet_values);
 	void *cpu1 = vm_nodes_ops.thread_init(e, 1);
 	uint64_t h[DECAY_AREAS];
 	for (unsigned i = 0; i < DECAY_AREAS; i++)
