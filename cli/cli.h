@@ -40,6 +40,7 @@ extern const struct cli_cmd cli_cmd_import;
 extern const struct cli_cmd cli_cmd_plot;
 extern const struct cli_cmd cli_cmd_compare;
 extern const struct cli_cmd cli_cmd_sweep;
+extern const struct cli_cmd cli_cmd_validate;
 extern const struct cli_cmd cli_cmd_demo;
 
 /*

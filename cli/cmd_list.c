@@ -85,6 +85,8 @@ static int list_engines(bool verbose)
 		if (!verbose)
 			continue;
 		printf("%-20s file %s\n", "", file);
+		if (e->kernel)
+			printf("%-20s models the kernel's own design in releases %s (mmreplay validate)\n", "", e->kernel);
 		for (const struct mmr_engine_param *p = e->params; p && p->key; p++)
 			printf("%-20s --engine-opt %s=%s: %s\n", "", p->key, p->def ? p->def : "", p->help ? p->help : "");
 	}

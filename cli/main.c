@@ -23,6 +23,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_plot,
 	&cli_cmd_compare,
 	&cli_cmd_sweep,
+	&cli_cmd_validate,
 	&cli_cmd_demo,
 	&cli_cmd_calibrate,
 };
@@ -87,7 +88,8 @@ int main(int argc, char **argv)
 	const struct cli_cmd *cmd = find_command(name);
 	if (!cmd)
 		return cli_usage(NULL, "unknown command '%s'", name);
-	if (cmd == &cli_cmd_replay || cmd == &cli_cmd_list || cmd == &cli_cmd_sweep || cmd == &cli_cmd_demo)
+	if (cmd == &cli_cmd_replay || cmd == &cli_cmd_list || cmd == &cli_cmd_sweep || cmd == &cli_cmd_demo ||
+	    cmd == &cli_cmd_validate)
 		mmr_engines_reserve_tls(argv);
 	int rc = cmd->run(argc - 1, argv + 1);
 	/* Output that could not be written is a failure, not a success. */

@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever this header changes incompatibly; a plugin built for another is refused. */
-#define MMR_ENGINE_ABI 5
+#define MMR_ENGINE_ABI 6
 
 /* The symbol every engine object exports. */
 #define MMR_ENGINE_SYMBOL "mmr_engines"
@@ -215,6 +215,17 @@ struct mmr_engine_ops {
 	 * May be NULL: always available.
 	 */
 	const char *(*unavailable)(void);
+
+	/*
+	 * The kernel releases that run the design this engine models, as
+	 * "FROM-UNTIL" with either side left empty for open ("6.9-": 6.9 and
+	 * later; "-6.8": up to 6.8), or NULL for a design no released kernel
+	 * runs (a proposal, a userspace allocator).  `mmreplay validate`
+	 * replays a capture against the engines whose range holds the
+	 * capture's kernel, since only those can be checked against the
+	 * contention that kernel reported.
+	 */
+	const char *kernel;
 };
 
 /*

@@ -19,6 +19,8 @@
 
 #include "mmr_trace.h"
 
+struct mmr_hist;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -137,6 +139,7 @@ struct mmr_results_lock {
 	uint64_t irqs_off_ns_total, spin_ns_total; /* what the kernel would pay (docs/locks.md) */
 	uint64_t rt_in_atomic;   /* taken under a raw or bit spinlock though it sleeps on PREEMPT_RT */
 	uint64_t holds_preempted, waits_preempted; /* counted apart from the figures above */
+	struct mmr_hist *wait_hist; /* its wait_histogram[] (mmr_hist.h), NULL when the file has none */
 };
 
 struct mmr_results {
@@ -385,6 +388,54 @@ int mmr_index_write(const struct mmr_index_opts *o, struct mmr_error *err);
  * many (0 also when out of memory).
  */
 size_t mmr_index_top(const struct mmr_index_opts *o, const struct mmr_verdict **out);
+
+/* ---- validate.c: a model's lock contention against the kernel's ---------- */
+
+/*
+ * log10(MODEL / KERNEL), one lock's figure in the model against the
+ * kernel's: -INFINITY when only the model's is 0 (it never contended
+ * where the kernel did), +INFINITY when only the kernel's is, NAN when
+ * both are 0 or either is not a number (nothing to compare).
+ */
+double mmr_validate_log_ratio(double model, double kernel);
+
+/*
+ * The fidelity of a model: the median of |R[i]| over the N log ratios
+ * that are not NAN (an infinite one counts as the largest), so 0 is a
+ * model on the kernel's figures and 1 one a factor of 10 off for half of
+ * the locks.  NAN when no ratio is left.
+ */
+double mmr_validate_fidelity(const double *r, size_t n);
+
+struct mmr_validate_opts {
+	const char *kernel_stats; /* the trace's statistics (`mmreplay stats --json`), lock contention in it */
+	const char *const *dirs;  /* per engine: its results (replays of that trace) */
+	size_t ndirs;
+	const char *outdir;       /* REPORT_DIR, created if missing */
+	bool plots;               /* draw the model-against-kernel plot (needs gnuplot) */
+	FILE *warn;               /* warnings; NULL: stderr */
+};
+
+/* One engine's outcome: how close its locks came to the kernel's. */
+struct mmr_validate_engine {
+	char engine[64];
+	double fidelity;        /* mmr_validate_fidelity of its contended acquisitions per 1000 ops; NAN: none paired */
+	unsigned paired;        /* kernel locks it has a lock of the same name for */
+	unsigned unmodelled;    /* kernel locks it has none for */
+	char worst[200];        /* the paired locks it gets most wrong, with their ratios; "" when none */
+};
+
+/*
+ * Write OUTDIR/validate.md and validate.html: per engine, each lock the
+ * kernel reported contended beside the model's lock of the same name
+ * (contended acquisitions per 1000 ops, wait share, p50 and p99 wait, and
+ * the ratios), the kernel's locks it does not model, and its fidelity.
+ * *OUT (malloc'd, *N of them, may be NULL) gets each engine's outcome.
+ * Returns 0, or -1 with ERR (a file unreadable, results of another trace,
+ * gnuplot missing while O->plots).
+ */
+int mmr_validate_report(const struct mmr_validate_opts *o, struct mmr_validate_engine **out, size_t *n,
+			struct mmr_error *err);
 
 #ifdef __cplusplus
 }

@@ -75,6 +75,13 @@ void rpt_doc_free(struct rpt_doc *d);
 /* Latency as people read it: "812 ns", "8.12 us", "8.12 ms", "1.23 s"; "-" for NAN. */
 void rpt_ns(char *buf, size_t n, double ns);
 
+/*
+ * results.c: the whole file PATH as a string (free()), or NULL with errno
+ * set.  Only a regular file: a FIFO called results.json would wait for a
+ * writer forever.
+ */
+char *rpt_slurp(const char *path);
+
 /* ---- report_md.c, report_html.c: rendering --------------------------------- */
 
 /*

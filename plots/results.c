@@ -20,7 +20,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "mmr_hist.h"
 #include "mmr_report.h"
+#include "report.h"
 
 static const char *const stat_keys[MMR_STAT_COUNT] = {"p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns"};
 static const char *const stat_names[MMR_STAT_COUNT] = {"p50", "p90", "p99", "p99.9", "max"};
@@ -30,11 +32,7 @@ const char *mmr_stat_name(enum mmr_stat s)
 	return s < MMR_STAT_COUNT ? stat_names[s] : "?";
 }
 
-/*
- * The whole file as a string (free()), or NULL with errno set.  Only a
- * regular file: a FIFO called results.json would wait for a writer forever.
- */
-static char *slurp(const char *path)
+char *rpt_slurp(const char *path)
 {
 	FILE *f = mmr_open_regular(path, "r");
 	if (!f)
@@ -301,6 +299,15 @@ static int load_locks(struct mmr_results *r, const cJSON *locks)
 		d->rt_in_atomic = count(l, "rt_in_atomic");
 		d->holds_preempted = count(l, "holds_preempted");
 		d->waits_preempted = count(l, "waits_preempted");
+		const cJSON *wh = cJSON_GetObjectItemCaseSensitive(l, "wait_histogram");
+		if (cJSON_IsArray(wh) && cJSON_GetArraySize(wh) > 0) {
+			if (!(d->wait_hist = malloc(sizeof(*d->wait_hist))))
+				return -1;
+			mmr_hist_init(d->wait_hist);
+			/* A malformed histogram keeps what it read: percentiles are then a lower bound, as noted. */
+			if (mmr_hist_from_json(d->wait_hist, wh))
+				note(r, "a lock's wait histogram is malformed");
+		}
 	}
 	return 0;
 }
@@ -357,7 +364,7 @@ int mmr_results_load(const char *dir, struct mmr_results *r, struct mmr_error *e
 	memset(r, 0, sizeof(*r));
 	snprintf(r->dir, sizeof(r->dir), "%s", dir);
 	int n = snprintf(path, sizeof(path), "%s/results.json", dir);
-	char *text = n > 0 && (size_t)n < sizeof(path) ? slurp(path) : NULL;
+	char *text = n > 0 && (size_t)n < sizeof(path) ? rpt_slurp(path) : NULL;
 	if (!text) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s/results.json: cannot read: %s", dir,
 			 errno == EINVAL ? "not a regular file" : strerror(errno));
@@ -408,6 +415,8 @@ void mmr_results_free(struct mmr_results *r)
 	free(r->run_wall_ns);
 	r->run_wall_ns = NULL;
 	free(r->run_throughput);
+	for (size_t i = 0; i < r->nlocks; i++)
+		free(r->locks[i].wait_hist);
 	free(r->locks);
 	r->run_throughput = NULL;
 	r->locks = NULL;

@@ -16,6 +16,8 @@ static void *mutex_create(const struct mmr_engine_env *env, struct mmr_error *er
 const struct mmr_engine_ops cma_mutex_ops = {
 	CMA_ENGINE_OPS,
 	.name = "cma-mutex",
+	/* cma->lock was a mutex until "mm/cma: change cma mutex to irq safe spinlock" (5.13, seed 000's v2). */
+	.kernel = "-5.12",
 	.baseline = true,
 	.same_code[MMR_OP_RELEASE] = "cma-release-mutex",
 	.description = "CMA area over the page model, cma->lock a mutex (baseline): atomic releases may sleep",

@@ -19,6 +19,8 @@ static void *spinlock_create(const struct mmr_engine_env *env, struct mmr_error 
 const struct mmr_engine_ops cma_spinlock_ops = {
 	CMA_ENGINE_OPS,
 	.name = "cma-spinlock",
+	/* An irq-safe spinlock since "mm/cma: change cma mutex to irq safe spinlock" (5.13, seed 000's v2). */
+	.kernel = "5.13-",
 	.description = "CMA area, cma->lock a spinlock (v2 of cma_release_nowait): releases never sleep",
 	.create = spinlock_create,
 };

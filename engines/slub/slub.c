@@ -296,6 +296,8 @@ static void slub_report(void *engine, const struct mmr_report *r)
 static const struct mmr_engine_ops slub_ops = {
 	.abi = MMR_ENGINE_ABI,
 	.name = "slub",
+	/* SLUB is the default slab allocator since 2.6.23 (and the only one since 6.8). */
+	.kernel = "2.6.23-",
 	.description = "SLUB model: per-CPU slabs with a lockless fast path, partial lists under n->list_lock",
 	.families = 1u << MMR_FAM_SLAB,
 	.params = slub_params,

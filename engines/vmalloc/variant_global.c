@@ -40,6 +40,8 @@ static void *global_create(const struct mmr_engine_env *env, struct mmr_error *e
 const struct mmr_engine_ops vm_global_ops = {
 	VM_ENGINE_OPS,
 	.name = "vmalloc-global",
+	/* One free_vmap_area_lock until the vmap nodes of 6.9 ("Mitigate a vmap lock contention", seed 002). */
+	.kernel = "-6.8",
 	.baseline = true,
 	.description = "vmalloc model: every allocation and purge under the one free_vmap_area_lock",
 	.create = global_create,

@@ -114,6 +114,8 @@ static void *nodes_create(const struct mmr_engine_env *env, struct mmr_error *er
 const struct mmr_engine_ops vm_nodes_ops = {
 	VM_ENGINE_OPS,
 	.name = "vmalloc-nodes",
+	/* The vmap nodes and their size pools were merged for 6.9 ("Mitigate a vmap lock contention", seed 002). */
+	.kernel = "6.9-",
 	.description = "vmalloc model with per-node size pools (the 2024 seed patch): most allocations off free_vmap_area_lock",
 	.create = nodes_create,
 };

@@ -61,6 +61,15 @@ struct cJSON;
 void mmr_hist_json(struct mmr_json *j, struct cJSON *parent, const char *key,
 		   const struct mmr_hist *h, double scale);
 
+/*
+ * The inverse of mmr_hist_json with SCALE 1: add the buckets of ARRAY (as
+ * mmr_hist_json wrote them) to H, each count at its bucket's low bound,
+ * which falls in the same bucket of H, and H's max raised to the bucket's
+ * high bound, so its percentiles are the bucket highs they were.  Returns 0, or -1 when ARRAY is
+ * not such an array (H then holds the buckets read before the bad one).
+ */
+int mmr_hist_from_json(struct mmr_hist *h, const struct cJSON *array);
+
 #ifdef __cplusplus
 }
 #endif

@@ -266,3 +266,59 @@ const struct mmr_engine_ops *mmr_engines_find(const struct mmr_engine_catalog *c
 			return c->v[i].ops;
 	return NULL;
 }
+
+/*
+ * A version "6.18" or "6.18.44" at *P into V[3] (an absent patch level 0),
+ * *P moved past it.  Returns the parts read (2 or 3), or 0 when *P does
+ * not start with major.minor.
+ */
+static int parse_version(const char **p, unsigned long v[3])
+{
+	char *end;
+	int parts = 0;
+	v[0] = v[1] = v[2] = 0;
+	for (int i = 0; i < 3; i++) {
+		if (i && **p != '.')
+			break;
+		const char *s = i ? *p + 1 : *p;
+		if (*s < '0' || *s > '9')
+			break;
+		errno = 0;
+		v[i] = strtoul(s, &end, 10);
+		if (errno || v[i] > 1000000)
+			return 0;
+		*p = end;
+		parts++;
+	}
+	return parts >= 2 ? parts : 0;
+}
+
+/* -1, 0 or 1 as A is below, at or above B, on the first PARTS parts. */
+static int version_cmp(const unsigned long a[3], const unsigned long b[3], int parts)
+{
+	for (int i = 0; i < parts; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+bool mmr_engine_models_kernel(const struct mmr_engine_ops *e, const char *release)
+{
+	unsigned long rel[3], from[3], until[3];
+	const char *r = release, *k = e ? e->kernel : NULL;
+	if (!k || !r || !parse_version(&r, rel))
+		return false;
+	int from_parts = 0, until_parts = 0;
+	if (*k != '-' && !(from_parts = parse_version(&k, from)))
+		return false;
+	if (*k++ != '-')
+		return false;
+	if (*k && !(until_parts = parse_version(&k, until)))
+		return false;
+	if (*k)
+		return false;
+	/* A bound compares on the parts it names: "-6.8" holds every 6.8.x. */
+	if (from_parts && version_cmp(rel, from, from_parts) < 0)
+		return false;
+	return !until_parts || version_cmp(rel, until, until_parts) <= 0;
+}

@@ -46,6 +46,14 @@ const struct mmr_engine_ops *mmr_engines_find(const struct mmr_engine_catalog *c
  */
 int mmr_engines_add_file(struct mmr_engine_catalog *c, const char *file, struct mmr_error *err);
 
+/*
+ * Whether E models the design the kernel RELEASE ("6.18.44-fc", as uname -r
+ * gives it) runs: its `kernel` range holds RELEASE's version (major.minor,
+ * and .patch when the range names one).  False for an engine with no
+ * range, a RELEASE with no version at its start, or a malformed range.
+ */
+bool mmr_engine_models_kernel(const struct mmr_engine_ops *e, const char *release);
+
 /* The engine directory of this build, where `list engines` and -e look first. */
 const char *mmr_engines_default_dir(void);
 

@@ -39,6 +39,9 @@ char *mmr_stats_json(const struct mmr_stats *s, const struct mmr_reader *r);
 /* The statistics as a human-readable report on F, like perf kmem stat. */
 void mmr_stats_print(const struct mmr_stats *s, const struct mmr_reader *r, FILE *f);
 
+/* Valid events of FAMILY (enum mmr_family) in S; 0 out of range. */
+uint64_t mmr_stats_family_events(const struct mmr_stats *s, unsigned family);
+
 void mmr_stats_free(struct mmr_stats *s);
 
 #ifdef __cplusplus

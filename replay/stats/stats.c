@@ -38,6 +38,11 @@ struct mmr_stats *mmr_stats_new(void)
 	return s;
 }
 
+uint64_t mmr_stats_family_events(const struct mmr_stats *s, unsigned family)
+{
+	return family < MMR_FAM_COUNT ? s->fam[family].events : 0;
+}
+
 void mmr_stats_free(struct mmr_stats *s)
 {
 	if (!s)

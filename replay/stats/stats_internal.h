@@ -18,6 +18,12 @@
 #define STATS_TOP_SITES 10
 /* How many locks the text report lists (the JSON lists every one). */
 #define STATS_TOP_LOCKS 20
+/*
+ * How many locks keep a wait histogram (59 KiB each, 59 MiB for all):
+ * real traces contend a few dozen lock addresses; past this, a lock's
+ * percentiles are left out and counted (stats_locks.no_hist).
+ */
+#define STATS_LOCK_HISTS 1024
 /* Orders are a byte in the event model. */
 #define STATS_ORDERS 256
 /* No call site (record of an object whose site could not be stored). */
@@ -74,6 +80,12 @@ struct stats_lock_row {
 	uint64_t contended; /* waits begun */
 	uint64_t acquired;  /* waits ended: the ones with a wait time */
 	uint64_t wait_total, wait_max, wait_min;
+	/*
+	 * Its waits' histogram, for percentiles: made at its first wait, for
+	 * the first STATS_LOCK_HISTS locks only, as one is 59 KiB and a trace
+	 * may name any number of lock addresses.  NULL: none kept.
+	 */
+	struct mmr_hist *wait_hist;
 };
 
 /* One task's waits, over every lock (what `perf lock contention -t` lists). */
@@ -99,6 +111,8 @@ struct stats_locks {
 	size_t nwaits, cap_waits;
 	uint64_t nested_begins;    /* begins of a wait already begun */
 	uint64_t unmatched_ends;   /* ends with no wait begun in the trace */
+	size_t nhists;             /* rows with a wait_hist */
+	uint64_t no_hist;          /* locks that waited but got no histogram (STATS_LOCK_HISTS) */
 };
 
 /* Account one valid lock event.  Returns 0, or -1 when out of memory. */

@@ -180,6 +180,14 @@ static void json_lock_rows(struct mmr_json *j, cJSON *o, const struct stats_lock
 		mmr_json_u64(j, e, "wait_max_ns", row->wait_max);
 		mmr_json_u64(j, e, "wait_min_ns", row->wait_min);
 		mmr_json_u64(j, e, "avg_wait_ns", row->acquired ? row->wait_total / row->acquired : 0);
+		if (row->wait_hist) {
+			mmr_json_u64(j, e, "wait_p50_ns", mmr_hist_percentile(row->wait_hist, 50));
+			mmr_json_u64(j, e, "wait_p99_ns", mmr_hist_percentile(row->wait_hist, 99));
+			mmr_hist_json(j, e, "wait_histogram", row->wait_hist, 1);
+		} else {
+			mmr_json_null(j, e, "wait_p50_ns");
+			mmr_json_null(j, e, "wait_p99_ns");
+		}
 	}
 	free(idx);
 }
@@ -212,6 +220,7 @@ static void json_locks(struct mmr_json *j, cJSON *root, const struct mmr_stats *
 	mmr_json_u64(j, o, "wait_total_ns", stats_locks_wait(l));
 	mmr_json_u64(j, o, "waiting_at_end", l->nwaits);
 	mmr_json_u64(j, o, "nested_begins", l->nested_begins);
+	mmr_json_u64(j, o, "locks_without_histogram", l->no_hist);
 	mmr_json_u64(j, o, "unmatched_ends", l->unmatched_ends);
 	json_lock_rows(j, o, l, r);
 	json_lock_tasks(j, o, l, r);

@@ -69,8 +69,25 @@ static uint64_t wait_key(uint64_t waiter, uint64_t addr)
 	return k ^ (k >> 29);
 }
 
-static void wait_account(struct stats_lock_row *row, struct stats_lock_task *t, uint64_t ns)
+/* ROW's wait histogram, made on first use while fewer than STATS_LOCK_HISTS exist; NULL otherwise. */
+static struct mmr_hist *wait_hist(struct stats_locks *l, struct stats_lock_row *row)
 {
+	if (row->wait_hist || row->acquired)
+		return row->wait_hist;
+	if (l->nhists < STATS_LOCK_HISTS && (row->wait_hist = malloc(sizeof(*row->wait_hist)))) {
+		mmr_hist_init(row->wait_hist);
+		l->nhists++;
+	} else {
+		l->no_hist++;
+	}
+	return row->wait_hist;
+}
+
+static void wait_account(struct stats_locks *l, struct stats_lock_row *row, struct stats_lock_task *t, uint64_t ns)
+{
+	struct mmr_hist *h = wait_hist(l, row);
+	if (h)
+		mmr_hist_add(h, ns);
 	row->acquired++;
 	row->wait_total += ns;
 	if (ns > row->wait_max)
@@ -141,13 +158,15 @@ int stats_locks_add(struct stats_locks *l, const struct mmr_event *ev)
 	}
 	uint64_t idx = *p, begin = l->waits[idx].ts_ns;
 	/* Out-of-order timestamps (merged per-CPU buffers) clamp to 0. */
-	wait_account(row, task, ev->ts_ns > begin ? ev->ts_ns - begin : 0);
+	wait_account(l, row, task, ev->ts_ns > begin ? ev->ts_ns - begin : 0);
 	wait_remove(l, key, idx);
 	return 0;
 }
 
 void stats_locks_free(struct stats_locks *l)
 {
+	for (size_t i = 0; i < l->nrows; i++)
+		free(l->rows[i].wait_hist);
 	mmr_idmap_destroy(&l->lock_map);
 	mmr_idmap_destroy(&l->task_map);
 	mmr_idmap_destroy(&l->pending);

@@ -165,6 +165,40 @@ static void test_sizes_past_the_bound(void **state)
 	mmr_engines_free(c);
 }
 
+/* validate picks engines by the kernel range they declare: the bounds, open ends, bad ranges. */
+static void test_kernel_range(void **state)
+{
+	(void)state;
+	struct mmr_engine_ops e = {.kernel = "6.9-"};
+	assert_true(mmr_engine_models_kernel(&e, "6.18.44-fc-v1272"));
+	assert_true(mmr_engine_models_kernel(&e, "6.9.0"));
+	assert_false(mmr_engine_models_kernel(&e, "6.8.12"));
+	assert_false(mmr_engine_models_kernel(&e, "5.15"));
+	e.kernel = "-6.8";
+	assert_true(mmr_engine_models_kernel(&e, "6.8.12-amd64"));
+	assert_false(mmr_engine_models_kernel(&e, "6.9"));
+	assert_true(mmr_engine_models_kernel(&e, "2.6.32"));
+	e.kernel = "5.13-6.1";
+	assert_true(mmr_engine_models_kernel(&e, "6.1.0-18-amd64"));
+	assert_false(mmr_engine_models_kernel(&e, "5.12.19"));
+	assert_false(mmr_engine_models_kernel(&e, "6.2"));
+	e.kernel = "2.6.32-";
+	assert_false(mmr_engine_models_kernel(&e, "2.6.31"));
+	assert_true(mmr_engine_models_kernel(&e, "3.0"));
+	e.kernel = "-";
+	assert_true(mmr_engine_models_kernel(&e, "1.0"));
+	/* No release version, no range, a malformed range: never. */
+	assert_false(mmr_engine_models_kernel(&e, ""));
+	assert_false(mmr_engine_models_kernel(&e, "linux"));
+	const char *const bad[] = {"6.9", "6-", "6.9-x", "6.9--", "x-6.9"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e.kernel = bad[i];
+		assert_false(mmr_engine_models_kernel(&e, "6.9.1"));
+	}
+	e.kernel = NULL;
+	assert_false(mmr_engine_models_kernel(&e, "6.9.1"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_bad_declarations),
 		cmocka_unit_test(test_one_baseline_per_family),
 		cmocka_unit_test(test_sizes_past_the_bound),
+		cmocka_unit_test(test_kernel_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * validate.c - the report of `mmreplay validate`: the kernel's own lock
+ * contention on a captured load beside each model's on the replay of that
+ * load, lock by lock, and one fidelity figure per model.
+ *
+ * The figures are the ones both sides can measure the same way:
+ * - contended acquisitions per 1000 ops: the kernel's contention_begin
+ *   waits, the model's first tries that failed, over the ops the model
+ *   replayed (the trace's events of its families), which is the same
+ *   work on both sides;
+ * - wait share: time waited over the time there was, CPUs (or replay
+ *   threads) times the span, as the replay runs in the trace's time;
+ * - p50 and p99 of one wait.
+ * The fidelity is taken on the first alone: it is the one a model is built
+ * to get right (how often two CPUs meet on a lock), while wait times also
+ * carry the cost constants, which `compare --robust` puts to the test.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "validate.h"
+
+/* How many locks the worst list names. */
+#define VAL_WORST 3
+
+double mmr_validate_log_ratio(double model, double kernel)
+{
+	if (isnan(model) || isnan(kernel) || model < 0 || kernel < 0 || (model == 0 && kernel == 0))
+		return NAN;
+	if (model == 0)
+		return -INFINITY;
+	if (kernel == 0)
+		return INFINITY;
+	return log10(model / kernel);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+double mmr_validate_fidelity(const double *r, size_t n)
+{
+	double *v = malloc((n ? n : 1) * sizeof(*v));
+	size_t m = 0;
+	if (!v)
+		return NAN;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(r[i]))
+			v[m++] = fabs(r[i]);
+	double med = NAN;
+	if (m) {
+		qsort(v, m, sizeof(*v), cmp_double);
+		/* Of two middles, the mean; an infinite one makes it infinite, as it should. */
+		med = m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
+	}
+	free(v);
+	return med;
+}
+
+/* One lock's figures on one side. */
+struct val_fig {
+	bool present;
+	double per_kop, wait_share, p50, p99; /* NAN where unknown */
+};
+
+/* The model's locks called NAME (every side of an rwlock summed) as figures, over OPS ops per run. */
+static struct val_fig model_fig(const struct mmr_results *r, const char *name, double ops)
+{
+	struct val_fig f = {.per_kop = NAN, .wait_share = NAN, .p50 = NAN, .p99 = NAN};
+	struct mmr_hist *h = malloc(sizeof(*h));
+	uint64_t contended = 0, wait = 0;
+	bool hist = h != NULL;
+	if (h)
+		mmr_hist_init(h);
+	for (size_t i = 0; i < r->nlocks; i++) {
+		const struct mmr_results_lock *l = &r->locks[i];
+		if (strcmp(l->name, name))
+			continue;
+		f.present = true;
+		contended += l->contended;
+		wait += l->wait_ns_total;
+		if (l->wait_hist && h)
+			mmr_hist_merge(h, l->wait_hist);
+		else
+			hist = false;
+	}
+	/* Lock figures are summed over the runs; the wall time is a run's mean. */
+	unsigned runs = r->nruns ? r->nruns : 1;
+	if (f.present && ops > 0)
+		f.per_kop = 1000.0 * (double)contended / runs / ops;
+	if (f.present && r->wall_ns > 0 && r->threads)
+		f.wait_share = (double)wait / runs / (r->wall_ns * r->threads);
+	if (f.present && hist && h->count) {
+		f.p50 = (double)mmr_hist_percentile(h, 50);
+		f.p99 = (double)mmr_hist_percentile(h, 99);
+	}
+	free(h);
+	return f;
+}
+
+static struct val_fig kernel_fig(const struct val_kernel *k, const struct val_klock *l, double ops)
+{
+	struct val_fig f = {true, NAN, NAN, NAN, NAN};
+	if (ops > 0)
+		f.per_kop = 1000.0 * (double)l->contended / ops;
+	if (k->span_ns > 0 && k->nr_cpus)
+		f.wait_share = (double)l->wait_ns / (k->span_ns * k->nr_cpus);
+	if (l->hist_known && l->hist.count) {
+		f.p50 = (double)mmr_hist_percentile(&l->hist, 50);
+		f.p99 = (double)mmr_hist_percentile(&l->hist, 99);
+	}
+	return f;
+}
+
+/* Ops the model replayed per run: the trace's events of its families, its skips aside. */
+static double model_ops(const struct mmr_results *r)
+{
+	double n = 0;
+	for (unsigned k = 0; k < MMR_OP_COUNT; k++)
+		n += (double)r->ops[k].count;
+	return n / (r->nruns ? r->nruns : 1);
+}
+
+/* "x0.42", "x12", "never contended", "-". */
+static void ratio_text(char *buf, size_t n, double lr)
+{
+	if (isnan(lr))
+		snprintf(buf, n, "-");
+	else if (lr == -INFINITY)
+		snprintf(buf, n, "model 0");
+	else if (lr == INFINITY)
+		snprintf(buf, n, "kernel 0");
+	else
+		snprintf(buf, n, "x%.3g", pow(10, lr));
+}
+
+static void share_text(char *buf, size_t n, double v)
+{
+	if (isnan(v))
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.3g%%", 100 * v);
+}
+
+/* What the report is built from: the kernel's side, the engines' results, the document. */
+struct val {
+	const struct mmr_validate_opts *o;
+	struct val_kernel k;
+	struct mmr_results *res;
+	size_t n;
+	struct mmr_validate_engine *out;
+	struct rpt_doc doc;
+	char datadir[4200];
+	size_t points; /* locks in the plot: paired, and contended on both sides */
+};
+
+static const char *const lock_head[] = {"kernel lock", "contended /1k ops (kernel / model)", "ratio",
+					"wait share (kernel / model)", "p50 wait (kernel / model)",
+					"p99 wait (kernel / model)"};
+
+/* One paired row of engine E's table; the log ratio of its contention into *LR. */
+static void paired_row(struct val *v, struct rpt_table *t, const struct val_klock *l, const struct val_fig *kf,
+		       const struct val_fig *mf, double *lr)
+{
+	char a[32], b[32];
+	long row = rpt_row(&v->doc, t);
+	*lr = mmr_validate_log_ratio(mf->per_kop, kf->per_kop);
+	rpt_cell(&v->doc, t, row, 0, "%s", l->label);
+	rpt_cell(&v->doc, t, row, 1, "%.3g / %.3g", kf->per_kop, mf->per_kop);
+	ratio_text(a, sizeof(a), *lr);
+	rpt_cell(&v->doc, t, row, 2, "%s", a);
+	share_text(a, sizeof(a), kf->wait_share);
+	share_text(b, sizeof(b), mf->wait_share);
+	rpt_cell(&v->doc, t, row, 3, "%s / %s", a, b);
+	rpt_ns(a, sizeof(a), kf->p50);
+	rpt_ns(b, sizeof(b), mf->p50);
+	rpt_cell(&v->doc, t, row, 4, "%s / %s", a, b);
+	rpt_ns(a, sizeof(a), kf->p99);
+	rpt_ns(b, sizeof(b), mf->p99);
+	rpt_cell(&v->doc, t, row, 5, "%s / %s", a, b);
+}
+
+/* Append "LOCK (ratio)" of the VAL_WORST largest |log ratios| to OUT->worst. */
+static void worst_of(struct mmr_validate_engine *out, const double *lr, const char *const *names, size_t n)
+{
+	bool *used = calloc(n ? n : 1, sizeof(*used));
+	size_t len = 0;
+	for (unsigned w = 0; used && w < VAL_WORST; w++) {
+		size_t best = n;
+		for (size_t i = 0; i < n; i++)
+			if (!used[i] && !isnan(lr[i]) && (best == n || fabs(lr[i]) > fabs(lr[best])))
+				best = i;
+		if (best == n)
+			break;
+		used[best] = true;
+		char r[32];
+		ratio_text(r, sizeof(r), lr[best]);
+		len += (size_t)snprintf(out->worst + len, len < sizeof(out->worst) ? sizeof(out->worst) - len : 0,
+					"%s%s (%s)", w ? ", " : "", names[best], r);
+		if (len >= sizeof(out->worst))
+			break;
+	}
+	free(used);
+}
+
+/* The scatter's data for engine E: "lock" kernel model, per paired lock both sides contended. */
+static FILE *plot_data(struct val *v, size_t e, struct mmr_error *err)
+{
+	char path[4300];
+	snprintf(path, sizeof(path), "%s/validate_%zu.dat", v->datadir, e);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write", path);
+	return f;
+}
+
+/* Engine E's section: its table, what it does not model, its fidelity.  Returns 0, or -1 with ERR. */
+static int engine_section(struct val *v, size_t e, struct mmr_error *err)
+{
+	const struct mmr_results *r = &v->res[e];
+	struct mmr_validate_engine *out = &v->out[e];
+	char head[160];
+	snprintf(head, sizeof(head), "%s against the kernel", r->engine);
+	struct rpt_section *sec = rpt_section(&v->doc, head);
+	struct rpt_table *t = NULL; /* made at the first paired lock: no empty table */
+	double *lr = calloc(v->k.n ? v->k.n : 1, sizeof(*lr));
+	const char **names = calloc(v->k.n ? v->k.n : 1, sizeof(*names));
+	FILE *dat = v->o->plots ? plot_data(v, e, err) : NULL;
+	if (!lr || !names || (v->o->plots && !dat)) {
+		if (!lr || !names)
+			snprintf(err->msg, sizeof(err->msg), "validate: out of memory");
+		free(lr);
+		free(names);
+		return -1;
+	}
+	double ops = model_ops(r);
+	size_t np = 0;
+	char unmodelled[2000] = "";
+	size_t ulen = 0;
+	snprintf(out->engine, sizeof(out->engine), "%s", r->engine);
+	for (size_t i = 0; i < v->k.n; i++) {
+		const struct val_klock *l = &v->k.locks[i];
+		struct val_fig mf = l->name[0] ? model_fig(r, l->name, ops) : (struct val_fig){0};
+		if (!mf.present) {
+			out->unmodelled++;
+			if (ulen < sizeof(unmodelled))
+				ulen += (size_t)snprintf(unmodelled + ulen, sizeof(unmodelled) - ulen, "%s%s (%llu)",
+							 ulen ? ", " : "", l->label, (unsigned long long)l->contended);
+			continue;
+		}
+		struct val_fig kf = kernel_fig(&v->k, l, ops);
+		if (!t)
+			t = rpt_table(&v->doc, sec, "Locks the kernel reported contended, with the model's lock of the "
+				      "same name", 6, lock_head);
+		paired_row(v, t, l, &kf, &mf, &lr[np]);
+		names[np++] = l->label;
+		if (dat && kf.per_kop > 0 && mf.per_kop > 0) {
+			rpt_dat_label(dat, l->label);
+			fprintf(dat, " %.6g %.6g\n", kf.per_kop, mf.per_kop);
+			v->points++;
+		}
+	}
+	out->paired = (unsigned)np;
+	out->fidelity = mmr_validate_fidelity(lr, np);
+	worst_of(out, lr, names, np);
+	if (np)
+		rpt_legend(&v->doc, t, "ratio: the model's contended acquisitions per 1000 ops over the kernel's; "
+			   "\"model 0\": the model never contended on a lock the kernel did.");
+	else
+		rpt_para(&v->doc, sec, "No lock the kernel reported contended has a lock of the same name in %s.",
+			 r->engine);
+	if (out->unmodelled)
+		rpt_para(&v->doc, sec, "Kernel locks %s does not model (contended acquisitions): %s%s.", r->engine,
+			 unmodelled, ulen >= sizeof(unmodelled) ? " ..." : "");
+	free(lr);
+	free(names);
+	if (dat && (ferror(dat) | (fclose(dat) != 0))) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write the plot data", v->datadir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Engine E's locks that contended where the kernel reported no contention at all: a paragraph. */
+static void model_only(struct val *v, struct rpt_section *sec, size_t e)
+{
+	const struct mmr_results *r = &v->res[e];
+	char list[1500] = "";
+	size_t len = 0;
+	for (size_t i = 0; i < r->nlocks && len < sizeof(list); i++) {
+		const struct mmr_results_lock *l = &r->locks[i];
+		bool seen = !l->contended;
+		for (size_t j = 0; j < v->k.n && !seen; j++)
+			seen = !strcmp(v->k.locks[j].name, l->name);
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(r->locks[j].name, l->name) && r->locks[j].contended;
+		if (!seen) {
+			struct val_fig f = model_fig(r, l->name, model_ops(r));
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s (%.3g per 1000 ops)", len ? ", " : "",
+						l->name, f.per_kop);
+		}
+	}
+	if (len)
+		rpt_para(&v->doc, sec, "Locks %s contended where the kernel reported no contention: %s%s.", r->engine,
+			 list, len >= sizeof(list) ? " ..." : "");
+}
+
+static void intro(struct val *v)
+{
+	const struct mmr_results *r = &v->res[0];
+	rpt_intro(&v->doc, "The kernel's own lock contention, captured with lock:contention_begin/end on %s "
+		  "(Linux %s, %u CPUs, %.3g s), beside each model's on the replay of the same allocation events "
+		  "(%u threads, %s pace, %s scheduling%s).", mmr_results_trace_name(r),
+		  v->k.release[0] ? v->k.release : "unknown", v->k.nr_cpus, v->k.span_ns / 1e9, r->threads,
+		  r->how.pace[0] ? r->how.pace : "unknown", r->how.sched_policy[0] ? r->how.sched_policy : "unknown",
+		  r->threads > r->online_cpus ? ", oversubscribed: more threads than CPUs" : "");
+	rpt_intro(&v->doc, "Locks pair by name: the kernel's are named by the capture (the symbol of a static "
+		  "lock, else the function that contended, through docs/kernel-locks.md), the model's are the kernel "
+		  "names the engines give their locks.  Contended acquisitions per 1000 ops count over the ops the "
+		  "model replayed, the same work on both sides; wait share is time waited over CPUs times span.");
+	rpt_intro(&v->doc, "Fidelity is the median, over the kernel's contended locks the model has, of "
+		  "|log10(model / kernel)| of contended acquisitions per 1000 ops: 0 is the kernel's figure, 1 a "
+		  "factor of 10 off; a lock the model never contended counts as infinitely off.");
+	if (v->k.stacked)
+		rpt_intro(&v->doc, "%llu of the kernel's waits carried a kernel stack taken by the capture (to name "
+			  "their lock), which lengthened them.", (unsigned long long)v->k.stacked);
+}
+
+/* The first section: one row per engine. */
+static void summary(struct val *v)
+{
+	static const char *const head[] = {"engine", "fidelity", "locks paired", "kernel locks not modelled",
+					   "most wrong"};
+	struct rpt_section *sec = rpt_section(&v->doc, "Fidelity");
+	struct rpt_table *t = rpt_table(&v->doc, sec, "Per engine: how far its lock contention is from the kernel's",
+					5, head);
+	for (size_t e = 0; e < v->n; e++) {
+		const struct mmr_validate_engine *x = &v->out[e];
+		long row = rpt_row(&v->doc, t);
+		rpt_cell(&v->doc, t, row, 0, "%s", x->engine);
+		rpt_cell(&v->doc, t, row, 1, isnan(x->fidelity) ? "-" : "%.2f", x->fidelity);
+		rpt_cell(&v->doc, t, row, 2, "%u", x->paired);
+		rpt_cell(&v->doc, t, row, 3, "%u", x->unmodelled);
+		rpt_cell(&v->doc, t, row, 4, "%s", x->worst[0] ? x->worst : "-");
+		if (isnan(x->fidelity))
+			rpt_verdict(&v->doc, "%s: no fidelity: none of the kernel's %zu contended locks has a lock of "
+				    "its name in the model", x->engine, v->k.n);
+		else
+			rpt_verdict(&v->doc, "%s: fidelity %.2f over %u lock%s; most wrong: %s", x->engine, x->fidelity,
+				    x->paired, x->paired == 1 ? "" : "s", x->worst);
+	}
+}
+
+/* The scatter of every engine's paired locks, model against kernel, log axes. */
+static int plot(struct val *v, struct rpt_section *sec, struct mmr_error *err)
+{
+	struct mmr_gnuplot g = {.png = true};
+	if (!v->points) {
+		rpt_para(&v->doc, sec, "No plot: no lock was contended both in the kernel and in a model.");
+		return 0;
+	}
+	char names[2048] = "", n[16], out[4300], title[400];
+	size_t len = 0;
+	for (size_t e = 0; e < v->n && len < sizeof(names); e++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", e ? " " : "", v->res[e].engine);
+	snprintf(n, sizeof(n), "%zu", v->n);
+	snprintf(out, sizeof(out), "%s/plots/validate", v->o->outdir);
+	snprintf(title, sizeof(title), "contended acquisitions per 1000 ops, model against kernel: %.200s (Linux %.60s)",
+		 mmr_results_trace_name(&v->res[0]), v->k.release);
+	struct mmr_gnuplot_var vars[] = {{"datadir", v->datadir, true}, {"engines", names, false}, {"n", n, false}};
+	if (mmr_gnuplot_init(&g, err) || mmr_gnuplot_draw(&g, "validate.gp", out, title, vars, 3, err))
+		return -1;
+	rpt_figure(&v->doc, sec, "plots/validate.png",
+		   "Contended acquisitions per 1000 ops, model (y) against kernel (x), one point per lock both "
+		   "contended; on the diagonal the model is the kernel, the dashed lines are a factor of 10 off");
+	return 0;
+}
+
+/* Load every engine's results, refusing results of another trace than the first's.  0, or -1 with ERR. */
+static int load_results(struct val *v, struct mmr_error *err)
+{
+	const struct mmr_validate_opts *o = v->o;
+	v->res = calloc(o->ndirs ? o->ndirs : 1, sizeof(*v->res));
+	v->out = calloc(o->ndirs ? o->ndirs : 1, sizeof(*v->out));
+	if (!v->res || !v->out) {
+		snprintf(err->msg, sizeof(err->msg), "validate: out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < o->ndirs; i++) {
+		if (mmr_results_load(o->dirs[i], &v->res[i], err))
+			return -1;
+		v->n++;
+		if (strcmp(v->res[i].trace, v->res[0].trace)) {
+			snprintf(err->msg, sizeof(err->msg), "%.160s: results of %.160s, not of %.160s", o->dirs[i],
+				 v->res[i].trace, v->res[0].trace);
+			return -1;
+		}
+	}
+	if (!v->n)
+		snprintf(err->msg, sizeof(err->msg), "validate: no results to compare with the kernel");
+	return v->n ? 0 : -1;
+}
+
+int mmr_validate_report(const struct mmr_validate_opts *o, struct mmr_validate_engine **out, size_t *n,
+			struct mmr_error *err)
+{
+	struct val v = {.o = o};
+	snprintf(v.datadir, sizeof(v.datadir), "%s/data", o->outdir);
+	int rc = val_kernel_load(o->kernel_stats, &v.k, err);
+	if (!rc)
+		rc = load_results(&v, err);
+	if (!rc)
+		rc = rpt_make_dirs(o->outdir, err);
+	if (!rc) {
+		v.doc.title = strdup("Model against kernel: lock contention");
+		intro(&v);
+		for (size_t e = 0; e < v.n && !rc; e++)
+			rc = engine_section(&v, e, err);
+		for (size_t e = 0; e < v.n && !rc; e++)
+			model_only(&v, v.doc.sections[e], e);
+	}
+	if (!rc) {
+		/* The summary comes first in the document: built last, moved to the front. */
+		summary(&v);
+		struct rpt_section *s = v.doc.sections[v.doc.nsections - 1];
+		memmove(v.doc.sections + 1, v.doc.sections, (v.doc.nsections - 1) * sizeof(*v.doc.sections));
+		v.doc.sections[0] = s;
+		if (o->plots)
+			rc = plot(&v, s, err);
+	}
+	if (!rc)
+		rc = rpt_write_named(&v.doc, o->outdir, "validate", err);
+	for (size_t i = 0; i < v.n; i++)
+		mmr_results_free(&v.res[i]);
+	free(v.res);
+	val_kernel_free(&v.k);
+	rpt_doc_free(&v.doc);
+	if (!rc && out) {
+		*out = v.out;
+		*n = v.n;
+	} else {
+		free(v.out);
+	}
+	return rc;
+}

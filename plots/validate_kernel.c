@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * validate_kernel.c - the kernel's side of `mmreplay validate`: its lock
+ * contention as `mmreplay stats --json` reports it, per lock address,
+ * grouped by kernel lock name, since a model has one lock class per name
+ * (zone->lock) where the kernel has one lock per zone or node.  A lock the
+ * capture could not name stays on its own, labelled by address and caller.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "report.h"
+#include "validate.h"
+
+/*
+ * Kernel locks listed at most: the report is read by people, and a trace
+ * may hold any number of lock addresses.  The rest are summed in one row.
+ */
+#define VAL_MAX_LOCKS 256
+
+static uint64_t json_count(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsNumber(v) || !(v->valuedouble > 0))
+		return 0;
+	return v->valuedouble >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)v->valuedouble;
+}
+
+static const char *json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A name from the file, control characters as '?': it ends up in tables, plot labels and messages. */
+static void copy_clean(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src);
+	for (char *p = dst; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+/* The group of ROW: the one of its name, else a new one, else (the list full) the last row, which sums the rest. */
+static struct val_klock *group_of(struct val_kernel *k, const cJSON *row)
+{
+	const char *name = json_str(row, "name");
+	if (name && *name) {
+		for (size_t i = 0; i < k->n; i++)
+			if (!strcmp(k->locks[i].name, name))
+				return &k->locks[i];
+	}
+	if (k->n >= VAL_MAX_LOCKS - 1) {
+		/* The last row sums whatever does not fit. */
+		struct val_klock *o = &k->locks[VAL_MAX_LOCKS - 1];
+		if (k->n == VAL_MAX_LOCKS - 1) {
+			memset(o, 0, sizeof(*o));
+			snprintf(o->label, sizeof(o->label), "(other locks)");
+			mmr_hist_init(&o->hist);
+			k->n++;
+		}
+		return o;
+	}
+	struct val_klock *g = &k->locks[k->n++];
+	memset(g, 0, sizeof(*g));
+	mmr_hist_init(&g->hist);
+	g->hist_known = true;
+	if (name && *name) {
+		copy_clean(g->name, sizeof(g->name), name);
+		copy_clean(g->label, sizeof(g->label), name);
+	} else {
+		const char *addr = json_str(row, "addr"), *sym = json_str(row, "symbol");
+		const char *caller = json_str(row, "caller_symbol");
+		char buf[200];
+		snprintf(buf, sizeof(buf), "%s (%s)", sym ? sym : addr ? addr : "?",
+			 caller ? caller : "no caller recorded");
+		copy_clean(g->label, sizeof(g->label), buf);
+	}
+	return g;
+}
+
+static int load_rows(struct val_kernel *k, const cJSON *rows, const char *path, struct mmr_error *err)
+{
+	size_t n = (size_t)cJSON_GetArraySize(rows);
+	if (!(k->locks = calloc(n < VAL_MAX_LOCKS ? n + 1 : VAL_MAX_LOCKS, sizeof(*k->locks)))) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: out of memory", path);
+		return -1;
+	}
+	const cJSON *row;
+	cJSON_ArrayForEach(row, rows) {
+		struct val_klock *g = group_of(k, row);
+		g->addrs++;
+		g->contended += json_count(row, "contended");
+		g->wait_ns += json_count(row, "wait_total_ns");
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(row, "wait_histogram");
+		if (!cJSON_IsArray(h) || mmr_hist_from_json(&g->hist, h))
+			g->hist_known = false;
+		k->stacked += json_count(row, "stacked");
+	}
+	return 0;
+}
+
+int val_kernel_load(const char *path, struct val_kernel *k, struct mmr_error *err)
+{
+	memset(k, 0, sizeof(*k));
+	char *text = rpt_slurp(path);
+	if (!text) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	cJSON *d = cJSON_Parse(text);
+	free(text);
+	const cJSON *lc = cJSON_GetObjectItemCaseSensitive(d, "lock_contention");
+	const cJSON *rows = cJSON_GetObjectItemCaseSensitive(lc, "locks");
+	int rc = -1;
+	if (!d)
+		snprintf(err->msg, sizeof(err->msg), "%.400s: not JSON", path);
+	else if (!cJSON_IsArray(rows))
+		snprintf(err->msg, sizeof(err->msg),
+			 "%.400s: no lock_contention.locks: not a trace's statistics, or made by an older mmreplay", path);
+	else
+		rc = load_rows(k, rows, path, err);
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(d, "trace");
+	const char *rel = json_str(t, "kernel_release");
+	copy_clean(k->release, sizeof(k->release), rel ? rel : "");
+	uint64_t cpus = json_count(t, "nr_cpus");
+	k->nr_cpus = cpus > 0 && cpus < 100000 ? (unsigned)cpus : 0;
+	k->span_ns = (double)json_count(d, "duration_ns");
+	cJSON_Delete(d);
+	if (rc)
+		val_kernel_free(k);
+	return rc;
+}
+
+void val_kernel_free(struct val_kernel *k)
+{
+	free(k->locks);
+	memset(k, 0, sizeof(*k));
+}
