@@ -139,4 +139,15 @@ struct mmr_profile;
 int cli_load_profile(const char *cmd, const char *path, bool none, bool quiet, struct mmr_profile *p,
 		     const struct mmr_profile **out);
 
+struct mmr_validate_engine;
+/*
+ * `mmreplay validate` (cmd_validate.c), for demo too: TRACE's kernel lock
+ * contention against ENGINES (a comma list, or NULL: those that model the
+ * trace's kernel), REPEAT replays each, into OUT (created).  *X (free())
+ * gets each engine's outcome, *NX of them.  Returns an exit code after one
+ * line on stderr on failure.
+ */
+int cli_validate(const char *trace, const char *out, const char *engines, unsigned repeat, bool plots, bool quiet,
+		 const struct mmr_profile *prof, const char *engine_path, struct mmr_validate_engine **x, size_t *nx);
+
 #endif /* MMR_CLI_H */

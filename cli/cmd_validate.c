@@ -223,47 +223,46 @@ static void print_outcome(const struct mmr_validate_engine *x, size_t n, const c
 	printf("report: %s/validate.md, %s/validate.html\n", out, out);
 }
 
-/* Everything after the arguments.  Returns an exit code. */
-static int validate(struct validate_args *a)
+int cli_validate(const char *trace, const char *out, const char *engines, unsigned repeat, bool plots, bool quiet,
+		 const struct mmr_profile *prof, const char *engine_path, struct mmr_validate_engine **x, size_t *nx)
 {
+	struct validate_args a = {.trace = trace, .out = out, .engines = engines, .repeat = repeat, .quiet = quiet,
+				  .no_plots = !plots, .prof = prof, .engine_path = engine_path};
 	char json[4200], runs[4200], release[96];
 	uint64_t fam[MMR_FAM_COUNT] = {0};
 	unsigned nr_cpus = 0;
-	if (mkdir(a->out, 0777) && errno != EEXIST)
-		return cli_usage("validate", "cannot create %s: %s", a->out, strerror(errno));
-	snprintf(json, sizeof(json), "%s/kernel-stats.json", a->out);
-	snprintf(runs, sizeof(runs), "%s/runs", a->out);
-	int rc = kernel_side(a, json, release, sizeof(release), &nr_cpus, fam);
-	const struct mmr_engine_ops *engines[MAX_ENGINES];
+	*x = NULL;
+	*nx = 0;
+	if (mkdir(out, 0777) && errno != EEXIST)
+		return cli_usage("validate", "cannot create %s: %s", out, strerror(errno));
+	snprintf(json, sizeof(json), "%s/kernel-stats.json", out);
+	snprintf(runs, sizeof(runs), "%s/runs", out);
+	int rc = kernel_side(&a, json, release, sizeof(release), &nr_cpus, fam);
+	const struct mmr_engine_ops *picked[MAX_ENGINES];
 	size_t n = 0;
-	char *path = rc ? NULL : cli_engine_path(a->engine_path);
+	char *path = rc ? NULL : cli_engine_path(engine_path);
 	struct mmr_engine_catalog *cat = path ? mmr_engines_load(path, stderr) : NULL;
 	if (!rc && !cat)
 		rc = cli_fail("validate", "out of memory");
 	if (!rc)
-		rc = pick_engines(a, cat, release, fam, engines, &n);
+		rc = pick_engines(&a, cat, release, fam, picked, &n);
 	char *dirs[MAX_ENGINES];
 	size_t nd = 0;
 	for (size_t i = 0; !rc && i < n; i++) {
-		if (!a->quiet)
-			fprintf(stderr, "validate: replaying against %s (%u threads, trace time)\n", engines[i]->name,
+		if (!quiet)
+			fprintf(stderr, "validate: replaying against %s (%u threads, trace time)\n", picked[i]->name,
 				nr_cpus);
-		rc = replay_engine(a, engines[i], nr_cpus, runs);
-		if (!rc && asprintf(&dirs[nd], "%s/%s", runs, engines[i]->name) >= 0)
+		rc = replay_engine(&a, picked[i], nr_cpus, runs);
+		if (!rc && asprintf(&dirs[nd], "%s/%s", runs, picked[i]->name) >= 0)
 			nd++;
 		else if (!rc)
 			rc = cli_fail("validate", "out of memory");
 	}
 	struct mmr_validate_opts vo = {.kernel_stats = json, .dirs = (const char *const *)dirs, .ndirs = nd,
-				       .outdir = a->out, .plots = !a->no_plots};
-	struct mmr_validate_engine *x = NULL;
-	size_t nx = 0;
+				       .outdir = out, .plots = plots};
 	struct mmr_error err;
-	if (!rc && mmr_validate_report(&vo, &x, &nx, &err))
+	if (!rc && mmr_validate_report(&vo, x, nx, &err))
 		rc = cli_fail("validate", "%s", err.msg);
-	if (!rc && !a->quiet)
-		print_outcome(x, nx, a->out);
-	free(x);
 	for (size_t i = 0; i < nd; i++)
 		free(dirs[i]);
 	mmr_engines_free(cat);
@@ -279,7 +278,15 @@ static int validate_run(int argc, char **argv)
 		return cli_print_help(&cli_cmd_validate);
 	if (!rc)
 		rc = cli_load_profile("validate", a.profile_path, a.no_profile, a.quiet, &a.profile, &a.prof);
-	return rc ? rc : validate(&a);
+	struct mmr_validate_engine *x = NULL;
+	size_t nx = 0;
+	if (!rc)
+		rc = cli_validate(a.trace, a.out, a.engines, a.repeat, !a.no_plots, a.quiet, a.prof, a.engine_path, &x,
+				  &nx);
+	if (!rc && !a.quiet)
+		print_outcome(x, nx, a.out);
+	free(x);
+	return rc;
 }
 
 const struct cli_cmd cli_cmd_validate = {

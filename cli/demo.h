@@ -36,10 +36,13 @@ struct demo {
 	char real_what[512];    /* how it was got, for the index */
 	struct timespec t0;
 	/* Per family its generated workload, its real trace, PREEMPT_RT's locks; and the claims. */
-	struct mmr_index_entry entries[3 * DEMO_FAMILIES + 1];
-	struct mmr_compare_result results[3 * DEMO_FAMILIES + 1];
-	char *texts[3 * DEMO_FAMILIES + 1][4]; /* href, label, text, intro: owned */
+	/* ... and the models against this kernel (validate, on the live capture). */
+	struct mmr_index_entry entries[3 * DEMO_FAMILIES + 2];
+	struct mmr_compare_result results[3 * DEMO_FAMILIES + 2];
+	char *texts[3 * DEMO_FAMILIES + 2][4]; /* href, label, text, intro: owned */
 	size_t nentries;
+	bool live;                            /* d->real is the live capture, lock contention in it */
+	struct mmr_verdict *validate_lines;   /* validate's per-engine lines, as the index lists them */
 };
 
 /* demo_claims.c: the commands that made family F's figures (index FI), its generated TRACE; kept in D. */

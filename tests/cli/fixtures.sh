@@ -179,8 +179,18 @@ demo_ok() {
 		grep -q 'Locks as PREEMPT' "$d/$f/generated-rt/report/report.md" || { echo "demo_ok: $f's rt report does not say so" >&2; return 1; }
 	done
 	test ! -e "$d/vmalloc/generated-rt" || { echo "demo_ok: an rt report that should not be" >&2; return 1; }
-	[ "$(grep -c '^- \[' "$d/index.md")" = 11 ] || { echo "demo_ok: index.md does not link 10 reports and the claims" >&2; return 1; }
-	[ "$(grep -c '^## ' "$d/index.md")" = 7 ] || { echo "demo_ok: index.md lacks a section" >&2; return 1; }
+	# A live capture (root) is also validated: the models against this kernel, one more link and section.
+	local links=11 sections=7
+	if grep -q 'captured [0-9]* events live' stderr.txt; then
+		test -s "$d/validate/validate.md" && test -s "$d/validate/kernel-stats.json" ||
+			{ echo "demo_ok: a live capture, but no validate report" >&2; return 1; }
+		grep -q '^## Models against this kernel' "$d/index.md" || { echo "demo_ok: the index lacks validate" >&2; return 1; }
+		links=12 sections=8
+	else
+		test ! -e "$d/validate" || { echo "demo_ok: validate without a live capture" >&2; return 1; }
+	fi
+	[ "$(grep -c '^- \[' "$d/index.md")" = $links ] || { echo "demo_ok: index.md does not link $((links - 1)) reports and the claims" >&2; return 1; }
+	[ "$(grep -c '^## ' "$d/index.md")" = $sections ] || { echo "demo_ok: index.md lacks a section" >&2; return 1; }
 	# Every seed family has claims in the table, each judged.
 	for f in cma dmabuf vmalloc 'kvfree\\_rcu' zsmalloc; do
 		grep -q "^| $f | " "$d/seed-claims.md" || { echo "demo_ok: no claim of $f in seed-claims.md" >&2; return 1; }
