@@ -129,8 +129,9 @@ static int kernel_side(const struct validate_args *a, const char *json_path, cha
 	else if (!json)
 		rc = cli_fail("validate", "out of memory");
 	else if (!mmr_stats_family_events(s, MMR_FAM_LOCK))
-		rc = cli_fail("validate", "%s holds no lock events: capture with -e ...,lock as root "
-			      "(the kernel's lock:contention_begin/end)", a->trace);
+		rc = cli_fail("validate", "%s holds no lock events: it was captured without -e ...,lock (the "
+			      "kernel's lock:contention_begin/end, as root), or the kernel reported no contention "
+			      "during it", a->trace);
 	for (unsigned f = 0; s && f < MMR_FAM_COUNT; f++)
 		fam_events[f] = mmr_stats_family_events(s, f);
 	const struct mmr_meta *m = mmr_reader_meta(r);

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
 #include "validate.h"
 
 /* How many locks the worst list names. */
@@ -62,12 +61,6 @@ double mmr_validate_fidelity(const double *r, size_t n)
 	free(v);
 	return med;
 }
-
-/* One lock's figures on one side. */
-struct val_fig {
-	bool present;
-	double per_kop, wait_share, p50, p99; /* NAN where unknown */
-};
 
 /* The model's locks called NAME (every side of an rwlock summed) as figures, over OPS ops per run. */
 static struct val_fig model_fig(const struct mmr_results *r, const char *name, double ops)
@@ -148,65 +141,87 @@ static void share_text(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.3g%%", 100 * v);
 }
 
-/* What the report is built from: the kernel's side, the engines' results, the document. */
-struct val {
-	const struct mmr_validate_opts *o;
-	struct val_kernel k;
-	struct mmr_results *res;
-	size_t n;
-	struct mmr_validate_engine *out;
-	struct rpt_doc doc;
-	char datadir[4200];
-	size_t points; /* locks in the plot: paired, and contended on both sides */
-};
-
 static const char *const lock_head[] = {"kernel lock", "contended /1k ops (kernel / model)", "ratio",
 					"wait share (kernel / model)", "p50 wait (kernel / model)",
 					"p99 wait (kernel / model)"};
 
-/* One paired row of engine E's table; the log ratio of its contention into *LR. */
-static void paired_row(struct val *v, struct rpt_table *t, const struct val_klock *l, const struct val_fig *kf,
-		       const struct val_fig *mf, double *lr)
+/* One paired row of an engine's table. */
+static void paired_row(struct val *v, struct rpt_table *t, const struct val_row *w)
 {
 	char a[32], b[32];
 	long row = rpt_row(&v->doc, t);
-	*lr = mmr_validate_log_ratio(mf->per_kop, kf->per_kop);
-	rpt_cell(&v->doc, t, row, 0, "%s", l->label);
-	rpt_cell(&v->doc, t, row, 1, "%.3g / %.3g", kf->per_kop, mf->per_kop);
-	ratio_text(a, sizeof(a), *lr);
+	rpt_cell(&v->doc, t, row, 0, "%s", w->k->label);
+	rpt_cell(&v->doc, t, row, 1, "%.3g / %.3g", w->kf.per_kop, w->mf.per_kop);
+	ratio_text(a, sizeof(a), w->lr);
 	rpt_cell(&v->doc, t, row, 2, "%s", a);
-	share_text(a, sizeof(a), kf->wait_share);
-	share_text(b, sizeof(b), mf->wait_share);
+	share_text(a, sizeof(a), w->kf.wait_share);
+	share_text(b, sizeof(b), w->mf.wait_share);
 	rpt_cell(&v->doc, t, row, 3, "%s / %s", a, b);
-	rpt_ns(a, sizeof(a), kf->p50);
-	rpt_ns(b, sizeof(b), mf->p50);
+	rpt_ns(a, sizeof(a), w->kf.p50);
+	rpt_ns(b, sizeof(b), w->mf.p50);
 	rpt_cell(&v->doc, t, row, 4, "%s / %s", a, b);
-	rpt_ns(a, sizeof(a), kf->p99);
-	rpt_ns(b, sizeof(b), mf->p99);
+	rpt_ns(a, sizeof(a), w->kf.p99);
+	rpt_ns(b, sizeof(b), w->mf.p99);
 	rpt_cell(&v->doc, t, row, 5, "%s / %s", a, b);
 }
 
-/* Append "LOCK (ratio)" of the VAL_WORST largest |log ratios| to OUT->worst. */
-static void worst_of(struct mmr_validate_engine *out, const double *lr, const char *const *names, size_t n)
+/* OUT->worst: "LOCK (ratio)" of the VAL_WORST paired rows of ROWS (N) with the largest |log ratio|. */
+static void worst_of(struct mmr_validate_engine *out, const struct val_row *rows, size_t n)
 {
 	bool *used = calloc(n ? n : 1, sizeof(*used));
 	size_t len = 0;
 	for (unsigned w = 0; used && w < VAL_WORST; w++) {
 		size_t best = n;
 		for (size_t i = 0; i < n; i++)
-			if (!used[i] && !isnan(lr[i]) && (best == n || fabs(lr[i]) > fabs(lr[best])))
+			if (rows[i].mf.present && !used[i] && !isnan(rows[i].lr) &&
+			    (best == n || fabs(rows[i].lr) > fabs(rows[best].lr)))
 				best = i;
 		if (best == n)
 			break;
 		used[best] = true;
 		char r[32];
-		ratio_text(r, sizeof(r), lr[best]);
+		ratio_text(r, sizeof(r), rows[best].lr);
 		len += (size_t)snprintf(out->worst + len, len < sizeof(out->worst) ? sizeof(out->worst) - len : 0,
-					"%s%s (%s)", w ? ", " : "", names[best], r);
+					"%s%s (%s)", w ? ", " : "", rows[best].k->label, r);
 		if (len >= sizeof(out->worst))
 			break;
 	}
 	free(used);
+}
+
+/*
+ * Engine E's rows, one per kernel lock, paired or not, and its outcome:
+ * how many paired, its fidelity, its worst.  Returns 0, or -1 (memory).
+ */
+static int engine_rows(struct val *v, size_t e)
+{
+	const struct mmr_results *r = &v->res[e];
+	struct mmr_validate_engine *out = &v->out[e];
+	struct val_row *rows = v->rows[e] = calloc(v->k.n ? v->k.n : 1, sizeof(*rows));
+	double *lr = calloc(v->k.n ? v->k.n : 1, sizeof(*lr));
+	if (!rows || !lr) {
+		free(lr);
+		return -1;
+	}
+	double ops = model_ops(r);
+	size_t np = 0;
+	snprintf(out->engine, sizeof(out->engine), "%s", r->engine);
+	for (size_t i = 0; i < v->k.n; i++) {
+		struct val_row *w = &rows[i];
+		w->k = &v->k.locks[i];
+		w->kf = kernel_fig(&v->k, w->k, ops);
+		w->mf = w->k->name[0] ? model_fig(r, w->k->name, ops) : (struct val_fig){0};
+		w->lr = w->mf.present ? mmr_validate_log_ratio(w->mf.per_kop, w->kf.per_kop) : NAN;
+		if (w->mf.present)
+			lr[np++] = w->lr;
+		else
+			out->unmodelled++;
+	}
+	out->paired = (unsigned)np;
+	out->fidelity = mmr_validate_fidelity(lr, np);
+	worst_of(out, rows, v->k.n);
+	free(lr);
+	return 0;
 }
 
 /* The scatter's data for engine E: "lock" kernel model, per paired lock both sides contended. */
@@ -220,66 +235,45 @@ static FILE *plot_data(struct val *v, size_t e, struct mmr_error *err)
 	return f;
 }
 
-/* Engine E's section: its table, what it does not model, its fidelity.  Returns 0, or -1 with ERR. */
+/* Engine E's section: its table, what it does not model, its plot data.  Returns 0, or -1 with ERR. */
 static int engine_section(struct val *v, size_t e, struct mmr_error *err)
 {
 	const struct mmr_results *r = &v->res[e];
-	struct mmr_validate_engine *out = &v->out[e];
-	char head[160];
+	char head[160], unmodelled[2000] = "";
 	snprintf(head, sizeof(head), "%s against the kernel", r->engine);
 	struct rpt_section *sec = rpt_section(&v->doc, head);
 	struct rpt_table *t = NULL; /* made at the first paired lock: no empty table */
-	double *lr = calloc(v->k.n ? v->k.n : 1, sizeof(*lr));
-	const char **names = calloc(v->k.n ? v->k.n : 1, sizeof(*names));
 	FILE *dat = v->o->plots ? plot_data(v, e, err) : NULL;
-	if (!lr || !names || (v->o->plots && !dat)) {
-		if (!lr || !names)
-			snprintf(err->msg, sizeof(err->msg), "validate: out of memory");
-		free(lr);
-		free(names);
+	if (v->o->plots && !dat)
 		return -1;
-	}
-	double ops = model_ops(r);
-	size_t np = 0;
-	char unmodelled[2000] = "";
 	size_t ulen = 0;
-	snprintf(out->engine, sizeof(out->engine), "%s", r->engine);
 	for (size_t i = 0; i < v->k.n; i++) {
-		const struct val_klock *l = &v->k.locks[i];
-		struct val_fig mf = l->name[0] ? model_fig(r, l->name, ops) : (struct val_fig){0};
-		if (!mf.present) {
-			out->unmodelled++;
+		const struct val_row *w = &v->rows[e][i];
+		if (!w->mf.present) {
 			if (ulen < sizeof(unmodelled))
 				ulen += (size_t)snprintf(unmodelled + ulen, sizeof(unmodelled) - ulen, "%s%s (%llu)",
-							 ulen ? ", " : "", l->label, (unsigned long long)l->contended);
+							 ulen ? ", " : "", w->k->label, (unsigned long long)w->k->contended);
 			continue;
 		}
-		struct val_fig kf = kernel_fig(&v->k, l, ops);
 		if (!t)
 			t = rpt_table(&v->doc, sec, "Locks the kernel reported contended, with the model's lock of the "
 				      "same name", 6, lock_head);
-		paired_row(v, t, l, &kf, &mf, &lr[np]);
-		names[np++] = l->label;
-		if (dat && kf.per_kop > 0 && mf.per_kop > 0) {
-			rpt_dat_label(dat, l->label);
-			fprintf(dat, " %.6g %.6g\n", kf.per_kop, mf.per_kop);
+		paired_row(v, t, w);
+		if (dat && w->kf.per_kop > 0 && w->mf.per_kop > 0) {
+			rpt_dat_label(dat, w->k->label);
+			fprintf(dat, " %.6g %.6g\n", w->kf.per_kop, w->mf.per_kop);
 			v->points++;
 		}
 	}
-	out->paired = (unsigned)np;
-	out->fidelity = mmr_validate_fidelity(lr, np);
-	worst_of(out, lr, names, np);
-	if (np)
+	if (t)
 		rpt_legend(&v->doc, t, "ratio: the model's contended acquisitions per 1000 ops over the kernel's; "
 			   "\"model 0\": the model never contended on a lock the kernel did.");
 	else
 		rpt_para(&v->doc, sec, "No lock the kernel reported contended has a lock of the same name in %s.",
 			 r->engine);
-	if (out->unmodelled)
+	if (ulen)
 		rpt_para(&v->doc, sec, "Kernel locks %s does not model (contended acquisitions): %s%s.", r->engine,
 			 unmodelled, ulen >= sizeof(unmodelled) ? " ..." : "");
-	free(lr);
-	free(names);
 	if (dat && (ferror(dat) | (fclose(dat) != 0))) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write the plot data", v->datadir);
 		return -1;
@@ -388,7 +382,8 @@ static int load_results(struct val *v, struct mmr_error *err)
 	const struct mmr_validate_opts *o = v->o;
 	v->res = calloc(o->ndirs ? o->ndirs : 1, sizeof(*v->res));
 	v->out = calloc(o->ndirs ? o->ndirs : 1, sizeof(*v->out));
-	if (!v->res || !v->out) {
+	v->rows = calloc(o->ndirs ? o->ndirs : 1, sizeof(*v->rows));
+	if (!v->res || !v->out || !v->rows) {
 		snprintf(err->msg, sizeof(err->msg), "validate: out of memory");
 		return -1;
 	}
@@ -421,6 +416,9 @@ int mmr_validate_report(const struct mmr_validate_opts *o, struct mmr_validate_e
 		v.doc.title = strdup("Model against kernel: lock contention");
 		intro(&v);
 		for (size_t e = 0; e < v.n && !rc; e++)
+			if ((rc = engine_rows(&v, e)))
+				snprintf(err->msg, sizeof(err->msg), "validate: out of memory");
+		for (size_t e = 0; e < v.n && !rc; e++)
 			rc = engine_section(&v, e, err);
 		for (size_t e = 0; e < v.n && !rc; e++)
 			model_only(&v, v.doc.sections[e], e);
@@ -436,8 +434,13 @@ int mmr_validate_report(const struct mmr_validate_opts *o, struct mmr_validate_e
 	}
 	if (!rc)
 		rc = rpt_write_named(&v.doc, o->outdir, "validate", err);
-	for (size_t i = 0; i < v.n; i++)
+	if (!rc)
+		rc = val_write_json(&v, err);
+	for (size_t i = 0; i < v.n; i++) {
 		mmr_results_free(&v.res[i]);
+		free(v.rows[i]);
+	}
+	free(v.rows);
 	free(v.res);
 	val_kernel_free(&v.k);
 	rpt_doc_free(&v.doc);

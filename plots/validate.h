@@ -12,6 +12,7 @@
 
 #include "mmr_hist.h"
 #include "mmr_report.h"
+#include "report.h"
 
 /*
  * One kernel lock as validate pairs it: every address of one kernel lock
@@ -36,6 +37,38 @@ struct val_kernel {
 	char release[96];   /* uname -r of the traced kernel, "" when unknown */
 	uint64_t stacked;   /* waits lengthened by the capture's own stack taking, when the file says */
 };
+
+/* One lock's figures on one side. */
+struct val_fig {
+	bool present;
+	double per_kop, wait_share, p50, p99; /* NAN where unknown */
+};
+
+/* One kernel lock beside one engine's lock of its name. */
+struct val_row {
+	const struct val_klock *k;
+	struct val_fig kf, mf; /* mf.present: the engine has the lock */
+	double lr;             /* mmr_validate_log_ratio of the contention rates; NAN when not paired */
+};
+
+/* What the report is built from: the kernel's side, the engines' results and rows, the document. */
+struct val {
+	const struct mmr_validate_opts *o;
+	struct val_kernel k;
+	struct mmr_results *res;
+	size_t n;
+	struct val_row **rows; /* per engine, k.n rows */
+	struct mmr_validate_engine *out;
+	struct rpt_doc doc;
+	char datadir[4200];
+	size_t points; /* locks in the plot: paired, and contended on both sides */
+};
+
+/*
+ * validate_json.c: OUTDIR/validate.json, what the report says as data
+ * (docs/validate.md lists the keys).  Returns 0, or -1 with ERR.
+ */
+int val_write_json(const struct val *v, struct mmr_error *err);
 
 /*
  * Read PATH, a trace's statistics as `mmreplay stats --json` writes them,
