@@ -140,14 +140,23 @@ int cli_load_profile(const char *cmd, const char *path, bool none, bool quiet, s
 		     const struct mmr_profile **out);
 
 struct mmr_validate_engine;
+/* What `mmreplay validate` is asked (cmd_validate.c's options). */
+struct cli_validate_opts {
+	const char *trace, *out;
+	const char *engines;     /* a comma list, or NULL: those that model the trace's kernel */
+	unsigned repeat;         /* replays per engine */
+	bool plots, quiet;
+	bool spin_all;           /* --spinlock-waits all */
+	const struct mmr_profile *prof;
+	const char *engine_path; /* --engine-path, or NULL */
+};
+
 /*
- * `mmreplay validate` (cmd_validate.c), for demo too: TRACE's kernel lock
- * contention against ENGINES (a comma list, or NULL: those that model the
- * trace's kernel), REPEAT replays each, into OUT (created).  *X (free())
- * gets each engine's outcome, *NX of them.  Returns an exit code after one
- * line on stderr on failure.
+ * `mmreplay validate`, for demo too: the trace's kernel lock contention
+ * against the engines, into O->out (created).  *X (free()) gets each
+ * engine's outcome, *NX of them.  Returns an exit code after one line on
+ * stderr on failure.
  */
-int cli_validate(const char *trace, const char *out, const char *engines, unsigned repeat, bool plots, bool quiet,
-		 const struct mmr_profile *prof, const char *engine_path, struct mmr_validate_engine **x, size_t *nx);
+int cli_validate(const struct cli_validate_opts *o, struct mmr_validate_engine **x, size_t *nx);
 
 #endif /* MMR_CLI_H */

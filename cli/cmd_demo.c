@@ -323,7 +323,8 @@ static int demo_validate(struct demo *d)
 	if (!d->live)
 		return CLI_OK;
 	snprintf(out, sizeof(out), "%s/validate", d->out);
-	if (cli_validate(d->real, out, NULL, 1, true, true, NULL, NULL, &x, &n)) {
+	struct cli_validate_opts vo = {.trace = d->real, .out = out, .repeat = 1, .plots = true, .quiet = true};
+	if (cli_validate(&vo, &x, &n)) {
 		progress(d, "validate failed (its message is above): the index leaves it out");
 		return CLI_OK;
 	}

@@ -23,7 +23,7 @@
 #define MAX_ENGINES 16
 
 static const char validate_help[] =
-	"usage: mmreplay validate TRACE [-e ENGINE[,ENGINE...]] [-o REPORT_DIR] [--repeat N]\n"
+	"usage: mmreplay validate TRACE [-e ENGINE[,ENGINE...]] [-o REPORT_DIR] [--repeat N] [--spinlock-waits queued|all]\n"
 	"                         [--engine-path PATH] [--profile FILE | --no-profile] [--no-plots] [-q]\n"
 	"\n"
 	"Check the models against the kernel a capture ran on.  TRACE must hold the\n"
@@ -43,6 +43,10 @@ static const char validate_help[] =
 	"  -o, --output DIR      report directory (default: TRACE without .mmr, plus\n"
 	"                        -validate; created)\n"
 	"  -r, --repeat N        fresh replays per engine (default 1)\n"
+	"      --spinlock-waits W  which spinlock waits the traced kernel reports: queued\n"
+	"                        (default: x86's native queued spinlock traces a waiter only\n"
+	"                        once it queues behind another) or all (paravirt spinlocks,\n"
+	"                        powerpc: every slow-path wait)\n"
 	"      --engine-path P   also load engines from P (directories or .so files)\n"
 	"      --profile FILE    engines' cost options from this calibrate profile\n"
 	"      --no-profile      the engines' built-in (cited) cost defaults\n"
@@ -51,14 +55,14 @@ static const char validate_help[] =
 
 struct validate_args {
 	const char *trace, *engines, *out, *engine_path, *profile_path;
-	bool no_profile, no_plots, quiet, help;
+	bool no_profile, no_plots, quiet, help, spin_all;
 	unsigned repeat;
 	char out_buf[4096];
 	struct mmr_profile profile;
 	const struct mmr_profile *prof;
 };
 
-enum { OPT_ENGINE_PATH = 256, OPT_PROFILE, OPT_NO_PROFILE, OPT_NO_PLOTS };
+enum { OPT_ENGINE_PATH = 256, OPT_PROFILE, OPT_NO_PROFILE, OPT_NO_PLOTS, OPT_SPIN };
 
 static int parse_args(int argc, char **argv, struct validate_args *a)
 {
@@ -67,6 +71,7 @@ static int parse_args(int argc, char **argv, struct validate_args *a)
 		{"repeat", required_argument, NULL, 'r'},   {"engine-path", required_argument, NULL, OPT_ENGINE_PATH},
 		{"profile", required_argument, NULL, OPT_PROFILE}, {"no-profile", no_argument, NULL, OPT_NO_PROFILE},
 		{"no-plots", no_argument, NULL, OPT_NO_PLOTS}, {"quiet", no_argument, NULL, 'q'},
+		{"spinlock-waits", required_argument, NULL, OPT_SPIN},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	bool first = true;
@@ -85,6 +90,11 @@ static int parse_args(int argc, char **argv, struct validate_args *a)
 		case OPT_PROFILE: a->profile_path = optarg; break;
 		case OPT_NO_PROFILE: a->no_profile = true; break;
 		case OPT_NO_PLOTS: a->no_plots = true; break;
+		case OPT_SPIN:
+			if (strcmp(optarg, "queued") && strcmp(optarg, "all"))
+				return cli_usage("validate", "bad --spinlock-waits '%s': queued or all", optarg);
+			a->spin_all = !strcmp(optarg, "all");
+			break;
 		case 'q': a->quiet = true; break;
 		case 'h': a->help = true; return 0;
 		default: return CLI_USAGE;
@@ -224,11 +234,12 @@ static void print_outcome(const struct mmr_validate_engine *x, size_t n, const c
 	printf("report: %s/validate.md, %s/validate.html\n", out, out);
 }
 
-int cli_validate(const char *trace, const char *out, const char *engines, unsigned repeat, bool plots, bool quiet,
-		 const struct mmr_profile *prof, const char *engine_path, struct mmr_validate_engine **x, size_t *nx)
+int cli_validate(const struct cli_validate_opts *vo, struct mmr_validate_engine **x, size_t *nx)
 {
-	struct validate_args a = {.trace = trace, .out = out, .engines = engines, .repeat = repeat, .quiet = quiet,
-				  .no_plots = !plots, .prof = prof, .engine_path = engine_path};
+	const char *out = vo->out, *engine_path = vo->engine_path;
+	bool quiet = vo->quiet, plots = vo->plots;
+	struct validate_args a = {.trace = vo->trace, .out = out, .engines = vo->engines, .repeat = vo->repeat,
+				  .quiet = quiet, .no_plots = !plots, .prof = vo->prof, .engine_path = engine_path};
 	char json[4200], runs[4200], release[96];
 	uint64_t fam[MMR_FAM_COUNT] = {0};
 	unsigned nr_cpus = 0;
@@ -259,10 +270,10 @@ int cli_validate(const char *trace, const char *out, const char *engines, unsign
 		else if (!rc)
 			rc = cli_fail("validate", "out of memory");
 	}
-	struct mmr_validate_opts vo = {.kernel_stats = json, .dirs = (const char *const *)dirs, .ndirs = nd,
-				       .outdir = out, .plots = plots};
+	struct mmr_validate_opts ro = {.kernel_stats = json, .dirs = (const char *const *)dirs, .ndirs = nd,
+				       .outdir = out, .plots = plots, .spin_all = vo->spin_all};
 	struct mmr_error err;
-	if (!rc && mmr_validate_report(&vo, x, nx, &err))
+	if (!rc && mmr_validate_report(&ro, x, nx, &err))
 		rc = cli_fail("validate", "%s", err.msg);
 	for (size_t i = 0; i < nd; i++)
 		free(dirs[i]);
@@ -281,9 +292,11 @@ static int validate_run(int argc, char **argv)
 		rc = cli_load_profile("validate", a.profile_path, a.no_profile, a.quiet, &a.profile, &a.prof);
 	struct mmr_validate_engine *x = NULL;
 	size_t nx = 0;
+	struct cli_validate_opts vo = {.trace = a.trace, .out = a.out, .engines = a.engines, .repeat = a.repeat,
+				       .plots = !a.no_plots, .quiet = a.quiet, .spin_all = a.spin_all, .prof = a.prof,
+				       .engine_path = a.engine_path};
 	if (!rc)
-		rc = cli_validate(a.trace, a.out, a.engines, a.repeat, !a.no_plots, a.quiet, a.prof, a.engine_path, &x,
-				  &nx);
+		rc = cli_validate(&vo, &x, &nx);
 	if (!rc && !a.quiet)
 		print_outcome(x, nx, a.out);
 	free(x);

@@ -136,6 +136,7 @@ struct mmr_results_lock {
 	char kernel_type[24];    /* "spinlock_t"...; "" when the results do not say */
 	bool irqs_off, rt_hazard;
 	uint64_t acquisitions, contended, wait_ns_total, wait_ns_max;
+	uint64_t contended_queued; /* contended behind another waiter (mmr_lock.h); UINT64_MAX: not in the file */
 	uint64_t irqs_off_ns_total, spin_ns_total; /* what the kernel would pay (docs/locks.md) */
 	uint64_t rt_in_atomic;   /* taken under a raw or bit spinlock though it sleeps on PREEMPT_RT */
 	uint64_t holds_preempted, waits_preempted; /* counted apart from the figures above */
@@ -413,6 +414,12 @@ struct mmr_validate_opts {
 	size_t ndirs;
 	const char *outdir;       /* REPORT_DIR, created if missing */
 	bool plots;               /* draw the model-against-kernel plot (needs gnuplot) */
+	/*
+	 * Which of a model spinlock's waits the kernel's tracepoint sees: false
+	 * (x86's native queued spinlock) only those queued behind another
+	 * waiter; true (paravirt spinlocks, powerpc) every slow-path wait.
+	 */
+	bool spin_all;
 	FILE *warn;               /* warnings; NULL: stderr */
 };
 

@@ -288,6 +288,9 @@ static int load_locks(struct mmr_results *r, const cJSON *locks)
 		copy_name(d->side, sizeof(d->side), cJSON_IsString(side) ? side->valuestring : "exclusive");
 		d->acquisitions = count(l, "acquisitions");
 		d->contended = count(l, "contended");
+		d->contended_queued = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(l, "contended_queued"))
+					      ? count(l, "contended_queued")
+					      : UINT64_MAX;
 		d->wait_ns_total = count(l, "wait_ns_total");
 		d->wait_ns_max = count(l, "wait_ns_max");
 		const cJSON *kt = cJSON_GetObjectItemCaseSensitive(l, "kernel_type");

@@ -36,11 +36,14 @@ struct val_kernel {
 	double span_ns;     /* the trace's duration */
 	char release[96];   /* uname -r of the traced kernel, "" when unknown */
 	uint64_t stacked;   /* waits lengthened by the capture's own stack taking, when the file says */
+	uint64_t spin_waits; /* waits on locks of type spinlock: none on a kernel that cannot trace them */
 };
 
 /* One lock's figures on one side. */
 struct val_fig {
 	bool present;
+	bool spin;   /* the model's lock is a spinlock (spinlock_t, raw_spinlock_t) */
+	bool queued; /* a spinlock counted by its waits queued behind another (mmr_validate_opts.spin_all) */
 	double per_kop, wait_share, p50, p99; /* NAN where unknown */
 };
 

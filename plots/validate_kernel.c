@@ -102,6 +102,9 @@ static int load_rows(struct val_kernel *k, const cJSON *rows, const char *path, 
 		if (!cJSON_IsArray(h) || mmr_hist_from_json(&g->hist, h))
 			g->hist_known = false;
 		k->stacked += json_count(row, "stacked");
+		const char *type = json_str(row, "type");
+		if (type && !strcmp(type, "spinlock"))
+			k->spin_waits += json_count(row, "contended");
 	}
 	return 0;
 }

@@ -210,6 +210,7 @@ struct lock_attempt {
 	bool timing;
 	bool contended;
 	bool slept;     /* the wait slept (a sleeping lock under --kernel rt) */
+	bool queued;    /* another thread was already waiting for the class when this wait began */
 	bool preempted; /* the waiter, or a holder it may have waited behind, was preempted */
 	unsigned gen0;  /* the class's preempted holds when the wait began */
 	uint64_t p0;    /* the waiter's own preemptions then */
@@ -235,6 +236,7 @@ static inline void lock_attempt_begin(struct lock_attempt *a)
 	a->timing = atomic_load_explicit(&mmr_lock_timing_on, memory_order_relaxed);
 	a->contended = false;
 	a->slept = false;
+	a->queued = false;
 	a->preempted = false;
 	a->t0 = a->timing ? mmr_clock_ticks() : 0;
 	a->t1 = a->t0;
@@ -254,7 +256,7 @@ static inline uint64_t lock_preempts_now(void)
  */
 static inline void lock_wait_begin(struct mmr_lock_class *cls, struct lock_attempt *a)
 {
-	atomic_fetch_add_explicit(&cls->waiting, 1, memory_order_release);
+	a->queued = atomic_fetch_add_explicit(&cls->waiting, 1, memory_order_release) != 0;
 	a->gen0 = atomic_load_explicit(&cls->preempted_holds, memory_order_relaxed);
 	a->p0 = lock_preempts_now();
 }
@@ -304,6 +306,7 @@ static inline void lock_acquired(struct mmr_lock_class *cls, unsigned side, cons
 	self->nheld++;
 	if (LOCK_UNLIKELY(a->contended)) {
 		s->contended++;
+		s->contended_queued += a->queued;
 		s->slept += a->slept;
 		if (a->timing)
 			mmr_lock_record_wait(s, mmr_clock_to_ns(a->t1 - a->t0), a->preempted);

@@ -220,6 +220,15 @@ void mmr_bit_unlock(atomic_ulong *word, unsigned bit, struct mmr_lock_class *cls
 struct mmr_lock_side {
 	uint64_t acquisitions;
 	uint64_t contended;       /* acquisitions whose first try failed */
+	/*
+	 * Contended ones that began to wait while another thread already
+	 * waited for a lock of the class: the waits x86's queued spinlock
+	 * traces (lock:contention_begin fires only once a waiter queues behind
+	 * the one spinning on the pending bit).  Of the class, not the lock:
+	 * exact where the class has one lock (zone->lock of one zone), an
+	 * upper bound where it has several.
+	 */
+	uint64_t contended_queued;
 	uint64_t slept;           /* contended ones whose waiter slept (a sleeping lock under --kernel rt) */
 	/*
 	 * Acquisitions made while the thread held a raw or bit spinlock, of a

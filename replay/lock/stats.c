@@ -70,7 +70,7 @@ static void side_init_zeroed(struct mmr_lock_side *s)
 /* Empty S, writing only what was written: an empty histogram is all zero but its minimum. */
 static void side_reset(struct mmr_lock_side *s)
 {
-	s->acquisitions = s->contended = s->slept = s->in_atomic = 0;
+	s->acquisitions = s->contended = s->contended_queued = s->slept = s->in_atomic = 0;
 	s->wait_ns_total = s->wait_ns_max = 0;
 	s->hold_ns_total = s->hold_ns_max = 0;
 	s->holds_preempted = s->hold_preempted_ns_total = s->hold_preempted_ns_max = 0;
@@ -86,6 +86,7 @@ static void side_merge(struct mmr_lock_side *dst, const struct mmr_lock_side *sr
 {
 	dst->acquisitions += src->acquisitions;
 	dst->contended += src->contended;
+	dst->contended_queued += src->contended_queued;
 	dst->slept += src->slept;
 	dst->in_atomic += src->in_atomic;
 	dst->wait_ns_total += src->wait_ns_total;

@@ -110,6 +110,7 @@ static void json_locks(struct mmr_json *j, cJSON *root, const struct mmr_replay_
 			mmr_json_str(j, e, "side", l->kind != MMR_LOCK_RWLOCK ? "exclusive" : s ? "read" : "write");
 			mmr_json_u64(j, e, "acquisitions", d->acquisitions);
 			mmr_json_u64(j, e, "contended", d->contended);
+			mmr_json_u64(j, e, "contended_queued", d->contended_queued);
 			mmr_json_u64(j, e, "wait_ns_total", d->wait_ns_total);
 			mmr_json_u64(j, e, "wait_ns_max", d->wait_ns_max);
 			mmr_json_u64(j, e, "hold_ns_total", d->hold_ns_total);

@@ -264,3 +264,27 @@ ok = fa == fb and fa and all(v > 0 for v in fa.values()) and a['pace'] != b['pac
 ok = ok and all(t['fired_min'] == t['fired_max'] == fa[t['name']] for t in a['timers'] + b['timers'])
 sys.exit(0 if ok else 1)" "$1" "$2"
 }
+
+# validate_md_lists DIR: every kernel lock of DIR/validate.json is in DIR/validate.md,
+# for every engine: in its table when paired, in its "does not model" list when not.
+validate_md_lists() {
+	python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1] + "/validate.json"))
+md = open(sys.argv[1] + "/validate.md").read()
+def esc(s):
+    for c in "\\`*_{}[]<>()#+-.!|":
+        s = s.replace(c, "\\" + c)
+    return s
+for e in d["engines"]:
+    parts = md.split("## " + e["engine"] + " against the kernel")
+    if len(parts) < 2:
+        parts = md.split("## " + esc(e["engine"]) + " against the kernel")
+    if len(parts) < 2:
+        sys.exit("validate_md_lists: no section for " + e["engine"])
+    sec = parts[1].split("\n## ")[0]
+    for l in e["locks"]:
+        if esc(l["lock"]) not in sec and l["lock"] not in sec:
+            sys.exit("validate_md_lists: %s: %s is not in its section" % (e["engine"], l["lock"]))
+PY
+}

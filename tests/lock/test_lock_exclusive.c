@@ -110,6 +110,7 @@ static void test_contended(void **state)
 	const struct mmr_lock_side *s = &st->side[MMR_LOCK_EXCL];
 	assert_int_equal(s->acquisitions, 2);
 	assert_int_equal(s->contended, 1);
+	assert_int_equal(s->contended_queued, 0);
 	assert_int_equal(s->wait.count, 1);
 	assert_true(s->wait_ns_total >= SCRIPT_HOLD_MIN_NS);
 	assert_int_equal(s->wait_ns_max, s->wait_ns_total);
@@ -143,6 +144,42 @@ static void test_contended_untimed(void **state)
 	assert_int_equal(s->contended, 1);
 	script_assert_side_untimed(s);
 	script_assert_side_empty(&st->side[MMR_LOCK_READ]);
+	free(st);
+	ops->destroy(&x);
+}
+
+static void *waiter_main(void *arg)
+{
+	struct xlock *x = arg;
+	x->ops->lock(x);
+	x->ops->unlock(x);
+	return NULL;
+}
+
+/*
+ * The main thread holds X; a first waiter starts waiting, then a second
+ * while the first still waits: both contended, the second queued behind
+ * the first, which is the only wait x86's queued spinlock would trace.
+ */
+static void test_queued(void **state)
+{
+	const struct xlock_ops *ops = *state;
+	struct xlock x;
+	const char *name = class_name(ops, "queued");
+	xlock_init(&x, ops, name);
+	ops->lock(&x);
+	pthread_t first = script_start(waiter_main, &x);
+	script_wait_waiters(x.cls, 1);
+	pthread_t second = script_start(waiter_main, &x);
+	script_wait_waiters(x.cls, 2);
+	ops->unlock(&x);
+	script_join(first);
+	script_join(second);
+	struct mmr_lock_stats *st = script_stats(name);
+	const struct mmr_lock_side *s = &st->side[MMR_LOCK_EXCL];
+	assert_int_equal(s->acquisitions, 3);
+	assert_int_equal(s->contended, 2);
+	assert_int_equal(s->contended_queued, 1);
 	free(st);
 	ops->destroy(&x);
 }
@@ -227,6 +264,7 @@ static void test_release_out_of_order(void **state)
 	{ #ops ": uncontended", test_uncontended, setup, teardown, (void *)&ops },                  \
 	{ #ops ": contended", test_contended, setup, teardown, (void *)&ops },                      \
 	{ #ops ": contended, timing off", test_contended_untimed, setup, teardown, (void *)&ops },   \
+	{ #ops ": a waiter queued behind another", test_queued, setup, teardown, (void *)&ops },     \
 	{ #ops ": trylock", test_trylock, setup, teardown, (void *)&ops },                          \
 	{ #ops ": release out of order", test_release_out_of_order, setup, teardown, (void *)&ops }
 
