@@ -352,6 +352,7 @@ static int demo_validate(struct demo *d)
 	/* Weight 0: the index's top three stay the seed variants' findings. */
 	d->entries[d->nentries++] = (struct mmr_index_entry){
 		.heading = "Models against this kernel", .intro = intro, .text = txt, .href = href, .label = lab,
+		.column = "engine: fidelity against the kernel's own lock contention",
 		.verdicts = d->validate_lines, .nverdicts = d->validate_lines ? n : 0};
 	return href && lab && txt && intro && d->validate_lines ? CLI_OK : cli_fail("demo", "out of memory");
 }

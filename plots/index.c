@@ -63,7 +63,7 @@ int mmr_index_write(const struct mmr_index_opts *o, struct mmr_error *err)
 			if (e->intro)
 				rpt_para(&d, s, "%s", e->intro);
 		}
-		static const char *const head[] = {"verdict: each variant against the baseline"};
+		const char *head[] = {e->column ? e->column : "verdict: each variant against the baseline"};
 		struct rpt_table *t = rpt_table(&d, s, e->label, 1, head);
 		for (size_t v = 0; v < e->nverdicts; v++)
 			rpt_cell(&d, t, rpt_row(&d, t), 0, "%s", e->verdicts[v].text);

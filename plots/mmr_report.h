@@ -362,6 +362,7 @@ struct mmr_index_entry {
 	const char *text;      /* what this report is, under its verdicts, or NULL */
 	const char *href;      /* the report, relative to the index */
 	const char *label;     /* the link's text */
+	const char *column;    /* the verdicts' column heading, or NULL: "verdict: each variant against the baseline" */
 	const struct mmr_verdict *verdicts;
 	size_t nverdicts;
 };
