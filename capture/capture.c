@@ -208,11 +208,12 @@ static int setup(struct run *r, struct mmr_error *err)
 	if (r->have_cmd && cap_sink_comm(&r->sink, r->cmd.pid, r->cmd.name, err))
 		return -1;
 	lock_stacks(r);
-	/* Say why no lock gets a name, rather than leave the user to wonder. */
+	/* Say how locks get their names here, rather than leave the user to wonder. */
 	if ((r->families & (1u << MMR_CAP_LOCK)) && (!r->ksyms || cap_ksyms_data_count(r->ksyms) == 0))
 		fprintf(r->log, "mmreplay capture: note: /proc/kallsyms lists no data symbols (a kernel without "
-				"CONFIG_KALLSYMS_ALL, or kptr_restrict): static locks are named by %s\n",
-			r->stacks_on ? "the code that contended (--lock-stacks)" : "nothing (no --lock-stacks)");
+				"CONFIG_KALLSYMS_ALL, or kptr_restrict): no lock is named by its symbol; %s\n",
+			r->stacks_on ? "locks are named by the code that contended (--lock-stacks)"
+				     : "locks stay addresses");
 	return 0;
 }
 
