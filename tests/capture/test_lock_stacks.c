@@ -54,11 +54,10 @@ static const char *name_of(void *ctx, uint64_t addr)
 	return NULL;
 }
 
-#define CALLER(...)                                                                                     \
-	({                                                                                              \
-		const uint64_t f_[] = {__VA_ARGS__};                                                    \
-		cap_lock_caller(f_, sizeof(f_) / sizeof(f_[0]), name_of, NULL);                          \
-	})
+/* The caller cap_lock_caller picks from the frames given, innermost first (a compound literal: plain C17). */
+#define CALLER(...)                                                                                   \
+	cap_lock_caller((const uint64_t[]){__VA_ARGS__},                                               \
+			sizeof((const uint64_t[]){__VA_ARGS__}) / sizeof(uint64_t), name_of, NULL)
 
 static void test_caller_choice(void **state)
 {
