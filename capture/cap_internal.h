@@ -112,6 +112,20 @@ struct cap_sink {
 	uint64_t records, malformed;
 	uint64_t by_family[MMR_FAM_COUNT];
 	uint64_t events;
+	/*
+	 * ftrace's kernel_stack event, which a stacktrace trigger on
+	 * lock:contention_begin writes right after the begin on the same CPU:
+	 * its id (-1: the formats lack it) and fields.  A begin is held per CPU
+	 * (pend) until the next record there says whether a stack follows.
+	 */
+	int stack_id;
+	struct tep_format_field *stack_size, *stack_caller;
+	size_t ev_stack_min; /* a kernel_stack record shorter than this is not one */
+	struct cap_pend *pend;
+	size_t npend;
+	uint64_t stacks;  /* kernel stacks read (kernel_stack records, perf call chains of begins) */
+	uint64_t stacked; /* begins given a stack (MMR_EF_STACKED) */
+	uint64_t callers; /* of those, the ones a caller was found for */
 };
 
 /*
@@ -140,6 +154,15 @@ bool cap_sink_usable(const struct cap_sink *s, const struct tep_event *e);
  */
 int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t ts, uint32_t cpu,
 		    struct mmr_error *err);
+
+/*
+ * cap_sink_record for a record that came with a kernel call chain
+ * (perf's PERF_SAMPLE_CALLCHAIN, innermost first, context markers
+ * included): a lock:contention_begin gets its caller from it
+ * (cap_lock_caller) and the stacked flag.  CHAIN NULL: none.
+ */
+int cap_sink_record_chain(struct cap_sink *s, const void *data, size_t size, uint64_t ts, uint32_t cpu,
+			  const uint64_t *chain, size_t nchain, struct mmr_error *err);
 
 /* Write every held event up to UNTIL (UINT64_MAX: all).  Returns 0 or -1 (ERR). */
 int cap_sink_flush(struct cap_sink *s, uint64_t until, struct mmr_error *err);
@@ -350,6 +373,31 @@ int cap_ksyms_attach(struct cap_ksyms *k, struct tep_handle *tep);
 size_t cap_ksyms_data_count(const struct cap_ksyms *k);
 /* The data or bss symbol that starts exactly at ADDR (a static lock), or NULL. */
 const char *cap_ksyms_data_at(const struct cap_ksyms *k, uint64_t addr);
+
+/* ---- lock_caller.c: the code that contended, from a kernel stack ----- */
+
+/* perf's call-chain markers before user frames (PERF_CONTEXT_USER, PERF_CONTEXT_GUEST_USER). */
+#define CAP_PERF_CONTEXT_USER ((uint64_t)-512)
+#define CAP_PERF_CONTEXT_GUEST_USER ((uint64_t)-2560)
+
+/* The function name of code address ADDR (any "+0x..." offset allowed), or NULL when unknown. */
+typedef const char *(*cap_frame_name_fn)(void *ctx, uint64_t addr);
+
+/*
+ * The caller of a lock wait from its kernel stack FRAMES[0..N) (innermost
+ * first): the first frame whose function is neither the lock
+ * implementation nor tracing (cap_lock_frame_skipped), named through NAME.
+ * perf's context markers are passed over.  Returns its address, or 0 when
+ * every frame is skipped, a frame before it has no name (it could be lock
+ * code), or the kernel frames end.
+ */
+uint64_t cap_lock_caller(const uint64_t *frames, size_t n, cap_frame_name_fn name, void *ctx);
+
+/* True when function NAME ("_raw_spin_lock_irqsave", "__mutex_lock.constprop.0") is lock or tracing code. */
+bool cap_lock_frame_skipped(const char *name);
+
+/* Length of NAME without a compiler suffix (".constprop.0") or an offset ("+0x1c"). */
+size_t cap_func_len(const char *name);
 
 /* ---- import.c, tracing_data.c, import_*.c: reading recorded files ---- */
 

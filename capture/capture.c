@@ -73,6 +73,7 @@ struct run {
 	uint64_t *lost;
 	char *cmdlines; /* the kernel's saved_cmdlines at the end, or NULL */
 	bool recording; /* tracing was on: a failure from here keeps what was recorded */
+	bool stacks_on; /* the lock stack trigger is installed */
 	struct sigaction old_stop[NSTOP], old_pipe;
 	sigset_t ignored; /* signals we were started with ignored, and the command is too */
 };
@@ -104,6 +105,13 @@ static struct tep_handle *load_formats(unsigned families, struct cap_ksyms **ksy
 		/* A tracepoint this kernel lacks is reported when enabling; here it is just absent. */
 		if (fmt)
 			tep_parse_event(tep, fmt, (unsigned long)size, tp->system);
+		free(fmt);
+	}
+	/* The stacks a trigger takes at a lock wait come as ftrace's kernel_stack events. */
+	if (families & (1u << MMR_CAP_LOCK)) {
+		char *fmt = tracefs_event_file_read(NULL, "ftrace", "kernel_stack", "format", &size);
+		if (fmt)
+			tep_parse_event(tep, fmt, (unsigned long)size, "ftrace");
 		free(fmt);
 	}
 	/* Without symbols, call sites stay addresses: a loss of names, not of events. */
@@ -142,6 +150,39 @@ static int open_sink(struct run *r, struct mmr_error *err)
 	return 0;
 }
 
+/*
+ * With the lock family, a stacktrace:N trigger on lock:contention_begin in
+ * the instance (removed with it): the kernel stacks that name the code
+ * that contended.  A kernel that refuses it is one warning line; the
+ * capture goes on without stacks, its locks then named by symbol only.
+ */
+static void lock_stacks(struct run *r)
+{
+	size_t tp;
+	for (tp = 0; tp < mmr_capture_tracepoint_count(); tp++) {
+		const struct mmr_capture_tracepoint *t = mmr_capture_tracepoint_get(tp);
+		if (strcmp(t->system, "lock") == 0 && strcmp(t->event, "contention_begin") == 0)
+			break;
+	}
+	if (r->o->lock_stacks == 0 || tp >= 64 || !(r->enabled & (1ull << tp)))
+		return;
+	if (r->sink.stack_id < 0) {
+		fprintf(r->log, "mmreplay capture: warning: this kernel has no ftrace:kernel_stack event; "
+				"lock waits are recorded without stacks\n");
+		return;
+	}
+	char trig[64];
+	snprintf(trig, sizeof(trig), "stacktrace:%u", r->o->lock_stacks);
+	errno = 0;
+	if (tracefs_event_file_write(r->ci.inst, "lock", "contention_begin", "trigger", trig) < 0) {
+		fprintf(r->log, "mmreplay capture: warning: the kernel refused the trigger '%s' on "
+				"lock:contention_begin in tracing instance %s: %s; lock waits are recorded "
+				"without stacks\n", trig, r->ci.name, errno ? strerror(errno) : "unknown error");
+		return;
+	}
+	r->stacks_on = true;
+}
+
 static int setup(struct run *r, struct mmr_error *err)
 {
 	const struct mmr_capture_opts *o = r->o;
@@ -166,10 +207,13 @@ static int setup(struct run *r, struct mmr_error *err)
 		return -1;
 	if (r->have_cmd && cap_sink_comm(&r->sink, r->cmd.pid, r->cmd.name, err))
 		return -1;
-	/* Say why no lock gets a name, rather than leave the user to wonder. */
+	lock_stacks(r);
+	/* Say how locks get their names here, rather than leave the user to wonder. */
 	if ((r->families & (1u << MMR_CAP_LOCK)) && (!r->ksyms || cap_ksyms_data_count(r->ksyms) == 0))
 		fprintf(r->log, "mmreplay capture: note: /proc/kallsyms lists no data symbols (a kernel without "
-				"CONFIG_KALLSYMS_ALL, or kptr_restrict): locks stay addresses\n");
+				"CONFIG_KALLSYMS_ALL, or kptr_restrict): no lock is named by its symbol; %s\n",
+			r->stacks_on ? "locks are named by the code that contended (--lock-stacks)"
+				     : "locks stay addresses");
 	return 0;
 }
 
@@ -289,6 +333,10 @@ static int finish(struct run *r, struct mmr_capture_summary *sum, struct mmr_err
 	sum->events = r->sink.events;
 	memcpy(sum->by_family, r->sink.by_family, sizeof(sum->by_family));
 	sum->out_of_order = cap_merge_out_of_order(r->sink.merge);
+	sum->lock_stacks_on = r->stacks_on;
+	sum->lock_stacks = r->sink.stacks;
+	sum->lock_stacked = r->sink.stacked;
+	sum->lock_callers = r->sink.callers;
 	for (int c = 0; c < r->ring.ncpus; c++)
 		sum->lost += r->lost[c];
 	r->sink_open = false;

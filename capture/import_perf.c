@@ -460,6 +460,12 @@ static int perf_open_sink(struct cap_perf *p, const char *out)
 		return cap_perf_fail(p, 0, "out of memory");
 	if (cap_sink_open(&p->sink, out, &meta, p->tep, MMR_CAP_ALL, p->err))
 		return -1;
+	/*
+	 * perf never records ftrace's kernel_stack: its stacks come as call
+	 * chains with the sample.  No begin waits for one, so the sink's
+	 * events stay in step with perf's rounds.
+	 */
+	p->sink.stack_id = -1;
 	p->sink_open = true;
 	return perf_check_events(p);
 }

@@ -67,6 +67,15 @@ int mmr_capture_list_events(FILE *out, struct mmr_error *err);
 
 /* ---- live capture ------------------------------------------------------ */
 
+/*
+ * Stacks `capture --lock-stacks` takes by default.  Each lengthens its
+ * wait by 1-2 us warm and up to about 45 us cold (measured on the test VM,
+ * docs/kernel-locks.md), so 1000 add at most about 46 ms of waiting to a
+ * whole capture, while a lock needs only a few stacked waits to be named
+ * by its most frequent caller.
+ */
+#define MMR_CAPTURE_LOCK_STACKS_DEFAULT 1000u
+
 struct mmr_capture_opts {
 	const char *output;       /* .mmr file to write */
 	const char *trace_dat;    /* also write a trace-cmd trace.dat here; NULL: no */
@@ -77,6 +86,13 @@ struct mmr_capture_opts {
 	bool follow_command;      /* with command: record only its process tree */
 	unsigned buffer_kb;       /* per-CPU ring buffer size; 0 keeps the kernel's default */
 	bool status;              /* a live one-line status on LOG (for a TTY) */
+	/*
+	 * With the lock family: kernel stacks taken at the first LOCK_STACKS
+	 * lock:contention_begin events (a stacktrace trigger), naming the
+	 * code that contended; 0: none.  The CLI's default is
+	 * MMR_CAPTURE_LOCK_STACKS_DEFAULT.
+	 */
+	unsigned lock_stacks;
 	FILE *log;                /* warnings, status and the summary; NULL: stderr */
 };
 
@@ -90,6 +106,10 @@ struct mmr_capture_summary {
 	double seconds;                   /* wall time of the capture */
 	int command_status;               /* the command's exit status (shell style), -1 without one */
 	int stop_signal;                  /* the signal that ended the capture (SIGINT...), 0: none */
+	bool lock_stacks_on;              /* the stacktrace trigger was installed */
+	uint64_t lock_stacks;             /* kernel stacks read (at most lock_stacks, less any lost) */
+	uint64_t lock_stacked;            /* contention_begin events given a stack (stacked flag) */
+	uint64_t lock_callers;            /* of those, the ones whose caller was found */
 };
 
 /*

@@ -40,6 +40,8 @@ enum {
 };
 
 #define WIN_CAP (256u << 10)
+/* Call-chain frames read per sample: the caller of a lock wait is within the first few. */
+#define PERF_CHAIN_MAX 64u
 #define ZBUF_CAP (1u << 20) /* decompressed bytes held at once: > 2 records of 64 KiB */
 
 /* What a non-sample record's sample_id trailer says. */
@@ -231,10 +233,18 @@ static int perf_sample(struct cap_perf *p, const uint8_t *r, size_t size, uint64
 			return cap_perf_fail(p, off + 8 + pos, "sample's read values overrun the record (corrupt)");
 		pos += (size_t)n;
 	}
+	/* perf record -g: the first frames name a lock wait's caller; more are never needed. */
+	uint64_t chain[PERF_CHAIN_MAX];
+	size_t nchain = 0;
+	bool has_chain = false;
 	if (st & PERF_SAMPLE_CALLCHAIN) {
 		if (len - pos < 8 || cap_rd64(body + pos) > (len - pos - 8) / 8)
 			return cap_perf_fail(p, off + 8 + pos, "sample's call chain overruns the record (corrupt)");
-		pos += 8 + 8 * (size_t)cap_rd64(body + pos);
+		size_t n = (size_t)cap_rd64(body + pos);
+		for (nchain = 0; nchain < n && nchain < PERF_CHAIN_MAX; nchain++)
+			chain[nchain] = cap_rd64(body + pos + 8 + 8 * nchain);
+		has_chain = true;
+		pos += 8 + 8 * n;
 	}
 	if (len - pos < 4 || cap_rd32(body + pos) > len - pos - 4)
 		return cap_perf_fail(p, off + 8 + pos, "sample's raw data overruns the record (corrupt)");
@@ -248,7 +258,7 @@ static int perf_sample(struct cap_perf *p, const uint8_t *r, size_t size, uint64
 	size_t held = cap_merge_held(p->sink.merge);
 	bool was_empty = held + p->side.n == 0;
 	p->records++;
-	if (cap_sink_record(&p->sink, raw, rawlen, ts, cpu, p->err))
+	if (cap_sink_record_chain(&p->sink, raw, rawlen, ts, cpu, has_chain ? chain : NULL, nchain, p->err))
 		return -1;
 	if (!ts)
 		return 0;

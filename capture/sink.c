@@ -17,6 +17,27 @@
 
 #include "cap_internal.h"
 
+/*
+ * ftrace's kernel_stack, when TEP has its format and it has what a stack
+ * needs (an int size, then the caller array): the stacks a trigger takes
+ * at lock:contention_begin.
+ */
+static void bind_stack(struct cap_sink *s)
+{
+	s->stack_id = -1;
+	struct tep_event *e = tep_find_event_by_name(s->tep, "ftrace", "kernel_stack");
+	if (!e || e->id < 0 || e->id >= (int)CAP_EVENT_IDS || s->slot[e->id])
+		return;
+	struct tep_format_field *size = tep_find_field(e, "size");
+	struct tep_format_field *caller = tep_find_field(e, "caller");
+	if (!size || !caller || size->size != 4 || size->offset < 0 || caller->offset < size->offset + 4)
+		return;
+	s->stack_size = size;
+	s->stack_caller = caller;
+	s->ev_stack_min = (size_t)caller->offset;
+	s->stack_id = e->id;
+}
+
 /* Bind every capture tracepoint of FAMILIES that TEP knows. */
 static int bind_events(struct cap_sink *s, unsigned families, struct mmr_error *err)
 {
@@ -33,6 +54,7 @@ static int bind_events(struct cap_sink *s, unsigned families, struct mmr_error *
 			continue;
 		s->slot[e->id] = (uint8_t)++s->nev;
 	}
+	bind_stack(s);
 	if (s->nev == 0) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "no allocator tracepoint of the chosen families in the event formats");
@@ -59,6 +81,9 @@ static void sink_release(struct cap_sink *s)
 	s->slot = NULL;
 	mmr_idmap_destroy(&s->named);
 	free(s->ev);
+	free(s->pend);
+	s->pend = NULL;
+	s->npend = 0;
 	s->merge = NULL;
 	s->ev = NULL;
 }
@@ -154,8 +179,102 @@ static int name_lock(struct cap_sink *s, uint64_t addr, struct mmr_error *err)
 	return name ? mmr_writer_add_symbol(s->w, addr, name, err) : 0;
 }
 
+/* A begin held on one CPU until the next record there says whether its stack follows. */
+struct cap_pend {
+	bool held;
+	struct mmr_event ev;
+};
+
+/* Name what EV points at and hold it for ordering.  Returns 0, or -1 (ERR). */
+static int emit(struct cap_sink *s, const struct mmr_event *ev, struct mmr_error *err)
+{
+	if (ev->call_site && name_site(s, ev->call_site, err))
+		return -1;
+	if (ev->family == MMR_FAM_LOCK && ev->id && name_lock(s, ev->id, err))
+		return -1;
+	if (cap_merge_push(s->merge, ev, err))
+		return -1;
+	s->by_family[ev->family]++;
+	s->events++;
+	return 0;
+}
+
+/* Write the begin held on CPU, if any, as it is.  Returns 0, or -1 (ERR). */
+static int release(struct cap_sink *s, uint32_t cpu, struct mmr_error *err)
+{
+	if (cpu >= s->npend || !s->pend[cpu].held)
+		return 0;
+	s->pend[cpu].held = false;
+	return emit(s, &s->pend[cpu].ev, err);
+}
+
+/* Hold begin EV on its CPU.  Returns 0, or -1 (ERR) when out of memory. */
+static int hold(struct cap_sink *s, const struct mmr_event *ev, struct mmr_error *err)
+{
+	if (ev->cpu >= s->npend) {
+		size_t n = (size_t)ev->cpu + 1 > s->npend * 2 ? (size_t)ev->cpu + 1 : s->npend * 2;
+		struct cap_pend *p = realloc(s->pend, n * sizeof(*p));
+		if (!p) {
+			snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
+			return -1;
+		}
+		memset(p + s->npend, 0, (n - s->npend) * sizeof(*p));
+		s->pend = p;
+		s->npend = n;
+	}
+	s->pend[ev->cpu] = (struct cap_pend){true, *ev};
+	return 0;
+}
+
+static const char *frame_name(void *ctx, uint64_t addr)
+{
+	return tep_find_function(ctx, addr);
+}
+
+/* Give begin EV the caller found in CHAIN and the stacked flag. */
+static void take_chain(struct cap_sink *s, struct mmr_event *ev, const uint64_t *chain, size_t n)
+{
+	ev->call_site = cap_lock_caller(chain, n, frame_name, s->tep);
+	ev->flags |= MMR_EF_STACKED;
+	s->stacked++;
+	s->callers += ev->call_site != 0;
+}
+
+/*
+ * A kernel_stack record on CPU from task PID: the stack of the begin held
+ * there when it is that task's.  Returns 0, or -1 (ERR).
+ */
+static int take_stack(struct cap_sink *s, const uint8_t *data, size_t size, uint32_t cpu, int32_t pid,
+		      struct mmr_error *err)
+{
+	s->stacks++;
+	struct cap_pend *p = cpu < s->npend ? &s->pend[cpu] : NULL;
+	if (!p || !p->held || p->ev.pid != pid)
+		return release(s, cpu, err);
+	int lsize = tep_get_long_size(s->tep) == 4 ? 4 : 8;
+	size_t off = (size_t)s->stack_caller->offset;
+	/* The record holds as many frames as its size field says, never more than its bytes. */
+	size_t n = off < size ? (size - off) / (size_t)lsize : 0;
+	uint64_t want = tep_read_number(s->tep, data + s->stack_size->offset, 4);
+	if (want < n)
+		n = (size_t)want;
+	uint64_t frames[64];
+	if (n > 64)
+		n = 64;
+	for (size_t i = 0; i < n; i++)
+		frames[i] = tep_read_number(s->tep, data + off + i * (size_t)lsize, lsize);
+	take_chain(s, &p->ev, frames, n);
+	return release(s, cpu, err);
+}
+
 int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t ts, uint32_t cpu,
 		    struct mmr_error *err)
+{
+	return cap_sink_record_chain(s, data, size, ts, cpu, NULL, 0, err);
+}
+
+int cap_sink_record_chain(struct cap_sink *s, const void *data, size_t size, uint64_t ts, uint32_t cpu,
+			  const uint64_t *chain, size_t nchain, struct mmr_error *err)
 {
 	struct tep_record rec = {.ts = ts, .data = (void *)data, .size = (int)size, .cpu = (int)cpu};
 	s->records++;
@@ -165,6 +284,11 @@ int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t 
 		return 0;
 	}
 	int type = tep_data_type(s->tep, &rec);
+	if (s->stack_id >= 0 && type == s->stack_id && size >= s->ev_stack_min)
+		return take_stack(s, data, size, cpu, tep_data_pid(s->tep, &rec), err);
+	/* Anything else on this CPU means the begin held there got no stack. */
+	if (release(s, cpu, err))
+		return -1;
 	if (type < 0 || type >= (int)CAP_EVENT_IDS || !s->slot[type])
 		return 0;
 	const struct cap_event *ce = &s->ev[s->slot[type] - 1];
@@ -177,19 +301,23 @@ int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t 
 	if (!ce->tp->decode(ce, data, &ev))
 		return 0;
 	ev.flags |= ce->tp->flags;
-	if (ev.call_site && name_site(s, ev.call_site, err))
-		return -1;
-	if (ev.family == MMR_FAM_LOCK && ev.id && name_lock(s, ev.id, err))
-		return -1;
-	if (cap_merge_push(s->merge, &ev, err))
-		return -1;
-	s->by_family[ev.family]++;
-	s->events++;
-	return 0;
+	bool begin = ev.family == MMR_FAM_LOCK && ev.op == MMR_OP_CONTENTION_BEGIN;
+	if (begin && chain) {
+		s->stacks++;
+		take_chain(s, &ev, chain, nchain);
+	} else if (begin && s->stack_id >= 0) {
+		return hold(s, &ev, err);
+	}
+	return emit(s, &ev, err);
 }
 
 int cap_sink_flush(struct cap_sink *s, uint64_t until, struct mmr_error *err)
 {
+	/* A begin older than UNTIL had its stack written long before (UNTIL trails by the margin). */
+	for (size_t c = 0; c < s->npend; c++)
+		if (s->pend[c].held && (s->pend[c].ev.ts_ns < until || until == UINT64_MAX) &&
+		    release(s, (uint32_t)c, err))
+			return -1;
 	if (cap_merge_flush(s->merge, until, err) == 0)
 		return 0;
 	s->write_failed = true;

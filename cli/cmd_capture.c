@@ -17,7 +17,8 @@
 
 static const char capture_help[] =
 	"usage: mmreplay capture -o TRACE [-e FAMILY[,FAMILY...]] [-d SECONDS] [--pid PID]\n"
-	"                        [--buffer-kb N] [--trace-dat FILE] [-F] [-- COMMAND [ARGS...]]\n"
+	"                        [--buffer-kb N] [--trace-dat FILE] [--lock-stacks N] [-F]\n"
+	"                        [-- COMMAND [ARGS...]]\n"
 	"\n"
 	"Record the kernel's allocation and free tracepoints into a .mmr trace, in a\n"
 	"private tracefs instance that leaves your own tracing alone.  Runs until\n"
@@ -34,6 +35,9 @@ static const char capture_help[] =
 	"  -F, --follow           with COMMAND: record only COMMAND and its children\n"
 	"  -b, --buffer-kb N      ring buffer per CPU, in KiB (default: the kernel's)\n"
 	"  -t, --trace-dat FILE   also write a trace-cmd trace.dat for trace-cmd report\n"
+	"  -s, --lock-stacks N    with lock: take a kernel stack at the first N lock waits,\n"
+	"                         naming the code that contended (default 1000; 0: none;\n"
+	"                         each stack lengthens its wait by tens of microseconds)\n"
 	"  -q, --quiet            no live status line and no summary\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -75,6 +79,7 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 		{"duration", required_argument, NULL, 'd'}, {"pid", required_argument, NULL, 'p'},
 		{"follow", no_argument, NULL, 'F'},         {"buffer-kb", required_argument, NULL, 'b'},
 		{"trace-dat", required_argument, NULL, 't'}, {"quiet", no_argument, NULL, 'q'},
+		{"lock-stacks", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	bool first = true;
@@ -82,7 +87,7 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 	uint64_t v;
 	struct mmr_error err;
 	/* '+': the first word that is not an option starts the command. */
-	while (!rc && (c = cli_getopt("capture", argc, argv, "+o:e:d:p:Fb:t:qh", longopts, &first)) != -1) {
+	while (!rc && (c = cli_getopt("capture", argc, argv, "+o:e:d:p:Fb:t:s:qh", longopts, &first)) != -1) {
 		switch (c) {
 		case 'o': a->o.output = optarg; break;
 		case 't': a->o.trace_dat = optarg; break;
@@ -101,6 +106,10 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 		case 'b':
 			rc = cli_parse_range("capture", "--buffer-kb", optarg, 4, 1u << 22, &v);
 			a->o.buffer_kb = (unsigned)v;
+			break;
+		case 's':
+			rc = cli_parse_range("capture", "--lock-stacks", optarg, 0, 1000000, &v);
+			a->o.lock_stacks = (unsigned)v;
 			break;
 		default: rc = CLI_USAGE; break;
 		}
@@ -140,6 +149,10 @@ static void print_summary(const struct cap_args *a, const struct mmr_capture_sum
 		if (s->by_family[f])
 			fprintf(stderr, " %s %" PRIu64, mmr_family_name(f), s->by_family[f]);
 	fprintf(stderr, "%s\n", s->events ? "" : " none");
+	if (s->lock_stacks_on)
+		fprintf(stderr, "mmreplay capture: lock stacks: %" PRIu64 " taken (at most %u), %" PRIu64
+			" lock waits stacked, %" PRIu64 " with their caller found\n", s->lock_stacks,
+			a->o.lock_stacks, s->lock_stacked, s->lock_callers);
 	if (a->o.trace_dat)
 		fprintf(stderr, "mmreplay capture: trace.dat written to %s (%" PRIu64 " bytes)\n",
 			a->o.trace_dat, s->dat_bytes);
@@ -160,7 +173,7 @@ static void print_summary(const struct cap_args *a, const struct mmr_capture_sum
 
 static int capture_run(int argc, char **argv)
 {
-	struct cap_args a = {0};
+	struct cap_args a = {.o.lock_stacks = MMR_CAPTURE_LOCK_STACKS_DEFAULT};
 	int rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc;

@@ -86,6 +86,14 @@ struct stats_lock_row {
 	 * may name any number of lock addresses.  NULL: none kept.
 	 */
 	struct mmr_hist *wait_hist;
+	uint64_t caller;      /* most frequent call site of its begins (the code that contended), 0 if none */
+	uint64_t caller_hits; /* begins from that caller */
+	uint64_t stacked;     /* begins whose stack was taken (MMR_EF_STACKED): their waits ran longer */
+};
+
+/* How often one lock's begins came from one call site. */
+struct stats_lock_caller {
+	uint64_t addr, site, hits;
 };
 
 /* One task's waits, over every lock (what `perf lock contention -t` lists). */
@@ -109,6 +117,9 @@ struct stats_locks {
 	struct mmr_idmap pending;  /* wait key -> index into waits */
 	struct stats_wait *waits;
 	size_t nwaits, cap_waits;
+	struct mmr_idmap caller_map; /* (lock, site) key -> index into callers */
+	struct stats_lock_caller *callers;
+	size_t ncallers, cap_callers;
 	uint64_t nested_begins;    /* begins of a wait already begun */
 	uint64_t unmatched_ends;   /* ends with no wait begun in the trace */
 	size_t nhists;             /* rows with a wait_hist */
@@ -123,6 +134,18 @@ void stats_locks_free(struct stats_locks *l);
  * *IDX (malloc'd; NULL when out of memory).  Returns how many.
  */
 size_t stats_locks_order(const struct stats_locks *l, uint32_t **idx);
+/*
+ * The kernel's name for ROW's lock: the trace's symbol at its address (a
+ * static lock), else the lock its most frequent caller takes
+ * (mmr_kernel_lock_of_wait on the caller's symbol, docs/kernel-locks.md).
+ * *BY (may be NULL) gets "symbol" or "caller".  Returns the name, or NULL
+ * when neither names it (the report then shows address and caller).
+ */
+const char *stats_lock_name_by(const struct stats_lock_row *row, const struct mmr_reader *r, const char **by);
+
+/* stats_lock_name_by without saying how: the name, or NULL. */
+const char *stats_lock_name(const struct stats_lock_row *row, const struct mmr_reader *r);
+
 /* Waits begun, and ns waited, over every lock. */
 uint64_t stats_locks_contended(const struct stats_locks *l);
 uint64_t stats_locks_wait(const struct stats_locks *l);

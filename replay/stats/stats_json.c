@@ -161,6 +161,19 @@ static void json_invalid(struct mmr_json *j, cJSON *root, const struct mmr_stats
 	mmr_invalid_json(j, o, "by", &s->invalid);
 }
 
+/* A lock row's name, how it got it, its most frequent caller and its stacked begins. */
+static void json_lock_name(struct mmr_json *j, cJSON *e, const struct stats_lock_row *row, const struct mmr_reader *r)
+{
+	const char *by = NULL, *name = stats_lock_name_by(row, r, &by);
+	char hex[24];
+	snprintf(hex, sizeof(hex), "0x%" PRIx64, row->caller);
+	mmr_json_str(j, e, "name", name);
+	mmr_json_str(j, e, "named_by", by);
+	mmr_json_str(j, e, "caller", row->caller ? hex : NULL);
+	mmr_json_str(j, e, "caller_symbol", row->caller && r ? mmr_reader_symbol(r, row->caller) : NULL);
+	mmr_json_u64(j, e, "stacked", row->stacked);
+}
+
 static void json_lock_rows(struct mmr_json *j, cJSON *o, const struct stats_locks *l, const struct mmr_reader *r)
 {
 	uint32_t *idx;
@@ -188,6 +201,7 @@ static void json_lock_rows(struct mmr_json *j, cJSON *o, const struct stats_lock
 			mmr_json_null(j, e, "wait_p50_ns");
 			mmr_json_null(j, e, "wait_p99_ns");
 		}
+		json_lock_name(j, e, row, r);
 	}
 	free(idx);
 }

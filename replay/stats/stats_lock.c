@@ -14,11 +14,16 @@
  * - an end adds its wait (end - begin) to the total, the max and the min,
  *   and the average is the total over the ends; an end without a begin
  *   (its begin came before the trace) is counted apart and adds nothing;
- * - the lock's type is the flags of its first begin.
+ * - the lock's type is the flags of its first begin;
+ * - the lock's caller is the call site its begins came from most often
+ *   (a kernel stack names it: capture --lock-stacks, perf record -g), and
+ *   its name the trace's symbol at its address, else the lock that caller
+ *   takes (lock_names.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "lock_names.h"
 #include "stats_internal.h"
 
 /* Grow *V (of *CAP elements of SIZE bytes) to hold N + 1.  Returns 0, or -1 when out of memory. */
@@ -136,6 +141,33 @@ static void wait_remove(struct stats_locks *l, uint64_t key, uint64_t idx)
 	}
 }
 
+/* Count one begin of ROW from call site SITE, keeping the row's most frequent.  Returns 0, or -1 (memory). */
+static int note_caller(struct stats_locks *l, struct stats_lock_row *row, uint64_t site)
+{
+	uint64_t key = wait_key(site, row->addr);
+	uint64_t *p = mmr_idmap_get(&l->caller_map, key);
+	struct stats_lock_caller *c;
+	if (p && l->callers[*p].addr == row->addr && l->callers[*p].site == site) {
+		c = &l->callers[*p];
+	} else {
+		/* A (lock, site) pair that mixes to a taken key (no real trace has one) goes uncounted. */
+		if (p)
+			return 0;
+		if (grow((void **)&l->callers, &l->cap_callers, l->ncallers, sizeof(*l->callers)) ||
+		    mmr_idmap_put(&l->caller_map, key, l->ncallers))
+			return -1;
+		c = &l->callers[l->ncallers++];
+		*c = (struct stats_lock_caller){row->addr, site, 0};
+	}
+	c->hits++;
+	/* Ties keep the caller seen first, so the name does not flip with the order of equal counts. */
+	if (c->hits > row->caller_hits) {
+		row->caller_hits = c->hits;
+		row->caller = site;
+	}
+	return 0;
+}
+
 int stats_locks_add(struct stats_locks *l, const struct mmr_event *ev)
 {
 	int64_t r = row_of(&l->lock_map, (void **)&l->rows, &l->nrows, &l->cap_rows, sizeof(*l->rows), ev->id);
@@ -149,8 +181,12 @@ int stats_locks_add(struct stats_locks *l, const struct mmr_event *ev)
 	task->pid = ev->pid;
 	row->addr = ev->id;
 	uint64_t key = wait_key(waiter_of(ev), ev->id);
-	if (ev->op == MMR_OP_CONTENTION_BEGIN)
+	if (ev->op == MMR_OP_CONTENTION_BEGIN) {
+		row->stacked += (ev->flags & MMR_EF_STACKED) != 0;
+		if (ev->call_site && note_caller(l, row, ev->call_site))
+			return -1;
 		return lock_begin(l, ev, key, row, task);
+	}
 	uint64_t *p = mmr_idmap_get(&l->pending, key);
 	if (!p || l->waits[*p].addr != ev->id || l->waits[*p].waiter != waiter_of(ev)) {
 		l->unmatched_ends++;
@@ -170,6 +206,8 @@ void stats_locks_free(struct stats_locks *l)
 	mmr_idmap_destroy(&l->lock_map);
 	mmr_idmap_destroy(&l->task_map);
 	mmr_idmap_destroy(&l->pending);
+	mmr_idmap_destroy(&l->caller_map);
+	free(l->callers);
 	free(l->rows);
 	free(l->tasks);
 	free(l->waits);
@@ -221,4 +259,24 @@ uint64_t stats_locks_wait(const struct stats_locks *l)
 	for (size_t i = 0; i < l->nrows; i++)
 		n += l->rows[i].wait_total;
 	return n;
+}
+
+const char *stats_lock_name_by(const struct stats_lock_row *row, const struct mmr_reader *r, const char **by)
+{
+	const char *name = r ? mmr_reader_symbol(r, row->addr) : NULL;
+	const char *how = "symbol";
+	if (!name) {
+		/* The caller's symbol reads "rmqueue_bulk+0x5a": the table ignores the offset. */
+		const char *site = row->caller && r ? mmr_reader_symbol(r, row->caller) : NULL;
+		name = site ? mmr_kernel_lock_of_wait(site, row->flags, row->addr) : NULL;
+		how = "caller";
+	}
+	if (by)
+		*by = name ? how : NULL;
+	return name;
+}
+
+const char *stats_lock_name(const struct stats_lock_row *row, const struct mmr_reader *r)
+{
+	return stats_lock_name_by(row, r, NULL);
 }

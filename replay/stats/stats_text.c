@@ -184,7 +184,7 @@ static void print_summary(FILE *f, const struct mmr_stats *s, const struct mmr_r
 
 static void print_ops(FILE *f, const struct mmr_stats *s)
 {
-	struct col c[] = {{"Family", 10, true}, {"Op", 14, true}, {"Count", 14, false},
+	struct col c[] = {{"Family", 10, true}, {"Op", 16, true}, {"Count", 14, false},
 			  {"Share", 8, false}};
 	char cnt[32], share[16];
 	fprintf(f, "\nEvents by family and op\n");
@@ -333,24 +333,31 @@ static char *wait_ns(char *buf, uint64_t ns)
 	return buf;
 }
 
-/* One lock's row: the columns of `perf lock contention`, the lock named or by address. */
+/*
+ * One lock's row: the columns of `perf lock contention`, then the lock,
+ * named (stats_lock_name) or by address, and its most frequent caller.
+ */
 static void print_lock_row(FILE *f, const struct col *c, const struct stats_lock_row *l,
 			   const struct mmr_reader *r)
 {
-	char n[32], tot[32], max[32], avg[32], addr[24];
-	const char *sym = r ? mmr_reader_symbol(r, l->addr) : NULL;
+	char n[32], tot[32], max[32], avg[32], addr[24], site[24];
+	const char *name = stats_lock_name(l, r);
+	const char *csym = l->caller && r ? mmr_reader_symbol(r, l->caller) : NULL;
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, l->addr);
+	snprintf(site, sizeof(site), "0x%" PRIx64, l->caller);
 	const char *cells[] = {grp(n, l->contended), wait_ns(tot, l->wait_total), wait_ns(max, l->wait_max),
 			       wait_ns(avg, l->acquired ? l->wait_total / l->acquired : 0),
-			       mmr_lock_type_name(l->flags), sym ? sym : addr};
-	table_row(f, c, 6, cells);
+			       mmr_lock_type_name(l->flags), name ? name : addr,
+			       csym ? csym : l->caller ? site : "-"};
+	table_row(f, c, 7, cells);
 }
 
 static void print_locks(FILE *f, const struct mmr_stats *s, const struct mmr_reader *r)
 {
 	const struct stats_locks *l = &s->locks;
 	struct col c[] = {{"contended", 10, false}, {"total wait", 12, false}, {"max wait", 12, false},
-			  {"avg wait", 12, false},  {"type", 11, false},	{"lock", 18, true}};
+			  {"avg wait", 12, false},  {"type", 11, false},	{"lock", 20, true},
+			  {"caller", 24, true}};
 	char a[32], b[32], w[32];
 	uint32_t *idx;
 	size_t n = stats_locks_order(l, &idx);
@@ -360,10 +367,10 @@ static void print_locks(FILE *f, const struct mmr_stats *s, const struct mmr_rea
 		fprintf(f, "  (out of memory: the table is left out)\n");
 		return;
 	}
-	table_head(f, c, 6);
+	table_head(f, c, 7);
 	for (size_t i = 0; i < n && i < STATS_TOP_LOCKS; i++)
 		print_lock_row(f, c, &l->rows[idx[i]], r);
-	table_rule(f, c, 6);
+	table_rule(f, c, 7);
 	free(idx);
 	if (n > STATS_TOP_LOCKS)
 		fprintf(f, "  %s more locks: stats --json lists them all\n", grp(a, n - STATS_TOP_LOCKS));

@@ -44,7 +44,7 @@ static const char *const op_names[MMR_OP_COUNT] = {
 };
 
 static const char *const flag_names[] = {
-	"atomic", "headless", "map_write", "node", "cache", "batched", "failed",
+	"atomic", "headless", "map_write", "node", "cache", "batched", "failed", "stacked",
 };
 
 const char *mmr_event_flag_name(unsigned bit)

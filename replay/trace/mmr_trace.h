@@ -77,6 +77,11 @@ enum mmr_event_flag {
 	MMR_EF_CACHE = 1u << 4,     /* slab: kmem_cache_alloc/free rather than kmalloc/kfree */
 	MMR_EF_BATCHED = 1u << 5,   /* page: freed through a batched path */
 	MMR_EF_FAILED = 1u << 6,    /* an allocation that failed: no object came to life */
+	/*
+	 * lock: a contention_begin whose call_site came from a kernel stack
+	 * taken at the begin (trace 1.1); taking it lengthened this wait.
+	 */
+	MMR_EF_STACKED = 1u << 7,
 };
 
 /*

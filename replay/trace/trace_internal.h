@@ -19,7 +19,8 @@
 
 #define TRACE_MAGIC "MMRTRACE"
 #define TRACE_VERSION_MAJOR 1
-#define TRACE_VERSION_MINOR 0
+/* 1.1: the lock family's stacked flag and contention_begin call sites; 1.0 files read as before. */
+#define TRACE_VERSION_MINOR 1
 
 /* File header: fixed part, then TLV metadata of meta_len bytes. */
 #define HDR_SIZE 32

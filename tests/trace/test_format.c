@@ -446,6 +446,42 @@ static void test_killed_writer_process(void **state)
 	mmr_reader_close(r);
 }
 
+/*
+ * A file of version 1.0 (before the lock family's stacked flag, 1.1) reads
+ * as before: the same file with its minor version set back to 0 and its
+ * header checksum made again gives the same events.
+ */
+static void test_minor_zero_reads(void **state)
+{
+	(void)state;
+	size_t len;
+	struct mmr_event ev[10], got;
+	struct mmr_error err;
+	make_events(ev, 10);
+	write_trace(tmp_path("v11.mmr"), ev, 10);
+	uint8_t *p = slurp(tmp_path("v11.mmr"), &len);
+	assert_int_equal(p[HDR_OFF_MINOR], TRACE_VERSION_MINOR);
+	assert_true(TRACE_VERSION_MINOR >= 1);
+	le16_put(p + HDR_OFF_MINOR, 0);
+	uint32_t meta_len = (uint32_t)p[HDR_OFF_META_LEN] | (uint32_t)p[HDR_OFF_META_LEN + 1] << 8 |
+			    (uint32_t)p[HDR_OFF_META_LEN + 2] << 16 | (uint32_t)p[HDR_OFF_META_LEN + 3] << 24;
+	le64_put(p + HDR_OFF_META_SUM, hdr_checksum(p, p + HDR_SIZE, meta_len));
+	spit(tmp_path("v10.mmr"), p, len);
+	free(p);
+	struct mmr_reader *r = mmr_reader_open(tmp_path("v10.mmr"), &err);
+	if (!r)
+		fail_msg("%s", err.msg);
+	assert_null(mmr_reader_warning(r));
+	size_t n = 0;
+	while (mmr_reader_next(r, &got, &err) == 1) {
+		assert_int_equal(got.id, ev[n].id);
+		assert_int_equal(got.ts_ns, ev[n].ts_ns);
+		n++;
+	}
+	assert_int_equal(n, 10);
+	mmr_reader_close(r);
+}
+
 static void test_wrong_version_and_not_a_trace(void **state)
 {
 	(void)state;
@@ -458,7 +494,9 @@ static void test_wrong_version_and_not_a_trace(void **state)
 	p[8] = 2;
 	spit(tmp_path("ver2.mmr"), p, len);
 	assert_null(mmr_reader_open(tmp_path("ver2.mmr"), &err));
-	assert_non_null(strstr(err.msg, "offset 8: unsupported format version 2.0"));
+	char want[64];
+	snprintf(want, sizeof(want), "offset 8: unsupported format version 2.%d", TRACE_VERSION_MINOR);
+	assert_non_null(strstr(err.msg, want));
 	free(p);
 
 	spit(tmp_path("text.mmr"), (const uint8_t *)"hello, this is not a trace at all\n", 34);
@@ -513,7 +551,7 @@ int main(void)
 		cmocka_unit_test(test_growing_block),
 		cmocka_unit_test(test_empty_trace),
 		cmocka_unit_test(test_writer_rejects_bad_event),
-		cmocka_unit_test(test_wrong_version_and_not_a_trace),
+		cmocka_unit_test(test_minor_zero_reads), cmocka_unit_test(test_wrong_version_and_not_a_trace),
 		cmocka_unit_test(test_every_flipped_byte_is_caught),
 		cmocka_unit_test(test_truncation_is_an_error),
 		cmocka_unit_test(test_killed_writer_truncations_recover),
