@@ -289,12 +289,18 @@ static int engine_section(struct val *v, size_t e, struct mmr_error *err)
 	return 0;
 }
 
-/* Engine E's locks that contended where the kernel reported no contention at all: a paragraph. */
-static void model_only(struct val *v, struct rpt_section *sec, size_t e)
+/*
+ * Engine E's locks that contended where the kernel reported no contention
+ * into V->extra[e]: a spinlock among them is unchecked when the kernel
+ * traced no spinlock wait at all, which says nothing of a spinlock's
+ * contention.  Returns 0, or -1 (memory).
+ */
+static int model_extra(struct val *v, size_t e)
 {
 	const struct mmr_results *r = &v->res[e];
-	char list[1500] = "", blind[1500] = "";
-	size_t len = 0, blen = 0;
+	struct val_extra *x = v->extra[e] = calloc(r->nlocks ? r->nlocks : 1, sizeof(*x));
+	if (!x)
+		return -1;
 	for (size_t i = 0; i < r->nlocks; i++) {
 		const struct mmr_results_lock *l = &r->locks[i];
 		bool seen = !l->contended;
@@ -305,22 +311,33 @@ static void model_only(struct val *v, struct rpt_section *sec, size_t e)
 		struct val_fig f = seen ? (struct val_fig){0} : model_fig(r, l->name, model_ops(r), v->o->spin_all);
 		if (seen || !(f.per_kop > 0))
 			continue;
-		/* A kernel that traced no spinlock wait at all says nothing of a spinlock's contention. */
-		char *to = f.spin && !v->k.spin_waits ? blind : list;
-		size_t *at = to == blind ? &blen : &len;
-		size_t cap = to == blind ? sizeof(blind) : sizeof(list);
-		if (*at < cap)
-			*at += (size_t)snprintf(to + *at, cap - *at, "%s%s (%.3g per 1000 ops%s)", *at ? ", " : "", l->name,
-						f.per_kop, f.queued ? ", queued waits" : "");
+		x[v->nextra[e]++] = (struct val_extra){l->name, f, f.spin && !v->k.spin_waits};
 	}
-	if (len)
-		rpt_para(&v->doc, sec, "Locks %s contended where the kernel reported no contention: %s%s.", r->engine,
-			 list, len >= sizeof(list) ? " ..." : "");
-	if (blen)
+	return 0;
+}
+
+/* Engine E's extra locks, as two paragraphs: contended where the kernel was not, and not checkable. */
+static void model_only(struct val *v, struct rpt_section *sec, size_t e)
+{
+	char list[2][1500] = {"", ""};
+	size_t len[2] = {0, 0};
+	for (size_t i = 0; i < v->nextra[e]; i++) {
+		const struct val_extra *x = &v->extra[e][i];
+		unsigned k = x->unchecked;
+		if (len[k] < sizeof(list[k]))
+			len[k] += (size_t)snprintf(list[k] + len[k], sizeof(list[k]) - len[k], "%s%s (%.3g per 1000 ops%s)",
+						   len[k] ? ", " : "", x->name, x->f.per_kop,
+						   x->f.queued ? ", queued waits" : "");
+	}
+	const char *engine = v->res[e].engine;
+	if (len[0])
+		rpt_para(&v->doc, sec, "Locks %s contended where the kernel reported no contention: %s%s.", engine,
+			 list[0], len[0] >= sizeof(list[0]) ? " ..." : "");
+	if (len[1])
 		rpt_para(&v->doc, sec, "Spinlocks %s contended, which this capture cannot check: the kernel traced no "
-			 "spinlock wait at all (x86's queued spinlock traces a wait only once it queues behind another "
-			 "waiter, which takes 3 CPUs contending at once, and under a hypervisor without paravirt "
-			 "spinlocks not even then): %s%s.", r->engine, blind, blen >= sizeof(blind) ? " ..." : "");
+			 "spinlock wait at all (x86's native queued spinlock traces a wait only once it queues behind "
+			 "another waiter, which needs a third CPU contending at once, and a guest spinning in "
+			 "virt_spin_lock() traces none): %s%s.", engine, list[1], len[1] >= sizeof(list[1]) ? " ..." : "");
 }
 
 static void intro(struct val *v)
@@ -408,7 +425,9 @@ static int load_results(struct val *v, struct mmr_error *err)
 	v->res = calloc(o->ndirs ? o->ndirs : 1, sizeof(*v->res));
 	v->out = calloc(o->ndirs ? o->ndirs : 1, sizeof(*v->out));
 	v->rows = calloc(o->ndirs ? o->ndirs : 1, sizeof(*v->rows));
-	if (!v->res || !v->out || !v->rows) {
+	v->extra = calloc(o->ndirs ? o->ndirs : 1, sizeof(*v->extra));
+	v->nextra = calloc(o->ndirs ? o->ndirs : 1, sizeof(*v->nextra));
+	if (!v->res || !v->out || !v->rows || !v->extra || !v->nextra) {
 		snprintf(err->msg, sizeof(err->msg), "validate: out of memory");
 		return -1;
 	}
@@ -441,7 +460,7 @@ int mmr_validate_report(const struct mmr_validate_opts *o, struct mmr_validate_e
 		v.doc.title = strdup("Model against kernel: lock contention");
 		intro(&v);
 		for (size_t e = 0; e < v.n && !rc; e++)
-			if ((rc = engine_rows(&v, e)))
+			if ((rc = engine_rows(&v, e) || model_extra(&v, e)))
 				snprintf(err->msg, sizeof(err->msg), "validate: out of memory");
 		for (size_t e = 0; e < v.n && !rc; e++)
 			rc = engine_section(&v, e, err);
@@ -464,8 +483,11 @@ int mmr_validate_report(const struct mmr_validate_opts *o, struct mmr_validate_e
 	for (size_t i = 0; i < v.n; i++) {
 		mmr_results_free(&v.res[i]);
 		free(v.rows[i]);
+		free(v.extra[i]);
 	}
 	free(v.rows);
+	free(v.extra);
+	free(v.nextra);
 	free(v.res);
 	val_kernel_free(&v.k);
 	rpt_doc_free(&v.doc);

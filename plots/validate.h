@@ -54,6 +54,13 @@ struct val_row {
 	double lr;             /* mmr_validate_log_ratio of the contention rates; NAN when not paired */
 };
 
+/* A model lock that contended where the kernel reported no contention. */
+struct val_extra {
+	const char *name; /* the results' lock name */
+	struct val_fig f;
+	bool unchecked;   /* a spinlock, and the kernel traced no spinlock wait at all */
+};
+
 /* What the report is built from: the kernel's side, the engines' results and rows, the document. */
 struct val {
 	const struct mmr_validate_opts *o;
@@ -61,6 +68,8 @@ struct val {
 	struct mmr_results *res;
 	size_t n;
 	struct val_row **rows; /* per engine, k.n rows */
+	struct val_extra **extra; /* per engine, nextra[e] of them */
+	size_t *nextra;
 	struct mmr_validate_engine *out;
 	struct rpt_doc doc;
 	char datadir[4200];

@@ -57,6 +57,15 @@ static void json_engine(struct mmr_json *j, cJSON *arr, const struct val *v, siz
 			mmr_json_null(j, l, "model");
 		json_log(j, l, "log_ratio", "ratio_text", w->lr);
 	}
+	cJSON *extra = mmr_json_arr(j, o, "model_only");
+	for (size_t i = 0; extra && i < v->nextra[e]; i++) {
+		const struct val_extra *m = &v->extra[e][i];
+		cJSON *l = mmr_json_push_obj(j, extra);
+		mmr_json_str(j, l, "lock", m->name);
+		mmr_json_fixed(j, l, "contended_per_kop", m->f.per_kop, 6);
+		mmr_json_bool(j, l, "queued", m->f.queued);
+		mmr_json_bool(j, l, "checkable", !m->unchecked);
+	}
 }
 
 int val_write_json(const struct val *v, struct mmr_error *err)
@@ -69,6 +78,8 @@ int val_write_json(const struct val *v, struct mmr_error *err)
 	mmr_json_fixed(&j, root, "span_s", v->k.span_ns / 1e9, 6);
 	mmr_json_u64(&j, root, "kernel_locks", v->k.n);
 	mmr_json_u64(&j, root, "stacked_waits", v->k.stacked);
+	mmr_json_u64(&j, root, "spinlock_waits", v->k.spin_waits);
+	mmr_json_bool(&j, root, "spinlock_waits_all", v->o->spin_all);
 	cJSON *arr = mmr_json_arr(&j, root, "engines");
 	for (size_t e = 0; arr && e < v->n; e++)
 		json_engine(&j, arr, v, e);

@@ -60,15 +60,17 @@ static void write_file(const char *path, const char *text)
 }
 
 /*
- * The kernel: zone->lock at two addresses (40 + 20 contended), cma->lock
- * (10), an unnamed lock (7).  The model replayed 6000 ops per run over 2
- * runs and contended zone->lock 2 x 30 times per run and cma->lock 2 x 1000
- * times, and also a lock the kernel never reported.
+ * The kernel: zone->lock at two addresses (40 + 20 contended, a spinlock),
+ * cma->lock (10), an unnamed lock (7).  The model replayed 6000 ops per run
+ * over 2 runs and contended zone->lock 2 x 45 times per run, 2 x 30 of them
+ * queued behind another waiter (the ones the kernel's queued spinlock
+ * traces), cma->lock 2 x 1000 times, and also a lock the kernel never
+ * reported.
  */
 static const char kernel_json[] =
 	"{\"trace\": {\"kernel_release\": \"6.18.44\", \"nr_cpus\": 2}, \"duration_ns\": 1000000000,"
 	" \"lock_contention\": {\"locks\": ["
-	"  {\"addr\": \"0xa\", \"name\": \"zone->lock\", \"contended\": 40, \"wait_total_ns\": 4000,"
+	"  {\"addr\": \"0xa\", \"name\": \"zone->lock\", \"type\": \"spinlock\", \"contended\": 40, \"wait_total_ns\": 4000,"
 	"   \"wait_histogram\": [{\"low\": 100, \"high\": 100, \"count\": 40}]},"
 	"  {\"addr\": \"0xb\", \"name\": \"zone->lock\", \"contended\": 20, \"wait_total_ns\": 2000,"
 	"   \"wait_histogram\": [{\"low\": 100, \"high\": 100, \"count\": 20}]},"
@@ -81,7 +83,8 @@ static const char results_json[] =
 	" \"ops\": {\"alloc\": {\"count\": 8000}, \"free\": {\"count\": 4000}},"
 	" \"repeats\": [{\"wall_ns\": 1e9}, {\"wall_ns\": 1e9}],"
 	" \"locks\": ["
-	"  {\"name\": \"zone->lock\", \"side\": \"exclusive\", \"acquisitions\": 900, \"contended\": 60,"
+	"  {\"name\": \"zone->lock\", \"side\": \"exclusive\", \"kernel_type\": \"spinlock_t\", \"acquisitions\": 900,"
+	"   \"contended\": 90, \"contended_queued\": 60,"
 	"   \"wait_ns_total\": 600, \"wait_histogram\": [{\"low\": 10, \"high\": 10, \"count\": 60}]},"
 	"  {\"name\": \"cma->lock\", \"side\": \"exclusive\", \"acquisitions\": 9000, \"contended\": 2000,"
 	"   \"wait_ns_total\": 9},"
@@ -124,11 +127,51 @@ static void test_report(void **state)
 	fclose(f);
 	text[len] = '\0';
 	/* The table prints the figures the fidelity came from, and what is not modelled. */
-	assert_non_null(strstr(text, "| 10 / 5 | x0.5 |"));
+	assert_non_null(strstr(text, "| 10 / 5 (queued) | x0.5 |"));
 	assert_non_null(strstr(text, "| 1.67 / 167 | x100 |"));
 	assert_non_null(strstr(text, "pipe\\_write+0x3a"));
 	assert_non_null(strstr(text, "n-\\>list\\_lock (0.417 per 1000 ops)"));
 	free(x);
+}
+
+/*
+ * A kernel that traced no spinlock wait (only a mutex here) cannot check a
+ * model's spinlock: its contention is listed as not checkable, while a
+ * model mutex the kernel did not report is listed as contention the kernel
+ * did not have.
+ */
+static void test_unchecked_spinlock(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_validate.XXXXXX", k[128], res[128], p[512];
+	assert_non_null(mkdtemp(dir));
+	snprintf(k, sizeof(k), "%s/kernel.json", dir);
+	write_file(k, "{\"trace\": {\"nr_cpus\": 2}, \"duration_ns\": 1000, \"lock_contention\": {\"locks\": ["
+		      "{\"addr\": \"0xa\", \"name\": \"pcpu_alloc_mutex\", \"type\": \"mutex\", \"contended\": 3}]}}");
+	snprintf(res, sizeof(res), "%s/m", dir);
+	assert_int_equal(mkdir(res, 0777), 0);
+	snprintf(p, sizeof(p), "%s/results.json", res);
+	write_file(p, "{\"engine\": \"m\", \"trace\": \"t.mmr\", \"threads\": 2, \"online_cpus\": 2, \"wall_ns\": 1e9,"
+		      " \"ops\": {\"alloc\": {\"count\": 1000}}, \"locks\": ["
+		      " {\"name\": \"zone->lock\", \"kernel_type\": \"spinlock_t\", \"acquisitions\": 9, \"contended\": 5,"
+		      "  \"contended_queued\": 2},"
+		      " {\"name\": \"slab_mutex\", \"kernel_type\": \"mutex\", \"acquisitions\": 9, \"contended\": 4}]}");
+	snprintf(p, sizeof(p), "%s/report", dir);
+	const char *dirs[] = {res};
+	struct mmr_validate_opts o = {.kernel_stats = k, .dirs = dirs, .ndirs = 1, .outdir = p};
+	struct mmr_error err;
+	assert_int_equal(mmr_validate_report(&o, NULL, NULL, &err), 0);
+	snprintf(p, sizeof(p), "%s/report/validate.md", dir);
+	FILE *f = fopen(p, "r");
+	assert_non_null(f);
+	char text[16384];
+	size_t len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	assert_non_null(strstr(text, "which this capture cannot check"));
+	assert_non_null(strstr(text, "zone-\\>lock (2 per 1000 ops, queued waits)"));
+	assert_non_null(strstr(text, "contended where the kernel reported no contention: slab\\_mutex (4 per 1000 ops)"));
+	assert_null(strstr(text, "contended where the kernel reported no contention: zone"));
 }
 
 /* Results of another trace than the first's are refused, with the file named. */
@@ -161,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_log_ratio),
 		cmocka_unit_test(test_fidelity_median),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_unchecked_spinlock),
 		cmocka_unit_test(test_other_trace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
