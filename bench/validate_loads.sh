@@ -53,7 +53,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 lc = d.get("lock_contention") or {"contended": 0, "wait_total_ns": 0, "locks": []}
 top = max(lc["locks"], key=lambda k: k["contended"], default=None)
-name = f"{top['symbol'] or top['addr']} {top['type']} ({top['contended']})" if top else "-"
+name = f"{top.get('name') or top['symbol'] or top['addr']} {top['type']} ({top['contended']})" if top else "-"
 ops = sys.argv[3].split(": ", 1)[-1]
 print(f"| {sys.argv[2]} | {ops} | {d['events']} | {d['trace']['lost_events']} "
       f"| {int(sys.argv[4]) / 1e6:.1f} | {lc['contended']} | {lc['wait_total_ns'] / 1e6:.1f} | {name} |")
@@ -71,4 +71,25 @@ for spec in "${loads[@]}"; do
 	else
 		echo "$l: capture $out/$l.mmr; validate failed, see $out/$l.validate.txt"
 	fi
+done
+[ "$have_validate" = 1 ] || exit 0
+# Per load and engine, validate.json's verdict: fidelity, locks paired, the
+# kernel locks it does not model, and its contended locks the kernel did
+# not report (those it cannot check apart).
+echo
+printf '| load | kernel locks (waits) | engine | fidelity | paired | not modelled | model-only locks (per 1000 ops) |\n'
+printf '|---|---|---|---:|---:|---:|---|\n'
+for spec in "${loads[@]}"; do
+	l=${spec%%:*}
+	[ -s "$out/$l-validate/validate.json" ] || continue
+	python3 - "$out/$l-validate/validate.json" "$l" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for e in d["engines"]:
+    kl = ", ".join(f"{k['lock']} ({k['kernel_contended']})" for k in e["locks"]) or "-"
+    mo = ", ".join(f"{m['lock']} {m['contended_per_kop']:.3g}" + (f" queued, {m['contended_all_per_kop']:.3g} in all" if m["queued"] else "")
+                   + ("" if m["checkable"] else " (unchecked)")
+                   for m in e["model_only"]) or "-"
+    print(f"| {sys.argv[2]} | {kl} | {e['engine']} | {e['fidelity_text']} | {e['paired']} | {e['unmodelled']} | {mo} |")
+PY
 done

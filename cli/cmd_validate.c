@@ -120,6 +120,30 @@ static int parse_args(int argc, char **argv, struct validate_args *a)
 }
 
 /*
+ * Whether the trace says it recorded the lock family: mmreplay capture
+ * writes its families into the source ("capture -e slab,page,lock -- cmd"),
+ * so a capture in which the kernel reported no contention can still be
+ * told from one that did not look.  An import cannot say.
+ */
+static bool recorded_locks(const struct mmr_meta *m)
+{
+	const char *src = m->source ? m->source : "", *p = "capture -e ";
+	if (strncmp(src, p, strlen(p)))
+		return false;
+	src += strlen(p);
+	size_t n = strcspn(src, " ");
+	for (const char *f = src; f < src + n;) {
+		size_t k = strcspn(f, ", ");
+		if ((k == 4 && !strncmp(f, "lock", 4)) || (k == 3 && !strncmp(f, "all", 3)))
+			return true;
+		f += k + (f[k] == ',');
+		if (!k)
+			break;
+	}
+	return false;
+}
+
+/*
  * The trace's statistics into OUT/kernel-stats.json, its kernel release
  * and families into *META and FAM_EVENTS.  Returns an exit code; refuses a
  * trace without lock events.
@@ -138,7 +162,7 @@ static int kernel_side(const struct validate_args *a, const char *json_path, cha
 		rc = cli_fail("validate", "%s", err.msg);
 	else if (!json)
 		rc = cli_fail("validate", "out of memory");
-	else if (!mmr_stats_family_events(s, MMR_FAM_LOCK))
+	else if (!mmr_stats_family_events(s, MMR_FAM_LOCK) && !recorded_locks(mmr_reader_meta(r)))
 		rc = cli_fail("validate", "%s holds no lock events: it was captured without -e ...,lock (the "
 			      "kernel's lock:contention_begin/end, as root), or the kernel reported no contention "
 			      "during it", a->trace);

@@ -65,9 +65,9 @@ double mmr_validate_fidelity(const double *r, size_t n)
 /* The model's locks called NAME (every side of an rwlock summed) as figures, over OPS ops per run. */
 static struct val_fig model_fig(const struct mmr_results *r, const char *name, double ops, bool spin_all)
 {
-	struct val_fig f = {.per_kop = NAN, .wait_share = NAN, .p50 = NAN, .p99 = NAN};
+	struct val_fig f = {.per_kop = NAN, .wait_share = NAN, .p50 = NAN, .p99 = NAN, .per_kop_all = NAN};
 	struct mmr_hist *h = malloc(sizeof(*h));
-	uint64_t contended = 0, wait = 0;
+	uint64_t contended = 0, all = 0, wait = 0;
 	bool hist = h != NULL;
 	if (h)
 		mmr_hist_init(h);
@@ -84,6 +84,7 @@ static struct val_fig model_fig(const struct mmr_results *r, const char *name, d
 		bool spin = !strcmp(l->kernel_type, "spinlock_t") || !strcmp(l->kernel_type, "raw_spinlock_t");
 		f.spin |= spin;
 		f.queued |= spin && !spin_all;
+		all += l->contended;
 		contended += spin && !spin_all && l->contended_queued != UINT64_MAX ? l->contended_queued : l->contended;
 		wait += l->wait_ns_total;
 		if (l->wait_hist && h)
@@ -93,8 +94,10 @@ static struct val_fig model_fig(const struct mmr_results *r, const char *name, d
 	}
 	/* Lock figures are summed over the runs; the wall time is a run's mean. */
 	unsigned runs = r->nruns ? r->nruns : 1;
-	if (f.present && ops > 0)
+	if (f.present && ops > 0) {
 		f.per_kop = 1000.0 * (double)contended / runs / ops;
+		f.per_kop_all = 1000.0 * (double)all / runs / ops;
+	}
 	if (f.present && r->wall_ns > 0 && r->threads)
 		f.wait_share = (double)wait / runs / (r->wall_ns * r->threads);
 	if (f.present && hist && h->count) {
@@ -107,7 +110,7 @@ static struct val_fig model_fig(const struct mmr_results *r, const char *name, d
 
 static struct val_fig kernel_fig(const struct val_kernel *k, const struct val_klock *l, double ops)
 {
-	struct val_fig f = {.present = true, .per_kop = NAN, .wait_share = NAN, .p50 = NAN, .p99 = NAN};
+	struct val_fig f = {.present = true, .per_kop = NAN, .wait_share = NAN, .p50 = NAN, .p99 = NAN, .per_kop_all = NAN};
 	if (ops > 0)
 		f.per_kop = 1000.0 * (double)l->contended / ops;
 	if (k->span_ns > 0 && k->nr_cpus)
@@ -309,9 +312,11 @@ static int model_extra(struct val *v, size_t e)
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = !strcmp(r->locks[j].name, l->name) && r->locks[j].contended;
 		struct val_fig f = seen ? (struct val_fig){0} : model_fig(r, l->name, model_ops(r), v->o->spin_all);
-		if (seen || !(f.per_kop > 0))
+		bool unchecked = f.spin && !v->k.spin_waits;
+		/* An unchecked spinlock is listed even with no queued wait: its other waits are what it did. */
+		if (seen || !(f.per_kop > 0 || (unchecked && f.per_kop_all > 0)))
 			continue;
-		x[v->nextra[e]++] = (struct val_extra){l->name, f, f.spin && !v->k.spin_waits};
+		x[v->nextra[e]++] = (struct val_extra){l->name, f, unchecked};
 	}
 	return 0;
 }
@@ -324,10 +329,14 @@ static void model_only(struct val *v, struct rpt_section *sec, size_t e)
 	for (size_t i = 0; i < v->nextra[e]; i++) {
 		const struct val_extra *x = &v->extra[e][i];
 		unsigned k = x->unchecked;
+		char fig[96];
+		if (x->f.queued)
+			snprintf(fig, sizeof(fig), "%.3g per 1000 ops queued, %.3g in all", x->f.per_kop, x->f.per_kop_all);
+		else
+			snprintf(fig, sizeof(fig), "%.3g per 1000 ops", x->f.per_kop);
 		if (len[k] < sizeof(list[k]))
-			len[k] += (size_t)snprintf(list[k] + len[k], sizeof(list[k]) - len[k], "%s%s (%.3g per 1000 ops%s)",
-						   len[k] ? ", " : "", x->name, x->f.per_kop,
-						   x->f.queued ? ", queued waits" : "");
+			len[k] += (size_t)snprintf(list[k] + len[k], sizeof(list[k]) - len[k], "%s%s (%s)",
+						   len[k] ? ", " : "", x->name, fig);
 	}
 	const char *engine = v->res[e].engine;
 	if (len[0])

@@ -45,6 +45,7 @@ struct val_fig {
 	bool spin;   /* the model's lock is a spinlock (spinlock_t, raw_spinlock_t) */
 	bool queued; /* a spinlock counted by its waits queued behind another (mmr_validate_opts.spin_all) */
 	double per_kop, wait_share, p50, p99; /* NAN where unknown */
+	double per_kop_all; /* the model's: every contended acquisition, queued or not, per 1000 ops */
 };
 
 /* One kernel lock beside one engine's lock of its name. */

@@ -63,6 +63,7 @@ static void json_engine(struct mmr_json *j, cJSON *arr, const struct val *v, siz
 		cJSON *l = mmr_json_push_obj(j, extra);
 		mmr_json_str(j, l, "lock", m->name);
 		mmr_json_fixed(j, l, "contended_per_kop", m->f.per_kop, 6);
+		mmr_json_fixed(j, l, "contended_all_per_kop", m->f.per_kop_all, 6);
 		mmr_json_bool(j, l, "queued", m->f.queued);
 		mmr_json_bool(j, l, "checkable", !m->unchecked);
 	}

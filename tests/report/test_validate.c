@@ -169,7 +169,7 @@ static void test_unchecked_spinlock(void **state)
 	fclose(f);
 	text[len] = '\0';
 	assert_non_null(strstr(text, "which this capture cannot check"));
-	assert_non_null(strstr(text, "zone-\\>lock (2 per 1000 ops, queued waits)"));
+	assert_non_null(strstr(text, "zone-\\>lock (2 per 1000 ops queued, 5 in all)"));
 	assert_non_null(strstr(text, "contended where the kernel reported no contention: slab\\_mutex (4 per 1000 ops)"));
 	assert_null(strstr(text, "contended where the kernel reported no contention: zone"));
 }
