@@ -359,3 +359,28 @@ int cli_load_profile(const char *cmd, const char *path, bool none, bool quiet, s
 	*out = p;
 	return 0;
 }
+
+int cli_pick_engines(const char *cmd, const struct mmr_engine_catalog *c, const char *list,
+		     const struct mmr_engine_ops **out, size_t max, size_t *n)
+{
+	char *copy = strdup(list), *save = NULL;
+	int rc = copy ? CLI_OK : cli_fail(cmd, "out of memory");
+	*n = 0;
+	for (char *name = copy ? strtok_r(copy, ",", &save) : NULL; name && !rc;
+	     name = strtok_r(NULL, ",", &save)) {
+		const struct mmr_engine_ops *e = mmr_engines_find(c, name);
+		const char *why = e && e->unavailable ? e->unavailable() : NULL;
+		if (!e)
+			rc = cli_usage(cmd, "unknown engine '%s' (see 'mmreplay list engines')", name);
+		else if (why)
+			rc = cli_fail(cmd, "engine %s is not available here: %s", name, why);
+		else if (*n == max)
+			rc = cli_usage(cmd, "more than %zu engines", max);
+		else
+			out[(*n)++] = e;
+	}
+	free(copy);
+	if (!rc && *n == 0)
+		rc = cli_usage(cmd, "no engine given: -e ENGINE");
+	return rc;
+}

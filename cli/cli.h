@@ -139,6 +139,16 @@ struct mmr_profile;
 int cli_load_profile(const char *cmd, const char *path, bool none, bool quiet, struct mmr_profile *p,
 		     const struct mmr_profile **out);
 
+struct mmr_engine_catalog;
+struct mmr_engine_ops;
+/*
+ * The engines of LIST ("slub,libc") from C into OUT (room for MAX), *N of
+ * them.  Returns CLI_OK, or the exit code after one line naming an unknown
+ * or unavailable engine, too many, or none.
+ */
+int cli_pick_engines(const char *cmd, const struct mmr_engine_catalog *c, const char *list,
+		     const struct mmr_engine_ops **out, size_t max, size_t *n);
+
 struct mmr_validate_engine;
 /* What `mmreplay validate` is asked (cmd_validate.c's options). */
 struct cli_validate_opts {

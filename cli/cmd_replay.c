@@ -228,32 +228,6 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	return cli_check_input("replay", a->o.trace);
 }
 
-/* Resolve the -e list in C.  Returns 0, or CLI_USAGE after naming the unknown engine. */
-static int pick_engines(const struct mmr_engine_catalog *c, const char *list,
-			const struct mmr_engine_ops **out, size_t *n)
-{
-	char *copy = strdup(list), *save = NULL;
-	int rc = copy ? 0 : cli_fail("replay", "out of memory");
-	*n = 0;
-	for (char *name = copy ? strtok_r(copy, ",", &save) : NULL; name && !rc;
-	     name = strtok_r(NULL, ",", &save)) {
-		const struct mmr_engine_ops *e = mmr_engines_find(c, name);
-		const char *why = e && e->unavailable ? e->unavailable() : NULL;
-		if (!e)
-			rc = cli_usage("replay", "unknown engine '%s' (see 'mmreplay list engines')", name);
-		else if (why)
-			rc = cli_fail("replay", "engine %s is not available here: %s", name, why);
-		else if (*n == MAX_ENGINES)
-			rc = cli_usage("replay", "more than %d engines", MAX_ENGINES);
-		else
-			out[(*n)++] = e;
-	}
-	free(copy);
-	if (!rc && *n == 0)
-		rc = cli_usage("replay", "no engine given: -e ENGINE");
-	return rc;
-}
-
 /* Every --engine-opt key must belong to some chosen engine. */
 static int check_opt_keys(const struct replay_args *a, const struct mmr_engine_ops *const *e, size_t n)
 {
@@ -309,7 +283,7 @@ static int replay_engines(struct replay_args *a)
 	size_t n = 0;
 	char *path = cli_engine_path(a->engine_path);
 	struct mmr_engine_catalog *cat = path ? mmr_engines_load(path, stderr) : NULL;
-	int rc = cat ? pick_engines(cat, a->engines, engines, &n) : cli_fail("replay", "out of memory");
+	int rc = cat ? cli_pick_engines("replay", cat, a->engines, engines, MAX_ENGINES, &n) : cli_fail("replay", "out of memory");
 	if (!rc)
 		rc = check_opt_keys(a, engines, n);
 	a->o.progress = !a->quiet && isatty(STDERR_FILENO);

@@ -209,22 +209,7 @@ static int pick_engines(const struct validate_args *a, const struct mmr_engine_c
 					a->trace);
 		return CLI_OK;
 	}
-	char *copy = strdup(a->engines), *save = NULL;
-	int rc = copy ? CLI_OK : cli_fail("validate", "out of memory");
-	for (char *name = copy ? strtok_r(copy, ",", &save) : NULL; name && !rc; name = strtok_r(NULL, ",", &save)) {
-		const struct mmr_engine_ops *e = mmr_engines_find(c, name);
-		const char *why = e && e->unavailable ? e->unavailable() : NULL;
-		if (!e)
-			rc = cli_usage("validate", "unknown engine '%s' (see 'mmreplay list engines')", name);
-		else if (why)
-			rc = cli_fail("validate", "engine %s is not available here: %s", name, why);
-		else if (*n == MAX_ENGINES)
-			rc = cli_usage("validate", "more than %d engines", MAX_ENGINES);
-		else
-			out[(*n)++] = e;
-	}
-	free(copy);
-	return rc;
+	return cli_pick_engines("validate", c, a->engines, out, MAX_ENGINES, n);
 }
 
 /* Replay the trace against E into RUNS/E.  Returns an exit code. */

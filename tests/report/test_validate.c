@@ -51,6 +51,16 @@ static void test_fidelity_median(void **state)
 	assert_true(isnan(mmr_validate_fidelity(NULL, 0)));
 }
 
+/* PATH's text into BUF (N bytes), cut to fit. */
+static void read_file(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t len = fread(buf, 1, n - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -120,12 +130,8 @@ static void test_report(void **state)
 	assert_float_equal(x[0].fidelity, (log10(2) + 2) / 2, 1e-9);
 	assert_non_null(strstr(x[0].worst, "cma->lock (x100)"));
 	snprintf(path, sizeof(path), "%s/validate.md", out);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
 	char text[16384];
-	size_t len = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[len] = '\0';
+	read_file(path, text, sizeof(text));
 	/* The table prints the figures the fidelity came from, and what is not modelled. */
 	assert_non_null(strstr(text, "| 10 / 5 (queued) | x0.5 |"));
 	assert_non_null(strstr(text, "| 1.67 / 167 | x100 |"));
@@ -162,12 +168,8 @@ static void test_unchecked_spinlock(void **state)
 	struct mmr_error err;
 	assert_int_equal(mmr_validate_report(&o, NULL, NULL, &err), 0);
 	snprintf(p, sizeof(p), "%s/report/validate.md", dir);
-	FILE *f = fopen(p, "r");
-	assert_non_null(f);
 	char text[16384];
-	size_t len = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[len] = '\0';
+	read_file(p, text, sizeof(text));
 	assert_non_null(strstr(text, "which this capture cannot check"));
 	assert_non_null(strstr(text, "zone-\\>lock (2 per 1000 ops queued, 5 in all)"));
 	assert_non_null(strstr(text, "contended where the kernel reported no contention: slab\\_mutex (4 per 1000 ops)"));
