@@ -95,6 +95,12 @@ uint64_t cap_merge_out_of_order(const struct cap_merge *m);
 
 /* Event ids are the u16 common_type of every record. */
 #define CAP_EVENT_IDS 65536u
+/*
+ * Lock addresses the stack trigger's filter leaves out once named, at most:
+ * a filter of 16 comparisons is short work for the kernel on every wait,
+ * and the 17th lock named is rarely worth a stack more than the others.
+ */
+#define CAP_NAMED_LOCKS 16
 
 struct cap_sink {
 	struct mmr_writer *w;
@@ -126,6 +132,9 @@ struct cap_sink {
 	uint64_t stacks;  /* kernel stacks read (kernel_stack records, perf call chains of begins) */
 	uint64_t stacked; /* begins given a stack (MMR_EF_STACKED) */
 	uint64_t callers; /* of those, the ones a caller was found for */
+	/* The lock addresses a caller was found for, in that order (the first CAP_NAMED_LOCKS): lock_trigger.c. */
+	uint64_t named_locks[CAP_NAMED_LOCKS];
+	unsigned nnamed_locks;
 };
 
 /*
@@ -392,6 +401,32 @@ typedef const char *(*cap_frame_name_fn)(void *ctx, uint64_t addr);
  * code), or the kernel frames end.
  */
 uint64_t cap_lock_caller(const uint64_t *frames, size_t n, cap_frame_name_fn name, void *ctx);
+
+/* ---- lock_trigger.c: the stacks spread over the locks ------------------------- */
+
+/*
+ * The trigger "stacktrace:COUNT if lock_addr != A && ..." leaving out the
+ * NSKIP addresses of SKIP (no filter when NSKIP is 0) into BUF (N bytes).
+ * Returns 0, or -1 when it does not fit.
+ */
+int cap_lock_trigger_text(char *buf, size_t n, unsigned count, const uint64_t *skip, size_t nskip);
+
+/*
+ * The stacks a trigger has left, from the text of its event's trigger file
+ * ("stacktrace:count=K ..."); UINT_MAX when TEXT has no counted stacktrace
+ * trigger (or is NULL).
+ */
+unsigned cap_lock_trigger_left(const char *text);
+
+struct tracefs_instance;
+/*
+ * Put INST's stacktrace trigger on lock:contention_begin back with the
+ * count it has left and a filter leaving out the NSKIP lock addresses of
+ * SKIP.  Returns 0; 1 when there is nothing to re-arm (its stacks spent,
+ * or no counted trigger there); -1 after a warning on LOG when the kernel
+ * refused (no more stacks are taken then).
+ */
+int cap_lock_trigger_rearm(struct tracefs_instance *inst, const uint64_t *skip, size_t nskip, FILE *log);
 
 /* True when function NAME ("_raw_spin_lock_irqsave", "__mutex_lock.constprop.0") is lock or tracing code. */
 bool cap_lock_frame_skipped(const char *name);

@@ -74,6 +74,8 @@ struct run {
 	char *cmdlines; /* the kernel's saved_cmdlines at the end, or NULL */
 	bool recording; /* tracing was on: a failure from here keeps what was recorded */
 	bool stacks_on; /* the lock stack trigger is installed */
+	bool stacks_rearm; /* the trigger may still be put back with a filter (stacks left, none refused) */
+	unsigned skipped_locks; /* named lock addresses the trigger's filter leaves out (lock_trigger.c) */
 	struct sigaction old_stop[NSTOP], old_pipe;
 	sigset_t ignored; /* signals we were started with ignored, and the command is too */
 };
@@ -181,6 +183,7 @@ static void lock_stacks(struct run *r)
 		return;
 	}
 	r->stacks_on = true;
+	r->stacks_rearm = true;
 }
 
 static int setup(struct run *r, struct mmr_error *err)
@@ -250,6 +253,12 @@ static int loop(struct run *r, struct mmr_error *err)
 		long pages = cap_ring_drain(&r->ring, &r->sink, err);
 		if (pages < 0 || cap_sink_flush(&r->sink, round > MARGIN_NS ? round - MARGIN_NS : 0, err))
 			return -1;
+		/* Newly named locks: their stacks go to the others from now on. */
+		if (r->stacks_rearm && r->sink.nnamed_locks > r->skipped_locks) {
+			r->skipped_locks = r->sink.nnamed_locks;
+			r->stacks_rearm = cap_lock_trigger_rearm(r->ci.inst, r->sink.named_locks, r->skipped_locks,
+								 r->log) == 0;
+		}
 		if (status && round >= next_status) {
 			print_status(r, round);
 			next_status = round + STATUS_NS;

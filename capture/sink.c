@@ -238,6 +238,12 @@ static void take_chain(struct cap_sink *s, struct mmr_event *ev, const uint64_t 
 	ev->flags |= MMR_EF_STACKED;
 	s->stacked++;
 	s->callers += ev->call_site != 0;
+	if (!ev->call_site || s->nnamed_locks == CAP_NAMED_LOCKS)
+		return;
+	for (unsigned i = 0; i < s->nnamed_locks; i++)
+		if (s->named_locks[i] == ev->id)
+			return;
+	s->named_locks[s->nnamed_locks++] = ev->id;
 }
 
 /*

@@ -6,6 +6,7 @@
  * a stacktrace trigger writes after it on the same CPU, or with a perf
  * call chain, through a real trace read back.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -265,6 +266,9 @@ static void test_sink_stacks(void **state)
 	assert_int_equal(fx.s.stacks, 3);
 	assert_int_equal(fx.s.stacked, 2);
 	assert_int_equal(fx.s.callers, 2);
+	/* Both named the one lock: it is listed once, for the trigger's filter to leave out. */
+	assert_int_equal(fx.s.nnamed_locks, 1);
+	assert_int_equal(fx.s.named_locks[0], LOCK);
 	struct mmr_event ev[16];
 	assert_int_equal(finish(&fx, ev, 16), 7);
 	assert_int_equal(ev[0].ts_ns, 100);
@@ -280,6 +284,29 @@ static void test_sink_stacks(void **state)
 	assert_true(ev[5].flags & MMR_EF_STACKED);
 	assert_int_equal(ev[6].ts_ns, 500);
 	assert_false(ev[6].flags & MMR_EF_STACKED);
+}
+
+/*
+ * The trigger put back after locks are named: their addresses left out by
+ * its filter, the count it had left read from the kernel's listing.
+ */
+static void test_trigger_text(void **state)
+{
+	(void)state;
+	char buf[256];
+	assert_int_equal(cap_lock_trigger_text(buf, sizeof(buf), 1000, NULL, 0), 0);
+	assert_string_equal(buf, "stacktrace:1000");
+	const uint64_t skip[] = {0xffffffff82f15340ull, 0xffff88810070dd88ull};
+	assert_int_equal(cap_lock_trigger_text(buf, sizeof(buf), 37, skip, 2), 0);
+	assert_string_equal(buf, "stacktrace:37 if lock_addr != 0xffffffff82f15340 && lock_addr != 0xffff88810070dd88");
+	/* What does not fit is refused, not cut. */
+	assert_int_equal(cap_lock_trigger_text(buf, 40, 37, skip, 2), -1);
+	assert_int_equal(cap_lock_trigger_left("stacktrace:count=17 if lock_addr != 0x1\n"), 17);
+	assert_int_equal(cap_lock_trigger_left("stacktrace:count=0\n"), 0);
+	assert_int_equal(cap_lock_trigger_left("stacktrace:unlimited\n"), UINT_MAX);
+	assert_int_equal(cap_lock_trigger_left("# Available triggers:\n"), UINT_MAX);
+	assert_int_equal(cap_lock_trigger_left("stacktrace:count=x"), UINT_MAX);
+	assert_int_equal(cap_lock_trigger_left(NULL), UINT_MAX);
 }
 
 /* A perf sample's call chain names the caller at once; without a kernel_stack format nothing is held. */
@@ -318,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_skip_names),
 		cmocka_unit_test(test_sink_stacks),
 		cmocka_unit_test(test_sink_chain),
+		cmocka_unit_test(test_trigger_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
