@@ -376,7 +376,10 @@ int cli_pick_engines(const char *cmd, const struct mmr_engine_catalog *c, const 
 			rc = cli_fail(cmd, "engine %s is not available here: %s", name, why);
 		else if (*n == max)
 			rc = cli_usage(cmd, "more than %zu engines", max);
-		else
+		for (size_t i = 0; !rc && i < *n; i++)
+			if (out[i] == e)
+				rc = cli_usage(cmd, "engine '%s' given twice: its results would overwrite each other", name);
+		if (!rc)
 			out[(*n)++] = e;
 	}
 	free(copy);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mmr_calibrate.h"
 #include "mmr_fs.h"
 #include "mmr_report.h"
 #include "mmr_trace.h"
@@ -323,7 +324,13 @@ static int demo_validate(struct demo *d)
 	if (!d->live)
 		return CLI_OK;
 	snprintf(out, sizeof(out), "%s/validate", d->out);
-	struct cli_validate_opts vo = {.trace = d->real, .out = out, .repeat = 1, .plots = true, .quiet = true};
+	/* The default profile, as the demo's replays (replay's own default) take theirs. */
+	struct mmr_profile prof;
+	const struct mmr_profile *p = NULL;
+	if (cli_load_profile("demo", NULL, false, true, &prof, &p))
+		p = NULL;
+	struct cli_validate_opts vo = {.trace = d->real, .out = out, .repeat = 1, .plots = true, .quiet = true,
+				       .prof = p};
 	if (cli_validate(&vo, &x, &n)) {
 		progress(d, "validate failed (its message is above): the index leaves it out");
 		return CLI_OK;
@@ -336,16 +343,8 @@ static int demo_validate(struct demo *d)
 		     "fidelity 0 is the kernel's contention rate, 1 a factor of 10 off (docs/validate.md).", n) < 0)
 		txt = NULL;
 	intro = strdup("Is a model's contention the kernel's? The one check no variant argument can dispute.");
-	for (size_t i = 0; d->validate_lines && i < n; i++) {
-		char *line = d->validate_lines[i].text;
-		size_t len = sizeof(d->validate_lines[i].text);
-		if (isnan(x[i].fidelity))
-			snprintf(line, len, "%s: no lock in common with the kernel's %u contended ones", x[i].engine,
-				 x[i].unmodelled);
-		else
-			snprintf(line, len, "%s: fidelity %.2f over %u lock%s; most wrong: %s", x[i].engine,
-				 x[i].fidelity, x[i].paired, x[i].paired == 1 ? "" : "s", x[i].worst);
-	}
+	for (size_t i = 0; d->validate_lines && i < n; i++)
+		mmr_validate_line(&x[i], d->validate_lines[i].text, sizeof(d->validate_lines[i].text));
 	free(x);
 	char **t = d->texts[d->nentries];
 	t[0] = href, t[1] = lab, t[2] = txt, t[3] = intro;

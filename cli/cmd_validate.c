@@ -45,8 +45,8 @@ static const char validate_help[] =
 	"  -r, --repeat N        fresh replays per engine (default 1)\n"
 	"      --spinlock-waits W  which spinlock waits the traced kernel reports: queued\n"
 	"                        (default: x86's native queued spinlock traces a waiter only\n"
-	"                        once it queues behind another) or all (paravirt spinlocks,\n"
-	"                        powerpc: every slow-path wait)\n"
+	"                        once it queues behind another) or all (paravirt spinlocks:\n"
+	"                        every slow-path wait)\n"
 	"      --engine-path P   also load engines from P (directories or .so files)\n"
 	"      --profile FILE    engines' cost options from this calibrate profile\n"
 	"      --no-profile      the engines' built-in (cited) cost defaults\n"
@@ -233,12 +233,9 @@ static int replay_engine(const struct validate_args *a, const struct mmr_engine_
 static void print_outcome(const struct mmr_validate_engine *x, size_t n, const char *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (isnan(x[i].fidelity))
-			printf("%-16s no lock in common with the kernel's contended ones (%u not modelled)\n",
-			       x[i].engine, x[i].unmodelled);
-		else
-			printf("%-16s fidelity %.2f over %u lock%s (%u not modelled); most wrong: %s\n", x[i].engine,
-			       x[i].fidelity, x[i].paired, x[i].paired == 1 ? "" : "s", x[i].unmodelled, x[i].worst);
+		char line[512];
+		mmr_validate_line(&x[i], line, sizeof(line));
+		printf("%s\n", line);
 	}
 	printf("report: %s/validate.md, %s/validate.html\n", out, out);
 }

@@ -418,7 +418,7 @@ struct mmr_validate_opts {
 	/*
 	 * Which of a model spinlock's waits the kernel's tracepoint sees: false
 	 * (x86's native queued spinlock) only those queued behind another
-	 * waiter; true (paravirt spinlocks, powerpc) every slow-path wait.
+	 * waiter; true (paravirt spinlocks) every slow-path wait.
 	 */
 	bool spin_all;
 	FILE *warn;               /* warnings; NULL: stderr */
@@ -432,6 +432,14 @@ struct mmr_validate_engine {
 	unsigned unmodelled;    /* kernel locks it has none for */
 	char worst[200];        /* the paired locks it gets most wrong, with their ratios; "" when none */
 };
+
+/*
+ * X's outcome as one line into BUF (N bytes): "slub: fidelity 0.42 over 3
+ * locks (1 not modelled); most wrong: ...", or why there is no fidelity.
+ * The report's verdicts, validate's output and the demo's index all say
+ * it this way.
+ */
+void mmr_validate_line(const struct mmr_validate_engine *x, char *buf, size_t n);
 
 /*
  * Write OUTDIR/validate.md and validate.html: per engine, each lock the

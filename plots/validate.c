@@ -83,13 +83,16 @@ static struct val_fig model_fig(const struct mmr_results *r, const char *name, d
 		 */
 		bool spin = !strcmp(l->kernel_type, "spinlock_t") || !strcmp(l->kernel_type, "raw_spinlock_t");
 		f.spin |= spin;
+		/* bit_spin_lock has no tracepoint: the kernel never reports its waits. */
+		f.untraced |= !strcmp(l->kernel_type, "bit_spin_lock");
 		f.queued |= spin && !spin_all;
 		all += l->contended;
 		contended += spin && !spin_all && l->contended_queued != UINT64_MAX ? l->contended_queued : l->contended;
 		wait += l->wait_ns_total;
+		/* A side that never waited has no histogram and needs none (an rwlock's read side). */
 		if (l->wait_hist && h)
 			mmr_hist_merge(h, l->wait_hist);
-		else
+		else if (l->contended)
 			hist = false;
 	}
 	/* Lock figures are summed over the runs; the wall time is a run's mean. */
@@ -115,10 +118,8 @@ static struct val_fig kernel_fig(const struct val_kernel *k, const struct val_kl
 		f.per_kop = 1000.0 * (double)l->contended / ops;
 	if (k->span_ns > 0 && k->nr_cpus)
 		f.wait_share = (double)l->wait_ns / (k->span_ns * k->nr_cpus);
-	if (l->hist_known && l->hist.count) {
-		f.p50 = (double)mmr_hist_percentile(&l->hist, 50);
-		f.p99 = (double)mmr_hist_percentile(&l->hist, 99);
-	}
+	f.p50 = l->p50;
+	f.p99 = l->p99;
 	return f;
 }
 
@@ -144,6 +145,12 @@ static void ratio_text(char *buf, size_t n, double lr)
 		snprintf(buf, n, "x%.3g", pow(10, lr));
 }
 
+/* A rate per 1000 ops, "-" when there is none. */
+static void rate_text(char *buf, size_t n, double v)
+{
+	snprintf(buf, n, isnan(v) ? "-" : "%.3g", v);
+}
+
 static void share_text(char *buf, size_t n, double v)
 {
 	if (isnan(v))
@@ -162,7 +169,9 @@ static void paired_row(struct val *v, struct rpt_table *t, const struct val_row 
 	char a[32], b[32];
 	long row = rpt_row(&v->doc, t);
 	rpt_cell(&v->doc, t, row, 0, "%s", w->k->label);
-	rpt_cell(&v->doc, t, row, 1, "%.3g / %.3g%s", w->kf.per_kop, w->mf.per_kop, w->mf.queued ? " (queued)" : "");
+	rate_text(a, sizeof(a), w->kf.per_kop);
+	rate_text(b, sizeof(b), w->mf.per_kop);
+	rpt_cell(&v->doc, t, row, 1, "%s / %s%s", a, b, w->mf.queued ? " (queued)" : "");
 	ratio_text(a, sizeof(a), w->lr);
 	rpt_cell(&v->doc, t, row, 2, "%s", a);
 	share_text(a, sizeof(a), w->kf.wait_share);
@@ -194,8 +203,11 @@ static void worst_of(struct mmr_validate_engine *out, const struct val_row *rows
 		ratio_text(r, sizeof(r), rows[best].lr);
 		len += (size_t)snprintf(out->worst + len, len < sizeof(out->worst) ? sizeof(out->worst) - len : 0,
 					"%s%s (%s)", w ? ", " : "", rows[best].k->label, r);
-		if (len >= sizeof(out->worst))
+		if (len >= sizeof(out->worst)) {
+			/* Cut: say so rather than end mid-name. */
+			memcpy(out->worst + sizeof(out->worst) - 4, "...", 4);
 			break;
+		}
 	}
 	free(used);
 }
@@ -277,8 +289,10 @@ static int engine_section(struct val *v, size_t e, struct mmr_error *err)
 		}
 	}
 	if (t)
-		rpt_legend(&v->doc, t, "ratio: the model's contended acquisitions per 1000 ops over the kernel's; "
-			   "\"model 0\": the model never contended on a lock the kernel did.");
+		rpt_legend(&v->doc, t, "Per 1000 of the %.0f ops %s replayed a run (the trace's events of its families), "
+			   "the kernel's as the model's, so the kernel's rates differ from one engine's table to "
+			   "another's. ratio: the model's rate over the kernel's; \"model 0\": the model never "
+			   "contended on a lock the kernel did.", model_ops(r), r->engine);
 	else
 		rpt_para(&v->doc, sec, "No lock the kernel reported contended has a lock of the same name in %s.",
 			 r->engine);
@@ -312,7 +326,7 @@ static int model_extra(struct val *v, size_t e)
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = !strcmp(r->locks[j].name, l->name) && r->locks[j].contended;
 		struct val_fig f = seen ? (struct val_fig){0} : model_fig(r, l->name, model_ops(r), v->o->spin_all);
-		bool unchecked = f.spin && !v->k.spin_waits;
+		bool unchecked = (f.spin && !v->k.spin_waits) || f.untraced;
 		/* An unchecked spinlock is listed even with no queued wait: its other waits are what it did. */
 		if (seen || !(f.per_kop > 0 || (unchecked && f.per_kop_all > 0)))
 			continue;
@@ -343,10 +357,11 @@ static void model_only(struct val *v, struct rpt_section *sec, size_t e)
 		rpt_para(&v->doc, sec, "Locks %s contended where the kernel reported no contention: %s%s.", engine,
 			 list[0], len[0] >= sizeof(list[0]) ? " ..." : "");
 	if (len[1])
-		rpt_para(&v->doc, sec, "Spinlocks %s contended, which this capture cannot check: the kernel traced no "
-			 "spinlock wait at all (x86's native queued spinlock traces a wait only once it queues behind "
-			 "another waiter, which needs a third CPU contending at once, and a guest spinning in "
-			 "virt_spin_lock() traces none): %s%s.", engine, list[1], len[1] >= sizeof(list[1]) ? " ..." : "");
+		rpt_para(&v->doc, sec, "Locks %s contended which this capture cannot check: bit spinlocks, which no "
+			 "tracepoint reports, and, when the kernel traced no spinlock wait at all, spinlocks (x86's "
+			 "native queued spinlock traces a wait only once it queues behind another waiter, which usually "
+			 "takes a third CPU contending at once, and a guest spinning in virt_spin_lock() traces none): "
+			 "%s%s.", engine, list[1], len[1] >= sizeof(list[1]) ? " ..." : "");
 }
 
 static void intro(struct val *v)
@@ -361,12 +376,14 @@ static void intro(struct val *v)
 	rpt_intro(&v->doc, "Locks pair by name: the kernel's are named by the capture (the symbol of a static "
 		  "lock, else the function that contended, through docs/kernel-locks.md), the model's are the kernel "
 		  "names the engines give their locks.  Contended acquisitions per 1000 ops count over the ops the "
-		  "model replayed, the same work on both sides; wait share is time waited over CPUs times span.");
+		  "model replayed, the same work on both sides; wait share is time waited over CPUs (threads) times "
+		  "the span: the kernel's over the whole capture, the model's over its replay, which runs from its "
+		  "families' first event and cuts gaps over 10 s.");
 	rpt_intro(&v->doc, "Fidelity is the median, over the kernel's contended locks the model has, of "
 		  "|log10(model / kernel)| of contended acquisitions per 1000 ops: 0 is the kernel's figure, 1 a "
 		  "factor of 10 off; a lock the model never contended counts as infinitely off.");
 	rpt_intro(&v->doc, "A spinlock's kernel waits are %s.",
-		  v->o->spin_all ? "every slow-path wait (--spinlock-waits all: paravirt spinlocks, powerpc), compared "
+		  v->o->spin_all ? "every slow-path wait (--spinlock-waits all: paravirt spinlocks), compared "
 				   "with every contended acquisition of the model's"
 				 : "those x86's native queued spinlock traces: a waiter that queues behind another already "
 				   "spinning on the pending bit (the first waiter is not traced), compared with the model's "
@@ -375,6 +392,18 @@ static void intro(struct val *v)
 	if (v->k.stacked)
 		rpt_intro(&v->doc, "%llu of the kernel's waits carried a kernel stack taken by the capture (to name "
 			  "their lock), which lengthened them.", (unsigned long long)v->k.stacked);
+}
+
+void mmr_validate_line(const struct mmr_validate_engine *x, char *buf, size_t n)
+{
+	if (!x->paired)
+		snprintf(buf, n, "%s: no lock in common with the kernel's %u contended ones", x->engine, x->unmodelled);
+	else if (isnan(x->fidelity))
+		snprintf(buf, n, "%s: %u lock%s in common, but no figure to compare (no op replayed)", x->engine,
+			 x->paired, x->paired == 1 ? "" : "s");
+	else
+		snprintf(buf, n, "%s: fidelity %.2f over %u lock%s (%u not modelled); most wrong: %s", x->engine,
+			 x->fidelity, x->paired, x->paired == 1 ? "" : "s", x->unmodelled, x->worst);
 }
 
 /* The first section: one row per engine. */
@@ -393,12 +422,9 @@ static void summary(struct val *v)
 		rpt_cell(&v->doc, t, row, 2, "%u", x->paired);
 		rpt_cell(&v->doc, t, row, 3, "%u", x->unmodelled);
 		rpt_cell(&v->doc, t, row, 4, "%s", x->worst[0] ? x->worst : "-");
-		if (isnan(x->fidelity))
-			rpt_verdict(&v->doc, "%s: no fidelity: none of the kernel's %zu contended locks has a lock of "
-				    "its name in the model", x->engine, v->k.n);
-		else
-			rpt_verdict(&v->doc, "%s: fidelity %.2f over %u lock%s; most wrong: %s", x->engine, x->fidelity,
-				    x->paired, x->paired == 1 ? "" : "s", x->worst);
+		char line[512];
+		mmr_validate_line(x, line, sizeof(line));
+		rpt_verdict(&v->doc, "%s", line);
 	}
 }
 
@@ -469,7 +495,7 @@ int mmr_validate_report(const struct mmr_validate_opts *o, struct mmr_validate_e
 		v.doc.title = strdup("Model against kernel: lock contention");
 		intro(&v);
 		for (size_t e = 0; e < v.n && !rc; e++)
-			if ((rc = engine_rows(&v, e) || model_extra(&v, e)))
+			if ((rc = engine_rows(&v, e) || model_extra(&v, e) ? -1 : 0))
 				snprintf(err->msg, sizeof(err->msg), "validate: out of memory");
 		for (size_t e = 0; e < v.n && !rc; e++)
 			rc = engine_section(&v, e, err);

@@ -26,6 +26,7 @@ struct val_klock {
 	uint64_t contended, wait_ns;
 	struct mmr_hist hist; /* its waits, from the lock rows' wait_histogram[] */
 	bool hist_known;      /* every address had one */
+	double p50, p99;      /* of one wait: a lone address's as stats wrote them, else the histogram's; NAN: unknown */
 };
 
 /* The kernel's side of a capture. */
@@ -44,6 +45,7 @@ struct val_fig {
 	bool present;
 	bool spin;   /* the model's lock is a spinlock (spinlock_t, raw_spinlock_t) */
 	bool queued; /* a spinlock counted by its waits queued behind another (mmr_validate_opts.spin_all) */
+	bool untraced; /* a bit spinlock: no kernel tracepoint reports its waits */
 	double per_kop, wait_share, p50, p99; /* NAN where unknown */
 	double per_kop_all; /* the model's: every contended acquisition, queued or not, per 1000 ops */
 };

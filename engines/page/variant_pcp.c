@@ -39,7 +39,11 @@ static void *pcp_create(const struct mmr_engine_env *env, struct mmr_error *err)
 const struct mmr_engine_ops page_pcp_ops = {
 	PAGE_ENGINE_OPS,
 	.name = "page-pcp",
-	/* Per-CPU page lists batching zone->lock: every release the kmem tracepoints (2.6.32) exist in. */
+	/*
+	 * Per-CPU page lists batching zone->lock are older than any kernel a
+	 * capture can read: the bound is the kmem tracepoints' (2.6.32), a
+	 * tracing bound rather than the design's.
+	 */
 	.kernel = "2.6.32-",
 	.description = "buddy allocator model with per-CPU page lists (high, batch): zone->lock once per batch",
 	.params = pcp_params,

@@ -123,6 +123,13 @@ void mmr_lock_class_declare(struct mmr_lock_class *cls, enum mmr_kernel_lock typ
 
 struct mmr_spinlock {
 	atomic_uint v;
+	/*
+	 * Threads waiting for this lock: a wait that begins behind another is
+	 * one x86's queued spinlock would trace (contended_queued, per lock
+	 * here rather than per class, as the classes of SLUB's n->list_lock
+	 * and the vmap nodes' locks hold many locks).
+	 */
+	atomic_uint waiters;
 	struct mmr_lock_class *cls;
 };
 
@@ -224,9 +231,9 @@ struct mmr_lock_side {
 	 * Contended ones that began to wait while another thread already
 	 * waited for a lock of the class: the waits x86's queued spinlock
 	 * traces (lock:contention_begin fires only once a waiter queues behind
-	 * the one spinning on the pending bit).  Of the class, not the lock:
-	 * exact where the class has one lock (zone->lock of one zone), an
-	 * upper bound where it has several.
+	 * the one spinning on the pending bit).  A spinlock counts the waiters
+	 * of its own lock; the other kinds, which validate does not compare
+	 * this way, those of the class (an upper bound where it has several).
 	 */
 	uint64_t contended_queued;
 	uint64_t slept;           /* contended ones whose waiter slept (a sleeping lock under --kernel rt) */
@@ -260,6 +267,12 @@ struct mmr_lock_stats {
 	bool irqs_off;
 	struct mmr_lock_side side[MMR_LOCK_SIDES]; /* READ only for rwlocks */
 };
+
+/*
+ * Add SRC's counts and histograms to DST's (maximums: the larger): one
+ * class over threads, or over the runs of a replay.
+ */
+void mmr_lock_side_merge(struct mmr_lock_side *dst, const struct mmr_lock_side *src);
 
 /*
  * Every class's statistics, summed over threads, in *N entries (free()

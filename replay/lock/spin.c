@@ -77,6 +77,7 @@ int mmr_spin_init(struct mmr_spinlock *l, const char *name)
 {
 	l->cls = mmr_lock_class_get(name, MMR_LOCK_SPIN);
 	atomic_init(&l->v, 0);
+	atomic_init(&l->waiters, 0);
 	return l->cls ? 0 : -1;
 }
 
@@ -99,6 +100,8 @@ void mmr_spin_lock(struct mmr_spinlock *l)
 	if (LOCK_UNLIKELY(!spin_try(l))) {
 		struct lock_wait w = { 0 };
 		lock_wait_begin(l->cls, &a);
+		/* Queued behind a waiter of this very lock, not of the class (mmr_lock.h). */
+		a.queued = atomic_fetch_add_explicit(&l->waiters, 1, memory_order_relaxed) != 0;
 		if (lock_sleeps(l->cls)) {
 			while (atomic_exchange_explicit(&l->v, 2, memory_order_acquire) != 0) {
 				mmr_lock_futex_wait(&l->v, 2);
@@ -110,6 +113,7 @@ void mmr_spin_lock(struct mmr_spinlock *l)
 					mmr_lock_wait_step(&w);
 			} while (!spin_try(l));
 		}
+		atomic_fetch_sub_explicit(&l->waiters, 1, memory_order_relaxed);
 		lock_wait_end(l->cls, &a);
 	}
 	lock_acquired(l->cls, MMR_LOCK_EXCL, l, 0, &a);

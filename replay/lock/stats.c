@@ -81,8 +81,7 @@ static void side_reset(struct mmr_lock_side *s)
 		mmr_hist_init(&s->hold);
 }
 
-/* Add SRC to DST. */
-static void side_merge(struct mmr_lock_side *dst, const struct mmr_lock_side *src)
+void mmr_lock_side_merge(struct mmr_lock_side *dst, const struct mmr_lock_side *src)
 {
 	dst->acquisitions += src->acquisitions;
 	dst->contended += src->contended;
@@ -176,7 +175,7 @@ static void thread_exit(void *arg)
 		if (!c->retired)
 			c->retired = block_new(c->nsides);
 		for (unsigned s = 0; s < c->nsides; s++)
-			side_merge(&c->retired[s], &b[s]);
+			mmr_lock_side_merge(&c->retired[s], &b[s]);
 		block_free(b, c->nsides);
 	}
 	if (t->prev)
@@ -269,12 +268,12 @@ struct mmr_lock_stats *mmr_lock_stats_collect(size_t *n)
 			mmr_hist_init(&st->side[s].hold);
 		}
 		for (unsigned s = 0; c->retired && s < c->nsides; s++)
-			side_merge(&st->side[s], &c->retired[s]);
+			mmr_lock_side_merge(&st->side[s], &c->retired[s]);
 		for (const struct lock_thread *t = threads; t; t = t->next) {
 			if (id >= t->nblocks || !t->blocks[id])
 				continue;
 			for (unsigned s = 0; s < c->nsides; s++)
-				side_merge(&st->side[s], &t->blocks[id][s]);
+				mmr_lock_side_merge(&st->side[s], &t->blocks[id][s]);
 		}
 	}
 	pthread_mutex_unlock(&mmr_lock_registry);

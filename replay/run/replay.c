@@ -62,20 +62,9 @@ static int merge_locks(struct mmr_replay_result *r)
 			r->locks[r->nlocks++] = s[i];
 			continue;
 		}
-		for (unsigned k = 0; k < MMR_LOCK_SIDES; k++) {
-			struct mmr_lock_side *d = &r->locks[j].side[k];
-			const struct mmr_lock_side *e = &s[i].side[k];
-			d->acquisitions += e->acquisitions;
-			d->contended += e->contended;
-			d->slept += e->slept;
-			d->in_atomic += e->in_atomic;
-			d->wait_ns_total += e->wait_ns_total;
-			d->hold_ns_total += e->hold_ns_total;
-			d->wait_ns_max = e->wait_ns_max > d->wait_ns_max ? e->wait_ns_max : d->wait_ns_max;
-			d->hold_ns_max = e->hold_ns_max > d->hold_ns_max ? e->hold_ns_max : d->hold_ns_max;
-			mmr_hist_merge(&d->wait, &e->wait);
-			mmr_hist_merge(&d->hold, &e->hold);
-		}
+		/* Every figure, the preempted ones and the queued waits too: one merge serves threads and runs. */
+		for (unsigned k = 0; k < MMR_LOCK_SIDES; k++)
+			mmr_lock_side_merge(&r->locks[j].side[k], &s[i].side[k]);
 	}
 	free(s);
 	return 0;

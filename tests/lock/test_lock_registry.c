@@ -270,10 +270,58 @@ static void test_kernel_type(void **state)
 	assert_int_equal(seen, 2);
 }
 
+/*
+ * Merging two sides (threads, or the runs of a replay) adds every count,
+ * the queued waits and the preempted ones included, keeps the larger
+ * maximums and merges the histograms.
+ */
+static void test_side_merge(void **state)
+{
+	(void)state;
+	struct mmr_lock_side *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	assert_non_null(a);
+	assert_non_null(b);
+	a->wait.min = a->hold.min = b->wait.min = b->hold.min = UINT64_MAX;
+	*a = (struct mmr_lock_side){.acquisitions = 10, .contended = 4, .contended_queued = 1, .slept = 1,
+				    .in_atomic = 2, .wait_ns_total = 100, .wait_ns_max = 60, .hold_ns_total = 500,
+				    .hold_ns_max = 90, .holds_preempted = 1, .hold_preempted_ns_total = 7,
+				    .hold_preempted_ns_max = 7, .waits_preempted = 2, .wait_preempted_ns_total = 9,
+				    .wait_preempted_ns_max = 5, .wait = a->wait, .hold = a->hold};
+	*b = (struct mmr_lock_side){.acquisitions = 5, .contended = 3, .contended_queued = 2, .slept = 0,
+				    .in_atomic = 1, .wait_ns_total = 40, .wait_ns_max = 70, .hold_ns_total = 50,
+				    .hold_ns_max = 20, .holds_preempted = 3, .hold_preempted_ns_total = 30,
+				    .hold_preempted_ns_max = 12, .waits_preempted = 1, .wait_preempted_ns_total = 4,
+				    .wait_preempted_ns_max = 4, .wait = b->wait, .hold = b->hold};
+	a->wait.count = 1, a->wait.buckets[60] = 1, a->wait.min = a->wait.max = 60;
+	b->wait.count = 1, b->wait.buckets[70] = 1, b->wait.min = b->wait.max = 70;
+	mmr_lock_side_merge(a, b);
+	assert_int_equal(a->acquisitions, 15);
+	assert_int_equal(a->contended, 7);
+	assert_int_equal(a->contended_queued, 3);
+	assert_int_equal(a->slept, 1);
+	assert_int_equal(a->in_atomic, 3);
+	assert_int_equal(a->wait_ns_total, 140);
+	assert_int_equal(a->wait_ns_max, 70);
+	assert_int_equal(a->hold_ns_total, 550);
+	assert_int_equal(a->hold_ns_max, 90);
+	assert_int_equal(a->holds_preempted, 4);
+	assert_int_equal(a->hold_preempted_ns_total, 37);
+	assert_int_equal(a->hold_preempted_ns_max, 12);
+	assert_int_equal(a->waits_preempted, 3);
+	assert_int_equal(a->wait_preempted_ns_total, 13);
+	assert_int_equal(a->wait_preempted_ns_max, 5);
+	assert_int_equal(a->wait.count, 2);
+	assert_int_equal(a->wait.min, 60);
+	assert_int_equal(a->wait.max, 70);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kind_names),
+		cmocka_unit_test(test_side_merge),
 		cmocka_unit_test(test_kind_mismatch),
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_concurrent_get),

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,6 +50,18 @@ static void test_fidelity_median(void **state)
 	double none[] = {NAN};
 	assert_true(isnan(mmr_validate_fidelity(none, 1)));
 	assert_true(isnan(mmr_validate_fidelity(NULL, 0)));
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* Remove DIR and everything under it: a test leaves nothing behind. */
+static void remove_tree(const char *dir)
+{
+	assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 /* PATH's text into BUF (N bytes), cut to fit. */
@@ -138,6 +151,7 @@ static void test_report(void **state)
 	assert_non_null(strstr(text, "pipe\\_write+0x3a"));
 	assert_non_null(strstr(text, "n-\\>list\\_lock (0.417 per 1000 ops)"));
 	free(x);
+	remove_tree(dir);
 }
 
 /*
@@ -174,6 +188,58 @@ static void test_unchecked_spinlock(void **state)
 	assert_non_null(strstr(text, "zone-\\>lock (2 per 1000 ops queued, 5 in all)"));
 	assert_non_null(strstr(text, "contended where the kernel reported no contention: slab\\_mutex (4 per 1000 ops)"));
 	assert_null(strstr(text, "contended where the kernel reported no contention: zone"));
+	remove_tree(dir);
+}
+
+/*
+ * 300 unnamed lock addresses with more wait than the one named lock do not
+ * crowd it out of the kernel's list (256 at most): it is still paired, and
+ * the unnamed ones past the list are summed in its last row.  A name too
+ * long to keep whole is still one lock.
+ */
+static void test_named_not_crowded(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_validate.XXXXXX", k[128], res[128], p[512];
+	assert_non_null(mkdtemp(dir));
+	size_t cap = 64 * 1024, len = 0;
+	char *json = malloc(cap), name[400];
+	assert_non_null(json);
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	len += (size_t)snprintf(json + len, cap - len, "{\"trace\": {\"nr_cpus\": 2}, \"duration_ns\": 1000000000, "
+				"\"lock_contention\": {\"locks\": [");
+	for (int i = 0; i < 300; i++)
+		len += (size_t)snprintf(json + len, cap - len, "{\"addr\": \"0x%x\", \"contended\": 9, "
+					"\"wait_total_ns\": 900}, ", 0x1000 + i);
+	len += (size_t)snprintf(json + len, cap - len, "{\"addr\": \"0xa\", \"name\": \"%s\", \"contended\": 1}, "
+				"{\"addr\": \"0xb\", \"name\": \"%s\", \"contended\": 2}, "
+				"{\"addr\": \"0xc\", \"name\": \"zone->lock\", \"contended\": 6, \"wait_total_ns\": 10}]}}",
+				name, name);
+	assert_true(len < cap);
+	snprintf(k, sizeof(k), "%s/kernel.json", dir);
+	write_file(k, json);
+	free(json);
+	snprintf(res, sizeof(res), "%s/m", dir);
+	assert_int_equal(mkdir(res, 0777), 0);
+	snprintf(p, sizeof(p), "%s/results.json", res);
+	write_file(p, "{\"engine\": \"m\", \"trace\": \"t.mmr\", \"threads\": 2, \"online_cpus\": 2, \"wall_ns\": 1e9,"
+		      " \"ops\": {\"alloc\": {\"count\": 1000}}, \"locks\": ["
+		      " {\"name\": \"zone->lock\", \"kernel_type\": \"mutex\", \"acquisitions\": 90, \"contended\": 6}]}");
+	snprintf(p, sizeof(p), "%s/report", dir);
+	const char *dirs[] = {res};
+	struct mmr_validate_opts o = {.kernel_stats = k, .dirs = dirs, .ndirs = 1, .outdir = p};
+	struct mmr_validate_engine *x = NULL;
+	size_t n = 0;
+	struct mmr_error err;
+	assert_int_equal(mmr_validate_report(&o, &x, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(x[0].paired, 1);
+	assert_float_equal(x[0].fidelity, 0, 1e-12);
+	/* zone->lock, the long name (one lock), 253 unnamed ones, and the row summing the other 47. */
+	assert_int_equal(x[0].paired + x[0].unmodelled, 256);
+	free(x);
+	remove_tree(dir);
 }
 
 /* Results of another trace than the first's are refused, with the file named. */
@@ -198,6 +264,7 @@ static void test_other_trace(void **state)
 	struct mmr_error err;
 	assert_int_equal(mmr_validate_report(&o, NULL, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "other.mmr"));
+	remove_tree(dir);
 }
 
 int main(void)
@@ -207,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_fidelity_median),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_unchecked_spinlock),
+		cmocka_unit_test(test_named_not_crowded),
 		cmocka_unit_test(test_other_trace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
