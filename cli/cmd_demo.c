@@ -8,6 +8,7 @@
  * run in this process, so the demo shows exactly what they do.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "cli.h"
 #include "mmr_calibrate.h"
 #include "mmr_fs.h"
+#include "mmr_install.h"
 #include "mmr_report.h"
 #include "mmr_trace.h"
 #include "demo.h"
@@ -118,7 +120,13 @@ static int run(const struct cli_cmd *cmd, char **argv)
 static const char *traces_dir(void)
 {
 	const char *env = getenv("MMREPLAY_TRACES_DIR");
-	return env && *env ? env : MMR_TRACES_DIR;
+	static char installed[PATH_MAX];
+	if (env && *env)
+		return env;
+	/* An install's own copy (found from the binary), else the source tree's. */
+	if (installed[0] || mmr_install_path(MMR_INSTALL_DATADIR "/traces", installed, sizeof(installed)) == 0)
+		return installed;
+	return MMR_TRACES_DIR;
 }
 
 /* Events in the trace at PATH, 0 when it cannot be read. */

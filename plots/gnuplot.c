@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mmr_install.h"
 #include "report.h"
 
 #define PLOT_SIZE "size 900,560"
@@ -55,7 +56,14 @@ static const char *find_binary(struct mmr_error *err)
 int mmr_gnuplot_init(struct mmr_gnuplot *g, struct mmr_error *err)
 {
 	const char *env = getenv("MMREPLAY_PLOTS_DIR");
-	g->scripts = env && *env ? env : MMR_PLOTS_DIR;
+	/* The environment, else an install's own scripts (found from the binary), else this build's. */
+	static char installed[PATH_MAX];
+	if (env && *env)
+		g->scripts = env;
+	else if (installed[0] || mmr_install_path(MMR_INSTALL_DATADIR "/plots", installed, sizeof(installed)) == 0)
+		g->scripts = installed;
+	else
+		g->scripts = MMR_PLOTS_DIR;
 	if (!g->png && !g->svg)
 		g->png = true;
 	char probe[PATH_MAX];

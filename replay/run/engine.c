@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "mmr_calibrate.h"
+#include "mmr_install.h"
 #include "run_internal.h"
 
 #ifndef MMR_ENGINE_DIR
@@ -35,6 +36,10 @@ struct mmr_engine_catalog {
 
 const char *mmr_engines_default_dir(void)
 {
+	/* An install's own engines, found from the binary (relocatable); else this build's. */
+	static char installed[PATH_MAX];
+	if (installed[0] || mmr_install_path(MMR_INSTALL_ENGINEDIR, installed, sizeof(installed)) == 0)
+		return installed;
 	return MMR_ENGINE_DIR;
 }
 
