@@ -19,7 +19,7 @@ static const char list_help[] =
 	"Show what this build of mmreplay has.  WHAT is one of:\n"
 	"  workloads   the synthetic workloads of 'mmreplay generate'\n"
 	"  events      per capture family, the tracepoints and whether this kernel has them\n"
-	"  engines     the replay engines found (the build's, $MMREPLAY_ENGINE_PATH, --engine-path)\n"
+	"  engines     the replay engines found (the install's or build's, $MMREPLAY_ENGINE_PATH, --engine-path)\n"
 	"\n"
 	"  -v, --verbose  also show each entry's options, defaults and ranges\n"
 	"  -h, --help     show this help\n";
