@@ -122,8 +122,9 @@ int cli_check_distinct(const char *cmd, const struct cli_file *files, size_t n);
 
 /*
  * The engine search path: EXTRA (--engine-path, may be NULL), then
- * $MMREPLAY_ENGINE_PATH, then the install's (mmr_install.h) or this build's engine directory, joined by
- * ':' (free() it).  NULL when out of memory.
+ * $MMREPLAY_ENGINE_PATH, then the install's engine directory
+ * (mmr_install.h) or this build's, joined by ':' (free() it).  NULL when
+ * out of memory.
  */
 char *cli_engine_path(const char *extra);
 
