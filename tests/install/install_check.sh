@@ -15,7 +15,9 @@ for f in bin/mmreplay share/mmreplay/plots/common.gp share/mmreplay/traces/kerne
 	[ -e "$p/$f" ] || fail "$f not installed"
 done
 # Its shared libraries and engines: from the moved prefix.
-ldd "$m" | grep -q "libmmr_lock.so => $p/" || fail "the binary does not load libmmr_lock.so from $p: $(ldd "$m" | grep mmr)"
+# ldd's output taken whole first: grep -q would stop reading early, and under pipefail ldd's SIGPIPE fails the test.
+libs=$(ldd "$m")
+grep -q "libmmr_lock.so => $p/" <<<"$libs" || fail "the binary does not load libmmr_lock.so from $p: $(grep mmr <<<"$libs")"
 files=$("$m" list engines -v | awk '$1 == "file" {print $2}' | sort -u)
 [ -n "$files" ] || fail "list engines -v names no engine file"
 while read -r f; do
