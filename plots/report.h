@@ -82,6 +82,20 @@ void rpt_ns(char *buf, size_t n, double ns);
  */
 char *rpt_slurp(const char *path);
 
+struct cJSON;
+/*
+ * results.c: member KEY of O as a count: 0 unless a positive number, at
+ * most UINT64_MAX (a larger double has no uint64_t).
+ */
+uint64_t rpt_json_count(const struct cJSON *o, const char *key);
+
+/*
+ * results.c: a name from a file into DST (N bytes), its control
+ * characters as '?': names end up in one-line messages, verdict lines,
+ * tables and plot titles.
+ */
+void rpt_copy_name(char *dst, size_t n, const char *src);
+
 /* ---- report_md.c, report_html.c: rendering --------------------------------- */
 
 /*

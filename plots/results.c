@@ -72,8 +72,7 @@ static double num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
-/* A count: 0 unless a positive number, at most UINT64_MAX (a larger double has no uint64_t). */
-static uint64_t count(const cJSON *o, const char *key)
+uint64_t rpt_json_count(const cJSON *o, const char *key)
 {
 	double v = num(o, key);
 	if (!(v > 0))
@@ -87,11 +86,7 @@ static void note(struct mmr_results *r, const char *what)
 	snprintf(r->notes + n, sizeof(r->notes) - n, "%s%s", n ? "; " : "", what);
 }
 
-/*
- * A name from the file into DST (N bytes), its control characters as '?':
- * names end up in one-line messages, verdict lines and plot titles.
- */
-static void copy_name(char *dst, size_t n, const char *src)
+void rpt_copy_name(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src);
 	for (char *p = dst; *p; p++)
@@ -102,7 +97,7 @@ static void copy_name(char *dst, size_t n, const char *src)
 static void copy_str(char *dst, size_t n, const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	copy_name(dst, n, cJSON_IsString(v) ? v->valuestring : "");
+	rpt_copy_name(dst, n, cJSON_IsString(v) ? v->valuestring : "");
 }
 
 /* Per-run figures from repeats[]: each op's stats and the throughput.  Returns 0 or -1 (memory). */
@@ -193,7 +188,7 @@ static int load_outcomes(struct mmr_results *r, const cJSON *d)
 			continue;
 		if (!(o = new_outcome(r)))
 			return -1;
-		copy_name(o->key, sizeof(o->key), key->valuestring);
+		rpt_copy_name(o->key, sizeof(o->key), key->valuestring);
 		copy_str(o->unit, sizeof(o->unit), decl, "unit");
 		copy_str(o->help, sizeof(o->help), decl, "help");
 		for (unsigned b = 0; b < 3 && cJSON_IsString(better); b++)
@@ -247,8 +242,8 @@ static int load_how(struct mmr_results *r, const cJSON *d)
 	{
 		if (r->nopts == no || !cJSON_IsString(c) || !c->string)
 			continue;
-		copy_name(r->opts[r->nopts].key, sizeof(r->opts[0].key), c->string);
-		copy_name(r->opts[r->nopts].value, sizeof(r->opts[0].value), c->valuestring);
+		rpt_copy_name(r->opts[r->nopts].key, sizeof(r->opts[0].key), c->string);
+		rpt_copy_name(r->opts[r->nopts].value, sizeof(r->opts[0].value), c->valuestring);
 		r->nopts++;
 	}
 	struct mmr_results_how *h = &r->how;
@@ -263,7 +258,7 @@ static int load_how(struct mmr_results *r, const cJSON *d)
 	copy_str(h->sched_policy, sizeof(h->sched_policy), sc, "policy");
 	h->pace_factor = num(d, "pace_factor");
 	h->max_gap_s = num(d, "pace_max_gap_s");
-	h->max_events = count(d, "max_events");
+	h->max_events = rpt_json_count(d, "max_events");
 	return 0;
 }
 
@@ -284,24 +279,24 @@ static int load_locks(struct mmr_results *r, const cJSON *locks)
 		if (!cJSON_IsString(name))
 			continue;
 		struct mmr_results_lock *d = &r->locks[r->nlocks++];
-		copy_name(d->name, sizeof(d->name), name->valuestring);
-		copy_name(d->side, sizeof(d->side), cJSON_IsString(side) ? side->valuestring : "exclusive");
-		d->acquisitions = count(l, "acquisitions");
-		d->contended = count(l, "contended");
+		rpt_copy_name(d->name, sizeof(d->name), name->valuestring);
+		rpt_copy_name(d->side, sizeof(d->side), cJSON_IsString(side) ? side->valuestring : "exclusive");
+		d->acquisitions = rpt_json_count(l, "acquisitions");
+		d->contended = rpt_json_count(l, "contended");
 		d->contended_queued = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(l, "contended_queued"))
-					      ? count(l, "contended_queued")
+					      ? rpt_json_count(l, "contended_queued")
 					      : UINT64_MAX;
-		d->wait_ns_total = count(l, "wait_ns_total");
-		d->wait_ns_max = count(l, "wait_ns_max");
+		d->wait_ns_total = rpt_json_count(l, "wait_ns_total");
+		d->wait_ns_max = rpt_json_count(l, "wait_ns_max");
 		const cJSON *kt = cJSON_GetObjectItemCaseSensitive(l, "kernel_type");
-		copy_name(d->kernel_type, sizeof(d->kernel_type), cJSON_IsString(kt) ? kt->valuestring : "");
+		rpt_copy_name(d->kernel_type, sizeof(d->kernel_type), cJSON_IsString(kt) ? kt->valuestring : "");
 		d->irqs_off = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "irqs_off"));
 		d->rt_hazard = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "rt_hazard"));
-		d->irqs_off_ns_total = count(l, "irqs_off_ns_total");
-		d->spin_ns_total = count(l, "spin_ns_total");
-		d->rt_in_atomic = count(l, "rt_in_atomic");
-		d->holds_preempted = count(l, "holds_preempted");
-		d->waits_preempted = count(l, "waits_preempted");
+		d->irqs_off_ns_total = rpt_json_count(l, "irqs_off_ns_total");
+		d->spin_ns_total = rpt_json_count(l, "spin_ns_total");
+		d->rt_in_atomic = rpt_json_count(l, "rt_in_atomic");
+		d->holds_preempted = rpt_json_count(l, "holds_preempted");
+		d->waits_preempted = rpt_json_count(l, "waits_preempted");
 		const cJSON *wh = cJSON_GetObjectItemCaseSensitive(l, "wait_histogram");
 		if (cJSON_IsArray(wh) && cJSON_GetArraySize(wh) > 0) {
 			if (!(d->wait_hist = malloc(sizeof(*d->wait_hist))))
@@ -330,9 +325,9 @@ static int load_head(struct mmr_results *r, const cJSON *d, const char *path, st
 	}
 	copy_str(r->engine, sizeof(r->engine), d, "engine");
 	copy_str(r->trace, sizeof(r->trace), d, "trace");
-	r->threads = (unsigned)count(d, "threads");
-	r->online_cpus = (unsigned)count(d, "online_cpus");
-	r->trace_events = count(d, "trace_events");
+	r->threads = (unsigned)rpt_json_count(d, "threads");
+	r->online_cpus = (unsigned)rpt_json_count(d, "online_cpus");
+	r->trace_events = rpt_json_count(d, "trace_events");
 	r->timing = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(d, "timing"));
 	r->wall_ns = num(d, "wall_ns");
 	r->throughput = num(d, "throughput_ops_s");
@@ -351,11 +346,11 @@ static void load_ops(struct mmr_results *r, const cJSON *ops, const cJSON *same_
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(ops, mmr_op_name(k));
 		struct mmr_results_op *op = &r->ops[k];
 		copy_str(op->same_code, sizeof(op->same_code), same_code, mmr_op_name(k));
-		if (!cJSON_IsObject(o) || !count(o, "count"))
+		if (!cJSON_IsObject(o) || !rpt_json_count(o, "count"))
 			continue;
 		op->present = true;
-		op->count = count(o, "count");
-		op->failed = count(o, "failed");
+		op->count = rpt_json_count(o, "count");
+		op->failed = rpt_json_count(o, "failed");
 		for (unsigned s = 0; s < MMR_STAT_COUNT; s++)
 			op->stat[s] = num(o, stat_keys[s]);
 	}

@@ -24,27 +24,10 @@
  */
 #define VAL_MAX_LOCKS 256
 
-static uint64_t json_count(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!cJSON_IsNumber(v) || !(v->valuedouble > 0))
-		return 0;
-	return v->valuedouble >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)v->valuedouble;
-}
-
 static const char *json_str(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* A name from the file, control characters as '?': it ends up in tables, plot labels and messages. */
-static void copy_clean(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src);
-	for (char *p = dst; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
 }
 
 /* A + B, stopping at UINT64_MAX: a hand-edited file must not wrap a sum into a small one. */
@@ -72,8 +55,8 @@ static struct val_klock *group_new(struct val_kernel *k, const char *name, const
 	mmr_hist_init(&g->hist);
 	g->hist_known = true;
 	g->p50 = g->p99 = NAN;
-	copy_clean(g->name, sizeof(g->name), name);
-	copy_clean(g->label, sizeof(g->label), label);
+	rpt_copy_name(g->name, sizeof(g->name), name);
+	rpt_copy_name(g->label, sizeof(g->label), label);
 	return g;
 }
 
@@ -81,7 +64,7 @@ static struct val_klock *group_new(struct val_kernel *k, const char *name, const
 static struct val_klock *group_named(struct val_kernel *k, const char *name)
 {
 	char clean[sizeof(k->locks[0].name)];
-	copy_clean(clean, sizeof(clean), name);
+	rpt_copy_name(clean, sizeof(clean), name);
 	for (size_t i = 0; i < k->n && i < VAL_MAX_LOCKS - 1; i++)
 		if (!strcmp(k->locks[i].name, clean))
 			return &k->locks[i];
@@ -102,8 +85,8 @@ static struct val_klock *group_unnamed(struct val_kernel *k, const cJSON *row)
 static void group_add(struct val_kernel *k, struct val_klock *g, const cJSON *row)
 {
 	g->addrs++;
-	g->contended = sat_add(g->contended, json_count(row, "contended"));
-	g->wait_ns = sat_add(g->wait_ns, json_count(row, "wait_total_ns"));
+	g->contended = sat_add(g->contended, rpt_json_count(row, "contended"));
+	g->wait_ns = sat_add(g->wait_ns, rpt_json_count(row, "wait_total_ns"));
 	const cJSON *h = cJSON_GetObjectItemCaseSensitive(row, "wait_histogram");
 	if (!cJSON_IsArray(h) || mmr_hist_from_json(&g->hist, h))
 		g->hist_known = false;
@@ -111,10 +94,10 @@ static void group_add(struct val_kernel *k, struct val_klock *g, const cJSON *ro
 	const cJSON *p99 = cJSON_GetObjectItemCaseSensitive(row, "wait_p99_ns");
 	g->p50 = cJSON_IsNumber(p50) ? p50->valuedouble : NAN;
 	g->p99 = cJSON_IsNumber(p99) ? p99->valuedouble : NAN;
-	k->stacked = sat_add(k->stacked, json_count(row, "stacked"));
+	k->stacked = sat_add(k->stacked, rpt_json_count(row, "stacked"));
 	const char *type = json_str(row, "type");
 	if (type && !strcmp(type, "spinlock"))
-		k->spin_waits = sat_add(k->spin_waits, json_count(row, "contended"));
+		k->spin_waits = sat_add(k->spin_waits, rpt_json_count(row, "contended"));
 }
 
 /* Most total wait first, the summing "(other locks)" row last. */
@@ -182,10 +165,10 @@ int val_kernel_load(const char *path, struct val_kernel *k, struct mmr_error *er
 		rc = load_rows(k, rows, path, err);
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(d, "trace");
 	const char *rel = json_str(t, "kernel_release");
-	copy_clean(k->release, sizeof(k->release), rel ? rel : "");
-	uint64_t cpus = json_count(t, "nr_cpus");
+	rpt_copy_name(k->release, sizeof(k->release), rel ? rel : "");
+	uint64_t cpus = rpt_json_count(t, "nr_cpus");
 	k->nr_cpus = cpus > 0 && cpus < 100000 ? (unsigned)cpus : 0;
-	k->span_ns = (double)json_count(d, "duration_ns");
+	k->span_ns = (double)rpt_json_count(d, "duration_ns");
 	cJSON_Delete(d);
 	if (rc)
 		val_kernel_free(k);

@@ -99,9 +99,14 @@ void mmr_spin_lock(struct mmr_spinlock *l)
 	lock_attempt_begin(&a);
 	if (LOCK_UNLIKELY(!spin_try(l))) {
 		struct lock_wait w = { 0 };
+		/*
+		 * Queued behind a waiter of this very lock, not of the class
+		 * (mmr_lock.h).  Counted before the class's gauge goes up, so that
+		 * whoever sees the gauge (a test scripting two waiters) sees this.
+		 */
+		bool queued = atomic_fetch_add_explicit(&l->waiters, 1, memory_order_relaxed) != 0;
 		lock_wait_begin(l->cls, &a);
-		/* Queued behind a waiter of this very lock, not of the class (mmr_lock.h). */
-		a.queued = atomic_fetch_add_explicit(&l->waiters, 1, memory_order_relaxed) != 0;
+		a.queued = queued;
 		if (lock_sleeps(l->cls)) {
 			while (atomic_exchange_explicit(&l->v, 2, memory_order_acquire) != 0) {
 				mmr_lock_futex_wait(&l->v, 2);
