@@ -30,7 +30,7 @@
 #include <time.h>
 
 #include "mmr_clock.h"
-#include "mmr_lock.h"
+#include "mmr_lock_stats.h"
 
 static uint64_t clock_ns(clockid_t id)
 {

@@ -173,7 +173,7 @@ static inline uint64_t cma_pages_to_bits(const struct cma *c, uint64_t count)
 /* Bytes of the area allocated now. */
 uint64_t cma_footprint(void *engine);
 /* The engine's figures: counters summed over threads, bitmap use, alloc latency split by flush. */
-void cma_report(void *engine, const struct mmr_report *r);
+void cma_report(void *engine, const struct mmr_figures *r);
 
 /* The workqueue worker (cma-nowait): one, running delayed releases until *STOP. */
 unsigned cma_workers(void *engine);

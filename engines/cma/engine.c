@@ -206,7 +206,7 @@ static const struct {
 #undef C
 };
 
-void cma_report(void *engine, const struct mmr_report *r)
+void cma_report(void *engine, const struct mmr_figures *r)
 {
 	struct cma *c = engine;
 	struct mmr_hist waited, nowait;

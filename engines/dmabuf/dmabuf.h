@@ -212,7 +212,7 @@ int db_op_move(void *thread, struct mmr_call *op);
 unsigned db_workers(void *engine);
 void db_evictor(void *engine, unsigned idx, const atomic_bool *stop);
 uint64_t db_footprint(void *engine);
-void db_report(void *engine, const struct mmr_report *r);
+void db_report(void *engine, const struct mmr_figures *r);
 
 extern const struct mmr_engine_param db_params[];
 extern const struct mmr_engine_outcome db_outcomes[];

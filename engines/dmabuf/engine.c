@@ -462,7 +462,7 @@ uint64_t db_footprint(void *engine)
 	return n.mem_bytes > 0 ? (uint64_t)n.mem_bytes : 0;
 }
 
-void db_report(void *engine, const struct mmr_report *r)
+void db_report(void *engine, const struct mmr_figures *r)
 {
 	struct db_engine *e = engine;
 	const struct db_counts n = db_counts_sum(e);

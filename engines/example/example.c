@@ -134,7 +134,7 @@ static uint64_t example_footprint(void *engine)
 	return e->live_bytes + e->live_objects * sizeof(struct header);
 }
 
-static void example_report(void *engine, const struct mmr_report *r)
+static void example_report(void *engine, const struct mmr_figures *r)
 {
 	struct example *e = engine;
 	r->u64(r->ctx, "live_objects", e->live_objects);

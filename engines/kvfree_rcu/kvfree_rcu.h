@@ -312,7 +312,7 @@ void kr_drain_all(struct kr_engine *e);
 /* ---- report.c ---------------------------------------------------------------- */
 
 uint64_t kr_engine_footprint(void *engine);
-void kr_engine_report(void *engine, const struct mmr_report *r);
+void kr_engine_report(void *engine, const struct mmr_figures *r);
 /* Sum of every CPU's counters (call with no replay thread inside). */
 struct kr_cpu_counts kr_cpu_totals(const struct kr_engine *e);
 /* Record a sample of the waiting objects when one is due (monitor 0). */

@@ -66,7 +66,7 @@ static double per_1000(uint64_t n, uint64_t calls)
 	return calls ? 1000.0 * (double)n / (double)calls : 0.0;
 }
 
-static void report_zone(struct kr_engine *e, const struct mmr_report *r)
+static void report_zone(struct kr_engine *e, const struct mmr_figures *r)
 {
 	struct mmr_zone_stats st;
 	mmr_zone_stats(e->zone, &st);
@@ -85,7 +85,7 @@ static void report_zone(struct kr_engine *e, const struct mmr_report *r)
 	r->u64(r->ctx, "on_cpu_waits", waits);
 }
 
-void kr_engine_report(void *engine, const struct mmr_report *r)
+void kr_engine_report(void *engine, const struct mmr_figures *r)
 {
 	struct kr_engine *e = engine;
 	struct kr_cpu_counts t = kr_cpu_totals(e);

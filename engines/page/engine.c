@@ -137,7 +137,7 @@ static const struct {
 	{"order_mismatch_frees", offsetof(struct mmr_zone_stats, order_mismatch)},
 };
 
-void page_engine_report(void *engine, const struct mmr_report *r)
+void page_engine_report(void *engine, const struct mmr_figures *r)
 {
 	struct page_engine *e = engine;
 	const struct mmr_zone_cfg *c = mmr_zone_cfg(e->zone);

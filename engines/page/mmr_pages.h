@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mmr_trace.h"
+#include "mmr_event.h"
 
 #ifdef __cplusplus
 extern "C" {

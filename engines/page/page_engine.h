@@ -38,7 +38,7 @@ void *page_engine_thread_init(void *engine, unsigned tid);
 int page_engine_alloc(void *thread, struct mmr_call *op);
 int page_engine_free(void *thread, struct mmr_call *op);
 uint64_t page_engine_footprint(void *engine);
-void page_engine_report(void *engine, const struct mmr_report *r);
+void page_engine_report(void *engine, const struct mmr_figures *r);
 
 extern const struct mmr_engine_ops page_zonelock_ops, page_pcp_ops;
 

@@ -275,7 +275,7 @@ static uint64_t slub_footprint(void *engine)
 	return mmr_zone_pages_out(&st) * MMR_PAGE_SIZE;
 }
 
-static void slub_report(void *engine, const struct mmr_report *r)
+static void slub_report(void *engine, const struct mmr_figures *r)
 {
 	static const char *const names[] = {"fast_allocs", "fast_frees", "slow_allocs", "remote_frees",
 					    "lockless_frees", "locked_frees", "slabs_new", "slabs_freed", "large_allocs", "failed"};

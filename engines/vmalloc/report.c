@@ -58,7 +58,7 @@ struct vm_op_counts vm_op_counts(const struct vm_engine *e)
 	return s;
 }
 
-void vm_engine_report(void *engine, const struct mmr_report *r)
+void vm_engine_report(void *engine, const struct mmr_figures *r)
 {
 	struct vm_engine *e = engine;
 	struct vm_counts *n = &e->n;

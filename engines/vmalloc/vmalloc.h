@@ -268,6 +268,6 @@ void *vm_engine_thread_init(void *engine, unsigned tid);
 int vm_engine_alloc(void *thread, struct mmr_call *op);
 int vm_engine_free(void *thread, struct mmr_call *op);
 uint64_t vm_engine_footprint(void *engine);
-void vm_engine_report(void *engine, const struct mmr_report *r);
+void vm_engine_report(void *engine, const struct mmr_figures *r);
 
 #endif /* VMALLOC_H */

@@ -139,7 +139,7 @@ uint64_t zs_engine_footprint(void *engine)
 	return mmr_zone_pages_out(&st) * ZS_PAGE;
 }
 
-static void report_hist(const struct mmr_report *r, const char *key, const struct mmr_hist *h)
+static void report_hist(const struct mmr_figures *r, const char *key, const struct mmr_hist *h)
 {
 	char k[64];
 	snprintf(k, sizeof(k), "%s_p50_ns", key);
@@ -186,7 +186,7 @@ struct zs_counts zs_counts_sum(const struct zs_pool *p)
 }
 
 /* Called once the runner has joined the replay threads and the worker: the per-CPU counts are final. */
-void zs_engine_report(void *engine, const struct mmr_report *r)
+void zs_engine_report(void *engine, const struct mmr_figures *r)
 {
 	struct zs_pool *p = engine;
 	const struct zs_counts n = zs_counts_sum(p);

@@ -330,7 +330,7 @@ int zs_engine_map(void *thread, struct mmr_call *op);
 int zs_engine_unmap(void *thread, struct mmr_call *op);
 int zs_engine_compact(void *thread, struct mmr_call *op);
 uint64_t zs_engine_footprint(void *engine);
-void zs_engine_report(void *engine, const struct mmr_report *r);
+void zs_engine_report(void *engine, const struct mmr_figures *r);
 unsigned zs_engine_workers(void *engine);
 /* The compaction and migration worker: a pass every interval until *STOP. */
 void zs_engine_worker(void *engine, unsigned idx, const atomic_bool *stop);

@@ -37,7 +37,7 @@
 #include "mmr_hist.h"
 
 #pragma GCC visibility push(default)
-#include "mmr_lock.h"
+#include "mmr_lock_stats.h"
 #pragma GCC visibility pop
 
 #pragma GCC visibility push(hidden)

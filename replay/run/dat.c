@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmr_lock.h"
+#include "mmr_lock_stats.h"
 #include "run_internal.h"
 
 static FILE *open_dat(const char *dir, const char *name, struct mmr_error *err)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "mmr_clock.h"
-#include "mmr_lock.h"
+#include "mmr_lock_stats.h"
 #include "mmr_machine.h"
 #include "run_internal.h"
 
@@ -200,7 +200,7 @@ static int gather(struct mmr_replay_result *r, struct rp_run *run, uint64_t wall
 	r->nreport = 0;
 	r->report_dropped = 0;
 	if (e->report)
-		e->report(run->engine, &(struct mmr_report){r, report_u64, report_f64});
+		e->report(run->engine, &(struct mmr_figures){r, report_u64, report_f64});
 	int rc = take_outcomes(r, rs, err);
 	/* The locks as the replay left them: the untimed clean-up below is no part of it. */
 	if (!rc && (rc = merge_locks(r)))

@@ -16,7 +16,7 @@
 
 #include "mmr_fs.h"
 #include "mmr_json.h"
-#include "mmr_lock.h"
+#include "mmr_lock_stats.h"
 #include "run_internal.h"
 
 static const struct {

@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "mmr_clock.h"
-#include "mmr_lock.h"
+#include "mmr_lock_stats.h"
 #include "run_internal.h"
 
 static const char *const sched_names[] = {[MMR_SCHED_AUTO] = "auto", [MMR_SCHED_FIFO] = "fifo",

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmr_lock.h"
+#include "mmr_lock_stats.h"
 #include "run_internal.h"
 
 /* NS in a short human unit: "850 ns", "12.3 us", "4.56 ms", "1.20 s". */

@@ -79,7 +79,7 @@ static void want_f64(void *ctx, const char *key, double v)
 static uint64_t figure(struct cma *c, const char *key)
 {
 	struct want w = {.key = key};
-	cma_report(c, &(struct mmr_report){&w, want_u64, want_f64});
+	cma_report(c, &(struct mmr_figures){&w, want_u64, want_f64});
 	if (!w.found)
 		fail_msg("no figure %s in the report", key);
 	return w.value;

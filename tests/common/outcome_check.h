@@ -80,7 +80,7 @@ static inline void oc_take(struct oc_report *r, const struct mmr_engine_ops *ops
 {
 	memset(r, 0, sizeof(*r));
 	assert_non_null(ops->report);
-	ops->report(engine, &(struct mmr_report){.ctx = r, .u64 = oc_u64, .f64 = oc_f64});
+	ops->report(engine, &(struct mmr_figures){.ctx = r, .u64 = oc_u64, .f64 = oc_f64});
 	if (r->overflow)
 		fail_msg("%s: report of more than %d figures, or a key of %d characters or more", ops->name,
 			 OC_MAX_FIGURES, OC_KEY_MAX);

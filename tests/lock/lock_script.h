@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mmr_lock.h"
+#include "mmr_lock_stats.h"
 
 /*
  * How long a scripted holder holds, and the least the library may report

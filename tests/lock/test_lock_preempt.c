@@ -30,7 +30,7 @@
 #include <cmocka.h>
 
 #include "lock_script.h"
-#include "mmr_lock.h"
+#include "mmr_lock_stats.h"
 
 /* How long a blocking holder sleeps with the lock held. */
 #define BLOCK_NS 200000

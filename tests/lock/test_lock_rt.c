@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "lock_script.h"
-#include "mmr_lock.h"
+#include "mmr_lock_stats.h"
 
 #define HOLD_NS 150000000ull /* how long the holder keeps the lock while the waiter waits */
 

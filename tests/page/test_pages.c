@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "mmr_lock.h"
+#include "mmr_lock_stats.h"
 #include "mmr_pages.h"
 #include "outcome_check.h"
 #include "page_engine.h"

@@ -483,7 +483,7 @@ static void test_pace_bounds(void **state)
  */
 /* ---- outcomes: taken from every run's report, and a missing one is an error --- */
 
-static void counting_report(void *engine, const struct mmr_report *r)
+static void counting_report(void *engine, const struct mmr_figures *r)
 {
 	struct checker *c = engine;
 	r->f64(r->ctx, "allocs_seen", 0.5); /* a figure of the same name but not a count: not the outcome */

@@ -12,6 +12,11 @@
 #include <stdint.h>
 #include <time.h>
 
+/* Strict ISO C (-std=c17) hides the POSIX clocks; say so instead of an implicit declaration. */
+#ifndef CLOCK_MONOTONIC
+#error "mmr_time.h needs POSIX clocks: compile with -D_GNU_SOURCE (or -std=gnu17)"
+#endif
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 static inline uint64_t mmr_now_ns(void)
 {

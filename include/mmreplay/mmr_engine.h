@@ -31,7 +31,7 @@
 #include <stdlib.h>
 
 #include "mmr_tclock.h"
-#include "mmr_trace.h"
+#include "mmr_event.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -164,7 +164,7 @@ struct mmr_engine_env {
 };
 
 /* Engine-specific figures for the results ("purges": 12), through the runner's callbacks. */
-struct mmr_report {
+struct mmr_figures {
 	void *ctx;
 	void (*u64)(void *ctx, const char *key, uint64_t value);
 	void (*f64)(void *ctx, const char *key, double value);
@@ -206,7 +206,7 @@ struct mmr_engine_ops {
 	/* Bytes the engine holds now (its footprint), or NULL when it cannot say. */
 	uint64_t (*footprint)(void *engine);
 	/* Engine-specific figures after the run, or NULL. */
-	void (*report)(void *engine, const struct mmr_report *r);
+	void (*report)(void *engine, const struct mmr_figures *r);
 
 	/*
 	 * NULL when the engine can run here; otherwise one line saying why
