@@ -31,13 +31,16 @@ cd "$(dirname "$0")"
 # engines load their libraries at run time (runtime packages only, no -dev);
 # clang and libclang-rt-14-dev are libFuzzer and clang's sanitizer runtimes for
 # the fuzz targets, llvm its llvm-symbolizer (named frames in their reports).
+# pandoc makes the man pages from docs/ (docs/CMakeLists.txt), man-db and
+# bsdextrautils (col) render them in their test.
 # OPTIONAL_PACKAGES are installed when apt can and left out, with one line
 # saying so, when it cannot: chromium, the headless browser that checks that
 # mmreplay compare's report.html renders (tests/cli/html_check.sh; its tests
 # are skipped without it).
 PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
 	libtracefs-dev libtraceevent-dev trace-cmd linux-perf python3 gnuplot-nox
-	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev clang libclang-rt-14-dev llvm)
+	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev clang libclang-rt-14-dev llvm
+	pandoc man-db bsdextrautils)
 OPTIONAL_PACKAGES=(chromium)
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}

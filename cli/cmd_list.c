@@ -21,8 +21,10 @@ static const char list_help[] =
 	"  events      per capture family, the tracepoints and whether this kernel has them\n"
 	"  engines     the replay engines found (the install's or build's, $MMREPLAY_ENGINE_PATH, --engine-path)\n"
 	"\n"
-	"  -v, --verbose  also show each entry's options, defaults and ranges\n"
-	"  -h, --help     show this help\n";
+	"  -v, --verbose      also show each entry's options, defaults and ranges\n"
+	"      --engine-path P  engines: also load them from P (directories or .so files,\n"
+	"                     ':'-separated), searched first\n"
+	"  -h, --help         show this help\n";
 
 static int list_workloads(bool verbose)
 {

@@ -11,9 +11,13 @@ mv "$work/a" "$work/b"
 p=$work/b m=$work/b/bin/mmreplay
 unset MMREPLAY_ENGINE_PATH MMREPLAY_PLOTS_DIR MMREPLAY_TRACES_DIR
 fail() { echo "install_check: $*" >&2; exit 1; }
-for f in bin/mmreplay share/mmreplay/plots/common.gp share/mmreplay/traces/kernel-locks.mmr share/doc/mmreplay/LICENSE; do
+for f in bin/mmreplay share/mmreplay/plots/common.gp share/mmreplay/traces/kernel-locks.mmr share/doc/mmreplay/LICENSE \
+	share/bash-completion/completions/mmreplay share/doc/mmreplay/docs/cli.md; do
 	[ -e "$p/$f" ] || fail "$f not installed"
 done
+# Its man pages, where man looks under the prefix.
+page=$(man -M "$p/share/man" -w mmreplay-replay) || fail "man finds no mmreplay-replay page under $p/share/man"
+case $page in "$p"/*) ;; *) fail "man found $page, not the install's" ;; esac
 # Its shared libraries and engines: from the moved prefix.
 # ldd's output taken whole first: grep -q would stop reading early, and under pipefail ldd's SIGPIPE fails the test.
 libs=$(ldd "$m")
