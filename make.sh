@@ -5,7 +5,9 @@
 #   ./make.sh test   install missing packages, build, run every test, then
 #                    again under AddressSanitizer and UndefinedBehaviorSanitizer,
 #                    then the concurrent ones (ctest label) under ThreadSanitizer,
-#                    then every fuzz target for FUZZ_CI_SECONDS (12) each
+#                    then every fuzz target for FUZZ_CI_SECONDS (12) each,
+#                    then the Debian packages built, installed and checked
+#                    (as ./make.sh package)
 #   ./make.sh test-repeat [N]  build, then run the concurrent tests (ctest label)
 #                    N times each (default 50), stopping at a test's first failure:
 #                    a test that fails once in N is flaky and must be fixed
@@ -14,6 +16,12 @@
 #                    and run each for SECONDS (default 300), keeping going past
 #                    findings; fails naming each target and saved input
 #                    (fuzz-out/findings/; docs/fuzzing.md)
+#   ./make.sh package
+#                    install missing packages, build the Debian packages from
+#                    debian/ (dpkg-buildpackage, into PKG_DIR), check them with
+#                    lintian, install them, and check the installed tool from
+#                    /usr alone: its engines, man pages, completion, engine SDK
+#                    (tests/install/installed_check.sh) and the demo
 #   ./make.sh build  install missing packages and build (build/)
 #   ./make.sh deps   install missing packages only
 #
@@ -21,7 +29,8 @@
 # build is CMake with -Werror.  Environment: BUILD_DIR (default build; the
 # sanitizer builds go to BUILD_DIR-asan and BUILD_DIR-tsan, the fuzz build
 # to BUILD_DIR-fuzz), JOBS (default: online CPUs), DEMO_DIR (default out/demo),
-# FUZZ_OUT (default fuzz-out: the fuzzer's corpus, logs and findings).
+# FUZZ_OUT (default fuzz-out: the fuzzer's corpus, logs and findings),
+# PKG_DIR (default pkg-build: the package build's tree and the .deb files).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -42,9 +51,12 @@ PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcm
 	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev clang libclang-rt-14-dev llvm
 	pandoc man-db bsdextrautils)
 OPTIONAL_PACKAGES=(chromium)
+# What dpkg-buildpackage and lintian need for ./make.sh package (debian/control's Build-Depends are above).
+PACKAGING=(dpkg-dev debhelper lintian)
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 FUZZ_OUT=${FUZZ_OUT:-fuzz-out}
+PKG_DIR=${PKG_DIR:-pkg-build}
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -52,7 +64,7 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install o
 
 install_deps() {
 	local missing=() optional=() p updated=0
-	for p in "${PACKAGES[@]}"; do
+	for p in "${PACKAGES[@]}" "${PACKAGING[@]}"; do
 		installed "$p" || missing+=("$p")
 	done
 	for p in "${OPTIONAL_PACKAGES[@]}"; do
@@ -129,6 +141,7 @@ run_tests() {
 	build_fuzz
 	rm -rf "$FUZZ_OUT/test"
 	FUZZ_SEED=1 run_fuzz "${FUZZ_CI_SECONDS:-12}" "$FUZZ_OUT/test"
+	run_package
 }
 
 # repeat N: every concurrent test N times in a row; the first failure stops that test and fails the run.
@@ -138,6 +151,30 @@ run_repeat() {
 	build "$BUILD_DIR"
 	say "the concurrent tests, $n times each"
 	ctest --test-dir "$BUILD_DIR" -L concurrent --repeat until-fail:"$n" -j "$JOBS" --output-on-failure
+}
+
+# The Debian packages, built from the tracked and unignored files only (a
+# build tree of the checkout stays out), in PKG_DIR, where dpkg-buildpackage
+# leaves them beside the tree it built; then installed and checked from /usr.
+run_package() {
+	local version tree sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	version=$(dpkg-parsechangelog -l debian/changelog -S Version)
+	tree=$PKG_DIR/mmreplay-$version
+	say "building the Debian packages of mmreplay $version in $PKG_DIR"
+	rm -rf "$PKG_DIR" && mkdir -p "$tree"
+	git ls-files -co --exclude-standard -z | tar -cf - --null -T - | tar -xf - -C "$tree"
+	(cd "$tree" && dpkg-buildpackage -us -uc -b -j"$JOBS") >"$PKG_DIR/build.log" 2>&1 ||
+		{ tail -30 "$PKG_DIR/build.log"; echo "dpkg-buildpackage failed: $PKG_DIR/build.log" >&2; return 1; }
+	say "lintian"
+	lintian --fail-on error "$PKG_DIR"/mmreplay_"${version}"_*.changes
+	say "installing $(cd "$PKG_DIR" && echo mmreplay_"$version"_*.deb mmreplay-dev_"$version"_*.deb)"
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --reinstall \
+		"./$PKG_DIR"/mmreplay_"$version"_*.deb "./$PKG_DIR"/mmreplay-dev_"$version"_*.deb >/dev/null
+	say "the installed tool, from /usr alone"
+	[ "$(command -v mmreplay)" = /usr/bin/mmreplay ] || { echo "mmreplay on PATH is not /usr/bin/mmreplay" >&2; return 1; }
+	MMREPLAY_SCHED=other tests/install/installed_check.sh /usr "$PWD" "$PKG_DIR/check"
+	(cd "$PKG_DIR" && MMREPLAY_SCHED=other mmreplay demo -o demo)
 }
 
 run_demo() {
@@ -152,10 +189,11 @@ demo) install_deps && run_demo ;;
 test) install_deps && run_tests ;;
 test-repeat) install_deps && run_repeat "${2:-50}" ;;
 fuzz) install_deps && build_fuzz && FUZZ_KEEP_GOING=${FUZZ_KEEP_GOING:-1} run_fuzz "${2:-300}" "$FUZZ_OUT" ;;
+package) install_deps && run_package ;;
 build) install_deps && build "$BUILD_DIR" ;;
 deps) install_deps ;;
 *)
-	echo "usage: ./make.sh demo|test|test-repeat [N]|fuzz [SECONDS]|build|deps" >&2
+	echo "usage: ./make.sh demo|test|test-repeat [N]|fuzz [SECONDS]|package|build|deps" >&2
 	exit 2
 	;;
 esac

@@ -226,8 +226,12 @@ struct mmr_engine_catalog *mmr_engines_load(const char *path, FILE *warn)
 	for (char *p = copy ? strtok_r(copy, ":", &save) : NULL; p; p = strtok_r(NULL, ":", &save)) {
 		struct stat st;
 		struct mmr_error err;
-		if (stat(p, &st) != 0)
-			continue; /* a missing directory on the path is not an error */
+		if (stat(p, &st) != 0) {
+			/* A missing directory on the path is not an error; a named object that is not there is a typo. */
+			if (is_object(p) && warn)
+				fprintf(warn, "mmreplay: warning: %s: no such engine object (%s)\n", p, strerror(errno));
+			continue;
+		}
 		if (S_ISDIR(st.st_mode))
 			load_dir(c, p, warn);
 		else if (mmr_engines_add_file(c, p, &err) && warn)
