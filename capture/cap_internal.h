@@ -145,8 +145,6 @@ struct cap_sink {
 int cap_sink_open(struct cap_sink *s, const char *out, const struct mmr_meta *meta,
 		  struct tep_handle *tep, unsigned families, struct mmr_error *err);
 
-/* Which of the capture tracepoints TEP has, as a bitmask over cap_tp indices. */
-uint64_t cap_sink_found(const struct cap_sink *s);
 
 /*
  * True when the sink can take E's records: E is not a capture tracepoint,
@@ -369,8 +367,6 @@ char *cap_slurp(const char *path, size_t *len);
  */
 struct cap_ksyms *cap_ksyms_load(const char *path);
 void cap_ksyms_free(struct cap_ksyms *k);
-/* Symbols in the table. */
-size_t cap_ksyms_count(const struct cap_ksyms *k);
 /* Address of symbol NAME, or 0 when absent or hidden (kptr_restrict). */
 uint64_t cap_ksyms_addr(const struct cap_ksyms *k, const char *name);
 /*

@@ -157,11 +157,6 @@ void cap_ksyms_free(struct cap_ksyms *k)
 	free(k);
 }
 
-size_t cap_ksyms_count(const struct cap_ksyms *k)
-{
-	return k->n;
-}
-
 uint64_t cap_ksyms_addr(const struct cap_ksyms *k, const char *name)
 {
 	for (size_t i = 0; i < k->n; i++)

@@ -114,16 +114,6 @@ fail:
 	return -1;
 }
 
-uint64_t cap_sink_found(const struct cap_sink *s)
-{
-	uint64_t mask = 0;
-	for (size_t i = 0; i < s->nev; i++)
-		for (size_t t = 0; t < cap_tp_count() && t < 64; t++)
-			if (cap_tp_get(t) == s->ev[i].tp)
-				mask |= 1ull << t;
-	return mask;
-}
-
 bool cap_sink_usable(const struct cap_sink *s, const struct tep_event *e)
 {
 	if (!cap_tp_find(e->system, e->name))
