@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * engine.c - finding engine plugins: shared objects that export
+ * loader.c - finding engine plugins: shared objects that export
  * mmr_engines[], loaded with dlopen from the build's engine directory,
  * MMREPLAY_ENGINE_PATH, or a file or directory the user names.
  */

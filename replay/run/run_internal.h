@@ -2,7 +2,7 @@
 /*
  * run_internal.h - what the replay runner's files share.  Not public.
  *
- * A replay is: load the engine (engine.c), turn the trace into one op
+ * A replay is: load the engine (loader.c), turn the trace into one op
  * stream per replay thread with dense object slots and the few cross-thread
  * waits the trace implies (plan.c), run the streams on threads against the
  * engine, timing every call and sampling progress and live memory (run.c,
