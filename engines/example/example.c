@@ -100,7 +100,7 @@ static int example_alloc(void *thread, struct mmr_call *op)
 	/* Checked: the header plus a trace's size must neither wrap nor ask for absurd memory. */
 	struct header *p = mmr_obj_bytes(size, sizeof(*p), &bytes) ? malloc(bytes) : NULL;
 	if (!p)
-		return -1;
+		return MMR_CALL_FAILED; /* as the kernel's kmalloc fails: counted, part of the work */
 	p->size = size;
 	lock(e);
 	e->live_objects++;
@@ -110,7 +110,7 @@ static int example_alloc(void *thread, struct mmr_call *op)
 	mmr_busy_ns(e->hold_ns);
 	unlock(e);
 	op->handle = (uint64_t)(uintptr_t)p;
-	return 0;
+	return MMR_CALL_OK;
 }
 
 static int example_free(void *thread, struct mmr_call *op)
@@ -124,7 +124,7 @@ static int example_free(void *thread, struct mmr_call *op)
 	e->live_bytes -= size;
 	mmr_busy_ns(e->hold_ns);
 	unlock(e);
-	return 0;
+	return MMR_CALL_OK;
 }
 
 /* Bytes the engine holds for the trace's objects now, headers included. */
