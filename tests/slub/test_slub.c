@@ -148,7 +148,7 @@ static void test_two_threads(void **state)
 		assert_int_equal(s->large_order[f], 0);
 	}
 	/* Frees from the other thread went through the remote, lockless or locked path. */
-	assert_true(atomic_load(&s->totals[3]) + atomic_load(&s->totals[4]) + atomic_load(&s->totals[5]) > 0);
+	assert_true(s->totals.remote_frees + s->totals.lockless_frees + s->totals.locked_frees > 0);
 	assert_int_equal(atomic_load(&errors), 0);
 	assert_int_equal(mmr_zone_check(s->zone, &err), 0);
 	ops->destroy(engine);
