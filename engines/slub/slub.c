@@ -289,7 +289,7 @@ static uint64_t slub_footprint(void *engine)
 	return mmr_zone_pages_out(&st) * MMR_PAGE_SIZE;
 }
 
-/* Its counters, the caches made, and figures of the zone the slabs come from. */
+/* Its counters, the caches made, and the figures of the zone the slabs come from (zone_*). */
 static void slub_report(void *engine, const struct mmr_figures *r)
 {
 	struct slub *s = engine;
@@ -303,8 +303,8 @@ static void slub_report(void *engine, const struct mmr_figures *r)
 	r->u64(r->ctx, "caches", caches);
 	mmr_zone_stats(s->zone, &st);
 	r->u64(r->ctx, "zone_lock_acquisitions", st.zone_lock_acquisitions);
-	r->u64(r->ctx, "pcp_refills", st.refills);
-	r->u64(r->ctx, "pcp_drains", st.drains);
+	r->u64(r->ctx, "zone_pcp_refills", st.refills);
+	r->u64(r->ctx, "zone_pcp_drains", st.drains);
 }
 
 static const struct mmr_engine_ops slub_ops = {
