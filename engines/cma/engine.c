@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cma.h"
+#include "mmr_counters.h"
 
 /* Area size limits: one bitmap bit at least, and frame numbers that fit the page model. */
 #define CMA_MAX_PAGES (1ull << 31)
@@ -193,41 +194,39 @@ uint64_t cma_footprint(void *engine)
 	return (cma_bitmap_weight(c->bitmap, c->nbits) << c->order_per_bit) * MMR_PAGE_SIZE;
 }
 
-/* The counters by name, summed over threads and the worker. */
-static const struct {
-	const char *key;
-	size_t off;
-} counts[] = {
-#define C(k) {#k, offsetof(struct cma_counts, k)}
-	C(allocs), C(alloc_failures), C(retries), C(migrate_failures), C(busy_failures), C(unmovable_failures),
-	C(drains), C(flushes), C(flush_waits), C(flush_wait_ns), C(releases), C(atomic_releases),
-	C(atomic_sleeps), C(delayed_releases), C(deferred_done), C(movable_failures), C(migrated_pages),
-	C(release_mismatches), C(release_pages_beyond), C(release_pages_kept),
-#undef C
+/* The counters as the report gives them, summed over threads and the worker (the longest wait: the largest). */
+#define C(field, key, how) MMR_COUNTER(struct cma_counts, field, key, how)
+static const struct mmr_counter cma_counter_rows[] = {
+	C(allocs, "allocs", MMR_SUM), C(alloc_failures, "alloc_failures", MMR_SUM), C(retries, "retries", MMR_SUM),
+	C(migrate_failures, "migrate_failures", MMR_SUM), C(busy_failures, "busy_failures", MMR_SUM),
+	C(unmovable_failures, "unmovable_failures", MMR_SUM), C(drains, "drains", MMR_SUM),
+	C(flushes, "flushes", MMR_SUM), C(flush_waits, "flush_waits", MMR_SUM), C(flush_wait_ns, "flush_wait_ns", MMR_SUM),
+	C(releases, "releases", MMR_SUM), C(atomic_releases, "atomic_releases", MMR_SUM),
+	C(atomic_sleeps, "atomic_sleeps", MMR_SUM), C(delayed_releases, "delayed_releases", MMR_SUM),
+	C(deferred_done, "deferred_done", MMR_SUM), C(movable_failures, "movable_failures", MMR_SUM),
+	C(migrated_pages, "migrated_pages", MMR_SUM), C(release_mismatches, "release_mismatches", MMR_SUM),
+	C(release_pages_beyond, "release_pages_beyond", MMR_SUM), C(release_pages_kept, "release_pages_kept", MMR_SUM),
+	C(flush_wait_ns_max, "flush_wait_ns_max", MMR_MAX),
 };
+#undef C
+MMR_COUNTERS_ALL(cma_counter_rows, struct cma_counts);
+static const struct mmr_counters cma_counters = MMR_COUNTERS(cma_counter_rows);
 
 void cma_report(void *engine, const struct mmr_figures *r)
 {
 	struct cma *c = engine;
+	struct cma_counts n = {0};
 	struct mmr_hist waited, nowait;
 	struct mmr_zone_stats st;
 	struct mmr_error err;
-	uint64_t wait_max = 0;
 	mmr_hist_init(&waited);
 	mmr_hist_init(&nowait);
-	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
-		uint64_t sum = 0;
-		for (unsigned i = 0; i <= c->threads; i++)
-			sum += *(const uint64_t *)((const char *)&c->thread[i].n + counts[k].off);
-		r->u64(r->ctx, counts[k].key, sum);
-	}
 	for (unsigned i = 0; i <= c->threads; i++) {
+		mmr_counters_add(&cma_counters, &n, &c->thread[i].n);
 		mmr_hist_merge(&waited, c->thread[i].alloc_waited);
 		mmr_hist_merge(&nowait, c->thread[i].alloc_nowait);
-		if (c->thread[i].n.flush_wait_ns_max > wait_max)
-			wait_max = c->thread[i].n.flush_wait_ns_max;
 	}
-	r->u64(r->ctx, "flush_wait_ns_max", wait_max);
+	mmr_counters_report(&cma_counters, &n, r);
 	r->u64(r->ctx, "allocs_after_flush_wait", waited.count);
 	r->f64(r->ctx, "alloc_p99_ns_flush_wait", waited.count ? (double)mmr_hist_percentile(&waited, 99) : 0);
 	r->f64(r->ctx, "alloc_p99_ns_no_flush_wait", nowait.count ? (double)mmr_hist_percentile(&nowait, 99) : 0);

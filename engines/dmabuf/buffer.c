@@ -25,7 +25,7 @@ int db_map(struct db_thread *t, struct db_buf *b)
 	if (!b->pages) {
 		if (!(b->pages = malloc(b->size ? b->size : 1)))
 			return -1;
-		t->n.mem_bytes += (int64_t)b->size;
+		t->n.mem_bytes += b->size;
 	}
 	mmr_busy_ns(pages_of(b) * e->vmap_ns_per_page);
 	b->mapped = true;
@@ -110,7 +110,7 @@ void db_put(struct db_thread *t, struct db_buf *b)
 	if (atomic_fetch_sub(&b->refs, 1) != 1)
 		return;
 	if (b->pages)
-		t->n.mem_bytes -= (int64_t)b->size;
+		t->n.mem_bytes -= b->size;
 	mmr_mutex_destroy(&b->resv);
 	free(b->pending);
 	free(b->pages);

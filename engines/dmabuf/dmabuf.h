@@ -79,9 +79,9 @@ struct db_engine;
  * the replay threads' path, but gets a set of its own rather than shared
  * atomics because its moves and last references go through the same
  * functions as the replay threads' (db_move, db_put).  Summed by
- * db_counts_sum for the report and the footprint, both taken after the
- * runner has joined every thread (the footprint's mem_bytes too: no one
- * reads it while the replay runs).
+ * db_counts_sum (engine.c's table, mmr_counters.h) for the report and the
+ * footprint, both taken after the runner has joined every thread (the
+ * footprint's mem_bytes too: no one reads it while the replay runs).
  */
 struct db_counts {
 	uint64_t vmaps, vunmaps, maps_built, maps_torn, cache_hits;
@@ -93,8 +93,12 @@ struct db_counts {
 	/* The kernel's reference on a mapped buffer; mappings a thread's exit ended; refusals by reason. */
 	uint64_t nested_vmaps, implicit_vunmaps;
 	uint64_t refused_vmap_held, refused_vunmap_unmapped, refused_detach_unattached, refused_no_memory;
-	/* Buffer memory made here less that freed here: another thread may free it, so one set can go below 0. */
-	int64_t mem_bytes;
+	/*
+	 * Buffer memory made here less that freed here: another thread may
+	 * free it, so one set can go below 0, modulo 2^64; the sum, read as
+	 * int64_t, is right.
+	 */
+	uint64_t mem_bytes;
 };
 
 /* One replay thread, or the evictor. */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "dmabuf.h"
+#include "mmr_counters.h"
 #include "mmr_size.h"
 
 const struct mmr_engine_param db_params[] = {
@@ -416,50 +417,43 @@ void db_evictor(void *engine, unsigned idx, const atomic_bool *stop)
 	}
 }
 
+/* The counts as the report gives them; the totals the means are made of, and the memory, it does not. */
+#define C(field, key, how) MMR_COUNTER(struct db_counts, field, key, how)
+static const struct mmr_counter db_counter_rows[] = {
+	C(vmaps, "vmaps", MMR_SUM), C(vunmaps, "vunmaps", MMR_SUM), C(maps_built, "maps_built", MMR_SUM),
+	C(maps_torn, "maps_torn", MMR_SUM), C(cache_hits, "cache_hits", MMR_SUM), C(frames, "frames", MMR_SUM),
+	C(missed_frames, "missed_frames", MMR_SUM), C(frame_ns_max, "frame_ns_max", MMR_MAX),
+	C(moves, "moves", MMR_SUM), C(move_failures, "move_failures", MMR_SUM),
+	C(evictions, "evictions", MMR_SUM), C(eviction_failures, "eviction_failures", MMR_SUM),
+	C(eviction_ns_max, "eviction_ns_max", MMR_MAX), C(moved_while_mapped, "moved_while_mapped", MMR_SUM),
+	C(moved_while_pinned, "moved_while_pinned", MMR_SUM), C(scanout_blocked, "scanout_blocked", MMR_SUM),
+	C(bad_frees, "bad_frees", MMR_SUM), C(vunmap_other_thread, "vunmap_other_thread", MMR_SUM),
+	C(deferred_ops, "deferred_ops", MMR_SUM), C(deferred_ns, "deferred_ns", MMR_SUM),
+	C(copy_bytes, "copy_bytes", MMR_SUM), C(nested_vmaps, "nested_vmaps", MMR_SUM),
+	C(implicit_vunmaps, "implicit_vunmaps", MMR_SUM), C(refused_vmap_held, "refused_vmap_held", MMR_SUM),
+	C(refused_vunmap_unmapped, "refused_vunmap_unmapped", MMR_SUM),
+	C(refused_detach_unattached, "refused_detach_unattached", MMR_SUM),
+	C(refused_no_memory, "refused_no_memory", MMR_SUM),
+	C(frame_ns_total, NULL, MMR_SUM), C(eviction_ns_total, NULL, MMR_SUM), C(mem_bytes, NULL, MMR_SUM),
+};
+#undef C
+MMR_COUNTERS_ALL(db_counter_rows, struct db_counts);
+static const struct mmr_counters db_counters = MMR_COUNTERS(db_counter_rows);
+
 struct db_counts db_counts_sum(const struct db_engine *e)
 {
 	struct db_counts s = {0};
-	for (unsigned i = 0; i <= e->nr_threads; i++) {
-		const struct db_counts *c = &e->threads[i].n;
-		s.vmaps += c->vmaps;
-		s.vunmaps += c->vunmaps;
-		s.maps_built += c->maps_built;
-		s.maps_torn += c->maps_torn;
-		s.cache_hits += c->cache_hits;
-		s.frames += c->frames;
-		s.missed_frames += c->missed_frames;
-		s.frame_ns_total += c->frame_ns_total;
-		s.frame_ns_max = c->frame_ns_max > s.frame_ns_max ? c->frame_ns_max : s.frame_ns_max;
-		s.moves += c->moves;
-		s.move_failures += c->move_failures;
-		s.evictions += c->evictions;
-		s.eviction_failures += c->eviction_failures;
-		s.eviction_ns_total += c->eviction_ns_total;
-		s.eviction_ns_max = c->eviction_ns_max > s.eviction_ns_max ? c->eviction_ns_max : s.eviction_ns_max;
-		s.moved_while_mapped += c->moved_while_mapped;
-		s.moved_while_pinned += c->moved_while_pinned;
-		s.scanout_blocked += c->scanout_blocked;
-		s.bad_frees += c->bad_frees;
-		s.copy_bytes += c->copy_bytes;
-		s.vunmap_other_thread += c->vunmap_other_thread;
-		s.deferred_ops += c->deferred_ops;
-		s.deferred_ns += c->deferred_ns;
-		s.nested_vmaps += c->nested_vmaps;
-		s.implicit_vunmaps += c->implicit_vunmaps;
-		s.refused_vmap_held += c->refused_vmap_held;
-		s.refused_vunmap_unmapped += c->refused_vunmap_unmapped;
-		s.refused_detach_unattached += c->refused_detach_unattached;
-		s.refused_no_memory += c->refused_no_memory;
-		s.mem_bytes += c->mem_bytes;
-	}
+	for (unsigned i = 0; i <= e->nr_threads; i++)
+		mmr_counters_add(&db_counters, &s, &e->threads[i].n);
 	return s;
 }
 
 /* The runner takes the footprint and the report after joining the replay threads and the evictor. */
 uint64_t db_footprint(void *engine)
 {
-	struct db_counts n = db_counts_sum(engine);
-	return n.mem_bytes > 0 ? (uint64_t)n.mem_bytes : 0;
+	/* A set's mem_bytes may be below 0 (mmr_counters.h's MMR_SUM): the sum is signed. */
+	int64_t mem = (int64_t)db_counts_sum(engine).mem_bytes;
+	return mem > 0 ? (uint64_t)mem : 0;
 }
 
 void db_report(void *engine, const struct mmr_figures *r)
@@ -472,27 +466,7 @@ void db_report(void *engine, const struct mmr_figures *r)
 	for (unsigned i = 0; i < live; i++)
 		mapped += e->live[i]->vmap_count;
 	pthread_mutex_unlock(&e->live_mu);
-	const struct {
-		const char *key;
-		uint64_t v;
-	} u[] = {
-		{"vmaps", n.vmaps}, {"vunmaps", n.vunmaps}, {"maps_built", n.maps_built},
-		{"maps_torn", n.maps_torn}, {"cache_hits", n.cache_hits}, {"frames", n.frames},
-		{"missed_frames", n.missed_frames}, {"frame_ns_max", n.frame_ns_max}, {"moves", n.moves},
-		{"move_failures", n.move_failures}, {"evictions", n.evictions},
-		{"eviction_failures", n.eviction_failures}, {"eviction_ns_max", n.eviction_ns_max},
-		{"moved_while_mapped", n.moved_while_mapped}, {"moved_while_pinned", n.moved_while_pinned},
-		{"scanout_blocked", n.scanout_blocked},
-		{"bad_frees", n.bad_frees}, {"vunmap_other_thread", n.vunmap_other_thread},
-		{"deferred_ops", n.deferred_ops}, {"deferred_ns", n.deferred_ns},
-		{"copy_bytes", n.copy_bytes}, {"nested_vmaps", n.nested_vmaps},
-		{"implicit_vunmaps", n.implicit_vunmaps}, {"refused_vmap_held", n.refused_vmap_held},
-		{"refused_vunmap_unmapped", n.refused_vunmap_unmapped},
-		{"refused_detach_unattached", n.refused_detach_unattached},
-		{"refused_no_memory", n.refused_no_memory},
-	};
-	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
-		r->u64(r->ctx, u[i].key, u[i].v);
+	mmr_counters_report(&db_counters, &n, r);
 	uint64_t tries = n.evictions + n.eviction_failures;
 	r->f64(r->ctx, "frame_ns_mean", n.frames ? (double)n.frame_ns_total / (double)n.frames : 0);
 	r->f64(r->ctx, "eviction_ns_mean", tries ? (double)n.eviction_ns_total / (double)tries : 0);

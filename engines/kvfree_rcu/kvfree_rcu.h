@@ -102,7 +102,8 @@ struct kr_batch {
 /*
  * Counters of one CPU, bumped under its krcp->lock; the trace's own page
  * events (trace_page_*) by its replay thread alone, as they take no
- * krcp->lock.  Read once the run is over.
+ * krcp->lock.  Read once the run is over: summed by kr_cpu_totals
+ * (report.c's table, mmr_counters.h).
  */
 struct kr_cpu_counts {
 	uint64_t calls, headless, block_pages, page_failures, fb_head, fb_sync;

@@ -8,27 +8,30 @@
  * events apart from the block pages, and the zone's figures.
  */
 #include "kvfree_rcu.h"
+#include "mmr_counters.h"
 
 static uint64_t load(const atomic_ullong *c)
 {
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+/* The CPUs' counts as the report gives them, before the engine-wide figures. */
+#define C(field, key) MMR_COUNTER(struct kr_cpu_counts, field, key, MMR_SUM)
+static const struct mmr_counter kr_cpu_rows[] = {
+	C(calls, "calls"), C(headless, "calls_headless"), C(block_pages, "block_pages_taken"),
+	C(page_failures, "page_failures"), C(fb_head, "fallback_rcu_head"), C(fb_sync, "fallback_sync"),
+	C(trace_page_allocs, "trace_page_allocs"), C(trace_page_frees, "trace_page_frees"),
+	C(trace_page_failures, "trace_page_failures"),
+};
+#undef C
+MMR_COUNTERS_ALL(kr_cpu_rows, struct kr_cpu_counts);
+static const struct mmr_counters kr_cpu_counters = MMR_COUNTERS(kr_cpu_rows);
+
 struct kr_cpu_counts kr_cpu_totals(const struct kr_engine *e)
 {
 	struct kr_cpu_counts t = {0};
-	for (unsigned i = 0; i < e->ncpu; i++) {
-		const struct kr_cpu_counts *n = &e->cpus[i].n;
-		t.calls += n->calls;
-		t.headless += n->headless;
-		t.block_pages += n->block_pages;
-		t.page_failures += n->page_failures;
-		t.fb_head += n->fb_head;
-		t.fb_sync += n->fb_sync;
-		t.trace_page_allocs += n->trace_page_allocs;
-		t.trace_page_frees += n->trace_page_frees;
-		t.trace_page_failures += n->trace_page_failures;
-	}
+	for (unsigned i = 0; i < e->ncpu; i++)
+		mmr_counters_add(&kr_cpu_counters, &t, &e->cpus[i].n);
 	/* The baselines keep no per-CPU state: their calls are counted engine-wide. */
 	t.calls += load(&e->n.baseline_calls);
 	t.headless += load(&e->n.baseline_headless);
@@ -94,8 +97,6 @@ void kr_engine_report(void *engine, const struct mmr_figures *r)
 		const char *key;
 		uint64_t v;
 	} u[] = {
-		{"calls", t.calls}, {"calls_headless", t.headless}, {"block_pages_taken", t.block_pages},
-		{"page_failures", t.page_failures}, {"fallback_rcu_head", t.fb_head}, {"fallback_sync", t.fb_sync},
 		{"block_pages_peak", load(&n->block_pages_peak)}, {"block_pages_now", load(&n->block_pages)},
 		{"pool_pages_peak", load(&n->pool_pages_peak)}, {"pool_pages_now", load(&n->pool_pages)},
 		{"waiting_peak", load(&n->waiting_peak)}, {"waiting_now", load(&n->waiting)},
@@ -110,9 +111,8 @@ void kr_engine_report(void *engine, const struct mmr_figures *r)
 		{"gp_ns", e->gp_ns}, {"qhimark", e->qhimark}, {"expedited", e->expedited},
 		{"readers", e->readers.n}, {"reader_ns", e->readers.len_ns},
 		{"reader_sections", load(&e->readers.sections)},
-		{"trace_page_allocs", t.trace_page_allocs}, {"trace_page_frees", t.trace_page_frees},
-		{"trace_page_failures", t.trace_page_failures},
 	};
+	mmr_counters_report(&kr_cpu_counters, &t, r);
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
 		r->u64(r->ctx, u[i].key, u[i].v);
 	uint64_t b = load(&n->gp_batches);

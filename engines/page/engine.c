@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "mmr_counters.h"
 #include "page_engine.h"
 
 struct page_engine;
@@ -113,29 +114,21 @@ const struct mmr_engine_outcome page_outcomes[] = {
 	{0},
 };
 
-/* The zone's figures the report gives, by name. */
-static const struct {
-	const char *key;
-	size_t off;
-} report_stats[] = {
-	{"zone_pages", offsetof(struct mmr_zone_stats, pages)},
-	{"free_pages", offsetof(struct mmr_zone_stats, free_pages)},
-	{"pcp_pages", offsetof(struct mmr_zone_stats, pcp_pages)},
-	{"page_allocs", offsetof(struct mmr_zone_stats, allocs)},
-	{"page_frees", offsetof(struct mmr_zone_stats, frees)},
-	{"failed_allocs", offsetof(struct mmr_zone_stats, failed)},
-	{"pcp_hits", offsetof(struct mmr_zone_stats, pcp_hits)},
-	{"refills", offsetof(struct mmr_zone_stats, refills)},
-	{"drains", offsetof(struct mmr_zone_stats, drains)},
-	{"direct_lock_calls", offsetof(struct mmr_zone_stats, direct)},
-	{"zone_lock_acquisitions", offsetof(struct mmr_zone_stats, zone_lock_acquisitions)},
-	{"splits", offsetof(struct mmr_zone_stats, splits)},
-	{"merges", offsetof(struct mmr_zone_stats, merges)},
-	{"fallbacks", offsetof(struct mmr_zone_stats, fallbacks)},
-	{"below_low_wmark", offsetof(struct mmr_zone_stats, below_low)},
-	{"bad_frees", offsetof(struct mmr_zone_stats, bad_frees)},
-	{"order_mismatch_frees", offsetof(struct mmr_zone_stats, order_mismatch)},
+/*
+ * The zone's figures the report gives, by name: the zone is the one set
+ * of counters (mmr_zone_stats has summed its CPUs' already).
+ */
+#define C(field, key) MMR_COUNTER(struct mmr_zone_stats, field, key, MMR_SUM)
+static const struct mmr_counter zone_rows[] = {
+	C(pages, "zone_pages"), C(free_pages, "free_pages"), C(pcp_pages, "pcp_pages"),
+	C(allocs, "page_allocs"), C(frees, "page_frees"), C(failed, "failed_allocs"), C(pcp_hits, "pcp_hits"),
+	C(refills, "refills"), C(drains, "drains"), C(direct, "direct_lock_calls"),
+	C(zone_lock_acquisitions, "zone_lock_acquisitions"), C(splits, "splits"), C(merges, "merges"),
+	C(fallbacks, "fallbacks"), C(below_low, "below_low_wmark"), C(bad_frees, "bad_frees"),
+	C(order_mismatch, "order_mismatch_frees"),
 };
+#undef C
+static const struct mmr_counters zone_counters = MMR_COUNTERS(zone_rows);
 
 void page_engine_report(void *engine, const struct mmr_figures *r)
 {
@@ -144,8 +137,7 @@ void page_engine_report(void *engine, const struct mmr_figures *r)
 	struct mmr_zone_stats st;
 	struct mmr_error err;
 	mmr_zone_stats(e->zone, &st);
-	for (size_t i = 0; i < sizeof(report_stats) / sizeof(report_stats[0]); i++)
-		r->u64(r->ctx, report_stats[i].key, *(const uint64_t *)((const char *)&st + report_stats[i].off));
+	mmr_counters_report(&zone_counters, &st, r);
 	uint64_t ops = st.allocs + st.frees;
 	r->f64(r->ctx, "zone_lock_per_1000_ops", ops ? 1000.0 * (double)st.zone_lock_acquisitions / (double)ops : 0);
 	if (c->pcp) {

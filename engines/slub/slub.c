@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mmr_counters.h"
 #include "slub.h"
 
 /* What the calls came to, beside their latencies. */
@@ -67,6 +68,7 @@ static void *slub_create(const struct mmr_engine_env *env, struct mmr_error *err
 		free(s);
 		return NULL;
 	}
+	pthread_mutex_init(&s->totals_mu, NULL);
 	struct mmr_zone_cfg cfg = {.pages = zone_mb * (1024 * 1024 / MMR_PAGE_SIZE), .backed = true, .prefault = s->prefault,
 				   .pcp = true, .cpus = env->threads, .pcp_orders = 4};
 	err->msg[0] = '\0';
@@ -108,6 +110,7 @@ static void slub_destroy(void *engine)
 	for (unsigned i = 0; i < SLUB_MAX_CACHES; i++)
 		free(atomic_load(&s->caches[i]));
 	mmr_mutex_destroy(&s->slab_mutex);
+	pthread_mutex_destroy(&s->totals_mu);
 	if (s->zone)
 		mmr_zone_destroy(s->zone);
 	free(s->slab_of);
@@ -132,14 +135,25 @@ static void *slub_thread_init(void *engine, unsigned tid)
 	return cpu;
 }
 
+/* The counters as the report gives them, in its order. */
+#define C(field, key) MMR_COUNTER(struct slub_counts, field, key, MMR_SUM)
+static const struct mmr_counter slub_counter_rows[] = {
+	C(fast_allocs, "fast_allocs"), C(fast_frees, "fast_frees"), C(slow_allocs, "slow_allocs"),
+	C(remote_frees, "remote_frees"), C(lockless_frees, "lockless_frees"), C(locked_frees, "locked_frees"),
+	C(slabs_new, "slabs_new"), C(slabs_freed, "slabs_freed"), C(large_allocs, "large_allocs"), C(failed, "failed"),
+};
+#undef C
+MMR_COUNTERS_ALL(slub_counter_rows, struct slub_counts);
+static const struct mmr_counters slub_counters = MMR_COUNTERS(slub_counter_rows);
+
 static void slub_thread_exit(void *thread)
 {
 	struct slub_cpu *cpu = thread;
 	struct slub *s = cpu->s;
 	slub_flush_cpu(cpu);
-	const uint64_t *n = (const uint64_t *)&cpu->n;
-	for (size_t i = 0; i < sizeof(cpu->n) / sizeof(uint64_t); i++)
-		atomic_fetch_add(&s->totals[i], n[i]);
+	pthread_mutex_lock(&s->totals_mu);
+	mmr_counters_add(&slub_counters, &s->totals, &cpu->n);
+	pthread_mutex_unlock(&s->totals_mu);
 	free(cpu->active);
 	free(cpu);
 }
@@ -275,22 +289,22 @@ static uint64_t slub_footprint(void *engine)
 	return mmr_zone_pages_out(&st) * MMR_PAGE_SIZE;
 }
 
+/* Its counters, the caches made, and the figures of the zone the slabs come from (zone_*). */
 static void slub_report(void *engine, const struct mmr_figures *r)
 {
-	static const char *const names[] = {"fast_allocs", "fast_frees", "slow_allocs", "remote_frees",
-					    "lockless_frees", "locked_frees", "slabs_new", "slabs_freed", "large_allocs", "failed"};
 	struct slub *s = engine;
 	struct mmr_zone_stats st;
 	unsigned caches = 0;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		r->u64(r->ctx, names[i], atomic_load(&s->totals[i]));
+	pthread_mutex_lock(&s->totals_mu);
+	mmr_counters_report(&slub_counters, &s->totals, r);
+	pthread_mutex_unlock(&s->totals_mu);
 	for (unsigned i = 0; i < SLUB_MAX_CACHES; i++)
 		caches += atomic_load(&s->caches[i]) != NULL;
 	r->u64(r->ctx, "caches", caches);
 	mmr_zone_stats(s->zone, &st);
 	r->u64(r->ctx, "zone_lock_acquisitions", st.zone_lock_acquisitions);
-	r->u64(r->ctx, "pcp_refills", st.refills);
-	r->u64(r->ctx, "pcp_drains", st.drains);
+	r->u64(r->ctx, "zone_pcp_refills", st.refills);
+	r->u64(r->ctx, "zone_pcp_drains", st.drains);
 }
 
 static const struct mmr_engine_ops slub_ops = {

@@ -25,6 +25,7 @@
 #ifndef SLUB_H
 #define SLUB_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -86,7 +87,11 @@ struct slub_cpu_slab {
 
 struct slub;
 
-/* Counters a thread keeps to itself and adds to the engine's when it goes. */
+/*
+ * Counters a thread keeps to itself, plain, and adds to the engine's
+ * totals when it goes (slub.c's table, mmr_counters.h): its context
+ * goes with it.
+ */
 struct slub_counts {
 	uint64_t fast_allocs, fast_frees, slow_allocs, remote_frees, lockless_frees, locked_frees;
 	uint64_t slabs_new, slabs_freed, large_allocs, failed;
@@ -111,8 +116,12 @@ struct slub {
 	bool prefault;
 	unsigned min_partial;
 	unsigned threads;
-	/* struct slub_counts as words, added to as threads leave. */
-	atomic_ullong totals[sizeof(struct slub_counts) / sizeof(uint64_t)];
+	/*
+	 * Every thread's counts, added to as threads leave, under totals_mu:
+	 * machinery (no kernel lock stands for it), so not instrumented.
+	 */
+	pthread_mutex_t totals_mu;
+	struct slub_counts totals;
 };
 
 /* ---- slab.c --------------------------------------------------------------- */

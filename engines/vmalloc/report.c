@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "mmr_counters.h"
 #include "vmalloc.h"
 
 /* Areas on every node's lists of one kind, summed. */
@@ -40,21 +41,22 @@ static uint64_t load(atomic_ullong *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+/* The replay threads' counts as the report gives them, before the purge side's and the address space's. */
+#define C(field, key) MMR_COUNTER(struct vm_op_counts, field, key, MMR_SUM)
+static const struct mmr_counter vm_op_rows[] = {
+	C(allocs, "allocs"), C(frees, "frees"), C(failed, "failed"), C(pool_hits, "pool_hits"),
+	C(pool_misses, "pool_misses"), C(global_allocs, "global_allocs"), C(pages, "pages_allocated"),
+	C(pages_freed, "pages_freed"), C(page_failures, "page_failures"),
+};
+#undef C
+MMR_COUNTERS_ALL(vm_op_rows, struct vm_op_counts);
+static const struct mmr_counters vm_op_counters = MMR_COUNTERS(vm_op_rows);
+
 struct vm_op_counts vm_op_counts(const struct vm_engine *e)
 {
 	struct vm_op_counts s = {0};
-	for (unsigned i = 0; i < e->nr_threads; i++) {
-		const struct vm_op_counts *t = &e->threads[i].n;
-		s.allocs += t->allocs;
-		s.frees += t->frees;
-		s.failed += t->failed;
-		s.global_allocs += t->global_allocs;
-		s.pool_hits += t->pool_hits;
-		s.pool_misses += t->pool_misses;
-		s.pages += t->pages;
-		s.pages_freed += t->pages_freed;
-		s.page_failures += t->page_failures;
-	}
+	for (unsigned i = 0; i < e->nr_threads; i++)
+		mmr_counters_add(&vm_op_counters, &s, &e->threads[i].n);
 	return s;
 }
 
@@ -71,10 +73,7 @@ void vm_engine_report(void *engine, const struct mmr_figures *r)
 		const char *key;
 		uint64_t v;
 	} u[] = {
-		{"allocs", o.allocs}, {"frees", o.frees}, {"failed", o.failed},
-		{"pool_hits", o.pool_hits}, {"pool_misses", o.pool_misses},
-		{"global_allocs", o.global_allocs}, {"sync_purges", load(&n->sync_purges)},
-		{"purge_requests", load(&n->purge_requests)}, {"purges", n->purges},
+		{"sync_purges", load(&n->sync_purges)}, {"purge_requests", load(&n->purge_requests)}, {"purges", n->purges},
 		{"purge_ns_total", n->purge_ns_total}, {"purge_ns_max", n->purge_ns_max},
 		{"areas_purged", n->areas_purged}, {"helper_purges", n->helper_purges},
 		{"to_pool", load(&n->to_pool)}, {"to_free_space", load(&n->to_free)},
@@ -83,11 +82,11 @@ void vm_engine_report(void *engine, const struct mmr_figures *r)
 		{"lazy_pages", atomic_load(&e->lazy_pages)}, {"busy_areas", c.busy}, {"lazy_areas", c.lazy},
 		{"pool_areas", c.pool}, {"pool_bytes", c.pool_bytes}, {"free_blocks", e->space.blocks},
 		{"free_bytes", e->space.bytes}, {"largest_free_block", vs_largest(&e->space)},
-		{"decay_merged", load(&n->decay_merged)}, {"pages_allocated", o.pages}, {"pages_freed", o.pages_freed},
-		{"page_failures", o.page_failures}, {"ram_pages", e->ram_pages}, {"zone_free_pages", z.free_pages},
+		{"decay_merged", load(&n->decay_merged)}, {"ram_pages", e->ram_pages}, {"zone_free_pages", z.free_pages},
 		{"zone_pcp_pages", z.pcp_pages}, {"zone_pcp_hits", z.pcp_hits},
 		{"zone_lock_acquisitions", z.zone_lock_acquisitions},
 	};
+	mmr_counters_report(&vm_op_counters, &o, r);
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
 		r->u64(r->ctx, u[i].key, u[i].v);
 	r->f64(r->ctx, "purge_ns_mean", n->purges ? (double)n->purge_ns_total / (double)n->purges : 0);

@@ -140,7 +140,8 @@ struct vm_counts {
 /*
  * Per-op counts, kept by each replay thread on its own cache line: a
  * counter shared by the threads would bounce between CPUs on every call
- * and add contention the model does not have.
+ * and add contention the model does not have.  Summed by vm_op_counts
+ * (report.c's table, mmr_counters.h).
  */
 struct vm_op_counts {
 	uint64_t allocs, frees, failed, global_allocs, pool_hits, pool_misses;

@@ -3,6 +3,7 @@
  * ops.c - the zsmalloc engines' replay ops, footprint and report.  See
  * engine.c for what a MAP event does with the bytes.
  */
+#include "mmr_counters.h"
 #include "zsmalloc.h"
 
 void *zs_engine_thread_init(void *engine, unsigned tid)
@@ -152,36 +153,30 @@ static void report_hist(const struct mmr_figures *r, const char *key, const stru
 	r->u64(r->ctx, k, h->count);
 }
 
+/* The counts as the report gives them, beside the pool's own figures; compaction's time it gives in seconds. */
+#define C(field, key, how) MMR_COUNTER(struct zs_counts, field, key, how)
+static const struct mmr_counter zs_counter_rows[] = {
+	C(mallocs, "mallocs", MMR_SUM), C(failed, "failed", MMR_SUM), C(frees, "frees", MMR_SUM),
+	C(maps, "maps", MMR_SUM), C(unmaps, "unmaps", MMR_SUM), C(spans, "spanning_maps", MMR_SUM),
+	C(verified, "verified", MMR_SUM), C(mismatches, "mismatches", MMR_SUM),
+	C(unmatched_unmaps, "unmatched_unmaps", MMR_SUM), C(implicit_unmaps, "implicit_unmaps", MMR_SUM),
+	C(refused_map_mapped, "refused_map_mapped", MMR_SUM), C(refused_free_mapped, "refused_free_mapped", MMR_SUM),
+	C(compactions, "compactions", MMR_SUM), C(pages_freed, "pages_freed", MMR_SUM),
+	C(objs_moved, "objs_moved", MMR_SUM), C(backoffs, "backoffs", MMR_SUM), C(pin_busy, "pin_busy", MMR_SUM),
+	C(migrations, "migrations", MMR_SUM), C(migrate_backoffs, "migrate_backoffs", MMR_SUM),
+	C(zspages_alloc, "zspages_alloc", MMR_SUM), C(zspages_freed, "zspages_freed", MMR_SUM),
+	C(op_pages_freed, "compact_op_pages_freed", MMR_SUM), C(op_compactions, "compact_ops", MMR_SUM),
+	C(compact_ns, NULL, MMR_SUM),
+};
+#undef C
+MMR_COUNTERS_ALL(zs_counter_rows, struct zs_counts);
+static const struct mmr_counters zs_counters = MMR_COUNTERS(zs_counter_rows);
+
 struct zs_counts zs_counts_sum(const struct zs_pool *p)
 {
 	struct zs_counts s = {0};
-	for (unsigned i = 0; i <= p->nr_threads; i++) {
-		const struct zs_counts *c = &p->threads[i].n;
-		s.mallocs += c->mallocs;
-		s.failed += c->failed;
-		s.frees += c->frees;
-		s.maps += c->maps;
-		s.unmaps += c->unmaps;
-		s.spans += c->spans;
-		s.verified += c->verified;
-		s.mismatches += c->mismatches;
-		s.unmatched_unmaps += c->unmatched_unmaps;
-		s.implicit_unmaps += c->implicit_unmaps;
-		s.refused_map_mapped += c->refused_map_mapped;
-		s.refused_free_mapped += c->refused_free_mapped;
-		s.compactions += c->compactions;
-		s.pages_freed += c->pages_freed;
-		s.objs_moved += c->objs_moved;
-		s.backoffs += c->backoffs;
-		s.op_compactions += c->op_compactions;
-		s.op_pages_freed += c->op_pages_freed;
-		s.pin_busy += c->pin_busy;
-		s.migrations += c->migrations;
-		s.migrate_backoffs += c->migrate_backoffs;
-		s.zspages_alloc += c->zspages_alloc;
-		s.zspages_freed += c->zspages_freed;
-		s.compact_ns += c->compact_ns;
-	}
+	for (unsigned i = 0; i <= p->nr_threads; i++)
+		mmr_counters_add(&zs_counters, &s, &p->threads[i].n);
 	return s;
 }
 
@@ -190,25 +185,11 @@ void zs_engine_report(void *engine, const struct mmr_figures *r)
 {
 	struct zs_pool *p = engine;
 	const struct zs_counts n = zs_counts_sum(p);
-	const struct {
-		const char *key;
-		uint64_t v;
-	} c[] = {
-		{"mallocs", n.mallocs}, {"failed", n.failed}, {"frees", n.frees}, {"maps", n.maps},
-		{"unmaps", n.unmaps}, {"spanning_maps", n.spans}, {"verified", n.verified},
-		{"mismatches", n.mismatches}, {"unmatched_unmaps", n.unmatched_unmaps},
-		{"implicit_unmaps", n.implicit_unmaps}, {"refused_map_mapped", n.refused_map_mapped},
-		{"refused_free_mapped", n.refused_free_mapped},
-		{"parked_backoffs", atomic_load(&p->parked_backoffs)}, {"compactions", n.compactions},
-		{"passes", atomic_load(&p->passes)}, {"pages_freed", n.pages_freed}, {"objs_moved", n.objs_moved},
-		{"backoffs", n.backoffs}, {"pin_busy", n.pin_busy}, {"migrations", n.migrations},
-		{"migration_batches", p->batches}, {"pages_taken", atomic_load(&p->pages_taken)},
-		{"migrate_backoffs", n.migrate_backoffs}, {"zspages_alloc", n.zspages_alloc},
-		{"zspages_freed", n.zspages_freed}, {"compact_op_pages_freed", n.op_pages_freed},
-		{"compact_ops", n.op_compactions},
-	};
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		r->u64(r->ctx, c[i].key, c[i].v);
+	mmr_counters_report(&zs_counters, &n, r);
+	r->u64(r->ctx, "parked_backoffs", atomic_load(&p->parked_backoffs));
+	r->u64(r->ctx, "passes", atomic_load(&p->passes));
+	r->u64(r->ctx, "migration_batches", p->batches);
+	r->u64(r->ctx, "pages_taken", atomic_load(&p->pages_taken));
 	uint64_t freed = n.pages_freed, cns = n.compact_ns;
 	r->u64(r->ctx, "classes", p->nr_classes);
 	r->f64(r->ctx, "compact_s", cns / 1e9);

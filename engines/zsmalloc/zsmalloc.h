@@ -104,8 +104,9 @@ struct zs_class {
  * count on the CPU that runs them as well (the worker's, or a replay
  * thread's for a trace's compact event): a compaction moves objects one
  * by one, and a replay thread compacting beside the worker would
- * otherwise share a line with it.  Summed by zs_counts_sum at report
- * time, when the runner has joined every thread.
+ * otherwise share a line with it.  Summed by zs_counts_sum (ops.c's
+ * table, mmr_counters.h) at report time, when the runner has joined
+ * every thread.
  */
 struct zs_counts {
 	uint64_t mallocs, failed, frees, maps, unmaps, spans, verified, mismatches;
