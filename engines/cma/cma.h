@@ -94,7 +94,10 @@ struct cma_work {
 
 /* cma->lock's kind: the first half of seed 000's question (a mutex in v1, a spinlock in v2). */
 struct cma_lock_kind {
-	/* Make C's lock "cma->lock" and declare its kernel type: 0, or -1 (nothing made) when its class cannot be had. */
+	/*
+	 * Make C's lock "cma->lock" and declare its kernel type: 0, or -1
+	 * (nothing made) when its class cannot be had.
+	 */
 	int (*init)(struct cma *c);
 	/* Undo a successful init. */
 	void (*destroy)(struct cma *c);

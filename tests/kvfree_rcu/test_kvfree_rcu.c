@@ -732,8 +732,8 @@ static void test_outcomes(void **state)
 static void test_sizes_past_the_bound(void **state)
 {
 	(void)state;
-	const struct mmr_engine_ops *const all[] = {&kr_nowait_variant.ops, &kr_lockless_variant.ops, &kr_pool_variant.ops, &kr_callrcu_variant.ops,
-						    &kr_sync_variant.ops};
+	const struct mmr_engine_ops *const all[] = {&kr_nowait_variant.ops, &kr_lockless_variant.ops, &kr_pool_variant.ops,
+						    &kr_callrcu_variant.ops, &kr_sync_variant.ops};
 	const uint64_t bad[] = {UINT64_MAX - 8, UINT64_MAX - sizeof(struct kr_obj_hdr) + 1, MMR_MAX_BYTES,
 				MMR_OBJ_MAX_BYTES + 1};
 	static const char *const kv[] = {"poison", "1", "gp_ns", "0", NULL};
