@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * alloc.c - cma_alloc and cma_release on the page model.
+ * alloc.c - cma_alloc and cma_release on the page model, calling the
+ * variant's hooks (cma.h's struct cma_variant) where the variants differ.
  *
  * An allocation searches the bitmap under cma->lock, sets the bits it
  * found, and drops the lock before the slow part, the migration, as the
@@ -110,13 +111,9 @@ static int search(struct cma_thread *t, uint64_t from, uint64_t before, uint64_t
 	struct cma *c = t->c;
 	int busy = -1;
 	for (;;) {
-		/*
-		 * cma_release_nowait's patch flushes the release workqueue at the top
-		 * of cma_alloc's loop, before every range it tries, once an area has
-		 * delayed releases: a retry after a failed migration waits again.
-		 */
-		if (atomic_load_explicit(&c->delayed, memory_order_acquire))
-			cma_wq_flush(c, t);
+		/* The top of cma_alloc's loop, where cma-nowait's patch flushes its workqueue. */
+		if (c->v->before_range)
+			c->v->before_range(t);
 		cma_lock(c);
 		uint64_t i = cma_bitmap_find(c->bitmap, c->nbits, from, before, len, mask);
 		if (i != UINT64_MAX)
@@ -218,67 +215,36 @@ struct cma_range cma_release_range(struct cma_thread *t, const struct mmr_call *
 }
 
 /*
- * cma_release: frames back to the page model, then the bits cleared, so
- * that a search that finds the bits clear finds the frames free.  An
- * ATOMIC caller with a mutex try-locks first: a failed try is where the
- * kernel would have slept in atomic context.
+ * cma_release: frames back to the page model, then the bits cleared by the
+ * variant (under cma->lock, or not), so that a search that finds the bits
+ * clear finds the frames free.
  */
-static void release(struct cma_thread *t, const struct cma_range *r, bool atomic)
+void cma_release(struct cma_thread *t, const struct cma_range *r, bool atomic)
 {
 	struct cma *c = t->c;
 	mmr_pages_free_range(c->zone, r->pfn, r->pages);
 	t->n.releases++;
 	t->n.atomic_releases += atomic;
-	if (c->v.lockless_clear) {
-		cma_bitmap_clear(c->bitmap, r->bit, r->bits);
-		return;
-	}
-	if (atomic && !c->v.spinlock && !cma_trylock(c)) {
-		t->n.atomic_sleeps++;
-		cma_lock(c);
-	} else if (!atomic || c->v.spinlock) {
-		cma_lock(c);
-	}
-	cma_bitmap_clear(c->bitmap, r->bit, r->bits);
-	cma_unlock(c);
+	c->v->clear(t, r, atomic);
 }
 
 int cma_op_release(void *thread, struct mmr_call *op)
 {
 	struct cma_thread *t = thread;
 	struct cma_range r = cma_release_range(t, op);
-	release(t, &r, op->flags & MMR_EF_ATOMIC);
+	cma_release(t, &r, op->flags & MMR_EF_ATOMIC);
 	return 0;
 }
 
 /*
- * cma_release_nowait.  cma-nowait frees all pages but the first at once
- * (the first holds the work item, as the patch keeps it in the page) and
- * queues the rest of the release; the area is flagged so that every later
- * cma_alloc flushes the queue first.  The other variants release in place,
- * as an atomic caller.
+ * cma_release_nowait: what the variant does with it (cma-nowait defers
+ * it), else a release in place, as an atomic caller.
  */
 int cma_op_release_nowait(void *thread, struct mmr_call *op)
 {
 	struct cma_thread *t = thread;
-	struct cma *c = t->c;
 	struct cma_range r = cma_release_range(t, op);
-	if (!c->v.nowait) {
-		release(t, &r, true);
-		return 0;
-	}
-	struct cma_work *w = malloc(sizeof(*w));
-	if (!w) { /* no memory for the item: release in place, as an atomic caller */
-		release(t, &r, true);
-		return 0;
-	}
-	if (r.pages > 1)
-		mmr_pages_free_range(c->zone, r.pfn + 1, r.pages - 1);
-	*w = (struct cma_work){.r = r};
-	if (!atomic_load_explicit(&c->delayed, memory_order_relaxed))
-		atomic_store_explicit(&c->delayed, true, memory_order_release);
-	t->n.delayed_releases++;
-	t->n.atomic_releases++;
-	cma_wq_queue(c, w);
+	if (!t->c->v->release_nowait || !t->c->v->release_nowait(t, &r))
+		cma_release(t, &r, true);
 	return 0;
 }

@@ -2,9 +2,13 @@
 /*
  * cma.h - what the CMA engines share: one contiguous memory area over a
  * range of the page model's zone, its allocation bitmap under cma->lock,
- * and the allocation and release paths whose locking the variants
- * (variant_*.c) choose.  A variant only fills a struct cma_variant and
- * its ops table, so the diff between two variants is one file.
+ * and the allocation and release paths (alloc.c), which call the
+ * variant's hooks where seed 000 argues: what kind of lock cma->lock is,
+ * how a release clears its bits, what release_nowait defers.  A variant
+ * file (variant_*.c) holds its hooks and its ops in one struct
+ * cma_variant, so the diff between two variants is one file; cma-nowait
+ * and cma-lockless-clear take cma-mutex's lock (and cma-nowait its
+ * release), as the patches they model start from it.
  *
  * The model, after seed 000 (cma_release_nowait) and the CMA half of seed
  * 001 (allocation modes):
@@ -16,9 +20,10 @@
  *    a pinned page stays where it is); the bits are cleared
  *    again and the search moves on past the range.
  *  - cma_release gives the frames back to the page model and clears the
- *    bits.  Releases from atomic context (op release_nowait, or the
- *    atomic flag) must not sleep: with a mutex the model try-locks first
- *    and counts a failed try as a sleep in atomic context.
+ *    bits, as the variant's clear hook says.  Releases from atomic
+ *    context (op release_nowait, or the atomic flag) must not sleep: with
+ *    a mutex the model try-locks first and counts a failed try as a sleep
+ *    in atomic context.
  */
 #ifndef CMA_H
 #define CMA_H
@@ -32,13 +37,6 @@
 #include "mmr_lock.h"
 #include "mmr_time.h"
 #include "mmr_pages.h"
-
-/* How a variant locks and releases; the rest of the engine is common. */
-struct cma_variant {
-	bool spinlock;       /* cma->lock is a spinlock (v2 of the patch); else a mutex */
-	bool lockless_clear; /* release clears its bits with atomic ops, without cma->lock */
-	bool nowait;         /* release_nowait defers the bitmap clear to the workqueue */
-};
 
 /* Counters of one replay thread (or of the workqueue worker), summed by the report. */
 struct cma_counts {
@@ -80,13 +78,54 @@ struct cma_range {
 	uint64_t pfn, pages, bit, bits;
 };
 
-/* A delayed release waiting for the workqueue: a node of a lock-free stack. */
+struct cma;
+struct cma_thread;
+
+/*
+ * An item for the workqueue (workqueue.c): a node of a lock-free stack
+ * whose FN the worker runs on its own thread T, as a work_struct's func;
+ * the queue frees the item after.  R is the release it finishes.
+ */
 struct cma_work {
 	struct cma_work *next;
+	void (*fn)(struct cma_thread *t, struct cma_work *w);
 	struct cma_range r;
 };
 
-struct cma;
+/* cma->lock's kind: the first half of seed 000's question (a mutex in v1, a spinlock in v2). */
+struct cma_lock_kind {
+	/*
+	 * Make C's lock "cma->lock" and declare its kernel type: 0, or -1
+	 * (nothing made) when its class cannot be had.
+	 */
+	int (*init)(struct cma *c);
+	/* Undo a successful init. */
+	void (*destroy)(struct cma *c);
+	void (*lock)(struct cma *c);
+	void (*unlock)(struct cma *c);
+};
+
+/*
+ * A CMA engine: its ops (the mmr_engines[] entry, create finding the rest
+ * from env->engine) and the hooks the common paths call.
+ */
+struct cma_variant {
+	struct mmr_engine_ops ops;
+	const struct cma_lock_kind *lock;
+	/*
+	 * A release's second half, its frames already back: clear bits R
+	 * of the bitmap, under cma->lock or not; ATOMIC when the caller may
+	 * not sleep (counts t->n.atomic_sleeps where it would have).
+	 */
+	void (*clear)(struct cma_thread *t, const struct cma_range *r, bool atomic);
+	/*
+	 * Or NULL: release_nowait's own way, true when it took R over
+	 * (deferred it); false, or NULL, releases in place as an atomic caller.
+	 */
+	bool (*release_nowait)(struct cma_thread *t, const struct cma_range *r);
+	/* Or NULL: run at the top of cma_alloc's loop, before every range it tries. */
+	void (*before_range)(struct cma_thread *t);
+};
 
 /* A replay thread: its CPU in the page model, its movable pages and its figures. */
 struct cma_thread {
@@ -99,7 +138,7 @@ struct cma_thread {
 } __attribute__((aligned(64)));
 
 struct cma {
-	struct cma_variant v;
+	const struct cma_variant *v;
 	struct mmr_zone *zone;
 	uint64_t pages;          /* the area: frames [0, pages) of the zone */
 	unsigned order_per_bit;
@@ -115,8 +154,8 @@ struct cma {
 	uint32_t unmovable_ppm;  /* chance per million that a pageblock holds an unmovable page, for the run */
 	unsigned movable_pages;  /* order-0 movable pages each thread's other users keep */
 	atomic_uint_fast64_t last_failed;  /* fail-fast: bit where the last range failed */
-	atomic_bool delayed;     /* CMA_DELAYED_RELEASE: the area has seen a release_nowait */
-	/* The workqueue: pushed by release_nowait, popped by the worker. */
+	atomic_bool delayed;     /* CMA_DELAYED_RELEASE: the area has seen a deferred release_nowait */
+	/* The workqueue: pushed by a variant that defers work (cma-nowait), popped by the worker. */
 	_Atomic(struct cma_work *) wq_head;
 	atomic_uint_fast64_t wq_queued, wq_done;
 	atomic_uint wq_kick;     /* bumped by every queueing: the futex word the idle worker sleeps on */
@@ -124,26 +163,12 @@ struct cma {
 	struct cma_thread *thread; /* threads + 1: the last is the worker's */
 };
 
-/* Options every variant takes, for its params[]. */
-#define CMA_PARAMS                                                                                          \
-	MMR_OPTION("pages", "2097152", "pages in the CMA area (2097152: 8 GiB, hugetlb-cma's 8 gigantic pages)"),        \
-	MMR_OPTION("order_per_bit", "0", "pages per bitmap bit, as a power of two"),                                      \
-	MMR_OPTION("mode", "normal", "normal (drain this CPU's pcp lists, retry) or fail-fast (no drain, no retry, " \
-		   "resume at the last failed pfn)"),                                                   \
-	MMR_OPTION("retries", "5", "normal mode: whole-area searches after one that met only busy ranges"),             \
-	MMR_COST("migrate_ns", "0", "busy-wait per page migrated, ns (0: the model's bookkeeping only)", NULL,      \
-		 "assumed 0: migration runs after cma->lock is dropped (mm/cma.c), so it lengthens each cma_alloc "     \
-		 "but not the lock contention seed 000 is about; calibrate's page_copy_ns is a lower bound per page",  \
-		 0, 4000),                                                                            \
-	MMR_OPTION("unmovable_ppm", "0", "chance per million that a pageblock holds an unmovable page (for the run)"),       \
-	MMR_OPTION("movable_pages", "16", "order-0 movable pages other page users keep per CPU (0: none)"),              \
-	{0}
-
 /*
- * The engine for ENV with variant V's locking.  Returns NULL with ERR
- * (one line) on a bad option value or when memory runs out.
+ * The engine for ENV, with the hooks of the variant env->engine is the
+ * ops of.  Returns NULL with ERR (one line) on a bad option value, an
+ * engine that is no CMA variant, or when memory runs out.
  */
-void *cma_create(const struct mmr_engine_env *env, const struct cma_variant *v, struct mmr_error *err);
+void *cma_create(const struct mmr_engine_env *env, struct mmr_error *err);
 /* Frees everything; delayed releases still queued are done first. */
 void cma_destroy(void *engine);
 /* Replay thread TID's context (CPU TID modulo the threads). */
@@ -156,8 +181,10 @@ int cma_op_alloc(void *thread, struct mmr_call *op);
  * only what both name (cma_release_range).
  */
 int cma_op_release(void *thread, struct mmr_call *op);
-/* An atomic-context release: deferred through the workqueue by cma-nowait, else cma_op_release. */
+/* An atomic-context release: the variant's release_nowait, else cma_op_release as an atomic caller. */
 int cma_op_release_nowait(void *thread, struct mmr_call *op);
+/* Frames R back to the page model, then its bits cleared by the variant's hook; counted on T. */
+void cma_release(struct cma_thread *t, const struct cma_range *r, bool atomic);
 /*
  * What the release OP on thread T gives back, counted on T when its size
  * is not its allocation's: the pages both name (from the allocation's
@@ -175,11 +202,11 @@ uint64_t cma_footprint(void *engine);
 /* The engine's figures: counters summed over threads, bitmap use, alloc latency split by flush. */
 void cma_report(void *engine, const struct mmr_figures *r);
 
-/* The workqueue worker (cma-nowait): one, running delayed releases until *STOP. */
+/* The workqueue's worker, for a variant that queues work (cma-nowait): one, running items until *STOP. */
 unsigned cma_workers(void *engine);
 void cma_worker(void *engine, unsigned idx, const atomic_bool *stop);
 
-/* Queue the second half of a delayed release; safe from any thread, never sleeps. */
+/* Queue W (malloc'd, W->fn set); safe from any thread, never sleeps. */
 void cma_wq_queue(struct cma *c, struct cma_work *w);
 /* Run every queued item now on thread T's counters; returns how many ran. */
 uint64_t cma_wq_run(struct cma *c, struct cma_thread *t);
@@ -189,8 +216,6 @@ void cma_wq_flush(struct cma *c, struct cma_thread *t);
 /* cma->lock, whichever kind the variant chose. */
 void cma_lock(struct cma *c);
 void cma_unlock(struct cma *c);
-/* For atomic callers: true when taken without waiting. */
-bool cma_trylock(struct cma *c);
 
 /* ---- bitmap.c: the allocation bitmap, one bit per 2^order_per_bit pages --- */
 
@@ -211,10 +236,10 @@ bool cma_bitmap_test(atomic_ulong *bm, uint64_t i);
 /* Bits set among the first NBITS. */
 uint64_t cma_bitmap_weight(atomic_ulong *bm, uint64_t nbits);
 
+/* The members of a CMA variant's ops besides name, description and what it adds (kernel, workers). */
 #define CMA_ENGINE_OPS                                                                            \
-	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_CMA, .destroy = cma_destroy,              \
-	.params = cma_params,                                                                      \
-	.outcomes = cma_outcomes,                                                                  \
+	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_CMA, .create = cma_create,                \
+	.destroy = cma_destroy, .params = cma_params, .outcomes = cma_outcomes,                    \
 	.thread_init = cma_thread_init,                                                            \
 	.op = {[MMR_OP_ALLOC] = cma_op_alloc, [MMR_OP_RELEASE] = cma_op_release,                  \
 	       [MMR_OP_RELEASE_NOWAIT] = cma_op_release_nowait},                                   \
@@ -222,6 +247,11 @@ uint64_t cma_bitmap_weight(atomic_ulong *bm, uint64_t nbits);
 
 extern const struct mmr_engine_outcome cma_outcomes[];
 extern const struct mmr_engine_param cma_params[];
-extern const struct mmr_engine_ops cma_mutex_ops, cma_nowait_ops, cma_spinlock_ops, cma_lockless_clear_ops;
+
+/* cma-mutex's lock and release, which cma-nowait and cma-lockless-clear build on (variant_mutex.c). */
+extern const struct cma_lock_kind cma_mutex_lock;
+void cma_mutex_clear(struct cma_thread *t, const struct cma_range *r, bool atomic);
+
+extern const struct cma_variant cma_mutex, cma_nowait, cma_spinlock, cma_lockless_clear;
 
 #endif /* CMA_H */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * engine.c - the CMA engines' life: options, the zone the area lives in,
- * the per-thread contexts, cma->lock of the variant's kind, the report.
- * The allocation and release paths are in alloc.c, the workqueue of
- * cma-nowait in workqueue.c.
+ * the per-thread contexts, cma->lock made by the variant's hooks, the
+ * report.  The allocation and release paths are in alloc.c, the
+ * workqueue cma-nowait queues on in workqueue.c, each variant's hooks in
+ * its variant_*.c, the engine list in plugin.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,21 @@
 /* Area size limits: one bitmap bit at least, and frame numbers that fit the page model. */
 #define CMA_MAX_PAGES (1ull << 31)
 
-/* The options of every variant. */
-const struct mmr_engine_param cma_params[] = {CMA_PARAMS};
+/* The options of every variant: the one place each default is written (read_opts reads them from here). */
+const struct mmr_engine_param cma_params[] = {
+	MMR_OPTION("pages", "2097152", "pages in the CMA area (2097152: 8 GiB, hugetlb-cma's 8 gigantic pages)"),
+	MMR_OPTION("order_per_bit", "0", "pages per bitmap bit, as a power of two"),
+	MMR_OPTION("mode", "normal", "normal (drain this CPU's pcp lists, retry) or fail-fast (no drain, no retry, "
+		   "resume at the last failed pfn)"),
+	MMR_OPTION("retries", "5", "normal mode: whole-area searches after one that met only busy ranges"),
+	MMR_COST("migrate_ns", "0", "busy-wait per page migrated, ns (0: the model's bookkeeping only)", NULL,
+		 "assumed 0: migration runs after cma->lock is dropped (mm/cma.c), so it lengthens each cma_alloc "
+		 "but not the lock contention seed 000 is about; calibrate's page_copy_ns is a lower bound per page",
+		 0, 4000),
+	MMR_OPTION("unmovable_ppm", "0", "chance per million that a pageblock holds an unmovable page (for the run)"),
+	MMR_OPTION("movable_pages", "16", "order-0 movable pages other page users keep per CPU (0: none)"),
+	{0},
+};
 
 /* What the calls came to, beside their latencies; failed allocations are the runner's alloc.failed. */
 const struct mmr_engine_outcome cma_outcomes[] = {
@@ -40,14 +54,15 @@ const struct mmr_engine_outcome cma_outcomes[] = {
 static int read_opts(struct cma *c, const struct mmr_engine_env *env, struct mmr_error *err)
 {
 	uint64_t pages, opb, retries, mig, ppm, movable;
-	if (mmr_engine_opt_u64(env, "pages", 2097152, &pages, err) ||
-	    mmr_engine_opt_u64(env, "order_per_bit", 0, &opb, err) ||
-	    mmr_engine_opt_u64(env, "retries", 5, &retries, err) ||
+	const char *mode;
+	if (mmr_engine_param_u64(env, cma_params, "pages", &pages, err) ||
+	    mmr_engine_param_u64(env, cma_params, "order_per_bit", &opb, err) ||
+	    mmr_engine_param_u64(env, cma_params, "retries", &retries, err) ||
 	    mmr_engine_param_u64(env, cma_params, "migrate_ns", &mig, err) ||
-	    mmr_engine_opt_u64(env, "unmovable_ppm", 0, &ppm, err) ||
-	    mmr_engine_opt_u64(env, "movable_pages", 16, &movable, err))
+	    mmr_engine_param_u64(env, cma_params, "unmovable_ppm", &ppm, err) ||
+	    mmr_engine_param_u64(env, cma_params, "movable_pages", &movable, err) ||
+	    mmr_engine_param_str(env, cma_params, "mode", &mode, err))
 		return -1;
-	const char *mode = mmr_engine_opt(env, "mode");
 	const char *bad = pages < 1 || pages > CMA_MAX_PAGES ? "pages: 1..2147483648"
 		: opb > 20 ? "order_per_bit: 0..20"
 		: pages >> opb == 0 ? "pages: fewer than one bitmap bit (2^order_per_bit)"
@@ -55,7 +70,7 @@ static int read_opts(struct cma *c, const struct mmr_engine_env *env, struct mmr
 		: mig > 1000000 ? "migrate_ns: 0..1000000"
 		: ppm > 1000000 ? "unmovable_ppm: 0..1000000"
 		: movable > 4096 ? "movable_pages: 0..4096"
-		: mode && strcmp(mode, "normal") && strcmp(mode, "fail-fast") ? "mode: normal or fail-fast" : NULL;
+		: strcmp(mode, "normal") && strcmp(mode, "fail-fast") ? "mode: normal or fail-fast" : NULL;
 	if (bad) {
 		snprintf(err->msg, sizeof(err->msg), "cma: engine option %s", bad);
 		return -1;
@@ -67,7 +82,7 @@ static int read_opts(struct cma *c, const struct mmr_engine_env *env, struct mmr
 	c->migrate_ns = mig;
 	c->unmovable_ppm = (uint32_t)ppm;
 	c->movable_pages = (unsigned)movable;
-	c->fail_fast = mode && !strcmp(mode, "fail-fast");
+	c->fail_fast = !strcmp(mode, "fail-fast");
 	return 0;
 }
 
@@ -104,29 +119,28 @@ static int make_threads(struct cma *c, unsigned threads)
 	return 0;
 }
 
-void *cma_create(const struct mmr_engine_env *env, const struct cma_variant *v, struct mmr_error *err)
+void *cma_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
+	const struct cma_variant *v = MMR_ENGINE_VARIANT(env, struct cma_variant, ops, cma_create);
+	if (!v) {
+		snprintf(err->msg, sizeof(err->msg), "cma: env->engine is not a CMA variant's ops");
+		return NULL;
+	}
 	struct cma *c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(err->msg, sizeof(err->msg), "cma: out of memory");
 		return NULL;
 	}
-	c->v = *v;
+	c->v = v;
 	if (read_opts(c, env, err)) {
 		free(c);
 		return NULL;
 	}
-	int lrc = v->spinlock ? mmr_spin_init(&c->lock.spin, "cma->lock") : mmr_mutex_init(&c->lock.mutex, "cma->lock");
-	if (lrc) {
+	if (v->lock->init(c)) {
 		snprintf(err->msg, sizeof(err->msg), "cma: cannot create lock class cma->lock: out of memory");
 		free(c);
 		return NULL;
 	}
-	/* The mutex of 2021, or the v2 spinlock taken with spin_lock_irq (as mm/cma.c does since). */
-	if (v->spinlock)
-		mmr_lock_class_declare(c->lock.spin.cls, MMR_KL_SPINLOCK, true);
-	else
-		mmr_lock_class_declare(c->lock.mutex.cls, MMR_KL_MUTEX, false);
 	unsigned threads = env->threads ? env->threads : 1;
 	c->bitmap = calloc((c->nbits + 63) / 64, sizeof(*c->bitmap));
 	if (!c->bitmap || make_threads(c, threads)) {
@@ -153,8 +167,7 @@ void cma_destroy(void *engine)
 			free(c->thread[i].alloc_nowait);
 		}
 	}
-	if (!c->v.spinlock && c->lock.mutex.cls)
-		mmr_mutex_destroy(&c->lock.mutex);
+	c->v->lock->destroy(c);
 	mmr_zone_destroy(c->zone);
 	free(c->thread);
 	free(c->bitmap);
@@ -169,23 +182,12 @@ void *cma_thread_init(void *engine, unsigned tid)
 
 void cma_lock(struct cma *c)
 {
-	if (c->v.spinlock)
-		mmr_spin_lock(&c->lock.spin);
-	else
-		mmr_mutex_lock(&c->lock.mutex);
+	c->v->lock->lock(c);
 }
 
 void cma_unlock(struct cma *c)
 {
-	if (c->v.spinlock)
-		mmr_spin_unlock(&c->lock.spin);
-	else
-		mmr_mutex_unlock(&c->lock.mutex);
-}
-
-bool cma_trylock(struct cma *c)
-{
-	return c->v.spinlock ? mmr_spin_trylock(&c->lock.spin) : mmr_mutex_trylock(&c->lock.mutex);
+	c->v->lock->unlock(c);
 }
 
 uint64_t cma_footprint(void *engine)
@@ -243,6 +245,3 @@ void cma_report(void *engine, const struct mmr_figures *r)
 	r->u64(r->ctx, "zone_lock_acquisitions", st.zone_lock_acquisitions);
 	r->u64(r->ctx, "zone_check_ok", mmr_zone_check(c->zone, &err) == 0);
 }
-
-const struct mmr_engine_ops *const mmr_engines[] = {&cma_mutex_ops, &cma_nowait_ops, &cma_spinlock_ops,
-						    &cma_lockless_clear_ops, NULL};

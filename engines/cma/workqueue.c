@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * workqueue.c - cma-nowait's workqueue: one global queue, one worker (the
- * engine's background thread), as the patch queues the rest of a
- * cma_release_nowait on system_wq.  Queueing must not sleep, since the
- * caller is atomic, so the queue is a lock-free stack: the kernel's
- * queue_work takes only a raw spinlock for a moment, and a CAS is the
- * nearest userspace equivalent that adds no lock class of its own.
+ * workqueue.c - the workqueue cma-nowait queues on: one global queue, one
+ * worker (the engine's background thread), as the patch queues the rest
+ * of a cma_release_nowait on system_wq.  What an item does is its own
+ * function (variant_nowait.c), as a work_struct's.  Queueing must not
+ * sleep, since the caller is atomic, so the queue is a lock-free stack:
+ * the kernel's queue_work takes only a raw spinlock for a moment, and a
+ * CAS is the nearest userspace equivalent that adds no lock class of its
+ * own.
  *
  * Completion is counted (wq_queued, wq_done), which is what flush needs:
  * flush_workqueue waits for the items queued before it, not for an empty
@@ -36,19 +38,6 @@ void cma_wq_queue(struct cma *c, struct cma_work *w)
 	syscall(SYS_futex, (unsigned *)&c->wq_kick, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-/*
- * The deferred half of a release: the first page back to the page model,
- * then the bits cleared under cma->lock (the worker may sleep on it).
- */
-static void run_one(struct cma *c, struct cma_thread *t, struct cma_work *w)
-{
-	mmr_pages_free_range(c->zone, w->r.pfn, 1);
-	cma_lock(c);
-	cma_bitmap_clear(c->bitmap, w->r.bit, w->r.bits);
-	cma_unlock(c);
-	t->n.deferred_done++;
-}
-
 uint64_t cma_wq_run(struct cma *c, struct cma_thread *t)
 {
 	uint64_t n = 0;
@@ -56,7 +45,7 @@ uint64_t cma_wq_run(struct cma *c, struct cma_thread *t)
 	while ((w = atomic_exchange_explicit(&c->wq_head, NULL, memory_order_acquire))) {
 		while (w) {
 			struct cma_work *next = w->next;
-			run_one(c, t, w);
+			w->fn(t, w);
 			free(w);
 			n++;
 			w = next;
@@ -86,8 +75,8 @@ void cma_wq_flush(struct cma *c, struct cma_thread *t)
 
 unsigned cma_workers(void *engine)
 {
-	struct cma *c = engine;
-	return c->v.nowait ? 1 : 0;
+	(void)engine;
+	return 1; /* listed by the variants that queue work only */
 }
 
 void cma_worker(void *engine, unsigned idx, const atomic_bool *stop)

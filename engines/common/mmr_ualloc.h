@@ -24,18 +24,19 @@ struct mmr_ualloc {
 /*
  * The engine for a run of allocator NAME, whose library could not be
  * loaded when WHY is not NULL (mmr_dlib_load's answer; NULL for the
- * process's own allocator): NULL with ERR filled then, or when an option
- * is wrong.
+ * process's own allocator), its options declared by PARAMS
+ * (MMR_UALLOC_PARAMS): NULL with ERR filled then, or when an option is
+ * wrong.
  */
-static inline void *mmr_ualloc_create(const char *why, const char *name, const struct mmr_engine_env *env,
-				      struct mmr_error *err)
+static inline void *mmr_ualloc_create(const char *why, const char *name, const struct mmr_engine_param *params,
+				      const struct mmr_engine_env *env, struct mmr_error *err)
 {
 	if (why) {
 		snprintf(err->msg, sizeof(err->msg), "%s engine: %s", name, why);
 		return NULL;
 	}
 	enum mmr_touch touch;
-	if (mmr_touch_opt(env, &touch, err))
+	if (mmr_touch_opt(env, params, &touch, err))
 		return NULL;
 	struct mmr_ualloc *e = calloc(1, sizeof(*e));
 	if (!e) {

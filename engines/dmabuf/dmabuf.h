@@ -115,8 +115,9 @@ struct db_thread {
 	struct db_buf *held;
 } __attribute__((aligned(64)));
 
-/* What a variant decides. */
+/* A dma-buf engine: its ops (the mmr_engines[] entry; db_create finds the rest from env->engine) and what it decides. */
 struct db_variant {
+	struct mmr_engine_ops ops;
 	/*
 	 * Map B for use by T: MMR_CALL_OK, MMR_CALL_FAILED when it cannot (no
 	 * memory), MMR_CALL_REFUSED when T would wait for itself or for a
@@ -201,7 +202,8 @@ bool db_held_vunmap_refused(struct db_thread *t, const struct db_buf *b);
  */
 void db_let_go(struct db_thread *t, struct db_buf *b);
 
-void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
+/* The engine for ENV, with the variant env->engine is the ops of; NULL with ERR. */
+void *db_create(const struct mmr_engine_env *env, struct mmr_error *err);
 void db_destroy(void *engine);
 void *db_thread_init(void *engine, unsigned tid);
 /* A replay thread's end: the mappings it still holds resv for are unmapped (implicit_vunmaps). */
@@ -221,9 +223,9 @@ void db_report(void *engine, const struct mmr_figures *r);
 extern const struct mmr_engine_param db_params[];
 extern const struct mmr_engine_outcome db_outcomes[];
 
-/* The members of a dma-buf variant's mmr_engine_ops besides name, description and create. */
+/* The members of a dma-buf variant's mmr_engine_ops besides name and description. */
 #define DB_ENGINE_OPS                                                                                 \
-	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_DMABUF, .params = db_params,                        \
+	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_DMABUF, .params = db_params, .create = db_create,   \
 	.outcomes = db_outcomes, .same_code[MMR_OP_ALLOC] = "dmabuf-alloc",                                    \
 	.destroy = db_destroy, .thread_init = db_thread_init, .thread_exit = db_thread_exit,                  \
 	.op = {[MMR_OP_ALLOC] = db_op_alloc, [MMR_OP_FREE] = db_op_free, [MMR_OP_ATTACH] = db_op_attach,       \

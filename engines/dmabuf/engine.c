@@ -54,7 +54,7 @@ static int read_opts(struct db_engine *e, const struct mmr_engine_env *env, stru
 	if (mmr_engine_param_u64(env, db_params, "vmap_ns_per_page", &e->vmap_ns_per_page, err) ||
 	    mmr_engine_param_u64(env, db_params, "vunmap_ns_per_page", &e->vunmap_ns_per_page, err) ||
 	    mmr_engine_param_u64(env, db_params, "move_ns_per_page", &e->move_ns_per_page, err) ||
-	    mmr_engine_opt_u64(env, "copy_kib", 2048, &copy_kib, err) ||
+	    mmr_engine_param_u64(env, db_params, "copy_kib", &copy_kib, err) ||
 	    mmr_engine_param_u64(env, db_params, "frame_us", &frame_us, err) ||
 	    mmr_engine_param_u64(env, db_params, "evict_us", &e->evict_us, err))
 		return -1;
@@ -70,8 +70,13 @@ static int read_opts(struct db_engine *e, const struct mmr_engine_env *env, stru
 	return 0;
 }
 
-void *db_create(const struct db_variant *v, const struct mmr_engine_env *env, struct mmr_error *err)
+void *db_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
+	const struct db_variant *v = MMR_ENGINE_VARIANT(env, struct db_variant, ops, db_create);
+	if (!v) {
+		snprintf(err->msg, sizeof(err->msg), "dmabuf: env->engine is not a dma-buf variant's ops");
+		return NULL;
+	}
 	struct db_engine *e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err->msg, sizeof(err->msg), "dmabuf: out of memory");

@@ -38,16 +38,13 @@ static int attach_vunmap(struct db_thread *t, struct db_buf *b)
 	return MMR_CALL_OK;
 }
 
-const struct db_variant db_attach_pin = {.vmap = attach_vmap, .vunmap = attach_vunmap, .pin_at_attach = true};
-
-static void *attach_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return db_create(&db_attach_pin, env, err);
-}
-
-const struct mmr_engine_ops db_attach_pin_ops = {
-	DB_ENGINE_OPS,
-	.name = "dmabuf-attach-pin",
-	.description = "dma-buf model, drm_prime's default: attachments pin; vmap only locks to map",
-	.create = attach_create,
+const struct db_variant db_attach_pin = {
+	.ops = {
+		DB_ENGINE_OPS,
+		.name = "dmabuf-attach-pin",
+		.description = "dma-buf model, drm_prime's default: attachments pin; vmap only locks to map",
+	},
+	.vmap = attach_vmap,
+	.vunmap = attach_vunmap,
+	.pin_at_attach = true,
 };

@@ -41,16 +41,13 @@ static int cached_vunmap(struct db_thread *t, struct db_buf *b)
 	return MMR_CALL_OK;
 }
 
-const struct db_variant db_vmap_cached = {.vmap = cached_vmap, .vunmap = cached_vunmap, .caller_holds_lock = true};
-
-static void *cached_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return db_create(&db_vmap_cached, env, err);
-}
-
-const struct mmr_engine_ops db_vmap_cached_ops = {
-	DB_ENGINE_OPS,
-	.name = "dmabuf-vmap-cached",
-	.description = "dma-buf model: caller holds dma_resv for vmap; the exporter caches the mapping until a move",
-	.create = cached_create,
+const struct db_variant db_vmap_cached = {
+	.ops = {
+		DB_ENGINE_OPS,
+		.name = "dmabuf-vmap-cached",
+		.description = "dma-buf model: caller holds dma_resv for vmap; the exporter caches the mapping until a move",
+	},
+	.vmap = cached_vmap,
+	.vunmap = cached_vunmap,
+	.caller_holds_lock = true,
 };

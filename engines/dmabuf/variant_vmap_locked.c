@@ -45,16 +45,13 @@ static int locked_vunmap(struct db_thread *t, struct db_buf *b)
 	return MMR_CALL_OK;
 }
 
-const struct db_variant db_vmap_locked = {.vmap = locked_vmap, .vunmap = locked_vunmap, .caller_holds_lock = true};
-
-static void *locked_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return db_create(&db_vmap_locked, env, err);
-}
-
-const struct mmr_engine_ops db_vmap_locked_ops = {
-	DB_ENGINE_OPS,
-	.name = "dmabuf-vmap-locked",
-	.description = "dma-buf model, proposed rule: the caller holds dma_resv across vmap, use and vunmap; no pin",
-	.create = locked_create,
+const struct db_variant db_vmap_locked = {
+	.ops = {
+		DB_ENGINE_OPS,
+		.name = "dmabuf-vmap-locked",
+		.description = "dma-buf model, proposed rule: the caller holds dma_resv across vmap, use and vunmap; no pin",
+	},
+	.vmap = locked_vmap,
+	.vunmap = locked_vunmap,
+	.caller_holds_lock = true,
 };

@@ -38,17 +38,13 @@ static int pin_vunmap(struct db_thread *t, struct db_buf *b)
 	return MMR_CALL_OK;
 }
 
-const struct db_variant db_vmap_pin = {.vmap = pin_vmap, .vunmap = pin_vunmap};
-
-static void *pin_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return db_create(&db_vmap_pin, env, err);
-}
-
-const struct mmr_engine_ops db_vmap_pin_ops = {
-	DB_ENGINE_OPS,
-	.name = "dmabuf-vmap-pin",
-	.baseline = true,
-	.description = "dma-buf model, old rule: vmap locks dma_resv itself and pins while mapped",
-	.create = pin_create,
+const struct db_variant db_vmap_pin = {
+	.ops = {
+		DB_ENGINE_OPS,
+		.name = "dmabuf-vmap-pin",
+		.baseline = true,
+		.description = "dma-buf model, old rule: vmap locks dma_resv itself and pins while mapped",
+	},
+	.vmap = pin_vmap,
+	.vunmap = pin_vunmap,
 };

@@ -9,9 +9,10 @@
  * remembers their size; the handle is the pointer to the header.  An
  * object past MMR_OBJ_MAX_BYTES (mmr_size.h) fails, as the kernel's would.
  *
- * Options:
- *   hold_ns=N  (default 0)  busy work inside the lock per call, in ns
- *   lock=spin|mutex (default spin)
+ * Options (example_params[] below, where their defaults are written
+ * once, for `mmreplay list engines` and create alike):
+ *   hold_ns=N        busy work inside the lock per call, in ns
+ *   lock=spin|mutex  the lock's kind
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,19 +40,21 @@ static const struct mmr_engine_param example_params[] = {
 
 static void *example_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
-	struct example *e = calloc(1, sizeof(*e));
-	const char *kind = mmr_engine_opt(env, "lock");
+	const char *kind;
 	err->msg[0] = '\0';
+	/* The value given, else the default example_params declares: the one place it is written. */
+	if (mmr_engine_param_str(env, example_params, "lock", &kind, err))
+		return NULL;
+	if (strcmp(kind, "spin") != 0 && strcmp(kind, "mutex") != 0) {
+		snprintf(err->msg, sizeof(err->msg), "engine option lock=%s: spin or mutex", kind);
+		return NULL;
+	}
+	struct example *e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err->msg, sizeof(err->msg), "example engine: out of memory");
 		return NULL;
 	}
-	if (kind && strcmp(kind, "spin") != 0 && strcmp(kind, "mutex") != 0) {
-		snprintf(err->msg, sizeof(err->msg), "engine option lock=%s: spin or mutex", kind);
-		free(e);
-		return NULL;
-	}
-	e->use_mutex = kind && strcmp(kind, "mutex") == 0;
+	e->use_mutex = strcmp(kind, "mutex") == 0;
 	if (mmr_engine_param_u64(env, example_params, "hold_ns", &e->hold_ns, err) ||
 	    (e->use_mutex ? mmr_mutex_init(&e->mutex, "example->lock") : mmr_spin_init(&e->spin, "example->lock"))) {
 		if (!err->msg[0])

@@ -44,7 +44,7 @@ static const char *je_unavailable(void)
 
 static void *je_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
-	return mmr_ualloc_create(mmr_dlib_load(&je_lib), "jemalloc", env, err);
+	return mmr_ualloc_create(mmr_dlib_load(&je_lib), "jemalloc", je_params, env, err);
 }
 
 static int je_alloc(void *thread, struct mmr_call *op)

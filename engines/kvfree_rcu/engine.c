@@ -129,12 +129,14 @@ static int read_opts(struct kr_engine *e, struct mmr_zone_cfg *cfg, const struct
 {
 	uint64_t drain, zone, high, batch, trim, poison;
 	if (mmr_engine_param_u64(env, kr_params, "drain_ms", &drain, err) ||
-	    mmr_engine_opt_u64(env, "flush_blocks", 0, &e->flush_blocks, err) ||
+	    mmr_engine_param_u64(env, kr_params, "flush_blocks", &e->flush_blocks, err) ||
 	    mmr_engine_param_u64(env, kr_params, "zone_pages", &zone, err) ||
-	    mmr_engine_opt_u64(env, "pcp_high", 0, &high, err) || mmr_engine_opt_u64(env, "pcp_batch", 0, &batch, err) ||
-	    mmr_engine_opt_u64(env, "pool_pages", 200, &e->pool_pages, err) ||
-	    mmr_engine_opt_u64(env, "pool_low", 50, &e->pool_low, err) ||
-	    mmr_engine_opt_u64(env, "pool_trim_ms", 1000, &trim, err) || mmr_engine_opt_u64(env, "poison", 0, &poison, err))
+	    mmr_engine_param_u64(env, kr_params, "pcp_high", &high, err) ||
+	    mmr_engine_param_u64(env, kr_params, "pcp_batch", &batch, err) ||
+	    mmr_engine_param_u64(env, kr_params, "pool_pages", &e->pool_pages, err) ||
+	    mmr_engine_param_u64(env, kr_params, "pool_low", &e->pool_low, err) ||
+	    mmr_engine_param_u64(env, kr_params, "pool_trim_ms", &trim, err) ||
+	    mmr_engine_param_u64(env, kr_params, "poison", &poison, err))
 		return -1;
 	const char *bad = drain > 60000 ? "drain_ms up to 60000"
 		: zone < 64 || zone > (1ull << 24) ? "zone_pages 64..16777216"
@@ -201,8 +203,13 @@ static void fini_timers(struct kr_engine *e)
 	mmr_ttimer_fini(&e->refill_timer);
 }
 
-void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *env, struct mmr_error *err)
+void *kr_engine_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
+	const struct kr_variant *v = MMR_ENGINE_VARIANT(env, struct kr_variant, ops, kr_engine_create);
+	if (!v) {
+		snprintf(err->msg, sizeof(err->msg), "kvfree_rcu: env->engine is not a kvfree_rcu variant's ops");
+		return NULL;
+	}
 	struct mmr_zone_cfg cfg;
 	struct kr_engine *e = calloc(1, sizeof(*e));
 	if (!e) {
@@ -238,6 +245,8 @@ void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *
 	e->start_ns = mmr_tclock_origin(env->clock);
 	e->sample_ns = 100000000ull; /* 100 ms, doubled whenever the samples fill */
 	e->next_sample_ns = e->start_ns;
+	if (v->start)
+		v->start(e);
 	return e;
 }
 

@@ -147,8 +147,13 @@ struct kr_cpu {
 
 struct kr_engine;
 
-/* What a variant decides: where a block page comes from and where it goes. */
+/*
+ * A kvfree_rcu engine: its ops (the mmr_engines[] entry; kr_engine_create
+ * finds the rest from env->engine) and what the variant decides: where a
+ * block page comes from and where it goes.
+ */
 struct kr_variant {
+	struct mmr_engine_ops ops;
 	const char *name;
 	/*
 	 * A block page for CPU, under its krcp->lock on its replay thread:
@@ -164,6 +169,8 @@ struct kr_variant {
 	void (*call)(struct kr_engine *e, unsigned cpu, void *obj, bool headless);
 	/* The call queues callbacks on cpus[].cb_list, which the CPU's monitor reclaims (callrcu). */
 	bool callbacks;
+	/* The end of create, the engine made: what the variant fills before the replay (the pool's pages); or NULL. */
+	void (*start)(struct kr_engine *e);
 };
 
 extern const struct kr_variant kr_nowait_variant, kr_lockless_variant, kr_pool_variant,
@@ -264,8 +271,12 @@ struct kr_thread {
 
 extern const struct mmr_engine_param kr_params[];
 extern const struct mmr_engine_outcome kr_outcomes[];
-/* The engine with variant V for ENV; NULL with ERR on a bad option or no memory. */
-void *kr_engine_create(const struct kr_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
+/*
+ * The engine for ENV, with the variant env->engine is the ops of; NULL
+ * with ERR on a bad option, an engine that is no kvfree_rcu variant, or
+ * no memory.
+ */
+void *kr_engine_create(const struct mmr_engine_env *env, struct mmr_error *err);
 void kr_engine_destroy(void *engine);
 void *kr_engine_thread_init(void *engine, unsigned tid);
 void kr_engine_thread_exit(void *thread);
@@ -329,7 +340,7 @@ void kr_sample(struct kr_engine *e, uint64_t now);
  */
 #define KR_ENGINE_OPS                                                                               \
 	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_KVFREE_RCU | 1u << MMR_FAM_PAGE,              \
-	.params = kr_params, .outcomes = kr_outcomes,                                                    \
+	.params = kr_params, .outcomes = kr_outcomes, .create = kr_engine_create,                        \
 	.destroy = kr_engine_destroy, .thread_init = kr_engine_thread_init,                              \
 	.thread_exit = kr_engine_thread_exit,                                                            \
 	.op = {[MMR_OP_ALLOC] = kr_engine_alloc, [MMR_OP_KVFREE_RCU] = kr_engine_kvfree_rcu,             \

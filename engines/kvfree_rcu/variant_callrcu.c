@@ -36,19 +36,12 @@ static void callrcu_call(struct kr_engine *e, unsigned cpu, void *obj, bool head
 }
 
 const struct kr_variant kr_callrcu_variant = {
+	.ops = {
+		KR_ENGINE_OPS,
+		.name = "kvfree-rcu-callrcu",
+		.description = "kvfree_rcu baseline: one call_rcu() per object, freed one by one",
+	},
 	.name = "callrcu",
 	.call = callrcu_call,
 	.callbacks = true,
-};
-
-static void *callrcu_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return kr_engine_create(&kr_callrcu_variant, env, err);
-}
-
-const struct mmr_engine_ops kr_callrcu_ops = {
-	KR_ENGINE_OPS,
-	.name = "kvfree-rcu-callrcu",
-	.description = "kvfree_rcu baseline: one call_rcu() per object, freed one by one",
-	.create = callrcu_create,
 };

@@ -46,20 +46,13 @@ static void lockless_refill(struct kr_engine *e, uint64_t now)
 }
 
 const struct kr_variant kr_lockless_variant = {
+	.ops = {
+		KR_ENGINE_OPS,
+		.name = "kvfree-rcu-lockless",
+		.description = "kvfree_rcu model: block page from this CPU's pcp list only (the seed patch), worker refills",
+	},
 	.name = "lockless",
 	.get_page = lockless_get_page,
 	.put_page = lockless_put_page,
 	.refill = lockless_refill,
-};
-
-static void *lockless_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return kr_engine_create(&kr_lockless_variant, env, err);
-}
-
-const struct mmr_engine_ops kr_lockless_ops = {
-	KR_ENGINE_OPS,
-	.name = "kvfree-rcu-lockless",
-	.description = "kvfree_rcu model: block page from this CPU's pcp list only (the seed patch), worker refills",
-	.create = lockless_create,
 };

@@ -20,20 +20,13 @@ static void nowait_put_page(struct kr_engine *e, unsigned cpu, uint64_t pfn)
 }
 
 const struct kr_variant kr_nowait_variant = {
+	.ops = {
+		KR_ENGINE_OPS,
+		.name = "kvfree-rcu-nowait",
+		.baseline = true,
+		.description = "kvfree_rcu model: block page by __get_free_page(GFP_NOWAIT), pcp refilled under zone->lock",
+	},
 	.name = "nowait",
 	.get_page = nowait_get_page,
 	.put_page = nowait_put_page,
-};
-
-static void *nowait_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return kr_engine_create(&kr_nowait_variant, env, err);
-}
-
-const struct mmr_engine_ops kr_nowait_ops = {
-	KR_ENGINE_OPS,
-	.name = "kvfree-rcu-nowait",
-	.baseline = true,
-	.description = "kvfree_rcu model: block page by __get_free_page(GFP_NOWAIT), pcp refilled under zone->lock",
-	.create = nowait_create,
 };

@@ -109,30 +109,29 @@ static void pool_refill(struct kr_engine *e, uint64_t now)
 	}
 }
 
-const struct kr_variant kr_pool_variant = {
-	.name = "pool",
-	.get_page = pool_get_page,
-	.put_page = pool_put_page,
-	.refill = pool_refill,
-};
-
-static void *pool_create(const struct mmr_engine_env *env, struct mmr_error *err)
+/*
+ * Every CPU's pool filled to pool_pages before the replay; the refill
+ * counters are zeroed after, as this fill is none the run's calls caused.
+ */
+static void pool_start(struct kr_engine *e)
 {
-	struct kr_engine *e = kr_engine_create(&kr_pool_variant, env, err);
-	if (!e)
-		return NULL;
 	for (unsigned i = 0; i < e->ncpu; i++) {
 		pool_fill(e, i);
 		e->cpus[i].pool_last_take_ts = e->start_ns;
 	}
 	atomic_store(&e->n.refills, 0);
 	atomic_store(&e->n.refill_pages, 0);
-	return e;
 }
 
-const struct mmr_engine_ops kr_pool_ops = {
-	KR_ENGINE_OPS,
-	.name = "kvfree-rcu-pool",
-	.description = "kvfree_rcu model: block page from an RCU-owned per-CPU pool, refilled by a worker at a watermark",
-	.create = pool_create,
+const struct kr_variant kr_pool_variant = {
+	.ops = {
+		KR_ENGINE_OPS,
+		.name = "kvfree-rcu-pool",
+		.description = "kvfree_rcu model: block page from an RCU-owned per-CPU pool, refilled by a worker at a watermark",
+	},
+	.name = "pool",
+	.get_page = pool_get_page,
+	.put_page = pool_put_page,
+	.refill = pool_refill,
+	.start = pool_start,
 };

@@ -16,18 +16,11 @@ static void sync_call(struct kr_engine *e, unsigned cpu, void *obj, bool headles
 }
 
 const struct kr_variant kr_sync_variant = {
+	.ops = {
+		KR_ENGINE_OPS,
+		.name = "kvfree-rcu-sync",
+		.description = "kvfree_rcu baseline: synchronize_rcu() then free, on every call",
+	},
 	.name = "sync",
 	.call = sync_call,
-};
-
-static void *sync_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return kr_engine_create(&kr_sync_variant, env, err);
-}
-
-const struct mmr_engine_ops kr_sync_ops = {
-	KR_ENGINE_OPS,
-	.name = "kvfree-rcu-sync",
-	.description = "kvfree_rcu baseline: synchronize_rcu() then free, on every call",
-	.create = sync_create,
 };

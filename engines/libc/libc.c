@@ -17,7 +17,7 @@ static const struct mmr_engine_param libc_params[] = MMR_UALLOC_PARAMS;
 
 static void *libc_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
-	return mmr_ualloc_create(NULL, "libc", env, err);
+	return mmr_ualloc_create(NULL, "libc", libc_params, env, err);
 }
 
 static int libc_alloc(void *thread, struct mmr_call *op)

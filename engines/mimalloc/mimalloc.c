@@ -40,7 +40,7 @@ static const char *mi_unavailable(void)
 
 static void *mi_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
-	return mmr_ualloc_create(mmr_dlib_load(&mi_lib), "mimalloc", env, err);
+	return mmr_ualloc_create(mmr_dlib_load(&mi_lib), "mimalloc", mi_params, env, err);
 }
 
 static int mi_alloc(void *thread, struct mmr_call *op)

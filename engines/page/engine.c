@@ -28,10 +28,17 @@ struct page_engine {
 	struct page_thread *thread;
 };
 
-void *page_engine_create(const struct mmr_engine_env *env, struct mmr_zone_cfg *cfg, struct mmr_error *err)
+void *page_engine_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
+	const struct page_variant *v = MMR_ENGINE_VARIANT(env, struct page_variant, ops, page_engine_create);
+	struct mmr_zone_cfg zc = {0}, *cfg = &zc;
 	uint64_t mb, max_order;
-	if (mmr_engine_opt_u64(env, "zone_mb", 4096, &mb, err) || mmr_engine_opt_u64(env, "max_order", 11, &max_order, err))
+	if (!v) {
+		snprintf(err->msg, sizeof(err->msg), "page: env->engine is not a page variant's ops");
+		return NULL;
+	}
+	if (v->zone_cfg(env, cfg, err) || mmr_engine_param_u64(env, v->ops.params, "zone_mb", &mb, err) ||
+	    mmr_engine_param_u64(env, v->ops.params, "max_order", &max_order, err))
 		return NULL;
 	if (mb == 0 || mb > (1ull << 24) || max_order == 0 || max_order > 16) {
 		snprintf(err->msg, sizeof(err->msg), "engine option %s: out of range",
@@ -150,4 +157,4 @@ void page_engine_report(void *engine, const struct mmr_figures *r)
 	r->u64(r->ctx, "zone_check_ok", mmr_zone_check(e->zone, &err) == 0);
 }
 
-const struct mmr_engine_ops *const mmr_engines[] = {&page_zonelock_ops, &page_pcp_ops, NULL};
+const struct mmr_engine_ops *const mmr_engines[] = {&page_zonelock.ops, &page_pcp.ops, NULL};

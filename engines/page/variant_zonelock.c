@@ -2,9 +2,7 @@
 /*
  * variant_zonelock.c - page-zonelock: no per-CPU lists, so every
  * allocation and every free takes zone->lock.  The baseline the pcp lists
- * are measured against.
- *
- * Options: zone_mb (4096), max_order (11).
+ * are measured against.  Options: page_engine.h's, none of its own.
  */
 #include "page_engine.h"
 
@@ -13,17 +11,21 @@ static const struct mmr_engine_param zonelock_params[] = {
 	{0},
 };
 
-static void *zonelock_create(const struct mmr_engine_env *env, struct mmr_error *err)
+/* No per-CPU lists: the zone's buddy lists are all there is. */
+static int zonelock_zone(const struct mmr_engine_env *env, struct mmr_zone_cfg *cfg, struct mmr_error *err)
 {
-	struct mmr_zone_cfg cfg = {.pcp = false};
-	return page_engine_create(env, &cfg, err);
+	(void)env, (void)err;
+	cfg->pcp = false;
+	return 0;
 }
 
-const struct mmr_engine_ops page_zonelock_ops = {
-	PAGE_ENGINE_OPS,
-	.name = "page-zonelock",
-	.baseline = true,
-	.description = "buddy allocator model, every page alloc and free under zone->lock",
-	.params = zonelock_params,
-	.create = zonelock_create,
+const struct page_variant page_zonelock = {
+	.ops = {
+		PAGE_ENGINE_OPS,
+		.name = "page-zonelock",
+		.baseline = true,
+		.description = "buddy allocator model, every page alloc and free under zone->lock",
+		.params = zonelock_params,
+	},
+	.zone_cfg = zonelock_zone,
 };

@@ -9,7 +9,8 @@
  * of its call site too with cache_by_site=1.  Past 8 KiB a kmalloc takes
  * pages straight from the zone, as the kernel's large kmalloc does.
  *
- * Options: zone_mb (4096), min_partial (5), cache_by_site (0), touch (ends).
+ * Options: slub_params[] below (zone_mb, prefault, min_partial,
+ * cache_by_site, touch), where their defaults are written.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +38,11 @@ static const struct mmr_engine_param slub_params[] = {
 static int read_opts(struct slub *s, const struct mmr_engine_env *env, uint64_t *zone_mb, struct mmr_error *err)
 {
 	uint64_t min_partial, by_site, prefault;
-	if (mmr_engine_opt_u64(env, "zone_mb", 1024, zone_mb, err) ||
-	    mmr_engine_opt_u64(env, "prefault", 0, &prefault, err) ||
-	    mmr_engine_opt_u64(env, "min_partial", 5, &min_partial, err) ||
-	    mmr_engine_opt_u64(env, "cache_by_site", 0, &by_site, err) || mmr_touch_opt(env, &s->touch, err))
+	if (mmr_engine_param_u64(env, slub_params, "zone_mb", zone_mb, err) ||
+	    mmr_engine_param_u64(env, slub_params, "prefault", &prefault, err) ||
+	    mmr_engine_param_u64(env, slub_params, "min_partial", &min_partial, err) ||
+	    mmr_engine_param_u64(env, slub_params, "cache_by_site", &by_site, err) ||
+	    mmr_touch_opt(env, slub_params, &s->touch, err))
 		return -1;
 	if (*zone_mb < 16 || *zone_mb > (1u << 20) || by_site > 1 || prefault > 1 || min_partial > 1000) {
 		snprintf(err->msg, sizeof(err->msg),

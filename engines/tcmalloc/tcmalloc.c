@@ -38,7 +38,7 @@ static const char *tc_unavailable(void)
 
 static void *tc_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
-	return mmr_ualloc_create(mmr_dlib_load(&tc_lib), "tcmalloc", env, err);
+	return mmr_ualloc_create(mmr_dlib_load(&tc_lib), "tcmalloc", tc_params, env, err);
 }
 
 static int tc_alloc(void *thread, struct mmr_call *op)

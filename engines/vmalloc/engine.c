@@ -156,11 +156,14 @@ void vm_reclaim_merged(struct vm_engine *e, struct vm_list *to_free)
 static int read_opts(struct vm_engine *e, const struct mmr_engine_env *env, struct mmr_error *err)
 {
 	uint64_t nodes, lazy, zone, sync, pages;
-	if (mmr_engine_opt_u64(env, "nodes", 0, &nodes, err) || mmr_engine_opt_u64(env, "lazy_max_pages", 0, &lazy, err) ||
+	if (mmr_engine_param_u64(env, vm_params, "nodes", &nodes, err) ||
+	    mmr_engine_param_u64(env, vm_params, "lazy_max_pages", &lazy, err) ||
 	    mmr_engine_param_u64(env, vm_params, "flush_ns", &e->flush_ns, err) ||
-	    mmr_engine_opt_u64(env, "zone_pages", 16, &zone, err) || mmr_engine_opt_u64(env, "pool_max", 0, &e->pool_max, err) ||
-	    mmr_engine_opt_u64(env, "purge_sync", 0, &sync, err) || mmr_engine_opt_u64(env, "pages", 1, &pages, err) ||
-	    mmr_engine_opt_u64(env, "ram_pages", 262144, &e->ram_pages, err) ||
+	    mmr_engine_param_u64(env, vm_params, "zone_pages", &zone, err) ||
+	    mmr_engine_param_u64(env, vm_params, "pool_max", &e->pool_max, err) ||
+	    mmr_engine_param_u64(env, vm_params, "purge_sync", &sync, err) ||
+	    mmr_engine_param_u64(env, vm_params, "pages", &pages, err) ||
+	    mmr_engine_param_u64(env, vm_params, "ram_pages", &e->ram_pages, err) ||
 	    mmr_engine_param_u64(env, vm_params, "map_ns_per_page", &e->map_ns, err) ||
 	    mmr_engine_param_u64(env, vm_params, "unmap_ns_per_page", &e->unmap_ns, err))
 		return -1;
@@ -206,8 +209,13 @@ static int init_locks(struct vm_engine *e)
 	return rc;
 }
 
-void *vm_engine_create(const struct vm_variant *v, const struct mmr_engine_env *env, struct mmr_error *err)
+void *vm_engine_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
+	const struct vm_variant *v = MMR_ENGINE_VARIANT(env, struct vm_variant, ops, vm_engine_create);
+	if (!v) {
+		snprintf(err->msg, sizeof(err->msg), "vmalloc: env->engine is not a vmalloc variant's ops");
+		return NULL;
+	}
 	struct vm_engine *e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err->msg, sizeof(err->msg), "vmalloc: out of memory");

@@ -26,23 +26,17 @@ static void global_decay(struct vm_engine *e, struct vm_node *vn, bool full, str
 	(void)e, (void)vn, (void)full, (void)to_free;
 }
 
-const struct vm_variant vm_global_variant = {
+const struct vm_variant vm_global = {
+	.ops = {
+		VM_ENGINE_OPS,
+		.name = "vmalloc-global",
+		/* One free_vmap_area_lock until the vmap nodes of 6.9 ("Mitigate a vmap lock contention", seed 002). */
+		.kernel = "-6.8",
+		.baseline = true,
+		.description = "vmalloc model: every allocation and purge under the one free_vmap_area_lock",
+	},
 	.node_alloc = global_node_alloc,
 	.pool_add = global_pool_add,
 	.decay = global_decay,
 };
 
-static void *global_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return vm_engine_create(&vm_global_variant, env, err);
-}
-
-const struct mmr_engine_ops vm_global_ops = {
-	VM_ENGINE_OPS,
-	.name = "vmalloc-global",
-	/* One free_vmap_area_lock until the vmap nodes of 6.9 ("Mitigate a vmap lock contention", seed 002). */
-	.kernel = "-6.8",
-	.baseline = true,
-	.description = "vmalloc model: every allocation and purge under the one free_vmap_area_lock",
-	.create = global_create,
-};

@@ -100,22 +100,16 @@ static void nodes_decay(struct vm_engine *e, struct vm_node *vn, bool full, stru
 	}
 }
 
-const struct vm_variant vm_nodes_variant = {
+const struct vm_variant vm_nodes = {
+	.ops = {
+		VM_ENGINE_OPS,
+		.name = "vmalloc-nodes",
+		/* The vmap nodes and their size pools were merged for 6.9 ("Mitigate a vmap lock contention", seed 002). */
+		.kernel = "6.9-",
+		.description = "vmalloc model with per-node size pools (the 2024 seed patch): most allocations off free_vmap_area_lock",
+	},
 	.node_alloc = nodes_node_alloc,
 	.pool_add = nodes_pool_add,
 	.decay = nodes_decay,
 };
 
-static void *nodes_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return vm_engine_create(&vm_nodes_variant, env, err);
-}
-
-const struct mmr_engine_ops vm_nodes_ops = {
-	VM_ENGINE_OPS,
-	.name = "vmalloc-nodes",
-	/* The vmap nodes and their size pools were merged for 6.9 ("Mitigate a vmap lock contention", seed 002). */
-	.kernel = "6.9-",
-	.description = "vmalloc model with per-node size pools (the 2024 seed patch): most allocations off free_vmap_area_lock",
-	.create = nodes_create,
-};

@@ -111,8 +111,13 @@ struct vm_node {
 struct vm_engine;
 struct vm_thread;
 
-/* What a variant decides; the rest of the model is common. */
+/*
+ * A vmalloc engine: its ops (the mmr_engines[] entry; vm_engine_create
+ * finds the rest from env->engine) and what the variant decides; the rest
+ * of the model is common.
+ */
 struct vm_variant {
+	struct mmr_engine_ops ops;
 	/*
 	 * An area of SIZE bytes aligned to ALIGN for replay thread T without
 	 * touching the free space, or NULL; *VN_ID says which node the area
@@ -125,7 +130,7 @@ struct vm_variant {
 	void (*decay)(struct vm_engine *e, struct vm_node *vn, bool full, struct vm_list *to_free);
 };
 
-extern const struct vm_variant vm_global_variant, vm_nodes_variant;
+extern const struct vm_variant vm_global, vm_nodes;
 
 /* Counters of the purge side, bumped by any thread (per purge or per area purged: rarely). */
 struct vm_counts {
@@ -203,8 +208,12 @@ static inline struct vm_node *vm_id_node(const struct vm_engine *e, uint32_t vn_
 
 /* ---- engine.c ------------------------------------------------------------- */
 
-/* The engine for ENV with variant V; NULL with ERR on a bad option or no memory. */
-void *vm_engine_create(const struct vm_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
+/*
+ * The engine for ENV, with the hooks of the variant env->engine is the
+ * ops of; NULL with ERR on a bad option, an engine that is no vmalloc
+ * variant, or no memory.
+ */
+void *vm_engine_create(const struct mmr_engine_env *env, struct mmr_error *err);
 /* Give every area in TO_FREE back to the free space (under free_vmap_area_lock) and free them. */
 void vm_reclaim(struct vm_engine *e, struct vm_list *to_free);
 /*
@@ -253,9 +262,10 @@ void vm_purge(struct vm_engine *e, bool full);
 unsigned vm_purge_workers(void *engine);
 void vm_purge_worker(void *engine, unsigned idx, const atomic_bool *stop);
 
-/* The members of a vmalloc variant's mmr_engine_ops besides name, description and create. */
+/* The members of a vmalloc variant's mmr_engine_ops besides name, description and kernel. */
 #define VM_ENGINE_OPS                                                                           \
 	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_VMALLOC, .params = vm_params,                 \
+	.create = vm_engine_create,                                                                      \
 	.outcomes = vm_outcomes,                                                                         \
 	.destroy = vm_engine_destroy, .thread_init = vm_engine_thread_init,                              \
 	.op = {[MMR_OP_ALLOC] = vm_engine_alloc, [MMR_OP_FREE] = vm_engine_free},                        \

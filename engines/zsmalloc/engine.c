@@ -94,7 +94,7 @@ static int read_opts(struct zs_pool *p, const struct mmr_engine_env *env, uint64
 	if (mmr_engine_param_u64(env, zs_params, "interval_us", &us, err) ||
 	    mmr_engine_param_u64(env, zs_params, "migrate_pages", &p->migrate_pages, err) ||
 	    mmr_engine_param_u64(env, zs_params, "pressure_pages", &p->pressure_pages, err) ||
-	    mmr_engine_opt_u64(env, "zone_mb", 1024, zone_mb, err))
+	    mmr_engine_param_u64(env, zs_params, "zone_mb", zone_mb, err))
 		return -1;
 	if (us == 0 || us > 60000000ull || p->migrate_pages > 65536 || p->pressure_pages > (1u << 20) ||
 	    *zone_mb < 4 || *zone_mb > 65536) {
@@ -142,8 +142,13 @@ nomem:
 	return -1;
 }
 
-void *zs_engine_create(const struct zs_variant *v, const struct mmr_engine_env *env, struct mmr_error *err)
+void *zs_engine_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
+	const struct zs_variant *v = MMR_ENGINE_VARIANT(env, struct zs_variant, ops, zs_engine_create);
+	if (!v) {
+		snprintf(err->msg, sizeof(err->msg), "zsmalloc: env->engine is not a zsmalloc variant's ops");
+		return NULL;
+	}
 	struct zs_pool *p = calloc(1, sizeof(*p));
 	uint64_t zone_mb;
 	if (!p) {

@@ -148,6 +148,11 @@ static int ml_migrate_page(struct zs_pool *p, struct zs_zspage *z, unsigned page
 }
 
 const struct zs_variant zs_migrate_lock_variant = {
+	.ops = {
+		ZS_ENGINE_OPS,
+		.name = "zsmalloc-migrate-lock",
+		.description = "zsmalloc model of the 2021 patch: one pool-wide rwlock pool->migrate_lock for map, free and compaction",
+	},
 	.name = "migrate-lock",
 	.rank_migrate = R_MIGRATE,
 	.rank_class = R_CLASS,
@@ -159,16 +164,4 @@ const struct zs_variant zs_migrate_lock_variant = {
 	.free_unlock = ml_free_unlock,
 	.compact_class = ml_compact_class,
 	.migrate_page = ml_migrate_page,
-};
-
-static void *ml_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return zs_engine_create(&zs_migrate_lock_variant, env, err);
-}
-
-const struct mmr_engine_ops zs_migrate_lock_ops = {
-	ZS_ENGINE_OPS,
-	.name = "zsmalloc-migrate-lock",
-	.description = "zsmalloc model of the 2021 patch: one pool-wide rwlock pool->migrate_lock for map, free and compaction",
-	.create = ml_create,
 };

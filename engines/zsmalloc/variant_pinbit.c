@@ -118,6 +118,12 @@ static int pin_migrate_page(struct zs_pool *p, struct zs_zspage *z, unsigned pag
 }
 
 const struct zs_variant zs_pinbit_variant = {
+	.ops = {
+		ZS_ENGINE_OPS,
+		.name = "zsmalloc-pinbit",
+		.baseline = true,
+		.description = "zsmalloc model before 2021: a pin bit spinlock in each handle, a per-zspage rwlock",
+	},
 	.name = "pinbit",
 	.rank_pin = R_PIN,
 	.rank_class = R_CLASS,
@@ -129,17 +135,4 @@ const struct zs_variant zs_pinbit_variant = {
 	.free_unlock = pin_free_unlock,
 	.compact_class = pin_compact_class,
 	.migrate_page = pin_migrate_page,
-};
-
-static void *pin_create(const struct mmr_engine_env *env, struct mmr_error *err)
-{
-	return zs_engine_create(&zs_pinbit_variant, env, err);
-}
-
-const struct mmr_engine_ops zs_pinbit_ops = {
-	ZS_ENGINE_OPS,
-	.name = "zsmalloc-pinbit",
-	.baseline = true,
-	.description = "zsmalloc model before 2021: a pin bit spinlock in each handle, a per-zspage rwlock",
-	.create = pin_create,
 };

@@ -134,11 +134,13 @@ struct zs_thread {
 struct zs_pool;
 
 /*
- * What a variant decides: how each path excludes the others.  The lock
- * ranks feed the debug build's order check (zs_ld_*); 0 for a lock the
- * variant does not have.
+ * A zsmalloc engine: its ops (the mmr_engines[] entry; zs_engine_create
+ * finds the rest from env->engine) and what the variant decides: how each
+ * path excludes the others.  The lock ranks feed the debug build's order
+ * check (zs_ld_*); 0 for a lock the variant does not have.
  */
 struct zs_variant {
+	struct mmr_engine_ops ops;
 	const char *name;
 	unsigned rank_pin, rank_migrate, rank_class, rank_zspage;
 	/* Map: lock what keeps H's object in place; returns its zspage. */
@@ -319,7 +321,8 @@ int zs_pool_check(struct zs_pool *p, struct zs_handle *const *live, size_t nlive
 /* ---- engine.c and worker.c ------------------------------------------------ */
 
 /* The engine for ENV with variant V; NULL with ERR on a bad option or no memory. */
-void *zs_engine_create(const struct zs_variant *v, const struct mmr_engine_env *env, struct mmr_error *err);
+/* The engine for ENV, with the variant env->engine is the ops of; NULL with ERR. */
+void *zs_engine_create(const struct mmr_engine_env *env, struct mmr_error *err);
 extern const struct mmr_engine_param zs_params[];
 extern const struct mmr_engine_outcome zs_outcomes[];
 void zs_engine_destroy(void *engine);
@@ -340,9 +343,10 @@ void zs_worker_pass(struct zs_pool *p);
 /* The migration batches the pool's page pressure asks for and the worker has not run: run them. */
 void zs_worker_migrate_owed(struct zs_pool *p);
 
-/* The members of a zsmalloc variant's mmr_engine_ops besides name, description and create. */
+/* The members of a zsmalloc variant's mmr_engine_ops besides name and description. */
 #define ZS_ENGINE_OPS                                                                              \
 	.abi = MMR_ENGINE_ABI, .families = 1u << MMR_FAM_ZSMALLOC, .params = zs_params,                   \
+	.create = zs_engine_create,                                                                        \
 	.outcomes = zs_outcomes,                                                                           \
 	.destroy = zs_engine_destroy, .thread_init = zs_engine_thread_init,                                \
 	.thread_exit = zs_engine_thread_exit,                                                              \

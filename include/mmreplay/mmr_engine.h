@@ -38,7 +38,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever this header changes incompatibly; a plugin built for another is refused. */
-#define MMR_ENGINE_ABI 6
+#define MMR_ENGINE_ABI 7
 
 /* The symbol every engine object exports. */
 #define MMR_ENGINE_SYMBOL "mmr_engines"
@@ -146,8 +146,16 @@ struct mmr_engine_outcome {
 	const char *help; /* one line */
 };
 
+struct mmr_engine_ops;
+
 /* What the runner tells create about the run. */
 struct mmr_engine_env {
+	/*
+	 * The entry of mmr_engines[] being created: a family whose variants
+	 * share one create finds the variant's own hooks from it
+	 * (MMR_ENGINE_VARIANT), so that no variant needs a create of its own.
+	 */
+	const struct mmr_engine_ops *engine;
 	unsigned threads;     /* replay threads */
 	unsigned online_cpus;
 	uint32_t slots;       /* objects (lifetimes) in the replayed trace */
@@ -268,31 +276,67 @@ static inline int mmr_engine_opt_u64(const struct mmr_engine_env *env, const cha
 	return 0;
 }
 
-/*
- * Option KEY as mmr_engine_opt_u64 reads it, its default the one PARAMS
- * declares for KEY: the default a user reads in `mmreplay list engines`
- * and results.json is the one the engine uses.  Returns 0, or -1 with ERR.
- */
-static inline int mmr_engine_param_u64(const struct mmr_engine_env *env, const struct mmr_engine_param *params,
-				       const char *key, uint64_t *out, struct mmr_error *err)
+/* The entry PARAMS declares for option KEY, or NULL when it declares none. */
+static inline const struct mmr_engine_param *mmr_engine_param_find(const struct mmr_engine_param *params,
+								   const char *key)
 {
-	const struct mmr_engine_param *p = params;
-	while (p && p->key) {
+	for (const struct mmr_engine_param *p = params; p && p->key; p++) {
 		const char *k = p->key, *q = key;
 		while (*k && *k == *q)
 			k++, q++;
 		if (*k == '\0' && *q == '\0')
-			break;
-		p++;
+			return p;
 	}
-	char *end;
-	unsigned long long def = p && p->key ? strtoull(p->def, &end, 0) : 0;
-	if (!p || !p->key || *end != '\0') {
+	return NULL;
+}
+
+/*
+ * Option KEY's text: the value ENV gives, else the default PARAMS
+ * declares for KEY, so that the default a user reads in `mmreplay list
+ * engines` and results.json is the one the engine uses and is written
+ * once.  Returns 0, or -1 with ERR when PARAMS declares no KEY.
+ */
+static inline int mmr_engine_param_str(const struct mmr_engine_env *env, const struct mmr_engine_param *params,
+				       const char *key, const char **out, struct mmr_error *err)
+{
+	const struct mmr_engine_param *p = mmr_engine_param_find(params, key);
+	if (!p || !p->def) {
+		snprintf(err->msg, sizeof(err->msg), "engine option %s: no default declared", key);
+		return -1;
+	}
+	const char *v = mmr_engine_opt(env, key);
+	*out = v ? v : p->def;
+	return 0;
+}
+
+/*
+ * Option KEY as mmr_engine_opt_u64 reads it, its default the one PARAMS
+ * declares for KEY (as mmr_engine_param_str).  Returns 0, or -1 with ERR.
+ */
+static inline int mmr_engine_param_u64(const struct mmr_engine_env *env, const struct mmr_engine_param *params,
+				       const char *key, uint64_t *out, struct mmr_error *err)
+{
+	const struct mmr_engine_param *p = mmr_engine_param_find(params, key);
+	char *end = NULL;
+	unsigned long long def = p && p->def ? strtoull(p->def, &end, 0) : 0;
+	if (!end || end == p->def || *end != '\0') {
 		snprintf(err->msg, sizeof(err->msg), "engine option %s: no numeric default declared", key);
 		return -1;
 	}
 	return mmr_engine_opt_u64(env, key, (uint64_t)def, out, err);
 }
+
+/*
+ * For a family whose variants share one create: the structure TYPE, one
+ * per variant, whose member MEMBER is the struct mmr_engine_ops ENV
+ * creates, so that create finds the variant's hooks beside its ops.
+ * NULL when ENV names no engine, or one whose create is not CREATE_FN
+ * (not one of the family's: the structure around it is another's).
+ */
+#define MMR_ENGINE_VARIANT(env, type, member, create_fn)                                                 \
+	((env)->engine && (env)->engine->create == (create_fn)                                           \
+		 ? (const type *)(const void *)((const char *)(env)->engine - offsetof(type, member))    \
+		 : (const type *)NULL)
 
 /*
  * mmr_ttimer_init (mmr_tclock.h) on the run's trace clock, for create:

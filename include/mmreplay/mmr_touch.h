@@ -29,14 +29,18 @@ enum mmr_touch {
 /* The engine parameter entry for the option, for an engine's params[]. */
 #define MMR_TOUCH_PARAM MMR_OPTION("touch", "ends", "what of each object to write before handing it out: none, ends, line or all")
 
-/* Read the touch option of ENV into *T.  Returns 0, or -1 with ERR for another value. */
-static inline int mmr_touch_opt(const struct mmr_engine_env *env, enum mmr_touch *t, struct mmr_error *err)
+/*
+ * Read the touch option of ENV into *T, its default the one PARAMS (the
+ * engine's, holding MMR_TOUCH_PARAM) declares.  Returns 0, or -1 with ERR
+ * for another value.
+ */
+static inline int mmr_touch_opt(const struct mmr_engine_env *env, const struct mmr_engine_param *params,
+				enum mmr_touch *t, struct mmr_error *err)
 {
 	static const char *const names[] = {"none", "ends", "line", "all"};
-	const char *v = mmr_engine_opt(env, "touch");
-	*t = MMR_TOUCH_ENDS;
-	if (!v)
-		return 0;
+	const char *v;
+	if (mmr_engine_param_str(env, params, "touch", &v, err))
+		return -1;
 	for (unsigned i = 0; i < 4; i++)
 		if (strcmp(v, names[i]) == 0) {
 			*t = (enum mmr_touch)i;

@@ -472,10 +472,12 @@ int rp_run_once(struct rp_run *run, const struct mmr_engine_env *env, uint64_t *
 		struct mmr_error *err)
 {
 	const struct mmr_engine_ops *e = run->o->engine;
-	struct mmr_engine_env with_clock = *env;
-	with_clock.clock = run->clock;
+	/* The env the caller filled, with this run's clock and the entry being created (its variant). */
+	struct mmr_engine_env run_env = *env;
+	run_env.clock = run->clock;
+	run_env.engine = e;
 	atomic_store(&run->phase, "creating the engine");
-	run->engine = e->create(&with_clock, err);
+	run->engine = e->create(&run_env, err);
 	if (!run->engine)
 		return -1;
 	atomic_store(&run->phase, "starting the engine's workers and the replay threads");

@@ -47,7 +47,8 @@ static struct cma *make(const struct mmr_engine_ops *ops, unsigned threads, cons
 		keys[n] = buf[n];
 		values[n] = eq + 1;
 	}
-	struct mmr_engine_env env = {.threads = threads, .online_cpus = 2, .nopts = n, .keys = keys, .values = values};
+	struct mmr_engine_env env = {.engine = ops, .threads = threads, .online_cpus = 2, .nopts = n, .keys = keys,
+				     .values = values};
 	struct mmr_error err = {{0}};
 	struct cma *c = ops->create(&env, &err);
 	if (!c)
@@ -250,15 +251,15 @@ static void nowait_flush(void **state)
 	(void)state;
 	/* One chunk and no other page users: the only range there is, is the one just released. */
 	const char *kv[] = {"pages=512", "movable_pages=0", NULL};
-	struct cma *c = make(&cma_nowait_ops, 1, kv);
+	struct cma *c = make(&cma_nowait.ops, 1, kv);
 	struct worker w;
 	worker_start(&w, c);
 	unsigned failed = 0;
 	for (unsigned i = 0; i < 200; i++) {
-		uint64_t pfn = alloc_pages(&cma_nowait_ops, c, 0, 9);
+		uint64_t pfn = alloc_pages(&cma_nowait.ops, c, 0, 9);
 		failed += pfn != 0;
 		if (pfn == 0)
-			release_pages(&cma_nowait_ops, c, 0, pfn, 9, MMR_OP_RELEASE_NOWAIT, MMR_EF_ATOMIC);
+			release_pages(&cma_nowait.ops, c, 0, pfn, 9, MMR_OP_RELEASE_NOWAIT, MMR_EF_ATOMIC);
 	}
 	worker_stop(&w);
 	assert_int_equal(failed, 0);
@@ -276,12 +277,12 @@ static void nowait_flush_per_try(void **state)
 	(void)state;
 	/* Two ranges, both with an unmovable page on every try; no retry after a pass of busy ranges. */
 	const char *kv[] = {"pages=1024", "movable_pages=0", "unmovable_ppm=1000000", "retries=0", NULL};
-	struct cma *c = make(&cma_nowait_ops, 1, kv);
+	struct cma *c = make(&cma_nowait.ops, 1, kv);
 	struct worker w;
 	worker_start(&w, c);
 	/* The area's delayed-release flag, as its first cma_release_nowait sets it. */
 	atomic_store(&c->delayed, true);
-	assert_int_equal(alloc_pages(&cma_nowait_ops, c, 0, 9), MMR_NO_PAGE);
+	assert_int_equal(alloc_pages(&cma_nowait.ops, c, 0, 9), MMR_NO_PAGE);
 	worker_stop(&w);
 	assert_int_equal(figure(c, "unmovable_failures"), 2);
 	assert_int_equal(figure(c, "flushes"), 3); /* two ranges tried, and the search that found none left */
@@ -294,17 +295,17 @@ static void unmovable_persists(void **state)
 	(void)state;
 	/* 64 ranges of one pageblock each, about a quarter of them with an unmovable page. */
 	const char *kv[] = {"pages=32768", "movable_pages=0", "unmovable_ppm=250000", "retries=0", NULL};
-	struct cma *c = make(&cma_mutex_ops, 1, kv);
+	struct cma *c = make(&cma_mutex.ops, 1, kv);
 	uint64_t got[64], again[64];
 	unsigned n = 0, m = 0;
-	while (n < 64 && (got[n] = alloc_pages(&cma_mutex_ops, c, 0, 9)) != MMR_NO_PAGE)
+	while (n < 64 && (got[n] = alloc_pages(&cma_mutex.ops, c, 0, 9)) != MMR_NO_PAGE)
 		n++;
 	/* A draw per try would let a later alloc through a pageblock an earlier one failed on: all 64 in the end. */
 	assert_true(n > 0 && n < 64);
 	assert_true(figure(c, "unmovable_failures") > 0);
 	for (unsigned i = 0; i < n; i++)
-		release_pages(&cma_mutex_ops, c, 0, got[i], 9, MMR_OP_RELEASE, 0);
-	while (m < 64 && (again[m] = alloc_pages(&cma_mutex_ops, c, 0, 9)) != MMR_NO_PAGE)
+		release_pages(&cma_mutex.ops, c, 0, got[i], 9, MMR_OP_RELEASE, 0);
+	while (m < 64 && (again[m] = alloc_pages(&cma_mutex.ops, c, 0, 9)) != MMR_NO_PAGE)
 		m++;
 	assert_int_equal(m, n); /* the same pageblocks, in the same order */
 	for (unsigned i = 0; i < n; i++)
@@ -339,8 +340,8 @@ static uint64_t after_failure(const struct mmr_engine_ops *ops, const char *mode
 static void fail_fast_resumes(void **state)
 {
 	(void)state;
-	assert_int_equal(after_failure(&cma_mutex_ops, "mode=fail-fast"), 2 * CHUNK);
-	assert_int_equal(after_failure(&cma_mutex_ops, "mode=normal"), 0);
+	assert_int_equal(after_failure(&cma_mutex.ops, "mode=fail-fast"), 2 * CHUNK);
+	assert_int_equal(after_failure(&cma_mutex.ops, "mode=normal"), 0);
 }
 
 /* ---- atomic releases against a held cma->lock --------------------------------- */
@@ -378,7 +379,7 @@ static uint64_t release_under_held_lock(const struct mmr_engine_ops *ops, enum m
 	pthread_t tid;
 	cma_lock(c);
 	assert_int_equal(pthread_create(&tid, NULL, releaser_main, &r), 0);
-	if (ops == &cma_lockless_clear_ops) {
+	if (ops == &cma_lockless_clear.ops) {
 		/* It finishes without the lock; had it taken it, it would be waiting instead. */
 		while (!atomic_load(&r.done) && mmr_lock_class_waiting(cls) == 0)
 			sched_yield();
@@ -399,14 +400,14 @@ static uint64_t release_under_held_lock(const struct mmr_engine_ops *ops, enum m
 static void atomic_sleeps_mutex(void **state)
 {
 	(void)state;
-	assert_int_equal(release_under_held_lock(&cma_mutex_ops, MMR_LOCK_MUTEX), 1);
-	assert_int_equal(release_under_held_lock(&cma_lockless_clear_ops, MMR_LOCK_MUTEX), 0);
+	assert_int_equal(release_under_held_lock(&cma_mutex.ops, MMR_LOCK_MUTEX), 1);
+	assert_int_equal(release_under_held_lock(&cma_lockless_clear.ops, MMR_LOCK_MUTEX), 0);
 }
 
 static void atomic_sleeps_spinlock(void **state)
 {
 	(void)state;
-	assert_int_equal(release_under_held_lock(&cma_spinlock_ops, MMR_LOCK_SPIN), 0);
+	assert_int_equal(release_under_held_lock(&cma_spinlock.ops, MMR_LOCK_SPIN), 0);
 }
 
 /* ---- a release only ever gives back what its allocation holds ----------------- */
@@ -490,7 +491,7 @@ static void every_order(const struct mmr_engine_ops *ops)
 static void release_mismatch_mutex(void **state)
 {
 	(void)state;
-	const struct mmr_engine_ops *const ops[] = {&cma_mutex_ops, &cma_nowait_ops, &cma_lockless_clear_ops};
+	const struct mmr_engine_ops *const ops[] = {&cma_mutex.ops, &cma_nowait.ops, &cma_lockless_clear.ops};
 	for (size_t i = 0; i < 3; i++) {
 		release_mismatch(ops[i], MMR_OP_RELEASE);
 		release_mismatch(ops[i], MMR_OP_RELEASE_NOWAIT);
@@ -501,9 +502,9 @@ static void release_mismatch_mutex(void **state)
 static void release_mismatch_spinlock(void **state)
 {
 	(void)state;
-	release_mismatch(&cma_spinlock_ops, MMR_OP_RELEASE);
-	release_mismatch(&cma_spinlock_ops, MMR_OP_RELEASE_NOWAIT);
-	every_order(&cma_spinlock_ops);
+	release_mismatch(&cma_spinlock.ops, MMR_OP_RELEASE);
+	release_mismatch(&cma_spinlock.ops, MMR_OP_RELEASE_NOWAIT);
+	every_order(&cma_spinlock.ops);
 }
 
 /* ---- outcomes ------------------------------------------------------------------ */
@@ -551,7 +552,7 @@ static void outcomes_of(const struct mmr_engine_ops *ops)
 	const struct oc_report *both[] = {&normal, &fast};
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(oc_value(both[i], "migrated_pages"), CHUNK);
-		assert_int_equal(oc_value(both[i], "delayed_releases"), ops == &cma_nowait_ops);
+		assert_int_equal(oc_value(both[i], "delayed_releases"), ops == &cma_nowait.ops);
 		assert_int_equal(oc_value(both[i], "atomic_sleeps"), 0);
 		assert_int_equal(oc_value(both[i], "flush_waits"), 0);
 	}
@@ -561,44 +562,44 @@ static void outcomes_of(const struct mmr_engine_ops *ops)
 static void outcomes_mutex(void **state)
 {
 	(void)state;
-	outcomes_of(&cma_mutex_ops);
-	outcomes_of(&cma_nowait_ops);
-	outcomes_of(&cma_lockless_clear_ops);
+	outcomes_of(&cma_mutex.ops);
+	outcomes_of(&cma_nowait.ops);
+	outcomes_of(&cma_lockless_clear.ops);
 }
 
 /* outcomes_of for cma-spinlock (a binary of its own: see main). */
 static void outcomes_spinlock(void **state)
 {
 	(void)state;
-	outcomes_of(&cma_spinlock_ops);
+	outcomes_of(&cma_spinlock.ops);
 }
 
 static void bitmap_mutex(void **state)
 {
 	(void)state;
-	run_bitmap(&cma_mutex_ops, "normal");
-	run_bitmap(&cma_mutex_ops, "fail-fast");
+	run_bitmap(&cma_mutex.ops, "normal");
+	run_bitmap(&cma_mutex.ops, "fail-fast");
 }
 
 static void bitmap_nowait(void **state)
 {
 	(void)state;
-	run_bitmap(&cma_nowait_ops, "normal");
-	run_bitmap(&cma_nowait_ops, "fail-fast");
+	run_bitmap(&cma_nowait.ops, "normal");
+	run_bitmap(&cma_nowait.ops, "fail-fast");
 }
 
 static void bitmap_lockless(void **state)
 {
 	(void)state;
-	run_bitmap(&cma_lockless_clear_ops, "normal");
-	run_bitmap(&cma_lockless_clear_ops, "fail-fast");
+	run_bitmap(&cma_lockless_clear.ops, "normal");
+	run_bitmap(&cma_lockless_clear.ops, "fail-fast");
 }
 
 static void bitmap_spinlock(void **state)
 {
 	(void)state;
-	run_bitmap(&cma_spinlock_ops, "normal");
-	run_bitmap(&cma_spinlock_ops, "fail-fast");
+	run_bitmap(&cma_spinlock.ops, "normal");
+	run_bitmap(&cma_spinlock.ops, "fail-fast");
 }
 
 int main(int argc, char **argv)

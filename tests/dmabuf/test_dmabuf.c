@@ -29,15 +29,14 @@
 #include "dmabuf.h"
 #include "outcome_check.h"
 
-extern const struct mmr_engine_ops db_vmap_pin_ops, db_vmap_locked_ops, db_vmap_cached_ops, db_attach_pin_ops;
-
-static const struct mmr_engine_ops *const all[] = {&db_vmap_pin_ops, &db_vmap_locked_ops, &db_vmap_cached_ops,
-						   &db_attach_pin_ops};
+static const struct mmr_engine_ops *const all[] = {&db_vmap_pin.ops, &db_vmap_locked.ops, &db_vmap_cached.ops,
+						   &db_attach_pin.ops};
 
 static struct db_engine *make(const struct mmr_engine_ops *ops, const char *evict_us)
 {
 	const char *keys[] = {"evict_us", "copy_kib", "vmap_ns_per_page"}, *values[] = {evict_us, "64", "0"};
-	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .slots = 64, .nopts = 3, .keys = keys, .values = values};
+	struct mmr_engine_env env = {.engine = ops, .threads = 2, .online_cpus = 2, .slots = 64, .nopts = 3, .keys = keys,
+				     .values = values};
 	struct mmr_error err = {{0}};
 	struct db_engine *e = ops->create(&env, &err);
 	if (!e)
@@ -70,7 +69,7 @@ static void test_move_during_vmap(void **state)
 		assert_int_equal(call(ops, ctx, MMR_OP_VMAP, fb), 0);
 		int moved = call(ops, ctx, MMR_OP_MOVE, fb);
 		assert_int_equal(call(ops, ctx, MMR_OP_VUNMAP, fb), 0);
-		if (ops == &db_vmap_pin_ops) {
+		if (ops == &db_vmap_pin.ops) {
 			assert_int_equal(moved, -1);
 			assert_int_equal(db_counts_sum(e).move_failures, 1);
 		} else {
@@ -78,10 +77,10 @@ static void test_move_during_vmap(void **state)
 			assert_int_equal(db_counts_sum(e).moves, 1);
 		}
 		/* Only attach-pin lets the move happen under the mapping in use. */
-		assert_int_equal(db_counts_sum(e).moved_while_mapped, ops == &db_attach_pin_ops);
-		assert_int_equal(db_counts_sum(e).deferred_ops, ops == &db_vmap_locked_ops || ops == &db_vmap_cached_ops);
+		assert_int_equal(db_counts_sum(e).moved_while_mapped, ops == &db_attach_pin.ops);
+		assert_int_equal(db_counts_sum(e).deferred_ops, ops == &db_vmap_locked.ops || ops == &db_vmap_cached.ops);
 		/* With an attachment, attach-pin's buffer is pinned and the move fails. */
-		if (ops == &db_attach_pin_ops) {
+		if (ops == &db_attach_pin.ops) {
 			assert_int_equal(call(ops, ctx, MMR_OP_ATTACH, fb), 0);
 			assert_int_equal(call(ops, ctx, MMR_OP_MOVE, fb), -1);
 			assert_int_equal(call(ops, ctx, MMR_OP_DETACH, fb), 0);
@@ -96,7 +95,7 @@ static void test_move_during_vmap(void **state)
 static void test_cache(void **state)
 {
 	(void)state;
-	const struct mmr_engine_ops *ops = &db_vmap_cached_ops;
+	const struct mmr_engine_ops *ops = &db_vmap_cached.ops;
 	struct db_engine *e = make(ops, "0");
 	void *ctx = ops->thread_init(e, 0);
 	uint64_t fb = new_buf(ops, ctx, 1 << 20);
@@ -119,7 +118,7 @@ static void test_cache(void **state)
 static void test_vunmap_other_thread(void **state)
 {
 	(void)state;
-	const struct mmr_engine_ops *ops = &db_vmap_locked_ops;
+	const struct mmr_engine_ops *ops = &db_vmap_locked.ops;
 	struct db_engine *e = make(ops, "0");
 	void *t0 = ops->thread_init(e, 0), *t1 = ops->thread_init(e, 1);
 	uint64_t fb = new_buf(ops, t0, 1 << 20);
@@ -168,7 +167,7 @@ static void test_vmap_twice(void **state)
 		assert_int_equal(call(ops, ctx, MMR_OP_VUNMAP, fb), 0);
 		assert_int_equal(b->vmap_count, 0);
 		assert_int_equal(b->pin, 0);
-		assert_int_equal(b->mapped, ops == &db_vmap_cached_ops);
+		assert_int_equal(b->mapped, ops == &db_vmap_cached.ops);
 		assert_true(resv_free(fb));
 		assert_int_equal(call(ops, ctx, MMR_OP_VUNMAP, fb), MMR_CALL_REFUSED);
 		assert_int_equal(b->vmap_count, 0);
@@ -192,7 +191,7 @@ static void test_vmap_twice(void **state)
 static void test_vmap_held(void **state)
 {
 	(void)state;
-	const struct mmr_engine_ops *const held[] = {&db_vmap_locked_ops, &db_vmap_cached_ops};
+	const struct mmr_engine_ops *const held[] = {&db_vmap_locked.ops, &db_vmap_cached.ops};
 	for (size_t i = 0; i < 2; i++) {
 		const struct mmr_engine_ops *ops = held[i];
 		struct db_engine *e = make(ops, "0");
@@ -253,8 +252,8 @@ static void test_detach_and_sizes(void **state)
 static void check_rule_outcomes(const struct mmr_engine_ops *ops, const struct oc_report *r, int mapped_move,
 				int attached_move)
 {
-	const bool pin_vmap = ops == &db_vmap_pin_ops, pin_attach = ops == &db_attach_pin_ops;
-	const bool cached = ops == &db_vmap_cached_ops, holds = ops == &db_vmap_locked_ops || cached;
+	const bool pin_vmap = ops == &db_vmap_pin.ops, pin_attach = ops == &db_attach_pin.ops;
+	const bool cached = ops == &db_vmap_cached.ops, holds = ops == &db_vmap_locked.ops || cached;
 	/* Pinned: the move fails, and the runner counts it from the call's result. */
 	assert_int_equal(mapped_move, pin_vmap ? MMR_CALL_FAILED : MMR_CALL_OK);
 	assert_int_equal(attached_move, pin_attach ? MMR_CALL_FAILED : MMR_CALL_OK);
@@ -400,7 +399,7 @@ static void run_concurrent(const struct mmr_engine_ops *ops)
 	pthread_join(w, NULL);
 	const struct db_counts n = db_counts_sum(r.e);
 	assert_int_equal(n.moved_while_pinned, 0);
-	if (ops != &db_attach_pin_ops)
+	if (ops != &db_attach_pin.ops)
 		assert_int_equal(n.moved_while_mapped, 0);
 	assert_int_equal(n.frames, 400);
 	assert_int_equal(n.bad_frees, 0);
@@ -412,10 +411,10 @@ static void run_concurrent(const struct mmr_engine_ops *ops)
 	ops->destroy(r.e);
 }
 
-static void test_concurrent_pin(void **state) { (void)state; run_concurrent(&db_vmap_pin_ops); }
-static void test_concurrent_locked(void **state) { (void)state; run_concurrent(&db_vmap_locked_ops); }
-static void test_concurrent_cached(void **state) { (void)state; run_concurrent(&db_vmap_cached_ops); }
-static void test_concurrent_attach(void **state) { (void)state; run_concurrent(&db_attach_pin_ops); }
+static void test_concurrent_pin(void **state) { (void)state; run_concurrent(&db_vmap_pin.ops); }
+static void test_concurrent_locked(void **state) { (void)state; run_concurrent(&db_vmap_locked.ops); }
+static void test_concurrent_cached(void **state) { (void)state; run_concurrent(&db_vmap_cached.ops); }
+static void test_concurrent_attach(void **state) { (void)state; run_concurrent(&db_attach_pin.ops); }
 
 int main(void)
 {

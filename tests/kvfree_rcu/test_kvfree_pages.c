@@ -25,13 +25,12 @@
 
 #include "kvfree_rcu.h"
 
-extern const struct mmr_engine_ops kr_nowait_ops, kr_lockless_ops;
-
 /* An engine of OPS for one thread with zone_pages ZONE and no drain before the end. */
 static struct kr_engine *make(const struct mmr_engine_ops *ops, const char *zone)
 {
 	const char *keys[] = {"zone_pages", "drain_ms"}, *values[] = {zone, "60000"};
-	struct mmr_engine_env env = {.threads = 1, .online_cpus = 2, .nopts = 2, .keys = keys, .values = values};
+	struct mmr_engine_env env = {.engine = ops, .threads = 1, .online_cpus = 2, .nopts = 2, .keys = keys,
+				     .values = values};
 	struct mmr_error err = {0};
 	struct kr_engine *e = ops->create(&env, &err);
 	if (!e)
@@ -90,7 +89,7 @@ static void finish(struct kr_engine *e, struct kr_thread *t)
 static void test_page_event_through_zone(void **state)
 {
 	(void)state;
-	struct kr_engine *e = make(&kr_nowait_ops, "4096");
+	struct kr_engine *e = make(&kr_nowait_variant.ops, "4096");
 	struct kr_thread *t = kr_engine_thread_init(e, 0);
 	struct mmr_zone_stats before, after;
 	mmr_zone_stats(e->zone, &before);
@@ -125,7 +124,7 @@ static void test_page_event_through_zone(void **state)
 static void test_trace_pages_starve_block_pages(void **state)
 {
 	(void)state;
-	struct kr_engine *e = make(&kr_nowait_ops, "64");
+	struct kr_engine *e = make(&kr_nowait_variant.ops, "64");
 	struct kr_thread *t = kr_engine_thread_init(e, 0);
 	uint64_t h[64];
 	unsigned n = 0;
@@ -156,7 +155,7 @@ static void test_trace_pages_starve_block_pages(void **state)
 static void test_lockless_takes_any_migratetype(void **state)
 {
 	(void)state;
-	struct kr_engine *e = make(&kr_lockless_ops, "4096");
+	struct kr_engine *e = make(&kr_lockless_variant.ops, "4096");
 	struct kr_thread *t = kr_engine_thread_init(e, 0);
 	uint64_t h = page_alloc(t, 0, MMR_GFP_MOVABLE);
 	assert_int_not_equal(h, 0);

@@ -41,8 +41,6 @@
 #include "mmr_size.h"
 #include "outcome_check.h"
 
-extern const struct mmr_engine_ops kr_nowait_ops, kr_lockless_ops, kr_pool_ops, kr_callrcu_ops, kr_sync_ops;
-
 #define MAGIC 0x5afe0b1ec7ull
 #define OBJ_SIZE 64u
 #define WORDS (OBJ_SIZE / 8)
@@ -57,7 +55,8 @@ static struct kr_engine *make(const struct mmr_engine_ops *ops, unsigned threads
 		keys[n] = kv[2 * n];
 		values[n] = kv[2 * n + 1];
 	}
-	struct mmr_engine_env env = {.threads = threads, .online_cpus = 2, .nopts = n, .keys = keys, .values = values};
+	struct mmr_engine_env env = {.engine = ops, .threads = threads, .online_cpus = 2, .nopts = n, .keys = keys,
+				     .values = values};
 	struct mmr_error err = {0};
 	struct kr_engine *e = ops->create(&env, &err);
 	if (!e)
@@ -265,31 +264,31 @@ static void run_readers_and_writers(const struct mmr_engine_ops *ops)
 static void test_readers_nowait(void **state)
 {
 	(void)state;
-	run_readers_and_writers(&kr_nowait_ops);
+	run_readers_and_writers(&kr_nowait_variant.ops);
 }
 
 static void test_readers_lockless(void **state)
 {
 	(void)state;
-	run_readers_and_writers(&kr_lockless_ops);
+	run_readers_and_writers(&kr_lockless_variant.ops);
 }
 
 static void test_readers_pool(void **state)
 {
 	(void)state;
-	run_readers_and_writers(&kr_pool_ops);
+	run_readers_and_writers(&kr_pool_variant.ops);
 }
 
 static void test_readers_callrcu(void **state)
 {
 	(void)state;
-	run_readers_and_writers(&kr_callrcu_ops);
+	run_readers_and_writers(&kr_callrcu_variant.ops);
 }
 
 static void test_readers_sync(void **state)
 {
 	(void)state;
-	run_readers_and_writers(&kr_sync_ops);
+	run_readers_and_writers(&kr_sync_variant.ops);
 }
 
 /* ---- step by step: the reclaim waits for a reader that came first ---------------- */
@@ -368,11 +367,11 @@ static void run_reader_first(const struct mmr_engine_ops *ops, bool headless)
 static void test_reader_first_blocks(void **state)
 {
 	(void)state;
-	run_reader_first(&kr_nowait_ops, false);
-	run_reader_first(&kr_nowait_ops, true);
-	run_reader_first(&kr_lockless_ops, false); /* empty pcp list: the rcu_head fallback */
-	run_reader_first(&kr_pool_ops, false);
-	run_reader_first(&kr_callrcu_ops, false);
+	run_reader_first(&kr_nowait_variant.ops, false);
+	run_reader_first(&kr_nowait_variant.ops, true);
+	run_reader_first(&kr_lockless_variant.ops, false); /* empty pcp list: the rcu_head fallback */
+	run_reader_first(&kr_pool_variant.ops, false);
+	run_reader_first(&kr_callrcu_variant.ops, false);
 }
 
 /* ---- fallbacks when block pages run out ---------------------------------------------- */
@@ -398,7 +397,7 @@ static void test_fallback_nowait_tiny_zone(void **state)
 {
 	(void)state;
 	static const char *const kv[] = {"zone_pages", "64", "drain_ms", "60000", "gp_ns", "0", NULL};
-	struct kr_engine *e = make(&kr_nowait_ops, 1, kv);
+	struct kr_engine *e = make(&kr_nowait_variant.ops, 1, kv);
 	struct kr_thread *t = kr_engine_thread_init(e, 0);
 	unsigned n = 80 * (unsigned)KR_BLOCK_MAX;
 	flood(t, n, 4);
@@ -417,7 +416,7 @@ static void test_fallback_lockless_refill(void **state)
 {
 	(void)state;
 	static const char *const kv[] = {"drain_ms", "60000", "gp_ns", "0", NULL};
-	struct kr_engine *e = make(&kr_lockless_ops, 1, kv);
+	struct kr_engine *e = make(&kr_lockless_variant.ops, 1, kv);
 	struct kr_thread *t = kr_engine_thread_init(e, 0);
 	flood(t, 10, 0);
 	struct kr_cpu_counts c = kr_cpu_totals(e);
@@ -440,7 +439,7 @@ static void test_fallback_pool_empty(void **state)
 {
 	(void)state;
 	static const char *const kv[] = {"drain_ms", "60000", "pool_pages", "4", "pool_low", "1", "gp_ns", "0", NULL};
-	struct kr_engine *e = make(&kr_pool_ops, 1, kv);
+	struct kr_engine *e = make(&kr_pool_variant.ops, 1, kv);
 	struct kr_thread *t = kr_engine_thread_init(e, 0);
 	assert_int_equal(e->cpus[0].pool_n, 4);
 	unsigned n = 5 * (unsigned)KR_BLOCK_MAX;
@@ -528,7 +527,7 @@ static void test_gp_waits_for_readers_block(void **state)
 	(void)state;
 	struct workers w;
 	struct kr_thread *t;
-	struct kr_engine *e = with_readers(&kr_lockless_ops, &w, &t);
+	struct kr_engine *e = with_readers(&kr_lockless_variant.ops, &w, &t);
 	midway();
 	uint64_t t0 = mmr_now_ns();
 	assert_true(kr_synchronize(e, false) >= READER_NS);
@@ -542,7 +541,7 @@ static void test_gp_waits_for_readers_block(void **state)
 	assert_int_equal(atomic_load(&e->n.gp_batches), 1);
 	assert_true(atomic_load(&e->n.gp_ns_max) >= READER_NS);
 	struct oc_report r = {0};
-	oc_take_checked(&r, &kr_lockless_ops, e);
+	oc_take_checked(&r, &kr_lockless_variant.ops, e);
 	assert_int_equal(oc_value(&r, "synchronize_rcu_calls"), 3);
 	assert_true(oc_value(&r, "synchronize_rcu_ns_max") >= READER_NS);
 	assert_true(oc_value(&r, "reader_sections") >= 1);
@@ -556,7 +555,7 @@ static void test_gp_waits_for_readers_sync(void **state)
 	(void)state;
 	struct workers w;
 	struct kr_thread *t;
-	struct kr_engine *e = with_readers(&kr_sync_ops, &w, &t);
+	struct kr_engine *e = with_readers(&kr_sync_variant.ops, &w, &t);
 	assert_true(timed_kvfree(t, true) >= READER_NS);
 	assert_true(timed_kvfree(t, false) >= READER_NS);
 	workers_stop(&w);
@@ -579,10 +578,10 @@ static void test_gp_readers_off(void **state)
 	const char *const *const kvs[] = {none, zero};
 	for (size_t k = 0; k < 2; k++) {
 		struct workers w;
-		struct kr_engine *e = make(&kr_sync_ops, 1, kvs[k]);
+		struct kr_engine *e = make(&kr_sync_variant.ops, 1, kvs[k]);
 		struct kr_thread *t = kr_engine_thread_init(e, 0);
 		assert_int_equal(e->readers.n, 0);
-		workers_start(&w, &kr_sync_ops, e);
+		workers_start(&w, &kr_sync_variant.ops, e);
 		assert_int_equal(w.n, 1); /* the baseline's sample monitor alone */
 		timed_kvfree(t, true);
 		workers_stop(&w);
@@ -591,8 +590,8 @@ static void test_gp_readers_off(void **state)
 		finish(e, t, 1);
 	}
 	/* The readers come after every other worker. */
-	struct kr_engine *e = make(&kr_pool_ops, 2, on);
-	assert_int_equal(kr_pool_ops.workers(e), 2 + 1 + 4);
+	struct kr_engine *e = make(&kr_pool_variant.ops, 2, on);
+	assert_int_equal(kr_pool_variant.ops.workers(e), 2 + 1 + 4);
 	kr_engine_destroy(e);
 }
 
@@ -625,9 +624,9 @@ static void test_gp_forced(void **state)
 	const char *const *const kvs[] = {asked, exp};
 	for (size_t k = 0; k < 2; k++) {
 		struct workers w;
-		struct kr_engine *e = make(&kr_sync_ops, 1, kvs[k]);
+		struct kr_engine *e = make(&kr_sync_variant.ops, 1, kvs[k]);
 		struct kr_thread *t = kr_engine_thread_init(e, 0);
-		workers_start(&w, &kr_sync_ops, e);
+		workers_start(&w, &kr_sync_variant.ops, e);
 		wait_readers_running(e);
 		wait_section_begun(e);
 		assert_true(kr_synchronize(e, k == 0) < 500000000ull);
@@ -649,7 +648,7 @@ static void test_callrcu_qhimark(void **state)
 	(void)state;
 	static const char *const mark[] = {"qhimark", "100", "readers", "0", "gp_ns", "0", NULL};
 	static const char *const never[] = {"qhimark", "0", "readers", "0", "gp_ns", "0", NULL};
-	struct kr_engine *e = make(&kr_callrcu_ops, 1, mark);
+	struct kr_engine *e = make(&kr_callrcu_variant.ops, 1, mark);
 	struct kr_thread *t = kr_engine_thread_init(e, 0);
 	flood(t, 150, 0);
 	kr_drain_all(e); /* the monitor's work, on this thread */
@@ -659,7 +658,7 @@ static void test_callrcu_qhimark(void **state)
 	assert_int_equal(atomic_load(&e->n.sync_calls), 2);
 	assert_int_equal(atomic_load(&e->n.sync_forced), 1);
 	finish(e, t, 200);
-	e = make(&kr_callrcu_ops, 1, never);
+	e = make(&kr_callrcu_variant.ops, 1, never);
 	t = kr_engine_thread_init(e, 0);
 	flood(t, 20000, 0);
 	kr_drain_all(e);
@@ -684,7 +683,7 @@ static void flood_ops(const struct mmr_engine_ops *ops, void *t, unsigned n)
 /* kvfree-rcu-nowait's report after N calls on a zone of ZONE_PAGES frames, every object reclaimed. */
 static void report_after_flood(const char *zone_pages, unsigned n, struct oc_report *r)
 {
-	const struct mmr_engine_ops *ops = &kr_nowait_ops;
+	const struct mmr_engine_ops *ops = &kr_nowait_variant.ops;
 	const char *const kv[] = {"zone_pages", zone_pages, "drain_ms", "60000", "gp_ns", "0", NULL};
 	struct kr_engine *e = make(ops, 1, kv);
 	void *t = ops->thread_init(e, 0);
@@ -733,8 +732,8 @@ static void test_outcomes(void **state)
 static void test_sizes_past_the_bound(void **state)
 {
 	(void)state;
-	const struct mmr_engine_ops *const all[] = {&kr_nowait_ops, &kr_lockless_ops, &kr_pool_ops, &kr_callrcu_ops,
-						    &kr_sync_ops};
+	const struct mmr_engine_ops *const all[] = {&kr_nowait_variant.ops, &kr_lockless_variant.ops, &kr_pool_variant.ops,
+						    &kr_callrcu_variant.ops, &kr_sync_variant.ops};
 	const uint64_t bad[] = {UINT64_MAX - 8, UINT64_MAX - sizeof(struct kr_obj_hdr) + 1, MMR_MAX_BYTES,
 				MMR_OBJ_MAX_BYTES + 1};
 	static const char *const kv[] = {"poison", "1", "gp_ns", "0", NULL};
@@ -762,13 +761,14 @@ static void test_bad_options(void **state)
 {
 	(void)state;
 	const char *keys[] = {"pool_low"}, *values[] = {"500"};
-	struct mmr_engine_env env = {.threads = 1, .nopts = 1, .keys = keys, .values = values};
+	struct mmr_engine_env env = {.engine = &kr_pool_variant.ops, .threads = 1, .nopts = 1, .keys = keys,
+				     .values = values};
 	struct mmr_error err = {0};
-	assert_null(kr_pool_ops.create(&env, &err));
+	assert_null(kr_pool_variant.ops.create(&env, &err));
 	assert_non_null(strstr(err.msg, "pool_low above pool_pages"));
 	values[0] = "lots";
 	memset(&err, 0, sizeof(err));
-	assert_null(kr_pool_ops.create(&env, &err));
+	assert_null(kr_pool_variant.ops.create(&env, &err));
 	assert_non_null(strstr(err.msg, "not an unsigned number"));
 }
 

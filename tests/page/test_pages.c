@@ -386,8 +386,8 @@ static void test_odd_size(void **state)
 static void *page_engine(const struct mmr_engine_ops *ops)
 {
 	const char *keys[] = {"zone_mb", "pcp_batch"}, *values[] = {"16", "8"};
-	struct mmr_engine_env env = {.threads = 1, .online_cpus = 1, .slots = PAGES, .keys = keys, .values = values,
-				     .nopts = ops == &page_pcp_ops ? 2 : 1};
+	struct mmr_engine_env env = {.engine = ops, .threads = 1, .online_cpus = 1, .slots = PAGES, .keys = keys,
+				     .values = values, .nopts = ops == &page_pcp.ops ? 2 : 1};
 	struct mmr_error err = {{0}};
 	void *e = ops->create(&env, &err);
 	if (!e)
@@ -439,7 +439,7 @@ static void test_engine_outcomes(void **state)
 {
 	(void)state;
 	static struct oc_report small[2], pressed[2];
-	const struct mmr_engine_ops *const all[] = {&page_pcp_ops, &page_zonelock_ops};
+	const struct mmr_engine_ops *const all[] = {&page_pcp.ops, &page_zonelock.ops};
 	for (size_t i = 0; i < 2; i++) {
 		page_run(all[i], &small[i], &pressed[i]);
 		assert_int_equal(oc_value(&small[i], "fallbacks"), 0);

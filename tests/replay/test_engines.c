@@ -143,7 +143,7 @@ static void test_sizes_past_the_bound(void **state)
 	for (size_t k = 0; k < 2; k++) {
 		const struct mmr_engine_ops *e = mmr_engines_find(c, names[k]);
 		assert_non_null(e);
-		struct mmr_engine_env env = {.threads = 1, .online_cpus = 1, .slots = 16};
+		struct mmr_engine_env env = {.engine = e, .threads = 1, .online_cpus = 1, .slots = 16};
 		struct mmr_error err = {{0}};
 		void *engine = e->create(&env, &err);
 		assert_non_null(engine);

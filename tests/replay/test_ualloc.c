@@ -48,7 +48,7 @@ static void check_engine(const char *name, const char *soname)
 	if (why)
 		fail_msg("engine %s unavailable (make.sh installs its library): %s", name, why);
 
-	struct mmr_engine_env env = {.threads = 1, .online_cpus = 1, .slots = 16};
+	struct mmr_engine_env env = {.engine = e, .threads = 1, .online_cpus = 1, .slots = 16};
 	struct mmr_error err = {{0}};
 	void *engine = e->create(&env, &err);
 	assert_non_null(engine);

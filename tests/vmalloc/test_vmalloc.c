@@ -26,7 +26,6 @@
 #include "outcome_check.h"
 #include "vm_test.h"
 
-extern const struct mmr_engine_ops vm_global_ops, vm_nodes_ops;
 
 static uint32_t next_rand(uint32_t *s)
 {
@@ -166,7 +165,7 @@ static void *worker(void *arg)
 static void run_engine(const struct mmr_engine_ops *ops)
 {
 	const char *keys[] = {"lazy_max_pages", "flush_ns"}, *values[] = {"2000", "0"};
-	struct mmr_engine_env env = {.threads = THREADS, .online_cpus = 2, .slots = SLOTS * THREADS,
+	struct mmr_engine_env env = {.engine = ops, .threads = THREADS, .online_cpus = 2, .slots = SLOTS * THREADS,
 				     .nopts = 2, .keys = keys, .values = values};
 	struct mmr_error err = {{0}};
 	struct vm_engine *e = ops->create(&env, &err);
@@ -217,37 +216,37 @@ static void run_engine(const struct mmr_engine_ops *ops)
 static void test_global(void **state)
 {
 	(void)state;
-	run_engine(&vm_global_ops);
+	run_engine(&vm_global.ops);
 }
 
 static void test_nodes(void **state)
 {
 	(void)state;
-	run_engine(&vm_nodes_ops);
+	run_engine(&vm_nodes.ops);
 }
 
 /* The pools: a purged area returns to the node it was asked from, and a later request of its size takes it. */
 static void test_pool_reuse(void **state)
 {
 	(void)state;
-	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .slots = 4};
+	struct mmr_engine_env env = {.engine = &vm_nodes.ops, .threads = 2, .online_cpus = 2, .slots = 4};
 	struct mmr_error err = {{0}};
-	struct vm_engine *e = vm_nodes_ops.create(&env, &err);
+	struct vm_engine *e = vm_nodes.ops.create(&env, &err);
 	assert_non_null(e);
-	void *cpu1 = vm_nodes_ops.thread_init(e, 1);
+	void *cpu1 = vm_nodes.ops.thread_init(e, 1);
 	struct mmr_call a = {.size = 3 * VM_PAGE, .aux = VM_PAGE};
-	assert_int_equal(vm_nodes_ops.op[MMR_OP_ALLOC](cpu1, &a), 0);
+	assert_int_equal(vm_nodes.ops.op[MMR_OP_ALLOC](cpu1, &a), 0);
 	const struct vm_area *va = (const void *)(uintptr_t)a.handle;
 	uint64_t start = va->start;
-	assert_int_equal(vm_nodes_ops.op[MMR_OP_FREE](cpu1, &a), 0);
+	assert_int_equal(vm_nodes.ops.op[MMR_OP_FREE](cpu1, &a), 0);
 	assert_int_equal(e->nodes[1].lazy.len, 1);
 	vm_purge(e, false);
 	assert_int_equal(e->nodes[1].pool[3].list.len, 1); /* 3 pages and the guard page */
 	struct mmr_call b = {.size = 3 * VM_PAGE, .aux = VM_PAGE};
-	assert_int_equal(vm_nodes_ops.op[MMR_OP_ALLOC](cpu1, &b), 0);
+	assert_int_equal(vm_nodes.ops.op[MMR_OP_ALLOC](cpu1, &b), 0);
 	assert_int_equal(((const struct vm_area *)(uintptr_t)b.handle)->start, start);
 	assert_int_equal(vm_op_counts(e).pool_hits, 1);
-	vm_nodes_ops.destroy(e);
+	vm_nodes.ops.destroy(e);
 }
 
 static bool helper_alive(struct vm_engine *e)
@@ -263,23 +262,24 @@ static void test_purge_helpers(void **state)
 {
 	(void)state;
 	const char *keys[] = {"lazy_max_pages"}, *values[] = {"16"};
-	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .slots = 64, .nopts = 1, .keys = keys, .values = values};
+	struct mmr_engine_env env = {.engine = &vm_global.ops, .threads = 2, .online_cpus = 2, .slots = 64, .nopts = 1,
+				     .keys = keys, .values = values};
 	struct mmr_error err = {{0}};
-	struct vm_engine *e = vm_global_ops.create(&env, &err);
+	struct vm_engine *e = vm_global.ops.create(&env, &err);
 	assert_non_null(e);
-	assert_int_equal(vm_global_ops.workers(e), 2);
+	assert_int_equal(vm_global.ops.workers(e), 2);
 	/* 2 x 20 frees of 2 pages (one and its guard), on both nodes' lists, with no worker yet to purge. */
 	for (unsigned cpu = 0; cpu < 2; cpu++) {
-		void *ctx = vm_global_ops.thread_init(e, cpu);
+		void *ctx = vm_global.ops.thread_init(e, cpu);
 		for (int i = 0; i < 20; i++) {
 			struct mmr_call c = {.size = VM_PAGE, .aux = VM_PAGE};
-			assert_int_equal(vm_global_ops.op[MMR_OP_ALLOC](ctx, &c), 0);
-			assert_int_equal(vm_global_ops.op[MMR_OP_FREE](ctx, &c), 0);
+			assert_int_equal(vm_global.ops.op[MMR_OP_ALLOC](ctx, &c), 0);
+			assert_int_equal(vm_global.ops.op[MMR_OP_FREE](ctx, &c), 0);
 		}
 	}
 	assert_int_equal(atomic_load(&e->lazy_pages), 80);
 	atomic_bool stop = false;
-	struct worker_arg helper = {&vm_global_ops, e, 1, &stop}, drain = {&vm_global_ops, e, 0, &stop};
+	struct worker_arg helper = {&vm_global.ops, e, 1, &stop}, drain = {&vm_global.ops, e, 0, &stop};
 	pthread_t ht, dt;
 	pthread_create(&ht, NULL, worker, &helper);
 	while (!helper_alive(e))
@@ -293,7 +293,7 @@ static void test_purge_helpers(void **state)
 	assert_int_equal(e->n.helper_purges, 1);
 	assert_int_equal(e->n.areas_purged, 40);
 	check_ok(e);
-	vm_global_ops.destroy(e);
+	vm_global.ops.destroy(e);
 }
 
 /* ---- outcomes ------------------------------------------------------------------ */
@@ -384,8 +384,8 @@ static void test_outcomes(void **state)
 {
 	(void)state;
 	static struct oc_report nodes, global;
-	reuse(&vm_nodes_ops, &nodes);
-	reuse(&vm_global_ops, &global);
+	reuse(&vm_nodes.ops, &nodes);
+	reuse(&vm_global.ops, &global);
 	assert_true(oc_value(&nodes, "pool_hits") > 0);
 	assert_int_equal(oc_value(&nodes, "pool_hits") + oc_value(&nodes, "global_allocs"), 2 * REUSE_AREAS);
 	assert_int_equal(oc_value(&global, "pool_hits"), 0);
@@ -396,7 +396,7 @@ static void test_outcomes(void **state)
 		assert_int_equal(oc_value(both[i], "areas_purged"), 15);
 		assert_int_equal(oc_value(both[i], "sync_purges"), 0);
 	}
-	const struct mmr_engine_ops *const all[] = {&vm_nodes_ops, &vm_global_ops};
+	const struct mmr_engine_ops *const all[] = {&vm_nodes.ops, &vm_global.ops};
 	for (size_t i = 0; i < 2; i++) {
 		uint64_t before, after;
 		full_range(all[i], &before, &after);

@@ -23,7 +23,6 @@
 #include "outcome_check.h"
 #include "vm_test.h"
 
-extern const struct mmr_engine_ops vm_global_ops, vm_nodes_ops;
 
 
 /* Frames out of E's zone now: neither free nor on a pcp list. */
@@ -116,8 +115,8 @@ static void pages_follow_sizes(const struct mmr_engine_ops *ops)
 static void test_pages_follow_sizes(void **state)
 {
 	(void)state;
-	pages_follow_sizes(&vm_global_ops);
-	pages_follow_sizes(&vm_nodes_ops);
+	pages_follow_sizes(&vm_global.ops);
+	pages_follow_sizes(&vm_nodes.ops);
 }
 
 /*
@@ -133,62 +132,63 @@ static void test_page_failures(void **state)
 	static struct oc_report r;
 	const char *keys[] = {"lazy_max_pages", "purge_sync", "flush_ns", "ram_pages"};
 	const char *values[] = {"4294967296", "1", "0", "1024"};
-	struct vm_engine *e = make_opts(&vm_global_ops, 4, keys, values);
-	void *cpu0 = vm_global_ops.thread_init(e, 0);
+	struct vm_engine *e = make_opts(&vm_global.ops, 4, keys, values);
+	void *cpu0 = vm_global.ops.thread_init(e, 0);
 	uint64_t a, b, c;
-	assert_int_equal(vmalloc_call(&vm_global_ops, cpu0, 2000 * VM_PAGE, 0, &c), -1);
-	oc_take_checked(&r, &vm_global_ops, e);
+	assert_int_equal(vmalloc_call(&vm_global.ops, cpu0, 2000 * VM_PAGE, 0, &c), -1);
+	oc_take_checked(&r, &vm_global.ops, e);
 	assert_int_equal(oc_value(&r, "page_failures"), 1);
 	assert_int_equal(oc_value(&r, "global_allocs"), 0);
 	assert_int_equal(oc_value(&r, "lazy_areas"), 0);
-	assert_int_equal(vmalloc_call(&vm_global_ops, cpu0, 600 * VM_PAGE, 0, &a), 0);
-	assert_int_equal(vmalloc_call(&vm_global_ops, cpu0, 600 * VM_PAGE, 0, &b), -1);
+	assert_int_equal(vmalloc_call(&vm_global.ops, cpu0, 600 * VM_PAGE, 0, &a), 0);
+	assert_int_equal(vmalloc_call(&vm_global.ops, cpu0, 600 * VM_PAGE, 0, &b), -1);
 	assert_int_equal(zone_out(e), 600);
 	check_ok(e);
-	oc_take_checked(&r, &vm_global_ops, e);
+	oc_take_checked(&r, &vm_global.ops, e);
 	assert_int_equal(oc_value(&r, "page_failures"), 2);
 	assert_int_equal(oc_value(&r, "failed"), 2);
 	assert_int_equal(oc_value(&r, "global_allocs"), 2);
 	assert_int_equal(oc_value(&r, "lazy_areas"), 1);
 	assert_true(oc_value(&r, "pages_allocated") > 600); /* the second took some before the zone ran short */
 	assert_int_equal(oc_value(&r, "pages_allocated") - oc_value(&r, "pages_freed"), 600);
-	vfree_call(&vm_global_ops, cpu0, a);
+	vfree_call(&vm_global.ops, cpu0, a);
 	assert_int_equal(zone_out(e), 0);
 	check_ok(e);
-	vm_global_ops.destroy(e);
+	vm_global.ops.destroy(e);
 }
 
 /* The page-table costs are the options' values, their defaults the reference machine's; pages=0 takes none. */
 static void test_page_options(void **state)
 {
 	(void)state;
-	struct vm_engine *e = make_opts(&vm_nodes_ops, 0, NULL, NULL);
+	struct vm_engine *e = make_opts(&vm_nodes.ops, 0, NULL, NULL);
 	assert_int_equal(e->map_ns, 103);
 	assert_int_equal(e->unmap_ns, 64);
 	assert_int_equal(e->ram_pages, 262144);
-	vm_nodes_ops.destroy(e);
+	vm_nodes.ops.destroy(e);
 	const char *keys[] = {"map_ns_per_page", "unmap_ns_per_page", "ram_pages"}, *values[] = {"211", "7", "4096"};
-	e = make_opts(&vm_nodes_ops, 3, keys, values);
+	e = make_opts(&vm_nodes.ops, 3, keys, values);
 	assert_int_equal(e->map_ns, 211);
 	assert_int_equal(e->unmap_ns, 7);
 	struct mmr_zone_stats z;
 	mmr_zone_stats(e->zone, &z);
 	assert_int_equal(z.pages, 4096);
-	vm_nodes_ops.destroy(e);
+	vm_nodes.ops.destroy(e);
 	const char *off[] = {"pages"}, *zero[] = {"0"};
-	e = make_opts(&vm_global_ops, 1, off, zero);
+	e = make_opts(&vm_global.ops, 1, off, zero);
 	assert_null(e->zone);
 	uint64_t h;
-	void *cpu0 = vm_global_ops.thread_init(e, 0);
-	assert_int_equal(vmalloc_call(&vm_global_ops, cpu0, 10 * VM_PAGE, 0, &h), 0);
+	void *cpu0 = vm_global.ops.thread_init(e, 0);
+	assert_int_equal(vmalloc_call(&vm_global.ops, cpu0, 10 * VM_PAGE, 0, &h), 0);
 	assert_int_equal(((const struct vm_area *)(uintptr_t)h)->nr_pages, 0);
 	assert_int_equal(vm_op_counts(e).pages, 0);
 	check_ok(e);
-	vm_global_ops.destroy(e);
+	vm_global.ops.destroy(e);
 	const char *bad[] = {"ram_pages"}, *bad_v[] = {"10"};
-	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .slots = 4, .nopts = 1, .keys = bad, .values = bad_v};
+	struct mmr_engine_env env = {.engine = &vm_global.ops, .threads = 2, .online_cpus = 2, .slots = 4, .nopts = 1,
+				     .keys = bad, .values = bad_v};
 	struct mmr_error err = {{0}};
-	assert_null(vm_global_ops.create(&env, &err));
+	assert_null(vm_global.ops.create(&env, &err));
 	assert_non_null(strstr(err.msg, "ram_pages"));
 }
 
@@ -220,13 +220,13 @@ static void *full_purge(void *arg)
 static void test_decay_merges_outside_lock(void **state)
 {
 	(void)state;
-	struct vm_engine *e = make_opts(&vm_nodes_ops, 5, quiet_keys, quiet_values);
-	void *cpu1 = vm_nodes_ops.thread_init(e, 1);
+	struct vm_engine *e = make_opts(&vm_nodes.ops, 5, quiet_keys, quiet_values);
+	void *cpu1 = vm_nodes.ops.thread_init(e, 1);
 	uint64_t h[DECAY_AREAS];
 	for (unsigned i = 0; i < DECAY_AREAS; i++)
-		assert_int_equal(vmalloc_call(&vm_nodes_ops, cpu1, VM_PAGE, 0, &h[i]), 0);
+		assert_int_equal(vmalloc_call(&vm_nodes.ops, cpu1, VM_PAGE, 0, &h[i]), 0);
 	for (unsigned i = 0; i < DECAY_AREAS; i++)
-		vfree_call(&vm_nodes_ops, cpu1, h[i]);
+		vfree_call(&vm_nodes.ops, cpu1, h[i]);
 	vm_purge(e, false);
 	assert_int_equal(e->nodes[1].pool[1].list.len, DECAY_AREAS); /* one page and its guard page */
 	assert_int_equal(atomic_load(&e->n.decay_merged), 0);
@@ -249,7 +249,7 @@ static void test_decay_merges_outside_lock(void **state)
 	check_ok(e);
 	assert_int_equal(e->space.blocks, 1);
 	assert_int_equal(e->space.bytes, e->vend - e->vstart);
-	vm_nodes_ops.destroy(e);
+	vm_nodes.ops.destroy(e);
 }
 
 int main(void)

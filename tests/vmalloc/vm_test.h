@@ -19,7 +19,7 @@ static inline void check_ok(struct vm_engine *e)
 static inline struct vm_engine *make_opts(const struct mmr_engine_ops *ops, size_t n, const char **keys,
 					  const char **values)
 {
-	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .slots = 64, .nopts = n, .keys = keys,
+	struct mmr_engine_env env = {.engine = ops, .threads = 2, .online_cpus = 2, .slots = 64, .nopts = n, .keys = keys,
 				     .values = values};
 	struct mmr_error err = {{0}};
 	struct vm_engine *e = ops->create(&env, &err);

@@ -29,8 +29,6 @@
 #include "outcome_check.h"
 #include "zsmalloc.h"
 
-extern const struct mmr_engine_ops zs_pinbit_ops, zs_migrate_lock_ops;
-
 #define NTHREADS 2
 #define SLOTS 700
 #define ITERS 12000
@@ -159,7 +157,8 @@ static void concurrent(const struct mmr_engine_ops *ops)
 {
 	const char *keys[] = {"interval_us", "migrate_pages", "zone_mb"};
 	const char *vals[] = {"200", "64", "64"};
-	struct mmr_engine_env env = {.threads = NTHREADS, .online_cpus = 2, .nopts = 3, .keys = keys, .values = vals};
+	struct mmr_engine_env env = {.engine = ops, .threads = NTHREADS, .online_cpus = 2, .nopts = 3,
+				     .keys = keys, .values = vals};
 	struct mmr_error err = {{0}};
 	struct zs_pool *p = ops->create(&env, &err);
 	assert_non_null(p);
@@ -200,22 +199,22 @@ static void concurrent(const struct mmr_engine_ops *ops)
 static void test_pinbit_concurrent(void **state)
 {
 	(void)state;
-	concurrent(&zs_pinbit_ops);
+	concurrent(&zs_pinbit_variant.ops);
 }
 
 static void test_migrate_lock_concurrent(void **state)
 {
 	(void)state;
-	concurrent(&zs_migrate_lock_ops);
+	concurrent(&zs_migrate_lock_variant.ops);
 }
 
 /* Every size from 1 byte to a page has a class that holds it with its header; zspages of 1..4 pages. */
 static void test_classes(void **state)
 {
 	(void)state;
-	struct mmr_engine_env env = {.threads = 1, .online_cpus = 1};
+	struct mmr_engine_env env = {.engine = &zs_pinbit_variant.ops, .threads = 1, .online_cpus = 1};
 	struct mmr_error err = {{0}};
-	struct zs_pool *p = zs_pinbit_ops.create(&env, &err);
+	struct zs_pool *p = zs_pinbit_variant.ops.create(&env, &err);
 	assert_non_null(p);
 	assert_true(p->nr_classes > 1 && p->nr_classes < ZS_NR_CLASSES);
 	for (unsigned i = 0; i < p->nr_classes; i++) {
@@ -237,7 +236,7 @@ static void test_classes(void **state)
 		zs_free(p, 0, h[size - 1]);
 	assert_int_equal(zs_pool_check(p, NULL, 0, &err), 0);
 	assert_int_equal(zs_engine_footprint(p), 0); /* every page back */
-	zs_pinbit_ops.destroy(p);
+	zs_pinbit_variant.ops.destroy(p);
 }
 
 /* ---- page migration follows the pool's page pressure -------------------------- */
@@ -251,9 +250,10 @@ static void pressure_batches(const char *pressure, uint64_t *pages, uint64_t *ba
 {
 	const char *keys[] = {"interval_us", "migrate_pages", "zone_mb", "pressure_pages"};
 	const char *vals[] = {"1000000", "2", "16", pressure};
-	struct mmr_engine_env env = {.threads = 1, .online_cpus = 2, .nopts = 4, .keys = keys, .values = vals};
+	struct mmr_engine_env env = {.engine = &zs_pinbit_variant.ops, .threads = 1, .online_cpus = 2, .nopts = 4,
+				     .keys = keys, .values = vals};
 	struct mmr_error err = {{0}};
-	struct zs_pool *p = zs_pinbit_ops.create(&env, &err);
+	struct zs_pool *p = zs_pinbit_variant.ops.create(&env, &err);
 	assert_non_null(p);
 	static struct zs_handle *h[300];
 	for (unsigned i = 0; i < 300; i++)
@@ -265,7 +265,7 @@ static void pressure_batches(const char *pressure, uint64_t *pages, uint64_t *ba
 	*tried = n->migrations + n->migrate_backoffs;
 	for (unsigned i = 0; i < 300; i++)
 		zs_free(p, 0, h[i]);
-	zs_pinbit_ops.destroy(p);
+	zs_pinbit_variant.ops.destroy(p);
 }
 
 static void test_migration_by_pressure(void **state)
@@ -350,7 +350,8 @@ static void parked_mapping(const struct mmr_engine_ops *ops)
 	/* pressure_pages 0: a worker pass migrates too, so the pass below meets the parked mapping. */
 	const char *keys[] = {"interval_us", "migrate_pages", "zone_mb", "pressure_pages"};
 	const char *vals[] = {"1000000", "16", "16", "0"};
-	struct mmr_engine_env env = {.threads = 2, .online_cpus = 2, .nopts = 4, .keys = keys, .values = vals};
+	struct mmr_engine_env env = {.engine = ops, .threads = 2, .online_cpus = 2, .nopts = 4,
+				     .keys = keys, .values = vals};
 	struct mmr_error err = {{0}};
 	struct zs_pool *p = ops->create(&env, &err);
 	assert_non_null(p);
@@ -391,13 +392,13 @@ static void parked_mapping(const struct mmr_engine_ops *ops)
 static void test_pinbit_parked_mapping(void **state)
 {
 	(void)state;
-	parked_mapping(&zs_pinbit_ops);
+	parked_mapping(&zs_pinbit_variant.ops);
 }
 
 static void test_migrate_lock_parked_mapping(void **state)
 {
 	(void)state;
-	parked_mapping(&zs_migrate_lock_ops);
+	parked_mapping(&zs_migrate_lock_variant.ops);
 }
 
 /* ---- outcomes ---------------------------------------------------------------- */
@@ -425,7 +426,8 @@ static void sparse_compact(const struct mmr_engine_ops *ops)
 	static struct oc_report r;
 	static struct zs_handle *h[SPARSE_OBJS];
 	const char *keys[] = {"zone_mb"}, *vals[] = {"16"};
-	struct mmr_engine_env env = {.threads = 1, .online_cpus = 1, .nopts = 1, .keys = keys, .values = vals};
+	struct mmr_engine_env env = {.engine = ops, .threads = 1, .online_cpus = 1, .nopts = 1,
+				     .keys = keys, .values = vals};
 	struct mmr_error err = {{0}};
 	struct zs_pool *p = ops->create(&env, &err);
 	assert_non_null(p);
@@ -469,8 +471,8 @@ static void sparse_compact(const struct mmr_engine_ops *ops)
 static void test_outcomes(void **state)
 {
 	(void)state;
-	sparse_compact(&zs_pinbit_ops);
-	sparse_compact(&zs_migrate_lock_ops);
+	sparse_compact(&zs_pinbit_variant.ops);
+	sparse_compact(&zs_migrate_lock_variant.ops);
 }
 
 /* The debug build's order check fires on a lock taken out of order (and not on a nested one). */
