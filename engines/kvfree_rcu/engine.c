@@ -171,7 +171,7 @@ static int init_cpus(struct kr_engine *e)
 		rc |= mmr_spin_init(&c->lock, "krcp->lock");
 		mmr_lock_class_declare(c->lock.cls, MMR_KL_RAW_SPINLOCK, true); /* raw_spin_lock_irqsave */
 		rc |= pthread_mutex_init(&c->on_cpu, NULL);
-		if (e->v == &kr_pool_variant && e->pool_pages &&
+		if (e->v->cpu_pool && e->pool_pages &&
 		    !(c->pool = calloc(e->pool_pages, sizeof(*c->pool))))
 			rc = -1;
 	}

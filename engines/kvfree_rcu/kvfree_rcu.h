@@ -171,6 +171,10 @@ struct kr_variant {
 	bool callbacks;
 	/* The end of create, the engine made: what the variant fills before the replay (the pool's pages); or NULL. */
 	void (*start)(struct kr_engine *e);
+	/* Each CPU keeps a pool of pool_pages block pages (create allocates its array). */
+	bool cpu_pool;
+	/* Every call frees by waiting for a grace period itself: each one counts as a synchronize_rcu() fallback. */
+	bool all_sync;
 };
 
 extern const struct kr_variant kr_nowait_variant, kr_lockless_variant, kr_pool_variant,

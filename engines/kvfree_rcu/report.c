@@ -35,7 +35,7 @@ struct kr_cpu_counts kr_cpu_totals(const struct kr_engine *e)
 	/* The baselines keep no per-CPU state: their calls are counted engine-wide. */
 	t.calls += load(&e->n.baseline_calls);
 	t.headless += load(&e->n.baseline_headless);
-	if (e->v == &kr_sync_variant)
+	if (e->v->all_sync)
 		t.fb_sync += load(&e->n.baseline_calls);
 	return t;
 }

@@ -134,4 +134,5 @@ const struct kr_variant kr_pool_variant = {
 	.put_page = pool_put_page,
 	.refill = pool_refill,
 	.start = pool_start,
+	.cpu_pool = true,
 };

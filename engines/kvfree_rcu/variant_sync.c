@@ -23,4 +23,5 @@ const struct kr_variant kr_sync_variant = {
 	},
 	.name = "sync",
 	.call = sync_call,
+	.all_sync = true,
 };
