@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * results.c - RESULTS_DIR/ENGINE/results.json (schema: docs/results-json.md)
- * and the gnuplot-ready .dat files beside it.
+ * results.c - RESULTS_DIR/ENGINE/results.json (schema: docs/results-json.md),
+ * all the runner writes: plots/ derives the tables gnuplot reads from it
+ * (plots/dat.c), so it holds every figure they draw.
  *
  * Latencies are stored as clock ticks; every figure written here is in ns
  * with the timer's own cost (timer_overhead_ns) taken off, and the file
- * says so.
+ * says so (but for the histograms' low and high, kept as readers of
+ * older files take them, beside low_ns and high_ns: docs/results-json.md).
  */
 #include <errno.h>
 #include <math.h>
@@ -532,5 +534,5 @@ int mmr_replay_write(const struct mmr_replay_result *r, const char *dir, struct 
 	}
 	int rc = write_file(sub, "results.json", text, err);
 	free(text);
-	return rc ? rc : rp_write_dat(r, sub, err);
+	return rc;
 }
