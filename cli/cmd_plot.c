@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_plot.c - `mmreplay plot RESULTS_DIR`: the replay's .dat files drawn
- * by gnuplot, through the report library (plots/).  The plots themselves
+ * cmd_plot.c - `mmreplay plot RESULTS_DIR`: a replay's results.json drawn
+ * by gnuplot, through the report library (plots/), which derives the
+ * tables gnuplot reads from it beside the plots.  The plots themselves
  * are gnuplot scripts in plots/, one per kind, readable and changeable
  * without a rebuild.
  */
@@ -23,7 +24,8 @@ static const char plot_help[] =
 	"histogram, the percentile spectrum (to p99.99) and the CDF; per engine,\n"
 	"lock contention, the timeline and the footprint.  RESULTS_DIR is one engine's results (it holds\n"
 	"results.json) or the -o directory of a replay (one such directory per\n"
-	"engine).  Plots go beside the data, or into DIR/ENGINE with -o.\n"
+	"engine).  Plots go beside the data, or into DIR/ENGINE with -o, each with\n"
+	"the table gnuplot drew it from (hist_OP.dat, ...), derived from results.json.\n"
 	"\n"
 	"  -o, --output DIR       write the plots under DIR (created, with its parents)\n"
 	"  -f, --format FORMAT    png (default), svg or both\n"
@@ -79,7 +81,7 @@ static int plot_run(int argc, char **argv)
 				   outdir ? (base ? base + 1 : dirs[i]) : ".");
 		if (len < 0 || (size_t)len >= sizeof(out))
 			rc = cli_fail("plot", "%s: path too long", outdir ? outdir : dirs[i]);
-		else if (mmr_plot_results(&g, dirs[i], out, &err))
+		else if (mmr_plot_results(&g, dirs[i], out, stderr, &err))
 			rc = cli_fail("plot", "%s", err.msg);
 	}
 	mmr_results_dirs_free(dirs, n);

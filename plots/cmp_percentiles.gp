@@ -1,7 +1,7 @@
 # cmp_percentiles.gp - several engines' percentile spectra of one op on
 # shared axes (each file a percentiles_OP.dat: percentile latency_ns
 # one_over_one_minus_p).  The caller sets, besides common.gp's:
-#   nfiles  how many .dat files
+#   nfiles  how many tables
 #   fileI   the I-th .dat file (file1, file2, ...)
 #   titleI  its engine
 load dir.'/common.gp'

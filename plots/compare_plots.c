@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * compare_plots.c - the comparison's plots: every engine on shared axes.
- * Per op, the percentile spectra, CDFs and histograms overlaid (straight
- * from each engine's own .dat files); calls per second and live memory
- * over the replay; then bar charts of p99 per op, throughput, lock wait
- * and footprint, from small tables this file writes to REPORT_DIR/data so
- * that each plot can be redrawn by hand.
+ * Per op, the percentile spectra, CDFs and histograms overlaid (each
+ * engine's own tables, derived from its results.json by dat.c into
+ * REPORT_DIR/data/N-ENGINE); calls per second and live memory over the
+ * replay; then bar charts of p99 per op, throughput, lock wait and
+ * footprint, from small tables this file writes to REPORT_DIR/data.
+ * Every table stays there, so that each plot can be redrawn by hand.
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "report.h"
@@ -42,23 +44,58 @@ static int overlay_init(struct overlay *o, size_t max, size_t extra, struct mmr_
 	return -1;
 }
 
-/* Add the table DIR/FILE (fields COLUMNS) as TITLE's, when it is there and has rows.  0, or -1 (ERR: not a table). */
-static int overlay_add(struct overlay *o, const char *dir, const char *file, const char *columns, const char *title,
+/*
+ * REPORT_DIR/data/N-ENGINE, created: where engine I's own tables (dat.c)
+ * go for the overlays, so that each can be redrawn by hand.  The name is
+ * made a file name (anything but a letter, a digit, '.', '_', '+' or '-'
+ * as '_': a name from results.json may hold '/'); N, the engine's place
+ * in the comparison, keeps two names that come out alike apart.
+ */
+static int engine_dir(const struct rpt_cmp *c, size_t i, char *dir, size_t n, struct mmr_error *err)
+{
+	char name[sizeof(c->res[i].engine)];
+	size_t k = 0;
+	for (const char *p = c->res[i].engine; *p && k + 1 < sizeof(name); p++, k++) {
+		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			  strchr("._+-", *p);
+		name[k] = ok ? *p : '_';
+	}
+	name[k] = '\0';
+	int len = snprintf(dir, n, "%s/data/%zu-%s", c->o->outdir, i + 1, name);
+	if (len < 0 || (size_t)len >= n) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: path too long", c->o->outdir);
+		return -1;
+	}
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot create: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Derive table T of engine I (OP for a per-op one) into its data
+ * directory and add it, titled with the engine's name, when it has rows.
+ * 0, or -1 with ERR.
+ */
+static int overlay_add(struct overlay *o, const struct rpt_cmp *c, size_t i, enum mmr_dat t, unsigned op,
 		       struct mmr_error *err)
 {
-	char *path = o->paths[o->n];
-	size_t rows;
-	int len = snprintf(path, PATH_MAX, "%s/%s", dir, file);
-	if (len < 0 || len >= PATH_MAX || (access(path, F_OK) != 0 && errno == ENOENT))
-		return 0;
-	if (mmr_dat_check(path, columns, &rows, err))
+	char dir[PATH_MAX], file[64], *path = o->paths[o->n];
+	if (engine_dir(c, i, dir, sizeof(dir), err))
 		return -1;
-	if (!rows)
-		return 0;
+	long rows = mmr_dat_write(&c->res[i], t, op, dir, err);
+	if (rows <= 0)
+		return (int)rows;
+	int len = snprintf(path, PATH_MAX, "%s/%s", dir, mmr_dat_name(t, op, file, sizeof(file)));
+	if (len < 0 || len >= PATH_MAX) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: path too long", dir);
+		return -1;
+	}
 	snprintf(o->names[o->n][0], sizeof(o->names[o->n][0]), "file%zu", o->n + 1);
 	snprintf(o->names[o->n][1], sizeof(o->names[o->n][1]), "title%zu", o->n + 1);
 	o->v[o->nv++] = (struct mmr_gnuplot_var){o->names[o->n][0], path, true};
-	o->v[o->nv++] = (struct mmr_gnuplot_var){o->names[o->n][1], title, false};
+	o->v[o->nv++] = (struct mmr_gnuplot_var){o->names[o->n][1], c->res[i].engine, false};
 	o->n++;
 	return 0;
 }
@@ -100,19 +137,17 @@ static int figure(struct rpt_cmp *c, struct mmr_gnuplot *g, const char *script, 
 }
 
 /*
- * Overlay of every timed engine's DATA_OP.dat (fields COLUMNS) with SCRIPT
- * into plots/NAME_OP, when at least one has rows.
+ * Overlay of every timed engine's table T of op OP with SCRIPT into
+ * plots/NAME_OP, when at least one has rows.
  */
-static int overlay(struct rpt_cmp *c, struct mmr_gnuplot *g, unsigned op, const char *data, const char *columns,
-		   const char *script, const char *name_prefix, const char *what, struct mmr_error *err)
+static int overlay(struct rpt_cmp *c, struct mmr_gnuplot *g, unsigned op, enum mmr_dat t, const char *script,
+		   const char *name_prefix, const char *what, struct mmr_error *err)
 {
 	struct overlay o;
-	char file[96];
 	int rc = overlay_init(&o, c->n, 0, err);
-	snprintf(file, sizeof(file), "%s_%s.dat", data, mmr_op_name(op));
 	for (size_t i = 0; i < c->n && !rc; i++)
 		if (c->res[i].ops[op].present && c->res[i].timing)
-			rc = overlay_add(&o, c->res[i].dir, file, columns, c->res[i].engine, err);
+			rc = overlay_add(&o, c, i, t, op, err);
 	if (!rc && o.n) {
 		char name[96], caption[160];
 		overlay_done(&o);
@@ -296,7 +331,7 @@ static int timelines(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error 
 	struct overlay o;
 	int rc = overlay_init(&o, c->n, 2, err);
 	for (size_t i = 0; i < c->n && !rc; i++)
-		rc = overlay_add(&o, c->res[i].dir, "timeline.dat", "nnnn", c->res[i].engine, err);
+		rc = overlay_add(&o, c, i, MMR_DAT_TIMELINE, 0, err);
 	if (!rc && o.n == c->n) {
 		overlay_done(&o);
 		struct mmr_gnuplot_var *v = o.v + o.nv;
@@ -320,11 +355,11 @@ int rpt_compare_plots(struct rpt_cmp *c, struct mmr_gnuplot *g, struct mmr_error
 	if (!rc)
 		rc = throughput_bars(c, g, err);
 	for (unsigned k = 0; k < MMR_OP_COUNT && !rc; k++) {
-		rc = overlay(c, g, k, "percentiles", "nnn", "cmp_percentiles.gp", "percentiles", "percentile spectrum", err);
+		rc = overlay(c, g, k, MMR_DAT_PERCENTILES, "cmp_percentiles.gp", "percentiles", "percentile spectrum", err);
 		if (!rc)
-			rc = overlay(c, g, k, "hist", "nnnn", "cmp_cdf.gp", "cdf", "latency CDF", err);
+			rc = overlay(c, g, k, MMR_DAT_HIST, "cmp_cdf.gp", "cdf", "latency CDF", err);
 		if (!rc)
-			rc = overlay(c, g, k, "hist", "nnnn", "cmp_hist.gp", "hist", "latency histogram", err);
+			rc = overlay(c, g, k, MMR_DAT_HIST, "cmp_hist.gp", "hist", "latency histogram", err);
 	}
 	if (!rc)
 		rc = lock_bars(c, g, err);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * gnuplot.c - finding gnuplot and the plot scripts, running one script per
- * plot, and the small tables those plots read, checked and written.
+ * plot, and how names and figures are written into the tables it reads.
  *
  * Nothing a user or a file names may reach gnuplot as a command.  Values
  * go in through gnuplot -e as single-quoted strings, where gnuplot expands
@@ -279,35 +279,6 @@ int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out,
 	return 0;
 }
 
-/*
- * The field of kind K at *P ('n' a number, 's' "string", 'w' word), *P
- * moved past it.  False: not one.  Replay writes counts, nanoseconds and
- * bytes: a number past 2^64, or not finite, is damage (gnuplot's axes
- * cannot take them and its error would not say which file).
- */
-static bool dat_field(char **p, char k)
-{
-	char *s = *p + strspn(*p, " \t"), *end;
-	if (!*s)
-		return false;
-	if (k == 's') {
-		end = s[0] == '"' ? strchr(s + 1, '"') : NULL;
-		if (!end)
-			return false;
-		end++;
-	} else {
-		end = s + strcspn(s, " \t");
-		if (k == 'n') {
-			char *num_end;
-			double v = strtod(s, &num_end);
-			if (num_end != end || !(fabs(v) <= 18446744073709551616.0))
-				return false;
-		}
-	}
-	*p = end;
-	return true;
-}
-
 FILE *mmr_open_regular(const char *path, const char *mode)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -327,53 +298,16 @@ FILE *mmr_open_regular(const char *path, const char *mode)
 	return f;
 }
 
-int mmr_dat_check(const char *path, const char *columns, size_t *rows, struct mmr_error *err)
+char rpt_dat_label_char(char c)
 {
-	FILE *f = mmr_open_regular(path, "r");
-	char *line = NULL;
-	size_t cap = 0, no = 0;
-	ssize_t len;
-	int rc = 0;
-	*rows = 0;
-	if (!f) {
-		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path,
-			 errno == EINVAL ? "not a regular file" : strerror(errno));
-		return -1;
-	}
-	while (!rc && (len = getline(&line, &cap, f)) >= 0) {
-		no++;
-		bool nul = memchr(line, 0, (size_t)len) != NULL;
-		line[strcspn(line, "\r\n")] = '\0';
-		char *p = line + strspn(line, " \t");
-		if (nul) {
-			snprintf(err->msg, sizeof(err->msg), "%.400s: line %zu: holds a NUL byte: not a table mmreplay wrote", path, no);
-			rc = -1;
-		} else if (*p && *p != '#') {
-			size_t c = 0;
-			while (columns[c] && dat_field(&p, columns[c]))
-				c++;
-			if (columns[c]) {
-				snprintf(err->msg, sizeof(err->msg), "%.400s: line %zu: field %zu is not a%s: not a table mmreplay wrote",
-					 path, no, c + 1, columns[c] == 'n' ? " number (finite, within 2^64)" : columns[c] == 's' ? " quoted name" : " word");
-				rc = -1;
-			}
-			++*rows;
-		}
-	}
-	if (!rc && ferror(f)) {
-		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path, strerror(errno ? errno : EIO));
-		rc = -1;
-	}
-	free(line);
-	fclose(f);
-	return rc;
+	return c == '"' ? '\'' : (unsigned char)c < 0x20 || c == 0x7f ? ' ' : c;
 }
 
 void rpt_dat_label(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++)
-		fputc(*s == '"' ? '\'' : (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+		fputc(rpt_dat_label_char(*s), f);
 	fputc('"', f);
 }
 

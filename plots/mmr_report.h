@@ -5,9 +5,10 @@
  * the comparison report (report.md and a self-contained report.html).
  *
  * The plots themselves are gnuplot scripts beside this file, one per plot
- * kind; the C side finds data, writes the small .dat files a comparison
- * needs and runs gnuplot.  Every function that can fail fills a
- * struct mmr_error with one line: what, where and why.
+ * kind; the C side reads results.json, derives from it the small .dat
+ * tables the scripts read (the runner writes results.json only) and runs
+ * gnuplot.  Every function that can fail fills a struct mmr_error with
+ * one line: what, where and why.
  */
 #ifndef MMR_REPORT_H
 #define MMR_REPORT_H
@@ -64,15 +65,6 @@ int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out,
  */
 FILE *mmr_open_regular(const char *path, const char *mode);
 
-/*
- * Check the table PATH a plot reads (docs/results-json.md): every line is
- * empty, a '#' comment, or has the fields COLUMNS lists ('n' a number,
- * 's' a double-quoted name, 'w' a word; more are ignored, as gnuplot
- * does).  *ROWS: its data lines.  Returns 0, or -1 with ERR "PATH: line
- * N: what" (a file that is not there is "cannot read").
- */
-int mmr_dat_check(const char *path, const char *columns, size_t *rows, struct mmr_error *err);
-
 /* ---- results.c: one engine's results.json -------------------------------- */
 
 /* The latency figures a comparison looks at, in table order. */
@@ -81,6 +73,17 @@ enum mmr_stat { MMR_STAT_P50, MMR_STAT_P90, MMR_STAT_P99, MMR_STAT_P999, MMR_STA
 /* "p50", "p90", "p99", "p99.9", "max". */
 const char *mmr_stat_name(enum mmr_stat s);
 
+/*
+ * A bucket of an op's latency histogram (ops.OP.histogram[]): LOW and
+ * HIGH whole ns with the timer's cost on, LOW_NS and HIGH_NS with it off
+ * (the file's own, or in an older file, LOW and HIGH less
+ * timer_overhead_ns, never below 0).
+ */
+struct mmr_results_bucket {
+	uint64_t low, high, count;
+	double low_ns, high_ns;
+};
+
 struct mmr_results_op {
 	bool present;
 	uint64_t count, failed;
@@ -88,6 +91,8 @@ struct mmr_results_op {
 	double *runs[MMR_STAT_COUNT]; /* per run (nruns of them, NAN where a run lacks it); NULL: none */
 	double *run_count;            /* calls per run (nruns), or NULL */
 	char same_code[48];           /* the code it runs where other engines run it too, "" when its own */
+	struct mmr_results_bucket *hist; /* ops.OP.histogram[], non-empty buckets in order; NULL: none */
+	size_t nhist;
 };
 
 /* Which way an outcome counts (the engine's MMR_BETTER_*). */
@@ -135,12 +140,26 @@ struct mmr_results_lock {
 	char name[96], side[12];
 	char kernel_type[24];    /* "spinlock_t"...; "" when the results do not say */
 	bool irqs_off, rt_hazard;
-	uint64_t acquisitions, contended, wait_ns_total, wait_ns_max;
+	uint64_t acquisitions, contended, wait_ns_total, wait_ns_max, hold_ns_total, hold_ns_max;
 	uint64_t contended_queued; /* contended behind another waiter (mmr_lock.h); UINT64_MAX: not in the file */
 	uint64_t irqs_off_ns_total, spin_ns_total; /* what the kernel would pay (docs/locks.md) */
 	uint64_t rt_in_atomic;   /* taken under a raw or bit spinlock though it sleeps on PREEMPT_RT */
 	uint64_t holds_preempted, waits_preempted; /* counted apart from the figures above */
 	struct mmr_hist *wait_hist; /* its wait_histogram[] (mmr_hist.h), NULL when the file has none */
+};
+
+/* A time bin of the last run (timeline.by_bin[]): its end, its calls per second, live at its end. */
+struct mmr_results_bin {
+	double time_s, ops_per_s;
+	uint64_t live_bytes, live_objects;
+};
+
+/* A timed mechanism of the engine (timers[]) and when it fired in the last run. */
+struct mmr_results_timer {
+	char name[48];
+	uint64_t *marks_ns; /* wall ns since the run's start; NULL when none */
+	size_t nmarks;
+	bool has_marks;     /* marks_ns[] is in the file (not in older ones) */
 };
 
 struct mmr_results {
@@ -167,13 +186,25 @@ struct mmr_results {
 	double footprint_bytes, peak_rss_bytes; /* NAN when unknown */
 	char kernel[96], cpu_model[128];        /* "" when the file does not say */
 	char notes[256];                        /* optional parts missing, for the report */
+	/* What only the plots read (results_series.c): the tables of dat.c come from these. */
+	double timer_overhead_ns;               /* taken off every latency; 0 when not said */
+	double peak_live_bytes, end_live_bytes; /* the timeline's; NAN when not said */
+	uint64_t timeline_bins;                 /* timeline.bins: how many bins the run had */
+	struct mmr_results_bin *bins;           /* timeline.by_bin[] (older files: none), nbins of them */
+	size_t nbins;
+	struct mmr_results_timer *timers;
+	size_t ntimers;
+	char damaged[400];                      /* "PATH: KEY: what", the first of those not as replay writes it */
 };
 
 /*
  * Read DIR/results.json into R.  Returns 0, or -1 with ERR (unreadable,
  * not JSON, a required key missing or of the wrong type: named).
  * Optional parts that are missing (repeats, locks) leave R's fields
- * empty and are listed in R->notes.
+ * empty and are listed in R->notes.  A histogram, a timeline bin or a
+ * timer mark that is not what replay writes leaves that part empty and
+ * says so in R->damaged: the tables of dat.c refuse R then, and a report
+ * without plots does not need them.
  */
 int mmr_results_load(const char *dir, struct mmr_results *r, struct mmr_error *err);
 void mmr_results_free(struct mmr_results *r);
@@ -189,15 +220,44 @@ void mmr_results_dirs_free(char **dirs, size_t n);
 /* The trace's file name without its directories. */
 const char *mmr_results_trace_name(const struct mmr_results *r);
 
+/* ---- dat.c: the tables gnuplot reads, derived from results.json ---------- */
+
+/* The tables (docs/results-json.md, "The plots' tables"): per op, then per engine. */
+enum mmr_dat {
+	MMR_DAT_HIST,        /* hist_OP.dat: low_ns high_ns count cumulative_fraction */
+	MMR_DAT_PERCENTILES, /* percentiles_OP.dat: percentile latency_ns one_over_one_minus_p */
+	MMR_DAT_LOCKS,       /* locks.dat: "name" side acquisitions contended wait/hold totals and maxima */
+	MMR_DAT_TIMELINE,    /* timeline.dat: time_s ops_per_s live_bytes live_objects */
+	MMR_DAT_TIMERS,      /* timers.dat: time_s "name" */
+	MMR_DAT_FOOTPRINT,   /* footprint.dat: "what" bytes */
+	MMR_DAT_COUNT
+};
+
+/* Table T's file name ("hist_alloc.dat" for MMR_DAT_HIST of op alloc; OP is ignored for the others). */
+const char *mmr_dat_name(enum mmr_dat t, unsigned op, char *buf, size_t n);
+
+/*
+ * Write table T of R (OP for the per-op ones) as DIR/mmr_dat_name(T),
+ * replacing whatever is there (a symlink is removed, not followed).
+ * Nothing is written when R holds no such figures (no latencies, no
+ * locks, an older results.json without timeline.by_bin).  Returns the
+ * table's rows, 0 for none, or -1 with ERR (R->damaged, a write error).
+ */
+long mmr_dat_write(const struct mmr_results *r, enum mmr_dat t, unsigned op, const char *dir,
+		   struct mmr_error *err);
+
 /* ---- plot.c: one engine's plots ------------------------------------------ */
 
 /*
  * Every plot of one engine's results DIR (per op: histogram, percentile
- * spectrum, CDF; lock contention; timeline and footprint when their
- * .dat files are there) into OUTDIR, created if missing.  Returns 0, or
- * -1 with ERR.
+ * spectrum, CDF; lock contention; timeline and footprint) into OUTDIR,
+ * created if missing, each beside the table it was drawn from (dat.c).
+ * What an older results.json lacks (the timeline's bins, the timers'
+ * marks) is left out with a warning on WARN (NULL: stderr).  Returns 0,
+ * or -1 with ERR.
  */
-int mmr_plot_results(struct mmr_gnuplot *g, const char *dir, const char *outdir, struct mmr_error *err);
+int mmr_plot_results(struct mmr_gnuplot *g, const char *dir, const char *outdir, FILE *warn,
+		     struct mmr_error *err);
 
 /* ---- signif.c: is a difference real? ------------------------------------- */
 

@@ -96,6 +96,15 @@ uint64_t rpt_json_count(const struct cJSON *o, const char *key);
  */
 void rpt_copy_name(char *dst, size_t n, const char *src);
 
+/*
+ * results_series.c: what only the plots read from the parsed results.json
+ * D (histograms, the timeline's bins, the timers' marks, the timer's
+ * cost) into R, damage noted in R->damaged.  Returns 0, or -1 when out of
+ * memory.  rpt_free_series frees it (mmr_results_free calls it).
+ */
+int rpt_load_series(struct mmr_results *r, const struct cJSON *d, const char *path);
+void rpt_free_series(struct mmr_results *r);
+
 /* ---- report_md.c, report_html.c: rendering --------------------------------- */
 
 /*
@@ -123,6 +132,8 @@ int rpt_make_dirs(const char *dir, struct mmr_error *err);
  * character as a space: the label stays one field of one line.
  */
 void rpt_dat_label(FILE *f, const char *s);
+/* C as rpt_dat_label writes it. */
+char rpt_dat_label_char(char c);
 
 /*
  * Write " V" to a table gnuplot reads (NAN as nan, which it leaves out);

@@ -2,7 +2,8 @@
 /*
  * results.c - reading back what `mmreplay replay` wrote (results.json,
  * docs/results-json.md) for plots and comparisons, and finding the
- * results directories under a path.
+ * results directories under a path.  What only the plots read is in
+ * results_series.c.
  *
  * The reader is strict about the keys a comparison cannot do without
  * (engine, trace, threads, ops) and lenient about the rest: a file from
@@ -288,6 +289,8 @@ static int load_locks(struct mmr_results *r, const cJSON *locks)
 					      : UINT64_MAX;
 		d->wait_ns_total = rpt_json_count(l, "wait_ns_total");
 		d->wait_ns_max = rpt_json_count(l, "wait_ns_max");
+		d->hold_ns_total = rpt_json_count(l, "hold_ns_total");
+		d->hold_ns_max = rpt_json_count(l, "hold_ns_max");
 		const cJSON *kt = cJSON_GetObjectItemCaseSensitive(l, "kernel_type");
 		rpt_copy_name(d->kernel_type, sizeof(d->kernel_type), cJSON_IsString(kt) ? kt->valuestring : "");
 		d->irqs_off = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "irqs_off"));
@@ -379,7 +382,7 @@ int mmr_results_load(const char *dir, struct mmr_results *r, struct mmr_error *e
 		load_ops(r, cJSON_GetObjectItemCaseSensitive(d, "ops"), cJSON_GetObjectItemCaseSensitive(d, "same_code"));
 		r->baseline = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "baseline"));
 		if (load_repeats(r, cJSON_GetObjectItemCaseSensitive(d, "repeats")) || load_outcomes(r, d) || load_how(r, d) ||
-		    load_locks(r, cJSON_GetObjectItemCaseSensitive(d, "locks"))) {
+		    load_locks(r, cJSON_GetObjectItemCaseSensitive(d, "locks")) || rpt_load_series(r, d, path)) {
 			snprintf(err->msg, sizeof(err->msg), "%.400s: out of memory", path);
 			rc = -1;
 		}
@@ -392,6 +395,7 @@ int mmr_results_load(const char *dir, struct mmr_results *r, struct mmr_error *e
 
 void mmr_results_free(struct mmr_results *r)
 {
+	rpt_free_series(r);
 	for (unsigned k = 0; k < MMR_OP_COUNT; k++) {
 		for (unsigned s = 0; s < MMR_STAT_COUNT; s++) {
 			free(r->ops[k].runs[s]);

@@ -53,6 +53,17 @@ void mmr_json_fixed(struct mmr_json *j, cJSON *o, const char *key, double v, int
 	mmr_json_check(j, o ? cJSON_AddRawToObject(o, key, buf) : NULL);
 }
 
+void mmr_json_push_u64(struct mmr_json *j, cJSON *array, uint64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	cJSON *item = array ? cJSON_CreateRaw(buf) : NULL;
+	if (!item || !cJSON_AddItemToArray(array, item)) {
+		cJSON_Delete(item);
+		j->ok = false;
+	}
+}
+
 void mmr_json_str(struct mmr_json *j, cJSON *o, const char *key, const char *s)
 {
 	mmr_json_check(j, !o ? NULL : s ? cJSON_AddStringToObject(o, key, s) : cJSON_AddNullToObject(o, key));

@@ -36,6 +36,8 @@ void mmr_json_fixed(struct mmr_json *j, cJSON *o, const char *key, double v, int
 void mmr_json_str(struct mmr_json *j, cJSON *o, const char *key, const char *s);
 void mmr_json_null(struct mmr_json *j, cJSON *o, const char *key);
 void mmr_json_bool(struct mmr_json *j, cJSON *o, const char *key, bool v);
+/* An exact integer appended to ARRAY. */
+void mmr_json_push_u64(struct mmr_json *j, cJSON *array, uint64_t v);
 
 #ifdef __cplusplus
 }

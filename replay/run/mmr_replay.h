@@ -144,8 +144,9 @@ struct mmr_profile;
 struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct mmr_error *err);
 
 /*
- * Write DIR/ENGINE/results.json and the .dat files of R (creating the
- * directories).  Returns 0, or -1 with ERR.
+ * Write DIR/ENGINE/results.json of R (creating the directories): all the
+ * runner writes; `mmreplay plot` and compare derive their tables from it.
+ * Returns 0, or -1 with ERR.
  */
 int mmr_replay_write(const struct mmr_replay_result *r, const char *dir, struct mmr_error *err);
 

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * results.c - RESULTS_DIR/ENGINE/results.json (schema: docs/results-json.md)
- * and the gnuplot-ready .dat files beside it.
+ * results.c - RESULTS_DIR/ENGINE/results.json (schema: docs/results-json.md),
+ * all the runner writes: plots/ derives the tables gnuplot reads from it
+ * (plots/dat.c), so it holds every figure they draw.
  *
  * Latencies are stored as clock ticks; every figure written here is in ns
  * with the timer's own cost (timer_overhead_ns) taken off, and the file
- * says so.
+ * says so (but for the histograms' low and high, kept as readers of
+ * older files take them, beside low_ns and high_ns: docs/results-json.md).
  */
 #include <errno.h>
 #include <math.h>
@@ -51,6 +53,38 @@ static void json_spread(struct mmr_json *j, cJSON *parent, const char *key, cons
 	mmr_json_fixed(j, o, "ci95_high", mean + half, 1);
 }
 
+/* One run's figure of TICKS in ns, the timer's cost taken off (never below 0); NAN (null) untimed. */
+static double run_ns(const struct mmr_replay_result *r, double ticks)
+{
+	if (!r->timing)
+		return NAN;
+	double ns = ticks * r->tick_ns - r->timer_overhead_ns;
+	return ns > 0 ? ns : 0;
+}
+
+/*
+ * An op's latency histogram H: its non-empty buckets as mmr_hist_json
+ * writes them (low, high: whole ns, the timer's cost still on, as readers
+ * of older files take them), each with the bounds as every other latency
+ * here (low_ns, high_ns: the timer's cost off, never below 0, one
+ * decimal): the figures the plots' hist_OP.dat and percentiles_OP.dat
+ * hold, to the digit.
+ */
+static void json_latency_hist(struct mmr_json *j, cJSON *o, const struct mmr_replay_result *r,
+			      const struct mmr_hist *h)
+{
+	mmr_hist_json(j, o, "histogram", h, r->tick_ns);
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "histogram");
+	cJSON *e = arr ? arr->child : NULL;
+	for (unsigned b = 0; e && b < MMR_HIST_BUCKETS; b++) {
+		if (!h->buckets[b])
+			continue;
+		mmr_json_fixed(j, e, "low_ns", run_ns(r, (double)mmr_hist_bucket_low(b)), 1);
+		mmr_json_fixed(j, e, "high_ns", run_ns(r, (double)mmr_hist_bucket_high(b)), 1);
+		e = e->next;
+	}
+}
+
 static void json_op(struct mmr_json *j, cJSON *ops, const struct mmr_replay_result *r, unsigned k)
 {
 	const struct rp_ophist *h = &r->ops[k];
@@ -71,7 +105,7 @@ static void json_op(struct mmr_json *j, cJSON *ops, const struct mmr_replay_resu
 	mmr_json_fixed(j, o, "max_ns", rp_latency_ns(r, &h->lat, 100), 1);
 	double mean = mmr_hist_mean(&h->lat) * r->tick_ns - r->timer_overhead_ns;
 	mmr_json_fixed(j, o, "mean_ns", mean > 0 ? mean : 0, 1);
-	mmr_hist_json(j, o, "histogram", &h->lat, r->tick_ns);
+	json_latency_hist(j, o, r, &h->lat);
 	cJSON *bs = mmr_json_arr(j, o, "by_size");
 	for (unsigned c = 0; c < RP_SIZECLASSES; c++) {
 		const struct mmr_hist *sh = h->by_size[c];
@@ -149,15 +183,6 @@ static void json_skips(struct mmr_json *j, cJSON *root, const struct mmr_replay_
 	mmr_json_u64(j, o, "unpaired_unmaps", s->unpaired_unmaps);
 	mmr_json_u64(j, o, "invalid", s->invalid.total);
 	mmr_invalid_json(j, o, "invalid_by", &s->invalid);
-}
-
-/* One run's figure of TICKS in ns, the timer's cost taken off (never below 0); NAN (null) untimed. */
-static double run_ns(const struct mmr_replay_result *r, double ticks)
-{
-	if (!r->timing)
-		return NAN;
-	double ns = ticks * r->tick_ns - r->timer_overhead_ns;
-	return ns > 0 ? ns : 0;
 }
 
 /* One run's per-op figures: enough for a significance test between two engines' runs. */
@@ -373,7 +398,25 @@ static void json_machine(struct mmr_json *j, cJSON *root, const struct mmr_repla
 	mmr_json_str(j, m, "hostname", r->hostname);
 }
 
-/* The memory figures; the timeline's bins are in timeline.dat only. */
+/*
+ * The timeline's bins, one object each: what plots/ draws calls per
+ * second and live memory over the run from.  time_s and ops_per_s have
+ * the decimals the plots' tables print, so a table derived from this file
+ * is the one the runner would have written.
+ */
+static void json_bins(struct mmr_json *j, cJSON *tl, const struct rp_timeline *t)
+{
+	cJSON *arr = mmr_json_arr(j, tl, "by_bin");
+	for (size_t b = 0; arr && b < t->nbins; b++) {
+		cJSON *e = mmr_json_push_obj(j, arr);
+		mmr_json_fixed(j, e, "time_s", t->bins[b].time_s, 6);
+		mmr_json_fixed(j, e, "ops_per_s", t->bins[b].ops_per_s, 1);
+		mmr_json_u64(j, e, "live_bytes", t->bins[b].live_bytes);
+		mmr_json_u64(j, e, "live_objects", t->bins[b].live_objects);
+	}
+}
+
+/* The memory figures and the last run's timeline. */
 static void json_memory(struct mmr_json *j, cJSON *root, const struct mmr_replay_result *r)
 {
 	cJSON *mem = mmr_json_obj(j, root, "memory");
@@ -389,6 +432,7 @@ static void json_memory(struct mmr_json *j, cJSON *root, const struct mmr_replay
 	mmr_json_u64(j, tl, "peak_live_objects", t->peak_objects);
 	mmr_json_u64(j, tl, "end_live_bytes", t->end_bytes);
 	mmr_json_u64(j, tl, "end_live_objects", t->end_objects);
+	json_bins(j, tl, t);
 }
 
 /*
@@ -419,6 +463,10 @@ static void json_timers(struct mmr_json *j, cJSON *root, const struct mmr_replay
 			mmr_json_null(j, o, "cut_at_ms");
 		else
 			mmr_json_fixed(j, o, "cut_at_ms", (double)t->cut_due / 1e6, 3);
+		/* When it fired, for the marks on the plotted timeline: exact, as the runner kept them. */
+		cJSON *marks = mmr_json_arr(j, o, "marks_ns");
+		for (uint32_t k = 0; marks && k < t->nmarks; k++)
+			mmr_json_push_u64(j, marks, t->marks[k]);
 	}
 	mmr_json_u64(j, root, "timers_dropped", r->timers_dropped);
 }
@@ -486,5 +534,5 @@ int mmr_replay_write(const struct mmr_replay_result *r, const char *dir, struct 
 	}
 	int rc = write_file(sub, "results.json", text, err);
 	free(text);
-	return rc ? rc : rp_write_dat(r, sub, err);
+	return rc;
 }

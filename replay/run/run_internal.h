@@ -473,9 +473,6 @@ struct mmr_replay_result {
 	int as_family;
 };
 
-/* The .dat files of R in DIR (dat.c).  Returns 0, or -1 with ERR. */
-int rp_write_dat(const struct mmr_replay_result *r, const char *dir, struct mmr_error *err);
-
 /* A copy of R's lock classes, most total wait first (free()); NULL when none or out of memory. */
 struct mmr_lock_stats *rp_locks_by_wait(const struct mmr_replay_result *r);
 

@@ -6,15 +6,19 @@
 #
 #   fake_results.py DIR ENGINE [--trace T] [--events N] [--tput v1,v2,...]
 #                   [--op OP:STAT=v1,v2,... ...] [--no-repeats] [--drop KEY]
-#                   [--lock NAME:ACQ:CONTENDED:WAIT_NS ...] [--no-timing] [--dat]
+#                   [--lock NAME:ACQ:CONTENDED:WAIT_NS ...] [--no-timing] [--plot-data]
+#                   [--timer NAME=NS,NS,...]
 #                   [--failed OP=v1,v2,...] [--outcome KEY:UNIT:BETTER:OP=v1,v2,...]
 #                   [--same-code OP=NAME] [--baseline-flag]
 #
 # STAT is p50, p90, p99, p999 or max; each listed value is one run's figure
 # and the headline figure is their mean, so a change in percent is known.
 # --no-timing writes what `replay --no-timing` does (latencies null);
-# --dat also the .dat files a replay writes beside results.json, a few
-# rows each (docs/results-json.md), for the plots.  --failed gives an op's
+# --plot-data also the figures only the plots read, as replay writes them
+# (docs/results-json.md): a histogram per timed op (three buckets, at a
+# quarter, a half and the whole of its p99), the timeline (two bins) and
+# its live bytes; --timer a timed mechanism that fired at those ns (in
+# timers[], with its marks).  --failed gives an op's
 # failed calls per run (of its 1000 calls a run), --outcome an outcome the
 # engine declares (BETTER more, fewer or neither; OP - for none) with its
 # count per run, --same-code the code an op shares with other engines,
@@ -33,7 +37,8 @@ p.add_argument("--lock", action="append", default=[], help="NAME:ACQ:CONTENDED:W
 p.add_argument("--no-repeats", action="store_true")
 p.add_argument("--drop", action="append", default=[])
 p.add_argument("--no-timing", action="store_true")
-p.add_argument("--dat", action="store_true")
+p.add_argument("--plot-data", action="store_true")
+p.add_argument("--timer", action="append", default=[])
 p.add_argument("--failed", action="append", default=[])
 p.add_argument("--outcome", action="append", default=[])
 p.add_argument("--same-code", action="append", default=[])
@@ -96,28 +101,22 @@ if a.no_repeats:
     del doc["repeats"]
 for k in a.drop:
     doc.pop(k, None)
-os.makedirs(a.dir, exist_ok=True)
-with open(os.path.join(a.dir, "results.json"), "w") as f:
-    json.dump(doc, f, indent=1)
-
-
-def dat(name, header, rows):
-    with open(os.path.join(a.dir, name), "w") as f:
-        f.write(f"# {header}\n" + "".join(" ".join(str(v) for v in r) + "\n" for r in rows))
-
-
-if a.dat:
+if a.plot_data:
     for name, stats in ops.items():
         if a.no_timing:
             continue
-        p99 = mean(stats.get("p99", [100.0]))
-        dat(f"hist_{name}.dat", "low_ns high_ns count cumulative_fraction",
-            [(p99 / 4, p99 / 4, 500, 0.5), (p99 / 2, p99 / 2, 490, 0.99), (p99, p99, 10, 1.0)])
-        dat(f"percentiles_{name}.dat", "percentile latency_ns one_over_one_minus_p",
-            [(0, p99 / 4, 1.0), (50, p99 / 4, 2.0), (99, p99, 100.0)])
-    dat("timeline.dat", "time_s ops_per_s live_bytes live_objects",
-        [(0.5, tput[0], 4096, 4), (1.0, tput[0], 8192, 8)])
-    dat("footprint.dat", "what bytes", [('"peak live (trace)"', 8192), ('"peak RSS (process)"', 4194304)])
-    dat("locks.dat", "name side acquisitions contended wait_ns_total wait_ns_max hold_ns_total hold_ns_max",
-        [('"' + l["name"].replace('"', "'") + '"', "exclusive", l["acquisitions"], l["contended"],
-          l["wait_ns_total"], l["wait_ns_max"], 0, 0) for l in doc["locks"]])
+        p99 = int(mean(stats.get("p99", [100.0])))
+        doc["ops"][name]["histogram"] = [{"low": v, "high": v, "count": c, "low_ns": float(v), "high_ns": float(v)}
+                                         for v, c in ((p99 // 4, 500), (p99 // 2, 490), (p99, 10))]
+    doc["timeline"] = {"bins": 2, "peak_live_bytes": 8192, "peak_live_objects": 8, "end_live_bytes": 8192,
+                       "end_live_objects": 8,
+                       "by_bin": [{"time_s": 0.5, "ops_per_s": tput[0], "live_bytes": 4096, "live_objects": 4},
+                                  {"time_s": 1.0, "ops_per_s": tput[0], "live_bytes": 8192, "live_objects": 8}]}
+doc["timers"] = []
+for spec in a.timer:
+    name, marks = spec.rsplit("=", 1)
+    marks = [int(v) for v in marks.split(",") if v]
+    doc["timers"].append({"name": name, "timers": 1, "fired": len(marks), "marks_ns": marks})
+os.makedirs(a.dir, exist_ok=True)
+with open(os.path.join(a.dir, "results.json"), "w") as f:
+    json.dump(doc, f, indent=1)

@@ -219,14 +219,15 @@ HOSTILE_ENGINE2="2$HOSTILE"
 HOSTILE_LOCK='lk "q" <b>|;$(touch PWNED)`touch PWNED`'
 HOSTILE_TRACE='/t/<i>tr|ace</i> `touch PWNED`;$(touch PWNED).mmr'
 
-# hostile_results DIR: two engines' results with .dat files (fake_results.py)
-# in directories named as commands ('<touch PWNED;echo ', '|touch PWNED;...'),
-# with the HOSTILE_* engine, lock and trace names.
+# hostile_results DIR: two engines' results with what the plots draw
+# (fake_results.py --plot-data) in directories named as commands
+# ('<touch PWNED;echo ', '|touch PWNED;...'), with the HOSTILE_* engine,
+# lock, timer and trace names.
 hostile_results() {
 	fake "$1/<touch PWNED;echo " "$HOSTILE_ENGINE1" --trace "$HOSTILE_TRACE" --tput 10,11 \
-		--op alloc:p99=100,110 --lock "$HOSTILE_LOCK:100:10:5000" --dat
+		--op alloc:p99=100,110 --lock "$HOSTILE_LOCK:100:10:5000" --plot-data --timer "$HOSTILE_LOCK=250000000,750000000"
 	fake "$1/|touch PWNED;cat >&2;echo " "$HOSTILE_ENGINE2" --trace "$HOSTILE_TRACE" --tput 20,21 \
-		--op alloc:p99=50,55 --lock "$HOSTILE_LOCK:90:5:2000" --dat
+		--op alloc:p99=50,55 --lock "$HOSTILE_LOCK:90:5:2000" --plot-data
 }
 
 # plots_each DIR COUNT: plots_ok on every subdirectory of DIR (their names need no quoting here).

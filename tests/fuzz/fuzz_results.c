@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_results.c - the results.json reader behind compare and plot
- * (plots/results.c) and the comparison report built from what it reads
- * (plots/compare.c, report*.c, signif.c, index.c), without gnuplot:
- * mmr_compare with plots off builds and writes report.md and report.html
- * and draws nothing.
+ * (plots/results.c, results_series.c), the tables gnuplot would read,
+ * derived from it (plots/dat.c), and the comparison report built from
+ * what it reads (plots/compare.c, report*.c, signif.c, index.c), without
+ * gnuplot: mmr_compare with plots off builds and writes report.md and
+ * report.html and draws nothing.
  *
  * The input is a results.json; a form feed (0x0c, never in JSON outside a
  * string's escapes) splits off a second one.  Without a second, the
@@ -56,6 +57,15 @@ static void write_twin(const char *dir, const uint8_t *data, size_t len)
 	cJSON_Delete(d);
 }
 
+/* Every table plot would derive from R, into DIR (what gnuplot would be given). */
+static void tables(const struct mmr_results *r, const char *dir)
+{
+	struct mmr_error err;
+	for (unsigned t = 0; t < MMR_DAT_COUNT; t++)
+		for (unsigned op = 0; op < (t <= MMR_DAT_PERCENTILES ? MMR_OP_COUNT : 1); op++)
+			(void)mmr_dat_write(r, (enum mmr_dat)t, op, dir, &err);
+}
+
 static void report(const char *root, const char *outdir)
 {
 	struct mmr_error err;
@@ -87,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	write_results(a, data, alen);
 	if (mmr_results_load(a, &r, &err) == 0) {
 		(void)mmr_results_trace_name(&r);
+		tables(&r, root);
 		mmr_results_free(&r);
 		if (ff)
 			write_results(b, ff + 1, size - alen - 1);
