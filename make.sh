@@ -157,24 +157,30 @@ run_repeat() {
 # build tree of the checkout stays out), in PKG_DIR, where dpkg-buildpackage
 # leaves them beside the tree it built; then installed and checked from /usr.
 run_package() {
-	local version tree sudo=()
+	local version pkg tree sudo=()
 	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	case $PKG_DIR in '' | / | . | ..) echo "PKG_DIR='$PKG_DIR': name a folder of its own" >&2; return 2 ;; esac
 	version=$(dpkg-parsechangelog -l debian/changelog -S Version)
-	tree=$PKG_DIR/mmreplay-$version
-	say "building the Debian packages of mmreplay $version in $PKG_DIR"
-	rm -rf "$PKG_DIR" && mkdir -p "$tree"
-	git ls-files -co --exclude-standard -z | tar -cf - --null -T - | tar -xf - -C "$tree"
-	(cd "$tree" && dpkg-buildpackage -us -uc -b -j"$JOBS") >"$PKG_DIR/build.log" 2>&1 ||
-		{ tail -30 "$PKG_DIR/build.log"; echo "dpkg-buildpackage failed: $PKG_DIR/build.log" >&2; return 1; }
+	rm -rf "$PKG_DIR" && mkdir -p "$PKG_DIR"
+	pkg=$(cd "$PKG_DIR" && pwd)
+	tree=$pkg/mmreplay-$version
+	say "building the Debian packages of mmreplay $version in $pkg"
+	mkdir "$tree"
+	# Tracked files deleted in the working copy are left out, not an error.
+	git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do
+		[ -e "$f" ] && printf '%s\0' "$f"
+	done | tar -cf - --null -T - | tar -xf - -C "$tree"
+	(cd "$tree" && dpkg-buildpackage -us -uc -b -j"$JOBS") >"$pkg/build.log" 2>&1 ||
+		{ tail -30 "$pkg/build.log"; echo "dpkg-buildpackage failed: $pkg/build.log" >&2; return 1; }
 	say "lintian"
-	lintian --fail-on error "$PKG_DIR"/mmreplay_"${version}"_*.changes
-	say "installing $(cd "$PKG_DIR" && echo mmreplay_"$version"_*.deb mmreplay-dev_"$version"_*.deb)"
+	lintian --fail-on error "$pkg"/mmreplay_"${version}"_*.changes
+	say "installing $(cd "$pkg" && echo mmreplay_"$version"_*.deb mmreplay-dev_"$version"_*.deb)"
 	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --reinstall \
-		"./$PKG_DIR"/mmreplay_"$version"_*.deb "./$PKG_DIR"/mmreplay-dev_"$version"_*.deb >/dev/null
+		"$pkg"/mmreplay_"$version"_*.deb "$pkg"/mmreplay-dev_"$version"_*.deb >/dev/null
 	say "the installed tool, from /usr alone"
 	[ "$(command -v mmreplay)" = /usr/bin/mmreplay ] || { echo "mmreplay on PATH is not /usr/bin/mmreplay" >&2; return 1; }
-	MMREPLAY_SCHED=other tests/install/installed_check.sh /usr "$PWD" "$PKG_DIR/check"
-	(cd "$PKG_DIR" && MMREPLAY_SCHED=other mmreplay demo -o demo)
+	MMREPLAY_SCHED=other tests/install/installed_check.sh /usr "$pkg/check"
+	(cd "$pkg" && MMREPLAY_SCHED=other mmreplay demo -o demo)
 }
 
 run_demo() {

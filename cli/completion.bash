@@ -45,6 +45,13 @@ _mmreplay_workloads() { "$1" list workloads 2>/dev/null | awk 'NR > 1 { print $1
 _mmreplay_families() { "$1" list engines 2>/dev/null | awk 'NR > 1 { n = split($2, f, ","); for (i = 1; i <= n; i++) print f[i] }' | sort -u; }
 _mmreplay_capture_families() { { "$1" list events 2>/dev/null | awk 'NR > 1 { print $1 }'; echo all; } | sort -u; }
 
+# File (or, with -d, directory) names: one per line, so that a name with a
+# space stays one; "filenames" makes bash add the / of a directory and quote.
+_mmreplay_files() {
+	compopt -o filenames 2>/dev/null
+	mapfile -t COMPREPLY < <(compgen "${1:--f}" -- "$cur")
+}
+
 # Complete the last item of a comma-separated list from the words $1.
 _mmreplay_list_item() {
 	local cur=$2 head= item=$2
@@ -70,8 +77,8 @@ _mmreplay_value() {
 	*:--as) COMPREPLY=($(compgen -W "$(_mmreplay_families "$tool")" -- "$cur")) ;;
 	*)
 		case $arg in
-		DIR | RESULTS_DIR | REPORT_DIR) COMPREPLY=($(compgen -d -- "$cur")) ;;
-		TRACE | FILE | PROFILE | PATH | P) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		DIR | RESULTS_DIR | REPORT_DIR) _mmreplay_files -d ;;
+		TRACE | FILE | PROFILE | PATH | P) _mmreplay_files ;;
 		*) COMPREPLY=() ;; # a number, a key=value: nothing to offer
 		esac
 		;;
@@ -85,15 +92,21 @@ _mmreplay_positional() {
 	help) [ "$npos" -eq 0 ] && COMPREPLY=($(compgen -W "$(_mmreplay_commands "$tool")" -- "$cur")) ;;
 	list) [ "$npos" -eq 0 ] && COMPREPLY=($(compgen -W "workloads engines events" -- "$cur")) ;;
 	generate) [ "$npos" -eq 0 ] && COMPREPLY=($(compgen -W "$(_mmreplay_workloads "$tool")" -- "$cur")) ;;
-	plot | compare) COMPREPLY=($(compgen -d -- "$cur")) ;;
+	plot | compare) _mmreplay_files -d ;;
 	capture) COMPREPLY=($(compgen -c -- "$cur")) ;;
-	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	*) _mmreplay_files ;;
 	esac
 }
 
 _mmreplay() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local tool cmd= i help spec npos=0 wl=
+	# bash splits --map=cpu into "--map" "=" "cpu": the value of --map either way.
+	if [ "$cur" = = ]; then
+		cur= prev=${COMP_WORDS[COMP_CWORD - 1]}
+	elif [ "$prev" = = ] && [ "$COMP_CWORD" -ge 2 ]; then
+		prev=${COMP_WORDS[COMP_CWORD - 2]}
+	fi
 	tool=$(_mmreplay_tool)
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in -*) ;; *) cmd=${COMP_WORDS[i]}; break ;; esac
@@ -107,7 +120,12 @@ _mmreplay() {
 	for ((i = i + 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--) [ "$cmd" = capture ] && { COMPREPLY=($(compgen -c -- "$cur")); return; } ;;
-		-*) spec=$(_mmreplay_optarg "$help" "${COMP_WORDS[i]}"); [ -n "${spec#* }" ] && ((i++)) ;;
+		-*)
+			spec=$(_mmreplay_optarg "$help" "${COMP_WORDS[i]}")
+			[ "${COMP_WORDS[i + 1]:-}" = = ] && ((i++))
+			[ -n "${spec#* }" ] && ((i++))
+			;;
+		=) ;;
 		*) [ $npos -eq 0 ] && wl=${COMP_WORDS[i]}; ((npos++)) ;;
 		esac
 	done

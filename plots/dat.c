@@ -270,6 +270,7 @@ long mmr_dat_write(const struct mmr_results *r, enum mmr_dat t, unsigned op, con
 	FILE *f = create(dir, mmr_dat_name(t, op, name, sizeof(name)), path, sizeof(path), err);
 	if (!f)
 		return -1;
+	errno = 0; /* create's unlink may have left ENOENT: only the writes' own errno names a failure */
 	int rc = 0;
 	switch (t) {
 	case MMR_DAT_HIST: write_hist(f, r, op); break;

@@ -9,7 +9,9 @@
  * files once were when the runner wrote them: a count is a whole number
  * within 2^64, a figure a finite one within 2^64 (gnuplot's axes cannot
  * take more, and its error would not say which file).  A part that is
- * damaged is dropped and named in r->damaged; a part that is missing (an
+ * damaged is named in r->damaged, and plot.c and mmr_dat_write then
+ * refuse the engine's tables, as one bad .dat file once stopped plot; a
+ * part that is missing (an
  * older results.json has no timeline.by_bin, no timers[].marks_ns) is
  * simply empty, and plot.c says what it leaves out.
  */

@@ -37,7 +37,13 @@
 extern "C" {
 #endif
 
-/* Bumped whenever this header changes incompatibly; a plugin built for another is refused. */
+/*
+ * Bumped whenever a layout an engine shares with mmreplay changes: this
+ * header's structs, and the locks and timers of mmr_lock.h and
+ * mmr_tclock.h that engines embed and the shared libraries write into
+ * (tests/sdk/test_engine_abi.c pins them).  A plugin built for another
+ * ABI is refused.
+ */
 #define MMR_ENGINE_ABI 7
 
 /* The symbol every engine object exports. */

@@ -23,7 +23,7 @@
 #include "mmr_hist.h"
 #include "mmr_calibrate.h"
 #include "mmr_replay.h"
-#include "mmr_tclock.h"
+#include "mmr_tclock_run.h"
 
 /* ---- plan.c: per-thread op streams -------------------------------------- */
 

@@ -8,7 +8,7 @@
 #include <pthread.h>
 
 #pragma GCC visibility push(default)
-#include "mmr_tclock.h"
+#include "mmr_tclock_run.h"
 #pragma GCC visibility pop
 
 #pragma GCC visibility push(hidden)

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# install_check.sh BUILD_DIR SOURCE_DIR WORK_DIR - the install is whole and
+# install_check.sh BUILD_DIR WORK_DIR - the install is whole and
 # relocatable: `cmake --install` into a prefix, the prefix moved elsewhere,
 # and the moved install works from there (installed_check.sh: its engines,
 # libraries, plot scripts, traces, man pages, completion and engine SDK),
 # not from the build tree.
 set -euo pipefail
-build=$1 src=$2 work=$3
+build=$1 work=$2
 here=$(dirname "$(readlink -f "$0")")
 rm -rf "$work" && mkdir -p "$work"
 cmake --install "$build" --prefix "$work/a" >"$work/install.log"
 mv "$work/a" "$work/b"
 p=$work/b m=$work/b/bin/mmreplay
 fail() { echo "install_check: $*" >&2; exit 1; }
-"$here/installed_check.sh" "$p" "$src" "$work/run"
+"$here/installed_check.sh" "$p" "$work/run"
 # The plot scripts are the install's: without them, plot says so, naming the install's folder.
 cd "$work/run"
 mv "$p/share/mmreplay/plots/common.gp" "$p/common.gp.away"

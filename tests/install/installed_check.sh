@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# installed_check.sh PREFIX SOURCE_DIR WORK_DIR - an installed mmreplay works
+# installed_check.sh PREFIX WORK_DIR - an installed mmreplay works
 # from PREFIX alone (issue 19 §1-§3): a `cmake --install` prefix, moved or
 # not, or /usr for the Debian package (./make.sh package).  Its binary loads
 # its own shared libraries and engines, draws with its own plot scripts,
 # validates a bundled trace; man finds its pages; its bash completion names
 # its engines; and its engine SDK is complete: each public header compiles
-# alone against PREFIX, and the example engine, built outside the tree by its
-# own Makefile and pkg-config, links with no undefined symbol and replays.
+# alone against PREFIX, and the example engine the install ships, built
+# outside the tree by its own Makefile and pkg-config, links with no
+# undefined symbol and replays.  Nothing is read from a source tree.
 set -euo pipefail
-mkdir -p "$3"
-p=$(readlink -f "$1") src=$(readlink -f "$2") work=$(readlink -f "$3")
+mkdir -p "$2"
+p=$(readlink -f "$1") work=$(readlink -f "$2")
 m=$p/bin/mmreplay
 unset MMREPLAY_ENGINE_PATH MMREPLAY_PLOTS_DIR MMREPLAY_TRACES_DIR
 fail() { echo "installed_check: $*" >&2; exit 1; }
@@ -58,8 +59,13 @@ done
 if grep -lE '#include .mmr_trace\.h|struct mmr_(reader|writer)|mmr_(reader|writer)_[a-z]+\(' "$p"/include/mmreplay/*.h >leak.txt; then
 	fail "the SDK headers name the trace file API: $(cat leak.txt)"
 fi
-# The example engine, built by its own Makefile outside the tree.
-rm -rf ex && mkdir ex && cp "$src/engines/example/example.c" "$src/engines/example/Makefile" ex/
+# The example engine, as installed (mmreplay-dev puts it in its own doc folder), built by its own Makefile.
+example=
+for d in "$p/share/doc/mmreplay/examples/engine" "$p/share/doc/mmreplay-dev/examples/engine"; do
+	[ -f "$d/example.c" ] && [ -f "$d/Makefile" ] && example=$d
+done
+[ -n "$example" ] || fail "no example engine (example.c and Makefile) installed under $p/share/doc"
+rm -rf ex && mkdir ex && cp "$example/example.c" "$example/Makefile" ex/
 make -s -C ex CFLAGS="-O2 -Wall -Wextra -Werror" >make.log 2>&1 ||
 	fail "the example does not build against the SDK: $(tail -5 make.log)"
 [ -f ex/example.so ] || fail "make built no example.so"

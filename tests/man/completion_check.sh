@@ -40,12 +40,18 @@ done
 only "slub,vmalloc-global slub,vmalloc-nodes" mmreplay replay t.mmr -e slub,vmalloc-
 has "page-pcp" mmreplay validate t.mmr --engine pa
 # Options, long and short, and the values the usage lists.
-for o in $(mmreplay help replay | awk '{ i = match($0, /[^ ]/) } i == 3 && /^  -/ { gsub(/,/, "", $1); print $1 }'); do
+for o in $(mmreplay help replay | awk '{ i = match($0, /[^ ]/) } i >= 3 && i <= 7 && substr($0, i, 1) == "-" { gsub(/,/, "", $1); print $1; if ($2 ~ /^--/) print $2 }'); do
 	has "$o" mmreplay replay t.mmr -
 done
+has "--pin" mmreplay replay t.mmr --
+has "--no-timing" mmreplay replay t.mmr --
 only "--map --max-gap" mmreplay replay t.mmr --ma
 only "cpu pid hash" mmreplay replay t.mmr --map ""
 only "cpu pid hash" mmreplay replay t.mmr -m ""
+# --map=VALUE, as bash splits it at the "=".
+only "cpu pid hash" mmreplay replay t.mmr --map =
+only "pid" mmreplay replay t.mmr --map = p
+only "--pin" mmreplay replay t.mmr --map = cpu --pi
 only "png svg both" mmreplay plot r --format ""
 only "queued all" mmreplay validate t.mmr --spinlock-waits ""
 # A value is not taken for an option: after -t 2, options again.
@@ -60,4 +66,9 @@ only "validate" mmreplay help va
 has "kvfree_rcu" mmreplay replay t.mmr --as ""
 has "slab" mmreplay capture -e ""
 has "slab,all" mmreplay capture -e slab,
+# File names: one with a space stays one candidate; directories for plot.
+cd "$bin"
+touch "a b.mmr" && mkdir -p "res dir"
+has "a b.mmr" mmreplay stats "a"
+has "res dir" mmreplay plot "res"
 echo "completion_check: commands, options, values, engines, workloads and families complete"

@@ -27,7 +27,8 @@ check_page() { # check_page PAGE HELP_TEXT
 	[ "$(wc -l <<<"$text")" -gt 10 ] || fail "$(basename "$page") renders to almost nothing"
 	while read -r opt; do
 		[ -n "$opt" ] || continue
-		grep -qF -- "$opt" <<<"$text" || fail "$(basename "$page") does not mention $opt, which its --help names"
+		# A whole word: -e must be there itself, not inside --engine.
+		grep -qE -- "(^|[^[:alnum:]-])$opt([^[:alnum:]-]|$)" <<<"$text" || fail "$(basename "$page") does not mention $opt, which its --help names"
 	done < <(options_of <<<"$help")
 	pages=$((pages + 1))
 }

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "mmr_tclock.h"
+#include "mmr_tclock_run.h"
 
 /* The watermark the tests move by hand. */
 static atomic_uint_fast64_t mark;
