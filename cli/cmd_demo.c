@@ -46,41 +46,13 @@ static const char demo_help[] =
 	"                       2 runs a re-run): a few minutes more\n"
 	"  -h, --help           show this help\n"
 	"\n"
-	"MMREPLAY_TRACES_DIR names another directory of bundled traces.\n";
+	"MMREPLAY_TRACES_DIR names another directory of bundled traces, MMREPLAY_FAMILIES\n"
+	"another family catalog (docs/families.md).\n";
 
 #define DEMO_THREADS "2"
 #define REAL_EVENTS "20000"  /* events of the real trace each replay takes */
 #define LIVE_MIN_EVENTS 5000 /* fewer captured than this: the bundled trace instead */
 #define BUNDLED "fs-walk.mmr"
-
-const struct demo_family families[] = {
-	{"cma", "CMA: who may sleep in cma_release (seeds 000, 001)",
-	 "cma->lock a mutex (baseline), cma_release_nowait's deferred bitmap clearing, a spinlock, or lock-free "
-	 "clearing: what each costs the releases from atomic context and the allocations.",
-	 "cma-mutex,cma-nowait,cma-spinlock,cma-lockless-clear", "hugetlb-cma", "3000", NULL, NULL,
-	 "No real trace: this kernel has no CMA area and no cma tracepoints, and slab or page traces have no "
-	 "CMA release to replay.", false, NULL},
-	{"vmalloc", "vmalloc: one free_vmap_area_lock or per-node pools (seed 002)",
-	 "The global lock over the free space against vmap nodes with size pools.", "vmalloc-global,vmalloc-nodes",
-	 "vmalloc-test", "20000", NULL, "kernel-stacks.mmr", NULL, false, NULL},
-	{"kvfree_rcu", "kvfree_rcu: where the bulk block page comes from (seed 003)",
-	 "GFP_NOWAIT pages, the lockless per-CPU take, an RCU-owned pool, and the call_rcu and synchronize_rcu "
-	 "baselines. Grace periods are expedited here (-O expedited=1), as a kernel booted with rcu_expedited=1 "
-	 "runs them (the reference machine's does): a normal one lasts 8 ms, and kvfree-rcu-sync's 10,000 waits "
-	 "would take a minute a run (BENCHMARKS.md compares the family with normal grace periods).",
-	 "kvfree-rcu-nowait,kvfree-rcu-lockless,kvfree-rcu-pool,kvfree-rcu-callrcu,kvfree-rcu-sync",
-	 "kfree-rcu-flood", "20000", "kvfree-rcu-callrcu,kvfree-rcu-sync", "live", NULL, true, "expedited=1"},
-	{"zsmalloc", "zsmalloc: per-handle pin bit or pool->migrate_lock (seed 004)",
-	 "The pin bit spinlock in every handle against one pool-wide rwlock.", "zsmalloc-pinbit,zsmalloc-migrate-lock",
-	 "zram-swap", "20000", NULL, "live", NULL, true, NULL},
-	{"dmabuf", "dma-buf: who locks and who pins in vmap (seed 001)",
-	 "vmap locking and pinning itself, the caller holding dma_resv, a cached mapping, or attachments pinning.",
-	 "dmabuf-vmap-pin,dmabuf-vmap-locked,dmabuf-vmap-cached,dmabuf-attach-pin", "fbdev-damage", "10000", NULL,
-	 NULL, "No real trace: slab and page traces have no vmap, attach or move, so replayed as dma-buf they would only "
-	 "create and free buffers, which no variant does differently.", false, NULL},
-};
-
-const size_t nfamilies = sizeof(families) / sizeof(families[0]);
 
 static double elapsed(const struct demo *d)
 {
@@ -176,17 +148,20 @@ static void real_trace(struct demo *d)
 }
 
 /* Replay every engine of F on TRACE into BASE/results, one replay per engine for the progress bar. */
-static int replay_family(struct demo *d, const struct demo_family *f, const char *trace, const char *what,
+static int replay_family(struct demo *d, const struct mmr_catalog_family *f, const char *trace, const char *what,
 			 bool as_family, bool rt, const char *base)
 {
 	char results[4300];
 	snprintf(results, sizeof(results), "%s/results", base);
-	char *list = strdup(f->engines), *save = NULL;
-	int rc = list ? 0 : cli_fail("demo", "out of memory");
-	for (char *e = list ? strtok_r(list, ",", &save) : NULL; e && !rc; e = strtok_r(NULL, ",", &save)) {
-		char *argv[24] = {"replay", (char *)trace, "-e", e, "-t", DEMO_THREADS, "--repeat", (char *)d->repeat,
-				  "-o", results, "-q"};
-		int n = 11;
+	/* The fixed arguments, --as and -n, --kernel rt, then -O KEY=VALUE for each of the family's options. */
+	char **argv = calloc(20 + 2 * f->nengine_opts, sizeof(*argv));
+	int rc = argv ? 0 : cli_fail("demo", "out of memory");
+	for (size_t e = 0; argv && e < f->nengines && !rc; e++) {
+		const char *fixed[] = {"replay", trace, "-e", f->engines[e], "-t", DEMO_THREADS, "--repeat", d->repeat,
+				       "-o", results, "-q"};
+		size_t n = 0;
+		for (; n < sizeof(fixed) / sizeof(fixed[0]); n++)
+			argv[n] = (char *)fixed[n];
 		if (as_family) {
 			argv[n++] = "--as";
 			argv[n++] = (char *)f->name;
@@ -197,32 +172,29 @@ static int replay_family(struct demo *d, const struct demo_family *f, const char
 			argv[n++] = "--kernel";
 			argv[n++] = "rt";
 		}
-		if (f->opt) {
+		for (size_t k = 0; k < f->nengine_opts; k++) {
 			argv[n++] = "-O";
-			argv[n++] = (char *)f->opt;
+			argv[n++] = (char *)f->engine_opts[k];
 		}
 		argv[n] = NULL;
-		progress(d, "replaying %s on %s", e, what);
+		progress(d, "replaying %s on %s", f->engines[e], what);
 		rc = run(&cli_cmd_replay, argv);
 	}
-	free(list);
+	free(argv);
 	return rc;
 }
 
-/* Whether the LEN characters at NAME are one of the comma-separated LIST. */
-static bool in_list(const char *list, const char *name, size_t len)
+/* Whether the LEN characters at NAME are one of F's reference engines. */
+static bool is_reference(const struct mmr_catalog_family *f, const char *name, size_t len)
 {
-	for (const char *p = list; *p; p += *p == ',') {
-		size_t n = strcspn(p, ",");
-		if (n == len && !strncmp(p, name, len))
+	for (size_t i = 0; i < f->nreferences; i++)
+		if (strlen(f->references[i]) == len && !strncmp(f->references[i], name, len))
 			return true;
-		p += n;
-	}
 	return false;
 }
 
 /* Compare F's replays in BASE/results into BASE/report and add it to the index.  Returns an exit code. */
-static int compare_family(struct demo *d, const struct demo_family *f, const char *base, const char *label,
+static int compare_family(struct demo *d, const struct mmr_catalog_family *f, const char *base, const char *label,
 			  const char *text)
 {
 	char results[4200], report[4200], title[512], *href = NULL, *lab = strdup(label), *txt = strdup(text);
@@ -233,11 +205,9 @@ static int compare_family(struct demo *d, const struct demo_family *f, const cha
 	snprintf(results, sizeof(results), "%s/results", base);
 	snprintf(report, sizeof(report), "%s/report", base);
 	snprintf(title, sizeof(title), "%s: %s", f->heading, label);
-	char baseline[64];
-	snprintf(baseline, sizeof(baseline), "%.*s", (int)strcspn(f->engines, ","), f->engines);
 	const char *dirs[] = {results};
 	struct mmr_compare_opts o = {.dirs = dirs, .ndirs = 1, .outdir = report, .title = title, .plots = true,
-				     .baseline = baseline};
+				     .baseline = f->baseline};
 	struct mmr_compare_result *res = &d->results[d->nentries];
 	struct mmr_error err;
 	progress(d, "comparing %s on %s%s", f->name, label, d->robust ? ", and again at each cost's ends" : "");
@@ -255,8 +225,8 @@ static int compare_family(struct demo *d, const struct demo_family *f, const cha
 		return rc;
 	}
 	/* A reference point's large changes are expected (synchronize_rcu per call is slow): the index's top lists the variants. */
-	for (size_t v = 0; f->references && v < res->nverdicts; v++)
-		if (in_list(f->references, res->verdicts[v].text, strcspn(res->verdicts[v].text, ":")))
+	for (size_t v = 0; v < res->nverdicts; v++)
+		if (is_reference(f, res->verdicts[v].text, strcspn(res->verdicts[v].text, ":")))
 			res->verdicts[v].weight = 0;
 	if (asprintf(&href, "%s/report/report.html", base + strlen(d->out) + 1) < 0)
 		href = NULL;
@@ -272,26 +242,26 @@ static int compare_family(struct demo *d, const struct demo_family *f, const cha
 }
 
 /* One family: generate its workload, replay and compare on it, then on the real trace. */
-static int family_run(struct demo *d, const struct demo_family *f)
+static int family_run(struct demo *d, const struct mmr_catalog_family *f)
 {
 	char dir[4096], trace[4200], base[4200], what[256], text[1024];
 	snprintf(dir, sizeof(dir), "%.3000s/%s", d->out, f->name);
 	snprintf(trace, sizeof(trace), "%s/traces/%s.mmr", d->out, f->workload);
 	char *gen[] = {"generate", (char *)f->workload, "-o", trace, "--seed", "1", "--cpus", DEMO_THREADS,
-		       "--ops", (char *)f->ops, "-q", NULL};
-	progress(d, "generating %s (%s ops)", f->workload, f->ops);
+		       "--ops", (char *)f->ops_arg, "-q", NULL};
+	progress(d, "generating %s (%s ops)", f->workload, f->ops_arg);
 	int rc = mkdir(dir, 0777) != 0 && errno != EEXIST ? cli_fail("demo", "%s: cannot create: %s", dir, strerror(errno))
 							    : run(&cli_cmd_generate, gen);
 	snprintf(base, sizeof(base), "%s/generated", dir);
 	snprintf(what, sizeof(what), "the generated %s workload", f->workload);
 	snprintf(text, sizeof(text), "Generated workload %s (%s ops, seed 1, 2 CPUs), %s replay threads, %s runs each.",
-		 f->workload, f->ops, DEMO_THREADS, d->repeat);
+		 f->workload, f->ops_arg, DEMO_THREADS, d->repeat);
 	if (!rc)
 		rc = replay_family(d, f, trace, what, false, false, base);
 	if (!rc)
 		rc = compare_family(d, f, base, what, text);
 	if (!rc)
-		demo_claim_commands(d, f, (size_t)(f - families), trace);
+		demo_claim_commands(d, f, (size_t)(f - d->cat.families), trace);
 	if (!rc && f->rt) {
 		/* The seeds' PREEMPT_RT arguments (003: zone->lock sleeps on RT; 004: the pin bit spins there). */
 		snprintf(base, sizeof(base), "%s/generated-rt", dir);
@@ -364,16 +334,32 @@ static int demo_validate(struct demo *d)
 	return href && lab && txt && intro && d->validate_lines ? CLI_OK : cli_fail("demo", "out of memory");
 }
 
-static unsigned count_steps(void)
+static unsigned count_steps(const struct mmr_catalog *cat)
 {
 	unsigned n = 1;
-	for (size_t i = 0; i < nfamilies; i++) {
-		unsigned engines = 1;
-		for (const char *c = families[i].engines; *c; c++)
-			engines += *c == ',';
-		n += 1 + ((families[i].real ? 2 : 1) + families[i].rt) * (engines + 1);
+	for (size_t i = 0; i < cat->nfamilies; i++) {
+		const struct mmr_catalog_family *f = &cat->families[i];
+		n += 1 + ((f->real ? 2 : 1) + f->rt) * ((unsigned)f->nengines + 1);
 	}
 	return n + 3; /* validate, the claims, the index */
+}
+
+/*
+ * The family catalog into D (plan/families.json, or MMREPLAY_FAMILIES).
+ * Returns an exit code: a catalog that does not load is one line, 1.
+ */
+static int demo_catalog(struct demo *d)
+{
+	char path[PATH_MAX];
+	struct mmr_error err;
+	if (mmr_catalog_path(path, sizeof(path)))
+		return cli_fail("demo", "the family catalog's path is too long");
+	if (mmr_catalog_load(path, &d->cat, &err))
+		return cli_fail("demo", "%s", err.msg);
+	if (d->cat.nfamilies > DEMO_FAMILIES)
+		return cli_fail("demo", "%.400s: families: %zu families, the demo runs at most %d", path,
+				d->cat.nfamilies, DEMO_FAMILIES);
+	return CLI_OK;
 }
 
 static int write_index(struct demo *d)
@@ -437,14 +423,19 @@ static int demo_run(int argc, char **argv)
 		return cli_usage("demo", "unexpected argument '%s'", argv[optind]);
 	char traces[4200];
 	snprintf(traces, sizeof(traces), "%s/traces", d.out);
-	if (mmr_mkdir_p(traces))
-		return cli_fail("demo", "%s: cannot create: %s", traces, strerror(errno));
+	int rc = demo_catalog(&d);
+	if (!rc && mmr_mkdir_p(traces))
+		rc = cli_fail("demo", "%s: cannot create: %s", traces, strerror(errno));
+	if (rc) {
+		mmr_catalog_free(&d.cat);
+		return rc;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &d.t0);
-	d.steps = count_steps();
+	d.steps = count_steps(&d.cat);
 	real_trace(&d);
-	int rc = demo_validate(&d);
-	for (size_t i = 0; i < nfamilies && !rc; i++)
-		rc = family_run(&d, &families[i]);
+	rc = demo_validate(&d);
+	for (size_t i = 0; i < d.cat.nfamilies && !rc; i++)
+		rc = family_run(&d, &d.cat.families[i]);
 	if (!rc) {
 		progress(&d, "judging the seed threads' claims");
 		rc = demo_claims(&d);
@@ -462,6 +453,7 @@ static int demo_run(int argc, char **argv)
 	}
 	demo_claims_free(&d);
 	free(d.validate_lines);
+	mmr_catalog_free(&d.cat);
 	return rc;
 }
 

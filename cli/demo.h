@@ -7,26 +7,16 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "mmr_catalog.h"
 #include "mmr_report.h"
 
-/* The seed families the demo runs (cmd_demo.c), at most DEMO_FAMILIES. */
+/* The most seed families the demo runs (the catalog's, plan/families.json): its arrays are sized by it. */
 #define DEMO_FAMILIES 5
-
-/* A seed family: its variants, its workload, and which real trace it replays. */
-struct demo_family {
-	const char *name, *heading, *question, *engines, *workload, *ops;
-	const char *references; /* engines that are reference points, not variants argued about: ranked last */
-	const char *real;   /* "live": the captured or bundled trace, as this family; a bundled file; NULL */
-	const char *no_real; /* why there is no real trace, when REAL is NULL */
-	bool rt;            /* compared on the generated workload a second time, with --kernel rt */
-	const char *opt;    /* one engine option every replay of the family takes (KEY=VALUE), or NULL */
-};
-
-extern const struct demo_family families[];
-extern const size_t nfamilies;
 
 struct demo {
 	const char *out, *repeat;
+	struct mmr_catalog cat;                   /* the families and claims (plan/families.json) */
+	struct mmr_claim *claim_defs;             /* the catalog's claims, as the claims page takes them */
 	struct mmr_claim_result *claims;          /* demo_claims.c: one per claim */
 	struct mmr_verdict *claim_lines;          /* the claims as the index lists them */
 	char *claim_cmds[DEMO_FAMILIES];
@@ -46,7 +36,7 @@ struct demo {
 };
 
 /* demo_claims.c: the commands that made family F's figures (index FI), its generated TRACE; kept in D. */
-void demo_claim_commands(struct demo *d, const struct demo_family *f, size_t fi, const char *trace);
+void demo_claim_commands(struct demo *d, const struct mmr_catalog_family *f, size_t fi, const char *trace);
 /* Judge every seed claim by its family's comparison, write DIR/seed-claims.md and .html and add them to the index.  An exit code. */
 int demo_claims(struct demo *d);
 void demo_claims_free(struct demo *d);
