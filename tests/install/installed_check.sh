@@ -15,7 +15,7 @@ m=$p/bin/mmreplay
 unset MMREPLAY_ENGINE_PATH MMREPLAY_PLOTS_DIR MMREPLAY_TRACES_DIR
 fail() { echo "installed_check: $*" >&2; exit 1; }
 cd "$work"
-for f in bin/mmreplay share/mmreplay/plots/common.gp share/mmreplay/traces/kernel-locks.mmr \
+for f in bin/mmreplay share/mmreplay/plots/common.gp share/mmreplay/traces/kernel-locks.mmr share/mmreplay/families.json \
 	share/bash-completion/completions/mmreplay share/doc/mmreplay; do
 	[ -e "$p/$f" ] || fail "$f not installed"
 done
