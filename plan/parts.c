@@ -39,8 +39,10 @@ static int read_generate(struct plan_reader *r, const cJSON *g, const char *wher
 	for (const cJSON *c = ps->child; c && !r->failed; c = c->next) {
 		struct mmr_plan_kv *kv = &t->params[t->nparams++];
 		snprintf(path, sizeof(path), "%s.params.%s", where, c->string);
-		kv->key = strdup(c->string);
-		kv->value = plan_value(r, c, path);
+		if (!(kv->key = strdup(c->string)))
+			plan_bad(r, path, "out of memory");
+		else
+			kv->value = plan_value(r, c, path);
 	}
 	return r->failed ? -1 : 0;
 }
@@ -150,8 +152,10 @@ static void read_opt(struct plan_reader *r, const cJSON *c, struct mmr_plan *p)
 	snprintf(path, sizeof(path), "engine_opts.%s", c->string);
 	if (!cJSON_IsArray(c)) {
 		struct mmr_plan_kv *kv = &p->fixed[p->nfixed++];
-		kv->key = strdup(c->string);
-		kv->value = plan_value(r, c, path);
+		if (!(kv->key = strdup(c->string)))
+			plan_bad(r, path, "out of memory");
+		else
+			kv->value = plan_value(r, c, path);
 		return;
 	}
 	int n = cJSON_GetArraySize(c);
