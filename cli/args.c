@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mmr_install.h"
 #include "cli.h"
 #include "mmr_calibrate.h"
 #include "mmr_replay.h"
@@ -386,4 +387,17 @@ int cli_pick_engines(const char *cmd, const struct mmr_engine_catalog *c, const 
 	if (!rc && *n == 0)
 		rc = cli_usage(cmd, "no engine given: -e ENGINE");
 	return rc;
+}
+
+/* The bundled traces: $MMREPLAY_TRACES_DIR, an install's own copy (found from the binary), else the source tree's. */
+const char *cli_traces_dir(void)
+{
+	const char *env = getenv("MMREPLAY_TRACES_DIR");
+	static char installed[PATH_MAX];
+	if (env && *env)
+		return env;
+	/* An install's own copy (found from the binary), else the source tree's. */
+	if (installed[0] || mmr_install_path(MMR_INSTALL_DATADIR "/traces", installed, sizeof(installed)) == 0)
+		return installed;
+	return MMR_TRACES_DIR;
 }

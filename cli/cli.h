@@ -30,6 +30,10 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cli_cmd_stats;
+extern const struct cli_cmd cli_cmd_plan;
+
+/* The directory of the bundled traces (MMREPLAY_TRACES_DIR, the install's, or the source tree's). */
+const char *cli_traces_dir(void);
 extern const struct cli_cmd cli_cmd_calibrate;
 extern const struct cli_cmd cli_cmd_generate;
 extern const struct cli_cmd cli_cmd_list;

@@ -88,19 +88,6 @@ static int run(const struct cli_cmd *cmd, char **argv)
 	return cmd->run(argc, argv);
 }
 
-/* The directory of the bundled traces. */
-static const char *traces_dir(void)
-{
-	const char *env = getenv("MMREPLAY_TRACES_DIR");
-	static char installed[PATH_MAX];
-	if (env && *env)
-		return env;
-	/* An install's own copy (found from the binary), else the source tree's. */
-	if (installed[0] || mmr_install_path(MMR_INSTALL_DATADIR "/traces", installed, sizeof(installed)) == 0)
-		return installed;
-	return MMR_TRACES_DIR;
-}
-
 /* Events in the trace at PATH, 0 when it cannot be read. */
 static uint64_t trace_events(const char *path)
 {
@@ -120,7 +107,7 @@ static void real_trace(struct demo *d)
 {
 	char live[4200];
 	snprintf(live, sizeof(live), "%s/traces/live.mmr", d->out);
-	snprintf(d->real, sizeof(d->real), "%s/%s", traces_dir(), BUNDLED);
+	snprintf(d->real, sizeof(d->real), "%s/%s", cli_traces_dir(), BUNDLED);
 	if (!d->capture || geteuid() != 0) {
 		progress(d, "no live capture (%s): using the bundled real trace %s", d->capture ? "not root" : "--no-capture",
 			 BUNDLED);
@@ -276,7 +263,7 @@ static int family_run(struct demo *d, const struct mmr_catalog_family *f)
 		return rc;
 	bool live = !strcmp(f->real, "live");
 	if (!live)
-		snprintf(trace, sizeof(trace), "%s/%s", traces_dir(), f->real);
+		snprintf(trace, sizeof(trace), "%s/%s", cli_traces_dir(), f->real);
 	snprintf(base, sizeof(base), "%s/real", dir);
 	snprintf(what, sizeof(what), "the real trace %s", live ? strrchr(d->real, '/') + 1 : f->real);
 	snprintf(text, sizeof(text), live ? "Real trace: %s, its first " REAL_EVENTS " events replayed --as %s: the "

@@ -92,6 +92,7 @@ _mmreplay_positional() {
 	help) [ "$npos" -eq 0 ] && COMPREPLY=($(compgen -W "$(_mmreplay_commands "$tool")" -- "$cur")) ;;
 	list) [ "$npos" -eq 0 ] && COMPREPLY=($(compgen -W "workloads engines events" -- "$cur")) ;;
 	generate) [ "$npos" -eq 0 ] && COMPREPLY=($(compgen -W "$(_mmreplay_workloads "$tool")" -- "$cur")) ;;
+	plan) if [ "$npos" -eq 0 ]; then COMPREPLY=($(compgen -W "show" -- "$cur")); else _mmreplay_files; fi ;;
 	plot | compare) _mmreplay_files -d ;;
 	capture) COMPREPLY=($(compgen -c -- "$cur")) ;;
 	*) _mmreplay_files ;;

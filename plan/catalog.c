@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "mmr_fs.h"
 #include "catalog_json.h"
 #include "mmr_catalog.h"
 #include "mmr_install.h"
@@ -19,7 +19,6 @@
 #ifndef MMR_CATALOG_SOURCE
 #define MMR_CATALOG_SOURCE "plan/families.json"
 #endif
-#define CATALOG_MAX_BYTES (4u << 20) /* far above any hand-written catalog: a wrong file, not a catalog */
 
 int mmr_catalog_path(char *buf, size_t n)
 {
@@ -163,36 +162,10 @@ int mmr_catalog_parse(const char *text, const char *name, struct mmr_catalog *ca
 	return rc;
 }
 
-/* The file at PATH, NUL-terminated, or NULL with errno (EINVAL: not a regular file; EFBIG: too large). */
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	struct stat st;
-	char *buf = NULL;
-	if (!f)
-		return NULL;
-	int e = fstat(fileno(f), &st) ? errno : !S_ISREG(st.st_mode) ? EINVAL
-						: st.st_size > CATALOG_MAX_BYTES ? EFBIG : 0;
-	if (!e && !(buf = malloc((size_t)st.st_size + 1)))
-		e = ENOMEM;
-	if (!e) {
-		size_t len = fread(buf, 1, (size_t)st.st_size, f);
-		e = ferror(f) ? EIO : 0;
-		buf[len] = '\0';
-	}
-	fclose(f);
-	if (e) {
-		free(buf);
-		errno = e;
-		return NULL;
-	}
-	return buf;
-}
-
 int mmr_catalog_load(const char *path, struct mmr_catalog *cat, struct mmr_error *err)
 {
 	memset(cat, 0, sizeof(*cat));
-	char *text = read_file(path);
+	char *text = mmr_slurp(path);
 	if (!text) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path,
 			 errno == EINVAL ? "not a regular file" : strerror(errno));

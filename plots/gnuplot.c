@@ -279,25 +279,6 @@ int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out,
 	return 0;
 }
 
-FILE *mmr_open_regular(const char *path, const char *mode)
-{
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0)
-		return NULL;
-	int e = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
-	if (e) {
-		close(fd);
-		errno = e;
-		return NULL;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	FILE *f = fdopen(fd, mode);
-	if (!f)
-		close(fd);
-	return f;
-}
-
 char rpt_dat_label_char(char c)
 {
 	return c == '"' ? '\'' : (unsigned char)c < 0x20 || c == 0x7f ? ' ' : c;

@@ -58,12 +58,6 @@ int mmr_gnuplot_init(struct mmr_gnuplot *g, struct mmr_error *err);
 int mmr_gnuplot_draw(struct mmr_gnuplot *g, const char *script, const char *out, const char *title,
 		     const struct mmr_gnuplot_var *vars, size_t nvars, struct mmr_error *err);
 
-/*
- * fopen PATH (for reading, MODE "r" or "rb") if it is a regular file: a
- * FIFO would block the open, and gnuplot after it.  NULL with errno
- * (EINVAL: not a regular file) otherwise.
- */
-FILE *mmr_open_regular(const char *path, const char *mode);
 
 /* ---- results.c: one engine's results.json -------------------------------- */
 

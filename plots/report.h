@@ -80,7 +80,6 @@ void rpt_ns(char *buf, size_t n, double ns);
  * set.  Only a regular file: a FIFO called results.json would wait for a
  * writer forever.
  */
-char *rpt_slurp(const char *path);
 
 struct cJSON;
 /*

@@ -21,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "mmr_fs.h"
 #include "mmr_hist.h"
 #include "mmr_report.h"
 #include "report.h"
@@ -33,38 +34,6 @@ const char *mmr_stat_name(enum mmr_stat s)
 	return s < MMR_STAT_COUNT ? stat_names[s] : "?";
 }
 
-char *rpt_slurp(const char *path)
-{
-	FILE *f = mmr_open_regular(path, "r");
-	if (!f)
-		return NULL;
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap);
-	while (buf) {
-		len += fread(buf + len, 1, cap - len - 1, f);
-		if (len < cap - 1)
-			break;
-		char *g = realloc(buf, cap *= 2);
-		if (!g) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf = g;
-		}
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (buf && bad) {
-		free(buf);
-		errno = EIO;
-		return NULL;
-	}
-	if (buf)
-		buf[len] = '\0';
-	else
-		errno = ENOMEM;
-	return buf;
-}
 
 /* A number member, or NAN when missing or not a number (null with --no-timing). */
 static double num(const cJSON *o, const char *key)
@@ -365,7 +334,7 @@ int mmr_results_load(const char *dir, struct mmr_results *r, struct mmr_error *e
 	memset(r, 0, sizeof(*r));
 	snprintf(r->dir, sizeof(r->dir), "%s", dir);
 	int n = snprintf(path, sizeof(path), "%s/results.json", dir);
-	char *text = n > 0 && (size_t)n < sizeof(path) ? rpt_slurp(path) : NULL;
+	char *text = n > 0 && (size_t)n < sizeof(path) ? mmr_slurp(path) : NULL;
 	if (!text) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s/results.json: cannot read: %s", dir,
 			 errno == EINVAL ? "not a regular file" : strerror(errno));

@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "mmr_fs.h"
 #include "report.h"
 #include "validate.h"
 
@@ -146,7 +147,7 @@ static int load_rows(struct val_kernel *k, const cJSON *rows, const char *path, 
 int val_kernel_load(const char *path, struct val_kernel *k, struct mmr_error *err)
 {
 	memset(k, 0, sizeof(*k));
-	char *text = rpt_slurp(path);
+	char *text = mmr_slurp(path);
 	if (!text) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path, strerror(errno));
 		return -1;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mmr_fs.h - the one file-system helper every stage that writes a results
- * or report directory needs.
+ * mmr_fs.h - the file-system helpers every stage shares: making a results
+ * or report directory, and reading a file a user names (a results.json, a
+ * plan, the family catalog) without hanging on a FIFO.
  */
 #ifndef MMR_FS_H
 #define MMR_FS_H
+
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -16,6 +19,19 @@ extern "C" {
  * set (ENAMETOOLONG for a path past 4095 bytes).
  */
 int mmr_mkdir_p(const char *path);
+
+/*
+ * fopen PATH (for reading, MODE "r" or "rb") if it is a regular file: a
+ * FIFO would block the open, and whatever reads it after.  NULL with errno
+ * (EINVAL: not a regular file) otherwise.
+ */
+FILE *mmr_open_regular(const char *path, const char *mode);
+
+/*
+ * The whole of regular file PATH, NUL-terminated (free() it).  NULL with
+ * errno: the open's, EIO for a read error, ENOMEM.
+ */
+char *mmr_slurp(const char *path);
 
 #ifdef __cplusplus
 }

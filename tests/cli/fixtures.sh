@@ -284,3 +284,16 @@ for e in d["engines"]:
             sys.exit("validate_md_lists: %s: %s is not in its section" % (e["engine"], l["lock"]))
 PY
 }
+
+# plan_commands_run PLAN DIR: run what `plan show --commands` prints for PLAN into DIR, with this
+# build's binary; then every job is done, each job folder holds its engine's results.json, and
+# the jobs of a rerun are the same ids (their directories are not added to).
+plan_commands_run() {
+	local plan=$1 dir=$2 n
+	"$MMREPLAY" plan show "$plan" -o "$dir" --commands >cmds.txt
+	sed "s#^mmreplay #'$MMREPLAY' #" cmds.txt | bash -e || return 1
+	n=$(grep -c ' replay ' cmds.txt)
+	"$MMREPLAY" plan show "$plan" -o "$dir" | grep -q "^$n of $n jobs done in $dir\$" || return 1
+	[ "$(find "$dir/jobs" -name results.json | wc -l)" -eq "$n" ] || return 1
+	"$MMREPLAY" plan show "$plan" -o "$dir" --commands | cmp -s - cmds.txt
+}

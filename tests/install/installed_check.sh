@@ -35,6 +35,9 @@ done <<<"$files"
 MMREPLAY_SCHED=other "$m" replay t.mmr -e slub -o r -q
 "$m" plot r -o plots >/dev/null
 ls plots/slub/*.png >/dev/null 2>&1 || ls plots/*.png >/dev/null 2>&1 || fail "plot drew nothing"
+# An installed example plan expands, its real trace found among the install's bundled traces.
+"$m" plan show "$p/share/mmreplay/plans/vmalloc-threads.json" | grep -q "^kernel-stacks .* $p/share/mmreplay/traces/kernel-stacks.mmr\$" ||
+	fail "the installed plan vmalloc-threads.json does not find the install's kernel-stacks.mmr"
 # A bundled trace from the install validates against an installed engine.
 MMREPLAY_SCHED=other "$m" validate "$p/share/mmreplay/traces/kernel-locks.mmr" -e slub -o v --no-plots -q
 [ -s v/validate.json ] || fail "validate wrote no report"

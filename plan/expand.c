@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * expand.c - a plan's jobs: one replay per engine in every cell (trace x
+ * kernel mode x option-grid point x thread count), each with an id that
+ * is the hash of everything its results depend on, and the commands that
+ * make its trace and run it.
+ *
+ * Why content-derived ids: a job's directory is named by its id, so a
+ * rerun of the plan, a second plan sharing cells, or a job run on another
+ * machine finds results already made and never makes them twice; a
+ * change to anything that changes the results (the trace's bytes, an
+ * option, the thread count) is a new id and a new job.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <xxhash.h>
+
+#include "mmr_fs.h"
+#include "plan_internal.h"
+
+const char *mmr_plan_opt_value(const struct mmr_plan *p, size_t opt, size_t point)
+{
+	for (size_t i = p->nopts; i-- > opt + 1;)
+		point /= p->opts[i].nvalues;
+	return p->opts[opt].values[point % p->opts[opt].nvalues];
+}
+
+static void hex(char out[17], uint64_t h)
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* The XXH64 of file PATH's bytes.  0 with errno on a read error. */
+static int hash_file(const char *path, uint64_t *h)
+{
+	FILE *f = mmr_open_regular(path, "rb");
+	XXH64_state_t *s = f ? XXH64_createState() : NULL;
+	char buf[1 << 16];
+	size_t n;
+	int rc = -1;
+	if (s && XXH64_reset(s, 0) == XXH_OK) {
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			XXH64_update(s, buf, n);
+		if (!ferror(f)) {
+			*h = XXH64_digest(s);
+			rc = 0;
+		} else {
+			errno = EIO;
+		}
+	}
+	XXH64_freeState(s);
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+/* Where file trace T is: beside the plan, else among the bundled traces. */
+static char *find_trace(const struct mmr_plan *p, const struct mmr_plan_trace *t, const char *bundled)
+{
+	char path[4096];
+	struct stat st;
+	const char *slash = strrchr(p->path, '/');
+	if (t->file[0] == '/' || !slash)
+		snprintf(path, sizeof(path), "%s", t->file);
+	else
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - p->path), p->path, t->file);
+	if (stat(path, &st) != 0 && bundled && !strchr(t->file, '/'))
+		snprintf(path, sizeof(path), "%s/%s", bundled, t->file);
+	return strdup(path);
+}
+
+/* The id of generated trace T: the hash of how it is made (the generator is deterministic). */
+static uint64_t generated_id(const struct mmr_plan_trace *t)
+{
+	char text[4096];
+	int n = snprintf(text, sizeof(text), "generate %s ops=%llu seed=%llu cpus=%llu", t->workload,
+			 (unsigned long long)t->ops, (unsigned long long)t->seed, (unsigned long long)t->cpus);
+	/* Params in the file's order: the same params in another order make the same trace, but rarely. */
+	for (size_t i = 0; i < t->nparams && n > 0 && (size_t)n < sizeof(text); i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, " %s=%s", t->params[i].key, t->params[i].value);
+	return XXH64(text, strlen(text), 0);
+}
+
+static int trace_ids(const struct mmr_plan *p, const char *bundled, struct mmr_plan_jobs *jobs, struct mmr_error *err)
+{
+	jobs->trace_ids = calloc(p->ntraces, sizeof(*jobs->trace_ids));
+	jobs->trace_paths = calloc(p->ntraces, sizeof(*jobs->trace_paths));
+	jobs->ntraces = p->ntraces;
+	if (!jobs->trace_ids || !jobs->trace_paths) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: out of memory", p->path);
+		return -1;
+	}
+	for (size_t i = 0; i < p->ntraces; i++) {
+		const struct mmr_plan_trace *t = &p->traces[i];
+		uint64_t h;
+		if (t->source == MMR_PLAN_GENERATE) {
+			hex(jobs->trace_ids[i], generated_id(t));
+			continue;
+		}
+		if (!(jobs->trace_paths[i] = find_trace(p, t, bundled)) || hash_file(jobs->trace_paths[i], &h)) {
+			snprintf(err->msg, sizeof(err->msg), "%.200s: traces[%zu].file: cannot read %.200s: %.60s", p->path, i,
+				 jobs->trace_paths[i] ? jobs->trace_paths[i] : t->file,
+				 errno == EINVAL ? "not a regular file" : strerror(errno));
+			return -1;
+		}
+		hex(jobs->trace_ids[i], h);
+	}
+	return 0;
+}
+
+/* The canonical text of job J, whose hash is its id: every input of its results, options sorted by key. */
+static void job_id(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, struct mmr_plan_job *j)
+{
+	const char *keys[2 * MMR_PLAN_MAX_OPTS + 1], *vals[2 * MMR_PLAN_MAX_OPTS + 1];
+	size_t n = 0;
+	for (size_t i = 0; i < p->nfixed; i++)
+		keys[n] = p->fixed[i].key, vals[n++] = p->fixed[i].value;
+	for (size_t i = 0; i < p->nopts; i++)
+		keys[n] = p->opts[i].key, vals[n++] = mmr_plan_opt_value(p, i, j->point);
+	for (size_t a = 1; a < n; a++) /* insertion sort: at most 32 options */
+		for (size_t b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) {
+			const char *k = keys[b], *v = vals[b];
+			keys[b] = keys[b - 1], vals[b] = vals[b - 1];
+			keys[b - 1] = k, vals[b - 1] = v;
+		}
+	char text[8192];
+	int len = snprintf(text, sizeof(text), "mmreplay-job 1\ntrace %s\nengine %s\nthreads %u\nkernel %s\nrepeat %u\n",
+			   jobs->trace_ids[j->trace], p->engines[j->engine], j->threads, j->kernel, p->repeat);
+	for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof(text); i++)
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "opt %s=%s\n", keys[i], vals[i]);
+	hex(j->id, XXH64(text, strlen(text), 0));
+}
+
+/* Points of the option grid: the product of its options' value counts, or 0 past MAX. */
+static size_t grid_points(const struct mmr_plan *p, size_t max)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < p->nopts; i++)
+		if ((n *= p->opts[i].nvalues) > max)
+			return 0;
+	return n;
+}
+
+int mmr_plan_expand(const struct mmr_plan *p, const char *bundled, struct mmr_plan_jobs *jobs, struct mmr_error *err)
+{
+	*jobs = (struct mmr_plan_jobs){0};
+	size_t points = grid_points(p, MMR_PLAN_MAX_JOBS);
+	size_t cells = points * p->ntraces * p->nkernels * p->nthreads;
+	if (!points || cells > MMR_PLAN_MAX_JOBS / p->nengines) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: the plan makes more than %d jobs", p->path, MMR_PLAN_MAX_JOBS);
+		return -1;
+	}
+	err->msg[0] = '\0';
+	if (trace_ids(p, bundled, jobs, err) || !(jobs->v = calloc(cells * p->nengines, sizeof(*jobs->v)))) {
+		if (!err->msg[0])
+			snprintf(err->msg, sizeof(err->msg), "%.400s: out of memory", p->path);
+		mmr_plan_jobs_free(jobs);
+		return -1;
+	}
+	for (size_t t = 0; t < p->ntraces; t++)
+		for (size_t k = 0; k < p->nkernels; k++)
+			for (size_t pt = 0; pt < points; pt++)
+				for (size_t th = 0; th < p->nthreads; th++, jobs->cells++)
+					for (size_t e = 0; e < p->nengines; e++) {
+						struct mmr_plan_job *j = &jobs->v[jobs->n++];
+						*j = (struct mmr_plan_job){.trace = t, .engine = e, .threads = p->threads[th],
+									   .kernel = p->kernels[k], .point = pt, .cell = jobs->cells};
+						job_id(p, jobs, j);
+					}
+	return 0;
+}
+
+void mmr_plan_jobs_free(struct mmr_plan_jobs *jobs)
+{
+	for (size_t i = 0; jobs->trace_paths && i < jobs->ntraces; i++)
+		free(jobs->trace_paths[i]);
+	free(jobs->trace_paths);
+	free(jobs->trace_ids);
+	free(jobs->v);
+	*jobs = (struct mmr_plan_jobs){0};
+}
