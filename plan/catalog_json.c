@@ -42,7 +42,8 @@ int cat_keys(const struct cat_ck *c, const char *at, const cJSON *o, const char 
 		while (known[k] && strcmp(known[k], m->string))
 			k++;
 		if (!known[k])
-			return cat_fail(c, at, m->string, "unknown key");
+			return c->keys_doc ? cat_fail(c, at, m->string, "unknown key (%s lists the keys)", c->keys_doc)
+					   : cat_fail(c, at, m->string, "unknown key");
 		/* cJSON keeps both of a repeated key: a second one would be silently ignored. */
 		if (cJSON_GetObjectItemCaseSensitive(o, m->string) != m)
 			return cat_fail(c, at, m->string, "given twice");

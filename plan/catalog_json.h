@@ -16,10 +16,11 @@
 
 #include "mmr_event.h"
 
-/* Where errors go: the file's name and the caller's error. */
+/* Where errors go: the file's name and the caller's error; KEYS_DOC, when set, is named in an unknown key's error. */
 struct cat_ck {
 	const char *file;
 	struct mmr_error *err;
+	const char *keys_doc;
 };
 
 /* Fail at AT.KEY (KEY NULL: at AT itself) with the printf-style message.  Returns -1. */

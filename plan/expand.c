@@ -73,15 +73,35 @@ static char *find_trace(const struct mmr_plan *p, const struct mmr_plan_trace *t
 	return strdup(path);
 }
 
+/*
+ * Append "PREFIX KEY=VALUE\n" to TEXT (SIZE bytes, LEN used) for the N pairs
+ * in key order: the order a plan file lists options or params in is not an
+ * input of the results.  Returns the new length.
+ */
+static int append_sorted(char *text, size_t size, int len, const char *prefix, const char **keys, const char **vals,
+			 size_t n)
+{
+	for (size_t a = 1; a < n; a++) /* insertion sort: at most 64 pairs */
+		for (size_t b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) {
+			const char *k = keys[b], *v = vals[b];
+			keys[b] = keys[b - 1], vals[b] = vals[b - 1];
+			keys[b - 1] = k, vals[b - 1] = v;
+		}
+	for (size_t i = 0; i < n && len > 0 && (size_t)len < size; i++)
+		len += snprintf(text + len, size - (size_t)len, "%s %s=%s\n", prefix, keys[i], vals[i]);
+	return len;
+}
+
 /* The id of generated trace T: the hash of how it is made (the generator is deterministic). */
 static uint64_t generated_id(const struct mmr_plan_trace *t)
 {
-	char text[4096];
-	int n = snprintf(text, sizeof(text), "generate %s ops=%llu seed=%llu cpus=%llu", t->workload,
+	const char *keys[MMR_PLAN_MAX_LIST], *vals[MMR_PLAN_MAX_LIST];
+	char text[8192];
+	int n = snprintf(text, sizeof(text), "generate %s\nops %llu\nseed %llu\ncpus %llu\n", t->workload,
 			 (unsigned long long)t->ops, (unsigned long long)t->seed, (unsigned long long)t->cpus);
-	/* Params in the file's order: the same params in another order make the same trace, but rarely. */
-	for (size_t i = 0; i < t->nparams && n > 0 && (size_t)n < sizeof(text); i++)
-		n += snprintf(text + n, sizeof(text) - (size_t)n, " %s=%s", t->params[i].key, t->params[i].value);
+	for (size_t i = 0; i < t->nparams; i++)
+		keys[i] = t->params[i].key, vals[i] = t->params[i].value;
+	append_sorted(text, sizeof(text), n, "param", keys, vals, t->nparams);
 	return XXH64(text, strlen(text), 0);
 }
 
@@ -112,7 +132,7 @@ static int trace_ids(const struct mmr_plan *p, const char *bundled, struct mmr_p
 	return 0;
 }
 
-/* The canonical text of job J, whose hash is its id: every input of its results, options sorted by key. */
+/* The canonical text of job J, whose hash is its id: every input of its results, options in key order. */
 static void job_id(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, struct mmr_plan_job *j)
 {
 	const char *keys[2 * MMR_PLAN_MAX_OPTS + 1], *vals[2 * MMR_PLAN_MAX_OPTS + 1];
@@ -121,17 +141,10 @@ static void job_id(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, s
 		keys[n] = p->fixed[i].key, vals[n++] = p->fixed[i].value;
 	for (size_t i = 0; i < p->nopts; i++)
 		keys[n] = p->opts[i].key, vals[n++] = mmr_plan_opt_value(p, i, j->point);
-	for (size_t a = 1; a < n; a++) /* insertion sort: at most 32 options */
-		for (size_t b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) {
-			const char *k = keys[b], *v = vals[b];
-			keys[b] = keys[b - 1], vals[b] = vals[b - 1];
-			keys[b - 1] = k, vals[b - 1] = v;
-		}
 	char text[8192];
 	int len = snprintf(text, sizeof(text), "mmreplay-job 1\ntrace %s\nengine %s\nthreads %u\nkernel %s\nrepeat %u\n",
 			   jobs->trace_ids[j->trace], p->engines[j->engine], j->threads, j->kernel, p->repeat);
-	for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof(text); i++)
-		len += snprintf(text + len, sizeof(text) - (size_t)len, "opt %s=%s\n", keys[i], vals[i]);
+	append_sorted(text, sizeof(text), len, "opt", keys, vals, n);
 	hex(j->id, XXH64(text, strlen(text), 0));
 }
 

@@ -30,18 +30,12 @@ void plan_bad(struct plan_reader *r, const char *key, const char *fmt, ...)
 
 bool plan_only_keys(struct plan_reader *r, const cJSON *o, const char *where, const char *const *keys)
 {
-	for (const cJSON *c = o->child; c; c = c->next) {
-		const char *const *k = keys;
-		while (*k && strcmp(*k, c->string))
-			k++;
-		if (!*k) {
-			char key[160];
-			snprintf(key, sizeof(key), "%s%s%s", where, *where ? "." : "", c->string);
-			plan_bad(r, key, "unknown key (docs/plans.md lists the keys)");
-			return false;
-		}
-	}
-	return true;
+	/* The catalog's check: unknown keys, and a key given twice, which cJSON would keep and we would ignore. */
+	struct cat_ck c = {.file = r->path, .err = r->err, .keys_doc = "docs/plans.md"};
+	if (r->failed || cat_keys(&c, where, o, keys) == 0)
+		return !r->failed;
+	r->failed = true;
+	return false;
 }
 
 char *plan_str(struct plan_reader *r, const cJSON *o, const char *where, const char *key, bool required)

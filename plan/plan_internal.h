@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "catalog_json.h"
 #include "mmr_plan.h"
 
 /* Reading one plan file: the first error wins, the rest of the file is not looked at. */

@@ -108,6 +108,32 @@ static void test_ids_follow_the_inputs(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* The trace id of a one-trace plan generating slab-mix with PARAMS. */
+static void generated_trace_id(const char *params, char id[17])
+{
+	char text[1024];
+	snprintf(text, sizeof(text), "{\"mmreplay_plan\": 1, \"name\": \"t\", \"traces\": [{\"name\": \"g\", \"generate\": "
+		 "{\"workload\": \"slab-mix\", \"ops\": 100, \"params\": {%s}}}], \"engines\": [\"slub\"], \"threads\": [2]}",
+		 params);
+	struct mmr_plan_jobs jobs;
+	struct mmr_plan *p = read_ok(write_plan("gen.json", text), &jobs);
+	memcpy(id, jobs.trace_ids[0], 17);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+}
+
+static void test_generated_ids(void **state)
+{
+	(void)state;
+	char a[17], b[17];
+	generated_trace_id("\"cache-pct\": 40, \"long-pct\": 5", a);
+	/* The params' order in the file makes the same trace; a value does not. */
+	generated_trace_id("\"long-pct\": 5, \"cache-pct\": 40", b);
+	assert_string_equal(a, b);
+	generated_trace_id("\"cache-pct\": 41, \"long-pct\": 5", b);
+	assert_string_not_equal(a, b);
+}
+
 static void expect_error(const char *text, const char *want)
 {
 	struct mmr_error err = {{0}};
@@ -135,6 +161,7 @@ static void test_errors_name_their_key(void **state)
 	expect_error("{\"mmreplay_plan\": 2}", "mmreplay_plan: version 2; this build reads version 1");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"slub\"], \"thread\": [2]"), "thread: unknown key");
 	expect_error(PLAN(OK_TRACES ", \"threads\": [2]"), "engines: missing");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [1], \"threads\": [8]"), "threads: given twice");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [], \"threads\": [2]"), "engines: not an array of 1 to 64 items");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\", \"a\"], \"threads\": [2]"), "engines[1]: 'a' a second time");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\", \"b\"], \"baseline\": \"c\", \"threads\": [2]"),
@@ -210,6 +237,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shipped_plans),
 		cmocka_unit_test(test_ids_follow_the_inputs),
+		cmocka_unit_test(test_generated_ids),
 		cmocka_unit_test(test_errors_name_their_key),
 		cmocka_unit_test(test_commands_quote),
 	};
