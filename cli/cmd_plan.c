@@ -22,8 +22,9 @@ static const char plan_help[] =
 	"made from everything its results depend on.\n"
 	"\n"
 	"  -o, --output DIR  the plan's results directory: each job's status there\n"
-	"                    (done: DIR/jobs/ID holds its results), and the paths\n"
-	"                    --commands writes into (default: the plan's name)\n"
+	"                    (done: DIR/cells/CELL/ENGINE holds its results), and\n"
+	"                    the paths --commands writes into (default: the\n"
+	"                    plan's name)\n"
 	"  -c, --commands    print the commands that generate the traces and run the\n"
 	"                    jobs, one per line, instead of the tables\n"
 	"  -h, --help        show this help\n";
@@ -33,7 +34,7 @@ static bool job_done(const struct mmr_plan *p, const struct mmr_plan_job *j, con
 {
 	char path[PATH_MAX];
 	struct stat st;
-	int n = snprintf(path, sizeof(path), "%s/jobs/%s/%s/results.json", dir, j->id, p->engines[j->engine]);
+	int n = snprintf(path, sizeof(path), "%s/cells/%s/%s/results.json", dir, j->cell_id, p->engines[j->engine]);
 	return n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 

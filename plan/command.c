@@ -100,7 +100,7 @@ int mmr_plan_job_command(const struct mmr_plan *p, const struct mmr_plan_jobs *j
 		word(&c, "-O"), wordf(&c, "%s=%s", p->fixed[i].key, p->fixed[i].value);
 	for (size_t i = 0; i < p->nopts; i++)
 		word(&c, "-O"), wordf(&c, "%s=%s", p->opts[i].key, mmr_plan_opt_value(p, i, j->point));
-	word(&c, "-o"), wordf(&c, "%s/jobs/%s", dir, j->id);
+	word(&c, "-o"), wordf(&c, "%s/cells/%s", dir, j->cell_id);
 	word(&c, "-q");
 	return c.ok ? 0 : -1;
 }

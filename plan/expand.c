@@ -132,7 +132,13 @@ static int trace_ids(const struct mmr_plan *p, const char *bundled, struct mmr_p
 	return 0;
 }
 
-/* The canonical text of job J, whose hash is its id: every input of its results, options in key order. */
+/*
+ * The canonical text of job J's cell, whose hash is the cell's id: every
+ * input of its results but the engine, options in key order.  The job's
+ * id hashes the same text with the engine added, so the jobs of one cell
+ * write into one folder (DIR/cells/CELL/ENGINE), which is what compare
+ * and sweep read.
+ */
 static void job_id(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, struct mmr_plan_job *j)
 {
 	const char *keys[2 * MMR_PLAN_MAX_OPTS + 1], *vals[2 * MMR_PLAN_MAX_OPTS + 1];
@@ -142,9 +148,12 @@ static void job_id(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, s
 	for (size_t i = 0; i < p->nopts; i++)
 		keys[n] = p->opts[i].key, vals[n++] = mmr_plan_opt_value(p, i, j->point);
 	char text[8192];
-	int len = snprintf(text, sizeof(text), "mmreplay-job 1\ntrace %s\nengine %s\nthreads %u\nkernel %s\nrepeat %u\n",
-			   jobs->trace_ids[j->trace], p->engines[j->engine], j->threads, j->kernel, p->repeat);
-	append_sorted(text, sizeof(text), len, "opt", keys, vals, n);
+	int len = snprintf(text, sizeof(text), "mmreplay-cell 1\ntrace %s\nthreads %u\nkernel %s\nrepeat %u\n",
+			   jobs->trace_ids[j->trace], j->threads, j->kernel, p->repeat);
+	len = append_sorted(text, sizeof(text), len, "opt", keys, vals, n);
+	hex(j->cell_id, XXH64(text, strlen(text), 0));
+	if (len > 0 && (size_t)len < sizeof(text))
+		snprintf(text + len, sizeof(text) - (size_t)len, "engine %s\n", p->engines[j->engine]);
 	hex(j->id, XXH64(text, strlen(text), 0));
 }
 

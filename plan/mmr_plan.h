@@ -91,6 +91,7 @@ void mmr_plan_free(struct mmr_plan *p);
 /* One replay of the expanded plan. */
 struct mmr_plan_job {
 	char id[17];               /* 16 hex digits: a hash of everything the job's results depend on */
+	char cell_id[17];          /* the same without the engine: the jobs of a cell share it, and its folder */
 	size_t trace, engine;      /* indices into the plan's traces and engines */
 	unsigned threads;
 	const char *kernel;
@@ -126,7 +127,8 @@ const char *mmr_plan_opt_value(const struct mmr_plan *p, size_t opt, size_t poin
 /*
  * The shell command, into BUF (LEN bytes), that makes generated trace T
  * (mmreplay generate ... -o DIR/traces/ID.mmr), or that runs job J
- * (mmreplay replay TRACE -e ENGINE ... -o DIR/jobs/ID): what a plan's jobs
+ * (mmreplay replay TRACE -e ENGINE ... -o DIR/cells/CELL_ID, which writes
+ * DIR/cells/CELL_ID/ENGINE/results.json): what a plan's jobs
  * are, whoever runs them.  Arguments that need it are single-quoted.
  * Returns 0, or -1 when it does not fit.
  */

@@ -11,10 +11,12 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mmr_fs.h"
 #include "mmr_json.h"
@@ -344,6 +346,7 @@ static void json_head(struct mmr_json *j, cJSON *root, const struct mmr_replay_r
 	double wall, tput;
 	uint64_t skipped = r->events - r->replayed;
 	run_means(r, &wall, &tput);
+	mmr_json_str(j, root, "tool", mmr_tool_version());
 	mmr_json_str(j, root, "engine", r->engine);
 	mmr_json_str(j, root, "trace", r->trace);
 	mmr_json_u64(j, root, "threads", r->threads);
@@ -504,16 +507,28 @@ static char *results_json(const struct mmr_replay_result *r)
 	return text;
 }
 
-/* Write TEXT to DIR/NAME.  Returns 0, or -1 with ERR. */
+/*
+ * Write TEXT to DIR/NAME through a temporary file renamed into place: a
+ * replay killed while writing leaves no results.json, never half of one,
+ * so a plan's runner can take the file's presence as the job being done.
+ * Returns 0, or -1 with ERR.
+ */
 static int write_file(const char *dir, const char *name, const char *text, struct mmr_error *err)
 {
-	char path[4200];
+	char path[4200], tmp[4210];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write: %s", path, strerror(errno));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	int saved = errno;
+	if (f && fclose(f) != 0 && ok)
+		ok = false, saved = errno;
+	if (ok && rename(tmp, path) != 0)
+		ok = false, saved = errno;
+	if (!ok) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write: %s", path, strerror(saved));
 		if (f)
-			fclose(f);
+			unlink(tmp);
 		return -1;
 	}
 	return 0;

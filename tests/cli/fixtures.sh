@@ -286,7 +286,7 @@ PY
 }
 
 # plan_commands_run PLAN DIR: run what `plan show --commands` prints for PLAN into DIR, with this
-# build's binary; then every job is done, each job folder holds its engine's results.json, and
+# build's binary; then every job is done, each cell folder holds a results.json per engine, and
 # the jobs of a rerun are the same ids (their directories are not added to).
 plan_commands_run() {
 	local plan=$1 dir=$2 n
@@ -294,6 +294,6 @@ plan_commands_run() {
 	sed "s#^mmreplay #'$MMREPLAY' #" cmds.txt | bash -e || return 1
 	n=$(grep -c ' replay ' cmds.txt)
 	"$MMREPLAY" plan show "$plan" -o "$dir" | grep -q "^$n of $n jobs done in $dir\$" || return 1
-	[ "$(find "$dir/jobs" -name results.json | wc -l)" -eq "$n" ] || return 1
+	[ "$(find "$dir/cells" -name results.json | wc -l)" -eq "$n" ] || return 1
 	"$MMREPLAY" plan show "$plan" -o "$dir" --commands | cmp -s - cmds.txt
 }

@@ -61,8 +61,11 @@ static void test_shipped_plans(void **state)
 	assert_string_equal(p->baseline, "vmalloc-global");
 	assert_true(p->compare && p->sweep);
 	for (size_t i = 0; i < jobs.n; i++)
-		for (size_t k = i + 1; k < jobs.n; k++)
+		for (size_t k = i + 1; k < jobs.n; k++) {
 			assert_string_not_equal(jobs.v[i].id, jobs.v[k].id);
+			/* The jobs of one cell share its folder, and only they do. */
+			assert_int_equal(!strcmp(jobs.v[i].cell_id, jobs.v[k].cell_id), jobs.v[i].cell == jobs.v[k].cell);
+		}
 	mmr_plan_jobs_free(&jobs);
 	mmr_plan_free(p);
 	p = read_ok(PLANS_DIR "/cma-options.json", &jobs);
@@ -210,7 +213,7 @@ static void test_commands_quote(void **state)
 	assert_string_equal(line, want);
 	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[0], "it's", line, sizeof(line)), 0);
 	snprintf(want, sizeof(want), "mmreplay replay 'it'\\''s/traces/%s.mmr' -e slub --threads=2 --kernel=default --repeat=1 "
-		 "-O touch=all -o 'it'\\''s/jobs/%s' -q", jobs.trace_ids[0], jobs.v[0].id);
+		 "-O touch=all -o 'it'\\''s/cells/%s' -q", jobs.trace_ids[0], jobs.v[0].cell_id);
 	assert_string_equal(line, want);
 	/* Too small a buffer is an error, never a cut command. */
 	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[0], "d", line, 40), -1);
