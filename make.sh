@@ -30,7 +30,8 @@
 # sanitizer builds go to BUILD_DIR-asan and BUILD_DIR-tsan, the fuzz build
 # to BUILD_DIR-fuzz), JOBS (default: online CPUs), DEMO_DIR (default out/demo),
 # FUZZ_OUT (default fuzz-out: the fuzzer's corpus, logs and findings),
-# PKG_DIR (default pkg-build: the package build's tree and the .deb files).
+# PKG_DIR (default pkg-build: the package build's tree and the .deb files; emptied
+# before each build, so a non-empty folder this script did not make is refused).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -159,9 +160,8 @@ run_repeat() {
 run_package() {
 	local version pkg tree sudo=()
 	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
-	case $PKG_DIR in '' | / | . | ..) echo "PKG_DIR='$PKG_DIR': name a folder of its own" >&2; return 2 ;; esac
 	version=$(dpkg-parsechangelog -l debian/changelog -S Version)
-	rm -rf "$PKG_DIR" && mkdir -p "$PKG_DIR"
+	rm -rf "$PKG_DIR" && mkdir -p "$PKG_DIR" && : >"$PKG_DIR/$PKG_MARK"
 	pkg=$(cd "$PKG_DIR" && pwd)
 	tree=$pkg/mmreplay-$version
 	say "building the Debian packages of mmreplay $version in $pkg"
@@ -183,6 +183,21 @@ run_package() {
 	(cd "$pkg" && MMREPLAY_SCHED=other mmreplay demo -o demo)
 }
 
+# PKG_DIR is emptied before each package build: refuse one this script did
+# not make (no PKG_MARK in it) unless it is empty, so that PKG_DIR=/ or a
+# typo naming a real folder never loses anything.  Checked before anything
+# is installed or built.
+PKG_MARK=.mmreplay-package-build
+check_pkg_dir() {
+	case $PKG_DIR in '' | / | . | ..) echo "make.sh: PKG_DIR='$PKG_DIR': name a folder of its own" >&2; return 2 ;; esac
+	# build.log: a package build from before the mark existed.
+	if [ -e "$PKG_DIR" ] && [ ! -e "$PKG_DIR/$PKG_MARK" ] && [ ! -f "$PKG_DIR/build.log" ] &&
+		[ -n "$(ls -A "$PKG_DIR" 2>/dev/null || echo x)" ]; then
+		echo "make.sh: PKG_DIR='$PKG_DIR' holds files this script did not make; it would be emptied: name another" >&2
+		return 2
+	fi
+}
+
 run_demo() {
 	build "$BUILD_DIR"
 	local out=${DEMO_DIR:-out/demo}
@@ -192,10 +207,10 @@ run_demo() {
 
 case ${1:-} in
 demo) install_deps && run_demo ;;
-test) install_deps && run_tests ;;
+test) check_pkg_dir && install_deps && run_tests ;;
 test-repeat) install_deps && run_repeat "${2:-50}" ;;
 fuzz) install_deps && build_fuzz && FUZZ_KEEP_GOING=${FUZZ_KEEP_GOING:-1} run_fuzz "${2:-300}" "$FUZZ_OUT" ;;
-package) install_deps && run_package ;;
+package) check_pkg_dir && install_deps && run_package ;;
 build) install_deps && build "$BUILD_DIR" ;;
 deps) install_deps ;;
 *)
