@@ -46,12 +46,14 @@ cd "$(dirname "$0")"
 # OPTIONAL_PACKAGES are installed when apt can and left out, with one line
 # saying so, when it cannot: chromium, the headless browser that checks that
 # mmreplay compare's report.html renders (tests/cli/html_check.sh; its tests
-# are skipped without it).
+# are skipped without it); slurm-wlm and munge, the private single-node Slurm
+# that runs a plan emitted for Slurm (tests/plan/slurm_node.sh; its tests are
+# skipped without them, and without root).
 PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
 	libtracefs-dev libtraceevent-dev trace-cmd linux-perf python3 gnuplot-nox
 	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev clang libclang-rt-14-dev llvm
 	pandoc man-db bsdextrautils)
-OPTIONAL_PACKAGES=(chromium)
+OPTIONAL_PACKAGES=(chromium slurm-wlm munge)
 # What dpkg-buildpackage and lintian need for ./make.sh package (debian/control's Build-Depends are above).
 PACKAGING=(dpkg-dev debhelper lintian)
 BUILD_DIR=${BUILD_DIR:-build}
