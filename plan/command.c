@@ -100,6 +100,13 @@ int mmr_plan_job_command(const struct mmr_plan *p, const struct mmr_plan_jobs *j
 		word(&c, "-O"), wordf(&c, "%s=%s", p->fixed[i].key, p->fixed[i].value);
 	for (size_t i = 0; i < p->nopts; i++)
 		word(&c, "-O"), wordf(&c, "%s=%s", p->opts[i].key, mmr_plan_opt_value(p, i, j->point));
+	for (size_t i = 0; i < p->nreplay; i++) {
+		const struct mmr_plan_replay_opt *o = mmr_plan_replay_find(p->replay[i].key);
+		if (o->takes_value)
+			wordf(&c, "%s=%s", o->flag, p->replay[i].value);
+		else if (!strcmp(p->replay[i].value, "true"))
+			word(&c, o->flag);
+	}
 	word(&c, "-o"), wordf(&c, "%s/cells/%s", dir, j->cell_id);
 	word(&c, "-q");
 	return c.ok ? 0 : -1;

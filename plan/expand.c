@@ -137,7 +137,8 @@ static int trace_ids(const struct mmr_plan *p, const char *bundled, struct mmr_p
  * input of its results but the engine, options in key order.  The job's
  * id hashes the same text with the engine added, so the jobs of one cell
  * write into one folder (DIR/cells/CELL/ENGINE), which is what compare
- * and sweep read.
+ * and sweep read.  The header's "1" is the text's version: a change to it
+ * is a change to every id.
  */
 static void job_id(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, struct mmr_plan_job *j)
 {
@@ -151,6 +152,12 @@ static void job_id(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, s
 	int len = snprintf(text, sizeof(text), "mmreplay-cell 1\ntrace %s\nthreads %u\nkernel %s\nrepeat %u\n",
 			   jobs->trace_ids[j->trace], j->threads, j->kernel, p->repeat);
 	len = append_sorted(text, sizeof(text), len, "opt", keys, vals, n);
+	/* Replay options only when given: a plan without them keeps the ids it had before they existed. */
+	n = 0;
+	for (size_t i = 0; i < p->nreplay; i++)
+		if (mmr_plan_replay_find(p->replay[i].key)->in_id)
+			keys[n] = p->replay[i].key, vals[n++] = p->replay[i].value;
+	len = append_sorted(text, sizeof(text), len, "replay", keys, vals, n);
 	hex(j->cell_id, XXH64(text, strlen(text), 0));
 	if (len > 0 && (size_t)len < sizeof(text))
 		snprintf(text + len, sizeof(text) - (size_t)len, "engine %s\n", p->engines[j->engine]);

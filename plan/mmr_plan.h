@@ -75,6 +75,8 @@ struct mmr_plan {
 	size_t nfixed;
 	unsigned repeat;
 	bool compare, sweep;        /* the reports to build */
+	struct mmr_plan_kv *replay; /* replay options every job takes ("replay"): canonical values, in key order */
+	size_t nreplay;
 };
 
 /*
@@ -87,6 +89,33 @@ struct mmr_plan {
  */
 struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err);
 void mmr_plan_free(struct mmr_plan *p);
+
+/*
+ * A replay option a plan can give its jobs ("replay": {KEY: VALUE}): one
+ * of `mmreplay replay`'s own options that are not already plan keys.
+ */
+struct mmr_plan_replay_opt {
+	const char *key;   /* the plan's key: "map", "max_gap", "no_timing" */
+	const char *flag;  /* replay's long option: "--map", "--max-gap" */
+	char short_flag;   /* replay's short option letter, or 0 */
+	bool takes_value;  /* false: a flag (pin, no_timing), given as true or false */
+	bool in_id;        /* an input of job ids: it can change results (the watchdog cannot) */
+};
+
+/* The option NAME names (its plan key, "--flag" or "-f"), or NULL. */
+const struct mmr_plan_replay_opt *mmr_plan_replay_find(const char *name);
+/* The I-th option in key order, or NULL past the last. */
+const struct mmr_plan_replay_opt *mmr_plan_replay_get(size_t i);
+/*
+ * Check VALUE for replay option KEY as replay checks it (a flag's value
+ * is "true" or "false") and write its canonical text into CANON (N
+ * bytes): what job ids hash and the command line passes.  Returns 1; 0
+ * when the value is replay's default, which asks nothing of it (the plan
+ * drops it, so that it does not change ids); -1 with WHY (WN bytes, "'x'
+ * is not cpu, pid or hash") for a value replay would refuse or an
+ * unknown KEY.
+ */
+int mmr_plan_replay_value(const char *key, const char *value, char *canon, size_t n, char *why, size_t wn);
 
 /* One replay of the expanded plan. */
 struct mmr_plan_job {

@@ -218,6 +218,7 @@ void mmr_plan_free(struct mmr_plan *p)
 	free_strs(p->engines, p->nengines);
 	free_strs(p->kernels, p->nkernels);
 	free_kvs(p->fixed, p->nfixed);
+	free_kvs(p->replay, p->nreplay);
 	free(p->path), free(p->name), free(p->description), free(p->baseline);
 	free(p);
 }

@@ -17,7 +17,7 @@
 static int read_header(struct jr *r, const cJSON *d, struct mmr_plan *p)
 {
 	static const char *const keys[] = {"mmreplay_plan", "name", "description", "traces", "engines", "baseline",
-					   "threads", "kernel", "engine_opts", "repeat", "reports", NULL};
+					   "threads", "kernel", "engine_opts", "repeat", "reports", "replay", NULL};
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, "mmreplay_plan");
 	if (!cJSON_IsNumber(v))
 		return jr_fail(r, "", "mmreplay_plan", "missing: not a plan file (docs/plans.md)");
@@ -70,7 +70,8 @@ struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err)
 		snprintf(err->msg, sizeof(err->msg), "%.400s: not a JSON object (near byte %td)", path,
 			 cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : (ptrdiff_t)0), r.failed = true;
 	if (!r.failed && !read_header(&r, d, p) && !plan_read_traces(&r, d, p) && !plan_read_engines(&r, d, p) &&
-	    !plan_read_kernels(&r, d, p) && !plan_read_threads(&r, d, p) && !plan_read_opts(&r, d, p))
+	    !plan_read_kernels(&r, d, p) && !plan_read_threads(&r, d, p) && !plan_read_opts(&r, d, p) &&
+	    !plan_read_replay(&r, "", d, &p->replay, &p->nreplay))
 		read_reports(&r, d, p);
 	cJSON_Delete(d);
 	free(text);

@@ -20,4 +20,7 @@ int plan_read_kernels(struct jr *r, const cJSON *d, struct mmr_plan *p);
 int plan_read_threads(struct jr *r, const cJSON *d, struct mmr_plan *p);
 int plan_read_opts(struct jr *r, const cJSON *d, struct mmr_plan *p);
 
+/* replay_opts.c: D's "replay" (at AT.replay) into a new *KV of *N, canonical, in key order. */
+int plan_read_replay(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_kv **kv, size_t *n);
+
 #endif /* PLAN_INTERNAL_H */

@@ -59,6 +59,9 @@ static void test_shipped_plans(void **state)
 	assert_int_equal(jobs.cells, 8);
 	assert_int_equal(jobs.n, 16);
 	assert_string_equal(p->baseline, "vmalloc-global");
+	/* The ids the plan had before "replay" and "groups" existed: a plan that gives neither keeps them. */
+	assert_string_equal(jobs.v[0].id, "2b6f3a5603f26759");
+	assert_string_equal(jobs.v[1].id, "1c681f7219729323");
 	assert_true(p->compare && p->sweep);
 	for (size_t i = 0; i < jobs.n; i++)
 		for (size_t k = i + 1; k < jobs.n; k++) {
@@ -74,6 +77,8 @@ static void test_shipped_plans(void **state)
 	assert_int_equal(jobs.n, 24);
 	assert_int_equal(p->nopts, 2);
 	assert_int_equal(p->nfixed, 1);
+	assert_string_equal(jobs.v[0].id, "4785e3644bebe126");
+	assert_string_equal(jobs.v[1].id, "d4bd9243906889ae");
 	mmr_plan_jobs_free(&jobs);
 	mmr_plan_free(p);
 }
@@ -200,6 +205,35 @@ static void test_errors_name_their_key(void **state)
 		     "reports.compare: a comparison needs two engines or more");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"reports\": {\"sweep\": 1}"),
 		     "reports.sweep: not true or false");
+	/* replay: each value as replay itself would take it. */
+	static const struct {
+		const char *replay, *want;
+	} replays[] = {
+		{"[]", "replay: not an object"},
+		{"{\"mapp\": \"cpu\"}", "replay.mapp: unknown key (docs/plans.md lists the keys)"},
+		{"{\"map\": \"pid\", \"map\": \"cpu\"}", "replay.map: given twice"},
+		{"{\"map\": \"cpus\"}", "replay.map: 'cpus' is not cpu, pid or hash"},
+		{"{\"map\": 1}", "replay.map: not a string"},
+		{"{\"pace\": \"slow\"}", "replay.pace: 'slow' is not asap, original or xFACTOR with FACTOR 0.001..1e+06"},
+		{"{\"pace\": \"x1e-300\"}", "replay.pace: 'x1e-300' is not asap"},
+		{"{\"pace\": \"xnan\"}", "replay.pace: 'xnan' is not asap"},
+		{"{\"sched\": \"rr\"}", "replay.sched: 'rr' is not auto, fifo or other"},
+		{"{\"as\": \"slub\"}", "replay.as: 'slub' is no event family"},
+		{"{\"as\": \"lock\"}", "replay.as: 'lock' is the kernel's contention, not an allocator family"},
+		{"{\"events\": 0}", "replay.events: '0' is not a whole number in 1..9007199254740992"},
+		{"{\"events\": 1.5}", "replay.events: '1.5' is not a whole number"},
+		{"{\"events\": \"5\"}", "replay.events: not a number"},
+		{"{\"watchdog\": 0}", "replay.watchdog: '0' is not seconds, more than 0 and at most 1e+06"},
+		{"{\"max_gap\": 7200}", "replay.max_gap: '7200' is not seconds, more than 0 and at most 3600"},
+		{"{\"pin\": \"yes\"}", "replay.pin: not true or false"},
+		{"{\"no_timing\": 1}", "replay.no_timing: not true or false"},
+	};
+	for (size_t i = 0; i < sizeof(replays) / sizeof(replays[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"replay\": %s"),
+			 replays[i].replay);
+		expect_error(text, replays[i].want);
+	}
 	expect_error(PLAN("\"traces\": [{\"name\": \"g\"}], \"engines\": [\"a\"], \"threads\": [2]"),
 		     "traces[0]: names neither or both of \"file\" and \"generate\"");
 	expect_error(PLAN("\"traces\": [{\"name\": \"g\", \"generate\": {\"workload\": \"w\"}}], \"engines\": [\"a\"], \"threads\": [2]"),
@@ -212,6 +246,65 @@ static void test_errors_name_their_key(void **state)
 		     "traces[1]: a second trace named 'g'");
 	expect_error(PLAN("\"traces\": [{\"name\": \"g\", \"file\": \"no-such.mmr\"}], \"engines\": [\"a\"], \"threads\": [2]"),
 		     "traces[0].file: cannot read");
+}
+
+#define ONE_ENGINE "\"engines\": [\"slub\"], \"threads\": [2]"
+
+static void test_replay_ids(void **state)
+{
+	(void)state;
+	char a[17], b[17];
+	first_id("x", ONE_ENGINE, a);
+	/* Nothing given, replay's defaults given, or only the watchdog (no input of results): the same id. */
+	first_id("x", ONE_ENGINE ", \"replay\": {}", b);
+	assert_string_equal(a, b);
+	first_id("x", ONE_ENGINE ", \"replay\": {\"map\": \"cpu\", \"pin\": false, \"sched\": \"auto\", "
+		 "\"pace\": \"asap\", \"max_gap\": 10.0, \"no_timing\": false}", b);
+	assert_string_equal(a, b);
+	first_id("x", ONE_ENGINE ", \"replay\": {\"watchdog\": 99}", b);
+	assert_string_equal(a, b);
+	/* Each option that can change results changes the id. */
+	static const char *const changes[] = {
+		"\"map\": \"pid\"", "\"pace\": \"original\"", "\"pin\": true", "\"sched\": \"fifo\"", "\"as\": \"slab\"",
+		"\"events\": 100", "\"max_gap\": 5", "\"no_timing\": true",
+	};
+	for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+		char rest[256];
+		snprintf(rest, sizeof(rest), ONE_ENGINE ", \"replay\": {%s}", changes[i]);
+		first_id("x", rest, b);
+		if (!strcmp(a, b))
+			fail_msg("replay {%s} left the id as it was", changes[i]);
+	}
+	/* Values that ask the same replay are the same input; different ones are not. */
+	first_id("x", ONE_ENGINE ", \"replay\": {\"pace\": \"x1\", \"events\": 100}", a);
+	first_id("x", ONE_ENGINE ", \"replay\": {\"events\": 100.0, \"pace\": \"original\"}", b);
+	assert_string_equal(a, b);
+	first_id("x", ONE_ENGINE ", \"replay\": {\"pace\": \"x1\", \"events\": 200}", b);
+	assert_string_not_equal(a, b);
+}
+
+static void test_replay_command(void **state)
+{
+	(void)state;
+	char text[1024], line[4096], want[1024];
+	snprintf(text, sizeof(text), PLAN(OK_TRACES ", " ONE_ENGINE ", \"replay\": {\"watchdog\": 60, \"sched\": \"other\", "
+					  "\"pin\": true, \"pace\": \"x2\", \"no_timing\": true, \"max_gap\": 0.5, \"map\": \"pid\", "
+					  "\"events\": 500, \"as\": \"kvfree_rcu\"}"));
+	struct mmr_plan_jobs jobs;
+	struct mmr_plan *p = read_ok(write_plan("replay.json", text), &jobs);
+	assert_int_equal(p->nreplay, 9);
+	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[0], "d", line, sizeof(line)), 0);
+	/* Key order, whatever the file's; a flag only when true. */
+	snprintf(want, sizeof(want), "mmreplay replay d/traces/%s.mmr -e slub --threads=2 --kernel=default --repeat=1 "
+		 "--as=kvfree_rcu --events=500 --map=pid --max-gap=0.5 --no-timing --pace=x2 --pin --sched=other --watchdog=60 "
+		 "-o d/cells/%s -q", jobs.trace_ids[0], jobs.v[0].cell_id);
+	assert_string_equal(line, want);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+	/* The options a sweep forwards by their flags. */
+	assert_string_equal(mmr_plan_replay_find("-n")->key, "events");
+	assert_string_equal(mmr_plan_replay_find("--max-gap")->key, "max_gap");
+	assert_null(mmr_plan_replay_find("--threads"));
 }
 
 static void test_commands_quote(void **state)
@@ -260,6 +353,8 @@ int main(void)
 		cmocka_unit_test(test_generated_ids),
 		cmocka_unit_test(test_errors_name_their_key),
 		cmocka_unit_test(test_commands_quote),
+		cmocka_unit_test(test_replay_ids),
+		cmocka_unit_test(test_replay_command),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
