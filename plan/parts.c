@@ -76,113 +76,119 @@ int plan_read_traces(struct jr *r, const cJSON *d, struct mmr_plan *p)
 	return 0;
 }
 
-/* Array KEY of D as distinct names (non-empty, no ',' that would split a -e list) into a new *V of *N. */
-static int read_names(struct jr *r, const cJSON *d, const char *key, bool required, char ***v, size_t *n)
+/* Array KEY of D (at AT) as distinct names (non-empty, no ',' that would split a -e list) into a new *V of *N. */
+static int read_names(struct jr *r, const char *at, const cJSON *d, const char *key, bool required, char ***v,
+		      size_t *n)
 {
 	const char **names;
 	size_t count;
+	char where[96];
 	*n = 0;
-	if (jr_strs(r, "", d, key, required ? JR_REQUIRED | JR_NONEMPTY : JR_NONEMPTY, MMR_PLAN_MAX_LIST, &names,
+	if (jr_strs(r, at, d, key, required ? JR_REQUIRED | JR_NONEMPTY : JR_NONEMPTY, MMR_PLAN_MAX_LIST, &names,
 		    &count) || !names) {
 		free(names);
 		return r->failed ? -1 : 0;
 	}
 	*v = calloc(count + 1, sizeof(**v));
 	for (size_t i = 0; *v && i < count && !r->failed; i++) {
-		char at[64];
-		snprintf(at, sizeof(at), "%s[%zu]", key, i);
+		jr_path(where, sizeof(where), at, key);
+		snprintf(where + strlen(where), sizeof(where) - strlen(where), "[%zu]", i);
 		if (strchr(names[i], ','))
-			jr_fail(r, at, NULL, "'%s' holds a ','", names[i]);
+			jr_fail(r, where, NULL, "'%s' holds a ','", names[i]);
 		else
-			jr_dup(r, at, NULL, names[i], &(*v)[(*n)++]);
+			jr_dup(r, where, NULL, names[i], &(*v)[(*n)++]);
 	}
 	free(names);
-	return !*v ? jr_fail(r, "", key, "out of memory") : r->failed ? -1 : 0;
+	return !*v ? jr_fail(r, at, key, "out of memory") : r->failed ? -1 : 0;
 }
 
-int plan_read_engines(struct jr *r, const cJSON *d, struct mmr_plan *p)
+int plan_read_engines(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g, bool required)
 {
-	if (read_names(r, d, "engines", true, &p->engines, &p->nengines) ||
-	    jr_str_dup(r, "", d, "baseline", false, &p->baseline))
+	if (read_names(r, at, d, "engines", required, &g->engines, &g->nengines) ||
+	    jr_str_dup(r, at, d, "baseline", false, &g->baseline))
 		return -1;
-	if (!p->baseline)
-		return jr_dup(r, "", "baseline", p->engines[0], &p->baseline);
-	if (!jr_in((const char *const *)p->engines, p->nengines, p->baseline))
-		return jr_fail(r, "", "baseline", "'%s' is not one of the plan's engines", p->baseline);
+	if (g->baseline && !g->nengines)
+		return 0; /* a group's baseline among the plan's engines: the group's reader checks it */
+	if (!g->baseline)
+		return g->nengines ? jr_dup(r, at, "baseline", g->engines[0], &g->baseline) : 0;
+	if (!jr_in((const char *const *)g->engines, g->nengines, g->baseline))
+		return jr_fail(r, at, "baseline", "'%s' is not one of the %s engines", g->baseline,
+			       *at ? "group's" : "plan's");
 	return 0;
 }
 
-int plan_read_kernels(struct jr *r, const cJSON *d, struct mmr_plan *p)
+int plan_read_kernels(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g)
 {
-	if (read_names(r, d, "kernel", false, &p->kernels, &p->nkernels))
+	if (read_names(r, at, d, "kernel", false, &g->kernels, &g->nkernels))
 		return -1;
-	for (size_t i = 0; i < p->nkernels; i++)
-		if (strcmp(p->kernels[i], "default") && strcmp(p->kernels[i], "rt"))
-			return jr_fail(r, "", "kernel", "'%s' is neither default nor rt", p->kernels[i]);
-	if (!p->nkernels && !(p->kernels = calloc(1, sizeof(*p->kernels))))
-		return jr_fail(r, "", "kernel", "out of memory");
-	return p->nkernels ? 0 : jr_dup(r, "", "kernel", "default", &p->kernels[p->nkernels++]);
+	for (size_t i = 0; i < g->nkernels; i++)
+		if (strcmp(g->kernels[i], "default") && strcmp(g->kernels[i], "rt"))
+			return jr_fail(r, at, "kernel", "'%s' is neither default nor rt", g->kernels[i]);
+	return 0;
 }
 
-int plan_read_threads(struct jr *r, const cJSON *d, struct mmr_plan *p)
+int plan_read_threads(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g, bool required)
 {
 	const cJSON *a;
-	if (jr_list(r, "", d, "threads", true, MMR_PLAN_MAX_LIST, &a))
-		return -1;
-	if (!(p->threads = calloc((size_t)cJSON_GetArraySize(a), sizeof(*p->threads))))
-		return jr_fail(r, "", "threads", "out of memory");
+	if (jr_list(r, at, d, "threads", required, MMR_PLAN_MAX_LIST, &a) || !a)
+		return r->failed ? -1 : 0;
+	if (!(g->threads = calloc((size_t)cJSON_GetArraySize(a), sizeof(*g->threads))))
+		return jr_fail(r, at, "threads", "out of memory");
 	for (const cJSON *c = a->child; c; c = c->next) {
-		char at[32];
+		char where[64];
 		double t;
-		snprintf(at, sizeof(at), "threads[%zu]", p->nthreads);
-		if (jr_whole(r, at, NULL, c, 1, 1024, &t))
+		jr_path(where, sizeof(where), at, "threads");
+		snprintf(where + strlen(where), sizeof(where) - strlen(where), "[%zu]", g->nthreads);
+		if (jr_whole(r, where, NULL, c, 1, 1024, &t))
 			return -1;
-		if (p->nthreads && t <= p->threads[p->nthreads - 1])
-			return jr_fail(r, at, NULL, "%.0f after %u: thread counts rise", t, p->threads[p->nthreads - 1]);
-		p->threads[p->nthreads++] = (unsigned)t;
+		if (g->nthreads && t <= g->threads[g->nthreads - 1])
+			return jr_fail(r, where, NULL, "%.0f after %u: thread counts rise", t, g->threads[g->nthreads - 1]);
+		g->threads[g->nthreads++] = (unsigned)t;
 	}
 	return 0;
 }
 
-/* One member of engine_opts: a value every job takes, or an array: the grid's values of that option. */
-static int read_opt(struct jr *r, const cJSON *c, struct mmr_plan *p)
+/* One member C of engine_opts (at AT): a value every job takes, or an array: the grid's values of that option. */
+static int read_opt(struct jr *r, const char *at, const cJSON *c, struct mmr_plan_group *g)
 {
 	if (!cJSON_IsArray(c)) {
-		struct mmr_plan_kv *kv = &p->fixed[p->nfixed++];
-		return jr_dup(r, "engine_opts", c->string, c->string, &kv->key) ||
-		       jr_value(r, "engine_opts", c->string, c, &kv->value) ? -1 : 0;
+		struct mmr_plan_kv *kv = &g->fixed[g->nfixed++];
+		return jr_dup(r, at, c->string, c->string, &kv->key) || jr_value(r, at, c->string, c, &kv->value) ? -1 : 0;
 	}
 	int n = cJSON_GetArraySize(c);
-	struct mmr_plan_opt *o = &p->opts[p->nopts++];
+	struct mmr_plan_opt *o = &g->opts[g->nopts++];
 	if (n < 1 || n > MMR_PLAN_MAX_LIST)
-		return jr_fail(r, "engine_opts", c->string, "not 1 to %d values", MMR_PLAN_MAX_LIST);
-	if (!(o->values = calloc((size_t)n, sizeof(*o->values))) || jr_dup(r, "engine_opts", c->string, c->string, &o->key))
-		return jr_fail(r, "engine_opts", c->string, "out of memory");
+		return jr_fail(r, at, c->string, "not 1 to %d values", MMR_PLAN_MAX_LIST);
+	if (!(o->values = calloc((size_t)n, sizeof(*o->values))) || jr_dup(r, at, c->string, c->string, &o->key))
+		return jr_fail(r, at, c->string, "out of memory");
 	for (const cJSON *v = c->child; v; v = v->next) {
-		char at[200];
-		snprintf(at, sizeof(at), "engine_opts.%s[%zu]", c->string, o->nvalues);
-		if (jr_value(r, at, NULL, v, &o->values[o->nvalues++]))
+		char where[200];
+		jr_path(where, sizeof(where), at, c->string);
+		snprintf(where + strlen(where), sizeof(where) - strlen(where), "[%zu]", o->nvalues);
+		if (jr_value(r, where, NULL, v, &o->values[o->nvalues++]))
 			return -1;
 		for (size_t i = 0; i + 1 < o->nvalues; i++)
 			if (!strcmp(o->values[i], o->values[o->nvalues - 1]))
-				return jr_fail(r, at, NULL, "'%s' a second time", o->values[i]);
+				return jr_fail(r, where, NULL, "'%s' a second time", o->values[i]);
 	}
 	return 0;
 }
 
-int plan_read_opts(struct jr *r, const cJSON *d, struct mmr_plan *p)
+int plan_read_opts(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g)
 {
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(d, "engine_opts");
+	char where[64];
 	if (!o)
 		return 0;
 	int n = cJSON_IsObject(o) ? cJSON_GetArraySize(o) : -1;
 	if (n < 0 || n > MMR_PLAN_MAX_OPTS)
-		return jr_fail(r, "", "engine_opts", "not an object of at most %d options", MMR_PLAN_MAX_OPTS);
-	if (!(p->opts = calloc((size_t)n + 1, sizeof(*p->opts))) || !(p->fixed = calloc((size_t)n + 1, sizeof(*p->fixed))))
-		return jr_fail(r, "", "engine_opts", "out of memory");
+		return jr_fail(r, at, "engine_opts", "not an object of at most %d options", MMR_PLAN_MAX_OPTS);
+	if (!(g->opts = calloc((size_t)n + 1, sizeof(*g->opts))) || !(g->fixed = calloc((size_t)n + 1, sizeof(*g->fixed))))
+		return jr_fail(r, at, "engine_opts", "out of memory");
+	jr_path(where, sizeof(where), at, "engine_opts");
 	for (const cJSON *c = o->child; c; c = c->next)
-		if (cJSON_GetObjectItemCaseSensitive(o, c->string) != c ? jr_fail(r, "engine_opts", c->string, "given twice")
-									 : read_opt(r, c, p))
+		if (cJSON_GetObjectItemCaseSensitive(o, c->string) != c ? jr_fail(r, where, c->string, "given twice")
+									 : read_opt(r, where, c, g))
 			return -1;
 	return 0;
 }
@@ -201,6 +207,33 @@ static void free_kvs(struct mmr_plan_kv *v, size_t n)
 	free(v);
 }
 
+/* G's lists, but those it shares with the plan's (TOP): a group that does not give a key takes the plan's. */
+void plan_group_free(struct mmr_plan_group *g, const struct mmr_plan_group *top)
+{
+	bool own = !top;
+	if (own || g->opts != top->opts) {
+		for (size_t i = 0; i < g->nopts; i++) {
+			free(g->opts[i].key);
+			free_strs(g->opts[i].values, g->opts[i].nvalues);
+		}
+		free(g->opts);
+	}
+	if (own || g->fixed != top->fixed)
+		free_kvs(g->fixed, g->nfixed);
+	if (own || g->threads != top->threads)
+		free(g->threads);
+	if (own || g->engines != top->engines)
+		free_strs(g->engines, g->nengines);
+	if (own || g->baseline != top->baseline)
+		free(g->baseline);
+	if (own || g->kernels != top->kernels)
+		free_strs(g->kernels, g->nkernels);
+	if (own || g->replay != top->replay)
+		free_kvs(g->replay, g->nreplay);
+	free(g->name);
+	free(g->traces);
+}
+
 void mmr_plan_free(struct mmr_plan *p)
 {
 	if (!p)
@@ -210,15 +243,13 @@ void mmr_plan_free(struct mmr_plan *p)
 		free(t->name), free(t->file), free(t->workload);
 		free_kvs(t->params, t->nparams);
 	}
-	for (size_t i = 0; i < p->nopts; i++) {
-		free(p->opts[i].key);
-		free_strs(p->opts[i].values, p->opts[i].nvalues);
-	}
-	free(p->traces), free(p->opts), free(p->threads);
-	free_strs(p->engines, p->nengines);
-	free_strs(p->kernels, p->nkernels);
-	free_kvs(p->fixed, p->nfixed);
-	free_kvs(p->replay, p->nreplay);
-	free(p->path), free(p->name), free(p->description), free(p->baseline);
+	struct mmr_plan_group top;
+	plan_top_group(p, &top);
+	for (size_t i = 0; p->groups && i < p->ngroups; i++)
+		plan_group_free(&p->groups[i], &top);
+	top.name = NULL, top.traces = NULL;
+	plan_group_free(&top, NULL);
+	free(p->groups), free(p->traces);
+	free(p->path), free(p->name), free(p->description);
 	free(p);
 }

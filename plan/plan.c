@@ -17,7 +17,7 @@
 static int read_header(struct jr *r, const cJSON *d, struct mmr_plan *p)
 {
 	static const char *const keys[] = {"mmreplay_plan", "name", "description", "traces", "engines", "baseline",
-					   "threads", "kernel", "engine_opts", "repeat", "reports", "replay", NULL};
+					   "threads", "kernel", "engine_opts", "repeat", "reports", "replay", "groups", NULL};
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, "mmreplay_plan");
 	if (!cJSON_IsNumber(v))
 		return jr_fail(r, "", "mmreplay_plan", "missing: not a plan file (docs/plans.md)");
@@ -32,12 +32,30 @@ static int read_header(struct jr *r, const cJSON *d, struct mmr_plan *p)
 	return 0;
 }
 
+/* The plan's own lists: every job's, or with "groups" the groups' defaults (engines and threads then optional). */
+static int read_lists(struct jr *r, const cJSON *d, struct mmr_plan *p)
+{
+	struct mmr_plan_group top = {.repeat = p->repeat};
+	bool grouped = cJSON_GetObjectItemCaseSensitive(d, "groups") != NULL;
+	int rc = plan_read_engines(r, "", d, &top, !grouped) || plan_read_kernels(r, "", d, &top) ||
+		 plan_read_threads(r, "", d, &top, !grouped) || plan_read_opts(r, "", d, &top) ||
+		 plan_read_replay(r, "", d, &top.replay, &top.nreplay) ? -1 : 0;
+	plan_set_top(p, &top); /* even after an error: the plan frees what was read */
+	if (!rc && !p->nkernels && (!(p->kernels = calloc(1, sizeof(*p->kernels))) ||
+				    jr_dup(r, "", "kernel", "default", &p->kernels[p->nkernels++])))
+		rc = jr_fail(r, "", "kernel", "out of memory");
+	return rc;
+}
+
 static int read_reports(struct jr *r, const cJSON *d, struct mmr_plan *p)
 {
 	static const char *const keys[] = {"compare", "sweep", NULL};
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(d, "reports");
-	p->compare = p->nengines > 1;
-	p->sweep = p->nthreads > 1;
+	bool engines = false, threads = false; /* whether a group has two engines, two thread counts */
+	for (size_t i = 0; i < p->ngroups; i++)
+		engines |= p->groups[i].nengines > 1, threads |= p->groups[i].nthreads > 1;
+	p->compare = engines;
+	p->sweep = threads;
 	if (!o)
 		return 0;
 	bool c = false, s = false;
@@ -48,36 +66,43 @@ static int read_reports(struct jr *r, const cJSON *d, struct mmr_plan *p)
 		p->compare = c;
 	if (cJSON_GetObjectItemCaseSensitive(o, "sweep"))
 		p->sweep = s;
-	if (p->compare && p->nengines < 2)
+	if (p->compare && !engines)
 		return jr_fail(r, "reports", "compare", "a comparison needs two engines or more");
-	if (p->sweep && p->nthreads < 2)
+	if (p->sweep && !threads)
 		return jr_fail(r, "reports", "sweep", "a sweep needs two thread counts or more");
 	return 0;
 }
 
-struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err)
+struct mmr_plan *mmr_plan_parse(const char *text, const char *path, struct mmr_error *err)
 {
 	struct jr r = {.file = path, .err = err, .keys_doc = "docs/plans.md"};
 	struct mmr_plan *p = calloc(1, sizeof(*p));
-	char *text = mmr_slurp(path);
-	cJSON *d = text ? cJSON_Parse(text) : NULL;
+	cJSON *d = cJSON_Parse(text);
 	if (!p || !(p->path = strdup(path)))
 		jr_fail(&r, "", NULL, "out of memory");
-	else if (!text)
-		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path,
-			 errno == EINVAL ? "not a regular file" : strerror(errno)), r.failed = true;
 	else if (!cJSON_IsObject(d))
 		snprintf(err->msg, sizeof(err->msg), "%.400s: not a JSON object (near byte %td)", path,
 			 cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : (ptrdiff_t)0), r.failed = true;
-	if (!r.failed && !read_header(&r, d, p) && !plan_read_traces(&r, d, p) && !plan_read_engines(&r, d, p) &&
-	    !plan_read_kernels(&r, d, p) && !plan_read_threads(&r, d, p) && !plan_read_opts(&r, d, p) &&
-	    !plan_read_replay(&r, "", d, &p->replay, &p->nreplay))
+	if (!r.failed && !read_header(&r, d, p) && !plan_read_traces(&r, d, p) && !read_lists(&r, d, p) &&
+	    !plan_read_groups(&r, d, p))
 		read_reports(&r, d, p);
 	cJSON_Delete(d);
-	free(text);
 	if (r.failed) {
 		mmr_plan_free(p);
 		return NULL;
 	}
+	return p;
+}
+
+struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err)
+{
+	char *text = mmr_slurp(path);
+	if (!text) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path,
+			 errno == EINVAL ? "not a regular file" : strerror(errno));
+		return NULL;
+	}
+	struct mmr_plan *p = mmr_plan_parse(text, path, err);
+	free(text);
 	return p;
 }

@@ -13,12 +13,25 @@
 
 /* parts.c: the plan's lists.  Each returns 0, or -1 with R's error (the first one). */
 int plan_read_traces(struct jr *r, const cJSON *d, struct mmr_plan *p);
-/* engines, and baseline among them. */
-int plan_read_engines(struct jr *r, const cJSON *d, struct mmr_plan *p);
-/* kernel: the kernel modes, ["default"] when absent. */
-int plan_read_kernels(struct jr *r, const cJSON *d, struct mmr_plan *p);
-int plan_read_threads(struct jr *r, const cJSON *d, struct mmr_plan *p);
-int plan_read_opts(struct jr *r, const cJSON *d, struct mmr_plan *p);
+/*
+ * The lists of object D (at AT: "" the plan, "groups[1]" a group) into G:
+ * each absent key left empty for the caller's default; REQUIRED keys
+ * absent are an error.  engines, and baseline among them (the first when
+ * not given).
+ */
+int plan_read_engines(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g, bool required);
+/* kernel: the kernel modes. */
+int plan_read_kernels(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g);
+int plan_read_threads(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g, bool required);
+int plan_read_opts(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g);
+/* Free G's lists, but those it shares with TOP (NULL: shares none). */
+void plan_group_free(struct mmr_plan_group *g, const struct mmr_plan_group *top);
+
+/* groups.c: the plan's own lists as a group (shared, no name or traces), and back into the plan. */
+void plan_top_group(const struct mmr_plan *p, struct mmr_plan_group *g);
+void plan_set_top(struct mmr_plan *p, const struct mmr_plan_group *g);
+/* D's "groups" into P's groups, after its own lists; without them, one group of all its traces. */
+int plan_read_groups(struct jr *r, const cJSON *d, struct mmr_plan *p);
 
 /* replay_opts.c: D's "replay" (at AT.replay) into a new *KV of *N, canonical, in key order. */
 int plan_read_replay(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_kv **kv, size_t *n);

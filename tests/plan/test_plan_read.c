@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "mmr_catalog.h"
 #include "mmr_plan.h"
 
 #ifndef PLANS_DIR
@@ -307,6 +308,189 @@ static void test_replay_command(void **state)
 	assert_null(mmr_plan_replay_find("--threads"));
 }
 
+/* The group of P called NAME. */
+static const struct mmr_plan_group *group_named(const struct mmr_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->ngroups; i++)
+		if (!strcmp(p->groups[i].name, name))
+			return &p->groups[i];
+	fail_msg("no group %s", name);
+	return NULL;
+}
+
+/* The demo's plan replays what the family catalog says, family by family, on each family's workload. */
+static void test_demo_plan(void **state)
+{
+	(void)state;
+	char path[4096];
+	struct mmr_catalog cat;
+	struct mmr_error err;
+	unsetenv("MMREPLAY_FAMILIES");
+	assert_int_equal(mmr_catalog_path(path, sizeof(path)), 0);
+	if (mmr_catalog_load(path, &cat, &err))
+		fail_msg("%s", err.msg);
+	struct mmr_plan_jobs jobs;
+	struct mmr_plan *p = read_ok(PLANS_DIR "/demo.json", &jobs);
+	assert_int_equal(p->ngroups, cat.nfamilies);
+	size_t want_jobs = 0, want_cells = 0;
+	for (size_t i = 0; i < cat.nfamilies; i++) {
+		const struct mmr_catalog_family *f = &cat.families[i];
+		const struct mmr_plan_group *g = group_named(p, f->name);
+		assert_int_equal(g->nengines, f->nengines);
+		for (size_t e = 0; e < f->nengines; e++)
+			assert_string_equal(g->engines[e], f->engines[e]);
+		assert_string_equal(g->baseline, f->baseline);
+		/* One trace, the family's workload as the demo generates it: seed 1, its 2 CPUs. */
+		assert_int_equal(g->ntraces, 1);
+		const struct mmr_plan_trace *t = &p->traces[g->traces[0]];
+		assert_int_equal(t->source, MMR_PLAN_GENERATE);
+		assert_string_equal(t->workload, f->workload);
+		assert_int_equal(t->ops, f->ops);
+		assert_int_equal(t->seed, 1);
+		assert_int_equal(t->cpus, 2);
+		/* Kernel modes: default, and rt for the families the catalog compares under it. */
+		assert_int_equal(g->nkernels, f->rt ? 2 : 1);
+		assert_string_equal(g->kernels[0], "default");
+		if (f->rt)
+			assert_string_equal(g->kernels[1], "rt");
+		assert_int_equal(g->nfixed, f->nengine_opts);
+		for (size_t k = 0; k < f->nengine_opts; k++) {
+			char kv[256];
+			snprintf(kv, sizeof(kv), "%s=%s", g->fixed[k].key, g->fixed[k].value);
+			assert_string_equal(kv, f->engine_opts[k]);
+		}
+		assert_int_equal(g->nopts, 0);
+		assert_int_equal(g->nthreads, 1);
+		assert_int_equal(g->threads[0], 2);
+		assert_int_equal(g->repeat, 5);
+		want_cells += g->nkernels;
+		want_jobs += g->nkernels * g->nengines;
+		/* Each job of the group is one of its engines on its trace. */
+		for (size_t j = 0; j < jobs.n; j++)
+			if (mmr_plan_job_group(p, &jobs.v[j]) == g) {
+				assert_int_equal(jobs.v[j].trace, g->traces[0]);
+				assert_string_equal(mmr_plan_job_engine(p, &jobs.v[j]), g->engines[jobs.v[j].engine]);
+			}
+	}
+	assert_int_equal(jobs.n, want_jobs);
+	assert_int_equal(jobs.cells, want_cells);
+	assert_int_equal(jobs.n, 24);
+	assert_int_equal(jobs.cells, 7);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+	mmr_catalog_free(&cat);
+}
+
+#define TWO_TRACES "\"traces\": [{\"name\": \"a\", \"generate\": {\"workload\": \"slab-mix\", \"ops\": 100}}, " \
+	"{\"name\": \"b\", \"generate\": {\"workload\": \"page-mix\", \"ops\": 100}}]"
+
+static void test_groups_expand(void **state)
+{
+	(void)state;
+	struct mmr_plan_jobs jobs;
+	/* The plan's lists are defaults; each group's keys replace them. */
+	struct mmr_plan *p = read_ok(write_plan("groups.json", PLAN(TWO_TRACES ", \"engines\": [\"x\", \"y\"], \"threads\": [1, 2], "
+		"\"repeat\": 3, \"replay\": {\"map\": \"pid\"}, \"groups\": ["
+		"{\"name\": \"one\", \"traces\": [\"a\"]}, "
+		"{\"name\": \"two\", \"traces\": [\"b\", \"a\"], \"engines\": [\"u\", \"v\", \"w\"], \"baseline\": \"w\", "
+		"\"threads\": [4], \"kernel\": [\"default\", \"rt\"], \"engine_opts\": {\"k\": [1, 2]}, \"repeat\": 2, "
+		"\"replay\": {}}]")), &jobs);
+	assert_int_equal(p->ngroups, 2);
+	/* one: 1 trace x 2 thread counts x 2 engines; two: 2 traces x 2 kernels x 2 grid points x 1 count x 3 engines. */
+	assert_int_equal(jobs.cells, 2 + 8);
+	assert_int_equal(jobs.n, 4 + 24);
+	const struct mmr_plan_group *one = &p->groups[0], *two = &p->groups[1];
+	assert_ptr_equal(one->engines, p->engines);
+	assert_string_equal(one->baseline, "x");
+	assert_int_equal(one->repeat, 3);
+	assert_int_equal(one->nreplay, 1);
+	assert_string_equal(two->baseline, "w");
+	assert_int_equal(two->repeat, 2);
+	assert_int_equal(two->nreplay, 0);
+	assert_int_equal(two->traces[0], 1);
+	assert_true(p->compare && p->sweep);
+	/* Jobs in group order, then the group's traces in its order; cells numbered across groups. */
+	assert_int_equal(jobs.v[4].group, 1);
+	assert_int_equal(jobs.v[4].trace, 1);
+	assert_int_equal(jobs.v[4].cell, 2);
+	assert_string_equal(mmr_plan_job_engine(p, &jobs.v[4]), "u");
+	char line[4096];
+	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[0], "d", line, sizeof(line)), 0);
+	assert_non_null(strstr(line, " -e x --threads=1 --kernel=default --repeat=3 --map=pid -o "));
+	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[4], "d", line, sizeof(line)), 0);
+	assert_non_null(strstr(line, " -e u --threads=4 --kernel=default --repeat=2 -O k=1 -o "));
+	char ungrouped[17];
+	memcpy(ungrouped, jobs.v[0].id, 17);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+	/* A group is no input of the ids: the same cell alone in a plan without groups has the same id. */
+	p = read_ok(write_plan("flat.json", PLAN("\"traces\": [{\"name\": \"a\", \"generate\": {\"workload\": \"slab-mix\", "
+		"\"ops\": 100}}], \"engines\": [\"x\", \"y\"], \"threads\": [1, 2], \"repeat\": 3, \"replay\": {\"map\": \"pid\"}")),
+		&jobs);
+	assert_int_equal(p->ngroups, 1);
+	assert_string_equal(p->groups[0].name, "t");
+	assert_string_equal(jobs.v[0].id, ungrouped);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+}
+
+static void test_groups_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rest, *want;
+	} bads[] = {
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": []", "groups: not an array of 1 to 64 items"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"traces\": [\"a\", \"b\"]}]", "groups[0].name: missing"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"colour\": 1}]",
+		 "groups[0].colour: unknown key (docs/plans.md lists the keys)"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\"}]", "groups[0].traces: missing"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"c\"]}]",
+		 "groups[0].traces[1]: 'c' is none of the plan's traces"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"a\"]}]",
+		 "groups[0].traces[1]: \"a\" given twice"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\"]}]", "traces[1]: 'b' is in no group"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\"]}, "
+		 "{\"name\": \"g\", \"traces\": [\"b\"]}]", "groups[1].name: 'g' is groups[0]'s name too"},
+		{"\"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"]}]", "groups[0].engines: missing"},
+		{"\"engines\": [\"x\"], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"]}]", "groups[0].threads: missing"},
+		{"\"threads\": [1], \"baseline\": \"x\", \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"engines\": [\"x\"]}]",
+		 "baseline: given without engines"},
+		{"\"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"engines\": [\"x\"], \"baseline\": \"y\"}]",
+		 "groups[0].baseline: 'y' is not one of the group's engines"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"baseline\": \"y\"}]",
+		 "groups[0].baseline: 'y' is not one of the plan's engines"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"threads\": [2, 1]}]",
+		 "groups[0].threads[1]: 1 after 2: thread counts rise"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"kernel\": [\"x\"]}]",
+		 "groups[0].kernel: 'x' is neither default nor rt"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"repeat\": 0}]",
+		 "groups[0].repeat: 0 is not a whole number in 1..1000"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], "
+		 "\"engine_opts\": {\"k\": [1, 1]}}]", "groups[0].engine_opts.k[1]: '1' a second time"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], "
+		 "\"replay\": {\"map\": \"x\"}}]", "groups[0].replay.map: 'x' is not cpu, pid or hash"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"engines\": [\"x\"]}], "
+		 "\"reports\": {\"compare\": true}", "reports.compare: a comparison needs two engines or more"},
+		/* The same cell from two groups: one folder, the same jobs twice. */
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"]}, "
+		 "{\"name\": \"h\", \"traces\": [\"b\"], \"engines\": [\"y\"]}]",
+		 "groups[1] (trace 'b') makes cell "},
+	};
+	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		char text[1024];
+		snprintf(text, sizeof(text), PLAN(TWO_TRACES ", %s"), bads[i].rest);
+		expect_error(text, bads[i].want);
+	}
+	/* The same trace in two groups, with different options: two cells, fine. */
+	struct mmr_plan_jobs jobs;
+	struct mmr_plan *p = read_ok(write_plan("two.json", PLAN(TWO_TRACES ", \"engines\": [\"x\"], \"threads\": [1], \"groups\": "
+		"[{\"name\": \"g\", \"traces\": [\"a\", \"b\"]}, {\"name\": \"h\", \"traces\": [\"b\"], \"replay\": {\"pin\": true}}]")), &jobs);
+	assert_int_equal(jobs.cells, 3);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+}
+
 static void test_commands_quote(void **state)
 {
 	(void)state;
@@ -355,6 +539,9 @@ int main(void)
 		cmocka_unit_test(test_commands_quote),
 		cmocka_unit_test(test_replay_ids),
 		cmocka_unit_test(test_replay_command),
+		cmocka_unit_test(test_demo_plan),
+		cmocka_unit_test(test_groups_expand),
+		cmocka_unit_test(test_groups_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
