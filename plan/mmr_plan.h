@@ -159,6 +159,34 @@ const struct mmr_plan_replay_opt *mmr_plan_replay_get(size_t i);
  */
 int mmr_plan_replay_value(const char *key, const char *value, char *canon, size_t n, char *why, size_t wn);
 
+/*
+ * `mmreplay sweep TRACE -e ENGINES -t THREADS [-b BASELINE] [--repeat N]
+ * [-O KEY=VALUE...] [replay options]` as a plan: its arguments, as given.
+ */
+struct mmr_plan_sweep {
+	const char *trace;                 /* the trace file (relative: the current folder's) */
+	const char *engines;               /* -e: "E1,E2" */
+	const char *threads;               /* -t: "1,2,4,8" */
+	const char *baseline;              /* -b, or NULL: the first engine */
+	unsigned repeat;                   /* --repeat, or 0: replay's 1 */
+	const char *const *engine_opts;    /* -O: "KEY=VALUE", each key once */
+	size_t nengine_opts;
+	const char *const *replay_names;   /* replay options: a plan key, "--flag" or "-f" (mmr_plan_replay_find) */
+	const char *const *replay_values;  /* their values as given; a flag's NULL or "true" (set), "false" */
+	size_t nreplay;
+};
+
+/*
+ * The plan of sweep S: one trace, its engines at every thread count,
+ * checked as a plan file is (the same ids as the same cells in any plan).
+ * ORIGIN names it in errors ("command line": no '/' in it, so that a
+ * relative trace is the current folder's).  Returns the plan
+ * (mmr_plan_free it), or NULL with ERR's one line naming the plan key an
+ * argument became ("command line: threads[1]: 2 after 2: thread counts
+ * rise", "command line: replay.map: 'cpus' is not cpu, pid or hash").
+ */
+struct mmr_plan *mmr_plan_for_sweep(const struct mmr_plan_sweep *s, const char *origin, struct mmr_error *err);
+
 /* One replay of the expanded plan. */
 struct mmr_plan_job {
 	char id[17];               /* 16 hex digits: a hash of everything the job's results depend on */

@@ -491,6 +491,105 @@ static void test_groups_errors(void **state)
 	mmr_plan_free(p);
 }
 
+/* `sweep TRACE -e slub,libc -t 1,2,4 -O touch=all --map pid -n 500 --pin --pace x1 -m hash` as a plan. */
+static void test_sweep_plan(void **state)
+{
+	(void)state;
+	static const char *const opts[] = {"touch=all"};
+	static const char *const names[] = {"--map", "-n", "--pin", "pace", "-m"};
+	static const char *const values[] = {"pid", "500", NULL, "x1", "hash"};
+	struct mmr_plan_sweep sw = {.trace = TRACES_DIR "/fs-walk.mmr", .engines = "slub,libc", .threads = "1,2,4",
+				    .engine_opts = opts, .nengine_opts = 1, .replay_names = names,
+				    .replay_values = values, .nreplay = 5};
+	struct mmr_error err = {{0}};
+	struct mmr_plan_jobs jobs, file_jobs;
+	struct mmr_plan *p = mmr_plan_for_sweep(&sw, "command line", &err);
+	if (!p)
+		fail_msg("%s", err.msg);
+	if (mmr_plan_expand(p, TRACES_DIR, &jobs, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(jobs.n, 6);
+	assert_int_equal(jobs.cells, 3);
+	assert_string_equal(p->traces[0].name, "fs-walk.mmr");
+	assert_string_equal(p->baseline, "slub");
+	assert_true(p->compare && p->sweep);
+	char line[4096];
+	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[0], "d", line, sizeof(line)), 0);
+	/* -m hash after --map pid: the last one, as on replay's command line. */
+	assert_non_null(strstr(line, " -e slub --threads=1 --kernel=default --repeat=1 -O touch=all --events=500 --map=hash "
+				     "--pace=original --pin -o d/cells/"));
+	/* The same sweep written as a plan file has the same jobs. */
+	struct mmr_plan *f = read_ok(write_plan("sweep.json", PLAN("\"traces\": [{\"name\": \"w\", \"file\": \"" TRACES_DIR
+		"/fs-walk.mmr\"}], \"engines\": [\"slub\", \"libc\"], \"threads\": [1, 2, 4], \"engine_opts\": {\"touch\": \"all\"}, "
+		"\"replay\": {\"map\": \"hash\", \"events\": 500, \"pin\": true, \"pace\": \"original\"}")), &file_jobs);
+	assert_int_equal(file_jobs.n, jobs.n);
+	for (size_t i = 0; i < jobs.n; i++)
+		assert_string_equal(file_jobs.v[i].id, jobs.v[i].id);
+	mmr_plan_jobs_free(&file_jobs);
+	mmr_plan_free(f);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+	/* The defaults: replay's repeat, no options. */
+	sw = (struct mmr_plan_sweep){.trace = TRACES_DIR "/fs-walk.mmr", .engines = "slub", .threads = "2", .repeat = 3};
+	assert_non_null(p = mmr_plan_for_sweep(&sw, "command line", &err));
+	assert_int_equal(p->groups[0].repeat, 3);
+	assert_false(p->compare || p->sweep);
+	mmr_plan_free(p);
+}
+
+/* Sweep SW refused, with WANT after "command line: ". */
+static void sweep_error(struct mmr_plan_sweep sw, const char *want)
+{
+	struct mmr_error err = {{0}};
+	struct mmr_plan *p = mmr_plan_for_sweep(&sw, "command line", &err);
+	char full[512];
+	snprintf(full, sizeof(full), "command line: %s", want);
+	if (p) {
+		mmr_plan_free(p);
+		fail_msg("accepted, wanted %s", full);
+	}
+	if (strncmp(err.msg, full, strlen(full)) || strchr(err.msg, '\n'))
+		fail_msg("error '%s', wanted '%s...'", err.msg, full);
+}
+
+static void test_sweep_errors(void **state)
+{
+	(void)state;
+	const struct mmr_plan_sweep ok = {.trace = "t.mmr", .engines = "a,b", .threads = "1,2"};
+	struct mmr_plan_sweep sw = ok;
+	sw.threads = "2,2";
+	sweep_error(sw, "threads[1]: 2 after 2: thread counts rise");
+	sw.threads = "1,x";
+	sweep_error(sw, "threads[1]: not a number");
+	sw.threads = "1,1.5";
+	sweep_error(sw, "threads[1]: 1.5 is not a whole number in 1..1024");
+	sw = ok, sw.threads = NULL;
+	sweep_error(sw, "threads: missing");
+	sw = ok, sw.engines = "a,,b";
+	sweep_error(sw, "engines[1]: empty");
+	sw = ok, sw.engines = "a,a";
+	sweep_error(sw, "engines[1]: \"a\" given twice");
+	sw = ok, sw.baseline = "z";
+	sweep_error(sw, "baseline: 'z' is not one of the plan's engines");
+	sw = ok, sw.repeat = 1001;
+	sweep_error(sw, "repeat: 1001 is not a whole number in 1..1000");
+	static const char *const bad_opt[] = {"k"}, *const twice[] = {"k=1", "k=2"}, *const comma[] = {"k=1,2"};
+	sw = ok, sw.engine_opts = bad_opt, sw.nengine_opts = 1;
+	sweep_error(sw, "engine_opts: 'k' is not KEY=VALUE");
+	sw.engine_opts = twice, sw.nengine_opts = 2;
+	sweep_error(sw, "engine_opts.k: given twice");
+	sw.engine_opts = comma, sw.nengine_opts = 1;
+	sweep_error(sw, "engine_opts.k: not a whole number or a non-empty string without ',' or '='");
+	static const char *const map[] = {"--map"}, *const cpus[] = {"cpus"}, *const prof[] = {"--profile"};
+	static const char *const ev[] = {"-n"}, *const soon[] = {"soon"};
+	sw = ok, sw.replay_names = map, sw.replay_values = cpus, sw.nreplay = 1;
+	sweep_error(sw, "replay.map: 'cpus' is not cpu, pid or hash");
+	sw.replay_names = prof;
+	sweep_error(sw, "replay: '--profile' is no replay option a plan can give");
+	sw.replay_names = ev, sw.replay_values = soon;
+	sweep_error(sw, "replay.events: not a number");
+}
+
 static void test_commands_quote(void **state)
 {
 	(void)state;
@@ -542,6 +641,8 @@ int main(void)
 		cmocka_unit_test(test_demo_plan),
 		cmocka_unit_test(test_groups_expand),
 		cmocka_unit_test(test_groups_errors),
+		cmocka_unit_test(test_sweep_plan),
+		cmocka_unit_test(test_sweep_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
