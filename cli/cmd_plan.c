@@ -34,17 +34,20 @@ static bool job_done(const struct mmr_plan *p, const struct mmr_plan_job *j, con
 {
 	char path[PATH_MAX];
 	struct stat st;
-	int n = snprintf(path, sizeof(path), "%s/cells/%s/%s/results.json", dir, j->cell_id, p->engines[j->engine]);
+	int n = snprintf(path, sizeof(path), "%s/cells/%s/%s/results.json", dir, j->cell_id,
+			 mmr_plan_job_engine(p, j));
 	return n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /* The options of job J at its grid point, "k=v,k=v", into BUF. */
 static const char *job_opts(const struct mmr_plan *p, const struct mmr_plan_job *j, char *buf, size_t len)
 {
+	const struct mmr_plan_group *g = mmr_plan_job_group(p, j);
 	size_t at = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < p->nopts && at < len; i++) {
-		int n = snprintf(buf + at, len - at, "%s%s=%s", at ? "," : "", p->opts[i].key, mmr_plan_opt_value(p, i, j->point));
+	for (size_t i = 0; i < g->nopts && at < len; i++) {
+		int n = snprintf(buf + at, len - at, "%s%s=%s", at ? "," : "", g->opts[i].key,
+				 mmr_plan_group_opt_value(g, i, j->point));
 		at += n > 0 ? (size_t)n : 0;
 	}
 	return buf[0] ? buf : "-";
@@ -53,8 +56,19 @@ static const char *job_opts(const struct mmr_plan *p, const struct mmr_plan_job 
 static void show_tables(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, bool status)
 {
 	size_t done = 0;
-	printf("plan %s: %zu job%s in %zu cell%s; baseline %s; %u run%s a job\n", p->name, jobs->n, jobs->n == 1 ? "" : "s",
-	       jobs->cells, jobs->cells == 1 ? "" : "s", p->baseline, p->repeat, p->repeat == 1 ? "" : "s");
+	const struct mmr_plan_group *g = p->groups;
+	if (p->ngroups == 1) {
+		printf("plan %s: %zu job%s in %zu cell%s; baseline %s; %u run%s a job\n", p->name, jobs->n,
+		       jobs->n == 1 ? "" : "s", jobs->cells, jobs->cells == 1 ? "" : "s", g->baseline, g->repeat,
+		       g->repeat == 1 ? "" : "s");
+	} else {
+		/* Each group has its engines and baseline: one line each. */
+		printf("plan %s: %zu job%s in %zu cell%s in %zu groups\n", p->name, jobs->n, jobs->n == 1 ? "" : "s",
+		       jobs->cells, jobs->cells == 1 ? "" : "s", p->ngroups);
+		for (size_t i = 0; i < p->ngroups; i++)
+			printf("  group %s: %zu engine%s, baseline %s; %u run%s a job\n", g[i].name, g[i].nengines,
+			       g[i].nengines == 1 ? "" : "s", g[i].baseline, g[i].repeat, g[i].repeat == 1 ? "" : "s");
+	}
 	printf("\n%-16s %-16s %s\n", "TRACE", "ID", "SOURCE");
 	for (size_t t = 0; t < p->ntraces; t++) {
 		const struct mmr_plan_trace *tr = &p->traces[t];
@@ -73,7 +87,7 @@ static void show_tables(const struct mmr_plan *p, const struct mmr_plan_jobs *jo
 		bool d = status && job_done(p, j, dir);
 		done += d;
 		printf("%-16s %5zu %-16s %-24s %7u %-7s %-20s%s\n", j->id, j->cell, p->traces[j->trace].name,
-		       p->engines[j->engine], j->threads, j->kernel, job_opts(p, j, opts, sizeof(opts)),
+		       mmr_plan_job_engine(p, j), j->threads, j->kernel, job_opts(p, j, opts, sizeof(opts)),
 		       !status ? "" : d ? " done" : " pending");
 	}
 	if (status)

@@ -90,16 +90,24 @@ int mmr_plan_job_command(const struct mmr_plan *p, const struct mmr_plan_jobs *j
 	if (!c.ok)
 		return -1;
 	buf[0] = '\0';
+	const struct mmr_plan_group *g = mmr_plan_job_group(p, j);
 	word(&c, "mmreplay"), word(&c, "replay");
 	trace_arg(&c, p, jobs, j->trace, dir);
-	word(&c, "-e"), word(&c, p->engines[j->engine]);
+	word(&c, "-e"), word(&c, g->engines[j->engine]);
 	wordf(&c, "--threads=%u", j->threads);
 	wordf(&c, "--kernel=%s", j->kernel);
-	wordf(&c, "--repeat=%u", p->repeat);
-	for (size_t i = 0; i < p->nfixed; i++)
-		word(&c, "-O"), wordf(&c, "%s=%s", p->fixed[i].key, p->fixed[i].value);
-	for (size_t i = 0; i < p->nopts; i++)
-		word(&c, "-O"), wordf(&c, "%s=%s", p->opts[i].key, mmr_plan_opt_value(p, i, j->point));
+	wordf(&c, "--repeat=%u", g->repeat);
+	for (size_t i = 0; i < g->nfixed; i++)
+		word(&c, "-O"), wordf(&c, "%s=%s", g->fixed[i].key, g->fixed[i].value);
+	for (size_t i = 0; i < g->nopts; i++)
+		word(&c, "-O"), wordf(&c, "%s=%s", g->opts[i].key, mmr_plan_group_opt_value(g, i, j->point));
+	for (size_t i = 0; i < g->nreplay; i++) {
+		const struct mmr_plan_replay_opt *o = mmr_plan_replay_find(g->replay[i].key);
+		if (o->takes_value)
+			wordf(&c, "%s=%s", o->flag, g->replay[i].value);
+		else if (!strcmp(g->replay[i].value, "true"))
+			word(&c, o->flag);
+	}
 	word(&c, "-o"), wordf(&c, "%s/cells/%s", dir, j->cell_id);
 	word(&c, "-q");
 	return c.ok ? 0 : -1;

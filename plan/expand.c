@@ -22,11 +22,27 @@
 #include "mmr_fs.h"
 #include "plan_internal.h"
 
+const char *mmr_plan_group_opt_value(const struct mmr_plan_group *g, size_t opt, size_t point)
+{
+	for (size_t i = g->nopts; i-- > opt + 1;)
+		point /= g->opts[i].nvalues;
+	return g->opts[opt].values[point % g->opts[opt].nvalues];
+}
+
 const char *mmr_plan_opt_value(const struct mmr_plan *p, size_t opt, size_t point)
 {
-	for (size_t i = p->nopts; i-- > opt + 1;)
-		point /= p->opts[i].nvalues;
-	return p->opts[opt].values[point % p->opts[opt].nvalues];
+	struct mmr_plan_group g = {.opts = p->opts, .nopts = p->nopts};
+	return mmr_plan_group_opt_value(&g, opt, point);
+}
+
+const struct mmr_plan_group *mmr_plan_job_group(const struct mmr_plan *p, const struct mmr_plan_job *j)
+{
+	return &p->groups[j->group];
+}
+
+const char *mmr_plan_job_engine(const struct mmr_plan *p, const struct mmr_plan_job *j)
+{
+	return p->groups[j->group].engines[j->engine];
 }
 
 static void hex(char out[17], uint64_t h)
@@ -137,62 +153,132 @@ static int trace_ids(const struct mmr_plan *p, const char *bundled, struct mmr_p
  * input of its results but the engine, options in key order.  The job's
  * id hashes the same text with the engine added, so the jobs of one cell
  * write into one folder (DIR/cells/CELL/ENGINE), which is what compare
- * and sweep read.
+ * and sweep read.  The header's "1" is the text's version: a change to it
+ * is a change to every id.
  */
-static void job_id(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, struct mmr_plan_job *j)
+static void job_id(const struct mmr_plan_group *g, const struct mmr_plan_jobs *jobs, struct mmr_plan_job *j)
 {
 	const char *keys[2 * MMR_PLAN_MAX_OPTS + 1], *vals[2 * MMR_PLAN_MAX_OPTS + 1];
 	size_t n = 0;
-	for (size_t i = 0; i < p->nfixed; i++)
-		keys[n] = p->fixed[i].key, vals[n++] = p->fixed[i].value;
-	for (size_t i = 0; i < p->nopts; i++)
-		keys[n] = p->opts[i].key, vals[n++] = mmr_plan_opt_value(p, i, j->point);
+	for (size_t i = 0; i < g->nfixed; i++)
+		keys[n] = g->fixed[i].key, vals[n++] = g->fixed[i].value;
+	for (size_t i = 0; i < g->nopts; i++)
+		keys[n] = g->opts[i].key, vals[n++] = mmr_plan_group_opt_value(g, i, j->point);
 	char text[8192];
 	int len = snprintf(text, sizeof(text), "mmreplay-cell 1\ntrace %s\nthreads %u\nkernel %s\nrepeat %u\n",
-			   jobs->trace_ids[j->trace], j->threads, j->kernel, p->repeat);
+			   jobs->trace_ids[j->trace], j->threads, j->kernel, g->repeat);
 	len = append_sorted(text, sizeof(text), len, "opt", keys, vals, n);
+	/* Replay options only when given: a plan without them keeps the ids it had before they existed. */
+	n = 0;
+	for (size_t i = 0; i < g->nreplay; i++)
+		if (mmr_plan_replay_find(g->replay[i].key)->in_id)
+			keys[n] = g->replay[i].key, vals[n++] = g->replay[i].value;
+	len = append_sorted(text, sizeof(text), len, "replay", keys, vals, n);
 	hex(j->cell_id, XXH64(text, strlen(text), 0));
 	if (len > 0 && (size_t)len < sizeof(text))
-		snprintf(text + len, sizeof(text) - (size_t)len, "engine %s\n", p->engines[j->engine]);
+		snprintf(text + len, sizeof(text) - (size_t)len, "engine %s\n", g->engines[j->engine]);
 	hex(j->id, XXH64(text, strlen(text), 0));
 }
 
-/* Points of the option grid: the product of its options' value counts, or 0 past MAX. */
-static size_t grid_points(const struct mmr_plan *p, size_t max)
+/* Points of G's option grid: the product of its options' value counts, or 0 past MAX. */
+static size_t grid_points(const struct mmr_plan_group *g, size_t max)
 {
 	size_t n = 1;
-	for (size_t i = 0; i < p->nopts; i++)
-		if ((n *= p->opts[i].nvalues) > max)
+	for (size_t i = 0; i < g->nopts; i++)
+		if ((n *= g->opts[i].nvalues) > max)
 			return 0;
 	return n;
+}
+
+/* The jobs of the plan's groups, or 0 past MMR_PLAN_MAX_JOBS. */
+static size_t count_jobs(const struct mmr_plan *p)
+{
+	size_t jobs = 0;
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const struct mmr_plan_group *g = &p->groups[i];
+		size_t points = grid_points(g, MMR_PLAN_MAX_JOBS);
+		size_t cells = points * g->ntraces * g->nkernels * g->nthreads;
+		if (!points || cells > MMR_PLAN_MAX_JOBS / g->nengines || (jobs += cells * g->nengines) > MMR_PLAN_MAX_JOBS)
+			return 0;
+	}
+	return jobs;
+}
+
+static int by_cell_id(const void *a, const void *b)
+{
+	return strcmp((*(const struct mmr_plan_job *const *)a)->cell_id, (*(const struct mmr_plan_job *const *)b)->cell_id);
+}
+
+/*
+ * Refuse two cells with one id: two groups (or two traces of the same
+ * bytes) that would make the same results into one folder, and run the
+ * same jobs twice.  A cell belongs to one group.  0, or -1 with ERR.
+ */
+static int distinct_cells(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, struct mmr_error *err)
+{
+	const struct mmr_plan_job **first = calloc(jobs->cells ? jobs->cells : 1, sizeof(*first));
+	size_t n = 0;
+	if (!first) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: out of memory", p->path);
+		return -1;
+	}
+	for (size_t i = 0; i < jobs->n; i++)
+		if (!i || jobs->v[i].cell != jobs->v[i - 1].cell)
+			first[n++] = &jobs->v[i];
+	qsort(first, n, sizeof(*first), by_cell_id);
+	int rc = 0;
+	for (size_t i = 1; i < n && !rc; i++)
+		if (!strcmp(first[i - 1]->cell_id, first[i]->cell_id)) {
+			const struct mmr_plan_job *a = first[i - 1]->cell < first[i]->cell ? first[i - 1] : first[i];
+			const struct mmr_plan_job *b = a == first[i] ? first[i - 1] : first[i];
+			snprintf(err->msg, sizeof(err->msg), "%.200s: groups[%zu] (trace '%.64s') makes cell %s, which "
+				 "groups[%zu] (trace '%.64s') makes too: a cell belongs to one group", p->path, b->group,
+				 p->traces[b->trace].name, b->cell_id, a->group, p->traces[a->trace].name);
+			rc = -1;
+		}
+	free(first);
+	return rc;
+}
+
+/* Group GI's jobs, appended to JOBS. */
+static void expand_group(const struct mmr_plan *p, size_t gi, struct mmr_plan_jobs *jobs)
+{
+	const struct mmr_plan_group *g = &p->groups[gi];
+	size_t points = grid_points(g, MMR_PLAN_MAX_JOBS);
+	for (size_t t = 0; t < g->ntraces; t++)
+		for (size_t k = 0; k < g->nkernels; k++)
+			for (size_t pt = 0; pt < points; pt++)
+				for (size_t th = 0; th < g->nthreads; th++, jobs->cells++)
+					for (size_t e = 0; e < g->nengines; e++) {
+						struct mmr_plan_job *j = &jobs->v[jobs->n++];
+						*j = (struct mmr_plan_job){.group = gi, .trace = g->traces[t], .engine = e,
+									   .threads = g->threads[th], .kernel = g->kernels[k],
+									   .point = pt, .cell = jobs->cells};
+						job_id(g, jobs, j);
+					}
 }
 
 int mmr_plan_expand(const struct mmr_plan *p, const char *bundled, struct mmr_plan_jobs *jobs, struct mmr_error *err)
 {
 	*jobs = (struct mmr_plan_jobs){0};
-	size_t points = grid_points(p, MMR_PLAN_MAX_JOBS);
-	size_t cells = points * p->ntraces * p->nkernels * p->nthreads;
-	if (!points || cells > MMR_PLAN_MAX_JOBS / p->nengines) {
+	size_t n = count_jobs(p);
+	if (!n) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: the plan makes more than %d jobs", p->path, MMR_PLAN_MAX_JOBS);
 		return -1;
 	}
 	err->msg[0] = '\0';
-	if (trace_ids(p, bundled, jobs, err) || !(jobs->v = calloc(cells * p->nengines, sizeof(*jobs->v)))) {
+	if (trace_ids(p, bundled, jobs, err) || !(jobs->v = calloc(n, sizeof(*jobs->v)))) {
 		if (!err->msg[0])
 			snprintf(err->msg, sizeof(err->msg), "%.400s: out of memory", p->path);
 		mmr_plan_jobs_free(jobs);
 		return -1;
 	}
-	for (size_t t = 0; t < p->ntraces; t++)
-		for (size_t k = 0; k < p->nkernels; k++)
-			for (size_t pt = 0; pt < points; pt++)
-				for (size_t th = 0; th < p->nthreads; th++, jobs->cells++)
-					for (size_t e = 0; e < p->nengines; e++) {
-						struct mmr_plan_job *j = &jobs->v[jobs->n++];
-						*j = (struct mmr_plan_job){.trace = t, .engine = e, .threads = p->threads[th],
-									   .kernel = p->kernels[k], .point = pt, .cell = jobs->cells};
-						job_id(p, jobs, j);
-					}
+	for (size_t g = 0; g < p->ngroups; g++)
+		expand_group(p, g, jobs);
+	if (distinct_cells(p, jobs, err)) {
+		mmr_plan_jobs_free(jobs);
+		return -1;
+	}
 	return 0;
 }
 

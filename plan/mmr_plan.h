@@ -57,6 +57,34 @@ struct mmr_plan_opt {
 	size_t nvalues;
 };
 
+/*
+ * A group: traces replayed with their own engines, baseline, thread
+ * counts, kernel modes, engine and replay options and repeats (the
+ * demo's families, each on its own workload).  A plan without "groups"
+ * is one group of all its traces; with them, the plan's own lists are
+ * the defaults of every group that does not give the key.  A list a group
+ * takes from the plan is the plan's (the same pointer), not a copy.
+ */
+struct mmr_plan_group {
+	char *name;                 /* unique within the plan; a plan without groups: the plan's name */
+	size_t *traces;             /* indices into the plan's traces, in the group's order */
+	size_t ntraces;
+	char **engines;             /* in report order */
+	size_t nengines;
+	char *baseline;             /* one of engines */
+	unsigned *threads;          /* rising */
+	size_t nthreads;
+	char **kernels;             /* "default", "rt" */
+	size_t nkernels;
+	struct mmr_plan_opt *opts;  /* the grid, keys in the file's order */
+	size_t nopts;
+	struct mmr_plan_kv *fixed;  /* engine options every job takes */
+	size_t nfixed;
+	struct mmr_plan_kv *replay; /* replay options every job takes: canonical values, in key order */
+	size_t nreplay;
+	unsigned repeat;
+};
+
 struct mmr_plan {
 	char *path;                 /* the file it was read from */
 	char *name, *description;
@@ -75,6 +103,16 @@ struct mmr_plan {
 	size_t nfixed;
 	unsigned repeat;
 	bool compare, sweep;        /* the reports to build */
+	struct mmr_plan_kv *replay; /* replay options every job takes ("replay"): canonical values, in key order */
+	size_t nreplay;
+	/*
+	 * The groups (at least one).  Without "groups" in the file, the one
+	 * group is the lists above; with it, the lists above are the groups'
+	 * defaults, and engines and threads may be empty: read a job's
+	 * engines, options and the like from its group (mmr_plan_job_group).
+	 */
+	struct mmr_plan_group *groups;
+	size_t ngroups;
 };
 
 /*
@@ -86,20 +124,82 @@ struct mmr_plan {
  * they exist is the runner's to check, against the engines it loads.
  */
 struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err);
+/*
+ * The same for the plan text TEXT, PATH naming it in errors and its
+ * folder being where relative trace files are looked for (a plan built
+ * in memory: "./sweep" looks in the current folder).
+ */
+struct mmr_plan *mmr_plan_parse(const char *text, const char *path, struct mmr_error *err);
 void mmr_plan_free(struct mmr_plan *p);
+
+/*
+ * A replay option a plan can give its jobs ("replay": {KEY: VALUE}): one
+ * of `mmreplay replay`'s own options that are not already plan keys.
+ */
+struct mmr_plan_replay_opt {
+	const char *key;   /* the plan's key: "map", "max_gap", "no_timing" */
+	const char *flag;  /* replay's long option: "--map", "--max-gap" */
+	char short_flag;   /* replay's short option letter, or 0 */
+	bool takes_value;  /* false: a flag (pin, no_timing), given as true or false */
+	bool in_id;        /* an input of job ids: it can change results (the watchdog cannot) */
+};
+
+/* The option NAME names (its plan key, "--flag" or "-f"), or NULL. */
+const struct mmr_plan_replay_opt *mmr_plan_replay_find(const char *name);
+/* The I-th option in key order, or NULL past the last. */
+const struct mmr_plan_replay_opt *mmr_plan_replay_get(size_t i);
+/*
+ * Check VALUE for replay option KEY as replay checks it (a flag's value
+ * is "true" or "false") and write its canonical text into CANON (N
+ * bytes): what job ids hash and the command line passes.  Returns 1; 0
+ * when the value is replay's default, which asks nothing of it (the plan
+ * drops it, so that it does not change ids); -1 with WHY (WN bytes, "'x'
+ * is not cpu, pid or hash") for a value replay would refuse or an
+ * unknown KEY.
+ */
+int mmr_plan_replay_value(const char *key, const char *value, char *canon, size_t n, char *why, size_t wn);
+
+/*
+ * `mmreplay sweep TRACE -e ENGINES -t THREADS [-b BASELINE] [--repeat N]
+ * [-O KEY=VALUE...] [replay options]` as a plan: its arguments, as given.
+ */
+struct mmr_plan_sweep {
+	const char *trace;                 /* the trace file (relative: the current folder's) */
+	const char *engines;               /* -e: "E1,E2" */
+	const char *threads;               /* -t: "1,2,4,8" */
+	const char *baseline;              /* -b, or NULL: the first engine */
+	unsigned repeat;                   /* --repeat, or 0: replay's 1 */
+	const char *const *engine_opts;    /* -O: "KEY=VALUE", each key once */
+	size_t nengine_opts;
+	const char *const *replay_names;   /* replay options: a plan key, "--flag" or "-f" (mmr_plan_replay_find) */
+	const char *const *replay_values;  /* their values as given; a flag's NULL or "true" (set), "false" */
+	size_t nreplay;
+};
+
+/*
+ * The plan of sweep S: one trace, its engines at every thread count,
+ * checked as a plan file is (the same ids as the same cells in any plan).
+ * ORIGIN names it in errors ("command line": no '/' in it, so that a
+ * relative trace is the current folder's).  Returns the plan
+ * (mmr_plan_free it), or NULL with ERR's one line naming the plan key an
+ * argument became ("command line: threads[1]: 2 after 2: thread counts
+ * rise", "command line: replay.map: 'cpus' is not cpu, pid or hash").
+ */
+struct mmr_plan *mmr_plan_for_sweep(const struct mmr_plan_sweep *s, const char *origin, struct mmr_error *err);
 
 /* One replay of the expanded plan. */
 struct mmr_plan_job {
 	char id[17];               /* 16 hex digits: a hash of everything the job's results depend on */
 	char cell_id[17];          /* the same without the engine: the jobs of a cell share it, and its folder */
-	size_t trace, engine;      /* indices into the plan's traces and engines */
+	size_t group;              /* index into the plan's groups */
+	size_t trace, engine;      /* indices into the plan's traces and the group's engines */
 	unsigned threads;
 	const char *kernel;
 	size_t point;              /* the option grid's point: one value index per option, mixed radix */
 	size_t cell;               /* the jobs of one cell differ only in their engine */
 };
 
-/* A plan's jobs, in order: trace, kernel, grid point, thread count, engine. */
+/* A plan's jobs, in order: group, trace, kernel, grid point, thread count, engine. */
 struct mmr_plan_jobs {
 	struct mmr_plan_job *v;
 	size_t n, cells;
@@ -121,8 +221,13 @@ int mmr_plan_expand(const struct mmr_plan *p, const char *bundled, struct mmr_pl
 		    struct mmr_error *err);
 void mmr_plan_jobs_free(struct mmr_plan_jobs *jobs);
 
-/* The value option OPT takes at grid point POINT. */
+/* The value option OPT of the plan's own grid takes at grid point POINT (a plan without groups). */
 const char *mmr_plan_opt_value(const struct mmr_plan *p, size_t opt, size_t point);
+/* The value option OPT of group G's grid takes at grid point POINT. */
+const char *mmr_plan_group_opt_value(const struct mmr_plan_group *g, size_t opt, size_t point);
+/* Job J's group, and its engine's name. */
+const struct mmr_plan_group *mmr_plan_job_group(const struct mmr_plan *p, const struct mmr_plan_job *j);
+const char *mmr_plan_job_engine(const struct mmr_plan *p, const struct mmr_plan_job *j);
 
 /*
  * The shell command, into BUF (LEN bytes), that makes generated trace T

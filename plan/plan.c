@@ -5,8 +5,6 @@
  * than a plan that silently ran at the default.
  */
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,180 +14,95 @@
 #include "mmr_fs.h"
 #include "plan_internal.h"
 
-void plan_bad(struct plan_reader *r, const char *key, const char *fmt, ...)
-{
-	char what[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (!r->failed)
-		snprintf(r->err->msg, sizeof(r->err->msg), "%.200s: %.100s: %.200s", r->path, key, what);
-	r->failed = true;
-}
-
-bool plan_only_keys(struct plan_reader *r, const cJSON *o, const char *where, const char *const *keys)
-{
-	/* The catalog's check: unknown keys, and a key given twice, which cJSON would keep and we would ignore. */
-	struct cat_ck c = {.file = r->path, .err = r->err, .keys_doc = "docs/plans.md"};
-	if (r->failed || cat_keys(&c, where, o, keys) == 0)
-		return !r->failed;
-	r->failed = true;
-	return false;
-}
-
-char *plan_str(struct plan_reader *r, const cJSON *o, const char *where, const char *key, bool required)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	char path[160];
-	snprintf(path, sizeof(path), "%s%s%s", where, *where ? "." : "", key);
-	if (!v) {
-		if (required)
-			plan_bad(r, path, "missing");
-		return NULL;
-	}
-	if (!cJSON_IsString(v) || !v->valuestring[0]) {
-		plan_bad(r, path, "not a non-empty string");
-		return NULL;
-	}
-	char *s = strdup(v->valuestring);
-	if (!s)
-		plan_bad(r, path, "out of memory");
-	return s;
-}
-
-bool plan_num(struct plan_reader *r, const cJSON *v, const char *path, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-	if (!(d >= (double)lo && d <= (double)hi && d == floor(d))) {
-		plan_bad(r, path, "not a whole number in %llu..%llu", (unsigned long long)lo, (unsigned long long)hi);
-		return false;
-	}
-	*out = (uint64_t)d;
-	return true;
-}
-
-/* Member KEY of O as a whole number in LO..HI, DEF when absent. */
-bool plan_num_key(struct plan_reader *r, const cJSON *o, const char *where, const char *key, uint64_t lo,
-		  uint64_t hi, uint64_t def, uint64_t *out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	char path[160];
-	snprintf(path, sizeof(path), "%s%s%s", where, *where ? "." : "", key);
-	*out = def;
-	return !v || plan_num(r, v, path, lo, hi, out);
-}
-
-/* A value of an option or a param: a string, or a number written as the command line would. */
-char *plan_value(struct plan_reader *r, const cJSON *v, const char *path)
-{
-	char buf[64];
-	const char *s = NULL;
-	if (cJSON_IsString(v) && v->valuestring[0] && !strchr(v->valuestring, ',') && !strchr(v->valuestring, '='))
-		s = v->valuestring;
-	else if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) < 9.0e15)
-		s = (snprintf(buf, sizeof(buf), "%.0f", v->valuedouble), buf);
-	if (!s) {
-		plan_bad(r, path, "not a whole number or a non-empty string without ',' or '='");
-		return NULL;
-	}
-	char *c = strdup(s);
-	if (!c)
-		plan_bad(r, path, "out of memory");
-	return c;
-}
-
-/* Array KEY of O, of 1..MMR_PLAN_MAX_LIST items; NULL (an error unless !REQUIRED and absent). */
-const cJSON *plan_list(struct plan_reader *r, const cJSON *o, const char *key, bool required)
-{
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!a) {
-		if (required)
-			plan_bad(r, key, "missing");
-		return NULL;
-	}
-	int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
-	if (n < 1 || n > MMR_PLAN_MAX_LIST) {
-		plan_bad(r, key, "not an array of 1 to %d items", MMR_PLAN_MAX_LIST);
-		return NULL;
-	}
-	return a;
-}
-
-static int read_header(struct plan_reader *r, const cJSON *d, struct mmr_plan *p)
+static int read_header(struct jr *r, const cJSON *d, struct mmr_plan *p)
 {
 	static const char *const keys[] = {"mmreplay_plan", "name", "description", "traces", "engines", "baseline",
-					   "threads", "kernel", "engine_opts", "repeat", "reports", NULL};
+					   "threads", "kernel", "engine_opts", "repeat", "reports", "replay", "groups", NULL};
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, "mmreplay_plan");
-	if (!cJSON_IsNumber(v)) {
-		plan_bad(r, "mmreplay_plan", "missing: not a plan file (docs/plans.md)");
+	if (!cJSON_IsNumber(v))
+		return jr_fail(r, "", "mmreplay_plan", "missing: not a plan file (docs/plans.md)");
+	if (v->valuedouble != MMR_PLAN_VERSION)
+		return jr_fail(r, "", "mmreplay_plan", "version %g; this build reads version %d", v->valuedouble,
+			       MMR_PLAN_VERSION);
+	double rep = 1;
+	if (jr_keys(r, "", d, keys) || jr_str_dup(r, "", d, "name", true, &p->name) ||
+	    jr_str_dup(r, "", d, "description", false, &p->description) || jr_int(r, "", d, "repeat", false, 1, 1000, &rep))
 		return -1;
-	}
-	if (v->valuedouble != MMR_PLAN_VERSION) {
-		plan_bad(r, "mmreplay_plan", "version %g; this build reads version %d", v->valuedouble, MMR_PLAN_VERSION);
-		return -1;
-	}
-	if (!plan_only_keys(r, d, "", keys))
-		return -1;
-	p->name = plan_str(r, d, "", "name", true);
-	p->description = plan_str(r, d, "", "description", false);
-	uint64_t rep;
-	if (plan_num_key(r, d, "", "repeat", 1, 1000, 1, &rep))
-		p->repeat = (unsigned)rep;
-	return r->failed ? -1 : 0;
+	p->repeat = (unsigned)rep;
+	return 0;
 }
 
-static int read_reports(struct plan_reader *r, const cJSON *d, struct mmr_plan *p)
+/* The plan's own lists: every job's, or with "groups" the groups' defaults (engines and threads then optional). */
+static int read_lists(struct jr *r, const cJSON *d, struct mmr_plan *p)
+{
+	struct mmr_plan_group top = {.repeat = p->repeat};
+	bool grouped = cJSON_GetObjectItemCaseSensitive(d, "groups") != NULL;
+	int rc = plan_read_engines(r, "", d, &top, !grouped) || plan_read_kernels(r, "", d, &top) ||
+		 plan_read_threads(r, "", d, &top, !grouped) || plan_read_opts(r, "", d, &top) ||
+		 plan_read_replay(r, "", d, &top.replay, &top.nreplay) ? -1 : 0;
+	plan_set_top(p, &top); /* even after an error: the plan frees what was read */
+	if (!rc && !p->nkernels && (!(p->kernels = calloc(1, sizeof(*p->kernels))) ||
+				    jr_dup(r, "", "kernel", "default", &p->kernels[p->nkernels++])))
+		rc = jr_fail(r, "", "kernel", "out of memory");
+	return rc;
+}
+
+static int read_reports(struct jr *r, const cJSON *d, struct mmr_plan *p)
 {
 	static const char *const keys[] = {"compare", "sweep", NULL};
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(d, "reports");
-	p->compare = p->nengines > 1;
-	p->sweep = p->nthreads > 1;
+	bool engines = false, threads = false; /* whether a group has two engines, two thread counts */
+	for (size_t i = 0; i < p->ngroups; i++)
+		engines |= p->groups[i].nengines > 1, threads |= p->groups[i].nthreads > 1;
+	p->compare = engines;
+	p->sweep = threads;
 	if (!o)
 		return 0;
-	if (!cJSON_IsObject(o) || !plan_only_keys(r, o, "reports", keys)) {
-		if (!r->failed)
-			plan_bad(r, "reports", "not an object");
+	bool c = false, s = false;
+	if (jr_keys(r, "reports", o, keys) || jr_bool(r, "reports", o, "compare", false, &c) ||
+	    jr_bool(r, "reports", o, "sweep", false, &s))
 		return -1;
-	}
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "compare"), *s = cJSON_GetObjectItemCaseSensitive(o, "sweep");
-	if ((c && !cJSON_IsBool(c)) || (s && !cJSON_IsBool(s))) {
-		plan_bad(r, c && !cJSON_IsBool(c) ? "reports.compare" : "reports.sweep", "not true or false");
-		return -1;
-	}
-	if (c)
-		p->compare = cJSON_IsTrue(c);
-	if (s)
-		p->sweep = cJSON_IsTrue(s);
-	if (p->compare && p->nengines < 2)
-		plan_bad(r, "reports.compare", "a comparison needs two engines or more");
-	if (p->sweep && p->nthreads < 2)
-		plan_bad(r, "reports.sweep", "a sweep needs two thread counts or more");
-	return r->failed ? -1 : 0;
+	if (cJSON_GetObjectItemCaseSensitive(o, "compare"))
+		p->compare = c;
+	if (cJSON_GetObjectItemCaseSensitive(o, "sweep"))
+		p->sweep = s;
+	if (p->compare && !engines)
+		return jr_fail(r, "reports", "compare", "a comparison needs two engines or more");
+	if (p->sweep && !threads)
+		return jr_fail(r, "reports", "sweep", "a sweep needs two thread counts or more");
+	return 0;
 }
 
-struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err)
+struct mmr_plan *mmr_plan_parse(const char *text, const char *path, struct mmr_error *err)
 {
-	struct plan_reader r = {.path = path, .err = err};
+	struct jr r = {.file = path, .err = err, .keys_doc = "docs/plans.md"};
 	struct mmr_plan *p = calloc(1, sizeof(*p));
-	char *text = mmr_slurp(path);
-	cJSON *d = text ? cJSON_Parse(text) : NULL;
+	cJSON *d = cJSON_Parse(text);
 	if (!p || !(p->path = strdup(path)))
-		plan_bad(&r, "plan", "out of memory");
-	else if (!text)
-		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path,
-			 errno == EINVAL ? "not a regular file" : strerror(errno)), r.failed = true;
+		jr_fail(&r, "", NULL, "out of memory");
 	else if (!cJSON_IsObject(d))
 		snprintf(err->msg, sizeof(err->msg), "%.400s: not a JSON object (near byte %td)", path,
 			 cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : (ptrdiff_t)0), r.failed = true;
-	if (!r.failed && !read_header(&r, d, p) && !plan_read_traces(&r, d, p) && !plan_read_engines(&r, d, p) &&
-	    !plan_read_threads(&r, d, p) && !plan_read_opts(&r, d, p))
+	if (!r.failed && !read_header(&r, d, p) && !plan_read_traces(&r, d, p) && !read_lists(&r, d, p) &&
+	    !plan_read_groups(&r, d, p))
 		read_reports(&r, d, p);
 	cJSON_Delete(d);
-	free(text);
 	if (r.failed) {
 		mmr_plan_free(p);
 		return NULL;
 	}
+	return p;
+}
+
+struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err)
+{
+	char *text = mmr_slurp(path);
+	if (!text) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path,
+			 errno == EINVAL ? "not a regular file" : strerror(errno));
+		return NULL;
+	}
+	struct mmr_plan *p = mmr_plan_parse(text, path, err);
+	free(text);
 	return p;
 }

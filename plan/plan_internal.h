@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* plan_internal.h - what plan.c, parts.c and expand.c share: the reader's state and its checks. */
+/* plan_internal.h - what plan.c, parts.c and expand.c share: the plan's readers, on json_read.h's checks. */
 #ifndef PLAN_INTERNAL_H
 #define PLAN_INTERNAL_H
 
@@ -8,35 +8,32 @@
 
 #include <cjson/cJSON.h>
 
-#include "catalog_json.h"
+#include "json_read.h"
 #include "mmr_plan.h"
 
-/* Reading one plan file: the first error wins, the rest of the file is not looked at. */
-struct plan_reader {
-	const char *path;
-	struct mmr_error *err;
-	bool failed;
-};
+/* parts.c: the plan's lists.  Each returns 0, or -1 with R's error (the first one). */
+int plan_read_traces(struct jr *r, const cJSON *d, struct mmr_plan *p);
+/*
+ * The lists of object D (at AT: "" the plan, "groups[1]" a group) into G:
+ * each absent key left empty for the caller's default; REQUIRED keys
+ * absent are an error.  engines, and baseline among them (the first when
+ * not given).
+ */
+int plan_read_engines(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g, bool required);
+/* kernel: the kernel modes. */
+int plan_read_kernels(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g);
+int plan_read_threads(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g, bool required);
+int plan_read_opts(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_group *g);
+/* Free G's lists, but those it shares with TOP (NULL: shares none). */
+void plan_group_free(struct mmr_plan_group *g, const struct mmr_plan_group *top);
 
-/* ERR = "PATH: KEY: what", unless an earlier error is there. */
-void plan_bad(struct plan_reader *r, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* False, with an error, when object O (at key path WHERE) has a key not in the NULL-terminated KEYS. */
-bool plan_only_keys(struct plan_reader *r, const cJSON *o, const char *where, const char *const *keys);
-/* String member KEY of O, copied; NULL when absent (an error if REQUIRED) or not a non-empty string. */
-char *plan_str(struct plan_reader *r, const cJSON *o, const char *where, const char *key, bool required);
-/* V as a whole number in LO..HI. */
-bool plan_num(struct plan_reader *r, const cJSON *v, const char *path, uint64_t lo, uint64_t hi, uint64_t *out);
-bool plan_num_key(struct plan_reader *r, const cJSON *o, const char *where, const char *key, uint64_t lo,
-		  uint64_t hi, uint64_t def, uint64_t *out);
-/* An option's or param's value as the command line takes it; NULL with an error. */
-char *plan_value(struct plan_reader *r, const cJSON *v, const char *path);
-/* Array KEY of O, 1..MMR_PLAN_MAX_LIST items. */
-const cJSON *plan_list(struct plan_reader *r, const cJSON *o, const char *key, bool required);
+/* groups.c: the plan's own lists as a group (shared, no name or traces), and back into the plan. */
+void plan_top_group(const struct mmr_plan *p, struct mmr_plan_group *g);
+void plan_set_top(struct mmr_plan *p, const struct mmr_plan_group *g);
+/* D's "groups" into P's groups, after its own lists; without them, one group of all its traces. */
+int plan_read_groups(struct jr *r, const cJSON *d, struct mmr_plan *p);
 
-/* parts.c: the plan's lists.  Each returns 0, or -1 with the reader's error. */
-int plan_read_traces(struct plan_reader *r, const cJSON *d, struct mmr_plan *p);
-int plan_read_engines(struct plan_reader *r, const cJSON *d, struct mmr_plan *p);
-int plan_read_threads(struct plan_reader *r, const cJSON *d, struct mmr_plan *p);
-int plan_read_opts(struct plan_reader *r, const cJSON *d, struct mmr_plan *p);
+/* replay_opts.c: D's "replay" (at AT.replay) into a new *KV of *N, canonical, in key order. */
+int plan_read_replay(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_kv **kv, size_t *n);
 
 #endif /* PLAN_INTERNAL_H */

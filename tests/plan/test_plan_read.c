@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "mmr_catalog.h"
 #include "mmr_plan.h"
 
 #ifndef PLANS_DIR
@@ -59,6 +60,9 @@ static void test_shipped_plans(void **state)
 	assert_int_equal(jobs.cells, 8);
 	assert_int_equal(jobs.n, 16);
 	assert_string_equal(p->baseline, "vmalloc-global");
+	/* The ids the plan had before "replay" and "groups" existed: a plan that gives neither keeps them. */
+	assert_string_equal(jobs.v[0].id, "2b6f3a5603f26759");
+	assert_string_equal(jobs.v[1].id, "1c681f7219729323");
 	assert_true(p->compare && p->sweep);
 	for (size_t i = 0; i < jobs.n; i++)
 		for (size_t k = i + 1; k < jobs.n; k++) {
@@ -74,6 +78,8 @@ static void test_shipped_plans(void **state)
 	assert_int_equal(jobs.n, 24);
 	assert_int_equal(p->nopts, 2);
 	assert_int_equal(p->nfixed, 1);
+	assert_string_equal(jobs.v[0].id, "4785e3644bebe126");
+	assert_string_equal(jobs.v[1].id, "d4bd9243906889ae");
 	mmr_plan_jobs_free(&jobs);
 	mmr_plan_free(p);
 }
@@ -165,16 +171,33 @@ static void test_errors_name_their_key(void **state)
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"slub\"], \"thread\": [2]"), "thread: unknown key");
 	expect_error(PLAN(OK_TRACES ", \"threads\": [2]"), "engines: missing");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [1], \"threads\": [8]"), "threads: given twice");
-	expect_error(PLAN(OK_TRACES ", \"engines\": [], \"threads\": [2]"), "engines: not an array of 1 to 64 items");
-	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\", \"a\"], \"threads\": [2]"), "engines[1]: 'a' a second time");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [], \"threads\": [2]"), "engines: empty");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\", \"a\"], \"threads\": [2]"), "engines[1]: \"a\" given twice");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\", \"b\"], \"baseline\": \"c\", \"threads\": [2]"),
 		     "baseline: 'c' is not one of the plan's engines");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2, 2]"), "threads[1]: 2 after 2: thread counts rise");
-	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [0]"), "threads[0]: not a whole number in 1..1024");
-	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [1.5]"), "threads[0]: not a whole number");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [0]"), "threads[0]: 0 is not a whole number in 1..1024");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [1.5]"), "threads[0]: 1.5 is not a whole number in 1..1024");
+	/* The checks plans share with the family catalog (json_read.c): type, emptiness, a key twice. */
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [\"2\"]"),
+		     "threads[0]: not a number (a whole number in 1..1024)");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a,b\"], \"threads\": [2]"), "engines[0]: 'a,b' holds a ','");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\", 3], \"threads\": [2]"), "engines[1]: not a string");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"baseline\": \"\""), "baseline: empty");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"engine_opts\": {\"k\": 1, \"k\": 2}"),
+		     "engine_opts.k: given twice");
+	expect_error(PLAN("\"traces\": [{\"name\": \"g\", \"generate\": {\"workload\": \"w\", \"ops\": 5, "
+			  "\"params\": {\"p\": 1, \"p\": 2}}}], \"engines\": [\"a\"], \"threads\": [2]"),
+		     "traces[0].generate.params.p: given twice");
+	expect_error(PLAN("\"traces\": [{\"name\": \"g\", \"generate\": {\"workload\": \"w\", \"ops\": 5, "
+			  "\"params\": {\"p\": true}}}], \"engines\": [\"a\"], \"threads\": [2]"),
+		     "traces[0].generate.params.p: not a whole number or a non-empty string");
+	expect_error(PLAN("\"traces\": [{\"name\": 7, \"file\": \"f.mmr\"}], \"engines\": [\"a\"], \"threads\": [2]"),
+		     "traces[0].name: not a string");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"reports\": []"), "reports: not an object");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"kernel\": [\"preempt\"]"),
 		     "kernel: 'preempt' is neither default nor rt");
-	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"repeat\": 0"), "repeat: not a whole number in 1..1000");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"repeat\": 0"), "repeat: 0 is not a whole number in 1..1000");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"engine_opts\": {\"k\": \"x,y\"}"),
 		     "engine_opts.k: not a whole number or a non-empty string");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"engine_opts\": {\"k\": [1, 1]}"),
@@ -183,6 +206,35 @@ static void test_errors_name_their_key(void **state)
 		     "reports.compare: a comparison needs two engines or more");
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"reports\": {\"sweep\": 1}"),
 		     "reports.sweep: not true or false");
+	/* replay: each value as replay itself would take it. */
+	static const struct {
+		const char *replay, *want;
+	} replays[] = {
+		{"[]", "replay: not an object"},
+		{"{\"mapp\": \"cpu\"}", "replay.mapp: unknown key (docs/plans.md lists the keys)"},
+		{"{\"map\": \"pid\", \"map\": \"cpu\"}", "replay.map: given twice"},
+		{"{\"map\": \"cpus\"}", "replay.map: 'cpus' is not cpu, pid or hash"},
+		{"{\"map\": 1}", "replay.map: not a string"},
+		{"{\"pace\": \"slow\"}", "replay.pace: 'slow' is not asap, original or xFACTOR with FACTOR 0.001..1e+06"},
+		{"{\"pace\": \"x1e-300\"}", "replay.pace: 'x1e-300' is not asap"},
+		{"{\"pace\": \"xnan\"}", "replay.pace: 'xnan' is not asap"},
+		{"{\"sched\": \"rr\"}", "replay.sched: 'rr' is not auto, fifo or other"},
+		{"{\"as\": \"slub\"}", "replay.as: 'slub' is no event family"},
+		{"{\"as\": \"lock\"}", "replay.as: 'lock' is the kernel's contention, not an allocator family"},
+		{"{\"events\": 0}", "replay.events: '0' is not a whole number in 1..9007199254740992"},
+		{"{\"events\": 1.5}", "replay.events: '1.5' is not a whole number"},
+		{"{\"events\": \"5\"}", "replay.events: not a number"},
+		{"{\"watchdog\": 0}", "replay.watchdog: '0' is not seconds, more than 0 and at most 1e+06"},
+		{"{\"max_gap\": 7200}", "replay.max_gap: '7200' is not seconds, more than 0 and at most 3600"},
+		{"{\"pin\": \"yes\"}", "replay.pin: not true or false"},
+		{"{\"no_timing\": 1}", "replay.no_timing: not true or false"},
+	};
+	for (size_t i = 0; i < sizeof(replays) / sizeof(replays[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"replay\": %s"),
+			 replays[i].replay);
+		expect_error(text, replays[i].want);
+	}
 	expect_error(PLAN("\"traces\": [{\"name\": \"g\"}], \"engines\": [\"a\"], \"threads\": [2]"),
 		     "traces[0]: names neither or both of \"file\" and \"generate\"");
 	expect_error(PLAN("\"traces\": [{\"name\": \"g\", \"generate\": {\"workload\": \"w\"}}], \"engines\": [\"a\"], \"threads\": [2]"),
@@ -195,6 +247,347 @@ static void test_errors_name_their_key(void **state)
 		     "traces[1]: a second trace named 'g'");
 	expect_error(PLAN("\"traces\": [{\"name\": \"g\", \"file\": \"no-such.mmr\"}], \"engines\": [\"a\"], \"threads\": [2]"),
 		     "traces[0].file: cannot read");
+}
+
+#define ONE_ENGINE "\"engines\": [\"slub\"], \"threads\": [2]"
+
+static void test_replay_ids(void **state)
+{
+	(void)state;
+	char a[17], b[17];
+	first_id("x", ONE_ENGINE, a);
+	/* Nothing given, replay's defaults given, or only the watchdog (no input of results): the same id. */
+	first_id("x", ONE_ENGINE ", \"replay\": {}", b);
+	assert_string_equal(a, b);
+	first_id("x", ONE_ENGINE ", \"replay\": {\"map\": \"cpu\", \"pin\": false, \"sched\": \"auto\", "
+		 "\"pace\": \"asap\", \"max_gap\": 10.0, \"no_timing\": false}", b);
+	assert_string_equal(a, b);
+	first_id("x", ONE_ENGINE ", \"replay\": {\"watchdog\": 99}", b);
+	assert_string_equal(a, b);
+	/* Each option that can change results changes the id. */
+	static const char *const changes[] = {
+		"\"map\": \"pid\"", "\"pace\": \"original\"", "\"pin\": true", "\"sched\": \"fifo\"", "\"as\": \"slab\"",
+		"\"events\": 100", "\"max_gap\": 5", "\"no_timing\": true",
+	};
+	for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+		char rest[256];
+		snprintf(rest, sizeof(rest), ONE_ENGINE ", \"replay\": {%s}", changes[i]);
+		first_id("x", rest, b);
+		if (!strcmp(a, b))
+			fail_msg("replay {%s} left the id as it was", changes[i]);
+	}
+	/* Values that ask the same replay are the same input; different ones are not. */
+	first_id("x", ONE_ENGINE ", \"replay\": {\"pace\": \"x1\", \"events\": 100}", a);
+	first_id("x", ONE_ENGINE ", \"replay\": {\"events\": 100.0, \"pace\": \"original\"}", b);
+	assert_string_equal(a, b);
+	first_id("x", ONE_ENGINE ", \"replay\": {\"pace\": \"x1\", \"events\": 200}", b);
+	assert_string_not_equal(a, b);
+}
+
+static void test_replay_command(void **state)
+{
+	(void)state;
+	char text[1024], line[4096], want[1024];
+	snprintf(text, sizeof(text), PLAN(OK_TRACES ", " ONE_ENGINE ", \"replay\": {\"watchdog\": 60, \"sched\": \"other\", "
+					  "\"pin\": true, \"pace\": \"x2\", \"no_timing\": true, \"max_gap\": 0.5, \"map\": \"pid\", "
+					  "\"events\": 500, \"as\": \"kvfree_rcu\"}"));
+	struct mmr_plan_jobs jobs;
+	struct mmr_plan *p = read_ok(write_plan("replay.json", text), &jobs);
+	assert_int_equal(p->nreplay, 9);
+	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[0], "d", line, sizeof(line)), 0);
+	/* Key order, whatever the file's; a flag only when true. */
+	snprintf(want, sizeof(want), "mmreplay replay d/traces/%s.mmr -e slub --threads=2 --kernel=default --repeat=1 "
+		 "--as=kvfree_rcu --events=500 --map=pid --max-gap=0.5 --no-timing --pace=x2 --pin --sched=other --watchdog=60 "
+		 "-o d/cells/%s -q", jobs.trace_ids[0], jobs.v[0].cell_id);
+	assert_string_equal(line, want);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+	/* The options a sweep forwards by their flags. */
+	assert_string_equal(mmr_plan_replay_find("-n")->key, "events");
+	assert_string_equal(mmr_plan_replay_find("--max-gap")->key, "max_gap");
+	assert_null(mmr_plan_replay_find("--threads"));
+}
+
+/* The group of P called NAME. */
+static const struct mmr_plan_group *group_named(const struct mmr_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->ngroups; i++)
+		if (!strcmp(p->groups[i].name, name))
+			return &p->groups[i];
+	fail_msg("no group %s", name);
+	return NULL;
+}
+
+/* The demo's plan replays what the family catalog says, family by family, on each family's workload. */
+static void test_demo_plan(void **state)
+{
+	(void)state;
+	char path[4096];
+	struct mmr_catalog cat;
+	struct mmr_error err;
+	unsetenv("MMREPLAY_FAMILIES");
+	assert_int_equal(mmr_catalog_path(path, sizeof(path)), 0);
+	if (mmr_catalog_load(path, &cat, &err))
+		fail_msg("%s", err.msg);
+	struct mmr_plan_jobs jobs;
+	struct mmr_plan *p = read_ok(PLANS_DIR "/demo.json", &jobs);
+	assert_int_equal(p->ngroups, cat.nfamilies);
+	size_t want_jobs = 0, want_cells = 0;
+	for (size_t i = 0; i < cat.nfamilies; i++) {
+		const struct mmr_catalog_family *f = &cat.families[i];
+		const struct mmr_plan_group *g = group_named(p, f->name);
+		assert_int_equal(g->nengines, f->nengines);
+		for (size_t e = 0; e < f->nengines; e++)
+			assert_string_equal(g->engines[e], f->engines[e]);
+		assert_string_equal(g->baseline, f->baseline);
+		/* One trace, the family's workload as the demo generates it: seed 1, its 2 CPUs. */
+		assert_int_equal(g->ntraces, 1);
+		const struct mmr_plan_trace *t = &p->traces[g->traces[0]];
+		assert_int_equal(t->source, MMR_PLAN_GENERATE);
+		assert_string_equal(t->workload, f->workload);
+		assert_int_equal(t->ops, f->ops);
+		assert_int_equal(t->seed, 1);
+		assert_int_equal(t->cpus, 2);
+		/* Kernel modes: default, and rt for the families the catalog compares under it. */
+		assert_int_equal(g->nkernels, f->rt ? 2 : 1);
+		assert_string_equal(g->kernels[0], "default");
+		if (f->rt)
+			assert_string_equal(g->kernels[1], "rt");
+		assert_int_equal(g->nfixed, f->nengine_opts);
+		for (size_t k = 0; k < f->nengine_opts; k++) {
+			char kv[256];
+			snprintf(kv, sizeof(kv), "%s=%s", g->fixed[k].key, g->fixed[k].value);
+			assert_string_equal(kv, f->engine_opts[k]);
+		}
+		assert_int_equal(g->nopts, 0);
+		assert_int_equal(g->nthreads, 1);
+		assert_int_equal(g->threads[0], 2);
+		assert_int_equal(g->repeat, 5);
+		want_cells += g->nkernels;
+		want_jobs += g->nkernels * g->nengines;
+		/* Each job of the group is one of its engines on its trace. */
+		for (size_t j = 0; j < jobs.n; j++)
+			if (mmr_plan_job_group(p, &jobs.v[j]) == g) {
+				assert_int_equal(jobs.v[j].trace, g->traces[0]);
+				assert_string_equal(mmr_plan_job_engine(p, &jobs.v[j]), g->engines[jobs.v[j].engine]);
+			}
+	}
+	assert_int_equal(jobs.n, want_jobs);
+	assert_int_equal(jobs.cells, want_cells);
+	assert_int_equal(jobs.n, 24);
+	assert_int_equal(jobs.cells, 7);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+	mmr_catalog_free(&cat);
+}
+
+#define TWO_TRACES "\"traces\": [{\"name\": \"a\", \"generate\": {\"workload\": \"slab-mix\", \"ops\": 100}}, " \
+	"{\"name\": \"b\", \"generate\": {\"workload\": \"page-mix\", \"ops\": 100}}]"
+
+static void test_groups_expand(void **state)
+{
+	(void)state;
+	struct mmr_plan_jobs jobs;
+	/* The plan's lists are defaults; each group's keys replace them. */
+	struct mmr_plan *p = read_ok(write_plan("groups.json", PLAN(TWO_TRACES ", \"engines\": [\"x\", \"y\"], \"threads\": [1, 2], "
+		"\"repeat\": 3, \"replay\": {\"map\": \"pid\"}, \"groups\": ["
+		"{\"name\": \"one\", \"traces\": [\"a\"]}, "
+		"{\"name\": \"two\", \"traces\": [\"b\", \"a\"], \"engines\": [\"u\", \"v\", \"w\"], \"baseline\": \"w\", "
+		"\"threads\": [4], \"kernel\": [\"default\", \"rt\"], \"engine_opts\": {\"k\": [1, 2]}, \"repeat\": 2, "
+		"\"replay\": {}}]")), &jobs);
+	assert_int_equal(p->ngroups, 2);
+	/* one: 1 trace x 2 thread counts x 2 engines; two: 2 traces x 2 kernels x 2 grid points x 1 count x 3 engines. */
+	assert_int_equal(jobs.cells, 2 + 8);
+	assert_int_equal(jobs.n, 4 + 24);
+	const struct mmr_plan_group *one = &p->groups[0], *two = &p->groups[1];
+	assert_ptr_equal(one->engines, p->engines);
+	assert_string_equal(one->baseline, "x");
+	assert_int_equal(one->repeat, 3);
+	assert_int_equal(one->nreplay, 1);
+	assert_string_equal(two->baseline, "w");
+	assert_int_equal(two->repeat, 2);
+	assert_int_equal(two->nreplay, 0);
+	assert_int_equal(two->traces[0], 1);
+	assert_true(p->compare && p->sweep);
+	/* Jobs in group order, then the group's traces in its order; cells numbered across groups. */
+	assert_int_equal(jobs.v[4].group, 1);
+	assert_int_equal(jobs.v[4].trace, 1);
+	assert_int_equal(jobs.v[4].cell, 2);
+	assert_string_equal(mmr_plan_job_engine(p, &jobs.v[4]), "u");
+	char line[4096];
+	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[0], "d", line, sizeof(line)), 0);
+	assert_non_null(strstr(line, " -e x --threads=1 --kernel=default --repeat=3 --map=pid -o "));
+	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[4], "d", line, sizeof(line)), 0);
+	assert_non_null(strstr(line, " -e u --threads=4 --kernel=default --repeat=2 -O k=1 -o "));
+	char ungrouped[17];
+	memcpy(ungrouped, jobs.v[0].id, 17);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+	/* A group is no input of the ids: the same cell alone in a plan without groups has the same id. */
+	p = read_ok(write_plan("flat.json", PLAN("\"traces\": [{\"name\": \"a\", \"generate\": {\"workload\": \"slab-mix\", "
+		"\"ops\": 100}}], \"engines\": [\"x\", \"y\"], \"threads\": [1, 2], \"repeat\": 3, \"replay\": {\"map\": \"pid\"}")),
+		&jobs);
+	assert_int_equal(p->ngroups, 1);
+	assert_string_equal(p->groups[0].name, "t");
+	assert_string_equal(jobs.v[0].id, ungrouped);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+}
+
+static void test_groups_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rest, *want;
+	} bads[] = {
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": []", "groups: not an array of 1 to 64 items"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"traces\": [\"a\", \"b\"]}]", "groups[0].name: missing"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"colour\": 1}]",
+		 "groups[0].colour: unknown key (docs/plans.md lists the keys)"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\"}]", "groups[0].traces: missing"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"c\"]}]",
+		 "groups[0].traces[1]: 'c' is none of the plan's traces"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"a\"]}]",
+		 "groups[0].traces[1]: \"a\" given twice"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\"]}]", "traces[1]: 'b' is in no group"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\"]}, "
+		 "{\"name\": \"g\", \"traces\": [\"b\"]}]", "groups[1].name: 'g' is groups[0]'s name too"},
+		{"\"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"]}]", "groups[0].engines: missing"},
+		{"\"engines\": [\"x\"], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"]}]", "groups[0].threads: missing"},
+		{"\"threads\": [1], \"baseline\": \"x\", \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"engines\": [\"x\"]}]",
+		 "baseline: given without engines"},
+		{"\"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"engines\": [\"x\"], \"baseline\": \"y\"}]",
+		 "groups[0].baseline: 'y' is not one of the group's engines"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"baseline\": \"y\"}]",
+		 "groups[0].baseline: 'y' is not one of the plan's engines"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"threads\": [2, 1]}]",
+		 "groups[0].threads[1]: 1 after 2: thread counts rise"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"kernel\": [\"x\"]}]",
+		 "groups[0].kernel: 'x' is neither default nor rt"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"repeat\": 0}]",
+		 "groups[0].repeat: 0 is not a whole number in 1..1000"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], "
+		 "\"engine_opts\": {\"k\": [1, 1]}}]", "groups[0].engine_opts.k[1]: '1' a second time"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], "
+		 "\"replay\": {\"map\": \"x\"}}]", "groups[0].replay.map: 'x' is not cpu, pid or hash"},
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"], \"engines\": [\"x\"]}], "
+		 "\"reports\": {\"compare\": true}", "reports.compare: a comparison needs two engines or more"},
+		/* The same cell from two groups: one folder, the same jobs twice. */
+		{"\"engines\": [\"x\"], \"threads\": [1], \"groups\": [{\"name\": \"g\", \"traces\": [\"a\", \"b\"]}, "
+		 "{\"name\": \"h\", \"traces\": [\"b\"], \"engines\": [\"y\"]}]",
+		 "groups[1] (trace 'b') makes cell "},
+	};
+	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		char text[1024];
+		snprintf(text, sizeof(text), PLAN(TWO_TRACES ", %s"), bads[i].rest);
+		expect_error(text, bads[i].want);
+	}
+	/* The same trace in two groups, with different options: two cells, fine. */
+	struct mmr_plan_jobs jobs;
+	struct mmr_plan *p = read_ok(write_plan("two.json", PLAN(TWO_TRACES ", \"engines\": [\"x\"], \"threads\": [1], \"groups\": "
+		"[{\"name\": \"g\", \"traces\": [\"a\", \"b\"]}, {\"name\": \"h\", \"traces\": [\"b\"], \"replay\": {\"pin\": true}}]")), &jobs);
+	assert_int_equal(jobs.cells, 3);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+}
+
+/* `sweep TRACE -e slub,libc -t 1,2,4 -O touch=all --map pid -n 500 --pin --pace x1 -m hash` as a plan. */
+static void test_sweep_plan(void **state)
+{
+	(void)state;
+	static const char *const opts[] = {"touch=all"};
+	static const char *const names[] = {"--map", "-n", "--pin", "pace", "-m"};
+	static const char *const values[] = {"pid", "500", NULL, "x1", "hash"};
+	struct mmr_plan_sweep sw = {.trace = TRACES_DIR "/fs-walk.mmr", .engines = "slub,libc", .threads = "1,2,4",
+				    .engine_opts = opts, .nengine_opts = 1, .replay_names = names,
+				    .replay_values = values, .nreplay = 5};
+	struct mmr_error err = {{0}};
+	struct mmr_plan_jobs jobs, file_jobs;
+	struct mmr_plan *p = mmr_plan_for_sweep(&sw, "command line", &err);
+	if (!p)
+		fail_msg("%s", err.msg);
+	if (mmr_plan_expand(p, TRACES_DIR, &jobs, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(jobs.n, 6);
+	assert_int_equal(jobs.cells, 3);
+	assert_string_equal(p->traces[0].name, "fs-walk.mmr");
+	assert_string_equal(p->baseline, "slub");
+	assert_true(p->compare && p->sweep);
+	char line[4096];
+	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[0], "d", line, sizeof(line)), 0);
+	/* -m hash after --map pid: the last one, as on replay's command line. */
+	assert_non_null(strstr(line, " -e slub --threads=1 --kernel=default --repeat=1 -O touch=all --events=500 --map=hash "
+				     "--pace=original --pin -o d/cells/"));
+	/* The same sweep written as a plan file has the same jobs. */
+	struct mmr_plan *f = read_ok(write_plan("sweep.json", PLAN("\"traces\": [{\"name\": \"w\", \"file\": \"" TRACES_DIR
+		"/fs-walk.mmr\"}], \"engines\": [\"slub\", \"libc\"], \"threads\": [1, 2, 4], \"engine_opts\": {\"touch\": \"all\"}, "
+		"\"replay\": {\"map\": \"hash\", \"events\": 500, \"pin\": true, \"pace\": \"original\"}")), &file_jobs);
+	assert_int_equal(file_jobs.n, jobs.n);
+	for (size_t i = 0; i < jobs.n; i++)
+		assert_string_equal(file_jobs.v[i].id, jobs.v[i].id);
+	mmr_plan_jobs_free(&file_jobs);
+	mmr_plan_free(f);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+	/* The defaults: replay's repeat, no options. */
+	sw = (struct mmr_plan_sweep){.trace = TRACES_DIR "/fs-walk.mmr", .engines = "slub", .threads = "2", .repeat = 3};
+	assert_non_null(p = mmr_plan_for_sweep(&sw, "command line", &err));
+	assert_int_equal(p->groups[0].repeat, 3);
+	assert_false(p->compare || p->sweep);
+	mmr_plan_free(p);
+}
+
+/* Sweep SW refused, with WANT after "command line: ". */
+static void sweep_error(struct mmr_plan_sweep sw, const char *want)
+{
+	struct mmr_error err = {{0}};
+	struct mmr_plan *p = mmr_plan_for_sweep(&sw, "command line", &err);
+	char full[512];
+	snprintf(full, sizeof(full), "command line: %s", want);
+	if (p) {
+		mmr_plan_free(p);
+		fail_msg("accepted, wanted %s", full);
+	}
+	if (strncmp(err.msg, full, strlen(full)) || strchr(err.msg, '\n'))
+		fail_msg("error '%s', wanted '%s...'", err.msg, full);
+}
+
+static void test_sweep_errors(void **state)
+{
+	(void)state;
+	const struct mmr_plan_sweep ok = {.trace = "t.mmr", .engines = "a,b", .threads = "1,2"};
+	struct mmr_plan_sweep sw = ok;
+	sw.threads = "2,2";
+	sweep_error(sw, "threads[1]: 2 after 2: thread counts rise");
+	sw.threads = "1,x";
+	sweep_error(sw, "threads[1]: not a number");
+	sw.threads = "1,1.5";
+	sweep_error(sw, "threads[1]: 1.5 is not a whole number in 1..1024");
+	sw = ok, sw.threads = NULL;
+	sweep_error(sw, "threads: missing");
+	sw = ok, sw.engines = "a,,b";
+	sweep_error(sw, "engines[1]: empty");
+	sw = ok, sw.engines = "a,a";
+	sweep_error(sw, "engines[1]: \"a\" given twice");
+	sw = ok, sw.baseline = "z";
+	sweep_error(sw, "baseline: 'z' is not one of the plan's engines");
+	sw = ok, sw.repeat = 1001;
+	sweep_error(sw, "repeat: 1001 is not a whole number in 1..1000");
+	static const char *const bad_opt[] = {"k"}, *const twice[] = {"k=1", "k=2"}, *const comma[] = {"k=1,2"};
+	sw = ok, sw.engine_opts = bad_opt, sw.nengine_opts = 1;
+	sweep_error(sw, "engine_opts: 'k' is not KEY=VALUE");
+	sw.engine_opts = twice, sw.nengine_opts = 2;
+	sweep_error(sw, "engine_opts.k: given twice");
+	sw.engine_opts = comma, sw.nengine_opts = 1;
+	sweep_error(sw, "engine_opts.k: not a whole number or a non-empty string without ',' or '='");
+	static const char *const map[] = {"--map"}, *const cpus[] = {"cpus"}, *const prof[] = {"--profile"};
+	static const char *const ev[] = {"-n"}, *const soon[] = {"soon"};
+	sw = ok, sw.replay_names = map, sw.replay_values = cpus, sw.nreplay = 1;
+	sweep_error(sw, "replay.map: 'cpus' is not cpu, pid or hash");
+	sw.replay_names = prof;
+	sweep_error(sw, "replay: '--profile' is no replay option a plan can give");
+	sw.replay_names = ev, sw.replay_values = soon;
+	sweep_error(sw, "replay.events: not a number");
 }
 
 static void test_commands_quote(void **state)
@@ -243,6 +636,13 @@ int main(void)
 		cmocka_unit_test(test_generated_ids),
 		cmocka_unit_test(test_errors_name_their_key),
 		cmocka_unit_test(test_commands_quote),
+		cmocka_unit_test(test_replay_ids),
+		cmocka_unit_test(test_replay_command),
+		cmocka_unit_test(test_demo_plan),
+		cmocka_unit_test(test_groups_expand),
+		cmocka_unit_test(test_groups_errors),
+		cmocka_unit_test(test_sweep_plan),
+		cmocka_unit_test(test_sweep_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
