@@ -118,6 +118,9 @@ static int run_run(int argc, char **argv)
 	}
 	if (kind && strcmp(kind, "parallel") && strcmp(kind, "slurm"))
 		return cli_usage("run", "unknown --emit '%s': parallel or slurm", kind);
+	if (kind && n != 1)
+		cli_warn("run", "-j %llu is for jobs run here: --emit runs none (give parallel or sbatch theirs)",
+			 (unsigned long long)n);
 	if (argc - optind != 1)
 		return cli_usage("run", optind >= argc ? "no plan given" : "one plan at a time: unexpected '%s'",
 				 optind < argc ? argv[optind + 1] : "");

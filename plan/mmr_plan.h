@@ -175,7 +175,8 @@ bool mmr_plan_job_done(const struct mmr_plan *p, const struct mmr_plan_job *j, c
  * DIR/logs/generate-ID.log), DIR/logs/, and DIR/plan.json, the plan with
  * its file traces as "traces/ID.mmr", which mmr_plan_read and
  * mmr_plan_expand read anywhere to the same job ids.  A DIR that holds
- * the same plan already is resumed; one holding another plan's is refused.
+ * the same plan already is resumed; one holding another plan's is refused;
+ * P's own file as DIR/plan.json (PLAN -o its folder) is left as it is.
  * Returns 0; -1 with ERR's one line when DIR holds another plan, a trace
  * cannot be copied or generated, or a write fails; or the signal number
  * (SIGINT, SIGTERM) that interrupted a generation, which leaves no trace half made.

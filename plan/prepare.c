@@ -272,6 +272,10 @@ int mmr_plan_prepare(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs,
 	int rc = place_traces(p, jobs, dir, exe, err);
 	if (rc)
 		return rc;
+	/* PLAN run with -o its own folder is DIR/plan.json already: the user's file is not rewritten. */
+	struct stat a, b;
+	if (stat(p->path, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 0;
 	/* Last, once its traces are all there: a plan.json is a directory whose jobs can run. */
 	char *text = plan_text(p, jobs);
 	if (!text || plan_write_atomic(path, text, 0644) != 0) {
