@@ -42,7 +42,8 @@ cd "$(dirname "$0")"
 # clang and libclang-rt-14-dev are libFuzzer and clang's sanitizer runtimes for
 # the fuzz targets, llvm its llvm-symbolizer (named frames in their reports).
 # pandoc makes the man pages from docs/ (docs/CMakeLists.txt), man-db and
-# bsdextrautils (col) render them in their test.
+# bsdextrautils (col) render them in their test.  parallel (GNU parallel) runs
+# the script mmreplay run --emit parallel writes, in its test (cli.run_emit_parallel).
 # OPTIONAL_PACKAGES are installed when apt can and left out, with one line
 # saying so, when it cannot: chromium, the headless browser that checks that
 # mmreplay compare's report.html renders (tests/cli/html_check.sh; its tests
@@ -52,7 +53,7 @@ cd "$(dirname "$0")"
 PACKAGES=(gcc make cmake pkg-config libzstd-dev libxxhash-dev libcjson-dev libcmocka-dev
 	libtracefs-dev libtraceevent-dev trace-cmd linux-perf python3 gnuplot-nox
 	libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 liburcu-dev clang libclang-rt-14-dev llvm
-	pandoc man-db bsdextrautils)
+	pandoc man-db bsdextrautils parallel)
 OPTIONAL_PACKAGES=(chromium slurm-wlm munge)
 # What dpkg-buildpackage and lintian need for ./make.sh package (debian/control's Build-Depends are above).
 PACKAGING=(dpkg-dev debhelper lintian)

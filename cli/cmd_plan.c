@@ -29,16 +29,6 @@ static const char plan_help[] =
 	"                    jobs, one per line, instead of the tables\n"
 	"  -h, --help        show this help\n";
 
-/* Whether job J's results are in DIR. */
-static bool job_done(const struct mmr_plan *p, const struct mmr_plan_job *j, const char *dir)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	int n = snprintf(path, sizeof(path), "%s/cells/%s/%s/results.json", dir, j->cell_id,
-			 mmr_plan_job_engine(p, j));
-	return n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* The options of job J at its grid point, "k=v,k=v", into BUF. */
 static const char *job_opts(const struct mmr_plan *p, const struct mmr_plan_job *j, char *buf, size_t len)
 {
@@ -84,7 +74,7 @@ static void show_tables(const struct mmr_plan *p, const struct mmr_plan_jobs *jo
 	for (size_t i = 0; i < jobs->n; i++) {
 		const struct mmr_plan_job *j = &jobs->v[i];
 		char opts[512];
-		bool d = status && job_done(p, j, dir);
+		bool d = status && mmr_plan_job_done(p, j, dir);
 		done += d;
 		printf("%-16s %5zu %-16s %-24s %7u %-7s %-20s%s\n", j->id, j->cell, p->traces[j->trace].name,
 		       mmr_plan_job_engine(p, j), j->threads, j->kernel, job_opts(p, j, opts, sizeof(opts)),

@@ -26,6 +26,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_validate,
 	&cli_cmd_demo,
 	&cli_cmd_plan,
+	&cli_cmd_run,
 	&cli_cmd_calibrate,
 };
 

@@ -87,6 +87,7 @@ struct mmr_plan_group {
 
 struct mmr_plan {
 	char *path;                 /* the file it was read from */
+	char *text;                 /* its JSON as read: what a results folder's plan.json is made from */
 	char *name, *description;
 	struct mmr_plan_trace *traces;
 	size_t ntraces;
@@ -230,11 +231,36 @@ const struct mmr_plan_group *mmr_plan_job_group(const struct mmr_plan *p, const 
 const char *mmr_plan_job_engine(const struct mmr_plan *p, const struct mmr_plan_job *j);
 
 /*
+ * The words of the command (argv[0] "mmreplay"), NULL-terminated and
+ * malloc'd (mmr_plan_argv_free them), into *ARGV: the one place a job's
+ * options are listed; the quoted lines below are made from these words.
+ *
+ * mmr_plan_generate_argv: mmreplay generate ... -o OUT that makes
+ * generated trace T.  mmr_plan_job_argv: mmreplay replay TRACE -e ENGINE
+ * ... -o DIR/cells/CELL_ID that runs job J and writes
+ * DIR/cells/CELL_ID/ENGINE/results.json.  With DIR NULL the paths are
+ * those of a prepared results directory, relative to it (traces/ID.mmr,
+ * cells/CELL_ID), for commands run from inside it; with a DIR, a file
+ * trace is read where mmr_plan_expand found it.  Returns 0, or -1 (out
+ * of memory, T not a generated trace) with *ARGV NULL.
+ */
+int mmr_plan_generate_argv(const struct mmr_plan *p, size_t t, const char *out, char ***argv);
+int mmr_plan_job_argv(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const struct mmr_plan_job *j,
+		      const char *dir, char ***argv);
+void mmr_plan_argv_free(char **argv);
+
+/*
+ * ARGV as one shell line into BUF (LEN bytes): words the shell would read
+ * as more than letters single-quoted.  Returns 0, or -1 when it does not fit.
+ */
+int mmr_plan_quote(char *const *argv, char *buf, size_t len);
+
+/*
  * The shell command, into BUF (LEN bytes), that makes generated trace T
  * (mmreplay generate ... -o DIR/traces/ID.mmr), or that runs job J
  * (mmreplay replay TRACE -e ENGINE ... -o DIR/cells/CELL_ID, which writes
  * DIR/cells/CELL_ID/ENGINE/results.json): what a plan's jobs
- * are, whoever runs them.  Arguments that need it are single-quoted.
+ * are, whoever runs them.  DIR NULL: relative paths, as mmr_plan_job_argv.
  * Returns 0, or -1 when it does not fit.
  */
 int mmr_plan_generate_command(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, size_t t,
@@ -243,6 +269,74 @@ int mmr_plan_generate_command(const struct mmr_plan *p, const struct mmr_plan_jo
 int mmr_plan_mkdir_command(const char *dir, const char *sub, char *buf, size_t len);
 int mmr_plan_job_command(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const struct mmr_plan_job *j,
 			 const char *dir, char *buf, size_t len);
+
+/* Whether job J's results (DIR/cells/CELL_ID/ENGINE/results.json) are in DIR: a job done is never rerun. */
+bool mmr_plan_job_done(const struct mmr_plan *p, const struct mmr_plan_job *j, const char *dir);
+
+/*
+ * Prepare DIR, a plan's self-contained results directory (docs/plans.md),
+ * for P's JOBS: DIR/traces/ID.mmr for every trace (a file trace hard-linked,
+ * else copied; a generated one made once by EXE, the mmreplay binary,
+ * into a temporary name renamed into place, its output in
+ * DIR/logs/generate-ID.log), DIR/logs/, and DIR/plan.json, the plan with
+ * its file traces as "traces/ID.mmr", which mmr_plan_read and
+ * mmr_plan_expand read anywhere to the same job ids.  A DIR that holds
+ * the same plan already is resumed; one holding another plan's is refused;
+ * P's own file as DIR/plan.json (PLAN -o its folder) is left as it is.
+ * Returns 0; -1 with ERR's one line when DIR holds another plan, a trace
+ * cannot be copied or generated, or a write fails; or the signal number
+ * (SIGINT, SIGTERM) that interrupted a generation, which leaves no trace half made.
+ */
+int mmr_plan_prepare(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, const char *exe,
+		     struct mmr_error *err);
+
+/* How mmr_plan_run runs a prepared directory's jobs. */
+struct mmr_plan_run_opts {
+	const char *exe;   /* the mmreplay binary the jobs run ("/proc/self/exe": this one) */
+	unsigned jobs;     /* jobs at a time, 1 or more */
+	bool tty;          /* progress as one line on stderr, rewritten, rather than a line per job */
+	bool quiet;        /* no line per job (failures are still reported) */
+};
+
+/* What a run did. */
+struct mmr_plan_run_stats {
+	size_t skipped;    /* done before the run started */
+	size_t done;       /* run and done now */
+	size_t failed;     /* run and failed: each reported on stderr with its log */
+	int signal;        /* SIGINT or SIGTERM that stopped the run; 0 when it ran to the end */
+};
+
+/*
+ * Run the jobs of prepared directory DIR that are not done, O->jobs at a
+ * time, each as O->exe with mmr_plan_job_argv's words, in DIR, its stdout
+ * and stderr into DIR/logs/JOB_ID.log, stdin /dev/null.  A job that fails
+ * (exit status, signal, or no results.json) is reported on stderr in one
+ * line, with its log's path and last line, and the others go on.  SIGINT
+ * and SIGTERM are passed on to the running jobs, which are waited for
+ * (results.json is written atomically, so none is left half made), and no
+ * job is started after them.  Progress goes to stderr.  Returns 0 with *S
+ * filled (S->failed and S->signal say how it went), or -1 with ERR when a
+ * job cannot be started at all (no /dev/null, a log that cannot be made).
+ */
+int mmr_plan_run(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir,
+		 const struct mmr_plan_run_opts *o, struct mmr_plan_run_stats *s, struct mmr_error *err);
+
+/* What mmr_plan_emit writes beside jobs.tsv. */
+enum mmr_plan_emit_kind { MMR_PLAN_EMIT_PARALLEL, MMR_PLAN_EMIT_SLURM };
+
+/*
+ * Write DIR/jobs.tsv, a line per job of prepared directory DIR not done
+ * (JOB_ID, CELL_ID, ENGINE, and the shell command run from DIR, with
+ * relative paths; tab-separated), and DIR/run-parallel.sh (a GNU parallel
+ * run of it, executable) or DIR/slurm.sbatch (a Slurm array job, a task
+ * per line, DIR's absolute path written in).  *PENDING gets the number
+ * of lines; with none, no script is written and an old sbatch file is
+ * removed (its array would name lines that are gone).  Returns 0, or -1
+ * with ERR when a write fails, a command holds a tab or a newline, or
+ * DIR's path cannot go into an #SBATCH line.
+ */
+int mmr_plan_emit(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir,
+		  enum mmr_plan_emit_kind kind, size_t *pending, struct mmr_error *err);
 
 #ifdef __cplusplus
 }

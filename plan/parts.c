@@ -250,6 +250,6 @@ void mmr_plan_free(struct mmr_plan *p)
 	top.name = NULL, top.traces = NULL;
 	plan_group_free(&top, NULL);
 	free(p->groups), free(p->traces);
-	free(p->path), free(p->name), free(p->description);
+	free(p->path), free(p->text), free(p->name), free(p->description);
 	free(p);
 }

@@ -78,7 +78,7 @@ struct mmr_plan *mmr_plan_parse(const char *text, const char *path, struct mmr_e
 	struct jr r = {.file = path, .err = err, .keys_doc = "docs/plans.md"};
 	struct mmr_plan *p = calloc(1, sizeof(*p));
 	cJSON *d = cJSON_Parse(text);
-	if (!p || !(p->path = strdup(path)))
+	if (!p || !(p->path = strdup(path)) || !(p->text = strdup(text)))
 		jr_fail(&r, "", NULL, "out of memory");
 	else if (!cJSON_IsObject(d))
 		snprintf(err->msg, sizeof(err->msg), "%.400s: not a JSON object (near byte %td)", path,

@@ -3,8 +3,11 @@
 #ifndef PLAN_INTERNAL_H
 #define PLAN_INTERNAL_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -35,5 +38,32 @@ int plan_read_groups(struct jr *r, const cJSON *d, struct mmr_plan *p);
 
 /* replay_opts.c: D's "replay" (at AT.replay) into a new *KV of *N, canonical, in key order. */
 int plan_read_replay(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_kv **kv, size_t *n);
+
+/*
+ * runner.c: the child processes of prepare.c and runner.c.  SIGINT,
+ * SIGTERM and SIGCHLD are blocked while children run and taken with
+ * sigwaitinfo, so that a signal arriving between two checks is never lost
+ * and no handler runs in the middle of anything.
+ */
+/* Block the three into *OLD (restore with plan_signals_restore). */
+void plan_signals_block(sigset_t *old);
+void plan_signals_restore(const sigset_t *old);
+/*
+ * Start EXE with ARGV in directory DIR, stdin /dev/null, stdout and stderr
+ * into LOG (made or emptied), the signal mask MASK.  Returns the child's
+ * pid, or -1 with errno (LOG cannot be made, fork fails).
+ */
+pid_t plan_spawn(const char *exe, char *const *argv, const char *dir, const char *log, const sigset_t *mask);
+/*
+ * Wait for a child to end (its pid, *STATUS its wait status) or for SIGINT
+ * or SIGTERM (0, *SIG the signal).  Returns -1 when there is no child.
+ */
+pid_t plan_wait(int *status, int *sig);
+/* The last non-empty line of file PATH into BUF ("" when none). */
+void plan_last_line(const char *path, char *buf, size_t len);
+/* How wait status ST ended, into BUF: "exit 1", "killed by signal 9". */
+const char *plan_status_text(int st, char *buf, size_t len);
+/* Write TEXT to PATH through PATH.PID.tmp renamed into place, with MODE.  0, or -1 with errno. */
+int plan_write_atomic(const char *path, const char *text, unsigned mode);
 
 #endif /* PLAN_INTERNAL_H */

@@ -297,3 +297,125 @@ plan_commands_run() {
 	[ "$(find "$dir/cells" -name results.json | wc -l)" -eq "$n" ] || return 1
 	"$MMREPLAY" plan show "$plan" -o "$dir" --commands | cmp -s - cmds.txt
 }
+
+# ---- run (mmreplay run: docs/plans.md "Running a plan") ----------------------
+# run_done PLAN DIR: every job of PLAN done in DIR, a results.json and a log each; DIR/plan.json
+# expands to the same job ids as PLAN, and so does a copy of DIR elsewhere, which finds them done.
+run_done() {
+	local plan=$1 dir=$2 n
+	n=$("$MMREPLAY" plan show "$plan" | grep -cE '^[0-9a-f]{16} ')
+	"$MMREPLAY" plan show "$plan" -o "$dir" | grep -q "^$n of $n jobs done in $dir\$" || { echo "not all $n done"; return 1; }
+	[ "$(find "$dir/cells" -name results.json | wc -l)" -eq "$n" ] || { echo "not $n results"; return 1; }
+	for id in $("$MMREPLAY" plan show "$plan" | grep -oE '^[0-9a-f]{16} '); do
+		[ -s "$dir/logs/$id.log" ] || [ -f "$dir/logs/$id.log" ] || { echo "no log for $id"; return 1; }
+	done
+	"$MMREPLAY" plan show "$plan" | grep -oE '^[0-9a-f]{16} ' >ids.want
+	rm -rf copy && cp -a "$dir" copy
+	"$MMREPLAY" plan show copy/plan.json -o copy >copy.txt
+	grep -oE '^[0-9a-f]{16} ' copy.txt | cmp - ids.want || { echo "plan.json's ids differ"; return 1; }
+	grep -q "^$n of $n jobs done in copy\$" copy.txt || { echo "the copy's jobs are not done"; return 1; }
+	# The same plan again, from its own copy in DIR: nothing to run.
+	"$MMREPLAY" run "$dir/plan.json" -o "$dir" | grep -q "^run: plan .*: $n of $n jobs done (0 now, $n before), 0 failed"
+}
+
+# run_killed PLAN DIR: start mmreplay run PLAN -o DIR -j1, send it SIGTERM once the first job's
+# results.json is there (a bounded wait, not a guess at speed), and check that it stopped (exit
+# 143, the line saying a rerun resumes) with some jobs done and some not; what is done is listed
+# in done.txt (path, inode, mtime of each results.json and its log) for run_resumed.
+run_killed() {
+	local plan=$1 dir=$2 pid i rc n total
+	"$MMREPLAY" run "$plan" -o "$dir" -j1 -q 2>killed.err &
+	pid=$!
+	for i in $(seq 1200); do
+		[ -z "$(find "$dir/cells" -name results.json 2>/dev/null)" ] || break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -TERM "$pid" 2>/dev/null || true
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 143 ] || { echo "killed run: exit $rc, expected 143"; cat killed.err; return 1; }
+	grep -q "^mmreplay run: stopped by SIGTERM: [0-9]* of [0-9]* jobs done in $dir; run the same command again to resume\$" killed.err ||
+		{ echo "no 'stopped' line:"; cat killed.err; return 1; }
+	n=$(find "$dir/cells" -name results.json | wc -l)
+	total=$("$MMREPLAY" plan show "$plan" | grep -cE '^[0-9a-f]{16} ')
+	[ "$n" -ge 1 ] && [ "$n" -lt "$total" ] || { echo "$n of $total done when killed"; return 1; }
+	find "$dir/cells" -name 'results.json.*' | grep . && { echo "half results left"; return 1; }
+	# Each job's id beside its results.json's path (the table and the commands list the jobs in one order).
+	"$MMREPLAY" plan show "$plan" | grep -oE '^[0-9a-f]{16}' >ids.txt
+	"$MMREPLAY" plan show "$plan" -o "$dir" --commands | grep ' replay ' |
+		sed -E 's#.* -e ([^ ]+) .* -o ([^ ]+) -q$#\2/\1/results.json#' | paste ids.txt - >map.txt
+	: >done.txt
+	while read -r id f; do
+		[ -f "$f" ] || continue
+		stat -c '%n %i %.Y' "$f" "$dir/logs/$id.log" >>done.txt
+	done <map.txt
+	[ "$(wc -l <done.txt)" -eq $((2 * n)) ] || { echo "done.txt does not list the $n done jobs"; return 1; }
+}
+
+# run_resumed PLAN DIR: after the rerun, every job done, and those done before untouched
+# with their logs (the same inode and mtime: results.json is replaced by a rename, and a job
+# run again writes its log again).
+run_resumed() {
+	local plan=$1 dir=$2 f
+	while read -r f ino t; do
+		[ "$(stat -c '%i %.Y' "$f")" = "$ino $t" ] || { echo "$f was made again"; return 1; }
+	done <done.txt
+	run_done "$plan" "$dir"
+}
+
+# run_bin: a bin/mmreplay on PATH for the commands of jobs.tsv, which name mmreplay as a user
+# of an install has it; and a HOME whose GNU parallel has seen its citation notice.
+run_bin() {
+	mkdir -p bin home/.parallel
+	ln -sf "$MMREPLAY" bin/mmreplay
+	touch home/.parallel/will-cite
+}
+
+# run_parallel PLAN DIR: jobs.tsv has a line per job; run-parallel.sh run by the real GNU
+# parallel with --sshlogin : (this machine as a host) leaves every job done, the same set of
+# results (cell and engine) as mmreplay run's of the same plan; and then nothing is left to emit.
+run_parallel() {
+	local plan=$1 dir=$2 n
+	command -v parallel >/dev/null || { echo "GNU parallel is not installed (./make.sh deps installs it)"; return 1; }
+	n=$("$MMREPLAY" plan show "$plan" | grep -cE '^[0-9a-f]{16} ')
+	[ "$(wc -l <"$dir/jobs.tsv")" -eq "$n" ] || { echo "jobs.tsv has not $n lines"; return 1; }
+	[ -x "$dir/run-parallel.sh" ] || { echo "run-parallel.sh is not executable"; return 1; }
+	run_bin
+	(cd / && PATH="$OLDPWD/bin:$PATH" HOME="$OLDPWD/home" "$OLDPWD/$dir/run-parallel.sh" --sshlogin :) || { echo "run-parallel.sh failed"; return 1; }
+	run_done "$plan" "$dir"
+	"$MMREPLAY" run "$plan" -o local -q
+	(cd "$dir" && find cells -name results.json | sort) >par.txt
+	(cd local && find cells -name results.json | sort) >local.txt
+	[ -s local.txt ] && cmp par.txt local.txt || { echo "parallel's results differ from a local run's"; return 1; }
+	"$MMREPLAY" run "$plan" -o "$dir" --emit parallel | grep -q "^run: all $n jobs of plan .* are done in $dir: nothing to emit\$"
+	[ ! -s "$dir/jobs.tsv" ]
+}
+
+# run_slurm DIR N: slurm.sbatch is an array job of N tasks that bash reads, over jobs.tsv's N
+# lines (JOB, CELL, ENGINE, a mmreplay replay command with relative paths), DIR written in as
+# an absolute path; its task 1, run by hand as Slurm would, makes job 1's results.
+run_slurm() {
+	local dir=$1 n=$2 abs job cell engine
+	abs=$(cd "$dir" && pwd)
+	grep -qx "#SBATCH --array=1-$n" "$dir/slurm.sbatch" || { echo "no --array=1-$n"; return 1; }
+	grep -qx "#SBATCH --output=$abs/logs/slurm-%A_%a.out" "$dir/slurm.sbatch" || { echo "no --output in $abs/logs"; return 1; }
+	grep -qx "cd '$abs'" "$dir/slurm.sbatch" || { echo "no cd to $abs"; return 1; }
+	bash -n "$dir/slurm.sbatch" || return 1
+	[ "$(wc -l <"$dir/jobs.tsv")" -eq "$n" ] || { echo "jobs.tsv has not $n lines"; return 1; }
+	awk -F'\t' 'NF != 4 || length($1) != 16 || length($2) != 16 || $1 $2 !~ /^[0-9a-f]+$/ ||
+		$4 !~ "^mmreplay replay traces/[0-9a-f]+\\.mmr -e " $3 " .* -o cells/" $2 " -q$" { bad = 1 } END { exit bad }' "$dir/jobs.tsv" ||
+		{ echo "a line of jobs.tsv is not JOB CELL ENGINE COMMAND"; return 1; }
+	run_bin
+	IFS=$'\t' read -r job cell engine _ <"$dir/jobs.tsv"
+	PATH="$PWD/bin:$PATH" SLURM_ARRAY_TASK_ID=1 bash "$dir/slurm.sbatch" >task1.out || { echo "task 1 failed"; return 1; }
+	[ -f "$dir/cells/$cell/$engine/results.json" ] && [ -f "$dir/logs/$job.log" ] || { echo "task 1 made no results"; return 1; }
+	grep -q "^mmreplay job $job: $engine in cell $cell on " task1.out
+}
+
+# run_failed DIR: the failing plan's first and third jobs done, the second's not, its log there.
+run_failed() {
+	local dir=$1
+	[ "$(find "$dir/cells" -name results.json | wc -l)" -eq 2 ] || { echo "not 2 jobs done"; return 1; }
+	grep -q "touch" "$dir"/logs/*.log
+}

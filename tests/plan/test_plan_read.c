@@ -614,6 +614,38 @@ static void test_commands_quote(void **state)
 	mmr_plan_free(p);
 }
 
+/* The argv the local runner execs: the same words as the quoted line, paths relative to a prepared directory. */
+static void test_job_argv(void **state)
+{
+	(void)state;
+	char text[1024], line[4096], want[4096];
+	snprintf(text, sizeof(text), PLAN("\"traces\": [{\"name\": \"g\", \"generate\": {\"workload\": \"slab-mix\", \"ops\": 100}}], "
+					  "\"engines\": [\"slub\"], \"threads\": [2], \"engine_opts\": {\"touch\": [\"all\", \"a b\"]}"));
+	struct mmr_plan_jobs jobs;
+	struct mmr_plan *p = read_ok(write_plan("argv.json", text), &jobs);
+	char **argv = NULL;
+	assert_int_equal(mmr_plan_job_argv(p, &jobs, &jobs.v[1], NULL, &argv), 0);
+	char trace[64], cell[64];
+	snprintf(trace, sizeof(trace), "traces/%s.mmr", jobs.trace_ids[0]);
+	snprintf(cell, sizeof(cell), "cells/%s", jobs.v[1].cell_id);
+	const char *words[] = {"mmreplay", "replay", trace, "-e", "slub", "--threads=2", "--kernel=default", "--repeat=1",
+			       "-O", "touch=a b", "-o", cell, "-q", NULL};
+	for (size_t i = 0; words[i]; i++)
+		assert_string_equal(argv[i], words[i]);
+	assert_null(argv[13]);
+	/* The quoted line is made of those words: one list of options, whoever runs the job. */
+	assert_int_equal(mmr_plan_quote(argv, want, sizeof(want)), 0);
+	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[1], NULL, line, sizeof(line)), 0);
+	assert_string_equal(line, want);
+	assert_non_null(strstr(line, " -O 'touch=a b' -o cells/"));
+	mmr_plan_argv_free(argv);
+	assert_int_equal(mmr_plan_generate_argv(p, 0, "x.mmr", &argv), 0);
+	assert_string_equal(argv[4], "x.mmr");
+	mmr_plan_argv_free(argv);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -643,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_groups_errors),
 		cmocka_unit_test(test_sweep_plan),
 		cmocka_unit_test(test_sweep_errors),
+		cmocka_unit_test(test_job_argv),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

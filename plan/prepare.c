@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * prepare.c - a plan's results directory made self-contained before any
+ * job runs (docs/plans.md): every trace copied or generated into
+ * DIR/traces under its id, and DIR/plan.json, the plan rewritten to read
+ * them there.  Why: so DIR can be copied to other hosts (GNU parallel) or
+ * shared (Slurm), its jobs run there from DIR with relative paths, and
+ * read again anywhere to the same job ids, without the machine that
+ * planned it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "mmr_fs.h"
+#include "plan_internal.h"
+
+bool mmr_plan_job_done(const struct mmr_plan *p, const struct mmr_plan_job *j, const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int n = snprintf(path, sizeof(path), "%s/cells/%s/%s/results.json", dir, j->cell_id, mmr_plan_job_engine(p, j));
+	return n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int plan_write_atomic(const char *path, const char *text, unsigned mode)
+{
+	char tmp[PATH_MAX];
+	int n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return errno = ENAMETOOLONG, -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd), unlink(tmp);
+		return -1;
+	}
+	bool ok = fputs(text, f) >= 0;
+	ok = fclose(f) == 0 && ok;
+	/* The mode as asked, whatever the umask: run-parallel.sh is to be executable. */
+	if (!ok || chmod(tmp, (mode_t)mode) != 0 || rename(tmp, path) != 0) {
+		int e = errno ? errno : EIO;
+		unlink(tmp);
+		return errno = e, -1;
+	}
+	return 0;
+}
+
+/* Copy file SRC to DST through a temporary name, so a copy cut short is never taken for the trace. */
+static int copy_file(const char *src, const char *dst)
+{
+	char tmp[PATH_MAX], buf[1 << 16];
+	int n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", dst, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return errno = ENAMETOOLONG, -1;
+	int in = open(src, O_RDONLY | O_CLOEXEC), out = in < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	bool ok = in >= 0 && out >= 0;
+	for (ssize_t r; ok && (r = read(in, buf, sizeof(buf))) != 0;) {
+		ok = r > 0;
+		for (ssize_t at = 0, w; ok && at < r; at += w)
+			ok = (w = write(out, buf + at, (size_t)(r - at))) > 0;
+	}
+	int e = errno;
+	if (out >= 0 && close(out) != 0 && ok)
+		ok = false, e = errno;
+	if (in >= 0)
+		close(in);
+	if (ok && rename(tmp, dst) == 0)
+		return 0;
+	if (ok)
+		e = errno;
+	if (out >= 0)
+		unlink(tmp);
+	return errno = e ? e : EIO, -1;
+}
+
+/* Generated trace T made into DEST (DIR/traces/ID.mmr) by EXE.  0, -1 with ERR, or the signal that stopped it. */
+static int generate(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, size_t t, const char *dir,
+		    const char *exe, const char *dest, struct mmr_error *err)
+{
+	char tmp[64], log[PATH_MAX], **argv = NULL, why[200];
+	snprintf(tmp, sizeof(tmp), "traces/%s.mmr.%ld.tmp", jobs->trace_ids[t], (long)getpid());
+	snprintf(log, sizeof(log), "%s/logs/generate-%s.log", dir, jobs->trace_ids[t]);
+	if (mmr_plan_generate_argv(p, t, tmp, &argv)) {
+		snprintf(err->msg, sizeof(err->msg), "%.300s: traces[%zu]: out of memory", p->path, t);
+		return -1;
+	}
+	sigset_t old;
+	int st = 0, sig = 0;
+	plan_signals_block(&old);
+	pid_t pid = plan_spawn(exe, argv, dir, log, &old), got = pid;
+	int e = errno;
+	while (pid > 0 && (got = plan_wait(&st, &sig)) == 0)
+		kill(pid, sig); /* passed on; its end is waited for, then the half-made trace removed */
+	plan_signals_restore(&old);
+	mmr_plan_argv_free(argv);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", dir, tmp);
+	if (pid > 0 && !sig && WIFEXITED(st) && WEXITSTATUS(st) == 0 && rename(path, dest) == 0)
+		return 0;
+	e = pid < 0 ? e : errno;
+	unlink(path);
+	if (sig)
+		return sig;
+	if (pid < 0)
+		snprintf(err->msg, sizeof(err->msg), "%.250s: cannot start %.150s: %.60s", log, exe, strerror(e));
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		snprintf(err->msg, sizeof(err->msg), "%.400s: %.60s", dest, strerror(e));
+	else
+		plan_last_line(log, why, sizeof(why)),
+			snprintf(err->msg, sizeof(err->msg), "traces[%zu] (%.60s): generate failed (%.150s): %.200s", t,
+				 p->traces[t].name, log, why[0] ? why : "no output");
+	return -1;
+}
+
+/* Every trace into DIR/traces/ID.mmr, those there already kept: their name is their content's id. */
+static int place_traces(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, const char *exe,
+			struct mmr_error *err)
+{
+	for (size_t t = 0; t < p->ntraces; t++) {
+		char dest[PATH_MAX];
+		struct stat st;
+		snprintf(dest, sizeof(dest), "%s/traces/%s.mmr", dir, jobs->trace_ids[t]);
+		if (stat(dest, &st) == 0 && S_ISREG(st.st_mode))
+			continue;
+		if (p->traces[t].source == MMR_PLAN_GENERATE) {
+			int rc = generate(p, jobs, t, dir, exe, dest, err);
+			if (rc)
+				return rc;
+			continue;
+		}
+		const char *src = jobs->trace_paths[t];
+		/* A hard link costs no space; another file system or one without links gets a copy. */
+		if (linkat(AT_FDCWD, src, AT_FDCWD, dest, AT_SYMLINK_FOLLOW) != 0 && errno != EEXIST && copy_file(src, dest)) {
+			snprintf(err->msg, sizeof(err->msg), "traces[%zu] (%.60s): cannot copy %.150s to %.150s: %.60s", t,
+				 p->traces[t].name, src, dest, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * P as DIR/plan.json holds it (free() it), NULL when out of memory: the
+ * plan's own JSON with every file trace read from traces/, so that it
+ * reads the same on any machine.  Everything else (groups, replay options,
+ * the grid's order, which is the jobs' order) is the text as the user
+ * wrote it: a rebuilt document would have to follow every key the format
+ * gains.
+ */
+static char *plan_text(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs)
+{
+	cJSON *d = cJSON_Parse(p->text);
+	cJSON *ts = cJSON_GetObjectItemCaseSensitive(d, "traces");
+	bool ok = d && cJSON_GetArraySize(ts) == (int)p->ntraces;
+	for (size_t t = 0; ok && t < p->ntraces; t++) {
+		char file[40];
+		if (p->traces[t].source != MMR_PLAN_FILE)
+			continue;
+		snprintf(file, sizeof(file), "traces/%s.mmr", jobs->trace_ids[t]);
+		cJSON *tr = cJSON_GetArrayItem(ts, (int)t), *s = cJSON_CreateString(file);
+		ok = s && cJSON_ReplaceItemInObjectCaseSensitive(tr, "file", s);
+	}
+	char *s = ok ? cJSON_Print(d) : NULL;
+	cJSON_Delete(d);
+	char *text = s ? malloc(strlen(s) + 2) : NULL;
+	if (text)
+		sprintf(text, "%s\n", s);
+	cJSON_free(s);
+	return text;
+}
+
+/*
+ * Whether DIR/plan.json (PATH), when there is one, is P's: the same name
+ * and the same jobs, so that a rerun resumes and results of two plans
+ * are never mixed in one folder.  0 when it is or there is none, else -1
+ * with ERR.
+ */
+static int same_plan(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, const char *path,
+		     struct mmr_error *err)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0 && errno == ENOENT)
+		return 0;
+	struct mmr_error e = {{0}};
+	struct mmr_plan *old = mmr_plan_read(path, &e);
+	struct mmr_plan_jobs oj = {0};
+	bool same = old && !mmr_plan_expand(old, NULL, &oj, &e) && !strcmp(old->name, p->name) && oj.n == jobs->n;
+	for (size_t i = 0; same && i < jobs->n; i++)
+		same = !strcmp(oj.v[i].id, jobs->v[i].id);
+	if (!same && !e.msg[0])
+		snprintf(err->msg, sizeof(err->msg), "%.300s holds the results of another plan ('%.100s', %zu jobs): choose another -o",
+			 dir, old->name, oj.n);
+	else if (!same)
+		snprintf(err->msg, sizeof(err->msg), "%.140s holds a plan.json that cannot be read (%.300s): choose another -o",
+			 dir, e.msg);
+	mmr_plan_jobs_free(&oj);
+	mmr_plan_free(old);
+	return same ? 0 : -1;
+}
+
+int mmr_plan_prepare(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, const char *exe,
+		     struct mmr_error *err)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/plan.json", dir);
+	if (n < 0 || (size_t)n >= sizeof(path) - 64) {
+		snprintf(err->msg, sizeof(err->msg), "%.300s: path too long", dir);
+		return -1;
+	}
+	const char *sub[] = {"", "/traces", "/logs"};
+	for (size_t i = 0; i < 3; i++) {
+		char d[PATH_MAX];
+		snprintf(d, sizeof(d), "%s%s", dir, sub[i]);
+		struct stat st;
+		if (mmr_mkdir_p(d) != 0 || (stat(d, &st) == 0 && !S_ISDIR(st.st_mode) && (errno = ENOTDIR))) {
+			snprintf(err->msg, sizeof(err->msg), "cannot create %.400s: %.60s", d, strerror(errno));
+			return -1;
+		}
+		if (i == 0 && same_plan(p, jobs, dir, path, err))
+			return -1; /* before anything is added to another plan's folder */
+	}
+	int rc = place_traces(p, jobs, dir, exe, err);
+	if (rc)
+		return rc;
+	/* PLAN run with -o its own folder is DIR/plan.json already: the user's file is not rewritten. */
+	struct stat a, b;
+	if (stat(p->path, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 0;
+	/* Last, once its traces are all there: a plan.json is a directory whose jobs can run. */
+	char *text = plan_text(p, jobs);
+	if (!text || plan_write_atomic(path, text, 0644) != 0) {
+		snprintf(err->msg, sizeof(err->msg), "cannot write %.400s: %.60s", path, text ? strerror(errno) : "out of memory");
+		free(text);
+		return -1;
+	}
+	free(text);
+	return 0;
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * runner.c - a prepared plan directory's jobs run on this machine, N at a
+ * time, each a child mmreplay replay (the same binary), resumable: a job
+ * whose results.json is there is done and skipped, and since results.json
+ * is written atomically a run killed at any point leaves each job either
+ * done or not started.
+ *
+ * Why children rather than threads: a replay measures the machine and
+ * owns its process (threads, signals, its engines' TLS); a child per job
+ * also keeps one job's crash from taking the others down.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "plan_internal.h"
+
+/*
+ * The signals taken: SIGCHLD, and SIGINT and SIGTERM unless ignored.  An
+ * ignored one stays ignored, as the jobs inherit it: a shell ignores
+ * SIGINT in what it starts with &, so that ^C meant for it spares them.
+ */
+static void run_signals(sigset_t *s)
+{
+	struct sigaction sa;
+	sigemptyset(s);
+	sigaddset(s, SIGCHLD);
+	if (sigaction(SIGINT, NULL, &sa) != 0 || sa.sa_handler != SIG_IGN)
+		sigaddset(s, SIGINT);
+	if (sigaction(SIGTERM, NULL, &sa) != 0 || sa.sa_handler != SIG_IGN)
+		sigaddset(s, SIGTERM);
+}
+
+void plan_signals_block(sigset_t *old)
+{
+	sigset_t s;
+	run_signals(&s);
+	sigprocmask(SIG_BLOCK, &s, old);
+}
+
+void plan_signals_restore(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+pid_t plan_spawn(const char *exe, char *const *argv, const char *dir, const char *log, const sigset_t *mask)
+{
+	int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int in = out < 0 ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		int e = errno;
+		if (out >= 0)
+			close(out);
+		return errno = e, -1;
+	}
+	fflush(NULL); /* nothing buffered here is written twice by the child */
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* The child: only async-signal-safe calls until exec. */
+		sigprocmask(SIG_SETMASK, mask, NULL);
+		if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || chdir(dir) != 0)
+			_exit(127);
+		execv(exe, argv);
+		static const char msg[] = "mmreplay run: cannot exec the mmreplay binary\n";
+		ssize_t w = write(2, msg, sizeof(msg) - 1);
+		(void)w;
+		_exit(127);
+	}
+	int e = errno;
+	close(in), close(out);
+	errno = e;
+	return pid;
+}
+
+pid_t plan_wait(int *status, int *sig)
+{
+	sigset_t s;
+	run_signals(&s);
+	for (;;) {
+		pid_t pid = waitpid(-1, status, WNOHANG);
+		if (pid != 0)
+			return pid; /* a child, or -1: none left */
+		int got = sigwaitinfo(&s, NULL);
+		if (got == SIGINT || got == SIGTERM) {
+			*sig = got;
+			return 0;
+		}
+	}
+}
+
+void plan_last_line(const char *path, char *buf, size_t len)
+{
+	char tail[1024];
+	buf[0] = '\0';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t end = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
+	ssize_t n = end < 0 ? -1 : pread(fd, tail, sizeof(tail) - 1, end > (off_t)sizeof(tail) - 1 ? end - (off_t)sizeof(tail) + 1 : 0);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
+		n--;
+	tail[n] = '\0';
+	char *start = strrchr(tail, '\n');
+	snprintf(buf, len, "%s", start ? start + 1 : tail);
+}
+
+const char *plan_status_text(int st, char *buf, size_t len)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, len, "exit %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, len, "wait status %#x", (unsigned)st);
+	return buf;
+}
+
+/* A run in progress: which job each running child is. */
+struct run {
+	const struct mmr_plan *p;
+	const struct mmr_plan_jobs *jobs;
+	const char *dir;
+	const struct mmr_plan_run_opts *o;
+	struct mmr_plan_run_stats *s;
+	pid_t *pid;     /* o->jobs slots, 0 when free */
+	size_t *job;    /* the job in each slot */
+	size_t *todo;   /* the jobs not done when the run started */
+	size_t ntodo, running, next;
+	sigset_t old;
+};
+
+static void progress(const struct run *r)
+{
+	if (r->o->tty)
+		fprintf(stderr, "\r\033[Krun: %zu of %zu jobs done, %zu failed, %zu running", r->s->skipped + r->s->done,
+			r->jobs->n, r->s->failed, r->running);
+}
+
+/* Job I's child ended with wait status ST: done, or failed and reported. */
+static void finished(struct run *r, size_t i, int st)
+{
+	const struct mmr_plan_job *j = &r->jobs->v[i];
+	const char *engine = mmr_plan_job_engine(r->p, j);
+	char log[PATH_MAX], how[96], last[300];
+	snprintf(log, sizeof(log), "%s/logs/%s.log", r->dir, j->id);
+	bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	if (ok && !mmr_plan_job_done(r->p, j, r->dir))
+		ok = false, snprintf(how, sizeof(how), "exit 0 without results.json");
+	else if (!ok)
+		plan_status_text(st, how, sizeof(how));
+	if (r->o->tty)
+		fputs("\r\033[K", stderr);
+	if (ok) {
+		r->s->done++;
+		if (!r->o->quiet && !r->o->tty)
+			printf("run: %zu of %zu done: job %s, %s on %s, %u thread%s, kernel %s\n", r->s->skipped + r->s->done,
+			       r->jobs->n, j->id, engine, r->p->traces[j->trace].name, j->threads, j->threads == 1 ? "" : "s",
+			       j->kernel);
+	} else {
+		r->s->failed++;
+		plan_last_line(log, last, sizeof(last));
+		fprintf(stderr, "mmreplay run: job %s (%s on %s, cell %s) failed (%s): %s: %s\n", j->id, engine,
+			r->p->traces[j->trace].name, j->cell_id, how, log, last[0] ? last : "no output");
+	}
+	fflush(stdout);
+	progress(r);
+}
+
+/* Start the next jobs not done into free slots.  -1 with ERR when one cannot be started. */
+static int start_jobs(struct run *r, struct mmr_error *err)
+{
+	while (r->running < r->o->jobs && r->next < r->ntodo) {
+		size_t i = r->todo[r->next++], slot = 0;
+		const struct mmr_plan_job *j = &r->jobs->v[i];
+		while (r->pid[slot])
+			slot++;
+		char log[PATH_MAX], **argv = NULL;
+		snprintf(log, sizeof(log), "%s/logs/%s.log", r->dir, j->id);
+		pid_t pid = mmr_plan_job_argv(r->p, r->jobs, j, NULL, &argv) ? (errno = ENOMEM, -1)
+										   : plan_spawn(r->o->exe, argv, r->dir, log, &r->old);
+		mmr_plan_argv_free(argv);
+		if (pid < 0) {
+			snprintf(err->msg, sizeof(err->msg), "job %s: cannot start it (log %.300s): %s", j->id, log, strerror(errno));
+			return -1;
+		}
+		r->pid[slot] = pid, r->job[slot] = i, r->running++;
+		progress(r);
+	}
+	return 0;
+}
+
+/* Child PID ended with ST: its job finished (COUNTED), or was stopped by a signal passed on, and counts only if it got done first. */
+static void reap(struct run *r, pid_t pid, int st, bool counted)
+{
+	for (size_t slot = 0; slot < r->o->jobs; slot++)
+		if (r->pid[slot] == pid) {
+			r->pid[slot] = 0, r->running--;
+			if (counted)
+				finished(r, r->job[slot], st);
+			else if (mmr_plan_job_done(r->p, &r->jobs->v[r->job[slot]], r->dir))
+				r->s->done++; /* it ended before the signal reached it */
+			return;
+		}
+}
+
+int mmr_plan_run(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir,
+		 const struct mmr_plan_run_opts *o, struct mmr_plan_run_stats *s, struct mmr_error *err)
+{
+	*s = (struct mmr_plan_run_stats){0};
+	struct run r = {.p = p, .jobs = jobs, .dir = dir, .o = o, .s = s};
+	r.pid = calloc(o->jobs, sizeof(*r.pid));
+	r.job = calloc(o->jobs, sizeof(*r.job));
+	r.todo = calloc(jobs->n + 1, sizeof(*r.todo));
+	for (size_t i = 0; r.todo && i < jobs->n; i++)
+		if (mmr_plan_job_done(p, &jobs->v[i], dir))
+			s->skipped++;
+		else
+			r.todo[r.ntodo++] = i;
+	int rc = 0;
+	if (!r.pid || !r.job || !r.todo) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		rc = -1;
+	}
+	plan_signals_block(&r.old);
+	while (rc == 0 && !s->signal && (rc = start_jobs(&r, err)) == 0 && r.running) {
+		int st = 0, sig = 0;
+		pid_t pid = plan_wait(&st, &sig);
+		if (pid > 0)
+			reap(&r, pid, st, true);
+		else if (pid == 0)
+			s->signal = sig;
+		else
+			rc = -1, snprintf(err->msg, sizeof(err->msg), "lost track of %zu running jobs", r.running);
+	}
+	/* Interrupted, or a job that could not start: the running ones are stopped and waited for. */
+	for (size_t slot = 0; slot < o->jobs && r.pid && (s->signal || rc); slot++)
+		if (r.pid[slot])
+			kill(r.pid[slot], s->signal ? s->signal : SIGTERM);
+	while (r.running) {
+		int st = 0, sig = 0;
+		pid_t pid = plan_wait(&st, &sig);
+		if (pid < 0)
+			break;
+		if (pid > 0)
+			reap(&r, pid, st, false);
+		for (size_t slot = 0; pid == 0 && slot < o->jobs; slot++)
+			if (r.pid[slot])
+				kill(r.pid[slot], sig); /* a second ^C is passed on too */
+	}
+	plan_signals_restore(&r.old);
+	if (o->tty)
+		fputs("\r\033[K", stderr);
+	free(r.pid), free(r.job), free(r.todo);
+	return rc;
+}
