@@ -419,3 +419,13 @@ run_failed() {
 	[ "$(find "$dir/cells" -name results.json | wc -l)" -eq 2 ] || { echo "not 2 jobs done"; return 1; }
 	grep -q "touch" "$dir"/logs/*.log
 }
+
+# long_plan FILE: a valid plan whose one job's command is longer than any command line plan show
+# prints (six options of 3000 characters each).
+long_plan() {
+	python3 -c 'import json, sys
+v = "x" * 3000
+json.dump({"mmreplay_plan": 1, "name": "long", "engines": ["null"], "threads": [1],
+           "traces": [{"name": "t", "generate": {"workload": "slab-mix", "ops": 100}}],
+           "engine_opts": {"k%d" % i: v for i in range(6)}}, open(sys.argv[1], "w"))' "$1"
+}
