@@ -8,11 +8,13 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "mmr_plan.h"
+#include "mmr_replay.h"
 
 static const char run_help[] =
 	"usage: mmreplay run PLAN [-o DIR] [-j N] [--emit parallel|slurm] [-q]\n"
@@ -69,6 +71,28 @@ static int run_local(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs,
 	 * mmr_plan_report(p, jobs, dir, &err) in at the merge; it is not declared yet.
 	 */
 	return CLI_OK;
+}
+
+/*
+ * Whether every engine P names is one this mmreplay loads: a misspelt
+ * engine is one line before anything is made, not a failed job per cell
+ * (emitted jobs run the same version elsewhere, so the same check holds).
+ * Returns 0, or an exit code after the message.
+ */
+static int check_engines(const struct mmr_plan *p)
+{
+	char *path = cli_engine_path(NULL);
+	struct mmr_engine_catalog *cat = path ? mmr_engines_load(path, NULL) : NULL;
+	int rc = cat ? 0 : cli_fail("run", "out of memory");
+	for (size_t g = 0; !rc && g < p->ngroups; g++)
+		for (size_t e = 0; !rc && e < p->groups[g].nengines; e++)
+			if (!mmr_engines_find(cat, p->groups[g].engines[e]))
+				rc = cli_fail("run", "%s: engine '%s'%s%s%s is not one this mmreplay has (mmreplay list engines)",
+					      p->path, p->groups[g].engines[e], p->ngroups > 1 ? " (group " : "",
+					      p->ngroups > 1 ? p->groups[g].name : "", p->ngroups > 1 ? ")" : "");
+	mmr_engines_free(cat);
+	free(path);
+	return rc;
 }
 
 /* --emit: the files, and how to run them. */
@@ -135,11 +159,13 @@ static int run_run(int argc, char **argv)
 	}
 	if (!dir)
 		dir = p->name;
-	rc = mmr_plan_prepare(p, &jobs, dir, "/proc/self/exe", &err);
-	if (rc > 0)
+	int prc = (rc = check_engines(p)) ? 0 : mmr_plan_prepare(p, &jobs, dir, "/proc/self/exe", &err);
+	if (rc)
+		; /* said */
+	else if (prc > 0)
 		rc = (cli_fail("run", "stopped by %s while making the traces; run the same command again to resume",
-			       rc == SIGINT ? "SIGINT" : "SIGTERM"), 128 + rc);
-	else if (rc < 0)
+			       prc == SIGINT ? "SIGINT" : "SIGTERM"), 128 + prc);
+	else if (prc < 0)
 		rc = cli_fail("run", "%s", err.msg);
 	else if (kind)
 		rc = emit(p, &jobs, dir, !strcmp(kind, "slurm") ? MMR_PLAN_EMIT_SLURM : MMR_PLAN_EMIT_PARALLEL, quiet);
