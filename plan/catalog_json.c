@@ -30,7 +30,15 @@ int cat_fail(const struct cat_ck *c, const char *at, const char *key, const char
 	va_end(ap);
 	cat_path(where, sizeof(where), at, key);
 	snprintf(c->err->msg, sizeof(c->err->msg), "%.200s: %.100s: %.200s", c->file, where, what);
+	cat_oneline(c->err->msg);
 	return -1;
+}
+
+void cat_oneline(char *msg)
+{
+	for (unsigned char *s = (unsigned char *)msg; *s; s++)
+		if (*s < 0x20 || *s == 0x7f)
+			*s = '?';
 }
 
 int cat_keys(const struct cat_ck *c, const char *at, const cJSON *o, const char *const *known)

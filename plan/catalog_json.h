@@ -26,6 +26,12 @@ struct cat_ck {
 /* Fail at AT.KEY (KEY NULL: at AT itself) with the printf-style message.  Returns -1. */
 int cat_fail(const struct cat_ck *c, const char *at, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/*
+ * Make MSG one line: a control character (a newline or tab in a key or a
+ * value the message quotes) becomes '?', so that an error stays the one
+ * line the command prints.
+ */
+void cat_oneline(char *msg);
 /* AT.KEY (or KEY when AT is "") into BUF, for the paths of nested objects. */
 void cat_path(char *buf, size_t n, const char *at, const char *key);
 /* O is an object whose keys are all among the NULL-terminated KNOWN.  0 or -1. */

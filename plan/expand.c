@@ -12,6 +12,7 @@
  * option, the thread count) is a new id and a new job.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,13 +74,21 @@ static char *find_trace(const struct mmr_plan *p, const struct mmr_plan_trace *t
 	return strdup(path);
 }
 
+/* Feed the NULL-ended strings to S: an id's canonical text, hashed as it is written, so that no buffer cuts it. */
+static void feed(XXH64_state_t *s, ...)
+{
+	va_list ap;
+	va_start(ap, s);
+	for (const char *piece; (piece = va_arg(ap, const char *));)
+		XXH64_update(s, piece, strlen(piece));
+	va_end(ap);
+}
+
 /*
- * Append "PREFIX KEY=VALUE\n" to TEXT (SIZE bytes, LEN used) for the N pairs
- * in key order: the order a plan file lists options or params in is not an
- * input of the results.  Returns the new length.
+ * Feed "PREFIX KEY=VALUE\n" to S for the N pairs in key order: the order a
+ * plan file lists options or params in is not an input of the results.
  */
-static int append_sorted(char *text, size_t size, int len, const char *prefix, const char **keys, const char **vals,
-			 size_t n)
+static void feed_sorted(XXH64_state_t *s, const char *prefix, const char **keys, const char **vals, size_t n)
 {
 	for (size_t a = 1; a < n; a++) /* insertion sort: at most 64 pairs */
 		for (size_t b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) {
@@ -87,25 +96,27 @@ static int append_sorted(char *text, size_t size, int len, const char *prefix, c
 			keys[b] = keys[b - 1], vals[b] = vals[b - 1];
 			keys[b - 1] = k, vals[b - 1] = v;
 		}
-	for (size_t i = 0; i < n && len > 0 && (size_t)len < size; i++)
-		len += snprintf(text + len, size - (size_t)len, "%s %s=%s\n", prefix, keys[i], vals[i]);
-	return len;
+	for (size_t i = 0; i < n; i++)
+		feed(s, prefix, " ", keys[i], "=", vals[i], "\n", NULL);
 }
 
-/* The id of generated trace T: the hash of how it is made (the generator is deterministic). */
-static uint64_t generated_id(const struct mmr_plan_trace *t)
+/* The id of generated trace T, hashed with S: the hash of how it is made (the generator is deterministic). */
+static uint64_t generated_id(XXH64_state_t *s, const struct mmr_plan_trace *t)
 {
 	const char *keys[MMR_PLAN_MAX_LIST], *vals[MMR_PLAN_MAX_LIST];
-	char text[8192];
-	int n = snprintf(text, sizeof(text), "generate %s\nops %llu\nseed %llu\ncpus %llu\n", t->workload,
-			 (unsigned long long)t->ops, (unsigned long long)t->seed, (unsigned long long)t->cpus);
+	char nums[128];
+	snprintf(nums, sizeof(nums), "\nops %llu\nseed %llu\ncpus %llu\n", (unsigned long long)t->ops,
+		 (unsigned long long)t->seed, (unsigned long long)t->cpus);
+	XXH64_reset(s, 0);
+	feed(s, "generate ", t->workload, nums, NULL);
 	for (size_t i = 0; i < t->nparams; i++)
 		keys[i] = t->params[i].key, vals[i] = t->params[i].value;
-	append_sorted(text, sizeof(text), n, "param", keys, vals, t->nparams);
-	return XXH64(text, strlen(text), 0);
+	feed_sorted(s, "param", keys, vals, t->nparams);
+	return XXH64_digest(s);
 }
 
-static int trace_ids(const struct mmr_plan *p, const char *bundled, struct mmr_plan_jobs *jobs, struct mmr_error *err)
+static int trace_ids(const struct mmr_plan *p, const char *bundled, XXH64_state_t *s, struct mmr_plan_jobs *jobs,
+		     struct mmr_error *err)
 {
 	jobs->trace_ids = calloc(p->ntraces, sizeof(*jobs->trace_ids));
 	jobs->trace_paths = calloc(p->ntraces, sizeof(*jobs->trace_paths));
@@ -118,7 +129,7 @@ static int trace_ids(const struct mmr_plan *p, const char *bundled, struct mmr_p
 		const struct mmr_plan_trace *t = &p->traces[i];
 		uint64_t h;
 		if (t->source == MMR_PLAN_GENERATE) {
-			hex(jobs->trace_ids[i], generated_id(t));
+			hex(jobs->trace_ids[i], generated_id(s, t));
 			continue;
 		}
 		if (!(jobs->trace_paths[i] = find_trace(p, t, bundled)) || hash_file(jobs->trace_paths[i], &h)) {
@@ -139,7 +150,7 @@ static int trace_ids(const struct mmr_plan *p, const char *bundled, struct mmr_p
  * write into one folder (DIR/cells/CELL/ENGINE), which is what compare
  * and sweep read.
  */
-static void job_id(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, struct mmr_plan_job *j)
+static void job_id(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, XXH64_state_t *s, struct mmr_plan_job *j)
 {
 	const char *keys[2 * MMR_PLAN_MAX_OPTS + 1], *vals[2 * MMR_PLAN_MAX_OPTS + 1];
 	size_t n = 0;
@@ -147,14 +158,15 @@ static void job_id(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, s
 		keys[n] = p->fixed[i].key, vals[n++] = p->fixed[i].value;
 	for (size_t i = 0; i < p->nopts; i++)
 		keys[n] = p->opts[i].key, vals[n++] = mmr_plan_opt_value(p, i, j->point);
-	char text[8192];
-	int len = snprintf(text, sizeof(text), "mmreplay-cell 1\ntrace %s\nthreads %u\nkernel %s\nrepeat %u\n",
-			   jobs->trace_ids[j->trace], j->threads, j->kernel, p->repeat);
-	len = append_sorted(text, sizeof(text), len, "opt", keys, vals, n);
-	hex(j->cell_id, XXH64(text, strlen(text), 0));
-	if (len > 0 && (size_t)len < sizeof(text))
-		snprintf(text + len, sizeof(text) - (size_t)len, "engine %s\n", p->engines[j->engine]);
-	hex(j->id, XXH64(text, strlen(text), 0));
+	char nums[64], reps[64];
+	snprintf(nums, sizeof(nums), "\nthreads %u\nkernel ", j->threads);
+	snprintf(reps, sizeof(reps), "\nrepeat %u\n", p->repeat);
+	XXH64_reset(s, 0);
+	feed(s, "mmreplay-cell 1\ntrace ", jobs->trace_ids[j->trace], nums, j->kernel, reps, NULL);
+	feed_sorted(s, "opt", keys, vals, n);
+	hex(j->cell_id, XXH64_digest(s)); /* the digest leaves the state as it was: the job's text goes on */
+	feed(s, "engine ", p->engines[j->engine], "\n", NULL);
+	hex(j->id, XXH64_digest(s));
 }
 
 /* Points of the option grid: the product of its options' value counts, or 0 past MAX. */
@@ -177,9 +189,11 @@ int mmr_plan_expand(const struct mmr_plan *p, const char *bundled, struct mmr_pl
 		return -1;
 	}
 	err->msg[0] = '\0';
-	if (trace_ids(p, bundled, jobs, err) || !(jobs->v = calloc(cells * p->nengines, sizeof(*jobs->v)))) {
+	XXH64_state_t *s = XXH64_createState();
+	if (!s || trace_ids(p, bundled, s, jobs, err) || !(jobs->v = calloc(cells * p->nengines, sizeof(*jobs->v)))) {
 		if (!err->msg[0])
 			snprintf(err->msg, sizeof(err->msg), "%.400s: out of memory", p->path);
+		XXH64_freeState(s);
 		mmr_plan_jobs_free(jobs);
 		return -1;
 	}
@@ -191,8 +205,9 @@ int mmr_plan_expand(const struct mmr_plan *p, const char *bundled, struct mmr_pl
 						struct mmr_plan_job *j = &jobs->v[jobs->n++];
 						*j = (struct mmr_plan_job){.trace = t, .engine = e, .threads = p->threads[th],
 									   .kernel = p->kernels[k], .point = pt, .cell = jobs->cells};
-						job_id(p, jobs, j);
+						job_id(p, jobs, s, j);
 					}
+	XXH64_freeState(s);
 	return 0;
 }
 

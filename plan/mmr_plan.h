@@ -86,6 +86,14 @@ struct mmr_plan {
  * they exist is the runner's to check, against the engines it loads.
  */
 struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err);
+/*
+ * Read and check the plan TEXT (LEN bytes, not NUL-terminated) as if it
+ * were the file PATH: PATH names it in errors, and its folder is where a
+ * relative file trace is looked for.  Returns the plan, or NULL with ERR
+ * as mmr_plan_read; a NUL byte, or anything but space after the object,
+ * is "not a JSON object".
+ */
+struct mmr_plan *mmr_plan_read_text(const char *text, size_t len, const char *path, struct mmr_error *err);
 void mmr_plan_free(struct mmr_plan *p);
 
 /* One replay of the expanded plan. */

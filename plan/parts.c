@@ -10,6 +10,20 @@
 
 #include "plan_internal.h"
 
+/*
+ * Member C of object O, at PATH, as a key the command line keeps whole
+ * (--KEY=VALUE, -O KEY=VALUE): given once (cJSON keeps both of a repeated
+ * key, and both would be passed), not empty, without '=' or ','.
+ */
+static bool read_key(struct plan_reader *r, const cJSON *o, const cJSON *c, const char *path)
+{
+	if (cJSON_GetObjectItemCaseSensitive(o, c->string) != c)
+		plan_bad(r, path, "given twice");
+	else if (!c->string[0] || strpbrk(c->string, ",="))
+		plan_bad(r, path, "not a name without ',' or '='");
+	return !r->failed;
+}
+
 /* A generated trace: the workload, its event count, seed, CPUs and params. */
 static int read_generate(struct plan_reader *r, const cJSON *g, const char *where, struct mmr_plan_trace *t)
 {
@@ -39,6 +53,8 @@ static int read_generate(struct plan_reader *r, const cJSON *g, const char *wher
 	for (const cJSON *c = ps->child; c && !r->failed; c = c->next) {
 		struct mmr_plan_kv *kv = &t->params[t->nparams++];
 		snprintf(path, sizeof(path), "%s.params.%s", where, c->string);
+		if (!read_key(r, ps, c, path))
+			break;
 		if (!(kv->key = strdup(c->string)))
 			plan_bad(r, path, "out of memory");
 		else
@@ -136,7 +152,7 @@ int plan_read_threads(struct plan_reader *r, const cJSON *d, struct mmr_plan *p)
 	}
 	for (const cJSON *c = a->child; c && !r->failed; c = c->next) {
 		char path[32];
-		uint64_t t;
+		uint64_t t = 0; /* plan_num leaves it alone when it fails */
 		snprintf(path, sizeof(path), "threads[%zu]", p->nthreads);
 		if (plan_num(r, c, path, 1, 1024, &t) && p->nthreads && t <= p->threads[p->nthreads - 1])
 			plan_bad(r, path, "%llu after %u: thread counts rise", (unsigned long long)t, p->threads[p->nthreads - 1]);
@@ -189,8 +205,12 @@ int plan_read_opts(struct plan_reader *r, const cJSON *d, struct mmr_plan *p)
 		plan_bad(r, "engine_opts", "out of memory");
 		return -1;
 	}
-	for (const cJSON *c = o->child; c && !r->failed; c = c->next)
-		read_opt(r, c, p);
+	for (const cJSON *c = o->child; c && !r->failed; c = c->next) {
+		char path[160];
+		snprintf(path, sizeof(path), "engine_opts.%s", c->string);
+		if (read_key(r, o, c, path))
+			read_opt(r, c, p);
+	}
 	return r->failed ? -1 : 0;
 }
 

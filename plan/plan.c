@@ -23,8 +23,10 @@ void plan_bad(struct plan_reader *r, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	if (!r->failed)
+	if (!r->failed) {
 		snprintf(r->err->msg, sizeof(r->err->msg), "%.200s: %.100s: %.200s", r->path, key, what);
+		cat_oneline(r->err->msg); /* a key or value quoted may hold a newline */
+	}
 	r->failed = true;
 }
 
@@ -168,28 +170,42 @@ static int read_reports(struct plan_reader *r, const cJSON *d, struct mmr_plan *
 	return r->failed ? -1 : 0;
 }
 
-struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err)
+struct mmr_plan *mmr_plan_read_text(const char *text, size_t len, const char *path, struct mmr_error *err)
 {
 	struct plan_reader r = {.path = path, .err = err};
 	struct mmr_plan *p = calloc(1, sizeof(*p));
-	char *text = mmr_slurp(path);
-	cJSON *d = text ? cJSON_Parse(text) : NULL;
+	/* A NUL is no part of a JSON text: cJSON would skip it as space, or end a string at it. */
+	const char *end = NULL, *nul = memchr(text, '\0', len);
+	cJSON *d = nul ? NULL : cJSON_ParseWithLengthOpts(text, len, &end, false);
+	/* cJSON stops at the value's end: anything but space after it would be silently ignored. */
+	while (d && end < text + len && memchr(" \t\r\n", *end, 4))
+		end++;
 	if (!p || !(p->path = strdup(path)))
 		plan_bad(&r, "plan", "out of memory");
-	else if (!text)
-		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path,
-			 errno == EINVAL ? "not a regular file" : strerror(errno)), r.failed = true;
-	else if (!cJSON_IsObject(d))
+	else if (!cJSON_IsObject(d) || end != text + len)
 		snprintf(err->msg, sizeof(err->msg), "%.400s: not a JSON object (near byte %td)", path,
-			 cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : (ptrdiff_t)0), r.failed = true;
+			 nul ? nul - text : d && !cJSON_IsObject(d) ? (ptrdiff_t)0 : end ? end - text : (ptrdiff_t)0),
+			r.failed = true;
 	if (!r.failed && !read_header(&r, d, p) && !plan_read_traces(&r, d, p) && !plan_read_engines(&r, d, p) &&
 	    !plan_read_threads(&r, d, p) && !plan_read_opts(&r, d, p))
 		read_reports(&r, d, p);
 	cJSON_Delete(d);
-	free(text);
 	if (r.failed) {
 		mmr_plan_free(p);
 		return NULL;
 	}
+	return p;
+}
+
+struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err)
+{
+	char *text = mmr_slurp(path);
+	if (!text) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot read: %s", path,
+			 errno == EINVAL ? "not a regular file" : strerror(errno));
+		return NULL;
+	}
+	struct mmr_plan *p = mmr_plan_read_text(text, strlen(text), path, err);
+	free(text);
 	return p;
 }
