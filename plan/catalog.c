@@ -138,7 +138,8 @@ int mmr_catalog_parse(const char *text, const char *name, struct mmr_catalog *ca
 {
 	struct jr c = {.file = name, .err = err};
 	memset(cat, 0, sizeof(*cat));
-	cJSON *doc = cJSON_Parse(text);
+	/* Null-terminated: text after the document would otherwise be silently ignored. */
+	cJSON *doc = cJSON_ParseWithOpts(text, NULL, true);
 	if (!doc)
 		return jr_fail(&c, "", NULL, "not JSON (near \"%.24s\")", cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
 	cat->doc = doc;

@@ -12,11 +12,14 @@
  * option, the thread count) is a new id and a new job.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+/* XXH64_state_t on the stack: an id per job needs no allocation. */
+#define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
 #include "mmr_fs.h"
@@ -89,13 +92,21 @@ static char *find_trace(const struct mmr_plan *p, const struct mmr_plan_trace *t
 	return strdup(path);
 }
 
+/* Feed the NULL-ended strings to S: an id's canonical text is hashed as it is made, so no buffer can cut it. */
+static void feed(XXH64_state_t *s, ...)
+{
+	va_list ap;
+	va_start(ap, s);
+	for (const char *piece; (piece = va_arg(ap, const char *));)
+		XXH64_update(s, piece, strlen(piece));
+	va_end(ap);
+}
+
 /*
- * Append "PREFIX KEY=VALUE\n" to TEXT (SIZE bytes, LEN used) for the N pairs
- * in key order: the order a plan file lists options or params in is not an
- * input of the results.  Returns the new length.
+ * Feed "PREFIX KEY=VALUE\n" to S for the N pairs in key order: the order
+ * a plan file lists options or params in is not an input of the results.
  */
-static int append_sorted(char *text, size_t size, int len, const char *prefix, const char **keys, const char **vals,
-			 size_t n)
+static void feed_sorted(XXH64_state_t *s, const char *prefix, const char **keys, const char **vals, size_t n)
 {
 	for (size_t a = 1; a < n; a++) /* insertion sort: at most 64 pairs */
 		for (size_t b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) {
@@ -103,22 +114,24 @@ static int append_sorted(char *text, size_t size, int len, const char *prefix, c
 			keys[b] = keys[b - 1], vals[b] = vals[b - 1];
 			keys[b - 1] = k, vals[b - 1] = v;
 		}
-	for (size_t i = 0; i < n && len > 0 && (size_t)len < size; i++)
-		len += snprintf(text + len, size - (size_t)len, "%s %s=%s\n", prefix, keys[i], vals[i]);
-	return len;
+	for (size_t i = 0; i < n; i++)
+		feed(s, prefix, " ", keys[i], "=", vals[i], "\n", NULL);
 }
 
 /* The id of generated trace T: the hash of how it is made (the generator is deterministic). */
 static uint64_t generated_id(const struct mmr_plan_trace *t)
 {
 	const char *keys[MMR_PLAN_MAX_LIST], *vals[MMR_PLAN_MAX_LIST];
-	char text[8192];
-	int n = snprintf(text, sizeof(text), "generate %s\nops %llu\nseed %llu\ncpus %llu\n", t->workload,
-			 (unsigned long long)t->ops, (unsigned long long)t->seed, (unsigned long long)t->cpus);
+	char nums[128];
+	XXH64_state_t s;
+	snprintf(nums, sizeof(nums), "\nops %llu\nseed %llu\ncpus %llu\n", (unsigned long long)t->ops,
+		 (unsigned long long)t->seed, (unsigned long long)t->cpus);
+	XXH64_reset(&s, 0);
+	feed(&s, "generate ", t->workload, nums, NULL);
 	for (size_t i = 0; i < t->nparams; i++)
 		keys[i] = t->params[i].key, vals[i] = t->params[i].value;
-	append_sorted(text, sizeof(text), n, "param", keys, vals, t->nparams);
-	return XXH64(text, strlen(text), 0);
+	feed_sorted(&s, "param", keys, vals, t->nparams);
+	return XXH64_digest(&s);
 }
 
 static int trace_ids(const struct mmr_plan *p, const char *bundled, struct mmr_plan_jobs *jobs, struct mmr_error *err)
@@ -164,20 +177,22 @@ static void job_id(const struct mmr_plan_group *g, const struct mmr_plan_jobs *j
 		keys[n] = g->fixed[i].key, vals[n++] = g->fixed[i].value;
 	for (size_t i = 0; i < g->nopts; i++)
 		keys[n] = g->opts[i].key, vals[n++] = mmr_plan_group_opt_value(g, i, j->point);
-	char text[8192];
-	int len = snprintf(text, sizeof(text), "mmreplay-cell 1\ntrace %s\nthreads %u\nkernel %s\nrepeat %u\n",
-			   jobs->trace_ids[j->trace], j->threads, j->kernel, g->repeat);
-	len = append_sorted(text, sizeof(text), len, "opt", keys, vals, n);
+	char nums[64], reps[64];
+	XXH64_state_t s;
+	snprintf(nums, sizeof(nums), "\nthreads %u\nkernel ", j->threads);
+	snprintf(reps, sizeof(reps), "\nrepeat %u\n", g->repeat);
+	XXH64_reset(&s, 0);
+	feed(&s, "mmreplay-cell 1\ntrace ", jobs->trace_ids[j->trace], nums, j->kernel, reps, NULL);
+	feed_sorted(&s, "opt", keys, vals, n);
 	/* Replay options only when given: a plan without them keeps the ids it had before they existed. */
 	n = 0;
 	for (size_t i = 0; i < g->nreplay; i++)
 		if (mmr_plan_replay_find(g->replay[i].key)->in_id)
 			keys[n] = g->replay[i].key, vals[n++] = g->replay[i].value;
-	len = append_sorted(text, sizeof(text), len, "replay", keys, vals, n);
-	hex(j->cell_id, XXH64(text, strlen(text), 0));
-	if (len > 0 && (size_t)len < sizeof(text))
-		snprintf(text + len, sizeof(text) - (size_t)len, "engine %s\n", g->engines[j->engine]);
-	hex(j->id, XXH64(text, strlen(text), 0));
+	feed_sorted(&s, "replay", keys, vals, n);
+	hex(j->cell_id, XXH64_digest(&s)); /* a digest leaves the state as it was: the job's text goes on */
+	feed(&s, "engine ", g->engines[j->engine], "\n", NULL);
+	hex(j->id, XXH64_digest(&s));
 }
 
 /* Points of G's option grid: the product of its options' value counts, or 0 past MAX. */

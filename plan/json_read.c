@@ -32,6 +32,10 @@ int jr_fail(struct jr *r, const char *at, const char *key, const char *fmt, ...)
 	va_end(ap);
 	jr_path(where, sizeof(where), at, key);
 	snprintf(r->err->msg, sizeof(r->err->msg), "%.200s: %.100s: %.200s", r->file, where, what);
+	/* One line: a key or value quoted in it may hold a newline or other control bytes. */
+	for (unsigned char *s = (unsigned char *)r->err->msg; *s; s++)
+		if (*s < 0x20 || *s == 0x7f)
+			*s = '?';
 	r->failed = true;
 	return -1;
 }

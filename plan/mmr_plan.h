@@ -126,11 +126,14 @@ struct mmr_plan {
  */
 struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err);
 /*
- * The same for the plan text TEXT, PATH naming it in errors and its
- * folder being where relative trace files are looked for (a plan built
- * in memory: "./sweep" looks in the current folder).
+ * Read and check the plan TEXT (LEN bytes, not NUL-terminated) as if it
+ * were the file PATH: PATH names it in errors, and its folder is where a
+ * relative file trace is looked for (a plan built in memory: "./sweep"
+ * looks in the current folder).  Returns the plan, or NULL with ERR as
+ * mmr_plan_read; a NUL byte, or anything but space after the object, is
+ * "not a JSON object".
  */
-struct mmr_plan *mmr_plan_parse(const char *text, const char *path, struct mmr_error *err);
+struct mmr_plan *mmr_plan_read_text(const char *text, size_t len, const char *path, struct mmr_error *err);
 void mmr_plan_free(struct mmr_plan *p);
 
 /*

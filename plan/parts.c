@@ -10,6 +10,21 @@
 
 #include "plan_internal.h"
 
+/*
+ * Member C of object O, at AT, as a name a command line keeps whole
+ * (--KEY=VALUE, -O KEY=VALUE): given once (cJSON keeps both of a repeated
+ * key, and both would be passed), not empty, without ',' or '='.
+ * Returns 0, or -1 after jr_fail.
+ */
+static int read_key(struct jr *r, const char *at, const cJSON *o, const cJSON *c)
+{
+	if (cJSON_GetObjectItemCaseSensitive(o, c->string) != c)
+		return jr_fail(r, at, c->string, "given twice");
+	if (!c->string[0] || strpbrk(c->string, ",="))
+		return jr_fail(r, at, c->string, "not a name without ',' or '='");
+	return 0;
+}
+
 /* Object PS (at AT) of KEY=VALUE pairs into a new *KV of *N: a generated trace's params. */
 static int read_kvs(struct jr *r, const char *at, const cJSON *ps, struct mmr_plan_kv **kv, size_t *n)
 {
@@ -22,9 +37,7 @@ static int read_kvs(struct jr *r, const char *at, const cJSON *ps, struct mmr_pl
 		return jr_fail(r, at, NULL, "out of memory");
 	for (const cJSON *c = ps->child; c; c = c->next) {
 		struct mmr_plan_kv *e = &(*kv)[(*n)++];
-		if (cJSON_GetObjectItemCaseSensitive(ps, c->string) != c)
-			return jr_fail(r, at, c->string, "given twice");
-		if (jr_dup(r, at, c->string, c->string, &e->key) || jr_value(r, at, c->string, c, &e->value))
+		if (read_key(r, at, ps, c) || jr_dup(r, at, c->string, c->string, &e->key) || jr_value(r, at, c->string, c, &e->value))
 			return -1;
 	}
 	return 0;
@@ -187,8 +200,7 @@ int plan_read_opts(struct jr *r, const char *at, const cJSON *d, struct mmr_plan
 		return jr_fail(r, at, "engine_opts", "out of memory");
 	jr_path(where, sizeof(where), at, "engine_opts");
 	for (const cJSON *c = o->child; c; c = c->next)
-		if (cJSON_GetObjectItemCaseSensitive(o, c->string) != c ? jr_fail(r, where, c->string, "given twice")
-									 : read_opt(r, where, c, g))
+		if (read_key(r, where, o, c) || read_opt(r, where, c, g))
 			return -1;
 	return 0;
 }

@@ -73,16 +73,22 @@ static int read_reports(struct jr *r, const cJSON *d, struct mmr_plan *p)
 	return 0;
 }
 
-struct mmr_plan *mmr_plan_parse(const char *text, const char *path, struct mmr_error *err)
+struct mmr_plan *mmr_plan_read_text(const char *text, size_t len, const char *path, struct mmr_error *err)
 {
 	struct jr r = {.file = path, .err = err, .keys_doc = "docs/plans.md"};
 	struct mmr_plan *p = calloc(1, sizeof(*p));
-	cJSON *d = cJSON_Parse(text);
-	if (!p || !(p->path = strdup(path)) || !(p->text = strdup(text)))
+	/* A NUL is no part of a JSON text: cJSON would skip it as space, or end a string at it. */
+	const char *end = NULL, *nul = memchr(text, '\0', len);
+	cJSON *d = nul ? NULL : cJSON_ParseWithLengthOpts(text, len, &end, false);
+	/* cJSON stops at the value's end: anything but space after it would be silently ignored. */
+	while (d && end < text + len && memchr(" \t\r\n", *end, 4))
+		end++;
+	if (!p || !(p->path = strdup(path)) || !(p->text = strndup(text, len)))
 		jr_fail(&r, "", NULL, "out of memory");
-	else if (!cJSON_IsObject(d))
+	else if (!cJSON_IsObject(d) || end != text + len)
 		snprintf(err->msg, sizeof(err->msg), "%.400s: not a JSON object (near byte %td)", path,
-			 cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : (ptrdiff_t)0), r.failed = true;
+			 nul ? nul - text : d && !cJSON_IsObject(d) ? (ptrdiff_t)0 : end ? end - text : (ptrdiff_t)0),
+			r.failed = true;
 	if (!r.failed && !read_header(&r, d, p) && !plan_read_traces(&r, d, p) && !read_lists(&r, d, p) &&
 	    !plan_read_groups(&r, d, p))
 		read_reports(&r, d, p);
@@ -102,7 +108,7 @@ struct mmr_plan *mmr_plan_read(const char *path, struct mmr_error *err)
 			 errno == EINVAL ? "not a regular file" : strerror(errno));
 		return NULL;
 	}
-	struct mmr_plan *p = mmr_plan_parse(text, path, err);
+	struct mmr_plan *p = mmr_plan_read_text(text, strlen(text), path, err);
 	free(text);
 	return p;
 }

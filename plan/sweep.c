@@ -121,7 +121,7 @@ struct mmr_plan *mmr_plan_for_sweep(const struct mmr_plan_sweep *s, const char *
 		}
 	}
 	if (text)
-		p = mmr_plan_parse(text, origin, err);
+		p = mmr_plan_read_text(text, strlen(text), origin, err);
 	else if (!err->msg[0])
 		snprintf(err->msg, sizeof(err->msg), "%.100s: out of memory", origin);
 	free(text);

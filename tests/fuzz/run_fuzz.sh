@@ -22,7 +22,7 @@ out=$3
 shift 3
 src=$(cd "$(dirname "$0")/../.." && pwd)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(reader import_perf import_tracedat import_text results replay plan)
+[ ${#targets[@]} -gt 0 ] || targets=(reader import_perf import_tracedat import_text results replay plan plan_file catalog)
 mkdir -p "$out/findings" "$out/logs"
 out=$(realpath "$out")
 

@@ -13,7 +13,7 @@ mmr="$build/cli/mmreplay"
 tool="$build/tests/fuzz/mmr_fuzz_seedtool"
 mkperf="$build/tests/fuzz/mmr_mkperf"
 [ -x "$mkperf" ] || mkperf="$build/tests/capture/mmr_mkperf"
-for t in reader import_perf import_tracedat import_text results replay plan; do
+for t in reader import_perf import_tracedat import_text results replay plan plan_file catalog; do
 	rm -rf "${out:?}/$t"
 	mkdir -p "$out/$t"
 done
@@ -104,7 +104,10 @@ done
 { cat "$work/f1/results.json"; printf '\f'; cat "$work/f2/results.json"; } >"$out/results/pair.json"
 { cat "$work/res/null/results.json"; printf '\f'; cat "$work/res/libc/results.json"; } >"$out/results/pair-replay.json"
 
+# Plans and the family catalog: the shipped ones and hand-made edge cases.
+python3 "$src/tests/fuzz/plan_seeds.py" "$src" "$out"
+
 rm -rf "$work"
-for t in reader import_perf import_tracedat import_text results replay plan; do
+for t in reader import_perf import_tracedat import_text results replay plan plan_file catalog; do
 	printf '%s: %s seeds\n' "$t" "$(find "$out/$t" -type f | wc -l)"
 done

@@ -203,6 +203,12 @@ static void test_not_json(void **state)
 	assert_int_equal(mmr_catalog_parse("{\"mmreplay_families\": 1, \"about\": \"a\", \"about\": \"b\"}", "x.json",
 					   &cat, &err), -1);
 	assert_string_equal(err.msg, "x.json: about: given twice");
+	/* Text after the document would be silently ignored (a second document pasted in, half a merge). */
+	assert_int_equal(mmr_catalog_parse("{\"mmreplay_families\": 1} {\"families\": []}", "x.json", &cat, &err), -1);
+	assert_non_null(strstr(err.msg, "x.json: (document): not JSON (near \"{\"families\""));
+	/* An error quoting a key with a newline stays one line (fuzz_catalog). */
+	assert_int_equal(mmr_catalog_parse("{\"mmreplay_families\": 1, \"a\\nb\": 1}", "x.json", &cat, &err), -1);
+	assert_string_equal(err.msg, "x.json: a?b: unknown key");
 }
 
 static void test_path_env(void **state)

@@ -590,6 +590,75 @@ static void test_sweep_errors(void **state)
 	sweep_error(sw, "replay.events: not a number");
 }
 
+/* Found with fuzz_plan_file (docs/fuzzing.md): what the reader let through. */
+static void test_fuzz_findings(void **state)
+{
+	(void)state;
+	/* A key given twice, or that the command line would split: as engine option or as param. */
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"engine_opts\": {\"k\": 1, \"k\": [1, 2]}"),
+		     "engine_opts.k: given twice");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"engine_opts\": {\"k=v\": 1}"),
+		     "engine_opts.k=v: not a name without ',' or '='");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"engine_opts\": {\"\": 1}"),
+		     "engine_opts.: not a name");
+	expect_error(PLAN("\"traces\": [{\"name\": \"g\", \"generate\": {\"workload\": \"w\", \"ops\": 5, "
+			  "\"params\": {\"p\": 1, \"p\": 2}}}], \"engines\": [\"a\"], \"threads\": [2]"),
+		     "traces[0].generate.params.p: given twice");
+	/* Text after the plan, which was silently ignored; an error quoting a newline is still one line. */
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2]") " {\"threads\": [4]}",
+		     "not a JSON object (near byte");
+	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"thr\\neads\": 1"), "thr?eads: unknown key");
+	struct mmr_error err = {{0}};
+	static const char nul[] = "{\"mmreplay_plan\": 1\0}";
+	assert_null(mmr_plan_read_text(nul, sizeof(nul) - 1, "n.json", &err));
+	assert_string_equal(err.msg, "n.json: not a JSON object (near byte 19)");
+	/*
+	 * An option or param longer than the 8 KiB the id's text had: the cells
+	 * (and generated traces) that differ after it had one id, and every
+	 * engine of a cell the cell's id.
+	 */
+	static char text[40000], big[9001];
+	memset(big, 'x', sizeof(big) - 1);
+	snprintf(text, sizeof(text), PLAN("\"traces\": [{\"name\": \"g\", \"generate\": {\"workload\": \"w\", \"ops\": 5, "
+					  "\"params\": {\"a\": \"%s\", \"b\": 1}}}, {\"name\": \"h\", \"generate\": {\"workload\": \"w\", "
+					  "\"ops\": 5, \"params\": {\"a\": \"%s\", \"b\": 2}}}], \"engines\": [\"a\", \"b\"], \"threads\": [2], "
+					  "\"engine_opts\": {\"a\": \"%s\", \"b\": [1, 2]}"),
+		 big, big, big);
+	struct mmr_plan *p = mmr_plan_read_text(text, strlen(text), "long.json", &err);
+	struct mmr_plan_jobs jobs;
+	assert_non_null(p);
+	assert_int_equal(mmr_plan_expand(p, NULL, &jobs, &err), 0);
+	assert_int_equal(jobs.n, 8);
+	assert_string_not_equal(jobs.trace_ids[0], jobs.trace_ids[1]);
+	for (size_t i = 0; i < jobs.n; i++)
+		for (size_t k = i + 1; k < jobs.n; k++) {
+			assert_string_not_equal(jobs.v[i].id, jobs.v[k].id);
+			assert_int_equal(!strcmp(jobs.v[i].cell_id, jobs.v[k].cell_id), jobs.v[i].cell == jobs.v[k].cell);
+		}
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+}
+
+/* mmr_plan_read_text is mmr_plan_read without the file: the same plan, the same ids. */
+static void test_read_text(void **state)
+{
+	(void)state;
+	static const char text[] = PLAN(OK_TRACES ", \"engines\": [\"a\", \"b\"], \"threads\": [1, 2]");
+	struct mmr_plan_jobs a, b;
+	struct mmr_error err = {{0}};
+	const char *path = write_plan("text.json", text);
+	struct mmr_plan *p = read_ok(path, &a), *q = mmr_plan_read_text(text, sizeof(text) - 1, path, &err);
+	assert_non_null(q);
+	assert_string_equal(q->path, path);
+	assert_int_equal(mmr_plan_expand(q, NULL, &b, &err), 0);
+	assert_int_equal(a.n, 4);
+	assert_int_equal(b.n, a.n);
+	for (size_t i = 0; i < a.n; i++)
+		assert_string_equal(a.v[i].id, b.v[i].id);
+	mmr_plan_jobs_free(&a), mmr_plan_jobs_free(&b);
+	mmr_plan_free(p), mmr_plan_free(q);
+}
+
 static void test_commands_quote(void **state)
 {
 	(void)state;
@@ -676,6 +745,8 @@ int main(void)
 		cmocka_unit_test(test_sweep_plan),
 		cmocka_unit_test(test_sweep_errors),
 		cmocka_unit_test(test_job_argv),
+		cmocka_unit_test(test_fuzz_findings),
+		cmocka_unit_test(test_read_text),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
