@@ -46,6 +46,7 @@ extern const struct cli_cmd cli_cmd_compare;
 extern const struct cli_cmd cli_cmd_sweep;
 extern const struct cli_cmd cli_cmd_validate;
 extern const struct cli_cmd cli_cmd_demo;
+extern const struct cli_cmd cli_cmd_collect;
 
 /*
  * Print "mmreplay CMD: MESSAGE (try 'mmreplay help CMD')" on stderr.
