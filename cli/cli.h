@@ -47,6 +47,7 @@ extern const struct cli_cmd cli_cmd_sweep;
 extern const struct cli_cmd cli_cmd_validate;
 extern const struct cli_cmd cli_cmd_demo;
 extern const struct cli_cmd cli_cmd_run;
+extern const struct cli_cmd cli_cmd_collect;
 
 /*
  * Print "mmreplay CMD: MESSAGE (try 'mmreplay help CMD')" on stderr.

@@ -62,15 +62,16 @@ static int run_local(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs,
 	if (!quiet)
 		printf("run: plan %s: %zu of %zu jobs done (%zu now, %zu before), %zu failed; results in %s/cells\n", p->name,
 		       done, jobs->n, s.done, s.skipped, s.failed, dir);
+	/* Built even when a job failed: the index names the cells it left without a comparison. */
+	int rc = CLI_OK;
+	if (mmr_plan_report(p, jobs, dir, &err))
+		rc = cli_fail("run", "%s", err.msg);
+	else if (!quiet)
+		printf("report: %s/index.html (and index.md)\n", dir);
 	if (s.failed)
-		return cli_fail("run", "%zu job%s failed (named above, with their logs); run the same command again to retry",
-				s.failed, s.failed == 1 ? "" : "s");
-	/*
-	 * REPORTS: the plan's reports (compare per cell, sweep, index) are built here,
-	 * once every job is done.  The lead wires helper "collect"'s
-	 * mmr_plan_report(p, jobs, dir, &err) in at the merge; it is not declared yet.
-	 */
-	return CLI_OK;
+		rc = cli_fail("run", "%zu job%s failed (named above, with their logs); run the same command again to retry",
+			      s.failed, s.failed == 1 ? "" : "s");
+	return rc;
 }
 
 /*

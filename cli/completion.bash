@@ -77,7 +77,7 @@ _mmreplay_value() {
 	*:--as) COMPREPLY=($(compgen -W "$(_mmreplay_families "$tool")" -- "$cur")) ;;
 	*)
 		case $arg in
-		DIR | RESULTS_DIR | REPORT_DIR) _mmreplay_files -d ;;
+		DIR | RESULTS_DIR | REPORT_DIR | OUT) _mmreplay_files -d ;;
 		TRACE | FILE | PROFILE | PATH | P) _mmreplay_files ;;
 		*) COMPREPLY=() ;; # a number, a key=value: nothing to offer
 		esac
@@ -93,7 +93,7 @@ _mmreplay_positional() {
 	list) [ "$npos" -eq 0 ] && COMPREPLY=($(compgen -W "workloads engines events" -- "$cur")) ;;
 	generate) [ "$npos" -eq 0 ] && COMPREPLY=($(compgen -W "$(_mmreplay_workloads "$tool")" -- "$cur")) ;;
 	plan) if [ "$npos" -eq 0 ]; then COMPREPLY=($(compgen -W "show" -- "$cur")); else _mmreplay_files; fi ;;
-	plot | compare) _mmreplay_files -d ;;
+	plot | compare | collect) _mmreplay_files -d ;;
 	capture) COMPREPLY=($(compgen -c -- "$cur")) ;;
 	*) _mmreplay_files ;;
 	esac

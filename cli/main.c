@@ -28,6 +28,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_plan,
 	&cli_cmd_run,
 	&cli_cmd_calibrate,
+	&cli_cmd_collect,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

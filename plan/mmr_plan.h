@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mmr_event.h"
 
@@ -340,6 +341,76 @@ enum mmr_plan_emit_kind { MMR_PLAN_EMIT_PARALLEL, MMR_PLAN_EMIT_SLURM };
  */
 int mmr_plan_emit(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir,
 		  enum mmr_plan_emit_kind kind, size_t *pending, struct mmr_error *err);
+
+/* ---- report.c: a plan's reports ------------------------------------------ */
+
+/* A machine results came from (results.json's machine), and how many jobs ran there. */
+struct mmr_plan_host {
+	char name[128], cpu_model[128]; /* "" where the results do not say */
+	size_t jobs;
+};
+
+/*
+ * Build plan P's reports (JOBS its expansion) from the results in its
+ * directory DIR (DIR/cells/CELL/ENGINE/results.json, docs/plans.md): with
+ * P->compare, a comparison of each cell where two engines or more have
+ * results, the baseline among them (DIR/reports/cells/CELL); with
+ * P->sweep, a sweep of each trace, kernel mode and grid point across the
+ * thread counts that have results, two or more (DIR/reports/sweeps/
+ * TRACEID-KERNEL-POINT), a line per engine and host where hosts differ;
+ * and always DIR/index.html and index.md, every cell listed with its
+ * verdicts and links, a cell with jobs missing as missing.  A cell whose
+ * engines ran on different hosts is compared with a warning, on stderr
+ * once and first in its report.  Returns 0, or -1 with ERR: gnuplot or
+ * the plot scripts missing, the index not written, or a comparison or
+ * sweep that failed (the first, and how many more: the others are still
+ * made, and the index says which failed and why).
+ */
+int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, struct mmr_error *err);
+
+/* ---- collect.c: results from several places into one ------------------------ */
+
+/* What one source directory gave to mmr_plan_collect. */
+struct mmr_plan_collect_src {
+	const char *dir;
+	bool out;      /* it is OUT: its results were kept where they are */
+	size_t taken;  /* results taken from it (copied, or kept when it is OUT) */
+	size_t dups;   /* results it has of jobs already taken from OUT or an earlier directory */
+	size_t differ; /* of those, the ones whose bytes differ from the results kept */
+};
+
+struct mmr_plan_collected {
+	struct mmr_plan *plan;             /* OUT/plan.json, read */
+	struct mmr_plan_jobs jobs;         /* and expanded */
+	struct mmr_plan_collect_src *src;  /* per source directory, in order (OUT first when it held results) */
+	size_t nsrc;
+	size_t done, missing;              /* the plan's jobs with results in OUT, and without */
+	struct mmr_plan_host *hosts;       /* the machines OUT's results come from */
+	size_t nhosts;
+	char tool[64];                     /* the mmreplay version that made them ("" when none says) */
+};
+
+/*
+ * Merge the results directories DIRS (N of them) of one plan into OUT:
+ * each DIR holds plan.json (the plan as run, its file traces in DIR/traces),
+ * traces/, cells/CELL/ENGINE/results.json and maybe logs/JOB.log (docs/plans.md).
+ * OUT may be one of DIRS, or hold an earlier collection of the same plan:
+ * its results are kept; otherwise it must be missing or empty.  A job's
+ * results found twice are taken once, from the first place (OUT, then
+ * DIRS in order); a copy whose bytes differ is a warning on WARN (NULL:
+ * stderr) naming the one kept.  Results are copied into a temporary name
+ * and renamed, so a result in OUT is whole.  Nothing is written unless
+ * every DIR holds the same plan (the same jobs, ids and all, and
+ * baseline) and every results.json the same tool version.  Returns 0
+ * with *C filled (mmr_plan_collected_free it), or -1 with ERR's one line
+ * naming the files: a plan unreadable or another than the first, results
+ * of another version, an unreadable or damaged results.json, results of
+ * another engine than their folder's, OUT not a results directory, a
+ * write error.
+ */
+int mmr_plan_collect(const char *const *dirs, size_t n, const char *out, FILE *warn, struct mmr_plan_collected *c,
+		     struct mmr_error *err);
+void mmr_plan_collected_free(struct mmr_plan_collected *c);
 
 #ifdef __cplusplus
 }

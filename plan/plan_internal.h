@@ -66,4 +66,21 @@ const char *plan_status_text(int st, char *buf, size_t len);
 /* Write TEXT to PATH through PATH.PID.tmp renamed into place, with MODE.  0, or -1 with errno. */
 int plan_write_atomic(const char *path, const char *text, unsigned mode);
 
+/* meta.c: what collect and the reports read of a job's results.json. */
+struct plan_meta {
+	char tool[64], engine[64];
+	struct mmr_plan_host host; /* jobs 1 */
+};
+
+/*
+ * Read results.json PATH's tool, engine and machine into M (control
+ * characters as '?').  Returns 0; 1 when there is no such file (the job is
+ * not done); or -1 with ERR ("PATH: what"): unreadable, not JSON, no engine.
+ */
+int plan_meta_read(const char *path, struct plan_meta *m, struct mmr_error *err);
+/* Count one job of host H in *V (*N of them), adding it when new.  Returns 0, or -1 when out of memory. */
+int plan_host_add(struct mmr_plan_host **v, size_t *n, const struct mmr_plan_host *h);
+/* "NAME (CPU)", or "an unnamed host", into BUF. */
+const char *plan_host_text(const struct mmr_plan_host *h, char *buf, size_t len);
+
 #endif /* PLAN_INTERNAL_H */

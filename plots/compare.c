@@ -297,6 +297,33 @@ static int check_all(struct rpt_cmp *c, struct mmr_error *err)
 	return 0;
 }
 
+/*
+ * Engines replayed on more than one machine (a collected plan's cell can
+ * hold such): every difference then mixes the engines' and the machines',
+ * so it is said once on WARN and first in the report, never silently.
+ */
+static void hosts_warning(struct rpt_cmp *c, FILE *warn)
+{
+	char list[900] = "";
+	size_t len = 0;
+	bool differ = false;
+	for (size_t i = 1; i < c->n; i++)
+		differ |= strcmp(c->res[i].hostname, c->res[0].hostname) != 0;
+	if (!differ)
+		return;
+	for (size_t i = 0; i < c->n && len < sizeof(list); i++) {
+		const struct mmr_results *r = &c->res[i];
+		int k = snprintf(list + len, sizeof(list) - len, "%s%s on %s%s%s%s", i ? ", " : "", r->engine,
+				 r->hostname[0] ? r->hostname : "an unnamed host", r->cpu_model[0] ? " (" : "", r->cpu_model,
+				 r->cpu_model[0] ? ")" : "");
+		len += k > 0 ? (size_t)k : 0;
+	}
+	fprintf(warn, "mmreplay compare: warning: %s: the engines ran on different hosts: %s\n",
+		c->doc.title ? c->doc.title : "", list);
+	rpt_intro(&c->doc, "Warning: the engines ran on different machines (%s): every difference below is the "
+		  "engines' and the machines' together. Replay them on one machine to compare the engines alone.", list);
+}
+
 /* Title and the paragraphs that say what was compared, and how far to trust it. */
 static void intro(struct rpt_cmp *c, FILE *warn)
 {
@@ -307,6 +334,7 @@ static void intro(struct rpt_cmp *c, FILE *warn)
 		snprintf(t, sizeof(t), "mmreplay: %zu engines on %s", c->n, mmr_results_trace_name(b));
 	c->doc.title = strdup(t);
 	c->doc.oom |= !c->doc.title;
+	hosts_warning(c, warn);
 	const char *plural = b->threads == 1 ? "" : "s";
 	snprintf(c->where, sizeof(c->where), "%u thread%s on %u CPUs%s%.60s", b->threads, plural, b->online_cpus,
 		 b->kernel[0] ? ", Linux " : "", b->kernel);

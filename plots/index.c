@@ -69,7 +69,8 @@ int mmr_index_write(const struct mmr_index_opts *o, struct mmr_error *err)
 			rpt_cell(&d, t, rpt_row(&d, t), 0, "%s", e->verdicts[v].text);
 		if (e->text)
 			rpt_legend(&d, t, "%s", e->text);
-		rpt_link(&d, s, e->href, e->label);
+		if (e->href)
+			rpt_link(&d, s, e->href, e->label);
 	}
 	int rc = 0;
 	if (mmr_mkdir_p(o->outdir)) {

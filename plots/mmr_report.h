@@ -179,6 +179,7 @@ struct mmr_results {
 	size_t nlocks;
 	double footprint_bytes, peak_rss_bytes; /* NAN when unknown */
 	char kernel[96], cpu_model[128];        /* "" when the file does not say */
+	char hostname[128];                     /* machine.hostname: "" when the file does not say */
 	char notes[256];                        /* optional parts missing, for the report */
 	/* What only the plots read (results_series.c): the tables of dat.c come from these. */
 	double timer_overhead_ns;               /* taken off every latency; 0 when not said */
@@ -353,13 +354,23 @@ struct mmr_sweep_opts {
 	const char *outdir;       /* the sweep's report directory (created) */
 	const char *baseline;     /* engine name, or NULL: the first */
 	FILE *warn;               /* NULL: stderr */
+	/*
+	 * NULL: each count's comparison is made here, in DIRS[i]/report.  Else
+	 * per count the comparison report the caller made (a link relative to
+	 * OUTDIR; a NULL entry: none), with its verdicts in COMPARED[i]
+	 * (COMPARED NULL: none), and none is made here.
+	 */
+	const char *const *hrefs;
+	const struct mmr_compare_result *compared;
 };
 
 /*
  * The sweep report in O->outdir: throughput and p99 per op against
- * threads, one line per engine (tables, plots, data/), and with two or
+ * threads, one line per engine (tables, plots, data/), one per engine
+ * and host when the results come from more than one host (their
+ * machine.hostname), and with two or
  * more engines the comparison report of each thread count in
- * DIRS[i]/report, linked and its verdicts repeated.  RES (when not NULL)
+ * DIRS[i]/report (or O->hrefs'), linked and its verdicts repeated.  RES (when not NULL)
  * gets every verdict, prefixed with its thread count.  Returns 0, or -1
  * with ERR.
  */
@@ -414,7 +425,7 @@ struct mmr_index_entry {
 	const char *heading;   /* the section: "CMA: who may sleep in cma_release" */
 	const char *intro;     /* the section's paragraph (from its first entry), or NULL */
 	const char *text;      /* what this report is, under its verdicts, or NULL */
-	const char *href;      /* the report, relative to the index */
+	const char *href;      /* the report, relative to the index; NULL: none (no link) */
 	const char *label;     /* the link's text */
 	const char *column;    /* the verdicts' column heading, or NULL: "verdict: each variant against the baseline" */
 	const struct mmr_verdict *verdicts;

@@ -309,6 +309,7 @@ static int load_head(struct mmr_results *r, const cJSON *d, const char *path, st
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(d, "machine");
 	copy_str(r->kernel, sizeof(r->kernel), m, "kernel");
 	copy_str(r->cpu_model, sizeof(r->cpu_model), m, "cpu_model");
+	copy_str(r->hostname, sizeof(r->hostname), m, "hostname");
 	return 0;
 }
 

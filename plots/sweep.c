@@ -6,6 +6,10 @@
  *
  * Scaling past the machine's CPUs measures the scheduler as much as the
  * allocator; those rows are marked, and the report says so up front.
+ *
+ * A collected plan's thread counts may have run on different machines:
+ * then every line is one engine on one host, so that no line joins two
+ * machines' figures, and the report names the hosts.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +18,13 @@
 
 #include "report.h"
 
+/* A line of the plots and a column of the tables: an engine, on one host when there are several. */
+struct sweep_col {
+	size_t e;
+	const char *host;  /* a results' hostname */
+	char label[200];
+};
+
 /* The engines of every thread count: res[t][e], e in the order of the first count. */
 struct sweep {
 	const struct mmr_sweep_opts *o;
@@ -21,6 +32,9 @@ struct sweep {
 	char (*engines)[64];
 	size_t nengines;
 	unsigned online;
+	struct sweep_col *cols;
+	size_t ncols;
+	bool hosts;                /* the results come from more than one host */
 	struct rpt_doc doc;
 };
 
@@ -97,7 +111,57 @@ static int load_all(struct sweep *s, struct mmr_error *err)
 	return 0;
 }
 
-/* FIGURE(T, E) of every count and engine as a table, a data file and a plot. */
+/*
+ * The lines: one per engine, or, when the results come from more than one
+ * host, one per engine and host.  Returns 0, or -1 with ERR.
+ */
+static int make_cols(struct sweep *s, struct mmr_error *err)
+{
+	const char *first = NULL;
+	for (size_t t = 0; t < s->o->n; t++)
+		for (size_t e = 0; e < s->nengines; e++)
+			if (s->res[t][e].engine[0]) {
+				first = first ? first : s->res[t][e].hostname;
+				s->hosts |= strcmp(first, s->res[t][e].hostname) != 0;
+			}
+	if (!(s->cols = calloc(s->nengines * s->o->n + 1, sizeof(*s->cols)))) {
+		snprintf(err->msg, sizeof(err->msg), "sweep: out of memory");
+		return -1;
+	}
+	for (size_t e = 0; e < s->nengines; e++)
+		for (size_t t = 0; t < s->o->n; t++) {
+			const struct mmr_results *r = &s->res[t][e];
+			size_t c = 0;
+			while (c < s->ncols && (s->cols[c].e != e || (s->hosts && strcmp(s->cols[c].host, r->hostname))))
+				c++;
+			if (!r->engine[0] || c < s->ncols)
+				continue;
+			struct sweep_col *col = &s->cols[s->ncols++];
+			*col = (struct sweep_col){.e = e, .host = r->hostname};
+			snprintf(col->label, sizeof(col->label), s->hosts ? "%s on %.120s" : "%s", s->engines[e],
+				 r->hostname[0] ? r->hostname : "an unnamed host");
+		}
+	return 0;
+}
+
+/* Column C's results at count K, or NULL. */
+static const struct mmr_results *col_res(const struct sweep *s, size_t k, const struct sweep_col *c)
+{
+	const struct mmr_results *r = &s->res[k][c->e];
+	return r->engine[0] && (!s->hosts || !strcmp(r->hostname, c->host)) ? r : NULL;
+}
+
+/* The fewest online CPUs among count K's results: its threads above that oversubscribe. */
+static unsigned row_online(const struct sweep *s, size_t k)
+{
+	unsigned n = 0;
+	for (size_t e = 0; e < s->nengines; e++)
+		if (s->res[k][e].engine[0] && (!n || s->res[k][e].online_cpus < n))
+			n = s->res[k][e].online_cpus;
+	return n ? n : s->online;
+}
+
+/* FIGURE(T, E) of every count and line as a table, a data file and a plot. */
 static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *sec, const char *name,
 		  const char *what, const char *ylabel, bool logy, double (*figure)(const struct mmr_results *, void *),
 		  void *arg, double scale, struct mmr_error *err)
@@ -105,7 +169,7 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 	char path[4200], ncols[16], out[4200], file[300], title[900];
 	snprintf(path, sizeof(path), "%s/data/%s.dat", s->o->outdir, name);
 	FILE *f = fopen(path, "w");
-	const char **head = calloc(s->nengines + 1, sizeof(*head));
+	const char **head = calloc(s->ncols + 1, sizeof(*head));
 	if (!f || !head) {
 		free(head);
 		if (f)
@@ -115,28 +179,29 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 	}
 	head[0] = "threads";
 	rpt_dat_label(f, "threads");
-	for (size_t e = 0; e < s->nengines; e++) {
-		head[e + 1] = s->engines[e];
+	for (size_t c = 0; c < s->ncols; c++) {
+		head[c + 1] = s->cols[c].label;
 		fputc(' ', f);
-		rpt_dat_label(f, s->engines[e]);
+		rpt_dat_label(f, s->cols[c].label);
 	}
 	fputc('\n', f);
-	struct rpt_table *t = rpt_table(&s->doc, sec, what, s->nengines + 1, head);
+	struct rpt_table *t = rpt_table(&s->doc, sec, what, s->ncols + 1, head);
 	free(head);
 	bool log_ok = true; /* false: a value of 0 (the null engine's p99), which only a linear axis shows */
 	for (size_t k = 0; k < s->o->n; k++) {
 		long row = rpt_row(&s->doc, t);
 		unsigned th = s->o->threads[k];
-		rpt_cell(&s->doc, t, row, 0, th > s->online ? "%u (oversubscribed)" : "%u", th);
+		rpt_cell(&s->doc, t, row, 0, th > row_online(s, k) ? "%u (oversubscribed)" : "%u", th);
 		fprintf(f, "%u", th);
-		for (size_t e = 0; e < s->nengines; e++) {
-			double v = s->res[k][e].engine[0] ? figure(&s->res[k][e], arg) : NAN;
+		for (size_t c = 0; c < s->ncols; c++) {
+			const struct mmr_results *r = col_res(s, k, &s->cols[c]);
+			double v = r ? figure(r, arg) : NAN;
 			char cell[48];
 			if (scale == 1)
 				snprintf(cell, sizeof(cell), isfinite(v) ? "%.0f" : "-", v);
 			else
 				rpt_ns(cell, sizeof(cell), v);
-			rpt_cell(&s->doc, t, row, e + 1, "%s", cell);
+			rpt_cell(&s->doc, t, row, c + 1, "%s", cell);
 			rpt_dat_value(f, v / scale, &log_ok);
 		}
 		fputc('\n', f);
@@ -145,12 +210,15 @@ static int series(struct sweep *s, struct mmr_gnuplot *g, struct rpt_section *se
 		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write", path);
 		return -1;
 	}
-	snprintf(ncols, sizeof(ncols), "%zu", s->nengines + 1);
+	snprintf(ncols, sizeof(ncols), "%zu", s->ncols + 1);
 	snprintf(file, sizeof(file), "plots/%s", name);
 	snprintf(out, sizeof(out), "%s/%s", s->o->outdir, file);
 	const struct mmr_results *r = &s->res[0][0];
-	snprintf(title, sizeof(title), "%s: %s (%u CPUs%s%.60s)", what, s->doc.title ? s->doc.title : "", s->online,
-		 r->kernel[0] ? ", Linux " : "", r->kernel);
+	if (s->hosts)
+		snprintf(title, sizeof(title), "%s: %s (several hosts)", what, s->doc.title ? s->doc.title : "");
+	else
+		snprintf(title, sizeof(title), "%s: %s (%u CPUs%s%.60s)", what, s->doc.title ? s->doc.title : "",
+			 s->online, r->kernel[0] ? ", Linux " : "", r->kernel);
 	struct mmr_gnuplot_var v[] = {{"data", path, true}, {"ylabel", ylabel, false}, {"logy", logy && log_ok ? "1" : "0", false},
 				      {"ncols", ncols, false}};
 	if (mmr_gnuplot_draw(g, "sweep.gp", out, title, v, 4, err))
@@ -172,47 +240,91 @@ static double p99_of(const struct mmr_results *r, void *arg)
 	return r->ops[k].present ? r->ops[k].stat[MMR_STAT_P99] : NAN;
 }
 
-/* Each count's comparison report, linked, its verdicts repeated.  Returns 0, or -1 with ERR. */
+/* ONE's verdicts at TH threads: in the report, and into RES (CAP its room) when not NULL.  0, or -1 with ERR. */
+static int add_verdicts(struct sweep *s, struct mmr_compare_result *res, size_t *cap, unsigned th,
+			const struct mmr_compare_result *one, struct mmr_error *err)
+{
+	for (size_t v = 0; v < one->nverdicts; v++) {
+		rpt_verdict(&s->doc, "at %u thread%s: %s", th, th == 1 ? "" : "s", one->verdicts[v].text);
+		if (!res)
+			continue;
+		if (res->nverdicts == *cap) {
+			void *g = realloc(res->verdicts, (*cap = *cap ? *cap * 2 : 16) * sizeof(*res->verdicts));
+			if (!g) {
+				snprintf(err->msg, sizeof(err->msg), "sweep: out of memory");
+				return -1;
+			}
+			res->verdicts = g;
+		}
+		struct mmr_verdict *out = &res->verdicts[res->nverdicts++];
+		*out = one->verdicts[v];
+		snprintf(out->text, sizeof(out->text), "at %u thread%s: %.480s", th, th == 1 ? "" : "s", one->verdicts[v].text);
+	}
+	return 0;
+}
+
+/*
+ * Each count's comparison report, linked, its verdicts repeated: made here
+ * in DIRS[i]/report, or, with O->hrefs, the ones the caller made.
+ * Returns 0, or -1 with ERR.
+ */
 static int per_count(struct sweep *s, struct mmr_compare_result *res, struct mmr_error *err)
 {
 	struct rpt_section *sec = rpt_section(&s->doc, "Comparison at each thread count");
 	size_t cap = 0;
 	for (size_t t = 0; t < s->o->n; t++) {
 		char dir[4200], title[300], href[300];
-		struct mmr_compare_result one;
+		struct mmr_compare_result one = {0};
 		unsigned th = s->o->threads[t];
-		snprintf(dir, sizeof(dir), "%s/report", s->o->dirs[t]);
-		snprintf(title, sizeof(title), "mmreplay: %zu engines on %s, %u threads", s->nengines,
-			 mmr_results_trace_name(&s->res[0][0]), th);
-		const char *const d1[] = {s->o->dirs[t]};
-		struct mmr_compare_opts co = {.dirs = d1, .ndirs = 1, .baseline = s->o->baseline, .outdir = dir,
-					      .title = title, .plots = true, .warn = s->o->warn};
-		if (mmr_compare(&co, &one, err))
-			return -1;
-		const char *base = strrchr(s->o->dirs[t], '/');
-		snprintf(href, sizeof(href), "%s/report/report.html", base ? base + 1 : s->o->dirs[t]);
-		snprintf(title, sizeof(title), "%u thread%s%s", th, th == 1 ? "" : "s", th > s->online ? " (oversubscribed)" : "");
-		rpt_link(&s->doc, sec, href, title);
-		for (size_t v = 0; v < one.nverdicts; v++) {
-			rpt_verdict(&s->doc, "at %u thread%s: %s", th, th == 1 ? "" : "s", one.verdicts[v].text);
-			if (!res)
-				continue;
-			if (res->nverdicts == cap) {
-				void *g = realloc(res->verdicts, (cap = cap ? cap * 2 : 16) * sizeof(*res->verdicts));
-				if (!g) {
-					mmr_compare_result_free(&one);
-					snprintf(err->msg, sizeof(err->msg), "sweep: out of memory");
-					return -1;
-				}
-				res->verdicts = g;
-			}
-			struct mmr_verdict *out = &res->verdicts[res->nverdicts++];
-			*out = one.verdicts[v];
-			snprintf(out->text, sizeof(out->text), "at %u thread%s: %.480s", th, th == 1 ? "" : "s", one.verdicts[v].text);
+		const char *link = href;
+		if (s->o->hrefs) {
+			link = s->o->hrefs[t];
+		} else {
+			snprintf(dir, sizeof(dir), "%s/report", s->o->dirs[t]);
+			snprintf(title, sizeof(title), "mmreplay: %zu engines on %s, %u threads", s->nengines,
+				 mmr_results_trace_name(&s->res[0][0]), th);
+			const char *const d1[] = {s->o->dirs[t]};
+			struct mmr_compare_opts co = {.dirs = d1, .ndirs = 1, .baseline = s->o->baseline, .outdir = dir,
+						      .title = title, .plots = true, .warn = s->o->warn};
+			if (mmr_compare(&co, &one, err))
+				return -1;
+			const char *base = strrchr(s->o->dirs[t], '/');
+			snprintf(href, sizeof(href), "%s/report/report.html", base ? base + 1 : s->o->dirs[t]);
 		}
+		snprintf(title, sizeof(title), "%u thread%s%s", th, th == 1 ? "" : "s",
+			 th > row_online(s, t) ? " (oversubscribed)" : "");
+		if (link)
+			rpt_link(&s->doc, sec, link, title);
+		int rc = add_verdicts(s, res, &cap, th, s->o->hrefs ? (s->o->compared ? &s->o->compared[t] : &one) : &one,
+				      err);
 		mmr_compare_result_free(&one);
+		if (rc)
+			return -1;
 	}
 	return 0;
+}
+
+/* The first paragraph when the results come from several hosts: which, and how the lines split. */
+static void hosts_intro(struct sweep *s, const char *list)
+{
+	char hosts[1200] = "";
+	size_t len = 0;
+	for (size_t t = 0; t < s->o->n; t++)
+		for (size_t e = 0; e < s->nengines && len < sizeof(hosts); e++) {
+			const struct mmr_results *r = &s->res[t][e];
+			char one[400];
+			snprintf(one, sizeof(one), "%s (%s%s%u online CPUs)", r->hostname[0] ? r->hostname : "an unnamed host",
+				 r->cpu_model, r->cpu_model[0] ? ", " : "", r->online_cpus);
+			if (!r->engine[0] || strstr(hosts, one))
+				continue;
+			int k = snprintf(hosts + len, sizeof(hosts) - len, "%s%s", len ? ", " : "", one);
+			len += k > 0 ? (size_t)k : 0;
+		}
+	const struct mmr_results *r = &s->res[0][0];
+	rpt_intro(&s->doc, "Trace %s (%llu events) replayed on %s threads on several machines: %s. Each line is one "
+		  "engine on one host, so that no line joins two machines' figures; where lines of different hosts "
+		  "differ, the machines differ as much as the engines.", r->trace, (unsigned long long)r->trace_events,
+		  list, hosts);
 }
 
 static void intro(struct sweep *s)
@@ -222,7 +334,7 @@ static void intro(struct sweep *s)
 	bool over = false;
 	for (size_t t = 0; t < s->o->n && len < sizeof(list); t++) {
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u", t ? ", " : "", s->o->threads[t]);
-		over |= s->o->threads[t] > s->online;
+		over |= s->o->threads[t] > row_online(s, t);
 	}
 	const struct mmr_results *r = &s->res[0][0];
 	char t[512];
@@ -230,12 +342,16 @@ static void intro(struct sweep *s)
 		 mmr_results_trace_name(r));
 	s->doc.title = strdup(t);
 	s->doc.oom |= !s->doc.title;
-	rpt_intro(&s->doc, "Trace %s (%llu events) replayed on %s threads, on a machine with %u online CPUs%s%s.",
-		  r->trace, (unsigned long long)r->trace_events, list, s->online, r->kernel[0] ? ", Linux " : "",
-		  r->kernel);
+	if (s->hosts)
+		hosts_intro(s, list);
+	else
+		rpt_intro(&s->doc, "Trace %s (%llu events) replayed on %s threads, on a machine with %u online CPUs%s%s.",
+			  r->trace, (unsigned long long)r->trace_events, list, s->online, r->kernel[0] ? ", Linux " : "",
+			  r->kernel);
 	if (over)
 		rpt_intro(&s->doc, "Thread counts above %u oversubscribe the CPUs: threads wait for a CPU, which "
-			  "inflates latencies and lock contention; read those rows as scheduler-bound.", s->online);
+			  "inflates latencies and lock contention; read those rows as scheduler-bound.",
+			  s->hosts ? row_online(s, s->o->n - 1) : s->online);
 }
 
 int mmr_sweep_report(const struct mmr_sweep_opts *o, struct mmr_compare_result *res, struct mmr_error *err)
@@ -247,6 +363,8 @@ int mmr_sweep_report(const struct mmr_sweep_opts *o, struct mmr_compare_result *
 	int rc = o->n ? load_all(&s, err) : -1;
 	if (!o->n)
 		snprintf(err->msg, sizeof(err->msg), "sweep: no thread counts");
+	if (!rc)
+		rc = make_cols(&s, err);
 	if (!rc)
 		rc = mmr_gnuplot_init(&g, err);
 	if (!rc)
@@ -292,6 +410,7 @@ int mmr_sweep_report(const struct mmr_sweep_opts *o, struct mmr_compare_result *
 	}
 	free(s.res);
 	free(s.engines);
+	free(s.cols);
 	rpt_doc_free(&s.doc);
 	return rc;
 }

@@ -429,3 +429,58 @@ json.dump({"mmreplay_plan": 1, "name": "long", "engines": ["null"], "threads": [
            "traces": [{"name": "t", "generate": {"workload": "slab-mix", "ops": 100}}],
            "engine_opts": {"k%d" % i: v for i in range(6)}}, open(sys.argv[1], "w"))' "$1"
 }
+
+# plan_split PLAN A B: PLAN's jobs run as two machines would: the first half into A, the rest
+# into B, each with its generated traces and the plan as DIR/plan.json (what `mmreplay run` makes).
+plan_split() {
+	local plan=$1 a=$2 b=$3 half
+	"$MMREPLAY" plan show "$plan" -o "$a" --commands >cmds-a.txt
+	"$MMREPLAY" plan show "$plan" -o "$b" --commands >cmds-b.txt
+	half=$(($(grep -c ' replay ' cmds-a.txt) / 2))
+	{ grep -v ' replay ' cmds-a.txt; grep ' replay ' cmds-a.txt | head -n "$half"; } |
+		sed "s#^mmreplay #'$MMREPLAY' #" | bash -e
+	{ grep -v ' replay ' cmds-b.txt; grep ' replay ' cmds-b.txt | tail -n +"$((half + 1))"; } |
+		sed "s#^mmreplay #'$MMREPLAY' #" | bash -e
+	cp "$plan" "$a/plan.json"
+	cp "$plan" "$b/plan.json"
+}
+
+# results_edit KEY VALUE FILE...: set KEY (dotted: machine.hostname) to the string VALUE in each results.json.
+results_edit() {
+	python3 - "$@" <<'PY'
+import json, sys
+key, value, files = sys.argv[1].split("."), sys.argv[2], sys.argv[3:]
+for f in files:
+    d = json.load(open(f))
+    o = d
+    for k in key[:-1]:
+        o = o[k]
+    o[key[-1]] = value
+    json.dump(d, open(f, "w"))
+PY
+}
+
+# collect_whole OUT DIR...: OUT holds every job of its plan, each results.json the same bytes as
+# the DIR's it came from, a comparison per cell, and an index that names every cell.
+collect_whole() {
+	local out=$1 n f cell
+	shift
+	n=$("$MMREPLAY" plan show "$out/plan.json" -o "$out" --commands | grep -c ' replay ')
+	"$MMREPLAY" plan show "$out/plan.json" -o "$out" | grep -q "^$n of $n jobs done in $out\$" || return 1
+	for d in "$@"; do
+		(cd "$d" && find cells -name results.json) >files.txt
+		while read -r f; do cmp "$d/$f" "$out/$f" || return 1; done <files.txt
+	done
+	for cell in $("$MMREPLAY" plan show "$out/plan.json" -o "$out" --commands | sed -n 's#.* -o [^ ]*/cells/\([0-9a-f]*\) -q$#\1#p' | sort -u); do
+		grep -q "(cell $cell)" "$out/index.md" || { echo "collect_whole: cell $cell not in the index" >&2; return 1; }
+		[ -s "$out/reports/cells/$cell/report.html" ] || { echo "collect_whole: no report of cell $cell" >&2; return 1; }
+	done
+	ls "$out"/reports/sweeps/*/report.html >/dev/null
+}
+
+# sweep_hosts OUT ENGINE N: the sweep's throughput table has N columns of ENGINE, one per host.
+sweep_hosts() {
+	local got
+	got=$(head -n 1 "$1"/reports/sweeps/*/data/sweep_throughput.dat | grep -o "\"$2 on [^\"]*\"" | wc -l)
+	[ "$got" = "$3" ] || { echo "sweep_hosts: $got columns of $2, expected $3" >&2; return 1; }
+}

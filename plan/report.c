@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.c - a plan's reports, made from its results directory: each
+ * cell's comparison, each sweep across thread counts, and the index that
+ * lists every cell, done or not.  The reports themselves are plots/'
+ * (mmr_compare, mmr_sweep_report, mmr_index_write); this file only knows
+ * where a plan's results and reports are, and which go together.
+ *
+ * Why a cell with jobs missing is listed rather than left out: a plan run
+ * over several machines is collected in parts, and an index that only
+ * shows what is there reads as complete when it is not.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmr_fs.h"
+#include "mmr_report.h"
+#include "plan_internal.h"
+
+/* What is known of one cell. */
+struct cell {
+	size_t first;           /* its first job in jobs->v: the others follow, one per engine */
+	unsigned done;          /* jobs with results */
+	bool hosts_differ;      /* its engines ran on different machines */
+	char href[80];          /* its comparison, relative to the plan's directory; "" when none */
+	char note[1024];        /* what the index says of it under its verdicts */
+	struct mmr_compare_result res;
+};
+
+struct report {
+	const struct mmr_plan *p;
+	const struct mmr_plan_jobs *jobs;
+	const char *dir;
+	size_t points;          /* of the option grid */
+	bool *done;             /* per job */
+	struct plan_meta *meta; /* per job, where done */
+	struct cell *cells;
+	struct mmr_plan_host *hosts;
+	size_t nhosts, ndone;
+	struct mmr_index_entry *entries;
+	size_t nentries;
+	char **strs;            /* what the entries point at */
+	size_t nstrs;
+	size_t failed;          /* comparisons and sweeps that failed, and results that could not be read */
+	struct mmr_error first; /* the first of those */
+	bool oom;
+};
+
+/* Keep S (malloc'd, may be NULL: out of memory) until the index is written.  Returns S. */
+static char *keep(struct report *r, char *s)
+{
+	char **g = s ? realloc(r->strs, (r->nstrs + 1) * sizeof(*g)) : NULL;
+	if (!g) {
+		free(s);
+		r->oom = true;
+		return NULL;
+	}
+	r->strs = g;
+	return g[r->nstrs++] = s;
+}
+
+/* Note a failure: the first is what the caller is told, the index says each. */
+static void failure(struct report *r, const struct mmr_error *e)
+{
+	if (!r->failed++)
+		r->first = *e;
+}
+
+/* Append to cell C's note. */
+__attribute__((format(printf, 2, 3))) static void note(struct cell *c, const char *fmt, ...)
+{
+	size_t len = strlen(c->note);
+	va_list ap;
+	va_start(ap, fmt);
+	if (len < sizeof(c->note) - 1)
+		vsnprintf(c->note + len, sizeof(c->note) - len, fmt, ap);
+	va_end(ap);
+}
+
+/* "TRACE, kernel K, OPT=V, ...": what the cells of one sweep share, into BUF. */
+static const char *group_words(const struct report *r, const struct mmr_plan_job *j, char *buf, size_t len)
+{
+	const struct mmr_plan *p = r->p;
+	int at = snprintf(buf, len, "%s, kernel %s", p->traces[j->trace].name, j->kernel);
+	for (size_t i = 0; i < p->nopts && at > 0 && (size_t)at < len; i++)
+		at += snprintf(buf + at, len - (size_t)at, ", %s=%s", p->opts[i].key, mmr_plan_opt_value(p, i, j->point));
+	return buf;
+}
+
+/* Every job's results: which are there, from which hosts.  A results.json that cannot be read is a failure. */
+static void scan(struct report *r)
+{
+	const struct mmr_plan *p = r->p;
+	for (size_t i = 0; i < r->jobs->n; i++) {
+		const struct mmr_plan_job *j = &r->jobs->v[i];
+		struct cell *c = &r->cells[j->cell];
+		char path[4400];
+		struct mmr_error e;
+		if (j->engine == 0)
+			c->first = i;
+		snprintf(path, sizeof(path), "%s/cells/%s/%s/results.json", r->dir, j->cell_id, p->engines[j->engine]);
+		int rc = plan_meta_read(path, &r->meta[i], &e);
+		if (rc < 0) {
+			failure(r, &e);
+			note(c, "Damaged: %s. ", e.msg);
+		} else if (rc > 0) {
+			note(c, "Missing: %s (job %s) has no results. ", p->engines[j->engine], j->id);
+		} else {
+			r->done[i] = true;
+			r->ndone++;
+			c->done++;
+			r->oom |= plan_host_add(&r->hosts, &r->nhosts, &r->meta[i].host) != 0;
+			/* Against the cell's first job with results. */
+			size_t f = c->first;
+			while (!r->done[f])
+				f++;
+			const struct mmr_plan_host *h0 = &r->meta[f].host, *h = &r->meta[i].host;
+			c->hosts_differ |= strcmp(h0->name, h->name) != 0; /* as compare and sweep tell hosts apart */
+		}
+	}
+}
+
+/* Which hosts cell C's engines ran on, in its note. */
+static void note_hosts(struct report *r, struct cell *c)
+{
+	char h[300];
+	if (!c->hosts_differ) {
+		for (size_t e = 0; e < r->p->nengines; e++)
+			if (r->done[c->first + e]) {
+				note(c, "Ran on %s. ", plan_host_text(&r->meta[c->first + e].host, h, sizeof(h)));
+				return;
+			}
+		return;
+	}
+	note(c, "Warning: its engines ran on different hosts:");
+	for (size_t e = 0, n = 0; e < r->p->nengines; e++)
+		if (r->done[c->first + e])
+			note(c, "%s %s on %s", n++ ? "," : "", r->p->engines[e],
+			     plan_host_text(&r->meta[c->first + e].host, h, sizeof(h)));
+	note(c, ". ");
+}
+
+/* Compare cell C's engines into DIR/reports/cells/CELL, when it has two or more and the baseline. */
+static void compare_cell(struct report *r, struct cell *c)
+{
+	const struct mmr_plan *p = r->p;
+	const struct mmr_plan_job *j = &r->jobs->v[c->first];
+	size_t base = 0;
+	while (base < p->nengines && strcmp(p->engines[base], p->baseline))
+		base++;
+	if (c->done < 2 || !r->done[c->first + base]) {
+		note(c, "No comparison: %s. ", c->done < 2 ? "fewer than two engines have results"
+						       : "the baseline has no results");
+		return;
+	}
+	char *dirs[MMR_PLAN_MAX_LIST], outdir[4400], title[1400], words[1024];
+	size_t n = 0;
+	for (size_t e = 0; e < p->nengines; e++)
+		if (r->done[c->first + e] &&
+		    asprintf(&dirs[n++], "%s/cells/%s/%s", r->dir, j->cell_id, p->engines[e]) < 0)
+			dirs[--n] = NULL, r->oom = true;
+	snprintf(outdir, sizeof(outdir), "%s/reports/cells/%s", r->dir, j->cell_id);
+	snprintf(title, sizeof(title), "mmreplay plan %s: %s, %u thread%s (cell %s)", p->name,
+		 group_words(r, j, words, sizeof(words)), j->threads, j->threads == 1 ? "" : "s", j->cell_id);
+	struct mmr_compare_opts o = {.dirs = (const char *const *)dirs, .ndirs = n, .baseline = p->baseline,
+				     .outdir = outdir, .title = title, .plots = true};
+	struct mmr_error e;
+	if (r->oom) {
+		/* nothing: the caller reports it */
+	} else if (mmr_compare(&o, &c->res, &e)) {
+		failure(r, &e);
+		note(c, "The comparison failed: %s. ", e.msg);
+	} else {
+		snprintf(c->href, sizeof(c->href), "reports/cells/%s/report.html", j->cell_id);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+}
+
+/* "../../cells/CELL/report.html": cell C's comparison from a sweep's folder, or NULL when it has none. */
+static const char *sweep_href(struct report *r, const struct cell *c)
+{
+	char *h = NULL;
+	if (!c->href[0])
+		return NULL;
+	if (asprintf(&h, "../../cells/%s/report.html", r->jobs->v[c->first].cell_id) < 0)
+		h = NULL;
+	return keep(r, h);
+}
+
+/*
+ * The sweep of the cells from FIRST on, one per thread count, across the
+ * counts that have results, and its index entry under HEADING.
+ */
+static void sweep_cells(struct report *r, size_t first, const char *heading)
+{
+	const struct mmr_plan *p = r->p;
+	const struct mmr_plan_job *j = &r->jobs->v[r->cells[first].first];
+	unsigned threads[MMR_PLAN_MAX_LIST];
+	char *dirs[MMR_PLAN_MAX_LIST], name[80], outdir[4400], text[600] = "", list[400] = "";
+	const char *hrefs[MMR_PLAN_MAX_LIST];
+	struct mmr_compare_result cmp[MMR_PLAN_MAX_LIST];
+	size_t n = 0, at = 0;
+	const char *host = NULL; /* the first results' host: another one makes the sweep draw a line per host */
+	bool hosts = false;
+	for (size_t t = 0; t < p->nthreads && !r->oom; t++) {
+		const struct cell *c = &r->cells[first + t];
+		if (!c->done)
+			continue;
+		if (asprintf(&dirs[n], "%s/cells/%s", r->dir, r->jobs->v[c->first].cell_id) < 0) {
+			r->oom = true;
+			break;
+		}
+		threads[n] = p->threads[t];
+		hrefs[n] = sweep_href(r, c);
+		cmp[n] = c->res;
+		for (size_t e = 0; e < p->nengines; e++)
+			if (r->done[c->first + e]) {
+				host = host ? host : r->meta[c->first + e].host.name;
+				hosts |= strcmp(r->meta[c->first + e].host.name, host) != 0;
+			}
+		int k = snprintf(list + at, sizeof(list) - at, "%s%u", n ? ", " : "", p->threads[t]);
+		at += k > 0 && (size_t)k < sizeof(list) - at ? (size_t)k : 0;
+		n++;
+	}
+	snprintf(name, sizeof(name), "%s-%s-%zu", r->jobs->trace_ids[j->trace], j->kernel, j->point);
+	snprintf(outdir, sizeof(outdir), "%s/reports/sweeps/%s", r->dir, name);
+	struct mmr_sweep_opts o = {.threads = threads, .dirs = (const char *const *)dirs, .n = n, .outdir = outdir,
+				   .baseline = p->baseline, .hrefs = hrefs, .compared = cmp};
+	struct mmr_error e;
+	char *href = NULL, *label = NULL;
+	if (n < 2) {
+		snprintf(text, sizeof(text), "No sweep: %s.", n ? "only one thread count has results" : "no results");
+	} else if (!r->oom && mmr_sweep_report(&o, NULL, &e)) {
+		failure(r, &e);
+		snprintf(text, sizeof(text), "The sweep failed: %.500s.", e.msg);
+	} else if (!r->oom) {
+		snprintf(text, sizeof(text), "Throughput and p99 latency against %s threads%s.", list,
+			 hosts ? ", a line per engine and host: the results come from different machines" : "");
+		if (asprintf(&href, "reports/sweeps/%s/report.html", name) < 0)
+			href = NULL;
+		r->oom |= !keep(r, href);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	if (asprintf(&label, "sweep across %s threads", n ? list : "the") < 0)
+		label = NULL;
+	r->entries[r->nentries++] = (struct mmr_index_entry){
+		.heading = heading, .text = keep(r, strdup(text)), .href = href, .label = keep(r, label),
+		.column = "the sweep"};
+}
+
+/* Cell C's index entry under HEADING (WORDS: what its group shares). */
+static void cell_entry(struct report *r, struct cell *c, const char *heading, const char *words)
+{
+	const struct mmr_plan_job *j = &r->jobs->v[c->first];
+	const char *s = j->threads == 1 ? "" : "s";
+	/* The index's first verdicts mix cells: each says which it is. */
+	for (size_t v = 0; v < c->res.nverdicts; v++) {
+		struct mmr_verdict *vd = &c->res.verdicts[v];
+		char text[sizeof(vd->text)];
+		snprintf(text, sizeof(text), "%.400s, %u thread%s: %.800s", words, j->threads, s, vd->text);
+		memcpy(vd->text, text, sizeof(text));
+	}
+	size_t len = strlen(c->note);
+	while (len && c->note[len - 1] == ' ')
+		c->note[--len] = '\0';
+	char *label = NULL;
+	if (asprintf(&label, "%u thread%s (cell %s)%s", j->threads, s, j->cell_id,
+		     c->done < r->p->nengines ? ": jobs missing" : "") < 0)
+		label = NULL;
+	r->entries[r->nentries++] = (struct mmr_index_entry){
+		.heading = heading, .text = keep(r, strdup(c->note)), .href = c->href[0] ? c->href : NULL,
+		.label = keep(r, label), .verdicts = c->res.verdicts, .nverdicts = c->res.nverdicts};
+}
+
+/* The index's paragraphs under its title, into T (4 of them).  Returns how many. */
+static size_t index_intro(struct report *r, char t[4][2048])
+{
+	const struct mmr_plan *p = r->p;
+	size_t n = 0, missing = 0, at = 0;
+	for (size_t c = 0; c < r->jobs->cells; c++)
+		missing += r->cells[c].done < p->nengines;
+	if (p->description)
+		snprintf(t[n++], sizeof(t[0]), "%s", p->description);
+	snprintf(t[n++], sizeof(t[0]), "%zu of the plan's %zu jobs have results, in %zu cells (a trace, a kernel mode, "
+		 "a point of the option grid and a thread count each); %zu cell%s with jobs missing, listed as missing "
+		 "below. Baseline: %s.", r->ndone, r->jobs->n, r->jobs->cells, missing, missing == 1 ? "" : "s",
+		 p->baseline);
+	char h[300];
+	if (r->nhosts == 1)
+		snprintf(t[n++], sizeof(t[0]), "Every result comes from %s.", plan_host_text(&r->hosts[0], h, sizeof(h)));
+	if (r->nhosts > 1) {
+		at = (size_t)snprintf(t[n], sizeof(t[0]), "Warning: the results come from %zu machines:", r->nhosts);
+		for (size_t i = 0; i < r->nhosts && at < sizeof(t[0]); i++) {
+			int k = snprintf(t[n] + at, sizeof(t[0]) - at, "%s %s, %zu job%s", i ? ";" : "",
+					 plan_host_text(&r->hosts[i], h, sizeof(h)), r->hosts[i].jobs,
+					 r->hosts[i].jobs == 1 ? "" : "s");
+			at += k > 0 ? (size_t)k : 0;
+		}
+		if (at < sizeof(t[0]))
+			snprintf(t[n] + at, sizeof(t[0]) - at, ". A comparison whose engines ran on different machines says "
+				 "so first; a sweep draws a line per engine and host.");
+		n++;
+	}
+	snprintf(t[n++], sizeof(t[0]), "Each cell links to its comparison report (every engine against %s); the "
+		 "verdicts first are the weightiest of each cell, the weightiest cells first.", p->baseline);
+	return n;
+}
+
+static int write_index(struct report *r, struct mmr_error *err)
+{
+	char t[4][2048], title[300];
+	const char *intro[4] = {t[0], t[1], t[2], t[3]};
+	size_t n = index_intro(r, t);
+	snprintf(title, sizeof(title), "mmreplay plan %.200s", r->p->name);
+	if (r->oom) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: the plan's reports: out of memory", r->dir);
+		return -1;
+	}
+	struct mmr_index_opts o = {.outdir = r->dir, .title = title, .intro = intro, .nintro = n,
+				   .entries = r->entries, .n = r->nentries, .top = 5};
+	return mmr_index_write(&o, err);
+}
+
+/* Every cell's comparison, each group's sweep, and their index entries, in the plan's order. */
+static void build(struct report *r)
+{
+	const struct mmr_plan *p = r->p;
+	for (size_t c = 0; c < r->jobs->cells && !r->oom; c++) {
+		note_hosts(r, &r->cells[c]);
+		if (p->compare)
+			compare_cell(r, &r->cells[c]);
+	}
+	/* A group: the cells of one trace, kernel mode and grid point, one per thread count, consecutive. */
+	for (size_t g = 0; g < r->jobs->cells && !r->oom; g += p->nthreads) {
+		char words[1024];
+		const char *heading = keep(r, strdup(group_words(r, &r->jobs->v[r->cells[g].first], words, sizeof(words))));
+		/* The sweep first: it repeats the cells' verdicts, which cell_entry then prefixes. */
+		if (p->sweep && heading)
+			sweep_cells(r, g, heading);
+		for (size_t t = 0; t < p->nthreads && heading; t++)
+			cell_entry(r, &r->cells[g + t], heading, words);
+	}
+}
+
+int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, struct mmr_error *err)
+{
+	struct report r = {.p = p, .jobs = jobs, .dir = dir};
+	struct mmr_gnuplot g = {.png = true};
+	if (!jobs->cells || jobs->n != jobs->cells * p->nengines || jobs->cells % p->nthreads) {
+		snprintf(err->msg, sizeof(err->msg), "%.400s: the plan's reports: its jobs are not the plan's", dir);
+		return -1;
+	}
+	if ((p->compare || p->sweep) && mmr_gnuplot_init(&g, err))
+		return -1;
+	r.done = calloc(jobs->n, sizeof(*r.done));
+	r.meta = calloc(jobs->n, sizeof(*r.meta));
+	r.cells = calloc(jobs->cells, sizeof(*r.cells));
+	r.entries = calloc(jobs->cells + jobs->cells / p->nthreads, sizeof(*r.entries));
+	r.oom = !r.done || !r.meta || !r.cells || !r.entries;
+	if (!r.oom) {
+		scan(&r);
+		build(&r);
+	}
+	int rc = write_index(&r, err);
+	if (!rc && r.failed) {
+		snprintf(err->msg, sizeof(err->msg), "%.420s%s", r.first.msg,
+			 r.failed > 1 ? " (and more: the index lists each)" : "");
+		rc = -1;
+	}
+	for (size_t c = 0; r.cells && c < jobs->cells; c++)
+		mmr_compare_result_free(&r.cells[c].res);
+	for (size_t i = 0; i < r.nstrs; i++)
+		free(r.strs[i]);
+	free(r.strs);
+	free(r.entries);
+	free(r.cells);
+	free(r.meta);
+	free(r.done);
+	free(r.hosts);
+	return rc;
+}
