@@ -41,6 +41,12 @@ static const char run_help[] =
 	"prepared, 2 for a wrong command line, 128+N when stopped by signal N.\n";
 
 /* The plan's jobs run here: progress, summary, exit status. */
+/* The name of a signal that stops a run. */
+static const char *sig_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM";
+}
+
 static int run_local(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, unsigned n,
 		     bool quiet)
 {
@@ -57,7 +63,7 @@ static int run_local(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs,
 	size_t done = s.skipped + s.done;
 	if (s.signal)
 		return cli_fail("run", "stopped by %s: %zu of %zu jobs done in %s; run the same command again to resume",
-				s.signal == SIGINT ? "SIGINT" : "SIGTERM", done, jobs->n, dir),
+				sig_name(s.signal), done, jobs->n, dir),
 		       128 + s.signal;
 	if (!quiet)
 		printf("run: plan %s: %zu of %zu jobs done (%zu now, %zu before), %zu failed; results in %s/cells\n", p->name,
@@ -165,7 +171,7 @@ static int run_run(int argc, char **argv)
 		; /* said */
 	else if (prc > 0)
 		rc = (cli_fail("run", "stopped by %s while making the traces; run the same command again to resume",
-			       prc == SIGINT ? "SIGINT" : "SIGTERM"), 128 + prc);
+			       sig_name(prc)), 128 + prc);
 	else if (prc < 0)
 		rc = cli_fail("run", "%s", err.msg);
 	else if (kind)

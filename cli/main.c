@@ -4,6 +4,7 @@
  * Global options are only --help and --version; everything else belongs
  * to a subcommand, so scripts never depend on option order across them.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,12 @@ static int run_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * SIGCHLD ignored, as a parent may leave it, makes the kernel reap our
+	 * children (gnuplot, perf, a plan's jobs) before we can read how they
+	 * ended: every wait would fail.  Nothing here wants it ignored.
+	 */
+	signal(SIGCHLD, SIG_DFL);
 	if (argc < 2)
 		return cli_usage(NULL, "no command given");
 	const char *name = argv[1];

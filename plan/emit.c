@@ -76,13 +76,18 @@ static const char slurm_script[] =
 	"# sbatch's own options on its command line win over these lines: --partition,\n"
 	"# --time, --array=1-%zu%%K to run at most K tasks at once.  Assumed: this folder on a\n"
 	"# file system every node shares, at the same path, and mmreplay of this version on\n"
-	"# every node's PATH.  More tasks than the cluster's MaxArraySize (1001 by default)\n"
-	"# are submitted in parts (--array=1-1000, then --array=1001-...).  Rerun mmreplay run\n"
-	"# --emit slurm for the jobs still not done.\n"
+	"# every node's PATH.  Task ids stop below the cluster's MaxArraySize (1001 by\n"
+	"# default): submit more jobs in parts, each from line MMR_OFFSET + 1 on:\n"
+	"#   sbatch --array=1-1000 slurm.sbatch\n"
+	"#   sbatch --array=1-1000 --export=ALL,MMR_OFFSET=1000 slurm.sbatch   (and so on)\n"
+	"# Rerun mmreplay run --emit slurm for the jobs still not done, once this array is\n"
+	"# no longer queued (squeue): its waiting tasks would read the new jobs.tsv.\n"
 	"set -eu\n"
 	"cd '%s'\n"
-	"IFS=$'\\t' read -r job cell engine cmd < <(sed -n \"${SLURM_ARRAY_TASK_ID}p\" jobs.tsv)\n"
+	"IFS=$'\\t' read -r job cell engine cmd < <(sed -n \"$((SLURM_ARRAY_TASK_ID + ${MMR_OFFSET:-0}))p\" jobs.tsv)\n"
 	"echo \"mmreplay job $job: $engine in cell $cell on $(hostname)\"\n"
+	"# Done already (run here, or by an earlier array): never twice.\n"
+	"[ -e \"cells/$cell/$engine/results.json\" ] && exit 0\n"
 	"eval \"$cmd\" >\"logs/$job.log\" 2>&1\n";
 
 /* The script of KIND for N jobs into *TEXT (free() it), or -1 with ERR. */
@@ -99,9 +104,9 @@ static int script(const struct mmr_plan *p, const char *dir, enum mmr_plan_emit_
 		return -1;
 	}
 	/* #SBATCH lines are not a shell's: a path they hold cannot be quoted. */
-	if (strspn(abs, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+/@%:,=") != strlen(abs)) {
+	if (strspn(abs, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+/@:,=") != strlen(abs)) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "%.400s: a path with a space or a quote cannot go into an #SBATCH line: choose another -o", abs);
+			 "%.400s: a path with a space, a quote or a '%%' (Slurm's own) cannot go into an #SBATCH line: choose another -o", abs);
 		return -1;
 	}
 	return asprintf(text, slurm_script, name, n, abs, n, name, v, abs, abs, n, abs) < 0 ? -1 : 0;
@@ -152,6 +157,10 @@ int mmr_plan_emit(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, co
 	if (rc == 0 && sh && plan_write_atomic(path, sh, 0755) != 0)
 		rc = -1, snprintf(err->msg, sizeof(err->msg), "cannot write %.400s: %s", path, strerror(errno));
 	else if (rc == 0 && !sh && unlink(path) != 0 && errno != ENOENT)
+		rc = -1, snprintf(err->msg, sizeof(err->msg), "cannot remove %.400s: %s", path, strerror(errno));
+	/* The other kind's script would run the new jobs.tsv with the old one's line count. */
+	snprintf(path, sizeof(path), "%s/%s", dir, kind == MMR_PLAN_EMIT_PARALLEL ? "slurm.sbatch" : "run-parallel.sh");
+	if (rc == 0 && unlink(path) != 0 && errno != ENOENT)
 		rc = -1, snprintf(err->msg, sizeof(err->msg), "cannot remove %.400s: %s", path, strerror(errno));
 	free(tsv), free(sh);
 	return rc;

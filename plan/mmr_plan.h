@@ -279,15 +279,16 @@ bool mmr_plan_job_done(const struct mmr_plan *p, const struct mmr_plan_job *j, c
 
 /*
  * Prepare DIR, a plan's self-contained results directory (docs/plans.md),
- * for P's JOBS: DIR/traces/ID.mmr for every trace (a file trace hard-linked,
- * else copied; a generated one made once by EXE, the mmreplay binary,
+ * for P's JOBS: DIR/traces/ID.mmr for every trace (a file trace copied, or
+ * reflinked where the file system can; a generated one made once by EXE, the mmreplay binary,
  * into a temporary name renamed into place, its output in
  * DIR/logs/generate-ID.log), DIR/logs/, and DIR/plan.json, the plan with
  * its file traces as "traces/ID.mmr", which mmr_plan_read and
- * mmr_plan_expand read anywhere to the same job ids.  A DIR that holds
+ * mmr_plan_expand read anywhere to the same job ids.  DIR/.lock is held
+ * until the process ends, so that two runs never share a DIR.  A DIR that holds
  * the same plan already is resumed; one holding another plan's is refused;
  * P's own file as DIR/plan.json (PLAN -o its folder) is left as it is.
- * Returns 0; -1 with ERR's one line when DIR holds another plan, a trace
+ * Returns 0; -1 with ERR's one line when DIR is in use or holds another plan, a trace
  * cannot be copied or generated, or a write fails; or the signal number
  * (SIGINT, SIGTERM) that interrupted a generation, which leaves no trace half made.
  */

@@ -28,6 +28,9 @@ static int read_header(struct jr *r, const cJSON *d, struct mmr_plan *p)
 	if (jr_keys(r, "", d, keys) || jr_str_dup(r, "", d, "name", true, &p->name) ||
 	    jr_str_dup(r, "", d, "description", false, &p->description) || jr_int(r, "", d, "repeat", false, 1, 1000, &rep))
 		return -1;
+	/* The name is the default results folder (run, plan show -o): one folder here, not a path. */
+	if (strchr(p->name, '/') || p->name[0] == '.' || p->name[0] == '-')
+		return jr_fail(r, "", "name", "'%.60s' is no folder name (no '/', not starting with '.' or '-')", p->name);
 	p->repeat = (unsigned)rep;
 	return 0;
 }

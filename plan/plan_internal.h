@@ -46,8 +46,12 @@ int plan_read_replay(struct jr *r, const char *at, const cJSON *d, struct mmr_pl
  * and no handler runs in the middle of anything.
  */
 /* Block the three into *OLD (restore with plan_signals_restore). */
-void plan_signals_block(sigset_t *old);
-void plan_signals_restore(const sigset_t *old);
+struct plan_sigs {
+	sigset_t mask;
+	struct sigaction chld;
+};
+void plan_signals_block(struct plan_sigs *old);
+void plan_signals_restore(const struct plan_sigs *old);
 /*
  * Start EXE with ARGV in directory DIR, stdin /dev/null, stdout and stderr
  * into LOG (made or emptied), the signal mask MASK.  Returns the child's

@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,8 +66,8 @@ static int copy_file(const char *src, const char *dst)
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return errno = ENAMETOOLONG, -1;
 	int in = open(src, O_RDONLY | O_CLOEXEC), out = in < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	bool ok = in >= 0 && out >= 0;
-	for (ssize_t r; ok && (r = read(in, buf, sizeof(buf))) != 0;) {
+	bool ok = in >= 0 && out >= 0, cloned = ok && ioctl(out, FICLONE, in) == 0;
+	for (ssize_t r; ok && !cloned && (r = read(in, buf, sizeof(buf))) != 0;) {
 		ok = r > 0;
 		for (ssize_t at = 0, w; ok && at < r; at += w)
 			ok = (w = write(out, buf + at, (size_t)(r - at))) > 0;
@@ -94,14 +97,16 @@ static int generate(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, 
 		snprintf(err->msg, sizeof(err->msg), "%.300s: traces[%zu]: out of memory", p->path, t);
 		return -1;
 	}
-	sigset_t old;
+	struct plan_sigs old;
 	int st = 0, sig = 0;
 	plan_signals_block(&old);
-	pid_t pid = plan_spawn(exe, argv, dir, log, &old), got = pid;
+	pid_t pid = plan_spawn(exe, argv, dir, log, &old.mask), got = pid;
 	int e = errno;
 	while (pid > 0 && (got = plan_wait(&st, &sig)) == 0)
 		kill(pid, sig); /* passed on; its end is waited for, then the half-made trace removed */
 	plan_signals_restore(&old);
+	if (pid > 0 && got != pid && !sig)
+		st = -1; /* lost track of it (no status): not taken as made */
 	mmr_plan_argv_free(argv);
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/%s", dir, tmp);
@@ -139,8 +144,14 @@ static int place_traces(const struct mmr_plan *p, const struct mmr_plan_jobs *jo
 			continue;
 		}
 		const char *src = jobs->trace_paths[t];
-		/* A hard link costs no space; another file system or one without links gets a copy. */
-		if (linkat(AT_FDCWD, src, AT_FDCWD, dest, AT_SYMLINK_FOLLOW) != 0 && errno != EEXIST && copy_file(src, dest)) {
+		/*
+		 * A copy, not a hard link: a trace written again in place (generate
+		 * or capture -o the same file) would change the results folder's
+		 * copy through the link, and its name would no longer be its
+		 * content's hash.  A reflink, where the file system has them, costs
+		 * no space until one of them changes.
+		 */
+		if (copy_file(src, dest)) {
 			snprintf(err->msg, sizeof(err->msg), "traces[%zu] (%.60s): cannot copy %.150s to %.150s: %.60s", t,
 				 p->traces[t].name, src, dest, strerror(errno));
 			return -1;
@@ -197,15 +208,41 @@ static int same_plan(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs,
 	bool same = old && !mmr_plan_expand(old, NULL, &oj, &e) && !strcmp(old->name, p->name) && oj.n == jobs->n;
 	for (size_t i = 0; same && i < jobs->n; i++)
 		same = !strcmp(oj.v[i].id, jobs->v[i].id);
-	if (!same && !e.msg[0])
+	if (!same && old && !e.msg[0] && !strcmp(old->name, p->name))
+		snprintf(err->msg, sizeof(err->msg), "%.300s holds the results of plan '%.100s' as it was (%zu jobs): the plan "
+			 "changed since; choose another -o", dir, old->name, oj.n);
+	else if (!same && old && !e.msg[0])
 		snprintf(err->msg, sizeof(err->msg), "%.300s holds the results of another plan ('%.100s', %zu jobs): choose another -o",
 			 dir, old->name, oj.n);
 	else if (!same)
 		snprintf(err->msg, sizeof(err->msg), "%.140s holds a plan.json that cannot be read (%.300s): choose another -o",
-			 dir, e.msg);
+			 dir, e.msg[0] ? e.msg : "out of memory");
 	mmr_plan_jobs_free(&oj);
 	mmr_plan_free(old);
 	return same ? 0 : -1;
+}
+
+/*
+ * Hold DIR/.lock until this process ends: two runs of one plan into one
+ * folder (a second terminal, a local run beside an emitted one's jobs
+ * here) would run the same jobs twice and write the same results at once.
+ * 0, or -1 with ERR when another process holds it.
+ */
+static int lock_dir(const char *dir, struct mmr_error *err)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/.lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0; /* fd stays open: the lock is the process's */
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e == EWOULDBLOCK)
+		snprintf(err->msg, sizeof(err->msg), "%.400s is in use by another mmreplay run: wait for it, or choose another -o", dir);
+	else
+		snprintf(err->msg, sizeof(err->msg), "cannot lock %.400s: %.60s", path, strerror(e));
+	return -1;
 }
 
 int mmr_plan_prepare(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, const char *exe,
@@ -226,7 +263,7 @@ int mmr_plan_prepare(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs,
 			snprintf(err->msg, sizeof(err->msg), "cannot create %.400s: %.60s", d, strerror(errno));
 			return -1;
 		}
-		if (i == 0 && same_plan(p, jobs, dir, path, err))
+		if (i == 0 && (lock_dir(dir, err) || same_plan(p, jobs, dir, path, err)))
 			return -1; /* before anything is added to another plan's folder */
 	}
 	int rc = place_traces(p, jobs, dir, exe, err);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,31 +24,41 @@
 #include "plan_internal.h"
 
 /*
- * The signals taken: SIGCHLD, and SIGINT and SIGTERM unless ignored.  An
- * ignored one stays ignored, as the jobs inherit it: a shell ignores
- * SIGINT in what it starts with &, so that ^C meant for it spares them.
+ * The signals taken: SIGCHLD, and SIGINT, SIGTERM and SIGHUP unless
+ * ignored.  An ignored one stays ignored, as the jobs inherit it: a shell
+ * ignores SIGINT in what it starts with &, so that ^C meant for it spares
+ * them.
  */
 static void run_signals(sigset_t *s)
 {
+	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
 	struct sigaction sa;
 	sigemptyset(s);
 	sigaddset(s, SIGCHLD);
-	if (sigaction(SIGINT, NULL, &sa) != 0 || sa.sa_handler != SIG_IGN)
-		sigaddset(s, SIGINT);
-	if (sigaction(SIGTERM, NULL, &sa) != 0 || sa.sa_handler != SIG_IGN)
-		sigaddset(s, SIGTERM);
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		if (sigaction(stops[i], NULL, &sa) != 0 || sa.sa_handler != SIG_IGN)
+			sigaddset(s, stops[i]);
 }
 
-void plan_signals_block(sigset_t *old)
+void plan_signals_block(struct plan_sigs *old)
 {
 	sigset_t s;
 	run_signals(&s);
-	sigprocmask(SIG_BLOCK, &s, old);
+	sigprocmask(SIG_BLOCK, &s, &old->mask);
+	/*
+	 * SIGCHLD ignored (a parent may start us so) makes the kernel reap the
+	 * children unseen and send no SIGCHLD: the wait below would sleep for
+	 * ever.  The default while jobs run; the caller's after.
+	 */
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, &old->chld);
 }
 
-void plan_signals_restore(const sigset_t *old)
+void plan_signals_restore(const struct plan_sigs *old)
 {
-	sigprocmask(SIG_SETMASK, old, NULL);
+	sigaction(SIGCHLD, &old->chld, NULL);
+	sigprocmask(SIG_SETMASK, &old->mask, NULL);
 }
 
 pid_t plan_spawn(const char *exe, char *const *argv, const char *dir, const char *log, const sigset_t *mask)
@@ -61,10 +72,13 @@ pid_t plan_spawn(const char *exe, char *const *argv, const char *dir, const char
 		return errno = e, -1;
 	}
 	fflush(NULL); /* nothing buffered here is written twice by the child */
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid == 0) {
 		/* The child: only async-signal-safe calls until exec. */
 		sigprocmask(SIG_SETMASK, mask, NULL);
+		/* A runner killed outright (SIGKILL, the OOM killer) takes its jobs along: none runs on unseen. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+			_exit(127);
 		if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || chdir(dir) != 0)
 			_exit(127);
 		execv(exe, argv);
@@ -88,7 +102,7 @@ pid_t plan_wait(int *status, int *sig)
 		if (pid != 0)
 			return pid; /* a child, or -1: none left */
 		int got = sigwaitinfo(&s, NULL);
-		if (got == SIGINT || got == SIGTERM) {
+		if (got == SIGINT || got == SIGTERM || got == SIGHUP) {
 			*sig = got;
 			return 0;
 		}
@@ -135,7 +149,7 @@ struct run {
 	size_t *job;    /* the job in each slot */
 	size_t *todo;   /* the jobs not done when the run started */
 	size_t ntodo, running, next;
-	sigset_t old;
+	struct plan_sigs old;
 };
 
 static void progress(const struct run *r)
@@ -186,7 +200,7 @@ static int start_jobs(struct run *r, struct mmr_error *err)
 		char log[PATH_MAX], **argv = NULL;
 		snprintf(log, sizeof(log), "%s/logs/%s.log", r->dir, j->id);
 		pid_t pid = mmr_plan_job_argv(r->p, r->jobs, j, NULL, &argv) ? (errno = ENOMEM, -1)
-										   : plan_spawn(r->o->exe, argv, r->dir, log, &r->old);
+										   : plan_spawn(r->o->exe, argv, r->dir, log, &r->old.mask);
 		mmr_plan_argv_free(argv);
 		if (pid < 0) {
 			snprintf(err->msg, sizeof(err->msg), "job %s: cannot start it (log %.300s): %s", j->id, log, strerror(errno));

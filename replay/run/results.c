@@ -515,9 +515,10 @@ static char *results_json(const struct mmr_replay_result *r)
  */
 static int write_file(const char *dir, const char *name, const char *text, struct mmr_error *err)
 {
-	char path[4200], tmp[4210];
+	char path[4200], tmp[4230];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* Its own temporary name: two replays writing the same results (two runs of one plan) never share one. */
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
 	FILE *f = fopen(tmp, "w");
 	bool ok = f && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
 	int saved = errno;

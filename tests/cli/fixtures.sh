@@ -484,3 +484,22 @@ sweep_hosts() {
 	got=$(head -n 1 "$1"/reports/sweeps/*/data/sweep_throughput.dat | grep -o "\"$2 on [^\"]*\"" | wc -l)
 	[ "$got" = "$3" ] || { echo "sweep_hosts: $got columns of $2, expected $3" >&2; return 1; }
 }
+
+# run_chld_ignored PLAN DIR: run started with SIGCHLD ignored (a parent may do that; the kernel then
+# reaps the jobs unseen) still ends, every job done; bounded, so a hang fails instead of stalling.
+run_chld_ignored() {
+	timeout 300 perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV or exit 127' "$MMREPLAY" run "$1" -o "$2" -q || return 1
+	run_done "$1" "$2"
+}
+
+# run_locked PLAN DIR: while another process holds DIR/.lock, run into DIR is refused in one line
+# and runs nothing.
+run_locked() {
+	local err rc
+	mkdir -p "$2"
+	err=$(flock "$2/.lock" "$MMREPLAY" run "$1" -o "$2" 2>&1 >/dev/null) && rc=0 || rc=$? # set -e: the exit is the subject
+	[ "$rc" = 1 ] || { echo "run_locked: exit $rc"; return 1; }
+	[ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && printf '%s\n' "$err" | grep -q "is in use by another mmreplay run" ||
+		{ echo "run_locked: $err"; return 1; }
+	[ ! -e "$2/cells" ] || { echo "run_locked: it ran jobs"; return 1; }
+}

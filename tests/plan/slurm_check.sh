@@ -43,6 +43,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mmr-slurm-check.XXXXXX") || die "cannot make a
 node=$(mktemp -u "${TMPDIR:-/tmp}/mmr-slurm.XXXXXX")
 # shellcheck disable=SC2154 # rc is the trap's own
 trap 'rc=$?; "$here/slurm_node.sh" stop "$node" || rc=1; rm -rf "$work"; exit $rc' EXIT
+# bash runs no EXIT trap when a signal kills it (ctest's timeout, ^C): exit instead, so the
+# node is stopped and no root daemon outlives the test.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 "$here/slurm_node.sh" start "$node" >"$work/env" || exit $?
 . "$work/env"
 mapfile -t vars < <(compgen -e | grep -E '^(SBATCH|SQUEUE|SLURM)_' | grep -vx SLURM_CONF)

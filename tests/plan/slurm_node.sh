@@ -231,6 +231,11 @@ selftest() {
 	out=$(mktemp -d "${TMPDIR:-/tmp}/mmr-slurm-out.XXXXXX")
 	# shellcheck disable=SC2154 # rc is the trap's own
 	trap 'rc=$?; (stop "$d") || rc=1; rm -rf "$out"; exit $rc' EXIT
+	# bash runs no EXIT trap when a signal kills it (ctest's timeout, ^C): exit instead, so the
+	# node is stopped and no root daemon outlives the test.
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
 	(start "$d") >"$out/env" || exit $?
 	echo "slurm_node: node up in $SECONDS s"
 	. "$out/env"

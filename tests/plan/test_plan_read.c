@@ -594,6 +594,15 @@ static void test_sweep_errors(void **state)
 static void test_fuzz_findings(void **state)
 {
 	(void)state;
+	/* The name is the default results folder: never a path out of the current one (found in review). */
+	static const char *const names[] = {"../x", "/tmp/x", ".", ".hidden", "-o", "a/b"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char text[512], want[128];
+		snprintf(text, sizeof(text), "{\"mmreplay_plan\": 1, \"name\": \"%s\", " OK_TRACES
+			 ", \"engines\": [\"a\"], \"threads\": [2]}", names[i]);
+		snprintf(want, sizeof(want), "name: '%s' is no folder name", names[i]);
+		expect_error(text, want);
+	}
 	/* A key given twice, or that the command line would split: as engine option or as param. */
 	expect_error(PLAN(OK_TRACES ", \"engines\": [\"a\"], \"threads\": [2], \"engine_opts\": {\"k\": 1, \"k\": [1, 2]}"),
 		     "engine_opts.k: given twice");
