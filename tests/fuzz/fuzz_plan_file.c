@@ -13,13 +13,19 @@
  * at one of them before the expansion.
  *
  * Besides crashes, a finding is an error that is not one line naming the
- * file; a plan read that breaks what docs/plans.md promises (lists in
- * bounds, names unique, thread counts rising, an engine option or a
- * param given twice); an expansion refused under MMR_PLAN_MAX_JOBS or
- * made past it, in another order or with other ids the second time; two
- * different cells with one id; a command that does not fit a buffer it
- * fits, is cut short, writes past a buffer it does not fit, or whose
- * words, split as the shell splits them, are not the job's.
+ * file; a plan read that breaks what docs/plans.md promises, for the plan's
+ * own lists (the defaults, which a plan of groups may leave without
+ * engines or threads) and for each group (lists in bounds, names unique,
+ * its traces the plan's and each once, thread counts rising, an engine
+ * option or a param given twice, replay options in key order, each value
+ * canonical and not replay's default); an expansion refused under
+ * MMR_PLAN_MAX_JOBS or made past it, in another order or with other ids
+ * the second time; a plan with two cells of the same inputs (in one group
+ * or two) expanded, or one without them refused; two cells with one id, or
+ * a cell's jobs with two; a command that does not fit a buffer it fits, is
+ * cut short, writes past a buffer it does not fit, or whose words, split
+ * as the shell splits them, are not the job's (with its group's engine,
+ * options and replay flags).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -108,13 +114,102 @@ static void check_value(const char *key, const char *value, const char *what)
 		fz_finding("%s %s: value '%s'", what, key ? key : "(null)", value ? value : "(null)");
 }
 
-static void check_plan(const struct mmr_plan *p)
+/* The index of replay option KEY in key order (mmr_plan_replay_get), or SIZE_MAX. */
+static size_t replay_index(const char *key)
 {
-	if (!p->name || !*p->name || !p->ntraces || p->ntraces > MMR_PLAN_MAX_LIST || !p->nengines ||
-	    p->nengines > MMR_PLAN_MAX_LIST || !p->nthreads || p->nthreads > MMR_PLAN_MAX_LIST || !p->nkernels ||
-	    p->nkernels > 2 || p->repeat < 1 || p->repeat > 1000 || p->nopts + p->nfixed > MMR_PLAN_MAX_OPTS)
-		fz_finding("a plan out of bounds: %zu traces, %zu engines, %zu thread counts, %zu kernels, %zu+%zu options, repeat %u",
-			   p->ntraces, p->nengines, p->nthreads, p->nkernels, p->nopts, p->nfixed, p->repeat);
+	const struct mmr_plan_replay_opt *o = mmr_plan_replay_find(key), *q;
+	for (size_t i = 0; o && (q = mmr_plan_replay_get(i)); i++)
+		if (q == o)
+			return i;
+	return SIZE_MAX;
+}
+
+/* Replay options: plan keys in key order, each once, each value canonical and not replay's default. */
+static void check_replay(const struct mmr_plan_kv *kv, size_t n, const char *at)
+{
+	size_t last = 0;
+	for (size_t i = 0; i < n; i++) {
+		char canon[128], why[200];
+		size_t k = replay_index(kv[i].key);
+		if (k == SIZE_MAX || strcmp(mmr_plan_replay_get(k)->key, kv[i].key) || (i && k <= last))
+			fz_finding("%s.replay[%zu]: key %s unknown, not a plan key, out of order or twice", at, i, kv[i].key);
+		last = k;
+		int rc = mmr_plan_replay_value(kv[i].key, kv[i].value, canon, sizeof(canon), why, sizeof(why));
+		if (rc != 1 || strcmp(canon, kv[i].value))
+			fz_finding("%s.replay.%s: value '%s' not canonical (%d, '%s')", at, kv[i].key, kv[i].value, rc,
+				   rc < 0 ? why : canon);
+	}
+}
+
+/* Engine options: fixed and grid keys unique (two -O of one key otherwise), values command-safe. */
+static void check_opts(const struct mmr_plan_group *g, const char *at)
+{
+	if (g->nopts + g->nfixed > MMR_PLAN_MAX_OPTS)
+		fz_finding("%s: %zu+%zu engine options", at, g->nfixed, g->nopts);
+	for (size_t i = 0; i < g->nfixed + g->nopts; i++) {
+		const char *key = i < g->nfixed ? g->fixed[i].key : g->opts[i - g->nfixed].key;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(key, k < g->nfixed ? g->fixed[k].key : g->opts[k - g->nfixed].key))
+				fz_finding("%s: engine option %s given twice", at, key);
+		if (i < g->nfixed) {
+			check_value(key, g->fixed[i].value, "engine option");
+			continue;
+		}
+		const struct mmr_plan_opt *o = &g->opts[i - g->nfixed];
+		if (!o->nvalues || o->nvalues > MMR_PLAN_MAX_LIST)
+			fz_finding("%s: engine option %s: %zu values", at, key, o->nvalues);
+		for (size_t v = 0; v < o->nvalues; v++) {
+			check_value(key, o->values[v], "engine option");
+			if (among(o->values, v, o->values[v]))
+				fz_finding("%s: engine option %s: value %s twice", at, key, o->values[v]);
+		}
+	}
+}
+
+/* The lists of group G (or the plan's own, TOP: engines and threads may be empty there). */
+static void check_lists(const struct mmr_plan_group *g, const char *at, bool top)
+{
+	if ((!top && !g->nengines) || g->nengines > MMR_PLAN_MAX_LIST || (!top && !g->nthreads) ||
+	    g->nthreads > MMR_PLAN_MAX_LIST || !g->nkernels || g->nkernels > 2 || g->repeat < 1 || g->repeat > 1000)
+		fz_finding("%s out of bounds: %zu engines, %zu thread counts, %zu kernels, repeat %u", at, g->nengines,
+			   g->nthreads, g->nkernels, g->repeat);
+	for (size_t i = 0; i < g->nengines; i++)
+		if (!*g->engines[i] || strchr(g->engines[i], ',') || among(g->engines, i, g->engines[i]))
+			fz_finding("%s.engines[%zu]: '%s' empty, with ',' or twice", at, i, g->engines[i]);
+	if (g->nengines ? !g->baseline || !among(g->engines, g->nengines, g->baseline) : g->baseline != NULL)
+		fz_finding("%s: baseline %s is not an engine", at, g->baseline ? g->baseline : "(null)");
+	for (size_t i = 0; i < g->nthreads; i++)
+		if (g->threads[i] < 1 || g->threads[i] > 1024 || (i && g->threads[i] <= g->threads[i - 1]))
+			fz_finding("%s.threads[%zu]: %u", at, i, g->threads[i]);
+	for (size_t i = 0; i < g->nkernels; i++)
+		if ((strcmp(g->kernels[i], "default") && strcmp(g->kernels[i], "rt")) || among(g->kernels, i, g->kernels[i]))
+			fz_finding("%s.kernel[%zu]: %s", at, i, g->kernels[i]);
+	check_opts(g, at);
+	check_replay(g->replay, g->nreplay, at);
+}
+
+static void check_group(const struct mmr_plan *p, size_t gi)
+{
+	const struct mmr_plan_group *g = &p->groups[gi];
+	char at[32];
+	snprintf(at, sizeof(at), "groups[%zu]", gi);
+	if (!g->name || !*g->name || !g->ntraces || g->ntraces > MMR_PLAN_MAX_LIST)
+		fz_finding("%s: no name, or %zu traces", at, g->ntraces);
+	for (size_t k = 0; k < gi; k++)
+		if (!strcmp(p->groups[k].name, g->name))
+			fz_finding("groups[%zu] and [%zu] both named %s", k, gi, g->name);
+	for (size_t i = 0; i < g->ntraces; i++) {
+		if (g->traces[i] >= p->ntraces)
+			fz_finding("%s.traces[%zu]: %zu of %zu", at, i, g->traces[i], p->ntraces);
+		for (size_t k = 0; k < i; k++)
+			if (g->traces[k] == g->traces[i])
+				fz_finding("%s: trace %zu twice", at, g->traces[i]);
+	}
+	check_lists(g, at, false);
+}
+
+static void check_traces(const struct mmr_plan *p)
+{
 	for (size_t i = 0; i < p->ntraces; i++) {
 		const struct mmr_plan_trace *t = &p->traces[i];
 		if (!t->name || !*t->name || (t->source == MMR_PLAN_FILE) != (t->file && !t->workload))
@@ -130,37 +225,33 @@ static void check_plan(const struct mmr_plan *p)
 				if (!strcmp(t->params[m].key, t->params[k].key))
 					fz_finding("traces[%zu]: param %s given twice", i, t->params[k].key);
 		}
+		bool used = false;
+		for (size_t g = 0; g < p->ngroups && !used; g++)
+			for (size_t k = 0; k < p->groups[g].ntraces && !used; k++)
+				used = p->groups[g].traces[k] == i;
+		if (!used)
+			fz_finding("traces[%zu] (%s) is in no group", i, t->name);
 	}
-	for (size_t i = 0; i < p->nengines; i++)
-		if (!*p->engines[i] || strchr(p->engines[i], ',') || among(p->engines, i, p->engines[i]))
-			fz_finding("engines[%zu]: '%s' empty, with ',' or twice", i, p->engines[i]);
-	if (!p->baseline || !among(p->engines, p->nengines, p->baseline))
-		fz_finding("baseline %s is not an engine", p->baseline ? p->baseline : "(null)");
-	for (size_t i = 0; i < p->nthreads; i++)
-		if (p->threads[i] < 1 || p->threads[i] > 1024 || (i && p->threads[i] <= p->threads[i - 1]))
-			fz_finding("threads[%zu]: %u", i, p->threads[i]);
-	for (size_t i = 0; i < p->nkernels; i++)
-		if ((strcmp(p->kernels[i], "default") && strcmp(p->kernels[i], "rt")) || among(p->kernels, i, p->kernels[i]))
-			fz_finding("kernel[%zu]: %s", i, p->kernels[i]);
-	/* An option given twice (fixed, or in the grid) would reach the replay as two -O of one key. */
-	for (size_t i = 0; i < p->nfixed + p->nopts; i++) {
-		const char *key = i < p->nfixed ? p->fixed[i].key : p->opts[i - p->nfixed].key;
-		for (size_t k = 0; k < i; k++)
-			if (!strcmp(key, k < p->nfixed ? p->fixed[k].key : p->opts[k - p->nfixed].key))
-				fz_finding("engine option %s given twice", key);
-		if (i < p->nfixed)
-			check_value(key, p->fixed[i].value, "engine option");
-		else if (!p->opts[i - p->nfixed].nvalues || p->opts[i - p->nfixed].nvalues > MMR_PLAN_MAX_LIST)
-			fz_finding("engine option %s: %zu values", key, p->opts[i - p->nfixed].nvalues);
-		else
-			for (size_t v = 0; v < p->opts[i - p->nfixed].nvalues; v++) {
-				check_value(key, p->opts[i - p->nfixed].values[v], "engine option");
-				if (among(p->opts[i - p->nfixed].values, v, p->opts[i - p->nfixed].values[v]))
-					fz_finding("engine option %s: value %s twice", key, p->opts[i - p->nfixed].values[v]);
-			}
+}
+
+static void check_plan(const struct mmr_plan *p)
+{
+	if (!p->name || !*p->name || !p->ntraces || p->ntraces > MMR_PLAN_MAX_LIST || !p->ngroups ||
+	    p->ngroups > MMR_PLAN_MAX_LIST)
+		fz_finding("a plan out of bounds: %zu traces, %zu groups", p->ntraces, p->ngroups);
+	struct mmr_plan_group top = {.engines = p->engines, .nengines = p->nengines, .baseline = p->baseline,
+				     .threads = p->threads, .nthreads = p->nthreads, .kernels = p->kernels,
+				     .nkernels = p->nkernels, .opts = p->opts, .nopts = p->nopts, .fixed = p->fixed,
+				     .nfixed = p->nfixed, .replay = p->replay, .nreplay = p->nreplay, .repeat = p->repeat};
+	check_lists(&top, "plan", true);
+	bool engines = false, threads = false;
+	for (size_t i = 0; i < p->ngroups; i++) {
+		check_group(p, i);
+		engines |= p->groups[i].nengines > 1, threads |= p->groups[i].nthreads > 1;
 	}
-	if ((p->compare && p->nengines < 2) || (p->sweep && p->nthreads < 2))
-		fz_finding("a comparison of %zu engines or a sweep of %zu thread counts", p->nengines, p->nthreads);
+	check_traces(p);
+	if ((p->compare && !engines) || (p->sweep && !threads))
+		fz_finding("a comparison without two engines or a sweep without two thread counts in a group");
 }
 
 /* ---- commands ------------------------------------------------------------ */
@@ -313,21 +404,29 @@ static void trace_word(struct expect *e, const struct job_ctx *c, size_t t)
 
 static void check_job(struct job_ctx *c, uint64_t r, bool sized)
 {
-	const struct mmr_plan *p = c->p;
 	const struct mmr_plan_job *j = c->j;
+	const struct mmr_plan_group *g = mmr_plan_job_group(c->p, j);
 	struct expect e = {0};
 	char num[32];
 	add(&e, "mmreplay", "", ""), add(&e, "replay", "", "");
 	trace_word(&e, c, j->trace);
-	add(&e, "-e", "", ""), add(&e, "%s", p->engines[j->engine], "");
+	add(&e, "-e", "", ""), add(&e, "%s", g->engines[j->engine], "");
 	snprintf(num, sizeof(num), "%u", j->threads);
 	add(&e, "--threads=%s", num, ""), add(&e, "--kernel=%s", j->kernel, "");
-	snprintf(num, sizeof(num), "%u", p->repeat);
+	snprintf(num, sizeof(num), "%u", g->repeat);
 	add(&e, "--repeat=%s", num, "");
-	for (size_t i = 0; i < p->nfixed; i++)
-		add(&e, "-O", "", ""), add(&e, "%s=%s", p->fixed[i].key, p->fixed[i].value);
-	for (size_t i = 0; i < p->nopts; i++)
-		add(&e, "-O", "", ""), add(&e, "%s=%s", p->opts[i].key, mmr_plan_opt_value(p, i, j->point));
+	for (size_t i = 0; i < g->nfixed; i++)
+		add(&e, "-O", "", ""), add(&e, "%s=%s", g->fixed[i].key, g->fixed[i].value);
+	for (size_t i = 0; i < g->nopts; i++)
+		add(&e, "-O", "", ""), add(&e, "%s=%s", g->opts[i].key, mmr_plan_group_opt_value(g, i, j->point));
+	/* Replay options as replay's flags: a value as --flag=VALUE, a flag as --flag when true (false is dropped). */
+	for (size_t i = 0; i < g->nreplay; i++) {
+		const struct mmr_plan_replay_opt *o = mmr_plan_replay_find(g->replay[i].key);
+		if (o && o->takes_value)
+			add(&e, "%s=%s", o->flag, g->replay[i].value);
+		else if (o)
+			add(&e, "%s%s", o->flag, "");
+	}
 	add(&e, "-o", "", ""), add(&e, "%s/cells/%s", c->dir, j->cell_id), add(&e, "-q", "", "");
 	check_command(build_job, c, &e, r, sized, "job command");
 	expect_free(&e);
@@ -381,47 +480,16 @@ static void own_files(struct mmr_plan *p)
 /* The jobs a plan makes, or 0 past MMR_PLAN_MAX_JOBS. */
 static size_t count_jobs(const struct mmr_plan *p)
 {
-	size_t n = p->ntraces * p->nkernels * p->nthreads * p->nengines;
-	for (size_t i = 0; i < p->nopts && n <= MMR_PLAN_MAX_JOBS; i++)
-		n *= p->opts[i].nvalues;
-	return n <= MMR_PLAN_MAX_JOBS ? n : 0;
-}
-
-static const struct mmr_plan_jobs *cmp_jobs;
-
-static int by_cell_id(const void *a, const void *b)
-{
-	const struct mmr_plan_job *x = &cmp_jobs->v[*(const size_t *)a], *y = &cmp_jobs->v[*(const size_t *)b];
-	int c = strcmp(x->cell_id, y->cell_id);
-	return c ? c : strcmp(x->id, y->id);
-}
-
-/* Two jobs with one cell id run the same cell; two with one id are one job. */
-static void check_ids(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs)
-{
-	size_t *ix = malloc(jobs->n * sizeof(*ix));
-	if (!ix)
-		fz_fatal("out of memory");
-	for (size_t i = 0; i < jobs->n; i++)
-		ix[i] = i;
-	cmp_jobs = jobs;
-	qsort(ix, jobs->n, sizeof(*ix), by_cell_id);
-	for (size_t i = 1; i < jobs->n; i++) {
-		const struct mmr_plan_job *a = &jobs->v[ix[i - 1]], *b = &jobs->v[ix[i]];
-		if (strcmp(a->cell_id, b->cell_id))
-			continue;
-		bool same = !strcmp(jobs->trace_ids[a->trace], jobs->trace_ids[b->trace]) && a->threads == b->threads &&
-			    !strcmp(a->kernel, b->kernel);
-		for (size_t o = 0; same && o < p->nopts; o++)
-			same = !strcmp(mmr_plan_opt_value(p, o, a->point), mmr_plan_opt_value(p, o, b->point));
-		if (!same)
-			fz_finding("jobs %zu and %zu: cells %zu and %zu of other inputs share id %s", ix[i - 1], ix[i], a->cell,
-				   b->cell, a->cell_id);
-		if (!strcmp(a->id, b->id) && strcmp(p->engines[a->engine], p->engines[b->engine]))
-			fz_finding("jobs %zu and %zu: engines %s and %s share id %s", ix[i - 1], ix[i], p->engines[a->engine],
-				   p->engines[b->engine], a->id);
+	size_t n = 0;
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const struct mmr_plan_group *g = &p->groups[i];
+		size_t m = g->ntraces * g->nkernels * g->nthreads * g->nengines;
+		for (size_t o = 0; o < g->nopts && m <= MMR_PLAN_MAX_JOBS; o++)
+			m *= g->opts[o].nvalues;
+		if (m > MMR_PLAN_MAX_JOBS || (n += m) > MMR_PLAN_MAX_JOBS)
+			return 0;
 	}
-	free(ix);
+	return n;
 }
 
 /* Whether generated traces A and B are made alike: one workload, ops, seed, CPUs and params (in any order). */
@@ -440,12 +508,142 @@ static bool made_alike(const struct mmr_plan_trace *a, const struct mmr_plan_tra
 	return true;
 }
 
-/* The jobs in their order (trace, kernel, grid point, thread count, engine), the same twice. */
-static void check_jobs(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const struct mmr_plan_jobs *again)
+/*
+ * A cell as the target sees it: its group, trace, kernel, grid point and
+ * thread count, and SAME, what makes two traces' results the same: the
+ * target's file (0..NFILES-1), or NFILES + the first trace generated alike.
+ */
+struct cell {
+	size_t group, trace, kernel, point, same;
+	unsigned threads;
+};
+
+static const struct mmr_plan *cmp_plan;
+
+/* The engine options (REPLAY false) or the replay options of the ids of cell C, sorted by key; their number. */
+static size_t cell_pairs(const struct cell *c, bool replay, const char **k, const char **v)
 {
-	size_t points = jobs->n / (p->ntraces * p->nkernels * p->nthreads * p->nengines);
-	if (jobs->cells * p->nengines != jobs->n || jobs->ntraces != p->ntraces || again->n != jobs->n)
-		fz_finding("%zu jobs in %zu cells of %zu engines (%zu the second time)", jobs->n, jobs->cells, p->nengines,
+	const struct mmr_plan_group *g = &cmp_plan->groups[c->group];
+	size_t n = 0;
+	if (replay) {
+		for (size_t i = 0; i < g->nreplay; i++)
+			if (mmr_plan_replay_find(g->replay[i].key)->in_id)
+				k[n] = g->replay[i].key, v[n++] = g->replay[i].value;
+	} else {
+		for (size_t i = 0; i < g->nfixed; i++)
+			k[n] = g->fixed[i].key, v[n++] = g->fixed[i].value;
+		for (size_t i = 0; i < g->nopts; i++)
+			k[n] = g->opts[i].key, v[n++] = mmr_plan_group_opt_value(g, i, c->point);
+	}
+	for (size_t a = 1; a < n; a++)
+		for (size_t b = a; b > 0 && strcmp(k[b - 1], k[b]) > 0; b--) {
+			const char *x = k[b], *y = v[b];
+			k[b] = k[b - 1], v[b] = v[b - 1], k[b - 1] = x, v[b - 1] = y;
+		}
+	return n;
+}
+
+/* Cells of the same inputs compare equal: the group is none of them (docs/plans.md). */
+static int by_inputs(const void *a, const void *b)
+{
+	const struct cell *x = a, *y = b;
+	const struct mmr_plan_group *gx = &cmp_plan->groups[x->group], *gy = &cmp_plan->groups[y->group];
+	int c;
+	if (x->same != y->same)
+		return x->same < y->same ? -1 : 1;
+	if (x->threads != y->threads)
+		return x->threads < y->threads ? -1 : 1;
+	if (gx->repeat != gy->repeat)
+		return gx->repeat < gy->repeat ? -1 : 1;
+	if ((c = strcmp(gx->kernels[x->kernel], gy->kernels[y->kernel])))
+		return c;
+	for (int r = 0; r < 2; r++) {
+		const char *kx[2 * MMR_PLAN_MAX_OPTS + 16], *vx[2 * MMR_PLAN_MAX_OPTS + 16];
+		const char *ky[2 * MMR_PLAN_MAX_OPTS + 16], *vy[2 * MMR_PLAN_MAX_OPTS + 16];
+		size_t nx = cell_pairs(x, r, kx, vx), ny = cell_pairs(y, r, ky, vy);
+		if (nx != ny)
+			return nx < ny ? -1 : 1;
+		for (size_t i = 0; i < nx; i++)
+			if ((c = strcmp(kx[i], ky[i])) || (c = strcmp(vx[i], vy[i])))
+				return c;
+	}
+	return 0;
+}
+
+/* The plan's cells in job order (group, trace, kernel, point, threads) into *CELLS; their number. */
+static size_t make_cells(const struct mmr_plan *p, size_t jobs, struct cell **cells)
+{
+	size_t n = 0, same[MMR_PLAN_MAX_LIST];
+	for (size_t t = 0; t < p->ntraces; t++) {
+		const struct mmr_plan_trace *tr = &p->traces[t];
+		same[t] = NFILES + t;
+		if (tr->source == MMR_PLAN_FILE)
+			for (same[t] = 0; strcmp(tr->file, trace_files[same[t]]); same[t]++)
+				;
+		else
+			for (size_t k = 0; k < t && same[t] == NFILES + t; k++)
+				if (p->traces[k].source == MMR_PLAN_GENERATE && made_alike(&p->traces[k], tr))
+					same[t] = NFILES + k;
+	}
+	if (!(*cells = malloc((jobs ? jobs : 1) * sizeof(**cells))))
+		fz_fatal("out of memory");
+	for (size_t gi = 0; gi < p->ngroups; gi++) {
+		const struct mmr_plan_group *g = &p->groups[gi];
+		size_t points = 1;
+		for (size_t o = 0; o < g->nopts; o++)
+			points *= g->opts[o].nvalues;
+		for (size_t t = 0; t < g->ntraces; t++)
+			for (size_t k = 0; k < g->nkernels; k++)
+				for (size_t pt = 0; pt < points; pt++)
+					for (size_t th = 0; th < g->nthreads; th++)
+						(*cells)[n++] = (struct cell){.group = gi, .trace = g->traces[t], .kernel = k,
+									      .point = pt, .same = same[g->traces[t]],
+									      .threads = g->threads[th]};
+	}
+	return n;
+}
+
+/* Whether two of the N cells have the same inputs: the plan must then be refused (a cell is one group's). */
+static bool same_inputs(const struct mmr_plan *p, const struct cell *cells, size_t n)
+{
+	struct cell *s = malloc((n ? n : 1) * sizeof(*s));
+	bool dup = false;
+	if (!s)
+		fz_fatal("out of memory");
+	memcpy(s, cells, n * sizeof(*s));
+	cmp_plan = p;
+	qsort(s, n, sizeof(*s), by_inputs);
+	for (size_t i = 1; i < n && !dup; i++)
+		dup = !by_inputs(&s[i - 1], &s[i]);
+	free(s);
+	return dup;
+}
+
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether two of the N ids are one. */
+static bool twice(const char **ids, size_t n)
+{
+	qsort(ids, n, sizeof(*ids), by_text);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(ids[i - 1], ids[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The jobs in their order (group, trace, kernel, grid point, thread count,
+ * engine), the same twice; a cell id shared by the jobs of a cell and no
+ * other's, a job id by no two jobs.
+ */
+static void check_jobs(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const struct mmr_plan_jobs *again,
+		       const struct cell *cells, size_t ncells)
+{
+	if (jobs->cells != ncells || jobs->ntraces != p->ntraces || again->n != jobs->n)
+		fz_finding("%zu jobs in %zu cells (%zu expected; %zu jobs the second time)", jobs->n, jobs->cells, ncells,
 			   again->n);
 	for (size_t i = 0; i < jobs->ntraces; i++)
 		if (strlen(jobs->trace_ids[i]) != 16 || strcmp(jobs->trace_ids[i], again->trace_ids[i]) ||
@@ -456,39 +654,61 @@ static void check_jobs(const struct mmr_plan *p, const struct mmr_plan_jobs *job
 			if (p->traces[i].source == MMR_PLAN_GENERATE && p->traces[k].source == MMR_PLAN_GENERATE &&
 			    !strcmp(jobs->trace_ids[i], jobs->trace_ids[k]) && !made_alike(&p->traces[i], &p->traces[k]))
 				fz_finding("traces %zu and %zu, made differently, share id %s", k, i, jobs->trace_ids[i]);
-	for (size_t i = 0; i < jobs->n; i++) {
-		const struct mmr_plan_job *j = &jobs->v[i];
-		size_t r = i;
-		size_t e = r % p->nengines, th = (r /= p->nengines) % p->nthreads, pt = (r /= p->nthreads) % points;
-		size_t k = (r /= points) % p->nkernels, t = r / p->nkernels;
-		if (j->engine != e || j->threads != p->threads[th] || j->point != pt || strcmp(j->kernel, p->kernels[k]) ||
-		    j->trace != t || j->cell != i / p->nengines)
-			fz_finding("job %zu out of order", i);
-		if (strlen(j->id) != 16 || strlen(j->cell_id) != 16 || strcmp(j->id, again->v[i].id) ||
-		    strcmp(j->cell_id, again->v[i].cell_id))
-			fz_finding("job %zu: ids %s %s, then %s %s", i, j->id, j->cell_id, again->v[i].id, again->v[i].cell_id);
+	const char **ids = malloc((jobs->n + 1) * sizeof(*ids)), **cell_ids = malloc((ncells + 1) * sizeof(*cell_ids));
+	if (!ids || !cell_ids)
+		fz_fatal("out of memory");
+	size_t i = 0;
+	for (size_t c = 0; c < ncells; c++) {
+		const struct cell *x = &cells[c];
+		const struct mmr_plan_group *g = &p->groups[x->group];
+		cell_ids[c] = i < jobs->n ? jobs->v[i].cell_id : "";
+		for (size_t e = 0; e < g->nengines; e++, i++) {
+			const struct mmr_plan_job *j = &jobs->v[i];
+			if (i >= jobs->n || j->group != x->group || j->trace != x->trace || j->engine != e ||
+			    j->threads != x->threads || j->point != x->point || j->kernel != g->kernels[x->kernel] ||
+			    j->cell != c || mmr_plan_job_group(p, j) != g || mmr_plan_job_engine(p, j) != g->engines[e])
+				fz_finding("job %zu out of order (cell %zu, engine %zu)", i, c, e);
+			if (strlen(j->id) != 16 || strlen(j->cell_id) != 16 || strcmp(j->id, again->v[i].id) ||
+			    strcmp(j->cell_id, again->v[i].cell_id) || strcmp(j->cell_id, cell_ids[c]))
+				fz_finding("job %zu: ids %s %s, then %s %s, its cell's %s", i, j->id, j->cell_id, again->v[i].id,
+					   again->v[i].cell_id, cell_ids[c]);
+			ids[i] = j->id;
+		}
 	}
-	check_ids(p, jobs);
+	if (i != jobs->n)
+		fz_finding("%zu jobs, %zu expected", jobs->n, i);
+	if (twice(cell_ids, ncells))
+		fz_finding("two cells share an id (of %zu cells)", ncells);
+	if (twice(ids, jobs->n))
+		fz_finding("two jobs share an id (of %zu jobs)", jobs->n);
+	free(ids);
+	free(cell_ids);
 }
 
 static void expand(struct mmr_plan *p, const uint8_t *data, size_t size)
 {
 	struct mmr_plan_jobs jobs, again;
 	struct mmr_error err = {0};
-	size_t want = count_jobs(p);
+	struct cell *cells = NULL;
+	size_t want = count_jobs(p), ncells = 0;
 	if (want > MAX_EXPANDED)
 		return;
 	own_files(p);
+	if (want)
+		ncells = make_cells(p, want, &cells);
+	bool dup = want && same_inputs(p, cells, ncells);
 	if (mmr_plan_expand(p, NULL, &jobs, &err)) {
-		if (want || !one_line_error(&err, plan_path))
+		if ((want && !dup) || !one_line_error(&err, plan_path))
 			fz_finding("expansion (of %zu jobs) refused: %s", want, err.msg);
+		free(cells);
 		return;
 	}
-	if (!want || jobs.n != want)
-		fz_finding("expanded into %zu jobs, %zu expected", jobs.n, want);
+	if (!want || jobs.n != want || dup)
+		fz_finding("expanded into %zu jobs, %zu expected%s", jobs.n, want, dup ? ", two cells of the same inputs" : "");
 	if (mmr_plan_expand(p, NULL, &again, &err))
 		fz_finding("expanded once, then refused: %s", err.msg);
-	check_jobs(p, &jobs, &again);
+	check_jobs(p, &jobs, &again, cells, ncells);
+	free(cells);
 	mmr_plan_jobs_free(&again);
 	struct job_ctx c = {.p = p, .jobs = &jobs, .dir = dirs[pick(data, size, 0) % 3]};
 	struct expect e = {0};

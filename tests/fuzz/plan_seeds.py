@@ -4,7 +4,8 @@
 beside them in OUT_DIR/plan_file and OUT_DIR/catalog: nesting past cJSON's
 limit, numbers past every bound, keys given twice, bytes that are not
 UTF-8, empty and 64-item lists, a grid of exactly MMR_PLAN_MAX_JOBS jobs
-and one past it, names the shell must quote, trailing text and a NUL."""
+and one past it, names the shell must quote, trailing text and a NUL;
+plans of groups and replay options."""
 import json
 import os
 import shutil
@@ -67,6 +68,32 @@ put(plans, "edge-quotes.json", plan(name="it's", traces=[
 put(plans, "edge-long.json", plan(engine_opts={"a": "y" * 8300, "b": [1, 2]}))
 put(plans, "edge-trailing.json", json.dumps(plan()) + ' {"mmreplay_plan": 1}')
 put(plans, "edge-nul.json", json.dumps(plan()).encode() + b"\0junk")
+
+# Groups (docs/plans.md "Groups") and replay options: two groups over the plan's defaults, one
+# overriding threads, kernel, engine_opts, replay and repeat; a plan of groups without engines or
+# threads of its own; replay values that canonicalise (x1 is original, 10.0 is 10) or away (replay's
+# defaults: map cpu, pace asap, pin false); a trace in two groups with other options; two groups
+# making one cell (refused); every replay option at once, flags true and false.
+GEN2 = {"name": "h", "generate": {"workload": "vmalloc-test", "ops": 50, "seed": 3}}
+put(plans, "edge-groups.json", plan(traces=[GEN, GEN2, {"name": "f", "file": "t.mmr"}], groups=[
+    {"name": "a", "traces": ["g", "f"]},
+    {"name": "b", "traces": ["h"], "engines": ["x", "y", "z"], "baseline": "y", "threads": [1, 4, 8],
+     "kernel": ["default", "rt"], "engine_opts": {"k": [1, 2], "fixed": "v"}, "replay": {"map": "pid", "pin": True},
+     "repeat": 3}]))
+put(plans, "edge-groups-only.json", {"mmreplay_plan": 1, "name": "only", "traces": [GEN, GEN2], "groups": [
+    {"name": "a", "traces": ["g"], "engines": ["e1"], "threads": [2]},
+    {"name": "b", "traces": ["h", "g"], "engines": ["e2", "e3"], "threads": [1, 2], "replay": {"no_timing": True}}]})
+put(plans, "edge-replay-canon.json", plan(replay={"pace": "x1", "max_gap": 10.0, "map": "cpu", "pin": False,
+                                                  "no_timing": False, "sched": "auto", "watchdog": 30}))
+put(plans, "edge-replay-all.json", plan(replay={"as": "slab", "events": 1000, "map": "hash", "max_gap": 0.5,
+                                                "no_timing": True, "pace": "x2.5", "pin": True, "sched": "other",
+                                                "watchdog": 5}))
+put(plans, "edge-groups-same-cell.json", plan(groups=[{"name": "a", "traces": ["g"]},
+                                                      {"name": "b", "traces": ["g"], "engines": ["other"],
+                                                       "replay": {"watchdog": 9}}]))
+put(plans, "edge-groups-other-opts.json", plan(replay={"pace": "original"}, groups=[
+    {"name": "a", "traces": ["g"]}, {"name": "b", "traces": ["g"], "replay": {"pace": "x2"}},
+    {"name": "c", "traces": ["g"], "engine_opts": {"o": "1"}}]))
 
 CLAIM = {"family": "f", "engine": "b", "figure": "alloc.p99", "expect": -1, "claim": "c", "where": "w", "note": "n"}
 FAM = {"name": "f", "heading": "h", "question": "q", "engines": ["a", "b"], "baseline": "a", "references": ["b"],

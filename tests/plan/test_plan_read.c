@@ -648,6 +648,34 @@ static void test_fuzz_findings(void **state)
 	mmr_plan_free(p);
 }
 
+/*
+ * fuzz_plan_file: two traces generated alike make one cell twice, which
+ * the expansion refuses; its error quoted a trace's name, control bytes
+ * and all (a name holding 0x03 or a newline), and so was not one line.
+ * The same for a file trace's path that cannot be read.
+ */
+static void test_fuzz_expand_error_one_line(void **state)
+{
+	(void)state;
+	static const char alike[] = PLAN("\"traces\": [{\"name\": \"g\x03\\n\", \"generate\": {\"workload\": \"w\", "
+					 "\"ops\": 1}}, {\"name\": \"h\", \"generate\": {\"workload\": \"w\", \"ops\": 1}}], "
+					 "\"engines\": [\"a\"], \"threads\": [1]");
+	static const char missing[] = PLAN("\"traces\": [{\"name\": \"f\", \"file\": \"no\\nsuch.mmr\"}], "
+					   "\"engines\": [\"a\"], \"threads\": [1]");
+	const char *texts[] = {alike, missing}, *want[] = {"(trace 'g?" "?') makes too", "cannot read "};
+	for (size_t i = 0; i < 2; i++) {
+		struct mmr_error err = {{0}};
+		struct mmr_plan_jobs jobs;
+		struct mmr_plan *p = mmr_plan_read_text(texts[i], strlen(texts[i]), "cells.json", &err);
+		assert_non_null(p);
+		assert_int_equal(mmr_plan_expand(p, NULL, &jobs, &err), -1);
+		assert_non_null(strstr(err.msg, want[i]));
+		for (const unsigned char *c = (const unsigned char *)err.msg; *c; c++)
+			assert_true(*c >= 0x20 && *c != 0x7f);
+		mmr_plan_free(p);
+	}
+}
+
 /* mmr_plan_read_text is mmr_plan_read without the file: the same plan, the same ids. */
 static void test_read_text(void **state)
 {
@@ -755,6 +783,7 @@ int main(void)
 		cmocka_unit_test(test_sweep_errors),
 		cmocka_unit_test(test_job_argv),
 		cmocka_unit_test(test_fuzz_findings),
+		cmocka_unit_test(test_fuzz_expand_error_one_line),
 		cmocka_unit_test(test_read_text),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
