@@ -77,14 +77,6 @@ static int hash_file(const char *path, uint64_t *h)
 	return rc;
 }
 
-/* MSG as one line: a trace's name or path quoted in it may hold a newline or other control bytes. */
-static void one_line(char *msg)
-{
-	for (unsigned char *c = (unsigned char *)msg; *c; c++)
-		if (*c < 0x20 || *c == 0x7f)
-			*c = '?';
-}
-
 /* Where file trace T is: beside the plan, else among the bundled traces. */
 static char *find_trace(const struct mmr_plan *p, const struct mmr_plan_trace *t, const char *bundled)
 {
@@ -162,7 +154,7 @@ static int trace_ids(const struct mmr_plan *p, const char *bundled, struct mmr_p
 			snprintf(err->msg, sizeof(err->msg), "%.200s: traces[%zu].file: cannot read %.200s: %.60s", p->path, i,
 				 jobs->trace_paths[i] ? jobs->trace_paths[i] : t->file,
 				 errno == EINVAL ? "not a regular file" : strerror(errno));
-			one_line(err->msg);
+			jr_oneline(err->msg);
 			return -1;
 		}
 		hex(jobs->trace_ids[i], h);
@@ -258,7 +250,7 @@ static int distinct_cells(const struct mmr_plan *p, const struct mmr_plan_jobs *
 			snprintf(err->msg, sizeof(err->msg), "%.200s: groups[%zu] (trace '%.64s') makes cell %s, which "
 				 "groups[%zu] (trace '%.64s') makes too: a cell belongs to one group", p->path, b->group,
 				 p->traces[b->trace].name, b->cell_id, a->group, p->traces[a->trace].name);
-			one_line(err->msg);
+			jr_oneline(err->msg);
 			rc = -1;
 		}
 	free(first);

@@ -21,6 +21,13 @@ void jr_path(char *buf, size_t n, const char *at, const char *key)
 		snprintf(buf, n, "%s%s%s", at, *at ? "." : "", key);
 }
 
+void jr_oneline(char *msg)
+{
+	for (unsigned char *s = (unsigned char *)msg; *s; s++)
+		if (*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 int jr_fail(struct jr *r, const char *at, const char *key, const char *fmt, ...)
 {
 	char where[160], what[256];
@@ -32,10 +39,7 @@ int jr_fail(struct jr *r, const char *at, const char *key, const char *fmt, ...)
 	va_end(ap);
 	jr_path(where, sizeof(where), at, key);
 	snprintf(r->err->msg, sizeof(r->err->msg), "%.200s: %.100s: %.200s", r->file, where, what);
-	/* One line: a key or value quoted in it may hold a newline or other control bytes. */
-	for (unsigned char *s = (unsigned char *)r->err->msg; *s; s++)
-		if (*s < 0x20 || *s == 0x7f)
-			*s = '?';
+	jr_oneline(r->err->msg);
 	r->failed = true;
 	return -1;
 }

@@ -28,6 +28,12 @@ struct jr {
 
 /* AT.KEY (KEY when AT is "", AT when KEY is NULL, "(document)" for neither) into BUF. */
 void jr_path(char *buf, size_t n, const char *at, const char *key);
+/*
+ * Turn MSG's control bytes into '?': an error quotes keys, names and
+ * paths from its input, which may hold a newline, and an error is one line.
+ */
+void jr_oneline(char *msg);
+
 /* Fail at AT.KEY with the printf-style message, unless an error is there already.  Returns -1. */
 int jr_fail(struct jr *r, const char *at, const char *key, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* O (at AT) is an object whose keys are all among the NULL-terminated KNOWN, none given twice.  0 or -1. */
