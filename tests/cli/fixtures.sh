@@ -510,6 +510,7 @@ groups_whole() {
 		grep -q '2 groups, each with its engines and baseline: cmp (baseline libc); solo (one engine, null: no comparison)\.' "$out/index.md" &&
 		grep -qx 'Group cmp: engines null, libc, slub, each compared against libc; one thread count, 1: no sweep, which needs two or more\.' "$out/index.md" &&
 		grep -qx 'Group solo: one engine, null: no comparison, which needs two or more; thread counts 1, 2, swept across\.' "$out/index.md" &&
-		[ "$(grep -c 'No comparison: group solo has one engine, null\.' "$out/index.md")" = 2 ] ||
+		[ "$(grep -c 'No comparison: group solo has one engine, null\.' "$out/index.md")" = 2 ] &&
+		[ "$(grep -c '^\*\*sweep across' "$out/index.md")" = 1 ] ||
 		{ echo "groups_whole: the index does not head and explain the groups" >&2; return 1; }
 }
