@@ -92,7 +92,11 @@ static int sources(struct collect *co, const char *const *dirs, size_t n, struct
 	return 0;
 }
 
-/* Why plan B (jobs JB) is not plan A (JA), into WHY; "" when it is the same. */
+/*
+ * Why plan B (jobs JB) is not plan A (JA), into WHY; "" when it is the
+ * same: the same jobs, and what the reports take from the plan that ids
+ * do not cover (each group's baseline and, with groups, its name).
+ */
 static void plan_diff(const struct mmr_plan *a, const struct mmr_plan_jobs *ja, const struct mmr_plan *b,
 		      const struct mmr_plan_jobs *jb, char *why, size_t len)
 {
@@ -106,9 +110,21 @@ static void plan_diff(const struct mmr_plan *a, const struct mmr_plan_jobs *ja, 
 			snprintf(why, len, "its job %zu is %s, the first's %s", i + 1, jb->v[i].id, ja->v[i].id);
 			return;
 		}
-	if (strcmp(a->baseline, b->baseline))
-		snprintf(why, len, "baseline %.60s against %.60s", b->baseline, a->baseline);
-	else if (a->compare != b->compare || a->sweep != b->sweep)
+	if (a->ngroups != b->ngroups) {
+		snprintf(why, len, "%zu groups against %zu", b->ngroups, a->ngroups);
+		return;
+	}
+	/* A plan of groups may have no baseline of its own: each group's is what its cells are compared with. */
+	for (size_t g = 0; g < a->ngroups && !why[0]; g++) {
+		const struct mmr_plan_group *x = &a->groups[g], *y = &b->groups[g];
+		if (a->ngroups > 1 && strcmp(x->name, y->name))
+			snprintf(why, len, "groups[%zu] is %.40s, the first's %.40s", g, y->name, x->name);
+		else if (strcmp(x->baseline, y->baseline) && a->ngroups > 1)
+			snprintf(why, len, "group %.40s's baseline %.40s against %.40s", x->name, y->baseline, x->baseline);
+		else if (strcmp(x->baseline, y->baseline))
+			snprintf(why, len, "baseline %.60s against %.60s", y->baseline, x->baseline);
+	}
+	if (!why[0] && (a->compare != b->compare || a->sweep != b->sweep))
 		snprintf(why, len, "other reports");
 }
 
@@ -157,7 +173,7 @@ static int found(struct collect *co, size_t i, size_t s, const char *path, const
 		 struct mmr_error *err)
 {
 	const struct mmr_plan_job *j = &co->jobs.v[i];
-	const char *engine = co->plan->engines[j->engine];
+	const char *engine = mmr_plan_job_engine(co->plan, j);
 	if (strcmp(m->engine, engine)) {
 		snprintf(err->msg, sizeof(err->msg), "%.380s: results of engine %.40s in engine %.40s's folder", path,
 			 m->engine, engine);
@@ -199,7 +215,7 @@ static int scan(struct collect *co, struct mmr_error *err)
 			char path[PATH_LEN];
 			struct plan_meta m;
 			snprintf(path, sizeof(path), "%s/cells/%s/%s/results.json", co->srcs[s], j->cell_id,
-				 co->plan->engines[j->engine]);
+				 mmr_plan_job_engine(co->plan, j));
 			int rc = plan_meta_read(path, &m, err);
 			if (rc < 0 || (rc == 0 && found(co, i, s, path, &m, err)))
 				return -1;
@@ -307,7 +323,7 @@ static int write_out(struct collect *co, struct mmr_error *err)
 		int s = co->from[i];
 		if (s < 0 || (s == 0 && co->out_src))
 			continue;
-		snprintf(file, sizeof(file), "cells/%s/%.200s/results.json", j->cell_id, co->plan->engines[j->engine]);
+		snprintf(file, sizeof(file), "cells/%s/%.200s/results.json", j->cell_id, mmr_plan_job_engine(co->plan, j));
 		snprintf(src, sizeof(src), "%.3800s/%s", co->srcs[s], file);
 		snprintf(dst, sizeof(dst), "%.3800s/%s", co->out, file);
 		if (parent_dir(dst, err) || put_file(src, dst, false, err))
@@ -341,7 +357,7 @@ static int finish(struct collect *co, struct mmr_error *err)
 		}
 		if (co->differs[i] >= 0)
 			fprintf(co->warn, "mmreplay collect: warning: job %s (%s, cell %s): its results in %s differ from "
-				"those in %s: kept %s's\n", j->id, co->plan->engines[j->engine], j->cell_id,
+				"those in %s: kept %s's\n", j->id, mmr_plan_job_engine(co->plan, j), j->cell_id,
 				co->srcs[co->differs[i]], co->srcs[co->from[i]], co->srcs[co->from[i]]);
 	}
 	return 0;

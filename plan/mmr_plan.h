@@ -353,19 +353,22 @@ struct mmr_plan_host {
 
 /*
  * Build plan P's reports (JOBS its expansion) from the results in its
- * directory DIR (DIR/cells/CELL/ENGINE/results.json, docs/plans.md): with
- * P->compare, a comparison of each cell where two engines or more have
- * results, the baseline among them (DIR/reports/cells/CELL); with
- * P->sweep, a sweep of each trace, kernel mode and grid point across the
- * thread counts that have results, two or more (DIR/reports/sweeps/
- * TRACEID-KERNEL-POINT), a line per engine and host where hosts differ;
- * and always DIR/index.html and index.md, every cell listed with its
- * verdicts and links, a cell with jobs missing as missing.  A cell whose
- * engines ran on different hosts is compared with a warning, on stderr
- * once and first in its report.  Returns 0, or -1 with ERR: gnuplot or
- * the plot scripts missing, the index not written, or a comparison or
- * sweep that failed (the first, and how many more: the others are still
- * made, and the index says which failed and why).
+ * directory DIR (DIR/cells/CELL/ENGINE/results.json, docs/plans.md), each
+ * cell with its group's engines and baseline: with P->compare, a
+ * comparison of each cell where two engines or more have results, the
+ * baseline among them (DIR/reports/cells/CELL); with P->sweep, a sweep of
+ * each group's traces, kernel modes and grid points across its thread
+ * counts that have results, two or more (DIR/reports/sweeps/
+ * TRACEID-KERNEL-POINT, GROUP-TRACEID-KERNEL-POINT with more than one
+ * group), a line per engine and host where hosts differ; and always
+ * DIR/index.html and index.md, every cell listed with its verdicts and
+ * links, a cell with jobs missing as missing, each group headed (GROUP
+ * is the group's index).  A cell whose engines ran on different hosts is
+ * compared with a warning, on stderr once and first in its report.
+ * Returns 0, or -1 with ERR: JOBS not P's expansion, gnuplot or the plot
+ * scripts missing, the index not written, or a comparison or sweep that
+ * failed (the first, and how many more: the others are still made, and
+ * the index says which failed and why).
  */
 int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, struct mmr_error *err);
 

@@ -22,7 +22,8 @@
 
 /* What is known of one cell. */
 struct cell {
-	size_t first;           /* its first job in jobs->v: the others follow, one per engine */
+	size_t first;           /* its first job in jobs->v: the others follow, one per engine of its group */
+	const struct mmr_plan_group *g; /* its group: its engines, baseline, thread counts and options */
 	unsigned done;          /* jobs with results */
 	bool hosts_differ;      /* its engines ran on different machines */
 	char href[80];          /* its comparison, relative to the plan's directory; "" when none */
@@ -80,13 +81,41 @@ __attribute__((format(printf, 2, 3))) static void note(struct cell *c, const cha
 	va_end(ap);
 }
 
-/* "TRACE, kernel K, OPT=V, ...": what the cells of one sweep share, into BUF. */
+/* Append to BUF (LEN bytes, *AT of it used), keeping *AT within it when the text is cut. */
+__attribute__((format(printf, 4, 5))) static void put(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (*at < len) {
+		int k = vsnprintf(buf + *at, len - *at, fmt, ap);
+		*at = k < 0 ? len : *at + (size_t)k < len ? *at + (size_t)k : len;
+	}
+	va_end(ap);
+}
+
+/*
+ * "TRACE, kernel K, OPT=V, ...": what the cells of one sweep share, into
+ * BUF.  With more than one group, its name first, and its fixed options
+ * and the replay options that are inputs of its cells' ids too: what can
+ * tell its cells from another group's cells of the same trace.
+ */
 static const char *group_words(const struct report *r, const struct mmr_plan_job *j, char *buf, size_t len)
 {
 	const struct mmr_plan *p = r->p;
-	int at = snprintf(buf, len, "%s, kernel %s", p->traces[j->trace].name, j->kernel);
-	for (size_t i = 0; i < p->nopts && at > 0 && (size_t)at < len; i++)
-		at += snprintf(buf + at, len - (size_t)at, ", %s=%s", p->opts[i].key, mmr_plan_opt_value(p, i, j->point));
+	const struct mmr_plan_group *g = mmr_plan_job_group(p, j);
+	bool groups = p->ngroups > 1;
+	size_t at = 0;
+	buf[0] = '\0';
+	if (groups)
+		put(buf, len, &at, "group %s: ", g->name);
+	put(buf, len, &at, "%s, kernel %s", p->traces[j->trace].name, j->kernel);
+	for (size_t i = 0; groups && i < g->nfixed; i++)
+		put(buf, len, &at, ", %s=%s", g->fixed[i].key, g->fixed[i].value);
+	for (size_t i = 0; i < g->nopts; i++)
+		put(buf, len, &at, ", %s=%s", g->opts[i].key, mmr_plan_group_opt_value(g, i, j->point));
+	for (size_t i = 0; groups && i < g->nreplay; i++)
+		if (mmr_plan_replay_find(g->replay[i].key)->in_id)
+			put(buf, len, &at, ", replay %s=%s", g->replay[i].key, g->replay[i].value);
 	return buf;
 }
 
@@ -99,15 +128,16 @@ static void scan(struct report *r)
 		struct cell *c = &r->cells[j->cell];
 		char path[4400];
 		struct mmr_error e;
+		const char *engine = mmr_plan_job_engine(p, j);
 		if (j->engine == 0)
-			c->first = i;
-		snprintf(path, sizeof(path), "%s/cells/%s/%s/results.json", r->dir, j->cell_id, p->engines[j->engine]);
+			c->first = i, c->g = mmr_plan_job_group(p, j);
+		snprintf(path, sizeof(path), "%s/cells/%s/%s/results.json", r->dir, j->cell_id, engine);
 		int rc = plan_meta_read(path, &r->meta[i], &e);
 		if (rc < 0) {
 			failure(r, &e);
 			note(c, "Damaged: %s. ", e.msg);
 		} else if (rc > 0) {
-			note(c, "Missing: %s (job %s) has no results. ", p->engines[j->engine], j->id);
+			note(c, "Missing: %s (job %s) has no results. ", engine, j->id);
 		} else {
 			r->done[i] = true;
 			r->ndone++;
@@ -128,7 +158,7 @@ static void note_hosts(struct report *r, struct cell *c)
 {
 	char h[300];
 	if (!c->hosts_differ) {
-		for (size_t e = 0; e < r->p->nengines; e++)
+		for (size_t e = 0; e < c->g->nengines; e++)
 			if (r->done[c->first + e]) {
 				note(c, "Ran on %s. ", plan_host_text(&r->meta[c->first + e].host, h, sizeof(h)));
 				return;
@@ -136,21 +166,30 @@ static void note_hosts(struct report *r, struct cell *c)
 		return;
 	}
 	note(c, "Warning: its engines ran on different hosts:");
-	for (size_t e = 0, n = 0; e < r->p->nengines; e++)
+	for (size_t e = 0, n = 0; e < c->g->nengines; e++)
 		if (r->done[c->first + e])
-			note(c, "%s %s on %s", n++ ? "," : "", r->p->engines[e],
+			note(c, "%s %s on %s", n++ ? "," : "", c->g->engines[e],
 			     plan_host_text(&r->meta[c->first + e].host, h, sizeof(h)));
 	note(c, ". ");
 }
 
-/* Compare cell C's engines into DIR/reports/cells/CELL, when it has two or more and the baseline. */
+/*
+ * Compare cell C's engines into DIR/reports/cells/CELL against its
+ * group's baseline, when two or more have results, the baseline's among them.
+ */
 static void compare_cell(struct report *r, struct cell *c)
 {
 	const struct mmr_plan *p = r->p;
+	const struct mmr_plan_group *g = c->g;
 	const struct mmr_plan_job *j = &r->jobs->v[c->first];
 	size_t base = 0;
-	while (base < p->nengines && strcmp(p->engines[base], p->baseline))
+	while (base < g->nengines && strcmp(g->engines[base], g->baseline))
 		base++;
+	if (g->nengines < 2) {
+		/* Another group's engines asked for comparisons (a plan of one group has two engines then). */
+		note(c, "No comparison: group %s has one engine, %s. ", g->name, g->engines[0]);
+		return;
+	}
 	if (c->done < 2 || !r->done[c->first + base]) {
 		note(c, "No comparison: %s. ", c->done < 2 ? "fewer than two engines have results"
 						       : "the baseline has no results");
@@ -158,14 +197,14 @@ static void compare_cell(struct report *r, struct cell *c)
 	}
 	char *dirs[MMR_PLAN_MAX_LIST], outdir[4400], title[1400], words[1024];
 	size_t n = 0;
-	for (size_t e = 0; e < p->nengines; e++)
+	for (size_t e = 0; e < g->nengines; e++)
 		if (r->done[c->first + e] &&
-		    asprintf(&dirs[n++], "%s/cells/%s/%s", r->dir, j->cell_id, p->engines[e]) < 0)
+		    asprintf(&dirs[n++], "%s/cells/%s/%s", r->dir, j->cell_id, g->engines[e]) < 0)
 			dirs[--n] = NULL, r->oom = true;
 	snprintf(outdir, sizeof(outdir), "%s/reports/cells/%s", r->dir, j->cell_id);
 	snprintf(title, sizeof(title), "mmreplay plan %s: %s, %u thread%s (cell %s)", p->name,
 		 group_words(r, j, words, sizeof(words)), j->threads, j->threads == 1 ? "" : "s", j->cell_id);
-	struct mmr_compare_opts o = {.dirs = (const char *const *)dirs, .ndirs = n, .baseline = p->baseline,
+	struct mmr_compare_opts o = {.dirs = (const char *const *)dirs, .ndirs = n, .baseline = g->baseline,
 				     .outdir = outdir, .title = title, .plots = true};
 	struct mmr_error e;
 	if (r->oom) {
@@ -192,12 +231,12 @@ static const char *sweep_href(struct report *r, const struct cell *c)
 }
 
 /*
- * The sweep of the cells from FIRST on, one per thread count, across the
- * counts that have results, and its index entry under HEADING.
+ * The sweep of the cells from FIRST on, one per thread count of their
+ * group, across the counts that have results, and its index entry under HEADING.
  */
 static void sweep_cells(struct report *r, size_t first, const char *heading)
 {
-	const struct mmr_plan *p = r->p;
+	const struct mmr_plan_group *g = r->cells[first].g;
 	const struct mmr_plan_job *j = &r->jobs->v[r->cells[first].first];
 	unsigned threads[MMR_PLAN_MAX_LIST];
 	char *dirs[MMR_PLAN_MAX_LIST], name[80], outdir[4400], text[600] = "", list[400] = "";
@@ -206,7 +245,7 @@ static void sweep_cells(struct report *r, size_t first, const char *heading)
 	size_t n = 0, at = 0;
 	const char *host = NULL; /* the first results' host: another one makes the sweep draw a line per host */
 	bool hosts = false;
-	for (size_t t = 0; t < p->nthreads && !r->oom; t++) {
+	for (size_t t = 0; t < g->nthreads && !r->oom; t++) {
 		const struct cell *c = &r->cells[first + t];
 		if (!c->done)
 			continue;
@@ -214,22 +253,26 @@ static void sweep_cells(struct report *r, size_t first, const char *heading)
 			r->oom = true;
 			break;
 		}
-		threads[n] = p->threads[t];
+		threads[n] = g->threads[t];
 		hrefs[n] = sweep_href(r, c);
 		cmp[n] = c->res;
-		for (size_t e = 0; e < p->nengines; e++)
+		for (size_t e = 0; e < g->nengines; e++)
 			if (r->done[c->first + e]) {
 				host = host ? host : r->meta[c->first + e].host.name;
 				hosts |= strcmp(r->meta[c->first + e].host.name, host) != 0;
 			}
-		int k = snprintf(list + at, sizeof(list) - at, "%s%u", n ? ", " : "", p->threads[t]);
+		int k = snprintf(list + at, sizeof(list) - at, "%s%u", n ? ", " : "", g->threads[t]);
 		at += k > 0 && (size_t)k < sizeof(list) - at ? (size_t)k : 0;
 		n++;
 	}
-	snprintf(name, sizeof(name), "%s-%s-%zu", r->jobs->trace_ids[j->trace], j->kernel, j->point);
+	/* A trace may be in two groups: with groups, the group's index first keeps their sweeps apart. */
+	if (r->p->ngroups > 1)
+		snprintf(name, sizeof(name), "%zu-%s-%s-%zu", j->group, r->jobs->trace_ids[j->trace], j->kernel, j->point);
+	else
+		snprintf(name, sizeof(name), "%s-%s-%zu", r->jobs->trace_ids[j->trace], j->kernel, j->point);
 	snprintf(outdir, sizeof(outdir), "%s/reports/sweeps/%s", r->dir, name);
 	struct mmr_sweep_opts o = {.threads = threads, .dirs = (const char *const *)dirs, .n = n, .outdir = outdir,
-				   .baseline = p->baseline, .hrefs = hrefs, .compared = cmp};
+				   .baseline = g->baseline, .hrefs = hrefs, .compared = cmp};
 	struct mmr_error e;
 	char *href = NULL, *label = NULL;
 	if (n < 2) {
@@ -270,11 +313,34 @@ static void cell_entry(struct report *r, struct cell *c, const char *heading, co
 		c->note[--len] = '\0';
 	char *label = NULL;
 	if (asprintf(&label, "%u thread%s (cell %s)%s", j->threads, s, j->cell_id,
-		     c->done < r->p->nengines ? ": jobs missing" : "") < 0)
+		     c->done < c->g->nengines ? ": jobs missing" : "") < 0)
 		label = NULL;
 	r->entries[r->nentries++] = (struct mmr_index_entry){
 		.heading = heading, .text = keep(r, strdup(c->note)), .href = c->href[0] ? c->href : NULL,
 		.label = keep(r, label), .verdicts = c->res.verdicts, .nverdicts = c->res.nverdicts};
+}
+
+/*
+ * What the index's introduction says of the baselines, into BUF: the
+ * plan's, or each group's (a group of one engine has none to compare with).
+ */
+static const char *baselines(const struct mmr_plan *p, char *buf, size_t len)
+{
+	size_t at = 0;
+	if (p->ngroups == 1) {
+		snprintf(buf, len, "Baseline: %s.", p->groups[0].baseline);
+		return buf;
+	}
+	put(buf, len, &at, "%zu groups, each with its engines and baseline:", p->ngroups);
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const struct mmr_plan_group *g = &p->groups[i];
+		if (g->nengines > 1)
+			put(buf, len, &at, "%s %s (baseline %s)", i ? ";" : "", g->name, g->baseline);
+		else
+			put(buf, len, &at, "%s %s (one engine, %s: no comparison)", i ? ";" : "", g->name, g->engines[0]);
+	}
+	put(buf, len, &at, ".");
+	return buf;
 }
 
 /* The index's paragraphs under its title, into T (4 of them).  Returns how many. */
@@ -282,32 +348,33 @@ static size_t index_intro(struct report *r, char t[4][2048])
 {
 	const struct mmr_plan *p = r->p;
 	size_t n = 0, missing = 0, at = 0;
+	char base[1400];
 	for (size_t c = 0; c < r->jobs->cells; c++)
-		missing += r->cells[c].done < p->nengines;
+		missing += r->cells[c].done < r->cells[c].g->nengines;
 	if (p->description)
 		snprintf(t[n++], sizeof(t[0]), "%s", p->description);
-	snprintf(t[n++], sizeof(t[0]), "%zu of the plan's %zu jobs have results, in %zu cells (a trace, a kernel mode, "
+	snprintf(t[n++], sizeof(t[0]), "%zu of the plan's %zu jobs have results, in %zu cells (%s, a kernel mode, "
 		 "a point of the option grid and a thread count each); %zu cell%s with jobs missing, listed as missing "
-		 "below. Baseline: %s.", r->ndone, r->jobs->n, r->jobs->cells, missing, missing == 1 ? "" : "s",
-		 p->baseline);
+		 "below. %s", r->ndone, r->jobs->n, r->jobs->cells, p->ngroups > 1 ? "a group's trace" : "a trace",
+		 missing, missing == 1 ? "" : "s", baselines(p, base, sizeof(base)));
 	char h[300];
 	if (r->nhosts == 1)
 		snprintf(t[n++], sizeof(t[0]), "Every result comes from %s.", plan_host_text(&r->hosts[0], h, sizeof(h)));
 	if (r->nhosts > 1) {
 		at = (size_t)snprintf(t[n], sizeof(t[0]), "Warning: the results come from %zu machines:", r->nhosts);
-		for (size_t i = 0; i < r->nhosts && at < sizeof(t[0]); i++) {
-			int k = snprintf(t[n] + at, sizeof(t[0]) - at, "%s %s, %zu job%s", i ? ";" : "",
-					 plan_host_text(&r->hosts[i], h, sizeof(h)), r->hosts[i].jobs,
-					 r->hosts[i].jobs == 1 ? "" : "s");
-			at += k > 0 ? (size_t)k : 0;
-		}
-		if (at < sizeof(t[0]))
-			snprintf(t[n] + at, sizeof(t[0]) - at, ". A comparison whose engines ran on different machines says "
-				 "so first; a sweep draws a line per engine and host.");
+		for (size_t i = 0; i < r->nhosts; i++)
+			put(t[n], sizeof(t[0]), &at, "%s %s, %zu job%s", i ? ";" : "",
+			    plan_host_text(&r->hosts[i], h, sizeof(h)), r->hosts[i].jobs, r->hosts[i].jobs == 1 ? "" : "s");
+		put(t[n], sizeof(t[0]), &at, ". A comparison whose engines ran on different machines says "
+		    "so first; a sweep draws a line per engine and host.");
 		n++;
 	}
-	snprintf(t[n++], sizeof(t[0]), "Each cell links to its comparison report (every engine against %s); the "
-		 "verdicts first are the weightiest of each cell, the weightiest cells first.", p->baseline);
+	if (p->ngroups > 1)
+		snprintf(base, sizeof(base), "every engine of its group against the group's baseline");
+	else
+		snprintf(base, sizeof(base), "every engine against %s", p->groups[0].baseline);
+	snprintf(t[n++], sizeof(t[0]), "Each cell links to its comparison report (%s); the verdicts first are the "
+		 "weightiest of each cell, the weightiest cells first.", base);
 	return n;
 }
 
@@ -315,18 +382,50 @@ static int write_index(struct report *r, struct mmr_error *err)
 {
 	char t[4][2048], title[300];
 	const char *intro[4] = {t[0], t[1], t[2], t[3]};
-	size_t n = index_intro(r, t);
-	snprintf(title, sizeof(title), "mmreplay plan %.200s", r->p->name);
 	if (r->oom) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: the plan's reports: out of memory", r->dir);
 		return -1;
 	}
+	size_t n = index_intro(r, t);
+	snprintf(title, sizeof(title), "mmreplay plan %.200s", r->p->name);
 	struct mmr_index_opts o = {.outdir = r->dir, .title = title, .intro = intro, .nintro = n,
 				   .entries = r->entries, .n = r->nentries, .top = 5};
 	return mmr_index_write(&o, err);
 }
 
-/* Every cell's comparison, each group's sweep, and their index entries, in the plan's order. */
+/*
+ * The paragraph that heads group G's first section in the index (a plan
+ * of more than one group): its engines and baseline, its thread counts,
+ * and why it has no comparisons or sweeps where it has none.
+ */
+static const char *group_intro(struct report *r, const struct mmr_plan_group *g)
+{
+	char buf[2048];
+	size_t at = 0;
+	put(buf, sizeof(buf), &at, "Group %s: ", g->name);
+	if (g->nengines < 2)
+		put(buf, sizeof(buf), &at, "one engine, %s: no comparison, which needs two or more", g->engines[0]);
+	for (size_t e = 0; g->nengines > 1 && e < g->nengines; e++)
+		put(buf, sizeof(buf), &at, "%s%s", e ? ", " : "engines ", g->engines[e]);
+	if (g->nengines > 1)
+		put(buf, sizeof(buf), &at, r->p->compare ? ", each compared against %s" : " (baseline %s; no comparisons: "
+		    "the plan's reports leave them out)", g->baseline);
+	if (g->nthreads < 2)
+		put(buf, sizeof(buf), &at, "; one thread count, %u: no sweep, which needs two or more.", g->threads[0]);
+	for (size_t t = 0; g->nthreads > 1 && t < g->nthreads; t++)
+		put(buf, sizeof(buf), &at, "%s%u", t ? ", " : "; thread counts ", g->threads[t]);
+	if (g->nthreads > 1)
+		put(buf, sizeof(buf), &at, "%s", r->p->sweep ? ", swept across." : " (no sweeps: the plan's reports leave "
+		    "them out).");
+	return keep(r, strdup(buf));
+}
+
+/*
+ * Every cell's comparison, and the sections of the index in the plan's
+ * order: one per group, trace, kernel mode and grid point, its cells
+ * consecutive (one per thread count of the group), the sweep across them
+ * first where the group has two thread counts or more.
+ */
 static void build(struct report *r)
 {
 	const struct mmr_plan *p = r->p;
@@ -335,23 +434,54 @@ static void build(struct report *r)
 		if (p->compare)
 			compare_cell(r, &r->cells[c]);
 	}
-	/* A group: the cells of one trace, kernel mode and grid point, one per thread count, consecutive. */
-	for (size_t g = 0; g < r->jobs->cells && !r->oom; g += p->nthreads) {
+	const struct mmr_plan_group *prev = NULL;
+	for (size_t c = 0; c < r->jobs->cells && !r->oom; c += r->cells[c].g->nthreads) {
+		const struct mmr_plan_group *g = r->cells[c].g;
 		char words[1024];
-		const char *heading = keep(r, strdup(group_words(r, &r->jobs->v[r->cells[g].first], words, sizeof(words))));
+		const char *heading = keep(r, strdup(group_words(r, &r->jobs->v[r->cells[c].first], words, sizeof(words))));
+		size_t first = r->nentries;
 		/* The sweep first: it repeats the cells' verdicts, which cell_entry then prefixes. */
-		if (p->sweep && heading)
-			sweep_cells(r, g, heading);
-		for (size_t t = 0; t < p->nthreads && heading; t++)
-			cell_entry(r, &r->cells[g + t], heading, words);
+		if (p->sweep && g->nthreads > 1 && heading)
+			sweep_cells(r, c, heading);
+		for (size_t t = 0; t < g->nthreads && heading; t++)
+			cell_entry(r, &r->cells[c + t], heading, words);
+		if (g != prev && p->ngroups > 1 && r->nentries > first)
+			r->entries[first].intro = group_intro(r, g);
+		prev = g;
 	}
+}
+
+/*
+ * Whether JOBS are P's, in mmr_plan_expand's order: each cell's jobs one
+ * per engine of its group, each group's cells in runs of its thread
+ * counts (a trace, kernel mode and grid point each), cells numbered in order.
+ */
+static bool jobs_match(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs)
+{
+	size_t i = 0, cell = 0;
+	while (i < jobs->n) {
+		const struct mmr_plan_job *j = &jobs->v[i];
+		if (j->group >= p->ngroups || j->trace >= jobs->ntraces)
+			return false;
+		const struct mmr_plan_group *g = &p->groups[j->group];
+		for (size_t t = 0; t < g->nthreads; t++, cell++)
+			for (size_t e = 0; e < g->nengines; e++, i++) {
+				if (i >= jobs->n)
+					return false;
+				const struct mmr_plan_job *k = &jobs->v[i];
+				if (k->group != j->group || k->trace != j->trace || k->point != j->point ||
+				    strcmp(k->kernel, j->kernel) || k->threads != g->threads[t] || k->engine != e || k->cell != cell)
+					return false;
+			}
+	}
+	return cell && cell == jobs->cells;
 }
 
 int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, struct mmr_error *err)
 {
 	struct report r = {.p = p, .jobs = jobs, .dir = dir};
 	struct mmr_gnuplot g = {.png = true};
-	if (!jobs->cells || jobs->n != jobs->cells * p->nengines || jobs->cells % p->nthreads) {
+	if (!jobs_match(p, jobs)) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: the plan's reports: its jobs are not the plan's", dir);
 		return -1;
 	}
@@ -360,7 +490,7 @@ int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, 
 	r.done = calloc(jobs->n, sizeof(*r.done));
 	r.meta = calloc(jobs->n, sizeof(*r.meta));
 	r.cells = calloc(jobs->cells, sizeof(*r.cells));
-	r.entries = calloc(jobs->cells + jobs->cells / p->nthreads, sizeof(*r.entries));
+	r.entries = calloc(2 * jobs->cells, sizeof(*r.entries)); /* a cell's entry, at most one sweep per cell */
 	r.oom = !r.done || !r.meta || !r.cells || !r.entries;
 	if (!r.oom) {
 		scan(&r);

@@ -503,3 +503,33 @@ run_locked() {
 		{ echo "run_locked: $err"; return 1; }
 	[ ! -e "$2/cells" ] || { echo "run_locked: it ran jobs"; return 1; }
 }
+
+# groups_whole OUT DIR...: OUT, collected from the DIRs of tests/plan/groups2.json, holds every
+# job, each results.json the DIR's bytes; group cmp's one cell is compared against its own
+# baseline (libc, not its first engine), group solo (one engine) has no comparison and the index
+# says why; the one sweep is solo's (two thread counts), none for cmp's one; each group heads its section.
+groups_whole() {
+	local out=$1 n f
+	shift
+	n=$("$MMREPLAY" plan show "$out/plan.json" -o "$out" --commands | grep -c ' replay ')
+	[ "$n" = 5 ] && "$MMREPLAY" plan show "$out/plan.json" -o "$out" | grep -q "^5 of 5 jobs done in $out\$" ||
+		{ echo "groups_whole: not 5 of 5 jobs done" >&2; return 1; }
+	for d in "$@"; do
+		(cd "$d" && find cells -name results.json) >files.txt
+		while read -r f; do cmp "$d/$f" "$out/$f" || return 1; done <files.txt
+	done
+	[ "$(ls "$out/reports/cells" | wc -l)" = 1 ] || { echo "groups_whole: not one comparison" >&2; return 1; }
+	grep -q '^Trace .* Baseline: libc ' "$out"/reports/cells/*/report.md || { echo "groups_whole: cmp not against libc" >&2; return 1; }
+	grep -q '^- slub: .* vs libc ' "$out"/reports/cells/*/report.md || { echo "groups_whole: slub not against libc" >&2; return 1; }
+	ls -d "$out"/reports/sweeps/* | grep -qx "$out/reports/sweeps/1-[0-9a-f]\{16\}-default-0" ||
+		{ echo "groups_whole: not solo's sweep alone" >&2; return 1; }
+	grep -q '^- \[sweep across 1, 2 threads\](reports/sweeps/1-' "$out/index.md" &&
+		grep -qx '## group cmp: a, kernel default' "$out/index.md" &&
+		grep -qx '## group solo: b, kernel default' "$out/index.md" &&
+		grep -q '2 groups, each with its engines and baseline: cmp (baseline libc); solo (one engine, null: no comparison)\.' "$out/index.md" &&
+		grep -qx 'Group cmp: engines null, libc, slub, each compared against libc; one thread count, 1: no sweep, which needs two or more\.' "$out/index.md" &&
+		grep -qx 'Group solo: one engine, null: no comparison, which needs two or more; thread counts 1, 2, swept across\.' "$out/index.md" &&
+		[ "$(grep -c 'No comparison: group solo has one engine, null\.' "$out/index.md")" = 2 ] &&
+		[ "$(grep -c '^\*\*sweep across' "$out/index.md")" = 1 ] ||
+		{ echo "groups_whole: the index does not head and explain the groups" >&2; return 1; }
+}

@@ -5,7 +5,9 @@
  * merge into the whole, a job found twice is taken once and a differing
  * copy said, another plan, another tool version or results in the wrong
  * engine's folder are refused with nothing written, and the index lists
- * every cell, a missing job as missing.
+ * every cell, a missing job as missing; a plan of groups collected from
+ * parts has the whole's index, each group headed, and a group's other
+ * baseline is another plan.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -257,6 +259,88 @@ static void test_out_not_results(void **state)
 	mmr_plan_free(p);
 }
 
+/* Two groups, other engines and thread counts (a baseline not the first engine): 3 + 2 jobs in 3 cells. */
+static const char groups_text[] =
+	"{\"mmreplay_plan\": 1, \"name\": \"ug\", \"traces\": [{\"name\": \"g\", \"generate\": "
+	"{\"workload\": \"slab-mix\", \"ops\": 100}}, {\"name\": \"h\", \"generate\": {\"workload\": \"slab-mix\", "
+	"\"ops\": 100, \"seed\": 2}}], \"threads\": [1], \"groups\": ["
+	"{\"name\": \"x\", \"traces\": [\"g\"], \"engines\": [\"a\", \"b\", \"c\"], \"baseline\": \"b\"}, "
+	"{\"name\": \"y\", \"traces\": [\"h\"], \"engines\": [\"c\"], \"threads\": [1, 2]}], "
+	"\"reports\": {\"compare\": false, \"sweep\": false}}";
+
+/* Job I of plan P done in DIR on HOST, as its group's engine. */
+static void group_result(const char *dir, const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, size_t i)
+{
+	const struct mmr_plan_job *j = &jobs->v[i];
+	char path[512], text[512];
+	snprintf(path, sizeof(path), "%s/cells/%s/%s/results.json", dir, j->cell_id, mmr_plan_job_engine(p, j));
+	snprintf(text, sizeof(text), "{\"tool\": \"t\", \"engine\": \"%s\", \"threads\": %u, \"machine\": "
+		 "{\"hostname\": \"h\", \"cpu_model\": \"cpu\"}}\n", mmr_plan_job_engine(p, j), j->threads);
+	write_file(path, text);
+}
+
+static char *index_md(const char *dir)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/index.md", dir);
+	char *md = mmr_slurp(path);
+	assert_non_null(md);
+	return md;
+}
+
+static void test_groups(void **state)
+{
+	(void)state;
+	char a[256], b[256], w[256], out[256];
+	struct mmr_plan_jobs jobs;
+	struct mmr_plan *p = expand(results_dir("A", groups_text, a, sizeof(a)), &jobs);
+	assert_int_equal(jobs.n, 5);
+	results_dir("B", groups_text, b, sizeof(b));
+	results_dir("W", groups_text, w, sizeof(w));
+	for (size_t i = 0; i < jobs.n; i++) {
+		group_result(i < 2 ? a : b, p, &jobs, i); /* the parts split group x */
+		group_result(w, p, &jobs, i);
+	}
+	struct mmr_error err = {{0}};
+	if (mmr_plan_report(p, &jobs, w, &err))
+		fail_msg("%s", err.msg);
+	snprintf(out, sizeof(out), "%s/%d-OUT", tmpdir, serial);
+	const char *dirs[] = {a, b};
+	struct mmr_plan_collected c;
+	if (mmr_plan_collect(dirs, 2, out, NULL, &c, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(c.done, 5);
+	assert_int_equal(c.missing, 0);
+	if (mmr_plan_report(c.plan, &c.jobs, out, &err))
+		fail_msg("%s", err.msg);
+	/* The parts collected are the whole: the same index, byte for byte. */
+	char *whole = index_md(w), *md = index_md(out);
+	assert_string_equal(md, whole);
+	assert_non_null(strstr(md, "5 of the plan's 5 jobs have results, in 3 cells"));
+	assert_non_null(strstr(md, "2 groups, each with its engines and baseline: x (baseline b); y (one engine, c: "
+				   "no comparison)."));
+	assert_non_null(strstr(md, "\n## group x: g, kernel default\n"));
+	assert_non_null(strstr(md, "\n## group y: h, kernel default\n"));
+	assert_non_null(strstr(md, "Group y: one engine, c: no comparison, which needs two or more; thread counts 1, 2 "
+				   "(no sweeps: the plan's reports leave them out)."));
+	for (size_t i = 0; i < jobs.n; i++)
+		assert_non_null(strstr(md, jobs.v[i].cell_id));
+	free(whole);
+	free(md);
+	mmr_plan_collected_free(&c);
+	/* Another baseline for group x: the same jobs, but not the same plan's reports. */
+	serial++;
+	char other[sizeof(groups_text)];
+	snprintf(other, sizeof(other), "%s", groups_text);
+	memcpy(strstr(other, "\"baseline\": \"b\""), "\"baseline\": \"c\"", 15);
+	results_dir("B", other, b, sizeof(b));
+	results_dir("A", groups_text, a, sizeof(a));
+	refused(a, b, "another plan than");
+	refused(a, b, "(group x's baseline c against b)");
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
@@ -266,6 +350,7 @@ int main(void)
 		cmocka_unit_test_setup(test_twice_differing, setup),
 		cmocka_unit_test_setup(test_refusals, setup),
 		cmocka_unit_test_setup(test_out_not_results, setup),
+		cmocka_unit_test_setup(test_groups, setup),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[128];
