@@ -224,32 +224,6 @@ static int scan(struct collect *co, struct mmr_error *err)
 	return 0;
 }
 
-/* SRC's bytes into new file DST.  0, or -1 with errno. */
-static int copy_bytes(const char *src, const char *dst)
-{
-	FILE *in = mmr_open_regular(src, "rb");
-	int fd = in ? open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666) : -1;
-	char buf[1 << 16];
-	size_t n;
-	int rc = fd < 0 ? -1 : 0;
-	while (!rc && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-		for (size_t at = 0; !rc && at < n;) {
-			ssize_t w = write(fd, buf + at, n - at);
-			if (w < 0 && errno != EINTR)
-				rc = -1;
-			at += w > 0 ? (size_t)w : 0;
-		}
-	int e = errno;
-	if (!rc && in && ferror(in))
-		rc = -1, e = EIO;
-	if (fd >= 0 && close(fd) != 0 && !rc)
-		rc = -1, e = errno;
-	if (in)
-		fclose(in);
-	errno = e;
-	return rc;
-}
-
 /*
  * SRC as DST, through a temporary name renamed into place, so that DST is
  * whole or absent (a results.json there means its job is done): a hard
@@ -260,12 +234,13 @@ static int put_file(const char *src, const char *dst, bool link_ok, struct mmr_e
 	char tmp[PATH_LEN + 40];
 	snprintf(tmp, sizeof(tmp), "%s.collect-%ld", dst, (long)getpid());
 	unlink(tmp);
-	int rc = link_ok && link(src, tmp) == 0 ? 0 : copy_bytes(src, tmp);
-	if (!rc && rename(tmp, dst) != 0)
-		rc = -1;
+	int rc = -1;
+	if (link_ok && link(src, tmp) == 0 && (rc = rename(tmp, dst)) != 0)
+		unlink(tmp);
+	if (rc)
+		rc = mmr_copy_atomic(src, dst);
 	if (rc) {
 		int e = errno;
-		unlink(tmp);
 		snprintf(err->msg, sizeof(err->msg), "%.200s: cannot copy to %.200s: %s", src, dst, strerror(e));
 	}
 	return rc;

@@ -139,7 +139,7 @@ static bool quote_word(char *buf, size_t len, size_t *at, const char *w)
 {
 	bool plain = *w != '\0';
 	for (const char *s = w; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,/:@%", *s))
+		if (!strchr(PLAN_ALNUM "_-+=.,/:@%", *s))
 			plain = false;
 	int n = snprintf(buf + *at, len - *at, "%s%s", *at ? " " : "", plain ? w : "'");
 	for (const char *s = w; !plain && n > 0 && *at + (size_t)n < len && *s; s++)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mmr_fs.h"
 #include "mmr_trace.h"
 #include "plan_internal.h"
 
@@ -22,7 +23,7 @@ static void safe_name(const char *name, char *buf, size_t len)
 {
 	size_t i = 0;
 	for (; name[i] && i + 1 < len; i++)
-		buf[i] = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", name[i]) ? name[i] : '_';
+		buf[i] = strchr(PLAN_ALNUM "._-", name[i]) ? name[i] : '_';
 	buf[i] = '\0';
 }
 
@@ -104,7 +105,7 @@ static int script(const struct mmr_plan *p, const char *dir, enum mmr_plan_emit_
 		return -1;
 	}
 	/* #SBATCH lines are not a shell's: a path they hold cannot be quoted. */
-	if (strspn(abs, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+/@:,=") != strlen(abs)) {
+	if (strspn(abs, PLAN_ALNUM "._-+/@:,=") != strlen(abs)) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "%.400s: a path with a space, a quote or a '%%' (Slurm's own) cannot go into an #SBATCH line: choose another -o", abs);
 		return -1;
@@ -151,10 +152,10 @@ int mmr_plan_emit(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, co
 	if (rc == 0 && *pending)
 		rc = script(p, dir, kind, *pending, &sh, err);
 	snprintf(path, sizeof(path), "%s/jobs.tsv", dir);
-	if (rc == 0 && plan_write_atomic(path, tsv, 0644) != 0)
+	if (rc == 0 && mmr_write_atomic(path, tsv, 0644) != 0)
 		rc = -1, snprintf(err->msg, sizeof(err->msg), "cannot write %.400s: %s", path, strerror(errno));
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (rc == 0 && sh && plan_write_atomic(path, sh, 0755) != 0)
+	if (rc == 0 && sh && mmr_write_atomic(path, sh, 0755) != 0)
 		rc = -1, snprintf(err->msg, sizeof(err->msg), "cannot write %.400s: %s", path, strerror(errno));
 	else if (rc == 0 && !sh && unlink(path) != 0 && errno != ENOENT)
 		rc = -1, snprintf(err->msg, sizeof(err->msg), "cannot remove %.400s: %s", path, strerror(errno));

@@ -39,6 +39,9 @@ int plan_read_groups(struct jr *r, const cJSON *d, struct mmr_plan *p);
 /* replay_opts.c: D's "replay" (at AT.replay) into a new *KV of *N, canonical, in key order. */
 int plan_read_replay(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_kv **kv, size_t *n);
 
+/* Letters and digits: what the shell, Slurm's job names and #SBATCH paths all take as they are. */
+#define PLAN_ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
 /*
  * runner.c: the child processes of prepare.c and runner.c.  SIGINT,
  * SIGTERM and SIGCHLD are blocked while children run and taken with
@@ -67,8 +70,6 @@ pid_t plan_wait(int *status, int *sig);
 void plan_last_line(const char *path, char *buf, size_t len);
 /* How wait status ST ended, into BUF: "exit 1", "killed by signal 9". */
 const char *plan_status_text(int st, char *buf, size_t len);
-/* Write TEXT to PATH through PATH.PID.tmp renamed into place, with MODE.  0, or -1 with errno. */
-int plan_write_atomic(const char *path, const char *text, unsigned mode);
 
 /* meta.c: what collect and the reports read of a job's results.json. */
 struct plan_meta {

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
-#include <linux/fs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,58 +30,6 @@ bool mmr_plan_job_done(const struct mmr_plan *p, const struct mmr_plan_job *j, c
 	struct stat st;
 	int n = snprintf(path, sizeof(path), "%s/cells/%s/%s/results.json", dir, j->cell_id, mmr_plan_job_engine(p, j));
 	return n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-int plan_write_atomic(const char *path, const char *text, unsigned mode)
-{
-	char tmp[PATH_MAX];
-	int n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return errno = ENAMETOOLONG, -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd), unlink(tmp);
-		return -1;
-	}
-	bool ok = fputs(text, f) >= 0;
-	ok = fclose(f) == 0 && ok;
-	/* The mode as asked, whatever the umask: run-parallel.sh is to be executable. */
-	if (!ok || chmod(tmp, (mode_t)mode) != 0 || rename(tmp, path) != 0) {
-		int e = errno ? errno : EIO;
-		unlink(tmp);
-		return errno = e, -1;
-	}
-	return 0;
-}
-
-/* Copy file SRC to DST through a temporary name, so a copy cut short is never taken for the trace. */
-static int copy_file(const char *src, const char *dst)
-{
-	char tmp[PATH_MAX], buf[1 << 16];
-	int n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", dst, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return errno = ENAMETOOLONG, -1;
-	int in = open(src, O_RDONLY | O_CLOEXEC), out = in < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	bool ok = in >= 0 && out >= 0, cloned = ok && ioctl(out, FICLONE, in) == 0;
-	for (ssize_t r; ok && !cloned && (r = read(in, buf, sizeof(buf))) != 0;) {
-		ok = r > 0;
-		for (ssize_t at = 0, w; ok && at < r; at += w)
-			ok = (w = write(out, buf + at, (size_t)(r - at))) > 0;
-	}
-	int e = errno;
-	if (out >= 0 && close(out) != 0 && ok)
-		ok = false, e = errno;
-	if (in >= 0)
-		close(in);
-	if (ok && rename(tmp, dst) == 0)
-		return 0;
-	if (ok)
-		e = errno;
-	if (out >= 0)
-		unlink(tmp);
-	return errno = e ? e : EIO, -1;
 }
 
 /* Generated trace T made into DEST (DIR/traces/ID.mmr) by EXE.  0, -1 with ERR, or the signal that stopped it. */
@@ -151,7 +97,7 @@ static int place_traces(const struct mmr_plan *p, const struct mmr_plan_jobs *jo
 		 * content's hash.  A reflink, where the file system has them, costs
 		 * no space until one of them changes.
 		 */
-		if (copy_file(src, dest)) {
+		if (mmr_copy_atomic(src, dest)) {
 			snprintf(err->msg, sizeof(err->msg), "traces[%zu] (%.60s): cannot copy %.150s to %.150s: %.60s", t,
 				 p->traces[t].name, src, dest, strerror(errno));
 			return -1;
@@ -275,7 +221,7 @@ int mmr_plan_prepare(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs,
 		return 0;
 	/* Last, once its traces are all there: a plan.json is a directory whose jobs can run. */
 	char *text = plan_text(p, jobs);
-	if (!text || plan_write_atomic(path, text, 0644) != 0) {
+	if (!text || mmr_write_atomic(path, text, 0644) != 0) {
 		snprintf(err->msg, sizeof(err->msg), "cannot write %.400s: %.60s", path, text ? strerror(errno) : "out of memory");
 		free(text);
 		return -1;

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fs.c - mkdir -p, for the replay's results and the reports' directories;
- * and reading a named file whole, refusing what is not a regular file.
+ * reading a named file whole, refusing what is not a regular file; and
+ * writing or copying through a temporary name renamed into place.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/fs.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,4 +86,72 @@ char *mmr_slurp(const char *path)
 	else
 		errno = ENOMEM;
 	return buf;
+}
+
+/* PATH's temporary name, the writer's own, into TMP (LEN bytes).  0, or -1 with errno. */
+static int tmp_name(const char *path, char *tmp, size_t len)
+{
+	int n = snprintf(tmp, len, "%s.%ld.tmp", path, (long)getpid());
+	return n < 0 || (size_t)n >= len ? (errno = ENAMETOOLONG, -1) : 0;
+}
+
+/* Close FD (holding TMP) and rename TMP to PATH if OK so far; else, or on failure, remove TMP.  0, or -1 with errno. */
+static int tmp_finish(int fd, const char *tmp, const char *path, bool ok)
+{
+	int e = ok ? 0 : errno;
+	if (fd >= 0 && close(fd) != 0 && ok)
+		ok = false, e = errno;
+	if (ok && rename(tmp, path) != 0)
+		ok = false, e = errno;
+	if (ok)
+		return 0;
+	unlink(tmp);
+	errno = e ? e : EIO;
+	return -1;
+}
+
+int mmr_write_atomic(const char *path, const char *text, unsigned mode)
+{
+	char tmp[4200];
+	if (tmp_name(path, tmp, sizeof(tmp)))
+		return -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0)
+		return -1;
+	size_t len = strlen(text);
+	bool ok = true;
+	for (size_t at = 0; ok && at < len;) {
+		ssize_t w = write(fd, text + at, len - at);
+		ok = w > 0 || (w < 0 && errno == EINTR);
+		at += w > 0 ? (size_t)w : 0;
+	}
+	/* The mode as asked, whatever the umask (a script is to be executable); on disk before the name. */
+	ok = ok && fchmod(fd, (mode_t)mode) == 0 && fsync(fd) == 0;
+	return tmp_finish(fd, tmp, path, ok);
+}
+
+int mmr_copy_atomic(const char *src, const char *dst)
+{
+	char tmp[4200], buf[1 << 16];
+	if (tmp_name(dst, tmp, sizeof(tmp)))
+		return -1;
+	FILE *in = mmr_open_regular(src, "rb");
+	if (!in)
+		return -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	bool ok = fd >= 0, cloned = ok && ioctl(fd, FICLONE, fileno(in)) == 0;
+	for (size_t n; ok && !cloned && (n = fread(buf, 1, sizeof(buf), in)) > 0;)
+		for (size_t at = 0; ok && at < n;) {
+			ssize_t w = write(fd, buf + at, n - at);
+			ok = w > 0 || (w < 0 && errno == EINTR);
+			at += w > 0 ? (size_t)w : 0;
+		}
+	if (ok && !cloned && ferror(in))
+		ok = false, errno = EIO;
+	int e = errno;
+	fclose(in);
+	errno = e;
+	if (fd < 0)
+		return -1;
+	return tmp_finish(fd, tmp, dst, ok);
 }

@@ -508,31 +508,19 @@ static char *results_json(const struct mmr_replay_result *r)
 }
 
 /*
- * Write TEXT to DIR/NAME through a temporary file renamed into place: a
- * replay killed while writing leaves no results.json, never half of one,
- * so a plan's runner can take the file's presence as the job being done.
+ * Write TEXT to DIR/NAME whole or not at all (mmr_write_atomic): a replay
+ * killed while writing leaves no results.json, never half of one, so a
+ * plan's runner can take the file's presence as the job being done.
  * Returns 0, or -1 with ERR.
  */
 static int write_file(const char *dir, const char *name, const char *text, struct mmr_error *err)
 {
-	char path[4200], tmp[4230];
+	char path[4200];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	/* Its own temporary name: two replays writing the same results (two runs of one plan) never share one. */
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	bool ok = f && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-	int saved = errno;
-	if (f && fclose(f) != 0 && ok)
-		ok = false, saved = errno;
-	if (ok && rename(tmp, path) != 0)
-		ok = false, saved = errno;
-	if (!ok) {
-		snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write: %s", path, strerror(saved));
-		if (f)
-			unlink(tmp);
-		return -1;
-	}
-	return 0;
+	if (mmr_write_atomic(path, text, 0644) == 0)
+		return 0;
+	snprintf(err->msg, sizeof(err->msg), "%.400s: cannot write: %s", path, strerror(errno));
+	return -1;
 }
 
 int mmr_replay_write(const struct mmr_replay_result *r, const char *dir, struct mmr_error *err)
