@@ -51,12 +51,13 @@ print(top["caller_symbol"] if top and top["caller_symbol"] else "null")'
 
 check_capture() {
 	local n=50 try
-	# The pipes contend on most runs, not all (two CPUs, scheduling): up to three tries.
+	# The pipes contend on most runs, not all (two CPUs, scheduling), and another lock may take
+	# the most stacks on a run where they contend little: up to three tries for one whose pipes do.
 	for try in 1 2 3; do
 		"$mmr" capture -o t.mmr -e lock --lock-stacks $n -t t.dat -- sh -c "$load" >out 2>&1 ||
 			fail "capture failed: $(tail -3 out)"
 		grep -q 'refused the trigger' out && skip "the kernel refused the stacktrace trigger: $(grep refused out)"
-		[ "$(begins t.mmr)" -gt 0 ] && break
+		[ "$(begins t.mmr)" -gt 0 ] && case $(top_caller t.mmr) in *pipe*) break ;; esac
 	done
 	grep -q 'lock stacks:' out || fail "the summary has no lock stacks line: $(cat out)"
 	local taken all stacked sited
@@ -91,11 +92,14 @@ check_perf() {
 		skip "perf is not installed (Debian: linux-perf)"
 	fi
 	local all stacked sited top try
+	# perf -a records the whole machine: on some runs the pipes contend a few times only and
+	# another lock (a task's exit unmapping) has the most stacks.  Up to three tries for a
+	# run whose pipes dominate, as capture's; the last one is judged.
 	for try in 1 2 3; do
 		perf record -q -a -g -e lock:contention_begin -e lock:contention_end -o perf.data -- sh -c "$load" \
 			>rec 2>&1 || fail "perf record -g failed: $(tail -3 rec)"
 		"$mmr" import perf.data -o p.mmr >imp 2>&1 || fail "import failed: $(cat imp)"
-		[ "$(begins p.mmr)" -gt 0 ] && break
+		[ "$(begins p.mmr)" -gt 0 ] && case $(top_caller p.mmr) in *pipe*) break ;; esac
 	done
 	all=$(begins p.mmr)
 	stacked=$(begins p.mmr '/ stacked/')
