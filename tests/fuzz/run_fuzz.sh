@@ -14,7 +14,15 @@
 # (10000000: the issue's goal) if SECONDS have not passed; FUZZ_KEEP_GOING=1
 # runs libFuzzer's fork mode, which
 # keeps fuzzing past a finding and saves every one (long runs; the run
-# still fails at the end when anything was found).
+# still fails at the end when anything was found); FUZZ_SEEDS=DIR uses the
+# seeds an earlier run made (DIR/TARGET) instead of making them again.
+#
+# LeakSanitizer's own failure ("Tracer caught signal 11 ... LeakSanitizer
+# has encountered a fatal error": its stop-the-world tracer died, so no
+# leak check ran) is no finding of ours: when the inputs saved with it
+# pass when run again alone, they are moved to OUT_DIR/tool-failures/, a
+# note says so and the target is fuzzed once more.  An input that fails
+# again, or a second tool failure, is a finding as before.
 set -uo pipefail
 build=$(realpath "$1")
 secs=$2
@@ -26,8 +34,14 @@ targets=("$@")
 mkdir -p "$out/findings" "$out/logs"
 out=$(realpath "$out")
 
-echo "==> fuzz seeds into $out/seeds"
-"$src/tests/fuzz/seeds.sh" "$build" "$out/seeds" || exit 1
+seeds=$out/seeds
+if [ -n "${FUZZ_SEEDS:-}" ]; then
+	seeds=$(realpath "$FUZZ_SEEDS")
+	echo "==> fuzz seeds from $seeds"
+else
+	echo "==> fuzz seeds into $seeds"
+	"$src/tests/fuzz/seeds.sh" "$build" "$seeds" || exit 1
+fi
 
 # libtraceevent leaks when it gives up on a damaged format: its own leak,
 # suppressed by the allocating function (tests/fuzz/lsan.supp).
@@ -70,21 +84,43 @@ mode=()
 [ -n "${FUZZ_RUNS:-}" ] && mode+=("-runs=$FUZZ_RUNS")
 [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && mode+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 
+# lsan_tool_failure TARGET LOG NEW: true when LOG ends in LeakSanitizer's
+# own fatal error with no report of ours, and every input in NEW (the
+# findings it left, maybe none) passes alone; those inputs are then moved
+# to OUT_DIR/tool-failures/.
+lsan_tool_failure() {
+	local t=$1 log=$2 new=$3 f
+	grep -q 'LeakSanitizer has encountered a fatal error' "$log" || return 1
+	grep -qE '^==[0-9]+==ERROR: (AddressSanitizer|LeakSanitizer: detected)|runtime error:' "$log" && return 1
+	for f in $new; do
+		"$build/tests/fuzz/fuzz_$t" -runs=2 "$f" >"$log.recheck" 2>&1 || return 1
+	done
+	mkdir -p "$out/tool-failures"
+	for f in $new; do mv "$f" "$out/tool-failures/"; done
+	cp "$log" "$out/tool-failures/$t.log"
+	return 0
+}
+
 failed=()
 for t in "${targets[@]}"; do
 	bin="$build/tests/fuzz/fuzz_$t"
 	corpus="$out/corpus/$t"
 	log="$out/logs/$t.log"
 	mkdir -p "$corpus"
-	dirs=("$corpus" "$out/seeds/$t")
+	dirs=("$corpus" "$seeds/$t")
 	[ -d "$src/tests/fuzz/corpus/$t" ] && dirs+=("$src/tests/fuzz/corpus/$t")
 	dict=()
 	[ -f "$src/tests/fuzz/$t.dict" ] && dict=("-dict=$src/tests/fuzz/$t.dict")
 	before=$(list_findings "$t")
 	slow_before=$(list_slow "$t")
-	"$bin" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
-		-artifact_prefix="$out/findings/$t-" "${mode[@]}" "${dict[@]}" "${dirs[@]}" >"$log" 2>&1
-	rc=$?
+	for try in 1 2; do
+		"$bin" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix="$out/findings/$t-" "${mode[@]}" "${dict[@]}" "${dirs[@]}" >"$log" 2>&1
+		rc=$?
+		[ $rc -ne 0 ] && [ $try = 1 ] || break
+		lsan_tool_failure "$t" "$log" "$(comm -13 <(echo "$before") <(list_findings "$t"))" || break
+		echo "note: fuzz_$t: LeakSanitizer itself failed (its log and inputs, which pass alone, are in $out/tool-failures/); fuzzing it again"
+	done
 	# Plain mode ends with stat:: lines; fork mode's progress lines are "#N: cov: ... exec/s R ...".
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
