@@ -134,6 +134,32 @@ int cli_check_distinct(const char *cmd, const struct cli_file *files, size_t n);
  */
 char *cli_engine_path(const char *extra);
 
+struct mmr_plan;
+struct mmr_plan_jobs;
+struct mmr_plan_summary;
+
+/* How cli_plan_execute runs a plan here (cmd_run.c). */
+struct cli_plan_exec {
+	unsigned jobs;                   /* at a time; 0 is 1 */
+	bool quiet;                      /* no progress and no summary line, only failures */
+	bool prepare_only;               /* make DIR ready and stop (--emit writes the job list next) */
+	const char *engine_path;         /* --engine-path, for the engine check (the jobs get it in extra) */
+	const char *const *extra;        /* words every job takes after its own (mmr_plan_run_opts.extra) */
+	struct mmr_plan_summary *summary; /* NULL, or what the reports tell: their first verdicts, the sweep */
+	bool reported;                   /* out: the reports were written */
+};
+
+/*
+ * Run plan P (JOBS its expansion) into results directory DIR as CMD:
+ * check its engines, prepare DIR, run the jobs not done, build the
+ * reports.  Messages are CMD's.  Returns an exit code: 0, 1 (a job or a
+ * report failed, DIR not usable), 128+N when stopped by signal N.
+ */
+int cli_plan_execute(const char *cmd, const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir,
+		     struct cli_plan_exec *x);
+/* "report: DIR/index.html (and index.md)" and the index's first verdicts, on stdout. */
+void cli_print_summary(const char *dir, const struct mmr_plan_summary *sum);
+
 struct mmr_profile;
 
 /*

@@ -106,9 +106,10 @@ static int collect_run(int argc, char **argv)
 		return cli_fail("collect", "%s", err.msg);
 	if (!quiet)
 		summary(&col, out);
-	rc = mmr_plan_report(col.plan, &col.jobs, out, &err) ? cli_fail("collect", "%s", err.msg) : CLI_OK;
+	struct mmr_plan_summary sum;
+	rc = mmr_plan_report(col.plan, &col.jobs, out, &sum, &err) ? cli_fail("collect", "%s", err.msg) : CLI_OK;
 	if (!quiet && !rc)
-		printf("report: %s/index.html (and index.md)\n", out);
+		cli_print_summary(out, &sum);
 	mmr_plan_collected_free(&col);
 	return rc;
 }

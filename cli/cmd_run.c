@@ -40,42 +40,43 @@ static const char run_help[] =
 	"Exit status: 0 when every job is done, 1 when one failed or DIR could not be\n"
 	"prepared, 2 for a wrong command line, 128+N when stopped by signal N.\n";
 
-/* The plan's jobs run here: progress, summary, exit status. */
 /* The name of a signal that stops a run. */
 static const char *sig_name(int sig)
 {
 	return sig == SIGINT ? "SIGINT" : sig == SIGHUP ? "SIGHUP" : "SIGTERM";
 }
 
-static int run_local(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, unsigned n,
-		     bool quiet)
+/* The plan's jobs run here, then its reports: progress, summary, exit status. */
+static int run_local(const char *cmd, const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir,
+		     struct cli_plan_exec *x)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n > 1 && cpus > 0 && n > cpus / 2)
-		cli_warn("run", "-j %u on %ld online CPUs: replays measure the machine, and jobs run side by side "
-				"disturb each other's timings", n, cpus);
-	struct mmr_plan_run_opts o = {.exe = "/proc/self/exe", .jobs = n, .quiet = quiet,
-				      .tty = !quiet && isatty(STDERR_FILENO)};
+	if (x->jobs > 1 && cpus > 0 && x->jobs > cpus / 2)
+		cli_warn(cmd, "-j %u on %ld online CPUs: replays measure the machine, and jobs run side by side "
+			      "disturb each other's timings", x->jobs, cpus);
+	struct mmr_plan_run_opts o = {.exe = "/proc/self/exe", .jobs = x->jobs ? x->jobs : 1, .quiet = x->quiet,
+				      .tty = !x->quiet && isatty(STDERR_FILENO), .extra = x->extra,
+				      .name = cmd};
 	struct mmr_plan_run_stats s;
 	struct mmr_error err = {{0}};
 	if (mmr_plan_run(p, jobs, dir, &o, &s, &err))
-		return cli_fail("run", "%s", err.msg);
+		return cli_fail(cmd, "%s", err.msg);
 	size_t done = s.skipped + s.done;
 	if (s.signal)
-		return cli_fail("run", "stopped by %s: %zu of %zu jobs done in %s; run the same command again to resume",
+		return cli_fail(cmd, "stopped by %s: %zu of %zu jobs done in %s; run the same command again to resume",
 				sig_name(s.signal), done, jobs->n, dir),
 		       128 + s.signal;
-	if (!quiet)
-		printf("run: plan %s: %zu of %zu jobs done (%zu now, %zu before), %zu failed; results in %s/cells\n", p->name,
-		       done, jobs->n, s.done, s.skipped, s.failed, dir);
+	if (!x->quiet)
+		printf("%s: plan %s: %zu of %zu jobs done (%zu now, %zu before), %zu failed; results in %s/cells\n", cmd,
+		       p->name, done, jobs->n, s.done, s.skipped, s.failed, dir);
 	/* Built even when a job failed: the index names the cells it left without a comparison. */
 	int rc = CLI_OK;
-	if (mmr_plan_report(p, jobs, dir, &err))
-		rc = cli_fail("run", "%s", err.msg);
-	else if (!quiet)
-		printf("report: %s/index.html (and index.md)\n", dir);
+	if (mmr_plan_report(p, jobs, dir, x->summary, &err))
+		rc = cli_fail(cmd, "%s", err.msg);
+	else
+		x->reported = true;
 	if (s.failed)
-		rc = cli_fail("run", "%zu job%s failed (named above, with their logs); run the same command again to retry",
+		rc = cli_fail(cmd, "%zu job%s failed (named above, with their logs); run the same command again to retry",
 			      s.failed, s.failed == 1 ? "" : "s");
 	return rc;
 }
@@ -86,20 +87,64 @@ static int run_local(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs,
  * (emitted jobs run the same version elsewhere, so the same check holds).
  * Returns 0, or an exit code after the message.
  */
-static int check_engines(const struct mmr_plan *p)
+static int check_engines(const char *cmd, const struct mmr_plan *p, const char *engine_path)
 {
-	char *path = cli_engine_path(NULL);
+	char *path = cli_engine_path(engine_path);
 	struct mmr_engine_catalog *cat = path ? mmr_engines_load(path, NULL) : NULL;
-	int rc = cat ? 0 : cli_fail("run", "out of memory");
+	int rc = cat ? 0 : cli_fail(cmd, "out of memory");
 	for (size_t g = 0; !rc && g < p->ngroups; g++)
 		for (size_t e = 0; !rc && e < p->groups[g].nengines; e++)
 			if (!mmr_engines_find(cat, p->groups[g].engines[e]))
-				rc = cli_fail("run", "%s: engine '%s'%s%s%s is not one this mmreplay has (mmreplay list engines)",
+				rc = cli_fail(cmd, "%s: engine '%s'%s%s%s is not one this mmreplay has (mmreplay list engines)",
 					      p->path, p->groups[g].engines[e], p->ngroups > 1 ? " (group " : "",
 					      p->ngroups > 1 ? p->groups[g].name : "", p->ngroups > 1 ? ")" : "");
 	mmr_engines_free(cat);
 	free(path);
 	return rc;
+}
+
+void cli_print_summary(const char *dir, const struct mmr_plan_summary *sum)
+{
+	printf("report: %s/index.html (and index.md)\n", dir);
+	for (size_t i = 0; i < sum->ntop; i++)
+		printf("  %s\n", sum->top[i]);
+}
+
+/* A warning for each thread count of P above the online CPUs: those replays oversubscribe them. */
+static void warn_oversubscribed(const char *cmd, const struct mmr_plan *p)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	for (size_t g = 0; online > 0 && g < p->ngroups; g++)
+		for (size_t t = 0; t < p->groups[g].nthreads; t++) {
+			unsigned n = p->groups[g].threads[t];
+			bool said = false;
+			for (size_t h = 0; h < g && !said; h++)
+				for (size_t k = 0; k < p->groups[h].nthreads; k++)
+					said |= p->groups[h].threads[k] == n;
+			if (n > (unsigned long)online && !said)
+				cli_warn(cmd, "%u threads on %ld online CPUs oversubscribe: latencies and lock contention "
+					      "are inflated, and they run under the default policy, not pinned SCHED_FIFO "
+					      "as fewer may (replay --sched)", n, online);
+		}
+}
+
+int cli_plan_execute(const char *cmd, const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir,
+		     struct cli_plan_exec *x)
+{
+	x->reported = false;
+	struct mmr_error err = {{0}};
+	int rc = check_engines(cmd, p, x->engine_path);
+	int prc = rc ? 0 : mmr_plan_prepare(p, jobs, dir, "/proc/self/exe", &err);
+	if (rc)
+		return rc;
+	if (prc > 0)
+		return cli_fail(cmd, "stopped by %s while making the traces; run the same command again to resume",
+				sig_name(prc)), 128 + prc;
+	if (prc < 0)
+		return cli_fail(cmd, "%s", err.msg);
+	if (!x->prepare_only)
+		warn_oversubscribed(cmd, p);
+	return x->prepare_only ? CLI_OK : run_local(cmd, p, jobs, dir, x);
 }
 
 /* --emit: the files, and how to run them. */
@@ -166,18 +211,13 @@ static int run_run(int argc, char **argv)
 	}
 	if (!dir)
 		dir = p->name;
-	int prc = (rc = check_engines(p)) ? 0 : mmr_plan_prepare(p, &jobs, dir, "/proc/self/exe", &err);
-	if (rc)
-		; /* said */
-	else if (prc > 0)
-		rc = (cli_fail("run", "stopped by %s while making the traces; run the same command again to resume",
-			       sig_name(prc)), 128 + prc);
-	else if (prc < 0)
-		rc = cli_fail("run", "%s", err.msg);
-	else if (kind)
+	struct mmr_plan_summary sum;
+	struct cli_plan_exec x = {.jobs = (unsigned)n, .quiet = quiet, .prepare_only = kind != NULL, .summary = &sum};
+	rc = cli_plan_execute("run", p, &jobs, dir, &x);
+	if (!rc && kind)
 		rc = emit(p, &jobs, dir, !strcmp(kind, "slurm") ? MMR_PLAN_EMIT_SLURM : MMR_PLAN_EMIT_PARALLEL, quiet);
-	else
-		rc = run_local(p, &jobs, dir, (unsigned)n, quiet);
+	if (x.reported && !quiet)
+		cli_print_summary(dir, &sum);
 	mmr_plan_jobs_free(&jobs);
 	mmr_plan_free(p);
 	return rc;

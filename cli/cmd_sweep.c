@@ -1,207 +1,259 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_sweep.c - `mmreplay sweep TRACE -e ENGINES -t 1,2,4,8 -o DIR`: the
- * replay at every thread count (through the replay command itself, so
- * every replay option means the same here), then the sweep report
- * (plots/sweep.c).
+ * cmd_sweep.c - `mmreplay sweep TRACE -e ENGINES -t 1,2,4,8 -o DIR`: a
+ * plan of one trace, its engines at every thread count (plan/sweep.c),
+ * run as `mmreplay run` runs any plan (cli_plan_execute), so that a sweep
+ * resumes, checks its options as a plan does, and its results are found
+ * again by the same job ids in any other plan.
  */
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "mmr_fs.h"
-#include "mmr_report.h"
-
-#define MAX_COUNTS 16
-#define MAX_ARGS 128
+#include "mmr_calibrate.h"
+#include "mmr_plan.h"
 
 static const char sweep_help[] =
 	"usage: mmreplay sweep TRACE -e ENGINE[,ENGINE...] -o DIR [-t LIST] [--repeat N]\n"
-	"                      [--baseline ENGINE] [REPLAY OPTIONS...]\n"
+	"                      [--baseline ENGINE] [-j N] [REPLAY OPTIONS...]\n"
 	"\n"
-	"Replay TRACE against every engine at every thread count of LIST, then\n"
-	"write DIR/report.html and report.md: throughput and p99 per op against\n"
-	"threads (one line per engine) and, with two engines or more, the\n"
-	"comparison report of each thread count (DIR/threads-N/report).  Thread\n"
-	"counts above the online CPUs are run, with a warning: they oversubscribe.\n"
+	"Replay TRACE against every engine at every thread count of LIST, as a plan\n"
+	"(docs/plans.md) run into the results directory DIR: DIR/plan.json, the trace\n"
+	"copied into DIR/traces, each replay's results in DIR/cells/CELL/ENGINE, its\n"
+	"output in DIR/logs.  Then the sweep report (throughput and p99 per op against\n"
+	"threads, one line per engine; DIR/reports/sweeps/ID/report.html), with two\n"
+	"engines or more a comparison per thread count (DIR/reports/cells/CELL), and\n"
+	"DIR/index.html over them.  A sweep stopped (^C) resumes when run again: the\n"
+	"replays done are kept (a new DIR runs them all).  Thread counts above the\n"
+	"online CPUs are run, with a warning: they oversubscribe.\n"
 	"\n"
-	"  -t, --threads LIST     thread counts, comma-separated (default 1,2,4,8)\n"
-	"  -o, --output DIR       the sweep's directory (created): DIR/threads-N/ENGINE\n"
-	"                         holds each replay's results\n"
+	"  -t, --threads LIST     thread counts, comma-separated, rising (default 1,2,4,8)\n"
+	"  -o, --output DIR       the results directory (made; one holding another\n"
+	"                         plan's results is refused)\n"
 	"  -b, --baseline ENGINE  the engine the others are compared with (default:\n"
 	"                         the first of -e)\n"
-	"  -q, --quiet            do not print the verdict lines\n"
+	"  -j, --jobs N           replays at a time (default 1: replays side by side\n"
+	"                         disturb each other's timings)\n"
+	"  -q, --quiet            no progress and no verdict lines\n"
 	"  -h, --help             show this help\n"
-	"Every other option (-e, --repeat, --map, --pin, -O, --as, ...) is\n"
-	"replay's ('mmreplay help replay').\n";
+	"Every other option is replay's ('mmreplay help replay'): -e, --repeat, -O,\n"
+	"--kernel (here also a list: default,rt), --map, --pace, --as, --events,\n"
+	"--max-gap, --no-timing, --pin, --sched and --watchdog are the plan's (and its\n"
+	"job ids'); --engine-path, --profile and --no-profile are passed to every\n"
+	"replay as given, and are not inputs of the job ids.\n";
+
+/* Options without a short letter, numbered past any character. */
+enum { OPT_KERNEL = 256, OPT_ENGINE_PATH, OPT_PROFILE, OPT_NO_PROFILE, OPT_REPLAY };
+
+#define MAX_OPTS 64
 
 struct sweep_args {
-	const char *list, *out, *baseline;
-	const char *engines; /* the -e list: its first engine is the default baseline */
-	bool quiet, help;
-	char *fwd[MAX_ARGS]; /* argv for replay, minus -t, -o, -q */
-	int nfwd;
+	struct mmr_plan_sweep s;
+	const char *out, *engine_path, *profile;
+	bool no_profile, quiet;
+	uint64_t jobs;
+	const char *engine_opts[MAX_OPTS], *replay_names[MAX_OPTS], *replay_values[MAX_OPTS];
 };
 
-/* Whether replay option ARG takes a value in the next argument. */
-static bool takes_value(const char *arg)
+/*
+ * The long options: sweep's own, then each replay option a plan can give
+ * (mmr_plan_replay_get), numbered OPT_REPLAY + its index, into LONG (room
+ * for MAX_OPTS); their short letters appended to SHORT (room for 64).
+ */
+static void options(struct option *lo, char *shortopts)
 {
-	static const char *const with[] = {"-e", "--engine", "-m", "--map", "-p", "--pace", "-r", "--repeat",
-					   "-n", "--events", "--as", "-O", "--engine-opt", "--engine-path", "--watchdog",
-					   "--max-gap"};
-	for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++)
-		if (!strcmp(arg, with[i]))
-			return true;
-	return false;
-}
-
-/* ARG is OPT's short or long form with its value inside ("-t4", "--threads=4"): the value, else NULL. */
-static const char *inline_value(const char *arg, const char *s, const char *l)
-{
-	size_t n = strlen(l);
-	if (!strncmp(arg, l, n) && arg[n] == '=')
-		return arg + n + 1;
-	return !strncmp(arg, s, 2) && arg[2] ? arg + 2 : NULL;
-}
-
-/* Take sweep's own options out of ARGV; the rest goes to replay.  Returns 0 or CLI_USAGE. */
-static int split_args(int argc, char **argv, struct sweep_args *a)
-{
-	static const struct {
-		const char *s, *l;
-	} own[] = {{"-t", "--threads"}, {"-o", "--output"}, {"-b", "--baseline"}};
-	const char **dst[] = {&a->list, &a->out, &a->baseline};
-	a->fwd[a->nfwd++] = "replay";
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *v = NULL;
-		size_t k = 0;
-		for (; k < 3; k++)
-			if (!strcmp(arg, own[k].s) || !strcmp(arg, own[k].l) || (v = inline_value(arg, own[k].s, own[k].l)))
-				break;
-		if (k < 3) {
-			if (!v && i + 1 >= argc)
-				return cli_usage("sweep", "option '%s' needs a value", arg);
-			*dst[k] = v ? v : argv[++i];
-			continue;
-		}
-		if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet") || !strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			*(arg[1] == 'q' || arg[2] == 'q' ? &a->quiet : &a->help) = true;
-			continue;
-		}
-		if (a->nfwd + 6 >= MAX_ARGS)
-			return cli_usage("sweep", "too many arguments");
-		a->fwd[a->nfwd++] = argv[i];
-		if (takes_value(arg) && i + 1 < argc) {
-			a->fwd[a->nfwd++] = argv[++i];
-			if (!strcmp(arg, "-e") || !strcmp(arg, "--engine"))
-				a->engines = argv[i];
-		} else if ((v = inline_value(arg, "-e", "--engine"))) {
-			a->engines = v;
+	static const struct option own[] = {
+		{"threads", required_argument, NULL, 't'},      {"output", required_argument, NULL, 'o'},
+		{"baseline", required_argument, NULL, 'b'},     {"jobs", required_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'},              {"help", no_argument, NULL, 'h'},
+		{"engine", required_argument, NULL, 'e'},       {"repeat", required_argument, NULL, 'r'},
+		{"engine-opt", required_argument, NULL, 'O'},   {"kernel", required_argument, NULL, OPT_KERNEL},
+		{"engine-path", required_argument, NULL, OPT_ENGINE_PATH},
+		{"profile", required_argument, NULL, OPT_PROFILE}, {"no-profile", no_argument, NULL, OPT_NO_PROFILE},
+	};
+	size_t n = sizeof(own) / sizeof(own[0]);
+	memcpy(lo, own, sizeof(own));
+	strcpy(shortopts, "t:o:b:j:qhe:r:O:");
+	const struct mmr_plan_replay_opt *r;
+	for (size_t i = 0; (r = mmr_plan_replay_get(i)) && n + 1 < MAX_OPTS; i++) {
+		lo[n++] = (struct option){r->flag + 2, r->takes_value ? required_argument : no_argument, NULL,
+					  OPT_REPLAY + (int)i};
+		if (r->short_flag) {
+			size_t k = strlen(shortopts);
+			shortopts[k] = r->short_flag;
+			strcpy(shortopts + k + 1, r->takes_value ? ":" : "");
 		}
 	}
+	lo[n] = (struct option){NULL, 0, NULL, 0};
+}
+
+/* A replay option of the plan's (its long form NAME, VALUE or NULL for a flag).  0, or an exit code. */
+static int add_replay(struct sweep_args *a, const char *name, const char *value)
+{
+	if (a->s.nreplay == MAX_OPTS)
+		return cli_usage("sweep", "more than %d replay options", MAX_OPTS);
+	a->replay_names[a->s.nreplay] = name;
+	a->replay_values[a->s.nreplay++] = value;
 	return 0;
 }
 
-/* "1,2,4,8" into COUNTS, ascending and distinct.  Returns how many, or 0 after a usage message. */
-static size_t parse_counts(const char *list, unsigned *counts)
+/* Option C (getopt's OPTARG its value) into A.  0, 1 for --help, or an exit code. */
+static int take(struct sweep_args *a, int c)
+{
+	const struct mmr_plan_replay_opt *r;
+	switch (c) {
+	case 't': a->s.threads = optarg; return 0;
+	case 'o': a->out = optarg; return 0;
+	case 'b': a->s.baseline = optarg; return 0;
+	case 'j': return cli_parse_range("sweep", "-j", optarg, 1, 1024, &a->jobs);
+	case 'q': a->quiet = true; return 0;
+	case 'h': return -1;
+	case 'e': a->s.engines = optarg; return 0;
+	case 'r': {
+		uint64_t v;
+		int rc = cli_parse_range("sweep", "--repeat", optarg, 1, 1000000, &v);
+		a->s.repeat = (unsigned)v;
+		return rc;
+	}
+	case 'O':
+		if (a->s.nengine_opts == MAX_OPTS)
+			return cli_usage("sweep", "more than %d engine options", MAX_OPTS);
+		a->engine_opts[a->s.nengine_opts++] = optarg;
+		return 0;
+	case OPT_KERNEL: a->s.kernels = optarg; return 0;
+	case OPT_ENGINE_PATH: a->engine_path = optarg; return 0;
+	case OPT_PROFILE: a->profile = optarg; return 0;
+	case OPT_NO_PROFILE: a->no_profile = true; return 0;
+	default:
+		if (c < OPT_REPLAY && (r = mmr_plan_replay_find((char[]){'-', (char)c, '\0'})))
+			return add_replay(a, r->flag, optarg);
+		if (c >= OPT_REPLAY && (r = mmr_plan_replay_get((size_t)(c - OPT_REPLAY))))
+			return add_replay(a, r->flag, r->takes_value ? optarg : NULL);
+		return CLI_USAGE;
+	}
+}
+
+/* PATH made absolute (the jobs run in DIR), each of a ':' list (LIST); malloc'd, NULL: out of memory. */
+static char *absolute(const char *path, bool list)
+{
+	char cwd[PATH_MAX], *out = NULL, *copy = strdup(path);
+	size_t len = 0;
+	FILE *f = copy && getcwd(cwd, sizeof(cwd)) ? open_memstream(&out, &len) : NULL;
+	char *save = NULL;
+	for (char *e = f ? strtok_r(copy, list ? ":" : "", &save) : NULL, *sep = ""; e;
+	     e = strtok_r(NULL, list ? ":" : "", &save), sep = ":")
+		fprintf(f, "%s%s%s%s", sep, e[0] == '/' ? "" : cwd, e[0] == '/' ? "" : "/", e);
+	if (f && fclose(f))
+		free(out), out = NULL;
+	free(copy);
+	return f ? out : NULL;
+}
+
+/* The words every job takes after its own: --engine-path, --profile or --no-profile.  0, or an exit code. */
+static int job_extra(const struct sweep_args *a, const char **extra, char **owned)
 {
 	size_t n = 0;
-	bool bad = false;
-	char *copy = strdup(list), *save = NULL;
-	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !bad; t = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-		if (n == MAX_COUNTS)
-			bad = cli_usage("sweep", "more than %d thread counts", MAX_COUNTS);
-		else if (cli_parse_range("sweep", "--threads", t, 1, 1024, &v))
-			bad = true;
-		else if (n && v <= counts[n - 1])
-			bad = cli_usage("sweep", "thread counts must rise: %llu after %u", (unsigned long long)v,
-					counts[n - 1]);
-		else
-			counts[n++] = (unsigned)v;
+	if (a->profile && a->no_profile)
+		return cli_usage("sweep", "--profile and --no-profile together");
+	if (a->engine_path) {
+		extra[n++] = "--engine-path";
+		if (!(extra[n++] = owned[0] = absolute(a->engine_path, true)))
+			return cli_fail("sweep", "out of memory");
 	}
-	if (!copy)
-		bad = cli_fail("sweep", "out of memory");
-	else if (!n && !bad)
-		bad = cli_usage("sweep", "no thread counts in '%s'", list);
-	free(copy);
-	return bad ? 0 : n;
+	if (a->profile) {
+		extra[n++] = "--profile";
+		if (!(extra[n++] = owned[1] = absolute(a->profile, false)))
+			return cli_fail("sweep", "out of memory");
+	}
+	if (a->no_profile)
+		extra[n++] = "--no-profile";
+	extra[n] = NULL;
+	return 0;
 }
 
-/* Replay at T threads into DIR through the replay command.  Returns its exit code. */
-static int replay_at(struct sweep_args *a, unsigned t, const char *dir)
+/* What the sweep made, on stdout. */
+static void say(const struct sweep_args *a, const struct mmr_plan *p, const struct mmr_plan_summary *sum)
 {
-	char threads[16];
-	char *argv[MAX_ARGS];
-	int n = a->nfwd;
-	snprintf(threads, sizeof(threads), "%u", t);
-	memcpy(argv, a->fwd, (size_t)n * sizeof(*argv));
-	argv[n++] = "-t";
-	argv[n++] = threads;
-	argv[n++] = "-o";
-	argv[n++] = (char *)dir;
-	argv[n++] = "-q";
-	argv[n] = NULL;
-	return cli_cmd_replay.run(n, argv);
+	const struct mmr_plan_group *g = &p->groups[0];
+	const char *trace = p->traces[0].name, *s = g->nengines == 1 ? "" : "s";
+	if (g->nthreads < 2)
+		printf("sweep of %zu engine%s on %s at 1 thread count, no sweep report (it needs two or more): "
+		       "%s/index.html\n", g->nengines, s, trace, a->out);
+	else if (!sum->sweep[0])
+		printf("sweep of %zu engine%s on %s at %zu thread counts, no sweep report (fewer than two have "
+		       "results): %s/index.html\n", g->nengines, s, trace, g->nthreads, a->out);
+	else
+		printf("sweep of %zu engine%s on %s at %zu thread counts: %s/%s%s (index: %s/index.html)\n", g->nengines,
+		       s, trace, g->nthreads, a->out, sum->sweep, g->nkernels > 1 ? " and one per other kernel mode" : "",
+		       a->out);
+	for (size_t i = 0; !a->quiet && i < sum->ntop; i++)
+		printf("  %s\n", sum->top[i]);
 }
 
-static int sweep_counts(struct sweep_args *a, const unsigned *counts, size_t n)
+static int sweep_plan(struct sweep_args *a)
 {
-	char *dirs[MAX_COUNTS] = {0};
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	struct mmr_error err;
-	int rc = mmr_mkdir_p(a->out) ? cli_fail("sweep", "%s: cannot create: %s", a->out, strerror(errno)) : 0;
-	for (size_t i = 0; i < n && !rc; i++) {
-		if (online > 0 && counts[i] > (unsigned)online)
-			cli_warn("sweep", "%u threads on %ld online CPUs oversubscribe: latencies and lock contention are "
-				 "inflated, and they run under the default policy, not pinned SCHED_FIFO as fewer may "
-				 "(replay --sched)", counts[i], online);
-		if (asprintf(&dirs[i], "%s/threads-%u", a->out, counts[i]) < 0) {
-			dirs[i] = NULL;
-			rc = cli_fail("sweep", "out of memory");
-			break;
-		}
-		if (!a->quiet && isatty(STDERR_FILENO))
-			fprintf(stderr, "mmreplay sweep: %u thread%s (%zu of %zu)\n", counts[i], counts[i] == 1 ? "" : "s",
-				i + 1, n);
-		rc = replay_at(a, counts[i], dirs[i]);
-	}
-	char first[64] = "";
-	if (a->engines)
-		snprintf(first, sizeof(first), "%.*s", (int)strcspn(a->engines, ","), a->engines);
-	struct mmr_sweep_opts o = {.threads = counts, .dirs = (const char *const *)dirs, .n = n, .outdir = a->out,
-				   .baseline = a->baseline ? a->baseline : first[0] ? first : NULL};
-	struct mmr_compare_result res;
-	if (!rc && mmr_sweep_report(&o, &res, &err))
+	const char *extra[8];
+	char *owned[2] = {NULL, NULL};
+	struct mmr_error err = {{0}};
+	struct mmr_plan_jobs jobs = {0};
+	struct mmr_plan *p = NULL;
+	struct mmr_profile prof;
+	const struct mmr_profile *loaded;
+	int rc = job_extra(a, extra, owned);
+	if (!rc && !(p = mmr_plan_for_sweep(&a->s, "command line", &err)))
+		rc = cli_usage("sweep", "%s", err.msg);
+	if (!rc)
+		rc = cli_check_input("sweep", a->s.trace);
+	/* A profile that does not load is one line here, not a failed replay per job. */
+	if (!rc && a->profile)
+		rc = cli_load_profile("sweep", a->profile, false, true, &prof, &loaded);
+	if (!rc && mmr_plan_expand(p, NULL, &jobs, &err))
 		rc = cli_fail("sweep", "%s", err.msg);
-	if (!rc) {
-		for (size_t i = 0; !a->quiet && i < res.nverdicts; i++)
-			printf("%s\n", res.verdicts[i].text);
-		printf("sweep of %u engine%s on %s at %zu thread counts: %s/report.html (and report.md)\n", res.engines,
-		       res.engines == 1 ? "" : "s", res.trace, n, a->out);
-		mmr_compare_result_free(&res);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(dirs[i]);
+	struct mmr_plan_summary sum;
+	struct cli_plan_exec x = {.jobs = (unsigned)a->jobs, .quiet = a->quiet, .engine_path = a->engine_path,
+				  .extra = extra, .summary = &sum};
+	if (!rc)
+		rc = cli_plan_execute("sweep", p, &jobs, a->out, &x);
+	if (x.reported)
+		say(a, p, &sum);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+	free(owned[0]);
+	free(owned[1]);
 	return rc;
 }
 
 static int sweep_run(int argc, char **argv)
 {
-	struct sweep_args a = {.list = "1,2,4,8"};
-	unsigned counts[MAX_COUNTS];
-	int rc = split_args(argc, argv, &a);
-	if (rc)
-		return rc;
-	if (a.help)
-		return cli_print_help(&cli_cmd_sweep);
+	struct option lo[MAX_OPTS];
+	char shortopts[64];
+	struct sweep_args a = {.s.threads = "1,2,4,8", .jobs = 1};
+	bool first = true;
+	int c, rc;
+	options(lo, shortopts);
+	a.s.engine_opts = a.engine_opts;
+	a.s.replay_names = a.replay_names;
+	a.s.replay_values = a.replay_values;
+	while ((c = cli_getopt("sweep", argc, argv, shortopts, lo, &first)) != -1) {
+		if (c == '?')
+			return CLI_USAGE;
+		if ((rc = take(&a, c)) < 0)
+			return cli_print_help(&cli_cmd_sweep);
+		if (rc)
+			return rc;
+	}
+	if (argc - optind != 1)
+		return cli_usage("sweep", optind >= argc ? "no trace given" : "one trace at a time: unexpected '%s'",
+				 optind < argc ? argv[optind + 1] : "");
+	a.s.trace = argv[optind];
 	if (!a.out)
 		return cli_usage("sweep", "no output directory given: -o DIR");
-	size_t n = parse_counts(a.list, counts);
-	return n ? sweep_counts(&a, counts, n) : CLI_USAGE;
+	if (!a.s.engines)
+		return cli_usage("sweep", "no engine given: -e ENGINE");
+	return sweep_plan(&a);
 }
 
 const struct cli_cmd cli_cmd_sweep = {

@@ -166,7 +166,7 @@ int mmr_plan_replay_value(const char *key, const char *value, char *canon, size_
 
 /*
  * `mmreplay sweep TRACE -e ENGINES -t THREADS [-b BASELINE] [--repeat N]
- * [-O KEY=VALUE...] [replay options]` as a plan: its arguments, as given.
+ * [--kernel K] [-O KEY=VALUE...] [replay options]` as a plan: its arguments, as given.
  */
 struct mmr_plan_sweep {
 	const char *trace;                 /* the trace file (relative: the current folder's) */
@@ -174,6 +174,7 @@ struct mmr_plan_sweep {
 	const char *threads;               /* -t: "1,2,4,8" */
 	const char *baseline;              /* -b, or NULL: the first engine */
 	unsigned repeat;                   /* --repeat, or 0: replay's 1 */
+	const char *kernels;               /* --kernel: "default", "rt" or "default,rt"; NULL: default */
 	const char *const *engine_opts;    /* -O: "KEY=VALUE", each key once */
 	size_t nengine_opts;
 	const char *const *replay_names;   /* replay options: a plan key, "--flag" or "-f" (mmr_plan_replay_find) */
@@ -301,6 +302,14 @@ struct mmr_plan_run_opts {
 	unsigned jobs;     /* jobs at a time, 1 or more */
 	bool tty;          /* progress as one line on stderr, rewritten, rather than a line per job */
 	bool quiet;        /* no line per job (failures are still reported) */
+	const char *name;  /* the command the progress and failure lines name; NULL: "run" */
+	/*
+	 * Words every job's command takes after its own, NULL-terminated, or
+	 * NULL: replay options that say where things are on this machine
+	 * (--engine-path DIR, --profile FILE, --no-profile), which are not
+	 * inputs of job ids.  Jobs run in DIR: give paths absolute.
+	 */
+	const char *const *extra;
 };
 
 /* What a run did. */
@@ -351,6 +360,16 @@ struct mmr_plan_host {
 	size_t jobs;
 };
 
+/* How many of the index's first verdicts mmr_plan_report hands back. */
+#define MMR_PLAN_SUMMARY_TOP 5
+
+/* What mmr_plan_report tells its caller besides the files. */
+struct mmr_plan_summary {
+	char top[MMR_PLAN_SUMMARY_TOP][1400]; /* the index's first verdicts, as it lists them */
+	size_t ntop;
+	char sweep[128];                      /* the first sweep report, relative to DIR; "" when none */
+};
+
 /*
  * Build plan P's reports (JOBS its expansion) from the results in its
  * directory DIR (DIR/cells/CELL/ENGINE/results.json, docs/plans.md), each
@@ -368,9 +387,11 @@ struct mmr_plan_host {
  * Returns 0, or -1 with ERR: JOBS not P's expansion, gnuplot or the plot
  * scripts missing, the index not written, or a comparison or sweep that
  * failed (the first, and how many more: the others are still made, and
- * the index says which failed and why).
+ * the index says which failed and why).  SUM (may be NULL) gets the
+ * index's first verdicts and the first sweep's path, whatever the return.
  */
-int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, struct mmr_error *err);
+int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir,
+		    struct mmr_plan_summary *sum, struct mmr_error *err);
 
 /* ---- collect.c: results from several places into one ------------------------ */
 

@@ -378,7 +378,24 @@ static size_t index_intro(struct report *r, char t[4][2048])
 	return n;
 }
 
-static int write_index(struct report *r, struct mmr_error *err)
+/* The index's first verdicts and the first sweep into SUM (may be NULL), as the index lists them. */
+static void summarize(const struct report *r, const struct mmr_index_opts *o, struct mmr_plan_summary *sum)
+{
+	const struct mmr_verdict *top[MMR_PLAN_SUMMARY_TOP];
+	if (!sum)
+		return;
+	memset(sum, 0, sizeof(*sum));
+	struct mmr_index_opts t = *o;
+	t.top = MMR_PLAN_SUMMARY_TOP;
+	sum->ntop = mmr_index_top(&t, top);
+	for (size_t i = 0; i < sum->ntop; i++)
+		snprintf(sum->top[i], sizeof(sum->top[i]), "%s", top[i]->text);
+	for (size_t e = 0; e < r->nentries && !sum->sweep[0]; e++)
+		if (r->entries[e].href && !strncmp(r->entries[e].href, "reports/sweeps/", 15))
+			snprintf(sum->sweep, sizeof(sum->sweep), "%s", r->entries[e].href);
+}
+
+static int write_index(struct report *r, struct mmr_plan_summary *sum, struct mmr_error *err)
 {
 	char t[4][2048], title[300];
 	const char *intro[4] = {t[0], t[1], t[2], t[3]};
@@ -390,6 +407,7 @@ static int write_index(struct report *r, struct mmr_error *err)
 	snprintf(title, sizeof(title), "mmreplay plan %.200s", r->p->name);
 	struct mmr_index_opts o = {.outdir = r->dir, .title = title, .intro = intro, .nintro = n,
 				   .entries = r->entries, .n = r->nentries, .top = 5};
+	summarize(r, &o, sum);
 	return mmr_index_write(&o, err);
 }
 
@@ -477,7 +495,8 @@ static bool jobs_match(const struct mmr_plan *p, const struct mmr_plan_jobs *job
 	return cell && cell == jobs->cells;
 }
 
-int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, struct mmr_error *err)
+int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir,
+		    struct mmr_plan_summary *sum, struct mmr_error *err)
 {
 	struct report r = {.p = p, .jobs = jobs, .dir = dir};
 	struct mmr_gnuplot g = {.png = true};
@@ -496,7 +515,9 @@ int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, 
 		scan(&r);
 		build(&r);
 	}
-	int rc = write_index(&r, err);
+	if (sum)
+		memset(sum, 0, sizeof(*sum));
+	int rc = write_index(&r, sum, err);
 	if (!rc && r.failed) {
 		snprintf(err->msg, sizeof(err->msg), "%.420s%s", r.first.msg,
 			 r.failed > 1 ? " (and more: the index lists each)" : "");

@@ -152,10 +152,16 @@ struct run {
 	struct plan_sigs old;
 };
 
+/* The command whose lines these are. */
+static const char *who(const struct run *r)
+{
+	return r->o->name ? r->o->name : "run";
+}
+
 static void progress(const struct run *r)
 {
 	if (r->o->tty)
-		fprintf(stderr, "\r\033[Krun: %zu of %zu jobs done, %zu failed, %zu running", r->s->skipped + r->s->done,
+		fprintf(stderr, "\r\033[K%s: %zu of %zu jobs done, %zu failed, %zu running", who(r), r->s->skipped + r->s->done,
 			r->jobs->n, r->s->failed, r->running);
 }
 
@@ -176,17 +182,37 @@ static void finished(struct run *r, size_t i, int st)
 	if (ok) {
 		r->s->done++;
 		if (!r->o->quiet && !r->o->tty)
-			printf("run: %zu of %zu done: job %s, %s on %s, %u thread%s, kernel %s\n", r->s->skipped + r->s->done,
+			printf("%s: %zu of %zu done: job %s, %s on %s, %u thread%s, kernel %s\n", who(r), r->s->skipped + r->s->done,
 			       r->jobs->n, j->id, engine, r->p->traces[j->trace].name, j->threads, j->threads == 1 ? "" : "s",
 			       j->kernel);
 	} else {
 		r->s->failed++;
 		plan_last_line(log, last, sizeof(last));
-		fprintf(stderr, "mmreplay run: job %s (%s on %s, cell %s) failed (%s): %s: %s\n", j->id, engine,
+		fprintf(stderr, "mmreplay %s: job %s (%s on %s, cell %s) failed (%s): %s: %s\n", who(r), j->id, engine,
 			r->p->traces[j->trace].name, j->cell_id, how, log, last[0] ? last : "no output");
 	}
 	fflush(stdout);
 	progress(r);
+}
+
+/* *ARGV with copies of the NULL-terminated EXTRA words (may be NULL) after its own.  0, or -1: out of memory. */
+static int with_extra(char ***argv, const char *const *extra)
+{
+	size_t n = 0, k = 0;
+	while ((*argv)[n])
+		n++;
+	while (extra && extra[k])
+		k++;
+	char **v = k ? realloc(*argv, (n + k + 1) * sizeof(*v)) : *argv;
+	if (!v)
+		return -1;
+	*argv = v;
+	for (size_t i = 0; i < k; i++) {
+		v[n + i + 1] = NULL;
+		if (!(v[n + i] = strdup(extra[i])))
+			return -1;
+	}
+	return 0;
 }
 
 /* Start the next jobs not done into free slots.  -1 with ERR when one cannot be started. */
@@ -199,8 +225,9 @@ static int start_jobs(struct run *r, struct mmr_error *err)
 			slot++;
 		char log[PATH_MAX], **argv = NULL;
 		snprintf(log, sizeof(log), "%s/logs/%s.log", r->dir, j->id);
-		pid_t pid = mmr_plan_job_argv(r->p, r->jobs, j, NULL, &argv) ? (errno = ENOMEM, -1)
-										   : plan_spawn(r->o->exe, argv, r->dir, log, &r->old.mask);
+		pid_t pid = mmr_plan_job_argv(r->p, r->jobs, j, NULL, &argv) || with_extra(&argv, r->o->extra)
+				    ? (errno = ENOMEM, -1)
+				    : plan_spawn(r->o->exe, argv, r->dir, log, &r->old.mask);
 		mmr_plan_argv_free(argv);
 		if (pid < 0) {
 			snprintf(err->msg, sizeof(err->msg), "job %s: cannot start it (log %.300s): %s", j->id, log, strerror(errno));

@@ -108,6 +108,8 @@ struct mmr_plan *mmr_plan_for_sweep(const struct mmr_plan_sweep *s, const char *
 			cJSON_AddItemToObject(d, "engines", split(s->engines, false));
 		if (s->threads)
 			cJSON_AddItemToObject(d, "threads", split(s->threads, true));
+		if (s->kernels)
+			cJSON_AddItemToObject(d, "kernel", split(s->kernels, false));
 		if (s->baseline)
 			cJSON_AddStringToObject(d, "baseline", s->baseline);
 		if (s->repeat)

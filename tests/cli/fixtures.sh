@@ -254,6 +254,16 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if eval(sys.argv[2]) else 1)" "$1" "$2"
 }
 
+# jcheck_all GLOB EXPR N: N files match GLOB, and EXPR holds of each one's JSON (d).
+jcheck_all() {
+	python3 -c "import glob, json, sys
+files = sorted(glob.glob(sys.argv[1]))
+bad = [f for f in files if not eval(sys.argv[2], {'d': json.load(open(f))})]
+if len(files) != int(sys.argv[3]) or bad:
+    print('jcheck_all: %d files (want %s), false for %s' % (len(files), sys.argv[3], bad), file=sys.stderr)
+    sys.exit(1)" "$1" "$2" "$3"
+}
+
 # same_firings A B: two results of one trace at two pacings whose engine's
 # timed mechanisms fired, every one of them, exactly as often in both.
 same_firings() {
