@@ -137,14 +137,17 @@ char *cli_engine_path(const char *extra);
 struct mmr_plan;
 struct mmr_plan_jobs;
 struct mmr_plan_summary;
+struct mmr_plan_report_opts;
 
 /* How cli_plan_execute runs a plan here (cmd_run.c). */
 struct cli_plan_exec {
 	unsigned jobs;                   /* at a time; 0 is 1 */
 	bool quiet;                      /* no progress and no summary line, only failures */
+	bool no_summary;                 /* progress, but no summary line: the caller says what was done */
 	bool prepare_only;               /* make DIR ready and stop (--emit writes the job list next) */
 	const char *engine_path;         /* --engine-path, for the engine check (the jobs get it in extra) */
 	const char *const *extra;        /* words every job takes after its own (mmr_plan_run_opts.extra) */
+	const struct mmr_plan_report_opts *report; /* NULL, or how the reports are presented (the demo's) */
 	struct mmr_plan_summary *summary; /* NULL, or what the reports tell: their first verdicts, the sweep */
 	bool reported;                   /* out: the reports were written */
 };

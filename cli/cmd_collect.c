@@ -107,7 +107,7 @@ static int collect_run(int argc, char **argv)
 	if (!quiet)
 		summary(&col, out);
 	struct mmr_plan_summary sum;
-	rc = mmr_plan_report(col.plan, &col.jobs, out, &sum, &err) ? cli_fail("collect", "%s", err.msg) : CLI_OK;
+	rc = mmr_plan_report(col.plan, &col.jobs, out, NULL, &sum, &err) ? cli_fail("collect", "%s", err.msg) : CLI_OK;
 	if (!quiet && !rc)
 		cli_print_summary(out, &sum);
 	mmr_plan_collected_free(&col);

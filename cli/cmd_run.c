@@ -66,12 +66,12 @@ static int run_local(const char *cmd, const struct mmr_plan *p, const struct mmr
 		return cli_fail(cmd, "stopped by %s: %zu of %zu jobs done in %s; run the same command again to resume",
 				sig_name(s.signal), done, jobs->n, dir),
 		       128 + s.signal;
-	if (!x->quiet)
+	if (!x->quiet && !x->no_summary)
 		printf("%s: plan %s: %zu of %zu jobs done (%zu now, %zu before), %zu failed; results in %s/cells\n", cmd,
 		       p->name, done, jobs->n, s.done, s.skipped, s.failed, dir);
 	/* Built even when a job failed: the index names the cells it left without a comparison. */
 	int rc = CLI_OK;
-	if (mmr_plan_report(p, jobs, dir, x->summary, &err))
+	if (mmr_plan_report(p, jobs, dir, x->report, x->summary, &err))
 		rc = cli_fail(cmd, "%s", err.msg);
 	else
 		x->reported = true;

@@ -72,12 +72,41 @@ static int group_traces(struct jr *r, const char *at, const cJSON *c, const stru
 	return r->failed ? -1 : 0;
 }
 
+/*
+ * Group C's "title", "description" and "references" (engines of G's, which
+ * are known by now): how reports present it.
+ */
+static int group_present(struct jr *r, const char *at, const cJSON *c, struct mmr_plan_group *g)
+{
+	const char **refs;
+	size_t n;
+	if (jr_str_dup(r, at, c, "title", false, &g->title) || jr_str_dup(r, at, c, "description", false, &g->description) ||
+	    jr_strs(r, at, c, "references", 0, MMR_PLAN_MAX_LIST, &refs, &n))
+		return -1;
+	if (n && !(g->references = calloc(n, sizeof(*g->references)))) {
+		free(refs);
+		return jr_fail(r, at, "references", "out of memory");
+	}
+	for (size_t i = 0; i < n && !r->failed; i++) {
+		char where[96];
+		snprintf(where, sizeof(where), "%s.references[%zu]", at, i);
+		if (!jr_in((const char *const *)g->engines, g->nengines, refs[i]))
+			jr_fail(r, where, NULL, "'%s' is not one of the group's engines", refs[i]);
+		else if (jr_in((const char *const *)g->references, g->nreferences, refs[i]))
+			jr_fail(r, where, NULL, "'%s' is given twice", refs[i]);
+		else if (!jr_dup(r, where, NULL, refs[i], &g->references[g->nreferences]))
+			g->nreferences++;
+	}
+	free(refs);
+	return r->failed ? -1 : 0;
+}
+
 /* Group C (at AT): its own lists, the rest the plan's (TOP). */
 static int read_group(struct jr *r, const char *at, const cJSON *c, struct mmr_plan *p, const struct mmr_plan_group *top,
 		      struct mmr_plan_group *g)
 {
 	static const char *const keys[] = {"name", "traces", "engines", "baseline", "threads", "kernel",
-					   "engine_opts", "replay", "repeat", NULL};
+					   "engine_opts", "replay", "repeat", "title", "description", "references", NULL};
 	double rep = top->repeat;
 	if (jr_keys(r, at, c, keys) || jr_str_dup(r, at, c, "name", true, &g->name) || group_traces(r, at, c, p, g) ||
 	    plan_read_engines(r, at, c, g, !top->nengines) || plan_read_kernels(r, at, c, g) ||
@@ -104,7 +133,7 @@ static int read_group(struct jr *r, const char *at, const cJSON *c, struct mmr_p
 		g->opts = top->opts, g->nopts = top->nopts, g->fixed = top->fixed, g->nfixed = top->nfixed;
 	if (!cJSON_GetObjectItemCaseSensitive(c, "replay"))
 		g->replay = top->replay, g->nreplay = top->nreplay;
-	return 0;
+	return group_present(r, at, c, g);
 }
 
 int plan_read_groups(struct jr *r, const cJSON *d, struct mmr_plan *p)

@@ -84,6 +84,11 @@ struct mmr_plan_group {
 	struct mmr_plan_kv *replay; /* replay options every job takes: canonical values, in key order */
 	size_t nreplay;
 	unsigned repeat;
+	/* How reports present it (docs/plans.md): NULL, or as the file gives them. */
+	char *title;                /* its section's heading in the index */
+	char *description;          /* the paragraph under it */
+	char **references;          /* engines measured as reference points: their verdicts weigh nothing */
+	size_t nreferences;         /* in the index's first ones */
 };
 
 struct mmr_plan {
@@ -370,6 +375,35 @@ struct mmr_plan_summary {
 	char sweep[128];                      /* the first sweep report, relative to DIR; "" when none */
 };
 
+struct mmr_compare_opts;
+struct mmr_compare_result;
+struct mmr_index_entry;
+
+/* How mmr_plan_report presents a plan's reports where the plan's own way is not wanted (the demo's). */
+struct mmr_plan_report_opts {
+	const char *title;             /* the index's title; NULL: "mmreplay plan NAME" */
+	const char *const *intro;      /* the index's paragraphs; NULL: the plan's (what ran, where) */
+	size_t nintro;
+	size_t top;                    /* verdicts the index lists first; 0: 5 */
+	/*
+	 * Called before each cell's comparison, O as it will be made: may set
+	 * O->robust.  Returns 0, or -1 with ERR: that comparison fails (the
+	 * index says so), the others are made.
+	 */
+	int (*before_compare)(void *arg, struct mmr_compare_opts *o, struct mmr_error *err);
+	/*
+	 * Called once every comparison is made, before the index is written:
+	 * CELLS[c] is cell c's comparison (NULL where it has none), alive for
+	 * the call.  May give entries to list after the plan's (*EXTRA, *N of
+	 * them: the caller's, alive until mmr_plan_report returns).  Returns
+	 * 0, or -1 with ERR: the index is written without them, and
+	 * mmr_plan_report fails.
+	 */
+	int (*before_index)(void *arg, const struct mmr_compare_result *const *cells,
+			    const struct mmr_index_entry **extra, size_t *n, struct mmr_error *err);
+	void *arg;
+};
+
 /*
  * Build plan P's reports (JOBS its expansion) from the results in its
  * directory DIR (DIR/cells/CELL/ENGINE/results.json, docs/plans.md), each
@@ -387,11 +421,13 @@ struct mmr_plan_summary {
  * Returns 0, or -1 with ERR: JOBS not P's expansion, gnuplot or the plot
  * scripts missing, the index not written, or a comparison or sweep that
  * failed (the first, and how many more: the others are still made, and
- * the index says which failed and why).  SUM (may be NULL) gets the
+ * the index says which failed and why).  O (may be NULL) changes how
+ * they are presented (above); each group's title, description and
+ * references are used as docs/plans.md says.  SUM (may be NULL) gets the
  * index's first verdicts and the first sweep's path, whatever the return.
  */
 int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir,
-		    struct mmr_plan_summary *sum, struct mmr_error *err);
+		    const struct mmr_plan_report_opts *o, struct mmr_plan_summary *sum, struct mmr_error *err);
 
 /* ---- collect.c: results from several places into one ------------------------ */
 

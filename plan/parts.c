@@ -244,6 +244,9 @@ void plan_group_free(struct mmr_plan_group *g, const struct mmr_plan_group *top)
 		free_kvs(g->replay, g->nreplay);
 	free(g->name);
 	free(g->traces);
+	free(g->title);
+	free(g->description);
+	free_strs(g->references, g->nreferences);
 }
 
 void mmr_plan_free(struct mmr_plan *p)

@@ -33,6 +33,7 @@ struct cell {
 
 struct report {
 	const struct mmr_plan *p;
+	const struct mmr_plan_report_opts *o; /* never NULL: the caller's, or none */
 	const struct mmr_plan_jobs *jobs;
 	const char *dir;
 	size_t points;          /* of the option grid */
@@ -204,16 +205,23 @@ static void compare_cell(struct report *r, struct cell *c)
 	snprintf(outdir, sizeof(outdir), "%s/reports/cells/%s", r->dir, j->cell_id);
 	snprintf(title, sizeof(title), "mmreplay plan %s: %s, %u thread%s (cell %s)", p->name,
 		 group_words(r, j, words, sizeof(words)), j->threads, j->threads == 1 ? "" : "s", j->cell_id);
+	if (g->title)
+		snprintf(title, sizeof(title), "%s: %s, %u thread%s", g->title, group_words(r, j, words, sizeof(words)),
+			 j->threads, j->threads == 1 ? "" : "s");
 	struct mmr_compare_opts o = {.dirs = (const char *const *)dirs, .ndirs = n, .baseline = g->baseline,
 				     .outdir = outdir, .title = title, .plots = true};
 	struct mmr_error e;
 	if (r->oom) {
 		/* nothing: the caller reports it */
-	} else if (mmr_compare(&o, &c->res, &e)) {
+	} else if ((r->o->before_compare && r->o->before_compare(r->o->arg, &o, &e)) || mmr_compare(&o, &c->res, &e)) {
 		failure(r, &e);
 		note(c, "The comparison failed: %s. ", e.msg);
 	} else {
 		snprintf(c->href, sizeof(c->href), "reports/cells/%s/report.html", j->cell_id);
+		/* A reference point's large changes are expected: the index's first verdicts are the variants'. */
+		for (size_t v = 0; v < c->res.nverdicts; v++)
+			if (jr_in((const char *const *)g->references, g->nreferences, c->res.verdicts[v].engine))
+				c->res.verdicts[v].weight = 0;
 	}
 	for (size_t i = 0; i < n; i++)
 		free(dirs[i]);
@@ -296,6 +304,30 @@ static void sweep_cells(struct report *r, size_t first, const char *heading)
 		.column = "the sweep"};
 }
 
+/*
+ * What job J's cell replays, into BUF: its trace (generated how, or a
+ * file), the replay options its jobs take, and the runs.  "" for a plan
+ * of one group without them: its index says it once.
+ */
+static const char *cell_what(const struct report *r, const struct mmr_plan_job *j, char *buf, size_t len)
+{
+	const struct mmr_plan_group *g = mmr_plan_job_group(r->p, j);
+	const struct mmr_plan_trace *t = &r->p->traces[j->trace];
+	size_t at = 0;
+	buf[0] = '\0';
+	if (t->source == MMR_PLAN_GENERATE)
+		put(buf, len, &at, "Trace %s: the workload %s generated (%llu events, seed %llu, %llu CPUs)", t->name,
+		    t->workload, (unsigned long long)t->ops, (unsigned long long)t->seed, (unsigned long long)t->cpus);
+	else
+		put(buf, len, &at, "Trace %s", t->name);
+	for (size_t i = 0; i < g->nreplay; i++)
+		put(buf, len, &at, "%s %s%s%s", i ? "," : "; replayed with", mmr_plan_replay_find(g->replay[i].key)->flag,
+		    mmr_plan_replay_find(g->replay[i].key)->takes_value ? " " : "",
+		    mmr_plan_replay_find(g->replay[i].key)->takes_value ? g->replay[i].value : "");
+	put(buf, len, &at, "; %u run%s each. ", g->repeat, g->repeat == 1 ? "" : "s");
+	return buf;
+}
+
 /* Cell C's index entry under HEADING (WORDS: what its group shares). */
 static void cell_entry(struct report *r, struct cell *c, const char *heading, const char *words)
 {
@@ -311,12 +343,15 @@ static void cell_entry(struct report *r, struct cell *c, const char *heading, co
 	size_t len = strlen(c->note);
 	while (len && c->note[len - 1] == ' ')
 		c->note[--len] = '\0';
-	char *label = NULL;
-	if (asprintf(&label, "%u thread%s (cell %s)%s", j->threads, s, j->cell_id,
-		     c->done < c->g->nengines ? ": jobs missing" : "") < 0)
+	char *label = NULL, *text = NULL, what[1024];
+	/* Under a group's title, sections of several traces and kernels share one heading: the label says which. */
+	if (asprintf(&label, "%s%s%u thread%s (cell %s)%s", c->g->title ? words : "", c->g->title ? ", " : "",
+		     j->threads, s, j->cell_id, c->done < c->g->nengines ? ": jobs missing" : "") < 0)
 		label = NULL;
+	if (asprintf(&text, "%s%s", cell_what(r, j, what, sizeof(what)), c->note) < 0)
+		text = NULL;
 	r->entries[r->nentries++] = (struct mmr_index_entry){
-		.heading = heading, .text = keep(r, strdup(c->note)), .href = c->href[0] ? c->href : NULL,
+		.heading = heading, .text = keep(r, text), .href = c->href[0] ? c->href : NULL,
 		.label = keep(r, label), .verdicts = c->res.verdicts, .nverdicts = c->res.nverdicts};
 }
 
@@ -386,7 +421,7 @@ static void summarize(const struct report *r, const struct mmr_index_opts *o, st
 		return;
 	memset(sum, 0, sizeof(*sum));
 	struct mmr_index_opts t = *o;
-	t.top = MMR_PLAN_SUMMARY_TOP;
+	t.top = o->top < MMR_PLAN_SUMMARY_TOP ? o->top : MMR_PLAN_SUMMARY_TOP;
 	sum->ntop = mmr_index_top(&t, top);
 	for (size_t i = 0; i < sum->ntop; i++)
 		snprintf(sum->top[i], sizeof(sum->top[i]), "%s", top[i]->text);
@@ -395,20 +430,45 @@ static void summarize(const struct report *r, const struct mmr_index_opts *o, st
 			snprintf(sum->sweep, sizeof(sum->sweep), "%s", r->entries[e].href);
 }
 
+/*
+ * The index: the plan's entries, then the caller's (O->before_index, told
+ * each cell's comparison), under the caller's title and paragraphs or the plan's.
+ */
 static int write_index(struct report *r, struct mmr_plan_summary *sum, struct mmr_error *err)
 {
 	char t[4][2048], title[300];
 	const char *intro[4] = {t[0], t[1], t[2], t[3]};
-	if (r->oom) {
+	const struct mmr_plan_report_opts *ro = r->o;
+	const struct mmr_index_entry *extra = NULL;
+	size_t nextra = 0;
+	struct mmr_error e;
+	if (!r->oom && ro->before_index) {
+		const struct mmr_compare_result **res = calloc(r->jobs->cells, sizeof(*res));
+		for (size_t c = 0; res && c < r->jobs->cells; c++)
+			res[c] = r->cells[c].href[0] ? &r->cells[c].res : NULL;
+		if (!res)
+			r->oom = true;
+		else if (ro->before_index(ro->arg, res, &extra, &nextra, &e))
+			failure(r, &e), extra = NULL, nextra = 0;
+		free(res);
+	}
+	struct mmr_index_entry *all = r->oom ? NULL : calloc(r->nentries + nextra + 1, sizeof(*all));
+	if (!all) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: the plan's reports: out of memory", r->dir);
 		return -1;
 	}
+	memcpy(all, r->entries, r->nentries * sizeof(*all));
+	if (nextra)
+		memcpy(all + r->nentries, extra, nextra * sizeof(*all));
 	size_t n = index_intro(r, t);
 	snprintf(title, sizeof(title), "mmreplay plan %.200s", r->p->name);
-	struct mmr_index_opts o = {.outdir = r->dir, .title = title, .intro = intro, .nintro = n,
-				   .entries = r->entries, .n = r->nentries, .top = 5};
+	struct mmr_index_opts o = {.outdir = r->dir, .title = ro->title ? ro->title : title,
+				   .intro = ro->intro ? ro->intro : intro, .nintro = ro->intro ? ro->nintro : n,
+				   .entries = all, .n = r->nentries + nextra, .top = ro->top ? ro->top : 5};
 	summarize(r, &o, sum);
-	return mmr_index_write(&o, err);
+	int rc = mmr_index_write(&o, err);
+	free(all);
+	return rc;
 }
 
 /*
@@ -420,6 +480,8 @@ static const char *group_intro(struct report *r, const struct mmr_plan_group *g)
 {
 	char buf[2048];
 	size_t at = 0;
+	if (g->description)
+		put(buf, sizeof(buf), &at, "%s ", g->description);
 	put(buf, sizeof(buf), &at, "Group %s: ", g->name);
 	if (g->nengines < 2)
 		put(buf, sizeof(buf), &at, "one engine, %s: no comparison, which needs two or more", g->engines[0]);
@@ -456,14 +518,15 @@ static void build(struct report *r)
 	for (size_t c = 0; c < r->jobs->cells && !r->oom; c += r->cells[c].g->nthreads) {
 		const struct mmr_plan_group *g = r->cells[c].g;
 		char words[1024];
-		const char *heading = keep(r, strdup(group_words(r, &r->jobs->v[r->cells[c].first], words, sizeof(words))));
+		group_words(r, &r->jobs->v[r->cells[c].first], words, sizeof(words));
+		const char *heading = g->title ? g->title : keep(r, strdup(words));
 		size_t first = r->nentries;
 		/* The sweep first: it repeats the cells' verdicts, which cell_entry then prefixes. */
 		if (p->sweep && g->nthreads > 1 && heading)
 			sweep_cells(r, c, heading);
 		for (size_t t = 0; t < g->nthreads && heading; t++)
 			cell_entry(r, &r->cells[c + t], heading, words);
-		if (g != prev && p->ngroups > 1 && r->nentries > first)
+		if (g != prev && (p->ngroups > 1 || g->description) && r->nentries > first)
 			r->entries[first].intro = group_intro(r, g);
 		prev = g;
 	}
@@ -496,9 +559,10 @@ static bool jobs_match(const struct mmr_plan *p, const struct mmr_plan_jobs *job
 }
 
 int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir,
-		    struct mmr_plan_summary *sum, struct mmr_error *err)
+		    const struct mmr_plan_report_opts *o, struct mmr_plan_summary *sum, struct mmr_error *err)
 {
-	struct report r = {.p = p, .jobs = jobs, .dir = dir};
+	static const struct mmr_plan_report_opts none;
+	struct report r = {.p = p, .o = o ? o : &none, .jobs = jobs, .dir = dir};
 	struct mmr_gnuplot g = {.png = true};
 	if (!jobs_match(p, jobs)) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: the plan's reports: its jobs are not the plan's", dir);

@@ -182,7 +182,8 @@ static void finished(struct run *r, size_t i, int st)
 	if (ok) {
 		r->s->done++;
 		if (!r->o->quiet && !r->o->tty)
-			printf("%s: %zu of %zu done: job %s, %s on %s, %u thread%s, kernel %s\n", who(r), r->s->skipped + r->s->done,
+			fprintf(stderr, "mmreplay %s: %zu of %zu done: job %s, %s on %s, %u thread%s, kernel %s\n", who(r),
+				r->s->skipped + r->s->done,
 			       r->jobs->n, j->id, engine, r->p->traces[j->trace].name, j->threads, j->threads == 1 ? "" : "s",
 			       j->kernel);
 	} else {

@@ -165,44 +165,66 @@ corrupt_first_image() {
 # zsmalloc only, an index linking all eight with a section per family (and
 # its verdicts), and stdout ending with the index's path and three verdicts.
 demo_ok() {
-	local d=$1 f
-	for f in cma vmalloc kvfree_rcu zsmalloc dmabuf; do
-		test -s "$d/$f/generated/report/report.html" || { echo "demo_ok: no $f generated report" >&2; return 1; }
-	done
-	for f in vmalloc kvfree_rcu zsmalloc; do
-		test -s "$d/$f/real/report/report.md" || { echo "demo_ok: no $f real-trace report" >&2; return 1; }
-	done
-	test ! -e "$d/cma/real" && test ! -e "$d/dmabuf/real" || { echo "demo_ok: a real-trace report that should not be" >&2; return 1; }
-	# kvfree_rcu and zsmalloc again with PREEMPT_RT's locks (seeds 003 and 004 argue about RT).
-	for f in kvfree_rcu zsmalloc; do
-		test -s "$d/$f/generated-rt/report/report.md" || { echo "demo_ok: no $f --kernel rt report" >&2; return 1; }
-		grep -q 'Locks as PREEMPT' "$d/$f/generated-rt/report/report.md" || { echo "demo_ok: $f's rt report does not say so" >&2; return 1; }
-	done
-	test ! -e "$d/vmalloc/generated-rt" || { echo "demo_ok: an rt report that should not be" >&2; return 1; }
-	# A live capture (root) is also validated: the models against this kernel, one more link and section.
-	local links=11 sections=7
-	if grep -q 'captured [0-9]* events live' stderr.txt; then
-		test -s "$d/validate/validate.md" && test -s "$d/validate/kernel-stats.json" ||
-			{ echo "demo_ok: a live capture, but no validate report" >&2; return 1; }
-		grep -q '^## Models against this kernel' "$d/index.md" || { echo "demo_ok: the index lacks validate" >&2; return 1; }
-		links=12 sections=8
-	else
-		test ! -e "$d/validate" || { echo "demo_ok: validate without a live capture" >&2; return 1; }
-	fi
-	[ "$(grep -c '^- \[' "$d/index.md")" = $links ] || { echo "demo_ok: index.md does not link $((links - 1)) reports and the claims" >&2; return 1; }
-	[ "$(grep -c '^## ' "$d/index.md")" = $sections ] || { echo "demo_ok: index.md lacks a section" >&2; return 1; }
-	# Every seed family has claims in the table, each judged.
-	for f in cma dmabuf vmalloc 'kvfree\\_rcu' zsmalloc; do
-		grep -q "^| $f | " "$d/seed-claims.md" || { echo "demo_ok: no claim of $f in seed-claims.md" >&2; return 1; }
-	done
-	[ "$(grep -cE ' \| (agrees|disagrees|inconclusive|cannot be tested here) \|$' "$d/seed-claims.md")" = 22 ] ||
-		{ echo "demo_ok: seed-claims.md does not judge its 22 claims" >&2; return 1; }
-	# Seed 004's PREEMPT_RT claim, judged by the --kernel rt comparison: the pin bit takes sleeping locks under it.
-	grep -qE '^\| zsmalloc \| Replacing the per-handle bit spinlock .* \| agrees \|$' "$d/seed-claims.md" ||
-		{ echo "demo_ok: zsmalloc's PREEMPT_RT claim is not judged to agree" >&2; return 1; }
-	grep -q 'No real trace: this kernel has no CMA area' "$d/index.md" || { echo "demo_ok: CMA's missing real trace not explained" >&2; return 1; }
-	[ "$(wc -l <stdout.txt)" = 4 ] && [ "$(grep -c '^  [a-z-]*: .* vs ' stdout.txt)" = 3 ] ||
-		{ echo "demo_ok: stdout is not the index's path and three verdicts" >&2; return 1; }
+	python3 - "$1" <<'PY'
+import json, os, re, sys
+d = sys.argv[1]
+def fail(msg):
+    print("demo_ok: " + msg, file=sys.stderr)
+    sys.exit(1)
+index = open(d + "/index.md").read()
+# The index's links: label (markdown escapes undone) -> the report.
+links = {re.sub(r"\\(.)", r"\1", m.group(1)): m.group(2) for m in re.finditer(r"^- \[(.*)\]\((.*)\)$", index, re.M)}
+def cell(group, kernel="default"):
+    for label, href in links.items():
+        if label.startswith("group %s: " % group) and ", kernel %s," % kernel in label:
+            if not os.path.getsize(os.path.join(d, href)):
+                fail("%s's report %s is empty" % (label, href))
+            return os.path.dirname(os.path.join(d, href))
+    return None
+for f in ("cma", "vmalloc", "kvfree_rcu", "zsmalloc", "dmabuf"):
+    if not cell(f):
+        fail("no %s generated report" % f)
+for f in ("vmalloc", "kvfree_rcu", "zsmalloc"):
+    if not cell(f + "-real"):
+        fail("no %s real-trace report" % f)
+if cell("cma-real") or cell("dmabuf-real"):
+    fail("a real-trace report that should not be")
+# kvfree_rcu and zsmalloc again with PREEMPT_RT's locks (seeds 003 and 004 argue about RT).
+for f in ("kvfree_rcu", "zsmalloc"):
+    c = cell(f, "rt")
+    if not c or "Locks as PREEMPT" not in open(c + "/report.md").read():
+        fail("no %s --kernel rt report, or it does not say so" % f)
+if cell("vmalloc", "rt"):
+    fail("an rt report that should not be")
+# The real trace's replays: --repeat's runs, at most its first 20,000 events.
+real = json.load(open(cell("kvfree_rcu-real").replace("/reports/cells/", "/cells/") + "/kvfree-rcu-pool/results.json"))
+if not (real["runs"] == 2 and 0 < real["trace_events"] <= 20000 and real["ops"]["free"]["count"] > 0):
+    fail("the real trace's kvfree-rcu-pool results are not 2 runs of at most 20000 events")
+# A live capture (root) is also validated: the models against this kernel, one more link and section.
+live = "the real trace: a live capture" in open("stderr.txt").read()
+nlinks, nsections = (12, 8) if live else (11, 7)
+if live and not (os.path.getsize(d + "/validate/validate.md") and "## Models against this kernel" in index):
+    fail("a live capture, but no validate report in the index")
+if not live and os.path.exists(d + "/validate"):
+    fail("validate without a live capture")
+if len(links) != nlinks or len(re.findall(r"^## ", index, re.M)) != nsections:
+    fail("index.md has %d links and %d sections, not %d and %d" % (len(links), len(re.findall(r"^## ", index, re.M)), nlinks, nsections))
+# Every seed family has claims in the table, each judged.
+claims = open(d + "/seed-claims.md").read()
+for f in ("cma", "dmabuf", "vmalloc", r"kvfree\_rcu", "zsmalloc"):
+    if not re.search(r"^\| %s \| " % re.escape(f), claims, re.M):
+        fail("no claim of %s in seed-claims.md" % f)
+if len(re.findall(r" \| (agrees|disagrees|inconclusive|cannot be tested here) \|$", claims, re.M)) != 22:
+    fail("seed-claims.md does not judge its 22 claims")
+# Seed 004's PREEMPT_RT claim, judged by the --kernel rt comparison: the pin bit takes sleeping locks under it.
+if not re.search(r"^\| zsmalloc \| Replacing the per-handle bit spinlock .* \| agrees \|$", claims, re.M):
+    fail("zsmalloc's PREEMPT_RT claim is not judged to agree")
+if "No real trace: this kernel has no CMA area" not in index:
+    fail("CMA's missing real trace not explained")
+out = open("stdout.txt").read().splitlines()
+if len(out) != 4 or len([l for l in out if re.match(r"^  group [a-z_-]+: .* vs ", l)]) != 3:
+    fail("stdout is not the index's path and three verdicts")
+PY
 }
 
 # textrace NAME OUT: the hand-written text trace tests/cli/traces/NAME.txt imported into OUT.

@@ -206,6 +206,12 @@ static void check_group(const struct mmr_plan *p, size_t gi)
 				fz_finding("%s: trace %zu twice", at, g->traces[i]);
 	}
 	check_lists(g, at, false);
+	/* How reports present it: a title and description never empty, references among its engines, once each. */
+	if ((g->title && !*g->title) || (g->description && !*g->description) || g->nreferences > g->nengines)
+		fz_finding("%s: an empty title or description, or %zu references", at, g->nreferences);
+	for (size_t i = 0; i < g->nreferences; i++)
+		if (!among(g->engines, g->nengines, g->references[i]) || among(g->references, i, g->references[i]))
+			fz_finding("%s.references[%zu]: '%s' no engine, or twice", at, i, g->references[i]);
 }
 
 static void check_traces(const struct mmr_plan *p)

@@ -123,7 +123,7 @@ static void test_parts_merge(void **state)
 	for (size_t i = 0; i < jobs.n; i++)
 		assert_true(exists(out, &jobs.v[i], p->engines[jobs.v[i].engine]));
 	/* The index lists both cells, and collects again into OUT, kept. */
-	if (mmr_plan_report(c.plan, &c.jobs, out, NULL, &err))
+	if (mmr_plan_report(c.plan, &c.jobs, out, NULL, NULL, &err))
 		fail_msg("%s", err.msg);
 	mmr_plan_collected_free(&c);
 	const char *again[] = {b};
@@ -169,7 +169,7 @@ static void test_twice_differing(void **state)
 	assert_non_null(strchr(warned, '\n'));
 	assert_ptr_equal(strchr(warned, '\n'), strrchr(warned, '\n')); /* one line */
 	/* The index: every cell, the missing jobs named. */
-	if (mmr_plan_report(c.plan, &c.jobs, out, NULL, &err))
+	if (mmr_plan_report(c.plan, &c.jobs, out, NULL, NULL, &err))
 		fail_msg("%s", err.msg);
 	char path[512];
 	snprintf(path, sizeof(path), "%s/index.md", out);
@@ -302,7 +302,7 @@ static void test_groups(void **state)
 		group_result(w, p, &jobs, i);
 	}
 	struct mmr_error err = {{0}};
-	if (mmr_plan_report(p, &jobs, w, NULL, &err))
+	if (mmr_plan_report(p, &jobs, w, NULL, NULL, &err))
 		fail_msg("%s", err.msg);
 	snprintf(out, sizeof(out), "%s/%d-OUT", tmpdir, serial);
 	const char *dirs[] = {a, b};
@@ -311,7 +311,7 @@ static void test_groups(void **state)
 		fail_msg("%s", err.msg);
 	assert_int_equal(c.done, 5);
 	assert_int_equal(c.missing, 0);
-	if (mmr_plan_report(c.plan, &c.jobs, out, NULL, &err))
+	if (mmr_plan_report(c.plan, &c.jobs, out, NULL, NULL, &err))
 		fail_msg("%s", err.msg);
 	/* The parts collected are the whole: the same index, byte for byte. */
 	char *whole = index_md(w), *md = index_md(out);

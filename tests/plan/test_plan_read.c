@@ -308,79 +308,6 @@ static void test_replay_command(void **state)
 	assert_null(mmr_plan_replay_find("--threads"));
 }
 
-/* The group of P called NAME. */
-static const struct mmr_plan_group *group_named(const struct mmr_plan *p, const char *name)
-{
-	for (size_t i = 0; i < p->ngroups; i++)
-		if (!strcmp(p->groups[i].name, name))
-			return &p->groups[i];
-	fail_msg("no group %s", name);
-	return NULL;
-}
-
-/* The demo's plan replays what the family catalog says, family by family, on each family's workload. */
-static void test_demo_plan(void **state)
-{
-	(void)state;
-	char path[4096];
-	struct mmr_catalog cat;
-	struct mmr_error err;
-	unsetenv("MMREPLAY_FAMILIES");
-	assert_int_equal(mmr_catalog_path(path, sizeof(path)), 0);
-	if (mmr_catalog_load(path, &cat, &err))
-		fail_msg("%s", err.msg);
-	struct mmr_plan_jobs jobs;
-	struct mmr_plan *p = read_ok(PLANS_DIR "/demo.json", &jobs);
-	assert_int_equal(p->ngroups, cat.nfamilies);
-	size_t want_jobs = 0, want_cells = 0;
-	for (size_t i = 0; i < cat.nfamilies; i++) {
-		const struct mmr_catalog_family *f = &cat.families[i];
-		const struct mmr_plan_group *g = group_named(p, f->name);
-		assert_int_equal(g->nengines, f->nengines);
-		for (size_t e = 0; e < f->nengines; e++)
-			assert_string_equal(g->engines[e], f->engines[e]);
-		assert_string_equal(g->baseline, f->baseline);
-		/* One trace, the family's workload as the demo generates it: seed 1, its 2 CPUs. */
-		assert_int_equal(g->ntraces, 1);
-		const struct mmr_plan_trace *t = &p->traces[g->traces[0]];
-		assert_int_equal(t->source, MMR_PLAN_GENERATE);
-		assert_string_equal(t->workload, f->workload);
-		assert_int_equal(t->ops, f->ops);
-		assert_int_equal(t->seed, 1);
-		assert_int_equal(t->cpus, 2);
-		/* Kernel modes: default, and rt for the families the catalog compares under it. */
-		assert_int_equal(g->nkernels, f->rt ? 2 : 1);
-		assert_string_equal(g->kernels[0], "default");
-		if (f->rt)
-			assert_string_equal(g->kernels[1], "rt");
-		assert_int_equal(g->nfixed, f->nengine_opts);
-		for (size_t k = 0; k < f->nengine_opts; k++) {
-			char kv[256];
-			snprintf(kv, sizeof(kv), "%s=%s", g->fixed[k].key, g->fixed[k].value);
-			assert_string_equal(kv, f->engine_opts[k]);
-		}
-		assert_int_equal(g->nopts, 0);
-		assert_int_equal(g->nthreads, 1);
-		assert_int_equal(g->threads[0], 2);
-		assert_int_equal(g->repeat, 5);
-		want_cells += g->nkernels;
-		want_jobs += g->nkernels * g->nengines;
-		/* Each job of the group is one of its engines on its trace. */
-		for (size_t j = 0; j < jobs.n; j++)
-			if (mmr_plan_job_group(p, &jobs.v[j]) == g) {
-				assert_int_equal(jobs.v[j].trace, g->traces[0]);
-				assert_string_equal(mmr_plan_job_engine(p, &jobs.v[j]), g->engines[jobs.v[j].engine]);
-			}
-	}
-	assert_int_equal(jobs.n, want_jobs);
-	assert_int_equal(jobs.cells, want_cells);
-	assert_int_equal(jobs.n, 24);
-	assert_int_equal(jobs.cells, 7);
-	mmr_plan_jobs_free(&jobs);
-	mmr_plan_free(p);
-	mmr_catalog_free(&cat);
-}
-
 #define TWO_TRACES "\"traces\": [{\"name\": \"a\", \"generate\": {\"workload\": \"slab-mix\", \"ops\": 100}}, " \
 	"{\"name\": \"b\", \"generate\": {\"workload\": \"page-mix\", \"ops\": 100}}]"
 
@@ -776,7 +703,6 @@ int main(void)
 		cmocka_unit_test(test_commands_quote),
 		cmocka_unit_test(test_replay_ids),
 		cmocka_unit_test(test_replay_command),
-		cmocka_unit_test(test_demo_plan),
 		cmocka_unit_test(test_groups_expand),
 		cmocka_unit_test(test_groups_errors),
 		cmocka_unit_test(test_sweep_plan),
