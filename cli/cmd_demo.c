@@ -112,6 +112,11 @@ static void real_trace(struct demo *d)
 	bool again = stat(live, &st) == 0;
 	if (!again && geteuid() != 0)
 		return use_bundled(d, "the demo captures its own when run as root");
+	/* DIR holds results already, made without a capture: a capture now would make another plan, which DIR refuses. */
+	snprintf(dir, sizeof(dir), "%.4000s/plan.json", d->out);
+	if (!again && stat(dir, &st) == 0)
+		return use_bundled(d, "the results in this folder were made with it: resumed, not captured again");
+	snprintf(dir, sizeof(dir), "%.4000s/capture", d->out);
 	int rc = 0;
 	if (!again) {
 		/* lock: the kernel's own contention, which validate holds the models to; replays skip it. */
@@ -175,7 +180,7 @@ static int before_compare(void *arg, struct mmr_compare_opts *o, struct mmr_erro
 		snprintf(err->msg, sizeof(err->msg), "demo: --robust: out of memory");
 		return -1;
 	}
-	*rb = (struct robust){.steps = 2, .repeat = 2, .quiet = true, .measured_only = true};
+	*rb = (struct robust){.steps = 2, .repeat = 2, .quiet = true, .measured_only = true, .base = d->out, .cmd = "demo"};
 	d->robust_runs[d->nrobust++] = rb;
 	fprintf(stderr, "mmreplay demo: %s: again at each cost's ends (--robust)\n", o->title ? o->title : o->outdir);
 	if (cli_robust_load(rb, o) || cli_robust_run(rb)) {
@@ -192,6 +197,8 @@ static int before_index(void *arg, const struct mmr_compare_result *const *cells
 {
 	struct demo *d = arg;
 	struct timespec t;
+	/* Here, once the plan's DIR is known to be this demo's: a DIR of another plan is refused before. */
+	demo_validate(d);
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	snprintf(d->intro[0], sizeof(d->intro[0]), "Each seed family's variants replayed by mmreplay on this machine "
 		 "(%ld online CPUs) on %d threads, %u runs each, on the family's generated workload and on a real trace, "
@@ -253,15 +260,11 @@ static int demo_go(struct demo *d)
 	struct cli_plan_exec x = {.jobs = 1, .no_summary = true, .report = &ro, .summary = &sum};
 	for (int i = 0; i < 3; i++)
 		d->intro_lines[i] = d->intro[i];
-	demo_validate(d);
 	fprintf(stderr, "mmreplay demo: %zu replays in %zu comparisons (the plan: %s/plan.json)\n", d->jobs.n,
 		d->jobs.cells, d->out);
 	int rc = cli_plan_execute("demo", d->plan, &d->jobs, d->out, &x);
-	if (x.reported) {
+	if (x.reported)
 		cli_print_summary(d->out, &sum);
-		if (sum.ntop < 3)
-			fprintf(stderr, "mmreplay demo: the index has %zu verdicts to list first, not 3\n", sum.ntop);
-	}
 	return rc;
 }
 

@@ -6,6 +6,7 @@
  * resumes, checks its options as a plan does, and its results are found
  * again by the same job ids in any other plan.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,10 +59,13 @@ struct sweep_args {
 	const char *engine_opts[MAX_OPTS], *replay_names[MAX_OPTS], *replay_values[MAX_OPTS];
 };
 
+#define SHORTOPTS_LEN 64
+
 /*
  * The long options: sweep's own, then each replay option a plan can give
  * (mmr_plan_replay_get), numbered OPT_REPLAY + its index, into LONG (room
- * for MAX_OPTS); their short letters appended to SHORT (room for 64).
+ * for MAX_OPTS); their short letters appended to SHORT (room for
+ * SHORTOPTS_LEN: each takes at most two).
  */
 static void options(struct option *lo, char *shortopts)
 {
@@ -81,7 +85,7 @@ static void options(struct option *lo, char *shortopts)
 	for (size_t i = 0; (r = mmr_plan_replay_get(i)) && n + 1 < MAX_OPTS; i++) {
 		lo[n++] = (struct option){r->flag + 2, r->takes_value ? required_argument : no_argument, NULL,
 					  OPT_REPLAY + (int)i};
-		if (r->short_flag) {
+		if (r->short_flag && strlen(shortopts) + 3 <= SHORTOPTS_LEN) {
 			size_t k = strlen(shortopts);
 			shortopts[k] = r->short_flag;
 			strcpy(shortopts + k + 1, r->takes_value ? ":" : "");
@@ -100,7 +104,7 @@ static int add_replay(struct sweep_args *a, const char *name, const char *value)
 	return 0;
 }
 
-/* Option C (getopt's OPTARG its value) into A.  0, 1 for --help, or an exit code. */
+/* Option C (getopt's OPTARG its value) into A.  0, -1 for --help, or an exit code. */
 static int take(struct sweep_args *a, int c)
 {
 	const struct mmr_plan_replay_opt *r;
@@ -136,12 +140,15 @@ static int take(struct sweep_args *a, int c)
 	}
 }
 
-/* PATH made absolute (the jobs run in DIR), each of a ':' list (LIST); malloc'd, NULL: out of memory. */
-static char *absolute(const char *path, bool list)
+/*
+ * PATH made absolute against CWD (the jobs run in DIR), each of a ':'
+ * list (LIST); malloc'd, NULL: out of memory.
+ */
+static char *absolute(const char *path, bool list, const char *cwd)
 {
-	char cwd[PATH_MAX], *out = NULL, *copy = strdup(path);
+	char *out = NULL, *copy = strdup(path);
 	size_t len = 0;
-	FILE *f = copy && getcwd(cwd, sizeof(cwd)) ? open_memstream(&out, &len) : NULL;
+	FILE *f = copy ? open_memstream(&out, &len) : NULL;
 	char *save = NULL;
 	for (char *e = f ? strtok_r(copy, list ? ":" : "", &save) : NULL, *sep = ""; e;
 	     e = strtok_r(NULL, list ? ":" : "", &save), sep = ":")
@@ -156,16 +163,20 @@ static char *absolute(const char *path, bool list)
 static int job_extra(const struct sweep_args *a, const char **extra, char **owned)
 {
 	size_t n = 0;
+	char cwd[PATH_MAX];
 	if (a->profile && a->no_profile)
 		return cli_usage("sweep", "--profile and --no-profile together");
+	if ((a->engine_path || a->profile) && !getcwd(cwd, sizeof(cwd)))
+		return cli_fail("sweep", "the current folder, to make --engine-path and --profile absolute: %s",
+				strerror(errno));
 	if (a->engine_path) {
 		extra[n++] = "--engine-path";
-		if (!(extra[n++] = owned[0] = absolute(a->engine_path, true)))
+		if (!(extra[n++] = owned[0] = absolute(a->engine_path, true, cwd)))
 			return cli_fail("sweep", "out of memory");
 	}
 	if (a->profile) {
 		extra[n++] = "--profile";
-		if (!(extra[n++] = owned[1] = absolute(a->profile, false)))
+		if (!(extra[n++] = owned[1] = absolute(a->profile, false, cwd)))
 			return cli_fail("sweep", "out of memory");
 	}
 	if (a->no_profile)
@@ -229,7 +240,7 @@ static int sweep_plan(struct sweep_args *a)
 static int sweep_run(int argc, char **argv)
 {
 	struct option lo[MAX_OPTS];
-	char shortopts[64];
+	char shortopts[SHORTOPTS_LEN];
 	struct sweep_args a = {.s.threads = "1,2,4,8", .jobs = 1};
 	bool first = true;
 	int c, rc;

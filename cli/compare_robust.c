@@ -11,6 +11,7 @@
  * --events, --as and --engine-opt values, with at most REPEAT runs.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,13 +45,19 @@ static bool takes(const struct mmr_results *r, const char *key)
 	return false;
 }
 
+/* Whose messages these are: compare's, or the demo's. */
+static const char *who(const struct robust *rb)
+{
+	return rb->cmd ? rb->cmd : "compare";
+}
+
 /* The replay options of R's run, with KEY=VALUE among its engine options, into O (KEYS, VALUES: room for nopts + 1). */
 static int rerun_opts(const struct robust *rb, const struct mmr_results *r, const char *key, const char *value,
 		      struct mmr_replay_opts *o, const char **keys, const char **values)
 {
 	const struct mmr_engine_ops *e = mmr_engines_find(rb->cat, r->engine);
 	if (!e)
-		return cli_fail("compare", "--robust: engine %s of %s is not among the engines here", r->engine, r->dir);
+		return cli_fail(who(rb), "--robust: engine %s of %s is not among the engines here", r->engine, r->dir);
 	*o = (struct mmr_replay_opts){
 		.trace = r->trace, .engine = e, .threads = r->threads, .pin = r->how.pinned, .timing = r->timing,
 		.kernel_rt = r->how.kernel_rt,
@@ -86,16 +93,21 @@ static int rerun(const struct robust *rb, const struct mmr_results *r, const cha
 	const char **keys = calloc(r->nopts + 1, sizeof(*keys)), **values = calloc(r->nopts + 1, sizeof(*values));
 	struct mmr_replay_opts o;
 	struct mmr_error err;
-	int rc = keys && values ? 0 : cli_fail("compare", "out of memory");
+	int rc = keys && values ? 0 : cli_fail(who(rb), "out of memory");
+	char trace[PATH_MAX];
 	snprintf(text, sizeof(text), "%.17g", value);
 	if (!rc)
 		rc = rerun_opts(rb, r, key, text, &o, keys, values);
-	if (!rc && access(r->trace, R_OK) != 0)
-		rc = cli_fail("compare", "--robust: cannot read %s, the trace %s replayed (%s): run compare where the "
-			      "replay ran", r->trace, r->engine, strerror(errno));
+	/* A plan's jobs name their trace relative to the results directory they ran in. */
+	if (!rc && rb->base && r->trace[0] != '/' &&
+	    snprintf(trace, sizeof(trace), "%s/%s", rb->base, r->trace) < (int)sizeof(trace))
+		o.trace = trace;
+	if (!rc && access(o.trace, R_OK) != 0)
+		rc = cli_fail(who(rb), "--robust: cannot read %s, the trace %s replayed (%s): run "
+			      "compare where the replay ran", o.trace, r->engine, strerror(errno));
 	struct mmr_replay_result *res = rc ? NULL : mmr_replay_run(&o, &err);
 	if (!rc && (!res || mmr_replay_write(res, dir, &err)))
-		rc = cli_fail("compare", "--robust: %s with %s=%s: %s", r->engine, key, text, err.msg);
+		rc = cli_fail(who(rb), "--robust: %s with %s=%s: %s", r->engine, key, text, err.msg);
 	mmr_replay_result_free(res);
 	free(keys);
 	free(values);
@@ -114,13 +126,13 @@ static int one_point(struct robust *rb, const struct mmr_results_cost *c, double
 	char dir[1200], report[1300];
 	const char **dirs = calloc(rb->n, sizeof(*dirs));
 	char (*keep)[1300] = calloc(rb->n, sizeof(*keep));
-	int rc = dirs && keep ? 0 : cli_fail("compare", "out of memory");
+	int rc = dirs && keep ? 0 : cli_fail(who(rb), "out of memory");
 	if (*c->key)
 		snprintf(dir, sizeof(dir), "%.1000s/robust/%.47s=%g", rb->opts->outdir, c->key, value);
 	else
 		snprintf(dir, sizeof(dir), "%.1000s/robust/as-run", rb->opts->outdir);
 	if (!rb->quiet && !rc)
-		fprintf(stderr, "mmreplay compare: --robust: %s\n", dir + strlen(rb->opts->outdir) + 8);
+		fprintf(stderr, "mmreplay %s: --robust: %s\n", who(rb), dir + strlen(rb->opts->outdir) + 8);
 	for (size_t i = 0; !rc && i < rb->n; i++) {
 		const struct mmr_results *r = &rb->res[i];
 		if (!*c->key || takes(r, c->key)) {
@@ -141,7 +153,7 @@ static int one_point(struct robust *rb, const struct mmr_results_cost *c, double
 	o.warn = stderr;
 	snprintf(report, sizeof(report), "%s/report", dir);
 	if (!rc && mmr_compare(&o, res, &err))
-		rc = cli_fail("compare", "--robust: %s=%g: %s", c->key, value, err.msg);
+		rc = cli_fail(who(rb), "--robust: %s=%g: %s", c->key, value, err.msg);
 	if (!rc)
 		*pt = (struct mmr_robust_point){.key = c->key, .value = value, .lo = c->lo, .hi = c->hi, .res = res};
 	rb->npoints += !rc;
@@ -176,9 +188,9 @@ int cli_robust_run(struct robust *rb)
 	rb->points = calloc(total + 1, sizeof(*rb->points));
 	rb->results = calloc(total + 1, sizeof(*rb->results));
 	if (!rb->points || !rb->results)
-		return cli_fail("compare", "out of memory");
+		return cli_fail(who(rb), "out of memory");
 	if (!nkeys && !rb->quiet)
-		cli_warn("compare", "--robust: no engine declares a %scost option: only the control re-run",
+		cli_warn(who(rb), "--robust: no engine declares a %scost option: only the control re-run",
 			 rb->measured_only ? "measured " : "");
 	/* First the control: nothing changed, so a verdict that fails here is the runs' noise, not an assumption's. */
 	static const struct mmr_results_cost control = {.key = ""};
@@ -204,13 +216,13 @@ int cli_robust_load(struct robust *rb, const struct mmr_compare_opts *o)
 		struct mmr_results *g = realloc(rb->res, (rb->n + n + 1) * sizeof(*g));
 		if (!g) {
 			mmr_results_dirs_free(dirs, n);
-			return cli_fail("compare", "out of memory");
+			return cli_fail(who(rb), "out of memory");
 		}
 		rb->res = g;
 		for (size_t i = 0; i < n; i++) {
 			if (mmr_results_load(dirs[i], &rb->res[rb->n], &err)) {
 				mmr_results_dirs_free(dirs, n);
-				return cli_fail("compare", "%s", err.msg);
+				return cli_fail(who(rb), "%s", err.msg);
 			}
 			rb->n++;
 		}
@@ -220,7 +232,7 @@ int cli_robust_load(struct robust *rb, const struct mmr_compare_opts *o)
 	rb->cat = path ? mmr_engines_load(path, stderr) : NULL;
 	free(path);
 	if (!rb->cat)
-		return cli_fail("compare", "out of memory");
+		return cli_fail(who(rb), "out of memory");
 	return cli_load_profile("compare", NULL, false, rb->quiet, &rb->profile_store, &rb->profile);
 }
 

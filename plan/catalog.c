@@ -14,6 +14,7 @@
 #include "mmr_fs.h"
 #include "catalog_internal.h"
 #include "mmr_catalog.h"
+#include "mmr_plan.h"
 #include "mmr_install.h"
 
 #ifndef MMR_CATALOG_SOURCE
@@ -113,6 +114,11 @@ static int family_load(struct jr *c, const cJSON *o, size_t i, const struct mmr_
 	for (size_t k = 0; k < i; k++)
 		if (!strcmp(cat->families[k].name, f->name))
 			return jr_fail(c, at, "name", "\"%.64s\" is families[%zu]'s name too", f->name, k);
+	/* The demo replays a live trace --as the family: a name replay does not take is its plan refused later. */
+	char canon[64], why[160];
+	if (f->real && !strcmp(f->real, "live") && mmr_plan_replay_value("as", f->name, canon, sizeof(canon), why, sizeof(why)) < 0)
+		return jr_fail(c, at, "name", "\"%.64s\": a family replayed on the live trace is replayed --as its name, and %s",
+			       f->name, why);
 	return 0;
 }
 
@@ -149,6 +155,9 @@ int mmr_catalog_parse(const char *text, const char *name, struct mmr_catalog *ca
 		rc = jr_fail(&c, "", "families", fams ? "not an array" : "missing");
 	else if (!rc && !cJSON_GetArraySize(fams))
 		rc = jr_fail(&c, "", "families", "empty");
+	else if (!rc && cJSON_GetArraySize(fams) > MMR_CATALOG_MAX_FAMILIES)
+		rc = jr_fail(&c, "", "families", "%d families: at most %d (the demo's plan has two groups a family, and a plan "
+			     "at most %d)", cJSON_GetArraySize(fams), MMR_CATALOG_MAX_FAMILIES, MMR_PLAN_MAX_LIST);
 	size_t n = rc ? 0 : (size_t)cJSON_GetArraySize(fams);
 	if (!rc && !(cat->families = calloc(n, sizeof(*cat->families))))
 		rc = jr_fail(&c, "", "families", "out of memory");

@@ -35,6 +35,14 @@ static const struct mmr_plan_job *family_cell(const struct mmr_plan_jobs *jobs, 
 	return NULL;
 }
 
+/* "GROUP" or "GROUP (kernel rt)": the cell of job J a claims page names, into BUF. */
+static const char *cell_name(const struct mmr_plan *p, const struct mmr_plan_job *j, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s", p->groups[j->group].name, strcmp(j->kernel, "default") ? " (kernel " : "",
+		 strcmp(j->kernel, "default") ? j->kernel : "", strcmp(j->kernel, "default") ? ")" : "");
+	return buf;
+}
+
 /*
  * The commands that make group G's figures in the demo's folder (J the
  * first job of its cell): its trace generated, each engine replayed, the
@@ -48,7 +56,7 @@ static char *family_commands(const struct mmr_plan *p, const struct mmr_plan_job
 	FILE *f = open_memstream(&out, &len);
 	bool ok = f != NULL;
 	if (ok)
-		fprintf(f, "%s:", g->name);
+		fprintf(f, "%s:", cell_name(p, j, line, sizeof(line)));
 	if (ok && p->traces[j->trace].source == MMR_PLAN_GENERATE) {
 		ok = !mmr_plan_generate_command(p, jobs, j->trace, NULL, line, sizeof(line));
 		if (ok)
@@ -93,13 +101,14 @@ static int claims_page(const struct mmr_plan *p, const char *dir, struct mmr_dem
 	return 0;
 }
 
-/* Group GI's commands into C, once. */
+/* The commands of job J's cell into C, once per cell (a family's claims under rt are judged by another cell). */
 static void note_commands(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const struct mmr_plan_job *j,
 			  struct mmr_demo_claims *c)
 {
+	char name[200];
+	size_t len = strlen(cell_name(p, j, name, sizeof(name)));
 	for (size_t i = 0; i < c->ncommands; i++)
-		if (!strncmp(c->commands[i], p->groups[j->group].name, strlen(p->groups[j->group].name)) &&
-		    c->commands[i][strlen(p->groups[j->group].name)] == ':')
+		if (!strncmp(c->commands[i], name, len) && c->commands[i][len] == ':')
 			return;
 	if ((c->commands[c->ncommands] = family_commands(p, jobs, j)))
 		c->ncommands++;

@@ -28,6 +28,8 @@ extern "C" {
 
 /* The version of the format this mmreplay reads (the file's "mmreplay_families"). */
 #define MMR_CATALOG_VERSION 1
+/* The most families a catalog holds: the demo makes two plan groups of each, and a plan has at most 64. */
+#define MMR_CATALOG_MAX_FAMILIES 32
 /* The file's name in the install's data directory (share/mmreplay). */
 #define MMR_CATALOG_FILE "families.json"
 

@@ -306,8 +306,7 @@ static void sweep_cells(struct report *r, size_t first, const char *heading)
 
 /*
  * What job J's cell replays, into BUF: its trace (generated how, or a
- * file), the replay options its jobs take, and the runs.  "" for a plan
- * of one group without them: its index says it once.
+ * file), the replay options its jobs take, and the runs.
  */
 static const char *cell_what(const struct report *r, const struct mmr_plan_job *j, char *buf, size_t len)
 {
@@ -563,6 +562,8 @@ int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, 
 {
 	static const struct mmr_plan_report_opts none;
 	struct report r = {.p = p, .o = o ? o : &none, .jobs = jobs, .dir = dir};
+	if (sum)
+		memset(sum, 0, sizeof(*sum));
 	struct mmr_gnuplot g = {.png = true};
 	if (!jobs_match(p, jobs)) {
 		snprintf(err->msg, sizeof(err->msg), "%.400s: the plan's reports: its jobs are not the plan's", dir);
@@ -579,8 +580,6 @@ int mmr_plan_report(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, 
 		scan(&r);
 		build(&r);
 	}
-	if (sum)
-		memset(sum, 0, sizeof(*sum));
 	int rc = write_index(&r, sum, err);
 	if (!rc && r.failed) {
 		snprintf(err->msg, sizeof(err->msg), "%.420s%s", r.first.msg,

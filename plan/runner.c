@@ -240,16 +240,27 @@ static int start_jobs(struct run *r, struct mmr_error *err)
 	return 0;
 }
 
-/* Child PID ended with ST: its job finished (COUNTED), or was stopped by a signal passed on, and counts only if it got done first. */
+/*
+ * Child PID ended with ST: its job finished (COUNTED), or was stopped by a
+ * signal passed on, and counts only if it got done first.  A job killed
+ * while writing its results leaves the writer's temporary
+ * (results.json.PID.tmp, PID its own): removed, so that a stopped run
+ * leaves nothing half made.
+ */
 static void reap(struct run *r, pid_t pid, int st, bool counted)
 {
 	for (size_t slot = 0; slot < r->o->jobs; slot++)
 		if (r->pid[slot] == pid) {
+			const struct mmr_plan_job *j = &r->jobs->v[r->job[slot]];
 			r->pid[slot] = 0, r->running--;
 			if (counted)
 				finished(r, r->job[slot], st);
-			else if (mmr_plan_job_done(r->p, &r->jobs->v[r->job[slot]], r->dir))
+			else if (mmr_plan_job_done(r->p, j, r->dir))
 				r->s->done++; /* it ended before the signal reached it */
+			char tmp[PATH_MAX];
+			if (snprintf(tmp, sizeof(tmp), "%s/cells/%s/%s/results.json.%ld.tmp", r->dir, j->cell_id,
+				     mmr_plan_job_engine(r->p, j), (long)pid) < (int)sizeof(tmp))
+				unlink(tmp);
 			return;
 		}
 }
@@ -287,6 +298,7 @@ int mmr_plan_run(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, con
 	for (size_t slot = 0; slot < o->jobs && r.pid && (s->signal || rc); slot++)
 		if (r.pid[slot])
 			kill(r.pid[slot], s->signal ? s->signal : SIGTERM);
+	unsigned more = 0; /* signals after the first */
 	while (r.running) {
 		int st = 0, sig = 0;
 		pid_t pid = plan_wait(&st, &sig);
@@ -294,9 +306,13 @@ int mmr_plan_run(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, con
 			break;
 		if (pid > 0)
 			reap(&r, pid, st, false);
+		/* A second ^C is passed on too; a third kills jobs that would not stop. */
+		if (pid == 0 && ++more == 2)
+			fprintf(stderr, "mmreplay %s: a third signal: killing the %zu running job%s\n", who(&r), r.running,
+				r.running == 1 ? "" : "s");
 		for (size_t slot = 0; pid == 0 && slot < o->jobs; slot++)
 			if (r.pid[slot])
-				kill(r.pid[slot], sig); /* a second ^C is passed on too */
+				kill(r.pid[slot], more >= 2 ? SIGKILL : sig);
 	}
 	plan_signals_restore(&r.old);
 	if (o->tty)

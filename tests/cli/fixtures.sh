@@ -219,6 +219,9 @@ if len(re.findall(r" \| (agrees|disagrees|inconclusive|cannot be tested here) \|
 # Seed 004's PREEMPT_RT claim, judged by the --kernel rt comparison: the pin bit takes sleeping locks under it.
 if not re.search(r"^\| zsmalloc \| Replacing the per-handle bit spinlock .* \| agrees \|$", claims, re.M):
     fail("zsmalloc's PREEMPT_RT claim is not judged to agree")
+# The commands that make each judged cell's figures, the PREEMPT_RT one's too (found in review: it had none).
+if not re.search(r"^zsmalloc \(kernel rt\): mmreplay generate .*--kernel=rt", claims, re.M):
+    fail("seed-claims.md lacks the commands of zsmalloc's --kernel rt cell")
 if "No real trace: this kernel has no CMA area" not in index:
     fail("CMA's missing real trace not explained")
 out = open("stdout.txt").read().splitlines()

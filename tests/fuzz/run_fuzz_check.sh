@@ -10,19 +10,22 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/build/tests/fuzz" "$tmp/seeds/reader"
 fake=$tmp/build/tests/fuzz/fuzz_reader
 # The fake target: FAKE=how it fails the first time (and the second for
-# "twice"); a recheck (-runs=2 FILE) fails only for "reproduces".
+# "twice"); a run of saved inputs (-runs=N FILE: run_fuzz.sh's recheck, or
+# show_finding's) fails only for "reproduces".
 cat >"$fake" <<'FAKE'
 #!/usr/bin/env bash
 prefix= ; recheck=0
 for a in "$@"; do
-	case $a in -artifact_prefix=*) prefix=${a#-artifact_prefix=} ;; -runs=2) recheck=1 ;; esac
+	case $a in -artifact_prefix=*) prefix=${a#-artifact_prefix=} ;; -runs=*) recheck=1 ;; esac
 done
 if [ $recheck = 1 ]; then [ "$FAKE" = reproduces ] && exit 1; exit 0; fi
 n=$(( $(cat "$STATE" 2>/dev/null || echo 0) + 1 )); echo $n >"$STATE"
 if [ $n = 1 ] || [ "$FAKE" = twice ]; then
 	echo x >"${prefix}crash-$n"
 	if [ "$FAKE" = asan ]; then
+		# A report of ours beside LeakSanitizer's own failure: a finding, never retried.
 		echo "==1==ERROR: AddressSanitizer: heap-buffer-overflow"
+		echo "==1==LeakSanitizer has encountered a fatal error."
 	else
 		echo "Tracer caught signal 11: addr=0x0 pc=0x0 sp=0x0"
 		echo "==1==LeakSanitizer has encountered a fatal error."
@@ -38,8 +41,9 @@ fails=0
 # check HOW WANT_RC WANT_TEXT
 check() {
 	local out=$tmp/out-$1 rc
-	STATE=$tmp/state-$1 FAKE=$1 FUZZ_SEEDS=$tmp/seeds \
-		"$src/tests/fuzz/run_fuzz.sh" "$tmp/build" 1 "$out" reader >"$out.log" 2>&1 && rc=0 || rc=$?
+	# From inside $tmp: whatever a run leaves in its current folder is removed with it.
+	(cd "$tmp" && STATE=$tmp/state-$1 FAKE=$1 FUZZ_SEEDS=$tmp/seeds \
+		"$src/tests/fuzz/run_fuzz.sh" "$tmp/build" 1 "$out" reader) >"$out.log" 2>&1 && rc=0 || rc=$?
 	if [ $rc != "$2" ] || ! grep -q -- "$3" "$out.log"; then
 		echo "FAIL: $1: exit $rc (want $2) or no '$3' in:"
 		cat "$out.log"
