@@ -53,8 +53,7 @@ static void hex(char out[17], uint64_t h)
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-/* The XXH64 of file PATH's bytes.  0 with errno on a read error. */
-static int hash_file(const char *path, uint64_t *h)
+int plan_hash_file(const char *path, uint64_t *h)
 {
 	FILE *f = mmr_open_regular(path, "rb");
 	XXH64_state_t *s = f ? XXH64_createState() : NULL;
@@ -150,7 +149,7 @@ static int trace_ids(const struct mmr_plan *p, const char *bundled, struct mmr_p
 			hex(jobs->trace_ids[i], generated_id(t));
 			continue;
 		}
-		if (!(jobs->trace_paths[i] = find_trace(p, t, bundled)) || hash_file(jobs->trace_paths[i], &h)) {
+		if (!(jobs->trace_paths[i] = find_trace(p, t, bundled)) || plan_hash_file(jobs->trace_paths[i], &h)) {
 			snprintf(err->msg, sizeof(err->msg), "%.200s: traces[%zu].file: cannot read %.200s: %.60s", p->path, i,
 				 jobs->trace_paths[i] ? jobs->trace_paths[i] : t->file,
 				 errno == EINVAL ? "not a regular file" : strerror(errno));

@@ -36,6 +36,9 @@ void plan_set_top(struct mmr_plan *p, const struct mmr_plan_group *g);
 /* D's "groups" into P's groups, after its own lists; without them, one group of all its traces. */
 int plan_read_groups(struct jr *r, const cJSON *d, struct mmr_plan *p);
 
+/* expand.c: the XXH64 of file PATH's bytes, a file trace's id.  0, or -1 with errno on a read error. */
+int plan_hash_file(const char *path, uint64_t *h);
+
 /* replay_opts.c: D's "replay" (at AT.replay) into a new *KV of *N, canonical, in key order. */
 int plan_read_replay(struct jr *r, const char *at, const cJSON *d, struct mmr_plan_kv **kv, size_t *n);
 

@@ -73,6 +73,37 @@ static int generate(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, 
 	return -1;
 }
 
+/*
+ * File trace T copied to DEST (a reflink where the file system can),
+ * through a temporary name, and renamed into place only when the copy's
+ * hash is the id mmr_plan_expand took of it: a trace rewritten in
+ * between would otherwise sit under an id that is not its content's, and
+ * a later run would trust the name.  0, or -1 with ERR.
+ */
+static int copy_trace(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, size_t t, const char *dest,
+		      struct mmr_error *err)
+{
+	const char *src = jobs->trace_paths[t];
+	char tmp[PATH_MAX + 32], id[17];
+	uint64_t h = 0;
+	snprintf(tmp, sizeof(tmp), "%s.%ld.copy", dest, (long)getpid());
+	int rc = mmr_copy_atomic(src, tmp) ? -1 : plan_hash_file(tmp, &h);
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)h);
+	if (rc)
+		snprintf(err->msg, sizeof(err->msg), "traces[%zu] (%.60s): cannot copy %.150s to %.150s: %.60s", t,
+			 p->traces[t].name, src, dest, strerror(errno));
+	else if (strcmp(id, jobs->trace_ids[t]))
+		rc = -1, snprintf(err->msg, sizeof(err->msg), "traces[%zu] (%.60s): %.200s changed while the plan was "
+				  "being prepared (its hash was %s, its copy's is %s): run again once it is written",
+				  t, p->traces[t].name, src, jobs->trace_ids[t], id);
+	else if (rename(tmp, dest))
+		rc = -1, snprintf(err->msg, sizeof(err->msg), "traces[%zu] (%.60s): cannot rename %.150s to %.150s: %.60s",
+				  t, p->traces[t].name, tmp, dest, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
 /* Every trace into DIR/traces/ID.mmr, those there already kept: their name is their content's id. */
 static int place_traces(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, const char *dir, const char *exe,
 			struct mmr_error *err)
@@ -89,7 +120,6 @@ static int place_traces(const struct mmr_plan *p, const struct mmr_plan_jobs *jo
 				return rc;
 			continue;
 		}
-		const char *src = jobs->trace_paths[t];
 		/*
 		 * A copy, not a hard link: a trace written again in place (generate
 		 * or capture -o the same file) would change the results folder's
@@ -97,11 +127,8 @@ static int place_traces(const struct mmr_plan *p, const struct mmr_plan_jobs *jo
 		 * content's hash.  A reflink, where the file system has them, costs
 		 * no space until one of them changes.
 		 */
-		if (mmr_copy_atomic(src, dest)) {
-			snprintf(err->msg, sizeof(err->msg), "traces[%zu] (%.60s): cannot copy %.150s to %.150s: %.60s", t,
-				 p->traces[t].name, src, dest, strerror(errno));
+		if (copy_trace(p, jobs, t, dest, err))
 			return -1;
-		}
 	}
 	return 0;
 }

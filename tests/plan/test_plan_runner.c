@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_plan_runner.c - how the plan runner (plan/runner.c) stops: a job that
+ * test_plan_runner.c - how a plan's results directory is prepared
+ * (plan/prepare.c): a file trace rewritten after its id was taken is
+ * refused, not copied under an id that is not its content's; and how the
+ * plan runner (plan/runner.c) stops: a job that
  * ignores the signals passed on is killed at the third, and the temporary
  * results a killed job was writing are removed, so that a stopped run
  * leaves nothing half made.  The job is a shell script standing in for
@@ -125,6 +128,32 @@ static void test_third_signal_kills(void **state)
 	mmr_plan_free(p);
 }
 
+/* A trace that changes between expansion (its id, its content's hash) and the copy: refused, nothing left. */
+static void test_trace_changed(void **state)
+{
+	(void)state;
+	char trace[300], plan[300], dir[300], pattern[400];
+	snprintf(trace, sizeof(trace), "%s/c.mmr", tmpdir);
+	snprintf(plan, sizeof(plan), "%s/changed.json", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/changed", tmpdir);
+	snprintf(pattern, sizeof(pattern), "%s/traces/*", dir);
+	write_file(trace, "the trace as the plan was expanded", 0644);
+	static const char text[] = "{\"mmreplay_plan\": 1, \"name\": \"c\", \"traces\": [{\"name\": \"t\", \"file\": \"c.mmr\"}], "
+				   "\"engines\": [\"a\"], \"threads\": [1]}";
+	struct mmr_error err = {{0}};
+	struct mmr_plan *p = mmr_plan_read_text(text, strlen(text), plan, &err);
+	struct mmr_plan_jobs jobs = {0};
+	if (!p || mmr_plan_expand(p, NULL, &jobs, &err))
+		fail_msg("%s", err.msg);
+	write_file(trace, "the trace written again", 0644);
+	assert_int_equal(mmr_plan_prepare(p, &jobs, dir, "/bin/false", &err), -1);
+	if (!strstr(err.msg, "changed while the plan was being prepared") || strchr(err.msg, '\n'))
+		fail_msg("got '%s'", err.msg);
+	assert_int_equal(count(pattern), 0);
+	mmr_plan_jobs_free(&jobs);
+	mmr_plan_free(p);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -142,6 +171,7 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_trace_changed),
 		cmocka_unit_test(test_third_signal_kills),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
