@@ -81,7 +81,7 @@ static int claims_page(const struct mmr_plan *p, const char *dir, struct mmr_dem
 	const char *lines[] = {intro[0], intro[1]};
 	snprintf(intro[0], sizeof(intro[0]), "Each concrete claim of the seed threads, in our words, held against "
 		 "what the demo measured on this machine: the family's variants on its generated workload, %u runs "
-		 "each, against the family's baseline.", p->repeat);
+		 "each, against the family's baseline.", p->defaults.repeat);
 	snprintf(intro[1], sizeof(intro[1]), "Written by `mmreplay demo`; the commands below, run in the demo's folder, "
 		 "make the same figures (`mmreplay run plan.json` makes them all).");
 	struct mmr_claims_page page = {.outdir = dir, .name = "seed-claims",

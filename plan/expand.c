@@ -32,12 +32,6 @@ const char *mmr_plan_group_opt_value(const struct mmr_plan_group *g, size_t opt,
 	return g->opts[opt].values[point % g->opts[opt].nvalues];
 }
 
-const char *mmr_plan_opt_value(const struct mmr_plan *p, size_t opt, size_t point)
-{
-	struct mmr_plan_group g = {.opts = p->opts, .nopts = p->nopts};
-	return mmr_plan_group_opt_value(&g, opt, point);
-}
-
 const struct mmr_plan_group *mmr_plan_job_group(const struct mmr_plan *p, const struct mmr_plan_job *j)
 {
 	return &p->groups[j->group];

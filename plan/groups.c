@@ -13,30 +13,13 @@
 
 #include "plan_internal.h"
 
-void plan_top_group(const struct mmr_plan *p, struct mmr_plan_group *g)
-{
-	*g = (struct mmr_plan_group){
-		.engines = p->engines, .nengines = p->nengines, .baseline = p->baseline,
-		.threads = p->threads, .nthreads = p->nthreads, .kernels = p->kernels, .nkernels = p->nkernels,
-		.opts = p->opts, .nopts = p->nopts, .fixed = p->fixed, .nfixed = p->nfixed,
-		.replay = p->replay, .nreplay = p->nreplay, .repeat = p->repeat};
-}
-
-void plan_set_top(struct mmr_plan *p, const struct mmr_plan_group *g)
-{
-	p->engines = g->engines, p->nengines = g->nengines, p->baseline = g->baseline;
-	p->threads = g->threads, p->nthreads = g->nthreads, p->kernels = g->kernels, p->nkernels = g->nkernels;
-	p->opts = g->opts, p->nopts = g->nopts, p->fixed = g->fixed, p->nfixed = g->nfixed;
-	p->replay = g->replay, p->nreplay = g->nreplay;
-}
-
 /* The group of every trace with the plan's own lists: a plan without "groups". */
 static int one_group(struct jr *r, struct mmr_plan *p)
 {
 	if (!(p->groups = calloc(1, sizeof(*p->groups))))
 		return jr_fail(r, "", NULL, "out of memory");
 	struct mmr_plan_group *g = &p->groups[p->ngroups++];
-	plan_top_group(p, g);
+	*g = p->defaults; /* its lists the plan's, shared (mmr_plan_free frees them once) */
 	if (jr_dup(r, "", "name", p->name, &g->name))
 		return -1;
 	if (!(g->traces = calloc(p->ntraces, sizeof(*g->traces))))
@@ -139,20 +122,19 @@ static int read_group(struct jr *r, const char *at, const cJSON *c, struct mmr_p
 int plan_read_groups(struct jr *r, const cJSON *d, struct mmr_plan *p)
 {
 	const cJSON *a;
-	struct mmr_plan_group top;
+	const struct mmr_plan_group *top = &p->defaults;
 	if (jr_list(r, "", d, "groups", false, MMR_PLAN_MAX_LIST, &a))
 		return -1;
 	if (!a)
 		return one_group(r, p);
-	plan_top_group(p, &top);
-	if (top.baseline && !top.nengines)
+	if (top->baseline && !top->nengines)
 		return jr_fail(r, "", "baseline", "given without engines");
 	if (!(p->groups = calloc((size_t)cJSON_GetArraySize(a), sizeof(*p->groups))))
 		return jr_fail(r, "", "groups", "out of memory");
 	for (const cJSON *c = a->child; c; c = c->next) {
 		char at[32];
 		snprintf(at, sizeof(at), "groups[%zu]", p->ngroups);
-		if (read_group(r, at, c, p, &top, &p->groups[p->ngroups++]))
+		if (read_group(r, at, c, p, top, &p->groups[p->ngroups++]))
 			return -1;
 	}
 	/* A trace no group replays is a plan that does not say what it wants done with it. */

@@ -97,28 +97,17 @@ struct mmr_plan {
 	char *name, *description;
 	struct mmr_plan_trace *traces;
 	size_t ntraces;
-	char **engines;             /* in report order */
-	size_t nengines;
-	char *baseline;             /* one of engines */
-	unsigned *threads;          /* rising */
-	size_t nthreads;
-	char **kernels;             /* "default", "rt" */
-	size_t nkernels;
-	struct mmr_plan_opt *opts;  /* the grid, keys in the file's order */
-	size_t nopts;
-	struct mmr_plan_kv *fixed;  /* engine options every job takes */
-	size_t nfixed;
-	unsigned repeat;
-	bool compare, sweep;        /* the reports to build */
-	struct mmr_plan_kv *replay; /* replay options every job takes ("replay"): canonical values, in key order */
-	size_t nreplay;
 	/*
-	 * The groups (at least one).  Without "groups" in the file, the one
-	 * group is the lists above; with it, the lists above are the groups'
-	 * defaults, and engines and threads may be empty: read a job's
-	 * engines, options and the like from its group (mmr_plan_job_group).
+	 * The plan's own lists (its engines, baseline, threads, kernel modes,
+	 * engine options, replay options and repeat; no name or traces).
+	 * Without "groups" in the file, the one group is these; with it, they
+	 * are the groups' defaults, and engines and threads may be empty: read
+	 * a job's engines, options and the like from its group
+	 * (mmr_plan_job_group).
 	 */
-	struct mmr_plan_group *groups;
+	struct mmr_plan_group defaults;
+	bool compare, sweep;        /* the reports to build */
+	struct mmr_plan_group *groups; /* at least one */
 	size_t ngroups;
 };
 
@@ -232,8 +221,6 @@ int mmr_plan_expand(const struct mmr_plan *p, const char *bundled, struct mmr_pl
 		    struct mmr_error *err);
 void mmr_plan_jobs_free(struct mmr_plan_jobs *jobs);
 
-/* The value option OPT of the plan's own grid takes at grid point POINT (a plan without groups). */
-const char *mmr_plan_opt_value(const struct mmr_plan *p, size_t opt, size_t point);
 /* The value option OPT of group G's grid takes at grid point POINT. */
 const char *mmr_plan_group_opt_value(const struct mmr_plan_group *g, size_t opt, size_t point);
 /* Job J's group, and its engine's name. */

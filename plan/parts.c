@@ -258,12 +258,9 @@ void mmr_plan_free(struct mmr_plan *p)
 		free(t->name), free(t->file), free(t->workload);
 		free_kvs(t->params, t->nparams);
 	}
-	struct mmr_plan_group top;
-	plan_top_group(p, &top);
 	for (size_t i = 0; p->groups && i < p->ngroups; i++)
-		plan_group_free(&p->groups[i], &top);
-	top.name = NULL, top.traces = NULL;
-	plan_group_free(&top, NULL);
+		plan_group_free(&p->groups[i], &p->defaults);
+	plan_group_free(&p->defaults, NULL);
 	free(p->groups), free(p->traces);
 	free(p->path), free(p->text), free(p->name), free(p->description);
 	free(p);

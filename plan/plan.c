@@ -31,21 +31,20 @@ static int read_header(struct jr *r, const cJSON *d, struct mmr_plan *p)
 	/* The name is the default results folder (run, plan show -o): one folder here, not a path. */
 	if (strchr(p->name, '/') || p->name[0] == '.' || p->name[0] == '-')
 		return jr_fail(r, "", "name", "'%.60s' is no folder name (no '/', not starting with '.' or '-')", p->name);
-	p->repeat = (unsigned)rep;
+	p->defaults.repeat = (unsigned)rep;
 	return 0;
 }
 
 /* The plan's own lists: every job's, or with "groups" the groups' defaults (engines and threads then optional). */
 static int read_lists(struct jr *r, const cJSON *d, struct mmr_plan *p)
 {
-	struct mmr_plan_group top = {.repeat = p->repeat};
+	struct mmr_plan_group *top = &p->defaults;
 	bool grouped = cJSON_GetObjectItemCaseSensitive(d, "groups") != NULL;
-	int rc = plan_read_engines(r, "", d, &top, !grouped) || plan_read_kernels(r, "", d, &top) ||
-		 plan_read_threads(r, "", d, &top, !grouped) || plan_read_opts(r, "", d, &top) ||
-		 plan_read_replay(r, "", d, &top.replay, &top.nreplay) ? -1 : 0;
-	plan_set_top(p, &top); /* even after an error: the plan frees what was read */
-	if (!rc && !p->nkernels && (!(p->kernels = calloc(1, sizeof(*p->kernels))) ||
-				    jr_dup(r, "", "kernel", "default", &p->kernels[p->nkernels++])))
+	int rc = plan_read_engines(r, "", d, top, !grouped) || plan_read_kernels(r, "", d, top) ||
+		 plan_read_threads(r, "", d, top, !grouped) || plan_read_opts(r, "", d, top) ||
+		 plan_read_replay(r, "", d, &top->replay, &top->nreplay) ? -1 : 0;
+	if (!rc && !top->nkernels && (!(top->kernels = calloc(1, sizeof(*top->kernels))) ||
+				      jr_dup(r, "", "kernel", "default", &top->kernels[top->nkernels++])))
 		rc = jr_fail(r, "", "kernel", "out of memory");
 	return rc;
 }

@@ -30,10 +30,7 @@ int plan_read_opts(struct jr *r, const char *at, const cJSON *d, struct mmr_plan
 /* Free G's lists, but those it shares with TOP (NULL: shares none). */
 void plan_group_free(struct mmr_plan_group *g, const struct mmr_plan_group *top);
 
-/* groups.c: the plan's own lists as a group (shared, no name or traces), and back into the plan. */
-void plan_top_group(const struct mmr_plan *p, struct mmr_plan_group *g);
-void plan_set_top(struct mmr_plan *p, const struct mmr_plan_group *g);
-/* D's "groups" into P's groups, after its own lists; without them, one group of all its traces. */
+/* groups.c: D's "groups" into P's groups, after its own lists; without them, one group of all its traces. */
 int plan_read_groups(struct jr *r, const cJSON *d, struct mmr_plan *p);
 
 /* expand.c: the XXH64 of file PATH's bytes, a file trace's id.  0, or -1 with errno on a read error. */

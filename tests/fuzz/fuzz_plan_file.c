@@ -245,10 +245,7 @@ static void check_plan(const struct mmr_plan *p)
 	if (!p->name || !*p->name || !p->ntraces || p->ntraces > MMR_PLAN_MAX_LIST || !p->ngroups ||
 	    p->ngroups > MMR_PLAN_MAX_LIST)
 		fz_finding("a plan out of bounds: %zu traces, %zu groups", p->ntraces, p->ngroups);
-	struct mmr_plan_group top = {.engines = p->engines, .nengines = p->nengines, .baseline = p->baseline,
-				     .threads = p->threads, .nthreads = p->nthreads, .kernels = p->kernels,
-				     .nkernels = p->nkernels, .opts = p->opts, .nopts = p->nopts, .fixed = p->fixed,
-				     .nfixed = p->nfixed, .replay = p->replay, .nreplay = p->nreplay, .repeat = p->repeat};
+	const struct mmr_plan_group top = p->defaults;
 	check_lists(&top, "plan", true);
 	bool engines = false, threads = false;
 	for (size_t i = 0; i < p->ngroups; i++) {

@@ -121,7 +121,7 @@ static void test_parts_merge(void **state)
 	assert_int_equal(c.nhosts, 2);
 	assert_string_equal(c.tool, "mmreplay 9.9");
 	for (size_t i = 0; i < jobs.n; i++)
-		assert_true(exists(out, &jobs.v[i], p->engines[jobs.v[i].engine]));
+		assert_true(exists(out, &jobs.v[i], p->defaults.engines[jobs.v[i].engine]));
 	/* The index lists both cells, and collects again into OUT, kept. */
 	if (mmr_plan_report(c.plan, &c.jobs, out, NULL, NULL, &err))
 		fail_msg("%s", err.msg);

@@ -59,7 +59,7 @@ static void test_shipped_plans(void **state)
 	/* 2 traces x 4 thread counts = 8 cells, 2 engines each. */
 	assert_int_equal(jobs.cells, 8);
 	assert_int_equal(jobs.n, 16);
-	assert_string_equal(p->baseline, "vmalloc-global");
+	assert_string_equal(p->defaults.baseline, "vmalloc-global");
 	/* The ids the plan had before "replay" and "groups" existed: a plan that gives neither keeps them. */
 	assert_string_equal(jobs.v[0].id, "2b6f3a5603f26759");
 	assert_string_equal(jobs.v[1].id, "1c681f7219729323");
@@ -76,8 +76,8 @@ static void test_shipped_plans(void **state)
 	/* 2 kernels x (2 x 3) grid points x 1 thread count = 12 cells; retries is fixed, not a grid axis. */
 	assert_int_equal(jobs.cells, 12);
 	assert_int_equal(jobs.n, 24);
-	assert_int_equal(p->nopts, 2);
-	assert_int_equal(p->nfixed, 1);
+	assert_int_equal(p->defaults.nopts, 2);
+	assert_int_equal(p->defaults.nfixed, 1);
 	assert_string_equal(jobs.v[0].id, "4785e3644bebe126");
 	assert_string_equal(jobs.v[1].id, "d4bd9243906889ae");
 	mmr_plan_jobs_free(&jobs);
@@ -293,7 +293,7 @@ static void test_replay_command(void **state)
 					  "\"events\": 500, \"as\": \"kvfree_rcu\"}"));
 	struct mmr_plan_jobs jobs;
 	struct mmr_plan *p = read_ok(write_plan("replay.json", text), &jobs);
-	assert_int_equal(p->nreplay, 9);
+	assert_int_equal(p->defaults.nreplay, 9);
 	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[0], "d", line, sizeof(line)), 0);
 	/* Key order, whatever the file's; a flag only when true. */
 	snprintf(want, sizeof(want), "mmreplay replay d/traces/%s.mmr -e slub --threads=2 --kernel=default --repeat=1 "
@@ -327,7 +327,7 @@ static void test_groups_expand(void **state)
 	assert_int_equal(jobs.cells, 2 + 8);
 	assert_int_equal(jobs.n, 4 + 24);
 	const struct mmr_plan_group *one = &p->groups[0], *two = &p->groups[1];
-	assert_ptr_equal(one->engines, p->engines);
+	assert_ptr_equal(one->engines, p->defaults.engines);
 	assert_string_equal(one->baseline, "x");
 	assert_int_equal(one->repeat, 3);
 	assert_int_equal(one->nreplay, 1);
@@ -438,7 +438,7 @@ static void test_sweep_plan(void **state)
 	assert_int_equal(jobs.n, 6);
 	assert_int_equal(jobs.cells, 3);
 	assert_string_equal(p->traces[0].name, "fs-walk.mmr");
-	assert_string_equal(p->baseline, "slub");
+	assert_string_equal(p->defaults.baseline, "slub");
 	assert_true(p->compare && p->sweep);
 	char line[4096];
 	assert_int_equal(mmr_plan_job_command(p, &jobs, &jobs.v[0], "d", line, sizeof(line)), 0);
