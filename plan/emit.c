@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "mmr_fs.h"
 #include "mmr_trace.h"
 #include "plan_internal.h"
@@ -68,7 +70,7 @@ static const char slurm_script[] =
 	"#SBATCH --output=%s/logs/slurm-%%A_%%a.out\n"
 	"#\n"
 	"# slurm.sbatch - the %zu jobs of plan %s not done when `mmreplay run --emit slurm`\n"
-	"# wrote it (%s): an array job whose task I runs line I of jobs.tsv\n"
+	"# wrote it (%s): an array job whose task I runs line I of %s\n"
 	"# (JOB_ID, CELL_ID, ENGINE, COMMAND) from %s, its results into\n"
 	"# cells/CELL_ID/ENGINE, its output into logs/JOB_ID.log.\n"
 	"#\n"
@@ -81,19 +83,20 @@ static const char slurm_script[] =
 	"# default): submit more jobs in parts, each from line MMR_OFFSET + 1 on:\n"
 	"#   sbatch --array=1-1000 slurm.sbatch\n"
 	"#   sbatch --array=1-1000 --export=ALL,MMR_OFFSET=1000 slurm.sbatch   (and so on)\n"
-	"# Rerun mmreplay run --emit slurm for the jobs still not done, once this array is\n"
-	"# no longer queued (squeue): its waiting tasks would read the new jobs.tsv.\n"
+	"# That list is this script's own copy of jobs.tsv, named for its content: rerun\n"
+	"# mmreplay run --emit slurm for the jobs still not done at any time, even while\n"
+	"# this array is queued (Slurm keeps the script a job was submitted with).\n"
 	"set -eu\n"
 	"cd '%s'\n"
-	"IFS=$'\\t' read -r job cell engine cmd < <(sed -n \"$((SLURM_ARRAY_TASK_ID + ${MMR_OFFSET:-0}))p\" jobs.tsv)\n"
+	"IFS=$'\\t' read -r job cell engine cmd < <(sed -n \"$((SLURM_ARRAY_TASK_ID + ${MMR_OFFSET:-0}))p\" %s)\n"
 	"echo \"mmreplay job $job: $engine in cell $cell on $(hostname)\"\n"
 	"# Done already (run here, or by an earlier array): never twice.\n"
 	"[ -e \"cells/$cell/$engine/results.json\" ] && exit 0\n"
 	"eval \"$cmd\" >\"logs/$job.log\" 2>&1\n";
 
-/* The script of KIND for N jobs into *TEXT (free() it), or -1 with ERR. */
-static int script(const struct mmr_plan *p, const char *dir, enum mmr_plan_emit_kind kind, size_t n, char **text,
-		  struct mmr_error *err)
+/* The script of KIND for N jobs (Slurm's reading the job list LIST) into *TEXT (free() it), or -1 with ERR. */
+static int script(const struct mmr_plan *p, const char *dir, enum mmr_plan_emit_kind kind, size_t n, const char *list,
+		  char **text, struct mmr_error *err)
 {
 	char name[128], abs[PATH_MAX];
 	safe_name(p->name, name, sizeof(name));
@@ -110,7 +113,7 @@ static int script(const struct mmr_plan *p, const char *dir, enum mmr_plan_emit_
 			 "%.400s: a path with a space, a quote or a '%%' (Slurm's own) cannot go into an #SBATCH line: choose another -o", abs);
 		return -1;
 	}
-	return asprintf(text, slurm_script, name, n, abs, n, name, v, abs, abs, n, abs) < 0 ? -1 : 0;
+	return asprintf(text, slurm_script, name, n, abs, n, name, v, list, abs, abs, n, abs, list) < 0 ? -1 : 0;
 }
 
 /* jobs.tsv's text for the jobs not done into *TEXT (free() it), *N lines; -1 with ERR. */
@@ -147,10 +150,21 @@ int mmr_plan_emit(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, co
 		  enum mmr_plan_emit_kind kind, size_t *pending, struct mmr_error *err)
 {
 	const char *file = kind == MMR_PLAN_EMIT_PARALLEL ? "run-parallel.sh" : "slurm.sbatch";
-	char *tsv = NULL, *sh = NULL, path[PATH_MAX];
+	char *tsv = NULL, *sh = NULL, path[PATH_MAX], list[64] = "jobs.tsv";
 	int rc = jobs_tsv(p, jobs, dir, &tsv, pending, err);
+	/*
+	 * Slurm's tasks read a copy named for its content: a task still queued
+	 * from an earlier emit reads the list its array was made for, which
+	 * a new jobs.tsv (the jobs done since left out) would shift.
+	 */
+	if (rc == 0 && *pending && kind == MMR_PLAN_EMIT_SLURM) {
+		snprintf(list, sizeof(list), "slurm-jobs-%016llx.tsv", (unsigned long long)XXH64(tsv, strlen(tsv), 0));
+		snprintf(path, sizeof(path), "%s/%s", dir, list);
+		if (mmr_write_atomic(path, tsv, 0644) != 0)
+			rc = -1, snprintf(err->msg, sizeof(err->msg), "cannot write %.400s: %s", path, strerror(errno));
+	}
 	if (rc == 0 && *pending)
-		rc = script(p, dir, kind, *pending, &sh, err);
+		rc = script(p, dir, kind, *pending, list, &sh, err);
 	snprintf(path, sizeof(path), "%s/jobs.tsv", dir);
 	if (rc == 0 && mmr_write_atomic(path, tsv, 0644) != 0)
 		rc = -1, snprintf(err->msg, sizeof(err->msg), "cannot write %.400s: %s", path, strerror(errno));

@@ -438,6 +438,10 @@ run_slurm() {
 	grep -qx "cd '$abs'" "$dir/slurm.sbatch" || { echo "no cd to $abs"; return 1; }
 	bash -n "$dir/slurm.sbatch" || return 1
 	[ "$(wc -l <"$dir/jobs.tsv")" -eq "$n" ] || { echo "jobs.tsv has not $n lines"; return 1; }
+	# The tasks read the script's own copy of the list, named for its content.
+	local list
+	list=$(sed -n 's/.*p" \(slurm-jobs-[0-9a-f]\{16\}\.tsv\))$/\1/p' "$dir/slurm.sbatch")
+	[ -n "$list" ] && cmp -s "$dir/$list" "$dir/jobs.tsv" || { echo "slurm.sbatch reads no copy of jobs.tsv"; return 1; }
 	awk -F'\t' 'NF != 4 || length($1) != 16 || length($2) != 16 || $1 $2 !~ /^[0-9a-f]+$/ ||
 		$4 !~ "^mmreplay replay traces/[0-9a-f]+\\.mmr -e " $3 " .* -o cells/" $2 " -q$" { bad = 1 } END { exit bad }' "$dir/jobs.tsv" ||
 		{ echo "a line of jobs.tsv is not JOB CELL ENGINE COMMAND"; return 1; }
@@ -446,6 +450,22 @@ run_slurm() {
 	PATH="$PWD/bin:$PATH" SLURM_ARRAY_TASK_ID=1 bash "$dir/slurm.sbatch" >task1.out || { echo "task 1 failed"; return 1; }
 	[ -f "$dir/cells/$cell/$engine/results.json" ] && [ -f "$dir/logs/$job.log" ] || { echo "task 1 made no results"; return 1; }
 	grep -q "^mmreplay job $job: $engine in cell $cell on " task1.out
+}
+
+# slurm_again DIR: after a task of the first array (old.sbatch, its list
+# LIST1) ran and slurm.sbatch was emitted again, the old array's waiting
+# tasks still read LIST1: its task 2 runs the job of LIST1's line 2, which
+# the new jobs.tsv (one job fewer) has on line 1.
+slurm_again() {
+	local dir=$1 old new job cell engine
+	old=$(grep -o 'slurm-jobs-[0-9a-f]*\.tsv' old.sbatch | head -n 1)
+	new=$(grep -o 'slurm-jobs-[0-9a-f]*\.tsv' "$dir/slurm.sbatch" | head -n 1)
+	[ "$old" != "$new" ] && [ "$(wc -l <"$dir/$old")" -eq 4 ] && [ "$(wc -l <"$dir/$new")" -eq 3 ] ||
+		{ echo "lists $old and $new: not the first array's 4 jobs and the new one's 3"; return 1; }
+	IFS=$'\t' read -r job cell engine _ < <(sed -n 2p "$dir/$old")
+	[ "$(head -n 1 "$dir/jobs.tsv" | cut -f1)" = "$job" ] || { echo "the new jobs.tsv does not start with job $job"; return 1; }
+	PATH="$PWD/bin:$PATH" SLURM_ARRAY_TASK_ID=2 bash old.sbatch >task2.out || { echo "old task 2 failed"; return 1; }
+	[ -f "$dir/cells/$cell/$engine/results.json" ] || { echo "old task 2 did not run job $job"; return 1; }
 }
 
 # run_failed DIR: the failing plan's first and third jobs done, the second's not, its log there.
