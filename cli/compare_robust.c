@@ -99,12 +99,14 @@ static int rerun(const struct robust *rb, const struct mmr_results *r, const cha
 	if (!rc)
 		rc = rerun_opts(rb, r, key, text, &o, keys, values);
 	/* A plan's jobs name their trace relative to the results directory they ran in. */
-	if (!rc && rb->base && r->trace[0] != '/' &&
-	    snprintf(trace, sizeof(trace), "%s/%s", rb->base, r->trace) < (int)sizeof(trace))
+	if (!rc && rb->base && r->trace[0] != '/') {
+		if (snprintf(trace, sizeof(trace), "%s/%s", rb->base, r->trace) >= (int)sizeof(trace))
+			rc = cli_fail(who(rb), "--robust: %s/%s: path too long", rb->base, r->trace);
 		o.trace = trace;
+	}
 	if (!rc && access(o.trace, R_OK) != 0)
-		rc = cli_fail(who(rb), "--robust: cannot read %s, the trace %s replayed (%s): run "
-			      "compare where the replay ran", o.trace, r->engine, strerror(errno));
+		rc = cli_fail(who(rb), "--robust: cannot read %s, the trace %s replayed (%s)%s", o.trace, r->engine,
+			      strerror(errno), rb->base ? "" : ": run compare where the replay ran");
 	struct mmr_replay_result *res = rc ? NULL : mmr_replay_run(&o, &err);
 	if (!rc && (!res || mmr_replay_write(res, dir, &err)))
 		rc = cli_fail(who(rb), "--robust: %s with %s=%s: %s", r->engine, key, text, err.msg);
@@ -233,7 +235,7 @@ int cli_robust_load(struct robust *rb, const struct mmr_compare_opts *o)
 	free(path);
 	if (!rb->cat)
 		return cli_fail(who(rb), "out of memory");
-	return cli_load_profile("compare", NULL, false, rb->quiet, &rb->profile_store, &rb->profile);
+	return cli_load_profile(who(rb), NULL, false, rb->quiet, &rb->profile_store, &rb->profile);
 }
 
 void cli_robust_free(struct robust *rb)

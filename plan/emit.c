@@ -173,7 +173,7 @@ int mmr_plan_emit(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, co
 		rc = -1, snprintf(err->msg, sizeof(err->msg), "cannot write %.400s: %s", path, strerror(errno));
 	else if (rc == 0 && !sh && unlink(path) != 0 && errno != ENOENT)
 		rc = -1, snprintf(err->msg, sizeof(err->msg), "cannot remove %.400s: %s", path, strerror(errno));
-	/* The other kind's script would run the new jobs.tsv with the old one's line count. */
+	/* One kind's script at a time: the one just written is how these jobs are to be run. */
 	snprintf(path, sizeof(path), "%s/%s", dir, kind == MMR_PLAN_EMIT_PARALLEL ? "slurm.sbatch" : "run-parallel.sh");
 	if (rc == 0 && unlink(path) != 0 && errno != ENOENT)
 		rc = -1, snprintf(err->msg, sizeof(err->msg), "cannot remove %.400s: %s", path, strerror(errno));

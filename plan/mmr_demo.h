@@ -46,7 +46,7 @@ struct mmr_demo_claims {
 	struct mmr_claim_result *results;
 	struct mmr_verdict *lines;       /* as the index lists them: weighing nothing in its first verdicts */
 	size_t n;
-	char **commands;                 /* per family judged: the commands that make its figures */
+	char **commands;                 /* per cell judged ("zsmalloc (kernel rt)" its own): what makes its figures */
 	size_t ncommands;
 	struct mmr_index_entry entry;    /* the index's section for the page */
 };

@@ -87,11 +87,12 @@ static int copy_trace(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs
 	char tmp[PATH_MAX + 32], id[17];
 	uint64_t h = 0;
 	snprintf(tmp, sizeof(tmp), "%s.%ld.copy", dest, (long)getpid());
-	int rc = mmr_copy_atomic(src, tmp) ? -1 : plan_hash_file(tmp, &h);
+	bool copied = mmr_copy_atomic(src, tmp) == 0;
+	int rc = copied ? plan_hash_file(tmp, &h) : -1;
 	snprintf(id, sizeof(id), "%016llx", (unsigned long long)h);
 	if (rc)
-		snprintf(err->msg, sizeof(err->msg), "traces[%zu] (%.60s): cannot copy %.150s to %.150s: %.60s", t,
-			 p->traces[t].name, src, dest, strerror(errno));
+		snprintf(err->msg, sizeof(err->msg), "traces[%zu] (%.60s): cannot %s %.150s to %.150s: %.60s", t,
+			 p->traces[t].name, copied ? "read back the copy of" : "copy", src, tmp, strerror(errno));
 	else if (strcmp(id, jobs->trace_ids[t]))
 		rc = -1, snprintf(err->msg, sizeof(err->msg), "traces[%zu] (%.60s): %.200s changed while the plan was "
 				  "being prepared (its hash was %s, its copy's is %s): run again once it is written",

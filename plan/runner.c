@@ -308,7 +308,7 @@ int mmr_plan_run(const struct mmr_plan *p, const struct mmr_plan_jobs *jobs, con
 			reap(&r, pid, st, false);
 		/* A second ^C is passed on too; a third kills jobs that would not stop. */
 		if (pid == 0 && ++more == 2)
-			fprintf(stderr, "mmreplay %s: a third signal: killing the %zu running job%s\n", who(&r), r.running,
+			fprintf(stderr, "mmreplay %s: signalled again: killing the %zu running job%s\n", who(&r), r.running,
 				r.running == 1 ? "" : "s");
 		for (size_t slot = 0; pid == 0 && slot < o->jobs; slot++)
 			if (r.pid[slot])

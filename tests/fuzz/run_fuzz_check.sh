@@ -4,6 +4,8 @@
 # alone is retried and passes; a real report, an input that fails again, or
 # a second tool failure fails the run.
 set -uo pipefail
+# run_fuzz.sh's own settings from the caller's environment would change how the fake is run.
+unset FUZZ_RUNS FUZZ_SEED FUZZ_KEEP_GOING FUZZ_SEEDS
 src=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
