@@ -180,7 +180,7 @@ static int before_compare(void *arg, struct mmr_compare_opts *o, struct mmr_erro
 		snprintf(err->msg, sizeof(err->msg), "demo: --robust: out of memory");
 		return -1;
 	}
-	*rb = (struct robust){.steps = 2, .repeat = 2, .quiet = true, .measured_only = true, .base = d->out, .cmd = "demo"};
+	*rb = (struct robust){.steps = 2, .repeat = 2, .quiet = true, .measured_only = true, .cmd = "demo"};
 	d->robust_runs[d->nrobust++] = rb;
 	fprintf(stderr, "mmreplay demo: %s: again at each cost's ends (--robust)\n", o->title ? o->title : o->outdir);
 	if (cli_robust_load(rb, o) || cli_robust_run(rb)) {

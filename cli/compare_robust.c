@@ -86,6 +86,26 @@ static int rerun_opts(const struct robust *rb, const struct mmr_results *r, cons
 	return 0;
 }
 
+/*
+ * R's trace as a plan's job named it, relative to the plan's results
+ * directory it ran in (DIR/cells/CELL/ENGINE: DIR holds plan.json), into
+ * BUF: so that compare --robust finds it from anywhere, as the demo's
+ * does.  Whether R is a plan job's results; false when not.
+ */
+static bool plan_trace(const struct mmr_results *r, char *buf, size_t len)
+{
+	char dir[PATH_MAX], plan[PATH_MAX + 16];
+	snprintf(dir, sizeof(dir), "%s", r->dir);
+	for (int up = 0; up < 3; up++) {
+		char *slash = strrchr(dir, '/');
+		if (!slash || r->trace[0] == '/')
+			return false;
+		*slash = '\0';
+	}
+	snprintf(plan, sizeof(plan), "%s/plan.json", dir);
+	return access(plan, R_OK) == 0 && snprintf(buf, len, "%s/%s", dir, r->trace) < (int)len;
+}
+
 /* Replay R with KEY=VALUE into DIR.  Returns 0, or an exit code after one line. */
 static int rerun(const struct robust *rb, const struct mmr_results *r, const char *key, double value, const char *dir)
 {
@@ -98,15 +118,11 @@ static int rerun(const struct robust *rb, const struct mmr_results *r, const cha
 	snprintf(text, sizeof(text), "%.17g", value);
 	if (!rc)
 		rc = rerun_opts(rb, r, key, text, &o, keys, values);
-	/* A plan's jobs name their trace relative to the results directory they ran in. */
-	if (!rc && rb->base && r->trace[0] != '/') {
-		if (snprintf(trace, sizeof(trace), "%s/%s", rb->base, r->trace) >= (int)sizeof(trace))
-			rc = cli_fail(who(rb), "--robust: %s/%s: path too long", rb->base, r->trace);
+	if (!rc && access(o.trace, R_OK) != 0 && plan_trace(r, trace, sizeof(trace)))
 		o.trace = trace;
-	}
 	if (!rc && access(o.trace, R_OK) != 0)
-		rc = cli_fail(who(rb), "--robust: cannot read %s, the trace %s replayed (%s)%s", o.trace, r->engine,
-			      strerror(errno), rb->base ? "" : ": run compare where the replay ran");
+		rc = cli_fail(who(rb), "--robust: cannot read %s, the trace %s replayed (%s): run compare where the "
+			      "replay ran", o.trace, r->engine, strerror(errno));
 	struct mmr_replay_result *res = rc ? NULL : mmr_replay_run(&o, &err);
 	if (!rc && (!res || mmr_replay_write(res, dir, &err)))
 		rc = cli_fail(who(rb), "--robust: %s with %s=%s: %s", r->engine, key, text, err.msg);

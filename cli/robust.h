@@ -15,7 +15,6 @@ struct robust {
 	unsigned steps, repeat;              /* points per cost option; most runs per re-run */
 	bool quiet;
 	bool measured_only;                  /* vary only the costs calibrate measures, not the assumptions */
-	const char *base;                    /* where a relative trace path is read from (NULL: here): a plan's DIR */
 	const char *cmd;                     /* whose messages these are (NULL: compare) */
 	struct mmr_results *res;             /* the engines compared */
 	size_t n;

@@ -40,6 +40,16 @@ static const char *write_plan(const char *name, const char *text)
 	return path;
 }
 
+/* Every job's id its own, and the jobs of one cell share its folder, and only they do. */
+static void assert_ids_apart(const struct mmr_plan_jobs *jobs)
+{
+	for (size_t i = 0; i < jobs->n; i++)
+		for (size_t k = i + 1; k < jobs->n; k++) {
+			assert_string_not_equal(jobs->v[i].id, jobs->v[k].id);
+			assert_int_equal(!strcmp(jobs->v[i].cell_id, jobs->v[k].cell_id), jobs->v[i].cell == jobs->v[k].cell);
+		}
+}
+
 static struct mmr_plan *read_ok(const char *path, struct mmr_plan_jobs *jobs)
 {
 	struct mmr_error err = {{0}};
@@ -64,12 +74,7 @@ static void test_shipped_plans(void **state)
 	assert_string_equal(jobs.v[0].id, "2b6f3a5603f26759");
 	assert_string_equal(jobs.v[1].id, "1c681f7219729323");
 	assert_true(p->compare && p->sweep);
-	for (size_t i = 0; i < jobs.n; i++)
-		for (size_t k = i + 1; k < jobs.n; k++) {
-			assert_string_not_equal(jobs.v[i].id, jobs.v[k].id);
-			/* The jobs of one cell share its folder, and only they do. */
-			assert_int_equal(!strcmp(jobs.v[i].cell_id, jobs.v[k].cell_id), jobs.v[i].cell == jobs.v[k].cell);
-		}
+	assert_ids_apart(&jobs);
 	mmr_plan_jobs_free(&jobs);
 	mmr_plan_free(p);
 	p = read_ok(PLANS_DIR "/cma-options.json", &jobs);
@@ -566,11 +571,7 @@ static void test_fuzz_findings(void **state)
 	assert_int_equal(mmr_plan_expand(p, NULL, &jobs, &err), 0);
 	assert_int_equal(jobs.n, 8);
 	assert_string_not_equal(jobs.trace_ids[0], jobs.trace_ids[1]);
-	for (size_t i = 0; i < jobs.n; i++)
-		for (size_t k = i + 1; k < jobs.n; k++) {
-			assert_string_not_equal(jobs.v[i].id, jobs.v[k].id);
-			assert_int_equal(!strcmp(jobs.v[i].cell_id, jobs.v[k].cell_id), jobs.v[i].cell == jobs.v[k].cell);
-		}
+	assert_ids_apart(&jobs);
 	mmr_plan_jobs_free(&jobs);
 	mmr_plan_free(p);
 }
