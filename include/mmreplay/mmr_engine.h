@@ -58,7 +58,9 @@ struct mmr_call {
 	uint64_t aux;         /* the event's aux value (vmalloc alloc: alignment, purge: areas) */
 	uint64_t call_site;   /* caller address in the trace, 0 when unknown */
 	uint64_t ts;          /* the event's trace time (mmr_tclock.h): this thread's clock */
-	uint32_t slot;        /* dense object number, below mmr_engine_env.slots; UINT32_MAX: none */
+	uint32_t slot;        /* the object's slot, below mmr_engine_env.slots; UINT32_MAX: none.  A slot
+			       * is reused once its object ended in the trace: two objects the
+			       * trace has live at once never share one. */
 	uint32_t gfp;
 	int32_t node;         /* NUMA node asked for, -1 when none */
 	uint16_t flags;       /* MMR_EF_* */
@@ -164,7 +166,7 @@ struct mmr_engine_env {
 	const struct mmr_engine_ops *engine;
 	unsigned threads;     /* replay threads */
 	unsigned online_cpus;
-	uint32_t slots;       /* objects (lifetimes) in the replayed trace */
+	uint32_t slots;       /* slot numbers the replay uses: about the most objects live at once */
 	/*
 	 * The run's trace clock: timed mechanisms sleep on mmr_ttimer timers
 	 * made on it in create, never on wall time.  NULL outside a replay

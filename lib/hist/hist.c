@@ -29,13 +29,6 @@ void mmr_hist_init(struct mmr_hist *h)
 	h->min = UINT64_MAX;
 }
 
-unsigned mmr_hist_bucket(uint64_t v)
-{
-	/* 63 - clz(v | S) is the msb of v, or K when v < S. */
-	unsigned shift = (unsigned)(63 - MMR_HIST_SUB_BITS) - (unsigned)__builtin_clzll(v | HIST_LINEAR);
-	return (shift << MMR_HIST_SUB_BITS) + (unsigned)(v >> shift);
-}
-
 uint64_t mmr_hist_bucket_low(unsigned b)
 {
 	if (b >= MMR_HIST_BUCKETS)
@@ -62,17 +55,6 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 {
 	uint64_t r;
 	return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
-}
-
-void mmr_hist_add(struct mmr_hist *h, uint64_t v)
-{
-	h->buckets[mmr_hist_bucket(v)]++;
-	h->count++;
-	h->sum = sat_add(h->sum, v);
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
 }
 
 void mmr_hist_add_n(struct mmr_hist *h, uint64_t v, uint64_t n)

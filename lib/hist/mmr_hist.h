@@ -30,17 +30,36 @@ struct mmr_hist {
 
 /* Empty H. */
 void mmr_hist_init(struct mmr_hist *h);
-/* Record V once. */
-void mmr_hist_add(struct mmr_hist *h, uint64_t v);
+/* Bucket of V, and the smallest and largest value bucket B holds. */
+static inline unsigned mmr_hist_bucket(uint64_t v)
+{
+	/* 63 - clz(v | S) is the msb of v, or K when v < S. */
+	unsigned shift = (unsigned)(63 - MMR_HIST_SUB_BITS) - (unsigned)__builtin_clzll(v | MMR_HIST_SUB);
+	return (shift << MMR_HIST_SUB_BITS) + (unsigned)(v >> shift);
+}
+uint64_t mmr_hist_bucket_low(unsigned b);
+uint64_t mmr_hist_bucket_high(unsigned b);
+
+/*
+ * Record V once.  Inline: the replay's timed loop records twice per op
+ * (the op's and its size class's), and a call each cost about ?? ns there
+ * (BENCHMARKS.md, "Replay harness").
+ */
+static inline void mmr_hist_add(struct mmr_hist *h, uint64_t v)
+{
+	h->buckets[mmr_hist_bucket(v)]++;
+	h->count++;
+	h->sum = h->sum + v < v ? UINT64_MAX : h->sum + v; /* saturates */
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+}
 /* Record V N times. */
 void mmr_hist_add_n(struct mmr_hist *h, uint64_t v, uint64_t n);
 /* Add every value of SRC to DST. */
 void mmr_hist_merge(struct mmr_hist *dst, const struct mmr_hist *src);
 
-/* Bucket of V, and the smallest and largest value bucket B holds. */
-unsigned mmr_hist_bucket(uint64_t v);
-uint64_t mmr_hist_bucket_low(unsigned b);
-uint64_t mmr_hist_bucket_high(unsigned b);
 
 /*
  * Value at percentile P (0..100): the upper bound of the bucket holding

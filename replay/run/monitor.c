@@ -91,7 +91,7 @@ static void print_op(FILE *log, const struct rp_run *run, unsigned t, uint64_t i
 	if (i >= st->n)
 		return;
 	const struct rp_op *op = &st->ops[i];
-	const char *name = mmr_op_name(op->op), *fam = mmr_family_name(op->family);
+	const char *name = mmr_op_name(op->op), *fam = mmr_family_name(run->plan->sites[op->site].family);
 	fprintf(log, "; op %llu of %zu: %s %s", (unsigned long long)i + 1, st->n, fam ? fam : "?", name ? name : "?");
 	if (op->slot != RP_NO_SLOT)
 		fprintf(log, " of slot %u (its op %u)", op->slot, op->seq + 1);

@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "mmr_idmap.h"
 #include "run_internal.h"
@@ -42,13 +41,26 @@ struct planner {
 	struct mmr_idmap ended; /* (family, id) of objects that ended: to tell double frees */
 	struct mmr_idmap who;   /* cpu or pid -> dense index, for the thread mapping */
 	struct mmr_idmap cpus;  /* cpus seen */
+	struct rp_sites_index sites;
 	/* Per slot: the thread and stream index of its last op. */
 	uint32_t *last_thread;
 	size_t *last_index;
 	uint32_t *seq;
 	uint64_t *bytes;        /* per slot: its object's live bytes, for the op that ends it */
 	uint8_t *family;        /* per slot */
+	uint32_t *free_next;    /* per slot: the next of its thread's free slots */
 	size_t cap_slots;
+	/*
+	 * Per thread: its last ended object's slot, head of the list of those
+	 * it ended before (free_next).  A start on the thread takes the head,
+	 * so the slot arrays hold the live objects, not every object of the
+	 * trace, and the one the replay touches next is the one it touched
+	 * last, as an allocator's free list would give.  Only the thread that
+	 * ended the object reuses its slot: its start then follows the end in
+	 * the stream, with no wait on another thread that the trace lacks.
+	 */
+	uint32_t *free_head;
+	uint32_t release;       /* a realloc's old slot, freed once the new object has its own */
 	/* Objects whose address was allocated again while live: they never end. */
 	struct rp_live *abandoned;
 	size_t nabandoned, cap_abandoned;
@@ -70,11 +82,6 @@ struct planner {
 static uint64_t obj_key(unsigned family, uint64_t id)
 {
 	return id * 0x9e3779b97f4a7c15ull + family;
-}
-
-static uint8_t size_class(uint64_t size)
-{
-	return size <= 1 ? 0 : (uint8_t)(64 - __builtin_clzll(size - 1));
 }
 
 /* Room for slot S.  Returns 0, or -1 when out of memory. */
@@ -101,24 +108,50 @@ static int grow_slots(struct planner *pl, uint32_t s)
 	uint32_t *hd = realloc(pl->held, cap * sizeof(*hd));
 	if (hd)
 		pl->held = hd;
-	if (!lt || !li || !sq || !fam || !by || !hd)
+	uint32_t *fn = realloc(pl->free_next, cap * sizeof(*fn));
+	if (fn)
+		pl->free_next = fn;
+	if (!lt || !li || !sq || !fam || !by || !hd || !fn)
 		return -1;
 	pl->cap_slots = cap;
 	return 0;
 }
 
-/* A new slot of FAMILY.  Returns it, or RP_NO_SLOT when out of memory or past 2^32 - 2 objects. */
-static uint32_t new_slot(struct planner *pl, uint8_t family)
+/*
+ * A slot for a new object of FAMILY started on thread T: the last one T
+ * ended, or a new one.  Returns it, or RP_NO_SLOT when out of memory or
+ * past 2^32 - 2 slots live.
+ */
+static uint32_t new_slot(struct planner *pl, uint8_t family, uint32_t t)
 {
-	uint32_t s = pl->p->nslots;
-	if (s == RP_NO_SLOT - 1 || grow_slots(pl, s))
-		return RP_NO_SLOT;
-	pl->seq[s] = 0;
+	uint32_t s = pl->free_head[t];
+	if (s != RP_NO_SLOT) {
+		pl->free_head[t] = pl->free_next[s];
+	} else {
+		s = pl->p->nslots;
+		if (s == RP_NO_SLOT - 1 || grow_slots(pl, s))
+			return RP_NO_SLOT;
+		pl->seq[s] = 0;
+		pl->last_thread[s] = UINT32_MAX;
+		pl->held[s] = UINT32_MAX;
+		pl->p->nslots++;
+	}
 	pl->family[s] = family;
-	pl->last_thread[s] = UINT32_MAX;
-	pl->held[s] = UINT32_MAX;
-	pl->p->nslots++;
+	pl->p->objects++;
 	return s;
+}
+
+/*
+ * Slot S's object ended on thread T: the slot goes on T's free list.  Its
+ * op numbers go on from where they are (the waits compare them), so a
+ * slot whose count nears 2^32 is retired instead.
+ */
+static void release_slot(struct planner *pl, uint32_t s, uint32_t t)
+{
+	if (pl->seq[s] >= UINT32_MAX / 2)
+		return;
+	pl->free_next[s] = pl->free_head[t];
+	pl->free_head[t] = s;
 }
 
 /* Dense index of KEY (a cpu or pid) among those seen, for the thread mapping. */
@@ -147,10 +180,14 @@ static int thread_of(struct planner *pl, const struct mmr_event *ev, uint64_t *t
 	}
 }
 
-/* Tie op (thread T, index I) to its slot S's previous op: the waits and publishes. */
-static void chain(struct planner *pl, uint32_t s, uint32_t t, size_t i, bool aux)
+/*
+ * Tie op (thread T, index I), the stream's last, to its slot S's previous
+ * op: the waits and publishes.  Returns 0, or -1 when out of memory.
+ */
+static int chain(struct planner *pl, uint32_t s, uint32_t t, size_t i, bool aux)
 {
-	struct rp_op *op = &pl->p->streams[t].ops[i];
+	struct rp_stream *st = &pl->p->streams[t];
+	struct rp_op *op = &st->ops[i];
 	uint32_t prev = pl->last_thread[s];
 	if (prev != UINT32_MAX && prev != t) {
 		op->sync |= aux ? RP_AUX_WAIT : RP_WAIT;
@@ -158,38 +195,13 @@ static void chain(struct planner *pl, uint32_t s, uint32_t t, size_t i, bool aux
 		/* The previous op may have used S as its main or its aux slot. */
 		before->sync |= before->slot == s ? RP_PUBLISH : RP_AUX_PUBLISH;
 	}
-	if (aux) {
-		op->aux_slot = s;
-		op->aux_seq = pl->seq[s]++;
-		op->end_bytes = pl->bytes[s]; /* a realloc ends its old object */
-	} else {
-		op->slot = s;
-		op->seq = pl->seq[s]++;
-		if (op->sync & RP_ENDS)
-			op->end_bytes = pl->bytes[s];
-	}
 	pl->last_thread[s] = t;
 	pl->last_index[s] = i;
-}
-
-/*
- * Stream memory comes from mmap with transparent huge pages asked for:
- * replay reads it straight through, and with 4 KiB pages a 5 M-op stream
- * is 90,000 TLB misses (BENCHMARKS.md).  Returns the new array holding the
- * first N ops of OLD (CAP_OLD slots), or NULL when out of memory.
- */
-static struct rp_op *grow_ops(struct rp_op *old, size_t n, size_t cap_old, size_t cap)
-{
-	size_t bytes = cap * sizeof(*old);
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without THP the pages stay 4 KiB */
-	if (n)
-		memcpy(p, old, n * sizeof(*old));
-	if (old)
-		munmap(old, cap_old * sizeof(*old));
-	return p;
+	if (aux) /* a realloc ends its old object */
+		return rp_ops_set_aux(st, i, s, pl->seq[s]++, pl->bytes[s]);
+	op->slot = s;
+	op->seq = pl->seq[s]++;
+	return (op->sync & RP_ENDS) ? rp_ops_set_end_bytes(st, i, pl->bytes[s]) : 0;
 }
 
 /*
@@ -216,15 +228,6 @@ static int note_gap(struct planner *pl, uint64_t ts)
 /* Append an op for EV to thread T's stream.  Returns its index, or -1 when out of memory. */
 static long append(struct planner *pl, uint32_t t, const struct mmr_event *ev, uint8_t family)
 {
-	struct rp_stream *st = &pl->p->streams[t];
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 4096;
-		struct rp_op *ops = grow_ops(st->ops, st->n, st->cap, cap);
-		if (!ops)
-			return -1;
-		st->ops = ops;
-		st->cap = cap;
-	}
 	if (!pl->any) {
 		pl->first_ts = pl->last_ts = ev->ts_ns;
 		pl->any = true;
@@ -237,17 +240,12 @@ static long append(struct planner *pl, uint32_t t, const struct mmr_event *ev, u
 	/* The trace clock: never back (events of two CPUs can be out of order), long gaps cut. */
 	uint64_t cut = pl->p->ngaps ? pl->p->gaps[pl->p->ngaps - 1].cut : 0;
 	pl->p->clock_end = pl->last_ts - pl->first_ts - cut;
-	st->ops[st->n] = (struct rp_op){
-		.ts = pl->p->clock_end,
-		.size = ev->bytes_req, .bytes_alloc = ev->bytes_alloc, .aux = ev->aux,
-		.call_site = ev->call_site, .slot = RP_NO_SLOT, .aux_slot = RP_NO_SLOT,
-		.gfp = ev->gfp, .node = ev->node, .flags = ev->flags, .op = ev->op,
-		.family = family, .order = ev->order, .sizeclass = size_class(ev->bytes_req),
-		.sync = mmr_op_starts_object(ev->op) ? RP_STARTS : mmr_op_ends_object(ev->op) ? RP_ENDS : 0,
-	};
+	long i = rp_ops_append(pl->p, &pl->sites, &pl->p->streams[t], ev, family, pl->p->clock_end);
+	if (i < 0)
+		return -1;
 	pl->p->ops++;
 	pl->p->ops_by[ev->op]++;
-	return (long)st->n++;
+	return i;
 }
 
 uint64_t rp_plan_trace_ts(const struct rp_plan *p, uint64_t ts)
@@ -297,7 +295,12 @@ static int end_object(struct planner *pl, unsigned family, uint64_t id, uint32_t
 		return 0;
 	}
 	drop_held(pl, (uint32_t)slot);
-	chain(pl, (uint32_t)slot, t, i, aux);
+	if (chain(pl, (uint32_t)slot, t, i, aux))
+		return -1;
+	if (aux)
+		pl->release = (uint32_t)slot; /* not the realloc's new slot: it holds the old object if the realloc fails */
+	else
+		release_slot(pl, (uint32_t)slot, t);
 	return mmr_idmap_put(&pl->ended, key, 1) ? -1 : 1;
 }
 
@@ -422,10 +425,7 @@ static const struct held_map *pair_unmap(struct planner *pl, uint32_t s, const s
 static int append_use(struct planner *pl, uint32_t t, const struct mmr_event *ev, uint8_t family, uint32_t s)
 {
 	long i = append(pl, t, ev, family);
-	if (i < 0)
-		return -1;
-	chain(pl, s, t, (size_t)i, false);
-	return 0;
+	return i < 0 ? -1 : chain(pl, s, t, (size_t)i, false);
 }
 
 /*
@@ -474,8 +474,7 @@ static int plan_event(struct planner *pl, const struct mmr_event *ev)
 			return -1;
 		if (ends)
 			return end_object(pl, family, ev->id, th, (size_t)i, false) < 0 ? -1 : 0;
-		chain(pl, (uint32_t)*live, th, (size_t)i, false);
-		return 0;
+		return chain(pl, (uint32_t)*live, th, (size_t)i, false);
 	}
 	long i = append(pl, th, ev, family);
 	if (i < 0)
@@ -488,12 +487,17 @@ static int plan_event(struct planner *pl, const struct mmr_event *ev)
 	uint64_t *old = mmr_idmap_get(&pl->live, key);
 	if (old && abandon(pl, (uint32_t)*old))
 		return -1;
-	uint32_t s = new_slot(pl, family);
+	uint32_t s = new_slot(pl, family, th);
 	if (s == RP_NO_SLOT || mmr_idmap_put(&pl->live, key, s))
 		return -1;
-	pl->bytes[s] = rp_op_bytes(&pl->p->streams[th].ops[i]);
-	chain(pl, s, th, (size_t)i, false);
-	return 0;
+	/* An address freed and allocated again is a live one: only a later end of it can be a double free. */
+	mmr_idmap_del(&pl->ended, key, NULL);
+	if (pl->release != RP_NO_SLOT) {
+		release_slot(pl, pl->release, th);
+		pl->release = RP_NO_SLOT;
+	}
+	pl->bytes[s] = rp_object_bytes(ev->bytes_req, family, ev->order);
+	return chain(pl, s, th, (size_t)i, false);
 }
 
 /* The default thread count: the mapping's distinct CPUs or tasks, by a first pass. */
@@ -527,6 +531,7 @@ static void planner_free(struct planner *pl)
 	mmr_idmap_destroy(&pl->ended);
 	mmr_idmap_destroy(&pl->who);
 	mmr_idmap_destroy(&pl->cpus);
+	rp_sites_index_free(&pl->sites);
 	free(pl->last_thread);
 	free(pl->last_index);
 	free(pl->seq);
@@ -535,6 +540,8 @@ static void planner_free(struct planner *pl)
 	free(pl->abandoned);
 	free(pl->hm);
 	free(pl->held);
+	free(pl->free_next);
+	free(pl->free_head);
 }
 
 /* The objects still live when the trace ends, abandoned ones too.  Returns 0, or -1 when out of memory. */
@@ -588,7 +595,7 @@ int rp_plan_build(struct mmr_reader *r, const struct mmr_engine_ops *engine,
 		  const struct mmr_replay_opts *o, struct rp_plan *p, struct mmr_error *err)
 {
 	double gap_s = o->max_gap_s > 0 ? o->max_gap_s : MMR_MAX_GAP_DEFAULT_S;
-	struct planner pl = {.p = p, .eng = engine, .o = o, .free_hm = UINT32_MAX,
+	struct planner pl = {.p = p, .eng = engine, .o = o, .free_hm = UINT32_MAX, .release = RP_NO_SLOT,
 			     .max_gap_ns = (uint64_t)(gap_s * 1e9)};
 	memset(p, 0, sizeof(*p));
 	p->nthreads = o->threads;
@@ -599,7 +606,12 @@ int rp_plan_build(struct mmr_reader *r, const struct mmr_engine_ops *engine,
 		return -1;
 	}
 	p->streams = calloc(p->nthreads, sizeof(*p->streams));
-	if (!p->streams) {
+	pl.free_head = malloc(p->nthreads * sizeof(*pl.free_head));
+	for (unsigned t = 0; pl.free_head && t < p->nthreads; t++)
+		pl.free_head[t] = RP_NO_SLOT;
+	if (!p->streams || !pl.free_head) {
+		planner_free(&pl);
+		rp_plan_free(p);
 		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
 		return -1;
 	}
@@ -629,9 +641,10 @@ int rp_plan_build(struct mmr_reader *r, const struct mmr_engine_ops *engine,
 void rp_plan_free(struct rp_plan *p)
 {
 	for (unsigned t = 0; p->streams && t < p->nthreads; t++)
-		if (p->streams[t].ops)
-			munmap(p->streams[t].ops, p->streams[t].cap * sizeof(*p->streams[t].ops));
+		rp_stream_free(&p->streams[t]);
 	free(p->streams);
+	free(p->sites);
+	p->sites = NULL;
 	free(p->live_end);
 	free(p->gaps);
 	p->streams = NULL;

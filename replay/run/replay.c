@@ -258,6 +258,7 @@ static struct mmr_replay_result *result_new(const struct mmr_replay_opts *o, con
 	r->events = p->events;
 	r->replayed = p->ops;
 	r->nslots = p->nslots;
+	r->objects = p->objects;
 	r->span_ns = p->span_ns;
 	r->clock_end = p->clock_end;
 	r->gaps_cut = p->ngaps;

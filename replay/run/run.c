@@ -78,40 +78,56 @@ static void pace(struct rp_thread *t, const struct rp_op *op)
 	atomic_store_explicit(&t->state, RS_RUN, memory_order_relaxed);
 }
 
-/* The engine call's arguments for OP. */
-static void fill(const struct rp_run *run, const struct rp_op *op, struct mmr_call *m)
+/* The engine call's arguments for OP (X: its extension, NULL when it has none). */
+static inline void fill(const struct rp_run *run, const struct rp_op *op, const struct rp_op_ext *x,
+			struct mmr_call *m)
 {
+	const struct rp_site *s = &run->plan->sites[op->site];
 	*m = (struct mmr_call){
-		.size = op->size, .bytes_alloc = op->bytes_alloc, .aux = op->aux,
-		.call_site = op->call_site, .ts = op->ts, .slot = op->slot, .gfp = op->gfp, .node = op->node,
-		.flags = op->flags, .order = op->order, .family = op->family,
+		.call_site = s->call_site, .ts = op->ts, .slot = op->slot, .gfp = s->gfp, .node = s->node,
+		.flags = s->flags, .order = s->order, .family = s->family,
 	};
+	if (x) {
+		m->size = x->size;
+		m->bytes_alloc = x->bytes_alloc;
+		m->aux = x->aux;
+		if (x->aux_slot != RP_NO_SLOT)
+			m->aux_handle = run->slots[x->aux_slot].handle;
+	} else {
+		m->size = (op->sync & RP_ENDS) ? 0 : op->bytes;
+		m->bytes_alloc = op->bytes_alloc;
+	}
 	if (op->slot != RP_NO_SLOT && !(op->sync & RP_STARTS))
 		m->handle = run->slots[op->slot].handle;
-	if (op->aux_slot != RP_NO_SLOT)
-		m->aux_handle = run->slots[op->aux_slot].handle;
+}
+
+/* The live bytes op OP (X: its extension) ends: its slot's object, or a realloc's old one. */
+static inline uint64_t end_bytes(const struct rp_op *op, const struct rp_op_ext *x)
+{
+	return x ? x->end_bytes : op->bytes;
 }
 
 /*
  * What a call that succeeded did to live memory: a start adds its object
- * (and a realloc takes off the old one, when that one had started), an end
- * takes its object off.  A failed call changes nothing: a failed
+ * (ADD bytes; a realloc takes off the old one, when that one had started),
+ * an end takes its object off.  A failed call changes nothing: a failed
  * allocation made nothing, a failed free or realloc leaves the object as
  * it was (krealloc's rule).
  */
-static inline void account(const struct rp_op *op, const struct mmr_call *m, struct rp_delta *d)
+static inline void account(const struct rp_op *op, const struct rp_op_ext *x, const struct mmr_call *m,
+			   uint64_t add, struct rp_delta *d)
 {
 	if (op->sync & RP_STARTS) {
 		if (!m->handle)
 			return;
-		d->bytes += rp_op_bytes(op);
+		d->bytes += add;
 		d->objects++;
-		if (op->aux_slot != RP_NO_SLOT && m->aux_handle) {
-			d->bytes -= op->end_bytes;
+		if (x && x->aux_slot != RP_NO_SLOT && m->aux_handle) {
+			d->bytes -= x->end_bytes;
 			d->objects--;
 		}
 	} else if (op->sync & RP_ENDS) {
-		d->bytes -= op->end_bytes;
+		d->bytes -= end_bytes(op, x);
 		d->objects--;
 	}
 }
@@ -130,40 +146,44 @@ static void record(struct rp_thread *t, const struct rp_op *op, uint64_t ticks)
 }
 
 /*
- * The engine still holds the object in SLOT that the trace ended with OP
- * (its free or realloc failed or was refused): the trace never names it
- * again, so it goes on the thread's list for rp_free_live.  Off the common
- * path; out of memory, it stays where it is, as before.
+ * The engine still holds the object in SLOT that the trace ended with an
+ * op (its free or realloc failed or was refused): the trace never names
+ * it again and the slot goes to another object, so its handle goes on the
+ * thread's list for rp_free_live.  Off the common path; out of memory, it
+ * stays where it is, as before.
  */
 static void keep(struct rp_thread *t, uint32_t slot, uint8_t family)
 {
 	if (t->nkept == t->cap_kept) {
 		size_t cap = t->cap_kept ? t->cap_kept * 2 : 16;
-		struct rp_live *k = realloc(t->kept, cap * sizeof(*k));
+		struct rp_kept *k = realloc(t->kept, cap * sizeof(*k));
 		if (!k)
 			return;
 		t->kept = k;
 		t->cap_kept = cap;
 	}
-	t->kept[t->nkept++] = (struct rp_live){slot, family};
+	t->kept[t->nkept++] = (struct rp_kept){t->run->slots[slot].handle, slot, family};
 }
 
-/* Replay one op.  The object of a failed or refused allocation gets no further calls. */
-static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op_fn fn, bool timing,
-		      struct rp_delta *live)
+/* Replay one op (X: its extension, or NULL).  The object of a failed or refused allocation gets no further calls. */
+static void replay_op(struct rp_thread *t, const struct rp_op *op, const struct rp_op_ext *x, mmr_engine_op_fn fn,
+		      bool timing, struct rp_delta *live)
 {
 	struct rp_run *run = t->run;
 	struct mmr_call m;
+	uint32_t aux_slot = x ? x->aux_slot : RP_NO_SLOT;
 	if (op->sync & RP_WAIT)
 		wait_slot(t, op->slot, op->seq);
 	if (op->sync & RP_AUX_WAIT)
-		wait_slot(t, op->aux_slot, op->aux_seq);
-	fill(run, op, &m);
+		wait_slot(t, aux_slot, x->aux_seq);
+	fill(run, op, x, &m);
 	bool starts = op->sync & RP_STARTS;
 	bool orphan = op->slot != RP_NO_SLOT && !starts && m.handle == 0;
 	if (orphan) {
 		t->ops[op->op].orphaned++;
 	} else {
+		/* Taken before the call: the engine may write to M. */
+		uint64_t add = starts ? rp_object_bytes(m.size, m.family, m.order) : 0;
 		uint64_t t0 = timing ? mmr_clock_ticks() : 0;
 		int rc = fn(t->ctx, &m);
 		uint64_t t1 = timing ? mmr_clock_ticks() : 0;
@@ -177,16 +197,16 @@ static void replay_op(struct rp_thread *t, const struct rp_op *op, mmr_engine_op
 		if (starts)
 			run->slots[op->slot].handle = m.handle = rc ? 0 : m.handle;
 		if (!rc)
-			account(op, &m, live);
-		else if (starts && op->aux_slot != RP_NO_SLOT && m.aux_handle)
-			keep(t, op->aux_slot, op->family);
+			account(op, x, &m, add, live);
+		else if (starts && aux_slot != RP_NO_SLOT && m.aux_handle)
+			keep(t, aux_slot, m.family);
 		else if ((op->sync & RP_ENDS) && op->slot != RP_NO_SLOT)
-			keep(t, op->slot, op->family);
+			keep(t, op->slot, m.family);
 	}
 	if (op->sync & RP_PUBLISH)
 		atomic_store_explicit(&run->done[op->slot], op->seq + 1, memory_order_release);
 	if (op->sync & RP_AUX_PUBLISH)
-		atomic_store_explicit(&run->done[op->aux_slot], op->aux_seq + 1, memory_order_release);
+		atomic_store_explicit(&run->done[aux_slot], x->aux_seq + 1, memory_order_release);
 }
 
 static void pin(unsigned tid)
@@ -209,6 +229,9 @@ static uint64_t warm(const struct rp_stream *st)
 	uint64_t sum = 0;
 	const volatile uint8_t *p = (const volatile uint8_t *)st->ops;
 	for (size_t off = 0; off < st->n * sizeof(*st->ops); off += 64)
+		sum += p[off];
+	p = (const volatile uint8_t *)st->ext;
+	for (size_t off = 0; off < st->next * sizeof(*st->ext); off += 64)
 		sum += p[off];
 	return sum;
 }
@@ -258,11 +281,12 @@ static void *thread_main(void *arg)
 	struct rp_delta live = {0, 0};
 	uint64_t next_sample = t->tl.every;
 	const atomic_uint_fast64_t *earliest = mmr_tclock_earliest(run->clock);
+	const struct rp_op_ext *ext = st->ext; /* the next op with RP_EXT has this one */
 	for (size_t i = 0; i < st->n; i++) {
 		const struct rp_op *op = &st->ops[i];
 		if (paced)
 			pace(t, op);
-		replay_op(t, op, e->op[op->op], timing, &live);
+		replay_op(t, op, (op->sync & RP_EXT) ? ext++ : NULL, e->op[op->op], timing, &live);
 		atomic_store_explicit(&t->done, i + 1, memory_order_relaxed);
 		if (fifo && (i & 63) == 63)
 			rp_sched_offer(&tick);
@@ -425,11 +449,10 @@ void rp_run_free(struct rp_run *run)
 	mmr_tclock_destroy(run->clock);
 }
 
-/* Free the object in slot S of FAMILY, if the engine made it, on CTX. */
-static void free_slot(struct rp_run *run, void *ctx, uint32_t s, uint8_t family)
+/* Free HANDLE, an object of FAMILY last in slot S, if the engine made it, on CTX. */
+static void free_handle(struct rp_run *run, void *ctx, uint64_t handle, uint32_t s, uint8_t family)
 {
-	struct mmr_call m = {.handle = run->slots[s].handle, .ts = run->plan->clock_end, .slot = s, .node = -1,
-			     .family = family};
+	struct mmr_call m = {.handle = handle, .ts = run->plan->clock_end, .slot = s, .node = -1, .family = family};
 	if (m.handle)
 		run->o->engine->op[MMR_OP_FREE](ctx, &m);
 }
@@ -455,11 +478,15 @@ void rp_free_live(struct rp_run *run)
 	void *ctx = e->thread_init ? e->thread_init(run->engine, 0) : NULL;
 	if (!ctx)
 		ctx = run->engine;
-	for (size_t i = 0; i < p->nlive_end; i++)
-		free_slot(run, ctx, p->live_end[i].slot, p->live_end[i].family);
+	for (size_t i = 0; i < p->nlive_end; i++) {
+		uint32_t s = p->live_end[i].slot;
+		free_handle(run, ctx, run->slots[s].handle, s, p->live_end[i].family);
+	}
 	for (unsigned t = 0; kept && t < p->nthreads; t++)
-		for (size_t i = 0; i < run->threads[t].nkept; i++)
-			free_slot(run, ctx, run->threads[t].kept[i].slot, run->threads[t].kept[i].family);
+		for (size_t i = 0; i < run->threads[t].nkept; i++) {
+			const struct rp_kept *k = &run->threads[t].kept[i];
+			free_handle(run, ctx, k->handle, k->slot, k->family);
+		}
 	if (e->thread_exit && ctx != run->engine)
 		e->thread_exit(ctx);
 }

@@ -32,30 +32,78 @@
 enum rp_op_flag {
 	RP_WAIT = 1u << 0,     /* the slot's previous op ran on another thread: wait for it */
 	RP_PUBLISH = 1u << 1,  /* the slot's next op runs on another thread: publish completion */
-	RP_AUX_WAIT = 1u << 2, /* as RP_WAIT, for aux_slot */
+	RP_AUX_WAIT = 1u << 2, /* as RP_WAIT, for the extension's aux_slot */
 	RP_AUX_PUBLISH = 1u << 3,
 	RP_STARTS = 1u << 4,   /* the op starts its slot's object (alloc, realloc) */
 	RP_ENDS = 1u << 5,     /* the op ends its slot's object (free, release, kvfree_rcu) */
+	RP_EXT = 1u << 6,      /* the op's values are in its extension (struct rp_op_ext) */
 };
 
-/* One op of a thread's stream: an event, resolved to slots. */
-struct rp_op {
-	uint64_t ts;          /* trace time (mmr_tclock.h): ns since the first replayed event, gaps cut */
-	uint64_t size, bytes_alloc, aux, call_site;
-	uint64_t end_bytes;   /* live bytes of the object it ends (its slot's, or a realloc's old one) */
-	uint32_t slot, seq;   /* the object, and how many ops on it came before */
-	uint32_t aux_slot, aux_seq;
+/*
+ * What an op shares with many others: interned once per plan (ops.c), so
+ * that the record a thread streams through carries a 32-bit index instead
+ * of these 20 bytes.  A trace has a few thousand of them at most (call
+ * sites times gfp masks); an adversarial one at most one per event.
+ */
+struct rp_site {
+	uint64_t call_site;
 	uint32_t gfp;
 	int32_t node;
 	uint16_t flags;       /* MMR_EF_* */
-	uint8_t op, family, order;
-	uint8_t sync;         /* enum rp_op_flag */
-	uint8_t sizeclass;    /* ceil(log2(size)), 0 for 0 and 1 */
+	uint8_t order, family; /* family after --as */
 };
 
+/*
+ * One op of a thread's stream: an event, resolved to slots, in the 32
+ * bytes the replay loop reads for each op.  Replay is bound by how fast a
+ * thread streams through its ops (BENCHMARKS.md, "Replay harness"), so
+ * whatever most ops do not need lives elsewhere: what they share in the
+ * plan's sites, what few ops have (an aux value, a second object, a size
+ * of 4 GiB or more, a size on an end) in the op's extension, which the
+ * thread reads in the same order from its stream's second array.
+ */
+struct rp_op {
+	uint64_t ts;          /* trace time (mmr_tclock.h): ns since the first replayed event, gaps cut */
+	uint32_t slot, seq;   /* the object, and how many ops on it came before */
+	uint32_t site;        /* index in rp_plan.sites */
+	/*
+	 * Without RP_EXT: an end's live bytes of the object it ends (its own
+	 * size is 0), other ops' bytes requested.  With RP_EXT: unused.
+	 */
+	uint32_t bytes;
+	uint32_t bytes_alloc; /* without RP_EXT */
+	uint8_t op;
+	uint8_t sync;         /* enum rp_op_flag */
+	uint8_t sizeclass;    /* ceil(log2(size)), 0 for 0 and 1 */
+	uint8_t unused;
+};
+_Static_assert(sizeof(struct rp_op) == 32, "the op record is what the replay loop streams through");
+
+/* An op's values that do not fit its record (RP_EXT). */
+struct rp_op_ext {
+	uint64_t size, bytes_alloc, aux;
+	uint64_t end_bytes;   /* live bytes of the object it ends (its slot's, or a realloc's old one) */
+	uint64_t index;       /* the op's index in its stream */
+	uint32_t aux_slot, aux_seq; /* a realloc's old object: RP_NO_SLOT when none */
+};
+
+/* A thread's ops, and the extensions of those with RP_EXT, in the same order. */
 struct rp_stream {
 	struct rp_op *ops;
 	size_t n, cap;
+	struct rp_op_ext *ext;
+	size_t next, cap_ext;
+};
+
+/* Everything about one op, as the engine's call gets it: for the planner's checks and tests, not the replay loop. */
+struct rp_op_view {
+	uint64_t ts;
+	uint64_t size, bytes_alloc, aux, call_site, end_bytes;
+	uint32_t slot, seq, aux_slot, aux_seq, site;
+	uint32_t gfp;
+	int32_t node;
+	uint16_t flags;
+	uint8_t op, family, order, sync, sizeclass;
 };
 
 /* Events the plan leaves out, and why. */
@@ -75,10 +123,18 @@ struct rp_skips {
 struct rp_plan {
 	unsigned nthreads;
 	struct rp_stream *streams;
+	/*
+	 * Slots in use at once at most: a slot is taken again once its object
+	 * ended (by a start on the thread that ended it), so this follows the
+	 * live set, not the trace's length.
+	 */
 	uint32_t nslots;
+	uint64_t objects;   /* objects started: lifetimes in the plan */
 	uint64_t events;    /* events read */
 	uint64_t ops;       /* ops planned, all threads */
 	uint64_t ops_by[MMR_OP_COUNT];
+	struct rp_site *sites; /* what rp_op.site indexes */
+	uint32_t nsites, cap_sites;
 	uint64_t span_ns;   /* trace time from the first to the last planned op */
 	uint64_t first_ts;  /* trace timestamp of the first planned op: rp_op.ts counts from it */
 	uint64_t clock_end; /* rp_op.ts of the last planned op: where the trace clock ends */
@@ -113,18 +169,43 @@ void rp_plan_free(struct rp_plan *p);
 /* The trace's own timestamp (what 'mmreplay dump' shows) of trace-clock time TS. */
 uint64_t rp_plan_trace_ts(const struct rp_plan *p, uint64_t ts);
 
+/* ---- ops.c: the op record, its extension and the sites ------------------ */
+
+/* Planner-side state of ops.c: the sites' index. */
+struct mmr_idmap;
+struct rp_sites_index {
+	struct mmr_idmap *map; /* hash of a site (probed past collisions) -> its index; made on first use */
+};
+
+/*
+ * Append to stream ST the op of EV (FAMILY after --as, trace time TS), no
+ * slot yet, its site interned in P.  Returns its index, or -1 when out of
+ * memory or past 2^32 - 1 sites.
+ */
+long rp_ops_append(struct rp_plan *p, struct rp_sites_index *ix, struct rp_stream *st,
+		   const struct mmr_event *ev, uint8_t family, uint64_t ts);
+/* Set the live bytes op I (the stream's last) takes off when it ends its object.  Returns 0 or -1. */
+int rp_ops_set_end_bytes(struct rp_stream *st, size_t i, uint64_t bytes);
+/* Give op I (the stream's last) its second object, a realloc's old one.  Returns 0 or -1. */
+int rp_ops_set_aux(struct rp_stream *st, size_t i, uint32_t slot, uint32_t seq, uint64_t end_bytes);
+/* Everything about op I of thread T's stream (a search for its extension: not for the replay loop). */
+void rp_ops_view(const struct rp_plan *p, unsigned t, size_t i, struct rp_op_view *v);
+void rp_sites_index_free(struct rp_sites_index *ix);
+/* Free ST's arrays. */
+void rp_stream_free(struct rp_stream *st);
+
 /* ---- run.c: the threads --------------------------------------------------- */
 
 #define RP_SIZECLASSES 48
 #define RP_MAX_REPORT 128
 #define RP_MAX_TIMERS 16 /* timer names a result keeps; more are counted in timers_dropped */
 
-/* Bytes op O's object counts in live memory: what it asked for; a page block records only its order. */
-static inline uint64_t rp_op_bytes(const struct rp_op *o)
+/* Bytes an object of SIZE, FAMILY and ORDER counts in live memory: what it asked for; a page block records only its order. */
+static inline uint64_t rp_object_bytes(uint64_t size, uint8_t family, uint8_t order)
 {
-	if (o->size || o->family != MMR_FAM_PAGE)
-		return o->size;
-	return o->order < 40 ? 4096ull << o->order : 0;
+	if (size || family != MMR_FAM_PAGE)
+		return size;
+	return order < 40 ? 4096ull << order : 0;
 }
 
 /* ---- timeline.c: throughput and live memory over the replay ------------- */
@@ -222,9 +303,14 @@ struct rp_thread {
 	/*
 	 * Objects the trace ended on this thread that the engine still holds:
 	 * their free was refused or failed, or their realloc was.  The trace
-	 * never names them again; rp_free_live frees them with the leftovers.
+	 * never names them again, and their slot goes to another object:
+	 * rp_free_live frees them, by handle, with the leftovers.
 	 */
-	struct rp_live *kept;
+	struct rp_kept {
+		uint64_t handle;
+		uint32_t slot;
+		uint8_t family;
+	} *kept;
 	size_t nkept, cap_kept;
 	struct rp_tl tl;              /* samples of this thread's progress: written by it alone */
 	uint64_t warm;                /* what warming the stream read: kept so it is not optimized away */
@@ -438,7 +524,7 @@ struct mmr_replay_result {
 	double pace_factor;
 	double tick_ns;            /* ns per clock tick */
 	double timer_overhead_ns;
-	uint64_t events, replayed, nslots, span_ns, gaps_cut, gap_ns_cut;
+	uint64_t events, replayed, objects, nslots, span_ns, gaps_cut, gap_ns_cut;
 	double max_gap_s;
 	unsigned trace_cpus;
 	struct rp_skips skip;

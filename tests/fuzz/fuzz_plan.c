@@ -26,6 +26,9 @@
 
 #define MAX_EVENTS 4096
 
+/* Every op of the plan being checked, whole (rp_ops_view): views[t][i]. */
+static struct rp_op_view **views;
+
 static int nop(void *thread, struct mmr_call *call)
 {
 	(void)thread;
@@ -105,9 +108,9 @@ static void note_use(struct uses *u, uint32_t s, uint32_t q, uint32_t t, size_t 
 }
 
 /* Each op in range and of what the engine takes; with --as, its family's rules may not apply. */
-static void check_op(const struct rp_plan *p, const struct mmr_engine_ops *e, bool as, uint32_t t, size_t i)
+static void check_op(const struct mmr_engine_ops *e, bool as, uint32_t t, size_t i)
 {
-	const struct rp_op *op = &p->streams[t].ops[i];
+	const struct rp_op_view *op = &views[t][i];
 	struct mmr_event ev = {.family = op->family, .op = op->op, .order = op->order, .bytes_req = op->size,
 			       .bytes_alloc = op->bytes_alloc, .aux = op->aux, .node = op->node};
 	if (op->family >= MMR_FAM_COUNT || op->op >= MMR_OP_COUNT)
@@ -130,7 +133,7 @@ static void check_order(const struct rp_plan *p, struct uses *u)
 {
 	for (uint32_t t = 0; t < p->nthreads; t++)
 		for (size_t i = 0; i < p->streams[t].n; i++) {
-			const struct rp_op *op = &p->streams[t].ops[i];
+			const struct rp_op_view *op = &views[t][i];
 			if (op->slot != RP_NO_SLOT && op->slot < u->nslots)
 				u->count[op->slot]++;
 			if (op->aux_slot != RP_NO_SLOT && op->aux_slot < u->nslots)
@@ -141,7 +144,7 @@ static void check_order(const struct rp_plan *p, struct uses *u)
 			fz_fatal("out of memory");
 	for (uint32_t t = 0; t < p->nthreads; t++)
 		for (size_t i = 0; i < p->streams[t].n; i++) {
-			const struct rp_op *op = &p->streams[t].ops[i];
+			const struct rp_op_view *op = &views[t][i];
 			if (op->slot != RP_NO_SLOT)
 				note_use(u, op->slot, op->seq, t, i, false);
 			if (op->aux_slot != RP_NO_SLOT)
@@ -150,8 +153,8 @@ static void check_order(const struct rp_plan *p, struct uses *u)
 	for (uint32_t s = 0; s < u->nslots; s++)
 		for (uint32_t q = 1; q < u->count[s]; q++) {
 			const struct use *a = &u->by_slot[s][q - 1], *b = &u->by_slot[s][q];
-			const struct rp_op *before = &p->streams[a->thread].ops[a->index];
-			const struct rp_op *op = &p->streams[b->thread].ops[b->index];
+			const struct rp_op_view *before = &views[a->thread][a->index];
+			const struct rp_op_view *op = &views[b->thread][b->index];
 			if (a->thread == b->thread) {
 				if (a->index >= b->index)
 					fz_finding("slot %u: op %u comes at %u.%u, after op %u at %u.%u", s, q - 1, a->thread,
@@ -179,7 +182,7 @@ static void check_runs(const struct rp_plan *p)
 		for (uint32_t t = 0; t < p->nthreads; t++) {
 			if (at[t] == p->streams[t].n)
 				continue;
-			const struct rp_op *op = &p->streams[t].ops[at[t]];
+			const struct rp_op_view *op = &views[t][at[t]];
 			if (((op->sync & RP_WAIT) && done[op->slot] < op->seq) ||
 			    ((op->sync & RP_AUX_WAIT) && done[op->aux_slot] < op->aux_seq))
 				continue;
@@ -198,32 +201,35 @@ static void check_runs(const struct rp_plan *p)
 	free(at);
 }
 
-/* Maps go out just before their unmaps; live-at-end objects are distinct and never ended. */
-static void check_pairs_and_live(const struct rp_plan *p)
+/*
+ * Maps go out just before their unmaps; live-at-end objects are distinct,
+ * and the last op of each one's slot did not end it (a slot is taken again
+ * once its object ended, so only its last op tells).
+ */
+static void check_pairs_and_live(const struct rp_plan *p, const struct uses *u)
 {
 	uint8_t *live = calloc(p->nslots ? p->nslots : 1, 1);
 	if (!live)
 		fz_fatal("out of memory");
 	for (uint32_t t = 0; t < p->nthreads; t++)
 		for (size_t i = 0; i < p->streams[t].n; i++) {
-			const struct rp_op *op = &p->streams[t].ops[i], *next = op + 1, *prev = op - 1;
+			const struct rp_op_view *op = &views[t][i], *next = op + 1, *prev = op - 1;
 			if (op->op == MMR_OP_MAP && (i + 1 == p->streams[t].n || next->op != MMR_OP_UNMAP ||
 						     next->slot != op->slot))
 				fz_finding("op %u.%zu: a map not followed by its unmap", t, i);
 			if (op->op == MMR_OP_UNMAP && (i == 0 || prev->op != MMR_OP_MAP || prev->slot != op->slot))
 				fz_finding("op %u.%zu: an unmap not right after its map", t, i);
-			if ((op->sync & RP_ENDS) && op->slot < p->nslots)
-				live[op->slot] |= 2;
-			if (op->aux_slot != RP_NO_SLOT && op->aux_slot < p->nslots)
-				live[op->aux_slot] |= 2;
 		}
 	for (size_t k = 0; k < p->nlive_end; k++) {
 		uint32_t s = p->live_end[k].slot;
 		if (s >= p->nslots || (live[s] & 1))
 			fz_finding("live at the end twice, or no slot: %u", s);
-		if (live[s] & 2)
-			fz_finding("slot %u ended in the replay and is freed again after it", s);
 		live[s] |= 1;
+		if (!u->count[s])
+			continue;
+		const struct use *last = &u->by_slot[s][u->count[s] - 1];
+		if (last->aux || (views[last->thread][last->index].sync & RP_ENDS))
+			fz_finding("slot %u ended in the replay and is freed again after it", s);
 	}
 	free(live);
 }
@@ -243,8 +249,57 @@ static void check_counts(const struct rp_plan *p)
 			fz_finding("pacing gaps out of order at %zu", g);
 }
 
+/*
+ * The records as the runner reads them: every site in the table, and the
+ * extensions in stream order, one for each op with RP_EXT, so a cursor
+ * that moves on at each such op meets each op's own.
+ */
+static void check_records(const struct rp_plan *p)
+{
+	for (uint32_t t = 0; t < p->nthreads; t++) {
+		const struct rp_stream *st = &p->streams[t];
+		size_t k = 0;
+		for (size_t i = 0; i < st->n; i++) {
+			if (st->ops[i].site >= p->nsites)
+				fz_finding("op %u.%zu: site %u of %u", t, i, st->ops[i].site, p->nsites);
+			if (!(st->ops[i].sync & RP_EXT)) {
+				if (st->ops[i].sync & (RP_AUX_WAIT | RP_AUX_PUBLISH))
+					fz_finding("op %u.%zu: an aux wait or publish and no extension", t, i);
+				continue;
+			}
+			if (k == st->next || st->ext[k].index != i)
+				fz_finding("op %u.%zu: its extension is not the next one", t, i);
+			k++;
+		}
+		if (k != st->next)
+			fz_finding("thread %u: %zu extensions, %zu ops have one", t, st->next, k);
+	}
+}
+
+static void make_views(const struct rp_plan *p)
+{
+	if (!(views = calloc(p->nthreads, sizeof(*views))))
+		fz_fatal("out of memory");
+	for (uint32_t t = 0; t < p->nthreads; t++) {
+		if (!(views[t] = calloc(p->streams[t].n + 1, sizeof(**views))))
+			fz_fatal("out of memory");
+		for (size_t i = 0; i < p->streams[t].n; i++)
+			rp_ops_view(p, t, i, &views[t][i]);
+	}
+}
+
+static void free_views(const struct rp_plan *p)
+{
+	for (uint32_t t = 0; t < p->nthreads; t++)
+		free(views[t]);
+	free(views);
+	views = NULL;
+}
+
 static void check_plan(const struct rp_plan *p, const struct mmr_engine_ops *e, bool as)
 {
+	check_records(p);
+	make_views(p);
 	struct uses u = {.nslots = p->nslots};
 	u.by_slot = calloc(p->nslots ? p->nslots : 1, sizeof(*u.by_slot));
 	u.count = calloc(p->nslots ? p->nslots : 1, sizeof(*u.count));
@@ -252,11 +307,12 @@ static void check_plan(const struct rp_plan *p, const struct mmr_engine_ops *e, 
 		fz_fatal("out of memory");
 	for (uint32_t t = 0; t < p->nthreads; t++)
 		for (size_t i = 0; i < p->streams[t].n; i++)
-			check_op(p, e, as, t, i);
+			check_op(e, as, t, i);
 	check_counts(p);
 	check_order(p, &u);
 	check_runs(p);
-	check_pairs_and_live(p);
+	check_pairs_and_live(p, &u);
+	free_views(p);
 	for (uint32_t s = 0; s < u.nslots; s++)
 		free(u.by_slot[s]);
 	free(u.by_slot);

@@ -167,7 +167,8 @@ static void test_skips_counted(void **state)
 	assert_int_equal(p.skip.family[MMR_FAM_PAGE], 1);
 	assert_int_equal(p.skip.op[MMR_OP_REALLOC], 1);
 	assert_int_equal(p.ops, 4); /* alloc 0x20, free 0x20, alloc 0x30 twice */
-	assert_int_equal(p.nslots, 3);
+	assert_int_equal(p.objects, 3);
+	assert_int_equal(p.nslots, 2); /* the first 0x30 takes the slot 0x20 left on cpu0 */
 	/* Both lives of 0x30 are still allocated at the end: the runner frees them. */
 	assert_int_equal(p.nlive_end, 2);
 	rp_plan_free(&p);
@@ -244,8 +245,12 @@ static void test_realloc_two_slots(void **state)
 	struct mmr_error err = {{0}};
 	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
 	const struct rp_op *a = &p.streams[0].ops[0], *r = &p.streams[1].ops[0], *f = &p.streams[0].ops[1];
-	assert_int_equal(r->aux_slot, a->slot);
-	assert_int_equal(r->aux_seq, 1);
+	struct rp_op_view rv;
+	rp_ops_view(&p, 1, 0, &rv);
+	assert_int_equal(rv.aux_slot, a->slot);
+	assert_int_equal(rv.aux_seq, 1);
+	assert_int_equal(rv.aux, 0x100);
+	assert_int_equal(rv.end_bytes, 64); /* the old object's */
 	assert_true(r->sync & RP_AUX_WAIT);
 	assert_true(a->sync & RP_PUBLISH);
 	assert_true(r->sync & RP_PUBLISH); /* the new object is freed on cpu0 */
@@ -400,6 +405,103 @@ static int teardown(void **state)
 	return 0;
 }
 
+/*
+ * A slot is taken again by the next start on the thread that ended its
+ * object, and by no other thread; its op numbers go on.  A realloc's old
+ * slot is not its new one (a failed realloc leaves the old object there).
+ */
+static void test_slots_reused(void **state)
+{
+	(void)state;
+	struct mmr_event re = ev(50, 0, MMR_FAM_SLAB, MMR_OP_REALLOC, 0xd0);
+	re.aux = 0xc0;
+	struct mmr_event e[] = {
+		ev(10, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0xa0), ev(20, 0, MMR_FAM_SLAB, MMR_OP_FREE, 0xa0),
+		ev(30, 1, MMR_FAM_SLAB, MMR_OP_ALLOC, 0xb0), /* cpu0's free slot is not cpu1's */
+		ev(40, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0xc0), /* takes 0xa0's slot */
+		re,                                           /* 0xc0 ends, 0xd0 gets a new slot */
+		ev(60, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0xe0), /* takes 0xc0's slot */
+		ev(70, 1, MMR_FAM_SLAB, MMR_OP_FREE, 0xe0),  /* waits for the alloc, op 4 of its slot */
+	};
+	write_events(e, sizeof(e) / sizeof(e[0]));
+	struct mmr_replay_opts o = {.as_family = -1, .map = MMR_MAP_CPU};
+	struct rp_plan p;
+	struct mmr_error err = {{0}};
+	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
+	const struct rp_op *t0 = p.streams[0].ops, *t1 = p.streams[1].ops;
+	assert_int_equal(p.objects, 5);
+	assert_int_equal(p.nslots, 3);
+	uint32_t a = t0[0].slot;
+	assert_int_not_equal(t1[0].slot, a);
+	assert_int_equal(t0[2].slot, a);
+	assert_int_equal(t0[2].seq, 2);
+	assert_int_equal(XSYNC(t0[2]), 0); /* same thread as the free before it */
+	struct rp_op_view rv;
+	rp_ops_view(&p, 0, 3, &rv);
+	assert_int_equal(rv.aux_slot, a);
+	assert_int_not_equal(rv.slot, a);
+	assert_int_equal(t0[4].slot, a);
+	assert_int_equal(t0[4].seq, 4);
+	assert_int_equal(XSYNC(t0[4]), RP_PUBLISH);
+	assert_int_equal(t1[1].slot, a);
+	assert_int_equal(t1[1].seq, 5);
+	assert_int_equal(XSYNC(t1[1]), RP_WAIT);
+	rp_plan_free(&p);
+}
+
+/* The 32-byte record and its extension give back every value of the event, whatever its size. */
+static void test_op_records(void **state)
+{
+	(void)state;
+	struct mmr_event e[8];
+	size_t n = 0;
+	e[n] = ev(10, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0xa0);
+	e[n].bytes_alloc = 96;
+	e[n].call_site = 0xffffffff81000000ull;
+	e[n++].gfp = 0xcc0;
+	e[n] = ev(20, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0xb0);
+	e[n].bytes_req = 5ull << 32; /* past 32 bits */
+	e[n].bytes_alloc = 6ull << 32;
+	e[n++].call_site = 0xffffffff81000000ull;
+	e[n] = ev(30, 0, MMR_FAM_SLAB, MMR_OP_FREE, 0xa0);
+	e[n].bytes_req = 0;
+	e[n++].call_site = 0xffffffff81000000ull;
+	e[n] = ev(40, 0, MMR_FAM_SLAB, MMR_OP_FREE, 0xb0);
+	e[n++].bytes_req = 7; /* a size on an end */
+	e[n] = ev(50, 0, MMR_FAM_SLAB, MMR_OP_ALLOC, 0xc0);
+	e[n].call_site = 0xffffffff81000000ull;
+	e[n].bytes_alloc = 96;
+	e[n++].gfp = 0xcc0; /* the first op's site again */
+	write_events(e, n);
+	struct mmr_replay_opts o = {.as_family = -1, .threads = 1};
+	struct rp_plan p;
+	struct mmr_error err = {{0}};
+	assert_int_equal(plan(&slab_engine, &o, &p, &err), 0);
+	assert_int_equal(p.streams[0].n, n);
+	struct rp_op_view v[8];
+	for (size_t i = 0; i < n; i++) {
+		rp_ops_view(&p, 0, i, &v[i]);
+		assert_int_equal(v[i].call_site, e[i].call_site);
+		assert_int_equal(v[i].gfp, e[i].gfp);
+		assert_int_equal(v[i].node, -1);
+		assert_int_equal(v[i].op, e[i].op);
+		assert_int_equal(v[i].ts, e[i].ts_ns - 10);
+		assert_int_equal(v[i].size, e[i].bytes_req);
+		assert_int_equal(v[i].bytes_alloc, e[i].bytes_alloc);
+	}
+	assert_int_equal(v[2].end_bytes, 64);
+	assert_int_equal(v[3].end_bytes, 5ull << 32);
+	const struct rp_op *ops = p.streams[0].ops;
+	assert_false(ops[0].sync & RP_EXT);
+	assert_true(ops[1].sync & RP_EXT);
+	assert_false(ops[2].sync & RP_EXT);
+	assert_true(ops[3].sync & RP_EXT);
+	assert_int_equal(p.streams[0].next, 2);
+	assert_int_equal(ops[4].site, ops[0].site);
+	assert_int_equal(p.nsites, 3); /* the first op's, the second's (gfp 0), the fourth's (no call site) */
+	rp_plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +509,8 @@ int main(void)
 		cmocka_unit_test(test_skips_counted),
 		cmocka_unit_test(test_lock_skipped),
 		cmocka_unit_test(test_realloc_two_slots),
+		cmocka_unit_test(test_slots_reused),
+		cmocka_unit_test(test_op_records),
 		cmocka_unit_test(test_maps_and_nothing),
 		cmocka_unit_test(test_map_replayed_before_its_unmap),
 		cmocka_unit_test(test_unpaired_maps_skipped),

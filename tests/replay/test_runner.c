@@ -24,11 +24,18 @@ static char path[256];
 
 /* ---- an engine that checks the order of calls on each object ----------- */
 
+#define CHK_OBJECTS (1u << 16) /* objects a test makes at most */
+#define CHK_MOVED (1ull << 32) /* handle bit: made by a realloc */
+
+/*
+ * Objects are told apart by handle, not slot: a slot is taken again once
+ * the trace ended its object, and an object whose free was refused is
+ * still the engine's while its slot holds another.
+ */
 struct checker {
-	atomic_uchar *state; /* per slot: 0 never allocated, 1 live, 2 freed */
-	atomic_ulong allocs, frees, bad;
+	atomic_uchar *state; /* per handle: 0 never allocated, 1 live, 2 freed */
+	atomic_ulong next, allocs, frees, bad;
 	uint64_t alloc_busy_ns;
-	uint32_t nslots;
 };
 
 static struct checker *the_checker;
@@ -37,8 +44,8 @@ static void *chk_create(const struct mmr_engine_env *env, struct mmr_error *err)
 {
 	struct checker *c = the_checker;
 	(void)err;
-	c->state = calloc(env->slots, sizeof(*c->state));
-	c->nslots = env->slots;
+	(void)env;
+	c->state = calloc(CHK_OBJECTS, sizeof(*c->state));
 	return c->state ? c : NULL;
 }
 
@@ -61,22 +68,24 @@ static void busy(uint64_t ns)
 static int chk_alloc(void *thread, struct mmr_call *c)
 {
 	struct checker *k = thread;
+	uint64_t h = atomic_fetch_add(&k->next, 1) + 1;
 	unsigned char expect = 0;
-	if (!atomic_compare_exchange_strong(&k->state[c->slot], &expect, 1))
+	if (h >= CHK_OBJECTS || !atomic_compare_exchange_strong(&k->state[h], &expect, 1))
 		atomic_fetch_add(&k->bad, 1);
 	if (k->alloc_busy_ns)
 		busy(k->alloc_busy_ns);
 	atomic_fetch_add(&k->allocs, 1);
-	c->handle = (uint64_t)c->slot + 1;
+	c->handle = h;
 	return 0;
 }
 
+/* The free must come after its allocation, whatever thread made it: it then has the live object's handle. */
 static int chk_free(void *thread, struct mmr_call *c)
 {
 	struct checker *k = thread;
+	uint64_t h = c->handle & (CHK_MOVED - 1);
 	unsigned char expect = 1;
-	/* The free must come after its allocation, whatever thread made it. */
-	if (c->handle != (uint64_t)c->slot + 1 || !atomic_compare_exchange_strong(&k->state[c->slot], &expect, 2))
+	if (!h || h >= CHK_OBJECTS || !atomic_compare_exchange_strong(&k->state[h], &expect, 2))
 		atomic_fetch_add(&k->bad, 1);
 	atomic_fetch_add(&k->frees, 1);
 	return 0;
@@ -102,7 +111,7 @@ static void write_ping_pong(unsigned n, unsigned cpus)
 	uint64_t ts = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct mmr_event a = {.ts_ns = ts++, .cpu = i % cpus, .family = MMR_FAM_SLAB, .op = MMR_OP_ALLOC,
-				      .id = 0x10000 + (uint64_t)(i % 512) * 64, .bytes_req = 32, .node = -1};
+				      .id = 0x10000 + (uint64_t)(i % 512) * 64, .bytes_req = 32 + i % 2, .node = -1};
 		assert_int_equal(mmr_writer_write(w, &a, &err), 0);
 		if (i >= 3) {
 			unsigned j = i - 3; /* free the object allocated three steps ago, on the next CPU */
@@ -177,10 +186,10 @@ static void test_latency_measured(void **state)
 
 /* ---- an engine that refuses what it cannot do ----------------------------- */
 
-/* Refuses every allocation of an even slot and every third free it gets. */
+/* Refuses every allocation of an even size (write_ping_pong's even objects) and every third free it gets. */
 static int refusing_alloc(void *thread, struct mmr_call *c)
 {
-	return c->slot % 2 ? chk_alloc(thread, c) : MMR_CALL_REFUSED;
+	return c->size % 2 ? chk_alloc(thread, c) : MMR_CALL_REFUSED;
 }
 
 static int refusing_free(void *thread, struct mmr_call *c)
@@ -204,7 +213,7 @@ static void test_refused_counted(void **state)
 	(void)state;
 	struct checker c = {0};
 	the_checker = &c;
-	write_ping_pong(1000, 2); /* 1,000 objects in 1,000 slots, 997 freed in the trace */
+	write_ping_pong(1000, 2); /* 1,000 objects, 997 freed in the trace */
 	struct mmr_replay_result *r = run(&refusing_ops, 2, true);
 	const struct rp_ophist *a = &r->ops[MMR_OP_ALLOC], *f = &r->ops[MMR_OP_FREE];
 	assert_int_equal(a->count, 1000);
@@ -223,24 +232,28 @@ static void test_refused_counted(void **state)
 
 /* ---- objects whose end failed or was refused are freed after the replay ------ */
 
-/* A realloc that fails for even slots and otherwise moves the object (handle: slot + 1). */
+/* A realloc that fails for an even size (64 + i) and otherwise moves the object (its handle marked CHK_MOVED). */
 static int failing_realloc(void *thread, struct mmr_call *c)
 {
 	struct checker *k = thread;
-	if (c->slot % 2 == 0)
+	if (c->size % 2 == 0)
 		return MMR_CALL_FAILED;
+	uint64_t old = c->aux_handle & (CHK_MOVED - 1);
 	unsigned char live = 1;
-	if (!c->aux_handle || !atomic_compare_exchange_strong(&k->state[c->aux_handle - 1], &live, 2))
+	if (!old || old >= CHK_OBJECTS || !atomic_compare_exchange_strong(&k->state[old], &live, 2))
 		atomic_fetch_add(&k->bad, 1);
 	atomic_fetch_add(&k->frees, 1);
-	return chk_alloc(thread, c);
+	int rc = chk_alloc(thread, c);
+	c->handle |= CHK_MOVED;
+	return rc;
 }
 
-/* Refuses the first free of each realloc's new object (slots 8..15), and frees it at the second. */
+/* Refuses the first free of each realloc's new object, and frees it at the second. */
 static int refuse_once_free(void *thread, struct mmr_call *c)
 {
-	static atomic_uchar asked[64];
-	if (c->slot >= 8 && atomic_fetch_add(&asked[c->slot % 64], 1) == 0)
+	static atomic_uchar asked[CHK_OBJECTS];
+	uint64_t h = c->handle & (CHK_MOVED - 1);
+	if ((c->handle & CHK_MOVED) && h < CHK_OBJECTS && atomic_fetch_add(&asked[h], 1) == 0)
 		return MMR_CALL_REFUSED;
 	return chk_free(thread, c);
 }
@@ -254,16 +267,15 @@ static const struct mmr_engine_ops keeping_ops = {
 static void chk_destroy_all_freed(void *e)
 {
 	struct checker *c = e;
-	for (uint32_t i = 0; i < c->nslots; i++)
+	for (uint32_t i = 0; i < CHK_OBJECTS; i++)
 		if (atomic_load(&c->state[i]) == 1)
 			atomic_fetch_add(&c->bad, 1); /* still allocated: nobody will free it now */
 	chk_destroy(e);
 }
 
 /*
- * Eight objects on two CPUs, each reallocated once (slots 0..7 the
- * originals, 8..15 the reallocs: the even ones fail) and the new object
- * freed (its first free refused).  The trace ends each original at its realloc and never names it
+ * Eight objects on two CPUs, each reallocated once (the even ones' reallocs
+ * fail) and the new object freed (its first free refused).  The trace ends each original at its realloc and never names it
  * again, so one whose realloc failed, and every object whose free was
  * refused, is freed by the runner after the replay; none twice.
  */
@@ -282,7 +294,7 @@ static void test_kept_freed(void **state)
 	}
 	for (unsigned i = 0; i < 8; i++) {
 		struct mmr_event r = {.ts_ns = ts++, .cpu = (i + 1) % 2, .family = MMR_FAM_SLAB, .op = MMR_OP_REALLOC,
-				      .id = 0x2000 + i, .aux = 0x1000 + i, .bytes_req = 64, .node = -1};
+				      .id = 0x2000 + i, .aux = 0x1000 + i, .bytes_req = 64 + i, .node = -1};
 		assert_int_equal(mmr_writer_write(w, &r, &err), 0);
 	}
 	for (unsigned i = 0; i < 8; i++) {
