@@ -42,8 +42,8 @@ uint64_t mmr_hist_bucket_high(unsigned b);
 
 /*
  * Record V once.  Inline: the replay's timed loop records twice per op
- * (the op's and its size class's), and a call each cost about ?? ns there
- * (BENCHMARKS.md, "Replay harness").
+ * (the op's and its size class's), and a call into another library each
+ * time is work the loop does not need (BENCHMARKS.md, "Replay harness").
  */
 static inline void mmr_hist_add(struct mmr_hist *h, uint64_t v)
 {
