@@ -8,6 +8,9 @@
  * by how fast a thread reads its stream (BENCHMARKS.md), and every byte a
  * record carries for a field most ops leave empty is read for nothing.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mremap */
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -89,20 +92,20 @@ void rp_sites_index_free(struct rp_sites_index *ix)
 /*
  * Stream memory comes from mmap with transparent huge pages asked for:
  * replay reads it straight through, and with 4 KiB pages a 5 M-op stream
- * is 90,000 TLB misses (BENCHMARKS.md).  Returns the new array holding the
- * first N ops of OLD (CAP_OLD slots), or NULL when out of memory.
+ * is 90,000 TLB misses (BENCHMARKS.md).  It grows by mremap, which moves
+ * the pages instead of copying them into new ones: no second copy
+ * resident while it grows, no page zeroed twice.  Returns the array of
+ * CAP ops holding OLD's (CAP_OLD of them), or NULL when out of memory
+ * (OLD is then left as it was).
  */
-static struct rp_op *grow_ops(struct rp_op *old, size_t n, size_t cap_old, size_t cap)
+static struct rp_op *grow_ops(struct rp_op *old, size_t cap_old, size_t cap)
 {
 	size_t bytes = cap * sizeof(*old);
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = old ? mremap(old, cap_old * sizeof(*old), bytes, MREMAP_MAYMOVE)
+		      : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	madvise(p, bytes, MADV_HUGEPAGE); /* a hint: without THP the pages stay 4 KiB */
-	if (n)
-		memcpy(p, old, n * sizeof(*old));
-	if (old)
-		munmap(old, cap_old * sizeof(*old));
 	return p;
 }
 
@@ -148,7 +151,7 @@ long rp_ops_append(struct rp_plan *p, struct rp_sites_index *ix, struct rp_strea
 {
 	if (st->n == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 4096;
-		struct rp_op *ops = grow_ops(st->ops, st->n, st->cap, cap);
+		struct rp_op *ops = grow_ops(st->ops, st->cap, cap);
 		if (!ops)
 			return -1;
 		st->ops = ops;
