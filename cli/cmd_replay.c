@@ -21,7 +21,7 @@ static const char replay_help[] =
 	"usage: mmreplay replay TRACE -e ENGINE[,ENGINE...] -o RESULTS_DIR [-t THREADS]\n"
 	"                       [--map cpu|pid|hash] [--pin] [--pace asap|original|xFACTOR] [--max-gap SECONDS]\n"
 	"                       [--kernel default|rt] [--sched auto|fifo|other] [--repeat N] [--as FAMILY] [--events N] [--engine-opt KEY=VALUE...]\n"
-	"                       [--no-timing] [--engine-path PATH] [--watchdog SECONDS]\n"
+	"                       [--no-timing] [--window OPS] [--engine-path PATH] [--watchdog SECONDS]\n"
 	"                       [--profile FILE | --no-profile] [-q]\n"
 	"\n"
 	"Replay a trace's events on threads against each engine ('mmreplay list engines'),\n"
@@ -50,6 +50,9 @@ static const char replay_help[] =
 	"  -n, --events N        replay only the trace's first N events (a quick look)\n"
 	"  -O, --engine-opt K=V  an engine option (see 'mmreplay list engines -v'); repeatable\n"
 	"      --no-timing       throughput only: no clock around each call\n"
+	"      --window OPS      plan and hold at most OPS ops at once (default 8M, 256 MB):\n"
+	"                        a longer trace replays a window at a time, the threads\n"
+	"                        meeting between windows, in memory that does not grow with it\n"
 	"      --engine-path P   also load engines from P (directories or .so files, ':'-separated)\n"
 	"      --watchdog SECS   abort when no thread moves for SECS (default 30); exit 3,\n"
 	"                        naming each thread's op and where it is stuck\n"
@@ -71,7 +74,7 @@ struct replay_args {
 };
 
 enum { OPT_PIN = 256, OPT_AS, OPT_NO_TIMING, OPT_ENGINE_PATH, OPT_WATCHDOG, OPT_MAX_GAP, OPT_PROFILE, OPT_NO_PROFILE,
-       OPT_KERNEL, OPT_SCHED };
+       OPT_KERNEL, OPT_SCHED, OPT_WINDOW };
 
 static int parse_pace(const char *text, struct mmr_replay_opts *o)
 {
@@ -162,6 +165,8 @@ static int parse_option(struct replay_args *a, int c)
 		return 0;
 	case 'n':
 		return cli_parse_range("replay", "--events", optarg, 1, UINT64_MAX, &a->o.max_events) ? CLI_USAGE : 0;
+	case OPT_WINDOW:
+		return cli_parse_range("replay", "--window", optarg, 1, UINT64_MAX, &a->o.window_ops) ? CLI_USAGE : 0;
 	case OPT_AS:
 		if ((a->o.as_family = mmr_family_from_name(optarg)) < 0)
 			return cli_usage("replay", "unknown family '%s' for --as", optarg);
@@ -203,7 +208,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		{"engine-path", required_argument, NULL, OPT_ENGINE_PATH},
 		{"watchdog", required_argument, NULL, OPT_WATCHDOG}, {"max-gap", required_argument, NULL, OPT_MAX_GAP},
 		{"events", required_argument, NULL, 'n'},   {"kernel", required_argument, NULL, OPT_KERNEL},
-		{"sched", required_argument, NULL, OPT_SCHED},
+		{"sched", required_argument, NULL, OPT_SCHED},     {"window", required_argument, NULL, OPT_WINDOW},
 		{"profile", required_argument, NULL, OPT_PROFILE}, {"no-profile", no_argument, NULL, OPT_NO_PROFILE},
 		{"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},

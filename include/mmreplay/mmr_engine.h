@@ -41,10 +41,11 @@ extern "C" {
  * Bumped whenever a layout an engine shares with mmreplay changes: this
  * header's structs, and the locks and timers of mmr_lock.h and
  * mmr_tclock.h that engines embed and the shared libraries write into
- * (tests/sdk/test_engine_abi.c pins them).  A plugin built for another
- * ABI is refused.
+ * (tests/sdk/test_engine_abi.c pins them), or what a field promises (8:
+ * a slot is taken again once the trace ended its object).  A plugin built
+ * for another ABI is refused.
  */
-#define MMR_ENGINE_ABI 7
+#define MMR_ENGINE_ABI 8
 
 /* The symbol every engine object exports. */
 #define MMR_ENGINE_SYMBOL "mmr_engines"
@@ -166,7 +167,9 @@ struct mmr_engine_env {
 	const struct mmr_engine_ops *engine;
 	unsigned threads;     /* replay threads */
 	unsigned online_cpus;
-	uint32_t slots;       /* slot numbers the replay uses: about the most objects live at once */
+	uint32_t slots;       /* slot numbers the replay uses: from the most objects live at once
+			       * up to every object of the trace (a slot is taken again only
+			       * by the thread that ended its object) */
 	/*
 	 * The run's trace clock: timed mechanisms sleep on mmr_ttimer timers
 	 * made on it in create, never on wall time.  NULL outside a replay

@@ -120,6 +120,12 @@ struct mmr_replay_opts {
 	unsigned repeat;                     /* fresh runs; 0 means 1 */
 	int as_family;                       /* -1, or the family other families' events become (never lock) */
 	uint64_t max_events;                 /* replay only the trace's first N events; 0: all */
+	/*
+	 * Ops planned and held in memory at once, all threads (--window); a
+	 * trace with more is planned a window at a time while it replays,
+	 * the threads meeting between windows.  0: MMR_WINDOW_DEFAULT_OPS.
+	 */
+	uint64_t window_ops;
 	size_t nopts;                        /* --engine-opt key=value, parallel arrays */
 	const char *const *opt_keys;
 	const char *const *opt_values;
@@ -130,6 +136,9 @@ struct mmr_replay_opts {
 	/* Where cost options without --engine-opt take their value (mmr_calibrate.h); NULL: the engines' defaults. */
 	const struct mmr_profile *profile;
 };
+
+/* The default window: 8 M ops, 256 MB of op records. */
+#define MMR_WINDOW_DEFAULT_OPS 8000000ull
 
 struct mmr_replay_result;
 struct mmr_profile;

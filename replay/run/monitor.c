@@ -36,7 +36,7 @@
 
 static const char *const state_names[] = {
 	[RS_START] = "starting", [RS_RUN] = "in an engine call", [RS_WAIT] = "waiting for another thread",
-	[RS_PACE] = "pacing", [RS_DONE] = "done",
+	[RS_PACE] = "pacing", [RS_DONE] = "done", [RS_WINDOW] = "at a window's end",
 };
 
 /* What one thread did when last looked at, for the watchdog. */
@@ -62,7 +62,7 @@ static uint64_t progress(struct rp_run *run, bool *pacing, bool *all_done)
 		struct rp_thread *t = &run->threads[i];
 		unsigned st = atomic_load_explicit(&t->state, memory_order_acquire);
 		n += atomic_load_explicit(&t->done, memory_order_relaxed);
-		*pacing |= st == RS_PACE;
+		*pacing |= st == RS_PACE || st == RS_WINDOW; /* planning the next window is no stall */
 		*all_done &= st == RS_DONE;
 	}
 	return n;
@@ -84,17 +84,24 @@ static uint64_t longest_call(struct rp_run *run, struct watch *w, uint64_t now)
 	return most;
 }
 
-/* Op I of thread T's stream: its op, family, slot and trace time, as the report says them. */
+/*
+ * Op I (counted over all windows) of thread T's stream: its op, family,
+ * slot and trace time, as the report says them.  The window in flight is
+ * not being planned: the thread that would plan it is the one reported on.
+ */
 static void print_op(FILE *log, const struct rp_run *run, unsigned t, uint64_t i)
 {
-	const struct rp_stream *st = &run->plan->streams[t];
-	if (i >= st->n)
+	const struct rp_stream *st = &run->win->streams[t];
+	if (i < st->base || i - st->base >= st->n)
 		return;
-	const struct rp_op *op = &st->ops[i];
-	const char *name = mmr_op_name(op->op), *fam = mmr_family_name(run->plan->sites[op->site].family);
-	fprintf(log, "; op %llu of %zu: %s %s", (unsigned long long)i + 1, st->n, fam ? fam : "?", name ? name : "?");
+	const struct rp_op *op = &st->ops[i - st->base];
+	const char *name = mmr_op_name(op->op), *fam = mmr_family_name(run->win->sites[op->site].family);
+	fprintf(log, "; op %llu", (unsigned long long)i + 1);
+	if (!run->src)
+		fprintf(log, " of %zu", st->n);
+	fprintf(log, ": %s %s", fam ? fam : "?", name ? name : "?");
 	if (op->slot != RP_NO_SLOT)
-		fprintf(log, " of slot %u (its op %u)", op->slot, op->seq + 1);
+		fprintf(log, " of slot %u (the slot's op %u)", op->slot, op->seq + 1);
 	fprintf(log, ", trace time %llu ns ('mmreplay dump' shows %llu)", (unsigned long long)op->ts,
 		(unsigned long long)rp_plan_trace_ts(run->plan, op->ts));
 }
@@ -106,14 +113,17 @@ static _Noreturn void fire(struct rp_run *run, double secs, const char *why, FIL
 		struct rp_thread *t = &run->threads[i];
 		unsigned st = atomic_load(&t->state);
 		uint64_t done = atomic_load(&t->done);
-		fprintf(log, "  thread %u: %s, %llu of %zu ops done", i,
+		fprintf(log, "  thread %u: %s, %llu", i,
 			st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?",
-			(unsigned long long)done, run->plan->streams[i].n);
+			(unsigned long long)done);
+		if (!run->src)
+			fprintf(log, " of %zu", run->win->streams[i].n);
+		fprintf(log, " ops done");
 		if (st == RS_WAIT) {
 			unsigned s = atomic_load(&t->wait_slot), seq = atomic_load(&t->wait_seq);
 			fprintf(log, ": slot %u needs %u ops done, has %u", s, seq, atomic_load(&run->done[s]));
 		}
-		if (st != RS_DONE && st != RS_START)
+		if (st != RS_DONE && st != RS_START && st != RS_WINDOW) /* a window may be being planned */
 			print_op(log, run, i, done);
 		fputc('\n', log);
 	}

@@ -27,57 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmr_idmap.h"
-#include "run_internal.h"
-
-#define PLAN_MAX_THREADS 1024u
-
-/* Bookkeeping while planning, freed after. */
-struct planner {
-	struct rp_plan *p;
-	const struct mmr_engine_ops *eng;
-	const struct mmr_replay_opts *o;
-	struct mmr_idmap live;  /* (family, id) -> slot of the live object */
-	struct mmr_idmap ended; /* (family, id) of objects that ended: to tell double frees */
-	struct mmr_idmap who;   /* cpu or pid -> dense index, for the thread mapping */
-	struct mmr_idmap cpus;  /* cpus seen */
-	struct rp_sites_index sites;
-	/* Per slot: the thread and stream index of its last op. */
-	uint32_t *last_thread;
-	size_t *last_index;
-	uint32_t *seq;
-	uint64_t *bytes;        /* per slot: its object's live bytes, for the op that ends it */
-	uint8_t *family;        /* per slot */
-	uint32_t *free_next;    /* per slot: the next of its thread's free slots */
-	size_t cap_slots;
-	/*
-	 * Per thread: its last ended object's slot, head of the list of those
-	 * it ended before (free_next).  A start on the thread takes the head,
-	 * so the slot arrays hold the live objects, not every object of the
-	 * trace, and the one the replay touches next is the one it touched
-	 * last, as an allocator's free list would give.  Only the thread that
-	 * ended the object reuses its slot: its start then follows the end in
-	 * the stream, with no wait on another thread that the trace lacks.
-	 */
-	uint32_t *free_head;
-	uint32_t release;       /* a realloc's old slot, freed once the new object has its own */
-	/* Objects whose address was allocated again while live: they never end. */
-	struct rp_live *abandoned;
-	size_t nabandoned, cap_abandoned;
-	uint64_t first_ts, last_ts, max_gap_ns;
-	bool any;
-	/*
-	 * zsmalloc maps held back until their unmap: a pool of entries, those
-	 * of one slot chained from held[slot] (UINT32_MAX: none), free ones
-	 * chained from free_hm; nheld in use.
-	 */
-	struct held_map {
-		struct mmr_event ev;
-		uint32_t next;
-		uint8_t family;
-	} *hm;
-	uint32_t nhm, cap_hm, free_hm, nheld, *held;
-};
+#include "plan_internal.h"
 
 static uint64_t obj_key(unsigned family, uint64_t id)
 {
@@ -85,7 +35,7 @@ static uint64_t obj_key(unsigned family, uint64_t id)
 }
 
 /* Room for slot S.  Returns 0, or -1 when out of memory. */
-static int grow_slots(struct planner *pl, uint32_t s)
+static int grow_slots(struct rp_planner *pl, uint32_t s)
 {
 	if (s < pl->cap_slots)
 		return 0;
@@ -122,7 +72,7 @@ static int grow_slots(struct planner *pl, uint32_t s)
  * ended, or a new one.  Returns it, or RP_NO_SLOT when out of memory or
  * past 2^32 - 2 slots live.
  */
-static uint32_t new_slot(struct planner *pl, uint8_t family, uint32_t t)
+static uint32_t new_slot(struct rp_planner *pl, uint8_t family, uint32_t t)
 {
 	uint32_t s = pl->free_head[t];
 	if (s != RP_NO_SLOT) {
@@ -146,7 +96,7 @@ static uint32_t new_slot(struct planner *pl, uint8_t family, uint32_t t)
  * op numbers go on from where they are (the waits compare them), so a
  * slot whose count nears 2^32 is retired instead.
  */
-static void release_slot(struct planner *pl, uint32_t s, uint32_t t)
+static void release_slot(struct rp_planner *pl, uint32_t s, uint32_t t)
 {
 	if (pl->seq[s] >= UINT32_MAX / 2)
 		return;
@@ -167,7 +117,7 @@ static int dense(struct mmr_idmap *m, uint64_t key, uint64_t *out)
 }
 
 /* The replay thread of EV, before folding onto the thread count. */
-static int thread_of(struct planner *pl, const struct mmr_event *ev, uint64_t *t)
+static int thread_of(struct rp_planner *pl, const struct mmr_event *ev, uint64_t *t)
 {
 	switch (pl->o->map) {
 	case MMR_MAP_PID:
@@ -181,22 +131,27 @@ static int thread_of(struct planner *pl, const struct mmr_event *ev, uint64_t *t
 }
 
 /*
- * Tie op (thread T, index I), the stream's last, to its slot S's previous
- * op: the waits and publishes.  Returns 0, or -1 when out of memory.
+ * Tie op (thread T, index I of this window), the stream's last, to its
+ * slot S's previous op: the waits and publishes.  Returns 0, or -1 when
+ * out of memory.
  */
-static int chain(struct planner *pl, uint32_t s, uint32_t t, size_t i, bool aux)
+static int chain(struct rp_planner *pl, uint32_t s, uint32_t t, size_t i, bool aux)
 {
 	struct rp_stream *st = &pl->p->streams[t];
 	struct rp_op *op = &st->ops[i];
 	uint32_t prev = pl->last_thread[s];
-	if (prev != UINT32_MAX && prev != t) {
+	/*
+	 * A previous op of an earlier window is done before this window starts
+	 * (the threads meet between windows): nothing to wait for.
+	 */
+	if (prev != UINT32_MAX && prev != t && pl->last_index[s] >= pl->p->streams[prev].base) {
 		op->sync |= aux ? RP_AUX_WAIT : RP_WAIT;
-		struct rp_op *before = &pl->p->streams[prev].ops[pl->last_index[s]];
+		struct rp_op *before = &pl->p->streams[prev].ops[pl->last_index[s] - pl->p->streams[prev].base];
 		/* The previous op may have used S as its main or its aux slot. */
 		before->sync |= before->slot == s ? RP_PUBLISH : RP_AUX_PUBLISH;
 	}
 	pl->last_thread[s] = t;
-	pl->last_index[s] = i;
+	pl->last_index[s] = st->base + i;
 	if (aux) /* a realloc ends its old object */
 		return rp_ops_set_aux(st, i, s, pl->seq[s]++, pl->bytes[s]);
 	op->slot = s;
@@ -209,7 +164,7 @@ static int chain(struct planner *pl, uint32_t s, uint32_t t, size_t i, bool aux)
  * damaged timestamp) ends at trace time TS: pacing leaves out all of it
  * but max_gap.  Returns 0, or -1 when out of memory.
  */
-static int note_gap(struct planner *pl, uint64_t ts)
+static int note_gap(struct rp_planner *pl, uint64_t ts)
 {
 	struct rp_plan *p = pl->p;
 	if (p->ngaps == p->cap_gaps) {
@@ -226,10 +181,10 @@ static int note_gap(struct planner *pl, uint64_t ts)
 }
 
 /* Append an op for EV to thread T's stream.  Returns its index, or -1 when out of memory. */
-static long append(struct planner *pl, uint32_t t, const struct mmr_event *ev, uint8_t family)
+static long append(struct rp_planner *pl, uint32_t t, const struct mmr_event *ev, uint8_t family)
 {
 	if (!pl->any) {
-		pl->first_ts = pl->last_ts = ev->ts_ns;
+		pl->first_ts = pl->last_ts = pl->p->first_ts = ev->ts_ns;
 		pl->any = true;
 	}
 	if (ev->ts_ns > pl->last_ts) {
@@ -245,6 +200,7 @@ static long append(struct planner *pl, uint32_t t, const struct mmr_event *ev, u
 		return -1;
 	pl->p->ops++;
 	pl->p->ops_by[ev->op]++;
+	pl->window_ops++;
 	return i;
 }
 
@@ -262,7 +218,7 @@ uint64_t rp_plan_trace_ts(const struct rp_plan *p, uint64_t ts)
 }
 
 /* Count an end of an object that is not live: ended before, or never seen. */
-static void count_dead_end(struct planner *pl, uint64_t key)
+static void count_dead_end(struct rp_planner *pl, uint64_t key)
 {
 	if (mmr_idmap_get(&pl->ended, key))
 		pl->p->skip.double_frees++;
@@ -271,7 +227,7 @@ static void count_dead_end(struct planner *pl, uint64_t key)
 }
 
 /* Drop every map held back on slot S: its object is used before their unmaps came. */
-static void drop_held(struct planner *pl, uint32_t s)
+static void drop_held(struct rp_planner *pl, uint32_t s)
 {
 	while (pl->held[s] != UINT32_MAX) {
 		uint32_t h = pl->held[s];
@@ -287,7 +243,7 @@ static void drop_held(struct planner *pl, uint32_t s)
  * End the live object ID of FAMILY in op (T, I) as its main or aux slot.
  * Returns 1 when it was live, 0 when not (counted), -1 when out of memory.
  */
-static int end_object(struct planner *pl, unsigned family, uint64_t id, uint32_t t, size_t i, bool aux)
+static int end_object(struct rp_planner *pl, unsigned family, uint64_t id, uint32_t t, size_t i, bool aux)
 {
 	uint64_t key = obj_key(family, id), slot;
 	if (!mmr_idmap_del(&pl->live, key, &slot)) {
@@ -298,7 +254,12 @@ static int end_object(struct planner *pl, unsigned family, uint64_t id, uint32_t
 	if (chain(pl, (uint32_t)slot, t, i, aux))
 		return -1;
 	if (aux)
-		pl->release = (uint32_t)slot; /* not the realloc's new slot: it holds the old object if the realloc fails */
+		/*
+		 * Not the realloc's new slot: when the realloc fails, the runner
+		 * clears the new slot's handle and then keeps the old object by
+		 * the handle in its slot, which must still be there.
+		 */
+		pl->release = (uint32_t)slot;
 	else
 		release_slot(pl, (uint32_t)slot, t);
 	return mmr_idmap_put(&pl->ended, key, 1) ? -1 : 1;
@@ -309,7 +270,7 @@ static int end_object(struct planner *pl, unsigned family, uint64_t id, uint32_t
  * was lost, it stays allocated through the replay and is freed after it.
  * Returns 0, or -1 when out of memory.
  */
-static int abandon(struct planner *pl, uint32_t s)
+static int abandon(struct rp_planner *pl, uint32_t s)
 {
 	if (pl->nabandoned == pl->cap_abandoned) {
 		size_t cap = pl->cap_abandoned ? pl->cap_abandoned * 2 : 64;
@@ -326,7 +287,7 @@ static int abandon(struct planner *pl, uint32_t s)
 }
 
 /* Whether EV can be replayed at all; counts it when not. */
-static bool wanted(struct planner *pl, const struct mmr_event *ev, uint8_t *family)
+static bool wanted(struct rp_planner *pl, const struct mmr_event *ev, uint8_t *family)
 {
 	if (!mmr_invalid_note(&pl->p->skip.invalid, ev))
 		return false;
@@ -364,7 +325,7 @@ static bool uses_object(unsigned op)
 }
 
 /* A free entry of the held-map pool, chained onto slot S.  Returns it, or UINT32_MAX when out of memory. */
-static uint32_t held_entry(struct planner *pl, uint32_t s)
+static uint32_t held_entry(struct rp_planner *pl, uint32_t s)
 {
 	uint32_t h = pl->free_hm;
 	if (h != UINT32_MAX) {
@@ -387,7 +348,7 @@ static uint32_t held_entry(struct planner *pl, uint32_t s)
 }
 
 /* Hold back EV, a map of slot S, until its unmap.  Returns 0, or -1 when out of memory. */
-static int hold_map(struct planner *pl, uint32_t s, const struct mmr_event *ev, uint8_t family)
+static int hold_map(struct rp_planner *pl, uint32_t s, const struct mmr_event *ev, uint8_t family)
 {
 	uint32_t h = pl->held[s];
 	while (h != UINT32_MAX && pl->hm[h].ev.cpu != ev->cpu)
@@ -405,7 +366,7 @@ static int hold_map(struct planner *pl, uint32_t s, const struct mmr_event *ev, 
  * The map held back for an unmap EV of slot S on the same CPU, taken off
  * the slot's list; NULL when there is none (the unmap is then skipped).
  */
-static const struct held_map *pair_unmap(struct planner *pl, uint32_t s, const struct mmr_event *ev)
+static const struct held_map *pair_unmap(struct rp_planner *pl, uint32_t s, const struct mmr_event *ev)
 {
 	for (uint32_t *link = &pl->held[s]; *link != UINT32_MAX; link = &pl->hm[*link].next) {
 		uint32_t h = *link;
@@ -422,7 +383,7 @@ static const struct held_map *pair_unmap(struct planner *pl, uint32_t s, const s
 }
 
 /* Append EV for live slot S on thread T and tie it to the slot's previous op.  Returns 0 or -1. */
-static int append_use(struct planner *pl, uint32_t t, const struct mmr_event *ev, uint8_t family, uint32_t s)
+static int append_use(struct rp_planner *pl, uint32_t t, const struct mmr_event *ev, uint8_t family, uint32_t s)
 {
 	long i = append(pl, t, ev, family);
 	return i < 0 ? -1 : chain(pl, s, t, (size_t)i, false);
@@ -432,7 +393,7 @@ static int append_use(struct planner *pl, uint32_t t, const struct mmr_event *ev
  * A map or unmap of live slot S on thread T: a map is held back; an unmap
  * goes out right after the map it closes.  Returns 0, or -1 when out of memory.
  */
-static int plan_mapping(struct planner *pl, uint32_t t, const struct mmr_event *ev, uint8_t family, uint32_t s)
+static int plan_mapping(struct rp_planner *pl, uint32_t t, const struct mmr_event *ev, uint8_t family, uint32_t s)
 {
 	if (ev->op == MMR_OP_MAP)
 		return hold_map(pl, s, ev, family);
@@ -443,8 +404,7 @@ static int plan_mapping(struct planner *pl, uint32_t t, const struct mmr_event *
 	return append_use(pl, t, &map, m->family, s) || append_use(pl, t, ev, family, s) ? -1 : 0;
 }
 
-/* Plan one event.  Returns 0, or -1 when out of memory. */
-static int plan_event(struct planner *pl, const struct mmr_event *ev)
+int rp_planner_event(struct rp_planner *pl, const struct mmr_event *ev)
 {
 	uint8_t family;
 	uint64_t t, cpu;
@@ -500,154 +460,3 @@ static int plan_event(struct planner *pl, const struct mmr_event *ev)
 	return chain(pl, s, th, (size_t)i, false);
 }
 
-/* The default thread count: the mapping's distinct CPUs or tasks, by a first pass. */
-static int count_threads(struct mmr_reader *r, const struct mmr_replay_opts *o, unsigned *n,
-			 struct mmr_error *err)
-{
-	struct mmr_idmap seen = {0};
-	const struct mmr_event *evs;
-	size_t k;
-	int rc;
-	if (mmr_reader_seek_block(r, 0, err))
-		return -1;
-	while ((rc = mmr_reader_next_block(r, &evs, &k, err)) == 1)
-		for (size_t i = 0; i < k; i++) {
-			uint64_t key = o->map == MMR_MAP_PID ? (uint64_t)(uint32_t)evs[i].pid : evs[i].cpu;
-			if (!mmr_idmap_get(&seen, key) && mmr_idmap_put(&seen, key, 1)) {
-				mmr_idmap_destroy(&seen);
-				snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
-				return -1;
-			}
-		}
-	/* Hashing has no natural count: as many as the trace has CPUs. */
-	*n = seen.len ? (unsigned)(seen.len < 256 ? seen.len : 256) : 1;
-	mmr_idmap_destroy(&seen);
-	return rc < 0 ? -1 : 0;
-}
-
-static void planner_free(struct planner *pl)
-{
-	mmr_idmap_destroy(&pl->live);
-	mmr_idmap_destroy(&pl->ended);
-	mmr_idmap_destroy(&pl->who);
-	mmr_idmap_destroy(&pl->cpus);
-	rp_sites_index_free(&pl->sites);
-	free(pl->last_thread);
-	free(pl->last_index);
-	free(pl->seq);
-	free(pl->family);
-	free(pl->bytes);
-	free(pl->abandoned);
-	free(pl->hm);
-	free(pl->held);
-	free(pl->free_next);
-	free(pl->free_head);
-}
-
-/* The objects still live when the trace ends, abandoned ones too.  Returns 0, or -1 when out of memory. */
-static int collect_live(struct planner *pl)
-{
-	size_t pos = 0, n = pl->nabandoned;
-	uint64_t key, slot;
-	pl->p->live_end = malloc((pl->live.len + n + 1) * sizeof(*pl->p->live_end));
-	if (!pl->p->live_end)
-		return -1;
-	if (n)
-		memcpy(pl->p->live_end, pl->abandoned, n * sizeof(*pl->abandoned));
-	while (mmr_idmap_next(&pl->live, &pos, &key, &slot))
-		pl->p->live_end[n++] = (struct rp_live){(uint32_t)slot, pl->family[slot]};
-	pl->p->nlive_end = n;
-	return 0;
-}
-
-/* "slab, page" for the engine's families, for the nothing-to-replay error. */
-static void family_list(uint32_t families, char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = '\0';
-	for (unsigned f = 0; f < MMR_FAM_COUNT && n < len; f++)
-		if (families & (1u << f))
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", mmr_family_name(f));
-}
-
-static int plan_events(struct planner *pl, struct mmr_reader *r, struct mmr_error *err)
-{
-	const struct mmr_event *evs;
-	size_t k;
-	int rc = 0;
-	if (mmr_reader_seek_block(r, 0, err))
-		return -1;
-	uint64_t limit = pl->o->max_events ? pl->o->max_events : UINT64_MAX;
-	while (pl->p->events < limit && (rc = mmr_reader_next_block(r, &evs, &k, err)) == 1) {
-		for (size_t i = 0; i < k && pl->p->events < limit; i++) {
-			pl->p->events++;
-			if (plan_event(pl, &evs[i])) {
-				snprintf(err->msg, sizeof(err->msg), "replay: out of memory planning event %llu",
-					 (unsigned long long)pl->p->events);
-				return -1;
-			}
-		}
-	}
-	return rc < 0 ? -1 : 0;
-}
-
-int rp_plan_build(struct mmr_reader *r, const struct mmr_engine_ops *engine,
-		  const struct mmr_replay_opts *o, struct rp_plan *p, struct mmr_error *err)
-{
-	double gap_s = o->max_gap_s > 0 ? o->max_gap_s : MMR_MAX_GAP_DEFAULT_S;
-	struct planner pl = {.p = p, .eng = engine, .o = o, .free_hm = UINT32_MAX, .release = RP_NO_SLOT,
-			     .max_gap_ns = (uint64_t)(gap_s * 1e9)};
-	memset(p, 0, sizeof(*p));
-	p->nthreads = o->threads;
-	if (!p->nthreads && count_threads(r, o, &p->nthreads, err))
-		return -1;
-	if (p->nthreads > PLAN_MAX_THREADS) {
-		snprintf(err->msg, sizeof(err->msg), "replay: %u threads, at most %u", p->nthreads, PLAN_MAX_THREADS);
-		return -1;
-	}
-	p->streams = calloc(p->nthreads, sizeof(*p->streams));
-	pl.free_head = malloc(p->nthreads * sizeof(*pl.free_head));
-	for (unsigned t = 0; pl.free_head && t < p->nthreads; t++)
-		pl.free_head[t] = RP_NO_SLOT;
-	if (!p->streams || !pl.free_head) {
-		planner_free(&pl);
-		rp_plan_free(p);
-		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
-		return -1;
-	}
-	int rc = plan_events(&pl, r, err);
-	if (rc == 0 && collect_live(&pl)) {
-		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
-		rc = -1;
-	}
-	p->skip.unpaired_maps += pl.nheld; /* never unmapped before the trace ended */
-	p->trace_cpus = (unsigned)pl.cpus.len;
-	p->span_ns = pl.any ? pl.last_ts - pl.first_ts : 0;
-	p->first_ts = pl.first_ts;
-	planner_free(&pl);
-	if (rc == 0 && p->ops == 0) {
-		char fams[128];
-		family_list(engine->families, fams, sizeof(fams));
-		snprintf(err->msg, sizeof(err->msg),
-			 "%s: no event engine %s can replay: it takes %s events (and --as FAMILY "
-			 "replays other families as one of those)", o->trace, engine->name, fams);
-		rc = -1;
-	}
-	if (rc)
-		rp_plan_free(p);
-	return rc;
-}
-
-void rp_plan_free(struct rp_plan *p)
-{
-	for (unsigned t = 0; p->streams && t < p->nthreads; t++)
-		rp_stream_free(&p->streams[t]);
-	free(p->streams);
-	free(p->sites);
-	p->sites = NULL;
-	free(p->live_end);
-	free(p->gaps);
-	p->streams = NULL;
-	p->live_end = NULL;
-	p->gaps = NULL;
-}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * replay.c - mmr_replay_run: plan the trace once, run it REPEAT times on
- * fresh engines, and gather each run's figures into one result.
+ * replay.c - mmr_replay_run: plan the trace once (a window at a time, and
+ * again in each run, when it is longer than a window), run it REPEAT times
+ * on fresh engines, and gather each run's figures into one result.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,40 +319,82 @@ static int check_pace(const struct mmr_replay_opts *o, struct mmr_error *err)
 	return 0;
 }
 
-static int run_all(struct mmr_replay_result *r, const struct mmr_replay_opts *o,
-		   const struct rp_plan *plan, unsigned repeats, struct mmr_error *err)
+/*
+ * One run, on a fresh engine, into R.  A streamed plan (more than one
+ * window) is planned again as the run goes, from RD: SO is O with the
+ * thread count the whole plan found, so the trace is not counted again.
+ */
+static int run_one(struct mmr_replay_result *r, const struct mmr_replay_opts *so, const struct rp_plan *plan,
+		   struct mmr_reader *rd, const struct mmr_engine_env *env, struct mmr_error *err)
+{
+	struct rp_run run;
+	struct rp_plan src;
+	uint64_t wall;
+	struct rp_guard guard;
+	bool streamed = plan->windows > 1;
+	mmr_lock_stats_reset();
+	if (streamed && rp_plan_open(rd, so->engine, so, &src, err))
+		return -1;
+	int rc = rp_run_init(&run, so, plan, streamed ? &src : NULL, r->window_ops, err);
+	run.sched = &r->sched;
+	bool guarded = rc == 0 && rp_guard_start(&guard, &run, so->watchdog_s, so->log ? so->log : stderr) == 0;
+	if (rc == 0)
+		rc = rp_run_once(&run, env, &wall, err);
+	if (rc == 0)
+		rc = gather(r, &run, wall, err);
+	unsigned refused = atomic_load(&run.sched_refused);
+	if (refused > r->sched_refused)
+		r->sched_refused = refused;
+	if (guarded)
+		rp_guard_stop(&guard);
+	rp_run_free(&run);
+	if (streamed)
+		rp_plan_free(&src);
+	return rc;
+}
+
+static int run_all(struct mmr_replay_result *r, const struct mmr_replay_opts *o, const struct rp_plan *plan,
+		   struct mmr_reader *rd, unsigned repeats, struct mmr_error *err)
 {
 	struct mmr_engine_env env = {
 		.threads = plan->nthreads, .online_cpus = r->online_cpus, .slots = plan->nslots,
 		.nopts = r->costs.nopts, .keys = r->costs.keys, .values = r->costs.values,
 	};
+	struct mmr_replay_opts so = *o;
+	so.threads = plan->nthreads;
 	mmr_lock_set_timing(o->timing);
 	mmr_lock_set_kernel_rt(o->kernel_rt);
 	rp_sched_preempt_watch(&r->sched, o->timing);
 	r->pinned = o->pin || r->sched.fifo;
 	uint64_t unwatched0 = mmr_lock_preempt_unwatched();
-	for (unsigned k = 0; k < repeats; k++) {
-		struct rp_run run;
-		uint64_t wall;
-		struct rp_guard guard;
-		mmr_lock_stats_reset();
-		int rc = rp_run_init(&run, o, plan, err);
-		run.sched = &r->sched;
-		bool guarded = rc == 0 && rp_guard_start(&guard, &run, o->watchdog_s, o->log ? o->log : stderr) == 0;
-		if (rc == 0)
-			rc = rp_run_once(&run, &env, &wall, err);
-		if (rc == 0)
-			rc = gather(r, &run, wall, err);
-		unsigned refused = atomic_load(&run.sched_refused);
-		if (refused > r->sched_refused)
-			r->sched_refused = refused;
-		if (guarded)
-			rp_guard_stop(&guard);
-		rp_run_free(&run);
-		if (rc)
+	for (unsigned k = 0; k < repeats; k++)
+		if (run_one(r, &so, plan, rd, &env, err))
 			return -1;
-	}
 	r->preempt_unwatched = mmr_lock_preempt_unwatched() - unwatched0;
+	return 0;
+}
+
+/*
+ * Plan RD whole into PLAN, a window of WINDOW ops at a time: a trace that
+ * fits one keeps its ops; a longer one keeps the totals, slots and live
+ * objects, and its runs plan their windows again (run_one).  Returns 0,
+ * or -1 with ERR.
+ */
+static int plan_whole(struct mmr_reader *rd, const struct mmr_replay_opts *o, uint64_t window, struct rp_plan *plan,
+		      struct mmr_error *err)
+{
+	if (rp_plan_open(rd, o->engine, o, plan, err))
+		return -1;
+	int more;
+	while ((more = rp_plan_window(plan, window, err)) == 1)
+		;
+	if (more < 0) {
+		rp_plan_free(plan);
+		return -1;
+	}
+	if (plan->windows > 1)
+		for (unsigned t = 0; t < plan->nthreads; t++)
+			rp_stream_free(&plan->streams[t]); /* the last window's: the runs plan their own */
 	return 0;
 }
 
@@ -359,6 +402,7 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 {
 	struct rp_plan plan;
 	unsigned repeats = o->repeat ? o->repeat : 1;
+	uint64_t window = o->window_ops ? o->window_ops : MMR_WINDOW_DEFAULT_OPS;
 	const char *why = o->engine->unavailable ? o->engine->unavailable() : NULL;
 	if (why) {
 		snprintf(err->msg, sizeof(err->msg), "engine %s is not available here: %s", o->engine->name, why);
@@ -370,25 +414,27 @@ struct mmr_replay_result *mmr_replay_run(const struct mmr_replay_opts *o, struct
 	struct mmr_reader *rd = mmr_reader_open(o->trace, err);
 	if (!rd)
 		return NULL;
-	int rc = rp_plan_build(rd, o->engine, o, &plan, err);
+	if (plan_whole(rd, o, window, &plan, err)) {
+		mmr_reader_close(rd);
+		return NULL;
+	}
 	const char *warning = mmr_reader_warning(rd);
-	uint64_t discarded = mmr_reader_discarded(rd);
-	struct mmr_replay_result *r = rc ? NULL : result_new(o, &plan, repeats);
+	struct mmr_replay_result *r = result_new(o, &plan, repeats);
 	if (r) {
 		snprintf(r->trace_warning, sizeof(r->trace_warning), "%s", warning ? warning : "");
-		r->trace_discarded = discarded;
+		r->trace_discarded = mmr_reader_discarded(rd);
+		r->window_ops = window;
+		r->windows = plan.windows;
 	}
-	mmr_reader_close(rd);
-	if (rc)
-		return NULL;
 	if (!r) {
 		snprintf(err->msg, sizeof(err->msg), "replay: out of memory");
 	} else if (rp_costs_resolve(o, &r->costs, err) ||
 		   rp_sched_decide(o->sched, plan.nthreads, r->online_cpus, &r->sched, err) ||
-		   run_all(r, o, &plan, repeats, err)) {
+		   run_all(r, o, &plan, rd, repeats, err)) {
 		mmr_replay_result_free(r);
 		r = NULL;
 	}
+	mmr_reader_close(rd);
 	rp_plan_free(&plan);
 	struct rusage ru;
 	if (r && getrusage(RUSAGE_SELF, &ru) == 0)

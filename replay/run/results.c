@@ -383,6 +383,8 @@ static void json_head(struct mmr_json *j, cJSON *root, const struct mmr_replay_r
 	mmr_json_u64(j, root, "trace_span_ns", r->span_ns);
 	mmr_json_u64(j, root, "objects", r->objects);
 	mmr_json_u64(j, root, "slots", r->nslots);
+	mmr_json_u64(j, root, "windows", r->windows);
+	mmr_json_u64(j, root, "window_ops", r->window_ops);
 	mmr_json_u64(j, root, "replayed_events", r->replayed);
 	mmr_json_u64(j, root, "skipped_events", skipped);
 	mmr_json_u64(j, root, "runs", r->nruns);

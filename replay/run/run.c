@@ -82,7 +82,7 @@ static void pace(struct rp_thread *t, const struct rp_op *op)
 static inline void fill(const struct rp_run *run, const struct rp_op *op, const struct rp_op_ext *x,
 			struct mmr_call *m)
 {
-	const struct rp_site *s = &run->plan->sites[op->site];
+	const struct rp_site *s = &run->win->sites[op->site];
 	*m = (struct mmr_call){
 		.call_site = s->call_site, .ts = op->ts, .slot = op->slot, .gfp = s->gfp, .node = s->node,
 		.flags = s->flags, .order = s->order, .family = s->family,
@@ -149,8 +149,8 @@ static void record(struct rp_thread *t, const struct rp_op *op, uint64_t ticks)
  * The engine still holds the object in SLOT that the trace ended with an
  * op (its free or realloc failed or was refused): the trace never names
  * it again and the slot goes to another object, so its handle goes on the
- * thread's list for rp_free_live.  Off the common path; out of memory, it
- * stays where it is, as before.
+ * thread's list for rp_free_live.  Off the common path; out of memory, the
+ * handle is lost and the engine still holds the object when destroyed.
  */
 static void keep(struct rp_thread *t, uint32_t slot, uint8_t family)
 {
@@ -255,13 +255,99 @@ static void prepare_hists(struct rp_thread *t, const struct rp_stream *st)
 	}
 }
 
+/* The trace time the watermark gives a thread past its stream's last op: the window's end, or none left. */
+static uint64_t tail_ts(const struct rp_run *run)
+{
+	return run->last_window ? UINT64_MAX : run->win->clock_end;
+}
+
+/*
+ * Plan the next window of RUN, all threads stopped at the end of the one
+ * before, on the last thread to get there.  The time it takes is left out
+ * of every figure (paused_ticks): a paced replay's schedule and the
+ * threads' samples move on by it.  Called with win_mu held.
+ */
+static void plan_next_window(struct rp_run *run)
+{
+	uint64_t t0 = mmr_clock_ticks(), m0 = mono_ns();
+	int rc = rp_plan_window(run->src, run->window_ops, &run->win_err);
+	if (rc < 0) {
+		run->win_failed = true;
+		return;
+	}
+	run->last_window = rc == 0;
+	if (run->o->timing)
+		for (unsigned i = 0; i < run->plan->nthreads; i++)
+			prepare_hists(&run->threads[i], &run->src->streams[i]);
+	run->start_mono_ns += mono_ns() - m0;
+	run->paused_ticks += mmr_clock_ticks() - t0;
+}
+
+/*
+ * Thread T is at the end of a window that is not the trace's last: wait
+ * for the others, the last one plans the next window.  Returns true when
+ * it is out, false when planning it failed (the run then stops).
+ */
+static bool next_window(struct rp_thread *t)
+{
+	struct rp_run *run = t->run;
+	atomic_store_explicit(&t->next_ts, run->win->clock_end, memory_order_relaxed);
+	atomic_store_explicit(&t->state, RS_WINDOW, memory_order_relaxed);
+	pthread_mutex_lock(&run->win_mu);
+	unsigned gen = run->generation;
+	if (++run->at_end == run->plan->nthreads) {
+		plan_next_window(run);
+		run->at_end = 0;
+		run->generation++;
+		pthread_cond_broadcast(&run->win_cv);
+	}
+	while (run->generation == gen)
+		pthread_cond_wait(&run->win_cv, &run->win_mu);
+	bool ok = !run->win_failed;
+	t->tl.shift = run->paused_ticks;
+	pthread_mutex_unlock(&run->win_mu);
+	atomic_store_explicit(&t->state, RS_RUN, memory_order_relaxed);
+	return ok;
+}
+
+/* Replay ST, thread T's ops of one window.  LIVE: the thread's running sums. */
+static void replay_window(struct rp_thread *t, const struct rp_stream *st, struct rp_sched_tick *tick,
+			  struct rp_delta *live, uint64_t *next_sample)
+{
+	struct rp_run *run = t->run;
+	const struct mmr_engine_ops *e = run->o->engine;
+	bool timing = run->o->timing, paced = run->o->pace == MMR_PACE_ORIGINAL;
+	bool fifo = run->sched && run->sched->fifo;
+	const atomic_uint_fast64_t *earliest = mmr_tclock_earliest(run->clock);
+	const struct rp_op_ext *ext = st->ext; /* the next op with RP_EXT has this one */
+	uint64_t tail = tail_ts(run);
+	atomic_store_explicit(&t->next_ts, st->n ? st->ops[0].ts : tail, memory_order_relaxed);
+	mmr_tclock_poke(run->clock); /* a due between the windows is passed now */
+	for (size_t i = 0; i < st->n; i++) {
+		const struct rp_op *op = &st->ops[i];
+		if (paced)
+			pace(t, op);
+		replay_op(t, op, (op->sync & RP_EXT) ? ext++ : NULL, e->op[op->op], timing, live);
+		uint64_t done = st->base + i + 1, next = i + 1 < st->n ? st->ops[i + 1].ts : tail;
+		atomic_store_explicit(&t->done, done, memory_order_relaxed);
+		atomic_store_explicit(&t->next_ts, next, memory_order_relaxed);
+		if (fifo && (i & 63) == 63)
+			rp_sched_offer(tick);
+		/* A timer's due lies between this event and the next: maybe every thread is past it now. */
+		uint64_t due = atomic_load_explicit(earliest, memory_order_relaxed);
+		if (op->ts <= due && next > due)
+			mmr_tclock_poke(run->clock);
+		if (done == *next_sample)
+			*next_sample = rp_tl_sample(&t->tl, done, *live);
+	}
+}
+
 static void *thread_main(void *arg)
 {
 	struct rp_thread *t = arg;
 	struct rp_run *run = t->run;
 	const struct mmr_engine_ops *e = run->o->engine;
-	const struct rp_stream *st = &run->plan->streams[t->tid];
-	bool timing = run->o->timing, paced = run->o->pace == MMR_PACE_ORIGINAL;
+	const struct rp_stream *st = &run->win->streams[t->tid];
 	bool fifo = run->sched && run->sched->fifo;
 	if (run->o->pin || fifo)
 		pin(t->tid);
@@ -269,7 +355,7 @@ static void *thread_main(void *arg)
 	if (!t->ctx)
 		t->ctx = run->engine;
 	t->warm = warm(st);
-	if (timing)
+	if (run->o->timing)
 		prepare_hists(t, st);
 	atomic_fetch_add(&run->ready, 1);
 	while (!atomic_load_explicit(&run->go, memory_order_acquire))
@@ -280,25 +366,12 @@ static void *thread_main(void *arg)
 	atomic_store_explicit(&t->state, RS_RUN, memory_order_relaxed);
 	struct rp_delta live = {0, 0};
 	uint64_t next_sample = t->tl.every;
-	const atomic_uint_fast64_t *earliest = mmr_tclock_earliest(run->clock);
-	const struct rp_op_ext *ext = st->ext; /* the next op with RP_EXT has this one */
-	for (size_t i = 0; i < st->n; i++) {
-		const struct rp_op *op = &st->ops[i];
-		if (paced)
-			pace(t, op);
-		replay_op(t, op, (op->sync & RP_EXT) ? ext++ : NULL, e->op[op->op], timing, &live);
-		atomic_store_explicit(&t->done, i + 1, memory_order_relaxed);
-		if (fifo && (i & 63) == 63)
-			rp_sched_offer(&tick);
-		/* A timer's due lies between this event and the next: maybe every thread is past it now. */
-		uint64_t due = atomic_load_explicit(earliest, memory_order_relaxed);
-		if (op->ts <= due && (i + 1 == st->n || st->ops[i + 1].ts > due))
-			mmr_tclock_poke(run->clock);
-		if (i + 1 == next_sample)
-			next_sample = rp_tl_sample(&t->tl, i + 1, live);
-	}
-	t->end_ticks = mmr_clock_ticks();
-	rp_tl_end(&t->tl, t->end_ticks, st->n, live);
+	replay_window(t, st, &tick, &live, &next_sample);
+	while (!run->last_window && next_window(t))
+		replay_window(t, st, &tick, &live, &next_sample);
+	t->end_ticks = mmr_clock_ticks() - run->paused_ticks;
+	atomic_store_explicit(&t->next_ts, UINT64_MAX, memory_order_relaxed);
+	rp_tl_end(&t->tl, t->end_ticks, st->base + st->n, live);
 	if (e->thread_exit && t->ctx != run->engine)
 		e->thread_exit(t->ctx);
 	atomic_store_explicit(&t->state, RS_DONE, memory_order_release);
@@ -381,30 +454,42 @@ static int start_threads(struct rp_run *run, struct mmr_error *err)
 
 /*
  * The trace clock's watermark: the trace time of the earliest event some
- * thread has still to replay.  A thread's done count is relaxed: read
- * stale, the watermark is low, and a due fires a poke later, never early.
+ * thread has still to replay.  Each thread says its own (next_ts), relaxed:
+ * read stale, the watermark is low, and a due fires a poke later, never
+ * early.  The streams themselves are not read: a window may be being
+ * planned over them.
  */
 static uint64_t watermark(void *arg)
 {
 	const struct rp_run *run = arg;
 	uint64_t w = UINT64_MAX;
 	for (unsigned i = 0; i < run->plan->nthreads; i++) {
-		const struct rp_stream *st = &run->plan->streams[i];
-		uint64_t done = atomic_load_explicit(&run->threads[i].done, memory_order_relaxed);
-		if (done < st->n && st->ops[done].ts < w)
-			w = st->ops[done].ts;
+		uint64_t ts = atomic_load_explicit(&run->threads[i].next_ts, memory_order_relaxed);
+		w = ts < w ? ts : w;
 	}
 	return w;
 }
 
 /* Allocate the run's arrays for PLAN.  Returns 0, or -1 (ERR). */
 int rp_run_init(struct rp_run *run, const struct mmr_replay_opts *o, const struct rp_plan *plan,
-		struct mmr_error *err)
+		struct rp_plan *src, uint64_t window_ops, struct mmr_error *err)
 {
 	memset(run, 0, sizeof(*run));
 	atomic_init(&run->phase, NULL);
 	run->o = o;
 	run->plan = plan;
+	run->src = src;
+	run->win = src ? src : plan;
+	run->window_ops = window_ops;
+	run->last_window = true;
+	pthread_mutex_init(&run->win_mu, NULL);
+	pthread_cond_init(&run->win_cv, NULL);
+	if (src) {
+		int rc = rp_plan_window(src, window_ops, err);
+		if (rc < 0)
+			return -1;
+		run->last_window = rc == 0;
+	}
 	size_t slots = plan->nslots ? plan->nslots : 1;
 	run->slots = malloc(slots * sizeof(*run->slots));
 	run->done = malloc(slots * sizeof(*run->done));
@@ -422,7 +507,8 @@ int rp_run_init(struct rp_run *run, const struct mmr_replay_opts *o, const struc
 		t->run = run;
 		t->tid = i;
 		t->ops = calloc(MMR_OP_COUNT, sizeof(*t->ops));
-		ok = t->ops != NULL && rp_tl_init(&t->tl, plan->streams[i].n, plan->nthreads) == 0;
+		size_t ops = src ? plan->ops / plan->nthreads : plan->streams[i].n;
+		ok = t->ops != NULL && rp_tl_init(&t->tl, ops, plan->nthreads) == 0;
 		for (unsigned k = 0; ok && k < MMR_OP_COUNT; k++)
 			mmr_hist_init(&t->ops[k].lat);
 	}
@@ -447,6 +533,8 @@ void rp_run_free(struct rp_run *run)
 	free(run->done);
 	mmr_tclock_stats_free(run->timers, run->ntimers);
 	mmr_tclock_destroy(run->clock);
+	pthread_mutex_destroy(&run->win_mu);
+	pthread_cond_destroy(&run->win_cv);
 }
 
 /* Free HANDLE, an object of FAMILY last in slot S, if the engine made it, on CTX. */
@@ -485,7 +573,7 @@ void rp_free_live(struct rp_run *run)
 	for (unsigned t = 0; kept && t < p->nthreads; t++)
 		for (size_t i = 0; i < run->threads[t].nkept; i++) {
 			const struct rp_kept *k = &run->threads[t].kept[i];
-			free_handle(run, ctx, k->handle, k->slot, k->family);
+			free_handle(run, ctx, k->handle, RP_NO_SLOT, k->family); /* its slot is another's now */
 		}
 	if (e->thread_exit && ctx != run->engine)
 		e->thread_exit(ctx);
@@ -524,6 +612,10 @@ int rp_run_once(struct rp_run *run, const struct mmr_engine_env *env, uint64_t *
 		pthread_join(t->th, NULL);
 		if (t->end_ticks > end)
 			end = t->end_ticks;
+	}
+	if (rc == 0 && run->win_failed) {
+		*err = run->win_err; /* planning a window failed: the threads stopped there */
+		rc = -1;
 	}
 	/*
 	 * The timed mechanisms due before the trace's end fire, then the workers

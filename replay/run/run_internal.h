@@ -87,10 +87,11 @@ struct rp_op_ext {
 	uint32_t aux_slot, aux_seq; /* a realloc's old object: RP_NO_SLOT when none */
 };
 
-/* A thread's ops, and the extensions of those with RP_EXT, in the same order. */
+/* A thread's ops of one window, and the extensions of those with RP_EXT, in the same order. */
 struct rp_stream {
 	struct rp_op *ops;
 	size_t n, cap;
+	size_t base;          /* the thread's ops in the windows before */
 	struct rp_op_ext *ext;
 	size_t next, cap_ext;
 };
@@ -120,13 +121,20 @@ struct rp_skips {
 	struct mmr_invalid_counts invalid; /* out of their valid range (mmr_event_check) */
 };
 
+struct rp_planner;
+
 struct rp_plan {
+	const struct mmr_engine_ops *engine;
+	const char *trace;
 	unsigned nthreads;
-	struct rp_stream *streams;
+	struct rp_stream *streams; /* the window's ops; all of them when the plan is one window */
+	struct rp_planner *pl;     /* while windows are left to plan (plan_stream.c) */
+	unsigned windows;          /* windows planned so far */
+	bool done;                 /* the last window is planned: the figures below are the trace's */
 	/*
-	 * Slots in use at once at most: a slot is taken again once its object
-	 * ended (by a start on the thread that ended it), so this follows the
-	 * live set, not the trace's length.
+	 * Slots used: a slot is taken again once its object ended, by a start
+	 * on the thread that ended it, so this follows the live set, not the
+	 * trace's length, where objects die on the thread they were born on.
 	 */
 	uint32_t nslots;
 	uint64_t objects;   /* objects started: lifetimes in the plan */
@@ -157,11 +165,23 @@ struct rp_plan {
 	size_t nlive_end;
 };
 
+/* ---- plan_stream.c: the plan, whole or a window at a time ---------------- */
+
 /*
- * Plan R's events for ENGINE with O's thread count, mapping and --as.
- * Returns 0, or -1 with ERR (corrupt trace, out of memory, or nothing the
- * engine can replay, naming what it accepts).
+ * Start planning R's events for ENGINE with O's thread count, mapping and
+ * --as into P: its threads and empty streams.  Returns 0, or -1 with ERR.
  */
+int rp_plan_open(struct mmr_reader *r, const struct mmr_engine_ops *engine, const struct mmr_replay_opts *o,
+		 struct rp_plan *p, struct mmr_error *err);
+/*
+ * Plan P's next window: the streams emptied, then the ops of the next
+ * events until there are MAX_OPS (one event more may add two) or the trace
+ * ends.  Returns 1 when the trace may go on after it, 0 when it ends the
+ * trace (P's totals, skips and live objects are then the trace's), -1
+ * with ERR (a corrupt trace, out of memory, nothing the engine can replay).
+ */
+int rp_plan_window(struct rp_plan *p, uint64_t max_ops, struct mmr_error *err);
+/* Plan R whole, in one window (rp_plan_open, rp_plan_window).  Returns 0, or -1 with ERR. */
 int rp_plan_build(struct mmr_reader *r, const struct mmr_engine_ops *engine,
 		  const struct mmr_replay_opts *o, struct rp_plan *p, struct mmr_error *err);
 void rp_plan_free(struct rp_plan *p);
@@ -246,6 +266,7 @@ struct rp_tl {
 	struct rp_sample *s;
 	uint32_t n, cap;
 	uint64_t every;
+	uint64_t shift;  /* ticks the run paused to plan windows so far: taken off each sample's */
 };
 
 /* One time bin of the merged timeline: live figures at its end. */
@@ -284,8 +305,12 @@ struct rp_ophist {
 	struct mmr_hist *by_size[RP_SIZECLASSES]; /* alloc and free only, made on first use */
 };
 
-/* A replay thread's state; RS_RUN covers its engine calls (nothing else of the loop can block). */
-enum rp_state { RS_START, RS_RUN, RS_WAIT, RS_PACE, RS_DONE };
+/*
+ * A replay thread's state; RS_RUN covers its engine calls (nothing else of
+ * the loop can block).  RS_WINDOW: at the end of a window, waiting for
+ * the others and the next window's plan.
+ */
+enum rp_state { RS_START, RS_RUN, RS_WAIT, RS_PACE, RS_DONE, RS_WINDOW };
 
 struct rp_run;
 
@@ -296,7 +321,8 @@ struct rp_thread {
 	bool started;
 	void *ctx;
 	struct rp_ophist *ops;  /* MMR_OP_COUNT of them */
-	atomic_uint_fast64_t done;    /* ops replayed: progress */
+	atomic_uint_fast64_t done;    /* ops replayed, all windows: progress */
+	atomic_uint_fast64_t next_ts; /* trace time of its next op, UINT64_MAX when none is left: the watermark */
 	atomic_uint state;            /* enum rp_state */
 	atomic_uint wait_slot, wait_seq;
 	uint64_t end_ticks;
@@ -365,7 +391,23 @@ void rp_sched_offer(struct rp_sched_tick *k);
 
 struct rp_run {
 	const struct mmr_replay_opts *o;
-	const struct rp_plan *plan;
+	const struct rp_plan *plan;      /* the whole trace's: totals, slots, what stays live */
+	/*
+	 * Whose streams and sites the threads replay: PLAN when it holds every
+	 * op; else SRC, the plan of this run's windows, planned as the run
+	 * goes by the last thread to reach each window's end (run.c).
+	 */
+	const struct rp_plan *win;
+	struct rp_plan *src;
+	uint64_t window_ops;
+	pthread_mutex_t win_mu;  /* guards the fields below; win_cv: the next window is out */
+	pthread_cond_t win_cv;
+	unsigned at_end;         /* threads at the window's end */
+	unsigned generation;     /* windows out so far */
+	bool last_window;        /* the window out is the trace's last */
+	bool win_failed;         /* planning a window failed: the threads stop; win_err says why */
+	struct mmr_error win_err;
+	uint64_t paused_ticks;   /* ticks spent planning windows, the threads stopped: left out of every time */
 	void *engine;
 	struct rp_slot *slots;
 	atomic_uint *done;       /* per slot: ops completed, published across threads */
@@ -389,9 +431,14 @@ struct rp_run {
 /* Phases of a run that call into the engine outside the replay loop (rp_run.phase). */
 #define RP_PHASE_REPLAY "replaying" /* rp_monitor watches this one */
 
-/* Allocate RUN's slot arrays and threads for PLAN.  Returns 0, or -1 (ERR). */
+/*
+ * Allocate RUN's slot arrays and threads for PLAN, the whole trace's.
+ * SRC: NULL when PLAN holds every op; else a plan opened on the same trace
+ * (rp_plan_open), whose windows of WINDOW_OPS ops the run replays, the
+ * first planned here.  Returns 0, or -1 (ERR); rp_run_free either way.
+ */
 int rp_run_init(struct rp_run *run, const struct mmr_replay_opts *o, const struct rp_plan *plan,
-		struct mmr_error *err);
+		struct rp_plan *src, uint64_t window_ops, struct mmr_error *err);
 void rp_run_free(struct rp_run *run);
 
 /*
@@ -525,6 +572,8 @@ struct mmr_replay_result {
 	double tick_ns;            /* ns per clock tick */
 	double timer_overhead_ns;
 	uint64_t events, replayed, objects, nslots, span_ns, gaps_cut, gap_ns_cut;
+	uint64_t window_ops;       /* ops planned at once at most (--window) */
+	unsigned windows;          /* windows the trace took: 1 when it replayed from memory whole */
 	double max_gap_s;
 	unsigned trace_cpus;
 	struct rp_skips skip;

@@ -55,7 +55,7 @@ void rp_tl_free(struct rp_tl *tl)
  */
 uint64_t rp_tl_sample(struct rp_tl *tl, uint64_t ops, struct rp_delta d)
 {
-	tl->s[tl->n++] = (struct rp_sample){mmr_clock_ticks(), ops, d.bytes, d.objects};
+	tl->s[tl->n++] = (struct rp_sample){mmr_clock_ticks() - tl->shift, ops, d.bytes, d.objects};
 	if (tl->n == tl->cap) {
 		for (uint32_t j = 0; j < tl->cap / 2; j++)
 			tl->s[j] = tl->s[2 * j + 1];

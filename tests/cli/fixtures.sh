@@ -97,6 +97,28 @@ if not ok:
 PY
 }
 
+# same_replay A B: the two results.json replayed the same work: events,
+# skips, objects and slots, each op's calls, failures, refusals and orphans,
+# the engine's outcome totals and the live memory left at the end (what a
+# replay planned a window at a time must keep from the whole plan's).
+same_replay() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+def work(d):
+    return {"events": [d[k] for k in ("trace_events", "replayed_events", "skipped_events", "objects", "slots")],
+            "skipped": d["skipped"],
+            "ops": {k: [v[f] for f in ("count", "failed", "refused", "orphaned")] for k, v in d["ops"].items()},
+            "outcomes": {o["key"]: o["total"] for o in d["outcomes"]},
+            "end": [d["timeline"]["end_live_bytes"], d["timeline"]["end_live_objects"]]}
+wa, wb = work(a), work(b)
+for k in wa:
+    if wa[k] != wb[k]:
+        print("same_replay: %s differ: %s against %s" % (k, wa[k], wb[k]), file=sys.stderr)
+        sys.exit(1)
+PY
+}
+
 # jset FILE STATEMENT: run the Python STATEMENT with the JSON document of FILE
 # as d, and write d back ("d['threads'] = 1e300").
 jset() {

@@ -16,7 +16,9 @@
  *     object's previous one (a simulation of the runner);
  *   - a zsmalloc map is followed at once by its unmap on the same thread;
  *   - the objects left live at the end are distinct, and none has ended;
- *   - the counts add up, and the gaps cut for pacing are in order.
+ *   - the counts add up, and the gaps cut for pacing are in order;
+ *   - planned again a window of three ops at a time, the same ops, with
+ *     some of the same waits, and the same figures.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -202,9 +204,9 @@ static void check_runs(const struct rp_plan *p)
 }
 
 /*
- * Maps go out just before their unmaps; live-at-end objects are distinct,
- * and the last op of each one's slot did not end it (a slot is taken again
- * once its object ended, so only its last op tells).
+ * Maps go out just before their unmaps; live-at-end objects are distinct;
+ * the lives of a slot (it is taken again once its object ended) do not
+ * overlap, and the slot live when the trace ends is the one freed after.
  */
 static void check_pairs_and_live(const struct rp_plan *p, const struct uses *u)
 {
@@ -225,11 +227,21 @@ static void check_pairs_and_live(const struct rp_plan *p, const struct uses *u)
 		if (s >= p->nslots || (live[s] & 1))
 			fz_finding("live at the end twice, or no slot: %u", s);
 		live[s] |= 1;
-		if (!u->count[s])
-			continue;
-		const struct use *last = &u->by_slot[s][u->count[s] - 1];
-		if (last->aux || (views[last->thread][last->index].sync & RP_ENDS))
-			fz_finding("slot %u ended in the replay and is freed again after it", s);
+	}
+	/* Each slot's lives one after the other: a start only on a free slot, an end or use only on a live one. */
+	for (uint32_t s = 0; s < p->nslots; s++) {
+		bool open = false;
+		for (uint32_t q = 0; q < u->count[s]; q++) {
+			const struct use *x = &u->by_slot[s][q];
+			uint8_t sync = views[x->thread][x->index].sync;
+			bool starts = !x->aux && (sync & RP_STARTS), ends = x->aux || (sync & RP_ENDS);
+			if (starts == open)
+				fz_finding("slot %u op %u: %s", s, q, open ? "a start on a live slot" : "an op on a free slot");
+			open = starts || !ends;
+		}
+		if (open != (bool)(live[s] & 1))
+			fz_finding("slot %u: %s at the end, %s", s, open ? "live" : "free",
+				   live[s] & 1 ? "yet freed after the replay" : "yet not freed after the replay");
 	}
 	free(live);
 }
@@ -296,8 +308,67 @@ static void free_views(const struct rp_plan *p)
 	views = NULL;
 }
 
-static void check_plan(const struct rp_plan *p, const struct mmr_engine_ops *e, bool as)
+/* Op I of a window of W, planned as op G of the whole plan's thread T (views[T][G]): the same op. */
+static void same_op(const struct rp_plan *w, uint32_t t, size_t i, size_t g)
 {
+	const uint8_t cross = RP_WAIT | RP_PUBLISH | RP_AUX_WAIT | RP_AUX_PUBLISH;
+	struct rp_op_view v;
+	rp_ops_view(w, t, i, &v);
+	const struct rp_op_view *x = &views[t][g];
+	bool same = v.ts == x->ts && v.size == x->size && v.bytes_alloc == x->bytes_alloc && v.aux == x->aux &&
+		    v.call_site == x->call_site && v.end_bytes == x->end_bytes && v.slot == x->slot &&
+		    v.seq == x->seq && v.aux_slot == x->aux_slot && v.aux_seq == x->aux_seq && v.gfp == x->gfp &&
+		    v.node == x->node && v.flags == x->flags && v.op == x->op && v.family == x->family &&
+		    v.order == x->order && v.sizeclass == x->sizeclass && (v.sync & ~cross) == (x->sync & ~cross);
+	if (!same)
+		fz_finding("op %u.%zu: planned in windows, it is not the whole plan's", t, g);
+	/* Between windows the threads meet: a window's waits are some of the whole plan's, never others. */
+	if ((v.sync & cross) & ~(x->sync & cross))
+		fz_finding("op %u.%zu: waits or publishes in windows where the whole plan does not", t, g);
+}
+
+/*
+ * Planned again from R a few ops at a time, the trace gives the whole
+ * plan's ops, slots, skips and live objects (plan_stream.c).
+ */
+static void check_windows(const struct rp_plan *p, struct mmr_reader *r, const struct mmr_engine_ops *e,
+			  const struct mmr_replay_opts *o)
+{
+	struct rp_plan w;
+	struct mmr_error err;
+	struct mmr_replay_opts wo = *o;
+	wo.threads = p->nthreads;
+	if (rp_plan_open(r, e, &wo, &w, &err))
+		fz_finding("planning in windows refused: %s", err.msg);
+	int more;
+	uint64_t ops = 0;
+	do {
+		if ((more = rp_plan_window(&w, 3, &err)) < 0)
+			fz_finding("a window refused: %s", err.msg);
+		for (uint32_t t = 0; t < w.nthreads; t++)
+			for (size_t i = 0; i < w.streams[t].n; i++, ops++) {
+				size_t g = w.streams[t].base + i;
+				if (g >= p->streams[t].n)
+					fz_finding("thread %u: more ops in windows than whole", t);
+				same_op(&w, t, i, g);
+			}
+	} while (more == 1);
+	bool live_same = w.nlive_end == p->nlive_end;
+	for (size_t k = 0; live_same && k < w.nlive_end; k++)
+		live_same = w.live_end[k].slot == p->live_end[k].slot && w.live_end[k].family == p->live_end[k].family;
+	if (ops != p->ops || w.ops != p->ops || w.events != p->events || w.nslots != p->nslots ||
+	    w.objects != p->objects || memcmp(w.ops_by, p->ops_by, sizeof(w.ops_by)) ||
+	    memcmp(&w.skip, &p->skip, sizeof(w.skip)) || !live_same || w.clock_end != p->clock_end ||
+	    w.ngaps != p->ngaps || w.trace_cpus != p->trace_cpus || w.span_ns != p->span_ns ||
+	    w.first_ts != p->first_ts)
+		fz_finding("planned in windows, the trace's figures differ from the whole plan's");
+	rp_plan_free(&w);
+}
+
+static void check_plan(const struct rp_plan *p, struct mmr_reader *r, const struct mmr_engine_ops *e,
+		       const struct mmr_replay_opts *o)
+{
+	bool as = o->as_family >= 0;
 	check_records(p);
 	make_views(p);
 	struct uses u = {.nslots = p->nslots};
@@ -312,6 +383,7 @@ static void check_plan(const struct rp_plan *p, const struct mmr_engine_ops *e, 
 	check_order(p, &u);
 	check_runs(p);
 	check_pairs_and_live(p, &u);
+	check_windows(p, r, e, o);
 	free_views(p);
 	for (uint32_t s = 0; s < u.nslots; s++)
 		free(u.by_slot[s]);
@@ -345,7 +417,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_finding("the writer's own file is refused: %s", err.msg);
 	struct rp_plan p;
 	if (rp_plan_build(r, &e, &o, &p, &err) == 0) {
-		check_plan(&p, &e, o.as_family >= 0);
+		check_plan(&p, r, &e, &o);
 		rp_plan_free(&p);
 	}
 	mmr_reader_close(r);

@@ -137,7 +137,8 @@ static const char *const opt_values[16] = {
  *     no timing; bit 4 pacing at 1e6 times the trace's speed with 1 ms gaps;
  *     bit 5 two runs; bit 6 --as the C1-th of the engine's families; bit 7
  *     only the first C2 events;
- * C3, C4: when C3 is not 0, the (C3-1)-th engine option set to the C4-th value;
+ * C3, C4: when C3 is not 0, the (C3-1)-th engine option set to the (C4 % 16)-th value;
+ * C4 >> 4: when not 0, the trace planned and replayed in windows of 3 times that many ops;
  * C5: bit 7 stored blocks; bit 6 blocks of 1 + (C5 & 63) events.
  */
 static void decode_settings(struct fz_cursor *c, struct mmr_replay_opts *o, struct mmr_writer_opts *wo,
@@ -173,6 +174,7 @@ static void decode_settings(struct fz_cursor *c, struct mmr_replay_opts *o, stru
 	}
 	wo->stored = c5 & 128;
 	wo->block_events = c5 & 64 ? 1 + (c5 & 63) : 0;
+	o->window_ops = (uint64_t)(c4 >> 4) * 3; /* 0: whole; else windows of 3..45 ops */
 }
 
 /* Decode the events of C and write them to PATH.  Returns how many. */

@@ -20,7 +20,7 @@
 #include "mmr_lock.h"
 #include "mmr_tclock.h"
 
-#define TESTED_ABI 7
+#define TESTED_ABI 8
 
 struct layout {
 	const char *what;
