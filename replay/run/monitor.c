@@ -56,13 +56,13 @@ static uint64_t now_ns(void)
 static uint64_t progress(struct rp_run *run, bool *pacing, bool *all_done)
 {
 	uint64_t n = 0;
-	*pacing = false;
 	*all_done = true;
+	*pacing = atomic_load(&run->planning); /* planning the next window is no stall */
 	for (unsigned i = 0; i < run->plan->nthreads; i++) {
 		struct rp_thread *t = &run->threads[i];
 		unsigned st = atomic_load_explicit(&t->state, memory_order_acquire);
 		n += atomic_load_explicit(&t->done, memory_order_relaxed);
-		*pacing |= st == RS_PACE || st == RS_WINDOW; /* planning the next window is no stall */
+		*pacing |= st == RS_PACE;
 		*all_done &= st == RS_DONE;
 	}
 	return n;

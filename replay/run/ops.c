@@ -109,6 +109,21 @@ static struct rp_op *grow_ops(struct rp_op *old, size_t cap_old, size_t cap)
 	return p;
 }
 
+void rp_stream_next_window(struct rp_stream *st)
+{
+	/*
+	 * Give back the pages past what the window just replayed used: a
+	 * stream keeps the most one window ever gave its thread, and threads
+	 * busy in turns would otherwise each keep a window's worth.
+	 */
+	size_t keep = (st->n * sizeof(*st->ops) + 4095) & ~(size_t)4095, bytes = st->cap * sizeof(*st->ops);
+	if (st->ops && keep < bytes)
+		madvise((char *)st->ops + keep, bytes - keep, MADV_DONTNEED);
+	st->base += st->n;
+	st->n = 0;
+	st->next = 0;
+}
+
 void rp_stream_free(struct rp_stream *st)
 {
 	if (st->ops)

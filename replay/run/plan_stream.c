@@ -173,11 +173,8 @@ int rp_plan_window(struct rp_plan *p, uint64_t max_ops, struct mmr_error *err)
 	struct rp_planner *pl = p->pl;
 	if (!pl)
 		return 0; /* planned whole already */
-	for (unsigned t = 0; t < p->nthreads; t++) {
-		p->streams[t].base += p->streams[t].n;
-		p->streams[t].n = 0;
-		p->streams[t].next = 0;
-	}
+	for (unsigned t = 0; t < p->nthreads; t++)
+		rp_stream_next_window(&p->streams[t]);
 	p->windows++;
 	pl->window_ops = 0;
 	const struct mmr_event *ev;
@@ -190,8 +187,13 @@ int rp_plan_window(struct rp_plan *p, uint64_t max_ops, struct mmr_error *err)
 			return -1;
 		}
 	}
-	if (pl->window_ops >= max_ops)
-		return 1; /* the trace may end right here: the next window is then empty */
+	if (rc == 1) {
+		/* The window is full: is there an event after it?  (It came from the block in hand.) */
+		if ((rc = next_event(pl, &ev, err)) == 1) {
+			pl->at--;
+			return 1;
+		}
+	}
 	if (rc < 0)
 		return -1;
 	return finish(p, err) ? -1 : 0;

@@ -270,7 +270,9 @@ static uint64_t tail_ts(const struct rp_run *run)
 static void plan_next_window(struct rp_run *run)
 {
 	uint64_t t0 = mmr_clock_ticks(), m0 = mono_ns();
+	atomic_store(&run->planning, true);
 	int rc = rp_plan_window(run->src, run->window_ops, &run->win_err);
+	atomic_store(&run->planning, false);
 	if (rc < 0) {
 		run->win_failed = true;
 		return;
@@ -294,6 +296,10 @@ static bool next_window(struct rp_thread *t)
 	atomic_store_explicit(&t->next_ts, run->win->clock_end, memory_order_relaxed);
 	atomic_store_explicit(&t->state, RS_WINDOW, memory_order_relaxed);
 	pthread_mutex_lock(&run->win_mu);
+	if (run->win_failed) { /* a thread could not be started: no one plans the next window */
+		pthread_mutex_unlock(&run->win_mu);
+		return false;
+	}
 	unsigned gen = run->generation;
 	if (++run->at_end == run->plan->nthreads) {
 		plan_next_window(run);
@@ -438,7 +444,13 @@ static int start_threads(struct rp_run *run, struct mmr_error *err)
 		struct rp_thread *t = &run->threads[i];
 		if (pthread_create(&t->th, NULL, thread_main, t)) {
 			snprintf(err->msg, sizeof(err->msg), "replay: cannot start thread %u", i);
-			atomic_store(&run->go, true); /* release those already waiting */
+			/* Release those already waiting; they stop at their first window's end. */
+			pthread_mutex_lock(&run->win_mu);
+			run->win_failed = true;
+			run->win_err = *err;
+			pthread_cond_broadcast(&run->win_cv);
+			pthread_mutex_unlock(&run->win_mu);
+			atomic_store(&run->go, true);
 			return -1;
 		}
 		t->started = true;
@@ -484,6 +496,7 @@ int rp_run_init(struct rp_run *run, const struct mmr_replay_opts *o, const struc
 	run->last_window = true;
 	pthread_mutex_init(&run->win_mu, NULL);
 	pthread_cond_init(&run->win_cv, NULL);
+	atomic_init(&run->planning, false);
 	if (src) {
 		int rc = rp_plan_window(src, window_ops, err);
 		if (rc < 0)

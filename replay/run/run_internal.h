@@ -211,6 +211,8 @@ int rp_ops_set_aux(struct rp_stream *st, size_t i, uint32_t slot, uint32_t seq, 
 /* Everything about op I of thread T's stream (a search for its extension: not for the replay loop). */
 void rp_ops_view(const struct rp_plan *p, unsigned t, size_t i, struct rp_op_view *v);
 void rp_sites_index_free(struct rp_sites_index *ix);
+/* Empty ST for the next window, its pages past the last window's ops given back. */
+void rp_stream_next_window(struct rp_stream *st);
 /* Free ST's arrays. */
 void rp_stream_free(struct rp_stream *st);
 
@@ -405,7 +407,8 @@ struct rp_run {
 	unsigned at_end;         /* threads at the window's end */
 	unsigned generation;     /* windows out so far */
 	bool last_window;        /* the window out is the trace's last */
-	bool win_failed;         /* planning a window failed: the threads stop; win_err says why */
+	bool win_failed;         /* planning a window (or starting a thread) failed: the threads stop; win_err says why */
+	atomic_bool planning;    /* a thread is planning the next window: the watchdog waits */
 	struct mmr_error win_err;
 	uint64_t paused_ticks;   /* ticks spent planning windows, the threads stopped: left out of every time */
 	void *engine;

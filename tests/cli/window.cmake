@@ -25,3 +25,7 @@ mmr_cli_test(replay_window_two_threads_paced RC 0 SETUP "gen slab-mix 20000 t.mm
 set_tests_properties(cli.replay_window_same_kvfree_rcu cli.replay_window_two_threads_paced PROPERTIES LABELS concurrent)
 mmr_cli_test(replay_window_zero RC 2 ONE_LINE STDERR "--window 0 out of range 1\\.\\.[0-9]+"
   SETUP "gen slab-mix 100 t.mmr" ARGS replay t.mmr -e null -o out --window 0)
+# A trace of exactly one window's ops (or -n of them) is one window, planned once.
+mmr_cli_test(replay_window_exact RC 0 SETUP "gen slab-mix 1000 t.mmr"
+  ARGS replay t.mmr -e null -o out -q --window 1000
+  CHECK "json out/null/results.json \"d['windows'] == 1\" && $MMREPLAY replay t.mmr -e null -o n -q -n 500 --window 500 && json n/null/results.json \"d['windows'] == 1\" && $MMREPLAY replay t.mmr -e null -o m -q --window 999 && json m/null/results.json \"d['windows'] == 2 and d['replayed_events'] == 1000\"")
