@@ -103,7 +103,6 @@ static int finish(struct rp_plan *p, struct mmr_error *err)
 	p->skip.unpaired_maps += pl->nheld; /* never unmapped before the trace ended */
 	p->trace_cpus = (unsigned)pl->cpus.len;
 	p->span_ns = pl->any ? pl->last_ts - pl->first_ts : 0;
-	p->done = true;
 	planner_free(pl);
 	p->pl = NULL;
 	if (p->ops == 0) {

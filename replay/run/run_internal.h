@@ -129,8 +129,7 @@ struct rp_plan {
 	unsigned nthreads;
 	struct rp_stream *streams; /* the window's ops; all of them when the plan is one window */
 	struct rp_planner *pl;     /* while windows are left to plan (plan_stream.c) */
-	unsigned windows;          /* windows planned so far */
-	bool done;                 /* the last window is planned: the figures below are the trace's */
+	unsigned windows;          /* windows planned so far; once PL is NULL, the figures below are the trace's */
 	/*
 	 * Slots used: a slot is taken again once its object ended, by a start
 	 * on the thread that ended it, so this follows the live set, not the
