@@ -39,10 +39,20 @@ enum cap_field {
 	F_COUNT_FIELDS
 };
 
+/* Where one field lies in a record; size 0 when the kernel lacks it. */
+struct cap_field_at {
+	uint16_t offset;
+	uint8_t size;      /* 1 to 8 */
+	bool is_signed;
+};
+
 /* One recognised event of a tep handle: its decoder and its fields. */
 struct cap_event {
 	const struct cap_tp *tp;
 	struct tep_format_field *field[F_COUNT_FIELDS]; /* NULL when the kernel lacks it */
+	struct cap_field_at at[F_COUNT_FIELDS];         /* the same, for reading */
+	struct tep_handle *tep;
+	bool native;     /* the recorded kernel has our byte order: fields are read directly */
 	size_t min_size; /* the record must hold every field found */
 };
 
@@ -61,6 +71,42 @@ const struct cap_tp *cap_tp_get(size_t i);
 
 /* The capture tracepoint SYSTEM:EVENT, or NULL when it is not one. */
 const struct cap_tp *cap_tp_find(const char *system, const char *event);
+
+/* A SIZE-byte number (1 to 8) at P, in our byte order. */
+static inline uint64_t cap_read_native(const uint8_t *p, unsigned size)
+{
+	switch (size) {
+	case 1:
+		return *p;
+	case 2: {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		return v;
+	}
+	case 4: {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return v;
+	}
+	case 8: {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		return v;
+	}
+	default: {
+		/* An odd size (3, 5, 6, 7): the low bytes of a little or big-endian number. */
+		uint64_t v = 0;
+		uint8_t b[8] = {0};
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		memcpy(b + 8 - size, p, size);
+#else
+		memcpy(b, p, size);
+#endif
+		memcpy(&v, b, 8);
+		return v;
+	}
+	}
+}
 
 /* Read field F of DATA: 0 when the kernel lacks it; signed fields sign-extended. */
 uint64_t cap_field(const struct cap_event *ce, enum cap_field f, const uint8_t *data);
@@ -82,11 +128,15 @@ int cap_event_bind(struct cap_event *ce, const struct cap_tp *tp, struct tep_eve
 struct cap_merge;
 
 struct cap_merge *cap_merge_new(struct mmr_writer *w);
+/* Write to W from now on (the sink's next part). */
+void cap_merge_set_writer(struct cap_merge *m, struct mmr_writer *w);
 void cap_merge_free(struct cap_merge *m);
 /* Hold EV until it is flushed.  Returns 0, or -1 when out of memory (ERR). */
 int cap_merge_push(struct cap_merge *m, const struct mmr_event *ev, struct mmr_error *err);
 /* Write, in order, every held event with ts <= UNTIL.  Returns 0, or -1 (ERR) when a write fails. */
 int cap_merge_flush(struct cap_merge *m, uint64_t until, struct mmr_error *err);
+/* Call FN on every event held, until it returns non-zero.  Returns 0, or -1 when FN did. */
+int cap_merge_each(struct cap_merge *m, int (*fn)(void *ctx, const struct mmr_event *ev), void *ctx);
 /* Events held now, and events written after a newer one had been. */
 size_t cap_merge_held(const struct cap_merge *m);
 uint64_t cap_merge_out_of_order(const struct cap_merge *m);
@@ -107,6 +157,9 @@ struct cap_sink {
 	struct tep_handle *tep;     /* formats of the recorded kernel (not owned) */
 	struct cap_merge *merge;
 	uint8_t *slot;              /* tep event id -> 1 + index into ev, 0: not ours */
+	/* The common type and pid fields, read directly when native (else through libtraceevent). */
+	struct cap_field_at common_type, common_pid;
+	bool native;
 	struct cap_event *ev;
 	size_t nev;
 	struct mmr_idmap named;     /* call sites already named in the trace */
@@ -170,6 +223,16 @@ int cap_sink_record(struct cap_sink *s, const void *data, size_t size, uint64_t 
  */
 int cap_sink_record_chain(struct cap_sink *s, const void *data, size_t size, uint64_t ts, uint32_t cpu,
 			  const uint64_t *chain, size_t nchain, struct mmr_error *err);
+
+/*
+ * Close the trace being written as a complete one, with LOST[cpu] for
+ * NR_CPUS CPUs, and go on into a new trace OUT with META: the events still
+ * held for ordering go there, and every call site is named again, so each
+ * trace reads on its own.  Returns 0, or -1 (ERR) with nothing more to be
+ * written (write_failed set).
+ */
+int cap_sink_rotate(struct cap_sink *s, const char *out, const struct mmr_meta *meta, const uint64_t *lost,
+		    uint32_t nr_cpus, struct mmr_error *err);
 
 /* Write every held event up to UNTIL (UINT64_MAX: all).  Returns 0 or -1 (ERR). */
 int cap_sink_flush(struct cap_sink *s, uint64_t until, struct mmr_error *err);
@@ -247,21 +310,30 @@ int cap_instance_destroy(struct cap_instance *ci);
 
 /* ---- ring.c: the per-CPU ring buffers ----------------------------------- */
 
-struct tracefs_cpu;
 struct kbuffer;
 struct pollfd;
 
+/* One CPU's trace_pipe_raw and what the reader knows of it. */
+struct cap_ring_cpu {
+	int fd;           /* trace_pipe_raw, non-blocking; -1: the CPU has no buffer */
+	int pipe[2];      /* full pages are spliced through here; -1: splice refused, read() only */
+	uint64_t done_ts; /* every event of this CPU older than this has been read */
+	uint64_t last_ts; /* the newest event read from it */
+};
+
 struct cap_ring {
 	int ncpus;                 /* possible CPUs */
-	struct tracefs_cpu **tcpu; /* NULL for a CPU without a buffer */
+	struct cap_ring_cpu *cpu;
 	struct kbuffer *kbuf;
-	void *page;
-	int page_size;
+	uint8_t *buf;              /* what one splice can bring: pipe_size bytes */
+	size_t pipe_size;          /* bytes of each pipe, a multiple of page_size */
+	int page_size;             /* of the ring buffer's pages (sub-buffers) */
 	uint64_t *missed;          /* per CPU: events the page headers say were lost */
 	FILE **spool;              /* per CPU: raw pages for trace.dat, or NULLs */
-	struct pollfd *poll;       /* per opened CPU: trace_pipe_raw, only to wait on */
+	struct pollfd *poll;       /* per opened CPU, only to wait on */
 	int npoll;
 	uint64_t pages, bytes;
+	uint64_t partial_reads;    /* pages read before they were full (copied by the kernel) */
 };
 
 /*
@@ -279,10 +351,48 @@ int cap_ring_open(struct cap_ring *r, struct cap_instance *ci, struct tep_handle
  */
 void cap_ring_wait(struct cap_ring *r, uint64_t timeout_ns);
 
-/* Read every CPU until its buffer is empty, into S.  Returns the pages read, or -1 (ERR). */
-long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, struct mmr_error *err);
+/*
+ * Read every CPU's full pages into S, and the page still being written on
+ * a CPU whose done_ts is older than NOW - lag_ns, or on every CPU with LAG_NS
+ * 0 (the end).  NOW (CLOCK_MONOTONIC, taken before the call) less
+ * MARGIN_NS becomes the done_ts of a CPU read to empty.  Returns the pages
+ * read, or -1 (ERR).
+ */
+long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, uint64_t now, uint64_t lag_ns,
+		    uint64_t margin_ns, struct mmr_error *err);
+
+/* The oldest done_ts of the CPUs: every event older than this has been read. */
+uint64_t cap_ring_watermark(const struct cap_ring *r);
 
 void cap_ring_close(struct cap_ring *r);
+
+/* ---- parts.c: a capture as a directory of parts (--max-size) ------------ */
+
+struct cap_parts {
+	const char *dir;
+	unsigned keep;     /* the newest parts kept (--rotate); 0: all */
+	unsigned number;   /* of the part being written, from 1 */
+	unsigned removed;  /* older parts removed to keep KEEP */
+	bool created;      /* DIR was made by cap_parts_open */
+	char path[4096];   /* of the part being written: DIR/NNNNNN.mmr */
+};
+
+/*
+ * Make DIR (or take it, when it exists and holds no .mmr file) for the
+ * parts of a capture, and name the first part in P->path.  Returns 0, or
+ * -1 with ERR (not a directory, another capture's files in it).
+ */
+int cap_parts_open(struct cap_parts *p, const char *dir, unsigned keep, struct mmr_error *err);
+
+/* Name the next part in P->path.  Returns 0, or -1 (ERR) after the 999,999th. */
+int cap_parts_next(struct cap_parts *p, struct mmr_error *err);
+
+/*
+ * With keep, remove the part that fell out of the newest KEEP now that
+ * the part numbered P->number is being written.  Returns 0, or -1 after a
+ * warning on LOG (the capture goes on).
+ */
+int cap_parts_trim(struct cap_parts *p, FILE *log);
 
 /* ---- tracedat.c: trace-cmd trace.dat v6 -------------------------------- */
 

@@ -2,13 +2,13 @@
 /*
  * capture.c - `mmreplay capture`: the live capture loop.
  *
- * Every POLL_NS the loop notes the time, drains every CPU's ring buffer
- * into the sink, and lets the sink write everything older than that time
- * minus MARGIN_NS: events committed before the drain started have all been
- * read by then (the clock is CLOCK_MONOTONIC, the same as the trace's
- * "mono"), and the margin covers an event still being written while its
- * CPU was read.  So the trace comes out in timestamp order while memory
- * stays bounded by a fraction of a second of events.
+ * Every POLL_NS the loop notes the time, reads every CPU's full pages
+ * (and a CPU's last page when it has waited LAG_NS), and lets the sink
+ * write everything older than the ring's watermark (ring.c): the clock is
+ * CLOCK_MONOTONIC, the same as the trace's "mono", and MARGIN_NS covers an
+ * event still being written while its CPU was read.  So the trace comes
+ * out in timestamp order while memory stays bounded by a fraction of a
+ * second of events.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,8 +26,21 @@
 
 #include "cap_internal.h"
 
-#define POLL_NS (20 * 1000 * 1000ull)
+/*
+ * The longest sleep between rounds.  A busy buffer wakes the loop sooner
+ * (a quarter full), and a signal at once; this only bounds how late a
+ * quiet capture notices its command's exit, and how long events wait in
+ * memory.  Each round costs a few system calls per CPU, which at 50 rounds
+ * a second was a third of a quiet capture's CPU.
+ */
+#define POLL_NS (100 * 1000 * 1000ull)
 #define MARGIN_NS (10 * 1000 * 1000ull)
+/*
+ * How long a CPU's page still being written may hold the trace's order
+ * back before it is read anyway.  Events younger than the watermark wait
+ * in memory: at a million events a second, 200 ms of them is 16 MB.
+ */
+#define LAG_NS (200 * 1000 * 1000ull)
 #define STATUS_NS (1000 * 1000 * 1000ull)
 /* Pages in one round that mean the buffers are filling fast (256 KiB of 4 KiB pages). */
 #define BUSY_PAGES 64
@@ -71,7 +84,12 @@ struct run {
 	uint64_t enabled; /* tracepoints enabled, mask over mmr_capture_tracepoint_get() */
 	uint64_t t0;      /* CLOCK_MONOTONIC at the start of tracing */
 	uint64_t *lost;
-	char *cmdlines; /* the kernel's saved_cmdlines at the end, or NULL */
+	const char *out;          /* the trace being written: o->output, or the part being written */
+	struct cap_parts parts;   /* with --max-size */
+	uint64_t *lost_before;    /* with --max-size: the lost counts when this part began */
+	uint64_t *lost_part;      /* with --max-size: the part's own lost counts */
+	uint64_t parts_bytes;     /* the sizes of the parts closed */
+	char *cmdlines; /* the kernel's saved_cmdlines (at the end, or at the last part's end), or NULL */
 	bool recording; /* tracing was on: a failure from here keeps what was recorded */
 	bool stacks_on; /* the lock stack trigger is installed */
 	bool stacks_rearm; /* the trigger may still be put back with a filter (stacks left, none refused) */
@@ -123,29 +141,36 @@ static struct tep_handle *load_formats(unsigned families, struct cap_ksyms **ksy
 	return tep;
 }
 
-static int open_sink(struct run *r, struct mmr_error *err)
+/* META for the trace (or part) starting now: SOURCE (room 256) says how it was made. */
+static void make_meta(struct run *r, struct mmr_meta *meta, struct utsname *u, char *source)
 {
-	struct utsname u;
-	char source[256];
-	size_t len = (size_t)snprintf(source, sizeof(source), "capture -e");
+	size_t len = (size_t)snprintf(source, 256, "capture -e");
 	const char *sep = " ";
-	for (unsigned f = 0; f < MMR_CAP_COUNT && len < sizeof(source); f++) {
+	for (unsigned f = 0; f < MMR_CAP_COUNT && len < 256; f++) {
 		if (!(r->families & (1u << f)))
 			continue;
-		len += (size_t)snprintf(source + len, sizeof(source) - len, "%s%s", sep,
+		len += (size_t)snprintf(source + len, 256 - len, "%s%s", sep,
 					mmr_capture_family_name(f));
 		sep = ",";
 	}
-	if (r->have_cmd && len < sizeof(source))
-		snprintf(source + len, sizeof(source) - len, " -- %s", r->cmd.name);
-	struct mmr_meta meta = {
-		.kernel_release = uname(&u) == 0 ? u.release : "",
+	if (r->have_cmd && len < 256)
+		snprintf(source + len, 256 - len, " -- %s", r->cmd.name);
+	*meta = (struct mmr_meta){
+		.kernel_release = uname(u) == 0 ? u->release : "",
 		.clock = "mono",
 		.source = source,
 		.nr_cpus = (uint32_t)r->ring.ncpus,
 		.start_realtime_ns = now_ns(CLOCK_REALTIME),
 	};
-	if (cap_sink_open(&r->sink, r->o->output, &meta, r->tep, r->families, err))
+}
+
+static int open_sink(struct run *r, struct mmr_error *err)
+{
+	struct utsname u;
+	struct mmr_meta meta;
+	char source[256];
+	make_meta(r, &meta, &u, source);
+	if (cap_sink_open(&r->sink, r->out, &meta, r->tep, r->families, err))
 		return -1;
 	r->sink.ksyms = r->ksyms;
 	r->sink_open = true;
@@ -205,6 +230,12 @@ static int setup(struct run *r, struct mmr_error *err)
 		snprintf(err->msg, sizeof(err->msg), "cannot read the kernel's event formats from tracefs");
 		return -1;
 	}
+	r->out = o->output;
+	if (o->max_size) {
+		if (cap_parts_open(&r->parts, o->output, o->max_parts, err))
+			return -1;
+		r->out = r->parts.path;
+	}
 	if (cap_instance_enable(&r->ci, r->families, &r->enabled, r->log, err) ||
 	    cap_ring_open(&r->ring, &r->ci, r->tep, o->trace_dat != NULL, err) || open_sink(r, err))
 		return -1;
@@ -220,15 +251,28 @@ static int setup(struct run *r, struct mmr_error *err)
 	return 0;
 }
 
+static int collect_lost(struct run *r, struct mmr_error *err);
+
+/*
+ * The live status line: time, events and their rate, the bytes written
+ * and per event, and the events lost so far by the kernel's own counters
+ * (a buffer that fills without overwrite drops events no page header
+ * mentions).
+ */
 static void print_status(struct run *r, uint64_t now)
 {
 	double secs = (double)(now - r->t0) / 1e9;
-	uint64_t lost = 0;
-	for (int c = 0; c < r->ring.ncpus; c++)
-		lost += r->ring.missed[c];
-	fprintf(r->log, "\r\033[Kcapturing: %.1f s, %llu events (%.0f/s), %.1f MB written, lost %llu",
-		secs, (unsigned long long)r->sink.events, secs > 0 ? (double)r->sink.events / secs : 0.0,
-		(double)mmr_writer_bytes(r->sink.w) / 1e6, (unsigned long long)lost);
+	uint64_t lost = 0, events = r->sink.events, bytes = mmr_writer_bytes(r->sink.w);
+	struct mmr_error err;
+	if (collect_lost(r, &err) == 0)
+		for (int c = 0; c < r->ring.ncpus; c++)
+			lost += r->lost[c];
+	bytes += r->parts_bytes;
+	fprintf(r->log, "\r\033[Kcapturing: %.1f s, %llu events (%.0f/s), %.1f MB written (%.2f bytes/event), "
+		"lost %llu", secs, (unsigned long long)events, secs > 0 ? (double)events / secs : 0.0,
+		(double)bytes / 1e6, events ? (double)bytes / (double)events : 0.0, (unsigned long long)lost);
+	if (r->o->max_size)
+		fprintf(r->log, ", part %u", r->parts.number);
 	fflush(r->log);
 }
 
@@ -242,6 +286,60 @@ static bool should_stop(struct run *r, uint64_t now)
 	return r->have_cmd && cap_command_exited(&r->cmd);
 }
 
+static int add_comms(struct run *r, struct mmr_error *err);
+
+/*
+ * The lost counts of the part being written (the whole capture's without
+ * --max-size), after collect_lost.  NULL when out of memory.
+ */
+static const uint64_t *lost_of_part(struct run *r)
+{
+	if (!r->o->max_size)
+		return r->lost;
+	size_t n = (size_t)r->ring.ncpus;
+	if (!r->lost_before)
+		r->lost_before = calloc(n, sizeof(*r->lost_before));
+	if (!r->lost_part)
+		r->lost_part = calloc(n, sizeof(*r->lost_part));
+	if (!r->lost_before || !r->lost_part)
+		return NULL;
+	for (size_t c = 0; c < n; c++)
+		r->lost_part[c] = r->lost[c] - r->lost_before[c];
+	return r->lost_part;
+}
+
+/*
+ * Close the part being written, complete with the tasks' names and its
+ * lost counts, and go on into the next; with --rotate, remove the part
+ * that falls out of the newest N.  Returns 0, or -1 (ERR).
+ */
+static int next_part(struct run *r, struct mmr_error *err)
+{
+	if (add_comms(r, err) || collect_lost(r, err))
+		return -1;
+	const uint64_t *lost = lost_of_part(r);
+	if (!lost) {
+		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
+		return -1;
+	}
+	struct stat st;
+	char closed[sizeof(r->parts.path)];
+	snprintf(closed, sizeof(closed), "%s", r->parts.path);
+	if (cap_parts_next(&r->parts, err))
+		return -1;
+	struct utsname u;
+	struct mmr_meta meta;
+	char source[256];
+	make_meta(r, &meta, &u, source);
+	if (cap_sink_rotate(&r->sink, r->parts.path, &meta, lost, (uint32_t)r->ring.ncpus, err))
+		return -1;
+	if (stat(closed, &st) == 0)
+		r->parts_bytes += (uint64_t)st.st_size;
+	memcpy(r->lost_before, r->lost, (size_t)r->ring.ncpus * sizeof(*r->lost));
+	cap_parts_trim(&r->parts, r->log);
+	return 0;
+}
+
 static int loop(struct run *r, struct mmr_error *err)
 {
 	bool status = r->o->status;
@@ -250,8 +348,10 @@ static int loop(struct run *r, struct mmr_error *err)
 		uint64_t round = now_ns(CLOCK_MONOTONIC);
 		if (should_stop(r, round))
 			break;
-		long pages = cap_ring_drain(&r->ring, &r->sink, err);
-		if (pages < 0 || cap_sink_flush(&r->sink, round > MARGIN_NS ? round - MARGIN_NS : 0, err))
+		long pages = cap_ring_drain(&r->ring, &r->sink, round, LAG_NS, MARGIN_NS, err);
+		if (pages < 0 || cap_sink_flush(&r->sink, cap_ring_watermark(&r->ring), err))
+			return -1;
+		if (r->o->max_size && mmr_writer_bytes(r->sink.w) >= r->o->max_size && next_part(r, err))
 			return -1;
 		/* Newly named locks: their stacks go to the others from now on. */
 		if (r->stacks_rearm && r->sink.nnamed_locks > r->skipped_locks) {
@@ -269,9 +369,11 @@ static int loop(struct run *r, struct mmr_error *err)
 		 * buffer is a quarter full; a signal cuts the sleep short (no
 		 * SA_RESTART), so Ctrl-C stops at once.
 		 */
-		uint64_t done = now_ns(CLOCK_MONOTONIC);
-		if (pages < BUSY_PAGES && done < round + POLL_NS)
-			cap_ring_wait(&r->ring, round + POLL_NS - done);
+		uint64_t done = now_ns(CLOCK_MONOTONIC), until = round + POLL_NS;
+		if (r->o->duration_s > 0 && r->t0 + (uint64_t)(r->o->duration_s * 1e9) < until)
+			until = r->t0 + (uint64_t)(r->o->duration_s * 1e9);
+		if (pages < BUSY_PAGES && done < until)
+			cap_ring_wait(&r->ring, until - done);
 	}
 	if (status)
 		fprintf(r->log, "\r\033[K");
@@ -304,7 +406,7 @@ static int drain_rest(struct run *r, struct mmr_error *err)
 {
 	tracefs_trace_off(r->ci.inst);
 	while (true) {
-		long pages = cap_ring_drain(&r->ring, &r->sink, err);
+		long pages = cap_ring_drain(&r->ring, &r->sink, now_ns(CLOCK_MONOTONIC), 0, MARGIN_NS, err);
 		if (pages < 0)
 			return -1;
 		if (pages == 0)
@@ -320,6 +422,7 @@ static int drain_rest(struct run *r, struct mmr_error *err)
  */
 static int add_comms(struct run *r, struct mmr_error *err)
 {
+	free(r->cmdlines);
 	r->cmdlines = tracefs_instance_file_read(NULL, "saved_cmdlines", NULL);
 	char *text = r->cmdlines ? strdup(r->cmdlines) : NULL;
 	char *save = NULL;
@@ -348,12 +451,15 @@ static int finish(struct run *r, struct mmr_capture_summary *sum, struct mmr_err
 	sum->lock_callers = r->sink.callers;
 	for (int c = 0; c < r->ring.ncpus; c++)
 		sum->lost += r->lost[c];
+	const uint64_t *lost = lost_of_part(r);
 	r->sink_open = false;
-	if (cap_sink_close(&r->sink, r->lost, (uint32_t)r->ring.ncpus, err))
+	if (cap_sink_close(&r->sink, lost, (uint32_t)r->ring.ncpus, err))
 		return -1;
 	struct stat st;
-	if (stat(r->o->output, &st) == 0)
-		sum->file_bytes = (uint64_t)st.st_size;
+	if (stat(r->out, &st) == 0)
+		sum->file_bytes = r->parts_bytes + (uint64_t)st.st_size;
+	sum->parts = r->parts.number;
+	sum->parts_removed = r->parts.removed;
 	if (r->o->trace_dat &&
 	    cap_tracedat_write(r->o->trace_dat, &r->ring, r->enabled, r->cmdlines, &sum->dat_bytes, err))
 		return -1;
@@ -370,7 +476,7 @@ static int finish(struct run *r, struct mmr_capture_summary *sum, struct mmr_err
  */
 static void keep_output(struct run *r, struct mmr_error *err)
 {
-	const char *out = r->o->output;
+	const char *out = r->out;
 	if (r->sink_open) {
 		r->sink_open = false;
 		if (r->sink.write_failed) {
@@ -379,7 +485,7 @@ static void keep_output(struct run *r, struct mmr_error *err)
 			tracefs_trace_off(r->ci.inst);
 			struct mmr_error cerr;
 			bool lost = collect_lost(r, &cerr) == 0;
-			cap_sink_close(&r->sink, lost ? r->lost : NULL, (uint32_t)r->ring.ncpus, &cerr);
+			cap_sink_close(&r->sink, lost ? lost_of_part(r) : NULL, (uint32_t)r->ring.ncpus, &cerr);
 		}
 	}
 	struct mmr_error rerr;
@@ -422,6 +528,8 @@ static void cleanup(struct run *r)
 	tep_free(r->tep);
 	cap_ksyms_free(r->ksyms);
 	free(r->lost);
+	free(r->lost_before);
+	free(r->lost_part);
 	free(r->cmdlines);
 }
 
@@ -504,6 +612,9 @@ int mmr_capture_run(const struct mmr_capture_opts *o, struct mmr_capture_summary
 	}
 	if (rc && r.recording)
 		keep_output(&r, err);
+	/* A directory made for parts that never came is not left behind. */
+	if (rc && !r.recording && r.parts.created)
+		rmdir(r.parts.dir);
 	/* A command still running when the capture stops (signal, -d, error) is told to stop too. */
 	if (r.have_cmd) {
 		cap_command_reap(&r.cmd, !cap_command_exited(&r.cmd));

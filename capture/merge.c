@@ -22,7 +22,7 @@
 
 struct queue {
 	uint32_t cpu;
-	struct mmr_event *ev; /* ring of cap slots, head at [head] */
+	struct mmr_event *ev; /* ring of cap slots (a power of two), head at [head] */
 	size_t head, n, cap;
 };
 
@@ -45,6 +45,11 @@ struct cap_merge *cap_merge_new(struct mmr_writer *w)
 	return m;
 }
 
+void cap_merge_set_writer(struct cap_merge *m, struct mmr_writer *w)
+{
+	m->w = w;
+}
+
 void cap_merge_free(struct cap_merge *m)
 {
 	for (size_t i = 0; m && i < m->nq; i++)
@@ -56,7 +61,7 @@ void cap_merge_free(struct cap_merge *m)
 
 static struct mmr_event *at(struct queue *q, size_t i)
 {
-	return &q->ev[(q->head + i) % q->cap];
+	return &q->ev[(q->head + i) & (q->cap - 1)];
 }
 
 /* The queue of CPU, created on first use (kept sorted by CPU).  NULL when out of memory. */
@@ -129,7 +134,7 @@ static int write_head(struct cap_merge *m, struct queue *q, struct mmr_error *er
 	if (!m->wrote || e->ts_ns > m->last_written)
 		m->last_written = e->ts_ns;
 	m->wrote = true;
-	q->head = (q->head + 1) % q->cap;
+	q->head = (q->head + 1) & (q->cap - 1);
 	q->n--;
 	m->held--;
 	return 0;
@@ -169,6 +174,15 @@ int cap_merge_flush(struct cap_merge *m, uint64_t until, struct mmr_error *err)
 				return -1;
 		}
 	}
+}
+
+int cap_merge_each(struct cap_merge *m, int (*fn)(void *ctx, const struct mmr_event *ev), void *ctx)
+{
+	for (size_t i = 0; i < m->nq; i++)
+		for (size_t j = 0; j < m->q[i].n; j++)
+			if (fn(ctx, at(&m->q[i], j)))
+				return -1;
+	return 0;
 }
 
 size_t cap_merge_held(const struct cap_merge *m)

@@ -94,6 +94,13 @@ struct mmr_capture_opts {
 	 */
 	unsigned lock_stacks;
 	FILE *log;                /* warnings, status and the summary; NULL: stderr */
+	/*
+	 * Close the trace once it holds MAX_SIZE bytes and go on in the next:
+	 * OUTPUT is then a directory of parts (NNNNNN.mmr, each a complete
+	 * trace), which every reader takes as one trace.  0: one file.
+	 */
+	uint64_t max_size;
+	unsigned max_parts;       /* with max_size: keep only the newest MAX_PARTS parts; 0: all */
 };
 
 struct mmr_capture_summary {
@@ -101,7 +108,9 @@ struct mmr_capture_summary {
 	uint64_t by_family[MMR_FAM_COUNT];
 	uint64_t lost;                    /* events the kernel dropped, all CPUs */
 	uint64_t out_of_order;            /* events that came later than a newer one was written */
-	uint64_t file_bytes;              /* size of the .mmr file */
+	uint64_t file_bytes;              /* size of the .mmr file (with max_size: of every part written) */
+	unsigned parts;                   /* with max_size: parts written */
+	unsigned parts_removed;           /* of those, removed to keep max_parts */
 	uint64_t dat_bytes;               /* size of the trace.dat, when written */
 	double seconds;                   /* wall time of the capture */
 	int command_status;               /* the command's exit status (shell style), -1 without one */

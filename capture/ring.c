@@ -5,9 +5,20 @@
  * and, for --trace-dat, keeping every page exactly as read in a per-CPU
  * spool file, which is what a trace.dat holds.
  *
- * Reads are non-blocking and return partial pages, so a reader that
- * drains every CPU has seen everything committed before it started: that
- * is what lets the capture loop write events in order while it runs.
+ * Full pages are spliced out of the ring buffer, as many as a pipe holds
+ * in one call, and read from the pipe in one more: the kernel hands the
+ * pages over without copying their events, and two system calls serve
+ * hundreds of pages.  (libtracefs 1.6's buffered read splices one page a
+ * call; on a VM whose interrupt enable traps, the per-call cost was a
+ * fifth of the capture's CPU.)  The page still being written is read
+ * only when its CPU would otherwise hold the trace's order back too long:
+ * a read() copies its events under the buffer's lock.
+ *
+ * What makes it safe to write events in order while the capture runs:
+ * each CPU's events come in timestamp order, so a CPU read up to an event
+ * has nothing older left, and a CPU read to empty has nothing older than
+ * the moment the read began, less a margin for an event being written
+ * while it was read.  The oldest of those bounds is the watermark.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,38 +35,73 @@
 
 #include "cap_internal.h"
 
+/* Pipe bytes asked for: 256 pages a splice.  An unprivileged run may get the default 64 KiB. */
+#define RING_PIPE_BYTES (1u << 20)
+
+/* The ring buffer's page (sub-buffer) size: the instance's, or the machine's page. */
+static int ring_page_size(struct cap_instance *ci)
+{
+	int kb = 0;
+	char *text = tracefs_instance_file_read(ci->inst, "buffer_subbuf_size_kb", NULL);
+	if (text)
+		kb = atoi(text);
+	free(text);
+	return kb > 0 ? kb * 1024 : (int)sysconf(_SC_PAGESIZE);
+}
+
+/* A pipe for CPU C's splices, as big as allowed; pipe[0] -1 when none can be made. */
+static void open_pipe(struct cap_ring *r, struct cap_ring_cpu *c)
+{
+	if (pipe2(c->pipe, O_CLOEXEC) != 0) {
+		c->pipe[0] = c->pipe[1] = -1;
+		return;
+	}
+	fcntl(c->pipe[1], F_SETPIPE_SZ, (int)RING_PIPE_BYTES);
+	int got = fcntl(c->pipe[1], F_GETPIPE_SZ);
+	size_t bytes = got > 0 ? (size_t)got / (size_t)r->page_size * (size_t)r->page_size : 0;
+	if (bytes == 0) {
+		close(c->pipe[0]);
+		close(c->pipe[1]);
+		c->pipe[0] = c->pipe[1] = -1;
+		return;
+	}
+	/* One read buffer serves every CPU: the smallest pipe decides each splice's size. */
+	if (r->pipe_size == 0 || bytes < r->pipe_size)
+		r->pipe_size = bytes;
+}
+
 int cap_ring_open(struct cap_ring *r, struct cap_instance *ci, struct tep_handle *tep, bool spool,
 		  struct mmr_error *err)
 {
 	memset(r, 0, sizeof(*r));
 	long n = sysconf(_SC_NPROCESSORS_CONF);
 	r->ncpus = n > 0 ? (int)n : 1;
-	r->tcpu = calloc((size_t)r->ncpus, sizeof(*r->tcpu));
+	r->page_size = ring_page_size(ci);
+	r->cpu = calloc((size_t)r->ncpus, sizeof(*r->cpu));
 	r->missed = calloc((size_t)r->ncpus, sizeof(*r->missed));
 	r->spool = calloc((size_t)r->ncpus, sizeof(*r->spool));
 	r->poll = calloc((size_t)r->ncpus, sizeof(*r->poll));
 	r->kbuf = tep_kbuffer(tep);
-	if (!r->tcpu || !r->missed || !r->spool || !r->poll || !r->kbuf) {
+	if (!r->cpu || !r->missed || !r->spool || !r->poll || !r->kbuf) {
 		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
 		goto fail;
 	}
+	for (int i = 0; i < r->ncpus; i++)
+		r->cpu[i] = (struct cap_ring_cpu){.fd = -1, .pipe = {-1, -1}};
 	int opened = 0;
-	for (int c = 0; c < r->ncpus; c++) {
+	for (int i = 0; i < r->ncpus; i++) {
+		struct cap_ring_cpu *c = &r->cpu[i];
+		char file[64];
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/trace_pipe_raw", i);
 		/* A possible but offline CPU may have no buffer to open; it records nothing. */
-		r->tcpu[c] = tracefs_cpu_open(ci->inst, c, true);
-		if (!r->tcpu[c])
+		c->fd = tracefs_instance_file_open(ci->inst, file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (c->fd < 0)
 			continue;
 		opened++;
-		char file[64];
-		snprintf(file, sizeof(file), "per_cpu/cpu%d/trace_pipe_raw", c);
-		/* Only waited on; a CPU that cannot be is still read every period. */
-		int fd = tracefs_instance_file_open(ci->inst, file, O_RDONLY | O_NONBLOCK);
-		if (fd >= 0)
-			r->poll[r->npoll++] = (struct pollfd){.fd = fd, .events = POLLIN};
-		if (r->page_size == 0)
-			r->page_size = tracefs_cpu_read_size(r->tcpu[c]);
-		if (spool && !(r->spool[c] = tmpfile())) {
-			snprintf(err->msg, sizeof(err->msg), "cannot create a spool file for CPU %d: %s", c,
+		r->poll[r->npoll++] = (struct pollfd){.fd = c->fd, .events = POLLIN};
+		open_pipe(r, c);
+		if (spool && !(r->spool[i] = tmpfile())) {
+			snprintf(err->msg, sizeof(err->msg), "cannot create a spool file for CPU %d: %s", i,
 				 strerror(errno));
 			goto fail;
 		}
@@ -65,8 +111,9 @@ int cap_ring_open(struct cap_ring *r, struct cap_instance *ci, struct tep_handle
 			 ci->name);
 		goto fail;
 	}
-	r->page = malloc((size_t)r->page_size);
-	if (!r->page) {
+	size_t bytes = r->pipe_size > (size_t)r->page_size ? r->pipe_size : (size_t)r->page_size;
+	r->buf = malloc(bytes);
+	if (!r->buf) {
 		snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
 		goto fail;
 	}
@@ -76,61 +123,169 @@ fail:
 	return -1;
 }
 
-/* Feed one page of CPU to the sink.  Returns 0 or -1 (ERR). */
-static int parse_page(struct cap_ring *r, int cpu, struct cap_sink *s, struct mmr_error *err)
+/* Feed PAGE, read from CPU, to the sink.  Returns 0 or -1 (ERR). */
+static int parse_page(struct cap_ring *r, int cpu, void *page, struct cap_sink *s, struct mmr_error *err)
 {
 	unsigned long long ts;
-	if (kbuffer_load_subbuffer(r->kbuf, r->page) < 0)
+	if (kbuffer_load_subbuffer(r->kbuf, page) < 0)
 		return 0; /* an empty or unreadable page carries no events */
 	int missed = kbuffer_missed_events(r->kbuf);
 	/* -1: events were lost but the kernel did not say how many; count at least one. */
 	if (missed != 0)
 		r->missed[cpu] += missed > 0 ? (uint64_t)missed : 1;
+	struct cap_ring_cpu *c = &r->cpu[cpu];
 	for (void *data = kbuffer_read_event(r->kbuf, &ts); data;
 	     data = kbuffer_next_event(r->kbuf, &ts)) {
 		int size = kbuffer_event_size(r->kbuf);
+		if (ts > c->last_ts)
+			c->last_ts = ts;
 		if (size > 0 && cap_sink_record(s, data, (size_t)size, ts, (uint32_t)cpu, err))
 			return -1;
 	}
 	return 0;
 }
 
-/*
- * One page of TCPU into PAGE: a full page by splice, which moves it out of
- * the ring buffer without a copy, else whatever partial page is left, so a
- * drain still ends with the buffer empty.  Returns the bytes, or <= 0 when
- * there is nothing.
- */
-static int read_page(struct tracefs_cpu *tcpu, void *page)
+/* Spool and parse the N bytes of whole pages at r->buf from CPU.  Returns 0 or -1 (ERR). */
+static int take_pages(struct cap_ring *r, int cpu, size_t n, struct cap_sink *s, struct mmr_error *err)
 {
-	int n = tracefs_cpu_buffered_read(tcpu, page, true);
-	return n > 0 ? n : tracefs_cpu_read(tcpu, page, true);
+	size_t ps = (size_t)r->page_size;
+	for (size_t off = 0; off < n; off += ps) {
+		/* The spool keeps whole pages: trace.dat readers step through it page by page. */
+		if (r->spool[cpu] && fwrite(r->buf + off, ps, 1, r->spool[cpu]) != 1) {
+			snprintf(err->msg, sizeof(err->msg), "cannot write the spool file of CPU %d: %s", cpu,
+				 strerror(errno));
+			return -1;
+		}
+		if (parse_page(r, cpu, r->buf + off, s, err))
+			return -1;
+		r->pages++;
+	}
+	r->bytes += n;
+	return 0;
 }
 
-long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, struct mmr_error *err)
+/* Read exactly N bytes of pipe FD into BUF.  Returns 0, or -1 (errno). */
+static int read_all(int fd, uint8_t *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t got = read(fd, buf, n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		buf += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+/*
+ * Splice CPU's full pages, a pipe's worth at a time, until none is left.
+ * A kernel that refuses to splice the file leaves the CPU to read().
+ * Returns the pages, or -1 (ERR).
+ */
+static long splice_full(struct cap_ring *r, int cpu, struct cap_sink *s, struct mmr_error *err)
+{
+	struct cap_ring_cpu *c = &r->cpu[cpu];
+	long pages = 0;
+	while (c->pipe[0] >= 0) {
+		ssize_t n = splice(c->fd, NULL, c->pipe[1], NULL, r->pipe_size, SPLICE_F_NONBLOCK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN) {
+				close(c->pipe[0]);
+				close(c->pipe[1]);
+				c->pipe[0] = c->pipe[1] = -1;
+			}
+			break;
+		}
+		if (read_all(c->pipe[0], r->buf, (size_t)n)) {
+			snprintf(err->msg, sizeof(err->msg), "cannot read the pages of CPU %d from their pipe: %s",
+				 cpu, strerror(errno));
+			return -1;
+		}
+		if (take_pages(r, cpu, (size_t)n, s, err))
+			return -1;
+		pages += (long)((size_t)n / (size_t)r->page_size);
+		if ((size_t)n < r->pipe_size)
+			break;
+	}
+	return pages;
+}
+
+/*
+ * read() CPU's pages until one comes short: the page being written, read
+ * up to its last committed event, so the buffer was empty at that moment.
+ * Reading on until a read finds nothing would chase a busy CPU's writer an
+ * event or two at a time.  Returns the pages, or -1 (ERR).
+ */
+static long read_to_empty(struct cap_ring *r, int cpu, struct cap_sink *s, struct mmr_error *err)
+{
+	struct cap_ring_cpu *c = &r->cpu[cpu];
+	size_t ps = (size_t)r->page_size;
+	long pages = 0;
+	for (;;) {
+		ssize_t n = read(c->fd, r->buf, ps);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* EAGAIN: empty; anything else: nothing more to be had here */
+		if ((size_t)n < ps)
+			memset(r->buf + n, 0, ps - (size_t)n);
+		r->partial_reads++;
+		if (take_pages(r, cpu, ps, s, err))
+			return -1;
+		r->bytes -= ps - (size_t)n;
+		pages++;
+		if ((size_t)n < ps)
+			break;
+	}
+	return pages;
+}
+
+long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, uint64_t now, uint64_t lag_ns,
+		    uint64_t margin_ns, struct mmr_error *err)
 {
 	long pages = 0;
-	for (int c = 0; c < r->ncpus; c++) {
-		if (!r->tcpu[c])
+	uint64_t stale = now > lag_ns ? now - lag_ns : 0;
+	uint64_t empty_at = now > margin_ns ? now - margin_ns : 0;
+	for (int i = 0; i < r->ncpus; i++) {
+		struct cap_ring_cpu *c = &r->cpu[i];
+		if (c->fd < 0)
 			continue;
-		int n;
-		while ((n = read_page(r->tcpu[c], r->page)) > 0) {
-			pages++;
-			r->bytes += (uint64_t)n;
-			/* The spool keeps whole pages: trace.dat readers step through it page by page. */
-			if (n < r->page_size)
-				memset((char *)r->page + n, 0, (size_t)(r->page_size - n));
-			if (r->spool[c] && fwrite(r->page, (size_t)r->page_size, 1, r->spool[c]) != 1) {
-				snprintf(err->msg, sizeof(err->msg), "cannot write the spool file of CPU %d: %s",
-					 c, strerror(errno));
-				return -1;
-			}
-			if (parse_page(r, c, s, err))
-				return -1;
-		}
+		long n = splice_full(r, i, s, err);
+		if (n < 0)
+			return -1;
+		pages += n;
+		/* Nothing older than the newest event read is left on this CPU. */
+		if (c->last_ts > c->done_ts)
+			c->done_ts = c->last_ts;
+		/*
+		 * A CPU that filled pages is read up to them; its last page waits
+		 * unless the CPU has held the order back for LAG_NS.  A quiet CPU
+		 * (no full page this round) costs one short read, which keeps the
+		 * watermark moving in small steps rather than LAG_NS jumps.
+		 */
+		if (lag_ns && c->pipe[0] >= 0 && n > 0 && c->done_ts >= stale)
+			continue;
+		n = read_to_empty(r, i, s, err);
+		if (n < 0)
+			return -1;
+		pages += n;
+		if (empty_at > c->done_ts)
+			c->done_ts = empty_at;
 	}
-	r->pages += (uint64_t)pages;
 	return pages;
+}
+
+uint64_t cap_ring_watermark(const struct cap_ring *r)
+{
+	uint64_t mark = UINT64_MAX;
+	for (int i = 0; i < r->ncpus; i++)
+		if (r->cpu[i].fd >= 0 && r->cpu[i].done_ts < mark)
+			mark = r->cpu[i].done_ts;
+	return mark == UINT64_MAX ? 0 : mark;
 }
 
 void cap_ring_wait(struct cap_ring *r, uint64_t timeout_ns)
@@ -144,20 +299,24 @@ void cap_ring_wait(struct cap_ring *r, uint64_t timeout_ns)
 
 void cap_ring_close(struct cap_ring *r)
 {
-	for (int i = 0; i < r->npoll; i++)
-		close(r->poll[i].fd);
-	for (int c = 0; r->tcpu && c < r->ncpus; c++)
-		if (r->tcpu[c])
-			tracefs_cpu_close(r->tcpu[c]);
-	for (int c = 0; r->spool && c < r->ncpus; c++)
-		if (r->spool[c])
-			fclose(r->spool[c]);
+	for (int i = 0; r->cpu && i < r->ncpus; i++) {
+		struct cap_ring_cpu *c = &r->cpu[i];
+		if (c->fd >= 0)
+			close(c->fd);
+		if (c->pipe[0] >= 0) {
+			close(c->pipe[0]);
+			close(c->pipe[1]);
+		}
+	}
+	for (int i = 0; r->spool && i < r->ncpus; i++)
+		if (r->spool[i])
+			fclose(r->spool[i]);
 	if (r->kbuf)
 		kbuffer_free(r->kbuf);
-	free(r->tcpu);
+	free(r->cpu);
 	free(r->missed);
 	free(r->spool);
 	free(r->poll);
-	free(r->page);
+	free(r->buf);
 	memset(r, 0, sizeof(*r));
 }

@@ -38,6 +38,24 @@ static void bind_stack(struct cap_sink *s)
 	s->stack_id = e->id;
 }
 
+/*
+ * Where E's common type and pid lie, to read them without a library call
+ * per record when the recorded kernel has our byte order.  Left unset
+ * (libtraceevent reads them) when they are not where every kernel puts
+ * them, in the record's first 8 bytes.
+ */
+static void bind_common(struct cap_sink *s, struct tep_event *e)
+{
+	struct tep_format_field *type = tep_find_common_field(e, "common_type");
+	struct tep_format_field *pid = tep_find_common_field(e, "common_pid");
+	if (!type || !pid || type->offset < 0 || type->offset + type->size > 8 || type->size < 1 ||
+	    type->size > 4 || pid->offset < 0 || pid->offset + pid->size > 8 || pid->size != 4)
+		return;
+	s->common_type = (struct cap_field_at){(uint16_t)type->offset, (uint8_t)type->size, false};
+	s->common_pid = (struct cap_field_at){(uint16_t)pid->offset, 4, true};
+	s->native = tep_is_file_bigendian(s->tep) == tep_is_local_bigendian(s->tep);
+}
+
 /* Bind every capture tracepoint of FAMILIES that TEP knows. */
 static int bind_events(struct cap_sink *s, unsigned families, struct mmr_error *err)
 {
@@ -53,6 +71,8 @@ static int bind_events(struct cap_sink *s, unsigned families, struct mmr_error *
 		if (!e || e->id < 0 || e->id >= (int)CAP_EVENT_IDS || cap_event_bind(&s->ev[s->nev], tp, e))
 			continue;
 		s->slot[e->id] = (uint8_t)++s->nev;
+		if (s->nev == 1)
+			bind_common(s, e);
 	}
 	bind_stack(s);
 	if (s->nev == 0) {
@@ -65,6 +85,14 @@ oom:
 	snprintf(err->msg, sizeof(err->msg), "capture: out of memory");
 	return -1;
 }
+
+/*
+ * zstd at level 1, where the writer's default is 3: compression is on the
+ * live capture's hot path, and level 1 took 7% less of its CPU for 15%
+ * more bytes per event (0.93 against 0.82, BENCHMARKS.md).  Importers
+ * share the sink and so the level; a file is still a hundredth of perf's.
+ */
+static const struct mmr_writer_opts cap_writer_opts = {.zstd_level = 1};
 
 /* Remove OUT when it is a regular file (never what a symlink was swapped for, say /dev/null). */
 static void remove_output(const char *out)
@@ -96,7 +124,7 @@ int cap_sink_open(struct cap_sink *s, const char *out, const struct mmr_meta *me
 	s->out_path = out;
 	if (bind_events(s, families, err))
 		goto fail;
-	s->w = mmr_writer_open(out, meta, NULL, err);
+	s->w = mmr_writer_open(out, meta, &cap_writer_opts, err);
 	if (!s->w) {
 		remove_output(out); /* created, perhaps with part of a header, before the failure */
 		goto fail;
@@ -175,12 +203,20 @@ struct cap_pend {
 	struct mmr_event ev;
 };
 
-/* Name what EV points at and hold it for ordering.  Returns 0, or -1 (ERR). */
-static int emit(struct cap_sink *s, const struct mmr_event *ev, struct mmr_error *err)
+/* Name what EV points at in the trace being written.  Returns 0, or -1 (ERR). */
+static int name_event(struct cap_sink *s, const struct mmr_event *ev, struct mmr_error *err)
 {
 	if (ev->call_site && name_site(s, ev->call_site, err))
 		return -1;
 	if (ev->family == MMR_FAM_LOCK && ev->id && name_lock(s, ev->id, err))
+		return -1;
+	return 0;
+}
+
+/* Name what EV points at and hold it for ordering.  Returns 0, or -1 (ERR). */
+static int emit(struct cap_sink *s, const struct mmr_event *ev, struct mmr_error *err)
+{
+	if (name_event(s, ev, err))
 		return -1;
 	if (cap_merge_push(s->merge, ev, err))
 		return -1;
@@ -279,9 +315,13 @@ int cap_sink_record_chain(struct cap_sink *s, const void *data, size_t size, uin
 		s->malformed++;
 		return 0;
 	}
-	int type = tep_data_type(s->tep, &rec);
+	const uint8_t *raw = data;
+	int type = s->native ? (int)cap_read_native(raw + s->common_type.offset, s->common_type.size)
+			     : tep_data_type(s->tep, &rec);
+	int32_t pid = s->native ? (int32_t)cap_read_native(raw + s->common_pid.offset, 4)
+				: tep_data_pid(s->tep, &rec);
 	if (s->stack_id >= 0 && type == s->stack_id && size >= s->ev_stack_min)
-		return take_stack(s, data, size, cpu, tep_data_pid(s->tep, &rec), err);
+		return take_stack(s, data, size, cpu, pid, err);
 	/* Anything else on this CPU means the begin held there got no stack. */
 	if (release(s, cpu, err))
 		return -1;
@@ -293,7 +333,7 @@ int cap_sink_record_chain(struct cap_sink *s, const void *data, size_t size, uin
 		return 0;
 	}
 	struct mmr_event ev = {.ts_ns = ts, .cpu = cpu, .node = -1};
-	ev.pid = tep_data_pid(s->tep, &rec);
+	ev.pid = pid;
 	if (!ce->tp->decode(ce, data, &ev))
 		return 0;
 	ev.flags |= ce->tp->flags;
@@ -323,6 +363,50 @@ int cap_sink_flush(struct cap_sink *s, uint64_t until, struct mmr_error *err)
 int cap_sink_comm(struct cap_sink *s, int32_t pid, const char *comm, struct mmr_error *err)
 {
 	return mmr_writer_add_comm(s->w, pid, comm, err);
+}
+
+struct rename_ctx {
+	struct cap_sink *s;
+	struct mmr_error *err;
+};
+
+static int rename_held(void *ctx, const struct mmr_event *ev)
+{
+	struct rename_ctx *c = ctx;
+	return name_event(c->s, ev, c->err);
+}
+
+int cap_sink_rotate(struct cap_sink *s, const char *out, const struct mmr_meta *meta, const uint64_t *lost,
+		    uint32_t nr_cpus, struct mmr_error *err)
+{
+	int rc = 0;
+	for (uint32_t c = 0; !rc && lost && c < nr_cpus; c++)
+		rc = mmr_writer_set_lost(s->w, c, lost[c], err);
+	struct mmr_error cerr;
+	if (mmr_writer_close(s->w, &cerr)) {
+		if (!rc)
+			*err = cerr;
+		rc = -1;
+	}
+	s->w = NULL;
+	if (!rc && !(s->w = mmr_writer_open(out, meta, &cap_writer_opts, err))) {
+		remove_output(out);
+		rc = -1;
+	}
+	if (rc) {
+		s->write_failed = true;
+		return -1;
+	}
+	s->out_path = out;
+	cap_merge_set_writer(s->merge, s->w);
+	/* Each trace names what it holds: the events still held were named in the last one. */
+	mmr_idmap_clear(&s->named);
+	struct rename_ctx ctx = {s, err};
+	if (cap_merge_each(s->merge, rename_held, &ctx)) {
+		s->write_failed = true;
+		return -1;
+	}
+	return 0;
 }
 
 void cap_sink_cut(struct cap_sink *s)

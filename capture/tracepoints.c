@@ -31,13 +31,14 @@ static const char *const field_names[F_COUNT_FIELDS] = {
 
 uint64_t cap_field(const struct cap_event *ce, enum cap_field f, const uint8_t *data)
 {
-	const struct tep_format_field *fld = ce->field[f];
-	if (!fld)
+	const struct cap_field_at *at = &ce->at[f];
+	if (!at->size)
 		return 0;
-	unsigned long long v = tep_read_number(fld->event->tep, data + fld->offset, fld->size);
+	uint64_t v = ce->native ? cap_read_native(data + at->offset, at->size)
+				: tep_read_number(ce->tep, data + at->offset, at->size);
 	/* Sign-extend signed fields narrower than 64 bits: node -1 stays -1. */
-	if ((fld->flags & TEP_FIELD_IS_SIGNED) && fld->size < 8) {
-		unsigned bits = (unsigned)fld->size * 8;
+	if (at->is_signed && at->size < 8) {
+		unsigned bits = (unsigned)at->size * 8;
 		uint64_t sign = 1ull << (bits - 1);
 		v = ((v & ((sign << 1) - 1)) ^ sign) - sign;
 	}
@@ -359,12 +360,14 @@ int cap_event_bind(struct cap_event *ce, const struct cap_tp *tp, struct tep_eve
 {
 	memset(ce, 0, sizeof(*ce));
 	ce->tp = tp;
+	ce->tep = event->tep;
+	ce->native = tep_is_file_bigendian(event->tep) == tep_is_local_bigendian(event->tep);
 	for (unsigned f = 0; f < F_COUNT_FIELDS; f++) {
 		struct tep_format_field *fld = tep_find_field(event, field_names[f]);
 		/* Only plain numbers: a string or array of the same name is not the field we mean. */
 		if (fld && (fld->flags & (TEP_FIELD_IS_ARRAY | TEP_FIELD_IS_DYNAMIC)))
 			fld = NULL;
-		if (fld && (fld->size < 1 || fld->size > 8 || fld->offset < 0))
+		if (fld && (fld->size < 1 || fld->size > 8 || fld->offset < 0 || fld->offset > UINT16_MAX))
 			fld = NULL;
 		if (!fld) {
 			if (tp->required & REQ(f))
@@ -372,6 +375,8 @@ int cap_event_bind(struct cap_event *ce, const struct cap_tp *tp, struct tep_eve
 			continue;
 		}
 		ce->field[f] = fld;
+		ce->at[f] = (struct cap_field_at){(uint16_t)fld->offset, (uint8_t)fld->size,
+						  (fld->flags & TEP_FIELD_IS_SIGNED) != 0};
 		if ((size_t)(fld->offset + fld->size) > ce->min_size)
 			ce->min_size = (size_t)(fld->offset + fld->size);
 	}

@@ -198,6 +198,18 @@ int cli_check_input(const char *cmd, const char *path)
 	return 0;
 }
 
+int cli_check_trace(const char *cmd, const char *path)
+{
+	struct stat st;
+	/* A directory is a rotated capture's parts, read as one trace: the reader checks its files. */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (access(path, R_OK | X_OK))
+			return cli_usage(cmd, "cannot read '%s': %s", path, strerror(errno));
+		return 0;
+	}
+	return cli_check_input(cmd, path);
+}
+
 int cli_check_output(const char *cmd, const char *path)
 {
 	struct stat st;
@@ -316,7 +328,7 @@ int cli_check_distinct(const char *cmd, const struct cli_file *files, size_t n)
 int cli_open_trace(const char *cmd, const char *path, struct mmr_reader **r)
 {
 	struct mmr_error err;
-	int rc = cli_check_input(cmd, path);
+	int rc = cli_check_trace(cmd, path);
 	if (rc)
 		return rc;
 	*r = mmr_reader_open(path, &err);

@@ -90,6 +90,9 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
  */
 int cli_check_input(const char *cmd, const char *path);
 
+/* cli_check_input for a trace, which may also be a directory of parts (capture --max-size). */
+int cli_check_trace(const char *cmd, const char *path);
+
 struct mmr_reader;
 
 /*

@@ -18,7 +18,7 @@
 static const char capture_help[] =
 	"usage: mmreplay capture -o TRACE [-e FAMILY[,FAMILY...]] [-d SECONDS] [--pid PID]\n"
 	"                        [--buffer-kb N] [--trace-dat FILE] [--lock-stacks N] [-F]\n"
-	"                        [-- COMMAND [ARGS...]]\n"
+	"                        [--max-size SIZE [--rotate N]] [-- COMMAND [ARGS...]]\n"
 	"\n"
 	"Record the kernel's allocation and free tracepoints into a .mmr trace, in a\n"
 	"private tracefs instance that leaves your own tracing alone.  Runs until\n"
@@ -38,6 +38,10 @@ static const char capture_help[] =
 	"  -s, --lock-stacks N    with lock: take a kernel stack at the first N lock waits,\n"
 	"                         naming the code that contended (default 1000; 0: none;\n"
 	"                         each stack lengthens its wait by tens of microseconds)\n"
+	"      --max-size SIZE    write parts of SIZE bytes (K, M, G: KiB, MiB, GiB) into the\n"
+	"                         directory TRACE (000001.mmr, 000002.mmr, ...); every command\n"
+	"                         reads the directory as one trace, and each part alone\n"
+	"      --rotate N         with --max-size: keep only the newest N parts\n"
 	"  -q, --quiet            no live status line and no summary\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -72,6 +76,24 @@ static int check_pid(pid_t pid)
 	return 0;
 }
 
+/* SIZE in bytes, or with a K, M or G suffix (powers of 1024), at least 4 KiB. */
+static int parse_size(const char *text, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	unsigned shift = 0;
+	if (*end && !end[1])
+		shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
+			: *end == 'G' || *end == 'g' ? 30 : 64;
+	if (end == text || text[0] == '-' || errno == ERANGE || shift == 64 || (*end && end[1]) ||
+	    v > (UINT64_MAX >> shift) || (v << shift) < 4096)
+		return cli_usage("capture", "bad size '%s' for --max-size: expected bytes (at least 4096), "
+				 "or a number with K, M or G", text);
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct cap_args *a)
 {
 	static const struct option longopts[] = {
@@ -79,7 +101,8 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 		{"duration", required_argument, NULL, 'd'}, {"pid", required_argument, NULL, 'p'},
 		{"follow", no_argument, NULL, 'F'},         {"buffer-kb", required_argument, NULL, 'b'},
 		{"trace-dat", required_argument, NULL, 't'}, {"quiet", no_argument, NULL, 'q'},
-		{"lock-stacks", required_argument, NULL, 's'},
+		{"lock-stacks", required_argument, NULL, 's'}, {"max-size", required_argument, NULL, 'M'},
+		{"rotate", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	bool first = true;
@@ -111,6 +134,11 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 			rc = cli_parse_range("capture", "--lock-stacks", optarg, 0, 1000000, &v);
 			a->o.lock_stacks = (unsigned)v;
 			break;
+		case 'M': rc = parse_size(optarg, &a->o.max_size); break;
+		case 'R':
+			rc = cli_parse_range("capture", "--rotate", optarg, 1, 999999, &v);
+			a->o.max_parts = (unsigned)v;
+			break;
 		default: rc = CLI_USAGE; break;
 		}
 	}
@@ -124,6 +152,14 @@ static int parse_args(int argc, char **argv, struct cap_args *a)
 		return cli_usage("capture", "--follow needs a command to follow (-- COMMAND)");
 	if (a->o.pid && a->o.command)
 		return cli_usage("capture", "--pid and a command exclude each other (use --follow)");
+	if (a->o.max_parts && !a->o.max_size)
+		return cli_usage("capture", "--rotate needs --max-size: it counts the parts that size makes");
+	/* The trace.dat is written at the end from every page spooled: no size would bound it. */
+	if (a->o.max_size && a->o.trace_dat)
+		return cli_usage("capture", "--trace-dat and --max-size exclude each other (a trace.dat is "
+			"written whole at the end)");
+	if (a->o.max_size)
+		return check_pid(a->o.pid);
 	if ((rc = cli_check_output("capture", a->o.output)) ||
 	    (a->o.trace_dat && (rc = cli_check_output("capture", a->o.trace_dat))))
 		return rc;
@@ -144,6 +180,9 @@ static void print_summary(const struct cap_args *a, const struct mmr_capture_sum
 	fprintf(stderr, "mmreplay capture: %" PRIu64 " events in %.1f s written to %s (%" PRIu64
 		" bytes, %.2f bytes/event)\n", s->events, s->seconds, a->o.output, s->file_bytes,
 		s->events ? (double)s->file_bytes / (double)s->events : 0.0);
+	if (a->o.max_size)
+		fprintf(stderr, "mmreplay capture: %u parts written, %u removed (--rotate), %u kept\n", s->parts,
+			s->parts_removed, s->parts - s->parts_removed);
 	fprintf(stderr, "mmreplay capture: by family:");
 	for (unsigned f = 0; f < MMR_FAM_COUNT; f++)
 		if (s->by_family[f])

@@ -230,7 +230,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		return cli_usage("replay", "no results directory given: -o RESULTS_DIR");
 	if (a->profile_path && a->no_profile)
 		return cli_usage("replay", "--profile and --no-profile: one or the other");
-	return cli_check_input("replay", a->o.trace);
+	return cli_check_trace("replay", a->o.trace);
 }
 
 /* Every --engine-opt key must belong to some chosen engine. */

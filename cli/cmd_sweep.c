@@ -217,7 +217,7 @@ static int sweep_plan(struct sweep_args *a)
 	if (!rc && !(p = mmr_plan_for_sweep(&a->s, "command line", &err)))
 		rc = cli_usage("sweep", "%s", err.msg);
 	if (!rc)
-		rc = cli_check_input("sweep", a->s.trace);
+		rc = cli_check_trace("sweep", a->s.trace);
 	/* A profile that does not load is one line here, not a failed replay per job. */
 	if (!rc && a->profile)
 		rc = cli_load_profile("sweep", a->profile, false, true, &prof, &loaded);

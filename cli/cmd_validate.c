@@ -116,7 +116,7 @@ static int parse_args(int argc, char **argv, struct validate_args *a)
 		snprintf(a->out_buf, sizeof(a->out_buf), "%.*s-validate", (int)len, a->trace);
 		a->out = a->out_buf;
 	}
-	return cli_check_input("validate", a->trace);
+	return cli_check_trace("validate", a->trace);
 }
 
 /*

@@ -17,7 +17,7 @@ void tbuf_free(struct tbuf *b)
 	*b = (struct tbuf){0};
 }
 
-bool tbuf_reserve(struct tbuf *b, size_t n)
+bool tbuf_grow(struct tbuf *b, size_t n)
 {
 	if (b->oom)
 		return false;
@@ -34,27 +34,6 @@ bool tbuf_reserve(struct tbuf *b, size_t n)
 	b->p = p;
 	b->cap = cap;
 	return true;
-}
-
-void tbuf_put(struct tbuf *b, const void *src, size_t n)
-{
-	if (n && tbuf_reserve(b, n)) {
-		memcpy(b->p + b->len, src, n);
-		b->len += n;
-	}
-}
-
-void tbuf_put_varint(struct tbuf *b, uint64_t v)
-{
-	if (!tbuf_reserve(b, 10))
-		return;
-	uint8_t *p = b->p + b->len;
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (uint8_t)v;
-	b->len = (size_t)(p - b->p);
 }
 
 uint64_t tcur_varint(struct tcur *c)

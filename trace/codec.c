@@ -79,12 +79,17 @@ void codec_free(struct codec_state *cs)
 	free(cs);
 }
 
+/*
+ * Empty the columns and maps for the next block, keeping their memory:
+ * the id map of a 65536-event block is 2 MB, which allocated afresh per
+ * block was page faults on every block of a capture.
+ */
 static void codec_clear(struct codec_state *cs)
 {
 	for (int i = 0; i < NCOL; i++)
 		tbuf_reset(&cs->col[i]);
-	mmr_idmap_destroy(&cs->ids);
-	mmr_idmap_destroy(&cs->sites);
+	mmr_idmap_clear(&cs->ids);
+	mmr_idmap_clear(&cs->sites);
 }
 
 static unsigned event_mask(const struct mmr_event *e)
@@ -97,15 +102,16 @@ static unsigned event_mask(const struct mmr_event *e)
 
 static int encode_site(struct codec_state *cs, uint64_t site)
 {
-	uint64_t *idx = mmr_idmap_get(&cs->sites, site);
-	if (idx) {
-		tbuf_put_varint(&cs->col[C_SITE], *idx);
-		return 0;
+	bool found;
+	uint64_t *idx = mmr_idmap_slot(&cs->sites, site, &found);
+	if (!idx)
+		return -1;
+	if (!found) {
+		*idx = cs->sites.len - 1;
+		tbuf_put_varint(&cs->col[C_SITE_NEW], site);
 	}
-	uint64_t n = cs->sites.len;
-	tbuf_put_varint(&cs->col[C_SITE], n);
-	tbuf_put_varint(&cs->col[C_SITE_NEW], site);
-	return mmr_idmap_put(&cs->sites, site, n);
+	tbuf_put_varint(&cs->col[C_SITE], *idx);
+	return 0;
 }
 
 static void encode_optional(struct codec_state *cs, const struct mmr_event *e, unsigned mask)
@@ -135,13 +141,16 @@ int codec_encode(struct codec_state *cs, const struct mmr_event *ev, size_t n, s
 	int rc = 0;
 
 	codec_clear(cs);
-	if (mmr_idmap_init(&cs->ids, n) || mmr_idmap_init(&cs->sites, 256))
+	if ((!cs->ids.cap && mmr_idmap_init(&cs->ids, n)) || (!cs->sites.cap && mmr_idmap_init(&cs->sites, 256)))
 		return -1;
 	for (size_t i = 0; i < n && !rc; i++) {
 		const struct mmr_event *e = &ev[i];
 		unsigned fam = e->family & KIND_FAM_MASK, mask = event_mask(e);
-		uint64_t key = id_key(e->id, fam), *last = mmr_idmap_get(&cs->ids, key);
-		bool backref = last && ev[*last].id == e->id && ev[*last].family == fam;
+		bool found;
+		uint64_t *last = mmr_idmap_slot(&cs->ids, id_key(e->id, fam), &found);
+		if (!last)
+			return -1;
+		bool backref = found && ev[*last].id == e->id && ev[*last].family == fam;
 
 		tbuf_put_varint(&cs->col[C_KIND], backref | fam << 1 | (uint64_t)e->op << KIND_OP_SHIFT);
 		tbuf_put_varint(&cs->col[C_TS], zigzag((int64_t)(e->ts_ns - prev_ts)));
@@ -152,11 +161,10 @@ int codec_encode(struct codec_state *cs, const struct mmr_event *ev, size_t n, s
 			tbuf_put_varint(&cs->col[C_ID], i - *last);
 		else
 			tbuf_put_varint(&cs->col[C_ID], zigzag((int64_t)(e->id - prev_id[fam])));
+		*last = i;
 		encode_optional(cs, e, mask);
 		if (mask & M_SITE)
 			rc = encode_site(cs, e->call_site);
-		if (!rc)
-			rc = mmr_idmap_put(&cs->ids, key, i);
 		prev_ts = e->ts_ns;
 		prev_pid[e->cpu % PID_SLOTS] = e->pid;
 		prev_id[fam] = e->id;

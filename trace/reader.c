@@ -10,6 +10,7 @@
  * state WRITING, no footer) is scanned block by block instead, and
  * everything up to the first incomplete block is kept.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,13 +24,27 @@
 struct rblock {
 	struct mmr_block_info info;
 	struct blk_hdr h;
+	size_t part; /* the file it is in */
 };
 
-struct mmr_reader {
+/* One file of the trace: the trace itself, or one part of a directory of them. */
+struct rpart {
 	char *path;
 	int fd;
 	uint64_t size;
 	uint64_t data_start;
+	bool lost_known; /* it had a lost-event block */
+};
+
+struct mmr_reader {
+	/* The part being opened or read: a copy of parts[part]'s fields (select_part). */
+	char *path;
+	int fd;
+	uint64_t size;
+	uint64_t data_start;
+	size_t part;
+	struct rpart *parts;
+	size_t nparts;
 	struct meta_owned meta;
 	struct strtab names;
 	struct rblock *blocks; /* event blocks only */
@@ -138,6 +153,7 @@ static int add_event_block(struct mmr_reader *r, uint64_t off, const struct blk_
 	r->blocks[r->nblocks++] = (struct rblock){
 		.info = {off, h->count, h->first_ts, h->last_ts, h->raw_size, h->stored_size},
 		.h = *h,
+		.part = r->part,
 	};
 	r->nevents += h->count;
 	return 0;
@@ -147,16 +163,20 @@ static const char *load_lost(struct mmr_reader *r, const struct blk_hdr *h)
 {
 	if (h->count != r->meta.pub.nr_cpus)
 		return "lost-event block does not match the header's cpu count";
-	free(r->meta.lost);
-	r->meta.lost = calloc(h->count ? h->count : 1, sizeof(uint64_t));
-	if (!r->meta.lost)
-		return "out of memory";
+	/* A part's counts add to those of the parts before it; a file's own replace any earlier block's. */
+	if (!r->meta.lost || !r->part) {
+		free(r->meta.lost);
+		r->meta.lost = calloc(h->count ? h->count : 1, sizeof(uint64_t));
+		if (!r->meta.lost)
+			return "out of memory";
+	}
 	struct tcur c = {r->raw.p, r->raw.p + r->raw.len, false};
 	for (uint64_t i = 0; i < h->count; i++)
-		r->meta.lost[i] = tcur_varint(&c);
+		r->meta.lost[i] += tcur_varint(&c);
 	if (c.bad || c.p != c.end)
 		return "lost-event block is malformed";
 	r->meta.pub.lost = r->meta.lost;
+	r->parts[r->part].lost_known = true;
 	return NULL;
 }
 
@@ -209,6 +229,19 @@ static int read_header(struct mmr_reader *r, uint8_t *hdr, struct mmr_error *err
 	return 0;
 }
 
+/*
+ * A part after the first must come from the same capture as the first:
+ * the same machine (CPUs, kernel) and clock.  Returns NULL, or why not.
+ */
+static const char *same_capture(const struct mmr_meta *a, const struct mmr_meta *b)
+{
+	if (a->nr_cpus != b->nr_cpus)
+		return "its CPU count differs from the first part's: not a part of the same capture";
+	if (strcmp(a->clock, b->clock) != 0 || strcmp(a->kernel_release, b->kernel_release) != 0)
+		return "its clock or kernel differs from the first part's: not a part of the same capture";
+	return NULL;
+}
+
 static int read_meta(struct mmr_reader *r, const uint8_t *hdr, struct mmr_error *err)
 {
 	uint32_t len = le32_get(hdr + HDR_OFF_META_LEN);
@@ -223,16 +256,21 @@ static int read_meta(struct mmr_reader *r, const uint8_t *hdr, struct mmr_error 
 		mmr_error_at(err, r->path, HDR_SIZE, "out of memory");
 		return -1;
 	}
+	/* The first part's metadata is the trace's; a later part's is only checked against it. */
+	struct meta_owned later = {0}, *m = r->part ? &later : &r->meta;
 	int rc = read_at(r, meta, len, HDR_SIZE, err);
 	if (!rc) {
 		const char *why = hdr_checksum(hdr, meta, len) != le64_get(hdr + HDR_OFF_META_SUM)
 			? "header checksum mismatch (corrupt)"
-			: meta_decode(&r->meta, meta, len);
+			: meta_decode(m, meta, len);
+		if (!why && r->part)
+			why = same_capture(&r->meta.pub, &later.pub);
 		if (why) {
 			mmr_error_at(err, r->path, HDR_SIZE, "%s", why);
 			rc = -1;
 		}
 	}
+	meta_owned_free(&later);
 	r->data_start = HDR_SIZE + (uint64_t)len;
 	free(meta);
 	return rc;
@@ -338,11 +376,13 @@ static int open_recover(struct mmr_reader *r, struct mmr_error *err)
 		off += BLK_HDR_SIZE + h.stored_size;
 		blocks++;
 	}
-	r->discarded = r->size - off;
+	r->discarded += r->size - off;
 	/* Why the first discarded block was not read: its line, less the path already said. */
 	size_t plen = strlen(r->path);
 	const char *reason = strncmp(why.msg, r->path, plen) == 0 && why.msg[plen] == ':' ? why.msg + plen + 2 : why.msg;
-	snprintf(r->warning, sizeof(r->warning),
+	/* Of a directory's parts, the first one cut is the one to say. */
+	if (!r->warning[0])
+		snprintf(r->warning, sizeof(r->warning),
 		 "%s: the writer did not finish; recovered %zu blocks (%llu events), "
 		 "%llu bytes from offset %llu on discarded%s%s", r->path, blocks,
 		 (unsigned long long)r->nevents, (unsigned long long)(r->size - off),
@@ -350,35 +390,60 @@ static int open_recover(struct mmr_reader *r, struct mmr_error *err)
 	return 0;
 }
 
-struct mmr_reader *mmr_reader_open(const char *path, struct mmr_error *err)
+/* Make part I the one read_at and read_block use. */
+static void select_part(struct mmr_reader *r, size_t i)
 {
-	struct mmr_reader *r = calloc(1, sizeof(*r));
-	uint8_t hdr[HDR_SIZE];
-	struct stat st;
-	if (r)
-		r->fd = -1;
-	if (!r || !(r->path = strdup(path)) || strtab_init(&r->names)) {
+	r->part = i;
+	r->path = r->parts[i].path;
+	r->fd = r->parts[i].fd;
+	r->size = r->parts[i].size;
+	r->data_start = r->parts[i].data_start;
+}
+
+/* Add PATH as the next part and make it the current one.  Returns 0, or -1 (ERR). */
+static int add_part(struct mmr_reader *r, const char *path, struct mmr_error *err)
+{
+	struct rpart *p = realloc(r->parts, (r->nparts + 1) * sizeof(*p));
+	if (!p) {
 		mmr_error_at(err, path, 0, "out of memory");
-		goto fail;
+		return -1;
 	}
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0 || fstat(r->fd, &st)) {
+	r->parts = p;
+	p = &r->parts[r->nparts];
+	*p = (struct rpart){.path = strdup(path), .fd = -1};
+	r->nparts++;
+	if (!p->path) {
+		mmr_error_at(err, path, 0, "out of memory");
+		return -1;
+	}
+	struct stat st;
+	p->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (p->fd < 0 || fstat(p->fd, &st)) {
 		mmr_error_at(err, path, 0, "cannot open: %s", strerror(errno));
-		goto fail;
+		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		mmr_error_at(err, path, 0, "not a regular file");
-		goto fail;
+		return -1;
 	}
-	r->size = (uint64_t)st.st_size;
-	if (read_header(r, hdr, err) || read_meta(r, hdr, err))
-		goto fail;
+	p->size = (uint64_t)st.st_size;
+	select_part(r, r->nparts - 1);
+	return 0;
+}
+
+/* Open PATH as the next part: its header, metadata and blocks.  Returns 0, or -1 (ERR). */
+static int open_file(struct mmr_reader *r, const char *path, struct mmr_error *err)
+{
+	uint8_t hdr[HDR_SIZE];
+	if (add_part(r, path, err) || read_header(r, hdr, err) || read_meta(r, hdr, err))
+		return -1;
+	r->parts[r->part].data_start = r->data_start;
 	uint64_t index_off = find_footer(r);
 	if (index_off) {
 		if (open_indexed(r, index_off, err))
-			goto fail;
+			return -1;
 		/* Whole, but not marked so: detected and said, the events kept. */
-		if (le32_get(hdr + HDR_OFF_STATE) == HDR_STATE_WRITING)
+		if (le32_get(hdr + HDR_OFF_STATE) == HDR_STATE_WRITING && !r->warning[0])
 			snprintf(r->warning, sizeof(r->warning),
 				 "%s: offset %d: the header says the writer did not finish, yet the index and "
 				 "footer are whole (killed while closing, or a damaged header byte); read as complete",
@@ -386,10 +451,88 @@ struct mmr_reader *mmr_reader_open(const char *path, struct mmr_error *err)
 	} else if (le32_get(hdr + HDR_OFF_STATE) == HDR_STATE_COMPLETE) {
 		mmr_error_at(err, path, r->size, "footer missing or damaged: the file is truncated "
 			  "or corrupt at its end");
-		goto fail;
+		return -1;
 	} else if (open_recover(r, err)) {
+		return -1;
+	}
+	return 0;
+}
+
+static int mmr_name_order(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_part_name(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+	return n > 4 && d->d_name[0] != '.' && strcmp(d->d_name + n - 4, ".mmr") == 0;
+}
+
+/*
+ * The parts of a rotated capture (capture --max-size): every .mmr file in
+ * DIR, in name order, read as one trace.  A part's events must not start
+ * before the previous part's did.  Returns 0, or -1 (ERR).
+ */
+static int open_dir(struct mmr_reader *r, const char *dir, struct mmr_error *err)
+{
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, is_part_name, mmr_name_order);
+	if (n < 0) {
+		mmr_error_at(err, dir, 0, "cannot read the directory: %s", strerror(errno));
+		return -1;
+	}
+	int rc = n == 0 ? -1 : 0;
+	if (n == 0)
+		mmr_error_at(err, dir, 0, "a directory with no .mmr file in it, not a trace");
+	uint64_t prev_first = 0;
+	for (int i = 0; i < n && !rc; i++) {
+		size_t len = strlen(dir) + strlen(names[i]->d_name) + 2;
+		char *path = malloc(len);
+		if (!path) {
+			mmr_error_at(err, dir, 0, "out of memory");
+			rc = -1;
+			break;
+		}
+		snprintf(path, len, "%s/%s", dir, names[i]->d_name);
+		size_t before = r->nblocks;
+		rc = open_file(r, path, err);
+		free(path);
+		if (!rc && r->nblocks > before) {
+			uint64_t first = r->blocks[before].info.first_ts_ns;
+			if (first < prev_first) {
+				mmr_error_at(err, r->path, r->data_start, "its events start before those of the "
+					  "part before it: not the next part of the same capture");
+				rc = -1;
+			}
+			prev_first = first;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	/* Lost counts are known for the whole only when every part says its own. */
+	for (size_t i = 0; !rc && i < r->nparts; i++)
+		if (!r->parts[i].lost_known) {
+			free(r->meta.lost);
+			r->meta.lost = NULL;
+			r->meta.pub.lost = NULL;
+		}
+	return rc;
+}
+
+struct mmr_reader *mmr_reader_open(const char *path, struct mmr_error *err)
+{
+	struct mmr_reader *r = calloc(1, sizeof(*r));
+	struct stat st;
+	if (r)
+		r->fd = -1;
+	if (!r || strtab_init(&r->names)) {
+		mmr_error_at(err, path, 0, "out of memory");
 		goto fail;
 	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? open_dir(r, path, err) : open_file(r, path, err))
+		goto fail;
 	return r;
 fail:
 	mmr_reader_close(r);
@@ -436,6 +579,8 @@ int mmr_reader_next_block(struct mmr_reader *r, const struct mmr_event **evs, si
 		return 0;
 	const struct rblock *b = &r->blocks[r->cur];
 	struct blk_hdr h;
+	if (b->part != r->part)
+		select_part(r, b->part);
 	if (read_block(r, b->info.offset, r->size, &h, true, err))
 		return -1;
 	const char *why = NULL;
@@ -498,14 +643,17 @@ void mmr_reader_close(struct mmr_reader *r)
 {
 	if (!r)
 		return;
-	if (r->fd >= 0)
-		close(r->fd);
+	for (size_t i = 0; i < r->nparts; i++) {
+		if (r->parts[i].fd >= 0)
+			close(r->parts[i].fd);
+		free(r->parts[i].path);
+	}
+	free(r->parts);
 	meta_owned_free(&r->meta);
 	strtab_destroy(&r->names);
 	tbuf_free(&r->payload);
 	tbuf_free(&r->raw);
 	free(r->blocks);
 	free(r->evs);
-	free(r->path);
 	free(r);
 }

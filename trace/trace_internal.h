@@ -149,10 +149,40 @@ struct tbuf {
 
 void tbuf_reset(struct tbuf *b);
 void tbuf_free(struct tbuf *b);
-/* Make room for N more bytes; false (and b->oom) when out of memory. */
-bool tbuf_reserve(struct tbuf *b, size_t n);
-void tbuf_put(struct tbuf *b, const void *src, size_t n);
-void tbuf_put_varint(struct tbuf *b, uint64_t v);
+/* Grow B to hold N more bytes; false (and b->oom) when out of memory.  tbuf_reserve's slow path. */
+bool tbuf_grow(struct tbuf *b, size_t n);
+
+/*
+ * Make room for N more bytes; false (and b->oom) when out of memory.
+ * Inline, with the two puts: an encoder calls them for every field of
+ * every event.
+ */
+static inline bool tbuf_reserve(struct tbuf *b, size_t n)
+{
+	return (!b->oom && b->cap - b->len >= n) || tbuf_grow(b, n);
+}
+
+static inline void tbuf_put(struct tbuf *b, const void *src, size_t n)
+{
+	if (n && tbuf_reserve(b, n)) {
+		memcpy(b->p + b->len, src, n);
+		b->len += n;
+	}
+}
+
+/* V as a little-endian base-128 varint: 7 bits a byte, the top bit set on all but the last. */
+static inline void tbuf_put_varint(struct tbuf *b, uint64_t v)
+{
+	if (!tbuf_reserve(b, 10))
+		return;
+	uint8_t *p = b->p + b->len;
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	b->len = (size_t)(p - b->p);
+}
 
 /* A bounds-checked cursor over bytes being decoded. */
 struct tcur {

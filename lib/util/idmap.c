@@ -143,6 +143,32 @@ int mmr_idmap_put(struct mmr_idmap *m, uint64_t key, uint64_t val)
 	return 0;
 }
 
+uint64_t *mmr_idmap_slot(struct mmr_idmap *m, uint64_t key, bool *found)
+{
+	if (m->cap) {
+		size_t i = idmap_find(m, key);
+		if (m->used[i]) {
+			*found = true;
+			return &m->vals[i];
+		}
+	}
+	*found = false;
+	if ((!m->cap || idmap_too_full(m->len + 1, m->cap)) && idmap_grow(m))
+		return NULL;
+	size_t i = idmap_find(m, key);
+	m->used[i] = 1;
+	m->keys[i] = key;
+	m->len++;
+	return &m->vals[i];
+}
+
+void mmr_idmap_clear(struct mmr_idmap *m)
+{
+	if (m->cap)
+		memset(m->used, 0, m->cap);
+	m->len = 0;
+}
+
 uint64_t *mmr_idmap_get(const struct mmr_idmap *m, uint64_t key)
 {
 	if (!m->cap)

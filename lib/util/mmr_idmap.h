@@ -33,6 +33,14 @@ void mmr_idmap_destroy(struct mmr_idmap *m);
 int mmr_idmap_put(struct mmr_idmap *m, uint64_t key, uint64_t val);
 /* Pointer to KEY's value, or NULL; valid until the next put or del. */
 uint64_t *mmr_idmap_get(const struct mmr_idmap *m, uint64_t key);
+/*
+ * KEY's value, inserted as *FOUND false (its value undefined) when it was
+ * absent: one probe where a get and a put would take two.  Returns a
+ * pointer valid until the next put, slot or del, or NULL when out of memory.
+ */
+uint64_t *mmr_idmap_slot(struct mmr_idmap *m, uint64_t key, bool *found);
+/* Remove every key, keeping the memory: refilling it costs no allocation. */
+void mmr_idmap_clear(struct mmr_idmap *m);
 /* Remove KEY, storing its value in *VAL when VAL is not NULL.  Returns true when it was there. */
 bool mmr_idmap_del(struct mmr_idmap *m, uint64_t key, uint64_t *val);
 

@@ -26,6 +26,9 @@
 #               instance
 #   duration    -d stops the capture by itself; families other than the default work
 #   exec_fail   a command that cannot run is one error line, exit 1
+#   rotate      --max-size and --rotate: parts written and the oldest removed, each
+#               part complete, the directory read (dump, stats, replay) as one
+#               trace of its parts' events; a directory of other parts refused
 #   not_root    without root: one line saying what permission is missing
 # Fault paths (full disk, I/O errors, refusals) are live_faults.sh.
 set -u
@@ -236,6 +239,53 @@ exec_fail)
 	expect_error 1 "^mmreplay capture: cannot run '/no/such/program': No such file or directory$"
 	restored before.state $cap
 	[ ! -e t.mmr ] || fail "output left behind"
+	;;
+rotate)
+	# Parts of at least 4 KiB (one block each) with only the newest two kept;
+	# stopped once the fourth part is being written.
+	tracefs_state >before.state
+	start_load
+	"$mmr" capture -o parts --max-size 4K --rotate 2 -e slab,page 2>err.txt &
+	cap=$!
+	for i in $(seq 1200); do
+		[ -e parts/000004.mmr ] && break
+		kill -0 $cap 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -INT $cap
+	wait $cap
+	rc=$?
+	stop_load
+	[ $rc = 0 ] || fail "capture --max-size exited $rc: $(cat err.txt)"
+	restored before.state $cap
+	written=$(sed -n 's/^mmreplay capture: \([0-9]*\) parts written, \([0-9]*\) removed.*/\1 \2/p' err.txt)
+	echo "parts written, removed: $written"
+	[ "${written% *}" -ge 4 ] || fail "fewer than 4 parts written: $(cat err.txt)"
+	[ "${written#* }" = $((${written% *} - 2)) ] || fail "--rotate 2 did not keep 2: $(cat err.txt)"
+	set -- parts/*.mmr
+	[ $# = 2 ] || fail "--rotate 2 left $# parts: $*"
+	[ "$1" = "$(printf 'parts/%06d.mmr' $((${written% *} - 1)))" ] || fail "not the newest parts kept: $*"
+	total=0
+	for p in "$@"; do
+		complete "$p"
+		total=$((total + $(events_in "$p")))
+	done
+	# The directory is one trace: the parts' events in order, counted once.  A
+	# task is named as the last part names it (as a single file names it as at
+	# its end), so a pid that ran another program in an earlier part may differ:
+	# the comm column is left out.
+	[ "$(events_in parts)" = $total ] || fail "the directory holds $(events_in parts) events, its parts $total"
+	"$mmr" dump parts | awk '{ $4 = "" } 1' >dir.txt &&
+		for p in "$@"; do "$mmr" dump "$p"; done | awk '{ $4 = "" } 1' >parts.txt
+	cmp -s dir.txt parts.txt || fail "the directory reads other events than its parts: $(diff dir.txt parts.txt | head -4)"
+	"$mmr" replay parts -e null -t 1 -r 1 -q -o replayed || fail "replay of the directory failed"
+	grep -q "\"trace_events\":[[:space:]]*$total," replayed/null/results.json ||
+		fail "the replay saw other than $total events: $(grep -o '"trace_events":[^,]*' replayed/null/results.json)"
+	# A directory that holds another capture's parts is refused, and left as it was.
+	capture -o parts --max-size 4K -d 0.1
+	expect_error 1 "parts: already holds .mmr files"
+	set -- parts/*.mmr
+	[ $# = 2 ] || fail "the refused capture changed the directory: $*"
 	;;
 not_root)
 	command -v setpriv >/dev/null || skip "setpriv is not installed"

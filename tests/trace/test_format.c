@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -505,8 +506,12 @@ static void test_wrong_version_and_not_a_trace(void **state)
 	spit(tmp_path("short.mmr"), (const uint8_t *)"MMR", 3);
 	assert_null(mmr_reader_open(tmp_path("short.mmr"), &err));
 	assert_non_null(strstr(err.msg, "too short"));
+	/* A directory is read as a capture's parts: here, damaged ones, and in an empty one none. */
 	assert_null(mmr_reader_open(dir, &err));
-	assert_non_null(strstr(err.msg, "not a regular file"));
+	assert_non_null(strstr(err.msg, dir));
+	assert_int_equal(mkdir(tmp_path("empty.d"), 0777), 0);
+	assert_null(mmr_reader_open(tmp_path("empty.d"), &err));
+	assert_non_null(strstr(err.msg, "a directory with no .mmr file in it"));
 	assert_null(mmr_reader_open(tmp_path("missing.mmr"), &err));
 	assert_non_null(strstr(err.msg, "No such file"));
 }
