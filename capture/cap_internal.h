@@ -352,11 +352,12 @@ int cap_ring_open(struct cap_ring *r, struct cap_instance *ci, struct tep_handle
 void cap_ring_wait(struct cap_ring *r, uint64_t timeout_ns);
 
 /*
- * Read every CPU's full pages into S, and the page still being written on
- * a CPU whose done_ts is older than NOW - lag_ns, or on every CPU with LAG_NS
- * 0 (the end).  NOW (CLOCK_MONOTONIC, taken before the call) less
- * MARGIN_NS becomes the done_ts of a CPU read to empty.  Returns the pages
- * read, or -1 (ERR).
+ * Read every CPU's full pages into S (at most a few pipes' worth a CPU),
+ * and read to empty, the page being written included, each CPU that
+ * filled no page, cannot be spliced, or whose done_ts is older than NOW -
+ * LAG_NS; every CPU with LAG_NS 0 (the end).  NOW (CLOCK_MONOTONIC, taken
+ * before the call) less MARGIN_NS becomes the done_ts of a CPU seen empty.
+ * Returns the pages read, or -1 (ERR).
  */
 long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, uint64_t now, uint64_t lag_ns,
 		    uint64_t margin_ns, struct mmr_error *err);

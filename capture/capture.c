@@ -30,8 +30,8 @@
  * The longest sleep between rounds.  A busy buffer wakes the loop sooner
  * (a quarter full), and a signal at once; this only bounds how late a
  * quiet capture notices its command's exit, and how long events wait in
- * memory.  Each round costs a few system calls per CPU, which at 50 rounds
- * a second was a third of a quiet capture's CPU.
+ * memory.  (At 20 ms, a quiet capture's CPU was the same within noise:
+ * it is start-up, kallsyms most of it, that costs.)
  */
 #define POLL_NS (100 * 1000 * 1000ull)
 #define MARGIN_NS (10 * 1000 * 1000ull)
@@ -331,8 +331,12 @@ static int next_part(struct run *r, struct mmr_error *err)
 	struct mmr_meta meta;
 	char source[256];
 	make_meta(r, &meta, &u, source);
-	if (cap_sink_rotate(&r->sink, r->parts.path, &meta, lost, (uint32_t)r->ring.ncpus, err))
+	if (cap_sink_rotate(&r->sink, r->parts.path, &meta, lost, (uint32_t)r->ring.ncpus, err)) {
+		/* What the error line goes on to describe is the part closed (or cut), not one never made. */
+		snprintf(r->parts.path, sizeof(r->parts.path), "%s", closed);
+		r->parts.number--;
 		return -1;
+	}
 	if (stat(closed, &st) == 0)
 		r->parts_bytes += (uint64_t)st.st_size;
 	memcpy(r->lost_before, r->lost, (size_t)r->ring.ncpus * sizeof(*r->lost));
@@ -396,7 +400,13 @@ static int collect_lost(struct run *r, struct mmr_error *err)
 		uint64_t kernel = 0;
 		if (cap_instance_lost(&r->ci, c, &kernel) != 0)
 			kernel = 0;
-		r->lost[c] = kernel > r->ring.missed[c] ? kernel : r->ring.missed[c];
+		/*
+		 * Counts only grow: a stats file that could not be read this time
+		 * must not take one back below what a part already began from.
+		 */
+		uint64_t now = kernel > r->ring.missed[c] ? kernel : r->ring.missed[c];
+		if (now > r->lost[c])
+			r->lost[c] = now;
 	}
 	return 0;
 }
@@ -612,9 +622,6 @@ int mmr_capture_run(const struct mmr_capture_opts *o, struct mmr_capture_summary
 	}
 	if (rc && r.recording)
 		keep_output(&r, err);
-	/* A directory made for parts that never came is not left behind. */
-	if (rc && !r.recording && r.parts.created)
-		rmdir(r.parts.dir);
 	/* A command still running when the capture stops (signal, -d, error) is told to stop too. */
 	if (r.have_cmd) {
 		cap_command_reap(&r.cmd, !cap_command_exited(&r.cmd));
@@ -622,6 +629,9 @@ int mmr_capture_run(const struct mmr_capture_opts *o, struct mmr_capture_summary
 		r.have_cmd = false;
 	}
 	cleanup(&r);
+	/* A directory made for parts that never came (cleanup removed the first, empty one) is not left behind. */
+	if (rc && !r.recording && r.parts.created)
+		rmdir(r.parts.dir);
 	sum->stop_signal = stop_signal;
 	restore_signals(&r);
 	return rc;

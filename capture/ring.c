@@ -11,8 +11,9 @@
  * hundreds of pages.  (libtracefs 1.6's buffered read splices one page a
  * call; on a VM whose interrupt enable traps, the per-call cost was a
  * fifth of the capture's CPU.)  The page still being written is read
- * only when its CPU would otherwise hold the trace's order back too long:
- * a read() copies its events under the buffer's lock.
+ * (a read() copies its events under the buffer's lock, and on a busy CPU
+ * chases the writer) only where its CPU filled no page this round, has
+ * held the trace's order back too long, or cannot be spliced.
  *
  * What makes it safe to write events in order while the capture runs:
  * each CPU's events come in timestamp order, so a CPU read up to an event
@@ -37,6 +38,8 @@
 
 /* Pipe bytes asked for: 256 pages a splice.  An unprivileged run may get the default 64 KiB. */
 #define RING_PIPE_BYTES (1u << 20)
+/* Splices of one CPU in one round, at most: 8 MiB with the biggest pipe (the loop goes on at once). */
+#define RING_SPLICES_PER_ROUND 8
 
 /* The ring buffer's page (sub-buffer) size: the instance's, or the machine's page. */
 static int ring_page_size(struct cap_instance *ci)
@@ -94,7 +97,13 @@ int cap_ring_open(struct cap_ring *r, struct cap_instance *ci, struct tep_handle
 		char file[64];
 		snprintf(file, sizeof(file), "per_cpu/cpu%d/trace_pipe_raw", i);
 		/* A possible but offline CPU may have no buffer to open; it records nothing. */
+		errno = 0;
 		c->fd = tracefs_instance_file_open(ci->inst, file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (c->fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			snprintf(err->msg, sizeof(err->msg), "cannot open the ring buffer of CPU %d: %s", i,
+				 strerror(errno));
+			goto fail;
+		}
 		if (c->fd < 0)
 			continue;
 		opened++;
@@ -188,7 +197,8 @@ static long splice_full(struct cap_ring *r, int cpu, struct cap_sink *s, struct 
 {
 	struct cap_ring_cpu *c = &r->cpu[cpu];
 	long pages = 0;
-	while (c->pipe[0] >= 0) {
+	/* A bound per round, so that one CPU flooding its buffer cannot starve the others' reading. */
+	for (int round = 0; round < RING_SPLICES_PER_ROUND && c->pipe[0] >= 0; round++) {
 		ssize_t n = splice(c->fd, NULL, c->pipe[1], NULL, r->pipe_size, SPLICE_F_NONBLOCK);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -215,12 +225,15 @@ static long splice_full(struct cap_ring *r, int cpu, struct cap_sink *s, struct 
 }
 
 /*
- * read() CPU's pages until one comes short: the page being written, read
- * up to its last committed event, so the buffer was empty at that moment.
- * Reading on until a read finds nothing would chase a busy CPU's writer an
- * event or two at a time.  Returns the pages, or -1 (ERR).
+ * read() CPU's pages, the one being written up to its last committed
+ * event, until the buffer is empty (EAGAIN).  A read always returns a
+ * whole page, its header saying how much of it holds events, so only
+ * EAGAIN says the buffer was empty.  *EMPTY: whether it was seen so (a
+ * read that failed otherwise leaves the CPU's bound where it was).
+ * Returns the pages, or -1 (ERR).
  */
-static long read_to_empty(struct cap_ring *r, int cpu, struct cap_sink *s, struct mmr_error *err)
+static long read_to_empty(struct cap_ring *r, int cpu, bool *empty, struct cap_sink *s,
+			  struct mmr_error *err)
 {
 	struct cap_ring_cpu *c = &r->cpu[cpu];
 	size_t ps = (size_t)r->page_size;
@@ -229,8 +242,11 @@ static long read_to_empty(struct cap_ring *r, int cpu, struct cap_sink *s, struc
 		ssize_t n = read(c->fd, r->buf, ps);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break; /* EAGAIN: empty; anything else: nothing more to be had here */
+		if (n <= 0) {
+			*empty = n < 0 && errno == EAGAIN;
+			break;
+		}
+		/* Whole pages are what the spool and kbuffer step through; a short read is padded. */
 		if ((size_t)n < ps)
 			memset(r->buf + n, 0, ps - (size_t)n);
 		r->partial_reads++;
@@ -238,8 +254,6 @@ static long read_to_empty(struct cap_ring *r, int cpu, struct cap_sink *s, struc
 			return -1;
 		r->bytes -= ps - (size_t)n;
 		pages++;
-		if ((size_t)n < ps)
-			break;
 	}
 	return pages;
 }
@@ -269,11 +283,12 @@ long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, uint64_t now, uint64
 		 */
 		if (lag_ns && c->pipe[0] >= 0 && n > 0 && c->done_ts >= stale)
 			continue;
-		n = read_to_empty(r, i, s, err);
+		bool empty = false;
+		n = read_to_empty(r, i, &empty, s, err);
 		if (n < 0)
 			return -1;
 		pages += n;
-		if (empty_at > c->done_ts)
+		if (empty && empty_at > c->done_ts)
 			c->done_ts = empty_at;
 	}
 	return pages;

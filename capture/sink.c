@@ -89,7 +89,7 @@ oom:
 /*
  * zstd at level 1, where the writer's default is 3: compression is on the
  * live capture's hot path, and level 1 took 7% less of its CPU for 15%
- * more bytes per event (0.93 against 0.82, BENCHMARKS.md).  Importers
+ * more bytes per event (0.94 against 0.82, BENCHMARKS.md).  Importers
  * share the sink and so the level; a file is still a hundredth of perf's.
  */
 static const struct mmr_writer_opts cap_writer_opts = {.zstd_level = 1};
@@ -376,8 +376,12 @@ static int rename_held(void *ctx, const struct mmr_event *ev)
 	return name_event(c->s, ev, c->err);
 }
 
-int cap_sink_rotate(struct cap_sink *s, const char *out, const struct mmr_meta *meta, const uint64_t *lost,
-		    uint32_t nr_cpus, struct mmr_error *err)
+/*
+ * Record LOST[cpu] for NR_CPUS CPUs (LOST may be NULL) and close the trace
+ * being written.  Returns 0, or -1 (ERR, write_failed set): what a failed
+ * close put down is gone, and the reader recovers the blocks before it.
+ */
+static int close_writer(struct cap_sink *s, const uint64_t *lost, uint32_t nr_cpus, struct mmr_error *err)
 {
 	int rc = 0;
 	for (uint32_t c = 0; !rc && lost && c < nr_cpus; c++)
@@ -389,6 +393,15 @@ int cap_sink_rotate(struct cap_sink *s, const char *out, const struct mmr_meta *
 		rc = -1;
 	}
 	s->w = NULL;
+	if (rc)
+		s->write_failed = true;
+	return rc;
+}
+
+int cap_sink_rotate(struct cap_sink *s, const char *out, const struct mmr_meta *meta, const uint64_t *lost,
+		    uint32_t nr_cpus, struct mmr_error *err)
+{
+	int rc = close_writer(s, lost, nr_cpus, err);
 	if (!rc && !(s->w = mmr_writer_open(out, meta, &cap_writer_opts, err))) {
 		remove_output(out);
 		rc = -1;
@@ -403,6 +416,10 @@ int cap_sink_rotate(struct cap_sink *s, const char *out, const struct mmr_meta *
 	mmr_idmap_clear(&s->named);
 	struct rename_ctx ctx = {s, err};
 	if (cap_merge_each(s->merge, rename_held, &ctx)) {
+		/* The new part would read as complete and empty: it goes, and the error says the last one. */
+		mmr_writer_close(s->w, &(struct mmr_error){{0}});
+		s->w = NULL;
+		remove_output(out);
 		s->write_failed = true;
 		return -1;
 	}
@@ -424,18 +441,7 @@ int cap_sink_close(struct cap_sink *s, const uint64_t *lost, uint32_t nr_cpus, s
 		cap_sink_cut(s);
 		return -1;
 	}
-	int rc = 0;
-	for (uint32_t c = 0; !rc && lost && c < nr_cpus; c++)
-		rc = mmr_writer_set_lost(s->w, c, lost[c], err);
-	struct mmr_error cerr;
-	if (mmr_writer_close(s->w, &cerr)) {
-		/* What the failed close put down is gone: the reader recovers the blocks before it. */
-		if (!rc)
-			*err = cerr;
-		rc = -1;
-		s->write_failed = true;
-	}
-	s->w = NULL;
+	int rc = close_writer(s, lost, nr_cpus, err);
 	sink_release(s);
 	return rc;
 }

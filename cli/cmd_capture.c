@@ -3,6 +3,7 @@
  * cmd_capture.c - `mmreplay capture`: record the kernel's allocation and
  * free tracepoints live into a .mmr trace (and optionally a trace.dat).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -86,7 +87,7 @@ static int parse_size(const char *text, uint64_t *out)
 	if (*end && !end[1])
 		shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
 			: *end == 'G' || *end == 'g' ? 30 : 64;
-	if (end == text || text[0] == '-' || errno == ERANGE || shift == 64 || (*end && end[1]) ||
+	if (end == text || !isdigit((unsigned char)text[0]) || errno == ERANGE || shift == 64 || (*end && end[1]) ||
 	    v > (UINT64_MAX >> shift) || (v << shift) < 4096)
 		return cli_usage("capture", "bad size '%s' for --max-size: expected bytes (at least 4096), "
 				 "or a number with K, M or G", text);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -216,8 +217,13 @@ static int sweep_plan(struct sweep_args *a)
 	int rc = job_extra(a, extra, owned);
 	if (!rc && !(p = mmr_plan_for_sweep(&a->s, "command line", &err)))
 		rc = cli_usage("sweep", "%s", err.msg);
+	struct stat st;
+	/* A sweep's jobs name their trace by its content, which a directory of parts has not. */
+	if (!rc && stat(a->s.trace, &st) == 0 && S_ISDIR(st.st_mode))
+		rc = cli_usage("sweep", "'%s' is a directory: a sweep takes one trace file (replay reads a "
+			       "capture's parts as one trace)", a->s.trace);
 	if (!rc)
-		rc = cli_check_trace("sweep", a->s.trace);
+		rc = cli_check_input("sweep", a->s.trace);
 	/* A profile that does not load is one line here, not a failed replay per job. */
 	if (!rc && a->profile)
 		rc = cli_load_profile("sweep", a->profile, false, true, &prof, &loaded);

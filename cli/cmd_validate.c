@@ -109,7 +109,10 @@ static int parse_args(int argc, char **argv, struct validate_args *a)
 		return cli_usage("validate", "--profile and --no-profile: one or the other");
 	if (!a->out) {
 		size_t len = strlen(a->trace);
-		if (len > 4 && !strcmp(a->trace + len - 4, ".mmr"))
+		/* A directory of parts ("long/") gives "long-validate" beside it, not a file inside it. */
+		while (len > 1 && a->trace[len - 1] == '/')
+			len--;
+		if (len > 4 && !strncmp(a->trace + len - 4, ".mmr", 4))
 			len -= 4;
 		if (len + sizeof("-validate") > sizeof(a->out_buf))
 			return cli_usage("validate", "trace path too long for a default -o: give -o");

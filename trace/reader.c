@@ -364,7 +364,7 @@ fail:
 /* A killed writer's file: keep every block up to the first incomplete one. */
 static int open_recover(struct mmr_reader *r, struct mmr_error *err)
 {
-	uint64_t off = r->data_start;
+	uint64_t off = r->data_start, before = r->nevents;
 	struct blk_hdr h;
 	struct mmr_error why = {{0}};
 	size_t blocks = 0;
@@ -385,24 +385,44 @@ static int open_recover(struct mmr_reader *r, struct mmr_error *err)
 		snprintf(r->warning, sizeof(r->warning),
 		 "%s: the writer did not finish; recovered %zu blocks (%llu events), "
 		 "%llu bytes from offset %llu on discarded%s%s", r->path, blocks,
-		 (unsigned long long)r->nevents, (unsigned long long)(r->size - off),
+		 (unsigned long long)(r->nevents - before), (unsigned long long)(r->size - off),
 		 (unsigned long long)off, r->discarded && reason[0] ? ": " : "", r->discarded ? reason : "");
 	return 0;
 }
 
-/* Make part I the one read_at and read_block use. */
-static void select_part(struct mmr_reader *r, size_t i)
+/*
+ * Make part I the one read_at and read_block use.  Of a directory's parts
+ * only the current one is kept open (a long capture may have more parts
+ * than a process may open files).  Returns 0, or -1 (ERR) when it cannot
+ * be opened again.
+ */
+static int select_part(struct mmr_reader *r, size_t i, struct mmr_error *err)
 {
+	if (r->part != i && r->parts[r->part].fd >= 0 && r->nparts > 1) {
+		close(r->parts[r->part].fd);
+		r->parts[r->part].fd = -1;
+	}
+	struct rpart *p = &r->parts[i];
+	if (p->fd < 0 && (p->fd = open(p->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		mmr_error_at(err, p->path, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
 	r->part = i;
-	r->path = r->parts[i].path;
-	r->fd = r->parts[i].fd;
-	r->size = r->parts[i].size;
-	r->data_start = r->parts[i].data_start;
+	r->path = p->path;
+	r->fd = p->fd;
+	r->size = p->size;
+	r->data_start = p->data_start;
+	return 0;
 }
 
 /* Add PATH as the next part and make it the current one.  Returns 0, or -1 (ERR). */
 static int add_part(struct mmr_reader *r, const char *path, struct mmr_error *err)
 {
+	/* The part before is indexed: it is opened again when read (select_part). */
+	if (r->nparts && r->parts[r->part].fd >= 0) {
+		close(r->parts[r->part].fd);
+		r->parts[r->part].fd = -1;
+	}
 	struct rpart *p = realloc(r->parts, (r->nparts + 1) * sizeof(*p));
 	if (!p) {
 		mmr_error_at(err, path, 0, "out of memory");
@@ -427,7 +447,11 @@ static int add_part(struct mmr_reader *r, const char *path, struct mmr_error *er
 		return -1;
 	}
 	p->size = (uint64_t)st.st_size;
-	select_part(r, r->nparts - 1);
+	r->part = r->nparts - 1;
+	r->path = p->path;
+	r->fd = p->fd;
+	r->size = p->size;
+	r->data_start = 0;
 	return 0;
 }
 
@@ -579,8 +603,8 @@ int mmr_reader_next_block(struct mmr_reader *r, const struct mmr_event **evs, si
 		return 0;
 	const struct rblock *b = &r->blocks[r->cur];
 	struct blk_hdr h;
-	if (b->part != r->part)
-		select_part(r, b->part);
+	if ((b->part != r->part || r->fd < 0) && select_part(r, b->part, err))
+		return -1;
 	if (read_block(r, b->info.offset, r->size, &h, true, err))
 		return -1;
 	const char *why = NULL;

@@ -25,7 +25,8 @@
 #   concurrent  two captures at once both work, and neither touches the other's
 #               instance
 #   duration    -d stops the capture by itself; families other than the default work
-#   exec_fail   a command that cannot run is one error line, exit 1
+#   exec_fail   a command that cannot run is one error line, exit 1, nothing left
+#               (with --max-size, not the directory made for the parts either)
 #   rotate      --max-size and --rotate: parts written and the oldest removed, each
 #               part complete, the directory read (dump, stats, replay) as one
 #               trace of its parts' events; a directory of other parts refused
@@ -239,6 +240,10 @@ exec_fail)
 	expect_error 1 "^mmreplay capture: cannot run '/no/such/program': No such file or directory$"
 	restored before.state $cap
 	[ ! -e t.mmr ] || fail "output left behind"
+	# In parts: neither the first part nor the directory made for them stays.
+	capture -o parts --max-size 4K -- /no/such/program
+	expect_error 1 "^mmreplay capture: cannot run '/no/such/program'"
+	[ ! -e parts ] || fail "the directory for the parts was left behind: $(ls -A parts)"
 	;;
 rotate)
 	# Parts of at least 4 KiB (one block each) with only the newest two kept;

@@ -27,3 +27,6 @@ mmr_cli_test(parts_empty RC 1 ONE_LINE STDERR "^mmreplay stats: d: offset 0: a d
   SETUP "mkdir d" ARGS stats d)
 mmr_cli_test(parts_damaged RC 1 ONE_LINE STDERR "^mmreplay stats: d/000002.mmr: offset 0: "
   SETUP "${PARTS_SETUP} && echo junk > d/000002.mmr" ARGS stats d)
+mmr_cli_test(parts_sweep_refused RC 2 ONE_LINE
+  STDERR "^mmreplay sweep: 'd' is a directory: a sweep takes one trace file \\(replay reads a capture's parts as one trace\\) ${HINT}"
+  SETUP "${PARTS_SETUP}" ARGS sweep d -e null -o out)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,6 +234,40 @@ static void test_parts_refused(void **state)
 	refused("bad", "000002.mmr");
 }
 
+/* More parts than the process may open files: only the part being read is kept open. */
+static void test_parts_many(void **state)
+{
+	(void)state;
+	enum { MANY = 200, PER = 3 };
+	static struct mmr_event ev[MANY * PER];
+	struct mmr_event e;
+	struct mmr_error err;
+	make_events(ev, MANY * PER);
+	dir_path("many");
+	for (int p = 0; p < MANY; p++) {
+		char name[32];
+		snprintf(name, sizeof(name), "%06d.mmr", p + 1);
+		write_part(path_in("many", name), ev + p * PER, PER, p, 4);
+	}
+	struct rlimit old, low;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 64;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	struct mmr_reader *r = mmr_reader_open(dir_path("many"), &err);
+	size_t n = 0;
+	int rc = -1;
+	if (r)
+		while ((rc = mmr_reader_next(r, &e, &err)) == 1)
+			assert_int_equal(e.ts_ns, ev[n++].ts_ns);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (!r)
+		fail_msg("%s", err.msg);
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, MANY * PER);
+	mmr_reader_close(r);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -253,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_parts_read_as_one),
 		cmocka_unit_test(test_parts_last_cut),
 		cmocka_unit_test(test_parts_refused),
+		cmocka_unit_test(test_parts_many),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
