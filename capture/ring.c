@@ -40,6 +40,12 @@
 #define RING_PIPE_BYTES (1u << 20)
 /* Splices of one CPU in one round, at most: 8 MiB with the biggest pipe (the loop goes on at once). */
 #define RING_SPLICES_PER_ROUND 8
+/*
+ * Reads of one CPU in one round, at most.  Each read() returns what has
+ * been committed since the last, so on a CPU that keeps writing the reads
+ * could chase its writer for as long as a read costs more than an event.
+ */
+#define RING_READS_PER_ROUND 64
 
 /* The ring buffer's page (sub-buffer) size: the instance's, or the machine's page. */
 static int ring_page_size(struct cap_instance *ci)
@@ -226,11 +232,11 @@ static long splice_full(struct cap_ring *r, int cpu, struct cap_sink *s, struct 
 
 /*
  * read() CPU's pages, the one being written up to its last committed
- * event, until the buffer is empty (EAGAIN).  A read always returns a
- * whole page, its header saying how much of it holds events, so only
- * EAGAIN says the buffer was empty.  *EMPTY: whether it was seen so (a
- * read that failed otherwise leaves the CPU's bound where it was).
- * Returns the pages, or -1 (ERR).
+ * event, until the buffer is empty (EAGAIN), at most RING_READS_PER_ROUND
+ * times.  A read always returns a whole page, its header saying how much
+ * of it holds events, so only EAGAIN says the buffer was empty.  *EMPTY:
+ * whether it was seen so (otherwise the CPU's bound stays at the newest
+ * event read).  Returns the pages, or -1 (ERR).
  */
 static long read_to_empty(struct cap_ring *r, int cpu, bool *empty, struct cap_sink *s,
 			  struct mmr_error *err)
@@ -238,7 +244,7 @@ static long read_to_empty(struct cap_ring *r, int cpu, bool *empty, struct cap_s
 	struct cap_ring_cpu *c = &r->cpu[cpu];
 	size_t ps = (size_t)r->page_size;
 	long pages = 0;
-	for (;;) {
+	for (int k = 0; k < RING_READS_PER_ROUND; k++) {
 		ssize_t n = read(c->fd, r->buf, ps);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -288,6 +294,8 @@ long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, uint64_t now, uint64
 		if (n < 0)
 			return -1;
 		pages += n;
+		if (c->last_ts > c->done_ts)
+			c->done_ts = c->last_ts;
 		if (empty && empty_at > c->done_ts)
 			c->done_ts = empty_at;
 	}
