@@ -482,6 +482,36 @@ static int open_file(struct mmr_reader *r, const char *path, struct mmr_error *e
 	return 0;
 }
 
+/* The number of a part named as capture names them ("000042.mmr"), or -1. */
+static long part_number(const char *name)
+{
+	if (strlen(name) != 10 || strcmp(name + 6, ".mmr") != 0)
+		return -1;
+	long n = 0;
+	for (int i = 0; i < 6; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+		n = n * 10 + (name[i] - '0');
+	}
+	return n;
+}
+
+/*
+ * Say so (the reader's warning, when it has none yet) when capture's
+ * numbered parts skip a number between two that are there: a part removed
+ * by hand leaves a gap in the trace that nothing else would show.  Parts
+ * --rotate removed come before the first one kept, and are no gap.
+ */
+static void note_gap(struct mmr_reader *r, const char *dir, struct dirent **names, int n)
+{
+	for (int i = 1; i < n && !r->warning[0]; i++) {
+		long a = part_number(names[i - 1]->d_name), b = part_number(names[i]->d_name);
+		if (a >= 0 && b > a + 1)
+			snprintf(r->warning, sizeof(r->warning), "%s: part %06ld.mmr is missing between %s and %s: "
+				 "the trace has a gap there", dir, a + 1, names[i - 1]->d_name, names[i]->d_name);
+	}
+}
+
 static int mmr_name_order(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
@@ -532,6 +562,8 @@ static int open_dir(struct mmr_reader *r, const char *dir, struct mmr_error *err
 			prev_first = first;
 		}
 	}
+	if (!rc)
+		note_gap(r, dir, names, n);
 	for (int i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

@@ -195,6 +195,33 @@ static void test_parts_last_cut(void **state)
 	mmr_reader_close(r);
 }
 
+/* A part removed by hand from between two others is said, and the rest still read. */
+static void test_parts_gap(void **state)
+{
+	(void)state;
+	struct mmr_event ev[NEVENTS];
+	struct mmr_error err;
+	make_events(ev, NEVENTS);
+	dir_path("gap");
+	/* 000002 and 000003 are rotation's: no gap.  000005 was removed by hand. */
+	write_part(path_in("gap", "000003.mmr"), ev, 300, 0, 4);
+	write_part(path_in("gap", "000004.mmr"), ev + 300, 300, 1, 4);
+	write_part(path_in("gap", "000006.mmr"), ev + 600, 300, 2, 4);
+	struct mmr_reader *r = mmr_reader_open(dir_path("gap"), &err);
+	assert_non_null(r);
+	assert_non_null(mmr_reader_warning(r));
+	if (!strstr(mmr_reader_warning(r), "part 000005.mmr is missing between 000004.mmr and 000006.mmr"))
+		fail_msg("%s", mmr_reader_warning(r));
+	assert_int_equal(mmr_reader_event_count(r), NEVENTS);
+	mmr_reader_close(r);
+
+	/* The whole directory of the first test has no gap, and no warning. */
+	r = mmr_reader_open(dir_path("whole"), &err);
+	assert_non_null(r);
+	assert_null(mmr_reader_warning(r));
+	mmr_reader_close(r);
+}
+
 /* Opening DIR fails with a message holding WHAT. */
 static void refused(const char *dir, const char *what)
 {
@@ -288,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_parts_read_as_one),
 		cmocka_unit_test(test_parts_last_cut),
 		cmocka_unit_test(test_parts_refused),
+		cmocka_unit_test(test_parts_gap),
 		cmocka_unit_test(test_parts_many),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
