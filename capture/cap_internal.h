@@ -317,8 +317,7 @@ struct pollfd;
 struct cap_ring_cpu {
 	int fd;           /* trace_pipe_raw, non-blocking; -1: the CPU has no buffer */
 	int pipe[2];      /* full pages are spliced through here; -1: splice refused, read() only */
-	uint64_t done_ts; /* every event of this CPU older than this has been read */
-	uint64_t last_ts; /* the newest event read from it */
+	uint64_t done_ts; /* every event of this CPU older than this has been read (at least the newest read) */
 };
 
 struct cap_ring {
@@ -332,8 +331,6 @@ struct cap_ring {
 	FILE **spool;              /* per CPU: raw pages for trace.dat, or NULLs */
 	struct pollfd *poll;       /* per opened CPU, only to wait on */
 	int npoll;
-	uint64_t pages, bytes;
-	uint64_t partial_reads;    /* pages read before they were full (copied by the kernel) */
 };
 
 /*

@@ -152,8 +152,9 @@ static int parse_page(struct cap_ring *r, int cpu, void *page, struct cap_sink *
 	for (void *data = kbuffer_read_event(r->kbuf, &ts); data;
 	     data = kbuffer_next_event(r->kbuf, &ts)) {
 		int size = kbuffer_event_size(r->kbuf);
-		if (ts > c->last_ts)
-			c->last_ts = ts;
+		/* Each CPU's events come in order: nothing older than one read is left there. */
+		if (ts > c->done_ts)
+			c->done_ts = ts;
 		if (size > 0 && cap_sink_record(s, data, (size_t)size, ts, (uint32_t)cpu, err))
 			return -1;
 	}
@@ -173,9 +174,7 @@ static int take_pages(struct cap_ring *r, int cpu, size_t n, struct cap_sink *s,
 		}
 		if (parse_page(r, cpu, r->buf + off, s, err))
 			return -1;
-		r->pages++;
 	}
-	r->bytes += n;
 	return 0;
 }
 
@@ -236,7 +235,7 @@ static long splice_full(struct cap_ring *r, int cpu, struct cap_sink *s, struct 
  * times.  A read always returns a whole page, its header saying how much
  * of it holds events, so only EAGAIN says the buffer was empty.  *EMPTY:
  * whether it was seen so (otherwise the CPU's bound stays at the newest
- * event read).  Returns the pages, or -1 (ERR).
+ * event read, which parse_page keeps).  Returns the pages, or -1 (ERR).
  */
 static long read_to_empty(struct cap_ring *r, int cpu, bool *empty, struct cap_sink *s,
 			  struct mmr_error *err)
@@ -255,10 +254,8 @@ static long read_to_empty(struct cap_ring *r, int cpu, bool *empty, struct cap_s
 		/* Whole pages are what the spool and kbuffer step through; a short read is padded. */
 		if ((size_t)n < ps)
 			memset(r->buf + n, 0, ps - (size_t)n);
-		r->partial_reads++;
 		if (take_pages(r, cpu, ps, s, err))
 			return -1;
-		r->bytes -= ps - (size_t)n;
 		pages++;
 	}
 	return pages;
@@ -278,9 +275,6 @@ long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, uint64_t now, uint64
 		if (n < 0)
 			return -1;
 		pages += n;
-		/* Nothing older than the newest event read is left on this CPU. */
-		if (c->last_ts > c->done_ts)
-			c->done_ts = c->last_ts;
 		/*
 		 * A CPU that filled pages is read up to them; its last page waits
 		 * unless the CPU has held the order back for LAG_NS.  A quiet CPU
@@ -294,8 +288,6 @@ long cap_ring_drain(struct cap_ring *r, struct cap_sink *s, uint64_t now, uint64
 		if (n < 0)
 			return -1;
 		pages += n;
-		if (c->last_ts > c->done_ts)
-			c->done_ts = c->last_ts;
 		if (empty && empty_at > c->done_ts)
 			c->done_ts = empty_at;
 	}

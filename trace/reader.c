@@ -390,6 +390,16 @@ static int open_recover(struct mmr_reader *r, struct mmr_error *err)
 	return 0;
 }
 
+/* Point the reader's current-part fields at part I (open or not). */
+static void use_part(struct mmr_reader *r, size_t i)
+{
+	r->part = i;
+	r->path = r->parts[i].path;
+	r->fd = r->parts[i].fd;
+	r->size = r->parts[i].size;
+	r->data_start = r->parts[i].data_start;
+}
+
 /*
  * Make part I the one read_at and read_block use.  Of a directory's parts
  * only the current one is kept open (a long capture may have more parts
@@ -407,11 +417,7 @@ static int select_part(struct mmr_reader *r, size_t i, struct mmr_error *err)
 		mmr_error_at(err, p->path, 0, "cannot open: %s", strerror(errno));
 		return -1;
 	}
-	r->part = i;
-	r->path = p->path;
-	r->fd = p->fd;
-	r->size = p->size;
-	r->data_start = p->data_start;
+	use_part(r, i);
 	return 0;
 }
 
@@ -447,11 +453,7 @@ static int add_part(struct mmr_reader *r, const char *path, struct mmr_error *er
 		return -1;
 	}
 	p->size = (uint64_t)st.st_size;
-	r->part = r->nparts - 1;
-	r->path = p->path;
-	r->fd = p->fd;
-	r->size = p->size;
-	r->data_start = 0;
+	use_part(r, r->nparts - 1);
 	return 0;
 }
 
